@@ -1,0 +1,127 @@
+"""Loading benchmark: Lightbox against a plain single-threaded pydicom loop, same run.
+
+    .venv/bin/python bench/bench_loading.py [--slices 300] [--size 512] [--repeat 3]
+
+Writes a CT phantom series twice (uncompressed and JPEG 2000 lossless) into a temporary
+folder, then measures on the same files:
+
+* bytes      reading every file's bytes (the floor for uncompressed data)
+* pydicom    ``dcmread(f).pixel_array`` for every file, one thread (the plain loop)
+* first      Lightbox: scan the folder, decode and render the middle slice
+* series     Lightbox: scan + SeriesLoader until every frame is in the cache
+
+and prints each as seconds and as a ratio to the baselines. Targets (issue 2): first image
+within 0.2 s; the uncompressed series within 3x the byte read; JPEG 2000 within 0.6x the
+plain loop on 2 cores. Best of ``--repeat`` runs; the OS file cache is warm for all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pydicom
+from pydicom.uid import ExplicitVRLittleEndian, JPEG2000Lossless
+
+from viewer.demo import write_phantom_series
+from viewer.imaging.lut import default_window
+from viewer.imaging.render import render_frame
+from viewer.io.cache import FrameCache
+from viewer.io.loader import SeriesLoader
+from viewer.io.scan import scan
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def read_bytes(files: list[Path]) -> None:
+    for f in files:
+        f.read_bytes()
+
+
+def plain_loop(files: list[Path]) -> None:
+    for f in files:
+        pydicom.dcmread(f).pixel_array  # noqa: B018 - decoding is the point
+
+
+def first_image(folder: Path) -> None:
+    (series,) = scan([folder]).all_series()
+    loader = SeriesLoader(series, FrameCache(2 << 30))
+    try:
+        middle = len(series.frames) // 2
+        stored = loader.load(middle)
+        ref = series.frames[middle]
+        window = default_window(ref.instance, ref.frame, stored)
+        render_frame(stored, ref.instance, ref.frame, window)
+    finally:
+        loader.close()
+
+
+def whole_series(folder: Path) -> None:
+    (series,) = scan([folder]).all_series()
+    total = len(series.frames)
+    done = threading.Event()
+    count = 0
+    lock = threading.Lock()
+
+    def on_frame(_i: int) -> None:
+        nonlocal count
+        with lock:
+            count += 1
+            if count == total:
+                done.set()
+
+    loader = SeriesLoader(series, FrameCache(4 << 30), on_frame=on_frame)
+    try:
+        loader.prefetch(total // 2)
+        if not done.wait(600):
+            raise RuntimeError(f"only {count} of {total} frames loaded")
+    finally:
+        loader.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--slices", type=int, default=300)
+    ap.add_argument("--size", type=int, default=512)
+    ap.add_argument("--repeat", type=int, default=3)
+    ns = ap.parse_args()
+    print(f"cores: {os.cpu_count()}, series: {ns.slices} x {ns.size}x{ns.size}")
+    with tempfile.TemporaryDirectory(prefix="lightbox-bench-") as tmp:
+        for label, syntax in (("uncompressed", ExplicitVRLittleEndian),
+                              ("JPEG 2000", JPEG2000Lossless)):
+            folder = Path(tmp) / label.replace(" ", "_")
+            t0 = time.perf_counter()
+            files = write_phantom_series(folder, slices=ns.slices, size=ns.size,
+                                         transfer_syntax=syntax)
+            print(f"\n[{label}] wrote {len(files)} files in {time.perf_counter() - t0:.1f} s")
+            repeat = ns.repeat if syntax == ExplicitVRLittleEndian else 1
+            t_bytes = best(lambda: read_bytes(files), ns.repeat)
+            t_plain = best(lambda: plain_loop(files), repeat)
+            t_first = best(lambda: first_image(folder), ns.repeat)
+            t_series = best(lambda: whole_series(folder), repeat)
+            print(f"  read bytes          {t_bytes * 1e3:8.1f} ms")
+            print(f"  plain pydicom loop  {t_plain * 1e3:8.1f} ms  "
+                  f"({t_plain / t_bytes:.1f}x bytes)")
+            print(f"  Lightbox first img  {t_first * 1e3:8.1f} ms  (target < 200 ms)")
+            print(f"  Lightbox series     {t_series * 1e3:8.1f} ms  "
+                  f"({t_series / t_bytes:.1f}x bytes, {t_series / t_plain:.2f}x plain loop)")
+            if syntax == ExplicitVRLittleEndian:
+                print("  target: series <= 3x bytes")
+            else:
+                print("  target: series <= 0.6x plain loop")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Every command the README gives is run here, as written."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _blocks(after_heading: str) -> list[list[str]]:
+    section = README.split(f"## {after_heading}", 1)[1].split("\n## ", 1)[0]
+    return [
+        [line.strip() for line in block.strip().splitlines() if line.strip()]
+        for block in re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    ]
+
+
+def test_quickstart_is_exactly_two_commands_and_ci_runs_the_test_one():
+    (commands,) = _blocks("Quickstart")
+    assert commands == ["python3 dev.py demo", "python3 dev.py test"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^python3 dev\.py test\b", ci, flags=re.M)
+
+
+def test_quickstart_demo_command_opens_the_demo(tmp_path):
+    """`python3 dev.py demo`, with --screenshot so it closes itself once loaded."""
+    python = shutil.which("python3") or sys.executable
+    shot = tmp_path / "demo.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", LIGHTBOX_CACHE_DIR=str(tmp_path))
+    if Path(sys.prefix) != Path(sys.base_prefix):
+        env["LIGHTBOX_VENV"] = sys.prefix  # reuse the environment running the tests
+    done = subprocess.run(
+        [python, "dev.py", "demo", "--screenshot", str(shot)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    pixels = np.asarray(Image.open(shot).convert("L"))
+    assert pixels.shape[0] > 300 and pixels.shape[1] > 400
+    assert pixels.std() > 10  # a window with an image in it, not a blank grab
+
+
+def test_headless_commands_in_the_readme_run(tmp_path, pydicom_files):
+    (usage,) = _blocks("Headless commands")
+    assert [line.split()[1] for line in usage[:2]] == ["info", "render"]
+    lightbox = [sys.executable, "-m", "viewer"]
+    ct = str(pydicom_files / "CT_small.dcm")
+    info = subprocess.run([*lightbox, "info", ct, "--json"], capture_output=True, text=True)
+    assert info.returncode == 0 and '"modality": "CT"' in info.stdout
+    out = tmp_path / "out.png"
+    render = subprocess.run(
+        [*lightbox, "render", ct, "-o", str(out), "--frame", "0", "--window", "40,400"],
+        capture_output=True, text=True,
+    )
+    assert render.returncode == 0 and out.is_file(), render.stderr

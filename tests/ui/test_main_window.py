@@ -1,0 +1,124 @@
+"""The main window: opening, problems, drops, identity, dialogs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from tests.ui.conftest import open_and_wait
+from tests.ui.helpers import grab_array
+from viewer.ui.bindings import BINDINGS
+from viewer.ui.browser import NO_IMAGE
+from viewer.ui.corner_text import IDENTITY_HIDDEN
+
+PATIENT = "Demo, Phantom"  # the phantom's fictional Demo^Phantom, as the viewer writes it
+
+
+def test_first_image_series_opens_with_name_in_title_and_browser(phantom_window) -> None:
+    w = phantom_window
+    assert PATIENT in w.windowTitle()
+    assert w.browser.topLevelItem(0).text(0).startswith(PATIENT)
+    items = w.browser.series_items()
+    assert len(items) == 1 and "20 images" in items[0].text(0)
+    assert w.viewport.series is w.browser.entry(items[0])[0]
+
+
+def test_hide_identity_removes_the_name_everywhere(phantom_window, qtbot) -> None:
+    w = phantom_window
+    assert PATIENT in w.viewport.corner_text().top_left
+    shown = grab_array(w.viewport)
+    w._actions["hide_identity"].trigger()
+    assert w.viewport.state.hide_identity
+    assert w.viewport.corner_text().top_left == [IDENTITY_HIDDEN]
+    assert PATIENT not in w.windowTitle() and IDENTITY_HIDDEN in w.windowTitle()
+    assert PATIENT not in w.browser.topLevelItem(0).text(0)
+    hidden = grab_array(w.viewport)
+    top_left = (slice(0, 50), slice(0, 220))
+    assert not np.array_equal(shown[top_left], hidden[top_left])
+    w.show_tags()
+    assert "(hidden)" in [w.tag_browser.tree.topLevelItem(i).text(3)
+                          for i in range(w.tag_browser.tree.topLevelItemCount())
+                          if w.tag_browser.tree.topLevelItem(i).text(0) == "(0010,0010)"]
+
+
+def test_folder_with_a_corrupt_file_opens_the_rest_and_lists_it(
+        main_window, qtbot, phantom_dir, tmp_path) -> None:
+    folder = tmp_path / "study"
+    shutil.copytree(phantom_dir, folder)
+    broken = folder / "CT0005.dcm"
+    broken.write_bytes(broken.read_bytes()[:300])  # truncated inside the header
+    (folder / "notes.dcm").write_bytes(b"this is not DICOM")
+    open_and_wait(qtbot, main_window, folder)
+    assert main_window.viewport.series is not None
+    assert len(main_window.viewport.series.frames) >= 18
+    names = [name for name, _reason in main_window.problems.problems()]
+    assert "notes.dcm" in names
+    assert all(reason for _name, reason in main_window.problems.problems())
+    assert main_window.problems_dock.isVisible()
+
+
+def test_nothing_usable_says_so(main_window, qtbot, tmp_path) -> None:
+    (tmp_path / "a.dcm").write_bytes(b"garbage")
+    open_and_wait(qtbot, main_window, tmp_path)
+    assert main_window.viewport.series is None
+    assert any("Nothing to display" in m for m in main_window.boundary.messages)
+    assert main_window.problems.problems()[0][0] == "a.dcm"
+
+
+def _drop(widget, paths: list[Path]) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    pos = QPointF(widget.width() / 2, widget.height() / 2)
+    enter = QDragEnterEvent(QPoint(int(pos.x()), int(pos.y())), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, drop)
+
+
+def test_dropping_a_folder_opens_it(main_window, qtbot, phantom_dir) -> None:
+    _drop(main_window, [phantom_dir])
+    qtbot.waitUntil(main_window.is_settled, timeout=20_000)
+    assert main_window.viewport.series is not None
+    assert main_window.viewport.is_loaded
+
+
+def test_non_image_object_is_listed_and_opens_its_tags(main_window, qtbot, pydicom_files) -> None:
+    open_and_wait(qtbot, main_window, pydicom_files / "test-SR.dcm")
+    items = main_window.browser.series_items()
+    assert items and NO_IMAGE in items[0].text(0)
+    main_window.browser.setCurrentItem(items[0])
+    assert main_window.tag_browser is not None and main_window.tag_browser.isVisible()
+    assert main_window.tag_browser.visible_tags()
+
+
+def test_series_larger_than_the_cache_warns_not_crashes(make_main_window, qtbot,
+                                                        phantom_dir) -> None:
+    window = make_main_window(cache_bytes=100_000)  # holds ~3 of the 20 slices
+    open_and_wait(qtbot, window, phantom_dir)
+    assert "more than the image cache" in window.statusBar().currentMessage()
+    assert window.cache_label.isVisible()
+    assert window.viewport.displayed_image() is not None
+
+
+def test_help_lists_every_binding(main_window) -> None:
+    main_window._actions["help"].trigger()
+    text = main_window.help_dialog.listed_text()
+    for binding in BINDINGS.values():
+        assert binding.description in text
+        for gesture in binding.mouse:
+            assert str(gesture) in text
+
+
+def test_cancel_stops_a_scan_quietly(main_window, qtbot, phantom_dir) -> None:
+    main_window.open_paths([phantom_dir])
+    main_window.cancel_scan()
+    qtbot.waitUntil(main_window.is_settled, timeout=20_000)
+    assert not main_window.boundary.messages  # a cancelled scan is not an error

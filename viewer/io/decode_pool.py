@@ -1,0 +1,66 @@
+"""A shared process pool for CPU-heavy decoding (JPEG 2000, JPEG, JPEG-LS, RLE).
+
+The pylibjpeg decoders hold the GIL while they work (measured: 20 JPEG 2000 slices took as
+long on two threads as on one), so threads cannot use a second core; processes can.
+One pool serves every loader, started on first use. Workers are started with
+``forkserver`` on Linux (safe while the GUI's threads run) and ``spawn`` elsewhere; a
+frozen executable must call ``multiprocessing.freeze_support()`` at start-up.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import sys
+import threading
+from concurrent.futures import ProcessPoolExecutor
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_disabled = False
+
+
+def worker_count() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def get_pool() -> ProcessPoolExecutor | None:
+    """The shared pool, or None on a single-core machine (decode in-thread there)."""
+    global _pool
+    if worker_count() < 2 or _disabled:
+        return None
+    with _lock:
+        if _pool is None:
+            method = "forkserver" if sys.platform.startswith("linux") else "spawn"
+            context = multiprocessing.get_context(method)
+            if method == "forkserver":
+                # Import the decoders once in the server, not in every worker.
+                context.set_forkserver_preload(["viewer.io.loader"])
+            _pool = ProcessPoolExecutor(max_workers=worker_count(), mp_context=context)
+        return _pool
+
+
+def discard_pool(*, disable: bool = False) -> None:
+    """Drop a broken pool (a worker died); the next ``get_pool`` starts a fresh one.
+
+    ``disable``: processes cannot start here at all (e.g. a script without a
+    ``if __name__ == "__main__"`` guard); decode in threads from now on.
+    """
+    global _pool, _disabled
+    with _lock:
+        pool, _pool = _pool, None
+        _disabled = _disabled or disable
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown_pool() -> None:
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(shutdown_pool)

@@ -1,0 +1,250 @@
+"""Read one DICOM file's header into an :class:`~viewer.io.model.Instance`.
+
+Only the header is parsed. Large values (pixel data, big LUTs) are left on disk by
+pydicom's deferred reading, so scanning a study costs little memory. For native
+(uncompressed) pixel data we remember where the pixels sit in the file, so
+:mod:`viewer.io.pixels` can read a frame with one ``np.fromfile`` call.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.tag import Tag
+from pydicom.uid import (
+    UID,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    generate_uid,
+)
+
+from viewer.errors import UnreadableFileError
+from viewer.io.geometry import read_geometry
+from viewer.io.model import Instance, PixelInfo
+
+log = logging.getLogger(__name__)
+
+#: Values larger than this stay on disk until asked for (pydicom re-reads them by path).
+DEFER_SIZE = 4096
+_UNDEFINED_LENGTH = 0xFFFFFFFF
+#: Media Storage Directory (a DICOMDIR): an index of other files, not an object to show.
+DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
+_BAD_FRAME_COUNT = "Number of Frames is invalid; the frame count was taken from the pixel data size"
+_PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+_PIXEL_TAGS = {kw: Tag(kw) for kw in _PIXEL_KEYWORDS}
+#: Attributes that only a DICOM object would have; used to tell a DICOM file without a
+#: preamble from arbitrary bytes that pydicom's forced reading turned into nonsense.
+_IDENTIFYING = ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID")
+
+
+def _value(ds: Any, keyword: str, default: Any = None) -> Any:
+    """An attribute's value, or ``default`` when missing, empty or malformed."""
+    try:
+        value = ds.get(keyword, default)
+    except Exception:
+        return default
+    return default if value is None or value == "" else value
+
+
+def _int(ds: Any, keyword: str, default: int | None = None) -> int | None:
+    value = _value(ds, keyword)
+    try:
+        return int(value) if value is not None else default
+    except (TypeError, ValueError):
+        return default
+
+
+def transfer_syntax_of(ds: Dataset) -> UID:
+    """The transfer syntax from the file meta, or as pydicom found it for files without one."""
+    meta = getattr(ds, "file_meta", None)
+    uid = _value(meta, "TransferSyntaxUID") if meta is not None else None
+    if uid:
+        return UID(str(uid))
+    implicit, little = getattr(ds, "original_encoding", (True, True))
+    if implicit:
+        return ImplicitVRLittleEndian
+    return ExplicitVRLittleEndian if little else ExplicitVRBigEndian
+
+
+def _looks_like_dicom(ds: Dataset) -> bool:
+    if getattr(ds, "preamble", None) is not None:
+        return True  # had the 128-byte preamble and the "DICM" marker
+    if len(getattr(ds, "file_meta", ()) or ()) > 0:
+        return True
+    return any(_value(ds, kw) for kw in _IDENTIFYING) or (
+        any(kw in ds for kw in _PIXEL_KEYWORDS) and _int(ds, "Rows") is not None
+    )
+
+
+def read_dataset(path: Path, *, defer_size: int | None = DEFER_SIZE) -> Dataset:
+    """``dcmread`` with every failure turned into a user-facing ``UnreadableFileError``."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnreadableFileError(path, f"cannot be opened ({exc.strerror or exc})") from exc
+    if size == 0:
+        raise UnreadableFileError(path, "file is empty")
+    try:
+        ds = dcmread(path, force=True, defer_size=defer_size)
+    except InvalidDicomError as exc:
+        raise UnreadableFileError(path, "not a DICOM file") from exc
+    except (EOFError, struct.error) as exc:
+        raise UnreadableFileError(path, "file is truncated (header incomplete)") from exc
+    except OSError as exc:
+        raise UnreadableFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    except Exception as exc:  # pydicom raises many types on garbage; all mean the same here
+        raise UnreadableFileError(path, "not a DICOM file (or badly damaged)") from exc
+    if not _looks_like_dicom(ds):
+        raise UnreadableFileError(path, "not a DICOM file")
+    cut = _cut_short(ds, size)
+    if cut:
+        part = "pixel data" if cut in _PIXEL_TAGS.values() else "header"
+        raise UnreadableFileError(path, f"file is truncated ({part} incomplete)")
+    return ds
+
+
+def _cut_short(ds: Dataset, size: int) -> int | None:
+    """The tag of the element where the file was cut off, or None.
+
+    pydicom stops quietly at the end of a file; an element that runs past the end, or a
+    few bytes left over that cannot hold an element, means the file was cut off.
+    """
+    if not len(ds) or transfer_syntax_of(ds) == DeflatedExplicitVRLittleEndian:
+        return None  # offsets in a deflated file are positions in the inflated stream
+    tag = next(reversed(ds.keys()))
+    last = ds.get_item(tag, keep_deferred=True)
+    offset, length = getattr(last, "value_tell", None), getattr(last, "length", None)
+    if offset is None or length is None or length == _UNDEFINED_LENGTH:
+        return None
+    left = size - (offset + length)
+    return tag if left < 0 or 0 < left < 8 else None
+
+
+def _pixel_keyword(ds: Dataset) -> str | None:
+    return next((kw for kw in _PIXEL_KEYWORDS if kw in ds), None)
+
+
+def _is_native(ts: UID) -> bool:
+    return not ts.is_compressed and ts != DeflatedExplicitVRLittleEndian
+
+
+def _stored_frame_bytes(pixel: PixelInfo) -> int:
+    """Bytes one frame takes in native encoding (YBR_FULL_422 stores 2 values per pixel)."""
+    values = pixel.rows * pixel.columns * pixel.samples_per_pixel
+    if pixel.photometric == "YBR_FULL_422":
+        values = pixel.rows * pixel.columns * 2
+    if pixel.bits_allocated == 1:
+        return (values + 7) // 8
+    return values * (pixel.bits_allocated // 8)
+
+
+def _pixel_info(path: Path, ds: Dataset, keyword: str, ts: UID, warnings: list[str]) -> PixelInfo:
+    rows, cols = _int(ds, "Rows"), _int(ds, "Columns")
+    bits = _int(ds, "BitsAllocated")
+    if keyword == "FloatPixelData":
+        bits = 32
+    elif keyword == "DoubleFloatPixelData":
+        bits = 64
+    if not rows or not cols or not bits:
+        raise UnreadableFileError(
+            path, "damaged: pixel data without image size (Rows, Columns or Bits Allocated missing)"
+        )
+    samples = _int(ds, "SamplesPerPixel", 1) or 1
+    photometric = str(_value(ds, "PhotometricInterpretation", "")).strip().upper()
+    if not photometric:
+        photometric = "RGB" if samples == 3 else "MONOCHROME2"
+    frames_value = _value(ds, "NumberOfFrames")
+    frames = _int(ds, "NumberOfFrames")
+    if frames_value is not None and (frames is None or frames < 1):
+        warnings.append(_BAD_FRAME_COUNT)
+    if frames is None or frames < 1:
+        frames = 1
+    return PixelInfo(
+        rows=rows,
+        columns=cols,
+        samples_per_pixel=samples,
+        photometric=photometric,
+        bits_allocated=bits,
+        bits_stored=_int(ds, "BitsStored", bits) or bits,
+        pixel_representation=_int(ds, "PixelRepresentation", 0) or 0,
+        transfer_syntax=str(ts),
+        number_of_frames=frames,
+        planar_configuration=_int(ds, "PlanarConfiguration", 0) or 0,
+        pixel_keyword=keyword,
+    )
+
+
+def _native_location(
+    path: Path, ds: Dataset, pixel: PixelInfo, ts: UID
+) -> tuple[int | None, int | None]:
+    """(offset, length) of native pixel data in the file; truncation is reported here."""
+    element = ds.get_item(_PIXEL_TAGS[pixel.pixel_keyword], keep_deferred=True)
+    offset = getattr(element, "value_tell", None)
+    length = getattr(element, "length", None)
+    if offset is None or length is None or length == _UNDEFINED_LENGTH:
+        return None, None
+    needed = _stored_frame_bytes(pixel) * pixel.number_of_frames
+    if offset + min(length, needed) > path.stat().st_size:
+        raise UnreadableFileError(path, "file is truncated (pixel data incomplete)")
+    if length < needed:
+        raise UnreadableFileError(
+            path, "file is truncated or damaged (less pixel data than the image size needs)"
+        )
+    return offset, length
+
+
+def read_instance(path: str | Path) -> Instance:
+    """Read one DICOM file's header. Raises ``UnreadableFileError`` for unusable files.
+
+    Objects without pixel data (structured reports, RT plans, waveforms) are returned with
+    ``pixel=None``: they are listed and their tags shown, not treated as errors.
+    """
+    path = Path(path)
+    ds = read_dataset(path)
+    ts = transfer_syntax_of(ds)
+    warnings: list[str] = []
+    keyword = _pixel_keyword(ds)
+    pixel: PixelInfo | None = None
+    offset = length = None
+    if keyword is not None:
+        pixel = _pixel_info(path, ds, keyword, ts, warnings)
+        if _is_native(ts):
+            offset, length = _native_location(path, ds, pixel, ts)
+        for kw in _PIXEL_KEYWORDS:
+            if kw in ds:
+                del ds[kw]  # the header is kept for the tag browser; pixels are read on demand
+        if _BAD_FRAME_COUNT in warnings and offset is not None and length is not None:
+            # Without this, multi-frame native data would show only its first frame.
+            pixel = replace(pixel, number_of_frames=max(1, length // _stored_frame_bytes(pixel)))
+
+    sop_uid = str(_value(ds, "SOPInstanceUID", "")) or generate_uid(
+        entropy_srcs=["lightbox-sop", str(path.resolve())]
+    )
+    return Instance(
+        path=path,
+        kind="dicom",
+        sop_instance_uid=sop_uid,
+        sop_class_uid=str(
+            _value(ds, "SOPClassUID", "")
+            or _value(getattr(ds, "file_meta", None), "MediaStorageSOPClassUID", "")
+        ),
+        study_uid=str(_value(ds, "StudyInstanceUID", "")),
+        series_uid=str(_value(ds, "SeriesInstanceUID", "")),
+        modality=str(_value(ds, "Modality", "OT")),
+        instance_number=_int(ds, "InstanceNumber"),
+        pixel=pixel,
+        geometry=read_geometry(ds, pixel.number_of_frames) if pixel else [],
+        header=ds,
+        pixel_offset=offset,
+        pixel_length=length,
+        warnings=warnings,
+    )

@@ -1,0 +1,240 @@
+"""Background loading of one series' frames into a :class:`FrameCache`.
+
+A bounded pool of worker threads takes frames from one priority queue: frames the reader
+asked for (``request``, newest first) before prefetched ones (``prefetch``, nearest to
+the current slice first). Native frames are read in the worker thread (``np.fromfile``
+releases the GIL); compressed frames are decoded in the shared process pool because the
+decoders hold the GIL. Callbacks run on worker threads; the UI bridges them to its own.
+After ``close()`` nothing more is decoded and late results are dropped.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import numpy as np
+
+from viewer.errors import FileProblemError, UnreadableFileError
+from viewer.io import decode_pool
+from viewer.io.cache import FrameCache, frame_bytes
+from viewer.io.model import FrameRef, Series
+from viewer.io.pixels import decode_stored, finish_frame, needs_decoder, read_frame
+
+log = logging.getLogger(__name__)
+
+_REQUEST, _PREFETCH = 0, 1
+#: Share of the cache prefetching may fill; the rest keeps room for other viewports.
+_PREFETCH_SHARE = 0.8
+
+Entry = tuple[int, float, int, int]  # (class, rank, sequence, frame index)
+
+
+def _decode_remote(path: Path, frame: int, transfer_syntax: str) -> tuple[str, object]:
+    """Runs in a worker process. Errors come back as data: our exceptions' constructors
+    take (path, reason), which pickle cannot rebuild from ``args``."""
+    try:
+        return "ok", decode_stored(path, frame, transfer_syntax)
+    except FileProblemError as exc:
+        return "problem", (type(exc).__name__, exc.reason)
+
+
+class SeriesLoader:
+    def __init__(
+        self,
+        series: Series,
+        cache: FrameCache,
+        on_frame: Callable[[int], None] | None = None,
+        on_error: Callable[[int, Exception], None] | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self._frames: list[FrameRef] = list(series.frames)
+        self._cache = cache
+        self._on_frame = on_frame
+        self._on_error = on_error
+        self._workers = max(1, workers or decode_pool.worker_count())
+        self._cond = threading.Condition()
+        self._heap: list[Entry] = []
+        self._queued: dict[int, Entry] = {}  # frame index -> its live heap entry
+        self._busy: set[int] = set()
+        self._failed: set[int] = set()
+        self._sequence = itertools.count()
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+
+    # -- reading ------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def get(self, i: int) -> np.ndarray | None:
+        """The frame if it is already decoded; never blocks."""
+        return self._cache.get(self._frames[i].key)
+
+    def load(self, i: int) -> np.ndarray:
+        """Decode frame ``i`` now, in this thread (first image, command line)."""
+        ref = self._frames[i]
+        array = self._cache.get(ref.key)
+        if array is None:
+            array = read_frame(ref)
+            self._cache.put(ref.key, array)
+            with self._cond:
+                self._failed.discard(i)
+        return array
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(frames finished, total): decoded and in the cache, or failed."""
+        with self._cond:
+            failed = set(self._failed)
+        done = sum(1 for i, f in enumerate(self._frames) if i in failed or f.key in self._cache)
+        return done, len(self._frames)
+
+    # -- scheduling ---------------------------------------------------------------------
+
+    def request(self, i: int) -> None:
+        """Decode frame ``i`` before anything else (what the reader is looking at)."""
+        if not 0 <= i < len(self._frames):
+            raise IndexError(i)
+        if self._frames[i].key in self._cache:
+            return
+        with self._cond:
+            if self._closed:
+                return
+            self._failed.discard(i)  # an explicit request retries a failed frame
+            # Newest request first: the reader has scrolled on from older ones.
+            self._push((_REQUEST, -next(self._sequence), 0, i))
+            self._start_workers()
+            self._cond.notify()
+
+    def prefetch(self, center: int) -> None:
+        """Queue every frame, nearest to ``center`` first, as many as the cache can hold."""
+        with self._cond:
+            if self._closed:
+                return
+            order = sorted(range(len(self._frames)), key=lambda i: (abs(i - center), i))
+            budget = int(self._cache.max_bytes * _PREFETCH_SHARE)
+            requests = [e for e in self._queued.values() if e[0] == _REQUEST]
+            self._queued = {e[3]: e for e in requests}
+            self._heap = list(requests)
+            for rank, i in enumerate(order):
+                pixel = self._frames[i].instance.pixel
+                budget -= frame_bytes(pixel) if pixel else 0
+                if budget < 0:
+                    break
+                if i in self._queued or i in self._failed or self._frames[i].key in self._cache:
+                    continue
+                entry = (_PREFETCH, float(rank), next(self._sequence), i)
+                self._queued[i] = entry
+                self._heap.append(entry)
+            heapq.heapify(self._heap)
+            self._start_workers()
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """Stop: drop queued work; results still in flight are discarded. Idempotent."""
+        with self._cond:
+            self._closed = True
+            self._heap.clear()
+            self._queued.clear()
+            self._cond.notify_all()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> SeriesLoader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _push(self, entry: Entry) -> None:
+        old = self._queued.get(entry[3])
+        if old is not None and old[:2] <= entry[:2]:
+            return
+        self._queued[entry[3]] = entry
+        heapq.heappush(self._heap, entry)
+
+    def _start_workers(self) -> None:
+        while len(self._threads) < self._workers:
+            t = threading.Thread(
+                target=self._work, name=f"lightbox-loader-{len(self._threads)}", daemon=True
+            )
+            self._threads.append(t)
+            t.start()
+
+    # -- workers ------------------------------------------------------------------------
+
+    def _next(self) -> int | None:
+        with self._cond:
+            while True:
+                if self._closed:
+                    return None
+                while self._heap:
+                    entry = heapq.heappop(self._heap)
+                    i = entry[3]
+                    if self._queued.get(i) is not entry:
+                        continue  # superseded by a newer request or prefetch
+                    del self._queued[i]
+                    if i in self._busy or self._frames[i].key in self._cache:
+                        continue
+                    self._busy.add(i)
+                    return i
+                self._cond.wait()
+
+    def _work(self) -> None:
+        while (i := self._next()) is not None:
+            ref = self._frames[i]
+            try:
+                array = self._decode(ref)
+            except Exception as exc:  # one bad frame must not stop the others
+                with self._cond:
+                    self._busy.discard(i)
+                    if self._closed:
+                        return
+                    self._failed.add(i)
+                log.info("frame %d of %s failed: %s", i, ref.instance.path.name, exc)
+                if self._on_error:
+                    self._on_error(i, exc)
+                continue
+            with self._cond:
+                self._busy.discard(i)
+                if self._closed:
+                    return  # stale: whoever asked has gone
+            self._cache.put(ref.key, array)
+            if self._on_frame:
+                self._on_frame(i)
+
+    def _decode(self, ref: FrameRef) -> np.ndarray:
+        inst = ref.instance
+        pool = decode_pool.get_pool() if needs_decoder(inst) and self._workers > 1 else None
+        if pool is None:
+            return read_frame(ref)
+        assert inst.pixel is not None
+        if not 0 <= ref.frame < inst.pixel.number_of_frames:
+            return read_frame(ref)  # raises the usual error
+        try:
+            status, value = pool.submit(
+                _decode_remote, inst.path, ref.frame, inst.pixel.transfer_syntax
+            ).result()
+        except BrokenProcessPool:
+            log.warning("a decoder process died; starting a fresh pool")
+            decode_pool.discard_pool()
+            return read_frame(ref)
+        except Exception:
+            # Decoding errors come back as data, so this is the pool itself failing.
+            log.exception("decoder processes cannot run here; decoding in threads instead")
+            decode_pool.discard_pool(disable=True)
+            return read_frame(ref)
+        if status == "problem":
+            kind, reason = value  # type: ignore[misc]
+            import viewer.errors as errors
+
+            raise getattr(errors, kind, UnreadableFileError)(inst.path, reason)
+        return finish_frame(inst, value)  # type: ignore[arg-type]

@@ -1,0 +1,194 @@
+"""Decode one frame: stored values for grey images, 8-bit RGB for colour.
+
+Two paths. Native (uncompressed) pixel data is read straight from its byte offset in the
+file, one frame at a time, with no DICOM parsing at all. Everything else goes through
+pydicom's per-frame decoding. :func:`decode_stored` is the slow, picklable half that the
+loader can run in another process; :func:`finish_frame` is the cheap numpy half.
+
+What comes back:
+  * grey: a 2-D array of stored values (int/uint per Pixel Representation, float for float
+    pixel data), in native byte order. Rescale/VOI LUTs and MONOCHROME1 inversion are left
+    to :mod:`viewer.imaging`.
+  * colour: (rows, columns, 3) uint8 RGB, whatever the photometric interpretation.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+from pydicom import dcmread
+from pydicom.pixels import apply_color_lut, convert_color_space, pixel_array
+from pydicom.pixels.decoders.base import get_decoder
+from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
+
+from viewer.errors import (
+    FileProblemError,
+    NotAnImageError,
+    UnreadableFileError,
+    UnsupportedImageError,
+)
+from viewer.io.model import FrameRef, Instance, PixelInfo
+
+log = logging.getLogger(__name__)
+
+_INT_BITS = (8, 16, 32, 64)
+
+
+def read_frame(ref: FrameRef) -> np.ndarray:
+    """The pixels of one frame. Raises a ``FileProblemError`` naming the file on failure."""
+    inst = ref.instance
+    if inst.kind == "image":
+        from viewer.io.images import read_image_frame
+
+        return read_image_frame(inst.path, ref.frame)
+    pixel = _checked(inst, ref.frame)
+    if has_fast_path(inst):
+        return finish_frame(inst, _read_native(inst, pixel, ref.frame))
+    return finish_frame(inst, decode_stored(inst.path, ref.frame, pixel.transfer_syntax))
+
+
+def _checked(inst: Instance, frame: int) -> PixelInfo:
+    if inst.pixel is None:
+        raise NotAnImageError(inst.path, "no image to display (this object holds no pixels)")
+    if not 0 <= frame < inst.pixel.number_of_frames:
+        raise IndexError(f"frame {frame} outside 0..{inst.pixel.number_of_frames - 1}")
+    return inst.pixel
+
+
+def has_fast_path(inst: Instance) -> bool:
+    """True when a frame can be read straight from disk without a decoder."""
+    pixel = inst.pixel
+    if pixel is None or inst.pixel_offset is None:
+        return False
+    if pixel.bits_allocated not in _INT_BITS or pixel.photometric == "YBR_FULL_422":
+        return False
+    # Big-endian 8-bit data stored as OW has its bytes swapped in pairs; let pydicom untangle it.
+    return UID(pixel.transfer_syntax).is_little_endian or pixel.bits_allocated > 8
+
+
+def needs_decoder(inst: Instance) -> bool:
+    """True for frames whose decoding is CPU-heavy (compressed transfer syntaxes)."""
+    return inst.kind == "dicom" and inst.pixel is not None and not has_fast_path(inst)
+
+
+def _dtype(pixel: PixelInfo) -> np.dtype:
+    order = "<" if UID(pixel.transfer_syntax).is_little_endian else ">"
+    size = pixel.bits_allocated // 8
+    if pixel.is_float:
+        kind = "f"
+    else:
+        kind = "i" if pixel.pixel_representation == 1 and pixel.samples_per_pixel == 1 else "u"
+    return np.dtype(f"{order}{kind}{size}")
+
+
+def _read_native(inst: Instance, pixel: PixelInfo, frame: int) -> np.ndarray:
+    dtype = _dtype(pixel)
+    count = pixel.rows * pixel.columns * pixel.samples_per_pixel
+    offset = int(inst.pixel_offset or 0) + frame * count * dtype.itemsize
+    try:
+        flat = np.fromfile(inst.path, dtype=dtype, count=count, offset=offset)
+    except OSError as exc:
+        raise UnreadableFileError(inst.path, f"cannot be read ({exc.strerror or exc})") from exc
+    if flat.size < count:
+        raise UnreadableFileError(inst.path, "file is truncated (pixel data incomplete)")
+    if pixel.samples_per_pixel == 1:
+        return flat.reshape(pixel.rows, pixel.columns)
+    if pixel.planar_configuration == 1:
+        planes = flat.reshape(pixel.samples_per_pixel, pixel.rows, pixel.columns)
+        return np.ascontiguousarray(planes.transpose(1, 2, 0))
+    return flat.reshape(pixel.rows, pixel.columns, pixel.samples_per_pixel)
+
+
+def decode_stored(path: Path, frame: int, transfer_syntax: str) -> np.ndarray:
+    """Decode one frame with pydicom; colour comes back as RGB (pydicom converts YBR).
+
+    A plain function of picklable arguments, so it can run in a worker process.
+    """
+    ts = UID(transfer_syntax)
+    if ts.is_compressed:
+        try:
+            decoder = get_decoder(ts)
+        except NotImplementedError:
+            decoder = None
+        if decoder is None or not decoder.is_available:
+            raise UnsupportedImageError(
+                path, f"images compressed as {ts.name} cannot be decoded (no decoder installed)"
+            )
+    try:
+        if ts != DeflatedExplicitVRLittleEndian:
+            try:
+                # Reads the header up to the pixel data, then only this frame's bytes.
+                return pixel_array(path, index=frame, transfer_syntax_uid=ts)
+            except MemoryError:
+                raise
+            except Exception as exc:
+                log.info("frame %d of %s: direct decoding failed (%s)", frame, path.name, exc)
+        # Deflated datasets have no frame to seek to, and files whose encoding differs from
+        # what their meta header claims need pydicom's more forgiving full read.
+        return pixel_array(dcmread(path, force=True), index=frame)
+    except MemoryError as exc:
+        raise UnsupportedImageError(path, "image is too large for the available memory") from exc
+    except Exception as exc:
+        log.info("frame %d of %s cannot be decoded: %s", frame, path.name, exc)
+        raise _decode_problem(path, ts, exc) from exc
+
+
+def _decode_problem(path: Path, ts: UID, exc: Exception) -> FileProblemError:
+    text = str(exc)
+    if "less than expected" in text or isinstance(exc, EOFError):
+        return UnreadableFileError(path, "file is truncated (pixel data incomplete)")
+    name = ts.name if ts.is_transfer_syntax else str(ts)
+    if ts.is_compressed:
+        return UnreadableFileError(path, f"the {name} image data is damaged and cannot be decoded")
+    return UnreadableFileError(path, f"the image data cannot be read ({name})")
+
+
+def finish_frame(inst: Instance, arr: np.ndarray) -> np.ndarray:
+    """Native byte order, unused high bits cleared, colour as (rows, columns, 3) uint8 RGB."""
+    pixel = inst.pixel
+    assert pixel is not None
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    if pixel.photometric == "PALETTE COLOR":
+        return _apply_palette(inst, _mask_unused_bits(arr, pixel))
+    if arr.ndim == 3:
+        if pixel.photometric == "YBR_FULL" and has_fast_path(inst):
+            # Only the native path sees raw YCbCr; pydicom's decoders already return RGB.
+            arr = convert_color_space(arr, "YBR_FULL", "RGB")
+        return _to_uint8(_mask_unused_bits(arr, pixel), pixel.bits_stored)
+    if arr.ndim != 2:
+        raise UnsupportedImageError(inst.path, f"unexpected pixel layout {arr.shape}")
+    return _mask_unused_bits(arr, pixel)
+
+
+def _mask_unused_bits(arr: np.ndarray, pixel: PixelInfo) -> np.ndarray:
+    """Clear bits above Bits Stored (some scanners keep overlays there), sign-extending."""
+    if arr.dtype.kind not in "iu" or not 0 < pixel.bits_stored < arr.dtype.itemsize * 8:
+        return arr
+    if pixel.bits_allocated == 1:
+        return arr
+    unused = arr.dtype.itemsize * 8 - pixel.bits_stored
+    if arr.dtype.kind == "u":
+        return arr & arr.dtype.type((1 << pixel.bits_stored) - 1)
+    return (arr << unused) >> unused
+
+
+def _to_uint8(arr: np.ndarray, bits_stored: int) -> np.ndarray:
+    if arr.dtype == np.uint8:
+        return arr
+    if arr.dtype.kind == "f":
+        return np.clip(arr, 0, 255).astype(np.uint8)
+    shift = max(min(bits_stored, arr.dtype.itemsize * 8) - 8, 0)
+    return np.clip(arr >> shift, 0, 255).astype(np.uint8)
+
+
+def _apply_palette(inst: Instance, arr: np.ndarray) -> np.ndarray:
+    try:
+        rgb = apply_color_lut(arr, ds=inst.header)
+        descriptor = inst.header.RedPaletteColorLookupTableDescriptor  # type: ignore[union-attr]
+        lut_bits = int(descriptor[2])
+    except Exception as exc:
+        raise UnreadableFileError(inst.path, "the palette colour lookup table is damaged") from exc
+    return _to_uint8(rgb, lut_bits if lut_bits > 8 else 8)

@@ -1,0 +1,116 @@
+"""The GUI entry point the ``lightbox`` command calls."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+APP_NAME = "Lightbox"
+#: Seconds the screenshot mode waits for scanning and loading before it gives up.
+SCREENSHOT_LIMIT_S = 300
+
+
+def qt_runtime_problem(pyside_version: str, python: tuple[int, int]) -> str | None:
+    """Why this Qt binding cannot run here, or None.
+
+    PySide6 6.12.0 on CPython 3.11 drops a reference to None on every void Qt call; after a
+    few thousand paints Python aborts with "Fatal Python error: none_dealloc". (3.12+ makes
+    None immortal, so it is harmless there.)
+    """
+    parts = tuple(int(p) for p in pyside_version.split(".")[:3] if p.isdigit())
+    if parts[:3] == (6, 12, 0) and python[:2] == (3, 11):
+        return (f"PySide6 {pyside_version} cannot be used with Python 3.11: it crashes the "
+                "viewer after a few minutes (none_dealloc). Install PySide6 6.11.x "
+                "(pip install 'PySide6-Essentials<6.12') or use Python 3.12 or newer.")
+    return None
+
+
+def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = None) -> int:
+    """Open the viewer on ``paths`` (and the demo study); return the exit status.
+
+    With ``screenshot``, wait until scanning finished and the shown series is loaded, save
+    the window to that PNG and exit: 0 when saved, 1 (with a message on stderr) otherwise.
+    """
+    import PySide6
+
+    problem = qt_runtime_problem(PySide6.__version__, sys.version_info[:2])
+    if problem:
+        print(f"lightbox: {problem}", file=sys.stderr)
+        return 1
+
+    from PySide6.QtWidgets import QApplication
+
+    from viewer.ui.main_window import MainWindow
+    from viewer.ui.theme import apply_dark_theme
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    apply_dark_theme(app)
+
+    to_open = [str(p) for p in paths]
+    if demo:
+        from viewer.demo import build_demo
+
+        try:
+            to_open.append(str(build_demo()))
+        except Exception as exc:  # noqa: BLE001 - say why, and still open the rest
+            print(f"lightbox: cannot build the demo study: {exc}", file=sys.stderr)
+    window = MainWindow()
+    previous_hook = sys.excepthook
+    sys.excepthook = lambda kind, error, tb: window.boundary.report(error.with_traceback(tb))
+    status = {"code": 0}
+    if screenshot:
+        _arm_screenshot(app, window, Path(screenshot), status, bool(to_open))
+    window.show()
+    window.open_paths(to_open)
+    try:
+        code = app.exec()
+    finally:
+        sys.excepthook = previous_hook
+        window.shutdown()
+        window.deleteLater()
+    return status["code"] if screenshot else code
+
+
+def _arm_screenshot(app: object, window: object, out: Path, status: dict[str, int],
+                    anything: bool) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from viewer.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow) and isinstance(app, QApplication)
+
+    def fail(message: str) -> None:
+        print(f"lightbox: {message}", file=sys.stderr)
+        status["code"] = 1
+        app.quit()
+
+    def shoot() -> None:
+        if window.viewport.series is None and not window.browser.series_items():
+            fail("nothing could be opened: "
+                 + ("; ".join(f"{Path(p).name}: {r}" for p, r in window.problems.problems())
+                    or "no DICOM files or images found"))
+            return
+        window.viewport.repaint()
+        if not window.grab().save(str(out), "PNG"):
+            fail(f"cannot save the screenshot to {out}")
+            return
+        app.quit()
+
+    def settled() -> None:
+        # Let the window lay out and paint the newly loaded image once before grabbing.
+        QTimer.singleShot(0, shoot)
+
+    if not anything:
+        QTimer.singleShot(0, lambda: fail("nothing to open: give files or folders, or --demo"))
+        return
+    window.settled.connect(settled)
+    watchdog = QTimer(window)
+    watchdog.setSingleShot(True)
+    watchdog.timeout.connect(lambda: fail(
+        f"gave up after {SCREENSHOT_LIMIT_S} s: the images did not finish loading"))
+    watchdog.start(SCREENSHOT_LIMIT_S * 1000)

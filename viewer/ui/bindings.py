@@ -1,0 +1,107 @@
+"""Every key and mouse binding, in one table.
+
+The viewport dispatches through this table and the help dialog lists it, so the two can
+never disagree. Keys are written as Qt's portable key-sequence text ("Ctrl+O", "PgDown");
+mouse gestures use the names in ``MouseGesture``. The table is plain data so that a
+settings file can remap it later.
+
+Conventions follow Weasis/OHIF for the mouse and IHE Basic Image Review for the letters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Scope(StrEnum):
+    VIEWPORT = "Viewport"  # handled by the viewport when it has keyboard focus
+    WINDOW = "Application"  # menu shortcuts, active anywhere in the main window
+
+
+class MouseGesture(StrEnum):
+    LEFT_DRAG = "Left drag"
+    MIDDLE_DRAG = "Middle drag"
+    RIGHT_DRAG = "Right drag"
+    WHEEL = "Wheel"
+    MOVE = "Move"
+    DROP = "Drop files or folders"
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    action: str
+    description: str
+    keys: tuple[str, ...] = ()
+    mouse: tuple[MouseGesture, ...] = ()
+    scope: Scope = Scope.VIEWPORT
+
+
+def _b(action: str, description: str, *keys: str, mouse: tuple[MouseGesture, ...] = (),
+       scope: Scope = Scope.VIEWPORT) -> Binding:
+    return Binding(action, description, tuple(keys), mouse, scope)
+
+
+_M = MouseGesture
+_W = Scope.WINDOW
+
+BINDINGS: dict[str, Binding] = {b.action: b for b in (
+    # -- mouse ------------------------------------------------------------------------
+    _b("tool_drag", "Use the active tool (window/level by default)", mouse=(_M.LEFT_DRAG,)),
+    _b("pan_drag", "Pan", mouse=(_M.MIDDLE_DRAG,)),
+    _b("zoom_drag", "Zoom (drag up to zoom in)", mouse=(_M.RIGHT_DRAG,)),
+    _b("wheel_scroll", "Scroll through slices (down: next)", mouse=(_M.WHEEL,)),
+    _b("probe", "Show position and pixel value in the status bar", mouse=(_M.MOVE,)),
+    # -- tools for the left button (IHE Basic Image Review) ----------------------------------
+    _b("tool_window", "Left drag: window/level (right: wider, down: brighter level)", "W"),
+    _b("tool_pan", "Left drag: pan", "T"),
+    _b("tool_zoom", "Left drag: zoom", "Z"),
+    _b("tool_scroll", "Left drag: scroll through slices", "S"),
+    # -- navigation -----------------------------------------------------------------------
+    _b("previous", "Previous slice", "Up", "Left"),
+    _b("next", "Next slice", "Down", "Right"),
+    _b("page_back", "Back 10% of the stack", "PgUp"),
+    _b("page_forward", "Forward 10% of the stack", "PgDown"),
+    _b("first", "First slice", "Home"),
+    _b("last", "Last slice", "End"),
+    _b("cine", "Play / pause cine", "C", "Space"),
+    # -- display --------------------------------------------------------------------------
+    _b("fit", "Fit image to window", "F"),
+    _b("actual_size", "Actual size (1 image pixel = 1 screen pixel)", "0"),
+    _b("preset", "Window preset 1-9 (listed in View > Window presets)",
+       "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+    _b("invert", "Invert grey levels", "N"),
+    _b("rotate", "Rotate 90 degrees clockwise", "R"),
+    _b("flip_h", "Flip horizontally", "H"),
+    _b("flip_v", "Flip vertically", "V"),
+    _b("annotations", "Show / hide annotations (corner text, orientation, scale)", "I"),
+    _b("reset", "Reset: fit, file window, no rotation, flip or invert", "Esc"),
+    # -- application ----------------------------------------------------------------------------
+    _b("open_files", "Open files...", "Ctrl+O", scope=_W),
+    _b("open_folder", "Open folder...", "Ctrl+Shift+O", scope=_W),
+    _b("open_dicomdir", "Open DICOMDIR...", "Ctrl+D", scope=_W),
+    _b("drop", "Open the dropped files or folders", mouse=(_M.DROP,), scope=_W),
+    _b("hide_identity", "Hide patient identity", "Ctrl+H", scope=_W),
+    _b("tag_browser", "Show DICOM tags of the current image", "Ctrl+T", scope=_W),
+    _b("help", "Keyboard and mouse shortcuts", "F1", scope=_W),
+    _b("quit", "Quit", "Ctrl+Q", scope=_W),
+)}
+
+
+def key_map(scope: Scope = Scope.VIEWPORT) -> dict[str, tuple[str, int]]:
+    """Key text -> (action, position of the key in its binding), for one scope.
+
+    The position tells the preset binding which of 1..9 was pressed.
+    """
+    mapping: dict[str, tuple[str, int]] = {}
+    for binding in BINDINGS.values():
+        if binding.scope is scope:
+            for position, key in enumerate(binding.keys):
+                mapping[key] = (binding.action, position)
+    return mapping
+
+
+def shortcut(action: str) -> str:
+    """The first key of an action, for a menu entry ("" when it has none)."""
+    keys = BINDINGS[action].keys
+    return keys[0] if keys else ""

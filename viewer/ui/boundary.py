@@ -1,0 +1,92 @@
+"""The UI's one error boundary.
+
+Everything that fails (a worker's job, a frame that cannot be decoded, a user action) ends
+here. ``Cancelled`` is silent; a file problem goes to the problems list with its file and
+reason; any other ``LightboxError`` shows its user-facing text in a non-modal message box;
+an unexpected exception is logged with its traceback and shown too. Nothing here
+re-raises: a bug in one feature must not take the reader's session down with it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from viewer.errors import Cancelled, FileProblemError, LightboxError
+
+log = logging.getLogger(__name__)
+
+
+class ErrorBoundary(QObject):
+    #: A file that could not be used: (path, reason).
+    file_problem = Signal(str, str)
+    #: One line for the status bar.
+    notice = Signal(str)
+
+    def __init__(self, parent_widget: QWidget) -> None:
+        super().__init__(parent_widget)
+        self._parent_widget = parent_widget
+        self._box: QMessageBox | None = None
+        self.messages: list[str] = []  # what the reader has been told, newest last
+
+    def report(self, error: BaseException, context: str = "") -> None:
+        if isinstance(error, Cancelled):
+            return
+        if isinstance(error, FileProblemError):
+            self.file_problem.emit(str(error.path), error.reason)
+            self.notice.emit(str(error))
+            return
+        if isinstance(error, LightboxError):
+            text = str(error)
+        else:
+            # Exception text may be technical; the traceback goes to the log, not the box.
+            log.error("Unexpected error%s", f" while {context}" if context else "",
+                      exc_info=(type(error), error, error.__traceback__))
+            text = f"Unexpected error{f' while {context}' if context else ''}: " \
+                   f"{type(error).__name__}: {error}"
+        self.show_message(text)
+
+    def show_message(self, text: str) -> None:
+        """A non-modal box: background errors must not block reading."""
+        self.messages.append(text)
+        self.notice.emit(text)
+        if self._box is None:
+            box = QMessageBox(self._parent_widget)
+            box.setWindowTitle("Lightbox")
+            box.setIcon(QMessageBox.Icon.Warning)
+            box.setModal(False)
+            box.finished.connect(self._box_closed)
+            self._box = box
+            self._box.setText(text)
+        else:  # several errors at once: one box listing them, not a pile of windows
+            self._box.setText(f"{self._box.text()}\n\n{text}")
+        self._box.show()
+
+    def _box_closed(self, _result: int) -> None:
+        if self._box is not None:
+            self._box.deleteLater()
+            self._box = None
+
+    def guard(self, fn: Callable[..., Any], context: str = "") -> Callable[..., None]:
+        """Wrap a slot so that whatever it raises is reported, not propagated into Qt."""
+
+        def guarded(*args: Any) -> None:
+            try:
+                fn(*args)
+            except BaseException as exc:  # noqa: BLE001 - this is the boundary
+                if isinstance(exc, KeyboardInterrupt | SystemExit):
+                    raise
+                self.report(exc, context)
+
+        return guarded
+
+
+def file_label(path: str | Path) -> str:
+    """How the UI names a file: its name, with the folder as context."""
+    p = Path(path)
+    return f"{p.name}  ({p.parent})" if p.parent != Path(".") else p.name

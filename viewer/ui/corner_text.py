@@ -1,0 +1,115 @@
+"""What the four corners of the viewport say (plain strings; drawing is elsewhere).
+
+Top-left: who (or "Identity hidden"); top-right: which study and series; bottom-left:
+where in the stack; bottom-right: how it is displayed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from viewer.io.model import FrameRef, Series, Study
+from viewer.state import ViewState
+
+IDENTITY_HIDDEN = "Identity hidden"
+
+
+@dataclass(frozen=True)
+class CornerText:
+    top_left: list[str] = field(default_factory=list)
+    top_right: list[str] = field(default_factory=list)
+    bottom_left: list[str] = field(default_factory=list)
+    bottom_right: list[str] = field(default_factory=list)
+
+    def all_lines(self) -> list[str]:
+        return self.top_left + self.top_right + self.bottom_left + self.bottom_right
+
+
+def format_date(value: str) -> str:
+    """DICOM DA (YYYYMMDD) -> YYYY-MM-DD; anything else is shown as it is."""
+    value = (value or "").strip()
+    if len(value) == 8 and value.isdigit():
+        return f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    return value
+
+
+def person_name(value: Any) -> str:
+    """DICOM PN "Family^Given^Middle" -> "Family, Given Middle"."""
+    parts = [p.strip() for p in str(value or "").split("=")[0].split("^")]
+    family, rest = (parts[0], " ".join(p for p in parts[1:4] if p)) if parts else ("", "")
+    return f"{family}, {rest}" if family and rest else family or rest
+
+
+def _header(ref: FrameRef | None, keyword: str) -> Any:
+    header = ref.instance.header if ref else None
+    return header.get(keyword) if header is not None else None
+
+
+def identity_lines(study: Study | None, ref: FrameRef | None, hide: bool) -> list[str]:
+    if hide:
+        return [IDENTITY_HIDDEN]
+    lines = []
+    name = person_name(study.patient_name if study else _header(ref, "PatientName"))
+    if name:
+        lines.append(name)
+    if study and study.patient_id:
+        lines.append(f"ID: {study.patient_id}")
+    birth = format_date(str(_header(ref, "PatientBirthDate") or ""))
+    if birth:
+        lines.append(f"Born: {birth}")
+    return lines
+
+
+def slice_position(ref: FrameRef) -> float | None:
+    """Position along the slice normal in mm (the usual "Loc"), or SliceLocation."""
+    geometry = ref.geometry
+    if geometry.position and geometry.orientation:
+        r, c = geometry.orientation[:3], geometry.orientation[3:]
+        normal = (r[1] * c[2] - r[2] * c[1], r[2] * c[0] - r[0] * c[2], r[0] * c[1] - r[1] * c[0])
+        return sum(p * n for p, n in zip(geometry.position, normal, strict=True))
+    location = _header(ref, "SliceLocation")
+    try:
+        return float(location) if location is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def corner_text(study: Study | None, series: Series | None, state: ViewState,
+                zoom: float | None = None) -> CornerText:
+    """The four corners for the current slice of ``series``. ``zoom`` overrides state.zoom
+    (in fit mode the widget knows the effective zoom)."""
+    if series is None or not series.frames:
+        return CornerText()
+    ref = series.frames[min(state.index, len(series.frames) - 1)]
+    top_right = []
+    if study and study.description:
+        top_right.append(study.description)
+    if study and study.date:
+        top_right.append(format_date(study.date))
+    number = f"Se: {series.number}" if series.number is not None else "Se:"
+    top_right.append(f"{number} {series.description}".strip())
+
+    bottom_left = [f"Im: {state.index + 1} / {len(series.frames)}"]
+    position = slice_position(ref)
+    if position is not None:
+        bottom_left.append(f"Loc: {position:.1f} mm")
+    thickness = _number(_header(ref, "SliceThickness"))
+    if thickness is not None:
+        bottom_left.append(f"Thick: {thickness:g} mm")
+
+    bottom_right = []
+    if state.window is not None:
+        bottom_right.append(f"W: {state.window.width:.0f} L: {state.window.center:.0f}")
+    bottom_right.append(f"Zoom: {(state.zoom if zoom is None else zoom) * 100:.0f}%")
+    if state.invert:
+        bottom_right.append("Inverted")
+    return CornerText(identity_lines(study, ref, state.hide_identity), top_right,
+                      bottom_left, bottom_right)

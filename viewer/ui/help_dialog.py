@@ -1,0 +1,83 @@
+"""Help > Shortcuts: every key and mouse binding, generated from ``bindings.BINDINGS``.
+
+Nothing here names a key itself, so the dialog cannot drift from what the viewport does.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewer.ui.bindings import BINDINGS, Binding, Scope
+
+
+def _key_label(key: str) -> str:
+    """The key as this platform spells it (Cmd on macOS)."""
+    return QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText) or key
+
+
+def binding_text(binding: Binding) -> str:
+    keys = list(binding.keys)
+    if binding.action == "preset" and len(keys) > 2:
+        keys = [f"{keys[0]}–{keys[-1]}"]  # the digits read better as a range
+    else:
+        keys = [_key_label(k) for k in keys]
+    return ", ".join(keys + [str(m) for m in binding.mouse])
+
+
+def help_rows() -> list[tuple[str, str, str]]:
+    """(section, keys and mouse, what it does), in table order, viewport first."""
+    rows = []
+    for scope in (Scope.VIEWPORT, Scope.WINDOW):
+        for binding in BINDINGS.values():
+            if binding.scope is scope:
+                rows.append((str(scope), binding_text(binding), binding.description))
+    return rows
+
+
+class HelpDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Lightbox shortcuts")
+        self.resize(620, 640)
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(2)
+        self.tree.setHeaderLabels(["Keys / mouse", "Action"])
+        self.tree.setColumnWidth(0, 200)
+        self.tree.setRootIsDecorated(False)
+        sections: dict[str, QTreeWidgetItem] = {}
+        for section, keys, description in help_rows():
+            if section not in sections:
+                head = QTreeWidgetItem([section, ""])
+                font = head.font(0)
+                font.setBold(True)
+                head.setFont(0, font)
+                self.tree.addTopLevelItem(head)
+                sections[section] = head
+            sections[section].addChild(QTreeWidgetItem([keys, description]))
+        self.tree.expandAll()
+        note = QLabel("Viewport keys work when the image has keyboard focus (click it).")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tree)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def listed_text(self) -> str:
+        """Everything the dialog lists, as one string (for tests and copy-paste)."""
+        lines = []
+        for i in range(self.tree.topLevelItemCount()):
+            head = self.tree.topLevelItem(i)
+            lines.append(head.text(0))
+            lines += [f"{head.child(j).text(0)}\t{head.child(j).text(1)}"
+                      for j in range(head.childCount())]
+        return "\n".join(lines)

@@ -1,0 +1,420 @@
+"""The main window: menus, the series browser, the viewport, problems and status.
+
+Opening runs the io scan on a background thread (cancellable, with progress in the status
+bar); what it finds goes to the browser, files it could not use go to the Problems dock,
+and the first image series opens. The window itself only wires parts together.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QWidget,
+)
+
+from viewer import __version__
+from viewer.errors import Cancelled
+from viewer.io.cache import FrameCache, default_cache_bytes, estimate_series_bytes
+from viewer.io.model import Instance, ScanResult, Series, Study
+from viewer.io.scan import scan
+from viewer.tasks import CancelToken
+from viewer.ui.bindings import BINDINGS, Scope, shortcut
+from viewer.ui.boundary import ErrorBoundary
+from viewer.ui.bridge import Background, Bridge, Outcome
+from viewer.ui.browser import SeriesBrowser
+from viewer.ui.corner_text import IDENTITY_HIDDEN, person_name
+from viewer.ui.help_dialog import HelpDialog
+from viewer.ui.problems import ProblemsPanel
+from viewer.ui.tag_browser import TagBrowser
+from viewer.ui.viewport import Viewport
+
+log = logging.getLogger(__name__)
+APP_NAME = "Lightbox"
+MB = 1024 * 1024
+
+
+class MainWindow(QMainWindow):
+    #: Nothing left to do: no scan running or queued, and the shown series is loaded
+    #: (or there is nothing to show). The screenshot mode waits for this.
+    settled = Signal()
+    scan_finished = Signal(object)  # ScanResult
+
+    def __init__(self, cache: FrameCache | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(APP_NAME)
+        self.resize(1280, 820)
+        self.setAcceptDrops(True)
+        self.cache = cache if cache is not None else FrameCache(default_cache_bytes())
+        self.bridge = Bridge(self)
+        self.background = Background(self.bridge, workers=2)
+        self.boundary = ErrorBoundary(self)
+        self.viewport = Viewport(self.cache, self.bridge, self.boundary, self)
+        self.setCentralWidget(self.viewport)
+        self.browser = SeriesBrowser(self.background, self)
+        self.problems = ProblemsPanel(self)
+        self.tag_browser: TagBrowser | None = None
+        self.help_dialog: HelpDialog | None = None
+        self.results: list[ScanResult] = []
+        self._queue: list[list[str]] = []
+        self._token: CancelToken | None = None
+        self._build_docks()
+        self._build_status_bar()
+        self._actions: dict[str, QAction] = {}
+        self._build_menus()
+        self._connect()
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _build_docks(self) -> None:
+        self.browser_dock = QDockWidget("Studies", self)
+        self.browser_dock.setObjectName("studies")
+        self.browser_dock.setWidget(self.browser)
+        self.browser_dock.setMinimumWidth(250)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.browser_dock)
+        self.problems_dock = QDockWidget("Problems", self)
+        self.problems_dock.setObjectName("problems")
+        self.problems_dock.setWidget(self.problems)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
+        self.problems_dock.hide()
+        self.resizeDocks([self.problems_dock], [150], Qt.Orientation.Vertical)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.probe_label = QLabel()
+        self.probe_label.setMinimumWidth(260)
+        self.load_bar = QProgressBar()
+        self.load_bar.setMaximumWidth(160)
+        self.load_bar.setFormat("Images %v / %m")
+        self.load_bar.hide()
+        self.scan_bar = QProgressBar()
+        self.scan_bar.setMaximumWidth(200)
+        self.scan_bar.setFormat("Scanning %v / %m")
+        self.cache_label = QLabel("⚠ Larger than the image cache")
+        self.cache_label.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_scan)
+        for widget in (self.cache_label, self.probe_label, self.load_bar, self.scan_bar, self.cancel_button):
+            bar.addPermanentWidget(widget)
+        self.scan_bar.hide()
+        self.cancel_button.hide()
+
+    def _action(self, menu: QMenu, name: str, slot: Callable[[], object], *,
+                checkable: bool = False, text: str | None = None) -> QAction:
+        binding = BINDINGS.get(name)
+        label = text or (binding.description if binding else name)
+        action = QAction(label, self)
+        key = shortcut(name) if binding else ""
+        if binding is not None and binding.scope is Scope.WINDOW and key:
+            action.setShortcut(QKeySequence(key))
+        elif key:
+            # Viewport keys are handled by the viewport itself; the menu only shows them.
+            action.setText(f"{label}\t{QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)}")
+        action.setCheckable(checkable)
+        action.triggered.connect(self.boundary.guard(lambda *_: slot(), name))
+        menu.addAction(action)
+        self._actions[name] = action
+        return action
+
+    def _build_menus(self) -> None:
+        v = self.viewport
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "open_files", self.choose_files, text="Open files…")
+        self._action(file_menu, "open_folder", self.choose_folder, text="Open folder…")
+        self._action(file_menu, "open_dicomdir", self.choose_dicomdir, text="Open DICOMDIR…")
+        file_menu.addSeparator()
+        self._action(file_menu, "quit", self.close, text="Quit")
+
+        view = self.menuBar().addMenu("&View")
+        self.presets_menu = view.addMenu("Window presets")
+        view.addSeparator()
+        for name, text in (("fit", "Fit to window"), ("actual_size", "Actual size (1:1)"),
+                           ("rotate", "Rotate 90° clockwise"), ("flip_h", "Flip horizontal"),
+                           ("flip_v", "Flip vertical"), ("reset", "Reset view"),
+                           ("cine", "Play / pause cine")):
+            self._action(view, name, lambda n=name: v.trigger(n), text=text)
+        self._action(view, "invert", lambda: v.trigger("invert"), checkable=True,
+                     text="Invert")
+        self._action(view, "annotations", lambda: v.trigger("annotations"), checkable=True,
+                     text="Annotations")
+        view.addSeparator()
+        self._action(view, "hide_identity", self.toggle_identity, checkable=True,
+                     text="Hide patient identity")
+        self._action(view, "tag_browser", self.show_tags, text="Tag browser…")
+        view.addSeparator()
+        view.addAction(self.browser_dock.toggleViewAction())
+        view.addAction(self.problems_dock.toggleViewAction())
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "help", self.show_help, text="Keyboard and mouse shortcuts")
+        about = QAction("About Lightbox", self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+        self._sync_checks()
+
+    def _connect(self) -> None:
+        b = self.boundary
+        self.boundary.file_problem.connect(self._add_problem)
+        self.boundary.notice.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self.browser.series_chosen.connect(b.guard(self.open_series, "opening a series"))
+        self.browser.non_image_chosen.connect(b.guard(self.show_tags_of, "showing tags"))
+        self.browser.failed.connect(lambda error: b.report(error, "making a thumbnail"))
+        self.viewport.state_changed.connect(self._state_changed)
+        self.viewport.probe_changed.connect(self.probe_label.setText)
+        self.viewport.load_progress.connect(self._load_progress)
+        self.viewport.loaded.connect(self._maybe_settled)
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def open_paths(self, paths: Sequence[str | Path]) -> None:
+        """Scan ``paths`` in the background; one scan at a time, later ones queue."""
+        paths = [str(p) for p in paths]
+        if not paths:
+            return
+        self._queue.append(paths)
+        if self._token is None:
+            self._start_next_scan()
+
+    @property
+    def scanning(self) -> bool:
+        return self._token is not None
+
+    def _start_next_scan(self) -> None:
+        if not self._queue:
+            return
+        paths = self._queue.pop(0)
+        token = CancelToken()
+        self._token = token
+        self.scan_bar.setRange(0, 0)  # busy until the scan knows how many files there are
+        self.scan_bar.show()
+        self.cancel_button.show()
+        self.statusBar().showMessage(f"Scanning {', '.join(Path(p).name for p in paths)}…")
+
+        def progress(done: int, total: int) -> None:  # on the scan thread
+            self.bridge.post(self._scan_progress, token, done, total)
+
+        self.background.submit(lambda: scan(paths, progress=progress, cancel=token),
+                               lambda outcome: self._scan_done(token, paths, outcome))
+
+    def _scan_progress(self, token: CancelToken, done: int, total: int) -> None:
+        if token is self._token:
+            self.scan_bar.setRange(0, max(total, 1))
+            self.scan_bar.setValue(done)
+
+    def cancel_scan(self) -> None:
+        self._queue.clear()
+        if self._token is not None:
+            self._token.cancel()
+            self.statusBar().showMessage("Cancelling…")
+
+    def _scan_done(self, token: CancelToken, paths: list[str],
+                   outcome: Outcome[ScanResult]) -> None:
+        if token is not self._token:
+            return
+        self._token = None
+        self.scan_bar.hide()
+        self.cancel_button.hide()
+        if isinstance(outcome.error, Cancelled):
+            self.statusBar().showMessage("Scan cancelled", 10_000)
+        elif outcome.error is not None:
+            self.boundary.report(outcome.error, "scanning")
+        elif outcome.value is not None:
+            self._show_result(outcome.value, paths)
+        if self._queue:
+            self._start_next_scan()
+        else:
+            self._maybe_settled()
+
+    def _show_result(self, result: ScanResult, paths: list[str]) -> None:
+        self.results.append(result)
+        self.browser.add_studies(result.studies)
+        for problem in result.problems:
+            self._add_problem(str(problem.path), problem.reason)
+        series_count = len(result.all_series())
+        names = ", ".join(Path(p).name for p in paths)
+        if not result.studies:
+            self.boundary.show_message(
+                f"Nothing to display in {names}: no DICOM files or images were found"
+                + (f" ({len(result.problems)} file(s) could not be used, see Problems)."
+                   if result.problems else "."))
+        else:
+            problems = f", {len(result.problems)} problem(s)" if result.problems else ""
+            self.statusBar().showMessage(
+                f"Found {len(result.studies)} study(ies), {series_count} series{problems}",
+                10_000)
+        # After the summary, so a warning about the series opened now is what stays shown.
+        if self.viewport.series is None:
+            first = self.browser.first_image_series()
+            if first is not None:
+                self.open_series(*first)
+
+    def open_series(self, series: Series, study: Study | None = None) -> None:
+        if series is self.viewport.series:
+            return
+        self.viewport.open_series(series, study)
+        self.viewport.setFocus()
+        self.browser.select_series(series)
+        self._rebuild_presets()
+        self._update_title()
+        needed = estimate_series_bytes(series)
+        too_big = needed > self.cache.max_bytes
+        self.cache_label.setVisible(too_big)
+        if too_big:
+            text = (f"This series needs {needed / MB:.1f} MB, more than the image cache "
+                    f"({self.cache.max_bytes / MB:.1f} MB): images far from the one shown "
+                    "are read again when needed.")
+            self.cache_label.setToolTip(text)
+            self.statusBar().showMessage(text, 30_000)
+        if self.tag_browser is not None and self.tag_browser.isVisible():
+            self._update_tags()
+
+    def _add_problem(self, path: str, reason: str) -> None:
+        self.problems.add_problem(path, reason)
+        self.problems_dock.show()
+
+    def _load_progress(self, done: int, total: int) -> None:
+        self.load_bar.setRange(0, max(total, 1))
+        self.load_bar.setValue(done)
+        self.load_bar.setVisible(done < total)
+
+    def _maybe_settled(self) -> None:
+        if self.scanning or self._queue:
+            return
+        if self.viewport.series is None or self.viewport.is_loaded:
+            self.settled.emit()
+
+    def is_settled(self) -> bool:
+        return not (self.scanning or self._queue) and (
+            self.viewport.series is None or self.viewport.is_loaded)
+
+    # -- file dialogs and drops ---------------------------------------------------------------
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Open files", "",
+                                                "DICOM and images (*);;All files (*)")
+        self.open_paths(files)
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open folder")
+        if folder:
+            self.open_paths([folder])
+
+    def choose_dicomdir(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open DICOMDIR", "",
+                                              "DICOMDIR (DICOMDIR DICOMDIR.*);;All files (*)")
+        if path:
+            self.open_paths([path])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        urls = event.mimeData().urls()
+        if urls and all(url.isLocalFile() for url in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    # -- view state, identity, title -----------------------------------------------------------
+
+    def _state_changed(self, changed: frozenset[str]) -> None:
+        if "hide_identity" in changed:
+            hide = self.viewport.state.hide_identity
+            self.browser.set_hide_identity(hide)
+            if self.tag_browser is not None:
+                self.tag_browser.set_hide_identity(hide)
+            self._update_title()
+        if "index" in changed and self.tag_browser is not None and self.tag_browser.isVisible():
+            self._update_tags()
+        self._sync_checks()
+
+    def _sync_checks(self) -> None:
+        s = self.viewport.state
+        for name, value in (("invert", s.invert), ("annotations", s.annotations),
+                            ("hide_identity", s.hide_identity)):
+            if name in self._actions:
+                self._actions[name].setChecked(value)
+
+    def toggle_identity(self) -> None:
+        s = self.viewport.state
+        s.hide_identity = not s.hide_identity
+
+    def _update_title(self) -> None:
+        study = self.viewport.study
+        if study is None:
+            self.setWindowTitle(APP_NAME)
+        elif self.viewport.state.hide_identity:
+            self.setWindowTitle(f"{APP_NAME} — {IDENTITY_HIDDEN}")
+        else:
+            who = person_name(study.patient_name) or "Unnamed"
+            what = f" — {study.description}" if study.description else ""
+            self.setWindowTitle(f"{APP_NAME} — {who}{what}")
+
+    def _rebuild_presets(self) -> None:
+        self.presets_menu.clear()
+        for number, preset in enumerate(self.viewport.presets, start=1):
+            key = preset.key if preset.key is not None else number
+            action = self.presets_menu.addAction(
+                f"{preset.name}  (W {preset.width:g} L {preset.center:g})\t{key}")
+            action.triggered.connect(lambda *_, k=key: self.viewport.apply_preset(k))
+        self.presets_menu.setEnabled(bool(self.viewport.presets))
+
+    # -- dialogs -----------------------------------------------------------------------------
+
+    def show_tags(self) -> None:
+        ref = self.viewport.current_ref()
+        self.show_tags_of(ref.instance if ref else None)
+
+    def show_tags_of(self, instance: Instance | None) -> None:
+        if self.tag_browser is None:
+            self.tag_browser = TagBrowser(self)
+            self.tag_browser.set_hide_identity(self.viewport.state.hide_identity)
+        self.tag_browser.show_instance(instance)
+        self.tag_browser.show()
+        self.tag_browser.raise_()
+
+    def _update_tags(self) -> None:
+        ref = self.viewport.current_ref()
+        if self.tag_browser is not None and ref is not None:
+            self.tag_browser.show_instance(ref.instance)
+
+    def show_help(self) -> None:
+        if self.help_dialog is None:
+            self.help_dialog = HelpDialog(self)
+        self.help_dialog.show()
+        self.help_dialog.raise_()
+
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "About Lightbox",
+                          f"Lightbox {__version__}\nAn offline DICOM viewer.\n"
+                          "Not for diagnostic use unless your institution has validated it.",
+                          QMessageBox.StandardButton.Close, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setModal(False)
+        box.show()
+
+    # -- closing -------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop background work; safe to call twice."""
+        self.cancel_scan()
+        self.bridge.close()
+        self.background.close()
+        self.viewport.shutdown()

@@ -1,0 +1,39 @@
+"""The list of files that could not be opened, each with its reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
+
+
+class ProblemsPanel(QTreeWidget):
+    """Two columns, file and reason; the full path is in the tooltip. Duplicates are shown once."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setColumnCount(2)
+        self.setHeaderLabels(["File", "Reason"])
+        self.setRootIsDecorated(False)
+        self.setAlternatingRowColors(True)
+        self.setColumnWidth(0, 220)
+        self._seen: set[tuple[str, str]] = set()
+
+    def add_problem(self, path: str | Path, reason: str) -> None:
+        key = (str(path), reason)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        item = QTreeWidgetItem([Path(path).name, reason])
+        item.setToolTip(0, str(path))
+        item.setToolTip(1, reason)
+        self.addTopLevelItem(item)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(file name, reason) rows, in the order they were found."""
+        return [(self.topLevelItem(i).text(0), self.topLevelItem(i).text(1))
+                for i in range(self.topLevelItemCount())]
+
+    def clear_problems(self) -> None:
+        self._seen.clear()
+        self.clear()

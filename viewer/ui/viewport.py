@@ -1,0 +1,514 @@
+"""The image viewport: shows one series, turns mouse and keys into view-state changes.
+
+The widget holds no display logic of its own: the ``ViewState`` says what to show, the
+imaging layer turns stored pixels into grey levels, and this class only paints. The grey
+image is rebuilt when something that changes it (slice, window, invert, a frame arriving)
+has changed, and only on paint; zoom, pan, rotation and flips just change the transform.
+Decoding never happens here: frames come from the loader's worker threads.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QKeyCombination, QPointF, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from viewer.imaging.lut import default_window, file_windows, modality_values
+from viewer.imaging.orientation import orientation_labels
+from viewer.imaging.presets import Preset, presets_for
+from viewer.imaging.render import render_frame
+from viewer.imaging.scalebar import scale_bar
+from viewer.state import Tool, ViewState
+from viewer.ui import overlay
+from viewer.ui.bindings import MouseGesture, Scope, key_map
+from viewer.ui.corner_text import CornerText, corner_text
+from viewer.ui.loading import LoadedSeries
+from viewer.ui.transform import fit_zoom, image_transform, pixel_aspect, to_image
+
+if TYPE_CHECKING:
+    from viewer.imaging.window import Window
+    from viewer.io.cache import FrameCache
+    from viewer.io.model import FrameRef, Series, Study
+    from viewer.ui.boundary import ErrorBoundary
+    from viewer.ui.bridge import Bridge
+
+LOADING = "loading…"
+#: Which gesture each mouse button makes; "tool" means the active left-button tool.
+BUTTON_GESTURES = {
+    Qt.MouseButton.LeftButton: MouseGesture.LEFT_DRAG,
+    Qt.MouseButton.MiddleButton: MouseGesture.MIDDLE_DRAG,
+    Qt.MouseButton.RightButton: MouseGesture.RIGHT_DRAG,
+}
+ZOOM_PER_PX = 0.01  # right-drag: 100 px up doubles the zoom (e^(100*0.01) ~ 2.7)
+SCROLL_PX = 8  # left-drag in scroll mode: one slice per 8 px
+DEFAULT_CINE_FPS = 10.0
+
+
+class Viewport(QWidget):
+    #: The shown series has every frame decoded (or failed) and the current one is ready.
+    loaded = Signal()
+    #: (done, total) frames of the shown series.
+    load_progress = Signal(int, int)
+    #: Position and value under the mouse, for the status bar ("" when off the image).
+    probe_changed = Signal(str)
+    #: Display state changed (frozenset of field names), for the window title and menus.
+    state_changed = Signal(object)
+    series_opened = Signal(object)
+
+    def __init__(self, cache: FrameCache, bridge: Bridge, boundary: ErrorBoundary,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(200, 200)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.state = ViewState()
+        self._cache, self._bridge, self._boundary = cache, bridge, boundary
+        self.series: Series | None = None
+        self.study: Study | None = None
+        self._loading: LoadedSeries | None = None
+        self._presets: list[Preset] = []
+        # The image as last rendered: the numpy buffer must outlive the QImage built on it.
+        self._array: np.ndarray | None = None
+        self._stored: np.ndarray | None = None
+        self._qimage: QImage | None = None
+        self._dirty = True
+        self._loaded_sent = False
+        self._drag: tuple[MouseGesture, QPointF] | None = None
+        self._scroll_rest = 0.0
+        self._wheel_rest = 0
+        self._sensitivity = 1.0
+        self._keys = key_map(Scope.VIEWPORT)
+        self._cine = QTimer(self)
+        self._cine.timeout.connect(self._cine_step)
+        self._unsubscribe = self.state.subscribe(self._on_state)
+
+    # -- opening ----------------------------------------------------------------------------
+
+    def open_series(self, series: Series, study: Study | None = None) -> None:
+        """Show ``series`` as Basic Image Review asks: middle image, fit, the file's window."""
+        self.close_series()
+        self.series, self.study = series, study
+        self._presets = presets_for(series.modality)
+        self._loaded_sent = False
+        if series.frames:
+            loading = LoadedSeries(series, self._cache, self._bridge, self)
+            loading.frame_ready.connect(self._frame_ready)
+            loading.frame_failed.connect(self._frame_failed)
+            loading.progress.connect(self.load_progress)
+            loading.finished.connect(self._check_loaded)
+            self._loading = loading
+        self.state.set_stack(len(series.frames))
+        self.state.reset_view(self._file_window())
+        if self._loading is not None:
+            self._loading.request(self.state.index)
+            self._loading.prefetch(self.state.index)
+        self._sync_fit()
+        self.series_opened.emit(series)
+        self.update()
+
+    def close_series(self) -> None:
+        self._cine.stop()
+        if self._loading is not None:
+            self._loading.close()
+            self._loading.deleteLater()
+            self._loading = None
+        self.series = self.study = None
+        self._array = self._stored = self._qimage = None
+        self._dirty = True
+        self.state.set_stack(0)
+        self.update()
+
+    def shutdown(self) -> None:
+        """Stop loading and timers; the widget is about to go."""
+        self.close_series()
+        self._unsubscribe()
+
+    # -- what is shown ---------------------------------------------------------------------
+
+    @property
+    def presets(self) -> list[Preset]:
+        return list(self._presets)
+
+    def current_ref(self) -> FrameRef | None:
+        if self.series is None or not self.series.frames:
+            return None
+        return self.series.frames[self.state.index]
+
+    @property
+    def is_loaded(self) -> bool:
+        """Every frame finished and the current one can be drawn (or has failed)."""
+        if self._loading is None:
+            return self.series is not None  # a series without images is "loaded" at once
+        index = self.state.index
+        current = index in self._loading.failures or self._loading.get(index) is not None
+        return current and (self._loading.is_finished or not self._loading.fits_in_cache)
+
+    def displayed_image(self) -> np.ndarray | None:
+        """The grey (or RGB) image as it is painted, before zoom/rotation."""
+        self._ensure_rendered()
+        return self._array
+
+    def effective_zoom(self) -> float:
+        return self.state.zoom
+
+    def corner_text(self) -> CornerText:
+        return corner_text(self.study, self.series, self.state)
+
+    def image_to_screen(self) -> QTransform | None:
+        size = self._image_size()
+        if size is None:
+            return None
+        t = image_transform(self.state, size[0], size[1], self._aspect(), self.width(),
+                            self.height())
+        # Whole-pixel offsets: at 1:1 each image pixel lands on exactly one screen pixel.
+        return QTransform(t.m11(), t.m12(), t.m21(), t.m22(), round(t.dx()), round(t.dy()))
+
+    # -- actions (the binding table's names) --------------------------------------------
+
+    def trigger(self, action: str, position: int = 0) -> bool:
+        """Do what binding ``action`` means; False if it does not apply here."""
+        s = self.state
+        step = max(1, round(s.count * 0.1))
+        simple = {
+            "previous": lambda: s.step(-1),
+            "next": lambda: s.step(1),
+            "page_back": lambda: s.step(-step),
+            "page_forward": lambda: s.step(step),
+            "first": lambda: s.update(index=0),
+            "last": lambda: s.update(index=s.count - 1),
+            "fit": lambda: s.update(fit=True, pan=(0.0, 0.0)),
+            "actual_size": lambda: s.update(zoom=1.0, pan=(0.0, 0.0)),
+            "invert": lambda: s.update(invert=not s.invert),
+            "rotate": s.rotate_clockwise,
+            "flip_h": lambda: s.update(flip_h=not s.flip_h),
+            "flip_v": lambda: s.update(flip_v=not s.flip_v),
+            "annotations": lambda: s.update(annotations=not s.annotations),
+            "reset": lambda: s.reset_view(self._file_window()),
+            "tool_window": lambda: s.update(tool=Tool.WINDOW),
+            "tool_pan": lambda: s.update(tool=Tool.PAN),
+            "tool_zoom": lambda: s.update(tool=Tool.ZOOM),
+            "tool_scroll": lambda: s.update(tool=Tool.SCROLL),
+            "cine": self.toggle_cine,
+        }
+        if action == "preset":
+            return self.apply_preset(position + 1)
+        if action not in simple:
+            return False
+        simple[action]()
+        if action in ("fit", "reset"):
+            self._sync_fit()
+        return True
+
+    def apply_preset(self, key: int) -> bool:
+        """Window preset number ``key`` (1..9): its own key if it has one, else its place."""
+        chosen = next((p for p in self._presets if p.key == key), None)
+        if chosen is None and all(p.key is None for p in self._presets) \
+                and 0 < key <= len(self._presets):
+            chosen = self._presets[key - 1]
+        if chosen is None:
+            return False
+        self.state.window = chosen.window
+        return True
+
+    def toggle_cine(self) -> None:
+        if self._cine.isActive():
+            self._cine.stop()
+        elif self.state.count > 1:
+            self._cine.start(round(1000 / self._cine_fps()))
+
+    @property
+    def cine_running(self) -> bool:
+        return self._cine.isActive()
+
+    # -- state and data events -----------------------------------------------------------
+
+    def _on_state(self, changed: frozenset[str]) -> None:
+        if changed & {"index", "window", "invert", "count"}:
+            self._dirty = True
+        if "index" in changed and self._loading is not None:
+            index = self.state.index
+            if self._loading.get(index) is None:
+                self._loading.request(index)
+                self._loading.prefetch(index)
+        if changed & {"rotation", "fit"}:
+            self._sync_fit()
+        self.state_changed.emit(changed)
+        self.update()
+
+    def _frame_ready(self, index: int) -> None:
+        if index != self.state.index:
+            return
+        if self.state.window is None:
+            ref = self.current_ref()
+            stored = self._loading.get(index) if self._loading else None
+            if ref is not None and stored is not None:
+                self.state.window = default_window(ref.instance, ref.frame, stored)
+        self._dirty = True
+        self._check_loaded()
+        self.update()
+
+    def _frame_failed(self, index: int, error: BaseException) -> None:
+        self._boundary.report(error, "decoding an image")
+        if index == self.state.index:
+            self._dirty = True
+            self.update()
+        self._check_loaded()
+
+    def _check_loaded(self) -> None:
+        if not self._loaded_sent and self.is_loaded:
+            self._loaded_sent = True
+            self.loaded.emit()
+
+    def _file_window(self) -> Window | None:
+        ref = self.current_ref()
+        if ref is None:
+            return None
+        windows = file_windows(ref.instance, ref.frame)
+        if windows:
+            return windows[0]
+        stored = self._loading.get(self.state.index) if self._loading else None
+        if stored is not None or (ref.instance.pixel and ref.instance.pixel.is_colour):
+            return default_window(ref.instance, ref.frame, stored)
+        return None  # decided when the frame arrives
+
+    def _cine_fps(self) -> float:
+        ref = self.current_ref()
+        header = ref.instance.header if ref else None
+        if header is not None:
+            for keyword in ("RecommendedDisplayFrameRate", "CineRate"):
+                value = header.get(keyword)
+                if value:
+                    return min(max(float(value), 1.0), 60.0)
+            frame_time = header.get("FrameTime")
+            if frame_time:
+                return min(max(1000.0 / float(frame_time), 1.0), 60.0)
+        return DEFAULT_CINE_FPS
+
+    def _cine_step(self) -> None:
+        s = self.state
+        s.update(index=(s.index + 1) % s.count if s.count else 0)
+
+    # -- rendering -----------------------------------------------------------------------
+
+    def _ensure_rendered(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        self._array = self._stored = self._qimage = None
+        ref = self.current_ref()
+        if ref is None or self._loading is None:
+            return
+        stored = self._loading.get(self.state.index)
+        if stored is None:
+            self._loading.request(self.state.index)
+            return
+        try:
+            image = render_frame(stored, ref.instance, ref.frame, self.state.window,
+                                 self.state.invert)
+        except Exception as exc:  # noqa: BLE001 - shown in the viewport and reported
+            self._loading.failures[self.state.index] = exc
+            self._boundary.report(exc, "rendering an image")
+            return
+        self._stored = stored
+        self._array = np.ascontiguousarray(image)
+        height, width = self._array.shape[:2]
+        fmt = QImage.Format.Format_RGB888 if self._array.ndim == 3 \
+            else QImage.Format.Format_Grayscale8
+        self._qimage = QImage(self._array.data, width, height, self._array.strides[0], fmt)
+        self._sensitivity = self._window_sensitivity(stored, ref)
+        self._sync_fit()
+
+    @staticmethod
+    def _window_sensitivity(stored: np.ndarray, ref: FrameRef) -> float:
+        """Modality units per dragged pixel: a 1024-px drag spans the data's whole range."""
+        if stored.ndim != 2 or stored.size == 0:
+            return 1.0
+        ends = modality_values(np.array([stored.min(), stored.max()]), ref.instance, ref.frame)
+        span = float(np.nanmax(ends) - np.nanmin(ends))
+        if not math.isfinite(span) or span <= 0:
+            return 1.0
+        return span / 1024 if stored.dtype.kind == "f" else max(span / 1024, 1.0)
+
+    def _image_size(self) -> tuple[int, int] | None:
+        if self._array is not None:
+            return self._array.shape[1], self._array.shape[0]
+        ref = self.current_ref()
+        if ref is not None and ref.instance.pixel is not None:
+            return ref.instance.pixel.columns, ref.instance.pixel.rows
+        return None
+
+    def _aspect(self) -> float:
+        ref = self.current_ref()
+        return pixel_aspect(ref.geometry.spacing) if ref else 1.0
+
+    def _sync_fit(self) -> None:
+        """In fit mode the zoom follows the widget size (so the corner text shows it)."""
+        size = self._image_size()
+        if not self.state.fit or size is None:
+            return
+        zoom = fit_zoom(size[0], size[1], self._aspect(), self.state.rotation,
+                        self.width(), self.height())
+        self.state.update(zoom=zoom, fit=True)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._sync_fit()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        self._ensure_rendered()
+        painter = QPainter(self)
+        try:
+            rect = self.rect()
+            painter.fillRect(rect, Qt.GlobalColor.black)
+            message = self._message()
+            transform = self.image_to_screen()
+            if self._qimage is not None and transform is not None:
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform,
+                                      abs(self.state.zoom - 1.0) > 1e-6)
+                painter.setTransform(transform)
+                painter.drawImage(0, 0, self._qimage)
+                painter.resetTransform()
+            if message:
+                overlay.draw_message(painter, rect, message)
+            if self.state.annotations and self.series is not None:
+                self._paint_annotations(painter, rect)
+        finally:
+            painter.end()
+
+    def _message(self) -> str:
+        if self.series is None:
+            return "Open a study: File > Open, or drop files or folders here"
+        if not self.series.frames:
+            return "No image to display"
+        if self._qimage is not None:
+            return ""
+        error = self._loading.failures.get(self.state.index) if self._loading else None
+        if error is not None:
+            return f"Cannot display this image.\n{error}"
+        return LOADING
+
+    def _paint_annotations(self, painter: QPainter, rect: QRect) -> None:
+        overlay.draw_corner_text(painter, rect, self.corner_text())
+        ref = self.current_ref()
+        if ref is None:
+            return
+        s = self.state
+        geometry = ref.geometry
+        overlay.draw_orientation(painter, rect, orientation_labels(
+            geometry.orientation, s.rotation, s.flip_h, s.flip_v))
+        if geometry.spacing and geometry.spacing[1] > 0 and self._qimage is not None:
+            bar = scale_bar(geometry.spacing[1] / s.zoom, rect.width() / 4)
+            if bar is not None:
+                overlay.draw_scale_bar(painter, rect, *bar)
+
+    # -- mouse ---------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        gesture = BUTTON_GESTURES.get(event.button())
+        if gesture is None or self.series is None:
+            return super().mousePressEvent(event)
+        self._drag = (gesture, event.position())
+        self._scroll_rest = 0.0
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if self._drag is not None and BUTTON_GESTURES.get(event.button()) == self._drag[0]:
+            self._drag = None
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if self._drag is None:
+            self.probe_changed.emit(self.probe_text(event.position().x(), event.position().y()))
+            return
+        gesture, last = self._drag
+        pos = event.position()
+        dx, dy = pos.x() - last.x(), pos.y() - last.y()
+        self._drag = (gesture, pos)
+        tool = {MouseGesture.MIDDLE_DRAG: Tool.PAN,
+                MouseGesture.RIGHT_DRAG: Tool.ZOOM}.get(gesture, self.state.tool)
+        self.drag(tool, dx, dy)
+        event.accept()
+
+    def drag(self, tool: Tool, dx: float, dy: float) -> None:
+        """Apply a drag of (dx, dy) screen pixels with ``tool``."""
+        s = self.state
+        if tool is Tool.WINDOW:
+            window = s.window or self._file_window()
+            if window is not None:
+                s.window = window.with_drag(dx, dy, self._sensitivity)
+        elif tool is Tool.PAN:
+            s.pan_by(dx, dy)
+        elif tool is Tool.ZOOM:
+            s.zoom_by(math.exp(-dy * ZOOM_PER_PX))  # drag up: zoom in
+        elif tool is Tool.SCROLL:
+            self._scroll_rest += dy
+            steps = int(self._scroll_rest / SCROLL_PX)
+            if steps:
+                self._scroll_rest -= steps * SCROLL_PX
+                s.step(steps)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+        # Touchpads send small deltas: add them up to whole notches (120 = one notch).
+        self._wheel_rest += event.angleDelta().y()
+        notches = int(self._wheel_rest / 120)
+        if notches:
+            self._wheel_rest -= notches * 120
+            self.state.step(-notches)  # wheel down (negative delta): next slice
+        event.accept()
+
+    def probe_text(self, x: float, y: float) -> str:
+        """"x, y: stored value (HU)" for the image pixel under widget point (x, y)."""
+        transform = self.image_to_screen()
+        ref = self.current_ref()
+        if transform is None or self._stored is None or ref is None:
+            return ""
+        point = to_image(transform, x, y)
+        if point is None:
+            return ""
+        col, row = math.floor(point[0]), math.floor(point[1])
+        rows, cols = self._stored.shape[:2]
+        if not (0 <= row < rows and 0 <= col < cols):
+            return ""
+        value = self._stored[row, col]
+        if self._stored.ndim == 3:
+            return f"x {col}  y {row}   RGB {tuple(int(v) for v in value)}"
+        text = f"x {col}  y {row}   value {value:g}" if np.isscalar(value) else ""
+        units = modality_values(self._stored[row:row + 1, col:col + 1], ref.instance, ref.frame)
+        modality_value = float(units[0, 0])
+        if ref.instance.modality == "CT":
+            text += f"   {modality_value:.0f} HU"
+        elif modality_value != float(value):
+            text += f"   ({modality_value:g})"
+        return text
+
+    def leaveEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+        self.probe_changed.emit("")
+
+    # -- keys ----------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        key = Qt.Key(event.key())
+        text = QKeySequence(QKeyCombination(modifiers, key)).toString(
+            QKeySequence.SequenceFormat.PortableText)
+        action = self._keys.get(text)
+        if action is not None and self.trigger(*action):
+            event.accept()
+            return
+        super().keyPressEvent(event)
