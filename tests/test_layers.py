@@ -41,3 +41,12 @@ assert not any(m.split('.')[0] in ('PySide6', 'shiboken6', 'torch') for m in sys
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert out.is_file()
+
+
+def test_one_ruff_profile_is_clean():
+    ruff = Path(sys.executable).parent / "ruff"
+    done = subprocess.run(
+        [str(ruff), "check", "--output-format", "concise", "viewer", "tests", "bench", "dev.py"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -170,9 +170,13 @@ def _mask_unused_bits(arr: np.ndarray, pixel: PixelInfo) -> np.ndarray:
     if pixel.bits_allocated == 1:
         return arr
     unused = arr.dtype.itemsize * 8 - pixel.bits_stored
+    # In place when we own the buffer: a fresh 512² frame allocation costs more than the
+    # masking itself (page faults), and a series is 300 of them.
+    out = arr if arr.flags.writeable else None
     if arr.dtype.kind == "u":
-        return arr & arr.dtype.type((1 << pixel.bits_stored) - 1)
-    return (arr << unused) >> unused
+        return np.bitwise_and(arr, arr.dtype.type((1 << pixel.bits_stored) - 1), out=out)
+    shifted = np.left_shift(arr, unused, out=out)
+    return np.right_shift(shifted, unused, out=shifted)
 
 
 def _to_uint8(arr: np.ndarray, bits_stored: int) -> np.ndarray:
