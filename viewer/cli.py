@@ -19,15 +19,48 @@ from pathlib import Path
 from viewer import __version__
 from viewer.errors import LightboxError
 
-SUBCOMMANDS = ("info", "render")
+SUBCOMMANDS = ("info", "render", "models", "infer", "model")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in SUBCOMMANDS:
         command, rest = args[0], args[1:]
-        return {"info": _info, "render": _render}[command](rest)
+        return {
+            "info": _info,
+            "render": _render,
+            "models": _models,
+            "infer": _infer,
+            "model": _model,
+        }[command](rest)
     return _gui(args)
+
+
+def _models(argv: list[str]) -> int:
+    from viewer.cli_ai import models_main
+
+    return models_main(argv)
+
+
+def _infer(argv: list[str]) -> int:
+    from viewer.cli_ai import infer_main
+
+    return infer_main(argv)
+
+
+def _model(argv: list[str]) -> int:
+    """Build-time commands (PyTorch → artifact); need the ``modelkit`` extra."""
+    try:
+        from viewer.modelkit.cli import main as modelkit_main
+    except ImportError as exc:
+        print(
+            "lightbox model: the model building tools are not installed here "
+            f"({exc.name or exc}). They need PyTorch: pip install 'lightbox[modelkit]'. "
+            "The viewer itself never needs them.",
+            file=sys.stderr,
+        )
+        return 1
+    return modelkit_main(argv)
 
 
 def _gui(argv: list[str]) -> int:

@@ -1,0 +1,76 @@
+"""The benchmark scripts still run and still print their figures (tiny sizes, no timing).
+
+Benchmarks are scripts, not timed tests: here each runs once, small, in a fresh
+interpreter as a developer would start it, and only its exit status and the lines it
+prints are checked, so a change elsewhere cannot silently break them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RATE = r"\d+(\.\d+)? frames/s"
+MS = r"\d+(\.\d+)? ms"
+
+
+def run_bench(script: str, *args: str, tmp_path: Path) -> str:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TMPDIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, f"bench/{script}", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, f"{script} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def assert_lines(output: str, patterns: list[str]) -> None:
+    for pattern in patterns:
+        assert re.search(pattern, output, re.MULTILINE), f"no line /{pattern}/ in:\n{output}"
+
+
+def test_bench_render_prints_core_and_widget_rates(tmp_path) -> None:
+    out = run_bench("bench_render.py", "--slices", "8", "--size", "64",
+                    "--radiograph", "120x100", "--frames", "10", "--repeat", "1",
+                    tmp_path=tmp_path)
+    assert_lines(out, [
+        rf"^core drag +64x64 CT +Lightbox +{RATE} +naive float +{RATE} +\(\d+(\.\d+)?x\)",
+        rf"^core drag +120x100 DX +Lightbox +{RATE} +naive float +{RATE}",
+        rf"^widget drag +64x64 CT +Viewport +{RATE}",
+        rf"^widget scroll +64x64 CT +Viewport +{RATE} .*all 8 slices cached",
+        rf"^widget drag +120x100 DX +Viewport +{RATE}",
+    ])
+    assert out.count("target >= ") == 5
+    # The fast path and the naive one show the same picture, give or take rounding.
+    differences = re.findall(r"max grey difference (\d+)", out)
+    assert len(differences) == 2 and all(int(d) <= 1 for d in differences)
+
+
+def test_bench_gui_prints_first_image_against_its_baselines(tmp_path) -> None:
+    out = run_bench("bench_gui.py", "--slices", "8", "--size", "64", "--repeat", "1",
+                    tmp_path=tmp_path)
+    assert_lines(out, [
+        rf"pydicom decode, 1 slice +{MS}",
+        rf"header scan alone +{MS}",
+        rf"window: series opened +{MS}",
+        rf"window: first image painted +{MS} +\(.*x scan.*\) +target <= 200 ms: (ok|MISSED)",
+        rf"window: whole series cached +{MS}",
+    ])
+
+
+def test_bench_loading_prints_both_encodings(tmp_path) -> None:
+    out = run_bench("bench_loading.py", "--slices", "6", "--size", "64", "--repeat", "1",
+                    tmp_path=tmp_path)
+    sections = re.split(r"^\[(uncompressed|JPEG 2000)\].*$", out, flags=re.MULTILINE)
+    assert sections[1::2] == ["uncompressed", "JPEG 2000"], out
+    for body in sections[2::2]:
+        assert_lines(body, [
+            rf"read bytes +{MS}",
+            rf"plain pydicom loop +{MS}",
+            rf"Lightbox first img +{MS}",
+            rf"Lightbox series +{MS}",
+        ])
