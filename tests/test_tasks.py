@@ -1,8 +1,16 @@
+import pickle
 import threading
+from pathlib import Path
 
 import pytest
 
-from viewer.errors import Cancelled, LightboxError
+from viewer.errors import (
+    Cancelled,
+    LightboxError,
+    NotAnImageError,
+    UnreadableFileError,
+    UnsupportedImageError,
+)
 from viewer.tasks import CancelToken
 
 
@@ -28,3 +36,13 @@ def test_cancel_from_another_thread_is_seen():
     t.start()
     t.join()
     assert token.cancelled
+
+
+@pytest.mark.parametrize("kind", [UnreadableFileError, NotAnImageError, UnsupportedImageError])
+def test_file_problems_survive_pickling_so_they_cross_process_boundaries(kind):
+    error = kind(Path("/data/ct/slice7.dcm"), "file is truncated")
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is kind
+    assert copy.path == Path("/data/ct/slice7.dcm")
+    assert copy.reason == "file is truncated"
+    assert str(copy) == "slice7.dcm: file is truncated"

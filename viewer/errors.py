@@ -22,6 +22,11 @@ class FileProblemError(LightboxError):
         self.reason = reason
         super().__init__(f"{self.path.name}: {reason}")
 
+    def __reduce__(self) -> tuple[type[FileProblemError], tuple[Path, str]]:
+        # Rebuild from (path, reason): the default would call __init__ with the message
+        # alone, so the error could not cross to or from a decoder process.
+        return (type(self), (self.path, self.reason))
+
 
 class UnreadableFileError(FileProblemError):
     """Not a DICOM file or image we can read, or corrupt / truncated."""

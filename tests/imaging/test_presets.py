@@ -1,11 +1,13 @@
 import json
 import sys
 
+import numpy as np
 import pytest
 
+from tests.imaging.headers import instance_of, lut_item
 from viewer.assets import assets_dir
 from viewer.errors import FileProblemError, LightboxError
-from viewer.imaging.presets import Preset, load_presets, presets_for
+from viewer.imaging.presets import Preset, file_presets, load_presets, presets_for
 from viewer.imaging.window import Window
 
 
@@ -97,3 +99,20 @@ def test_a_malformed_file_says_which_file_and_what_is_wrong(tmp_path, document, 
 def test_a_missing_file_is_a_file_problem(tmp_path):
     with pytest.raises(FileProblemError, match="missing"):
         load_presets(tmp_path / "nowhere.json")
+
+
+def test_file_presets_name_each_of_several_windows_from_the_explanation():
+    instance = instance_of(WindowCenter=["40", "400"], WindowWidth=["400", "1800"],
+                           WindowCenterWidthExplanation=["SOFT TISSUE", ""])
+    assert file_presets(instance) == [Preset("SOFT TISSUE", 40, 400),
+                                      Preset("File window 2", 400, 1800)]
+
+
+def test_file_presets_fall_back_to_the_voi_lut_then_the_image_range():
+    with_lut = instance_of(bits=8, VOILUTSequence=[lut_item([4, 10, 8], [0, 80, 160, 255])])
+    [lut] = file_presets(with_lut)
+    assert lut.name == "File VOI LUT" and (lut.center, lut.width) == (12, 4)
+    bare = instance_of(bits=8)
+    assert file_presets(bare) == []  # nothing to offer before the pixels are known
+    [image] = file_presets(bare, 0, np.array([[10, 20], [30, 50]], dtype=np.uint8))
+    assert image.name == "Image range" and image.window == Window(30.5, 41)

@@ -118,6 +118,29 @@ def test_file_cut_inside_the_header_is_unreadable(tmp_path):
         read_instance(path)
 
 
+@pytest.mark.parametrize("keep", [140, 200, 300])
+def test_file_cut_inside_the_file_meta_is_truncated_not_an_empty_object(tmp_path, keep):
+    # pydicom returns an empty data set here without complaint; it must not be listed as a
+    # harmless object "without image".
+    ds = ct_slice((0, 0, 0))
+    full = write(ds, tmp_path / "whole.dcm").read_bytes()
+    path = tmp_path / "cut.dcm"
+    path.write_bytes(full[:keep])
+    with pytest.raises(UnreadableFileError) as info:
+        read_instance(path)
+    assert str(info.value) == "cut.dcm: file is truncated (header incomplete)"
+
+
+def test_file_meta_alone_is_refused(tmp_path):
+    ds = ct_slice((0, 0, 0))
+    full = write(ds, tmp_path / "whole.dcm").read_bytes()
+    group_length = int.from_bytes(full[140:144], "little")
+    path = tmp_path / "meta_only.dcm"
+    path.write_bytes(full[: 144 + group_length])
+    with pytest.raises(UnreadableFileError, match="meta_only.dcm: file holds no DICOM data"):
+        read_instance(path)
+
+
 def test_random_bytes_are_not_a_dicom_file(tmp_path):
     path = tmp_path / "noise.bin"
     path.write_bytes(np.random.default_rng(1).bytes(5000))
@@ -141,3 +164,15 @@ def test_unreadable_permissions(tmp_path):
     path.chmod(0)
     with pytest.raises(UnreadableFileError, match="locked.dcm"):
         read_instance(path)
+
+
+def test_malformed_values_never_reach_the_log_or_warnings(tmp_path, caplog, recwarn):
+    ds = ct_slice((0, 0, 0))
+    ds.PatientBirthDate = "1970011"  # one digit short: invalid DA, and patient data
+    ds.PatientName = "Doe^" + "J" * 80  # longer than PN allows
+    path = write(ds, tmp_path / "odd.dcm")
+    caplog.set_level("DEBUG")
+    inst = read_instance(path)
+    str(inst.header.PatientName), str(inst.header.PatientBirthDate)  # converted on access
+    said = caplog.text + " ".join(str(w.message) for w in recwarn)
+    assert "1970011" not in said and "JJJJ" not in said

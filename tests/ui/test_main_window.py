@@ -56,9 +56,11 @@ def test_folder_with_a_corrupt_file_opens_the_rest_and_lists_it(
     open_and_wait(qtbot, main_window, folder)
     assert main_window.viewport.series is not None
     assert len(main_window.viewport.series.frames) >= 18
-    names = [name for name, _reason in main_window.problems.problems()]
-    assert "notes.dcm" in names
-    assert all(reason for _name, reason in main_window.problems.problems())
+    problems = dict(main_window.problems.problems())
+    assert problems["CT0005.dcm"] == "file is truncated (header incomplete)"
+    assert problems["notes.dcm"] == "not a DICOM file or supported image"
+    # Only the phantom's series: the broken file is a problem, not an empty "no image" entry.
+    assert len(main_window.browser.series_items()) == 1
     assert main_window.problems_dock.isVisible()
 
 
@@ -119,6 +121,47 @@ def test_help_lists_every_binding(main_window) -> None:
 
 def test_cancel_stops_a_scan_quietly(main_window, qtbot, phantom_dir) -> None:
     main_window.open_paths([phantom_dir])
-    main_window.cancel_scan()
+    assert main_window.scan_bar.isVisible() and main_window.cancel_button.isVisible()
+    main_window.open_paths([phantom_dir])  # queued behind the first: cancelled with it
+    main_window.cancel_button.click()
     qtbot.waitUntil(main_window.is_settled, timeout=20_000)
     assert not main_window.boundary.messages  # a cancelled scan is not an error
+    assert main_window.statusBar().currentMessage() == "Scan cancelled"
+    assert main_window.viewport.series is None and not main_window.browser.series_items()
+    assert not main_window.scan_bar.isVisible() and not main_window.cancel_button.isVisible()
+    open_and_wait(qtbot, main_window, phantom_dir)  # and the next open works as usual
+    assert main_window.viewport.series is not None
+
+
+def test_open_dicomdir_from_the_menu(main_window, qtbot, pydicom_files, monkeypatch) -> None:
+    dicomdir = pydicom_files / "dicomdirtests" / "DICOMDIR"
+    # The native file dialog is the only stand-in: it is the operating system's, not ours.
+    monkeypatch.setattr("viewer.ui.main_window.QFileDialog.getOpenFileName",
+                        lambda *args, **kwargs: (str(dicomdir), ""))
+    main_window._actions["open_dicomdir"].trigger()
+    qtbot.waitUntil(main_window.is_settled, timeout=20_000)
+    assert len(main_window.browser.series_items()) >= 10  # every series the index lists
+    assert main_window.viewport.series is not None and main_window.viewport.is_loaded
+
+
+def test_thumbnails_are_made_off_the_gui_thread_and_shown(main_window, qtbot, phantom_dir,
+                                                          monkeypatch) -> None:
+    import threading
+
+    from viewer.ui import browser as browser_module
+
+    threads: list[threading.Thread] = []
+    real_job = browser_module._thumbnail_job
+
+    def recording_job(ref):
+        threads.append(threading.current_thread())
+        return real_job(ref)
+
+    monkeypatch.setattr(browser_module, "_thumbnail_job", recording_job)
+    open_and_wait(qtbot, main_window, phantom_dir)  # settled includes the thumbnails
+    assert threads and threading.main_thread() not in threads
+    [item] = main_window.browser.series_items()
+    icon = item.icon(0).pixmap(64, 64).toImage()
+    # The phantom's soft tissue is mid-grey: a rendered thumbnail, not the file placeholder.
+    centre = icon.pixelColor(icon.width() // 2, icon.height() // 2)
+    assert centre.red() == centre.green() == centre.blue() and 60 < centre.red() < 200

@@ -49,3 +49,28 @@ def test_sequences_are_nested_and_searchable(browser, pydicom_files) -> None:
     shown = browser.visible_tags()
     assert "(0040,A160)" in shown and "(0040,A730)" in shown  # the parent stays visible
     assert "(0010,0010)" not in shown
+
+
+def test_hidden_identity_masks_every_person_name_and_cannot_be_searched(
+        browser, pydicom_files) -> None:
+    browser.set_hide_identity(True)
+    browser.show_instance(_instance(pydicom_files / "test-SR.dcm"))
+    browser.search.setText("Test^S R")  # the patient's name, as the file holds it
+    assert browser.visible_tags() == []
+    browser.search.setText("(0010,0010)")
+    assert browser.visible_tags() == ["(0010,0010)"]
+    rows = []
+
+    def walk(item) -> None:
+        for i in range(item.childCount()):
+            rows.append(item.child(i))
+            walk(item.child(i))
+
+    browser.search.clear()
+    walk(browser.tree.invisibleRootItem())
+    person_rows = [r for r in rows if r.text(2) == "PN"]
+    assert len(person_rows) > 1  # the patient, and the observers named in the report
+    assert {r.text(3) for r in person_rows} == {"(hidden)"}
+    browser.set_hide_identity(False)
+    browser.search.setText("Test^S R")
+    assert "(0010,0010)" in browser.visible_tags()

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from tests.ui.conftest import PHANTOM_SLICES
+from tests.io.conftest import ct_slice, write
+from tests.ui.conftest import PHANTOM_SLICES, open_and_wait
 from tests.ui.helpers import drag, grab_array, hover, wheel
 from viewer.imaging.presets import presets_for
 from viewer.imaging.window import Window
@@ -98,11 +99,45 @@ def test_number_keys_apply_the_modality_presets(viewport, qtbot) -> None:
     assert viewport.state.window == presets[8].window
 
 
+def test_zero_goes_back_to_the_file_window_and_the_menu_offers_it(phantom_window, qtbot) -> None:
+    viewport = phantom_window.viewport
+    qtbot.keyClick(viewport, Qt.Key.Key_4)  # lung
+    assert viewport.state.window != Window(40, 400)
+    qtbot.keyClick(viewport, Qt.Key.Key_0)
+    assert viewport.state.window == Window(40, 400)  # the phantom's own window
+    assert viewport.state.fit  # only the window changed, not the view
+    phantom_window.presets_menu.aboutToShow.emit()
+    texts = [a.text() for a in phantom_window.presets_menu.actions()]
+    assert texts[0] == "SOFT TISSUE  (W 400 L 40)\t0"  # its Window Explanation
+    assert any(t.startswith("Lung") for t in texts)
+    viewport.apply_preset(8)
+    phantom_window.presets_menu.actions()[0].trigger()
+    assert viewport.state.window == Window(40, 400)
+
+
+def test_zero_steps_through_several_file_windows(main_window, qtbot, tmp_path) -> None:
+    ds = ct_slice((0, 0, 0), size=(16, 16))
+    ds.WindowCenter, ds.WindowWidth = [40, 400], [400, 1800]
+    ds.WindowCenterWidthExplanation = ["SOFT", "BONE"]
+    write(ds, tmp_path / "two_windows.dcm")
+    open_and_wait(qtbot, main_window, tmp_path)
+    viewport = main_window.viewport
+    viewport.setFocus()
+    assert viewport.state.window == Window(40, 400)  # opens with the first
+    qtbot.keyClick(viewport, Qt.Key.Key_0)
+    assert viewport.state.window == Window(400, 1800)
+    qtbot.keyClick(viewport, Qt.Key.Key_0)
+    assert viewport.state.window == Window(40, 400)
+    main_window.presets_menu.aboutToShow.emit()
+    texts = [a.text() for a in main_window.presets_menu.actions()]
+    assert texts[:2] == ["SOFT  (W 400 L 40)\t0", "BONE  (W 1800 L 400)"]
+
+
 def test_escape_resets_rotation_flip_invert_zoom_and_window(viewport, qtbot) -> None:
     s = viewport.state
-    for key in (Qt.Key.Key_R, Qt.Key.Key_H, Qt.Key.Key_V, Qt.Key.Key_N, Qt.Key.Key_0,
-                Qt.Key.Key_4):
+    for key in (Qt.Key.Key_R, Qt.Key.Key_H, Qt.Key.Key_V, Qt.Key.Key_N, Qt.Key.Key_4):
         qtbot.keyClick(viewport, key)
+    qtbot.keyClick(viewport, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)  # 1:1
     assert (s.rotation, s.flip_h, s.flip_v, s.invert, s.zoom, s.fit) == (
         90, True, True, True, 1.0, False)
     qtbot.keyClick(viewport, Qt.Key.Key_Escape)

@@ -12,11 +12,17 @@ import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from viewer.assets import assets_dir
 from viewer.errors import FileProblemError
+from viewer.imaging.lut import default_window, file_windows, voi_lut_sequence, voi_lut_window
 from viewer.imaging.window import MIN_WIDTH, Window
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from viewer.io.model import Instance
 
 SCHEMA_VERSION = 1
 _ENTRY_FIELDS = {"name", "center", "width", "modalities", "key"}
@@ -134,3 +140,38 @@ def presets_for(modality: str) -> list[Preset]:
         if _loaded is None:
             _loaded = load_presets()
         return list(_loaded.get(modality.strip().upper(), []))
+
+
+def file_presets(instance: Instance, frame: int = 0, stored: np.ndarray | None = None) -> list[Preset]:
+    """The windows the file itself suggests, named for the menu, in file order.
+
+    Several Window Center/Width values come with Window Center & Width Explanation
+    ("BRAIN", "BONE"...) when the modality gives one. Without any window, the file's VOI
+    LUT, else the image's own range (``stored``) stands in, so there is always a way back.
+    """
+    header = instance.header
+    explanations: list[str] = []
+    if header is not None:
+        try:
+            value = header.get("WindowCenterWidthExplanation")
+        except Exception:  # noqa: BLE001 - a malformed value only loses the names
+            value = None
+        if value:
+            explanations = [str(v) for v in value] if not isinstance(value, str) else [value]
+    windows = file_windows(instance, frame)
+    if windows:
+        found = []
+        for number, window in enumerate(windows, start=1):
+            name = explanations[number - 1].strip() if number <= len(explanations) else ""
+            if not name:
+                name = "File window" if len(windows) == 1 else f"File window {number}"
+            found.append(Preset(name, window.center, window.width))
+        return found
+    luts = voi_lut_sequence(instance, frame)
+    if luts:
+        lut_window = voi_lut_window(luts[0])
+        return [Preset("File VOI LUT", lut_window.center, lut_window.width)]
+    if stored is None:
+        return []
+    window = default_window(instance, frame, stored)
+    return [Preset("Image range", window.center, window.width)]

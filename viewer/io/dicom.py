@@ -30,6 +30,7 @@ from pydicom.uid import (
 from viewer.errors import UnreadableFileError
 from viewer.io.geometry import read_geometry
 from viewer.io.model import Instance, PixelInfo
+from viewer.io.values import fast_get
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ _IDENTIFYING = ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInst
 def _value(ds: Any, keyword: str, default: Any = None) -> Any:
     """An attribute's value, or ``default`` when missing, empty or malformed."""
     try:
-        value = ds.get(keyword, default)
+        value = fast_get(ds, keyword, default)
     except Exception:
         return default
     return default if value is None or value == "" else value
@@ -105,11 +106,28 @@ def read_dataset(path: Path, *, defer_size: int | None = DEFER_SIZE) -> Dataset:
         raise UnreadableFileError(path, "not a DICOM file (or badly damaged)") from exc
     if not _looks_like_dicom(ds):
         raise UnreadableFileError(path, "not a DICOM file")
+    if not len(ds):
+        # pydicom stops quietly inside a cut-off file meta header and returns no elements;
+        # listing that as an empty "no image" object would hide the damage.
+        if _meta_cut_short(ds, size):
+            raise UnreadableFileError(path, "file is truncated (header incomplete)")
+        raise UnreadableFileError(path, "file holds no DICOM data (only a file meta header)")
     cut = _cut_short(ds, size)
     if cut:
         part = "pixel data" if cut in _PIXEL_TAGS.values() else "header"
         raise UnreadableFileError(path, f"file is truncated ({part} incomplete)")
     return ds
+
+
+def _meta_cut_short(ds: Dataset, size: int) -> bool:
+    """True when the file ends inside its file meta header (called for empty data sets)."""
+    meta = getattr(ds, "file_meta", None)
+    group_length = _int(meta, "FileMetaInformationGroupLength") if meta is not None else None
+    if group_length is None:
+        return True  # cut before even the group length could be read
+    # 128-byte preamble + "DICM" + the group length element itself (12 bytes) + the group.
+    start = 132 if getattr(ds, "preamble", None) is not None else 0
+    return start + 12 + group_length > size
 
 
 def _cut_short(ds: Dataset, size: int) -> int | None:

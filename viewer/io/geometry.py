@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from viewer.io.model import FrameGeometry, Orientation, Vec3
+from viewer.io.values import fast_get
 
 #: Pixel spacing attributes in order of preference. PixelSpacing is in the patient;
 #: the others are measured at the detector or scanner and may need calibration.
@@ -41,7 +42,7 @@ def _item(ds: Any, keyword: str) -> Any:
 
 def _get(ds: Any, keyword: str) -> Any:
     try:
-        return ds.get(keyword) if ds is not None else None
+        return fast_get(ds, keyword) if ds is not None else None
     except Exception:
         return None
 

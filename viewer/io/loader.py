@@ -16,11 +16,10 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 
 import numpy as np
 
-from viewer.errors import FileProblemError, UnreadableFileError
+from viewer.errors import FileProblemError
 from viewer.io import decode_pool
 from viewer.io.cache import FrameCache, frame_bytes
 from viewer.io.model import FrameRef, Series
@@ -33,15 +32,6 @@ _REQUEST, _PREFETCH = 0, 1
 _PREFETCH_SHARE = 0.8
 
 Entry = tuple[int, float, int, int]  # (class, rank, sequence, frame index)
-
-
-def _decode_remote(path: Path, frame: int, transfer_syntax: str) -> tuple[str, object]:
-    """Runs in a worker process. Errors come back as data: our exceptions' constructors
-    take (path, reason), which pickle cannot rebuild from ``args``."""
-    try:
-        return "ok", decode_stored(path, frame, transfer_syntax)
-    except FileProblemError as exc:
-        return "problem", (type(exc).__name__, exc.reason)
 
 
 class SeriesLoader:
@@ -220,21 +210,19 @@ class SeriesLoader:
         if not 0 <= ref.frame < inst.pixel.number_of_frames:
             return read_frame(ref)  # raises the usual error
         try:
-            status, value = pool.submit(
-                _decode_remote, inst.path, ref.frame, inst.pixel.transfer_syntax
+            # FileProblemError pickles (see errors.py), so a bad frame comes back typed.
+            stored = pool.submit(
+                decode_stored, inst.path, ref.frame, inst.pixel.transfer_syntax
             ).result()
+        except FileProblemError:
+            raise
         except BrokenProcessPool:
             log.warning("a decoder process died; starting a fresh pool")
             decode_pool.discard_pool()
             return read_frame(ref)
         except Exception:
-            # Decoding errors come back as data, so this is the pool itself failing.
+            # decode_stored raises only FileProblemError, so this is the pool itself failing.
             log.exception("decoder processes cannot run here; decoding in threads instead")
             decode_pool.discard_pool(disable=True)
             return read_frame(ref)
-        if status == "problem":
-            kind, reason = value  # type: ignore[misc]
-            import viewer.errors as errors
-
-            raise getattr(errors, kind, UnreadableFileError)(inst.path, reason)
-        return finish_frame(inst, value)  # type: ignore[arg-type]
+        return finish_frame(inst, stored)

@@ -53,7 +53,7 @@ BINDINGS: dict[str, Binding] = {b.action: b for b in (
     _b("wheel_scroll", "Scroll through slices (down: next)", mouse=(_M.WHEEL,)),
     _b("probe", "Show position and pixel value in the status bar", mouse=(_M.MOVE,)),
     # -- tools for the left button (IHE Basic Image Review) ----------------------------------
-    _b("tool_window", "Left drag: window/level (right: wider, down: brighter level)", "W"),
+    _b("tool_window", "Left drag: window/level (right: wider, down: higher level, darker)", "W"),
     _b("tool_pan", "Left drag: pan", "T"),
     _b("tool_zoom", "Left drag: zoom", "Z"),
     _b("tool_scroll", "Left drag: scroll through slices", "S"),
@@ -67,7 +67,9 @@ BINDINGS: dict[str, Binding] = {b.action: b for b in (
     _b("cine", "Play / pause cine", "C", "Space"),
     # -- display --------------------------------------------------------------------------
     _b("fit", "Fit image to window", "F"),
-    _b("actual_size", "Actual size (1 image pixel = 1 screen pixel)", "0"),
+    _b("actual_size", "Actual size (1 image pixel = 1 screen pixel)", "Ctrl+0"),
+    _b("file_window", "The file's own window (press again for its next one, if several)",
+       "0"),
     _b("preset", "Window preset 1-9 (listed in View > Window presets)",
        "1", "2", "3", "4", "5", "6", "7", "8", "9"),
     _b("invert", "Invert grey levels", "N"),

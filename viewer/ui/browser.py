@@ -59,6 +59,8 @@ class SeriesBrowser(QTreeWidget):
     non_image_chosen = Signal(object)
     #: A thumbnail job failed: the exception, for the error boundary.
     failed = Signal(object)
+    #: The last pending thumbnail arrived (or failed).
+    thumbnails_settled = Signal()
 
     def __init__(self, background: Background, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +73,7 @@ class SeriesBrowser(QTreeWidget):
         self._entries: dict[int, tuple[Series, Study]] = {}
         self._studies: list[tuple[QTreeWidgetItem, Study]] = []
         self._generation = 0
+        self._pending: set[int] = set()  # keys of series whose thumbnail is on its way
         self._hide_identity = False
         self._placeholder = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
         self._warning_icon = self.style().standardIcon(
@@ -118,9 +121,14 @@ class SeriesBrowser(QTreeWidget):
 
     def clear_all(self) -> None:
         self._generation += 1
+        self._pending.clear()
         self._entries.clear()
         self._studies.clear()
         self.clear()
+
+    @property
+    def thumbnails_pending(self) -> int:
+        return len(self._pending)
 
     def set_hide_identity(self, hide: bool) -> None:
         self._hide_identity = hide
@@ -163,13 +171,23 @@ class SeriesBrowser(QTreeWidget):
     def _request_thumbnail(self, key: int, series: Series) -> None:
         generation = self._generation
         ref = series.frames[len(series.frames) // 2]
-        self._background.submit(
+        future = self._background.submit(
             lambda: _thumbnail_job(ref),
             lambda outcome: self._thumbnail_done(generation, key, outcome))
+        if future is not None:
+            self._pending.add(key)
 
     def _thumbnail_done(self, generation: int, key: int, outcome: Outcome[np.ndarray]) -> None:
         if generation != self._generation:
             return  # the list was cleared meanwhile
+        self._pending.discard(key)
+        try:
+            self._show_thumbnail(key, outcome)
+        finally:
+            if not self._pending:
+                self.thumbnails_settled.emit()
+
+    def _show_thumbnail(self, key: int, outcome: Outcome[np.ndarray]) -> None:
         if outcome.error is not None:
             self.failed.emit(outcome.error)  # a bad file goes to the problems list
             return
@@ -183,4 +201,9 @@ class SeriesBrowser(QTreeWidget):
         fmt = QImage.Format.Format_RGB888 if array.ndim == 3 else QImage.Format.Format_Grayscale8
         image = QImage(array.data, width, height, array.strides[0], fmt).copy()
         pixmap = QPixmap.fromImage(image)
+        if max(width, height) < THUMB:
+            # Tiny images (a 16x16 test pattern) would be a dot in the list: enlarge them,
+            # pixels kept sharp so nobody mistakes the thumbnail for the real resolution.
+            pixmap = pixmap.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                                   Qt.TransformationMode.FastTransformation)
         item.setIcon(0, QIcon(pixmap))

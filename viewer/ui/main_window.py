@@ -8,6 +8,7 @@ and the first image series opens. The window itself only wires parts together.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -46,9 +47,12 @@ APP_NAME = "Lightbox"
 MB = 1024 * 1024
 
 
+#: Seconds between scan progress updates sent to the GUI thread.
+PROGRESS_INTERVAL_S = 0.05
+
 class MainWindow(QMainWindow):
-    #: Nothing left to do: no scan running or queued, and the shown series is loaded
-    #: (or there is nothing to show). The screenshot mode waits for this.
+    #: Nothing left to do: no scan running or queued, the shown series loaded (or nothing
+    #: to show) and the browser's thumbnails made. The screenshot mode waits for this.
     settled = Signal()
     scan_finished = Signal(object)  # ScanResult
 
@@ -139,6 +143,8 @@ class MainWindow(QMainWindow):
 
         view = self.menuBar().addMenu("&View")
         self.presets_menu = view.addMenu("Window presets")
+        # Rebuilt on opening: the file's own windows can change from one image to the next.
+        self.presets_menu.aboutToShow.connect(self._rebuild_presets)
         view.addSeparator()
         for name, text in (("fit", "Fit to window"), ("actual_size", "Actual size (1:1)"),
                            ("rotate", "Rotate 90° clockwise"), ("flip_h", "Flip horizontal"),
@@ -171,6 +177,7 @@ class MainWindow(QMainWindow):
         self.browser.series_chosen.connect(b.guard(self.open_series, "opening a series"))
         self.browser.non_image_chosen.connect(b.guard(self.show_tags_of, "showing tags"))
         self.browser.failed.connect(lambda error: b.report(error, "making a thumbnail"))
+        self.browser.thumbnails_settled.connect(self._maybe_settled)
         self.viewport.state_changed.connect(self._state_changed)
         self.viewport.probe_changed.connect(self.probe_label.setText)
         self.viewport.load_progress.connect(self._load_progress)
@@ -202,8 +209,15 @@ class MainWindow(QMainWindow):
         self.cancel_button.show()
         self.statusBar().showMessage(f"Scanning {', '.join(Path(p).name for p in paths)}…")
 
+        last_post = [0.0]
+
         def progress(done: int, total: int) -> None:  # on the scan thread
-            self.bridge.post(self._scan_progress, token, done, total)
+            # At most ~20 updates a second: a post per file would make the GUI thread
+            # compete with the scan for the interpreter and delay the first image.
+            now = time.monotonic()
+            if done == total or now - last_post[0] >= PROGRESS_INTERVAL_S:
+                last_post[0] = now
+                self.bridge.post(self._scan_progress, token, done, total)
 
         self.background.submit(lambda: scan(paths, progress=progress, cancel=token),
                                lambda outcome: self._scan_done(token, paths, outcome))
@@ -226,7 +240,8 @@ class MainWindow(QMainWindow):
         self._token = None
         self.scan_bar.hide()
         self.cancel_button.hide()
-        if isinstance(outcome.error, Cancelled):
+        if isinstance(outcome.error, Cancelled) or token.cancelled:
+            # A scan that finished just as the reader pressed Cancel is dropped too.
             self.statusBar().showMessage("Scan cancelled", 10_000)
         elif outcome.error is not None:
             self.boundary.report(outcome.error, "scanning")
@@ -290,13 +305,12 @@ class MainWindow(QMainWindow):
         self.load_bar.setVisible(done < total)
 
     def _maybe_settled(self) -> None:
-        if self.scanning or self._queue:
-            return
-        if self.viewport.series is None or self.viewport.is_loaded:
+        if self.is_settled():
             self.settled.emit()
 
     def is_settled(self) -> bool:
-        return not (self.scanning or self._queue) and (
+        """No scan running or queued, the shown series loaded, every thumbnail made."""
+        return not (self.scanning or self._queue or self.browser.thumbnails_pending) and (
             self.viewport.series is None or self.viewport.is_loaded)
 
     # -- file dialogs and drops ---------------------------------------------------------------
@@ -365,12 +379,23 @@ class MainWindow(QMainWindow):
 
     def _rebuild_presets(self) -> None:
         self.presets_menu.clear()
+        # The file's own windows first: "reset to the file's window" is always one click away.
+        own = self.viewport.file_presets()
+        if not own and self.viewport.current_ref() is not None:
+            own = [None]  # no window in the header and no pixels yet: still offer the way back
+        for number, preset in enumerate(own):
+            text = ("File window" if preset is None
+                    else f"{preset.name}  (W {preset.width:g} L {preset.center:g})")
+            action = self.presets_menu.addAction(f"{text}\t0" if number == 0 else text)
+            action.triggered.connect(lambda *_, n=number: self.viewport.apply_file_window(n))
+        if own and self.viewport.presets:
+            self.presets_menu.addSeparator()
         for number, preset in enumerate(self.viewport.presets, start=1):
             key = preset.key if preset.key is not None else number
             action = self.presets_menu.addAction(
                 f"{preset.name}  (W {preset.width:g} L {preset.center:g})\t{key}")
             action.triggered.connect(lambda *_, k=key: self.viewport.apply_preset(k))
-        self.presets_menu.setEnabled(bool(self.viewport.presets))
+        self.presets_menu.setEnabled(bool(own or self.viewport.presets))
 
     # -- dialogs -----------------------------------------------------------------------------
 

@@ -29,11 +29,14 @@ if TYPE_CHECKING:
 MAX_VALUE_CHARS = 160
 HIDDEN = "(hidden)"
 #: Elements that identify the patient (PS3.15 basic profile, the ones a viewer shows).
+#: Every person name (VR PN) is hidden too, wherever it sits (SR content, sequences).
 IDENTITY_KEYWORDS = frozenset({
     "PatientName", "PatientID", "PatientBirthDate", "PatientBirthTime", "OtherPatientIDs",
     "OtherPatientNames", "OtherPatientIDsSequence", "PatientAddress", "PatientMotherBirthName",
-    "PatientTelephoneNumbers", "IssuerOfPatientID", "MedicalRecordLocator",
-    "ReferringPhysicianName", "InstitutionName", "AccessionNumber",
+    "PatientBirthName", "PatientTelephoneNumbers", "IssuerOfPatientID", "MedicalRecordLocator",
+    "ReferringPhysicianName", "InstitutionName", "InstitutionAddress", "AccessionNumber",
+    "PatientComments", "MilitaryRank", "BranchOfService", "RegionOfResidence",
+    "CountryOfResidence", "PatientInsurancePlanCodeSequence", "PatientReligiousPreference",
 })
 BINARY_VRS = frozenset({"OB", "OW", "OF", "OD", "OL", "OV", "UN"})
 
@@ -43,7 +46,7 @@ def tag_text(element: DataElement) -> str:
 
 
 def value_text(element: DataElement, hide_identity: bool) -> str:
-    if hide_identity and element.keyword in IDENTITY_KEYWORDS:
+    if hide_identity and (element.keyword in IDENTITY_KEYWORDS or element.VR == "PN"):
         return HIDDEN
     if element.VR == "SQ":
         return f"{len(element.value)} item(s)"
@@ -102,7 +105,7 @@ class TagBrowser(QDialog):
                                     value_text(element, self._hide_identity)])
             item.setData(0, Qt.ItemDataRole.UserRole, element.keyword or "")
             parent.addChild(item)
-            if element.VR == "SQ":
+            if element.VR == "SQ" and value_text(element, self._hide_identity) != HIDDEN:
                 for number, child in enumerate(element.value, start=1):
                     sub = QTreeWidgetItem(["", f"Item {number}", "", ""])
                     item.addChild(sub)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from viewer.imaging.lut import default_window, file_windows, modality_values
 from viewer.imaging.orientation import orientation_labels
-from viewer.imaging.presets import Preset, presets_for
+from viewer.imaging.presets import Preset, file_presets, presets_for
 from viewer.imaging.render import render_frame
 from viewer.imaging.scalebar import scale_bar
 from viewer.state import Tool, ViewState
@@ -205,6 +205,7 @@ class Viewport(QWidget):
             "tool_zoom": lambda: s.update(tool=Tool.ZOOM),
             "tool_scroll": lambda: s.update(tool=Tool.SCROLL),
             "cine": self.toggle_cine,
+            "file_window": self.next_file_window,
         }
         if action == "preset":
             return self.apply_preset(position + 1)
@@ -225,6 +226,28 @@ class Viewport(QWidget):
             return False
         self.state.window = chosen.window
         return True
+
+    def file_presets(self) -> list[Preset]:
+        """The current image's own windows (see :func:`file_presets`), for the menu."""
+        ref = self.current_ref()
+        if ref is None:
+            return []
+        stored = self._loading.get(self.state.index) if self._loading else None
+        return file_presets(ref.instance, ref.frame, stored)
+
+    def apply_file_window(self, number: int = 0) -> bool:
+        """Show the file's own window ``number`` (0 = the first, what the image opened with)."""
+        choices = self.file_presets()
+        if not 0 <= number < len(choices):
+            return False
+        self.state.window = choices[number].window
+        return True
+
+    def next_file_window(self) -> None:
+        """Back to the file's window; if already there, on to the file's next one."""
+        choices = [p.window for p in self.file_presets()]
+        current = choices.index(self.state.window) if self.state.window in choices else -1
+        self.apply_file_window((current + 1) % len(choices) if choices else 0)
 
     def toggle_cine(self) -> None:
         if self._cine.isActive():
