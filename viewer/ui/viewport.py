@@ -89,6 +89,7 @@ class Viewport(QWidget):
         self._qimage: QImage | None = None
         self._dirty = True
         self._loaded_sent = False
+        self._prefetch_pending = False
         self._drag: tuple[MouseGesture, QPointF] | None = None
         self._scroll_rest = 0.0
         self._wheel_rest = 0
@@ -106,6 +107,7 @@ class Viewport(QWidget):
         self.series, self.study = series, study
         self._presets = presets_for(series.modality)
         self._loaded_sent = False
+        self._prefetch_pending = False
         if series.frames:
             loading = LoadedSeries(series, self._cache, self._bridge, self)
             loading.frame_ready.connect(self._frame_ready)
@@ -116,8 +118,10 @@ class Viewport(QWidget):
         self.state.set_stack(len(series.frames))
         self.state.reset_view(self._file_window())
         if self._loading is not None:
+            # Only the image the reader sees at first; the rest is prefetched once it is
+            # on screen, so 300 other decodes don't compete with the first one.
             self._loading.request(self.state.index)
-            self._loading.prefetch(self.state.index)
+            self._prefetch_pending = True
         self._sync_fit()
         self.series_opened.emit(series)
         self.update()
@@ -284,14 +288,24 @@ class Viewport(QWidget):
                 self.state.window = default_window(ref.instance, ref.frame, stored)
         self._dirty = True
         self._check_loaded()
-        self.update()
+        if self._prefetch_pending:
+            self.repaint()  # the first image goes on screen before prefetching starts
+            self._start_prefetch()
+        else:
+            self.update()
 
     def _frame_failed(self, index: int, error: BaseException) -> None:
         self._boundary.report(error, "decoding an image")
         if index == self.state.index:
             self._dirty = True
             self.update()
+        self._start_prefetch()
         self._check_loaded()
+
+    def _start_prefetch(self) -> None:
+        if self._prefetch_pending and self._loading is not None:
+            self._prefetch_pending = False
+            self._loading.prefetch(self.state.index)
 
     def _check_loaded(self) -> None:
         if not self._loaded_sent and self.is_loaded:
