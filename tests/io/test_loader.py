@@ -180,3 +180,17 @@ def test_damaged_compressed_frame_error_crosses_the_process_boundary(tmp_path):
     loader.close()
     [(index, exc)] = rec.errors
     assert isinstance(exc, UnreadableFileError) and "bad.dcm" in str(exc)
+
+
+def test_warm_up_starts_every_decoder_process_before_the_first_frame():
+    from viewer.io import decode_pool
+
+    decode_pool.warm_up()
+    pool = decode_pool.get_pool()
+    if decode_pool.worker_count() < 2:
+        assert pool is None
+        return
+    assert pool is not None
+    processes = list(pool._processes.values())  # the executor's own live workers
+    assert len(processes) == decode_pool.worker_count()
+    assert all(p.is_alive() for p in processes)

@@ -41,6 +41,23 @@ def get_pool() -> ProcessPoolExecutor | None:
         return _pool
 
 
+def _ready() -> int:
+    return os.getpid()
+
+
+def warm_up() -> None:
+    """Start the worker processes now (about half a second) instead of on the first
+    compressed frame; the app calls this from a background thread at start-up."""
+    pool = get_pool()
+    if pool is None:
+        return
+    try:
+        for future in [pool.submit(_ready) for _ in range(worker_count())]:
+            future.result()
+    except Exception:  # a pool that cannot start is handled where frames are decoded
+        discard_pool()
+
+
 def discard_pool(*, disable: bool = False) -> None:
     """Drop a broken pool (a worker died); the next ``get_pool`` starts a fresh one.
 

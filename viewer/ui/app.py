@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
 
     from PySide6.QtWidgets import QApplication
 
+    from viewer.io import decode_pool
     from viewer.ui.main_window import MainWindow
     from viewer.ui.theme import apply_dark_theme
 
@@ -65,6 +67,9 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
     if screenshot:
         _arm_screenshot(app, window, Path(screenshot), status, bool(to_open))
     window.show()
+    # Start the decoder processes while the reader looks at the window, so the first
+    # compressed series does not wait for them.
+    threading.Thread(target=decode_pool.warm_up, name="decoder-warm-up", daemon=True).start()
     window.open_paths(to_open)
     try:
         code = app.exec()
