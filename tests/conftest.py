@@ -19,5 +19,8 @@ def pydicom_files() -> Path:
 
 @pytest.fixture(autouse=True)
 def _private_cache_dir(tmp_path_factory, monkeypatch):
-    """Keep the demo and other caches out of the user's home during tests."""
-    monkeypatch.setenv("LIGHTBOX_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+    """Keep the demo, caches, the audit log and the install key out of the user's home."""
+    base = tmp_path_factory.getbasetemp()
+    monkeypatch.setenv("LIGHTBOX_CACHE_DIR", str(base / "cache"))
+    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(base / "audit"))
+    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(base / "config"))

@@ -3,14 +3,18 @@
     lightbox [PATH ...] [--demo] [--screenshot OUT.png]   open the viewer
     lightbox info PATH ... [--json] [--identity]          print the study/series tree
     lightbox render FILE -o OUT.png [--frame N] [--window C,W]
+    lightbox models [--models-dir DIR] [--json]               list models, verified or why not
+    lightbox infer PATH --model ID --out DIR                  run a model, write JSON + PNGs
+    lightbox model build RECIPE_DIR --weights FILE --out DIR  (build time, needs torch)
 
-``info`` and ``render`` are headless: they never import Qt, so they run on servers and in
+``info``, ``render``, ``models`` and ``infer`` are headless: they never import Qt, so they run on servers and in
 scripts without a display. Exit status: 0 success, 1 nothing usable / failure, 2 usage.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -51,7 +55,9 @@ def _infer(argv: list[str]) -> int:
 def _model(argv: list[str]) -> int:
     """Build-time commands (PyTorch → artifact); need the ``modelkit`` extra."""
     try:
-        from viewer.modelkit.cli import main as modelkit_main
+        # Imported by name: the viewer (and its frozen build) must not depend on the
+        # build-time tools, which need torch.
+        modelkit_main = importlib.import_module("viewer.modelkit.cli").main
     except ImportError as exc:
         print(
             "lightbox model: the model building tools are not installed here "

@@ -1,0 +1,111 @@
+"""Artifact → prediction: verify a model, run it on an image, map its outputs back.
+
+No Qt, no torch, no ``onnx`` package: only numpy, Pillow and ONNX Runtime (CPU).
+The artifact format is docs/model-artifact.md; the guide is docs/inference.md.
+
+Public API (stable; the UI builds on it)::
+
+    from viewer.inference import ModelRegistry, run_model
+
+    registry = ModelRegistry(dirs=None, *, cache_dir=None, use_cache=True)
+        # dirs None: bundled models/ + LIGHTBOX_MODEL_DIRS. Verifies every artifact
+        # (digests always; ONNX signature + golden replay cached by digest + ORT version).
+        # Slow the first time: build it off the GUI thread.
+    registry.entries -> list[ModelEntry]; registry.get(id) -> ModelEntry (ModelError if none)
+    registry.available() -> list[ModelEntry]; registry.refresh()
+    registry.applicable(series, frames=None) -> list[Applicability]
+
+    ModelEntry: id, folder, status ("available" | "unavailable"), available, reason,
+        name, version, title, manifest (Manifest | None), model (VerifiedModel | None)
+    Applicability: entry, check (UseCheck: warnings, problems), applies, can_run, reason
+
+    run_model(entry_or_verified_model, series, frames=None, *, progress=None,
+              cancel=None, accept_warnings=False, batch_size=4, audit_log=None)
+        -> list[Result]                       # one per frame, in the order asked
+        frames: indices into series.frames (None = all); progress(done, total);
+        cancel: viewer.tasks.CancelToken → raises viewer.errors.Cancelled.
+        Raises IntendedUseError (.warnings) unless accept_warnings; ModelInputError;
+        NotVerifiedError; FileProblemError for unreadable pixels. Always audited.
+
+    check_intended_use(manifest, series, frames=None) -> UseCheck(warnings, problems)
+    verify_artifact(folder, *, cache_dir=None, use_cache=True) -> VerifiedModel
+
+    Result: provenance (Provenance: model_id, model_name, model_version, model_digest,
+            not_for_clinical_use, runtime, series_uid, sop_instance_uid, frame_index,
+            instance_frame; .label = "AI · … · name version"),
+            shape (rows, cols of the original), geometry (Letterbox), warnings (accepted),
+            outputs (tuple), and .masks / .boxes / .heatmaps / .labels lists of:
+        MaskOutput(output, labels: tuple[Label], mask: (rows, cols) uint8/16 read-only,
+                   counts: {value: pixels})       # 0 = background
+        BoxesOutput(output, boxes: tuple[Box], score_threshold, classes, candidates)
+            Box(x0, y0, x1, y1, score, class_index, class_name, color)  # original px
+            candidates: every box after NMS at threshold 0, for a threshold slider
+        HeatmapOutput(output, heatmap: (rows, cols) float32 0..1, colormap, for_output)
+        LabelsOutput(output, labels, probabilities; .top, .probability(name))
+    Label(name, value, color "#RRGGBB" | None)
+
+Rendering overlays (Qt-free, numpy): :mod:`viewer.imaging.overlay`.
+Errors (all ``viewer.errors.LightboxError``): :mod:`viewer.inference.errors`.
+"""
+
+from viewer.inference.errors import (
+    ArtifactError,
+    GoldenMismatchError,
+    IntendedUseError,
+    ManifestError,
+    ModelError,
+    ModelInputError,
+    NotVerifiedError,
+)
+from viewer.inference.intended_use import UseCheck, check_intended_use
+from viewer.inference.manifest import Label, Manifest, read_manifest
+from viewer.inference.preprocess import Letterbox
+from viewer.inference.registry import (
+    Applicability,
+    ModelEntry,
+    ModelRegistry,
+    bundled_models_dir,
+    default_model_dirs,
+)
+from viewer.inference.results import (
+    Box,
+    BoxesOutput,
+    HeatmapOutput,
+    LabelsOutput,
+    MaskOutput,
+    Provenance,
+    Result,
+)
+from viewer.inference.runner import run_model
+from viewer.inference.verify import VerifiedModel, verify_artifact
+
+__all__ = [
+    "Applicability",
+    "ArtifactError",
+    "Box",
+    "BoxesOutput",
+    "GoldenMismatchError",
+    "HeatmapOutput",
+    "IntendedUseError",
+    "Label",
+    "LabelsOutput",
+    "Letterbox",
+    "Manifest",
+    "ManifestError",
+    "MaskOutput",
+    "ModelEntry",
+    "ModelError",
+    "ModelInputError",
+    "ModelRegistry",
+    "NotVerifiedError",
+    "Provenance",
+    "Result",
+    "UseCheck",
+    "VerifiedModel",
+    "bundled_models_dir",
+    "check_intended_use",
+    "default_model_dirs",
+    "read_manifest",
+    "run_model",
+    "verify_artifact",
+]

@@ -77,6 +77,7 @@ BINDINGS: dict[str, Binding] = {b.action: b for b in (
     _b("flip_h", "Flip horizontally", "H"),
     _b("flip_v", "Flip vertically", "V"),
     _b("annotations", "Show / hide annotations (corner text, orientation, scale)", "I"),
+    _b("ai_overlays", "Show / hide all AI overlays (masks, boxes, heatmaps)", "A"),
     _b("reset", "Reset: fit, file window, no rotation, flip or invert", "Esc"),
     # -- application ----------------------------------------------------------------------------
     _b("open_files", "Open files...", "Ctrl+O", scope=_W),

@@ -1,8 +1,9 @@
-"""The main window: menus, the series browser, the viewport, problems and status.
+"""The main window: menus, the series browser, the viewport, the AI panel, problems, status.
 
 Opening runs the io scan on a background thread (cancellable, with progress in the status
 bar); what it finds goes to the browser, files it could not use go to the Problems dock,
-and the first image series opens. The window itself only wires parts together.
+and the first image series opens. The AI models are verified on a worker from the start.
+The window itself only wires parts together.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from viewer.io.cache import FrameCache, default_cache_bytes, estimate_series_byt
 from viewer.io.model import Instance, ScanResult, Series, Study
 from viewer.io.scan import scan
 from viewer.tasks import CancelToken
+from viewer.ui.ai_panel import AIPanel
 from viewer.ui.bindings import BINDINGS, Scope, shortcut
 from viewer.ui.boundary import ErrorBoundary
 from viewer.ui.bridge import Background, Bridge, Outcome
@@ -56,7 +58,12 @@ class MainWindow(QMainWindow):
     settled = Signal()
     scan_finished = Signal(object)  # ScanResult
 
-    def __init__(self, cache: FrameCache | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, cache: FrameCache | None = None, parent: QWidget | None = None, *,
+                 model_dirs: Sequence[str | Path] | None = None,
+                 load_models: bool = True) -> None:
+        """``model_dirs``: folders of AI model artifacts (default: the bundled ``models/``
+        and ``LIGHTBOX_MODEL_DIRS``); ``load_models`` False leaves them unverified until
+        ``ai_panel.load_models()``."""
         super().__init__(parent)
         self.setWindowTitle(APP_NAME)
         self.resize(1280, 820)
@@ -69,6 +76,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.viewport)
         self.browser = SeriesBrowser(self.background, self)
         self.problems = ProblemsPanel(self)
+        self.ai_panel = AIPanel(self.viewport, self.bridge, self.boundary, model_dirs, self)
         self.tag_browser: TagBrowser | None = None
         self.help_dialog: HelpDialog | None = None
         self.results: list[ScanResult] = []
@@ -79,6 +87,8 @@ class MainWindow(QMainWindow):
         self._actions: dict[str, QAction] = {}
         self._build_menus()
         self._connect()
+        if load_models:
+            self.ai_panel.load_models()
 
     # -- construction ----------------------------------------------------------------------
 
@@ -94,6 +104,11 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
         self.problems_dock.hide()
         self.resizeDocks([self.problems_dock], [150], Qt.Orientation.Vertical)
+        self.ai_dock = QDockWidget("AI", self)
+        self.ai_dock.setObjectName("ai")
+        self.ai_dock.setWidget(self.ai_panel)
+        self.ai_dock.setMinimumWidth(320)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.ai_dock)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -155,6 +170,8 @@ class MainWindow(QMainWindow):
                      text="Invert")
         self._action(view, "annotations", lambda: v.trigger("annotations"), checkable=True,
                      text="Annotations")
+        self._action(view, "ai_overlays", lambda: v.trigger("ai_overlays"), checkable=True,
+                     text="AI overlays")
         view.addSeparator()
         self._action(view, "hide_identity", self.toggle_identity, checkable=True,
                      text="Hide patient identity")
@@ -162,6 +179,7 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addAction(self.browser_dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())
+        view.addAction(self.ai_dock.toggleViewAction())
 
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "help", self.show_help, text="Keyboard and mouse shortcuts")
@@ -182,6 +200,10 @@ class MainWindow(QMainWindow):
         self.viewport.probe_changed.connect(self.probe_label.setText)
         self.viewport.load_progress.connect(self._load_progress)
         self.viewport.loaded.connect(self._maybe_settled)
+        self._unsubscribe_overlays = self.viewport.overlays.subscribe(
+            lambda changed: self._sync_checks() if "visible" in changed else None)
+        self.ai_panel.run_label_changed.connect(
+            lambda text: self.statusBar().showMessage(text, 10_000))
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -358,7 +380,8 @@ class MainWindow(QMainWindow):
     def _sync_checks(self) -> None:
         s = self.viewport.state
         for name, value in (("invert", s.invert), ("annotations", s.annotations),
-                            ("hide_identity", s.hide_identity)):
+                            ("hide_identity", s.hide_identity),
+                            ("ai_overlays", self.viewport.overlays.visible)):
             if name in self._actions:
                 self._actions[name].setChecked(value)
 
@@ -440,6 +463,8 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop background work; safe to call twice."""
         self.cancel_scan()
+        self.ai_panel.shutdown()
+        self._unsubscribe_overlays()
         self.bridge.close()
         self.background.close()
         self.viewport.shutdown()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QKeyCombination, QPointF, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QFontMetrics,
     QImage,
     QKeyEvent,
     QKeySequence,
@@ -32,8 +33,10 @@ from viewer.imaging.orientation import orientation_labels
 from viewer.imaging.presets import Preset, file_presets, presets_for
 from viewer.imaging.render import render_frame
 from viewer.imaging.scalebar import scale_bar
+from viewer.overlays import OverlayState
 from viewer.state import Tool, ViewState
 from viewer.ui import overlay
+from viewer.ui.ai_overlay import BANNER_TOP, AILayer
 from viewer.ui.bindings import MouseGesture, Scope, key_map
 from viewer.ui.corner_text import CornerText, corner_text
 from viewer.ui.loading import LoadedSeries
@@ -98,6 +101,10 @@ class Viewport(QWidget):
         self._cine = QTimer(self)
         self._cine.timeout.connect(self._cine_step)
         self._unsubscribe = self.state.subscribe(self._on_state)
+        # AI results and their display state; drawn on top, never mixed into the image.
+        self.overlays = OverlayState()
+        self.ai_layer = AILayer(self.overlays)
+        self._unsubscribe_overlays = self.overlays.subscribe(self._on_overlays)
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -135,6 +142,7 @@ class Viewport(QWidget):
         self.series = self.study = None
         self._array = self._stored = self._qimage = None
         self._dirty = True
+        self.ai_layer.invalidate()
         self.state.set_stack(0)
         self.update()
 
@@ -142,6 +150,7 @@ class Viewport(QWidget):
         """Stop loading and timers; the widget is about to go."""
         self.close_series()
         self._unsubscribe()
+        self._unsubscribe_overlays()
 
     # -- what is shown ---------------------------------------------------------------------
 
@@ -210,6 +219,7 @@ class Viewport(QWidget):
             "tool_scroll": lambda: s.update(tool=Tool.SCROLL),
             "cine": self.toggle_cine,
             "file_window": self.next_file_window,
+            "ai_overlays": self.overlays.toggle_visible,
         }
         if action == "preset":
             return self.apply_preset(position + 1)
@@ -268,6 +278,8 @@ class Viewport(QWidget):
     def _on_state(self, changed: frozenset[str]) -> None:
         if changed & {"index", "window", "invert", "count"}:
             self._dirty = True
+        if changed & {"index", "count"}:
+            self.ai_layer.invalidate()
         if "index" in changed and self._loading is not None:
             index = self.state.index
             if self._loading.get(index) is None:
@@ -277,6 +289,17 @@ class Viewport(QWidget):
             self._sync_fit()
         self.state_changed.emit(changed)
         self.update()
+
+    def _on_overlays(self, changed: frozenset[str]) -> None:
+        self.ai_layer.invalidate()
+        self.update()
+
+    def ai_layer_image(self) -> np.ndarray | None:
+        """The AI mask/heatmap layer of the shown image (RGBA, the image's size), or None."""
+        size = self._image_size()
+        if self.series is None or size is None:
+            return None
+        return self.ai_layer.layer(self.series.uid, self.state.index, (size[1], size[0]))
 
     def _frame_ready(self, index: int) -> None:
         if index != self.state.index:
@@ -425,6 +448,12 @@ class Viewport(QWidget):
                 overlay.draw_message(painter, rect, message)
             if self.state.annotations and self.series is not None:
                 self._paint_annotations(painter, rect)
+            # After the annotations and whatever their toggle says: AI output is always
+            # marked as such while it is on screen.
+            size = self._image_size()
+            self.ai_layer.paint(painter, rect, transform if self._qimage is not None else None,
+                                self.series.uid if self.series else None, self.state.index,
+                                (size[1], size[0]) if size else None, self._ai_banner_top())
         finally:
             painter.end()
 
@@ -439,6 +468,15 @@ class Viewport(QWidget):
         if error is not None:
             return f"Cannot display this image.\n{error}"
         return LOADING
+
+    def _ai_banner_top(self) -> int:
+        """Below the top corner text when it is shown, else below the orientation letter."""
+        if not self.state.annotations or self.series is None:
+            return BANNER_TOP
+        text = self.corner_text()
+        lines = max(len(text.top_left), len(text.top_right))
+        spacing = QFontMetrics(overlay.overlay_font()).lineSpacing()
+        return max(BANNER_TOP, overlay.MARGIN + lines * spacing + 6)
 
     def _paint_annotations(self, painter: QPainter, rect: QRect) -> None:
         overlay.draw_corner_text(painter, rect, self.corner_text())

@@ -1,0 +1,45 @@
+"""A small 2-D U-Net: 128 × 128 windowed CT slice → logits of 5 labels per pixel."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def _block(cin: int, cout: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(cout, cout, 3, padding=1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
+    )
+
+
+class UNet(nn.Module):
+    def __init__(self, in_channels: int = 1, classes: int = 5, width: int = 8) -> None:
+        super().__init__()
+        w = (width, width * 2, width * 4, width * 8)
+        self.down = nn.ModuleList(
+            [_block(in_channels, w[0]), _block(w[0], w[1]), _block(w[1], w[2])]
+        )
+        self.bottom = _block(w[2], w[3])
+        self.pool = nn.MaxPool2d(2)
+        self.up = nn.ModuleList(
+            [nn.ConvTranspose2d(w[i + 1], w[i], 2, stride=2) for i in (2, 1, 0)]
+        )
+        self.merge = nn.ModuleList([_block(w[i] * 2, w[i]) for i in (2, 1, 0)])
+        self.head = nn.Conv2d(w[0], classes, 1)
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        skips = []
+        x = image
+        for block in self.down:
+            x = block(x)
+            skips.append(x)
+            x = self.pool(x)
+        x = self.bottom(x)
+        for up, merge, skip in zip(self.up, self.merge, reversed(skips), strict=True):
+            x = merge(torch.cat([up(x), skip], dim=1))
+        return self.head(x)

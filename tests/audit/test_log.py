@@ -1,0 +1,81 @@
+"""The audit log: one complete JSON line per run, keyed hashes, no patient data."""
+
+from __future__ import annotations
+
+import json
+import stat
+import threading
+
+import pytest
+
+from viewer.audit import AuditLog, AuditRecord, series_hash
+
+
+@pytest.fixture(autouse=True)
+def _private_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
+    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+
+
+def record(**changes):
+    fields = dict(
+        model_id="m",
+        model_version="1.0.0",
+        model_digest="d" * 64,
+        series_hash=series_hash("1.2.3"),
+        runtime="onnxruntime 1",
+        duration_s=0.25,
+        frames=3,
+        outcome="ok",
+    )
+    return AuditRecord(**(fields | changes))
+
+
+def test_records_are_appended_as_json_lines(tmp_path):
+    log = AuditLog()
+    assert log.path == tmp_path / "audit" / "ai-runs.jsonl"
+    log.append(record())
+    log.append(record(outcome="error", message="CT0001.dcm: damaged"))
+    lines = log.path.read_text().splitlines()
+    assert len(lines) == 2
+    first = json.loads(lines[0])
+    assert first["time"].endswith("Z") and first["user"]
+    assert (first["model_id"], first["frames"], first["outcome"]) == ("m", 3, "ok")
+    assert [r["outcome"] for r in log.records()] == ["ok", "error"]
+    with pytest.raises(ValueError):
+        log.append(record(outcome="maybe"))
+
+
+def test_the_series_hash_is_keyed_per_install(tmp_path, monkeypatch):
+    uid = "1.2.840.113619.2.55.3"
+    first = series_hash(uid)
+    assert first == series_hash(uid) and first != series_hash(uid + ".1")
+    assert uid not in first and len(first) == 32
+    key = tmp_path / "config" / "audit-key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "another-install"))
+    assert series_hash(uid) != first
+
+
+def test_concurrent_appends_never_interleave():
+    log = AuditLog()
+
+    def write(n):
+        for _ in range(20):
+            log.append(record(message="x" * 2000, frames=n))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    records = log.records()
+    assert len(records) == 80 and len(log.path.read_text().splitlines()) == 80
+
+
+def test_a_torn_last_line_is_skipped():
+    log = AuditLog()
+    log.append(record())
+    with open(log.path, "a") as f:
+        f.write('{"model_id": "m", "outc')
+    assert len(log.records()) == 1

@@ -1,0 +1,52 @@
+"""Fixtures for the inference tests: tiny real artifacts, the phantom, private folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.inference.artifacts import build
+from viewer.audit.log import LOG_NAME
+from viewer.demo import write_phantom_series
+from viewer.io.scan import scan
+
+
+@pytest.fixture(autouse=True)
+def _private_dirs(tmp_path, monkeypatch):
+    """Audit log and install key go to the test's folder, never the user's."""
+    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
+    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("LIGHTBOX_MODEL_DIRS", raising=False)
+
+
+@pytest.fixture
+def audit_file(tmp_path) -> Path:
+    return tmp_path / "audit" / LOG_NAME
+
+
+@pytest.fixture
+def models_dir(tmp_path) -> Path:
+    """A folder with the three test artifacts: threshold, classify, detect."""
+    root = tmp_path / "models"
+    for kind in ("threshold", "classify", "detect"):
+        build(root, kind)
+    return root
+
+
+@pytest.fixture
+def cache_dir(tmp_path) -> Path:
+    return tmp_path / "verify-cache"
+
+
+@pytest.fixture(scope="session")
+def phantom_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("phantom")
+    write_phantom_series(folder, slices=12, size=96)
+    return folder
+
+
+@pytest.fixture
+def phantom(phantom_dir):
+    """The phantom CT series (12 slices of 96 × 96, 0.8 mm pixels)."""
+    return scan([phantom_dir]).all_series()[0]

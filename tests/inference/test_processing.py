@@ -1,0 +1,101 @@
+"""Pre- and post-processing on their own: letterbox, intensity, channels, NMS."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from viewer.inference.manifest import Intensity, Label, OutputSpec, Resize
+from viewer.inference.postprocess import activate, boxes_output, mask_output, nms
+from viewer.inference.preprocess import (
+    apply_intensity,
+    fit,
+    letterbox,
+    neighbours,
+    to_channels,
+)
+
+
+def test_letterbox_keeps_the_aspect_and_centres():
+    box = letterbox((100, 200), Resize((64, 64)))
+    assert box.inner == (32, 64) and box.offset == (16, 0)
+    x, y = box.to_source(np.array([0.0, 64.0]), np.array([16.0, 48.0]))
+    assert list(x) == [0, 200] and list(y) == [0, 100]
+    stretched = letterbox((100, 200), Resize((64, 64), keep_aspect=False))
+    assert stretched.offset == (0, 0) and stretched.scale == (0.64, 0.32)
+
+
+def test_fit_pads_with_the_pad_value():
+    planes = np.ones((1, 10, 20), np.float32)
+    box = letterbox((10, 20), Resize((8, 8), pad_value=-1.0))
+    out = fit(planes, box, Resize((8, 8), pad_value=-1.0))
+    assert out.shape == (1, 8, 8)
+    assert np.all(out[0, :2] == -1) and np.all(out[0, 6:] == -1) and np.allclose(out[0, 2:6], 1)
+
+
+def test_intensity_kinds():
+    hu = np.array([-1000.0, -160.0, 40.0, 240.0, 3000.0], np.float32)
+    assert list(apply_intensity(hu, Intensity("window", center=40, width=400))) == [0, 0, 0.5, 1, 1]
+    assert list(apply_intensity(hu[:3], Intensity("normalize", mean=40, std=100))) == [-10.4, -2, 0]
+    assert apply_intensity(hu, Intensity("minmax"))[[0, -1]].tolist() == [0, 1]
+    assert not apply_intensity(np.full(4, 7.0), Intensity("minmax")).any()  # flat: no contrast
+
+
+def test_channels_grey_and_rgb():
+    grey = np.arange(6, dtype=np.float32).reshape(2, 3)
+    assert to_channels(grey, 3).shape == (3, 2, 3)
+    rgb = np.zeros((2, 3, 3), np.uint8)
+    rgb[..., 1] = 100
+    assert np.allclose(to_channels(rgb, 1), 58.7)
+    assert to_channels(rgb, 3)[1, 0, 0] == 100
+
+
+def test_neighbours_repeat_at_the_edges():
+    assert neighbours(0, 3, 10) == [0, 0, 1]
+    assert neighbours(9, 3, 10) == [8, 9, 9]
+    assert neighbours(5, 4, 10) == [4, 5, 6, 7]
+
+
+def test_nms_keeps_the_best_of_overlapping_boxes_per_class():
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [0, 0, 10, 10], [50, 50, 60, 60]], float)
+    scores = np.array([0.6, 0.9, 0.8, 0.5])
+    classes = np.array([0, 0, 1, 0])
+    assert nms(boxes, scores, classes, 0.5) == [1, 2, 3]
+
+
+def test_boxes_with_several_classes_take_the_best_class():
+    spec = OutputSpec(
+        "boxes",
+        "boxes",
+        ("batch", "n", 4),
+        scores="s",
+        classes=(Label("a"), Label("b", color="#00FF00")),
+        score_threshold=0.5,
+        nms_iou=0.5,
+    )
+    box = letterbox((32, 32), Resize((32, 32)))
+    out = boxes_output(
+        spec, np.array([[1, 2, 5, 6], [3, 3, 2, 9]], float), np.array([[0.1, 0.7], [0.9, 0.0]]), box
+    )
+    (only,) = out.boxes  # the second box has x1 < x0: not a box
+    assert (only.class_name, only.color, only.score) == ("b", "#00FF00", pytest.approx(0.7))
+
+
+def test_a_single_channel_sigmoid_mask_uses_the_last_label():
+    spec = OutputSpec(
+        "m",
+        "mask",
+        ("batch", 1, 4, 4),
+        activation="sigmoid",
+        labels=(Label("background", 0), Label("lesion", 3, "#FF0000")),
+    )
+    logits = np.full((1, 4, 4), -5.0, np.float32)
+    logits[0, :2, :2] = 5.0
+    out = mask_output(spec, logits, letterbox((8, 8), Resize((4, 4))))
+    assert out.counts == {0: 48, 3: 16}
+    assert np.all(out.mask[:4, :4] == 3)
+
+
+def test_softmax_is_stable_for_large_logits():
+    p = activate(np.array([1000.0, 0.0], np.float32), "softmax")
+    assert p.tolist() == [1.0, 0.0]

@@ -1,0 +1,121 @@
+"""`lightbox models` and `lightbox infer` on real files and real (tiny) artifacts."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.inference.artifacts import build
+from viewer.cli_ai import infer_main, models_main
+from viewer.demo import write_phantom_series
+
+
+@pytest.fixture(autouse=True)
+def _private_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
+    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def models_dir(tmp_path):
+    root = tmp_path / "models"
+    for kind in ("threshold", "classify", "detect"):
+        build(root, kind)
+    return root
+
+
+@pytest.fixture
+def phantom_dir(tmp_path):
+    write_phantom_series(tmp_path / "phantom", slices=6, size=64)
+    return tmp_path / "phantom"
+
+
+def test_models_lists_status_and_reasons(models_dir, capsys):
+    assert models_main(["--models-dir", str(models_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "threshold" in out and "available" in out and "not for clinical use" in out
+    (models_dir / "detect" / "golden.npz").write_bytes(b"tampered")
+    assert models_main(["--models-dir", str(models_dir), "--json"]) == 1
+    listing = {m["id"]: m for m in json.loads(capsys.readouterr().out)["models"]}
+    assert listing["detect"]["status"] == "unavailable"
+    assert "golden.npz does not match its digest" in listing["detect"]["reason"]
+    assert listing["classify"]["status"] == "available" and listing["classify"]["outputs"] == [
+        "labels",
+        "heatmap",
+    ]
+
+
+def test_models_in_an_empty_folder(tmp_path, capsys):
+    assert models_main(["--models-dir", str(tmp_path)]) == 1
+    assert "No models found" in capsys.readouterr().out
+
+
+def test_infer_writes_json_and_overlays(models_dir, phantom_dir, tmp_path):
+    out = tmp_path / "out"
+    args = [str(phantom_dir), "--out", str(out), "--models-dir", str(models_dir), "--frame", "2"]
+    assert infer_main([*args, "--model", "threshold"]) == 0
+    result = json.loads((out / "frame-0002.json").read_text())
+    assert result["ai_output"] and result["model"]["id"] == "threshold"
+    assert result["marking"].startswith("AI · demonstration, not for clinical use")
+    (mask,) = result["outputs"]
+    assert sum(label["pixels"] for label in mask["labels"]) == 64 * 64
+    overlay = np.asarray(Image.open(out / "frame-0002-overlay.png"))
+    shown = np.asarray(Image.open(out / "frame-0002-image.png"))
+    assert overlay.shape == (64, 64, 4) and shown.shape == (64, 64, 3)
+    object_pixels = mask["labels"][1]["pixels"]
+    assert (overlay[..., 3] > 0).sum() == object_pixels  # exactly the "object" label is drawn
+    assert not list(out.glob(".*"))  # no temporary files left behind
+
+
+def test_infer_boxes_and_probabilities(models_dir, phantom_dir, tmp_path):
+    out = tmp_path / "out"
+    common = [str(phantom_dir), "--out", str(out), "--models-dir", str(models_dir)]
+    assert infer_main([*common, "--model", "detect", "--all"]) == 0
+    assert len(list(out.glob("frame-*.json"))) == 6
+    boxes = json.loads((out / "frame-0000.json").read_text())["outputs"][0]["boxes"]
+    assert boxes == [{"x0": 8.0, "y0": 16.0, "x1": 24.0, "y1": 32.0, "score": 0.9, "class": "spot"}]
+    assert infer_main([*common, "--model", "classify", "--frame", "0"]) == 0
+    labels = json.loads((out / "frame-0000.json").read_text())["outputs"][0]
+    assert set(labels["probabilities"]) == {"dark", "bright"}
+
+
+def test_infer_refuses_an_image_outside_intended_use(models_dir, pydicom_files, tmp_path, capsys):
+    args = [
+        str(pydicom_files / "MR_small.dcm"),
+        "--model",
+        "threshold",
+        "--out",
+        str(tmp_path / "o"),
+        "--models-dir",
+        str(models_dir),
+    ]
+    assert infer_main(args) == 1
+    err = capsys.readouterr().err
+    assert "modality is MR; the model is meant for CT" in err and "--accept-warnings" in err
+    assert not (tmp_path / "o").exists()
+    assert infer_main([*args, "--accept-warnings"]) == 0
+
+
+def test_infer_clear_failures(models_dir, tmp_path, capsys):
+    common = ["--out", str(tmp_path / "o"), "--models-dir", str(models_dir)]
+    assert infer_main([str(tmp_path / "nothing"), "--model", "threshold", *common]) == 1
+    assert "no such file or folder" in capsys.readouterr().err
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "x.png")
+    assert infer_main([str(tmp_path / "x.png"), "--model", "nope", *common]) == 1
+    assert (
+        "model nope: no such model (known: classify, detect, threshold)" in capsys.readouterr().err
+    )
+    (models_dir / "threshold" / "model.onnx").write_bytes(b"tampered")
+    assert infer_main([str(tmp_path / "x.png"), "--model", "threshold", *common]) == 1
+    assert (
+        "model threshold is unavailable: model.onnx does not match its digest"
+        in capsys.readouterr().err
+    )
+    with pytest.raises(SystemExit) as usage:
+        infer_main(
+            [str(tmp_path / "x.png"), "--model", "classify", "--frame", "1", "--all", *common]
+        )
+    assert usage.value.code == 2

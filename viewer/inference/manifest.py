@@ -1,0 +1,478 @@
+"""manifest.json → typed, frozen dataclasses (docs/model-artifact.md, format version 1).
+
+A manifest is data: it is read with ``json.loads`` and every field is checked here, so
+the rest of the layer can trust the types. A problem names the model folder, the field
+(``outputs[1].labels[0].name``) and what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from viewer.inference.errors import ManifestError
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
+VERSION_PATTERN = re.compile(r"\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?")
+SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
+OUTPUT_KINDS = ("mask", "labels", "heatmap", "boxes", "box_scores")
+ACTIVATIONS = ("softmax", "sigmoid", "none")
+INTENSITY_KINDS = ("window", "normalize", "minmax")
+INTERPOLATIONS = ("linear", "nearest")
+DTYPES = ("float32",)
+Axis = int | str
+
+
+@dataclass(frozen=True)
+class Label:
+    """One class: ``value`` is the mask value (masks) or None; ``color`` is ``#RRGGBB``."""
+
+    name: str
+    value: int | None = None
+    color: str | None = None
+
+
+@dataclass(frozen=True)
+class Resize:
+    size: tuple[int, int]  # (rows, columns) of the model input
+    keep_aspect: bool = True
+    pad_value: float = 0.0
+    interpolation: str = "linear"
+
+
+@dataclass(frozen=True)
+class Intensity:
+    kind: str  # window | normalize | minmax
+    center: float = 0.0
+    width: float = 1.0
+    mean: float = 0.0
+    std: float = 1.0
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    name: str
+    shape: tuple[Axis, ...]
+    dtype: str
+    channels: int
+    resize: Resize
+    intensity: Intensity
+    slices: int | None = None
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    name: str
+    kind: str
+    shape: tuple[Axis, ...]
+    activation: str = "none"
+    labels: tuple[Label, ...] = ()
+    value_range: tuple[float, float] = (0.0, 1.0)  # heatmap "range"
+    colormap: str = "inferno"
+    for_output: str | None = None  # heatmap "for"
+    box_format: str = "xyxy"
+    scores: str | None = None  # boxes: the companion output holding scores
+    classes: tuple[Label, ...] = ()
+    score_threshold: float = 0.5
+    nms_iou: float = 0.5
+
+
+@dataclass(frozen=True)
+class IntendedUse:
+    modality: tuple[str, ...] = ()
+    body_part: tuple[str, ...] = ()
+    view: str | None = None
+    population: str = ""
+    pixel_spacing_mm: tuple[float, float] | None = None
+    input: str = "slice"  # slice | volume
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    atol: float
+    rtol: float
+
+
+@dataclass(frozen=True, eq=False)
+class Manifest:
+    folder: Path
+    format_version: int
+    id: str
+    name: str
+    version: str
+    description: str
+    not_for_clinical_use: bool
+    intended_use: IntendedUse
+    inputs: tuple[InputSpec, ...]
+    outputs: tuple[OutputSpec, ...]
+    tolerance: Tolerance
+    files: Mapping[str, str]
+    digest: str
+    checks: Mapping[str, Any] = field(default_factory=dict)
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def output(self, name: str) -> OutputSpec:
+        for spec in self.outputs:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    @property
+    def title(self) -> str:
+        """``name version``: how every result names the model that made it."""
+        return f"{self.name} {self.version}"
+
+
+def read_manifest(folder: str | Path) -> Manifest:
+    """Read and validate ``folder/manifest.json``; raises :class:`ManifestError`."""
+    folder = Path(folder)
+    path = folder / MANIFEST
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ManifestError(folder, f"{MANIFEST} is missing") from None
+    except OSError as exc:
+        raise ManifestError(folder, f"{MANIFEST} cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ManifestError(folder, f"{MANIFEST} is not UTF-8 text") from None
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as exc:
+        raise ManifestError(folder, f"{MANIFEST} does not parse as JSON ({exc})") from None
+    return parse_manifest(document, folder)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def parse_manifest(document: Any, folder: str | Path) -> Manifest:
+    """Validate an already-parsed manifest document."""
+    return _Parser(Path(folder)).manifest(document)
+
+
+class _Parser:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def fail(self, where: str, what: str) -> ManifestError:
+        return ManifestError(self.folder, f"{MANIFEST}: {where}: {what}")
+
+    # -- primitives -----------------------------------------------------------------
+
+    def obj(self, value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(where, "expected an object")
+        return value
+
+    def get(self, d: dict[str, Any], key: str, where: str) -> Any:
+        if key not in d:
+            raise self.fail(f"{where}{key}", "is missing")
+        return d[key]
+
+    def text(self, value: Any, where: str, *, empty: bool = True) -> str:
+        if not isinstance(value, str) or (not empty and not value.strip()):
+            raise self.fail(where, "expected text" if empty else "expected non-empty text")
+        return value
+
+    def number(self, value: Any, where: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(where, "expected a number")
+        if not math.isfinite(value):
+            raise self.fail(where, "expected a finite number")
+        return float(value)
+
+    def integer(self, value: Any, where: str, minimum: int | None = None) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(where, "expected an integer")
+        if minimum is not None and value < minimum:
+            raise self.fail(where, f"must be at least {minimum}")
+        return value
+
+    def choice(self, value: Any, where: str, choices: tuple[str, ...]) -> str:
+        if value not in choices:
+            raise self.fail(where, f"{value!r} is not one of {', '.join(choices)}")
+        return str(value)
+
+    def array(self, value: Any, where: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.fail(where, "expected a list")
+        return value
+
+    def shape(self, value: Any, where: str) -> tuple[Axis, ...]:
+        axes = self.array(value, where)
+        if not axes:
+            raise self.fail(where, "expected at least one axis")
+        shape: list[Axis] = []
+        for i, axis in enumerate(axes):
+            if isinstance(axis, str) and axis:
+                shape.append(axis)
+            else:
+                shape.append(self.integer(axis, f"{where}[{i}]", minimum=1))
+        if shape[0] != "batch":
+            raise self.fail(f"{where}[0]", 'the first axis must be the dynamic axis "batch"')
+        return tuple(shape)
+
+    def color(self, value: Any, where: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
+            raise self.fail(where, "expected a colour #RRGGBB")
+        return value.upper()
+
+    def labels(self, value: Any, where: str, *, values: bool) -> tuple[Label, ...]:
+        found = []
+        for i, item in enumerate(self.array(value, where)):
+            w = f"{where}[{i}]"
+            item = self.obj(item, w)
+            name = self.text(self.get(item, "name", w + "."), w + ".name", empty=False)
+            number = item.get("value", i if values else None)
+            if number is not None:
+                number = self.integer(number, w + ".value", minimum=0)
+            found.append(Label(name, number, self.color(item.get("color"), w + ".color")))
+        if values and len({label.value for label in found}) != len(found):
+            raise self.fail(where, "two labels share a value")
+        return tuple(found)
+
+    # -- sections -------------------------------------------------------------------
+
+    def manifest(self, document: Any) -> Manifest:
+        d = self.obj(document, "the document")
+        version = d.get("format_version")
+        if version != FORMAT_VERSION:
+            raise self.fail(
+                "format_version",
+                f"{version!r} is not supported (this Lightbox reads format {FORMAT_VERSION})",
+            )
+        model_id = self.text(self.get(d, "id", ""), "id")
+        if not ID_PATTERN.fullmatch(model_id):
+            raise self.fail("id", f"{model_id!r} must be lower-case letters, digits and -")
+        if model_id != self.folder.name:
+            raise self.fail("id", f"{model_id!r} differs from the folder name")
+        semver = self.text(self.get(d, "version", ""), "version")
+        if not VERSION_PATTERN.fullmatch(semver):
+            raise self.fail("version", f"{semver!r} is not a semantic version")
+        flag = d.get("not_for_clinical_use", False)
+        if not isinstance(flag, bool):
+            raise self.fail("not_for_clinical_use", "expected true or false")
+        inputs = tuple(
+            self.input(item, f"inputs[{i}]")
+            for i, item in enumerate(self.array(self.get(d, "inputs", ""), "inputs"))
+        )
+        if not inputs:
+            raise self.fail("inputs", "the model needs at least one input")
+        outputs = tuple(
+            self.output(item, f"outputs[{i}]")
+            for i, item in enumerate(self.array(self.get(d, "outputs", ""), "outputs"))
+        )
+        if not outputs:
+            raise self.fail("outputs", "the model needs at least one output")
+        self.cross_check(outputs)
+        return Manifest(
+            folder=self.folder,
+            format_version=FORMAT_VERSION,
+            id=model_id,
+            name=self.text(self.get(d, "name", ""), "name", empty=False),
+            version=semver,
+            description=self.text(d.get("description", ""), "description"),
+            not_for_clinical_use=flag,
+            intended_use=self.intended_use(self.get(d, "intended_use", "")),
+            inputs=inputs,
+            outputs=outputs,
+            tolerance=self.tolerance(self.get(d, "tolerance", "")),
+            files=MappingProxyType(self.files(self.get(d, "files", ""))),
+            digest=self.sha(self.get(d, "digest", ""), "digest"),
+            checks=MappingProxyType(self.obj(d.get("checks", {}), "checks")),
+            provenance=MappingProxyType(self.obj(d.get("provenance", {}), "provenance")),
+            raw=MappingProxyType(d),
+        )
+
+    def sha(self, value: Any, where: str) -> str:
+        if not isinstance(value, str) or not SHA256_PATTERN.fullmatch(value):
+            raise self.fail(where, "expected a SHA-256 in lower-case hex")
+        return value
+
+    def files(self, value: Any) -> dict[str, str]:
+        files = self.obj(value, "files")
+        for name, digest in files.items():
+            where = f"files[{name!r}]"
+            parts = Path(name).parts
+            if (
+                not name
+                or Path(name).is_absolute()
+                or "\\" in name
+                or any(p in ("..", ".") for p in parts)
+                or name == MANIFEST
+            ):
+                raise self.fail(where, "must be a plain path inside the model folder")
+            self.sha(digest, where)
+        for required in ("model.onnx", "golden.npz"):
+            if required not in files:
+                raise self.fail("files", f"{required} is not listed")
+        return dict(files)
+
+    def intended_use(self, value: Any) -> IntendedUse:
+        d = self.obj(value, "intended_use")
+        w = "intended_use."
+
+        def names(key: str) -> tuple[str, ...]:
+            items = self.array(d.get(key, []), w + key)
+            return tuple(
+                self.text(v, f"{w}{key}[{i}]").strip().upper() for i, v in enumerate(items)
+            )
+
+        spacing = d.get("pixel_spacing_mm")
+        spacing_range = None
+        if spacing is not None:
+            pair = self.array(spacing, w + "pixel_spacing_mm")
+            if len(pair) != 2:
+                raise self.fail(w + "pixel_spacing_mm", "expected [smallest, largest]")
+            lo, hi = (self.number(v, w + "pixel_spacing_mm") for v in pair)
+            if not 0 < lo <= hi:
+                raise self.fail(w + "pixel_spacing_mm", "expected 0 < smallest <= largest")
+            spacing_range = (lo, hi)
+        view = d.get("view")
+        return IntendedUse(
+            modality=names("modality"),
+            body_part=names("body_part"),
+            view=None if view is None else self.text(view, w + "view").strip().upper(),
+            population=self.text(d.get("population", ""), w + "population"),
+            pixel_spacing_mm=spacing_range,
+            input=self.choice(d.get("input", "slice"), w + "input", ("slice", "volume")),
+        )
+
+    def input(self, value: Any, where: str) -> InputSpec:
+        d = self.obj(value, where)
+        w = where + "."
+        shape = self.shape(self.get(d, "shape", w), w + "shape")
+        if len(shape) not in (4, 5):
+            raise self.fail(w + "shape", "expected [batch, channels, rows, columns] (or 5-D)")
+        channels = self.integer(self.get(d, "channels", w), w + "channels")
+        if channels not in (1, 3):
+            raise self.fail(w + "channels", "must be 1 (grey) or 3 (RGB)")
+        slices = d.get("slices")
+        if slices is not None:
+            slices = self.integer(slices, w + "slices", minimum=1)
+        rz = self.obj(self.get(d, "resize", w), w + "resize")
+        size = self.array(self.get(rz, "size", w + "resize."), w + "resize.size")
+        if len(size) != 2:
+            raise self.fail(w + "resize.size", "expected [rows, columns]")
+        rows, cols = (self.integer(v, w + "resize.size", minimum=1) for v in size)
+        if all(isinstance(a, int) for a in shape[-2:]) and tuple(shape[-2:]) != (rows, cols):
+            raise self.fail(
+                w + "resize.size", f"{[rows, cols]} differs from the shape {list(shape)}"
+            )
+        keep = rz.get("keep_aspect", True)
+        if not isinstance(keep, bool):
+            raise self.fail(w + "resize.keep_aspect", "expected true or false")
+        resize = Resize(
+            (rows, cols),
+            keep,
+            self.number(rz.get("pad_value", 0.0), w + "resize.pad_value"),
+            self.choice(
+                rz.get("interpolation", "linear"), w + "resize.interpolation", INTERPOLATIONS
+            ),
+        )
+        it = self.obj(self.get(d, "intensity", w), w + "intensity")
+        kind = self.choice(it.get("kind"), w + "intensity.kind", INTENSITY_KINDS)
+        intensity = Intensity(kind)
+        if kind == "window":
+            width = self.number(self.get(it, "width", w + "intensity."), w + "intensity.width")
+            if width <= 0:
+                raise self.fail(w + "intensity.width", "must be positive")
+            center = self.number(self.get(it, "center", w + "intensity."), w + "intensity.center")
+            intensity = Intensity(kind, center=center, width=width)
+        elif kind == "normalize":
+            std = self.number(self.get(it, "std", w + "intensity."), w + "intensity.std")
+            if std <= 0:
+                raise self.fail(w + "intensity.std", "must be positive")
+            mean = self.number(self.get(it, "mean", w + "intensity."), w + "intensity.mean")
+            intensity = Intensity(kind, mean=mean, std=std)
+        return InputSpec(
+            name=self.text(self.get(d, "name", w), w + "name", empty=False),
+            shape=shape,
+            dtype=self.choice(d.get("dtype", "float32"), w + "dtype", DTYPES),
+            channels=channels,
+            resize=resize,
+            intensity=intensity,
+            slices=slices,
+        )
+
+    def output(self, value: Any, where: str) -> OutputSpec:
+        d = self.obj(value, where)
+        w = where + "."
+        kind = self.choice(self.get(d, "kind", w), w + "kind", OUTPUT_KINDS)
+        spec = OutputSpec(
+            name=self.text(self.get(d, "name", w), w + "name", empty=False),
+            kind=kind,
+            shape=self.shape(self.get(d, "shape", w), w + "shape"),
+            activation=self.choice(d.get("activation", "none"), w + "activation", ACTIVATIONS),
+        )
+        changes: dict[str, Any] = {}
+        if kind in ("mask", "labels"):
+            changes["labels"] = self.labels(
+                self.get(d, "labels", w), w + "labels", values=kind == "mask"
+            )
+            if not changes["labels"]:
+                raise self.fail(w + "labels", "expected at least one label")
+        if kind == "heatmap":
+            rng = self.array(d.get("range", [0, 1]), w + "range")
+            if len(rng) != 2:
+                raise self.fail(w + "range", "expected [low, high]")
+            lo, hi = (self.number(v, w + "range") for v in rng)
+            if not lo < hi:
+                raise self.fail(w + "range", "expected low < high")
+            changes["value_range"] = (lo, hi)
+            changes["colormap"] = self.text(d.get("colormap", "inferno"), w + "colormap")
+            target = d.get("for")
+            changes["for_output"] = None if target is None else self.text(target, w + "for")
+        if kind == "boxes":
+            changes["box_format"] = self.choice(d.get("format", "xyxy"), w + "format", ("xyxy",))
+            changes["scores"] = self.text(self.get(d, "scores", w), w + "scores", empty=False)
+            changes["classes"] = self.labels(self.get(d, "classes", w), w + "classes", values=False)
+            if not changes["classes"]:
+                raise self.fail(w + "classes", "expected at least one class")
+            threshold = self.number(d.get("score_threshold", 0.5), w + "score_threshold")
+            iou = self.number(d.get("nms_iou", 0.5), w + "nms_iou")
+            if not (0 <= threshold <= 1 and 0 < iou <= 1):
+                raise self.fail(w + "score_threshold", "threshold and nms_iou must lie in 0..1")
+            changes["score_threshold"], changes["nms_iou"] = threshold, iou
+            if len(spec.shape) != 3 or spec.shape[-1] != 4:
+                raise self.fail(w + "shape", "boxes need the shape [batch, n, 4]")
+        if kind == "mask" and len(spec.shape) != 4:
+            raise self.fail(w + "shape", "a mask needs [batch, classes, rows, columns]")
+        if kind == "labels" and len(spec.shape) != 2:
+            raise self.fail(w + "shape", "labels need [batch, classes]")
+        if kind == "heatmap" and len(spec.shape) not in (3, 4):
+            raise self.fail(w + "shape", "a heatmap needs [batch, 1, rows, columns]")
+        return replace(spec, **changes)
+
+    def cross_check(self, outputs: tuple[OutputSpec, ...]) -> None:
+        names = [o.name for o in outputs]
+        if len(set(names)) != len(names):
+            raise self.fail("outputs", "two outputs share a name")
+        by_name = {o.name: o for o in outputs}
+        for i, o in enumerate(outputs):
+            if o.kind == "boxes":
+                companion = by_name.get(o.scores or "")
+                if companion is None or companion.kind != "box_scores":
+                    raise self.fail(f"outputs[{i}].scores", f"no box_scores output {o.scores!r}")
+            if o.kind == "heatmap" and o.for_output is not None and o.for_output not in by_name:
+                raise self.fail(f"outputs[{i}].for", f"no output {o.for_output!r}")
+
+    def tolerance(self, value: Any) -> Tolerance:
+        d = self.obj(value, "tolerance")
+        atol = self.number(self.get(d, "atol", "tolerance."), "tolerance.atol")
+        rtol = self.number(self.get(d, "rtol", "tolerance."), "tolerance.rtol")
+        if atol < 0 or rtol < 0:
+            raise self.fail("tolerance", "atol and rtol must not be negative")
+        return Tolerance(atol, rtol)

@@ -1,0 +1,192 @@
+"""Model outputs → results on the ORIGINAL image's pixel grid, as the manifest declares.
+
+An output grid of (h, w) covers the whole model input (H, W) (a U-Net at full
+resolution, a CAM at 1/8th); an original pixel centre is carried through the letterbox
+into that grid and sampled there (nearest for labels, bilinear for heatmaps). Boxes go
+the other way: their corners are mapped back with the letterbox's inverse.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from viewer.inference.manifest import Label, OutputSpec
+from viewer.inference.preprocess import Letterbox
+from viewer.inference.results import (
+    Box,
+    BoxesOutput,
+    HeatmapOutput,
+    LabelsOutput,
+    MaskOutput,
+    Output,
+)
+
+
+def activate(values: np.ndarray, activation: str, axis: int = 0) -> np.ndarray:
+    values = values.astype(np.float32, copy=False)
+    if activation == "softmax":
+        shifted = values - values.max(axis=axis, keepdims=True)
+        e = np.exp(shifted)
+        return e / e.sum(axis=axis, keepdims=True)
+    if activation == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-values))
+    return values
+
+
+def _source_coords(box: Letterbox, grid: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """For each original row and column centre: its continuous coordinate in ``grid``."""
+    rows, cols = box.source
+    cx, cy = box.to_model(np.arange(cols) + 0.5, np.arange(rows) + 0.5)
+    gy = cy * (grid[0] / box.target[0])
+    gx = cx * (grid[1] / box.target[1])
+    return gy, gx
+
+
+def sample_nearest(plane: np.ndarray, box: Letterbox) -> np.ndarray:
+    gy, gx = _source_coords(box, plane.shape)
+    ri = np.clip(np.floor(gy).astype(np.intp), 0, plane.shape[0] - 1)
+    ci = np.clip(np.floor(gx).astype(np.intp), 0, plane.shape[1] - 1)
+    return plane[np.ix_(ri, ci)]
+
+
+def sample_linear(plane: np.ndarray, box: Letterbox) -> np.ndarray:
+    gy, gx = _source_coords(box, plane.shape)
+
+    def weights(g: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        g = np.clip(g - 0.5, 0, size - 1)  # centre-based; the edges hold their value
+        lo = np.floor(g).astype(np.intp)
+        hi = np.minimum(lo + 1, size - 1)
+        return lo, hi, (g - lo).astype(np.float32)
+
+    r0, r1, fy = weights(gy, plane.shape[0])
+    c0, c1, fx = weights(gx, plane.shape[1])
+    p = plane.astype(np.float32, copy=False)
+    top = p[np.ix_(r0, c0)] * (1 - fx) + p[np.ix_(r0, c1)] * fx
+    bottom = p[np.ix_(r1, c0)] * (1 - fx) + p[np.ix_(r1, c1)] * fx
+    return top * (1 - fy)[:, None] + bottom * fy[:, None]
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+def mask_output(spec: OutputSpec, values: np.ndarray, box: Letterbox) -> MaskOutput:
+    """(classes, h, w) scores → a label map at the original size."""
+    probs = activate(values, spec.activation, axis=0)
+    labels = spec.labels
+    if probs.shape[0] == 1:  # one foreground channel: above one half is the foreground
+        threshold = 0.5 if spec.activation != "none" else 0.0
+        index = (probs[0] > threshold).astype(np.intp)
+        table = np.array([0, _value(labels[-1])], dtype=np.int64)
+    else:
+        index = np.argmax(probs, axis=0)
+        table = np.array([_value(label) for label in labels], dtype=np.int64)
+        if table.size < probs.shape[0]:  # unnamed channels fall back to their index
+            table = np.concatenate([table, np.arange(table.size, probs.shape[0])])
+    label_map = table[sample_nearest(index, box)]
+    dtype = np.uint8 if label_map.max(initial=0) < 256 else np.uint16
+    label_map = label_map.astype(dtype)
+    values_found, counts = np.unique(label_map, return_counts=True)
+    return MaskOutput(
+        spec.name,
+        labels,
+        _frozen(label_map),
+        {int(v): int(n) for v, n in zip(values_found, counts, strict=True)},
+    )
+
+
+def _value(label: Label) -> int:
+    return int(label.value or 0)
+
+
+def labels_output(spec: OutputSpec, values: np.ndarray) -> LabelsOutput:
+    probs = activate(values.reshape(-1), spec.activation, axis=0)
+    return LabelsOutput(spec.name, spec.labels, tuple(float(p) for p in probs[: len(spec.labels)]))
+
+
+def heatmap_output(spec: OutputSpec, values: np.ndarray, box: Letterbox) -> HeatmapOutput:
+    plane = values.reshape(values.shape[-2:]).astype(np.float32)
+    plane = activate(plane, spec.activation)
+    lo, hi = spec.value_range
+    heat = np.clip((sample_linear(plane, box) - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
+    return HeatmapOutput(spec.name, _frozen(heat), spec.colormap, spec.for_output)
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection over union of one box ``a`` (4,) with many ``b`` (n, 4), xyxy."""
+    w = np.clip(np.minimum(a[2], b[:, 2]) - np.maximum(a[0], b[:, 0]), 0, None)
+    h = np.clip(np.minimum(a[3], b[:, 3]) - np.maximum(a[1], b[:, 1]), 0, None)
+    inter = w * h
+    area_a = max(0.0, float(a[2] - a[0])) * max(0.0, float(a[3] - a[1]))
+    area_b = np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)
+    union = area_a + area_b - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, iou_limit: float) -> list[int]:
+    """Greedy non-maximum suppression per class; indices kept, best score first."""
+    order = np.argsort(-scores, kind="stable")
+    kept: list[int] = []
+    suppressed = np.zeros(len(scores), dtype=bool)
+    for i in order:
+        if suppressed[i]:
+            continue
+        kept.append(int(i))
+        same = classes == classes[i]
+        overlap = iou(boxes[i], boxes) > iou_limit
+        suppressed |= same & overlap
+    return kept
+
+
+def boxes_output(
+    spec: OutputSpec, boxes: np.ndarray, scores: np.ndarray, box: Letterbox
+) -> BoxesOutput:
+    """(n, 4) xyxy in model-input pixels + (n, k) scores → boxes on the original image."""
+    boxes = boxes.reshape(-1, 4).astype(np.float64)
+    scores = scores.reshape(boxes.shape[0], -1).astype(np.float64)
+    if scores.shape[1] == 1:
+        best, cls = scores[:, 0], np.zeros(len(boxes), dtype=np.intp)
+    else:
+        cls = np.argmax(scores, axis=1)
+        best = scores[np.arange(len(boxes)), cls]
+    finite = np.isfinite(boxes).all(axis=1) & np.isfinite(best)
+    x0, y0 = box.to_source(boxes[:, 0], boxes[:, 1])
+    x1, y1 = box.to_source(boxes[:, 2], boxes[:, 3])
+    rows, cols = box.source
+    mapped = np.stack(
+        [np.clip(x0, 0, cols), np.clip(y0, 0, rows), np.clip(x1, 0, cols), np.clip(y1, 0, rows)],
+        axis=1,
+    )
+    real = finite & (mapped[:, 2] > mapped[:, 0]) & (mapped[:, 3] > mapped[:, 1])
+    index = np.nonzero(real)[0]
+    kept = index[nms(mapped[index], best[index], cls[index], spec.nms_iou)]
+    classes = spec.classes
+
+    def make(i: int) -> Box:
+        c = int(cls[i])
+        label = classes[c] if c < len(classes) else Label(f"class {c}")
+        x0_, y0_, x1_, y1_ = (float(v) for v in mapped[i])
+        return Box(x0_, y0_, x1_, y1_, float(best[i]), c, label.name, label.color)
+
+    candidates = tuple(make(int(i)) for i in kept)
+    chosen = tuple(b for b in candidates if b.score >= spec.score_threshold)
+    return BoxesOutput(spec.name, chosen, spec.score_threshold, classes, candidates)
+
+
+def postprocess(
+    outputs: dict[str, np.ndarray], specs: tuple[OutputSpec, ...], box: Letterbox
+) -> tuple[Output, ...]:
+    """One sample's raw outputs (batch axis removed) → results, in the manifest's order."""
+    found: list[Output] = []
+    for spec in specs:
+        values = outputs[spec.name]
+        if spec.kind == "mask":
+            found.append(mask_output(spec, values, box))
+        elif spec.kind == "labels":
+            found.append(labels_output(spec, values))
+        elif spec.kind == "heatmap":
+            found.append(heatmap_output(spec, values, box))
+        elif spec.kind == "boxes":
+            found.append(boxes_output(spec, values, outputs[spec.scores or ""], box))
+    return tuple(found)

@@ -1,0 +1,207 @@
+"""The models this workstation offers: bundled ones and site-configured folders.
+
+Each artifact folder is verified on load; one that fails is listed as unavailable with
+its reason and the others still work. Folders: the bundled ``models/`` (beside the
+package, or in PyInstaller's bundle when frozen), then every folder in
+``LIGHTBOX_MODEL_DIRS`` (``os.pathsep``-separated), or exactly the folders given.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from viewer.inference.errors import ManifestError, ModelError
+from viewer.inference.intended_use import UseCheck, check_intended_use
+from viewer.inference.manifest import MANIFEST, Manifest, read_manifest
+from viewer.inference.verify import VerifiedModel, verify_artifact
+from viewer.io.model import Series
+
+log = logging.getLogger(__name__)
+
+#: Sub-folders of a models folder that are not artifacts.
+NOT_ARTIFACTS = {"recipes", "__pycache__"}
+
+
+def bundled_models_dir() -> Path:
+    bundle = getattr(sys, "_MEIPASS", None)
+    if getattr(sys, "frozen", False) and bundle:
+        return Path(bundle) / "models"
+    return Path(__file__).resolve().parents[2] / "models"
+
+
+def site_model_dirs() -> list[Path]:
+    value = os.environ.get("LIGHTBOX_MODEL_DIRS", "")
+    return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
+
+
+def default_model_dirs() -> list[Path]:
+    return [bundled_models_dir(), *site_model_dirs()]
+
+
+@dataclass(frozen=True, eq=False)
+class ModelEntry:
+    """One artifact folder: ``model`` when it verified, else ``reason`` says why not."""
+
+    id: str
+    folder: Path
+    model: VerifiedModel | None
+    reason: str = ""
+    manifest: Manifest | None = None  # parsed even when verification failed later
+
+    @property
+    def available(self) -> bool:
+        return self.model is not None
+
+    @property
+    def status(self) -> str:
+        return "available" if self.available else "unavailable"
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name if self.manifest else self.id
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version if self.manifest else ""
+
+    @property
+    def title(self) -> str:
+        return f"{self.name} {self.version}".strip()
+
+
+@dataclass(frozen=True, eq=False)
+class Applicability:
+    """Whether a model applies to a series; when not, ``reason`` says why (for a greyed
+    entry). ``check.warnings`` can be overridden by an explicit choice; problems cannot."""
+
+    entry: ModelEntry
+    check: UseCheck
+
+    @property
+    def applies(self) -> bool:
+        return self.entry.available and self.check.ok
+
+    @property
+    def can_run(self) -> bool:
+        """Available and no hard problem (warnings need ``accept_warnings=True``)."""
+        return self.entry.available and not self.check.problems
+
+    @property
+    def reason(self) -> str:
+        if not self.entry.available:
+            return f"unavailable: {self.entry.reason}"
+        return "; ".join(self.check.problems + self.check.warnings)
+
+
+def load_entry(
+    folder: Path, *, cache_dir: Path | None = None, use_cache: bool = True
+) -> ModelEntry:
+    """Verify one folder into an entry; never raises for a bad artifact."""
+    manifest = None
+    try:
+        manifest = read_manifest(folder)
+    except ManifestError as exc:
+        return ModelEntry(folder.name, folder, None, exc.reason)
+    try:
+        model = verify_artifact(folder, cache_dir=cache_dir, use_cache=use_cache)
+    except ModelError as exc:
+        log.warning("model %s is unavailable: %s", folder.name, exc.reason)
+        return ModelEntry(folder.name, folder, None, exc.reason, manifest)
+    except Exception as exc:  # a verifier bug must not take the other models down
+        log.exception("verifying model %s failed unexpectedly", folder.name)
+        return ModelEntry(
+            folder.name, folder, None, f"cannot be verified ({type(exc).__name__})", manifest
+        )
+    return ModelEntry(folder.name, folder, model, "", manifest)
+
+
+def artifact_folders(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return sorted(
+        p
+        for p in root.iterdir()
+        if p.is_dir()
+        and not p.name.startswith(".")
+        and p.name not in NOT_ARTIFACTS
+        and ((p / MANIFEST).exists() or (p / "model.onnx").exists())
+    )
+
+
+class ModelRegistry:
+    """Every artifact in ``dirs`` (default: bundled + site folders), verified on creation.
+
+    Verification costs a replay per new artifact (cached afterwards); create the registry
+    off the GUI thread.
+    """
+
+    def __init__(
+        self,
+        dirs: Iterable[str | Path] | None = None,
+        *,
+        cache_dir: str | Path | None = None,
+        use_cache: bool = True,
+    ) -> None:
+        self.dirs = [Path(d) for d in (default_model_dirs() if dirs is None else dirs)]
+        self._cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self._use_cache = use_cache
+        self.entries: list[ModelEntry] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        entries: list[ModelEntry] = []
+        seen: dict[str, Path] = {}
+        for root in self.dirs:
+            for folder in artifact_folders(root):
+                if folder.name in seen:
+                    entries.append(
+                        ModelEntry(
+                            folder.name,
+                            folder,
+                            None,
+                            f"another model has this id (in {seen[folder.name]})",
+                        )
+                    )
+                    continue
+                seen[folder.name] = folder.parent
+                entries.append(
+                    load_entry(folder, cache_dir=self._cache_dir, use_cache=self._use_cache)
+                )
+        self.entries = entries
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def ids(self) -> list[str]:
+        return [e.id for e in self.entries]
+
+    def get(self, model_id: str) -> ModelEntry:
+        for entry in self.entries:
+            if entry.id == model_id:
+                return entry
+        known = ", ".join(self.ids()) or "none"
+        raise ModelError(model_id, f"no such model (known: {known})")
+
+    def available(self) -> list[ModelEntry]:
+        return [e for e in self.entries if e.available]
+
+    def applicable(
+        self, series: Series, frames: Sequence[int] | None = None
+    ) -> list[Applicability]:
+        """Every model with whether it applies to ``series`` and, if not, why."""
+        found = []
+        for entry in self.entries:
+            if entry.model is not None:
+                check = check_intended_use(entry.model.manifest, series, frames)
+            else:
+                check = UseCheck()
+            found.append(Applicability(entry, check))
+        return found

@@ -1,0 +1,137 @@
+"""What a run gives back: plain, frozen results that point at their source.
+
+A :class:`Result` holds the outputs for one image (one frame of a series), each already
+mapped onto the original image's pixel grid, plus the :class:`Provenance` every display of
+it must show (model name and version beside every score, the not-for-clinical-use
+banner). Arrays are read-only; the source pixels are never touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from viewer.inference.manifest import Label
+from viewer.inference.preprocess import Letterbox
+
+
+@dataclass(frozen=True)
+class Provenance:
+    model_id: str
+    model_name: str
+    model_version: str
+    model_digest: str
+    not_for_clinical_use: bool
+    runtime: str  # "onnxruntime 1.x.y"
+    series_uid: str
+    sop_instance_uid: str
+    frame_index: int  # position in the series' reading order
+    instance_frame: int  # frame inside the file (multi-frame objects)
+
+    @property
+    def label(self) -> str:
+        """How every result is marked on screen."""
+        mark = "AI" + (
+            " · demonstration, not for clinical use" if self.not_for_clinical_use else ""
+        )
+        return f"{mark} · {self.model_name} {self.model_version}"
+
+
+@dataclass(frozen=True, eq=False)
+class MaskOutput:
+    """A label map at the original size: pixel value = label value, 0 = background."""
+
+    output: str
+    labels: tuple[Label, ...]
+    mask: np.ndarray  # (rows, columns) uint8/uint16, read-only
+    counts: dict[int, int]  # label value → pixel count (background included)
+
+    def label_named(self, name: str) -> Label:
+        return next(label for label in self.labels if label.name == name)
+
+
+@dataclass(frozen=True)
+class Box:
+    """A detection in original-image pixels: x to the right, y down, edges on integers."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    score: float
+    class_index: int
+    class_name: str
+    color: str | None = None
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return ((self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2)
+
+
+@dataclass(frozen=True)
+class BoxesOutput:
+    output: str
+    boxes: tuple[Box, ...]  # kept after threshold and NMS, best score first
+    score_threshold: float  # the manifest's; a display may raise it
+    classes: tuple[Label, ...]
+    candidates: tuple[Box, ...] = ()  # after NMS at threshold 0, for a threshold slider
+
+
+@dataclass(frozen=True, eq=False)
+class HeatmapOutput:
+    output: str
+    heatmap: np.ndarray  # (rows, columns) float32 in 0..1 at the original size, read-only
+    colormap: str
+    for_output: str | None
+
+
+@dataclass(frozen=True)
+class LabelsOutput:
+    """Class probabilities for the whole image, in the manifest's label order."""
+
+    output: str
+    labels: tuple[Label, ...]
+    probabilities: tuple[float, ...]
+
+    @property
+    def top(self) -> tuple[str, float]:
+        i = int(np.argmax(self.probabilities))
+        return self.labels[i].name, self.probabilities[i]
+
+    def probability(self, name: str) -> float:
+        for label, p in zip(self.labels, self.probabilities, strict=True):
+            if label.name == name:
+                return p
+        raise KeyError(name)
+
+
+Output = MaskOutput | BoxesOutput | HeatmapOutput | LabelsOutput
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    provenance: Provenance
+    shape: tuple[int, int]  # (rows, columns) of the original image
+    geometry: Letterbox
+    outputs: tuple[Output, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = ()  # intended-use warnings the user accepted
+
+    def of_kind(self, kind: type) -> list:
+        return [o for o in self.outputs if isinstance(o, kind)]
+
+    @property
+    def masks(self) -> list[MaskOutput]:
+        return self.of_kind(MaskOutput)
+
+    @property
+    def boxes(self) -> list[BoxesOutput]:
+        return self.of_kind(BoxesOutput)
+
+    @property
+    def heatmaps(self) -> list[HeatmapOutput]:
+        return self.of_kind(HeatmapOutput)
+
+    @property
+    def labels(self) -> list[LabelsOutput]:
+        return self.of_kind(LabelsOutput)

@@ -1,0 +1,207 @@
+"""Run a verified model on one image or a whole series: read, prepare, batch, run, map back.
+
+Every call appends one audit record, whatever its outcome. Cancellation is checked
+between batches; progress counts frames done.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from viewer.audit.log import AuditLog, AuditRecord, series_hash
+from viewer.errors import Cancelled, LightboxError
+from viewer.imaging.lut import modality_values
+from viewer.inference.errors import IntendedUseError, ModelInputError, NotVerifiedError
+from viewer.inference.intended_use import check_intended_use
+from viewer.inference.postprocess import postprocess
+from viewer.inference.preprocess import Letterbox, neighbours, prepare_slice, prepare_volume
+from viewer.inference.results import Provenance, Result
+from viewer.inference.verify import VerifiedModel, is_verified
+from viewer.io.model import FrameRef, Series
+from viewer.io.pixels import read_frame
+
+if TYPE_CHECKING:
+    from viewer.inference.registry import ModelEntry
+    from viewer.tasks import CancelToken
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH = 4
+Progress = Callable[[int, int], None]
+
+
+def _model_of(model: VerifiedModel | ModelEntry) -> VerifiedModel:
+    verified = model if isinstance(model, VerifiedModel) else model.model
+    if verified is None:
+        reason = getattr(model, "reason", "") or "it did not verify"
+        raise NotVerifiedError(getattr(model, "id", "?"), f"is unavailable: {reason}")
+    if not is_verified(verified):
+        raise NotVerifiedError(verified.manifest.id, "has not been verified; it cannot run")
+    return verified
+
+
+def run_model(
+    model: VerifiedModel | ModelEntry,
+    series: Series,
+    frames: Sequence[int] | None = None,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+    accept_warnings: bool = False,
+    batch_size: int = DEFAULT_BATCH,
+    audit_log: AuditLog | None = None,
+) -> list[Result]:
+    """Run ``model`` on ``series.frames[i]`` for each ``i`` in ``frames`` (default: all).
+
+    Raises ``IntendedUseError`` when the image is outside the model's intended use and
+    ``accept_warnings`` is False; ``ModelInputError`` when it cannot feed the model;
+    ``Cancelled`` when ``cancel`` fires. One Result per frame, in the order asked.
+    """
+    verified = _model_of(model)
+    manifest = verified.manifest
+    indices = list(range(len(series.frames))) if frames is None else [int(i) for i in frames]
+    audit = audit_log or AuditLog()
+    started = time.perf_counter()
+    runtime = f"onnxruntime {verified.runtime}"
+
+    def record(outcome: str, message: str = "", done: int = 0) -> None:
+        try:
+            audit.append(
+                AuditRecord(
+                    model_id=manifest.id,
+                    model_version=manifest.version,
+                    model_digest=manifest.digest,
+                    series_hash=series_hash(series.uid),
+                    runtime=runtime,
+                    duration_s=time.perf_counter() - started,
+                    frames=done,
+                    outcome=outcome,
+                    message=message,
+                )
+            )
+        except OSError as exc:  # the run's outcome must still reach the reader
+            log.error("cannot write the audit log: %s", exc.strerror)
+
+    check = check_intended_use(manifest, series, indices)
+    if check.problems:
+        error = ModelInputError(manifest.id, "; ".join(check.problems))
+        record("refused", error.reason)
+        raise error
+    if check.warnings and not accept_warnings:
+        error_ = IntendedUseError(manifest.id, check.warnings)
+        record("refused", error_.reason)
+        raise error_
+    results: list[Result] = []
+    try:
+        results = _run(verified, series, indices, check.warnings, progress, cancel, batch_size)
+    except Cancelled:
+        record("cancelled", done=len(results))
+        raise
+    except LightboxError as exc:
+        record("error", _safe(exc))
+        raise
+    except Exception as exc:
+        record("error", type(exc).__name__)
+        raise
+    record("ok", done=len(results))
+    return results
+
+
+def _safe(exc: LightboxError) -> str:
+    """An error message for the audit log: file problems are named by file name only."""
+    reason = getattr(exc, "reason", None)
+    path = getattr(exc, "path", None)
+    if reason is not None and path is not None:
+        return f"{path.name}: {reason}"
+    return str(exc)
+
+
+def _run(
+    verified: VerifiedModel,
+    series: Series,
+    indices: list[int],
+    accepted: tuple[str, ...],
+    progress: Progress | None,
+    cancel: CancelToken | None,
+    batch_size: int,
+) -> list[Result]:
+    manifest = verified.manifest
+    spec = manifest.inputs[0]
+    session = verified.session()
+    names = [o.name for o in manifest.outputs]
+    total = len(indices)
+    results: list[Result] = []
+    pixels: dict[int, np.ndarray] = {}
+
+    def values(i: int) -> np.ndarray:
+        if i not in pixels:
+            ref = series.frames[i]
+            stored = read_frame(ref)
+            pixels[i] = (
+                stored if stored.ndim == 3 else modality_values(stored, ref.instance, ref.frame)
+            )
+        return pixels[i]
+
+    if progress:
+        progress(0, total)
+    for start in range(0, total, max(1, batch_size)):
+        if cancel is not None:
+            cancel.check()
+        chunk = indices[start : start + max(1, batch_size)]
+        samples: list[np.ndarray] = []
+        boxes: list[Letterbox] = []
+        for i in chunk:
+            if manifest.intended_use.input == "volume":
+                stack = [values(j) for j in neighbours(i, spec.slices or 1, len(series.frames))]
+                if len({v.shape for v in stack}) != 1:
+                    raise ModelInputError(
+                        manifest.id, "the slices around this image differ in size"
+                    )
+                sample, box = prepare_volume(stack, spec)
+                pixels = {j: pixels[j] for j in pixels if abs(j - i) <= len(stack)}
+            else:
+                sample, box = prepare_slice(values(i), spec)
+                pixels.clear()
+            samples.append(sample)
+            boxes.append(box)
+        raw = session.run(names, {spec.name: np.stack(samples).astype(np.float32)})
+        for k, i in enumerate(chunk):
+            outputs = {name: np.asarray(arr[k]) for name, arr in zip(names, raw, strict=True)}
+            results.append(
+                _result(verified, series.frames[i], series.uid, i, boxes[k], outputs, accepted)
+            )
+        if progress:
+            progress(len(results), total)
+    return results
+
+
+def _result(
+    verified: VerifiedModel,
+    ref: FrameRef,
+    series_uid: str,
+    index: int,
+    box: Letterbox,
+    outputs: dict[str, np.ndarray],
+    accepted: tuple[str, ...],
+) -> Result:
+    manifest = verified.manifest
+    provenance = Provenance(
+        model_id=manifest.id,
+        model_name=manifest.name,
+        model_version=manifest.version,
+        model_digest=manifest.digest,
+        not_for_clinical_use=manifest.not_for_clinical_use,
+        runtime=f"onnxruntime {verified.runtime}",
+        series_uid=series_uid,
+        sop_instance_uid=ref.instance.sop_instance_uid,
+        frame_index=index,
+        instance_frame=ref.frame,
+    )
+    return Result(
+        provenance, box.source, box, postprocess(outputs, manifest.outputs, box), accepted
+    )

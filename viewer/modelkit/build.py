@@ -1,0 +1,152 @@
+"""Recipe + weights → verified artifact folder, or a BuildError and no folder at all."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from viewer.modelkit.card import render_card
+from viewer.modelkit.checks import (
+    EvalChecks,
+    check_batch_independent,
+    check_deterministic,
+    put_in_eval,
+    run,
+    train_mode_modules,
+)
+from viewer.modelkit.errors import BuildError
+from viewer.modelkit.export import EXPORT_BATCH, export_onnx
+from viewer.modelkit.golden import golden_inputs, value_range
+from viewer.modelkit.manifest import build_manifest, seal
+from viewer.modelkit.parity import BATCH_SIZES, check_parity
+from viewer.modelkit.recipe import Recipe, load_recipe, recipe_digest
+from viewer.modelkit.weights import apply_state_dict, load_state_dict, state_dict_digest
+
+log = logging.getLogger(__name__)
+GIVEN_GOLDEN = "golden_inputs.npz"  # a recipe's typical golden inputs, if it has them
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FOLDER_MODE = 0o777 & ~_umask()
+
+
+def build_artifact(
+    recipe_dir: str | Path,
+    weights: str | Path,
+    out: str | Path,
+    *,
+    golden: str | Path | None = None,
+    evaluation: str | Path | dict[str, Any] | None = None,
+    batch_sizes: tuple[int, ...] = BATCH_SIZES,
+) -> Path:
+    """Build ``out/<id>/`` from a recipe folder and a state_dict; returns the folder.
+
+    ``golden``: an npz of typical inputs (default: the recipe's ``golden_inputs.npz`` if
+    present); generated edge cases are always added. ``evaluation``: held-out metrics (a
+    dict or a JSON file, e.g. what train.py wrote) recorded in the provenance and card.
+    """
+    recipe = load_recipe(recipe_dir)
+    torch.set_num_threads(min(torch.get_num_threads(), 2))
+    model = recipe.instantiate()
+    state = load_state_dict(weights)
+    apply_state_dict(model, state, Path(weights).name)
+    found = train_mode_modules(model)
+    put_in_eval(model)
+    if golden is None and (recipe.folder / GIVEN_GOLDEN).is_file():
+        golden = recipe.folder / GIVEN_GOLDEN
+    inputs = golden_inputs(recipe.spec, golden, seed=int(recipe.spec.get("seed") or 0))
+    names = recipe.output_names
+    _check_shapes(recipe, run(model, [x[:EXPORT_BATCH] for x in inputs], names))
+    check_deterministic(model, inputs, names)
+    ranges = [value_range(item) for item in recipe.spec["inputs"]]
+    check_batch_independent(model, inputs, names, recipe.tolerance, ranges)
+    checks = EvalChecks(train_mode_modules=sorted({cls for _, cls in found}))
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{recipe.id}-building-", dir=out))
+    try:
+        staging.chmod(_FOLDER_MODE)  # mkdtemp's 0700 would hide the artifact from others
+        onnx_path = staging / "model.onnx"
+        example = [torch.from_numpy(np.ascontiguousarray(x[:EXPORT_BATCH])) for x in inputs]
+        exported = export_onnx(model, example, recipe.input_names, names, onnx_path)
+        parity = check_parity(
+            model, onnx_path, inputs, recipe.input_names, names, recipe.tolerance, batch_sizes
+        )
+        _write_golden(staging / "golden.npz", recipe, inputs, run(model, inputs, names))
+        manifest = build_manifest(
+            recipe, checks, parity, exported, state_dict_digest(state),
+            recipe_digest(recipe.folder, recipe.spec.get("depends_on")), _evaluation(evaluation),
+        )
+        (staging / "CARD.md").write_text(render_card(manifest), encoding="utf-8")
+        manifest = seal(manifest, staging)
+        (staging / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        target = out / recipe.id
+        _move_into_place(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log.info("built %s %s in %s", recipe.id, recipe.spec["version"], target)
+    return target
+
+
+def _check_shapes(recipe: Recipe, outputs: list[np.ndarray]) -> None:
+    for spec_out, got in zip(recipe.spec["outputs"], outputs, strict=True):
+        want = spec_out["shape"]
+        ok = len(want) == got.ndim and all(
+            isinstance(w, str) or int(w) == g for w, g in zip(want, got.shape, strict=True)
+        )
+        if not ok or got.shape[0] != EXPORT_BATCH:
+            raise BuildError(
+                "recipe",
+                f"output {spec_out['name']!r}: the model gives shape "
+                f"{[EXPORT_BATCH, *got.shape[1:]] if got.ndim else []} for a batch of "
+                f"{EXPORT_BATCH}, spec.yaml declares {want}",
+            )
+
+
+def _write_golden(path: Path, recipe: Recipe, inputs, outputs) -> None:
+    arrays = {f"input:{n}": x for n, x in zip(recipe.input_names, inputs, strict=True)}
+    arrays |= {f"output:{n}": y for n, y in zip(recipe.output_names, outputs, strict=True)}
+    np.savez_compressed(path, **arrays)
+
+
+def _evaluation(evaluation: str | Path | dict[str, Any] | None) -> dict[str, Any] | None:
+    if evaluation is None or isinstance(evaluation, dict):
+        return evaluation
+    try:
+        data = json.loads(Path(evaluation).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BuildError("recipe", f"{Path(evaluation).name}: not readable JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise BuildError("recipe", f"{Path(evaluation).name}: metrics must be a JSON object")
+    return data
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    """Rename the finished folder into place; an older artifact is swapped out whole."""
+    if not target.exists():
+        staging.rename(target)
+        return
+    old = target.with_name(f".{target.name}-old-{staging.name[-8:]}")
+    target.rename(old)
+    try:
+        staging.rename(target)
+    except OSError:
+        old.rename(target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

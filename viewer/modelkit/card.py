@@ -1,0 +1,98 @@
+"""CARD.md, the model card, written from the manifest so the two never disagree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+BANNER = (
+    "> **Demonstration model — not for clinical use.** Trained on generated phantoms to "
+    "show how Lightbox builds, verifies and displays AI results. It has not been validated "
+    "on patient images and must not inform any diagnosis."
+)
+
+
+def _any(values: list[Any] | None) -> str:
+    return ", ".join(map(str, values)) if values else "any"
+
+
+def render_card(m: dict[str, Any]) -> str:
+    use = m["intended_use"]
+    prov = m["provenance"]
+    checks = m["checks"]
+    lines = [f"# {m['name']} — version {m['version']}", ""]
+    if m.get("not_for_clinical_use"):
+        lines += [BANNER, ""]
+    lines += [f"Model id `{m['id']}`, artifact format {m['format_version']}.", "",
+              m["description"], "", "## Intended use", ""]
+    spacing = use.get("pixel_spacing_mm")
+    lines += [
+        f"- Modality: {_any(use.get('modality'))}",
+        f"- Body part: {_any(use.get('body_part'))}",
+        f"- View: {use.get('view') or 'any'}",
+        f"- Population: {use.get('population') or 'not stated'}",
+        f"- In-plane pixel spacing: {f'{spacing[0]} – {spacing[1]} mm' if spacing else 'any'}",
+        f"- Input: one {'2-D slice' if use.get('input') == 'slice' else 'volume'}",
+        "", "## Inputs", "",
+    ]
+    for item in m["inputs"]:
+        lines.append(
+            f"- `{item['name']}` {item['dtype']} {item['shape']}, {item['channels']} channel(s)"
+        )
+        if item.get("resize"):
+            r = item["resize"]
+            lines.append(
+                f"  - resized to {r['size']} ({'aspect kept, padded' if r.get('keep_aspect') else 'stretched'}"
+                f", {r.get('interpolation', 'linear')})"
+            )
+        intensity = item.get("intensity") or {}
+        if intensity.get("kind") == "window":
+            lines.append(
+                f"  - window centre {intensity['center']}, width {intensity['width']} → [0, 1]"
+            )
+        elif intensity.get("kind") == "normalize":
+            lines.append(f"  - (value − {intensity['mean']}) / {intensity['std']}")
+        elif intensity.get("kind") == "minmax":
+            lines.append("  - per-image minimum/maximum → [0, 1]")
+    lines += ["", "## Outputs", ""]
+    for out in m["outputs"]:
+        lines.append(f"- `{out['name']}` ({out['kind']}) {out['shape']}")
+        labels = out.get("labels") or out.get("classes") or []
+        if labels:
+            lines.append("  - " + ", ".join(str(x.get("name")) for x in labels))
+        if out["kind"] == "boxes":
+            lines.append(
+                f"  - {out.get('format', 'xyxy')} in input pixels, score threshold "
+                f"{out.get('score_threshold')}, NMS IoU {out.get('nms_iou')}"
+            )
+    lines += ["", "## Training data", "", str(prov.get("training_data") or "not stated").strip(), ""]
+    evaluation = prov.get("evaluation")
+    if evaluation:
+        lines += ["## Held-out evaluation (generated data)", ""]
+        for key, value in evaluation.items():
+            if isinstance(value, dict):
+                value = ", ".join(f"{k} {v}" for k, v in value.items())
+            lines.append(f"- {key.replace('_', ' ')}: {value}")
+        lines.append("")
+    parity = checks["parity"]
+    lines += [
+        "## Checks", "",
+        f"- Modules that behave differently in training: {_any(checks['train_mode_modules'])}"
+        if checks["train_mode_modules"] else "- Modules that behave differently in training: none",
+        f"- Exported in eval mode: {'yes' if checks['exported_in_eval_mode'] else 'no'}",
+        f"- Deterministic (two runs identical): {'yes' if checks['deterministic'] else 'no'}",
+        f"- Batch independent: {'yes' if checks['batch_independent'] else 'no'}",
+        f"- Parity PyTorch vs ONNX Runtime on {parity.get('golden_samples', '?')} golden "
+        f"inputs, batch sizes {parity['batch_sizes']}, graph optimisations "
+        f"{' and '.join(parity['ort_optimizations'])}; tolerance atol {m['tolerance']['atol']}, "
+        f"rtol {m['tolerance']['rtol']}:",
+        "", "| output | max abs | max rel |", "| --- | --- | --- |",
+    ]
+    for name, fig in parity["outputs"].items():
+        lines.append(f"| `{name}` | {fig['max_abs']:.3g} | {fig['max_rel']:.3g} |")
+    lines += ["", "## Provenance", ""]
+    for key in ("python", "torch", "onnx", "onnxruntime", "exporter", "opset", "seed",
+                "recipe_digest", "weights_digest", "export_fallback_reason"):
+        if prov.get(key) is not None:
+            lines.append(f"- {key.replace('_', ' ')}: `{prov[key]}`")
+    lines += ["", "Built by `lightbox model build`; this card is generated from manifest.json.", ""]
+    return "\n".join(lines)

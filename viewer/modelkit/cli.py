@@ -1,0 +1,73 @@
+"""``lightbox model``: build-time commands (PyTorch → artifact).
+
+    lightbox model build RECIPE_DIR --weights FILE --out DIR [--golden NPZ] [--metrics JSON]
+    lightbox model train RECIPE_DIR --out WEIGHTS [--seed N] [--metrics JSON]
+
+``build`` writes ``DIR/<id>/`` or, when the model fails a check, a report naming the cause
+and no artifact. Exit status: 0 built, 1 refused or failed, 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from viewer.modelkit.errors import BuildError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lightbox model", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="recipe + state_dict → verified artifact")
+    build.add_argument("recipe", type=Path, help="recipe folder (model.py, spec.yaml, train.py)")
+    build.add_argument("--weights", type=Path, required=True, help=".pt/.pth state_dict or .safetensors")
+    build.add_argument("--out", type=Path, required=True, help="models folder; gets <id>/")
+    build.add_argument("--golden", type=Path, help="npz of typical inputs (input:<name>)")
+    build.add_argument("--metrics", type=Path, help="held-out metrics JSON for the card")
+    train = commands.add_parser("train", help="run the recipe's train.py")
+    train.add_argument("recipe", type=Path)
+    train.add_argument("--out", type=Path, required=True, help="weights file to write (.pt)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--metrics", type=Path, help="write held-out metrics JSON here")
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if args.command == "train":
+        return _train(args)
+    return _build(args)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from viewer.modelkit.build import build_artifact
+
+    try:
+        folder = build_artifact(
+            args.recipe, args.weights, args.out, golden=args.golden, evaluation=args.metrics
+        )
+    except BuildError as exc:
+        print(f"lightbox model build: refused ({exc.check}): {exc}", file=sys.stderr)
+        print("No artifact was written.", file=sys.stderr)
+        return 1
+    import json
+
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    print(f"built {manifest['id']} {manifest['version']} → {folder}")
+    print(f"  exporter {manifest['provenance']['exporter']}, digest {manifest['digest'][:16]}…")
+    for name, fig in manifest["checks"]["parity"]["outputs"].items():
+        print(f"  parity {name}: max abs {fig['max_abs']:.3g}, max rel {fig['max_rel']:.3g}")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    script = args.recipe / "train.py"
+    if not script.is_file():
+        print(f"lightbox model train: {args.recipe} has no train.py", file=sys.stderr)
+        return 1
+    command = [sys.executable, str(script), "--out", str(args.out), "--seed", str(args.seed)]
+    if args.metrics:
+        command += ["--metrics", str(args.metrics)]
+    return subprocess.run(command, cwd=args.recipe, check=False).returncode

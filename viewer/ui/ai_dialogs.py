@@ -1,0 +1,84 @@
+"""Dialogs of the AI panel: the intended-use warning that needs a choice, the model card.
+
+Both open window-modal with ``open()`` (never ``exec()``): the event loop keeps running,
+so loading and painting go on behind them, and tests can answer them like a reader.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QMessageBox,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+CARD = "CARD.md"
+
+
+class IntendedUseDialog(QMessageBox):
+    """"This image is outside what the model is made for": go on only on an explicit yes.
+
+    The safe answer is the default: Enter or Esc runs nothing.
+    """
+
+    def __init__(self, title: str, warnings: tuple[str, ...], parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setIcon(QMessageBox.Icon.Warning)
+        self.setWindowTitle("Outside the model's intended use")
+        self.setText(f"<b>{_escape(title)}</b> is not made for this image:")
+        self.setInformativeText(
+            "\n".join(f"• {w}" for w in warnings)
+            + "\n\nIts results may be wrong. Run it anyway? If you do, these warnings are "
+            "shown with every result.")
+        self.run_button: QPushButton = self.addButton("Run anyway",
+                                                      QMessageBox.ButtonRole.AcceptRole)
+        self.decline_button: QPushButton = self.addButton("Don't run",
+                                                          QMessageBox.ButtonRole.RejectRole)
+        self.setDefaultButton(self.decline_button)
+        self.setEscapeButton(self.decline_button)
+        self.warnings = warnings
+
+    @property
+    def accepted_run(self) -> bool:
+        return self.clickedButton() is self.run_button
+
+
+class ModelCardDialog(QDialog):
+    """The model's CARD.md as formatted text (Markdown)."""
+
+    def __init__(self, title: str, folder: Path, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Model card — {title}")
+        self.resize(640, 560)
+        self.browser = QTextBrowser()
+        self.browser.setOpenExternalLinks(False)  # offline: nothing is ever fetched
+        self.browser.setMarkdown(read_card(folder))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.browser)
+        layout.addWidget(buttons)
+
+    def text(self) -> str:
+        return self.browser.toPlainText()
+
+
+def read_card(folder: Path) -> str:
+    """The card's Markdown, or a sentence saying why there is none."""
+    path = Path(folder) / CARD
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return f"This model has no model card ({CARD} is missing from {Path(folder).name})."
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"The model card {CARD} of {Path(folder).name} cannot be read: {exc}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
