@@ -57,13 +57,13 @@ def test_infer_writes_json_and_overlays(models_dir, phantom_dir, tmp_path):
     out = tmp_path / "out"
     args = [str(phantom_dir), "--out", str(out), "--models-dir", str(models_dir), "--frame", "2"]
     assert infer_main([*args, "--model", "threshold"]) == 0
-    result = json.loads((out / "frame-0002.json").read_text())
+    result = json.loads((out / "threshold-frame-0002.json").read_text())
     assert result["ai_output"] and result["model"]["id"] == "threshold"
     assert result["marking"].startswith("AI · demonstration, not for clinical use")
     (mask,) = result["outputs"]
     assert sum(label["pixels"] for label in mask["labels"]) == 64 * 64
-    overlay = np.asarray(Image.open(out / "frame-0002-overlay.png"))
-    shown = np.asarray(Image.open(out / "frame-0002-image.png"))
+    overlay = np.asarray(Image.open(out / "threshold-frame-0002-overlay.png"))
+    shown = np.asarray(Image.open(out / "threshold-frame-0002-image.png"))
     assert overlay.shape == (64, 64, 4) and shown.shape == (64, 64, 3)
     object_pixels = mask["labels"][1]["pixels"]
     assert (overlay[..., 3] > 0).sum() == object_pixels  # exactly the "object" label is drawn
@@ -74,12 +74,15 @@ def test_infer_boxes_and_probabilities(models_dir, phantom_dir, tmp_path):
     out = tmp_path / "out"
     common = [str(phantom_dir), "--out", str(out), "--models-dir", str(models_dir)]
     assert infer_main([*common, "--model", "detect", "--all"]) == 0
-    assert len(list(out.glob("frame-*.json"))) == 6
-    boxes = json.loads((out / "frame-0000.json").read_text())["outputs"][0]["boxes"]
+    assert len(list(out.glob("detect-frame-*.json"))) == 6
+    boxes = json.loads((out / "detect-frame-0000.json").read_text())["outputs"][0]["boxes"]
     assert boxes == [{"x0": 8.0, "y0": 16.0, "x1": 24.0, "y1": 32.0, "score": 0.9, "class": "spot"}]
     assert infer_main([*common, "--model", "classify", "--frame", "0"]) == 0
-    labels = json.loads((out / "frame-0000.json").read_text())["outputs"][0]
+    labels = json.loads((out / "classify-frame-0000.json").read_text())["outputs"][0]
     assert set(labels["probabilities"]) == {"dark", "bright"}
+    # the detector's results for the same image are still there, untouched
+    again = json.loads((out / "detect-frame-0000.json").read_text())["outputs"][0]["boxes"]
+    assert again == boxes
 
 
 def test_infer_refuses_an_image_outside_intended_use(models_dir, pydicom_files, tmp_path, capsys):

@@ -6,9 +6,9 @@
 
 ``models`` lists every artifact with its verification status (exit 0 when all verify,
 1 when any is unavailable or none is found). ``infer`` runs one verified model and writes,
-per image, ``frame-NNNN.json`` (provenance, probabilities, boxes in original pixels,
-mask label counts), ``frame-NNNN-overlay.png`` (the overlay alone, transparent) and
-``frame-NNNN-image.png`` (the image as displayed with the overlay blended). Exit 0 on
+per image, ``MODEL-frame-NNNN.json`` (provenance, probabilities, boxes in original pixels,
+mask label counts), ``MODEL-frame-NNNN-overlay.png`` (the overlay alone, transparent) and
+``MODEL-frame-NNNN-image.png`` (the image as displayed with the overlay blended). Exit 0 on
 success, 1 on failure (message on stderr), 2 on bad usage. Neither imports Qt or torch.
 """
 
@@ -191,7 +191,7 @@ def _frames(ns: argparse.Namespace, series: Any, path: Path) -> list[int] | None
 
 
 def result_summary(res: Any) -> dict[str, Any]:
-    """A result as plain data (what frame-NNNN.json holds)."""
+    """A result as plain data (what MODEL-frame-NNNN.json holds)."""
     p = res.provenance
     outputs: list[dict[str, Any]] = []
     for o in res.outputs:
@@ -305,7 +305,9 @@ def write_result(res: Any, series: Any, out: Path) -> list[Path]:
     from viewer.imaging.render import render_frame
     from viewer.io.pixels import read_frame
 
-    stem = f"frame-{res.provenance.frame_index:04d}"
+    # One name per model and image: results of several models in one folder never
+    # overwrite each other.
+    stem = f"{res.provenance.model_id}-frame-{res.provenance.frame_index:04d}"
     ref = series.frames[res.provenance.frame_index]
     layers = overlay_layers(res)
     overlay = stack_rgba(*layers) if layers else np.zeros((*res.shape, 4), dtype=np.uint8)

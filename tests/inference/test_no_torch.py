@@ -44,4 +44,4 @@ assert not any(m.startswith('viewer.modelkit') for m in sys.modules)
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert (out / "frame-0003-overlay.png").is_file()
+    assert (out / "threshold-frame-0003-overlay.png").is_file()
