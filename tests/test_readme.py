@@ -50,7 +50,7 @@ def test_quickstart_demo_command_opens_the_demo(tmp_path):
 
 def test_headless_commands_in_the_readme_run(tmp_path, pydicom_files):
     (usage,) = _blocks("Headless commands")
-    assert [line.split()[1] for line in usage[:2]] == ["info", "render"]
+    assert [line.split()[1] for line in usage[:4]] == ["info", "render", "models", "infer"]
     lightbox = [sys.executable, "-m", "viewer"]
     ct = str(pydicom_files / "CT_small.dcm")
     info = subprocess.run([*lightbox, "info", ct, "--json"], capture_output=True, text=True)
@@ -61,3 +61,23 @@ def test_headless_commands_in_the_readme_run(tmp_path, pydicom_files):
         capture_output=True, text=True,
     )
     assert render.returncode == 0 and out.is_file(), render.stderr
+
+
+def test_models_and_infer_commands_in_the_readme_run(tmp_path):
+    """`lightbox models`, then `lightbox infer` of a bundled model on the demo phantom."""
+    from viewer.demo import write_phantom_series
+
+    lightbox = [sys.executable, "-m", "viewer"]
+    models = subprocess.run([*lightbox, "models", "--json"], capture_output=True, text=True)
+    assert models.returncode == 0, models.stderr
+    assert '"ct-lesion-det"' in models.stdout and '"available"' in models.stdout
+    phantom = tmp_path / "phantom"
+    write_phantom_series(phantom, slices=64, size=256)
+    out = tmp_path / "out"
+    infer = subprocess.run(
+        [*lightbox, "infer", str(phantom), "--model", "ct-lesion-det", "--out", str(out),
+         "--frame", "44"],
+        capture_output=True, text=True,
+    )
+    assert infer.returncode == 0, infer.stderr
+    assert (out / "ct-lesion-det-frame-0044.json").is_file()
