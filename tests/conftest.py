@@ -19,8 +19,12 @@ def pydicom_files() -> Path:
 
 @pytest.fixture(autouse=True)
 def _private_cache_dir(tmp_path_factory, monkeypatch):
-    """Keep the demo, caches, the audit log and the install key out of the user's home."""
+    """Keep the demo, caches, the audit log, logs and the install key out of the user's home,
+    and any real site configuration out of the tests."""
     base = tmp_path_factory.getbasetemp()
     monkeypatch.setenv("LIGHTBOX_CACHE_DIR", str(base / "cache"))
     monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(base / "audit"))
     monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(base / "config"))
+    monkeypatch.setenv("LIGHTBOX_LOG_DIR", str(base / "logs"))
+    # A real /etc/lightbox/lightbox.toml on the test machine must not change the tests.
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(base / "no-site-config.toml"))

@@ -74,3 +74,34 @@ def test_bench_loading_prints_both_encodings(tmp_path) -> None:
             rf"Lightbox first img +{MS}",
             rf"Lightbox series +{MS}",
         ])
+
+
+def test_bench_models_prints_latency_ratios_and_click_to_overlay(tmp_path) -> None:
+    """PyTorch is part of the development environment, so the latency part must run here;
+    only an install without it (the viewer's own) skips that part, and says so."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        has_torch = False
+    else:
+        has_torch = True
+    out = run_bench("bench_models.py", "--repeat", "1", "--slices", "3", "--size", "128",
+                    "--gui-repeat", "1", tmp_path=tmp_path)
+    models = ("ct-body-seg", "ct-lesion-det", "ct-lesion-cls")
+    if has_torch:
+        for model in models:
+            for batch in (1, 4):
+                assert_lines(out, [
+                    rf"^  {model} +batch {batch} +ONNX Runtime +{MS} +PyTorch eager +{MS} +"
+                    rf"\(PyTorch/ORT \d+(\.\d+)?x\) +\[rebuilt from model\.onnx, golden max "
+                    rf"diff \S+\]",
+                ])
+    else:
+        assert "[latency] skipped: torch is not installed" in out
+    assert_lines(out, [r"^\[click\] MainWindow .* 3 slices of 128x128"])
+    for model in models:
+        for what in ("1 slice", "series"):
+            assert_lines(out, [
+                rf"^  {model} +{what} +click→overlay +{MS} +click→run_finished +{MS} +"
+                rf"run_model alone +{MS} +\(\d+(\.\d+)?x; ",
+            ])

@@ -122,3 +122,79 @@ def test_infer_clear_failures(models_dir, tmp_path, capsys):
             [str(tmp_path / "x.png"), "--model", "classify", "--frame", "1", "--all", *common]
         )
     assert usage.value.code == 2
+
+
+def test_infer_all_reports_progress_on_stderr(models_dir, tmp_path, capsys):
+    write_phantom_series(tmp_path / "long", slices=23, size=64)
+    common = [str(tmp_path / "long"), "--out", str(tmp_path / "out"), "--models-dir",
+              str(models_dir), "--model", "threshold"]
+    assert infer_main([*common, "--all"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    # a line per ten images or so (the runner reports per batch of 4), and the last one
+    assert lines == ["threshold: 12/23 images", "threshold: 23/23 images"], lines
+    assert len(captured.out.splitlines()) == 23  # stdout: the files of each image
+    assert infer_main([*common, "--frame", "3"]) == 0
+    assert capsys.readouterr().err == ""  # one image: nothing to report
+
+
+def test_cancelled_writing_leaves_no_file(models_dir, phantom_dir, tmp_path):
+    from viewer.cli_ai import write_results
+    from viewer.errors import Cancelled
+    from viewer.inference import ModelRegistry, run_model
+    from viewer.io.scan import scan
+    from viewer.tasks import CancelToken
+
+    series = scan([phantom_dir]).all_series()[0]
+    entry = ModelRegistry([models_dir], cache_dir=tmp_path / "c").get("classify")
+    results = run_model(entry, series)
+    token = CancelToken()
+    token.cancel()
+    out = tmp_path / "out"
+    with pytest.raises(Cancelled):
+        write_results(results, series, out, token)
+    assert list(out.iterdir()) == []  # not even the hidden staging folder
+    assert len(write_results(results, series, out, CancelToken())) == 6
+    assert len(list(out.iterdir())) == 18
+
+
+def test_ctrl_c_cancels_an_infer_run_and_leaves_no_file(tmp_path):
+    """A real interrupt into a real process: the bundled segmentation model over a series,
+    Ctrl+C once the first progress line shows."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    write_phantom_series(tmp_path / "ct", slices=48, size=256)
+    out = tmp_path / "out"
+    env = dict(os.environ, LIGHTBOX_AUDIT_DIR=str(tmp_path / "audit"),
+               LIGHTBOX_CONFIG_DIR=str(tmp_path / "config"),
+               LIGHTBOX_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("LIGHTBOX_MODEL_DIRS", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "viewer", "infer", str(tmp_path / "ct"), "--model",
+         "ct-body-seg", "--all", "--out", str(out)],
+        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen = []
+        while not seen or not seen[-1].startswith("ct-body-seg: "):
+            line = process.stderr.readline()
+            assert line, f"no progress line before the end: {seen}"
+            seen.append(line)
+        assert seen[-1] == "ct-body-seg: 12/48 images\n", seen
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert "cancelled; no result was written" in stderr
+    assert "Traceback" not in stderr and stdout == ""
+    assert not out.exists() or list(out.iterdir()) == []
+    (record,) = [json.loads(line) for line in
+                 (tmp_path / "audit" / "ai-runs.jsonl").read_text().splitlines()]
+    assert record["outcome"] == "cancelled" and record["model_id"] == "ct-body-seg"
+    assert 12 <= record["frames"] < 48

@@ -159,6 +159,32 @@ def test_classification_finding_carries_model_and_version_and_heatmap_toggles() 
     assert state.overlay_rgba("1.2.3", 0, SHAPE) is None
 
 
+def test_heatmap_opacity_and_colour_map_are_display_state() -> None:
+    from viewer.imaging.overlay import colormap_table
+
+    state = OverlayState()
+    heat = np.zeros(SHAPE, np.float32)
+    heat[2:4, 2:4] = 1.0
+    labels = LabelsOutput("probs", (Label("no lesion"), Label("lesion")), (0.07, 0.93))
+    state.add_results([result(0, labels, HeatmapOutput("cam", heat, "inferno", "probs"))])
+    events = record(state)
+    hot = state.overlay_rgba("1.2.3", 0, SHAPE)[2, 2]
+    assert tuple(hot[:3]) == tuple(colormap_table("inferno")[255])  # the model's own map
+    assert hot[3] == round(255 * 0.45)
+    state.heatmap_opacity = 0.8
+    state.heatmap_colormap = "gray"
+    hot = state.overlay_rgba("1.2.3", 0, SHAPE)[2, 2]
+    assert tuple(hot) == (255, 255, 255, 204)
+    state.heatmap_colormap = None  # back to the model's
+    assert tuple(state.overlay_rgba("1.2.3", 0, SHAPE)[2, 2, :3]) == tuple(
+        colormap_table("inferno")[255])
+    assert events == [frozenset({"heatmap_opacity"})] + [frozenset({"heatmap_colormap"})] * 2
+    with pytest.raises(ValueError, match="unknown colour map 'rainbow'"):
+        state.heatmap_colormap = "rainbow"
+    with pytest.raises(ValueError, match="heatmap opacity must lie in 0..1"):
+        state.heatmap_opacity = 1.5
+
+
 def test_a_result_of_another_size_is_never_stretched_over_the_image() -> None:
     state = OverlayState()
     state.add_results([result(0, mask_output())])

@@ -1,6 +1,7 @@
 """The ``lightbox`` command.
 
     lightbox [PATH ...] [--demo] [--screenshot OUT.png]   open the viewer
+    lightbox --self-test [--json] [--no-qt]               check this install (IT)
     lightbox info PATH ... [--json] [--identity]          print the study/series tree
     lightbox render FILE -o OUT.png [--frame N] [--window C,W]
     lightbox models [--models-dir DIR] [--json]               list models, verified or why not
@@ -28,16 +29,40 @@ SUBCOMMANDS = ("info", "render", "models", "infer", "model")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if "--self-test" in args:
+        # IT runs this after every install: `lightbox --self-test [--json] [--no-qt]`.
+        from viewer.selftest import main as self_test
+
+        return self_test([a for a in args if a != "--self-test"])
     if args and args[0] in SUBCOMMANDS:
         command, rest = args[0], args[1:]
-        return {
+        handler = {
             "info": _info,
             "render": _render,
             "models": _models,
             "infer": _infer,
             "model": _model,
-        }[command](rest)
+        }[command]
+        return _headless(command, handler, rest)
     return _gui(args)
+
+
+def _headless(command: str, handler, rest: list[str]) -> int:
+    """Run a headless command with the application log, and a crash report instead of a
+    bare traceback if something unexpected breaks."""
+    from viewer.logs import setup_logging, write_crash_report
+
+    setup_logging()
+    try:
+        return handler(rest)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the one boundary of a headless command
+        report = write_crash_report(exc)
+        where = f"; a report (no patient data) was saved to {report}" if report else ""
+        print(f"lightbox {command}: unexpected error ({type(exc).__name__}){where}",
+              file=sys.stderr)
+        return 70
 
 
 def _models(argv: list[str]) -> int:
@@ -81,6 +106,12 @@ def _gui(argv: list[str]) -> int:
         "--screenshot",
         metavar="OUT.png",
         help="open, wait until the images are loaded, save a screenshot of the window, exit",
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this install (Qt, ONNX Runtime, models, decoders, folders) and exit; "
+        "also --json, --no-qt",
     )
     parser.add_argument("--version", action="version", version=f"Lightbox {__version__}")
     ns = parser.parse_args(argv)

@@ -9,22 +9,38 @@
 per image, ``MODEL-frame-NNNN.json`` (provenance, probabilities, boxes in original pixels,
 mask label counts), ``MODEL-frame-NNNN-overlay.png`` (the overlay alone, transparent) and
 ``MODEL-frame-NNNN-image.png`` (the image as displayed with the overlay blended). Exit 0 on
-success, 1 on failure (message on stderr), 2 on bad usage. Neither imports Qt or torch.
+success, 1 on failure (message on stderr), 2 on bad usage, 130 when interrupted. Neither
+imports Qt or torch.
+
+A run of several images reports its progress on stderr every ``PROGRESS_EVERY`` images.
+Ctrl+C cancels it (between batches, audited as cancelled); results are written into a
+hidden folder inside ``--out`` and moved into place only when all are written, so an
+interrupted run leaves no file behind, whole or partial. A second Ctrl+C stops at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
+import shutil
+import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from viewer.errors import Cancelled, LightboxError
+from viewer.tasks import CancelToken
+
+#: A progress line on stderr every this many images (and one at the end).
+PROGRESS_EVERY = 10
+#: The exit status of a run stopped by Ctrl+C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 
 
 def _registry(dirs: list[str] | None):  # type: ignore[no-untyped-def]
@@ -70,7 +86,12 @@ def models_main(argv: Sequence[str] | None = None) -> int:
                 print(f"    reason: {item['reason']}")
         if not listing:
             print("No models found in " + ", ".join(str(d) for d in registry.dirs))
-    return 0 if listing and all(e.available for e in registry.entries) else 1
+    # A model the site chose not to allow is policy, not a failure; one that failed
+    # verification is.
+    from viewer.inference.registry import NOT_ALLOWED
+
+    failed = [e for e in registry.entries if not e.available and e.reason != NOT_ALLOWED]
+    return 0 if listing and not failed else 1
 
 
 def _entry_summary(entry: Any) -> dict[str, Any]:
@@ -120,8 +141,11 @@ def infer_main(argv: Sequence[str] | None = None) -> int:
     try:
         return _infer(ns)
     except Cancelled:
-        _error("cancelled")
-        return 1
+        _error("cancelled; no result was written")
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # the second Ctrl+C: stopped wherever it was
+        _error("interrupted")
+        return EXIT_INTERRUPTED
     except LightboxError as exc:
         _error(str(exc))
         return 1
@@ -159,20 +183,57 @@ def _infer(ns: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     frames = _frames(ns, series, path)
-    try:
-        results = run_model(entry, series, frames, accept_warnings=ns.accept_warnings)
-    except IntendedUseError as exc:
-        _error(f"model {exc.model} is not meant for this image:")
-        for warning in exc.warnings:
-            print(f"  - {warning}", file=sys.stderr)
-        print("Run again with --accept-warnings to go on anyway.", file=sys.stderr)
-        return 1
-    out = Path(ns.out)
-    out.mkdir(parents=True, exist_ok=True)
-    for res in results:
-        written = write_result(res, series, out)
-        print(" ".join(str(p) for p in written))
+    token = CancelToken()
+    with _ctrl_c_cancels(token):
+        try:
+            results = run_model(entry, series, frames, accept_warnings=ns.accept_warnings,
+                                progress=_Progress(entry.id), cancel=token)
+        except IntendedUseError as exc:
+            _error(f"model {exc.model} is not meant for this image:")
+            for warning in exc.warnings:
+                print(f"  - {warning}", file=sys.stderr)
+            print("Run again with --accept-warnings to go on anyway.", file=sys.stderr)
+            return 1
+        written = write_results(results, series, Path(ns.out), token)
+    for paths in written:
+        print(" ".join(str(p) for p in paths))
     return 0
+
+
+class _Progress:
+    """``MODEL: 20/64 images`` on stderr every PROGRESS_EVERY images of a longer run."""
+
+    def __init__(self, model_id: str) -> None:
+        self.model_id, self.shown = model_id, 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if total > 1 and done and (done - self.shown >= PROGRESS_EVERY or done == total):
+            self.shown = done
+            print(f"{self.model_id}: {done}/{total} images", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _ctrl_c_cancels(token: CancelToken) -> Iterator[None]:
+    """The first Ctrl+C cancels ``token`` (the run stops at its next check and is audited
+    as cancelled); a second one interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread; an embedding caller cancels
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None:  # installed outside Python: Python's own is the sane way back
+        previous = signal.default_int_handler
+
+    def cancel(_signum: int, _frame: object) -> None:
+        token.cancel()
+        print("lightbox infer: cancelling (Ctrl+C again to stop at once)…", file=sys.stderr,
+              flush=True)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, cancel)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _frames(ns: argparse.Namespace, series: Any, path: Path) -> list[int] | None:
@@ -295,6 +356,30 @@ def overlay_layers(res: Any) -> list[Any]:
         ]
         layers.append(boxes_rgba(res.shape, outlines))
     return layers
+
+
+def write_results(results: Sequence[Any], series: Any, out: Path,
+                  cancel: CancelToken | None = None) -> list[list[Path]]:
+    """Write every result, all or nothing: into a hidden folder inside ``out`` first, then
+    each file renamed into place (no cancel is heeded once the renaming has begun)."""
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".lightbox-infer-", dir=out))
+    try:
+        staged = []
+        for res in results:
+            if cancel is not None:
+                cancel.check()
+            staged.append(write_result(res, series, staging))
+        if cancel is not None:
+            cancel.check()
+        written = []
+        for paths in staged:
+            written.append([out / p.name for p in paths])
+            for p in paths:
+                os.replace(p, out / p.name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_result(res: Any, series: Any, out: Path) -> list[Path]:

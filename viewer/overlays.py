@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from viewer.imaging.overlay import heatmap_rgba, label_colors, mask_rgba, stack_rgba
+from viewer.imaging.overlay import COLORMAPS, heatmap_rgba, label_colors, mask_rgba, stack_rgba
 
 if TYPE_CHECKING:
     from viewer.inference import Box, Label, Provenance, Result
@@ -111,7 +111,7 @@ class OverlayState:
     """Evented store of AI runs and their display state.
 
     Events (field names): ``runs``, ``visible``, ``opacity``, ``heatmap_opacity``,
-    ``style``, ``labels``, ``findings``, ``threshold``.
+    ``heatmap_colormap``, ``style``, ``labels``, ``findings``, ``threshold``.
     """
 
     def __init__(self) -> None:
@@ -120,6 +120,7 @@ class OverlayState:
         self._visible = True
         self._opacity = 0.45
         self._heatmap_opacity = 0.45
+        self._heatmap_colormap: str | None = None  # None: each model's own (its manifest's)
         self._style = "fill"
         self._hidden_labels: set[tuple[str, int]] = set()
         self._hidden_findings: set[str] = set()
@@ -225,6 +226,19 @@ class OverlayState:
             self._emit("heatmap_opacity")
 
     @property
+    def heatmap_colormap(self) -> str | None:
+        """The colour map heatmaps are drawn with; None draws each with its model's own."""
+        return self._heatmap_colormap
+
+    @heatmap_colormap.setter
+    def heatmap_colormap(self, value: str | None) -> None:
+        if value is not None and value not in COLORMAPS:
+            raise ValueError(f"unknown colour map {value!r} (known: {', '.join(COLORMAPS)})")
+        if value != self._heatmap_colormap:
+            self._heatmap_colormap = value
+            self._emit("heatmap_colormap")
+
+    @property
     def style(self) -> str:
         return self._style
 
@@ -294,7 +308,8 @@ class OverlayState:
                 continue
             if self.finding_visible(_labels_key(run, frame_index)):
                 for heat in result.heatmaps:
-                    layers.append(heatmap_rgba(heat.heatmap, heat.colormap,
+                    layers.append(heatmap_rgba(heat.heatmap,
+                                               self._heatmap_colormap or heat.colormap,
                                                opacity=self._heatmap_opacity,
                                                floor=HEATMAP_FLOOR))
             for output in result.masks:

@@ -108,3 +108,30 @@ def test_stack_keeps_a_transparent_background():
     out = stack_rgba(a, b)
     assert tuple(out[0, 1]) == (0, 0, 0, 0)
     assert tuple(out[0, 0]) == (127, 0, 128, 255)
+
+
+def _stack_everywhere(*layers: np.ndarray) -> np.ndarray:
+    """The compositing formula applied to every pixel (what stack_rgba must equal)."""
+    color = np.zeros((*layers[0].shape[:2], 3), dtype=np.float32)
+    alpha = np.zeros((*layers[0].shape[:2], 1), dtype=np.float32)
+    for layer in layers:
+        a = layer[..., 3:4].astype(np.float32) / 255.0
+        new_alpha = a + alpha * (1.0 - a)
+        safe = np.where(new_alpha > 0, new_alpha, 1.0)
+        color = (layer[..., :3] * a + color * alpha * (1.0 - a)) / safe
+        alpha = new_alpha
+    return np.clip(np.rint(np.concatenate([color, alpha * 255.0], axis=2)), 0, 255).astype(
+        np.uint8)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_stack_of_sparse_layers_equals_the_formula_everywhere(count):
+    rng = np.random.default_rng(count)
+    layers = []
+    for _ in range(count):
+        layer = rng.integers(0, 256, (40, 50, 4), dtype=np.uint8)
+        layer[rng.random((40, 50)) < 0.6, 3] = 0  # mostly clear, as AI layers are
+        layers.append(layer)
+    assert np.array_equal(stack_rgba(*layers), _stack_everywhere(*layers))
+    with pytest.raises(ValueError, match="differ in size"):
+        stack_rgba(layers[0], np.zeros((3, 3, 4), np.uint8))

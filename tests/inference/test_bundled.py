@@ -75,3 +75,19 @@ def test_classifier_says_lesion_only_where_there_is_one(bundled, demo):
     heat = with_lesion.heatmaps[0].heatmap
     assert heat.shape == (256, 256)
     assert heat[lesion.rows, lesion.cols].mean() > heat.mean()
+
+
+@pytest.mark.parametrize("name", ["model.onnx", "golden.npz", "CARD.md", "manifest.json"])
+def test_a_flipped_byte_in_a_bundled_artifact_is_caught_naming_the_file(tmp_path, name):
+    import shutil
+
+    for model_id in IDS:
+        shutil.copytree(bundled_models_dir() / model_id, tmp_path / "models" / model_id)
+    target = tmp_path / "models" / "ct-body-seg" / name
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one bit, in the middle of the file
+    target.write_bytes(bytes(data))
+    registry = ModelRegistry([tmp_path / "models"], cache_dir=tmp_path / "c")
+    entry = registry.get("ct-body-seg")
+    assert not entry.available and name in entry.reason, entry.reason
+    assert registry.get("ct-lesion-det").available and registry.get("ct-lesion-cls").available

@@ -8,8 +8,19 @@ import pytest
 from PIL import Image
 
 from tests.inference.artifacts import DETECT_BOXES, build
-from viewer.demo import AIR, LUNG, _Layout, phantom_labels
-from viewer.inference import ModelRegistry, run_model
+from viewer.demo import (
+    AIR,
+    HU,
+    LESION,
+    LIVER,
+    LUNG,
+    RESCALE_INTERCEPT,
+    _Layout,
+    phantom_labels,
+    phantom_regions,
+    write_phantom_series,
+)
+from viewer.inference import ModelRegistry, bundled_models_dir, run_model
 from viewer.io.scan import scan
 
 
@@ -90,3 +101,48 @@ def test_a_heatmap_is_resized_to_the_original(tmp_path):
     assert heat.shape == (40, 80)
     assert heat[:, :30].mean() < heat[:, 50:].mean()
     assert result.labels[0].top[0] == "dark"  # padding and the dark half outweigh
+
+
+@pytest.mark.parametrize(
+    ("name", "pad"),
+    [("wide", ((0, 0), (24, 40))), ("tall", ((50, 14), (0, 0)))],
+)
+def test_the_bundled_segmentation_lands_on_the_liver_of_a_non_square_image(tmp_path, name, pad):
+    """The demo phantom's lesion slice, widened (256 × 320) or heightened (320 × 256) with
+    uneven air margins, through the real ct-body-seg model at 128 × 128: the letterbox
+    pads one axis, and the mask must come back onto the liver's own pixels."""
+    import pydicom
+    from pydicom.uid import generate_uid
+
+    slices, size = 21, 256
+    files = write_phantom_series(tmp_path / "ct", slices=slices, size=size)
+    index = phantom_regions(slices, size)["lesion"].slice_index
+    ds = pydicom.dcmread(files[index])
+    air = int(HU[AIR] - RESCALE_INTERCEPT)
+    pixels = np.pad(ds.pixel_array, pad, constant_values=air).astype(np.uint16)
+    ds.Rows, ds.Columns = pixels.shape
+    ds.PixelData = pixels.tobytes()
+    ds.SeriesInstanceUID = generate_uid()
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    (tmp_path / name).mkdir()
+    ds.save_as(tmp_path / name / "slice.dcm")
+    entry = ModelRegistry([bundled_models_dir()], cache_dir=tmp_path / "c").get("ct-body-seg")
+    assert entry.available, entry.reason
+
+    (result,) = run_model(entry, scan([tmp_path / name]).all_series()[0], [0])
+    output = result.masks[0]
+    mask = output.mask
+    assert mask.shape == pixels.shape
+    assert min(result.geometry.offset) == 0 and max(result.geometry.offset) > 0  # letterboxed
+    truth = np.pad(phantom_labels(index, _Layout(slices, size, (0.8, 0.8), 2.5)), pad,
+                   constant_values=AIR)
+    for label, value, least in (("liver", LIVER, 0.85), ("lesion", LESION, 0.7)):
+        found = mask == output.label_named(label).value
+        real = truth == value
+        assert (found & real).sum() / (found | real).sum() > least, label
+        rows, cols = np.nonzero(found)
+        real_rows, real_cols = np.nonzero(real)
+        # a letterbox offset or scale applied wrongly moves the mask by tens of pixels
+        assert abs(rows.mean() - real_rows.mean()) < 1.5, label
+        assert abs(cols.mean() - real_cols.mean()) < 1.5, label
+    assert np.all(mask[truth == AIR] == 0)  # nothing in the air, the added margins included

@@ -35,6 +35,9 @@ for entry in registry:
 assert models_main(['--models-dir', {str(models_dir)!r}]) == 0
 assert infer_main([{str(phantom_dir)!r}, '--model', 'threshold', '--out', {str(out)!r},
                    '--models-dir', {str(models_dir)!r}, '--frame', '3']) == 0
+# the bundled demonstration models too, from their committed artifacts
+assert infer_main([{str(phantom_dir)!r}, '--model', 'ct-body-seg', '--out', {str(out)!r},
+                   '--frame', '8']) == 0
 blocked = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'torch', 'onnx')]
 assert not blocked, blocked
 assert not any(m.startswith('viewer.modelkit') for m in sys.modules)
@@ -45,3 +48,4 @@ assert not any(m.startswith('viewer.modelkit') for m in sys.modules)
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (out / "threshold-frame-0003-overlay.png").is_file()
+    assert (out / "ct-body-seg-frame-0008-overlay.png").is_file()

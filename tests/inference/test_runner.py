@@ -58,6 +58,7 @@ def test_cancel_stops_between_batches_and_is_audited(registry, phantom, audit_fi
         run_model(registry.get("threshold"), phantom, progress=progress, cancel=token, batch_size=2)
     (record,) = [line for line in audit_file.read_text().splitlines() if '"cancelled"' in line]
     assert '"model_id": "threshold"' in record
+    assert '"frames": 2' in record  # how far it got before the cancel
 
 
 def test_every_run_is_audited_without_patient_data(registry, phantom, audit_file):

@@ -179,3 +179,88 @@ def test_torchscript_fallback_is_recorded(recipe_factory, tmp_path):
     assert provenance["export_fallback_reason"]
     assert "\x1b" not in provenance["export_fallback_reason"]
     assert "torchscript" in (folder / "CARD.md").read_text(encoding="utf-8")
+
+
+DROPOUT_NET = """
+class DropoutNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, stride=4, padding=1)
+        self.drop = nn.Dropout(0.5)
+        self.fc = nn.Linear(4 * 8 * 8, 2)
+
+    def forward(self, image):
+        x = F.relu(self.conv(image)).flatten(1)
+        return torch.softmax(self.fc(self.drop(x)), dim=1)
+"""
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the TorchScript exporter's notices
+def test_dropout_exported_in_training_mode_hides_behind_the_optimiser_but_fails_parity(
+        tmp_path):
+    """The trap parity runs with optimisations off for: a graph exported in training mode
+    keeps a Dropout that really drops, and ONNX Runtime's default optimiser deletes it, so
+    a check with the default session alone would pass the broken artifact."""
+    import onnx
+
+    from viewer.modelkit import load_recipe
+    from viewer.modelkit.golden import golden_inputs
+    from viewer.modelkit.parity import check_parity
+
+    recipe_dir = write_recipe(tmp_path / "drop", DROPOUT_NET, "DropoutNet", [LABELS])
+    weights = save_weights(recipe_dir, tmp_path / "drop.pt")
+    recipe = load_recipe(recipe_dir)
+    model = recipe.instantiate()
+    model.load_state_dict(torch.load(weights, weights_only=True))
+    inputs = golden_inputs(recipe.spec, None, seed=0)
+    onnx_path = tmp_path / "trained.onnx"
+    model.train()  # the mistake: exported as it was left after training
+    torch.onnx.export(
+        model, (torch.from_numpy(inputs[0][:2]),), str(onnx_path), dynamo=False,
+        input_names=["image"], output_names=["probs"], opset_version=18,
+        dynamic_axes={"image": {0: "batch"}, "probs": {0: "batch"}},
+        training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False,
+    )
+    assert "Dropout" in [n.op_type for n in onnx.load(str(onnx_path)).graph.node]
+    model.eval()  # what PyTorch validated
+
+    hidden = check_parity(model, onnx_path, inputs, ["image"], ["probs"], recipe.tolerance,
+                          (1, 2), levels=("all",))
+    assert hidden["outputs"]["probs"]["max_abs"] <= recipe.tolerance["atol"]  # looks fine
+
+    with pytest.raises(BuildError) as caught:
+        check_parity(model, onnx_path, inputs, ["image"], ["probs"], recipe.tolerance, (1, 2))
+    message = str(caught.value)
+    assert caught.value.check == "parity"
+    assert "output 'probs'" in message and "optimisations disabled" in message
+    assert "training mode" in message
+
+
+STUBBORN_DROPOUT = """
+class AlwaysDropping(nn.Dropout):
+    def train(self, mode=True):
+        return super().train(True)  # ignores eval(): would be exported dropping
+
+
+class Stubborn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, stride=4, padding=1)
+        self.sampler = AlwaysDropping(0.5)
+        self.fc = nn.Linear(4 * 8 * 8, 2)
+
+    def forward(self, image):
+        x = F.relu(self.conv(image)).flatten(1)
+        return torch.softmax(self.fc(self.sampler(x)), dim=1)
+"""
+
+
+def test_a_module_that_stays_in_training_mode_is_refused_before_export(recipe_factory,
+                                                                       tmp_path):
+    recipe, weights = recipe_factory("stubborn", STUBBORN_DROPOUT, "Stubborn", [LABELS])
+    with pytest.raises(BuildError) as caught:
+        build_artifact(recipe, weights, tmp_path / "models")
+    message = str(caught.value)
+    assert caught.value.check == "eval_mode"
+    assert "sampler" in message and "still in training mode" in message
+    assert not (tmp_path / "models").exists()

@@ -139,6 +139,37 @@ def test_classifier_shows_probabilities_with_model_and_a_heatmap_on_the_lesion(
     assert layer[centre(REGIONS["air"])][3] == 0  # and none outside the body
 
 
+def test_heatmap_opacity_slider_and_colour_map_change_what_is_drawn(bundled_window,
+                                                                   qtbot) -> None:
+    viewport = bundled_window.viewport
+    results = bundled_window.ai_panel.results
+    assert run_and_wait(qtbot, bundled_window.ai_panel, "ct-lesion-cls") == "ok"
+    y, x = on_screen(viewport, *centre(REGIONS["lesion"]))
+    viewport.repaint()
+    hot = viewport.ai_layer_image()[centre(REGIONS["lesion"])]
+    r, g, b = hot[:3].astype(int)
+    assert hot[3] == round(255 * results.heat_slider.value() / 100)
+    assert r > b  # inferno, the model's own map: warm where the lesion is
+
+    results.heat_slider.setValue(100)  # opaque: the screen shows the colour map itself
+    assert viewport.overlays.heatmap_opacity == 1.0
+    viewport.repaint()
+    assert np.abs(grab_array(viewport)[y, x].astype(int) - hot[:3]).max() <= 2
+    results.colormap_box.setCurrentText("gray")
+    assert viewport.overlays.heatmap_colormap == "gray"
+    viewport.repaint()
+    grey = grab_array(viewport)[y, x].astype(int)
+    assert grey[0] == grey[1] == grey[2] and grey[0] > 100
+    results.colormap_box.setCurrentIndex(0)  # as the model says
+    assert viewport.overlays.heatmap_colormap is None
+    results.heat_slider.setValue(0)  # no heat at all: the image as it was
+    viewport.repaint()
+    faded = grab_array(viewport)[y, x]
+    viewport.overlays.visible = False
+    viewport.repaint()
+    assert np.array_equal(faded, grab_array(viewport)[y, x])
+
+
 # -- placement and toggles (tiny test models) ---------------------------------------------------
 
 

@@ -165,3 +165,58 @@ def test_thumbnails_are_made_off_the_gui_thread_and_shown(main_window, qtbot, ph
     # The phantom's soft tissue is mid-grey: a rendered thumbnail, not the file placeholder.
     centre = icon.pixelColor(icon.width() // 2, icon.height() // 2)
     assert centre.red() == centre.green() == centre.blue() and 60 < centre.red() < 200
+
+
+# --- site configuration and the About box (issue 4) -----------------------------------
+
+
+def _site(tmp_path, monkeypatch, text: str):
+    path = tmp_path / "lightbox.toml"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(path))
+    return path
+
+
+def test_the_site_can_hide_patient_identity_from_the_start(
+        make_main_window, qtbot, phantom_dir, tmp_path, monkeypatch) -> None:
+    _site(tmp_path, monkeypatch, "hide_identity = true\n")
+    window = make_main_window()
+    assert window._actions["hide_identity"].isChecked()
+    open_and_wait(qtbot, window, phantom_dir)
+    assert PATIENT not in window.windowTitle() and IDENTITY_HIDDEN in window.windowTitle()
+    assert window.viewport.corner_text().top_left == [IDENTITY_HIDDEN]
+    assert PATIENT not in window.browser.topLevelItem(0).text(0)
+
+
+def test_a_broken_site_file_is_named_and_the_viewer_still_works(
+        make_main_window, qtbot, phantom_dir, tmp_path, monkeypatch) -> None:
+    path = _site(tmp_path, monkeypatch, 'language = "en"\nallowed_models = [\n')
+    window = make_main_window()
+    [message] = window.boundary.messages
+    assert f"{path}: line 2: " in message and "safe defaults" in message
+    # Safe defaults: identity starts hidden until IT fixes the file.
+    assert window.viewport.state.hide_identity
+    open_and_wait(qtbot, window, phantom_dir)
+    assert window.viewport.series is not None
+
+
+def test_about_names_the_versions_and_the_no_network_promise(main_window) -> None:
+    import onnxruntime
+    import PySide6
+    from PySide6.QtCore import qVersion
+    from PySide6.QtWidgets import QMessageBox
+
+    from viewer import __version__
+
+    main_window.show_about()
+    box = main_window.findChild(QMessageBox, "about")
+    assert box is not None and box.isVisible() and not box.isModal()
+    text = box.text()
+    assert text.startswith(f"Lightbox {__version__}\n")
+    assert f"Qt {qVersion()} (PySide6 {PySide6.__version__})" in text
+    assert f"ONNX Runtime {onnxruntime.__version__}" in text and "Python 3." in text
+    assert "no network connection, ever" in text
+    # Link-free: plain text, nothing that looks like an address.
+    assert box.textFormat() == Qt.TextFormat.PlainText
+    assert "http" not in text and "www." not in text and "<a" not in text
+    box.close()

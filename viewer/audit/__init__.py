@@ -3,7 +3,8 @@
 AuditLog(path=None).append(AuditRecord(...))   one JSON line per run, fsynced
 AuditLog().records() -> list[dict]
 series_hash(uid) -> str                         keyed hash of a series UID
-audit_dir() / config_dir()                      LIGHTBOX_AUDIT_DIR / LIGHTBOX_CONFIG_DIR
+audit_dir()    LIGHTBOX_AUDIT_DIR, else the site configuration, else per-user data
+config_dir()   LIGHTBOX_CONFIG_DIR, else the per-user config folder
 """
 
 from viewer.audit.log import AuditLog, AuditRecord, audit_dir, config_dir, os_user, series_hash

@@ -15,12 +15,13 @@ import hmac
 import json
 import os
 import secrets
-import sys
 import threading
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from viewer.config import load_settings, user_config_dir
 
 LOG_NAME = "ai-runs.jsonl"
 KEY_NAME = "audit-key"
@@ -29,31 +30,15 @@ OUTCOMES = ("ok", "cancelled", "error", "refused")
 _lock = threading.Lock()
 
 
-def _platform_dir(kind: str) -> Path:
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA" if kind == "data" else "APPDATA") or str(
-            Path.home() / "AppData" / ("Local" if kind == "data" else "Roaming")
-        )
-        return Path(base) / "Lightbox"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "Lightbox"
-    if kind == "data":
-        return (
-            Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "lightbox"
-        )
-    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "lightbox"
-
-
 def audit_dir() -> Path:
-    """Where the audit log lives: ``LIGHTBOX_AUDIT_DIR`` or the per-user data folder."""
-    override = os.environ.get("LIGHTBOX_AUDIT_DIR")
-    return Path(override).expanduser() if override else _platform_dir("data") / "audit"
+    """Where the audit log lives: ``LIGHTBOX_AUDIT_DIR``, the site configuration's
+    ``audit_dir``, or the per-user data folder."""
+    return load_settings().audit_dir
 
 
 def config_dir() -> Path:
     """Lightbox's per-user settings folder: ``LIGHTBOX_CONFIG_DIR`` or the platform's."""
-    override = os.environ.get("LIGHTBOX_CONFIG_DIR")
-    return Path(override).expanduser() if override else _platform_dir("config")
+    return user_config_dir()
 
 
 def _install_key() -> bytes:

@@ -191,16 +191,34 @@ def blend(base: np.ndarray, *layers: np.ndarray) -> np.ndarray:
 
 
 def stack_rgba(*layers: np.ndarray) -> np.ndarray:
-    """Layers composited over a clear background (for a transparent overlay PNG)."""
+    """Layers composited over a clear background (for a transparent overlay PNG).
+
+    Pixels that no layer covers stay (0, 0, 0, 0). AI layers cover a small part of the
+    image, so the float compositing runs on the covered pixels only, and a single layer
+    is its own composite.
+    """
     if not layers:
         raise ValueError("nothing to stack")
-    color = np.zeros((*layers[0].shape[:2], 3), dtype=np.float32)
-    alpha = np.zeros((*layers[0].shape[:2], 1), dtype=np.float32)
+    shape = layers[0].shape[:2]
+    if any(layer.shape[:2] != shape for layer in layers):
+        raise ValueError("overlay layers differ in size")
+    if len(layers) == 1:
+        out = layers[0].copy()
+        out[out[..., 3] == 0, :3] = 0
+        return out
+    covered = np.zeros(shape, dtype=bool)
     for layer in layers:
-        a = layer[..., 3:4].astype(np.float32) / 255.0
+        covered |= layer[..., 3] > 0
+    where = np.nonzero(covered)
+    color = np.zeros((where[0].size, 3), dtype=np.float32)
+    alpha = np.zeros((where[0].size, 1), dtype=np.float32)
+    for layer in layers:
+        pixels = layer[where]
+        a = pixels[:, 3:4].astype(np.float32) / 255.0
         new_alpha = a + alpha * (1.0 - a)
         safe = np.where(new_alpha > 0, new_alpha, 1.0)
-        color = (layer[..., :3] * a + color * alpha * (1.0 - a)) / safe
+        color = (pixels[:, :3] * a + color * alpha * (1.0 - a)) / safe
         alpha = new_alpha
-    out = np.concatenate([color, alpha * 255.0], axis=2)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    out = np.zeros((*shape, 4), dtype=np.uint8)
+    out[where] = np.clip(np.rint(np.concatenate([color, alpha * 255.0], axis=1)), 0, 255)
+    return out

@@ -124,18 +124,43 @@ def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 
 
+#: Up to this many boxes, NMS compares all pairs at once (a 2048² matrix is 32 MB); more
+#: fall back to one row at a time.
+NMS_MATRIX_LIMIT = 2048
+
+
+def pairwise_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection over union of every box of ``a`` (n, 4) with every box of ``b`` (m, 4)."""
+    a = a.astype(np.float64, copy=False)
+    b = b.astype(np.float64, copy=False)
+    w = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
+    h = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
+    inter = np.maximum(w, 0) * np.maximum(h, 0)
+    area_a = np.maximum(a[:, 2] - a[:, 0], 0) * np.maximum(a[:, 3] - a[:, 1], 0)
+    area_b = np.maximum(b[:, 2] - b[:, 0], 0) * np.maximum(b[:, 3] - b[:, 1], 0)
+    union = area_a[:, None] + area_b[None, :] - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+
+
 def nms(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, iou_limit: float) -> list[int]:
     """Greedy non-maximum suppression per class; indices kept, best score first."""
     order = np.argsort(-scores, kind="stable")
     kept: list[int] = []
     suppressed = np.zeros(len(scores), dtype=bool)
+    # A detector proposes a box per grid cell (hundreds) and the threshold slider needs
+    # them all: one pairwise matrix instead of a numpy call per kept box.
+    over = None
+    if len(scores) <= NMS_MATRIX_LIMIT:
+        over = pairwise_iou(boxes, boxes) > iou_limit
+        over &= classes[:, None] == classes[None, :]
     for i in order:
         if suppressed[i]:
             continue
         kept.append(int(i))
-        same = classes == classes[i]
-        overlap = iou(boxes[i], boxes) > iou_limit
-        suppressed |= same & overlap
+        if over is not None:
+            suppressed |= over[i]
+        else:
+            suppressed |= (classes == classes[i]) & (iou(boxes[i], boxes) > iou_limit)
     return kept
 
 

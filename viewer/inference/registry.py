@@ -3,7 +3,12 @@
 Each artifact folder is verified on load; one that fails is listed as unavailable with
 its reason and the others still work. Folders: the bundled ``models/`` (beside the
 package, or in PyInstaller's bundle when frozen), then every folder in
-``LIGHTBOX_MODEL_DIRS`` (``os.pathsep``-separated), or exactly the folders given.
+``LIGHTBOX_MODEL_DIRS`` (``os.pathsep``-separated), then the site configuration's
+``model_dirs`` (and the user's, unless IT locked them); or exactly the folders given.
+
+The site configuration's ``allowed_models`` applies whichever folders are used: a model
+it does not name is listed as unavailable, "not allowed by the site configuration", and
+is not even verified.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from viewer.config import Settings, load_settings
 from viewer.inference.errors import ManifestError, ModelError
 from viewer.inference.intended_use import UseCheck, check_intended_use
 from viewer.inference.manifest import MANIFEST, Manifest, read_manifest
@@ -23,6 +29,7 @@ from viewer.io.model import Series
 
 log = logging.getLogger(__name__)
 
+NOT_ALLOWED = "not allowed by the site configuration"
 #: Sub-folders of a models folder that are not artifacts.
 NOT_ARTIFACTS = {"recipes", "__pycache__"}
 
@@ -39,8 +46,10 @@ def site_model_dirs() -> list[Path]:
     return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
 
 
-def default_model_dirs() -> list[Path]:
-    return [bundled_models_dir(), *site_model_dirs()]
+def default_model_dirs(settings: Settings | None = None) -> list[Path]:
+    settings = settings if settings is not None else load_settings()
+    dirs = [bundled_models_dir(), *site_model_dirs(), *settings.model_dirs]
+    return list(dict.fromkeys(dirs))  # a folder named twice is read once
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,6 +129,14 @@ def load_entry(
     return ModelEntry(folder.name, folder, model, "", manifest)
 
 
+def _not_allowed(folder: Path) -> ModelEntry:
+    try:
+        manifest: Manifest | None = read_manifest(folder)  # for its name in the list
+    except ManifestError:
+        manifest = None
+    return ModelEntry(folder.name, folder, None, NOT_ALLOWED, manifest)
+
+
 def artifact_folders(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
@@ -146,8 +163,14 @@ class ModelRegistry:
         *,
         cache_dir: str | Path | None = None,
         use_cache: bool = True,
+        settings: Settings | None = None,
     ) -> None:
-        self.dirs = [Path(d) for d in (default_model_dirs() if dirs is None else dirs)]
+        """``settings``: the effective configuration (default: read now); its allowed
+        list applies even to explicitly given ``dirs``."""
+        self.settings = settings if settings is not None else load_settings()
+        self.dirs = [
+            Path(d) for d in (default_model_dirs(self.settings) if dirs is None else dirs)
+        ]
         self._cache_dir = Path(cache_dir) if cache_dir is not None else None
         self._use_cache = use_cache
         self.entries: list[ModelEntry] = []
@@ -169,6 +192,9 @@ class ModelRegistry:
                     )
                     continue
                 seen[folder.name] = folder.parent
+                if not self.settings.allows(folder.name):
+                    entries.append(_not_allowed(folder))
+                    continue
                 entries.append(
                     load_entry(folder, cache_dir=self._cache_dir, use_cache=self._use_cache)
                 )

@@ -96,10 +96,10 @@ def run_model(
         error_ = IntendedUseError(manifest.id, check.warnings)
         record("refused", error_.reason)
         raise error_
-    results: list[Result] = []
+    results: list[Result] = []  # filled as batches finish: a cancel records how far it got
     try:
-        results = _run(verified, series, indices, check.warnings, progress, cancel, batch_size)
-    except Cancelled:
+        _run(verified, series, indices, check.warnings, progress, cancel, batch_size, results)
+    except (Cancelled, KeyboardInterrupt):  # Ctrl+C in a script is a cancel too
         record("cancelled", done=len(results))
         raise
     except LightboxError as exc:
@@ -129,13 +129,13 @@ def _run(
     progress: Progress | None,
     cancel: CancelToken | None,
     batch_size: int,
-) -> list[Result]:
+    results: list[Result],
+) -> None:
     manifest = verified.manifest
     spec = manifest.inputs[0]
     session = verified.session()
     names = [o.name for o in manifest.outputs]
     total = len(indices)
-    results: list[Result] = []
     pixels: dict[int, np.ndarray] = {}
 
     def values(i: int) -> np.ndarray:
@@ -177,7 +177,6 @@ def _run(
             )
         if progress:
             progress(len(results), total)
-    return results
 
 
 def _result(

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QGridLayout,
     QGroupBox,
     QLabel,
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.imaging.overlay import parse_color
+from viewer.imaging.overlay import COLORMAPS, parse_color
 from viewer.overlays import Finding, OverlayState, Run, percent, score_caption
 
 if TYPE_CHECKING:
@@ -95,8 +96,17 @@ class AIResults(QWidget):
         grid.addWidget(self.opacity_slider, 2, 1, 1, 2)
         grid.addWidget(QLabel("Heatmap opacity"), 3, 0)
         grid.addWidget(self.heat_slider, 3, 1, 1, 2)
+        self.colormap_box = QComboBox()
+        self._colormaps: list[str | None] = [None, *COLORMAPS]  # None: the model's own
+        self.colormap_box.addItems(["as the model says", *COLORMAPS])
+        self.colormap_box.setToolTip("The colour map of heatmaps (the model's card names its "
+                                     "own)")
+        self.colormap_box.currentIndexChanged.connect(
+            lambda i: setattr(self.overlays, "heatmap_colormap", self._colormaps[i]))
+        grid.addWidget(QLabel("Heatmap colours"), 4, 0)
+        grid.addWidget(self.colormap_box, 4, 1, 1, 2)
         self.threshold_grid = QVBoxLayout()
-        grid.addLayout(self.threshold_grid, 4, 0, 1, 3)
+        grid.addLayout(self.threshold_grid, 5, 0, 1, 3)
 
         self.legend_group = QGroupBox("Legend")
         self.legend_layout = QVBoxLayout(self.legend_group)
@@ -159,6 +169,17 @@ class AIResults(QWidget):
         if "style" in changed:
             self.fill_button.setChecked(self.overlays.style == "fill")
             self.contour_button.setChecked(self.overlays.style == "contour")
+        if "heatmap_colormap" in changed:
+            self.colormap_box.blockSignals(True)
+            self.colormap_box.setCurrentIndex(
+                self._colormaps.index(self.overlays.heatmap_colormap))
+            self.colormap_box.blockSignals(False)
+        if "opacity" in changed or "heatmap_opacity" in changed:
+            for slider, value in ((self.opacity_slider, self.overlays.opacity),
+                                  (self.heat_slider, self.overlays.heatmap_opacity)):
+                slider.blockSignals(True)
+                slider.setValue(round(value * 100))
+                slider.blockSignals(False)
         if "threshold" in changed:
             self._update_threshold_labels()
             self._rebuild_image()

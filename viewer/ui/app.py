@@ -1,4 +1,4 @@
-"""The GUI entry point the ``lightbox`` command calls."""
+"""The GUI entry point the ``lightbox`` command calls, and the self-test's Qt check."""
 
 from __future__ import annotations
 
@@ -43,9 +43,16 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
 
     from PySide6.QtWidgets import QApplication
 
+    from viewer.config import load_settings
     from viewer.io import decode_pool
+    from viewer.logs import enable_fault_log, setup_logging
+    from viewer.ui.crash import CrashHandler
     from viewer.ui.main_window import MainWindow
     from viewer.ui.theme import apply_dark_theme
+
+    settings = load_settings()
+    setup_logging(settings)
+    enable_fault_log(settings)
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
     app.setApplicationName(APP_NAME)
@@ -60,9 +67,9 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
             to_open.append(str(build_demo()))
         except Exception as exc:  # noqa: BLE001 - say why, and still open the rest
             print(f"lightbox: cannot build the demo study: {exc}", file=sys.stderr)
-    window = MainWindow()
-    previous_hook = sys.excepthook
-    sys.excepthook = lambda kind, error, tb: window.boundary.report(error.with_traceback(tb))
+    window = MainWindow(settings=settings)
+    crashes = CrashHandler(window, boundary=window.boundary)
+    crashes.install()
     status = {"code": 0}
     if screenshot:
         _arm_screenshot(app, window, Path(screenshot), status, bool(to_open))
@@ -74,7 +81,7 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
     try:
         code = app.exec()
     finally:
-        sys.excepthook = previous_hook
+        crashes.uninstall()
         window.shutdown()
         window.deleteLater()
     return status["code"] if screenshot else code
@@ -119,3 +126,40 @@ def _arm_screenshot(app: object, window: object, out: Path, status: dict[str, in
     watchdog.timeout.connect(lambda: fail(
         f"gave up after {SCREENSHOT_LIMIT_S} s: the images did not finish loading"))
     watchdog.start(SCREENSHOT_LIMIT_S * 1000)
+
+
+def qt_self_check() -> str:
+    """Start Qt, draw text, build and close the main window; one line saying what ran.
+
+    Raises when any of it fails. For ``lightbox --self-test``, which runs it in a child
+    process: a missing platform plugin makes Qt abort the process it runs in.
+    """
+    import PySide6
+
+    problem = qt_runtime_problem(PySide6.__version__, sys.version_info[:2])
+    if problem:
+        raise RuntimeError(problem)
+    from PySide6.QtCore import QCoreApplication, QEvent, Qt, qVersion
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QApplication
+
+    from viewer.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(["lightbox-self-test"])
+    image = QImage(48, 24, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.black)
+    painter = QPainter(image)
+    painter.setPen(Qt.GlobalColor.white)
+    painter.drawText(image.rect(), Qt.AlignmentFlag.AlignCenter, "Lb")
+    painter.end()
+    if all(image.pixel(x, y) == image.pixel(0, 0)
+           for x in range(image.width()) for y in range(image.height())):
+        raise RuntimeError("Qt started but cannot draw text (no usable font)")
+    # Building the window imports every Qt module the viewer uses: a frozen build that
+    # left one out fails here, not in front of a radiologist.
+    window = MainWindow(load_models=False)
+    window.shutdown()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return (f"PySide6 {PySide6.__version__}, Qt {qVersion()}, platform "
+            f"{app.platformName()}: started, drew text, built the main window")

@@ -9,11 +9,14 @@ The window itself only wires parts together.
 from __future__ import annotations
 
 import logging
+import platform
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+import PySide6
+from PySide6.QtCore import Qt, Signal, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -28,7 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from viewer import __version__
+from viewer.config import Settings, load_settings
 from viewer.errors import Cancelled
+from viewer.inference.session import runtime_version
 from viewer.io.cache import FrameCache, default_cache_bytes, estimate_series_bytes
 from viewer.io.model import Instance, ScanResult, Series, Study
 from viewer.io.scan import scan
@@ -60,11 +65,14 @@ class MainWindow(QMainWindow):
 
     def __init__(self, cache: FrameCache | None = None, parent: QWidget | None = None, *,
                  model_dirs: Sequence[str | Path] | None = None,
-                 load_models: bool = True) -> None:
-        """``model_dirs``: folders of AI model artifacts (default: the bundled ``models/``
-        and ``LIGHTBOX_MODEL_DIRS``); ``load_models`` False leaves them unverified until
-        ``ai_panel.load_models()``."""
+                 load_models: bool = True, settings: Settings | None = None) -> None:
+        """``model_dirs``: folders of AI model artifacts (default: the bundled ``models/``,
+        ``LIGHTBOX_MODEL_DIRS`` and the configured folders); ``load_models`` False leaves
+        them unverified until ``ai_panel.load_models()``. ``settings``: the effective
+        configuration (default: read now); it sets whether patient identity starts hidden.
+        """
         super().__init__(parent)
+        self.settings = settings if settings is not None else load_settings()
         self.setWindowTitle(APP_NAME)
         self.resize(1280, 820)
         self.setAcceptDrops(True)
@@ -87,6 +95,7 @@ class MainWindow(QMainWindow):
         self._actions: dict[str, QAction] = {}
         self._build_menus()
         self._connect()
+        self._apply_settings()
         if load_models:
             self.ai_panel.load_models()
 
@@ -204,6 +213,14 @@ class MainWindow(QMainWindow):
             lambda changed: self._sync_checks() if "visible" in changed else None)
         self.ai_panel.run_label_changed.connect(
             lambda text: self.statusBar().showMessage(text, 10_000))
+
+    def _apply_settings(self) -> None:
+        self.viewport.state.hide_identity = self.settings.hide_identity
+        if self.settings.problems:
+            # Non-modal: a broken configuration file is IT's to fix, the reader can work on.
+            self.boundary.show_message(
+                "Lightbox started with safe settings because of a problem in its "
+                "configuration:\n\n" + "\n\n".join(self.settings.problems))
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -445,11 +462,36 @@ class MainWindow(QMainWindow):
         self.help_dialog.show()
         self.help_dialog.raise_()
 
+    def about_text(self) -> str:
+        """What the About box says: version, build, where settings and logs are."""
+        build = "standalone build" if getattr(sys, "frozen", False) else "Python package"
+        site = (str(self.settings.site_file) if self.settings.site_found
+                else f"none ({self.settings.site_file} not present)")
+        return "\n".join([
+            f"Lightbox {__version__}",
+            "An offline DICOM viewer with local AI models.",
+            "",
+            "Lightbox makes no network connection, ever: no update checks, no telemetry, "
+            "nothing downloaded. Images and results stay on this computer.",
+            "",
+            f"Build: {build}; Python {platform.python_version()}; "
+            f"Qt {qVersion()} (PySide6 {PySide6.__version__}); "
+            f"ONNX Runtime {runtime_version()}",
+            f"System: {platform.system()} {platform.release()} ({platform.machine()})",
+            f"Site configuration: {site}",
+            f"Logs: {self.settings.log_dir}",
+            f"AI audit log: {self.settings.audit_dir}",
+            "",
+            "Not for diagnostic use unless your institution has validated it.",
+        ])
+
     def show_about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "About Lightbox",
-                          f"Lightbox {__version__}\nAn offline DICOM viewer.\n"
-                          "Not for diagnostic use unless your institution has validated it.",
+        box = QMessageBox(QMessageBox.Icon.Information, "About Lightbox", self.about_text(),
                           QMessageBox.StandardButton.Close, self)
+        # Plain text: the box shows no links, and nothing in it can open a browser.
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setObjectName("about")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setModal(False)
         box.show()

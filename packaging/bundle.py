@@ -1,0 +1,241 @@
+"""What goes into the frozen Lightbox, and what is kept out, as plain data.
+
+The PyInstaller spec (``lightbox.spec``) applies these lists; the installer scripts and
+the tests read them too, so "what the build holds" is said in one place. Nothing here
+imports PyInstaller, so the fast tests can check it on any machine.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_NAME = "Lightbox"
+#: Name of the executable, the folder in ``dist/`` and the installed folder (/opt/lightbox).
+EXE_NAME = "lightbox"
+#: Reverse-DNS id: the desktop entry, the macOS bundle and the Windows AppId derive from it.
+APP_ID = "org.lightbox.Lightbox"
+PUBLISHER = "Lightbox"
+DESCRIPTION = "Offline DICOM viewer that runs verified AI models locally"
+#: The app's own entry point (calls multiprocessing.freeze_support() before main()).
+ENTRY_SCRIPT = "viewer/__main__.py"
+
+
+def version() -> str:
+    """``viewer.__version__``, read from the source so no import of the app is needed."""
+    text = (ROOT / "viewer" / "__init__.py").read_text(encoding="utf-8")
+    match = re.search(r'^__version__\s*=\s*"([^"]+)"', text, re.MULTILINE)
+    if not match:
+        raise RuntimeError("viewer/__init__.py does not define __version__")
+    return match.group(1)
+
+
+# --- what goes in ----------------------------------------------------------------------
+
+#: Distributions whose metadata the frozen app needs at run time. pylibjpeg and pydicom
+#: find the decoders through entry points in this metadata; without it a frozen build
+#: imports the decoders but never uses them, and compressed DICOM cannot be shown.
+METADATA_PACKAGES = (
+    "pylibjpeg",
+    "pylibjpeg-libjpeg",
+    "pylibjpeg-openjpeg",
+    "pylibjpeg-rle",
+    "pydicom",
+    "numpy",
+    "onnxruntime",
+    "pillow",
+)
+
+#: Modules imported by name (through entry points or importlib) that the import graph
+#: cannot see.
+HIDDEN_IMPORTS = (
+    "libjpeg",
+    "openjpeg",
+    "openjpeg.utils",
+    "rle",
+    "rle.utils",
+    "pylibjpeg.utils",
+    "viewer.io.loader",  # the decoder pool's forkserver preloads it by name
+)
+
+#: Optional Lightbox modules, frozen when they exist (written by other parts of the app).
+OPTIONAL_MODULES = ("viewer.selftest", "viewer.config", "viewer.logs", "viewer.crash")
+
+#: ``(source relative to the repository, destination inside the bundle)``. Each bundled
+#: model goes in as ``models/<id>`` (what ``bundled_models_dir()`` looks for under
+#: ``sys._MEIPASS``); ``models/recipes`` is build-time source and stays out.
+def data_folders() -> list[tuple[str, str]]:
+    folders = [("assets", "assets")]
+    models = ROOT / "models"
+    for child in sorted(models.iterdir()) if models.is_dir() else []:
+        if child.is_dir() and (child / "manifest.json").is_file():
+            folders.append((f"models/{child.name}", f"models/{child.name}"))
+    return folders
+
+
+#: pydicom's data the frozen app reads: character sets, palettes, the download tables
+#: (``pydicom.data`` refuses to start without them; nothing is ever downloaded), and the
+#: sample files ``import pydicom`` looks up (``pydicom.examples``) plus the demo study's
+#: (``viewer.demo.DEMO_SAMPLES``). A sample missing from the bundle would make pydicom
+#: look for it on the internet; the spec adds them by name.
+PYDICOM_DATA = ("charset_files/*", "palettes/*", "urls.json", "hashes.json")
+
+
+def pydicom_samples() -> list[str]:
+    """Paths under ``pydicom/data`` of the sample files the frozen app needs."""
+    import pydicom.data
+
+    from viewer.demo import DEMO_SAMPLES
+
+    # Only the demo study's samples: nothing in the app reads pydicom.examples.
+    root = Path(pydicom.data.__file__).parent
+    wanted = {Path(pydicom.data.get_testdata_file(n, download=False)) for n in DEMO_SAMPLES}
+    return sorted(p.resolve().relative_to(root.resolve()).as_posix() for p in wanted)
+
+
+# --- what stays out --------------------------------------------------------------------
+
+#: Python packages and modules that must never be frozen: build-time tools (torch,
+#: onnx, the model kit), the tests, and big optional extras that libraries import only
+#: when present. The build fails if any of them turns up anyway.
+EXCLUDES = (
+    "torch",
+    "torchvision",
+    "onnx",
+    "onnxscript",
+    "onnx_ir",
+    "safetensors",
+    "viewer.modelkit",
+    "tests",
+    "pytest",
+    "_pytest",
+    "pytestqt",
+    "sympy",
+    "mpmath",
+    "networkx",
+    "ml_dtypes",
+    "yaml",
+    "jinja2",
+    "rich",
+    "mypy",
+    "matplotlib",
+    "scipy",
+    "pandas",
+    "IPython",
+    "tkinter",
+    "_tkinter",
+    "setuptools",
+    "pkg_resources",
+    # No TLS: the app never connects anywhere. Without OpenSSL's hashlib binding
+    # (4.6 MB) hashlib and hmac use Python's built-in SHA-2, MD5, BLAKE2 and SHA-3.
+    "ssl",
+    "_ssl",
+    "_hashlib",
+    "readline",
+    "curses",
+    # Pillow formats and bridges the app does not read (AVIF alone brings 5 MB).
+    "PIL._avif",
+    "PIL.AvifImagePlugin",
+    "PIL.ImageTk",
+    "PIL._imagingtk",
+    "PIL.ImageQt",
+    "PIL._webp",
+    "PIL.WebPImagePlugin",
+    "onnxruntime.transformers",
+    "onnxruntime.quantization",
+    "onnxruntime.tools",
+    "onnxruntime.training",
+    "onnxruntime.backend",
+    # Qt modules the app does not use: only QtCore, QtGui and QtWidgets are frozen.
+    "PySide6.QtNetwork",
+    "PySide6.QtWebEngineCore",
+    "PySide6.QtWebEngineWidgets",
+    "PySide6.QtWebEngineQuick",
+    "PySide6.QtWebChannel",
+    "PySide6.QtWebSockets",
+    "PySide6.QtQml",
+    "PySide6.QtQuick",
+    "PySide6.QtQuickWidgets",
+    "PySide6.QtOpenGL",
+    "PySide6.QtOpenGLWidgets",
+    "PySide6.QtPrintSupport",
+    "PySide6.QtSql",
+    "PySide6.QtSvg",
+    "PySide6.QtSvgWidgets",
+    "PySide6.QtDBus",
+    "PySide6.QtTest",
+    "PySide6.QtUiTools",
+    "PySide6.QtXml",
+    "PySide6.QtHelp",
+    "PySide6.QtDesigner",
+    "PySide6.QtConcurrent",
+    "PySide6.QtPdf",
+    "PySide6.QtMultimedia",
+)
+
+#: The Qt libraries the frozen app may hold (file names without ``lib``/``.so``/``.dll``
+#: decoration): the three modules it uses plus what the kept platform plugins link.
+QT_LIBRARIES = (
+    "Qt6Core",
+    "Qt6Gui",
+    "Qt6Widgets",
+    "Qt6DBus",  # linked by QtGui on Linux (accessibility, desktop portal, ibus)
+    "Qt6XcbQpa",  # the X11 platform plugin
+    "Qt6WaylandClient",  # the Wayland platform plugin
+    "Qt6WlShellIntegration",
+    "Qt6OpenGL",  # the xcb/Wayland GL integrations
+    "Qt6Svg",  # SVG icons (the app icon, the icon engine)
+)
+
+#: Qt plugins kept, as ``folder/name`` patterns under ``Qt/plugins``; every other plugin
+#: (network information, TLS, SQL, QML tooling, eglfs, VNC, the virtual keyboard, the
+#: Wayland compositor side, ...) stays out.
+QT_PLUGINS = (
+    "platforms/*qxcb*",
+    "platforms/*qwayland*",
+    "platforms/*qoffscreen*",  # headless use: CI, --screenshot on servers
+    "platforms/*qminimal.*",
+    "platforms/*qwindows*",
+    "platforms/*qcocoa*",
+    "platforminputcontexts/*compose*",
+    "platforminputcontexts/*ibus*",
+    # Not the GTK theme: it loads the system's GTK against the bundled GLib, which breaks
+    # on newer desktops; Qt's own dialogs look the same everywhere.
+    "platformthemes/*xdgdesktopportal*",
+    "xcbglintegrations/*",
+    "wayland-decoration-client/*",
+    "wayland-shell-integration/*",
+    "wayland-graphics-integration-client/*qt-plugin-wayland-egl*",
+    "iconengines/*",
+    "imageformats/*qsvg*",
+    "imageformats/*qico*",
+    "imageformats/*qgif*",
+    "styles/*",
+)
+
+#: Languages the app ships (assets/translations); Qt's own catalogues and ICU's locale
+#: data (collation, time-zone names) for other languages stay out (see icu_data.py).
+LANGUAGES = ("en", "ja")
+#: Qt catalogues kept for those languages (the rest belong to Qt tools the app lacks).
+QT_CATALOGUES = ("qt", "qtbase")
+
+#: Linux libraries taken from the system rather than bundled, with what only they
+#: needed (systemd and gcrypt come with D-Bus). D-Bus must match the desktop's daemon and
+#: fontconfig the desktop's font configuration files; both are on every Linux desktop and
+#: in the .deb's Depends.
+SYSTEM_LIBRARIES = ("libdbus-1.so*", "libfontconfig.so*", "libfreetype.so*")
+
+#: Top-level folders of the build that must not exist (checked on the finished build).
+FORBIDDEN_IN_BUILD = (
+    "torch",
+    "onnx",
+    "onnxscript",
+    "viewer/modelkit",
+    "tests",
+    "sympy",
+    "PySide6/Qt/qml",
+)
+#: File-name fragments that must not appear anywhere in the build.
+FORBIDDEN_FILE_FRAGMENTS = ("QtWebEngine", "Qt6WebEngine", "QtNetwork", "Qt6Network",
+                            "Qt6Quick", "Qt6Qml", "libtorch")

@@ -1,0 +1,199 @@
+"""Offline by construction: the self-test and a headless open-and-infer of the demo study
+run with networking made impossible, and nothing fails and nothing is even attempted.
+
+Three walls, each in its own way: a ``sitecustomize`` that replaces the socket functions
+of every Python process started (children too) with ones that record the attempt and
+raise; where ``unshare -n`` works, a network namespace without interfaces; and where
+``strace`` works, a record of every connect/send system call, which also sees attempts
+made by C++ libraries (Qt, ONNX Runtime) that the Python wall cannot.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from viewer.demo import build_demo
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BLOCKER = '''
+import os
+import socket
+
+_RECORD = os.environ["LIGHTBOX_NET_RECORD"]
+
+
+def _attempt(what, detail):
+    with open(_RECORD, "a", encoding="utf-8") as f:
+        f.write(f"{os.getpid()} {what} {detail!r}\\n")
+    raise OSError(101, f"network disabled by the offline test ({what})")
+
+
+_INET = (socket.AF_INET, socket.AF_INET6)
+_connect, _connect_ex, _sendto = socket.socket.connect, socket.socket.connect_ex, socket.socket.sendto
+
+
+def connect(self, address):
+    if self.family in _INET:
+        _attempt("connect", address)
+    return _connect(self, address)
+
+
+def connect_ex(self, address):
+    if self.family in _INET:
+        _attempt("connect_ex", address)
+    return _connect_ex(self, address)
+
+
+def sendto(self, data, *args):
+    if self.family in _INET:
+        _attempt("sendto", args[-1])
+    return _sendto(self, data, *args)
+
+
+socket.socket.connect, socket.socket.connect_ex, socket.socket.sendto = connect, connect_ex, sendto
+for _name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr",
+              "create_connection"):
+    setattr(socket, _name, lambda *a, _n=_name, **k: _attempt(_n, a))
+'''
+
+#: Modules that talk to a network. None may be imported anywhere in the viewer.
+NETWORK_MODULES = {"socket", "ssl", "urllib", "http", "ftplib", "smtplib", "poplib",
+                   "imaplib", "telnetlib", "xmlrpc", "socketserver", "asyncio", "requests",
+                   "httpx", "aiohttp", "urllib3", "websocket", "websockets", "grpc"}
+#: Qt's network module would be the GUI's way out; the viewer does not use it.
+QT_NETWORK = ("QtNetwork", "QtWebEngineCore", "QtWebEngineWidgets", "QtWebSockets")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("offline") / "demo")
+
+
+@pytest.fixture
+def offline_env(tmp_path) -> dict[str, str]:
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(BLOCKER, encoding="utf-8")
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=os.pathsep.join([str(blocker), str(ROOT)]),
+        LIGHTBOX_NET_RECORD=str(tmp_path / "attempts.txt"),
+        LIGHTBOX_SITE_CONFIG=str(tmp_path / "absent.toml"),
+        LIGHTBOX_LOG_DIR=str(tmp_path / "logs"),
+        LIGHTBOX_AUDIT_DIR=str(tmp_path / "audit"),
+        LIGHTBOX_CONFIG_DIR=str(tmp_path / "config"),
+        LIGHTBOX_CACHE_DIR=str(tmp_path / "cache"),
+        QT_QPA_PLATFORM="offscreen",
+    )
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "DISPLAY",
+                 "WAYLAND_DISPLAY"):
+        env.pop(name, None)
+    return env
+
+
+def attempts(env: dict[str, str]) -> str:
+    record = Path(env["LIGHTBOX_NET_RECORD"])
+    return record.read_text(encoding="utf-8") if record.exists() else ""
+
+
+def commands(demo: Path, out: Path) -> list[list[str]]:
+    py = sys.executable
+    phantom = str(demo / "phantom")
+    return [
+        [py, "-m", "viewer.selftest"],
+        [py, "-m", "viewer", "info", phantom, str(demo / "samples")],
+        [py, "-m", "viewer", "infer", phantom, "--model", "ct-body-seg", "--out", str(out)],
+    ]
+
+
+def run(command: list[str], env: dict[str, str], prefix: list[str] = ()) -> None:
+    done = subprocess.run([*prefix, *command], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, (
+        f"{' '.join(command[1:])} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+
+def test_the_blocker_really_blocks_and_records(offline_env) -> None:
+    probe = ("import socket, urllib.request\n"
+             "for call in (lambda: socket.create_connection(('127.0.0.1', 9)),\n"
+             "             lambda: urllib.request.urlopen('http://192.0.2.1/', timeout=1),\n"
+             "             lambda: socket.socket().connect(('192.0.2.1', 80))):\n"
+             "    try:\n        call()\n    except OSError:\n        pass\n"
+             "    else:\n        raise SystemExit('not blocked')\n")
+    run([sys.executable, "-c", probe], offline_env)
+    recorded = attempts(offline_env).splitlines()
+    assert len(recorded) == 3
+    assert "create_connection" in recorded[0] and "192.0.2.1" in recorded[2]
+
+
+@pytest.mark.slow
+def test_self_test_and_open_and_infer_work_with_sockets_blocked(demo, offline_env,
+                                                                 tmp_path) -> None:
+    for command in commands(demo, tmp_path / "results"):
+        run(command, offline_env)
+    assert sorted(p.suffix for p in (tmp_path / "results").iterdir()) == [".json", ".png",
+                                                                          ".png"]
+    assert attempts(offline_env) == "", "a network connection was attempted"
+
+
+def _works(prefix: list[str]) -> bool:
+    try:
+        return subprocess.run([*prefix, "true"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux namespaces")
+def test_in_a_network_namespace_with_every_connect_traced(demo, offline_env,
+                                                          tmp_path) -> None:
+    namespace = next((p for p in (["unshare", "-n"], ["unshare", "-rn"])
+                      if shutil.which("unshare") and _works(p)), None)
+    if namespace is None:
+        pytest.skip("no network namespace here (unshare -n needs root or user namespaces)")
+    trace = tmp_path / "syscalls"
+    tracer = (["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace)]
+              if shutil.which("strace") and _works(["strace", "-f", "-qq", "-o", os.devnull])
+              else [])
+    for number, command in enumerate(commands(demo, tmp_path / "results")):
+        if tracer:
+            tracer[-1] = f"{trace}-{number}"
+        run(command, offline_env, [*namespace, *tracer])
+    assert attempts(offline_env) == "", "a network connection was attempted"
+    if tracer:
+        traces = sorted(tmp_path.glob("syscalls-*"))
+        assert len(traces) == 3  # strace really watched every command
+        calls = "".join(p.read_text() for p in traces)
+        inet = [line for line in calls.splitlines() if re.search(r"AF_INET6?\b", line)]
+        assert inet == [], "system calls that reach for the network:\n" + "\n".join(inet)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_no_viewer_module_imports_a_network_library() -> None:
+    offenders = []
+    for path in sorted((ROOT / "viewer").rglob("*.py")):
+        for name in _imports(path):
+            parts = name.split(".")
+            if parts[0] in NETWORK_MODULES or any(p in QT_NETWORK for p in parts):
+                offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert offenders == []
