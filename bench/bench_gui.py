@@ -86,6 +86,12 @@ def open_once(folder: Path, cache_bytes: int) -> Opening:
     window.show()
     if not QTest.qWaitForWindowExposed(window):
         raise RuntimeError("the window was never exposed")
+    # The app verifies its models at start; the reader opens a study after that.
+    if not window.ai_panel.is_ready:
+        ready = QEventLoop()
+        window.ai_panel.models_ready.connect(ready.quit)
+        QTimer.singleShot(LIMIT_MS, ready.quit)
+        ready.exec()
     result = Opening()
     loop = QEventLoop()
 

@@ -21,7 +21,7 @@ MS = r"\d+(\.\d+)? ms"
 def run_bench(script: str, *args: str, tmp_path: Path) -> str:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TMPDIR=str(tmp_path))
     done = subprocess.run(
-        [sys.executable, f"bench/{script}", *args],
+        [sys.executable, "-X", "faulthandler", f"bench/{script}", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, f"{script} failed:\n{done.stdout}\n{done.stderr}"

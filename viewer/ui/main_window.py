@@ -77,7 +77,9 @@ class MainWindow(QMainWindow):
         self.resize(1280, 820)
         self.setAcceptDrops(True)
         self.cache = cache if cache is not None else FrameCache(default_cache_bytes())
-        self.bridge = Bridge(self)
+        # No Qt parent: the bridge must outlive the window, because a worker that checked
+        # "not closed" an instant before shutdown may still emit on it afterwards.
+        self.bridge = Bridge()
         self.background = Background(self.bridge, workers=2)
         self.boundary = ErrorBoundary(self)
         self.viewport = Viewport(self.cache, self.bridge, self.boundary, self)
