@@ -28,6 +28,11 @@ class Tool(StrEnum):
     PAN = "pan"
     ZOOM = "zoom"
     SCROLL = "scroll"
+    # Measurement tools (see viewer.ui.measure_tools); their letters are in bindings.py.
+    DISTANCE = "distance"
+    ANGLE = "angle"
+    ELLIPSE = "ellipse"
+    RECTANGLE = "rectangle"
 
 
 Listener = Callable[[frozenset[str]], None]

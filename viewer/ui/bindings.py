@@ -57,6 +57,13 @@ BINDINGS: dict[str, Binding] = {b.action: b for b in (
     _b("tool_pan", "Left drag: pan", "T"),
     _b("tool_zoom", "Left drag: zoom", "Z"),
     _b("tool_scroll", "Left drag: scroll through slices", "S"),
+    # -- measurement tools (left drag draws; handles edit in any tool) ------------------------
+    _b("tool_distance", "Measure distance (mm; px without pixel spacing)", "D"),
+    _b("tool_angle", "Measure angle (drag the first arm to the vertex, click the second)", "G"),
+    _b("tool_ellipse", "Ellipse ROI: area, mean, SD, min, max (HU for CT)", "E"),
+    _b("tool_rectangle", "Rectangle ROI: area, mean, SD, min, max (HU for CT)", "B"),
+    _b("delete_measurement", "Delete the selected measurement (or right-click it)",
+       "Del", "Backspace"),
     # -- navigation -----------------------------------------------------------------------
     _b("previous", "Previous slice", "Up", "Left"),
     _b("next", "Next slice", "Down", "Right"),
@@ -86,6 +93,11 @@ BINDINGS: dict[str, Binding] = {b.action: b for b in (
     _b("drop", "Open the dropped files or folders", mouse=(_M.DROP,), scope=_W),
     _b("hide_identity", "Hide patient identity", "Ctrl+H", scope=_W),
     _b("tag_browser", "Show DICOM tags of the current image", "Ctrl+T", scope=_W),
+    _b("save_screenshot", "Save a screenshot of the viewport (PNG)...", "Ctrl+Shift+S",
+       scope=_W),
+    _b("export_series", "Export the series as de-identified DICOM...", "Ctrl+E", scope=_W),
+    _b("export_measurements", "Export measurements (CSV or JSON)...", "Ctrl+Shift+M",
+       scope=_W),
     _b("help", "Keyboard and mouse shortcuts", "F1", scope=_W),
     _b("quit", "Quit", "Ctrl+Q", scope=_W),
 )}

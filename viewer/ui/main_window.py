@@ -44,6 +44,7 @@ from viewer.ui.boundary import ErrorBoundary
 from viewer.ui.bridge import Background, Bridge, Outcome
 from viewer.ui.browser import SeriesBrowser
 from viewer.ui.corner_text import IDENTITY_HIDDEN, person_name
+from viewer.ui.exports import ReadingTools
 from viewer.ui.help_dialog import HelpDialog
 from viewer.ui.problems import ProblemsPanel
 from viewer.ui.tag_browser import TagBrowser
@@ -97,6 +98,8 @@ class MainWindow(QMainWindow):
         self._actions: dict[str, QAction] = {}
         self._build_menus()
         self._connect()
+        # Measure menu, active-tool label, screenshot / measurement / series exports.
+        self.reading = ReadingTools(self)
         self._apply_settings()
         if load_models:
             self.ai_panel.load_models()

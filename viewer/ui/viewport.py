@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QKeyCombination, QPointF, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QContextMenuEvent,
     QFontMetrics,
     QImage,
     QKeyEvent,
@@ -33,6 +34,7 @@ from viewer.imaging.orientation import orientation_labels
 from viewer.imaging.presets import Preset, file_presets, presets_for
 from viewer.imaging.render import render_frame
 from viewer.imaging.scalebar import scale_bar
+from viewer.measurements import MeasurementStore, session_store
 from viewer.overlays import OverlayState
 from viewer.state import Tool, ViewState
 from viewer.ui import overlay
@@ -40,6 +42,7 @@ from viewer.ui.ai_overlay import BANNER_TOP, AILayer
 from viewer.ui.bindings import MouseGesture, Scope, key_map
 from viewer.ui.corner_text import CornerText, corner_text
 from viewer.ui.loading import LoadedSeries
+from viewer.ui.measure_tools import MeasureController
 from viewer.ui.transform import fit_zoom, image_transform, pixel_aspect, to_image
 
 if TYPE_CHECKING:
@@ -73,7 +76,8 @@ class Viewport(QWidget):
     series_opened = Signal(object)
 
     def __init__(self, cache: FrameCache, bridge: Bridge, boundary: ErrorBoundary,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *,
+                 measurements: MeasurementStore | None = None) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
@@ -105,6 +109,9 @@ class Viewport(QWidget):
         self.overlays = OverlayState()
         self.ai_layer = AILayer(self.overlays)
         self._unsubscribe_overlays = self.overlays.subscribe(self._on_overlays)
+        # The reader's measurements: one store for the session, shared by every viewport.
+        self.measure = MeasureController(
+            self, measurements if measurements is not None else session_store())
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -151,6 +158,7 @@ class Viewport(QWidget):
         self.close_series()
         self._unsubscribe()
         self._unsubscribe_overlays()
+        self.measure.shutdown()
 
     # -- what is shown ---------------------------------------------------------------------
 
@@ -171,6 +179,12 @@ class Viewport(QWidget):
         index = self.state.index
         current = index in self._loading.failures or self._loading.get(index) is not None
         return current and (self._loading.is_finished or not self._loading.fits_in_cache)
+
+    def current_stored(self) -> np.ndarray | None:
+        """The shown frame's stored values, if decoded (for measurements)."""
+        if self._loading is None or self.current_ref() is None:
+            return None
+        return self._loading.get(self.state.index)
 
     def displayed_image(self) -> np.ndarray | None:
         """The grey (or RGB) image as it is painted, before zoom/rotation."""
@@ -217,6 +231,11 @@ class Viewport(QWidget):
             "tool_pan": lambda: s.update(tool=Tool.PAN),
             "tool_zoom": lambda: s.update(tool=Tool.ZOOM),
             "tool_scroll": lambda: s.update(tool=Tool.SCROLL),
+            "tool_distance": lambda: s.update(tool=Tool.DISTANCE),
+            "tool_angle": lambda: s.update(tool=Tool.ANGLE),
+            "tool_ellipse": lambda: s.update(tool=Tool.ELLIPSE),
+            "tool_rectangle": lambda: s.update(tool=Tool.RECTANGLE),
+            "delete_measurement": self.measure.delete_selected,
             "cine": self.toggle_cine,
             "file_window": self.next_file_window,
             "ai_overlays": self.overlays.toggle_visible,
@@ -280,6 +299,7 @@ class Viewport(QWidget):
             self._dirty = True
         if changed & {"index", "count"}:
             self.ai_layer.invalidate()
+            self.measure.cancel()  # a half-drawn measurement belongs to the old image
         if "index" in changed and self._loading is not None:
             index = self.state.index
             if self._loading.get(index) is None:
@@ -446,6 +466,8 @@ class Viewport(QWidget):
                 painter.resetTransform()
             if message:
                 overlay.draw_message(painter, rect, message)
+            if self._qimage is not None:
+                self.measure.paint(painter)
             if self.state.annotations and self.series is not None:
                 self._paint_annotations(painter, rect)
             # After the annotations and whatever their toggle says: AI output is always
@@ -498,17 +520,31 @@ class Viewport(QWidget):
         gesture = BUTTON_GESTURES.get(event.button())
         if gesture is None or self.series is None:
             return super().mousePressEvent(event)
+        if gesture is MouseGesture.LEFT_DRAG and self._qimage is not None \
+                and self.measure.press(event.position(), self.state.tool):
+            self._drag = None
+            event.accept()
+            return
         self._drag = (gesture, event.position())
         self._scroll_rest = 0.0
         event.accept()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if event.button() == Qt.MouseButton.LeftButton and self._drag is None \
+                and self.measure.release(event.position()):
+            event.accept()
+            return
         if self._drag is not None and BUTTON_GESTURES.get(event.button()) == self._drag[0]:
             self._drag = None
         event.accept()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if self._drag is None and event.buttons() & Qt.MouseButton.LeftButton \
+                and self.measure.move(event.position()):
+            event.accept()
+            return
         if self._drag is None:
+            self.measure.hover(event.position())
             self.probe_changed.emit(self.probe_text(event.position().x(), event.position().y()))
             return
         gesture, last = self._drag
@@ -571,6 +607,14 @@ class Viewport(QWidget):
         elif modality_value != float(value):
             text += f"   ({modality_value:g})"
         return text
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override
+        menu = self.measure.context_menu(QPointF(event.pos()), self)
+        if menu is None:
+            return super().contextMenuEvent(event)
+        self._drag = None  # the right press that opened the menu is not a zoom
+        menu.popup(event.globalPos())
+        event.accept()
 
     def leaveEvent(self, event: object) -> None:  # noqa: N802 - Qt override
         self.probe_changed.emit("")

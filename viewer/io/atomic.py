@@ -1,0 +1,85 @@
+"""Writing files and folders so that a failure leaves nothing half-written.
+
+A file is written next to its destination under a hidden temporary name and renamed into
+place (a rename within one folder is atomic). A folder is filled under a hidden temporary
+name beside its destination and renamed as a whole; on failure the temporary folder goes.
+Every OSError becomes a ``LightboxError`` that names the place and the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from viewer.errors import LightboxError
+
+
+class ExportError(LightboxError):
+    """Something could not be written; nothing was left behind."""
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def check_writable_folder(folder: Path) -> None:
+    """Raise ``ExportError`` unless files can be created in ``folder``."""
+    if not folder.is_dir():
+        raise ExportError(f"Cannot export to {folder}: the folder does not exist.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ExportError(f"Cannot export to {folder}: the folder is read-only "
+                          "(permission denied). Choose another folder.")
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+    path = Path(path)
+    check_writable_folder(path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise ExportError(f"Cannot write {path.name} in {path.parent}: {_reason(exc)}.") from exc
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise ExportError(f"Cannot write {path.name} in {path.parent}: {_reason(exc)}.") from exc
+    return path
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def staged_folder(dest: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``dest``; on success it becomes ``dest``.
+
+    ``dest`` must not exist yet (or be an empty folder): an export never mixes with or
+    overwrites older files. On any exception the temporary folder is removed.
+    """
+    dest = Path(dest)
+    if dest.exists() and not (dest.is_dir() and not any(dest.iterdir())):
+        raise ExportError(f"Cannot export to {dest}: it already exists and is not empty. "
+                          "Choose a new folder name.")
+    check_writable_folder(dest.parent)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent))
+    except OSError as exc:
+        raise ExportError(f"Cannot export to {dest.parent}: {_reason(exc)}.") from exc
+    try:
+        yield tmp
+        if dest.exists():
+            dest.rmdir()  # the empty folder the reader chose
+        os.replace(tmp, dest)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise ExportError(f"Cannot export to {dest}: {_reason(exc)}.") from exc
+        raise
