@@ -81,3 +81,19 @@ def test_models_and_infer_commands_in_the_readme_run(tmp_path):
     )
     assert infer.returncode == 0, infer.stderr
     assert (out / "ct-lesion-det-frame-0044.json").is_file()
+
+
+def test_anonymize_and_self_test_commands_in_the_readme_run(tmp_path, pydicom_files):
+    lightbox = [sys.executable, "-m", "viewer"]
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(pydicom_files / "CT_small.dcm", src / "ct.dcm")
+    out = tmp_path / "out"
+    done = subprocess.run([*lightbox, "anonymize", str(src), str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (copy,) = out.rglob("*.dcm")
+    assert b"CompressedSamples" not in copy.read_bytes()
+    test = subprocess.run([*lightbox, "--self-test", "--no-qt"], capture_output=True, text=True)
+    assert test.returncode == 0, test.stdout + test.stderr
+    assert "Self-test passed" in test.stdout

@@ -6,6 +6,7 @@
     lightbox render FILE -o OUT.png [--frame N] [--window C,W]
     lightbox models [--models-dir DIR] [--json]               list models, verified or why not
     lightbox infer PATH --model ID --out DIR                  run a model, write JSON + PNGs
+    lightbox anonymize SRC OUT                                de-identified copy (PS3.15)
     lightbox model build RECIPE_DIR --weights FILE --out DIR  (build time, needs torch)
 
 ``info``, ``render``, ``models`` and ``infer`` are headless: they never import Qt, so they run on servers and in
@@ -24,7 +25,7 @@ from pathlib import Path
 from viewer import __version__
 from viewer.errors import LightboxError
 
-SUBCOMMANDS = ("info", "render", "models", "infer", "model")
+SUBCOMMANDS = ("info", "render", "models", "infer", "model", "anonymize")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "models": _models,
             "infer": _infer,
             "model": _model,
+            "anonymize": _anonymize,
         }[command]
         return _headless(command, handler, rest)
     return _gui(args)
@@ -75,6 +77,12 @@ def _infer(argv: list[str]) -> int:
     from viewer.cli_ai import infer_main
 
     return infer_main(argv)
+
+
+def _anonymize(argv: list[str]) -> int:
+    from viewer.cli_anonymize import main as anonymize_main
+
+    return anonymize_main(argv)
 
 
 def _model(argv: list[str]) -> int:

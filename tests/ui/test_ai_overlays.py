@@ -98,7 +98,7 @@ def test_segmentation_colours_the_liver_and_the_lesion_and_leaves_the_image_alon
     drawn = viewport.ai_layer.drawn
     assert drawn.demo
     assert drawn.banner[0] == "AI OUTPUT · DEMONSTRATION, NOT FOR CLINICAL USE"
-    assert "AI · CT body segmentation (demo) 1.0.0" in drawn.banner
+    assert "AI · CT body segmentation (demo) 1.1.0" in drawn.banner
     assert {"liver", "lesion"} <= set(drawn.legend)
 
 
@@ -111,7 +111,7 @@ def test_detector_draws_a_box_round_the_lesion_with_model_and_score(
     row, col = centre(REGIONS["lesion"])
     ((box, caption),) = viewport.ai_layer.drawn.boxes
     assert box.x0 < col < box.x1 and box.y0 < row < box.y1
-    assert caption.startswith("AI · CT liver lesion detection (demo) 1.0.0 · liver lesion ")
+    assert caption.startswith("AI · CT liver lesion detection (demo) 1.1.0 · liver lesion ")
     assert caption.endswith("%")
     # The amber outline on screen, on the left edge of the mapped box.
     edge = viewport.image_to_screen().mapRect(QRectF(box.x0, box.y0, box.x1 - box.x0,
@@ -130,7 +130,7 @@ def test_classifier_shows_probabilities_with_model_and_a_heatmap_on_the_lesion(
     (run,) = viewport.overlays.runs(viewport.series.uid)
     labels = run.results[viewport.state.index].labels[0]
     assert labels.probability("lesion") > 0.5
-    caption = f"AI · CT liver lesion classifier with heatmap (demo) 1.0.0 · lesion " \
+    caption = f"AI · CT liver lesion classifier with heatmap (demo) 1.1.0 · lesion " \
               f"{labels.probability('lesion') * 100:.0f}%"
     assert caption in panel.results.image_texts()
     assert caption in viewport.ai_layer.drawn.banner

@@ -63,11 +63,13 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    script = args.recipe / "train.py"
+    script = args.recipe.resolve() / "train.py"  # train.py runs from its own folder
     if not script.is_file():
         print(f"lightbox model train: {args.recipe} has no train.py", file=sys.stderr)
         return 1
-    command = [sys.executable, str(script), "--out", str(args.out), "--seed", str(args.seed)]
+    # Paths given relative to where the user stands, not to the recipe folder.
+    command = [sys.executable, str(script), "--out", str(args.out.resolve()),
+               "--seed", str(args.seed)]
     if args.metrics:
-        command += ["--metrics", str(args.metrics)]
+        command += ["--metrics", str(args.metrics.resolve())]
     return subprocess.run(command, cwd=args.recipe, check=False).returncode

@@ -17,19 +17,19 @@ import numpy as np
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from phantom2d import sample, window  # noqa: E402
+from phantom2d import LUNG, sample  # noqa: E402
 
 
 def typical(center: float, width: float, count: int, seed: int = 2024) -> np.ndarray:
     rng = np.random.default_rng(seed)
     chest, liver = [], []
     while len(chest) < 1 or len(liver) < count - 1:
-        s = sample(rng)
+        s = sample(rng, center, width)
         if s.has_lesion and len(liver) < count - 1:
             liver.append(s)
-        elif not s.has_lesion and (s.labels == 1).any() and not chest:
+        elif not s.has_lesion and not s.partial and (s.labels == LUNG).any() and not chest:
             chest.append(s)
-    return np.stack([window(s.hu, center, width) for s in chest + liver])[:, None]
+    return np.stack([s.image for s in chest + liver])[:, None]
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from model import UNet  # noqa: E402
-from phantom2d import SEG_NAMES, dataset, window  # noqa: E402
+from phantom2d import SEG_NAMES, dataset  # noqa: E402
 from training import arguments, batches, report, save, seed_everything  # noqa: E402
 
 CENTER, WIDTH = 40.0, 400.0  # as spec.yaml's input intensity
@@ -26,7 +26,7 @@ CLASS_WEIGHTS = torch.tensor([0.5, 1.0, 1.0, 2.0, 4.0])
 
 
 def tensors(samples):
-    x = np.stack([window(s.hu, CENTER, WIDTH) for s in samples])[:, None]
+    x = np.stack([s.image for s in samples])[:, None]
     y = np.stack([s.labels for s in samples]).astype(np.int64)
     return torch.from_numpy(x), torch.from_numpy(y)
 
@@ -47,8 +47,8 @@ def main() -> None:
     args = arguments(__doc__)
     started = time.monotonic()
     seed_everything(args.seed)
-    x, y = tensors(dataset(TRAIN, seed=args.seed))
-    hx, hy = tensors(dataset(HELD_OUT, seed=10_000 + args.seed))
+    x, y = tensors(dataset(TRAIN, args.seed, CENTER, WIDTH))
+    hx, hy = tensors(dataset(HELD_OUT, 10_000 + args.seed, CENTER, WIDTH))
     model = UNet(in_channels=1, classes=len(SEG_NAMES), width=8)
     steps = args.steps or STEPS
     optim = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)

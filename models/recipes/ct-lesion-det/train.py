@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from model import LesionDetector  # noqa: E402
-from phantom2d import dataset, window  # noqa: E402
+from phantom2d import dataset  # noqa: E402
 from training import arguments, batches, report, save, seed_everything  # noqa: E402
 
 CENTER, WIDTH = 60.0, 200.0  # as spec.yaml's input intensity
@@ -31,10 +31,18 @@ THRESHOLD, IOU_MATCH = 0.5, 0.3
 
 
 def targets(samples):
-    """Per sample: objectness [cells, cells] and regression [4, cells, cells]."""
+    """Per sample: objectness [cells, cells], its weight, and regression [4, cells, cells].
+
+    The centre cell of a partial cut (a sphere's very edge, see phantom2d) has objectness
+    weight zero: the detector is taught neither to box it nor to ignore it.
+    """
     obj = np.zeros((len(samples), CELLS, CELLS), np.float32)
+    weight = np.ones((len(samples), CELLS, CELLS), np.float32)
     reg = np.zeros((len(samples), 4, CELLS, CELLS), np.float32)
     for i, s in enumerate(samples):
+        for x0, y0, x1, y1 in s.ignore:
+            cx, cy = (x0 + x1) / 2 / STRIDE, (y0 + y1) / 2 / STRIDE
+            weight[i, min(int(cy), CELLS - 1), min(int(cx), CELLS - 1)] = 0.0
         for x0, y0, x1, y1 in s.boxes:
             cx, cy = (x0 + x1) / 2 / STRIDE, (y0 + y1) / 2 / STRIDE
             gx, gy = min(int(cx), CELLS - 1), min(int(cy), CELLS - 1)
@@ -42,11 +50,11 @@ def targets(samples):
             reg[i, :, gy, gx] = (
                 cx - gx, cy - gy, np.log((x1 - x0) / STRIDE), np.log((y1 - y0) / STRIDE)
             )
-    return torch.from_numpy(obj), torch.from_numpy(reg)
+    return torch.from_numpy(obj), torch.from_numpy(weight), torch.from_numpy(reg)
 
 
 def tensors(samples):
-    x = np.stack([window(s.hu, CENTER, WIDTH) for s in samples])[:, None]
+    x = np.stack([s.image for s in samples])[:, None]
     return torch.from_numpy(x), *targets(samples)
 
 
@@ -68,7 +76,7 @@ def nms(boxes, scores, threshold=0.3):
 
 def evaluate(model, samples):
     model.eval()
-    x = torch.from_numpy(np.stack([window(s.hu, CENTER, WIDTH) for s in samples])[:, None])
+    x = torch.from_numpy(np.stack([s.image for s in samples])[:, None])
     with torch.no_grad():
         boxes, scores = model(x)
     tp = fp = fn = 0
@@ -80,7 +88,7 @@ def evaluate(model, samples):
             if hits:
                 matched.add(hits[0])
                 tp += 1
-            else:
+            elif not any(iou(p, t) >= IOU_MATCH for t in s.ignore):  # partial: not judged
                 fp += 1
         fn += len(s.boxes) - len(matched)
     return {
@@ -95,8 +103,8 @@ def main() -> None:
     args = arguments(__doc__)
     started = time.monotonic()
     seed_everything(args.seed)
-    x, obj, reg = tensors(dataset(TRAIN, seed=args.seed))
-    held_out = dataset(HELD_OUT, seed=10_000 + args.seed)
+    x, obj, objw, reg = tensors(dataset(TRAIN, args.seed, CENTER, WIDTH))
+    held_out = dataset(HELD_OUT, 10_000 + args.seed, CENTER, WIDTH)
     model = LesionDetector(size=SIZE, stride=STRIDE, width=16)
     steps = args.steps or STEPS
     optim = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
@@ -108,9 +116,10 @@ def main() -> None:
         r0, c0, n = gr * STRIDE, gc * STRIDE, CROP // STRIDE
         raw = model.raw(x[idx, :, r0 : r0 + CROP, c0 : c0 + CROP])
         o = obj[idx, gr : gr + n, gc : gc + n]
+        ow = objw[idx, gr : gr + n, gc : gc + n]
         r = reg[idx, :, gr : gr + n, gc : gc + n]
         loss_obj = F.binary_cross_entropy_with_logits(
-            raw[:, 0], o, pos_weight=torch.tensor(30.0)
+            raw[:, 0], o, weight=ow, pos_weight=torch.tensor(30.0)
         )
         pos = o > 0
         if pos.any():
