@@ -126,13 +126,30 @@ class AIPanel(QWidget):
         self._registry_number = 0
         self._number = 0
         self._token: CancelToken | None = None
+        self._run_overlays = viewport.overlays
         self._request: RunRequest | None = None
         self.use_dialog: IntendedUseDialog | None = None
         self.card_dialog: ModelCardDialog | None = None
         self._applicability: dict[str, Applicability] = {}
         self._build()
-        viewport.series_opened.connect(lambda *_: self.refresh_models())
+        viewport.series_opened.connect(self._series_opened)
         viewport.state_changed.connect(self._on_view)
+
+    def _series_opened(self, *_: object) -> None:
+        self.refresh_models()
+
+    def set_viewport(self, viewport: Viewport) -> None:
+        """Follow another viewport (the reader activated it in the layout)."""
+        if viewport is self.viewport:
+            return
+        self.viewport.series_opened.disconnect(self._series_opened)
+        self.viewport.state_changed.disconnect(self._on_view)
+        self.viewport = viewport
+        viewport.series_opened.connect(self._series_opened)
+        viewport.state_changed.connect(self._on_view)
+        self.results.set_viewport(viewport)
+        self.refresh_models()
+        self._sync_buttons()
 
     # -- construction ------------------------------------------------------------------------
 
@@ -346,6 +363,8 @@ class AIPanel(QWidget):
     def _start(self, request: RunRequest) -> None:
         token = CancelToken()
         self._token, self._request = token, request
+        # Results go to the viewport the run was started from, even if another is active.
+        self._run_overlays = self.viewport.overlays
         self.progress_bar.setRange(0, max(request.total, 1))
         self.progress_bar.setValue(0)
         self._show_progress(True)
@@ -400,7 +419,7 @@ class AIPanel(QWidget):
             status = "error"
         else:
             results = outcome.value or []
-            self.viewport.overlays.add_results(results)
+            self._run_overlays.add_results(results)
             self._say(results_summary(results))
             status = "ok"
         self._sync_buttons()

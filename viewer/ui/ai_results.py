@@ -65,9 +65,40 @@ class AIResults(QWidget):
         self.legend_boxes: dict[tuple[str, int], QCheckBox] = {}
         self._build()
         self._unsubscribe = self.overlays.subscribe(self._on_overlays)
-        viewport.series_opened.connect(lambda *_: self.refresh())
+        viewport.series_opened.connect(self._series_opened)
         viewport.state_changed.connect(self._on_view)
         self.refresh()
+
+    def _series_opened(self, *_: object) -> None:
+        self.refresh()
+
+    def set_viewport(self, viewport: Viewport) -> None:
+        """Show and control the AI results of another viewport."""
+        if viewport is self.viewport:
+            return
+        self.viewport.series_opened.disconnect(self._series_opened)
+        self.viewport.state_changed.disconnect(self._on_view)
+        self._unsubscribe()
+        self.viewport, self.overlays = viewport, viewport.overlays
+        self._unsubscribe = self.overlays.subscribe(self._on_overlays)
+        viewport.series_opened.connect(self._series_opened)
+        viewport.state_changed.connect(self._on_view)
+        self._sync_display()
+        self.refresh()
+
+    def _sync_display(self) -> None:
+        """The display controls show the new viewport's overlay settings."""
+        for widget, value in ((self.visible_box, self.overlays.visible),
+                              (self.fill_button, self.overlays.style == "fill"),
+                              (self.contour_button, self.overlays.style == "contour")):
+            blocked = widget.blockSignals(True)
+            widget.setChecked(value)
+            widget.blockSignals(blocked)
+        for slider, value in ((self.opacity_slider, self.overlays.opacity),
+                              (self.heat_slider, self.overlays.heatmap_opacity)):
+            blocked = slider.blockSignals(True)
+            slider.setValue(round(value * 100))
+            slider.blockSignals(blocked)
 
     # -- construction -------------------------------------------------------------------------
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
-from PySide6.QtWidgets import QStyle, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
 
 from viewer.imaging.lut import default_window
 from viewer.imaging.render import render_thumbnail
 from viewer.io.pixels import read_frame
 from viewer.ui.corner_text import IDENTITY_HIDDEN, format_date, person_name
+from viewer.ui.layout import SERIES_MIME
 
 if TYPE_CHECKING:
     from viewer.io.model import FrameRef, Series, Study
@@ -78,6 +79,9 @@ class SeriesBrowser(QTreeWidget):
         self._placeholder = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
         self._warning_icon = self.style().standardIcon(
             QStyle.StandardPixmap.SP_MessageBoxWarning)
+        # A series can be dragged onto a viewport of the layout (see ui/layout.py).
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.itemActivated.connect(self._activated)  # double-click or Enter
         self.currentItemChanged.connect(lambda item, _old: self._activated(item))
 
@@ -142,6 +146,27 @@ class SeriesBrowser(QTreeWidget):
     def entry(self, item: QTreeWidgetItem) -> tuple[Series, Study] | None:
         key = item.data(0, _KEY)
         return self._entries.get(key) if key is not None else None
+
+    def entry_for_key(self, key: int) -> tuple[Series, Study] | None:
+        return self._entries.get(key)
+
+    def image_series(self) -> list[tuple[Series, Study]]:
+        """Every series with images, in browser order."""
+        return [e for e in self._entries.values() if e[0].has_images]
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802 - Qt override
+        return [SERIES_MIME]
+
+    def mimeData(self, items: list[QTreeWidgetItem]) -> QMimeData:  # noqa: N802 - Qt override
+        """A dragged series: its key, for the viewport it is dropped on."""
+        mime = QMimeData()
+        for item in items:
+            key = item.data(0, _KEY)
+            entry = self._entries.get(key) if key is not None else None
+            if entry is not None and entry[0].has_images:
+                mime.setData(SERIES_MIME, str(key).encode("ascii"))
+                break
+        return mime
 
     def first_image_series(self) -> tuple[Series, Study] | None:
         return next((e for e in self._entries.values() if e[0].has_images), None)

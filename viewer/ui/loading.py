@@ -34,7 +34,9 @@ class LoadedSeries(QObject):
         super().__init__(parent)
         self.series = series
         self._bridge = bridge
-        self._done: set[int] = set()
+        # Frames already decoded (the series is shown elsewhere, or was before) count as
+        # done: the loader never decodes them again, so no callback would mark them.
+        self._done: set[int] = {i for i, ref in enumerate(series.frames) if ref.key in cache}
         self.failures: dict[int, BaseException] = {}
         self._closed = False
         # Prefetch stops when the cache is nearly full, so a huge series never finishes.
@@ -87,8 +89,14 @@ class LoadedSeries(QObject):
 
     def request(self, index: int) -> None:
         """The reader is looking at ``index``: decode it before anything else."""
-        if not self._closed:
-            self._loader.request(index)
+        if self._closed:
+            return
+        if self._loader.get(index) is not None:
+            # Already in the cache: the loader has nothing to do, so announce it ourselves
+            # (later, like a decoded frame, never inside the caller's own call).
+            self._bridge.post(self._frame_arrived, index)
+            return
+        self._loader.request(index)
 
     def prefetch(self, center: int) -> None:
         if not self._closed:

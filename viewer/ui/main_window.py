@@ -48,7 +48,7 @@ from viewer.ui.exports import ReadingTools
 from viewer.ui.help_dialog import HelpDialog
 from viewer.ui.problems import ProblemsPanel
 from viewer.ui.tag_browser import TagBrowser
-from viewer.ui.viewport import Viewport
+from viewer.ui.window_layout import ReadingLayout
 
 log = logging.getLogger(__name__)
 APP_NAME = "Lightbox"
@@ -58,7 +58,7 @@ MB = 1024 * 1024
 #: Seconds between scan progress updates sent to the GUI thread.
 PROGRESS_INTERVAL_S = 0.05
 
-class MainWindow(QMainWindow):
+class MainWindow(ReadingLayout, QMainWindow):
     #: Nothing left to do: no scan running or queued, the shown series loaded (or nothing
     #: to show) and the browser's thumbnails made. The screenshot mode waits for this.
     settled = Signal()
@@ -83,8 +83,7 @@ class MainWindow(QMainWindow):
         self.bridge = Bridge()
         self.background = Background(self.bridge, workers=2)
         self.boundary = ErrorBoundary(self)
-        self.viewport = Viewport(self.cache, self.bridge, self.boundary, self)
-        self.setCentralWidget(self.viewport)
+        self._build_reading()  # the viewport grid and MPR (ui/window_layout.py)
         self.browser = SeriesBrowser(self.background, self)
         self.problems = ProblemsPanel(self)
         self.ai_panel = AIPanel(self.viewport, self.bridge, self.boundary, model_dirs, self)
@@ -187,6 +186,7 @@ class MainWindow(QMainWindow):
         self._action(view, "ai_overlays", lambda: v.trigger("ai_overlays"), checkable=True,
                      text="AI overlays")
         view.addSeparator()
+        self._build_layout_menu(view)
         self._action(view, "hide_identity", self.toggle_identity, checkable=True,
                      text="Hide patient identity")
         self._action(view, "tag_browser", self.show_tags, text="Tag browser…")
@@ -210,17 +210,12 @@ class MainWindow(QMainWindow):
         self.browser.non_image_chosen.connect(b.guard(self.show_tags_of, "showing tags"))
         self.browser.failed.connect(lambda error: b.report(error, "making a thumbnail"))
         self.browser.thumbnails_settled.connect(self._maybe_settled)
-        self.viewport.state_changed.connect(self._state_changed)
-        self.viewport.probe_changed.connect(self.probe_label.setText)
-        self.viewport.load_progress.connect(self._load_progress)
-        self.viewport.loaded.connect(self._maybe_settled)
-        self._unsubscribe_overlays = self.viewport.overlays.subscribe(
-            lambda changed: self._sync_checks() if "visible" in changed else None)
+        self._connect_reading()
         self.ai_panel.run_label_changed.connect(
             lambda text: self.statusBar().showMessage(text, 10_000))
 
     def _apply_settings(self) -> None:
-        self.viewport.state.hide_identity = self.settings.hide_identity
+        self._set_identity_everywhere(self.settings.hide_identity)
         if self.settings.problems:
             # Non-modal: a broken configuration file is IT's to fix, the reader can work on.
             self.boundary.show_message(
@@ -320,6 +315,9 @@ class MainWindow(QMainWindow):
                 self.open_series(*first)
 
     def open_series(self, series: Series, study: Study | None = None) -> None:
+        """Show ``series`` in the active viewport of the layout (leaving MPR)."""
+        if self.mpr_shown:
+            self.close_mpr()
         if series is self.viewport.series:
             return
         self.viewport.open_series(series, study)
@@ -354,8 +352,8 @@ class MainWindow(QMainWindow):
 
     def is_settled(self) -> bool:
         """No scan running or queued, the shown series loaded, every thumbnail made."""
-        return not (self.scanning or self._queue or self.browser.thumbnails_pending) and (
-            self.viewport.series is None or self.viewport.is_loaded)
+        return not (self.scanning or self._queue or self.browser.thumbnails_pending) \
+            and self._reading_settled()
 
     # -- file dialogs and drops ---------------------------------------------------------------
 
@@ -408,8 +406,7 @@ class MainWindow(QMainWindow):
                 self._actions[name].setChecked(value)
 
     def toggle_identity(self) -> None:
-        s = self.viewport.state
-        s.hide_identity = not s.hide_identity
+        self._set_identity_everywhere(not self.viewport.state.hide_identity)
 
     def _update_title(self) -> None:
         study = self.viewport.study
@@ -511,7 +508,6 @@ class MainWindow(QMainWindow):
         """Stop background work; safe to call twice."""
         self.cancel_scan()
         self.ai_panel.shutdown()
-        self._unsubscribe_overlays()
         self.bridge.close()
         self.background.close()
-        self.viewport.shutdown()
+        self._shutdown_reading()

@@ -88,6 +88,8 @@ class Viewport(QWidget):
         self._cache, self._bridge, self._boundary = cache, bridge, boundary
         self.series: Series | None = None
         self.study: Study | None = None
+        #: What an empty viewport says (the layout tells its other viewports to say more).
+        self.empty_message = "Open a study: File > Open, or drop files or folders here"
         self._loading: LoadedSeries | None = None
         self._presets: list[Preset] = []
         # The image as last rendered: the numpy buffer must outlive the QImage built on it.
@@ -123,7 +125,7 @@ class Viewport(QWidget):
         self._loaded_sent = False
         self._prefetch_pending = False
         if series.frames:
-            loading = LoadedSeries(series, self._cache, self._bridge, self)
+            loading = self._make_loading(series)
             loading.frame_ready.connect(self._frame_ready)
             loading.frame_failed.connect(self._frame_failed)
             loading.progress.connect(self.load_progress)
@@ -139,6 +141,11 @@ class Viewport(QWidget):
         self._sync_fit()
         self.series_opened.emit(series)
         self.update()
+
+    def _make_loading(self, series: Series) -> LoadedSeries:
+        """Where the frames come from: the io loader here; a derived view (MPR planes)
+        supplies its own source with the same signals and ``get``/``request`` calls."""
+        return LoadedSeries(series, self._cache, self._bridge, self)
 
     def close_series(self) -> None:
         self._cine.stop()
@@ -481,7 +488,7 @@ class Viewport(QWidget):
 
     def _message(self) -> str:
         if self.series is None:
-            return "Open a study: File > Open, or drop files or folders here"
+            return self.empty_message
         if not self.series.frames:
             return "No image to display"
         if self._qimage is not None:

@@ -1,0 +1,346 @@
+"""Multiplanar reconstruction: a series as a volume, resliced in three patient planes.
+
+A stack of parallel, evenly spaced slices becomes a ``Volume``: modality values (HU for
+CT) in float32, indexed ``[slice, row, column]``, with the patient geometry of each index
+axis. A ``Reformat`` presents the volume as a stack of 2-D planes perpendicular to one
+patient axis (axial, coronal, sagittal), laid out as radiologists expect to read them:
+
+* axial: patient left on screen right, posterior at the bottom, head first;
+* coronal: patient left on screen right, feet at the bottom, anterior first;
+* sagittal: posterior on screen right, feet at the bottom, right side first.
+
+The planes are numpy views of the volume (a transpose and flips, never a resampled copy),
+so each plane keeps the acquired voxels and its own pixel spacing: a coronal plane of a
+CT with 0.7 mm pixels and 2.5 mm slices has rows 2.5 mm apart, and the viewport stretches
+them. Each plane carries honest DICOM geometry (position, orientation cosines, spacing),
+so orientation letters, the scale bar and slice positions work as on acquired images.
+
+Stacks that cannot make a faithful volume are refused with the reason and what to do:
+gantry tilt, missing slices, uneven spacing, mixed orientations or sizes, colour.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from viewer.errors import LightboxError
+from viewer.imaging.lut import modality_values
+from viewer.io.geometry import dot, norm, normal
+from viewer.io.model import FrameRef, Orientation, Series, Vec3
+from viewer.io.pixels import read_frame
+from viewer.tasks import CancelToken
+
+#: Fewest slices that make a volume worth reslicing.
+MIN_SLICES = 3
+#: Angle (degrees) between the stacking direction and the slice normal tolerated.
+MAX_TILT_DEGREES = 0.5
+#: Relative deviation of one slice step from the typical step tolerated.
+SPACING_TOLERANCE = 0.1
+#: Orientation cosines that differ by less than this are the same plane.
+ORIENTATION_TOLERANCE = 1e-3
+
+
+class VolumeError(LightboxError):
+    """The series cannot be reconstructed in other planes; ``str()`` says why and what to do."""
+
+
+class Plane(StrEnum):
+    AXIAL = "axial"
+    CORONAL = "coronal"
+    SAGITTAL = "sagittal"
+
+
+class Slab(StrEnum):
+    """How the slices inside a thick slab are combined."""
+
+    OFF = "off"
+    MIP = "MIP"
+    MINIP = "MinIP"
+    AVERAGE = "average"
+
+
+#: Per plane: patient axis of the plane normal and direction the stack runs in, the
+#: patient direction of the screen's right and of its bottom (axis, sign). LPS axes.
+_LAYOUT: dict[Plane, tuple[tuple[int, int], tuple[int, int], tuple[int, int]]] = {
+    Plane.AXIAL: ((2, -1), (0, 1), (1, 1)),
+    Plane.CORONAL: ((1, 1), (0, 1), (2, -1)),
+    Plane.SAGITTAL: ((0, 1), (1, 1), (2, -1)),
+}
+
+
+@dataclass(frozen=True)
+class Volume:
+    """Modality values ``data[k, i, j]`` and where each index lies in the patient (mm).
+
+    Voxel (k, i, j) is at ``origin + k * spacing[0] * axes[0] + i * spacing[1] * axes[1]
+    + j * spacing[2] * axes[2]``: k runs along the stack, i down the rows (DICOM column
+    direction cosines), j along a row (row direction cosines).
+    """
+
+    data: np.ndarray
+    origin: Vec3
+    axes: tuple[Vec3, Vec3, Vec3]
+    spacing: tuple[float, float, float]
+    frame_of_reference: str = ""
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        k, i, j = self.data.shape
+        return k, i, j
+
+    def position(self, voxel: Sequence[float]) -> Vec3:
+        """The patient position (mm) of a voxel index (fractional indices allowed)."""
+        p = list(self.origin)
+        for index, step, axis in zip(voxel, self.spacing, self.axes, strict=True):
+            for c in range(3):
+                p[c] += index * step * axis[c]
+        return (p[0], p[1], p[2])
+
+    def voxel(self, position: Sequence[float]) -> tuple[float, float, float]:
+        """The (fractional) voxel index of a patient position; the axes are orthonormal."""
+        d = [position[c] - self.origin[c] for c in range(3)]
+        k, i, j = (dot(tuple(d), axis) / step
+                   for axis, step in zip(self.axes, self.spacing, strict=True))
+        return k, i, j
+
+
+# -- examining and building ---------------------------------------------------------------
+
+
+def check_series(series: Series) -> None:
+    """Raise :class:`VolumeError` when ``series`` cannot make a faithful volume."""
+    name = series.description or "this series"
+    frames = series.frames
+    if len(frames) < MIN_SLICES:
+        raise VolumeError(f"MPR needs a stack of at least {MIN_SLICES} slices; "
+                          f"{name} has {len(frames)}.")
+    pixels = {f.instance.pixel for f in frames}
+    if any(p is None or p.is_colour for p in pixels):
+        raise VolumeError(f"MPR works on grey-scale CT or MR stacks; {name} is in colour.")
+    if len({(p.rows, p.columns) for p in pixels if p is not None}) > 1:
+        raise VolumeError(f"MPR cannot stack {name}: its images have different sizes.")
+    geometry = [f.geometry for f in frames]
+    if any(g.position is None or g.orientation is None or g.spacing is None
+           for g in geometry):
+        raise VolumeError(f"MPR cannot place {name} in 3-D: some images lack their position, "
+                          "orientation or pixel spacing.")
+    first = geometry[0].orientation
+    assert first is not None
+    if any(max(abs(a - b) for a, b in zip(g.orientation or first, first, strict=True))
+           > ORIENTATION_TOLERANCE for g in geometry):
+        raise VolumeError(f"MPR cannot stack {name}: its images lie in different planes "
+                          "(mixed orientations, e.g. a localiser). Open a series with one "
+                          "plane.")
+    n = normal(first)
+    distances = [dot(g.position, n) for g in geometry]  # type: ignore[arg-type]
+    steps = [b - a for a, b in zip(distances, distances[1:], strict=False)]
+    direction = 1.0 if sum(steps) >= 0 else -1.0
+    steps = [s * direction for s in steps]
+    if min(steps) < 1e-3:
+        raise VolumeError(f"MPR cannot stack {name}: some slice positions occur twice "
+                          "(duplicates or several acquisitions in one series).")
+    typical = statistics.median(steps)
+    if max(steps) > typical * 1.5:
+        raise VolumeError(
+            f"MPR refused for {name}: slices are missing (a gap of {max(steps):.2f} mm where "
+            f"{typical:.2f} mm is typical). Reconstructing across the gap would show "
+            "anatomy that is not there; load the complete series.")
+    if max(steps) - min(steps) > SPACING_TOLERANCE * typical:
+        raise VolumeError(
+            f"MPR refused for {name}: uneven slice spacing ({min(steps):.2f} to "
+            f"{max(steps):.2f} mm) would distort the other planes. Use a series "
+            "reconstructed with even spacing.")
+    a, b = geometry[0].position, geometry[-1].position
+    assert a is not None and b is not None
+    along = tuple(y - x for x, y in zip(a, b, strict=True))
+    cos = min(1.0, abs(dot(along, n)) / max(norm(along), 1e-9))
+    tilt = math.degrees(math.acos(cos))
+    if tilt > MAX_TILT_DEGREES:
+        raise VolumeError(
+            f"MPR refused for {name}: the slices are sheared by {tilt:.1f}° (gantry tilt), "
+            "so the other planes would be distorted. Use a tilt-corrected reconstruction "
+            "from the scanner, or read this series in its own plane.")
+
+
+def build_volume(series: Series, stored: Sequence[np.ndarray]) -> Volume:
+    """A volume from the series' decoded frames (in ``series.frames`` order)."""
+    check_series(series)
+    frames = series.frames
+    if len(stored) != len(frames):
+        raise ValueError("one stored array per frame is needed")
+    rows, cols = stored[0].shape[:2]
+    data = np.empty((len(frames), rows, cols), dtype=np.float32)
+    for k, (ref, array) in enumerate(zip(frames, stored, strict=True)):
+        data[k] = _modality(ref, array)
+    return _volume(series, data)
+
+
+def load_volume(series: Series, *, get: Callable[[FrameRef], np.ndarray | None] | None = None,
+                progress: Callable[[int, int], None] | None = None,
+                cancel: CancelToken | None = None) -> Volume:
+    """Read every frame of ``series`` (from ``get``, e.g. a cache, else from disk) into a
+    volume. Checks first, so a refused series reads no pixels. Runs on any thread."""
+    check_series(series)
+    frames = series.frames
+    first = frames[0].instance.pixel
+    assert first is not None
+    data = np.empty((len(frames), first.rows, first.columns), dtype=np.float32)
+    for k, ref in enumerate(frames):
+        if cancel is not None:
+            cancel.check()
+        array = get(ref) if get is not None else None
+        data[k] = _modality(ref, array if array is not None else read_frame(ref))
+        if progress is not None:
+            progress(k + 1, len(frames))
+    return _volume(series, data)
+
+
+def _modality(ref: FrameRef, array: np.ndarray) -> np.ndarray:
+    if array.ndim != 2:
+        raise VolumeError(f"{ref.instance.path.name}: MPR needs grey-scale images.")
+    return modality_values(array, ref.instance, ref.frame)
+
+
+def _volume(series: Series, data: np.ndarray) -> Volume:
+    g0, g1 = series.frames[0].geometry, series.frames[-1].geometry
+    assert g0.position and g1.position and g0.orientation and g0.spacing
+    count = len(series.frames)
+    step = tuple((b - a) / (count - 1) for a, b in zip(g0.position, g1.position, strict=True))
+    slice_spacing = norm(step)
+    o: Orientation = g0.orientation
+    along_row, along_col = _unit(o[:3]), _unit(o[3:])
+    header = series.frames[0].instance.header
+    for_uid = str(header.get("FrameOfReferenceUID", "")) if header is not None else ""
+    return Volume(
+        data=data,
+        origin=g0.position,
+        axes=(_unit(step), along_col, along_row),
+        spacing=(slice_spacing, g0.spacing[0], g0.spacing[1]),
+        frame_of_reference=for_uid,
+    )
+
+
+def _unit(v: Sequence[float]) -> Vec3:
+    length = norm(tuple(v)) or 1.0
+    return (v[0] / length, v[1] / length, v[2] / length)
+
+
+# -- reslicing ----------------------------------------------------------------------------
+
+
+def _assign_axes(axes: tuple[Vec3, Vec3, Vec3]) -> tuple[int, int, int]:
+    """For patient axis x, y, z: the volume axis most aligned with it (a permutation)."""
+    best = max(itertools.permutations(range(3)),
+               key=lambda p: sum(math.log(abs(axes[p[a]][a]) + 1e-9) for a in range(3)))
+    return best[0], best[1], best[2]
+
+
+@dataclass(frozen=True)
+class Reformat:
+    """The volume seen as a stack of ``plane`` images; index 0 is the first of the stack.
+
+    ``axes[t]`` is the volume axis behind view axis t (0: the stack, 1: rows, 2: columns)
+    and ``flips[t]`` whether it runs backwards.
+    """
+
+    volume: Volume
+    plane: Plane
+    axes: tuple[int, int, int]
+    flips: tuple[bool, bool, bool]
+
+    @classmethod
+    def of(cls, volume: Volume, plane: Plane) -> Reformat:
+        owner = _assign_axes(volume.axes)
+        view_axes, flips = [], []
+        stack, right, down = _LAYOUT[plane]
+        for patient_axis, sign in (stack, down, right):  # view axes: stack, rows, columns
+            axis = owner[patient_axis]
+            view_axes.append(axis)
+            flips.append(volume.axes[axis][patient_axis] * sign < 0)
+        return cls(volume, plane, (view_axes[0], view_axes[1], view_axes[2]),
+                   (flips[0], flips[1], flips[2]))
+
+    @property
+    def view(self) -> np.ndarray:
+        """The volume as [plane index, row, column] (a view, no copy)."""
+        data = np.transpose(self.volume.data, self.axes)
+        return data[tuple(slice(None, None, -1) if f else slice(None) for f in self.flips)]
+
+    @property
+    def count(self) -> int:
+        return self.volume.shape[self.axes[0]]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(rows, columns) of each plane."""
+        return self.volume.shape[self.axes[1]], self.volume.shape[self.axes[2]]
+
+    @property
+    def spacing(self) -> tuple[float, float]:
+        """(row spacing, column spacing) in mm: non-square whenever the voxels are."""
+        s = self.volume.spacing
+        return s[self.axes[1]], s[self.axes[2]]
+
+    @property
+    def slice_spacing(self) -> float:
+        return self.volume.spacing[self.axes[0]]
+
+    def _direction(self, t: int) -> Vec3:
+        v = self.volume.axes[self.axes[t]]
+        return (-v[0], -v[1], -v[2]) if self.flips[t] else v
+
+    @property
+    def orientation(self) -> Orientation:
+        """DICOM Image Orientation (Patient) of the planes: along a row, then down a column."""
+        r, c = self._direction(2), self._direction(1)
+        return (r[0], r[1], r[2], c[0], c[1], c[2])
+
+    def to_volume(self, index: float, row: float, col: float) -> tuple[float, float, float]:
+        """Voxel index (k, i, j) of a point of plane ``index`` at (row, col)."""
+        voxel = [0.0, 0.0, 0.0]
+        for t, value in enumerate((index, row, col)):
+            axis = self.axes[t]
+            size = self.volume.shape[axis]
+            voxel[axis] = (size - 1 - value) if self.flips[t] else value
+        return voxel[0], voxel[1], voxel[2]
+
+    def from_volume(self, voxel: Sequence[float]) -> tuple[float, float, float]:
+        """(plane index, row, column) of a voxel index; the inverse of :meth:`to_volume`."""
+        out = []
+        for t in range(3):
+            axis = self.axes[t]
+            size = self.volume.shape[axis]
+            out.append((size - 1 - voxel[axis]) if self.flips[t] else float(voxel[axis]))
+        return out[0], out[1], out[2]
+
+    def position(self, index: int) -> Vec3:
+        """ImagePositionPatient of plane ``index``: the centre of its top-left pixel."""
+        return self.volume.position(self.to_volume(index, 0, 0))
+
+    def slab_count(self, thickness_mm: float) -> int:
+        """How many planes a slab of ``thickness_mm`` spans (at least one)."""
+        return max(1, round(thickness_mm / self.slice_spacing))
+
+    def image(self, index: int, slab: Slab = Slab.OFF, thickness_mm: float = 0.0) -> np.ndarray:
+        """Plane ``index`` (float32 modality values), or the slab centred on it."""
+        if not 0 <= index < self.count:
+            raise IndexError(f"plane {index} outside 0..{self.count - 1}")
+        view = self.view
+        n = 1 if slab is Slab.OFF else self.slab_count(thickness_mm)
+        if n == 1:
+            return np.ascontiguousarray(view[index])
+        start = max(0, index - (n - 1) // 2)
+        stop = min(self.count, start + n)
+        block = view[start:stop]
+        if slab is Slab.MIP:
+            return np.ascontiguousarray(block.max(axis=0))
+        if slab is Slab.MINIP:
+            return np.ascontiguousarray(block.min(axis=0))
+        return np.ascontiguousarray(block.mean(axis=0, dtype=np.float32))
