@@ -115,7 +115,7 @@ BINDINGS: dict[str, Binding] = {b.action: b for b in (
     _b("save_screenshot", "Save a screenshot of the viewport (PNG)...", "Ctrl+Shift+S",
        scope=_W),
     _b("export_series", "Export the series as de-identified DICOM...", "Ctrl+E", scope=_W),
-    _b("export_measurements", "Export measurements (CSV or JSON)...", "Ctrl+Shift+M",
+    _b("export_measurements", "Export measurements (CSV or JSON)...", "Ctrl+Shift+E",
        scope=_W),
     _b("help", "Keyboard and mouse shortcuts", "F1", scope=_W),
     _b("quit", "Quit", "Ctrl+Q", scope=_W),
