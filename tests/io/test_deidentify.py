@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pydicom
 import pytest
+from pydicom.datadict import dictionary_has_tag, keyword_for_tag
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import RLELossless
@@ -16,8 +17,8 @@ from pydicom.uid import RLELossless
 from viewer.cli_anonymize import EXIT_FAILED, EXIT_OK, EXIT_SKIPPED, main
 from viewer.demo import write_phantom_series
 from viewer.io.atomic import ExportError
-from viewer.io.deid_profile import BASIC_PROFILE, resolve
-from viewer.io.deidentify import BURNED_IN, UidMap, export_series
+from viewer.io.deid_profile import BASIC_PROFILE, STRICTER, TABLE_E1_1, resolve
+from viewer.io.deidentify import BURNED_IN, UidMap, clean_dataset, export_series
 from viewer.io.scan import scan
 
 NAME = "Zqxmarker^Wilhelmina"
@@ -233,3 +234,66 @@ def test_cli_exit_codes(marked_series, tmp_path, capsys):
     assert not (tmp_path / "c").exists()
     assert main([str(src), "/sys/lightbox-anon", "-q"]) == EXIT_FAILED
     assert "Cannot export" in capsys.readouterr().err
+
+
+#: Rows of PS3.15 Table E.1-1 "Basic Prof." column, as the standard gives them.
+STANDARD_ROWS = {
+    "PatientName": "Z", "PatientID": "Z", "PatientBirthDate": "Z", "PatientSex": "Z",
+    "PatientBirthTime": "X", "PatientAge": "X", "PatientWeight": "X", "OtherPatientIDs": "X",
+    "StudyInstanceUID": "U", "SeriesInstanceUID": "U", "SOPInstanceUID": "U",
+    "FrameOfReferenceUID": "U", "MediaStorageSOPInstanceUID": "U",
+    "AccessionNumber": "Z", "StudyID": "Z", "StudyDate": "Z", "StudyTime": "Z",
+    "SeriesDate": "X/D", "AcquisitionDate": "X/Z", "AcquisitionDateTime": "X/Z/D",
+    "ContentDate": "Z/D", "ContentTime": "Z/D", "ReferringPhysicianName": "Z",
+    "InstitutionName": "X/Z/D", "InstitutionAddress": "X", "StationName": "X/Z/D",
+    "OperatorsName": "X/Z/D", "PerformingPhysicianName": "X", "DeviceSerialNumber": "X/Z/D",
+    "GantryID": "X", "ProtocolName": "X/D", "StudyDescription": "X", "SeriesDescription": "X",
+    "ImageComments": "X", "ReferencedImageSequence": "X/Z/U*", "SourceImageSequence": "X/Z/U*",
+    "ReferencedStudySequence": "X/Z", "ContentSequence": "D", "VerifyingObserverName": "D",
+    "ResponsiblePerson": "X", "PlacerOrderNumberImagingServiceRequest": "Z",
+    "ClinicalTrialSubjectID": "D", "IconImageSequence": "X", "DataSetTrailingPadding": "X",
+}
+
+
+@pytest.mark.parametrize("keyword", sorted(STANDARD_ROWS))
+def test_well_known_rows_match_the_standard(keyword):
+    assert BASIC_PROFILE[keyword] == STANDARD_ROWS[keyword]
+
+
+def test_every_row_is_a_real_tag_with_its_own_keyword():
+    tags = [tag for tag, _, _ in TABLE_E1_1]
+    assert len(TABLE_E1_1) == 456
+    assert len(set(tags)) == len(tags) and tags == sorted(tags)
+    assert len(BASIC_PROFILE) == len(TABLE_E1_1)
+    for tag, keyword, code in TABLE_E1_1:
+        assert dictionary_has_tag(tag), f"{tag:08X} is not a DICOM tag"
+        assert keyword_for_tag(tag) == keyword, f"{tag:08X} is {keyword_for_tag(tag)}"
+        assert resolve(code) in ("X", "Z", "D", "U"), (keyword, code)
+    assert not set(STRICTER) & set(tags)  # our own additions never shadow a row
+
+
+def test_compound_codes_take_the_choice_every_iod_accepts():
+    assert [resolve(c) for c in ("X/Z", "X/D", "Z/D", "X/Z/D", "X/Z/U*")] == list("ZDDDU")
+    with pytest.raises(ValueError):
+        resolve("X/K")
+
+
+def test_each_kind_of_action_shows_in_the_copy():
+    ds = Dataset()
+    ds.PatientName = NAME
+    ds.ContentDate = "20240102"  # Z/D: a dummy date, not the real one
+    ds.AcquisitionDate = "20240102"  # X/Z: present but empty
+    ds.InstitutionName = "Zqxmarker General"  # X/Z/D: a dummy name
+    ds.ResponsiblePerson = NAME  # X
+    ds.PatientBirthDateInAlternativeCalendar = "1945"  # not in the table: ours removes it
+    ds.FrameOfReferenceUID = "1.2.3.4.19451231"  # U
+    ds.Modality = "CT"  # not listed: kept
+    ds.add_new(0x60003000, "OW", b"\x01\x02")  # overlay data: removed by group
+    ds.add_new(0x60000010, "US", 2)  # overlay rows: the rest of the overlay group is not identifying
+    clean_dataset(ds, UidMap())
+    assert "PatientName" in ds and "AcquisitionDate" in ds  # Z: present, empty
+    assert not ds.PatientName and not ds.AcquisitionDate
+    assert ds.ContentDate == "19000101" and ds.InstitutionName == "ANONYMIZED"
+    assert "ResponsiblePerson" not in ds and "PatientBirthDateInAlternativeCalendar" not in ds
+    assert ds.FrameOfReferenceUID not in ("", "1.2.3.4.19451231")
+    assert ds.Modality == "CT" and 0x60003000 not in ds and ds[0x60000010].value == 2

@@ -29,7 +29,7 @@ from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID, UID_dictionary, generat
 
 from viewer.errors import UnreadableFileError
 from viewer.io.atomic import ExportError, staged_folder
-from viewer.io.deid_profile import BASIC_PROFILE, GROUP_ACTIONS, resolve
+from viewer.io.deid_profile import BY_TAG, GROUP_ACTIONS, STRICTER, resolve
 from viewer.tasks import CancelToken
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def _registered(uid: str) -> bool:
 
 def _code_for(element: DataElement) -> str | None:
     tag = element.tag
-    code = BASIC_PROFILE.get(element.keyword)
+    code = BY_TAG.get(tag) or STRICTER.get(tag)
     if code is not None:
         return code
     group = tag.group & 0xFF00
