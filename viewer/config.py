@@ -36,7 +36,7 @@ LOG_DIR_ENV = "LIGHTBOX_LOG_DIR"
 AUDIT_DIR_ENV = "LIGHTBOX_AUDIT_DIR"
 SITE_NAME = "lightbox.toml"
 PREFERENCES_NAME = "preferences.json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LANGUAGES = ("en", "ja")
 
 # Where a value came from (Settings.sources).
@@ -51,7 +51,7 @@ class SettingsError(LightboxError):
 @dataclass(frozen=True)
 class Key:
     name: str
-    kind: str  # bool | language | path | str_list | id_list
+    kind: str  # bool | language | path | str_list | id_list | key_map
     user: bool  # a user preference may set it (unless the site locks it)
     doc: str
 
@@ -66,6 +66,8 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
     Key("log_dir", "path", False, "folder of the application log and crash reports"),
     Key("audit_dir", "path", False, "folder of the AI audit log"),
     Key("locked", "id_list", False, "keys that user preferences cannot change"),
+    Key("key_bindings", "key_map", True,
+        "keys of viewer actions that differ from the defaults: {action: [key, ...]}"),
 )})
 
 
@@ -138,6 +140,8 @@ class Settings:
     allowed_models: frozenset[str] | None = None  # None: every model
     hide_identity: bool = False
     language: str = "en"
+    key_bindings: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({}))
     log_dir: Path = field(default_factory=default_log_dir)
     audit_dir: Path = field(default_factory=default_audit_dir)
     locked: frozenset[str] = frozenset()
@@ -197,6 +201,8 @@ def load_settings(site_file: str | Path | None = None,
         allowed_models=frozenset(allowed) if allowed is not None else None,
         hide_identity=bool(values.get("hide_identity", False)),
         language=str(values.get("language", "en")),
+        key_bindings=MappingProxyType({a: tuple(k) for a, k in
+                                       values.get("key_bindings", {}).items()}),
         log_dir=Path(values.get("log_dir") or default_log_dir()),
         audit_dir=Path(values.get("audit_dir") or default_audit_dir()),
         locked=locked,
@@ -284,6 +290,13 @@ def _check(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
         if spec.kind == "str_list":
             return [str(_path(v, base)) for v in value], ""
         return [v.strip() for v in value], ""
+    if spec.kind == "key_map":
+        if isinstance(value, dict) and all(
+                isinstance(a, str) and isinstance(ks, list)
+                and all(isinstance(k, str) and k.strip() for k in ks)
+                for a, ks in value.items()):
+            return {a: [k.strip() for k in ks] for a, ks in value.items()}, ""
+        return None, "must map action names to lists of keys, e.g. {\"fit\": [\"F\"]}"
     raise AssertionError(spec.kind)
 
 
@@ -299,6 +312,8 @@ def _path(value: str, base: Path | None) -> Path:
 #: Version 0 is a file written before preferences had a schema version.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     0: lambda old: {**old, "schema_version": 1},
+    # 2 added key_bindings; a version-1 file is valid as it is.
+    1: lambda old: {**old, "schema_version": 2},
 }
 
 

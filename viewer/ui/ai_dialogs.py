@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from viewer.ui.i18n import translate
+
 CARD = "CARD.md"
 
 
@@ -30,15 +32,15 @@ class IntendedUseDialog(QMessageBox):
     def __init__(self, title: str, warnings: tuple[str, ...], parent: QWidget | None) -> None:
         super().__init__(parent)
         self.setIcon(QMessageBox.Icon.Warning)
-        self.setWindowTitle("Outside the model's intended use")
+        self.setWindowTitle(translate("AiDialogs", "Outside the model's intended use"))
         self.setText(f"<b>{_escape(title)}</b> is not made for this image:")
         self.setInformativeText(
             "\n".join(f"• {w}" for w in warnings)
             + "\n\nIts results may be wrong. Run it anyway? If you do, these warnings are "
             "shown with every result.")
-        self.run_button: QPushButton = self.addButton("Run anyway",
+        self.run_button: QPushButton = self.addButton(translate("AiDialogs", "Run anyway"),
                                                       QMessageBox.ButtonRole.AcceptRole)
-        self.decline_button: QPushButton = self.addButton("Don't run",
+        self.decline_button: QPushButton = self.addButton(translate("AiDialogs", "Don't run"),
                                                           QMessageBox.ButtonRole.RejectRole)
         self.setDefaultButton(self.decline_button)
         self.setEscapeButton(self.decline_button)

@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen, QTransfo
 
 from viewer.imaging.overlay import parse_color
 from viewer.overlays import OverlayState, percent, score_caption
+from viewer.ui.i18n import translate
 from viewer.ui.overlay import MARGIN, overlay_font, shadow_text
 
 if TYPE_CHECKING:
@@ -123,7 +124,8 @@ class AILayer:
 
     def _banner(self, painter: QPainter, rect: QRect, shown: list, top: int) -> None:
         demo = any(run.provenance.not_for_clinical_use for run, _ in shown)
-        lines = ["AI OUTPUT · DEMONSTRATION, NOT FOR CLINICAL USE" if demo else "AI OUTPUT"]
+        lines = [translate("AiOverlay", "AI OUTPUT · DEMONSTRATION, NOT FOR CLINICAL USE")
+                 if demo else translate("AiOverlay", "AI OUTPUT")]
         warnings: list[str] = []
         legend: list[tuple[str, QColor]] = []
         for run, result in shown:
@@ -145,7 +147,8 @@ class AILayer:
                         legend.append((label.name,
                                        QColor(*parse_color(label.color, label.value - 1))))
         if warnings:
-            lines.append("⚠ Outside intended use (accepted): " + "; ".join(warnings))
+            lines.append(translate("AiOverlay", "⚠ Outside intended use (accepted): ")
+                         + "; ".join(warnings))
         self.drawn = Drawn(lines, [name for name, _ in legend], self.drawn.boxes, demo)
 
         painter.setFont(overlay_font(12, bold=True))
@@ -189,7 +192,7 @@ class AILayer:
             x += metrics.horizontalAdvance(name) + 12
 
     def _hidden_hint(self, painter: QPainter, rect: QRect, top: int) -> None:
-        text = "AI results hidden · press A to show"
+        text = translate("AiOverlay", "AI results hidden · press A to show")
         self.drawn = Drawn([text])
         painter.setFont(overlay_font(11))
         area = QRect(rect.left(), rect.top() + top, rect.width(), 20)

@@ -51,6 +51,7 @@ from viewer.tasks import CancelToken
 from viewer.ui.ai_dialogs import IntendedUseDialog, ModelCardDialog
 from viewer.ui.ai_results import AIResults
 from viewer.ui.bridge import Background, Outcome
+from viewer.ui.i18n import translate
 
 if TYPE_CHECKING:
     from viewer.io.model import Series
@@ -162,17 +163,17 @@ class AIPanel(QWidget):
         self.model_list.setWordWrap(True)
         self.model_list.currentItemChanged.connect(lambda *_: self._sync_buttons())
         self.model_list.itemDoubleClicked.connect(lambda *_: self.show_card())
-        self.card_button = QPushButton("Model card…")
+        self.card_button = QPushButton(translate("AiPanel", "Model card…"))
         self.card_button.clicked.connect(self._boundary.guard(self.show_card, "model card"))
-        self.run_image_button = QPushButton("Run on this image")
+        self.run_image_button = QPushButton(translate("AiPanel", "Run on this image"))
         self.run_image_button.clicked.connect(
             self._boundary.guard(self.run_current_image, "running a model"))
-        self.run_series_button = QPushButton("Run on series")
+        self.run_series_button = QPushButton(translate("AiPanel", "Run on series"))
         self.run_series_button.clicked.connect(
             self._boundary.guard(self.run_series, "running a model"))
         self.progress_bar = QProgressBar()
-        self.progress_bar.setFormat("%v / %m images")
-        self.cancel_button = QPushButton("Cancel")
+        self.progress_bar.setFormat(translate("AiPanel", "%v / %m images"))
+        self.cancel_button = QPushButton(translate("AiPanel", "Cancel"))
         self.cancel_button.clicked.connect(self.cancel_run)
         self.run_label = QLabel()
         self.run_label.setWordWrap(True)
@@ -228,7 +229,7 @@ class AIPanel(QWidget):
         if number != self._registry_number:
             return
         if outcome.error is not None:
-            self.status_label.setText("The AI models could not be loaded.")
+            self.status_label.setText(translate("AiPanel", "The AI models could not be loaded."))
             self._boundary.report(outcome.error, "verifying the AI models")
         else:
             self.registry = outcome.value
@@ -253,7 +254,7 @@ class AIPanel(QWidget):
             self._add_row(applicability, series is not None)
         available = sum(e.available for e in entries)
         if not entries:
-            self.status_label.setText("No AI models are installed.")
+            self.status_label.setText(translate("AiPanel", "No AI models are installed."))
         elif series is None:
             self.status_label.setText(f"{available} of {len(entries)} model(s) verified. "
                                       "Open a series to run one.")
@@ -394,7 +395,7 @@ class AIPanel(QWidget):
     def cancel_run(self) -> None:
         if self._token is not None:
             self._token.cancel()
-            self._say("Cancelling…")
+            self._say(translate("AiPanel", "Cancelling…"))
             self.cancel_button.setEnabled(False)
 
     def _done(self, request: RunRequest, token: CancelToken,

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from viewer.imaging.overlay import COLORMAPS, parse_color
 from viewer.overlays import Finding, OverlayState, Run, percent, score_caption
+from viewer.ui.i18n import translate
 
 if TYPE_CHECKING:
     from viewer.ui.viewport import Viewport
@@ -103,14 +104,14 @@ class AIResults(QWidget):
     # -- construction -------------------------------------------------------------------------
 
     def _build(self) -> None:
-        display = QGroupBox("Display")
+        display = QGroupBox(translate("AiResults", "Display"))
         grid = QGridLayout(display)
-        self.visible_box = QCheckBox("Show AI overlays  (A)")
+        self.visible_box = QCheckBox(translate("AiResults", "Show AI overlays  (A)"))
         self.visible_box.setChecked(self.overlays.visible)
         self.visible_box.toggled.connect(lambda on: setattr(self.overlays, "visible", on))
         grid.addWidget(self.visible_box, 0, 0, 1, 3)
-        self.fill_button = QRadioButton("Fill")
-        self.contour_button = QRadioButton("Contour")
+        self.fill_button = QRadioButton(translate("AiResults", "Fill"))
+        self.contour_button = QRadioButton(translate("AiResults", "Contour"))
         self.fill_button.setChecked(self.overlays.style == "fill")
         self.contour_button.setChecked(self.overlays.style == "contour")
         group = QButtonGroup(self)
@@ -118,34 +119,34 @@ class AIResults(QWidget):
         group.addButton(self.contour_button)
         self.fill_button.toggled.connect(
             lambda on: setattr(self.overlays, "style", "fill" if on else "contour"))
-        grid.addWidget(QLabel("Masks"), 1, 0)
+        grid.addWidget(QLabel(translate("AiResults", "Masks")), 1, 0)
         grid.addWidget(self.fill_button, 1, 1)
         grid.addWidget(self.contour_button, 1, 2)
         self.opacity_slider = self._slider(self.overlays.opacity, "opacity")
         self.heat_slider = self._slider(self.overlays.heatmap_opacity, "heatmap_opacity")
-        grid.addWidget(QLabel("Mask opacity"), 2, 0)
+        grid.addWidget(QLabel(translate("AiResults", "Mask opacity")), 2, 0)
         grid.addWidget(self.opacity_slider, 2, 1, 1, 2)
-        grid.addWidget(QLabel("Heatmap opacity"), 3, 0)
+        grid.addWidget(QLabel(translate("AiResults", "Heatmap opacity")), 3, 0)
         grid.addWidget(self.heat_slider, 3, 1, 1, 2)
         self.colormap_box = QComboBox()
         self._colormaps: list[str | None] = [None, *COLORMAPS]  # None: the model's own
         self.colormap_box.addItems(["as the model says", *COLORMAPS])
-        self.colormap_box.setToolTip("The colour map of heatmaps (the model's card names its "
-                                     "own)")
+        self.colormap_box.setToolTip(translate("AiResults", "The colour map of heatmaps (the model's card names its "
+                                     "own)"))
         self.colormap_box.currentIndexChanged.connect(
             lambda i: setattr(self.overlays, "heatmap_colormap", self._colormaps[i]))
-        grid.addWidget(QLabel("Heatmap colours"), 4, 0)
+        grid.addWidget(QLabel(translate("AiResults", "Heatmap colours")), 4, 0)
         grid.addWidget(self.colormap_box, 4, 1, 1, 2)
         self.threshold_grid = QVBoxLayout()
         grid.addLayout(self.threshold_grid, 5, 0, 1, 3)
 
-        self.legend_group = QGroupBox("Legend")
+        self.legend_group = QGroupBox(translate("AiResults", "Legend"))
         self.legend_layout = QVBoxLayout(self.legend_group)
 
-        self.image_group = QGroupBox("This image")
+        self.image_group = QGroupBox(translate("AiResults", "This image"))
         self.image_layout = QVBoxLayout(self.image_group)
 
-        findings = QGroupBox("Findings  (click one to go to its image)")
+        findings = QGroupBox(translate("AiResults", "Findings  (click one to go to its image)"))
         findings_layout = QVBoxLayout(findings)
         self.findings_tree = QTreeWidget()
         self.findings_tree.setHeaderHidden(True)
@@ -154,7 +155,7 @@ class AIResults(QWidget):
                                          QSizePolicy.Policy.Expanding)
         self.findings_tree.itemClicked.connect(self._finding_clicked)
         self.findings_tree.itemChanged.connect(self._finding_toggled)
-        self.clear_button = QPushButton("Clear AI results of this series")
+        self.clear_button = QPushButton(translate("AiResults", "Clear AI results of this series"))
         self.clear_button.clicked.connect(self.clear_series)
         findings_layout.addWidget(self.findings_tree)
         findings_layout.addWidget(self.clear_button)
@@ -240,8 +241,8 @@ class AIResults(QWidget):
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setRange(round(base * 100), 100)
             slider.setValue(round(self.overlays.threshold(run) * 100))
-            slider.setToolTip("Hide boxes scoring below this. The model's own threshold is "
-                              "the lowest: its version was validated with it.")
+            slider.setToolTip(translate("AiResults", "Hide boxes scoring below this. The model's own threshold is "
+                              "the lowest: its version was validated with it."))
             slider.valueChanged.connect(
                 lambda v, r=run: self.overlays.set_threshold(r, v / 100))
             self.threshold_grid.addWidget(label)

@@ -47,6 +47,7 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
     from viewer.io import decode_pool
     from viewer.logs import enable_fault_log, setup_logging
     from viewer.ui.crash import CrashHandler
+    from viewer.ui.i18n import apply_ui_font, install_translators
     from viewer.ui.main_window import MainWindow
     from viewer.ui.theme import apply_dark_theme
 
@@ -58,6 +59,8 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     apply_dark_theme(app)
+    apply_ui_font(app)
+    install_translators(app, settings.language)  # parented to the app, which keeps them
 
     to_open = [str(p) for p in paths]
     if demo:

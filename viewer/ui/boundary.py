@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from viewer.errors import Cancelled, FileProblemError, LightboxError
+from viewer.ui.i18n import translate
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class ErrorBoundary(QObject):
         self.notice.emit(text)
         if self._box is None:
             box = QMessageBox(self._parent_widget)
-            box.setWindowTitle("Lightbox")
+            box.setWindowTitle(translate("Boundary", "Lightbox"))
             box.setIcon(QMessageBox.Icon.Warning)
             box.setModal(False)
             box.finished.connect(self._box_closed)

@@ -6,13 +6,35 @@ where in the stack; bottom-right: how it is displayed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from viewer.io.model import FrameRef, Series, Study
 from viewer.state import ViewState
 
-IDENTITY_HIDDEN = "Identity hidden"
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - lupdate's marker
+    return text
+
+
+def _same(text: str) -> str:
+    return text
+
+
+# Qt-free: the texts are templates marked for lupdate; the viewport passes ``tr`` (the
+# "CornerText" context of the translation catalogue) to show them in the UI language.
+IDENTITY_HIDDEN = QT_TRANSLATE_NOOP("CornerText", "Identity hidden")
+_ID = QT_TRANSLATE_NOOP("CornerText", "ID: {}")
+_BORN = QT_TRANSLATE_NOOP("CornerText", "Born: {}")
+_SE = QT_TRANSLATE_NOOP("CornerText", "Se: {}")
+_SE_NONE = QT_TRANSLATE_NOOP("CornerText", "Se:")
+_IM = QT_TRANSLATE_NOOP("CornerText", "Im: {} / {}")
+_LOC = QT_TRANSLATE_NOOP("CornerText", "Loc: {:.1f} mm")
+_THICK = QT_TRANSLATE_NOOP("CornerText", "Thick: {:g} mm")
+_WL = QT_TRANSLATE_NOOP("CornerText", "W: {:.0f} L: {:.0f}")
+_ZOOM = QT_TRANSLATE_NOOP("CornerText", "Zoom: {:.0f}%")
+_INVERTED = QT_TRANSLATE_NOOP("CornerText", "Inverted")
 
 
 @dataclass(frozen=True)
@@ -46,18 +68,19 @@ def _header(ref: FrameRef | None, keyword: str) -> Any:
     return header.get(keyword) if header is not None else None
 
 
-def identity_lines(study: Study | None, ref: FrameRef | None, hide: bool) -> list[str]:
+def identity_lines(study: Study | None, ref: FrameRef | None, hide: bool,
+                   tr: Callable[[str], str] = _same) -> list[str]:
     if hide:
-        return [IDENTITY_HIDDEN]
+        return [tr(IDENTITY_HIDDEN)]
     lines = []
     name = person_name(study.patient_name if study else _header(ref, "PatientName"))
     if name:
         lines.append(name)
     if study and study.patient_id:
-        lines.append(f"ID: {study.patient_id}")
+        lines.append(tr(_ID).format(study.patient_id))
     birth = format_date(str(_header(ref, "PatientBirthDate") or ""))
     if birth:
-        lines.append(f"Born: {birth}")
+        lines.append(tr(_BORN).format(birth))
     return lines
 
 
@@ -83,9 +106,9 @@ def _number(value: Any) -> float | None:
 
 
 def corner_text(study: Study | None, series: Series | None, state: ViewState,
-                zoom: float | None = None) -> CornerText:
+                zoom: float | None = None, tr: Callable[[str], str] = _same) -> CornerText:
     """The four corners for the current slice of ``series``. ``zoom`` overrides state.zoom
-    (in fit mode the widget knows the effective zoom)."""
+    (in fit mode the widget knows the effective zoom); ``tr`` translates the labels."""
     if series is None or not series.frames:
         return CornerText()
     ref = series.frames[min(state.index, len(series.frames) - 1)]
@@ -94,22 +117,22 @@ def corner_text(study: Study | None, series: Series | None, state: ViewState,
         top_right.append(study.description)
     if study and study.date:
         top_right.append(format_date(study.date))
-    number = f"Se: {series.number}" if series.number is not None else "Se:"
+    number = tr(_SE).format(series.number) if series.number is not None else tr(_SE_NONE)
     top_right.append(f"{number} {series.description}".strip())
 
-    bottom_left = [f"Im: {state.index + 1} / {len(series.frames)}"]
+    bottom_left = [tr(_IM).format(state.index + 1, len(series.frames))]
     position = slice_position(ref)
     if position is not None:
-        bottom_left.append(f"Loc: {position:.1f} mm")
+        bottom_left.append(tr(_LOC).format(position))
     thickness = _number(_header(ref, "SliceThickness"))
     if thickness is not None:
-        bottom_left.append(f"Thick: {thickness:g} mm")
+        bottom_left.append(tr(_THICK).format(thickness))
 
     bottom_right = []
     if state.window is not None:
-        bottom_right.append(f"W: {state.window.width:.0f} L: {state.window.center:.0f}")
-    bottom_right.append(f"Zoom: {(state.zoom if zoom is None else zoom) * 100:.0f}%")
+        bottom_right.append(tr(_WL).format(state.window.width, state.window.center))
+    bottom_right.append(tr(_ZOOM).format((state.zoom if zoom is None else zoom) * 100))
     if state.invert:
-        bottom_right.append("Inverted")
-    return CornerText(identity_lines(study, ref, state.hide_identity), top_right,
+        bottom_right.append(tr(_INVERTED))
+    return CornerText(identity_lines(study, ref, state.hide_identity, tr), top_right,
                       bottom_left, bottom_right)

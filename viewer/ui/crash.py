@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from viewer.errors import Cancelled, LightboxError
 from viewer.logs import write_crash_report
 from viewer.ui.boundary import ErrorBoundary
+from viewer.ui.i18n import translate
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class CrashHandler(QObject):
                 f"{path.parent if path else 'the log folder'}.")
             return
         box = QMessageBox(self._parent_widget)
-        box.setWindowTitle("Lightbox")
+        box.setWindowTitle(translate("Crash", "Lightbox"))
         box.setIcon(QMessageBox.Icon.Critical)
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -28,6 +28,7 @@ from viewer.io.atomic import ExportError, write_bytes_atomic, write_text_atomic
 from viewer.io.deidentify import ExportReport, export_series
 from viewer.measurements import to_csv, to_json
 from viewer.state import Tool
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
 
 if TYPE_CHECKING:
     from viewer.ui.bridge import Outcome
@@ -45,9 +46,9 @@ class ScreenshotOptions(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Save screenshot")
-        self.overlays = QCheckBox("Include annotations and measurements (corner text, "
-                                  "orientation, scale bar)")
+        self.setWindowTitle(translate("Exports", "Save screenshot"))
+        self.overlays = QCheckBox(translate("Exports", "Include annotations and measurements (corner text, "
+                                  "orientation, scale bar)"))
         self.overlays.setChecked(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -71,26 +72,32 @@ class ReadingTools:
 
     def _build_menus(self) -> None:
         w = self.window
-        file_menu: QMenu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&File")
         before = w._actions["quit"]
+        # Found by its Quit action, not its title: the title is translated.
+        file_menu: QMenu = next(a.menu() for a in w.menuBar().actions()
+                                if a.menu() and before in a.menu().actions())
         for name, slot, text in (
-                ("save_screenshot", self.choose_screenshot, "Save screenshot…"),
-                ("export_series", self.choose_series_folder, "Export series (de-identified)…"),
+                ("save_screenshot", self.choose_screenshot, QT_TRANSLATE_NOOP("Exports", "Save screenshot…")),
+                ("export_series", self.choose_series_folder,
+                 QT_TRANSLATE_NOOP("Exports", "Export series (de-identified)…")),
                 ("export_measurements", self.choose_measurements_file,
-                 "Export measurements…")):
-            action = w._action(file_menu, name, slot, text=text)
+                 QT_TRANSLATE_NOOP("Exports", "Export measurements…"))):
+            action = w._action(file_menu, name, slot, text=translate("Exports", text))
             file_menu.removeAction(action)
             file_menu.insertAction(before, action)
         file_menu.insertSeparator(before)
-        menu = w.menuBar().addMenu("&Measure")
+        menu = w.menuBar().addMenu(translate("Exports", "&Measure"))
         v = w.viewport
-        for name, text in (("tool_distance", "Distance"), ("tool_angle", "Angle"),
-                           ("tool_ellipse", "Ellipse ROI"), ("tool_rectangle", "Rectangle ROI"),
-                           ("tool_window", "Window/level (end measuring)")):
-            w._action(menu, name, lambda n=name: v.trigger(n), text=text)
+        for name, text in (("tool_distance", TOOL_NAMES[Tool.DISTANCE]),
+                           ("tool_angle", TOOL_NAMES[Tool.ANGLE]),
+                           ("tool_ellipse", TOOL_NAMES[Tool.ELLIPSE]),
+                           ("tool_rectangle", TOOL_NAMES[Tool.RECTANGLE]),
+                           ("tool_window",
+                            QT_TRANSLATE_NOOP("Exports", "Window/level (end measuring)"))):
+            w._action(menu, name, lambda n=name: v.trigger(n), text=translate("Exports", text))
         menu.addSeparator()
         w._action(menu, "delete_measurement", lambda: v.trigger("delete_measurement"),
-                  text="Delete selected measurement")
+                  text=translate("Exports", "Delete selected measurement"))
 
     def _state_changed(self, changed: frozenset[str]) -> None:
         if "tool" in changed:
@@ -120,7 +127,7 @@ class ReadingTools:
         if path.suffix.lower() != ".png":
             path = path.with_suffix(".png")
         if self.window.viewport.series is None:
-            raise LightboxError("Nothing to save: open an image first.")
+            raise LightboxError(translate("Exports", "Nothing to save: open an image first."))
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         if not self.screenshot(overlays).save(buffer, "PNG"):
@@ -137,7 +144,7 @@ class ReadingTools:
             overlays = options.overlays.isChecked()
         finally:
             options.deleteLater()
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save screenshot", "screenshot.png",
+        path, _ = QFileDialog.getSaveFileName(self.window, translate("Exports", "Save screenshot"), "screenshot.png",
                                               "PNG image (*.png)")
         if path:
             self.save_screenshot(path, overlays)
@@ -149,7 +156,7 @@ class ReadingTools:
         path = Path(path)
         items = list(self.window.viewport.measure.store)
         if not items:
-            raise LightboxError("No measurements to export: draw one first (Measure menu).")
+            raise LightboxError(translate("Exports", "No measurements to export: draw one first (Measure menu)."))
         text = to_json(items) if path.suffix.lower() == ".json" else to_csv(items)
         written = write_text_atomic(path, text)
         self.window.statusBar().showMessage(
@@ -157,7 +164,7 @@ class ReadingTools:
         return written
 
     def choose_measurements_file(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Export measurements",
+        path, _ = QFileDialog.getSaveFileName(self.window, translate("Exports", "Export measurements"),
                                               "measurements.csv",
                                               "CSV (*.csv);;JSON (*.json)")
         if path:
@@ -169,10 +176,10 @@ class ReadingTools:
         """Write the shown series de-identified into the new ``folder``, in the background."""
         series = self.window.viewport.series
         if series is None:
-            raise LightboxError("Nothing to export: open a series first.")
+            raise LightboxError(translate("Exports", "Nothing to export: open a series first."))
         paths = [inst.path for inst in series.instances]
         if any(inst.kind != "dicom" for inst in series.instances):
-            raise LightboxError("Only DICOM series can be exported as de-identified DICOM.")
+            raise LightboxError(translate("Exports", "Only DICOM series can be exported as de-identified DICOM."))
         folder = Path(folder)
         self.window.statusBar().showMessage(f"Exporting {len(paths)} file(s)…")
         self.window.background.submit(lambda: export_series(paths, folder),
@@ -194,8 +201,8 @@ class ReadingTools:
 
     def choose_series_folder(self) -> None:
         if self.window.viewport.series is None:
-            raise LightboxError("Nothing to export: open a series first.")
+            raise LightboxError(translate("Exports", "Nothing to export: open a series first."))
         path, _ = QFileDialog.getSaveFileName(
-            self.window, "Export series (de-identified) to a new folder", "anonymized")
+            self.window, translate("Exports", "Export series (de-identified) to a new folder"), "anonymized")
         if path:
             self.export_series(path)

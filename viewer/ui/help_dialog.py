@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.ui.bindings import BINDINGS, Binding, Scope
+from viewer.ui.i18n import bindings_tr, translate
 
 
 def _key_label(key: str) -> str:
@@ -30,7 +31,7 @@ def binding_text(binding: Binding) -> str:
         keys = [f"{keys[0]}–{keys[-1]}"]  # the digits read better as a range
     else:
         keys = [_key_label(k) for k in keys]
-    return ", ".join(keys + [str(m) for m in binding.mouse])
+    return ", ".join(keys + [bindings_tr(str(m)) for m in binding.mouse])
 
 
 def help_rows() -> list[tuple[str, str, str]]:
@@ -39,18 +40,19 @@ def help_rows() -> list[tuple[str, str, str]]:
     for scope in (Scope.VIEWPORT, Scope.WINDOW):
         for binding in BINDINGS.values():
             if binding.scope is scope:
-                rows.append((str(scope), binding_text(binding), binding.description))
+                rows.append((bindings_tr(str(scope)), binding_text(binding),
+                             bindings_tr(binding.description)))
     return rows
 
 
 class HelpDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Lightbox shortcuts")
+        self.setWindowTitle(translate("HelpDialog", "Lightbox shortcuts"))
         self.resize(620, 640)
         self.tree = QTreeWidget()
         self.tree.setColumnCount(2)
-        self.tree.setHeaderLabels(["Keys / mouse", "Action"])
+        self.tree.setHeaderLabels([translate("HelpDialog", "Keys / mouse"), translate("HelpDialog", "Action")])
         self.tree.setColumnWidth(0, 200)
         self.tree.setRootIsDecorated(False)
         sections: dict[str, QTreeWidgetItem] = {}
@@ -64,7 +66,7 @@ class HelpDialog(QDialog):
                 sections[section] = head
             sections[section].addChild(QTreeWidgetItem([keys, description]))
         self.tree.expandAll()
-        note = QLabel("Viewport keys work when the image has keyboard focus (click it).")
+        note = QLabel(translate("HelpDialog", "Viewport keys work when the image has keyboard focus (click it)."))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -16,6 +16,8 @@ from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
+
 if TYPE_CHECKING:
     from viewer.ui.viewport import Viewport
 
@@ -29,7 +31,7 @@ SERIES_MIME = "application/x-lightbox-series"
 ACTIVE_COLOUR = QColor(64, 156, 255)
 INACTIVE_COLOUR = QColor(48, 48, 52)
 BORDER = 2
-EMPTY_MESSAGE = "Drag a series here from the Studies list"
+EMPTY_MESSAGE = QT_TRANSLATE_NOOP("Layout", "Drag a series here from the Studies list")
 
 
 def series_key(data: bytes) -> int | None:
@@ -145,7 +147,7 @@ class ViewportGrid(QWidget):
             frame.series_dropped.connect(self.series_dropped)
             viewport.installEventFilter(self)
             if self.frames:
-                viewport.empty_message = EMPTY_MESSAGE
+                viewport.empty_message = translate("Layout", EMPTY_MESSAGE)
             self.frames.append(frame)
             self.viewport_added.emit(viewport)
 

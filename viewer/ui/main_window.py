@@ -39,13 +39,14 @@ from viewer.io.model import Instance, ScanResult, Series, Study
 from viewer.io.scan import scan
 from viewer.tasks import CancelToken
 from viewer.ui.ai_panel import AIPanel
-from viewer.ui.bindings import BINDINGS, Scope, shortcut
+from viewer.ui.bindings import BINDINGS, Scope, apply_user_keys, shortcut
 from viewer.ui.boundary import ErrorBoundary
 from viewer.ui.bridge import Background, Bridge, Outcome
 from viewer.ui.browser import SeriesBrowser
 from viewer.ui.corner_text import IDENTITY_HIDDEN, person_name
 from viewer.ui.exports import ReadingTools
 from viewer.ui.help_dialog import HelpDialog
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, bindings_tr, corner_tr, translate
 from viewer.ui.problems import ProblemsPanel
 from viewer.ui.tag_browser import TagBrowser
 from viewer.ui.window_layout import ReadingLayout
@@ -106,18 +107,18 @@ class MainWindow(ReadingLayout, QMainWindow):
     # -- construction ----------------------------------------------------------------------
 
     def _build_docks(self) -> None:
-        self.browser_dock = QDockWidget("Studies", self)
+        self.browser_dock = QDockWidget(translate("MainWindow", "Studies"), self)
         self.browser_dock.setObjectName("studies")
         self.browser_dock.setWidget(self.browser)
         self.browser_dock.setMinimumWidth(250)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.browser_dock)
-        self.problems_dock = QDockWidget("Problems", self)
+        self.problems_dock = QDockWidget(translate("MainWindow", "Problems"), self)
         self.problems_dock.setObjectName("problems")
         self.problems_dock.setWidget(self.problems)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
         self.problems_dock.hide()
         self.resizeDocks([self.problems_dock], [150], Qt.Orientation.Vertical)
-        self.ai_dock = QDockWidget("AI", self)
+        self.ai_dock = QDockWidget(translate("MainWindow", "AI"), self)
         self.ai_dock.setObjectName("ai")
         self.ai_dock.setWidget(self.ai_panel)
         self.ai_dock.setMinimumWidth(320)
@@ -129,14 +130,14 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.probe_label.setMinimumWidth(260)
         self.load_bar = QProgressBar()
         self.load_bar.setMaximumWidth(160)
-        self.load_bar.setFormat("Images %v / %m")
+        self.load_bar.setFormat(translate("MainWindow", "Images %v / %m"))
         self.load_bar.hide()
         self.scan_bar = QProgressBar()
         self.scan_bar.setMaximumWidth(200)
-        self.scan_bar.setFormat("Scanning %v / %m")
-        self.cache_label = QLabel("⚠ Larger than the image cache")
+        self.scan_bar.setFormat(translate("MainWindow", "Scanning %v / %m"))
+        self.cache_label = QLabel(translate("MainWindow", "⚠ Larger than the image cache"))
         self.cache_label.hide()
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(translate("MainWindow", "Cancel"))
         self.cancel_button.clicked.connect(self.cancel_scan)
         for widget in (self.cache_label, self.probe_label, self.load_bar, self.scan_bar, self.cancel_button):
             bar.addPermanentWidget(widget)
@@ -146,7 +147,7 @@ class MainWindow(ReadingLayout, QMainWindow):
     def _action(self, menu: QMenu, name: str, slot: Callable[[], object], *,
                 checkable: bool = False, text: str | None = None) -> QAction:
         binding = BINDINGS.get(name)
-        label = text or (binding.description if binding else name)
+        label = text or (bindings_tr(binding.description) if binding else name)
         action = QAction(label, self)
         key = shortcut(name) if binding else ""
         if binding is not None and binding.scope is Scope.WINDOW and key:
@@ -162,42 +163,54 @@ class MainWindow(ReadingLayout, QMainWindow):
 
     def _build_menus(self) -> None:
         v = self.viewport
-        file_menu = self.menuBar().addMenu("&File")
-        self._action(file_menu, "open_files", self.choose_files, text="Open files…")
-        self._action(file_menu, "open_folder", self.choose_folder, text="Open folder…")
-        self._action(file_menu, "open_dicomdir", self.choose_dicomdir, text="Open DICOMDIR…")
+        file_menu = self.menuBar().addMenu(translate("MainWindow", "&File"))
+        self._action(file_menu, "open_files", self.choose_files, text=translate("MainWindow", "Open files…"))
+        self._action(file_menu, "open_folder", self.choose_folder, text=translate("MainWindow", "Open folder…"))
+        self._action(file_menu, "open_dicomdir", self.choose_dicomdir, text=translate("MainWindow", "Open DICOMDIR…"))
         file_menu.addSeparator()
-        self._action(file_menu, "quit", self.close, text="Quit")
+        self._action(file_menu, "quit", self.close, text=translate("MainWindow", "Quit"))
 
-        view = self.menuBar().addMenu("&View")
-        self.presets_menu = view.addMenu("Window presets")
+        edit_menu = self.menuBar().addMenu(translate("MainWindow", "&Edit"))
+        prefs = QAction(translate("MainWindow", "Preferences…"), self)
+        prefs.setShortcut(QKeySequence("Ctrl+,"))
+        prefs.triggered.connect(self.boundary.guard(lambda *_: self.show_preferences(),
+                                                    "preferences"))
+        edit_menu.addAction(prefs)
+        self._actions["preferences"] = prefs
+
+        view = self.menuBar().addMenu(translate("MainWindow", "&View"))
+        self.presets_menu = view.addMenu(translate("MainWindow", "Window presets"))
         # Rebuilt on opening: the file's own windows can change from one image to the next.
         self.presets_menu.aboutToShow.connect(self._rebuild_presets)
         view.addSeparator()
-        for name, text in (("fit", "Fit to window"), ("actual_size", "Actual size (1:1)"),
-                           ("rotate", "Rotate 90° clockwise"), ("flip_h", "Flip horizontal"),
-                           ("flip_v", "Flip vertical"), ("reset", "Reset view"),
-                           ("cine", "Play / pause cine")):
-            self._action(view, name, lambda n=name: v.trigger(n), text=text)
+        for name, text in (("fit", QT_TRANSLATE_NOOP("MainWindow", "Fit to window")),
+                           ("actual_size", QT_TRANSLATE_NOOP("MainWindow", "Actual size (1:1)")),
+                           ("rotate", QT_TRANSLATE_NOOP("MainWindow", "Rotate 90° clockwise")),
+                           ("flip_h", QT_TRANSLATE_NOOP("MainWindow", "Flip horizontal")),
+                           ("flip_v", QT_TRANSLATE_NOOP("MainWindow", "Flip vertical")),
+                           ("reset", QT_TRANSLATE_NOOP("MainWindow", "Reset view")),
+                           ("cine", QT_TRANSLATE_NOOP("MainWindow", "Play / pause cine"))):
+            self._action(view, name, lambda n=name: v.trigger(n),
+                         text=translate("MainWindow", text))
         self._action(view, "invert", lambda: v.trigger("invert"), checkable=True,
-                     text="Invert")
+                     text=translate("MainWindow", "Invert"))
         self._action(view, "annotations", lambda: v.trigger("annotations"), checkable=True,
-                     text="Annotations")
+                     text=translate("MainWindow", "Annotations"))
         self._action(view, "ai_overlays", lambda: v.trigger("ai_overlays"), checkable=True,
-                     text="AI overlays")
+                     text=translate("MainWindow", "AI overlays"))
         view.addSeparator()
         self._build_layout_menu(view)
         self._action(view, "hide_identity", self.toggle_identity, checkable=True,
-                     text="Hide patient identity")
-        self._action(view, "tag_browser", self.show_tags, text="Tag browser…")
+                     text=translate("MainWindow", "Hide patient identity"))
+        self._action(view, "tag_browser", self.show_tags, text=translate("MainWindow", "Tag browser…"))
         view.addSeparator()
         view.addAction(self.browser_dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())
         view.addAction(self.ai_dock.toggleViewAction())
 
-        help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "help", self.show_help, text="Keyboard and mouse shortcuts")
-        about = QAction("About Lightbox", self)
+        help_menu = self.menuBar().addMenu(translate("MainWindow", "&Help"))
+        self._action(help_menu, "help", self.show_help, text=translate("MainWindow", "Keyboard and mouse shortcuts"))
+        about = QAction(translate("MainWindow", "About Lightbox"), self)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
         self._sync_checks()
@@ -215,12 +228,16 @@ class MainWindow(ReadingLayout, QMainWindow):
             lambda text: self.statusBar().showMessage(text, 10_000))
 
     def _apply_settings(self) -> None:
+        problems = apply_user_keys(self.settings.key_bindings)
+        if problems:
+            self.boundary.show_message(translate(
+                "MainWindow", "Your key bindings were not applied: {}").format("; ".join(problems)))
         self._set_identity_everywhere(self.settings.hide_identity)
         if self.settings.problems:
             # Non-modal: a broken configuration file is IT's to fix, the reader can work on.
             self.boundary.show_message(
-                "Lightbox started with safe settings because of a problem in its "
-                "configuration:\n\n" + "\n\n".join(self.settings.problems))
+                translate("MainWindow", "Lightbox started with safe settings because of a "
+                          "problem in its configuration:") + "\n\n" + "\n\n".join(self.settings.problems))
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -246,7 +263,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.scan_bar.setRange(0, 0)  # busy until the scan knows how many files there are
         self.scan_bar.show()
         self.cancel_button.show()
-        self.statusBar().showMessage(f"Scanning {', '.join(Path(p).name for p in paths)}…")
+        self.statusBar().showMessage(translate("MainWindow", "Scanning {}…").format(
+            ", ".join(Path(p).name for p in paths)))
 
         last_post = [0.0]
 
@@ -270,7 +288,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         self._queue.clear()
         if self._token is not None:
             self._token.cancel()
-            self.statusBar().showMessage("Cancelling…")
+            self.statusBar().showMessage(translate("MainWindow", "Cancelling…"))
 
     def _scan_done(self, token: CancelToken, paths: list[str],
                    outcome: Outcome[ScanResult]) -> None:
@@ -281,7 +299,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.cancel_button.hide()
         if isinstance(outcome.error, Cancelled) or token.cancelled:
             # A scan that finished just as the reader pressed Cancel is dropped too.
-            self.statusBar().showMessage("Scan cancelled", 10_000)
+            self.statusBar().showMessage(translate("MainWindow", "Scan cancelled"), 10_000)
         elif outcome.error is not None:
             self.boundary.report(outcome.error, "scanning")
         elif outcome.value is not None:
@@ -300,14 +318,17 @@ class MainWindow(ReadingLayout, QMainWindow):
         names = ", ".join(Path(p).name for p in paths)
         if not result.studies:
             self.boundary.show_message(
-                f"Nothing to display in {names}: no DICOM files or images were found"
-                + (f" ({len(result.problems)} file(s) could not be used, see Problems)."
-                   if result.problems else "."))
+                translate("MainWindow", "Nothing to display in {}: no DICOM files or images "
+                          "were found.").format(names)
+                + (" " + translate("MainWindow", "{} file(s) could not be used, see "
+                                   "Problems.").format(len(result.problems))
+                   if result.problems else ""))
         else:
-            problems = f", {len(result.problems)} problem(s)" if result.problems else ""
+            problems = (translate("MainWindow", ", {} problem(s)").format(len(result.problems))
+                        if result.problems else "")
             self.statusBar().showMessage(
-                f"Found {len(result.studies)} study(ies), {series_count} series{problems}",
-                10_000)
+                translate("MainWindow", "Found {} study(ies), {} series").format(
+                    len(result.studies), series_count) + problems, 10_000)
         # After the summary, so a warning about the series opened now is what stays shown.
         if self.viewport.series is None:
             first = self.browser.first_image_series()
@@ -329,9 +350,10 @@ class MainWindow(ReadingLayout, QMainWindow):
         too_big = needed > self.cache.max_bytes
         self.cache_label.setVisible(too_big)
         if too_big:
-            text = (f"This series needs {needed / MB:.1f} MB, more than the image cache "
-                    f"({self.cache.max_bytes / MB:.1f} MB): images far from the one shown "
-                    "are read again when needed.")
+            text = translate("MainWindow", "This series needs {:.1f} MB, more than the "
+                             "image cache ({:.1f} MB): images far from the one shown are "
+                             "read again when needed.").format(needed / MB,
+                                                               self.cache.max_bytes / MB)
             self.cache_label.setToolTip(text)
             self.statusBar().showMessage(text, 30_000)
         if self.tag_browser is not None and self.tag_browser.isVisible():
@@ -358,17 +380,17 @@ class MainWindow(ReadingLayout, QMainWindow):
     # -- file dialogs and drops ---------------------------------------------------------------
 
     def choose_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Open files", "",
+        files, _ = QFileDialog.getOpenFileNames(self, translate("MainWindow", "Open files"), "",
                                                 "DICOM and images (*);;All files (*)")
         self.open_paths(files)
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open folder")
+        folder = QFileDialog.getExistingDirectory(self, translate("MainWindow", "Open folder"))
         if folder:
             self.open_paths([folder])
 
     def choose_dicomdir(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open DICOMDIR", "",
+        path, _ = QFileDialog.getOpenFileName(self, translate("MainWindow", "Open DICOMDIR"), "",
                                               "DICOMDIR (DICOMDIR DICOMDIR.*);;All files (*)")
         if path:
             self.open_paths([path])
@@ -413,9 +435,9 @@ class MainWindow(ReadingLayout, QMainWindow):
         if study is None:
             self.setWindowTitle(APP_NAME)
         elif self.viewport.state.hide_identity:
-            self.setWindowTitle(f"{APP_NAME} — {IDENTITY_HIDDEN}")
+            self.setWindowTitle(f"{APP_NAME} — {corner_tr(IDENTITY_HIDDEN)}")
         else:
-            who = person_name(study.patient_name) or "Unnamed"
+            who = person_name(study.patient_name) or translate("MainWindow", "Unnamed")
             what = f" — {study.description}" if study.description else ""
             self.setWindowTitle(f"{APP_NAME} — {who}{what}")
 
@@ -426,7 +448,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         if not own and self.viewport.current_ref() is not None:
             own = [None]  # no window in the header and no pixels yet: still offer the way back
         for number, preset in enumerate(own):
-            text = ("File window" if preset is None
+            text = (translate("MainWindow", "File window") if preset is None
                     else f"{preset.name}  (W {preset.width:g} L {preset.center:g})")
             action = self.presets_menu.addAction(f"{text}\t0" if number == 0 else text)
             action.triggered.connect(lambda *_, n=number: self.viewport.apply_file_window(n))
@@ -458,6 +480,14 @@ class MainWindow(ReadingLayout, QMainWindow):
         if self.tag_browser is not None and ref is not None:
             self.tag_browser.show_instance(ref.instance)
 
+    def show_preferences(self) -> None:
+        from viewer.ui.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.settings, self)
+        if dialog.exec():
+            self.settings = load_settings(self.settings.site_file, self.settings.user_file)
+            self.help_dialog = None  # rebuilt from the remapped table when next shown
+
     def show_help(self) -> None:
         if self.help_dialog is None:
             self.help_dialog = HelpDialog(self)
@@ -466,29 +496,31 @@ class MainWindow(ReadingLayout, QMainWindow):
 
     def about_text(self) -> str:
         """What the About box says: version, build, where settings and logs are."""
-        build = "standalone build" if getattr(sys, "frozen", False) else "Python package"
+        t = translate
+        build = (t("MainWindow", "standalone build") if getattr(sys, "frozen", False)
+                 else t("MainWindow", "Python package"))
         site = (str(self.settings.site_file) if self.settings.site_found
-                else f"none ({self.settings.site_file} not present)")
+                else t("MainWindow", "none ({} not present)").format(self.settings.site_file))
         return "\n".join([
             f"Lightbox {__version__}",
-            "An offline DICOM viewer with local AI models.",
+            t("MainWindow", "An offline DICOM viewer with local AI models."),
             "",
-            "Lightbox makes no network connection, ever: no update checks, no telemetry, "
-            "nothing downloaded. Images and results stay on this computer.",
+            t("MainWindow", "Lightbox makes no network connection, ever: no update checks, "
+              "no telemetry, nothing downloaded. Images and results stay on this computer."),
             "",
-            f"Build: {build}; Python {platform.python_version()}; "
+            t("MainWindow", "Build: {}").format(build) + f"; Python {platform.python_version()}; "
             f"Qt {qVersion()} (PySide6 {PySide6.__version__}); "
             f"ONNX Runtime {runtime_version()}",
             f"System: {platform.system()} {platform.release()} ({platform.machine()})",
-            f"Site configuration: {site}",
-            f"Logs: {self.settings.log_dir}",
-            f"AI audit log: {self.settings.audit_dir}",
+            t("MainWindow", "Site configuration: {}").format(site),
+            t("MainWindow", "Logs: {}").format(self.settings.log_dir),
+            t("MainWindow", "AI audit log: {}").format(self.settings.audit_dir),
             "",
-            "Not for diagnostic use unless your institution has validated it.",
+            t("MainWindow", "Not for diagnostic use unless your institution has validated it."),
         ])
 
     def show_about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "About Lightbox", self.about_text(),
+        box = QMessageBox(QMessageBox.Icon.Information, translate("MainWindow", "About Lightbox"), self.about_text(),
                           QMessageBox.StandardButton.Close, self)
         # Plain text: the box shows no links, and nothing in it can open a browser.
         box.setTextFormat(Qt.TextFormat.PlainText)

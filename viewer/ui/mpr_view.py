@@ -36,6 +36,7 @@ from viewer.imaging.mpr import Plane, Reformat, Slab, Volume, check_series, load
 from viewer.imaging.mpr_series import plane_series
 from viewer.tasks import CancelToken
 from viewer.ui.corner_text import CornerText
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
 from viewer.ui.layout import ViewportFrame
 from viewer.ui.transform import to_image
 from viewer.ui.viewport import Viewport
@@ -51,7 +52,8 @@ if TYPE_CHECKING:
 #: coronal green. A crosshair line has the colour of the plane it stands for.
 PLANE_COLOURS = {Plane.AXIAL: QColor(230, 80, 70), Plane.CORONAL: QColor(110, 200, 90),
                  Plane.SAGITTAL: QColor(235, 205, 70)}
-SLAB_TITLES = {Slab.OFF: "Off", Slab.MIP: "MIP", Slab.MINIP: "MinIP", Slab.AVERAGE: "Average"}
+SLAB_TITLES = {Slab.OFF: QT_TRANSLATE_NOOP("MprView", "Off"), Slab.MIP: "MIP",
+               Slab.MINIP: "MinIP", Slab.AVERAGE: QT_TRANSLATE_NOOP("MprView", "Average")}
 DEFAULT_SLAB_MM = 10.0
 #: Gap left around the crosshair centre so the anatomy under it stays visible.
 CROSSHAIR_GAP = 12
@@ -148,13 +150,14 @@ class PlaneViewport(Viewport):
 
     def _message(self) -> str:
         if self.series is None:
-            return "Reading the series for MPR…"
+            return translate("MprView", "Reading the series for MPR…")
         return super()._message()
 
     def corner_text(self) -> CornerText:
         text = super().corner_text()
         if self.frames is not None and self.frames.slab is not Slab.OFF:
-            text.bottom_left.append(f"Slab: {SLAB_TITLES[self.frames.slab]}")
+            text.bottom_left.append(translate("MprView", "Slab: {}").format(
+                translate("MprView", SLAB_TITLES[self.frames.slab])))
         return text
 
     def trigger(self, action: str, position: int = 0) -> bool:
@@ -280,34 +283,34 @@ class MprView(QWidget):
         self.frames[Plane.AXIAL].set_active(True)
 
     def _build(self) -> None:
-        self.title = QLabel("MPR")
+        self.title = QLabel(translate("MprView", "MPR"))
         self.title.setStyleSheet("font-weight: bold;")
         self.slab_box = QComboBox()
         for slab in Slab:
             self.slab_box.addItem(SLAB_TITLES[slab], slab)
-        self.slab_box.setToolTip("Thick slab: combine the planes within the slab thickness")
+        self.slab_box.setToolTip(translate("MprView", "Thick slab: combine the planes within the slab thickness"))
         self.thickness_box = QDoubleSpinBox()
         self.thickness_box.setRange(1.0, 200.0)
         self.thickness_box.setDecimals(1)
         self.thickness_box.setSuffix(" mm")
         self.thickness_box.setValue(DEFAULT_SLAB_MM)
-        self.crosshair_box = QCheckBox("Crosshair")
+        self.crosshair_box = QCheckBox(translate("MprView", "Crosshair"))
         self.crosshair_box.setChecked(True)
         self.slab_box.currentIndexChanged.connect(lambda *_: self._apply_slab())
         self.thickness_box.valueChanged.connect(lambda *_: self._apply_slab())
         self.crosshair_box.toggled.connect(self.set_crosshair_visible)
         self.progress = QProgressBar()
-        self.progress.setFormat("Reading slices %v / %m")
+        self.progress.setFormat(translate("MprView", "Reading slices %v / %m"))
         self.progress.setMaximumWidth(220)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(translate("MprView", "Cancel"))
         self.cancel_button.clicked.connect(self.cancel)
-        self.close_button = QPushButton("Close MPR")
+        self.close_button = QPushButton(translate("MprView", "Close MPR"))
 
         bar = QHBoxLayout()
         bar.setContentsMargins(6, 3, 6, 3)
         bar.addWidget(self.title)
         bar.addSpacing(16)
-        bar.addWidget(QLabel("Slab"))
+        bar.addWidget(QLabel(translate("MprView", "Slab")))
         bar.addWidget(self.slab_box)
         bar.addWidget(self.thickness_box)
         bar.addSpacing(16)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
+from viewer.ui.i18n import translate
+
 
 class ProblemsPanel(QTreeWidget):
     """Two columns, file and reason; the full path is in the tooltip. Duplicates are shown once."""
@@ -13,7 +15,7 @@ class ProblemsPanel(QTreeWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setColumnCount(2)
-        self.setHeaderLabels(["File", "Reason"])
+        self.setHeaderLabels([translate("Problems", "File"), translate("Problems", "Reason")])
         self.setRootIsDecorated(False)
         self.setAlternatingRowColors(True)
         self.setColumnWidth(0, 220)

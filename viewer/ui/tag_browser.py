@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from viewer.ui.i18n import translate
+
 if TYPE_CHECKING:
     from pydicom import Dataset
     from pydicom.dataelem import DataElement
@@ -62,12 +64,12 @@ class TagBrowser(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("DICOM tags")
+        self.setWindowTitle(translate("TagBrowser", "DICOM tags"))
         self.setModal(False)
         self.resize(760, 560)
-        self.title = QLabel("No object selected")
+        self.title = QLabel(translate("TagBrowser", "No object selected"))
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Filter by tag (0010,0010 or 00100010), keyword or value")
+        self.search.setPlaceholderText(translate("TagBrowser", "Filter by tag (0010,0010 or 00100010), keyword or value"))
         self.search.setClearButtonEnabled(True)
         self.tree = QTreeWidget()
         self.tree.setColumnCount(len(self.COLUMNS))

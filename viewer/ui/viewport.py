@@ -41,6 +41,7 @@ from viewer.ui import overlay
 from viewer.ui.ai_overlay import BANNER_TOP, AILayer
 from viewer.ui.bindings import MouseGesture, Scope, key_map
 from viewer.ui.corner_text import CornerText, corner_text
+from viewer.ui.i18n import corner_tr, translate
 from viewer.ui.loading import LoadedSeries
 from viewer.ui.measure_tools import MeasureController
 from viewer.ui.transform import fit_zoom, image_transform, pixel_aspect, to_image
@@ -89,7 +90,7 @@ class Viewport(QWidget):
         self.series: Series | None = None
         self.study: Study | None = None
         #: What an empty viewport says (the layout tells its other viewports to say more).
-        self.empty_message = "Open a study: File > Open, or drop files or folders here"
+        self.empty_message = translate("Viewport", "Open a study: File > Open, or drop files or folders here")
         self._loading: LoadedSeries | None = None
         self._presets: list[Preset] = []
         # The image as last rendered: the numpy buffer must outlive the QImage built on it.
@@ -103,7 +104,6 @@ class Viewport(QWidget):
         self._scroll_rest = 0.0
         self._wheel_rest = 0
         self._sensitivity = 1.0
-        self._keys = key_map(Scope.VIEWPORT)
         self._cine = QTimer(self)
         self._cine.timeout.connect(self._cine_step)
         self._unsubscribe = self.state.subscribe(self._on_state)
@@ -202,7 +202,7 @@ class Viewport(QWidget):
         return self.state.zoom
 
     def corner_text(self) -> CornerText:
-        return corner_text(self.study, self.series, self.state)
+        return corner_text(self.study, self.series, self.state, tr=corner_tr)
 
     def image_to_screen(self) -> QTransform | None:
         size = self._image_size()
@@ -490,12 +490,12 @@ class Viewport(QWidget):
         if self.series is None:
             return self.empty_message
         if not self.series.frames:
-            return "No image to display"
+            return translate("Viewport", "No image to display")
         if self._qimage is not None:
             return ""
         error = self._loading.failures.get(self.state.index) if self._loading else None
         if error is not None:
-            return f"Cannot display this image.\n{error}"
+            return translate("Viewport", "Cannot display this image.") + f"\n{error}"
         return LOADING
 
     def _ai_banner_top(self) -> int:
@@ -633,7 +633,7 @@ class Viewport(QWidget):
         key = Qt.Key(event.key())
         text = QKeySequence(QKeyCombination(modifiers, key)).toString(
             QKeySequence.SequenceFormat.PortableText)
-        action = self._keys.get(text)
+        action = key_map(Scope.VIEWPORT).get(text)
         if action is not None and self.trigger(*action):
             event.accept()
             return

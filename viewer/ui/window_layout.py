@@ -17,6 +17,7 @@ from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QMenu, QStackedWidget
 
 from viewer.imaging.mpr import VolumeError
+from viewer.ui.i18n import translate
 from viewer.ui.layout import LAYOUT_TITLES, LAYOUTS, ViewportGrid
 from viewer.ui.linking import Linker
 from viewer.ui.mpr_view import MprView
@@ -113,7 +114,7 @@ class ReadingLayout:
             self._update_tags()
 
     def _build_layout_menu(self: MainWindow, view: QMenu) -> None:
-        layouts = view.addMenu("Layout")
+        layouts = view.addMenu(translate("WindowLayout", "Layout"))
         group = QActionGroup(self)
         for name in LAYOUTS:
             action = self._action(layouts, f"layout_{name}",
@@ -121,22 +122,22 @@ class ReadingLayout:
                                   text=LAYOUT_TITLES[name])
             group.addAction(action)
         self._actions["layout_1x1"].setChecked(True)
-        self._action(view, "next_viewport", self.next_viewport, text="Next viewport")
+        self._action(view, "next_viewport", self.next_viewport, text=translate("WindowLayout", "Next viewport"))
         self._action(view, "link_scroll", self.toggle_link_scroll, checkable=True,
-                     text="Link scrolling by position")
+                     text=translate("WindowLayout", "Link scrolling by position"))
         self._action(view, "link_window", self.toggle_link_window, checkable=True,
-                     text="Link window/level")
+                     text=translate("WindowLayout", "Link window/level"))
         view.addSeparator()
-        mpr = self.menuBar().addMenu("&MPR")
+        mpr = self.menuBar().addMenu(translate("WindowLayout", "&MPR"))
         self._action(mpr, "mpr", self.toggle_mpr, checkable=True,
-                     text="MPR (axial, coronal, sagittal)")
-        self._action(mpr, "slab", self.mpr.next_slab, text="Next thick-slab mode")
+                     text=translate("WindowLayout", "MPR (axial, coronal, sagittal)"))
+        self._action(mpr, "slab", self.mpr.next_slab, text=translate("WindowLayout", "Next thick-slab mode"))
         self._action(mpr, "crosshair", self.mpr.toggle_crosshair_tool,
-                     text="Crosshair tool (left button)")
+                     text=translate("WindowLayout", "Crosshair tool (left button)"))
         self._action(mpr, "crosshair_lines",
                      lambda: self.mpr.set_crosshair_visible(
                          not self.mpr.crosshair_box.isChecked()),
-                     text="Show / hide crosshair lines")
+                     text=translate("WindowLayout", "Show / hide crosshair lines"))
 
     # -- layouts -----------------------------------------------------------------------------
 
@@ -186,7 +187,7 @@ class ReadingLayout:
         source = self.grid.active
         try:
             if source.series is None:
-                raise VolumeError("Open a CT or MR series first, then choose MPR.")
+                raise VolumeError(translate("WindowLayout", "Open a CT or MR series first, then choose MPR."))
             self.mpr.start(source.series, source.study, source.state.window,
                            source.state.hide_identity)
         finally:
