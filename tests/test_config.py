@@ -9,6 +9,7 @@ import pytest
 
 from viewer.audit import audit_dir
 from viewer.config import (
+    CORNER_GROUPS,
     ENVIRONMENT,
     SAFE_DEFAULT,
     SCHEMA_VERSION,
@@ -210,3 +211,36 @@ def test_an_unclosed_list_is_reported_at_the_last_line(tmp_path) -> None:
     path = site(tmp_path, 'language = "ja"\nallowed_models = [\n  "ct-body-seg",\n')
     [problem] = load_settings().problems
     assert problem.startswith(f"{path}: line 3: ")
+
+
+def test_default_presets_and_corner_text_are_typed_preferences(tmp_path) -> None:
+    s = load_settings()
+    assert dict(s.default_presets) == {} and s.corner_text == CORNER_GROUPS
+    # A version-2 file (before these keys) is migrated as it is.
+    user(tmp_path, {"schema_version": 2, "language": "ja",
+                    "default_presets": {"ct": "Lung"},
+                    "corner_text": ["display", "identity"]})
+    s = load_settings()
+    assert s.problems == ()
+    assert dict(s.default_presets) == {"CT": "Lung"}
+    assert s.corner_text == ("identity", "display")  # always in corner order
+    path = user(tmp_path, {"schema_version": SCHEMA_VERSION,
+                           "corner_text": ["identity", "weather"],
+                           "default_presets": {"CT": 4}})
+    s = load_settings()
+    assert s.corner_text == CORNER_GROUPS and dict(s.default_presets) == {}
+    assert any(p.startswith(f"{path}: line 3: corner_text must be a list of corner text groups")
+               for p in s.problems), s.problems
+    assert any("default_presets must map modalities to preset names" in p for p in s.problems)
+
+
+def test_the_site_can_set_and_lock_the_reading_defaults(tmp_path) -> None:
+    site(tmp_path, 'default_presets = { CT = "Brain" }\ncorner_text = ["display"]\n'
+                   'locked = ["corner_text"]\n')
+    user(tmp_path, {"schema_version": SCHEMA_VERSION, "corner_text": ["identity"],
+                    "default_presets": {"CT": "Lung"}})
+    s = load_settings()
+    assert s.corner_text == ("display",) and s.source("corner_text") == SITE
+    assert dict(s.default_presets) == {"CT": "Lung"} and s.source("default_presets") == USER
+    with pytest.raises(SettingsError, match="set by your site's configuration"):
+        save_user_preferences({"corner_text": list(CORNER_GROUPS)})

@@ -36,8 +36,10 @@ LOG_DIR_ENV = "LIGHTBOX_LOG_DIR"
 AUDIT_DIR_ENV = "LIGHTBOX_AUDIT_DIR"
 SITE_NAME = "lightbox.toml"
 PREFERENCES_NAME = "preferences.json"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LANGUAGES = ("en", "ja")
+#: The groups of viewport corner text a reader may show or hide, in corner order.
+CORNER_GROUPS = ("identity", "study", "series", "position", "display")
 
 # Where a value came from (Settings.sources).
 DEFAULT, SAFE_DEFAULT, SITE, USER, ENVIRONMENT = (
@@ -51,7 +53,7 @@ class SettingsError(LightboxError):
 @dataclass(frozen=True)
 class Key:
     name: str
-    kind: str  # bool | language | path | str_list | id_list | key_map
+    kind: str  # bool | language | path | str_list | id_list | key_map | name_map | corner_set
     user: bool  # a user preference may set it (unless the site locks it)
     doc: str
 
@@ -68,6 +70,11 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
     Key("locked", "id_list", False, "keys that user preferences cannot change"),
     Key("key_bindings", "key_map", True,
         "keys of viewer actions that differ from the defaults: {action: [key, ...]}"),
+    Key("default_presets", "name_map", True,
+        "the window preset a series opens with, by modality: {\"CT\": \"Lung\"}; "
+        "a modality not named opens with the file's own window"),
+    Key("corner_text", "corner_set", True,
+        "which viewport corner text groups are shown: " + ", ".join(CORNER_GROUPS)),
 )})
 
 
@@ -142,6 +149,8 @@ class Settings:
     language: str = "en"
     key_bindings: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType({}))
+    default_presets: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    corner_text: tuple[str, ...] = CORNER_GROUPS
     log_dir: Path = field(default_factory=default_log_dir)
     audit_dir: Path = field(default_factory=default_audit_dir)
     locked: frozenset[str] = frozenset()
@@ -203,6 +212,8 @@ def load_settings(site_file: str | Path | None = None,
         language=str(values.get("language", "en")),
         key_bindings=MappingProxyType({a: tuple(k) for a, k in
                                        values.get("key_bindings", {}).items()}),
+        default_presets=MappingProxyType(dict(values.get("default_presets", {}))),
+        corner_text=tuple(values.get("corner_text", CORNER_GROUPS)),
         log_dir=Path(values.get("log_dir") or default_log_dir()),
         audit_dir=Path(values.get("audit_dir") or default_audit_dir()),
         locked=locked,
@@ -297,6 +308,16 @@ def _check(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
                 for a, ks in value.items()):
             return {a: [k.strip() for k in ks] for a, ks in value.items()}, ""
         return None, "must map action names to lists of keys, e.g. {\"fit\": [\"F\"]}"
+    if spec.kind == "name_map":
+        if isinstance(value, dict) and all(isinstance(m, str) and m.strip() and isinstance(n, str)
+                                           and n.strip() for m, n in value.items()):
+            return {m.strip().upper(): n.strip() for m, n in value.items()}, ""
+        return None, "must map modalities to preset names, e.g. {\"CT\": \"Lung\"}"
+    if spec.kind == "corner_set":
+        if isinstance(value, list) and all(v in CORNER_GROUPS for v in value):
+            return [g for g in CORNER_GROUPS if g in value], ""
+        return None, ("must be a list of corner text groups from "
+                      f"{', '.join(map(repr, CORNER_GROUPS))}, not {value!r}")
     raise AssertionError(spec.kind)
 
 
@@ -314,6 +335,8 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     0: lambda old: {**old, "schema_version": 1},
     # 2 added key_bindings; a version-1 file is valid as it is.
     1: lambda old: {**old, "schema_version": 2},
+    # 3 added default_presets and corner_text; absent, they keep the old behaviour.
+    2: lambda old: {**old, "schema_version": 3},
 }
 
 

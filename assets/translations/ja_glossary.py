@@ -109,3 +109,111 @@ JA = {
 "Set by your IT department": "IT部門により設定されています", "Keyboard shortcuts": "キーボードショートカット",
 "A key is bound twice: {}": "同じキーが二重に割り当てられています: {}",
 }
+
+# Error framing, file problems, browser, tag browser, exports, measurements, preferences.
+JA.update({
+"Unexpected error while {}: {}": "{}中に予期しないエラーが発生しました: {}",
+"Unexpected error: {}": "予期しないエラー: {}",
+"decoding an image": "画像のデコード", "rendering an image": "画像の描画",
+"scanning": "ファイルの走査", "opening a series": "シリーズを開く処理",
+"opening a dropped series": "ドロップされたシリーズを開く処理",
+"showing tags": "タグの表示", "making a thumbnail": "サムネイルの作成",
+"building the MPR volume": "MPRボリュームの構築", "exporting a series": "シリーズの書き出し",
+"running a model": "モデルの実行", "verifying the AI models": "AIモデルの検証",
+"no image to display": "表示できる画像なし", "1 image": "1 画像", "{} images": "{} 画像",
+"position": "位置", "instance number": "インスタンス番号", "file order": "ファイル順",
+"{}, {}, ordered by {}": "{}、{}、{}で並べ替え", "Warnings:": "警告:",
+"the log folder": "ログフォルダー",
+"{} more unexpected error(s) since; their reports are in {}.":
+    "その後さらに {} 件の予期しないエラーが発生しました。レポートは {} にあります。",
+"A report was saved to:\n{}": "レポートを保存しました:\n{}",
+"No report could be saved (see the application log).":
+    "レポートを保存できませんでした（アプリケーションログを参照してください）。",
+"Lightbox hit an unexpected error ({}).": "Lightbox で予期しないエラーが発生しました（{}）。",
+"You can keep working. If something looks wrong, restart Lightbox. Please send the report to your IT support; it holds no patient data.":
+    "このまま作業を続けられます。表示がおかしい場合は Lightbox を再起動してください。"
+    "レポートを IT サポートへ送ってください（患者情報は含まれません）。",
+"Window/level": "ウィンドウ幅/レベル", "Zoom": "ズーム", "Scroll": "スクロール",
+"Distance": "距離", "Angle": "角度", "Ellipse ROI": "楕円ROI", "Rectangle ROI": "矩形ROI",
+"Tool: {}": "ツール: {}",
+"Cannot save {}: the image could not be encoded.": "{} を保存できません: 画像をエンコードできませんでした。",
+"Saved {}": "{} を保存しました", "PNG image (*.png)": "PNG 画像 (*.png)",
+"Exported {} measurement(s) to {}": "{} 件の計測を {} に書き出しました",
+"Exporting {} file(s)…": "{} ファイルを書き出し中…",
+"Exported {} de-identified file(s) to {}": "匿名化した {} ファイルを {} に書き出しました",
+"at detector": "検出器面", "distance": "距離", "angle": "角度", "ellipse": "楕円",
+"rectangle": "矩形", "Area {:.1f} {}": "面積 {:.1f} {}",
+"Mean {:.1f} SD {:.1f}": "平均 {:.1f} SD {:.1f}", "Min {:g} Max {:g}": "最小 {:g} 最大 {:g}",
+"Delete {}": "{}を削除", "MPR · {}": "MPR・{}", "series": "シリーズ",
+"Patient identity (top left)": "患者情報（左上）",
+"Study description and date": "検査の説明と検査日",
+"Series number and description": "シリーズ番号と説明",
+"Image number, position and thickness": "画像番号・位置・スライス厚",
+"Window, zoom and inversion": "ウィンドウ・ズーム・反転",
+"The file's own window": "ファイル指定のウィンドウ", "{} opens with": "{} の初期ウィンドウ",
+"Corner text shown on images": "画像の四隅に表示する情報",
+"Your preferences were not saved: {}": "設定を保存できませんでした: {}",
+"not a DICOM file": "DICOM ファイルではありません",
+"not a DICOM file or supported image": "DICOM ファイルでも対応画像形式でもありません",
+"not a DICOM file (or badly damaged)": "DICOM ファイルではありません（または大きく破損しています）",
+"file is empty": "ファイルが空です",
+"file is truncated (header incomplete)": "ファイルが途中で切れています（ヘッダーが不完全）",
+"file is truncated (pixel data incomplete)": "ファイルが途中で切れています（画素データが不完全）",
+"file is truncated or damaged (less pixel data than the image size needs)":
+    "ファイルが途中で切れているか破損しています（画素データが画像サイズより不足）",
+"file holds no DICOM data (only a file meta header)":
+    "DICOM データがありません（ファイルメタヘッダーのみ）",
+"no image to display (this object holds no pixels)": "表示できる画像がありません（画素データを含まないオブジェクト）",
+"image is too large to open safely": "画像が大きすぎるため安全に開けません",
+"image is too large for the available memory": "画像が大きすぎて使用可能なメモリーに収まりません",
+"image data is truncated or damaged": "画像データが途中で切れているか破損しています",
+"damaged: pixel data without image size (Rows, Columns or Bits Allocated missing)":
+    "破損: 画像サイズのない画素データ（Rows、Columns または Bits Allocated がありません）",
+"cannot be read ({})": "読み込めません（{}）", "cannot be opened ({})": "開けません（{}）",
+"images compressed as {} cannot be decoded (no decoder installed)":
+    "{} で圧縮された画像はデコードできません（デコーダーが未インストール）",
+"the {} image data is damaged and cannot be decoded": "{} の画像データが破損しておりデコードできません",
+"the image data cannot be read ({})": "画像データを読み込めません（{}）",
+"images have {} different sizes": "画像サイズが {} 種類混在しています",
+"mixed orientations ({} different image planes)": "画像の向きが混在しています（{} 種類の断面）",
+"uneven slice spacing ({} to {} mm)": "スライス間隔が不均一です（{}～{} mm）",
+"{} slice position(s) occur more than once (duplicates, or several acquisitions in one series)":
+    "{} か所のスライス位置が重複しています（重複画像、または 1 シリーズ内に複数回の撮像）",
+"missing slices? {} gap(s) up to {} mm where {} mm is typical (about {} slice(s) missing)":
+    "スライス欠損の可能性: 通常 {2} mm 間隔のところ最大 {1} mm の隙間が {0} か所（約 {3} スライス欠損）",
+"gantry tilt or sheared stack: slices are offset {}° from their normal (3-D views and measurements across slices may be distorted)":
+    "ガントリー傾斜またはずれのあるスタック: スライスが法線から {}° ずれています"
+    "（3D 表示とスライスをまたぐ計測が歪む可能性があります）",
+"Number of Frames is invalid; the frame count was taken from the pixel data size":
+    "Number of Frames が不正なため、フレーム数を画素データのサイズから求めました",
+"(hidden)": "（非表示）", "{} item(s)": "{} 項目", "<{} bytes>": "<{} バイト>",
+"Tag": "タグ", "Name": "名前", "VR": "VR", "Value": "値",
+"No DICOM header to show": "表示する DICOM ヘッダーがありません",
+"Item {}": "項目 {}", "value {:g}": "値 {:g}",
+})
+
+# MPR refusals (the core's English, translated by viewer/ui/problem_text.py).
+JA.update({
+"MPR needs a stack of at least {} slices; {} has {}.":
+    "MPR には {} 枚以上のスライスが必要です。{} は {} 枚です。",
+"MPR works on grey-scale CT or MR stacks; {} is in colour.":
+    "MPR はグレースケールの CT・MR スタックのみ対象です。{} はカラー画像です。",
+"MPR cannot stack {}: its images have different sizes.":
+    "{} は MPR を構築できません: 画像サイズが異なります。",
+"MPR cannot place {} in 3-D: some images lack their position, orientation or pixel spacing.":
+    "{} を 3D 空間に配置できません: 位置・向き・画素間隔のない画像があります。",
+"MPR cannot stack {}: its images lie in different planes (mixed orientations, e.g. a localiser). Open a series with one plane.":
+    "{} は MPR を構築できません: 断面の異なる画像が混在しています（位置決め画像など）。"
+    "単一断面のシリーズを開いてください。",
+"MPR cannot stack {}: some slice positions occur twice (duplicates or several acquisitions in one series).":
+    "{} は MPR を構築できません: スライス位置が重複しています（重複画像、または 1 シリーズ内に複数回の撮像）。",
+"MPR refused for {}: slices are missing (a gap of {} mm where {} mm is typical). Reconstructing across the gap would show anatomy that is not there; load the complete series.":
+    "{0} の MPR を中止しました: スライスが欠損しています（通常 {2} mm 間隔のところ {1} mm の隙間）。"
+    "欠損部をまたいで再構成すると実在しない解剖が表示されるため、全スライスを読み込んでください。",
+"MPR refused for {}: uneven slice spacing ({} to {} mm) would distort the other planes. Use a series reconstructed with even spacing.":
+    "{} の MPR を中止しました: スライス間隔が不均一（{}～{} mm）で他の断面が歪みます。"
+    "等間隔で再構成されたシリーズを使用してください。",
+"MPR refused for {}: the slices are sheared by {}° (gantry tilt), so the other planes would be distorted. Use a tilt-corrected reconstruction from the scanner, or read this series in its own plane.":
+    "{} の MPR を中止しました: スライスが {}° ずれており（ガントリー傾斜）、他の断面が歪みます。"
+    "装置で傾斜補正した再構成画像を使うか、このシリーズは元の断面で読影してください。",
+})

@@ -389,9 +389,102 @@
 <context>
     <name>Boundary</name>
     <message>
-        <source>Lightbox</source>
+        <source>Unexpected error while {}: {}</source>
         <extracomment>A file that could not be used: (path, reason). One line for the status bar.</extracomment>
+        <translation>{}中に予期しないエラーが発生しました: {}</translation>
+    </message>
+    <message>
+        <source>Unexpected error: {}</source>
+        <translation>予期しないエラー: {}</translation>
+    </message>
+    <message>
+        <source>Lightbox</source>
         <translation>Lightbox</translation>
+    </message>
+    <message>
+        <source>decoding an image</source>
+        <extracomment>What the UI was doing when an error reached the boundary, as callers name it; others (AI model titles, action ids) are shown as they are.</extracomment>
+        <translation>画像のデコード</translation>
+    </message>
+    <message>
+        <source>rendering an image</source>
+        <translation>画像の描画</translation>
+    </message>
+    <message>
+        <source>scanning</source>
+        <translation>ファイルの走査</translation>
+    </message>
+    <message>
+        <source>opening a series</source>
+        <translation>シリーズを開く処理</translation>
+    </message>
+    <message>
+        <source>opening a dropped series</source>
+        <translation>ドロップされたシリーズを開く処理</translation>
+    </message>
+    <message>
+        <source>showing tags</source>
+        <translation>タグの表示</translation>
+    </message>
+    <message>
+        <source>making a thumbnail</source>
+        <translation>サムネイルの作成</translation>
+    </message>
+    <message>
+        <source>building the MPR volume</source>
+        <translation>MPRボリュームの構築</translation>
+    </message>
+    <message>
+        <source>exporting a series</source>
+        <translation>シリーズの書き出し</translation>
+    </message>
+    <message>
+        <source>running a model</source>
+        <translation>モデルの実行</translation>
+    </message>
+    <message>
+        <source>verifying the AI models</source>
+        <translation>AIモデルの検証</translation>
+    </message>
+</context>
+<context>
+    <name>Browser</name>
+    <message>
+        <source>no image to display</source>
+        <translation>表示できる画像なし</translation>
+    </message>
+    <message>
+        <source>Unnamed</source>
+        <translation>氏名なし</translation>
+    </message>
+    <message>
+        <source>1 image</source>
+        <translation>1 画像</translation>
+    </message>
+    <message>
+        <source>{} images</source>
+        <translation>{} 画像</translation>
+    </message>
+    <message>
+        <source>position</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <source>instance number</source>
+        <translation>インスタンス番号</translation>
+    </message>
+    <message>
+        <source>file order</source>
+        <translation>ファイル順</translation>
+    </message>
+    <message>
+        <source>{}, {}, ordered by {}</source>
+        <extracomment>The reader chose a series with images: (series, study). The reader chose an object without images: its instance (for the tag browser). A thumbnail job failed: the exception, for the error boundary. The last pending thumbnail arrived (or failed).</extracomment>
+        <translation>{}、{}、{}で並べ替え</translation>
+    </message>
+    <message>
+        <source>Warnings:</source>
+        <translation>警告:</translation>
     </message>
 </context>
 <context>
@@ -444,13 +537,72 @@
 <context>
     <name>Crash</name>
     <message>
-        <source>Lightbox</source>
+        <source>the log folder</source>
         <extracomment>(error, thread name, report path or None), delivered on the GUI thread.</extracomment>
+        <translation>ログフォルダー</translation>
+    </message>
+    <message>
+        <source>{} more unexpected error(s) since; their reports are in {}.</source>
+        <translation>その後さらに {} 件の予期しないエラーが発生しました。レポートは {} にあります。</translation>
+    </message>
+    <message>
+        <source>Lightbox</source>
         <translation>Lightbox</translation>
+    </message>
+    <message>
+        <source>A report was saved to:
+{}</source>
+        <translation>レポートを保存しました:
+{}</translation>
+    </message>
+    <message>
+        <source>No report could be saved (see the application log).</source>
+        <translation>レポートを保存できませんでした（アプリケーションログを参照してください）。</translation>
+    </message>
+    <message>
+        <source>Lightbox hit an unexpected error ({}).</source>
+        <translation>Lightbox で予期しないエラーが発生しました（{}）。</translation>
+    </message>
+    <message>
+        <source>You can keep working. If something looks wrong, restart Lightbox. Please send the report to your IT support; it holds no patient data.</source>
+        <translation>このまま作業を続けられます。表示がおかしい場合は Lightbox を再起動してください。レポートを IT サポートへ送ってください（患者情報は含まれません）。</translation>
     </message>
 </context>
 <context>
     <name>Exports</name>
+    <message>
+        <source>Window/level</source>
+        <extracomment>Marked for lupdate; translated where shown (``tool_name``).</extracomment>
+        <translation>ウィンドウ幅/レベル</translation>
+    </message>
+    <message>
+        <source>Pan</source>
+        <translation>パン</translation>
+    </message>
+    <message>
+        <source>Zoom</source>
+        <translation>ズーム</translation>
+    </message>
+    <message>
+        <source>Scroll</source>
+        <translation>スクロール</translation>
+    </message>
+    <message>
+        <source>Distance</source>
+        <translation>距離</translation>
+    </message>
+    <message>
+        <source>Angle</source>
+        <translation>角度</translation>
+    </message>
+    <message>
+        <source>Ellipse ROI</source>
+        <translation>楕円ROI</translation>
+    </message>
+    <message>
+        <source>Rectangle ROI</source>
+        <translation>矩形ROI</translation>
+    </message>
     <message>
         <source>Save screenshot</source>
         <translation>スクリーンショットを保存</translation>
@@ -484,12 +636,32 @@
         <translation>選択した計測を削除</translation>
     </message>
     <message>
+        <source>Tool: {}</source>
+        <translation>ツール: {}</translation>
+    </message>
+    <message>
         <source>Nothing to save: open an image first.</source>
         <translation>保存するものがありません。先に画像を開いてください。</translation>
     </message>
     <message>
+        <source>Cannot save {}: the image could not be encoded.</source>
+        <translation>{} を保存できません: 画像をエンコードできませんでした。</translation>
+    </message>
+    <message>
+        <source>Saved {}</source>
+        <translation>{} を保存しました</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 画像 (*.png)</translation>
+    </message>
+    <message>
         <source>No measurements to export: draw one first (Measure menu).</source>
         <translation>書き出す計測がありません。先に計測してください（計測メニュー）。</translation>
+    </message>
+    <message>
+        <source>Exported {} measurement(s) to {}</source>
+        <translation>{} 件の計測を {} に書き出しました</translation>
     </message>
     <message>
         <source>Export measurements</source>
@@ -502,6 +674,14 @@
     <message>
         <source>Only DICOM series can be exported as de-identified DICOM.</source>
         <translation>匿名化DICOMとして書き出せるのはDICOMシリーズのみです。</translation>
+    </message>
+    <message>
+        <source>Exporting {} file(s)…</source>
+        <translation>{} ファイルを書き出し中…</translation>
+    </message>
+    <message>
+        <source>Exported {} de-identified file(s) to {}</source>
+        <translation>匿名化した {} ファイルを {} に書き出しました</translation>
     </message>
     <message>
         <source>Export series (de-identified) to a new folder</source>
@@ -724,6 +904,56 @@
     </message>
 </context>
 <context>
+    <name>Measure</name>
+    <message>
+        <source>at detector</source>
+        <translation>検出器面</translation>
+    </message>
+    <message>
+        <source>distance</source>
+        <translation>距離</translation>
+    </message>
+    <message>
+        <source>angle</source>
+        <translation>角度</translation>
+    </message>
+    <message>
+        <source>ellipse</source>
+        <translation>楕円</translation>
+    </message>
+    <message>
+        <source>rectangle</source>
+        <translation>矩形</translation>
+    </message>
+    <message>
+        <source>Area {:.1f} {}</source>
+        <translation>面積 {:.1f} {}</translation>
+    </message>
+    <message>
+        <source>Mean {:.1f} SD {:.1f}</source>
+        <translation>平均 {:.1f} SD {:.1f}</translation>
+    </message>
+    <message>
+        <source>Min {:g} Max {:g}</source>
+        <translation>最小 {:g} 最大 {:g}</translation>
+    </message>
+    <message>
+        <source>Delete {}</source>
+        <translation>{}を削除</translation>
+    </message>
+</context>
+<context>
+    <name>Mpr</name>
+    <message>
+        <source>MPR · {}</source>
+        <translation>MPR・{}</translation>
+    </message>
+    <message>
+        <source>series</source>
+        <translation>シリーズ</translation>
+    </message>
+</context>
+<context>
     <name>MprView</name>
     <message>
         <source>Off</source>
@@ -776,6 +1006,26 @@
 <context>
     <name>Preferences</name>
     <message>
+        <source>Patient identity (top left)</source>
+        <translation>患者情報（左上）</translation>
+    </message>
+    <message>
+        <source>Study description and date</source>
+        <translation>検査の説明と検査日</translation>
+    </message>
+    <message>
+        <source>Series number and description</source>
+        <translation>シリーズ番号と説明</translation>
+    </message>
+    <message>
+        <source>Image number, position and thickness</source>
+        <translation>画像番号・位置・スライス厚</translation>
+    </message>
+    <message>
+        <source>Window, zoom and inversion</source>
+        <translation>ウィンドウ・ズーム・反転</translation>
+    </message>
+    <message>
         <source>Preferences</source>
         <translation>環境設定</translation>
     </message>
@@ -790,6 +1040,18 @@
     <message>
         <source>Hide patient identity when Lightbox starts</source>
         <translation>起動時に患者情報を隠す</translation>
+    </message>
+    <message>
+        <source>The file's own window</source>
+        <translation>ファイル指定のウィンドウ</translation>
+    </message>
+    <message>
+        <source>{} opens with</source>
+        <translation>{} の初期ウィンドウ</translation>
+    </message>
+    <message>
+        <source>Corner text shown on images</source>
+        <translation>画像の四隅に表示する情報</translation>
     </message>
     <message>
         <source>Action</source>
@@ -811,6 +1073,149 @@
         <source>A key is bound twice: {}</source>
         <translation>同じキーが二重に割り当てられています: {}</translation>
     </message>
+    <message>
+        <source>Your preferences were not saved: {}</source>
+        <translation>設定を保存できませんでした: {}</translation>
+    </message>
+</context>
+<context>
+    <name>ProblemText</name>
+    <message>
+        <source>not a DICOM file</source>
+        <translation>DICOM ファイルではありません</translation>
+    </message>
+    <message>
+        <source>not a DICOM file or supported image</source>
+        <translation>DICOM ファイルでも対応画像形式でもありません</translation>
+    </message>
+    <message>
+        <source>not a DICOM file (or badly damaged)</source>
+        <translation>DICOM ファイルではありません（または大きく破損しています）</translation>
+    </message>
+    <message>
+        <source>file is empty</source>
+        <translation>ファイルが空です</translation>
+    </message>
+    <message>
+        <source>file is truncated (header incomplete)</source>
+        <translation>ファイルが途中で切れています（ヘッダーが不完全）</translation>
+    </message>
+    <message>
+        <source>file is truncated (pixel data incomplete)</source>
+        <translation>ファイルが途中で切れています（画素データが不完全）</translation>
+    </message>
+    <message>
+        <source>file is truncated or damaged (less pixel data than the image size needs)</source>
+        <translation>ファイルが途中で切れているか破損しています（画素データが画像サイズより不足）</translation>
+    </message>
+    <message>
+        <source>file holds no DICOM data (only a file meta header)</source>
+        <translation>DICOM データがありません（ファイルメタヘッダーのみ）</translation>
+    </message>
+    <message>
+        <source>no image to display (this object holds no pixels)</source>
+        <translation>表示できる画像がありません（画素データを含まないオブジェクト）</translation>
+    </message>
+    <message>
+        <source>image is too large to open safely</source>
+        <translation>画像が大きすぎるため安全に開けません</translation>
+    </message>
+    <message>
+        <source>image is too large for the available memory</source>
+        <translation>画像が大きすぎて使用可能なメモリーに収まりません</translation>
+    </message>
+    <message>
+        <source>image data is truncated or damaged</source>
+        <translation>画像データが途中で切れているか破損しています</translation>
+    </message>
+    <message>
+        <source>damaged: pixel data without image size (Rows, Columns or Bits Allocated missing)</source>
+        <translation>破損: 画像サイズのない画素データ（Rows、Columns または Bits Allocated がありません）</translation>
+    </message>
+    <message>
+        <source>cannot be read ({})</source>
+        <translation>読み込めません（{}）</translation>
+    </message>
+    <message>
+        <source>cannot be opened ({})</source>
+        <translation>開けません（{}）</translation>
+    </message>
+    <message>
+        <source>images compressed as {} cannot be decoded (no decoder installed)</source>
+        <translation>{} で圧縮された画像はデコードできません（デコーダーが未インストール）</translation>
+    </message>
+    <message>
+        <source>the {} image data is damaged and cannot be decoded</source>
+        <translation>{} の画像データが破損しておりデコードできません</translation>
+    </message>
+    <message>
+        <source>the image data cannot be read ({})</source>
+        <translation>画像データを読み込めません（{}）</translation>
+    </message>
+    <message>
+        <source>images have {} different sizes</source>
+        <translation>画像サイズが {} 種類混在しています</translation>
+    </message>
+    <message>
+        <source>mixed orientations ({} different image planes)</source>
+        <translation>画像の向きが混在しています（{} 種類の断面）</translation>
+    </message>
+    <message>
+        <source>uneven slice spacing ({} to {} mm)</source>
+        <translation>スライス間隔が不均一です（{}～{} mm）</translation>
+    </message>
+    <message>
+        <source>{} slice position(s) occur more than once (duplicates, or several acquisitions in one series)</source>
+        <translation>{} か所のスライス位置が重複しています（重複画像、または 1 シリーズ内に複数回の撮像）</translation>
+    </message>
+    <message>
+        <source>missing slices? {} gap(s) up to {} mm where {} mm is typical (about {} slice(s) missing)</source>
+        <translation>スライス欠損の可能性: 通常 {2} mm 間隔のところ最大 {1} mm の隙間が {0} か所（約 {3} スライス欠損）</translation>
+    </message>
+    <message>
+        <source>gantry tilt or sheared stack: slices are offset {}° from their normal (3-D views and measurements across slices may be distorted)</source>
+        <translation>ガントリー傾斜またはずれのあるスタック: スライスが法線から {}° ずれています（3D 表示とスライスをまたぐ計測が歪む可能性があります）</translation>
+    </message>
+    <message>
+        <source>Number of Frames is invalid; the frame count was taken from the pixel data size</source>
+        <translation>Number of Frames が不正なため、フレーム数を画素データのサイズから求めました</translation>
+    </message>
+    <message>
+        <source>MPR needs a stack of at least {} slices; {} has {}.</source>
+        <translation>MPR には {} 枚以上のスライスが必要です。{} は {} 枚です。</translation>
+    </message>
+    <message>
+        <source>MPR works on grey-scale CT or MR stacks; {} is in colour.</source>
+        <translation>MPR はグレースケールの CT・MR スタックのみ対象です。{} はカラー画像です。</translation>
+    </message>
+    <message>
+        <source>MPR cannot stack {}: its images have different sizes.</source>
+        <translation>{} は MPR を構築できません: 画像サイズが異なります。</translation>
+    </message>
+    <message>
+        <source>MPR cannot place {} in 3-D: some images lack their position, orientation or pixel spacing.</source>
+        <translation>{} を 3D 空間に配置できません: 位置・向き・画素間隔のない画像があります。</translation>
+    </message>
+    <message>
+        <source>MPR cannot stack {}: its images lie in different planes (mixed orientations, e.g. a localiser). Open a series with one plane.</source>
+        <translation>{} は MPR を構築できません: 断面の異なる画像が混在しています（位置決め画像など）。単一断面のシリーズを開いてください。</translation>
+    </message>
+    <message>
+        <source>MPR cannot stack {}: some slice positions occur twice (duplicates or several acquisitions in one series).</source>
+        <translation>{} は MPR を構築できません: スライス位置が重複しています（重複画像、または 1 シリーズ内に複数回の撮像）。</translation>
+    </message>
+    <message>
+        <source>MPR refused for {}: slices are missing (a gap of {} mm where {} mm is typical). Reconstructing across the gap would show anatomy that is not there; load the complete series.</source>
+        <translation>{0} の MPR を中止しました: スライスが欠損しています（通常 {2} mm 間隔のところ {1} mm の隙間）。欠損部をまたいで再構成すると実在しない解剖が表示されるため、全スライスを読み込んでください。</translation>
+    </message>
+    <message>
+        <source>MPR refused for {}: uneven slice spacing ({} to {} mm) would distort the other planes. Use a series reconstructed with even spacing.</source>
+        <translation>{} の MPR を中止しました: スライス間隔が不均一（{}～{} mm）で他の断面が歪みます。等間隔で再構成されたシリーズを使用してください。</translation>
+    </message>
+    <message>
+        <source>MPR refused for {}: the slices are sheared by {}° (gantry tilt), so the other planes would be distorted. Use a tilt-corrected reconstruction from the scanner, or read this series in its own plane.</source>
+        <translation>{} の MPR を中止しました: スライスが {}° ずれており（ガントリー傾斜）、他の断面が歪みます。装置で傾斜補正した再構成画像を使うか、このシリーズは元の断面で読影してください。</translation>
+    </message>
 </context>
 <context>
     <name>Problems</name>
@@ -826,8 +1231,36 @@
 <context>
     <name>TagBrowser</name>
     <message>
-        <source>DICOM tags</source>
+        <source>(hidden)</source>
+        <translation>（非表示）</translation>
+    </message>
+    <message>
+        <source>{} item(s)</source>
         <extracomment>Elements that identify the patient (PS3.15 basic profile, the ones a viewer shows). Every person name (VR PN) is hidden too, wherever it sits (SR content, sequences).</extracomment>
+        <translation>{} 項目</translation>
+    </message>
+    <message>
+        <source>&lt;{} bytes&gt;</source>
+        <translation>&lt;{} バイト&gt;</translation>
+    </message>
+    <message>
+        <source>Tag</source>
+        <translation>タグ</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名前</translation>
+    </message>
+    <message>
+        <source>VR</source>
+        <translation>VR</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>値</translation>
+    </message>
+    <message>
+        <source>DICOM tags</source>
         <translation>DICOMタグ</translation>
     </message>
     <message>
@@ -837,6 +1270,14 @@
     <message>
         <source>Filter by tag (0010,0010 or 00100010), keyword or value</source>
         <translation>タグ（0010,0010 または 00100010）、キーワード、値で絞り込み</translation>
+    </message>
+    <message>
+        <source>No DICOM header to show</source>
+        <translation>表示する DICOM ヘッダーがありません</translation>
+    </message>
+    <message>
+        <source>Item {}</source>
+        <translation>項目 {}</translation>
     </message>
 </context>
 <context>
@@ -853,6 +1294,10 @@
     <message>
         <source>Cannot display this image.</source>
         <translation>この画像は表示できません。</translation>
+    </message>
+    <message>
+        <source>value {:g}</source>
+        <translation>値 {:g}</translation>
     </message>
 </context>
 <context>

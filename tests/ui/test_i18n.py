@@ -77,3 +77,69 @@ def test_japanese_window_renders_real_glyphs(qtbot, qapp):
         window.shutdown()
     finally:
         remove_translators(qapp, translators)
+
+
+def test_file_problems_read_in_japanese_with_the_english_in_the_tooltip(qapp):
+    from viewer.ui.problem_text import problem_text
+    from viewer.ui.problems import ProblemsPanel
+
+    gap = ("missing slices? 1 gap(s) up to 5.00 mm where 2.50 mm is typical "
+           "(about 1 slice(s) missing)")
+    assert problem_text(gap) == gap  # English: the core's words, unchanged
+    translators = install_translators(qapp, "ja")
+    try:
+        assert problem_text("file is truncated (header incomplete)") == \
+            "ファイルが途中で切れています（ヘッダーが不完全）"
+        assert problem_text("not a DICOM file") == "DICOM ファイルではありません"
+        spacing = problem_text("uneven slice spacing (1.00 to 2.50 mm)")
+        assert "1.00" in spacing and "2.50" in spacing and "不均一" in spacing
+        assert problem_text(gap) == ("スライス欠損の可能性: 通常 2.50 mm 間隔のところ最大 5.00 mm "
+                                     "の隙間が 1 か所（約 1 スライス欠損）")
+        assert problem_text("a reason nobody catalogued") == "a reason nobody catalogued"
+        panel = ProblemsPanel()
+        panel.add_problem("/data/x.dcm", "not a DICOM file")
+        item = panel.topLevelItem(0)
+        assert item.text(1) == "DICOM ファイルではありません"
+        assert item.toolTip(1) == "not a DICOM file"
+        panel.deleteLater()
+    finally:
+        remove_translators(qapp, translators)
+
+
+def test_the_browser_and_tool_label_speak_japanese(qapp):
+    from viewer.state import Tool
+    from viewer.ui.browser import image_count
+    from viewer.ui.exports import tool_name
+
+    assert (image_count(1), image_count(64)) == ("1 image", "64 images")
+    translators = install_translators(qapp, "ja")
+    try:
+        assert image_count(64) == "64 画像"
+        assert tool_name(Tool.DISTANCE) == "距離"
+    finally:
+        remove_translators(qapp, translators)
+
+
+def test_translations_keep_every_placeholder_of_their_source():
+    """A Japanese text that loses or misnumbers a "{}" would crash or drop a value."""
+    import string
+
+    fields = string.Formatter()
+    root = ET.parse(translations_dir() / "lightbox_ja.ts").getroot()
+    bad = []
+    for message in root.iter("message"):
+        source, translation = message.findtext("source"), message.findtext("translation") or ""
+        try:
+            count = sum(1 for _, name, _, _ in fields.parse(source) if name is not None)
+        except ValueError:
+            continue  # not a str.format template (e.g. a literal brace)
+        if not count:
+            continue
+        values = [1.5] * count
+        try:
+            expected = source.format(*values).count("1.5")
+            if translation.format(*values).count("1.5") != expected:
+                bad.append(source)
+        except (IndexError, KeyError, ValueError):
+            bad.append(source)
+    assert not bad, bad

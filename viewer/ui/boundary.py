@@ -18,7 +18,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from viewer.errors import Cancelled, FileProblemError, LightboxError
-from viewer.ui.i18n import translate
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
+from viewer.ui.problem_text import problem_text
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +44,15 @@ class ErrorBoundary(QObject):
             self.notice.emit(str(error))
             return
         if isinstance(error, LightboxError):
-            text = str(error)
+            text = problem_text(str(error))  # the core's English, translated when known
         else:
             # Exception text may be technical; the traceback goes to the log, not the box.
             log.error("Unexpected error%s", f" while {context}" if context else "",
                       exc_info=(type(error), error, error.__traceback__))
-            text = f"Unexpected error{f' while {context}' if context else ''}: " \
-                   f"{type(error).__name__}: {error}"
+            detail = f"{type(error).__name__}: {error}"
+            text = (translate("Boundary", "Unexpected error while {}: {}").format(
+                        context_text(context), detail) if context
+                    else translate("Boundary", "Unexpected error: {}").format(detail))
         self.show_message(text)
 
     def show_message(self, text: str) -> None:
@@ -85,6 +88,27 @@ class ErrorBoundary(QObject):
                 self.report(exc, context)
 
         return guarded
+
+
+#: What the UI was doing when an error reached the boundary, as callers name it; others
+#: (AI model titles, action ids) are shown as they are.
+CONTEXTS = (
+    QT_TRANSLATE_NOOP("Boundary", "decoding an image"),
+    QT_TRANSLATE_NOOP("Boundary", "rendering an image"),
+    QT_TRANSLATE_NOOP("Boundary", "scanning"),
+    QT_TRANSLATE_NOOP("Boundary", "opening a series"),
+    QT_TRANSLATE_NOOP("Boundary", "opening a dropped series"),
+    QT_TRANSLATE_NOOP("Boundary", "showing tags"),
+    QT_TRANSLATE_NOOP("Boundary", "making a thumbnail"),
+    QT_TRANSLATE_NOOP("Boundary", "building the MPR volume"),
+    QT_TRANSLATE_NOOP("Boundary", "exporting a series"),
+    QT_TRANSLATE_NOOP("Boundary", "running a model"),
+    QT_TRANSLATE_NOOP("Boundary", "verifying the AI models"),
+)
+
+
+def context_text(context: str) -> str:
+    return translate("Boundary", context) if context in CONTEXTS else context
 
 
 def file_label(path: str | Path) -> str:

@@ -18,33 +18,50 @@ from viewer.imaging.lut import default_window
 from viewer.imaging.render import render_thumbnail
 from viewer.io.pixels import read_frame
 from viewer.ui.corner_text import IDENTITY_HIDDEN, format_date, person_name
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, corner_tr, translate
 from viewer.ui.layout import SERIES_MIME
+from viewer.ui.problem_text import problem_text
 
 if TYPE_CHECKING:
     from viewer.io.model import FrameRef, Series, Study
     from viewer.ui.bridge import Background, Outcome
 
 THUMB = 64
-NO_IMAGE = "no image to display"
+NO_IMAGE = QT_TRANSLATE_NOOP("Browser", "no image to display")
 _KEY = Qt.ItemDataRole.UserRole
 WARNING_COLOUR = QColor(255, 190, 80)
 
 
 def study_label(study: Study, hide_identity: bool) -> str:
-    who = IDENTITY_HIDDEN if hide_identity else (person_name(study.patient_name) or "Unnamed")
+    who = (corner_tr(IDENTITY_HIDDEN) if hide_identity
+           else person_name(study.patient_name) or translate("Browser", "Unnamed"))
     what = " · ".join(x for x in (study.description, format_date(study.date)) if x)
     return f"{who}\n{what}" if what else who
 
 
 def series_label(series: Series) -> str:
     number = f"{series.number}: " if series.number is not None else ""
-    title = f"{number}{series.description or '(no description)'}"
+    title = f"{number}{series.description or translate('Browser', '(no description)')}"
     if series.warnings:
         title = f"⚠ {title}"
     if not series.has_images:
-        return f"{title}\n{series.modality} · {NO_IMAGE}"
-    count = len(series.frames)
-    return f"{title}\n{series.modality} · {count} image{'s' if count != 1 else ''}"
+        return f"{title}\n{series.modality} · {translate('Browser', NO_IMAGE)}"
+    return f"{title}\n{series.modality} · {image_count(len(series.frames))}"
+
+
+def image_count(count: int) -> str:
+    """"1 image" / "64 images": two messages, so English reads right with no English
+    catalogue installed (Japanese has one form for both)."""
+    if count == 1:
+        return translate("Browser", "1 image")
+    return translate("Browser", "{} images").format(count)
+
+
+def sort_name(sorted_by: str) -> str:
+    names = {"position": translate("Browser", "position"),
+             "instance number": translate("Browser", "instance number"),
+             "file order": translate("Browser", "file order")}
+    return names.get(sorted_by, sorted_by)
 
 
 def _thumbnail_job(ref: FrameRef) -> np.ndarray:
@@ -110,12 +127,13 @@ class SeriesBrowser(QTreeWidget):
         key = len(self._entries)
         self._entries[key] = (series, study)
         item.setData(0, _KEY, key)
-        tips = [f"{series.modality}, {len(series.frames)} image(s), ordered by "
-                f"{series.sorted_by}"]
+        tips = [translate("Browser", "{}, {}, ordered by {}").format(
+            series.modality, image_count(len(series.frames)), sort_name(series.sorted_by))]
         if series.warnings:
             item.setForeground(0, WARNING_COLOUR)
             item.setIcon(0, self._warning_icon)
-            tips += ["Warnings:"] + [f"• {w}" for w in series.warnings]
+            tips += [translate("Browser", "Warnings:")] + [f"• {problem_text(w)}"
+                                                           for w in series.warnings]
         else:
             item.setIcon(0, self._placeholder)
         item.setToolTip(0, "\n".join(tips))

@@ -6,10 +6,11 @@ where in the stack; bottom-right: how it is displayed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from viewer.config import CORNER_GROUPS
 from viewer.io.model import FrameRef, Series, Study
 from viewer.state import ViewState
 
@@ -106,19 +107,22 @@ def _number(value: Any) -> float | None:
 
 
 def corner_text(study: Study | None, series: Series | None, state: ViewState,
-                zoom: float | None = None, tr: Callable[[str], str] = _same) -> CornerText:
+                zoom: float | None = None, tr: Callable[[str], str] = _same,
+                show: Collection[str] = CORNER_GROUPS) -> CornerText:
     """The four corners for the current slice of ``series``. ``zoom`` overrides state.zoom
-    (in fit mode the widget knows the effective zoom); ``tr`` translates the labels."""
+    (in fit mode the widget knows the effective zoom); ``tr`` translates the labels;
+    ``show`` names the groups of :data:`CORNER_GROUPS` the reader wants (a preference)."""
     if series is None or not series.frames:
         return CornerText()
     ref = series.frames[min(state.index, len(series.frames) - 1)]
     top_right = []
-    if study and study.description:
+    if "study" in show and study and study.description:
         top_right.append(study.description)
-    if study and study.date:
+    if "study" in show and study and study.date:
         top_right.append(format_date(study.date))
     number = tr(_SE).format(series.number) if series.number is not None else tr(_SE_NONE)
-    top_right.append(f"{number} {series.description}".strip())
+    if "series" in show:
+        top_right.append(f"{number} {series.description}".strip())
 
     bottom_left = [tr(_IM).format(state.index + 1, len(series.frames))]
     position = slice_position(ref)
@@ -134,5 +138,7 @@ def corner_text(study: Study | None, series: Series | None, state: ViewState,
     bottom_right.append(tr(_ZOOM).format((state.zoom if zoom is None else zoom) * 100))
     if state.invert:
         bottom_right.append(tr(_INVERTED))
-    return CornerText(identity_lines(study, ref, state.hide_identity, tr), top_right,
-                      bottom_left, bottom_right)
+    top_left = identity_lines(study, ref, state.hide_identity, tr) if "identity" in show else []
+    return CornerText(top_left, top_right,
+                      bottom_left if "position" in show else [],
+                      bottom_right if "display" in show else [])

@@ -98,20 +98,25 @@ class CrashHandler(QObject):
             return
         if self.dialog is not None:  # several at once: one box that counts them
             self._unseen += 1
-            self.dialog.setInformativeText(
-                f"{self._unseen} more unexpected error(s) since; their reports are in "
-                f"{path.parent if path else 'the log folder'}.")
+            where = (str(path.parent) if path
+                     else translate("Crash", "the log folder"))
+            self.dialog.setInformativeText(translate(
+                "Crash", "{} more unexpected error(s) since; their reports are in {}.").format(
+                    self._unseen, where))
             return
         box = QMessageBox(self._parent_widget)
         box.setWindowTitle(translate("Crash", "Lightbox"))
         box.setIcon(QMessageBox.Icon.Critical)
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        saved = (f"A report was saved to:\n{path}" if path is not None
-                 else "No report could be saved (see the application log).")
-        box.setText(f"Lightbox hit an unexpected error ({type(error).__name__}).\n\n{saved}\n\n"
-                    "You can keep working. If something looks wrong, restart Lightbox. "
-                    "Please send the report to your IT support; it holds no patient data.")
+        saved = (translate("Crash", "A report was saved to:\n{}").format(path)
+                 if path is not None
+                 else translate("Crash", "No report could be saved (see the application log)."))
+        box.setText(translate("Crash", "Lightbox hit an unexpected error ({}).").format(
+                        type(error).__name__) + f"\n\n{saved}\n\n"
+                    + translate("Crash", "You can keep working. If something looks wrong, "
+                                "restart Lightbox. Please send the report to your IT support; "
+                                "it holds no patient data."))
         box.setStandardButtons(QMessageBox.StandardButton.Close)
         box.setModal(False)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -34,11 +34,21 @@ if TYPE_CHECKING:
     from viewer.ui.bridge import Outcome
     from viewer.ui.main_window import MainWindow
 
+#: Marked for lupdate; translated where shown (``tool_name``).
 TOOL_NAMES = {
-    Tool.WINDOW: "Window/level", Tool.PAN: "Pan", Tool.ZOOM: "Zoom", Tool.SCROLL: "Scroll",
-    Tool.DISTANCE: "Distance", Tool.ANGLE: "Angle", Tool.ELLIPSE: "Ellipse ROI",
-    Tool.RECTANGLE: "Rectangle ROI",
+    Tool.WINDOW: QT_TRANSLATE_NOOP("Exports", "Window/level"),
+    Tool.PAN: QT_TRANSLATE_NOOP("Exports", "Pan"),
+    Tool.ZOOM: QT_TRANSLATE_NOOP("Exports", "Zoom"),
+    Tool.SCROLL: QT_TRANSLATE_NOOP("Exports", "Scroll"),
+    Tool.DISTANCE: QT_TRANSLATE_NOOP("Exports", "Distance"),
+    Tool.ANGLE: QT_TRANSLATE_NOOP("Exports", "Angle"),
+    Tool.ELLIPSE: QT_TRANSLATE_NOOP("Exports", "Ellipse ROI"),
+    Tool.RECTANGLE: QT_TRANSLATE_NOOP("Exports", "Rectangle ROI"),
 }
+
+
+def tool_name(tool: Tool) -> str:
+    return translate("Exports", TOOL_NAMES[tool]) if tool in TOOL_NAMES else tool.value
 
 
 class ScreenshotOptions(QDialog):
@@ -105,7 +115,7 @@ class ReadingTools:
 
     def _show_tool(self) -> None:
         tool = self.window.viewport.state.tool
-        self.tool_label.setText(f"Tool: {TOOL_NAMES.get(tool, tool.value)}")
+        self.tool_label.setText(translate("Exports", "Tool: {}").format(tool_name(tool)))
 
     # -- screenshot ----------------------------------------------------------------------
 
@@ -131,9 +141,11 @@ class ReadingTools:
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         if not self.screenshot(overlays).save(buffer, "PNG"):
-            raise ExportError(f"Cannot save {path.name}: the image could not be encoded.")
+            raise ExportError(translate(
+                "Exports", "Cannot save {}: the image could not be encoded.").format(path.name))
         written = write_bytes_atomic(path, bytes(buffer.data()))
-        self.window.statusBar().showMessage(f"Saved {written.name}", 10_000)
+        self.window.statusBar().showMessage(
+            translate("Exports", "Saved {}").format(written.name), 10_000)
         return written
 
     def choose_screenshot(self) -> None:
@@ -145,7 +157,7 @@ class ReadingTools:
         finally:
             options.deleteLater()
         path, _ = QFileDialog.getSaveFileName(self.window, translate("Exports", "Save screenshot"), "screenshot.png",
-                                              "PNG image (*.png)")
+                                              translate("Exports", "PNG image (*.png)"))
         if path:
             self.save_screenshot(path, overlays)
 
@@ -160,7 +172,8 @@ class ReadingTools:
         text = to_json(items) if path.suffix.lower() == ".json" else to_csv(items)
         written = write_text_atomic(path, text)
         self.window.statusBar().showMessage(
-            f"Exported {len(items)} measurement(s) to {written.name}", 10_000)
+            translate("Exports", "Exported {} measurement(s) to {}").format(
+                len(items), written.name), 10_000)
         return written
 
     def choose_measurements_file(self) -> None:
@@ -181,7 +194,8 @@ class ReadingTools:
         if any(inst.kind != "dicom" for inst in series.instances):
             raise LightboxError(translate("Exports", "Only DICOM series can be exported as de-identified DICOM."))
         folder = Path(folder)
-        self.window.statusBar().showMessage(f"Exporting {len(paths)} file(s)…")
+        self.window.statusBar().showMessage(
+            translate("Exports", "Exporting {} file(s)…").format(len(paths)))
         self.window.background.submit(lambda: export_series(paths, folder),
                                       lambda outcome: self._exported(folder, outcome))
 
@@ -193,7 +207,8 @@ class ReadingTools:
         report = outcome.value
         assert report is not None
         self.last_export = report
-        text = f"Exported {len(report.written)} de-identified file(s) to {folder}"
+        text = translate("Exports", "Exported {} de-identified file(s) to {}").format(
+            len(report.written), folder)
         if report.warnings:
             boundary.show_message(text + ".\n\n" + "\n".join(report.warnings))
         else:

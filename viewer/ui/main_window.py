@@ -19,6 +19,7 @@ import PySide6
 from PySide6.QtCore import Qt, Signal, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -90,6 +91,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.ai_panel = AIPanel(self.viewport, self.bridge, self.boundary, model_dirs, self)
         self.tag_browser: TagBrowser | None = None
         self.help_dialog: HelpDialog | None = None
+        self.preferences_dialog: QDialog | None = None
         self.results: list[ScanResult] = []
         self._queue: list[list[str]] = []
         self._token: CancelToken | None = None
@@ -233,11 +235,17 @@ class MainWindow(ReadingLayout, QMainWindow):
             self.boundary.show_message(translate(
                 "MainWindow", "Your key bindings were not applied: {}").format("; ".join(problems)))
         self._set_identity_everywhere(self.settings.hide_identity)
+        self._apply_display_preferences()
         if self.settings.problems:
             # Non-modal: a broken configuration file is IT's to fix, the reader can work on.
             self.boundary.show_message(
                 translate("MainWindow", "Lightbox started with safe settings because of a "
                           "problem in its configuration:") + "\n\n" + "\n\n".join(self.settings.problems))
+
+    def _apply_display_preferences(self) -> None:
+        for viewport in self.all_viewports():
+            viewport.set_display_preferences(self.settings.default_presets,
+                                             self.settings.corner_text)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -484,9 +492,15 @@ class MainWindow(ReadingLayout, QMainWindow):
         from viewer.ui.preferences import PreferencesDialog
 
         dialog = PreferencesDialog(self.settings, self)
-        if dialog.exec():
-            self.settings = load_settings(self.settings.site_file, self.settings.user_file)
-            self.help_dialog = None  # rebuilt from the remapped table when next shown
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self._preferences_saved)
+        self.preferences_dialog = dialog
+        dialog.open()  # window-modal without a nested event loop
+
+    def _preferences_saved(self) -> None:
+        self.settings = load_settings(self.settings.site_file, self.settings.user_file)
+        self._apply_display_preferences()
+        self.help_dialog = None  # rebuilt from the remapped table when next shown
 
     def show_help(self) -> None:
         if self.help_dialog is None:
@@ -511,7 +525,8 @@ class MainWindow(ReadingLayout, QMainWindow):
             t("MainWindow", "Build: {}").format(build) + f"; Python {platform.python_version()}; "
             f"Qt {qVersion()} (PySide6 {PySide6.__version__}); "
             f"ONNX Runtime {runtime_version()}",
-            f"System: {platform.system()} {platform.release()} ({platform.machine()})",
+            t("MainWindow", "System: {}").format(
+                f"{platform.system()} {platform.release()} ({platform.machine()})"),
             t("MainWindow", "Site configuration: {}").format(site),
             t("MainWindow", "Logs: {}").format(self.settings.log_dir),
             t("MainWindow", "AI audit log: {}").format(self.settings.audit_dir),

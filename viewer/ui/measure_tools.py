@@ -20,10 +20,11 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF, QTransform
 from PySide6.QtWidgets import QMenu, QWidget
 
-from viewer.imaging.measure import POINTS, Kind, Point
+from viewer.imaging.measure import AT_DETECTOR, POINTS, Kind, Point, Result
 from viewer.measurements import Measurement, MeasurementStore, evaluate, moved
 from viewer.state import Tool
 from viewer.ui import overlay
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
 from viewer.ui.transform import to_image
 
 if TYPE_CHECKING:
@@ -37,6 +38,42 @@ HANDLE_PX = 6  # how near (screen pixels) a press must be to grab a handle
 LINE_PX = 5  # how near to a line a press selects its measurement
 MIN_DRAG_PX = 3  # shorter drags are clicks, not measurements
 
+
+
+# The core's note, marked here so lupdate collects it.
+_AT_DETECTOR = QT_TRANSLATE_NOOP("Measure", "at detector")
+KIND_NAMES = {Kind.DISTANCE: QT_TRANSLATE_NOOP("Measure", "distance"),
+              Kind.ANGLE: QT_TRANSLATE_NOOP("Measure", "angle"),
+              Kind.ELLIPSE: QT_TRANSLATE_NOOP("Measure", "ellipse"),
+              Kind.RECTANGLE: QT_TRANSLATE_NOOP("Measure", "rectangle")}
+
+
+def kind_name(kind: Kind) -> str:
+    return translate("Measure", KIND_NAMES[kind]) if kind in KIND_NAMES else str(kind)
+
+
+def result_label(result: Result) -> str:
+    """The label drawn next to a measurement, in the UI language (the core's
+    ``Result.text()`` is the English of the exports); units stay as they are."""
+    note = ""
+    if result.note:
+        text = (translate("Measure", _AT_DETECTOR) if result.note == AT_DETECTOR
+                else result.note)
+        note = f" ({text})"
+    if result.area is None:
+        if result.value is None:
+            return ""
+        if result.unit == "°":
+            return f"{result.value:.1f}°"
+        return f"{result.value:.1f} {result.unit}{note}"
+    lines = [translate("Measure", "Area {:.1f} {}").format(result.area, result.area_unit) + note]
+    if result.mean is not None and result.sd is not None:
+        unit = f" {result.value_unit}" if result.value_unit else ""
+        lines.append(translate("Measure", "Mean {:.1f} SD {:.1f}").format(result.mean, result.sd)
+                     + unit)
+        lines.append(translate("Measure", "Min {:g} Max {:g}").format(result.minimum,
+                                                                     result.maximum))
+    return "\n".join(lines)
 
 class MeasureController(QObject):
     def __init__(self, viewport: Viewport, store: MeasurementStore) -> None:
@@ -222,7 +259,7 @@ class MeasureController(QObject):
         self.select(m.id)
         menu = QMenu(parent)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        action = menu.addAction(f"Delete {m.kind.value}")
+        action = menu.addAction(translate("Measure", "Delete {}").format(kind_name(m.kind)))
         action.triggered.connect(lambda *_: self.store.remove(m.id))
         return menu
 
@@ -235,7 +272,8 @@ class MeasureController(QObject):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setFont(overlay.overlay_font(12))
         for m in self.on_frame():
-            self._paint_one(painter, m.kind, m.points, m.result.text(), m.id == self.selected)
+            self._paint_one(painter, m.kind, m.points, result_label(m.result),
+                            m.id == self.selected)
         if self._draft is not None:
             kind, points = self._draft
             self._paint_one(painter, kind, tuple(points), "", True)

@@ -356,7 +356,8 @@ class MprView(QWidget):
         self.progress.setRange(0, len(series.frames))
         self.progress.setValue(0)
         self._show_progress(True)
-        self.title.setText(f"MPR · {series.description or 'series'}")
+        self.title.setText(translate("Mpr", "MPR · {}").format(
+            series.description or translate("Mpr", "series")))
         cache = self._cache
 
         def progress(done: int, total: int) -> None:  # on the worker

@@ -1,4 +1,5 @@
-"""Edit ▸ Preferences (Ctrl+,): language, identity by default, key bindings.
+"""Edit ▸ Preferences (Ctrl+,): language, identity by default, the window each modality
+opens with, which corner text is shown, key bindings.
 
 Saved per user through ``viewer.config.save_user_preferences``; whatever IT locked is
 shown disabled with the reason. Remapped keys go into the one bindings table
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -23,13 +25,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.config import LANGUAGES, Settings, save_user_preferences
+from viewer.config import (
+    CORNER_GROUPS,
+    LANGUAGES,
+    Settings,
+    SettingsError,
+    save_user_preferences,
+)
+from viewer.imaging.presets import load_presets
 from viewer.ui.bindings import BINDINGS, DEFAULT_BINDINGS, apply_user_keys, keys_clashes
 from viewer.ui.i18n import LANGUAGE_NAMES, bindings_tr, translate
 
 
-def _t(text: str) -> str:
-    return translate("Preferences", text)
+def corner_group_names() -> dict[str, str]:
+    """The corner text groups as the reader knows them, in the UI language."""
+    return {"identity": translate("Preferences", "Patient identity (top left)"),
+            "study": translate("Preferences", "Study description and date"),
+            "series": translate("Preferences", "Series number and description"),
+            "position": translate("Preferences", "Image number, position and thickness"),
+            "display": translate("Preferences", "Window, zoom and inversion")}
 
 
 class PreferencesDialog(QDialog):
@@ -48,9 +62,30 @@ class PreferencesDialog(QDialog):
         self.hide_identity = QCheckBox(translate("Preferences", "Hide patient identity when Lightbox starts"))
         self.hide_identity.setChecked(settings.hide_identity)
         form.addRow("", self.hide_identity)
+        # The window a series opens with: the file's own, or one of the modality's presets.
+        self.default_presets: dict[str, QComboBox] = {}
+        for modality, presets in sorted(load_presets().items()):
+            combo = QComboBox()
+            combo.addItem(translate("Preferences", "The file's own window"), "")
+            for preset in presets:
+                combo.addItem(f"{preset.name}  (W {preset.width:g} L {preset.center:g})",
+                              preset.name)
+            chosen = combo.findData(settings.default_presets.get(modality, ""))
+            combo.setCurrentIndex(max(chosen, 0))
+            self.default_presets[modality] = combo
+            form.addRow(translate("Preferences", "{} opens with").format(modality), combo)
+        self.corner_box = QGroupBox(translate("Preferences", "Corner text shown on images"))
+        corner_layout = QVBoxLayout(self.corner_box)
+        self.corner_checks: dict[str, QCheckBox] = {}
+        for group, text in corner_group_names().items():
+            check = QCheckBox(text)
+            check.setChecked(group in settings.corner_text)
+            corner_layout.addWidget(check)
+            self.corner_checks[group] = check
         self.keys = QTableWidget(0, 2)
         self.keys.setHorizontalHeaderLabels([translate("Preferences", "Action"), translate("Preferences", "Keys (comma-separated)")])
         self.keys.setColumnWidth(0, 400)
+        self.keys.horizontalHeader().setStretchLastSection(True)
         self._actions: list[str] = []
         for action, binding in BINDINGS.items():
             if not binding.keys or action == "preset":
@@ -66,11 +101,16 @@ class PreferencesDialog(QDialog):
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #e07070")
         locked_note = translate("Preferences", "Set by your IT department")
-        for key, widget in (("language", self.language), ("hide_identity", self.hide_identity),
-                            ("key_bindings", self.keys)):
+        lockable: list[tuple[str, QWidget]] = [
+            ("language", self.language), ("hide_identity", self.hide_identity),
+            ("key_bindings", self.keys), ("corner_text", self.corner_box),
+            *(("default_presets", combo) for combo in self.default_presets.values())]
+        for key, widget in lockable:
             if settings.is_locked(key):
                 widget.setEnabled(False)
                 widget.setToolTip(locked_note)
+        if settings.is_locked("corner_text"):
+            self.corner_box.setTitle(self.corner_box.title() + " — " + locked_note)
         if settings.is_locked("key_bindings"):
             form.addRow("", QLabel(locked_note))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
@@ -79,6 +119,7 @@ class PreferencesDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.corner_box)
         layout.addWidget(QLabel(translate("Preferences", "Keyboard shortcuts")))
         layout.addWidget(self.keys)
         layout.addWidget(self.problem)
@@ -95,10 +136,18 @@ class PreferencesDialog(QDialog):
                 changes[action] = keys
         return changes
 
+    def preset_choices(self) -> dict[str, str]:
+        """{modality: preset name} for the modalities that do not open with the file's window."""
+        return {m: combo.currentData() for m, combo in self.default_presets.items()
+                if combo.currentData()}
+
     def changes(self) -> dict[str, object]:
         wanted: dict[str, object] = {"language": self.language.currentData(),
                                      "hide_identity": self.hide_identity.isChecked(),
-                                     "key_bindings": self.key_changes()}
+                                     "key_bindings": self.key_changes(),
+                                     "default_presets": self.preset_choices(),
+                                     "corner_text": [g for g in CORNER_GROUPS
+                                                     if self.corner_checks[g].isChecked()]}
         return {k: v for k, v in wanted.items() if not self.settings.is_locked(k)}
 
     def accept(self) -> None:
@@ -109,7 +158,13 @@ class PreferencesDialog(QDialog):
         if clashes:
             self.problem.setText(translate("Preferences", "A key is bound twice: {}").format("; ".join(clashes)))
             return
-        save_user_preferences(changes, self.settings)
+        try:
+            save_user_preferences(changes, self.settings)
+        except (SettingsError, OSError) as exc:
+            # A read-only settings folder, or a key IT locked since the dialog opened.
+            self.problem.setText(translate("Preferences", "Your preferences were not saved: {}")
+                                 .format(exc))
+            return
         if not self.settings.is_locked("key_bindings"):
             apply_user_keys(keys)
         super().accept()

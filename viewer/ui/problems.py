@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from viewer.ui.i18n import translate
+from viewer.ui.problem_text import problem_text
 
 
 class ProblemsPanel(QTreeWidget):
@@ -26,7 +27,9 @@ class ProblemsPanel(QTreeWidget):
         if key in self._seen:
             return
         self._seen.add(key)
-        item = QTreeWidgetItem([Path(path).name, reason])
+        # The reader's language in the list; the core's English in the tooltip, the words
+        # support staff find in the log.
+        item = QTreeWidgetItem([Path(path).name, problem_text(reason)])
         item.setToolTip(0, str(path))
         item.setToolTip(1, reason)
         self.addTopLevelItem(item)

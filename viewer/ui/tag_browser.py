@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.ui.i18n import translate
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from viewer.io.model import Instance
 
 MAX_VALUE_CHARS = 160
-HIDDEN = "(hidden)"
+HIDDEN = QT_TRANSLATE_NOOP("TagBrowser", "(hidden)")
 #: Elements that identify the patient (PS3.15 basic profile, the ones a viewer shows).
 #: Every person name (VR PN) is hidden too, wherever it sits (SR content, sequences).
 IDENTITY_KEYWORDS = frozenset({
@@ -49,18 +49,19 @@ def tag_text(element: DataElement) -> str:
 
 def value_text(element: DataElement, hide_identity: bool) -> str:
     if hide_identity and (element.keyword in IDENTITY_KEYWORDS or element.VR == "PN"):
-        return HIDDEN
+        return translate("TagBrowser", HIDDEN)
     if element.VR == "SQ":
-        return f"{len(element.value)} item(s)"
+        return translate("TagBrowser", "{} item(s)").format(len(element.value))
     if element.VR in BINARY_VRS:
         length = len(element.value) if element.value is not None else 0
-        return f"<{length} bytes>"
+        return translate("TagBrowser", "<{} bytes>").format(length)
     text = str(element.value) if element.value is not None else ""
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
 
 
 class TagBrowser(QDialog):
-    COLUMNS = ("Tag", "Name", "VR", "Value")
+    COLUMNS = (QT_TRANSLATE_NOOP("TagBrowser", "Tag"), QT_TRANSLATE_NOOP("TagBrowser", "Name"),
+               QT_TRANSLATE_NOOP("TagBrowser", "VR"), QT_TRANSLATE_NOOP("TagBrowser", "Value"))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,7 +74,7 @@ class TagBrowser(QDialog):
         self.search.setClearButtonEnabled(True)
         self.tree = QTreeWidget()
         self.tree.setColumnCount(len(self.COLUMNS))
-        self.tree.setHeaderLabels(list(self.COLUMNS))
+        self.tree.setHeaderLabels([translate("TagBrowser", c) for c in self.COLUMNS])
         self.tree.setAlternatingRowColors(True)
         for column, width in enumerate((110, 220, 40)):
             self.tree.setColumnWidth(column, width)
@@ -89,7 +90,8 @@ class TagBrowser(QDialog):
         self._instance = instance
         self.tree.clear()
         if instance is None or instance.header is None:
-            self.title.setText("No DICOM header to show" if instance else "No object selected")
+            self.title.setText(translate("TagBrowser", "No DICOM header to show") if instance
+                               else translate("TagBrowser", "No object selected"))
             return
         self.title.setText(f"{instance.path.name} — {instance.modality}")
         self._add_dataset(self.tree.invisibleRootItem(), instance.header)
@@ -107,9 +109,11 @@ class TagBrowser(QDialog):
                                     value_text(element, self._hide_identity)])
             item.setData(0, Qt.ItemDataRole.UserRole, element.keyword or "")
             parent.addChild(item)
-            if element.VR == "SQ" and value_text(element, self._hide_identity) != HIDDEN:
+            if element.VR == "SQ" and (value_text(element, self._hide_identity)
+                                       != translate("TagBrowser", HIDDEN)):
                 for number, child in enumerate(element.value, start=1):
-                    sub = QTreeWidgetItem(["", f"Item {number}", "", ""])
+                    sub = QTreeWidgetItem(["", translate("TagBrowser", "Item {}").format(number),
+                                           "", ""])
                     item.addChild(sub)
                     self._add_dataset(sub, child)
 

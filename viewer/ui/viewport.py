@@ -10,6 +10,7 @@ Decoding never happens here: frames come from the loader's worker threads.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,6 +30,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from viewer.config import CORNER_GROUPS
 from viewer.imaging.lut import default_window, file_windows, modality_values
 from viewer.imaging.orientation import orientation_labels
 from viewer.imaging.presets import Preset, file_presets, presets_for
@@ -93,6 +95,10 @@ class Viewport(QWidget):
         self.empty_message = translate("Viewport", "Open a study: File > Open, or drop files or folders here")
         self._loading: LoadedSeries | None = None
         self._presets: list[Preset] = []
+        # Reader preferences (viewer.config): the preset a modality opens with, by name,
+        # and which corner text groups are drawn.
+        self.default_presets: Mapping[str, str] = {}
+        self.corner_groups: tuple[str, ...] = CORNER_GROUPS
         # The image as last rendered: the numpy buffer must outlive the QImage built on it.
         self._array: np.ndarray | None = None
         self._stored: np.ndarray | None = None
@@ -132,7 +138,7 @@ class Viewport(QWidget):
             loading.finished.connect(self._check_loaded)
             self._loading = loading
         self.state.set_stack(len(series.frames))
-        self.state.reset_view(self._file_window())
+        self.state.reset_view(self._opening_window())
         if self._loading is not None:
             # Only the image the reader sees at first; the rest is prefetched once it is
             # on screen, so 300 other decodes don't compete with the first one.
@@ -202,7 +208,21 @@ class Viewport(QWidget):
         return self.state.zoom
 
     def corner_text(self) -> CornerText:
-        return corner_text(self.study, self.series, self.state, tr=corner_tr)
+        return corner_text(self.study, self.series, self.state, tr=corner_tr,
+                           show=self.corner_groups)
+
+    def set_display_preferences(self, default_presets: Mapping[str, str],
+                                corner_groups: Sequence[str]) -> None:
+        """The reader's preferences; the corner text follows at once, the preset from the
+        next series opened (changing the window of what is being read would surprise)."""
+        self.default_presets = dict(default_presets)
+        self.corner_groups = tuple(corner_groups)
+        self.update()
+
+    def default_preset(self) -> Preset | None:
+        """The named preset this series' modality opens with, if the reader chose one."""
+        name = self.default_presets.get((self.series.modality if self.series else "").upper())
+        return next((p for p in self._presets if p.name == name), None) if name else None
 
     def image_to_screen(self) -> QTransform | None:
         size = self._image_size()
@@ -233,7 +253,7 @@ class Viewport(QWidget):
             "flip_h": lambda: s.update(flip_h=not s.flip_h),
             "flip_v": lambda: s.update(flip_v=not s.flip_v),
             "annotations": lambda: s.update(annotations=not s.annotations),
-            "reset": lambda: s.reset_view(self._file_window()),
+            "reset": lambda: s.reset_view(self._opening_window()),
             "tool_window": lambda: s.update(tool=Tool.WINDOW),
             "tool_pan": lambda: s.update(tool=Tool.PAN),
             "tool_zoom": lambda: s.update(tool=Tool.ZOOM),
@@ -361,6 +381,10 @@ class Viewport(QWidget):
         if not self._loaded_sent and self.is_loaded:
             self._loaded_sent = True
             self.loaded.emit()
+
+    def _opening_window(self) -> Window | None:
+        preset = self.default_preset()
+        return preset.window if preset is not None else self._file_window()
 
     def _file_window(self) -> Window | None:
         ref = self.current_ref()
@@ -606,7 +630,8 @@ class Viewport(QWidget):
         value = self._stored[row, col]
         if self._stored.ndim == 3:
             return f"x {col}  y {row}   RGB {tuple(int(v) for v in value)}"
-        text = f"x {col}  y {row}   value {value:g}" if np.isscalar(value) else ""
+        text = (f"x {col}  y {row}   " + translate("Viewport", "value {:g}").format(value)
+                if np.isscalar(value) else "")
         units = modality_values(self._stored[row:row + 1, col:col + 1], ref.instance, ref.frame)
         modality_value = float(units[0, 0])
         if ref.instance.modality == "CT":

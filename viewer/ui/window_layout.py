@@ -47,6 +47,9 @@ class ReadingLayout:
 
     def _new_viewport(self: MainWindow) -> Viewport:
         viewport = Viewport(self.cache, self.bridge, self.boundary)
+        if hasattr(self, "settings"):
+            viewport.set_display_preferences(self.settings.default_presets,
+                                             self.settings.corner_text)
         if self.grid_ready:
             viewport.state.hide_identity = self.viewport.state.hide_identity
         return viewport

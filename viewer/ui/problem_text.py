@@ -1,0 +1,98 @@
+"""The core's most common file-problem reasons and series warnings, in the UI language.
+
+The core (io, imaging) writes its reasons in English, because support staff search logs
+for them. The reader sees them through this catalogue: a reason the catalogue knows is
+shown translated (numbers and names it carries are kept), any other is shown as the core
+wrote it. The English original stays in the tooltip of the problem list.
+
+Each template is the core's own text with ``{}`` where the core puts a value, so the
+English catalogue is an identity and a change of wording in the core shows up as an
+untranslated (English) message rather than a wrong one.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
+
+CONTEXT = "ProblemText"
+
+TEMPLATES = (
+    QT_TRANSLATE_NOOP("ProblemText", "not a DICOM file"),
+    QT_TRANSLATE_NOOP("ProblemText", "not a DICOM file or supported image"),
+    QT_TRANSLATE_NOOP("ProblemText", "not a DICOM file (or badly damaged)"),
+    QT_TRANSLATE_NOOP("ProblemText", "file is empty"),
+    QT_TRANSLATE_NOOP("ProblemText", "file is truncated (header incomplete)"),
+    QT_TRANSLATE_NOOP("ProblemText", "file is truncated (pixel data incomplete)"),
+    QT_TRANSLATE_NOOP("ProblemText",
+                      "file is truncated or damaged (less pixel data than the image size needs)"),
+    QT_TRANSLATE_NOOP("ProblemText", "file holds no DICOM data (only a file meta header)"),
+    QT_TRANSLATE_NOOP("ProblemText", "no image to display (this object holds no pixels)"),
+    QT_TRANSLATE_NOOP("ProblemText", "image is too large to open safely"),
+    QT_TRANSLATE_NOOP("ProblemText", "image is too large for the available memory"),
+    QT_TRANSLATE_NOOP("ProblemText", "image data is truncated or damaged"),
+    QT_TRANSLATE_NOOP("ProblemText",
+                      "damaged: pixel data without image size (Rows, Columns or Bits Allocated "
+                      "missing)"),
+    QT_TRANSLATE_NOOP("ProblemText", "cannot be read ({})"),
+    QT_TRANSLATE_NOOP("ProblemText", "cannot be opened ({})"),
+    QT_TRANSLATE_NOOP("ProblemText", "images compressed as {} cannot be decoded "
+                      "(no decoder installed)"),
+    QT_TRANSLATE_NOOP("ProblemText", "the {} image data is damaged and cannot be decoded"),
+    QT_TRANSLATE_NOOP("ProblemText", "the image data cannot be read ({})"),
+    # series warnings (viewer/io/series.py)
+    QT_TRANSLATE_NOOP("ProblemText", "images have {} different sizes"),
+    QT_TRANSLATE_NOOP("ProblemText", "mixed orientations ({} different image planes)"),
+    QT_TRANSLATE_NOOP("ProblemText", "uneven slice spacing ({} to {} mm)"),
+    QT_TRANSLATE_NOOP("ProblemText", "{} slice position(s) occur more than once (duplicates, "
+                      "or several acquisitions in one series)"),
+    QT_TRANSLATE_NOOP("ProblemText", "missing slices? {} gap(s) up to {} mm where {} mm is "
+                      "typical (about {} slice(s) missing)"),
+    QT_TRANSLATE_NOOP("ProblemText", "gantry tilt or sheared stack: slices are offset {}° "
+                      "from their normal (3-D views and measurements across slices may be "
+                      "distorted)"),
+    QT_TRANSLATE_NOOP("ProblemText", "Number of Frames is invalid; the frame count was taken "
+                      "from the pixel data size"),
+    # MPR refusals (viewer/imaging/mpr.py), shown by the error boundary
+    QT_TRANSLATE_NOOP("ProblemText", "MPR needs a stack of at least {} slices; {} has {}."),
+    QT_TRANSLATE_NOOP("ProblemText", "MPR works on grey-scale CT or MR stacks; {} is in colour."),
+    QT_TRANSLATE_NOOP("ProblemText", "MPR cannot stack {}: its images have different sizes."),
+    QT_TRANSLATE_NOOP("ProblemText", "MPR cannot place {} in 3-D: some images lack their "
+                      "position, orientation or pixel spacing."),
+    QT_TRANSLATE_NOOP("ProblemText", "MPR cannot stack {}: its images lie in different planes "
+                      "(mixed orientations, e.g. a localiser). Open a series with one plane."),
+    QT_TRANSLATE_NOOP("ProblemText", "MPR cannot stack {}: some slice positions occur twice "
+                      "(duplicates or several acquisitions in one series)."),
+    QT_TRANSLATE_NOOP("ProblemText", "MPR refused for {}: slices are missing (a gap of {} mm "
+                      "where {} mm is typical). Reconstructing across the gap would show "
+                      "anatomy that is not there; load the complete series."),
+    QT_TRANSLATE_NOOP("ProblemText", "MPR refused for {}: uneven slice spacing ({} to {} mm) "
+                      "would distort the other planes. Use a series reconstructed with even "
+                      "spacing."),
+    QT_TRANSLATE_NOOP("ProblemText", "MPR refused for {}: the slices are sheared by {}° "
+                      "(gantry tilt), so the other planes would be distorted. Use a "
+                      "tilt-corrected reconstruction from the scanner, or read this series in "
+                      "its own plane."),
+)
+
+
+@cache
+def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    # Longest first, so "not a DICOM file" does not claim "not a DICOM file or ...".
+    ordered = sorted(TEMPLATES, key=len, reverse=True)
+    return tuple((re.compile("^" + re.escape(t).replace(r"\{\}", "(.+?)") + "$", re.DOTALL), t)
+                 for t in ordered)
+
+
+def problem_text(reason: str) -> str:
+    """``reason`` in the UI language when the catalogue knows it, else as the core wrote it."""
+    for pattern, template in _patterns():
+        match = pattern.match(reason)
+        if match:
+            try:  # a translation may reorder the values ({2} ... {0})
+                return translate(CONTEXT, template).format(*match.groups())
+            except (IndexError, KeyError, ValueError):
+                return reason  # a broken translation must not lose the file's numbers
+    return reason
