@@ -45,6 +45,7 @@ METADATA_PACKAGES = (
     "numpy",
     "onnxruntime",
     "pillow",
+    "highdicom",
 )
 
 #: Modules imported by name (through entry points or importlib) that the import graph
@@ -85,12 +86,15 @@ PYDICOM_DATA = ("charset_files/*", "palettes/*", "urls.json", "hashes.json")
 def pydicom_samples() -> list[str]:
     """Paths under ``pydicom/data`` of the sample files the frozen app needs."""
     import pydicom.data
+    import pydicom.examples
 
     from viewer.demo import DEMO_SAMPLES
 
-    # Only the demo study's samples: nothing in the app reads pydicom.examples.
+    # `import pydicom` imports pydicom.examples, which looks its samples up at import
+    # time and would try to DOWNLOAD any that is missing: they must all be bundled.
     root = Path(pydicom.data.__file__).parent
-    wanted = {Path(pydicom.data.get_testdata_file(n, download=False)) for n in DEMO_SAMPLES}
+    wanted = {Path(p) for p in pydicom.examples._DATASETS.values()}
+    wanted |= {Path(pydicom.data.get_testdata_file(n, download=False)) for n in DEMO_SAMPLES}
     return sorted(p.resolve().relative_to(root.resolve()).as_posix() for p in wanted)
 
 

@@ -2,7 +2,7 @@
 
     lightbox models [--models-dir DIR ...] [--json]
     lightbox infer PATH --model ID --out DIR [--models-dir DIR ...]
-                   [--frame N | --all] [--series UID] [--accept-warnings]
+                   [--frame N | --all] [--series UID] [--accept-warnings] [--dicom] [--dicom-sc]
 
 ``models`` lists every artifact with its verification status (exit 0 when all verify,
 1 when any is unavailable or none is found). ``infer`` runs one verified model and writes,
@@ -137,6 +137,16 @@ def infer_main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="run even when the image is outside the model's intended use",
     )
+    parser.add_argument(
+        "--dicom", action="store_true",
+        help="also write DICOM beside the JSON: SEG for masks, SR (TID 1500) for boxes "
+        "and classifications",
+    )
+    parser.add_argument(
+        "--dicom-sc", action="store_true",
+        help="also write the overlays burned into RGB secondary captures (for archives "
+        "that show neither SEG nor SR)",
+    )
     ns = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         return _infer(ns)
@@ -195,9 +205,23 @@ def _infer(ns: argparse.Namespace) -> int:
             print("Run again with --accept-warnings to go on anyway.", file=sys.stderr)
             return 1
         written = write_results(results, series, Path(ns.out), token)
+    written += _write_dicom(ns, results, series)
     for paths in written:
         print(" ".join(str(p) for p in paths))
     return 0
+
+
+def _write_dicom(ns: argparse.Namespace, results: Sequence[Any], series: Any) -> list[list[Path]]:
+    written: list[list[Path]] = []
+    if ns.dicom:
+        from viewer.inference.dicom_export import write_dicom
+
+        written.append(write_dicom(results, series, Path(ns.out)))
+    if ns.dicom_sc:
+        from viewer.inference.dicom_capture import write_secondary_captures
+
+        written.append(write_secondary_captures(list(results), series, Path(ns.out)))
+    return [paths for paths in written if paths]
 
 
 class _Progress:
@@ -340,22 +364,9 @@ def result_summary(res: Any) -> dict[str, Any]:
 
 def overlay_layers(res: Any) -> list[Any]:
     """The default rendering of a result's overlays: heatmaps, then masks, then boxes."""
-    from viewer.imaging.overlay import (
-        boxes_rgba,
-        heatmap_rgba,
-        label_colors,
-        mask_rgba,
-        parse_color,
-    )
+    from viewer.inference.dicom_capture import default_layers
 
-    layers = [heatmap_rgba(h.heatmap, h.colormap, opacity=0.4) for h in res.heatmaps]
-    layers += [mask_rgba(m.mask, label_colors(m.labels), opacity=0.5) for m in res.masks]
-    for group in res.boxes:
-        outlines = [
-            (b.x0, b.y0, b.x1, b.y1, parse_color(b.color, b.class_index)) for b in group.boxes
-        ]
-        layers.append(boxes_rgba(res.shape, outlines))
-    return layers
+    return default_layers(res)
 
 
 def write_results(results: Sequence[Any], series: Any, out: Path,

@@ -78,6 +78,23 @@ def test_info_reads_the_demo_phantom(exe, phantom) -> None:
     assert tree["problems"] == []
 
 
+def test_infer_writes_dicom_seg_and_sr_from_the_build(exe, phantom, tmp_path) -> None:
+    """highdicom (and its standard tables) work frozen: SEG and SR are written and read."""
+    import pydicom
+
+    out = tmp_path / "dicom"
+    for model in ("ct-body-seg", "ct-lesion-det"):
+        done = run(exe, "infer", str(phantom), "--model", model, "--frame", "44",
+                   "--out", str(out), "--dicom")
+        assert done.returncode == 0, done.stderr
+    written = sorted(p.name for p in out.rglob("*.dcm"))
+    assert any("seg" in n for n in written) and any("sr" in n for n in written), written
+    for path in out.rglob("*.dcm"):
+        ds = pydicom.dcmread(path)
+        makers = [item.Manufacturer for item in ds.ContributingEquipmentSequence]
+        assert "Lightbox" in makers, makers
+
+
 @pytest.mark.parametrize("model", ["ct-body-seg", "ct-lesion-det", "ct-lesion-cls"])
 def test_infer_gives_the_same_result_as_the_source(exe, phantom, model, tmp_path) -> None:
     frozen, source = tmp_path / "frozen", tmp_path / "source"
@@ -182,6 +199,18 @@ def test_pylibjpeg_finds_its_decoders_through_metadata_in_the_build(frozen_dir) 
     for dist in ("pylibjpeg_libjpeg", "pylibjpeg_openjpeg", "pylibjpeg_rle"):
         (info,) = internal.glob(f"{dist}-*.dist-info")
         assert "pylibjpeg.pixel_data_decoders" in (info / "entry_points.txt").read_text()
+
+
+def test_every_sample_pydicom_looks_up_at_import_is_bundled(frozen_dir) -> None:
+    """`import pydicom` resolves pydicom.examples at import time and would try to
+    download a missing sample: the offline app must carry every one of them."""
+    import pydicom.examples
+
+    test_files = frozen_dir / "_internal" / "pydicom" / "data" / "test_files"
+    names = {Path(p).relative_to(Path(p).parents[0]).name for p in
+             pydicom.examples._DATASETS.values()}
+    missing = sorted(n for n in names if not list(test_files.rglob(n)))
+    assert not missing, f"pydicom would try to download: {missing}"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ldd")

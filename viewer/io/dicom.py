@@ -42,6 +42,9 @@ DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
 _BAD_FRAME_COUNT = "Number of Frames is invalid; the frame count was taken from the pixel data size"
 _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 _PIXEL_TAGS = {kw: Tag(kw) for kw in _PIXEL_KEYWORDS}
+#: Segmentation Storage: its pixels are masks over other images, not an image to show; it
+#: is listed under its study and shown as an overlay on the series it references.
+SEG_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
 #: Attributes that only a DICOM object would have; used to tell a DICOM file without a
 #: preamble from arbitrary bytes that pydicom's forced reading turned into nonsense.
 _IDENTIFYING = ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID")
@@ -231,6 +234,9 @@ def read_instance(path: str | Path) -> Instance:
     ts = transfer_syntax_of(ds)
     warnings: list[str] = []
     keyword = _pixel_keyword(ds)
+    if keyword is not None and str(_value(ds, "SOPClassUID", "")) == SEG_SOP_CLASS:
+        del ds[keyword]
+        keyword = None
     pixel: PixelInfo | None = None
     offset = length = None
     if keyword is not None:

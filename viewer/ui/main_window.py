@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from viewer import __version__
 from viewer.config import Settings, load_settings
-from viewer.errors import Cancelled
+from viewer.errors import Cancelled, LightboxError
 from viewer.inference.session import runtime_version
 from viewer.io.cache import FrameCache, default_cache_bytes, estimate_series_bytes
 from viewer.io.model import Instance, ScanResult, Series, Study
@@ -350,6 +350,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         if series is self.viewport.series:
             return
         self.viewport.open_series(series, study)
+        self._load_dicom_results(series, study)
         self.viewport.setFocus()
         self.browser.select_series(series)
         self._rebuild_presets()
@@ -366,6 +367,24 @@ class MainWindow(ReadingLayout, QMainWindow):
             self.statusBar().showMessage(text, 30_000)
         if self.tag_browser is not None and self.tag_browser.isVisible():
             self._update_tags()
+
+    def _load_dicom_results(self, series: Series, study: Study | None) -> None:
+        from viewer.ui.dicom_results import load_study_results
+
+        if series.has_images and load_study_results(self.viewport.overlays, series, study):
+            self.statusBar().showMessage("AI results saved as DICOM are shown again", 10_000)
+
+    def load_dicom_results(self, path: str | Path) -> None:
+        """Show the AI results of a SEG/SR file on the series in the active viewport."""
+        from viewer.ui.dicom_results import load_results_file
+
+        series = self.viewport.series
+        try:
+            if series is None:
+                raise LightboxError(f"{Path(path).name}: open the series it refers to first")
+            load_results_file(self.viewport.overlays, path, series)
+        except LightboxError as exc:
+            self.boundary.show_message(str(exc))
 
     def _add_problem(self, path: str, reason: str) -> None:
         self.problems.add_problem(path, reason)
