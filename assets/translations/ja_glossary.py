@@ -216,4 +216,6 @@ JA.update({
 "MPR refused for {}: the slices are sheared by {}° (gantry tilt), so the other planes would be distorted. Use a tilt-corrected reconstruction from the scanner, or read this series in its own plane.":
     "{} の MPR を中止しました: スライスが {}° ずれており（ガントリー傾斜）、他の断面が歪みます。"
     "装置で傾斜補正した再構成画像を使うか、このシリーズは元の断面で読影してください。",
+"AI results saved as DICOM are shown again": "DICOMとして保存されたAI結果を再表示しています",
+"{}: open the series it refers to first": "{}: 先に参照先のシリーズを開いてください",
 })

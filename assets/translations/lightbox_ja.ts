@@ -883,6 +883,14 @@
         <translation>このシリーズには {:.1f} MB 必要で、画像キャッシュ（{:.1f} MB）を超えています。表示中から離れた画像は必要に応じて再読込されます。</translation>
     </message>
     <message>
+        <source>AI results saved as DICOM are shown again</source>
+        <translation>DICOMとして保存されたAI結果を再表示しています</translation>
+    </message>
+    <message>
+        <source>{}: open the series it refers to first</source>
+        <translation>{}: 先に参照先のシリーズを開いてください</translation>
+    </message>
+    <message>
         <source>Open files</source>
         <translation>ファイルを開く</translation>
     </message>

@@ -372,7 +372,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         from viewer.ui.dicom_results import load_study_results
 
         if series.has_images and load_study_results(self.viewport.overlays, series, study):
-            self.statusBar().showMessage("AI results saved as DICOM are shown again", 10_000)
+            self.statusBar().showMessage(
+                translate("MainWindow", "AI results saved as DICOM are shown again"), 10_000)
 
     def load_dicom_results(self, path: str | Path) -> None:
         """Show the AI results of a SEG/SR file on the series in the active viewport."""
@@ -381,7 +382,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         series = self.viewport.series
         try:
             if series is None:
-                raise LightboxError(f"{Path(path).name}: open the series it refers to first")
+                raise LightboxError(translate(
+                    "MainWindow", "{}: open the series it refers to first").format(Path(path).name))
             load_results_file(self.viewport.overlays, path, series)
         except LightboxError as exc:
             self.boundary.show_message(str(exc))
