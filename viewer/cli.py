@@ -7,6 +7,7 @@
     lightbox models [--models-dir DIR] [--json]               list models, verified or why not
     lightbox infer PATH --model ID --out DIR                  run a model, write JSON + PNGs
     lightbox anonymize SRC OUT                                de-identified copy (PS3.15)
+    lightbox audit verify | export --from ISO --to ISO --out FILE   the AI-run log
     lightbox model build RECIPE_DIR --weights FILE --out DIR  (build time, needs torch)
 
 ``info``, ``render``, ``models`` and ``infer`` are headless: they never import Qt, so they run on servers and in
@@ -25,7 +26,7 @@ from pathlib import Path
 from viewer import __version__
 from viewer.errors import LightboxError
 
-SUBCOMMANDS = ("info", "render", "models", "infer", "model", "anonymize")
+SUBCOMMANDS = ("info", "render", "models", "infer", "model", "anonymize", "audit")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "infer": _infer,
             "model": _model,
             "anonymize": _anonymize,
+            "audit": _audit,
         }[command]
         return _headless(command, handler, rest)
     return _gui(args)
@@ -77,6 +79,12 @@ def _infer(argv: list[str]) -> int:
     from viewer.cli_ai import infer_main
 
     return infer_main(argv)
+
+
+def _audit(argv: list[str]) -> int:
+    from viewer.cli_audit import main as audit_main
+
+    return audit_main(argv)
 
 
 def _anonymize(argv: list[str]) -> int:

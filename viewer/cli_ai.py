@@ -206,6 +206,10 @@ def _infer(ns: argparse.Namespace) -> int:
             return 1
         written = write_results(results, series, Path(ns.out), token)
     written += _write_dicom(ns, results, series)
+    unlike = sum(1 for r in results if r.domain is not None and r.domain.unlike)
+    if unlike:  # said once on stderr; each image's reason is in its JSON ("ood")
+        first = next(r.domain for r in results if r.domain is not None and r.domain.unlike)
+        print(f"warning: {unlike} of {len(results)} image(s): {first.message}", file=sys.stderr)
     for paths in written:
         print(" ".join(str(p) for p in paths))
     return 0
@@ -358,6 +362,8 @@ def result_summary(res: Any) -> dict[str, Any]:
         },
         "image_size": {"rows": res.shape[0], "columns": res.shape[1]},
         "warnings_accepted": list(res.warnings),
+        # vs the model's training data (docs/model-artifact.md, "reference"); null: no reference
+        "ood": res.domain.as_dict() if getattr(res, "domain", None) is not None else None,
         "outputs": outputs,
     }
 

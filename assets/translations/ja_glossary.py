@@ -218,4 +218,8 @@ JA.update({
     "装置で傾斜補正した再構成画像を使うか、このシリーズは元の断面で読影してください。",
 "AI results saved as DICOM are shown again": "DICOMとして保存されたAI結果を再表示しています",
 "{}: open the series it refers to first": "{}: 先に参照先のシリーズを開いてください",
+"⚠ Unlike the model's training data: ": "⚠ モデルの学習データと異なる画像: ",
+" · demonstration, not for clinical use": " · デモ用・臨床使用不可",
+"Model card — {}": "モデルカード — {}",
+"Card": "カード",
 })

@@ -31,8 +31,16 @@
         <translation>⚠ 使用目的外（承認済み）: </translation>
     </message>
     <message>
+        <source>⚠ Unlike the model's training data: </source>
+        <translation>⚠ モデルの学習データと異なる画像: </translation>
+    </message>
+    <message>
         <source>AI results hidden · press A to show</source>
         <translation>AI結果は非表示・Aキーで表示</translation>
+    </message>
+    <message>
+        <source> · demonstration, not for clinical use</source>
+        <translation> · デモ用・臨床使用不可</translation>
     </message>
 </context>
 <context>
@@ -948,6 +956,17 @@
     <message>
         <source>Delete {}</source>
         <translation>{}を削除</translation>
+    </message>
+</context>
+<context>
+    <name>ModelCard</name>
+    <message>
+        <source>Model card — {}</source>
+        <translation>モデルカード — {}</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>カード</translation>
     </message>
 </context>
 <context>

@@ -200,7 +200,8 @@ def test_key_a_hides_everything_and_the_banner_survives_hidden_annotations(
     assert viewport.ai_layer.drawn.boxes
     qtbot.keyClick(viewport, Qt.Key.Key_A)
     viewport.repaint()
-    assert viewport.ai_layer.drawn.banner == ["AI results hidden · press A to show"]
+    assert viewport.ai_layer.drawn.banner == [
+        "AI results hidden · press A to show · demonstration, not for clinical use"]
     assert not viewport.ai_layer.drawn.boxes
     hidden = grab_array(viewport)
     assert np.array_equal(pixel(hidden, viewport, "liver"), pixel(before, viewport, "liver"))

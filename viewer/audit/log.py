@@ -2,7 +2,8 @@
 
 A record says who ran which model (id, version, digest) on what (a keyed hash of the
 series UID, never the UID itself nor any patient data), with which runtime, how long it
-took and how it ended. The hash is an HMAC with a random key made once per install, so
+took and how it ended. Records are hash-chained (``viewer.audit.chain``): ``lightbox audit
+verify`` finds the first edited, deleted or reordered one. The series hash is an HMAC with a random key made once per install, so
 the same series gives the same hash on this workstation and nothing elsewhere can
 reverse it by hashing known UIDs.
 """
@@ -21,9 +22,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from viewer.audit.chain import link, record_hash
 from viewer.config import load_settings, user_config_dir
 
+try:  # an exclusive lock across processes while a record is chained and written
+    import fcntl
+except ImportError:  # Windows: msvcrt's byte-range lock does the same
+    fcntl = None  # type: ignore[assignment]
+    import msvcrt
+
 LOG_NAME = "ai-runs.jsonl"
+HEAD_SUFFIX = ".head"  # ai-runs.jsonl.head: the chain's last seq and hash
+_TAIL = 65536  # bytes read back to find the last record; a record is well under this
 KEY_NAME = "audit-key"
 OUTCOMES = ("ok", "cancelled", "error", "refused")
 
@@ -86,6 +96,7 @@ class AuditRecord:
     frames: int
     outcome: str  # ok | cancelled | error | refused
     message: str = ""  # for error/refused: the reason, never patient data
+    unlike_training: int = 0  # frames flagged as unlike the model's training data
     time: str = ""
     user: str = ""
 
@@ -103,22 +114,40 @@ class AuditLog:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else audit_dir() / LOG_NAME
 
+    @property
+    def head_path(self) -> Path:
+        return self.path.with_name(self.path.name + HEAD_SUFFIX)
+
     def append(self, record: AuditRecord) -> dict[str, Any]:
         if record.outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {record.outcome!r}")
-        entry = record.as_dict()
-        line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with _lock:
-            # One write() of the whole line on an O_APPEND descriptor: lines from several
-            # processes never interleave, and a crash leaves at most the last line short.
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                os.write(fd, line)
+                _lock_file(fd)
+                previous, torn = _last_record(fd)
+                entry = link(record.as_dict(), previous)
+                line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode()
+                # One write() of the whole line on an O_APPEND descriptor, under the lock:
+                # a crash leaves at most the last line short, on a line of its own.
+                os.write(fd, (b"\n" if torn else b"") + line)
                 os.fsync(fd)
+                self._write_head(entry)
             finally:
-                os.close(fd)
+                os.close(fd)  # closing releases the lock
         return entry
+
+    def _write_head(self, entry: dict[str, Any]) -> None:
+        head = {"seq": entry["seq"], "hash": record_hash(entry), "time": entry["time"]}
+        temporary = self.head_path.with_name(self.head_path.name + ".tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, json.dumps(head, sort_keys=True).encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, self.head_path)
 
     def records(self) -> list[dict[str, Any]]:
         """Every complete record (a torn last line is skipped)."""
@@ -133,3 +162,35 @@ class AuditLog:
             except ValueError:
                 continue
         return found
+
+
+def _lock_file(fd: int) -> None:
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    else:  # pragma: no cover - Windows
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+
+
+def _last_record(fd: int) -> tuple[dict[str, Any] | None, bool]:
+    """The last complete record of the open log, and whether a torn line ends it."""
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return None, False
+    start = max(0, size - _TAIL)
+    os.lseek(fd, start, os.SEEK_SET)
+    tail = b""
+    while len(tail) < size - start:
+        chunk = os.read(fd, size - start - len(tail))
+        if not chunk:
+            break
+        tail += chunk
+    torn = not tail.endswith(b"\n")
+    for line in reversed(tail.splitlines()):
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return value, torn
+    return None, torn

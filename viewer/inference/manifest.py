@@ -101,6 +101,44 @@ class Tolerance:
     rtol: float
 
 
+@dataclass(frozen=True)
+class Quantiles:
+    """Spread of one figure over the reference samples."""
+
+    min: float
+    p05: float
+    p50: float
+    p95: float
+    max: float
+
+
+@dataclass(frozen=True)
+class DomainThresholds:
+    """When an image counts as unlike the training data (docs/model-artifact.md)."""
+
+    psi_shift: float = 0.1  # PSI at or above: some shift, noted
+    psi_unlike: float = 0.25  # PSI above: unlike the training data, warned
+    spacing_margin: float = 0.1  # relative room beyond the training spacing range
+    size_margin: float = 0.1  # relative room beyond the training image-size range
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Statistics of the training inputs, stored at build time (manifest ``reference``)."""
+
+    input: str
+    samples: int
+    bins: int
+    value_range: tuple[float, float]
+    histogram: tuple[float, ...]  # fraction of model-input values per bin, sums to 1
+    spacing_mm: Quantiles | None = None
+    rows: Quantiles | None = None
+    columns: Quantiles | None = None
+    acquisition: Mapping[str, Any] = field(default_factory=dict)
+    thresholds: DomainThresholds = DomainThresholds()
+    sample_psi: Quantiles | None = None  # each reference sample against the whole
+
+
 @dataclass(frozen=True, eq=False)
 class Manifest:
     folder: Path
@@ -119,6 +157,8 @@ class Manifest:
     checks: Mapping[str, Any] = field(default_factory=dict)
     provenance: Mapping[str, Any] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    reference: Reference | None = None  # optional: older artifacts have none
+    limitations: tuple[str, ...] = ()  # optional: what the model is known not to do
 
     def output(self, name: str) -> OutputSpec:
         for spec in self.outputs:
@@ -294,6 +334,11 @@ class _Parser:
             checks=MappingProxyType(self.obj(d.get("checks", {}), "checks")),
             provenance=MappingProxyType(self.obj(d.get("provenance", {}), "provenance")),
             raw=MappingProxyType(d),
+            reference=None if d.get("reference") is None else self.reference(d["reference"]),
+            limitations=tuple(
+                self.text(v, f"limitations[{i}]", empty=False)
+                for i, v in enumerate(self.array(d.get("limitations", []), "limitations"))
+            ),
         )
 
     def sha(self, value: Any, where: str) -> str:
@@ -468,6 +513,60 @@ class _Parser:
                     raise self.fail(f"outputs[{i}].scores", f"no box_scores output {o.scores!r}")
             if o.kind == "heatmap" and o.for_output is not None and o.for_output not in by_name:
                 raise self.fail(f"outputs[{i}].for", f"no output {o.for_output!r}")
+
+    def quantiles(self, value: Any, where: str) -> Quantiles | None:
+        if value is None:
+            return None
+        d = self.obj(value, where)
+        figures = [self.number(self.get(d, k, where + "."), f"{where}.{k}")
+                   for k in ("min", "p05", "p50", "p95", "max")]
+        if figures != sorted(figures):
+            raise self.fail(where, "expected min <= p05 <= p50 <= p95 <= max")
+        return Quantiles(*figures)
+
+    def reference(self, value: Any) -> Reference:
+        d = self.obj(value, "reference")
+        w = "reference."
+        hist = self.obj(self.get(d, "intensity_histogram", w), w + "intensity_histogram")
+        hw = w + "intensity_histogram."
+        fractions = tuple(
+            self.number(v, f"{hw}fractions[{i}]")
+            for i, v in enumerate(self.array(self.get(hist, "fractions", hw), hw + "fractions"))
+        )
+        if len(fractions) < 2 or any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-3:
+            raise self.fail(hw + "fractions", "expected two or more fractions summing to 1")
+        bins = self.integer(hist.get("bins", len(fractions)), hw + "bins", minimum=2)
+        if bins != len(fractions):
+            raise self.fail(hw + "bins", f"{bins} differs from the {len(fractions)} fractions")
+        rng = self.array(self.get(hist, "range", hw), hw + "range")
+        if len(rng) != 2:
+            raise self.fail(hw + "range", "expected [low, high]")
+        lo, hi = (self.number(v, hw + "range") for v in rng)
+        if not lo < hi:
+            raise self.fail(hw + "range", "expected low < high")
+        t = self.obj(d.get("thresholds") or {}, w + "thresholds")
+        defaults = DomainThresholds()
+        thresholds = DomainThresholds(**{
+            key: self.number(t.get(key, getattr(defaults, key)), f"{w}thresholds.{key}")
+            for key in ("psi_shift", "psi_unlike", "spacing_margin", "size_margin")
+        })
+        if not 0 <= thresholds.psi_shift <= thresholds.psi_unlike:
+            raise self.fail(w + "thresholds", "expected 0 <= psi_shift <= psi_unlike")
+        if thresholds.spacing_margin < 0 or thresholds.size_margin < 0:
+            raise self.fail(w + "thresholds", "margins must not be negative")
+        return Reference(
+            input=self.text(self.get(d, "input", w), w + "input", empty=False),
+            samples=self.integer(self.get(d, "samples", w), w + "samples", minimum=1),
+            bins=bins,
+            value_range=(lo, hi),
+            histogram=fractions,
+            spacing_mm=self.quantiles(d.get("pixel_spacing_mm"), w + "pixel_spacing_mm"),
+            rows=self.quantiles(d.get("image_rows"), w + "image_rows"),
+            columns=self.quantiles(d.get("image_columns"), w + "image_columns"),
+            acquisition=MappingProxyType(self.obj(d.get("acquisition") or {}, w + "acquisition")),
+            thresholds=thresholds,
+            sample_psi=self.quantiles(d.get("sample_psi"), w + "sample_psi"),
+        )
 
     def tolerance(self, value: Any) -> Tolerance:
         d = self.obj(value, "tolerance")

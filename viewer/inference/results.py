@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from viewer.inference.domain import DomainCheck
 from viewer.inference.manifest import Label
 from viewer.inference.preprocess import Letterbox
 
@@ -116,6 +117,12 @@ class Result:
     geometry: Letterbox
     outputs: tuple[Output, ...] = field(default_factory=tuple)
     warnings: tuple[str, ...] = ()  # intended-use warnings the user accepted
+    domain: DomainCheck | None = None  # vs the training data; None: the model has no reference
+
+    @property
+    def ood(self) -> tuple[str, ...]:
+        """Why this image is unlike the model's training data (empty when alike or unknown)."""
+        return self.domain.findings if self.domain is not None else ()
 
     def of_kind(self, kind: type) -> list:
         return [o for o in self.outputs if isinstance(o, kind)]

@@ -16,6 +16,7 @@ import numpy as np
 from viewer.audit.log import AuditLog, AuditRecord, series_hash
 from viewer.errors import Cancelled, LightboxError
 from viewer.imaging.lut import modality_values
+from viewer.inference.domain import DomainCheck, check_domain
 from viewer.inference.errors import IntendedUseError, ModelInputError, NotVerifiedError
 from viewer.inference.intended_use import check_intended_use
 from viewer.inference.postprocess import postprocess
@@ -26,6 +27,7 @@ from viewer.io.model import FrameRef, Series
 from viewer.io.pixels import read_frame
 
 if TYPE_CHECKING:
+    from viewer.inference.manifest import Manifest
     from viewer.inference.registry import ModelEntry
     from viewer.tasks import CancelToken
 
@@ -69,7 +71,7 @@ def run_model(
     started = time.perf_counter()
     runtime = f"onnxruntime {verified.runtime}"
 
-    def record(outcome: str, message: str = "", done: int = 0) -> None:
+    def record(outcome: str, message: str = "", done: int = 0, unlike: int = 0) -> None:
         try:
             audit.append(
                 AuditRecord(
@@ -82,6 +84,7 @@ def run_model(
                     frames=done,
                     outcome=outcome,
                     message=message,
+                    unlike_training=unlike,
                 )
             )
         except OSError as exc:  # the run's outcome must still reach the reader
@@ -108,7 +111,7 @@ def run_model(
     except Exception as exc:
         record("error", type(exc).__name__)
         raise
-    record("ok", done=len(results))
+    record("ok", done=len(results), unlike=sum(1 for r in results if r.ood))
     return results
 
 
@@ -155,6 +158,7 @@ def _run(
         chunk = indices[start : start + max(1, batch_size)]
         samples: list[np.ndarray] = []
         boxes: list[Letterbox] = []
+        domains: list[DomainCheck | None] = []
         for i in chunk:
             if manifest.intended_use.input == "volume":
                 stack = [values(j) for j in neighbours(i, spec.slices or 1, len(series.frames))]
@@ -169,11 +173,13 @@ def _run(
                 pixels.clear()
             samples.append(sample)
             boxes.append(box)
+            domains.append(_domain(manifest, series, i, sample, box))
         raw = session.run(names, {spec.name: np.stack(samples).astype(np.float32)})
         for k, i in enumerate(chunk):
             outputs = {name: np.asarray(arr[k]) for name, arr in zip(names, raw, strict=True)}
             results.append(
-                _result(verified, series.frames[i], series.uid, i, boxes[k], outputs, accepted)
+                _result(verified, series.frames[i], series.uid, i, boxes[k], outputs, accepted,
+                        domains[k])
             )
         if progress:
             progress(len(results), total)
@@ -187,6 +193,7 @@ def _result(
     box: Letterbox,
     outputs: dict[str, np.ndarray],
     accepted: tuple[str, ...],
+    domain: DomainCheck | None = None,
 ) -> Result:
     manifest = verified.manifest
     provenance = Provenance(
@@ -202,5 +209,26 @@ def _result(
         instance_frame=ref.frame,
     )
     return Result(
-        provenance, box.source, box, postprocess(outputs, manifest.outputs, box), accepted
+        provenance, box.source, box, postprocess(outputs, manifest.outputs, box), accepted, domain
+    )
+
+
+def _domain(
+    manifest: Manifest, series: Series, index: int, sample: np.ndarray, box: Letterbox
+) -> DomainCheck | None:
+    """This frame against the training data, when the artifact carries reference statistics."""
+    if manifest.reference is None:
+        return None
+    ref = series.frames[index]
+    header = ref.instance.header
+    kvp = None
+    if header is not None:
+        try:
+            kvp = header.get("KVP")
+        except Exception:  # noqa: BLE001 - a malformed value is as good as none here
+            kvp = None
+    attributes = {"modality": series.modality or ref.instance.modality, "kvp": kvp}
+    return check_domain(
+        manifest.reference, sample, box, spacing_mm=ref.geometry.spacing, size=box.source,
+        attributes=attributes,
     )

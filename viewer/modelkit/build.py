@@ -28,6 +28,7 @@ from viewer.modelkit.golden import golden_inputs, value_range
 from viewer.modelkit.manifest import build_manifest, seal
 from viewer.modelkit.parity import BATCH_SIZES, check_parity
 from viewer.modelkit.recipe import Recipe, load_recipe, recipe_digest
+from viewer.modelkit.reference import build_reference
 from viewer.modelkit.weights import apply_state_dict, load_state_dict, state_dict_digest
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ def build_artifact(
     ranges = [value_range(item) for item in recipe.spec["inputs"]]
     check_batch_independent(model, inputs, names, recipe.tolerance, ranges)
     checks = EvalChecks(train_mode_modules=sorted({cls for _, cls in found}))
+    reference = build_reference(recipe)  # before writing anything: a bad generator refuses
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -90,6 +92,7 @@ def build_artifact(
         manifest = build_manifest(
             recipe, checks, parity, exported, state_dict_digest(state),
             recipe_digest(recipe.folder, recipe.spec.get("depends_on")), _evaluation(evaluation),
+            reference,
         )
         (staging / "CARD.md").write_text(render_card(manifest), encoding="utf-8")
         manifest = seal(manifest, staging)

@@ -64,7 +64,10 @@ def render_card(m: dict[str, Any]) -> str:
                 f"  - {out.get('format', 'xyxy')} in input pixels, score threshold "
                 f"{out.get('score_threshold')}, NMS IoU {out.get('nms_iou')}"
             )
+    if m.get("limitations"):
+        lines += ["", "## Limitations", ""] + [f"- {item}" for item in m["limitations"]]
     lines += ["", "## Training data", "", str(prov.get("training_data") or "not stated").strip(), ""]
+    lines += _reference(m.get("reference"))
     evaluation = prov.get("evaluation")
     if evaluation:
         lines += ["## Held-out evaluation (generated data)", ""]
@@ -96,3 +99,32 @@ def render_card(m: dict[str, Any]) -> str:
             lines.append(f"- {key.replace('_', ' ')}: `{prov[key]}`")
     lines += ["", "Built by `lightbox model build`; this card is generated from manifest.json.", ""]
     return "\n".join(lines)
+
+
+def _reference(ref: dict[str, Any] | None) -> list[str]:
+    """What the out-of-domain warning compares each image with."""
+    if not ref:
+        return []
+    t = {"psi_shift": 0.1, "psi_unlike": 0.25, "spacing_margin": 0.1, "size_margin": 0.1,
+         **(ref.get("thresholds") or {})}
+    lines = ["## Training-data reference (out-of-domain warning)", "",
+             f"- {ref['samples']} training-like samples (seed {ref.get('seed')}); intensity "
+             f"histogram of the model input, {ref['intensity_histogram']['bins']} bins over "
+             f"{ref['intensity_histogram']['range']}"]
+    for key, caption, unit in (("pixel_spacing_mm", "Pixel spacing", " mm"),
+                               ("image_rows", "Image rows", ""),
+                               ("image_columns", "Image columns", "")):
+        q = ref.get(key)
+        if q:
+            lines.append(f"- {caption}: {q['min']:g}–{q['max']:g}{unit} (median {q['p50']:g})")
+    for key, value in (ref.get("acquisition") or {}).items():
+        lines.append(f"- Declared {key}: {value}")
+    lines.append(
+        f"- Warned as unlike the training data: PSI above {t['psi_unlike']:g} (some shift "
+        f"from {t['psi_shift']:g}), spacing or size beyond the range by more than "
+        f"{t['spacing_margin']:.0%} / {t['size_margin']:.0%}, a declared attribute differing")
+    if ref.get("sample_psi"):
+        q = ref["sample_psi"]
+        lines.append(f"- The reference samples' own PSI: median {q['p50']:g}, 95th percentile "
+                     f"{q['p95']:g}, largest {q['max']:g}")
+    return lines + [""]

@@ -55,6 +55,7 @@ def build_manifest(
     weights_digest: str,
     recipe_digest: str,
     evaluation: dict[str, Any] | None = None,
+    reference: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything but ``files`` and ``digest`` (those come once the files are written)."""
     spec = recipe.spec
@@ -74,7 +75,7 @@ def build_manifest(
         provenance["export_fallback_reason"] = exported.fallback_reason
     if evaluation:
         provenance["evaluation"] = evaluation
-    return {
+    manifest = {
         "format_version": FORMAT_VERSION,
         "id": recipe.id,
         "name": spec["name"],
@@ -94,6 +95,11 @@ def build_manifest(
         },
         "provenance": provenance,
     }
+    if spec.get("limitations"):
+        manifest["limitations"] = [str(x).strip() for x in spec["limitations"]]
+    if reference is not None:
+        manifest["reference"] = reference
+    return manifest
 
 
 def seal(manifest: dict[str, Any], folder: Path) -> dict[str, Any]:

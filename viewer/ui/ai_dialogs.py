@@ -9,12 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
     QMessageBox,
     QPushButton,
-    QTextBrowser,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -49,26 +45,6 @@ class IntendedUseDialog(QMessageBox):
     @property
     def accepted_run(self) -> bool:
         return self.clickedButton() is self.run_button
-
-
-class ModelCardDialog(QDialog):
-    """The model's CARD.md as formatted text (Markdown)."""
-
-    def __init__(self, title: str, folder: Path, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Model card — {title}")
-        self.resize(640, 560)
-        self.browser = QTextBrowser()
-        self.browser.setOpenExternalLinks(False)  # offline: nothing is ever fetched
-        self.browser.setMarkdown(read_card(folder))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.browser)
-        layout.addWidget(buttons)
-
-    def text(self) -> str:
-        return self.browser.toPlainText()
 
 
 def read_card(folder: Path) -> str:

@@ -83,7 +83,8 @@ class AILayer:
         if not shown:
             return
         if not self.overlays.visible:
-            self._hidden_hint(painter, rect, top)
+            demo = any(run.provenance.not_for_clinical_use for run, _ in shown)
+            self._hidden_hint(painter, rect, top, demo)
             return
         if transform is not None and shape is not None:
             self.layer(series_uid, index, shape)
@@ -127,6 +128,7 @@ class AILayer:
         lines = [translate("AiOverlay", "AI OUTPUT · DEMONSTRATION, NOT FOR CLINICAL USE")
                  if demo else translate("AiOverlay", "AI OUTPUT")]
         warnings: list[str] = []
+        unlike: list[str] = []  # why the image is unlike a model's training data
         legend: list[tuple[str, QColor]] = []
         for run, result in shown:
             line = f"AI · {run.title}"
@@ -140,6 +142,7 @@ class AILayer:
                     line += f" (best {percent(max(b.score for b in boxes))})"
             lines.append(line)
             warnings += [w for w in result.warnings if w not in warnings]
+            unlike += [f for f in result.ood if f not in unlike]
             for output in result.masks:
                 for label in output.labels:
                     if label.value and output.counts.get(label.value, 0) \
@@ -149,6 +152,9 @@ class AILayer:
         if warnings:
             lines.append(translate("AiOverlay", "⚠ Outside intended use (accepted): ")
                          + "; ".join(warnings))
+        if unlike:
+            lines.append(translate("AiOverlay", "⚠ Unlike the model's training data: ")
+                         + "; ".join(unlike))
         self.drawn = Drawn(lines, [name for name, _ in legend], self.drawn.boxes, demo)
 
         painter.setFont(overlay_font(12, bold=True))
@@ -191,9 +197,11 @@ class AILayer:
                                     area.height()), int(Qt.AlignmentFlag.AlignVCenter), name)
             x += metrics.horizontalAdvance(name) + 12
 
-    def _hidden_hint(self, painter: QPainter, rect: QRect, top: int) -> None:
+    def _hidden_hint(self, painter: QPainter, rect: QRect, top: int, demo: bool = False) -> None:
         text = translate("AiOverlay", "AI results hidden · press A to show")
-        self.drawn = Drawn([text])
+        if demo:  # the mark goes wherever the result goes, hidden or not
+            text += translate("AiOverlay", " · demonstration, not for clinical use")
+        self.drawn = Drawn([text], demo=demo)
         painter.setFont(overlay_font(11))
         area = QRect(rect.left(), rect.top() + top, rect.width(), 20)
         shadow_text(painter, area, int(Qt.AlignmentFlag.AlignHCenter), text, HIDDEN_TEXT)

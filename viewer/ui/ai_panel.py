@@ -48,10 +48,11 @@ from viewer.inference import (
 )
 from viewer.overlays import results_summary
 from viewer.tasks import CancelToken
-from viewer.ui.ai_dialogs import IntendedUseDialog, ModelCardDialog
+from viewer.ui.ai_dialogs import IntendedUseDialog
 from viewer.ui.ai_results import AIResults
 from viewer.ui.bridge import Background, Outcome
 from viewer.ui.i18n import translate
+from viewer.ui.model_card import ModelCardDialog
 
 if TYPE_CHECKING:
     from viewer.io.model import Series
@@ -455,7 +456,8 @@ class AIPanel(QWidget):
         if self.card_dialog is not None:
             self.card_dialog.close()
             self.card_dialog.deleteLater()
-        self.card_dialog = ModelCardDialog(found.entry.title, found.entry.folder, self.window())
+        self.card_dialog = ModelCardDialog(found.entry.title, found.entry.folder, self.window(),
+                                           found.entry.manifest)
         self.card_dialog.show()
         self.card_dialog.raise_()
 

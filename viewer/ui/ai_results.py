@@ -312,8 +312,11 @@ class AIResults(QWidget):
                            for label in mask.labels
                            if label.value and mask.counts.get(label.value, 0)]
                 self._caption("Mask: " + (", ".join(present) or "nothing found"))
-            for warning in result.warnings:
-                note = QLabel(f"⚠ Accepted outside intended use: {warning}")
+            notes = [f"⚠ Accepted outside intended use: {w}" for w in result.warnings]
+            if result.domain is not None and result.domain.unlike:
+                notes.append(f"⚠ {result.domain.message[0].upper()}{result.domain.message[1:]}")
+            for text in notes:
+                note = QLabel(text)
                 note.setWordWrap(True)
                 note.setStyleSheet(WARNING_STYLE)
                 self.image_layout.addWidget(note)

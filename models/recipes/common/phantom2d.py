@@ -83,6 +83,8 @@ class Sample:
     boxes: np.ndarray  # float32 (n, 4), xyxy in input pixels: lesions that count
     ignore: np.ndarray  # float32 (m, 4): partial cuts of a sphere's edge
     t: float
+    spacing_mm: float = 0.0  # in-plane pixel spacing of the generated scan (square pixels)
+    matrix: int = 0  # rows = columns of the generated scan, before the resize to 128
 
     @property
     def has_lesion(self) -> bool:
@@ -273,7 +275,7 @@ def sample(rng: np.random.Generator, center: float, width: float) -> Sample:
         ).reshape(-1, 4)
 
     return Sample(image, labels, boxes(lambda r: r >= minimum), boxes(lambda r: r < minimum),
-                  float(scene["t"]))
+                  float(scene["t"]), 2 * scene["half_fov_mm"] / matrix, matrix)
 
 
 def dataset(count: int, seed: int, center: float, width: float) -> list[Sample]:
@@ -284,3 +286,15 @@ def dataset(count: int, seed: int, center: float, width: float) -> list[Sample]:
     """
     rng = np.random.default_rng(seed)
     return [sample(rng, center, width) for _ in range(count)]
+
+
+def reference_samples(count: int, seed: int, spec: dict) -> list[dict]:
+    """Training-like samples for the artifact's reference statistics (``spec.yaml``'s
+    ``reference.generator``): the model input as the viewer prepares it, the scan's pixel
+    spacing and size. Drawn like the training data, from a seed of their own."""
+    intensity = spec["inputs"][0]["intensity"]
+    return [
+        {"image": s.image, "spacing_mm": (s.spacing_mm, s.spacing_mm),
+         "size": (s.matrix, s.matrix)}
+        for s in dataset(count, seed, float(intensity["center"]), float(intensity["width"]))
+    ]

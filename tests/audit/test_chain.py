@@ -1,0 +1,159 @@
+"""The hash-chained audit log: every kind of tampering is found, at the right place."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from viewer.audit import AuditLog, AuditRecord
+from viewer.audit.chain import own_hash, verify_file
+from viewer.cli_audit import main
+
+
+@pytest.fixture(autouse=True)
+def _private_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
+    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+
+
+def _record(frames: int, time: str = "") -> AuditRecord:
+    return AuditRecord("m", "1.0.0", "d" * 64, "h" * 32, "onnxruntime 1", 0.5, frames, "ok",
+                       time=time)
+
+
+@pytest.fixture
+def log() -> AuditLog:
+    log = AuditLog()
+    for day in range(1, 6):
+        log.append(_record(day, time=f"2026-03-0{day}T10:00:00.000Z"))
+    return log
+
+
+def _lines(log: AuditLog) -> list[str]:
+    return log.path.read_text(encoding="utf-8").splitlines()
+
+
+def _write(log: AuditLog, lines: list[str]) -> None:
+    log.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _verify(capsys, *args: str) -> tuple[int, str]:
+    code = main(["verify", *args])
+    return code, capsys.readouterr().out
+
+
+def test_an_untouched_log_verifies(log, capsys):
+    records = log.records()
+    assert [r["seq"] for r in records] == [1, 2, 3, 4, 5]
+    assert records[1]["prev"] != records[2]["prev"]
+    code, out = _verify(capsys)
+    assert code == 0 and "intact, 5 chained record(s)" in out
+
+
+def test_an_edited_field_is_found_at_its_record(log, capsys):
+    lines = _lines(log)
+    record = json.loads(lines[2])
+    record["frames"] = 300
+    lines[2] = json.dumps(record)
+    _write(log, lines)
+    code, out = _verify(capsys)
+    assert code == 1 and "record 3 (line 3) was edited" in out
+
+
+def test_an_edit_with_a_recomputed_hash_is_found_by_its_successor(log, capsys):
+    lines = _lines(log)
+    record = json.loads(lines[1])
+    record["outcome"] = "error"
+    record["hash"] = own_hash(record)
+    lines[1] = json.dumps(record)
+    _write(log, lines)
+    code, out = _verify(capsys)
+    assert code == 1 and "record 2 (line 2) was edited" in out
+
+
+def test_a_deleted_record_is_found(log, capsys):
+    lines = _lines(log)
+    del lines[1]
+    _write(log, lines)
+    code, out = _verify(capsys)
+    assert code == 1 and "record 2 is missing before line 2 (deleted)" in out
+
+
+def test_two_swapped_records_are_found(log, capsys):
+    lines = _lines(log)
+    lines[2], lines[3] = lines[3], lines[2]
+    _write(log, lines)
+    code, out = _verify(capsys)
+    assert code == 1 and "line 3 holds record 4 where record 3 belongs" in out
+
+
+def test_a_truncated_end_is_found_through_the_head(log, capsys):
+    _write(log, _lines(log)[:-1])
+    code, out = _verify(capsys)
+    assert code == 1 and "record 5 is missing at the end" in out
+    log.path.write_text("\n".join(_lines(log)) + "\n" + '{"seq": 5, "mod', encoding="utf-8")
+    code, out = _verify(capsys)
+    assert code == 1 and "line 5 is not a complete record" in out
+
+
+def test_an_older_unchained_log_starts_a_chain(tmp_path, capsys):
+    log = AuditLog()
+    log.path.parent.mkdir(parents=True)
+    old = [_record(n).as_dict() for n in (1, 2)]
+    log.path.write_text("".join(json.dumps(r) + "\n" for r in old), encoding="utf-8")
+    log.append(_record(3))
+    log.append(_record(4))
+    records = log.records()
+    assert "seq" not in records[0] and records[2]["seq"] == 1 and "chain_start" in records[2]
+    code, out = _verify(capsys)
+    assert code == 0 and "2 older record(s) before the chain cannot be verified" in out
+    lines = _lines(log)
+    edited = json.loads(lines[1])
+    edited["frames"] = 9  # the last unchained record is linked from the chain's first
+    lines[1] = json.dumps(edited)
+    _write(log, lines)
+    assert verify_file(log.path, log.head_path).problem
+
+
+def test_an_export_of_a_time_range_verifies_on_its_own(log, tmp_path, capsys):
+    out = tmp_path / "review.jsonl"
+    code = main(["export", "--from", "2026-03-02", "--to", "2026-03-04T12:00:00Z",
+                 "--out", str(out)])
+    assert code == 0 and "wrote 3 record(s)" in capsys.readouterr().out
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["frames"] for line in lines[1:]] == [2, 3, 4]
+    code, text = _verify(capsys, str(out))
+    assert code == 0 and "intact, 3 chained record(s)" in text
+    del lines[2]
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, text = _verify(capsys, str(out))
+    assert code == 1 and "record 3 is missing" in text
+    lines = out.read_text(encoding="utf-8").splitlines()[:2]  # the range's end cut off
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, text = _verify(capsys, str(out))
+    assert code == 1 and "missing at the end" in text
+
+
+def test_bad_times_are_usage_errors(log, tmp_path, capsys):
+    assert main(["export", "--from", "yesterday", "--to", "2026-03-04",
+                 "--out", str(tmp_path / "x")]) == 2
+    assert "not an ISO 8601 time" in capsys.readouterr().err
+
+
+def test_several_processes_extend_one_chain(tmp_path, capsys):
+    import os
+    import subprocess
+    import sys
+
+    script = ("from viewer.audit import AuditLog, AuditRecord\n"
+              "log = AuditLog()\n"
+              "for n in range(25):\n"
+              "    log.append(AuditRecord('m', '1', 'd' * 64, 'h' * 32, 'ort', 0.1, n, 'ok'))\n")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    writers = [subprocess.Popen([sys.executable, "-c", script], cwd=root, env=os.environ.copy())
+               for _ in range(3)]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0, 0]
+    assert [r["seq"] for r in AuditLog().records()] == list(range(1, 76))
+    code, out = _verify(capsys)
+    assert code == 0 and "intact, 75 chained record(s)" in out

@@ -1,0 +1,93 @@
+"""A marker patient through open → infer (app and `lightbox infer`) → de-identified export
+→ audit verify/export → crash report: the marker reaches no log line, no crash report, no
+audit record; the series UID appears in the audit only as a keyed hash."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pydicom
+import pytest
+
+from viewer.cli_ai import infer_main
+from viewer.cli_audit import main as audit_main
+from viewer.demo import write_phantom_series
+from viewer.inference import ModelRegistry, run_model
+from viewer.io.deidentify import export_files
+from viewer.io.scan import scan
+from viewer.logs import setup_logging, shutdown_logging, write_crash_report
+
+MARK_NAME, MARK_ID = "Zzqmarker^Patient", "MRK-98765"
+MARKS = ("Zzqmarker", "MRK-98765")
+
+
+@pytest.fixture(autouse=True)
+def _private(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIGHTBOX_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
+    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("LIGHTBOX_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.delenv("LIGHTBOX_MODEL_DIRS", raising=False)
+    yield
+    shutdown_logging()
+
+
+def _texts(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8", errors="replace")
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _crash_with(study: Path) -> BaseException:
+    try:
+        raise RuntimeError(f"cannot go on with {MARK_NAME} ({MARK_ID}) in {study}")
+    except RuntimeError as exc:
+        return exc
+
+
+@pytest.mark.slow
+def test_the_marker_patient_reaches_no_log_crash_report_or_audit_record(tmp_path, capsys):
+    study = tmp_path / f"{MARK_NAME} {MARK_ID}"  # folder names are often patient names
+    paths = write_phantom_series(study, slices=3, size=256)
+    for path in paths:
+        ds = pydicom.dcmread(path)
+        ds.PatientName, ds.PatientID = MARK_NAME, MARK_ID
+        ds.save_as(path)
+    setup_logging(level=logging.DEBUG)
+
+    series = scan([study]).all_series()[0]  # open
+    assert MARK_NAME in str(series.frames[0].instance.header.PatientName)
+    registry = ModelRegistry(cache_dir=tmp_path / "cache")
+    results = run_model(registry.get("ct-lesion-cls"), series, [0, 1])  # infer in the app
+    assert results and results[0].domain is not None
+    out = tmp_path / "infer-out"
+    assert infer_main([str(study), "--model", "ct-body-seg", "--frame", "1",
+                       "--out", str(out)]) == 0  # infer, headless
+    saved = json.loads(next(out.glob("*.json")).read_text(encoding="utf-8"))
+    assert saved["ood"]["level"] == "like"
+    report = export_files(paths, tmp_path / "deid")  # de-identified export
+    assert report is not None
+    for exported in (tmp_path / "deid").rglob("*.dcm"):
+        assert MARK_NAME not in str(pydicom.dcmread(exported).PatientName)
+    assert audit_main(["verify"]) == 0
+    (tmp_path / "audit-export").mkdir()
+    assert audit_main(["export", "--from", "2000-01-01", "--to", "2100-01-01",
+                       "--out", str(tmp_path / "audit-export" / "review.jsonl")]) == 0
+    logging.getLogger("viewer.ui.boundary").error("Unexpected error", exc_info=_crash_with(study))
+    assert write_crash_report(_crash_with(study)) is not None  # crash report
+
+    logs = _texts(tmp_path / "logs")
+    assert any(name.startswith("crash-") for name in logs)
+    audit = _texts(tmp_path / "audit")
+    assert "ct-lesion-cls" in "".join(audit.values()) and "ct-body-seg" in "".join(audit.values())
+    every = logs | {f"audit/{k}": v for k, v in audit.items()}
+    every |= {f"export/{k}": v for k, v in _texts(tmp_path / "audit-export").items()}
+    leaks = [(name, line) for name, text in every.items() for line in text.splitlines()
+             if any(mark in line for mark in MARKS)]
+    assert not leaks
+    uid = series.uid
+    assert not [name for name, text in audit.items() if uid in text]  # a keyed hash only
+    captured = capsys.readouterr()
+    assert not any(mark in captured.err for mark in MARKS)
