@@ -94,6 +94,8 @@ def test_anonymize_and_self_test_commands_in_the_readme_run(tmp_path, pydicom_fi
     assert done.returncode == 0, done.stderr
     (copy,) = out.rglob("*.dcm")
     assert b"CompressedSamples" not in copy.read_bytes()
+    audit = subprocess.run([*lightbox, "audit", "verify"], capture_output=True, text=True)
+    assert audit.returncode == 0, audit.stderr
     test = subprocess.run([*lightbox, "--self-test", "--no-qt"], capture_output=True, text=True)
     assert test.returncode == 0, test.stdout + test.stderr
     assert "Self-test passed" in test.stdout

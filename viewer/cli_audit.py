@@ -46,8 +46,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _verify(file: Path | None) -> int:
     log = AuditLog(file) if file is not None else AuditLog()
     if not log.path.is_file():
-        print(f"lightbox audit verify: {log.path} does not exist", file=sys.stderr)
-        return 1
+        if log.head_path.is_file():  # the chain's head survives: the log itself was removed
+            print(f"lightbox audit verify: {log.path} is missing but its chain head "
+                  f"{log.head_path.name} exists: the log was deleted", file=sys.stderr)
+            return 1
+        if file is not None:
+            print(f"lightbox audit verify: {log.path} does not exist", file=sys.stderr)
+            return 1
+        print(f"{log.path.name}: no AI runs recorded yet")
+        return 0
     try:
         verdict = verify_file(log.path, log.head_path)
     except (OSError, UnicodeDecodeError) as exc:

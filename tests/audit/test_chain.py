@@ -157,3 +157,18 @@ def test_several_processes_extend_one_chain(tmp_path, capsys):
     assert [r["seq"] for r in AuditLog().records()] == list(range(1, 76))
     code, out = _verify(capsys)
     assert code == 0 and "intact, 75 chained record(s)" in out
+
+
+def test_verify_a_fresh_install_and_a_deleted_log(tmp_path, monkeypatch, capsys):
+    """No runs yet is fine; a log removed while its chain head remains is tampering."""
+    from viewer.cli_audit import main
+
+    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path))
+    assert main(["verify"]) == 0
+    assert "no AI runs recorded yet" in capsys.readouterr().out
+    from viewer.audit import AuditLog
+
+    log = AuditLog()
+    log.head_path.write_text("anything")
+    assert main(["verify"]) == 1
+    assert "was deleted" in capsys.readouterr().err

@@ -46,12 +46,11 @@ from viewer.inference import (
     UseCheck,
     run_model,
 )
-from viewer.overlays import results_summary
 from viewer.tasks import CancelToken
 from viewer.ui.ai_dialogs import IntendedUseDialog
 from viewer.ui.ai_results import AIResults
 from viewer.ui.bridge import Background, Outcome
-from viewer.ui.i18n import translate
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
 from viewer.ui.model_card import ModelCardDialog
 
 if TYPE_CHECKING:
@@ -62,7 +61,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ID_ROLE = Qt.ItemDataRole.UserRole
-VERIFYING = "Verifying models…"
+#: Marked here, translated where shown (the text is needed before any translator exists).
+VERIFYING = QT_TRANSLATE_NOOP("AiPanel", "Verifying models…")
 #: Seconds between progress updates sent to the GUI thread.
 PROGRESS_INTERVAL_S = 0.05
 #: The status dot of a row: applies, outside intended use (may run on a yes), cannot run.
@@ -156,7 +156,7 @@ class AIPanel(QWidget):
     # -- construction ------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.status_label = QLabel(VERIFYING)
+        self.status_label = QLabel(translate("AiPanel", VERIFYING))
         self.status_label.setWordWrap(True)
         self.model_list = ModelList()
         self.model_list.setMinimumHeight(150)
@@ -216,7 +216,7 @@ class AIPanel(QWidget):
         self._registry_number += 1
         number, wanted = self._registry_number, self.model_dirs
         self.registry = None
-        self.status_label.setText(VERIFYING)
+        self.status_label.setText(translate("AiPanel", VERIFYING))
         self.model_list.clear()
         self._sync_buttons()
         self._jobs.submit(lambda: ModelRegistry(wanted),
@@ -257,12 +257,14 @@ class AIPanel(QWidget):
         if not entries:
             self.status_label.setText(translate("AiPanel", "No AI models are installed."))
         elif series is None:
-            self.status_label.setText(f"{available} of {len(entries)} model(s) verified. "
-                                      "Open a series to run one.")
+            self.status_label.setText(translate(
+                "AiPanel", "{} of {} model(s) verified. Open a series to run one.").format(
+                    available, len(entries)))
         else:
             applies = sum(a.applies for a in found)
-            self.status_label.setText(
-                f"{applies} of {len(entries)} model(s) apply to this series.")
+            self.status_label.setText(translate(
+                "AiPanel", "{} of {} model(s) apply to this series.").format(
+                    applies, len(entries)))
         if not (chosen and self.select_model(chosen)):
             first = next((i for i in range(self.model_list.count())
                           if self._applicability[self._row_id(i)].can_run), 0)
@@ -274,11 +276,13 @@ class AIPanel(QWidget):
         manifest = entry.manifest
         greyed = not found.applies if with_series else not entry.available
         if not entry.available:
-            reason = f"Unavailable: {entry.reason}"
+            reason = translate("AiPanel", "Unavailable: {}").format(entry.reason)
         elif with_series and found.check.problems:
-            reason = "Cannot run on this series: " + "; ".join(found.check.problems)
+            reason = (translate("AiPanel", "Cannot run on this series: ")
+                      + "; ".join(found.check.problems))
         elif with_series and found.check.warnings:
-            reason = "Not made for this series: " + "; ".join(found.check.warnings)
+            reason = (translate("AiPanel", "Not made for this series: ")
+                      + "; ".join(found.check.warnings))
         else:
             reason = ""
         muted = "#8a8a8a"
@@ -289,8 +293,9 @@ class AIPanel(QWidget):
                  f"{html.escape(entry.name)}</span>"
                  f"&nbsp;&nbsp;<span style='color:{muted}'>{html.escape(entry.version)}</span>"]
         if manifest is not None and manifest.not_for_clinical_use:
+            demo = html.escape(translate("AiPanel", "DEMO · NOT FOR CLINICAL USE"))
             parts.append("<span style='background-color:#7a4a00; color:#ffe0a0;"
-                         " font-size:small'>&nbsp;DEMO · NOT FOR CLINICAL USE&nbsp;</span>")
+                         f" font-size:small'>&nbsp;{demo}&nbsp;</span>")
         if reason:
             parts.append(f"<span style='color:{'#c98a2b' if found.can_run else muted}'>"
                          f"{html.escape(reason)}</span>")
@@ -356,7 +361,8 @@ class AIPanel(QWidget):
         if found is None or series is None or not series.frames or self.running:
             return
         if not found.can_run:
-            self._say(f"Cannot run {found.entry.title}: {found.reason}")
+            self._say(translate("AiPanel", "Cannot run {}: {}").format(found.entry.title,
+                                                                       found.reason))
             return
         self._number += 1
         frames = None if whole_series else (self.viewport.state.index,)
@@ -370,9 +376,12 @@ class AIPanel(QWidget):
         self.progress_bar.setRange(0, max(request.total, 1))
         self.progress_bar.setValue(0)
         self._show_progress(True)
-        where = "this image" if request.frames is not None and request.total == 1 \
-            else f"{request.total} images"
-        self._say(f"Running AI · {request.entry.title} on {where}…")
+        if request.frames is not None and request.total == 1:
+            where = translate("AiPanel", "this image")
+        else:
+            where = translate("AiPanel", "{} images").format(request.total)
+        self._say(translate("AiPanel", "Running AI · {} on {}…").format(request.entry.title,
+                                                                        where))
         self._sync_buttons()
         last = [0.0]
 
@@ -409,27 +418,27 @@ class AIPanel(QWidget):
         title = request.entry.title
         if isinstance(error, Cancelled) or token.cancelled:
             # A run that finished just as Cancel was pressed is dropped too: nothing partial.
-            self._say(f"Cancelled: AI · {title} added nothing.")
+            self._say(translate("AiPanel", "Cancelled: AI · {} added nothing.").format(title))
             status = "cancelled"
         elif isinstance(error, IntendedUseError) and not request.accept_warnings:
             self._ask(request, error.warnings)
             self._sync_buttons()
             return
         elif error is not None:
-            self._say(f"AI · {title} failed: {error}")
+            self._say(translate("AiPanel", "AI · {} failed: {}").format(title, error))
             self._boundary.report(error, f"running {title}")
             status = "error"
         else:
             results = outcome.value or []
             self._run_overlays.add_results(results)
-            self._say(results_summary(results))
+            self._say(_summary(results))
             status = "ok"
         self._sync_buttons()
         self.run_finished.emit(status)
 
     def _ask(self, request: RunRequest, warnings: tuple[str, ...]) -> None:
-        self._say(f"AI · {request.entry.title} is not made for this image: "
-                  "waiting for your choice.")
+        self._say(translate("AiPanel", "AI · {} is not made for this image: waiting for your "
+                            "choice.").format(request.entry.title))
         dialog = IntendedUseDialog(request.entry.title, warnings, self.window())
         self.use_dialog = dialog
 
@@ -439,8 +448,8 @@ class AIPanel(QWidget):
             if dialog.accepted_run:
                 self._start(dataclasses.replace(request, accept_warnings=True))
             else:
-                self._say(f"Not run: AI · {request.entry.title} is outside its "
-                          "intended use here.")
+                self._say(translate("AiPanel", "Not run: AI · {} is outside its intended use "
+                                    "here.").format(request.entry.title))
                 self._sync_buttons()
                 self.run_finished.emit("declined")
 
@@ -493,6 +502,18 @@ class AIPanel(QWidget):
         self.results.shutdown()
         if self.use_dialog is not None:
             self.use_dialog.close()
+
+
+def _summary(results: Sequence[Result]) -> str:
+    """One line after a run (the words of ``viewer.overlays.results_summary``, translated)."""
+    if not results:
+        return translate("AiPanel", "AI: no image was run")
+    p = results[0].provenance
+    if len(results) == 1:
+        text = translate("AiPanel", "AI · {} {}: 1 image done")
+        return text.format(p.model_name, p.model_version)
+    text = translate("AiPanel", "AI · {} {}: {} images done")
+    return text.format(p.model_name, p.model_version, len(results))
 
 
 def _plain(rich: str) -> str:
