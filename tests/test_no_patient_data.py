@@ -64,7 +64,10 @@ def test_the_marker_patient_reaches_no_log_crash_report_or_audit_record(tmp_path
     assert results and results[0].domain is not None
     out = tmp_path / "infer-out"
     assert infer_main([str(study), "--model", "ct-body-seg", "--frame", "1",
-                       "--out", str(out)]) == 0  # infer, headless
+                       "--out", str(out), "--dicom"]) == 0  # infer, headless, SEG/SR too
+    # The SEG belongs to the patient, so it carries the name (as DICOM must); what
+    # matters is that writing it put the name into no log line (checked below).
+    assert list(out.rglob("*.dcm"))
     saved = json.loads(next(out.glob("*.json")).read_text(encoding="utf-8"))
     assert saved["ood"]["level"] == "like"
     report = export_files(paths, tmp_path / "deid")  # de-identified export

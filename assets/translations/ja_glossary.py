@@ -223,3 +223,49 @@ JA.update({
 "Model card — {}": "モデルカード — {}",
 "Card": "カード",
 })
+
+# The AI panel, its results, dialogs and model card.
+JA.update({
+"Verifying models…": "モデルを検証中…",
+"{} of {} model(s) verified. Open a series to run one.":
+    "{1} 個中 {0} 個のモデルを検証しました。実行するにはシリーズを開いてください。",
+"{} of {} model(s) apply to this series.": "{1} 個中 {0} 個のモデルがこのシリーズに適用できます。",
+"Unavailable: {}": "使用不可: {}",
+"Cannot run on this series: ": "このシリーズには実行できません: ",
+"Not made for this series: ": "このシリーズは対象外です: ",
+"DEMO · NOT FOR CLINICAL USE": "デモ・臨床使用不可",
+"Cannot run {}: {}": "{} を実行できません: {}",
+"this image": "この画像",
+"Running AI · {} on {}…": "AI · {} を {} で実行中…",
+"Cancelled: AI · {} added nothing.": "キャンセルしました: AI · {} の結果は追加されていません。",
+"AI · {} failed: {}": "AI · {} が失敗しました: {}",
+"AI · {} is not made for this image: waiting for your choice.":
+    "AI · {} はこの画像を対象としていません: 選択をお待ちしています。",
+"Not run: AI · {} is outside its intended use here.":
+    "未実行: この画像は AI · {} の使用目的外です。",
+"AI: no image was run": "AI: 処理された画像はありません",
+"AI · {} {}: 1 image done": "AI · {} {}: 1 画像を処理しました",
+"AI · {} {}: {} images done": "AI · {} {}: {} 画像を処理しました",
+"<b>{}</b> is not made for this image:": "<b>{}</b> はこの画像を対象としたモデルではありません:",
+"Its results may be wrong. Run it anyway? If you do, these warnings are shown with every result.":
+    "結果が誤っている可能性があります。それでも実行しますか？"
+    "実行した場合、これらの警告がすべての結果とともに表示されます。",
+"This model has no model card ({} is missing from {}).":
+    "このモデルにはモデルカードがありません（{1} に {0} がありません）。",
+"The model card {} of {} cannot be read: {}": "{1} のモデルカード {0} を読み込めません: {2}",
+"The manifest cannot be read: {}": "マニフェストを読み込めません: {}",
+"Intended use": "使用目的", "Limitations": "制限事項", "Training data": "学習データ",
+"Validation (held-out)": "検証（ホールドアウトデータ）",
+"Compared with the training data": "学習データとの比較",
+"Version and digest": "バージョンとダイジェスト",
+"Demonstration model — not for clinical use. It has not been validated on patient images and must not inform any diagnosis.":
+    "デモ用モデル — 臨床使用不可。患者画像での検証は行われておらず、診断の根拠にしてはなりません。",
+" · 1 finding": " · 所見 1 件", " · {} findings": " · 所見 {} 件", " (best {})": "（最高 {}）",
+"as the model says": "モデルの指定どおり",
+"Box score threshold for AI · {}: {} (model's: {})": "AI · {} のボックススコア閾値: {}（モデル既定: {}）",
+"{} box(es) at score ≥ {}": "スコア {1} 以上のボックス: {0} 個",
+"Mask: {}": "マスク: {}", "nothing found": "検出なし",
+"⚠ Accepted outside intended use: {}": "⚠ 使用目的外を承認済み: {}",
+" · demonstration": " · デモ",
+"Im {} · {}": "画像 {} · {}",
+})

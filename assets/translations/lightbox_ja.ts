@@ -7,12 +7,28 @@
         <translation>モデルの使用目的外</translation>
     </message>
     <message>
+        <source>&lt;b&gt;{}&lt;/b&gt; is not made for this image:</source>
+        <translation>&lt;b&gt;{}&lt;/b&gt; はこの画像を対象としたモデルではありません:</translation>
+    </message>
+    <message>
+        <source>Its results may be wrong. Run it anyway? If you do, these warnings are shown with every result.</source>
+        <translation>結果が誤っている可能性があります。それでも実行しますか？実行した場合、これらの警告がすべての結果とともに表示されます。</translation>
+    </message>
+    <message>
         <source>Run anyway</source>
         <translation>それでも実行</translation>
     </message>
     <message>
         <source>Don't run</source>
         <translation>実行しない</translation>
+    </message>
+    <message>
+        <source>This model has no model card ({} is missing from {}).</source>
+        <translation>このモデルにはモデルカードがありません（{1} に {0} がありません）。</translation>
+    </message>
+    <message>
+        <source>The model card {} of {} cannot be read: {}</source>
+        <translation>{1} のモデルカード {0} を読み込めません: {2}</translation>
     </message>
 </context>
 <context>
@@ -25,6 +41,18 @@
     <message>
         <source>AI OUTPUT</source>
         <translation>AI出力</translation>
+    </message>
+    <message>
+        <source> · 1 finding</source>
+        <translation> · 所見 1 件</translation>
+    </message>
+    <message>
+        <source> · {} findings</source>
+        <translation> · 所見 {} 件</translation>
+    </message>
+    <message>
+        <source> (best {})</source>
+        <translation>（最高 {}）</translation>
     </message>
     <message>
         <source>⚠ Outside intended use (accepted): </source>
@@ -45,6 +73,11 @@
 </context>
 <context>
     <name>AiPanel</name>
+    <message>
+        <source>Verifying models…</source>
+        <extracomment>Marked here, translated where shown (the text is needed before any translator exists).</extracomment>
+        <translation>モデルを検証中…</translation>
+    </message>
     <message>
         <source>Model card…</source>
         <extracomment>Seconds between progress updates sent to the GUI thread. The status dot of a row: applies, outside intended use (may run on a yes), cannot run. The registry is built (or failed to build). A run ended: "ok", "cancelled", "declined" (intended use) or "error". One line on how the run goes (also for the status bar).</extracomment>
@@ -75,8 +108,76 @@
         <translation>AIモデルがインストールされていません。</translation>
     </message>
     <message>
+        <source>{} of {} model(s) verified. Open a series to run one.</source>
+        <translation>{1} 個中 {0} 個のモデルを検証しました。実行するにはシリーズを開いてください。</translation>
+    </message>
+    <message>
+        <source>{} of {} model(s) apply to this series.</source>
+        <translation>{1} 個中 {0} 個のモデルがこのシリーズに適用できます。</translation>
+    </message>
+    <message>
+        <source>Unavailable: {}</source>
+        <translation>使用不可: {}</translation>
+    </message>
+    <message>
+        <source>Cannot run on this series: </source>
+        <translation>このシリーズには実行できません: </translation>
+    </message>
+    <message>
+        <source>Not made for this series: </source>
+        <translation>このシリーズは対象外です: </translation>
+    </message>
+    <message>
+        <source>DEMO · NOT FOR CLINICAL USE</source>
+        <translation>デモ・臨床使用不可</translation>
+    </message>
+    <message>
+        <source>Cannot run {}: {}</source>
+        <translation>{} を実行できません: {}</translation>
+    </message>
+    <message>
+        <source>this image</source>
+        <translation>この画像</translation>
+    </message>
+    <message>
+        <source>{} images</source>
+        <translation>{} 画像</translation>
+    </message>
+    <message>
+        <source>Running AI · {} on {}…</source>
+        <translation>AI · {} を {} で実行中…</translation>
+    </message>
+    <message>
         <source>Cancelling…</source>
         <translation>キャンセル中…</translation>
+    </message>
+    <message>
+        <source>Cancelled: AI · {} added nothing.</source>
+        <translation>キャンセルしました: AI · {} の結果は追加されていません。</translation>
+    </message>
+    <message>
+        <source>AI · {} failed: {}</source>
+        <translation>AI · {} が失敗しました: {}</translation>
+    </message>
+    <message>
+        <source>AI · {} is not made for this image: waiting for your choice.</source>
+        <translation>AI · {} はこの画像を対象としていません: 選択をお待ちしています。</translation>
+    </message>
+    <message>
+        <source>Not run: AI · {} is outside its intended use here.</source>
+        <translation>未実行: この画像は AI · {} の使用目的外です。</translation>
+    </message>
+    <message>
+        <source>AI: no image was run</source>
+        <translation>AI: 処理された画像はありません</translation>
+    </message>
+    <message>
+        <source>AI · {} {}: 1 image done</source>
+        <translation>AI · {} {}: 1 画像を処理しました</translation>
+    </message>
+    <message>
+        <source>AI · {} {}: {} images done</source>
+        <translation>AI · {} {}: {} 画像を処理しました</translation>
     </message>
 </context>
 <context>
@@ -110,6 +211,10 @@
         <translation>ヒートマップの不透明度</translation>
     </message>
     <message>
+        <source>as the model says</source>
+        <translation>モデルの指定どおり</translation>
+    </message>
+    <message>
         <source>The colour map of heatmaps (the model's card names its own)</source>
         <translation>ヒートマップのカラーマップ（モデルカードに推奨あり）</translation>
     </message>
@@ -136,6 +241,34 @@
     <message>
         <source>Hide boxes scoring below this. The model's own threshold is the lowest: its version was validated with it.</source>
         <translation>このスコア未満のボックスを隠します。下限はモデル既定の閾値です（このバージョンはその値で検証済み）。</translation>
+    </message>
+    <message>
+        <source>Box score threshold for AI · {}: {} (model's: {})</source>
+        <translation>AI · {} のボックススコア閾値: {}（モデル既定: {}）</translation>
+    </message>
+    <message>
+        <source>{} box(es) at score ≥ {}</source>
+        <translation>スコア {1} 以上のボックス: {0} 個</translation>
+    </message>
+    <message>
+        <source>Mask: {}</source>
+        <translation>マスク: {}</translation>
+    </message>
+    <message>
+        <source>nothing found</source>
+        <translation>検出なし</translation>
+    </message>
+    <message>
+        <source>⚠ Accepted outside intended use: {}</source>
+        <translation>⚠ 使用目的外を承認済み: {}</translation>
+    </message>
+    <message>
+        <source> · demonstration</source>
+        <translation> · デモ</translation>
+    </message>
+    <message>
+        <source>Im {} · {}</source>
+        <translation>画像 {} · {}</translation>
     </message>
 </context>
 <context>
@@ -961,8 +1094,40 @@
 <context>
     <name>ModelCard</name>
     <message>
+        <source>Intended use</source>
+        <translation>使用目的</translation>
+    </message>
+    <message>
+        <source>Limitations</source>
+        <translation>制限事項</translation>
+    </message>
+    <message>
+        <source>Training data</source>
+        <translation>学習データ</translation>
+    </message>
+    <message>
+        <source>Validation (held-out)</source>
+        <translation>検証（ホールドアウトデータ）</translation>
+    </message>
+    <message>
+        <source>Compared with the training data</source>
+        <translation>学習データとの比較</translation>
+    </message>
+    <message>
+        <source>Version and digest</source>
+        <translation>バージョンとダイジェスト</translation>
+    </message>
+    <message>
+        <source>Demonstration model — not for clinical use. It has not been validated on patient images and must not inform any diagnosis.</source>
+        <translation>デモ用モデル — 臨床使用不可。患者画像での検証は行われておらず、診断の根拠にしてはなりません。</translation>
+    </message>
+    <message>
         <source>Model card — {}</source>
         <translation>モデルカード — {}</translation>
+    </message>
+    <message>
+        <source>The manifest cannot be read: {}</source>
+        <translation>マニフェストを読み込めません: {}</translation>
     </message>
     <message>
         <source>Card</source>

@@ -143,3 +143,49 @@ def test_translations_keep_every_placeholder_of_their_source():
         except (IndexError, KeyError, ValueError):
             bad.append(source)
     assert not bad, bad
+
+
+def test_the_ai_panel_speaks_japanese_around_the_cores_words(
+        make_main_window, qtbot, qapp, tmp_path, monkeypatch):
+    from tests.inference.artifacts import build
+    from tests.ui.conftest import open_and_wait
+    from viewer.demo import write_phantom_series
+
+    for name in ("AUDIT", "CONFIG", "CACHE"):  # nothing of the test outside its folder
+        monkeypatch.setenv(f"LIGHTBOX_{name}_DIR", str(tmp_path / name.lower()))
+    monkeypatch.delenv("LIGHTBOX_MODEL_DIRS", raising=False)
+    ai_models, demo_dir = tmp_path / "models", tmp_path / "demo"
+    for kind in ("threshold", "classify", "detect"):
+        build(ai_models, kind)
+    build(ai_models, "threshold", "mr-only", modality=["MR"])
+    tampered = build(ai_models, "classify", "tampered") / "model.onnx"
+    data = bytearray(tampered.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # changed after it was sealed: fails verification
+    tampered.write_bytes(bytes(data))
+    demo_dir.mkdir()
+    write_phantom_series(demo_dir, slices=20, size=256)
+
+    translators = install_translators(qapp, "ja")
+    try:
+        window = make_main_window()
+        panel = window.ai_panel
+        panel.load_models([ai_models])
+        assert panel.status_label.text() == "モデルを検証中…"
+        qtbot.waitUntil(lambda: panel.is_ready, timeout=30_000)
+        assert panel.status_label.text() == \
+            "5 個中 4 個のモデルを検証しました。実行するにはシリーズを開いてください。"
+        open_and_wait(qtbot, window, demo_dir)
+        assert panel.status_label.text() == "5 個中 3 個のモデルがこのシリーズに適用できます。"
+        rows = {model_id: text for model_id, _, text in panel.model_rows()}
+        # The framing is Japanese; the model's name, version and the core's reason are not.
+        assert "Test threshold" in rows["threshold"] and "デモ・臨床使用不可" in rows["threshold"]
+        assert ("このシリーズは対象外です: modality is CT; the model is meant for MR"
+                in rows["mr-only"])
+        assert "使用不可: " in rows["tampered"] and "model.onnx" in rows["tampered"]
+        panel.select_model("threshold")
+        panel.run_current_image()
+        assert panel.run_label.text() == "AI · Test threshold 1.0.0 を この画像 で実行中…"
+        qtbot.waitUntil(lambda: not panel.running, timeout=60_000)
+        assert panel.run_label.text().endswith(": 1 画像を処理しました")
+    finally:
+        remove_translators(qapp, translators)

@@ -29,11 +29,12 @@ class IntendedUseDialog(QMessageBox):
         super().__init__(parent)
         self.setIcon(QMessageBox.Icon.Warning)
         self.setWindowTitle(translate("AiDialogs", "Outside the model's intended use"))
-        self.setText(f"<b>{_escape(title)}</b> is not made for this image:")
+        self.setText(translate("AiDialogs", "<b>{}</b> is not made for this image:").format(
+            _escape(title)))
         self.setInformativeText(
-            "\n".join(f"• {w}" for w in warnings)
-            + "\n\nIts results may be wrong. Run it anyway? If you do, these warnings are "
-            "shown with every result.")
+            "\n".join(f"• {w}" for w in warnings) + "\n\n"
+            + translate("AiDialogs", "Its results may be wrong. Run it anyway? If you do, these "
+                        "warnings are shown with every result."))
         self.run_button: QPushButton = self.addButton(translate("AiDialogs", "Run anyway"),
                                                       QMessageBox.ButtonRole.AcceptRole)
         self.decline_button: QPushButton = self.addButton(translate("AiDialogs", "Don't run"),
@@ -53,9 +54,11 @@ def read_card(folder: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return f"This model has no model card ({CARD} is missing from {Path(folder).name})."
+        return translate("AiDialogs", "This model has no model card ({} is missing from {})."
+                         ).format(CARD, Path(folder).name)
     except (OSError, UnicodeDecodeError) as exc:
-        return f"The model card {CARD} of {Path(folder).name} cannot be read: {exc}"
+        return translate("AiDialogs", "The model card {} of {} cannot be read: {}").format(
+            CARD, Path(folder).name, exc)
 
 
 def _escape(text: str) -> str:

@@ -137,9 +137,11 @@ class AILayer:
                 line = score_caption(result.provenance, name, score)
             boxes = self.overlays.boxes(run, result)
             if result.boxes:
-                line += f" · {len(boxes)} finding{'s' if len(boxes) != 1 else ''}"
+                line += (translate("AiOverlay", " · 1 finding") if len(boxes) == 1 else
+                         translate("AiOverlay", " · {} findings").format(len(boxes)))
                 if boxes:
-                    line += f" (best {percent(max(b.score for b in boxes))})"
+                    line += translate("AiOverlay", " (best {})").format(
+                        percent(max(b.score for b in boxes)))
             lines.append(line)
             warnings += [w for w in result.warnings if w not in warnings]
             unlike += [f for f in result.ood if f not in unlike]

@@ -130,7 +130,7 @@ class AIResults(QWidget):
         grid.addWidget(self.heat_slider, 3, 1, 1, 2)
         self.colormap_box = QComboBox()
         self._colormaps: list[str | None] = [None, *COLORMAPS]  # None: the model's own
-        self.colormap_box.addItems(["as the model says", *COLORMAPS])
+        self.colormap_box.addItems([translate("AiResults", "as the model says"), *COLORMAPS])
         self.colormap_box.setToolTip(translate("AiResults", "The colour map of heatmaps (the model's card names its "
                                      "own)"))
         self.colormap_box.currentIndexChanged.connect(
@@ -256,9 +256,9 @@ class AIResults(QWidget):
             label = self._threshold_labels.get(run.model_id)
             if label is not None:
                 base = run.base_threshold() or 0.0
-                label.setText(f"Box score threshold for AI · {run.title}: "
-                              f"{percent(self.overlays.threshold(run))} "
-                              f"(model's: {percent(base)})")
+                label.setText(translate("AiResults", "Box score threshold for AI · {}: {} "
+                                        "(model's: {})").format(
+                    run.title, percent(self.overlays.threshold(run)), percent(base)))
 
     def _rebuild_legend(self) -> None:
         _clear(self.legend_layout)
@@ -301,8 +301,8 @@ class AIResults(QWidget):
                     self._bar(score_caption(result.provenance, label.name, p), p)
             for boxes in result.boxes:
                 shown_boxes = self.overlays.boxes(run, result)
-                text = (f"{len(shown_boxes)} box(es) at score ≥ "
-                        f"{percent(self.overlays.threshold(run))}"
+                text = (translate("AiResults", "{} box(es) at score ≥ {}").format(
+                    len(shown_boxes), percent(self.overlays.threshold(run)))
                         if boxes.classes else "")
                 self._caption(text)
                 for box in shown_boxes:
@@ -311,8 +311,10 @@ class AIResults(QWidget):
                 present = [f"{label.name} {mask.counts.get(label.value or 0, 0):,} px"
                            for label in mask.labels
                            if label.value and mask.counts.get(label.value, 0)]
-                self._caption("Mask: " + (", ".join(present) or "nothing found"))
-            notes = [f"⚠ Accepted outside intended use: {w}" for w in result.warnings]
+                self._caption(translate("AiResults", "Mask: {}").format(
+                    ", ".join(present) or translate("AiResults", "nothing found")))
+            notes = [translate("AiResults", "⚠ Accepted outside intended use: {}").format(w)
+                     for w in result.warnings]
             if result.domain is not None and result.domain.unlike:
                 notes.append(f"⚠ {result.domain.message[0].upper()}{result.domain.message[1:]}")
             for text in notes:
@@ -355,8 +357,9 @@ class AIResults(QWidget):
         tree.clear()
         by_run: dict[tuple[str, str], QTreeWidgetItem] = {}
         for run in self.runs():
+            demo = run.provenance.not_for_clinical_use
             head = QTreeWidgetItem([f"AI · {run.title}"
-                                    + (" · demonstration" if run.provenance.not_for_clinical_use
+                                    + (translate("AiResults", " · demonstration") if demo
                                        else "")])
             font = QFont(head.font(0))
             font.setBold(True)
@@ -368,7 +371,8 @@ class AIResults(QWidget):
             parent = by_run.get(finding.run_key)
             if parent is None:
                 continue
-            item = QTreeWidgetItem([f"Im {finding.frame_index + 1} · {finding.text}"])
+            item = QTreeWidgetItem([translate("AiResults", "Im {} · {}").format(
+                finding.frame_index + 1, finding.text)])
             item.setData(0, FINDING_ROLE, finding)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                           | Qt.ItemFlag.ItemIsUserCheckable)

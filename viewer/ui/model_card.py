@@ -23,8 +23,21 @@ from viewer.inference.errors import ManifestError
 from viewer.inference.manifest import Manifest, read_manifest
 from viewer.inference.model_card import ModelCard, model_card
 from viewer.ui.ai_dialogs import read_card
-from viewer.ui.i18n import translate
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
 
+#: The card's fixed words, written by the core; lupdate collects them here and they are
+#: translated when shown (the manifest's own lines stay as the model's authors wrote them).
+CARD_WORDS = (
+    QT_TRANSLATE_NOOP("ModelCard", "Intended use"),
+    QT_TRANSLATE_NOOP("ModelCard", "Limitations"),
+    QT_TRANSLATE_NOOP("ModelCard", "Training data"),
+    QT_TRANSLATE_NOOP("ModelCard", "Validation (held-out)"),
+    QT_TRANSLATE_NOOP("ModelCard", "Compared with the training data"),
+    QT_TRANSLATE_NOOP("ModelCard", "Version and digest"),
+    QT_TRANSLATE_NOOP("ModelCard", "Demonstration model — not for clinical use. It has not been "
+                                   "validated on patient images and must not inform any "
+                                   "diagnosis."),
+)
 BANNER_STYLE = ("background: #78480A; color: white; font-weight: bold; padding: 6px; "
                 "border-radius: 3px;")
 
@@ -33,7 +46,8 @@ def _html(card: ModelCard) -> str:
     parts = [f"<h2>{escape(card.title)}</h2>", f"<p>{escape(card.description)}</p>"]
     for section in card.sections:
         items = "".join(f"<li>{escape(line)}</li>" for line in section.lines)
-        parts.append(f"<h3>{escape(section.title)}</h3><ul>{items}</ul>")
+        title = translate("ModelCard", section.title)
+        parts.append(f"<h3>{escape(title)}</h3><ul>{items}</ul>")
     return "".join(parts)
 
 
@@ -64,8 +78,10 @@ class ModelCardDialog(QDialog):
             self.card = model_card(manifest)
             self.view.setHtml(_html(self.card))
         else:
-            self.view.setPlainText(f"The manifest cannot be read: {problem}")
-        self.banner.setText(self.card.banner if self.card else "")
+            self.view.setPlainText(
+                translate("ModelCard", "The manifest cannot be read: {}").format(problem))
+        self.banner.setText(translate("ModelCard", self.card.banner)
+                            if self.card and self.card.banner else "")
         self.banner.setVisible(bool(self.card and self.card.banner))
         self.browser = QTextBrowser()  # the generated CARD.md, in full
         self.browser.setOpenExternalLinks(False)
