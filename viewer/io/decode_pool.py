@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 _lock = threading.Lock()
@@ -72,12 +73,28 @@ def discard_pool(*, disable: bool = False) -> None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def shutdown_pool() -> None:
+def shutdown_pool(timeout: float = 3.0) -> None:
+    """Stop the workers; the application calls this when it ends.
+
+    Called explicitly before the interpreter's own exit machinery: left to
+    ``concurrent.futures``' exit hook, a frozen build was seen waiting forever for a
+    worker that never received its stop sentinel. Workers still alive after
+    ``timeout`` seconds are terminated: they only ever decode, so nothing is lost.
+    """
     global _pool
     with _lock:
         pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
+    if pool is None:
+        return
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+            process.join(1.0)
 
 
 atexit.register(shutdown_pool)
