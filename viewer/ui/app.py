@@ -60,6 +60,7 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
     app.setOrganizationName(APP_NAME)
     apply_dark_theme(app)
     apply_ui_font(app)
+    apply_app_icon(app)
     install_translators(app, settings.language)  # parented to the app, which keeps them
 
     to_open = [str(p) for p in paths]
@@ -167,3 +168,19 @@ def qt_self_check() -> str:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return (f"PySide6 {PySide6.__version__}, Qt {qVersion()}, platform "
             f"{app.platformName()}: started, drew text, built the main window")
+
+
+def apply_app_icon(app: object) -> None:
+    """The Lightbox icon on every window and in the task bar (assets/icons)."""
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from viewer.assets import assets_dir
+
+    assert isinstance(app, QApplication)
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        path = assets_dir() / "icons" / f"lightbox-{size}.png"
+        if path.is_file():
+            icon.addFile(str(path))
+    app.setWindowIcon(icon)
