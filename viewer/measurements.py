@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from viewer.events import Listeners
 from viewer.imaging.measure import Calibration, Kind, Point, Result, calibration_of, measure
 
 if TYPE_CHECKING:
@@ -86,20 +87,13 @@ class MeasurementStore:
 
     def __init__(self) -> None:
         self._by_frame: dict[FrameKey, list[Measurement]] = {}
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[FrameKey] = Listeners()
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._listeners.subscribe(listener)
 
     def _emit(self, key: FrameKey) -> None:
-        for listener in list(self._listeners):
-            listener(key)
+        self._listeners.emit(key)
 
     def add(self, measurement: Measurement) -> Measurement:
         self._by_frame.setdefault(measurement.key, []).append(measurement)

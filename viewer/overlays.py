@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from viewer.events import Listeners
 from viewer.imaging.overlay import COLORMAPS, heatmap_rgba, label_colors, mask_rgba, stack_rgba
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ class OverlayState:
 
     def __init__(self) -> None:
         self._runs: dict[RunKey, Run] = {}
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[frozenset[str]] = Listeners()
         self._visible = True
         self._opacity = 0.45
         self._heatmap_opacity = 0.45
@@ -130,18 +131,10 @@ class OverlayState:
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(changed_fields)`` after each change; returns the unsubscribe."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._listeners.subscribe(listener)
 
     def _emit(self, *changed: str) -> None:
-        event = frozenset(changed)
-        for listener in list(self._listeners):
-            listener(event)
+        self._listeners.emit(frozenset(changed))
 
     # -- runs -----------------------------------------------------------------------------
 

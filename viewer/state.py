@@ -13,6 +13,8 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from viewer.events import Listeners
+
 if TYPE_CHECKING:
     from viewer.imaging.window import Window
 
@@ -80,27 +82,18 @@ class ViewState:
     def __init__(self, count: int = 0) -> None:
         self._values: dict[str, Any] = dict(_DEFAULTS)
         self._count = max(0, int(count))
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[frozenset[str]] = Listeners()
 
     # -- observation -------------------------------------------------------------------
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(changed_fields)`` after each change; returns the unsubscribe."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._listeners.subscribe(listener)
 
     def _emit(self, changed: set[str]) -> None:
         if not changed:
             return
-        event = frozenset(changed)
-        # A listener may unsubscribe while we iterate: walk a copy.
-        for listener in list(self._listeners):
-            listener(event)
+        self._listeners.emit(frozenset(changed))
 
     # -- batch update ------------------------------------------------------------------
 
