@@ -117,8 +117,8 @@ def _model(argv: list[str]) -> int:
 def _gui(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="lightbox",
-        description="Offline DICOM viewer. Headless commands: "
-        "'lightbox info PATH…', 'lightbox render FILE -o OUT.png'.",
+        description="Offline DICOM viewer. Headless commands (see 'lightbox COMMAND -h'): "
+        + ", ".join(SUBCOMMANDS) + ".",
     )
     parser.add_argument("paths", nargs="*", help="DICOM files, folders, DICOMDIR or images")
     parser.add_argument("--demo", action="store_true", help="open the demo study")

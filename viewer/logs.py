@@ -87,10 +87,7 @@ def setup_logging(settings: Settings | None = None, *, level: int = logging.INFO
     settings = settings if settings is not None else load_settings()
     root = logging.getLogger()
     with _lock:
-        for handler in _installed:
-            root.removeHandler(handler)
-            handler.close()
-        _installed.clear()
+        _remove_handlers(root)
         path: Path | None = settings.log_dir / LOG_NAME
         try:
             settings.log_dir.mkdir(parents=True, exist_ok=True)
@@ -136,12 +133,16 @@ def enable_fault_log(settings: Settings | None = None) -> Path | None:
 
 def shutdown_logging() -> None:
     """Remove and close the handler :func:`setup_logging` installed."""
-    root = logging.getLogger()
     with _lock:
-        for handler in _installed:
-            root.removeHandler(handler)
-            handler.close()
-        _installed.clear()
+        _remove_handlers(logging.getLogger())
+
+
+def _remove_handlers(root: logging.Logger) -> None:
+    """Close what setup_logging installed (the caller holds ``_lock``)."""
+    for handler in _installed:
+        root.removeHandler(handler)
+        handler.close()
+    _installed.clear()
 
 
 # --- tracebacks and crash reports --------------------------------------------------------

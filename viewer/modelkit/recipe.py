@@ -89,8 +89,13 @@ def load_recipe(folder: str | Path) -> Recipe:
 
 
 def _import_model(path: Path, recipe_id: str) -> Any:
+    return import_file(path, f"lightbox_recipe_{recipe_id.replace('-', '_')}")
+
+
+def import_file(path: Path, prefix: str) -> Any:
+    """Import a recipe's Python file (model.py, a data generator) under a unique name."""
     digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
-    name = f"lightbox_recipe_{recipe_id.replace('-', '_')}_{digest}"
+    name = f"{prefix}_{digest}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise BuildError("recipe", f"{path}: cannot be imported")

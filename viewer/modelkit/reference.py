@@ -18,16 +18,13 @@ author's code and runs at build time only.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
 from viewer.inference.domain import DEFAULT_BINS, reference_statistics
 from viewer.modelkit.errors import BuildError
 from viewer.modelkit.golden import value_range
-from viewer.modelkit.recipe import Recipe
+from viewer.modelkit.recipe import Recipe, import_file
 
 
 def build_reference(recipe: Recipe) -> dict[str, Any] | None:
@@ -59,16 +56,4 @@ def build_reference(recipe: Recipe) -> dict[str, Any] | None:
 def _load(path: Path) -> Any:
     if not path.is_file():
         raise BuildError("recipe", f"reference.generator: {path} is not a file")
-    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
-    name = f"lightbox_reference_{path.stem}_{digest}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise BuildError("recipe", f"reference.generator: {path} cannot be imported")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up by name
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        sys.modules.pop(name, None)
-        raise BuildError("recipe", f"{path}: importing it failed: {exc!r}") from exc
-    return module
+    return import_file(path, f"lightbox_reference_{path.stem}")
