@@ -198,3 +198,10 @@ def test_ctrl_c_cancels_an_infer_run_and_leaves_no_file(tmp_path):
                  (tmp_path / "audit" / "ai-runs.jsonl").read_text().splitlines()]
     assert record["outcome"] == "cancelled" and record["model_id"] == "ct-body-seg"
     assert 12 <= record["frames"] < 48
+
+
+def test_a_models_dir_that_does_not_exist_is_named(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        models_main(["--models-dir", str(tmp_path / "typo")])
+    assert stop.value.code == 2
+    assert "typo: no such folder" in capsys.readouterr().err

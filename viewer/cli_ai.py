@@ -46,6 +46,10 @@ EXIT_INTERRUPTED = 130
 def _registry(dirs: list[str] | None):  # type: ignore[no-untyped-def]
     from viewer.inference.registry import ModelRegistry
 
+    missing = [d for d in dirs or [] if not Path(d).is_dir()]
+    if missing:  # a typo would otherwise read as "no models found"
+        print(f"lightbox: --models-dir {missing[0]}: no such folder", file=sys.stderr)
+        raise SystemExit(2)
     return ModelRegistry([Path(d) for d in dirs] if dirs else None)
 
 

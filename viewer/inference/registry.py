@@ -30,6 +30,9 @@ from viewer.io.model import Series
 log = logging.getLogger(__name__)
 
 NOT_ALLOWED = "not allowed by the site configuration"
+#: What to do about an artifact that failed verification (it never runs as it is).
+REINSTALL = ("It will not run: reinstall it from its original source (or reinstall "
+             "Lightbox for a bundled model) and ask IT if it fails again")
 #: Sub-folders of a models folder that are not artifacts.
 NOT_ARTIFACTS = {"recipes", "__pycache__"}
 
@@ -115,12 +118,12 @@ def load_entry(
     try:
         manifest = read_manifest(folder)
     except ManifestError as exc:
-        return ModelEntry(folder.name, folder, None, exc.reason)
+        return ModelEntry(folder.name, folder, None, f"{exc.reason}. {REINSTALL}")
     try:
         model = verify_artifact(folder, cache_dir=cache_dir, use_cache=use_cache)
     except ModelError as exc:
         log.warning("model %s is unavailable: %s", folder.name, exc.reason)
-        return ModelEntry(folder.name, folder, None, exc.reason, manifest)
+        return ModelEntry(folder.name, folder, None, f"{exc.reason}. {REINSTALL}", manifest)
     except Exception as exc:  # a verifier bug must not take the other models down
         log.exception("verifying model %s failed unexpectedly", folder.name)
         return ModelEntry(
