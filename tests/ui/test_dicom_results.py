@@ -30,6 +30,15 @@ def test_seg_in_the_study_is_shown_on_its_series(main_window, qtbot, phantom_dir
     assert run.model_id == "ct-body-seg" and run.frames() == [0, 1]
     again = run.results[1].masks[0].mask
     assert np.array_equal(again, results[1].masks[0].mask)
+    # Coming back to the series reads nothing again and keeps what is shown.
+    from viewer.ui.dicom_results import load_study_results
+
+    study = main_window.viewport.study
+    assert study is not None and (folder / "ai-seg.dcm") in [
+        i.path for s in study.series for i in s.instances]
+    assert load_study_results(main_window.viewport.overlays, shown, study,
+                              main_window._dicom_results_read) == 0
+    assert main_window.viewport.overlays.runs(series.uid) == [run]
 
 
 def test_seg_about_another_series_gets_a_message(main_window, qtbot, phantom_dir, tmp_path):

@@ -31,12 +31,19 @@ def result_files(study: Study | None) -> list[Path]:
     ]
 
 
-def load_study_results(overlays: OverlayState, series: Series, study: Study | None) -> int:
+def load_study_results(overlays: OverlayState, series: Series, study: Study | None,
+                       done: set[tuple[Path, str]] | None = None) -> int:
     """Add the results of every SEG/SR of ``study`` that references ``series``; how many
     results were added. Objects about other series are skipped quietly (they are not
-    about what is shown)."""
+    about what is shown). ``done`` (kept by the caller) remembers which file was already
+    read for which series, so going back to a series does not read its files again, nor
+    put stored results back over newer runs."""
     added = 0
     for path in result_files(study):
+        if done is not None:
+            if (path, series.uid) in done:
+                continue
+            done.add((path, series.uid))
         try:
             results = read_results(path, series)
         except ForeignResultsError:

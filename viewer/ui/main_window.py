@@ -76,6 +76,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         """
         super().__init__(parent)
         self.settings = settings if settings is not None else load_settings()
+        # (SEG/SR file, series UID) pairs already shown, so each file is read once.
+        self._dicom_results_read: set[tuple[Path, str]] = set()
         self.setWindowTitle(APP_NAME)
         self.resize(1280, 820)
         self.setAcceptDrops(True)
@@ -371,7 +373,8 @@ class MainWindow(ReadingLayout, QMainWindow):
     def _load_dicom_results(self, series: Series, study: Study | None) -> None:
         from viewer.ui.dicom_results import load_study_results
 
-        if series.has_images and load_study_results(self.viewport.overlays, series, study):
+        if series.has_images and load_study_results(self.viewport.overlays, series, study,
+                                                    self._dicom_results_read):
             self.statusBar().showMessage(
                 translate("MainWindow", "AI results saved as DICOM are shown again"), 10_000)
 
