@@ -67,10 +67,6 @@ def _headless(command: str, handler, rest: list[str]) -> int:
         print(f"lightbox {command}: unexpected error ({type(exc).__name__}){where}",
               file=sys.stderr)
         return 70
-    finally:
-        from viewer.io import decode_pool
-
-        decode_pool.shutdown_pool()
 
 
 def _models(argv: list[str]) -> int:

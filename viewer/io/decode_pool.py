@@ -39,6 +39,7 @@ def get_pool() -> ProcessPoolExecutor | None:
                 # Import the decoders once in the server, not in every worker.
                 context.set_forkserver_preload(["viewer.io.loader"])
             _pool = ProcessPoolExecutor(max_workers=worker_count(), mp_context=context)
+            _stop_at_exit()
         return _pool
 
 
@@ -74,12 +75,10 @@ def discard_pool(*, disable: bool = False) -> None:
 
 
 def shutdown_pool(timeout: float = 3.0) -> None:
-    """Stop the workers; the application calls this when it ends.
+    """Stop the workers (at exit, see :func:`_stop_at_exit`; safe to call again).
 
-    Called explicitly before the interpreter's own exit machinery: left to
-    ``concurrent.futures``' exit hook, a frozen build was seen waiting forever for a
-    worker that never received its stop sentinel. Workers still alive after
-    ``timeout`` seconds are terminated: they only ever decode, so nothing is lost.
+    Workers still alive after ``timeout`` seconds are terminated: they only ever decode,
+    so nothing is lost.
     """
     global _pool
     with _lock:
@@ -97,4 +96,18 @@ def shutdown_pool(timeout: float = 3.0) -> None:
             process.join(1.0)
 
 
-atexit.register(shutdown_pool)
+def _stop_at_exit() -> None:
+    """Stop the workers before ``concurrent.futures``' own exit hook runs.
+
+    That hook (a threading-atexit callback, run before ``atexit``) waits for every worker;
+    a frozen build was seen waiting forever for one that never got its stop sentinel.
+    Threading-atexit callbacks run newest first, so this one, registered with each new
+    pool, runs before it; plain ``atexit`` is the fallback where that hook is gone.
+    """
+    register = getattr(threading, "_register_atexit", None)
+    try:
+        if register is None:
+            raise RuntimeError("no threading-atexit hook")
+        register(shutdown_pool)
+    except RuntimeError:  # interpreter already shutting down, or no such hook
+        atexit.register(shutdown_pool)

@@ -88,7 +88,6 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
         crashes.uninstall()
         window.shutdown()
         window.deleteLater()
-        decode_pool.shutdown_pool()
     return status["code"] if screenshot else code
 
 
