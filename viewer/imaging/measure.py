@@ -13,6 +13,7 @@ corrected), and every result made from it says so.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -33,6 +34,10 @@ class Kind(StrEnum):
 #: How many points each kind is made of.
 POINTS = {Kind.DISTANCE: 2, Kind.ANGLE: 3, Kind.ELLIPSE: 2, Kind.RECTANGLE: 2}
 AT_DETECTOR = "at detector"
+# Templates of Result.text (the UI's translation catalogue holds them too).
+AREA = "Area {:.1f} {}"
+MEAN_SD = "Mean {:.1f} SD {:.1f}"
+MIN_MAX = "Min {:g} Max {:g}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,20 +97,21 @@ class Result:
     value_unit: str = ""  # "HU" for CT, "" for stored/modality values without a name
     note: str = ""  # e.g. "at detector"
 
-    def text(self) -> str:
-        """One or two lines for the image and the list."""
-        note = f" ({self.note})" if self.note else ""
+    def text(self, tr: Callable[[str], str] = str) -> str:
+        """One or two lines for the image and the list. ``tr`` translates the templates
+        (the UI passes Qt's translation; exports keep the English)."""
+        note = f" ({tr(self.note)})" if self.note else ""
         if self.area is None:
             if self.value is None:
                 return ""
             if self.unit == "°":
                 return f"{self.value:.1f}°"
             return f"{self.value:.1f} {self.unit}{note}"
-        lines = [f"Area {self.area:.1f} {self.area_unit}{note}"]
+        lines = [tr(AREA).format(self.area, self.area_unit) + note]
         if self.mean is not None and self.sd is not None:
             unit = f" {self.value_unit}" if self.value_unit else ""
-            lines.append(f"Mean {self.mean:.1f} SD {self.sd:.1f}{unit}")
-            lines.append(f"Min {self.minimum:g} Max {self.maximum:g}")
+            lines.append(tr(MEAN_SD).format(self.mean, self.sd) + unit)
+            lines.append(tr(MIN_MAX).format(self.minimum, self.maximum))
         return "\n".join(lines)
 
 

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF, QTransform
 from PySide6.QtWidgets import QMenu, QWidget
 
-from viewer.imaging.measure import AT_DETECTOR, POINTS, Kind, Point, Result
+from viewer.imaging.measure import POINTS, Kind, Point, Result
 from viewer.measurements import Measurement, MeasurementStore, evaluate, moved
 from viewer.state import Tool
 from viewer.ui import overlay
@@ -52,28 +52,17 @@ def kind_name(kind: Kind) -> str:
     return translate("Measure", KIND_NAMES[kind]) if kind in KIND_NAMES else str(kind)
 
 
+# Result.text's templates, marked here so the translation tools collect them.
+_TEMPLATES = (QT_TRANSLATE_NOOP("Measure", "Area {:.1f} {}"),
+              QT_TRANSLATE_NOOP("Measure", "Mean {:.1f} SD {:.1f}"),
+              QT_TRANSLATE_NOOP("Measure", "Min {:g} Max {:g}"))
+
+
 def result_label(result: Result) -> str:
-    """The label drawn next to a measurement, in the UI language (the core's
-    ``Result.text()`` is the English of the exports); units stay as they are."""
-    note = ""
-    if result.note:
-        text = (translate("Measure", _AT_DETECTOR) if result.note == AT_DETECTOR
-                else result.note)
-        note = f" ({text})"
-    if result.area is None:
-        if result.value is None:
-            return ""
-        if result.unit == "°":
-            return f"{result.value:.1f}°"
-        return f"{result.value:.1f} {result.unit}{note}"
-    lines = [translate("Measure", "Area {:.1f} {}").format(result.area, result.area_unit) + note]
-    if result.mean is not None and result.sd is not None:
-        unit = f" {result.value_unit}" if result.value_unit else ""
-        lines.append(translate("Measure", "Mean {:.1f} SD {:.1f}").format(result.mean, result.sd)
-                     + unit)
-        lines.append(translate("Measure", "Min {:g} Max {:g}").format(result.minimum,
-                                                                     result.maximum))
-    return "\n".join(lines)
+    """The label drawn next to a measurement, in the UI language (exports keep the
+    English of ``Result.text()``); units stay as they are."""
+    return result.text(tr=lambda text: translate("Measure", text))
+
 
 class MeasureController(QObject):
     def __init__(self, viewport: Viewport, store: MeasurementStore) -> None:
