@@ -32,10 +32,10 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from viewer.demo import write_phantom_series  # noqa: E402
 from viewer.io.cache import FrameCache  # noqa: E402
+from viewer.io.demo import write_phantom_series  # noqa: E402
 from viewer.io.scan import scan  # noqa: E402
-from viewer.ui.main_window import MainWindow  # noqa: E402
+from viewer.ui.window.main_window import MainWindow  # noqa: E402
 
 TARGET_FIRST_S = 0.2
 LIMIT_MS = 600_000

@@ -28,11 +28,11 @@ from pathlib import Path
 import pydicom
 from pydicom.uid import ExplicitVRLittleEndian, JPEG2000Lossless
 
-from viewer.demo import write_phantom_series
 from viewer.imaging.lut import default_window
 from viewer.imaging.render import render_frame
 from viewer.io import decode_pool
 from viewer.io.cache import FrameCache
+from viewer.io.demo import write_phantom_series
 from viewer.io.loader import SeriesLoader
 from viewer.io.scan import scan
 

@@ -242,7 +242,7 @@ def bench_clicks(ids: Sequence[str], folder: Path, repeat: int) -> None:
 
     from viewer.inference import run_model
     from viewer.io.cache import FrameCache
-    from viewer.ui.main_window import MainWindow
+    from viewer.ui.window.main_window import MainWindow
 
     QApplication.instance() or QApplication(["bench_models"])
     t0 = time.perf_counter()
@@ -330,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 bench_latency(ids, ns.batch, ns.repeat)
         if not ns.no_gui:
-            from viewer.demo import write_phantom_series
+            from viewer.io.demo import write_phantom_series
 
             folder = Path(tmp) / "ct"
             write_phantom_series(folder, slices=ns.slices, size=ns.size)

@@ -41,11 +41,11 @@ from pydicom.uid import (  # noqa: E402
     generate_uid,
 )
 
-from viewer.demo import write_phantom_series  # noqa: E402
 from viewer.imaging import render  # noqa: E402
 from viewer.imaging.lut import default_window  # noqa: E402
 from viewer.imaging.window import Window  # noqa: E402
 from viewer.io.cache import FrameCache  # noqa: E402
+from viewer.io.demo import write_phantom_series  # noqa: E402
 from viewer.io.loader import SeriesLoader  # noqa: E402
 from viewer.io.model import Series  # noqa: E402
 from viewer.io.scan import scan  # noqa: E402
@@ -191,7 +191,7 @@ class Widget:
 
         from viewer.ui.boundary import ErrorBoundary
         from viewer.ui.bridge import Bridge
-        from viewer.ui.viewport import Viewport
+        from viewer.ui.viewport.viewport import Viewport
 
         self.app = QApplication.instance() or QApplication(["bench_render"])
         self.host = QWidget()

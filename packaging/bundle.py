@@ -61,7 +61,7 @@ HIDDEN_IMPORTS = (
 )
 
 #: Optional Lightbox modules, frozen when they exist (written by other parts of the app).
-OPTIONAL_MODULES = ("viewer.selftest", "viewer.config", "viewer.logs", "viewer.crash")
+OPTIONAL_MODULES = ("viewer.cli.selftest", "viewer.host.settings", "viewer.host.logs", "viewer.crash")
 
 #: ``(source relative to the repository, destination inside the bundle)``. Each bundled
 #: model goes in as ``models/<id>`` (what ``bundled_models_dir()`` looks for under
@@ -78,7 +78,7 @@ def data_folders() -> list[tuple[str, str]]:
 #: pydicom's data the frozen app reads: character sets, palettes, the download tables
 #: (``pydicom.data`` refuses to start without them; nothing is ever downloaded), and the
 #: sample files ``import pydicom`` looks up (``pydicom.examples``) plus the demo study's
-#: (``viewer.demo.DEMO_SAMPLES``). A sample missing from the bundle would make pydicom
+#: (``viewer.io.demo.DEMO_SAMPLES``). A sample missing from the bundle would make pydicom
 #: look for it on the internet; the spec adds them by name.
 PYDICOM_DATA = ("charset_files/*", "palettes/*", "urls.json", "hashes.json")
 
@@ -88,7 +88,7 @@ def pydicom_samples() -> list[str]:
     import pydicom.data
     import pydicom.examples
 
-    from viewer.demo import DEMO_SAMPLES
+    from viewer.io.demo import DEMO_SAMPLES
 
     # `import pydicom` imports pydicom.examples, which looks its samples up at import
     # time and would try to DOWNLOAD any that is missing: they must all be bundled.

@@ -1,10 +1,15 @@
-"""The layers stay clean: only viewer.ui imports Qt, nothing imports torch."""
+"""The layers stay clean: one ordered layering of viewer/'s rooms, only viewer.ui imports
+Qt, nothing imports torch."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -13,6 +18,31 @@ def test_import_contracts_hold():
     lint = Path(sys.executable).parent / "lint-imports"
     done = subprocess.run([str(lint)], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("module", "source", "broken"), [
+    # A module added to a low room that imports a room above it.
+    ("viewer/io/probe_upward.py", "import viewer.state.view\n", "Layers BROKEN"),
+    ("viewer/host/probe_upward.py", "from viewer.io import model\n", "Layers BROKEN"),
+    # A new room nobody placed in the layering.
+    ("viewer/newroom/__init__.py", "", "Layers BROKEN"),
+    # Qt below the UI, even in a brand-new module of a core room.
+    ("viewer/state/probe_qt.py", "import PySide6.QtCore\n", "Only viewer.ui imports Qt BROKEN"),
+])
+def test_the_contracts_catch_a_module_added_in_the_wrong_place(tmp_path, module, source, broken):
+    """The contracts name rooms, not modules: whatever is added later is covered at once."""
+    shutil.copytree(ROOT / "viewer", tmp_path / "viewer",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    added = tmp_path / module
+    added.parent.mkdir(exist_ok=True)
+    added.write_text(source)
+    lint = Path(sys.executable).parent / "lint-imports"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run([str(lint), "--no-cache"], cwd=tmp_path, capture_output=True,
+                          text=True, env=env)
+    assert done.returncode != 0
+    assert broken in done.stdout, done.stdout + done.stderr
 
 
 BLOCKER = """
@@ -30,8 +60,8 @@ def test_core_and_headless_commands_run_without_qt(tmp_path, pydicom_files):
     out = tmp_path / "ct.png"
     code = BLOCKER + f"""
 import viewer.io.scan, viewer.io.loader, viewer.io.pixels, viewer.imaging.render
-import viewer.imaging.presets, viewer.state, viewer.demo, viewer.tasks
-from viewer.cli import main
+import viewer.imaging.presets, viewer.state.view, viewer.io.demo, viewer.tasks.cancel
+from viewer.cli.main import main
 assert main(['info', {str(pydicom_files / 'CT_small.dcm')!r}]) == 0
 assert main(['render', {str(pydicom_files / 'CT_small.dcm')!r}, '-o', {str(out)!r}]) == 0
 assert not any(m.split('.')[0] in ('PySide6', 'shiboken6', 'torch') for m in sys.modules)

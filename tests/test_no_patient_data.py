@@ -11,13 +11,13 @@ from pathlib import Path
 import pydicom
 import pytest
 
-from viewer.cli_ai import infer_main
-from viewer.cli_audit import main as audit_main
-from viewer.demo import write_phantom_series
+from viewer.cli.ai import infer_main
+from viewer.cli.audit import main as audit_main
+from viewer.host.logs import setup_logging, shutdown_logging, write_crash_report
 from viewer.inference import ModelRegistry, run_model
 from viewer.io.deidentify import export_files
+from viewer.io.demo import write_phantom_series
 from viewer.io.scan import scan
-from viewer.logs import setup_logging, shutdown_logging, write_crash_report
 
 MARK_NAME, MARK_ID = "Zzqmarker^Patient", "MRK-98765"
 MARKS = ("Zzqmarker", "MRK-98765")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from viewer.demo import build_demo
+from viewer.io.demo import build_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,7 +109,7 @@ def commands(demo: Path, out: Path) -> list[list[str]]:
     py = sys.executable
     phantom = str(demo / "phantom")
     return [
-        [py, "-m", "viewer.selftest"],
+        [py, "-m", "viewer.cli.selftest"],
         [py, "-m", "viewer", "info", phantom, str(demo / "samples")],
         [py, "-m", "viewer", "infer", phantom, "--model", "ct-body-seg", "--out", str(out)],
     ]

@@ -65,7 +65,7 @@ def test_headless_commands_in_the_readme_run(tmp_path, pydicom_files):
 
 def test_models_and_infer_commands_in_the_readme_run(tmp_path):
     """`lightbox models`, then `lightbox infer` of a bundled model on the demo phantom."""
-    from viewer.demo import write_phantom_series
+    from viewer.io.demo import write_phantom_series
 
     lightbox = [sys.executable, "-m", "viewer"]
     models = subprocess.run([*lightbox, "models", "--json"], capture_output=True, text=True)

@@ -1,6 +1,6 @@
 import multiprocessing
 
-from viewer.cli import main
+from viewer.cli.main import main
 
 if __name__ == "__main__":
     # The decoder pool starts worker processes; a frozen executable re-enters here in

@@ -8,7 +8,7 @@ import pytest
 
 from viewer.audit import AuditLog, AuditRecord
 from viewer.audit.chain import own_hash, verify_file
-from viewer.cli_audit import main
+from viewer.cli.audit import main
 
 
 @pytest.fixture(autouse=True)
@@ -161,7 +161,7 @@ def test_several_processes_extend_one_chain(tmp_path, capsys):
 
 def test_verify_a_fresh_install_and_a_deleted_log(tmp_path, monkeypatch, capsys):
     """No runs yet is fine; a log removed while its chain head remains is tampering."""
-    from viewer.cli_audit import main
+    from viewer.cli.audit import main
 
     monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path))
     assert main(["verify"]) == 0

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from viewer.demo import HU, NAMES, NOISE_HU, phantom_regions, write_phantom_series
 from viewer.imaging.measure import (
     AT_DETECTOR,
     Calibration,
@@ -16,10 +15,11 @@ from viewer.imaging.measure import (
     measure,
     roi_mask,
 )
+from viewer.io.demo import HU, NAMES, NOISE_HU, phantom_regions, write_phantom_series
 from viewer.io.model import FrameGeometry
 from viewer.io.pixels import read_frame
 from viewer.io.scan import scan
-from viewer.measurements import evaluate
+from viewer.state.measurements import evaluate
 
 SQUARE = Calibration(0.5, 0.5, "PixelSpacing")
 #: Rows 2 mm apart, columns 0.5 mm apart: a pixel four times taller than wide.

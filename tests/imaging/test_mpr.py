@@ -12,7 +12,7 @@ from viewer.imaging.mpr_series import plane_series
 from viewer.imaging.orientation import orientation_labels
 from viewer.io.geometry import dot
 from viewer.io.scan import scan
-from viewer.tasks import CancelToken
+from viewer.tasks.cancel import CancelToken
 
 
 @pytest.fixture

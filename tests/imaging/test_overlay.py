@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from viewer.imaging.overlay import (
+from viewer.imaging.ai_layers import (
     COLORMAPS,
     blend,
     boundary,

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from tests.imaging.headers import instance_of, lut_item
-from viewer.assets import assets_dir
 from viewer.errors import FileProblemError, LightboxError
+from viewer.host.assets import assets_dir
 from viewer.imaging.presets import Preset, file_presets, load_presets, presets_for
 from viewer.imaging.window import Window
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.inference.artifacts import build
 from viewer.audit.log import LOG_NAME
-from viewer.demo import write_phantom_series
+from viewer.io.demo import write_phantom_series
 from viewer.io.scan import scan
 
 

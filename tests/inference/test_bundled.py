@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from viewer.demo import phantom_regions, write_phantom_series
 from viewer.inference import ModelRegistry, bundled_models_dir, run_model
+from viewer.io.demo import phantom_regions, write_phantom_series
 from viewer.io.scan import scan
 
 IDS = ("ct-body-seg", "ct-lesion-cls", "ct-lesion-det")

@@ -2,7 +2,7 @@
 
 What a radiologist opening the demo would notice: a "lesion" score or a box on a slice
 with no lesion, a lesion missed where it is plainly there, an organ outline that does not
-fit. The truth is the phantom's own label map (``viewer.demo.phantom_labels``).
+fit. The truth is the phantom's own label map (``viewer.io.demo.phantom_labels``).
 
 The lesion is a sphere, so the slices next to its poles cut only its edge. A slice counts
 as showing the lesion when the cut's in-plane radius is at least 3 mm (the bundled
@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from viewer.audit.log import AuditLog
-from viewer.demo import LESION, LIVER, LUNG, _Layout, phantom_labels, write_phantom_series
 from viewer.inference import ModelRegistry, bundled_models_dir, run_model
+from viewer.io.demo import LESION, LIVER, LUNG, _Layout, phantom_labels, write_phantom_series
 from viewer.io.scan import scan
 
 SLICES, SIZE, SPACING_MM = 64, 256, 0.8  # write_phantom_series' defaults: the demo's series

@@ -11,12 +11,12 @@ import numpy as np
 import pydicom
 import pytest
 
-from viewer.cli_ai import infer_main
-from viewer.demo import write_phantom_series
+from viewer.cli.ai import infer_main
 from viewer.inference import run_model, verify_artifact
 from viewer.inference.dicom_capture import SC_SERIES_DESCRIPTION, write_secondary_captures
 from viewer.inference.dicom_export import device_uid, write_dicom, write_seg
 from viewer.inference.dicom_import import ForeignResultsError, read_results
+from viewer.io.demo import write_phantom_series
 from viewer.io.pixels import read_frame
 from viewer.io.scan import scan
 

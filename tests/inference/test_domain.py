@@ -15,10 +15,10 @@ import numpy as np
 import pydicom
 import pytest
 
-from viewer.demo import write_phantom_series
 from viewer.inference import ModelRegistry, bundled_models_dir, run_model
 from viewer.inference.domain import check_domain, histogram, psi
 from viewer.inference.manifest import parse_manifest, read_manifest
+from viewer.io.demo import write_phantom_series
 from viewer.io.scan import scan
 
 MODELS = ("ct-lesion-cls", "ct-lesion-det", "ct-body-seg")
@@ -144,7 +144,7 @@ def test_an_image_with_no_spacing_says_so(registry, tmp_path):
 def test_lightbox_infer_saves_the_finding_and_says_it(pydicom_files, tmp_path, capsys):
     import json
 
-    from viewer.cli_ai import infer_main
+    from viewer.cli.ai import infer_main
 
     out = tmp_path / "out"
     assert infer_main([str(pydicom_files / "MR_small.dcm"), "--model", "ct-lesion-cls",

@@ -8,7 +8,8 @@ import pytest
 from PIL import Image
 
 from tests.inference.artifacts import DETECT_BOXES, build
-from viewer.demo import (
+from viewer.inference import ModelRegistry, bundled_models_dir, run_model
+from viewer.io.demo import (
     AIR,
     HU,
     LESION,
@@ -20,7 +21,6 @@ from viewer.demo import (
     phantom_regions,
     write_phantom_series,
 )
-from viewer.inference import ModelRegistry, bundled_models_dir, run_model
 from viewer.io.scan import scan
 
 

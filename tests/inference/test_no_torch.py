@@ -26,7 +26,7 @@ def test_the_whole_path_runs_without_torch_qt_or_onnx(models_dir, phantom_dir, t
 from pathlib import Path
 from viewer.inference import ModelRegistry, run_model
 from viewer.io.scan import scan
-from viewer.cli_ai import infer_main, models_main
+from viewer.cli.ai import infer_main, models_main
 registry = ModelRegistry([Path({str(models_dir)!r})], cache_dir=Path({str(tmp_path / "c")!r}))
 assert [e.status for e in registry] == ['available'] * 3, [e.reason for e in registry]
 series = scan([{str(phantom_dir)!r}]).all_series()[0]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.inference.artifacts import build
-from viewer.config import Settings, load_settings
 from viewer.errors import LightboxError
+from viewer.host.settings import Settings, load_settings
 from viewer.inference import run_model
 from viewer.inference.registry import NOT_ALLOWED, ModelRegistry, default_model_dirs
 

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from tests.inference.artifacts import build
-from viewer.demo import PATIENT_NAME
 from viewer.errors import Cancelled
 from viewer.inference import IntendedUseError, ModelInputError, ModelRegistry, run_model
+from viewer.io.demo import PATIENT_NAME
 from viewer.io.scan import scan
-from viewer.tasks import CancelToken
+from viewer.tasks.cancel import CancelToken
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import RLELossless
 
-from viewer.cli_anonymize import EXIT_FAILED, EXIT_OK, EXIT_SKIPPED, main
-from viewer.demo import write_phantom_series
+from viewer.cli.anonymize import EXIT_FAILED, EXIT_OK, EXIT_SKIPPED, main
 from viewer.io.atomic import ExportError
 from viewer.io.deid_profile import BASIC_PROFILE, STRICTER, TABLE_E1_1, resolve
 from viewer.io.deidentify import BURNED_IN, UidMap, clean_dataset, export_series
+from viewer.io.demo import write_phantom_series
 from viewer.io.scan import scan
 
 NAME = "Zqxmarker^Wilhelmina"

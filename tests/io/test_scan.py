@@ -10,7 +10,7 @@ import pytest
 
 from viewer.errors import Cancelled
 from viewer.io.scan import scan
-from viewer.tasks import CancelToken
+from viewer.tasks.cancel import CancelToken
 
 from .conftest import TEST_FILES, ct_slice, sample
 

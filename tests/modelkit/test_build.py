@@ -147,7 +147,7 @@ torch.save(UNet().state_dict(), ns.out)
 
 def test_lightbox_model_train_then_build(tmp_path, capsys):
     from tests.modelkit.conftest import write_recipe
-    from viewer.cli import main as lightbox
+    from viewer.cli.main import main as lightbox
 
     recipe = write_recipe(tmp_path / "unet", UNET, "UNet", [mask(3)])
     (recipe / "train.py").write_text(TRAIN_SCRIPT, encoding="utf-8")

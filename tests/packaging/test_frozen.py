@@ -61,7 +61,7 @@ def test_self_test_passes(exe, tmp_path, monkeypatch) -> None:
 
 @pytest.fixture(scope="module")
 def phantom(tmp_path_factory) -> Path:
-    from viewer.demo import write_phantom_series
+    from viewer.io.demo import write_phantom_series
 
     folder = tmp_path_factory.mktemp("phantom")
     write_phantom_series(folder)
@@ -101,7 +101,7 @@ def test_infer_gives_the_same_result_as_the_source(exe, phantom, model, tmp_path
     done = run(exe, "infer", str(phantom), "--model", model, "--frame", "44",
                "--out", str(frozen))
     assert done.returncode == 0, done.stderr
-    from viewer.cli_ai import infer_main
+    from viewer.cli.ai import infer_main
 
     assert infer_main([str(phantom), "--model", model, "--frame", "44",
                        "--out", str(source)]) == 0
@@ -132,7 +132,7 @@ COMPRESSED = {
 @pytest.mark.parametrize("codec", list(COMPRESSED))
 def test_render_decodes_compressed_dicom_like_the_source(exe, codec, pydicom_files,
                                                          tmp_path) -> None:
-    from viewer.cli import render_file
+    from viewer.cli.main import render_file
 
     sample = pydicom_files / COMPRESSED[codec]
     out = tmp_path / "frozen.png"
@@ -168,7 +168,7 @@ def _modules(exe: Path) -> set[str]:
 
 def test_build_holds_no_build_time_code(exe, frozen_dir) -> None:
     modules = _modules(exe)
-    assert "viewer.cli" in modules and "viewer.ui.main_window" in modules
+    assert "viewer.cli.main" in modules and "viewer.ui.window.main_window" in modules
     for forbidden in ("torch", "onnx", "onnxscript", "viewer.modelkit", "tests", "pytest",
                       "ssl", "PySide6.QtNetwork", "PySide6.QtWebEngineCore"):
         hits = sorted(m for m in modules if m == forbidden or m.startswith(forbidden + "."))

@@ -22,7 +22,7 @@ import pytest
 from PIL import Image
 
 import viewer
-from viewer import config
+from viewer.host import folders as config
 from viewer.inference import registry
 
 ROOT = bundle.ROOT
@@ -189,7 +189,7 @@ def test_kept_qt_plugins_need_only_kept_qt_libraries() -> None:
 
 
 def test_the_pydicom_samples_the_app_opens_are_shipped() -> None:
-    from viewer.demo import DEMO_SAMPLES
+    from viewer.io.demo import DEMO_SAMPLES
 
     samples = bundle.pydicom_samples()
     assert "test_files/CT_small.dcm" in samples

@@ -14,9 +14,9 @@ import shiboken6  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from viewer.demo import write_phantom_series  # noqa: E402
 from viewer.io.cache import FrameCache  # noqa: E402
-from viewer.ui.main_window import MainWindow  # noqa: E402
+from viewer.io.demo import write_phantom_series  # noqa: E402
+from viewer.ui.window.main_window import MainWindow  # noqa: E402
 
 #: Qt messages that say nothing about our code (the offscreen platform's limits).
 IGNORED_QT_MESSAGES = ("^This plugin does not support",)

@@ -21,8 +21,8 @@ from tests.ui.test_ai_panel import (  # noqa: F401 - fixtures
     ready_window,
     run_and_wait,
 )
-from viewer.demo import phantom_regions
 from viewer.inference import bundled_models_dir
+from viewer.io.demo import phantom_regions
 
 REGIONS = phantom_regions(DEMO_SLICES, DEMO_SIZE)
 LESION_FILE = f"CT{REGIONS['lesion'].slice_index + 1:04d}.dcm"

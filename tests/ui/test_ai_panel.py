@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from tests.inference.artifacts import build
 from tests.ui.conftest import open_and_wait
-from viewer.demo import write_phantom_series
+from viewer.io.demo import write_phantom_series
 
 DEMO_SLICES, DEMO_SIZE = 20, 256  # the models are made for demo-sized images
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import QTimer
 
 from tests.ui.conftest import open_and_wait
 from viewer.errors import LightboxError
-from viewer.ui.crash import CrashHandler
+from viewer.ui.dialogs.crash import CrashHandler
 
 MARK = "Zzqmarker^Patient"
 

@@ -31,7 +31,7 @@ def test_seg_in_the_study_is_shown_on_its_series(main_window, qtbot, phantom_dir
     again = run.results[1].masks[0].mask
     assert np.array_equal(again, results[1].masks[0].mask)
     # Coming back to the series reads nothing again and keeps what is shown.
-    from viewer.ui.dicom_results import load_study_results
+    from viewer.ui.ai.dicom_results import load_study_results
 
     study = main_window.viewport.study
     assert study is not None and (folder / "ai-seg.dcm") in [

@@ -39,7 +39,7 @@ def test_qm_is_compiled_from_the_current_ts(tmp_path):
 
 def test_no_plain_literal_reaches_a_qt_text_setter():
     found = []
-    for path in sorted(UI.glob("*.py")):
+    for path in sorted(UI.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
@@ -55,8 +55,8 @@ def test_no_plain_literal_reaches_a_qt_text_setter():
 def test_japanese_window_renders_real_glyphs(qtbot, qapp):
     translators = install_translators(qapp, "ja")
     try:
-        from viewer.demo import build_demo
-        from viewer.ui.main_window import MainWindow
+        from viewer.io.demo import build_demo
+        from viewer.ui.window.main_window import MainWindow
 
         assert QCoreApplication.translate("MainWindow", "&File") == "ファイル(&F)"
         font = apply_ui_font(qapp)
@@ -81,7 +81,7 @@ def test_japanese_window_renders_real_glyphs(qtbot, qapp):
 
 def test_file_problems_read_in_japanese_with_the_english_in_the_tooltip(qapp):
     from viewer.ui.problem_text import problem_text
-    from viewer.ui.problems import ProblemsPanel
+    from viewer.ui.window.problems import ProblemsPanel
 
     gap = ("missing slices? 1 gap(s) up to 5.00 mm where 2.50 mm is typical "
            "(about 1 slice(s) missing)")
@@ -107,9 +107,9 @@ def test_file_problems_read_in_japanese_with_the_english_in_the_tooltip(qapp):
 
 
 def test_the_browser_and_tool_label_speak_japanese(qapp):
-    from viewer.state import Tool
-    from viewer.ui.browser import image_count
-    from viewer.ui.exports import tool_name
+    from viewer.state.view import Tool
+    from viewer.ui.window.browser import image_count
+    from viewer.ui.window.exports import tool_name
 
     assert (image_count(1), image_count(64)) == ("1 image", "64 images")
     translators = install_translators(qapp, "ja")
@@ -149,7 +149,7 @@ def test_the_ai_panel_speaks_japanese_around_the_cores_words(
         make_main_window, qtbot, qapp, tmp_path, monkeypatch):
     from tests.inference.artifacts import build
     from tests.ui.conftest import open_and_wait
-    from viewer.demo import write_phantom_series
+    from viewer.io.demo import write_phantom_series
 
     for name in ("AUDIT", "CONFIG", "CACHE"):  # nothing of the test outside its folder
         monkeypatch.setenv(f"LIGHTBOX_{name}_DIR", str(tmp_path / name.lower()))

@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from tests.imaging.volumes import write_series
 from tests.ui.conftest import open_and_wait
 from tests.ui.helpers import drag, grab_array, wheel
-from viewer.ui.layout import ACTIVE_COLOUR, INACTIVE_COLOUR, SERIES_MIME
+from viewer.ui.viewport.grid import ACTIVE_COLOUR, INACTIVE_COLOUR, SERIES_MIME
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication
 from tests.ui.conftest import open_and_wait
 from tests.ui.helpers import grab_array
 from viewer.ui.bindings import BINDINGS
-from viewer.ui.browser import NO_IMAGE
-from viewer.ui.corner_text import IDENTITY_HIDDEN
+from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN
+from viewer.ui.window.browser import NO_IMAGE
 
 PATIENT = "Demo, Phantom"  # the phantom's fictional Demo^Phantom, as the viewer writes it
 
@@ -136,7 +136,7 @@ def test_cancel_stops_a_scan_quietly(main_window, qtbot, phantom_dir) -> None:
 def test_open_dicomdir_from_the_menu(main_window, qtbot, pydicom_files, monkeypatch) -> None:
     dicomdir = pydicom_files / "dicomdirtests" / "DICOMDIR"
     # The native file dialog is the only stand-in: it is the operating system's, not ours.
-    monkeypatch.setattr("viewer.ui.main_window.QFileDialog.getOpenFileName",
+    monkeypatch.setattr("viewer.ui.window.main_window.QFileDialog.getOpenFileName",
                         lambda *args, **kwargs: (str(dicomdir), ""))
     main_window._actions["open_dicomdir"].trigger()
     qtbot.waitUntil(main_window.is_settled, timeout=20_000)
@@ -148,7 +148,7 @@ def test_thumbnails_are_made_off_the_gui_thread_and_shown(main_window, qtbot, ph
                                                           monkeypatch) -> None:
     import threading
 
-    from viewer.ui import browser as browser_module
+    from viewer.ui.window import browser as browser_module
 
     threads: list[threading.Thread] = []
     real_job = browser_module._thumbnail_job

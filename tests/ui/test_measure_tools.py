@@ -14,13 +14,13 @@ from PySide6.QtTest import QTest
 
 from tests.ui.conftest import PHANTOM_SIZE, PHANTOM_SLICES, open_and_wait
 from tests.ui.helpers import drag, grab_array, hover
-from viewer.demo import HU, NAMES, phantom_regions
 from viewer.imaging.measure import Kind
 from viewer.io.atomic import ExportError
+from viewer.io.demo import HU, NAMES, phantom_regions
 from viewer.io.scan import scan
-from viewer.measurements import session_store
-from viewer.state import Tool
-from viewer.ui.measure_tools import LINE, SELECTED
+from viewer.state.measurements import session_store
+from viewer.state.view import Tool
+from viewer.ui.viewport.measure_tools import LINE, SELECTED
 
 SPACING = 0.8  # the phantom's pixel spacing, mm
 L = Qt.MouseButton.LeftButton

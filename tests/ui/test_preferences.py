@@ -12,13 +12,13 @@ import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 
 from tests.ui.conftest import open_and_wait
-from viewer.config import CORNER_GROUPS, load_settings
+from viewer.host.settings import CORNER_GROUPS, load_settings
 from viewer.imaging.presets import presets_for
 from viewer.ui.bindings import BINDINGS, apply_user_keys
-from viewer.ui.help_dialog import help_rows
+from viewer.ui.dialogs.help import help_rows
+from viewer.ui.dialogs.preferences import PreferencesDialog
 from viewer.ui.i18n import install_translators, remove_translators
-from viewer.ui.main_window import MainWindow
-from viewer.ui.preferences import PreferencesDialog
+from viewer.ui.window.main_window import MainWindow
 
 IT_NOTE = "Set by your IT department"
 

@@ -14,8 +14,8 @@ from PIL import Image
 
 from tests.ui.conftest import PHANTOM_SIZE, PHANTOM_SLICES
 from tests.ui.helpers import grab_array
-from viewer.demo import phantom_regions
 from viewer.imaging.window import Window
+from viewer.io.demo import phantom_regions
 
 ROOT = Path(__file__).resolve().parents[2]
 

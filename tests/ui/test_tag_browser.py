@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from viewer.io.scan import scan
-from viewer.ui.tag_browser import TagBrowser
+from viewer.ui.dialogs.tag_browser import TagBrowser
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from tests.ui.conftest import PHANTOM_SLICES, open_and_wait
 from tests.ui.helpers import drag, grab_array, hover, wheel
 from viewer.imaging.presets import presets_for
 from viewer.imaging.window import Window
-from viewer.state import Tool
+from viewer.state.view import Tool
 from viewer.ui.bindings import BINDINGS, Scope
 
 

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from viewer.audit.chain import link, record_hash
-from viewer.config import load_settings, user_config_dir
+from viewer.host.folders import user_config_dir
+from viewer.host.settings import load_settings
 
 try:  # an exclusive lock across processes while a record is chained and written
     import fcntl

@@ -35,7 +35,7 @@ from viewer.imaging.lut import modality_values
 from viewer.io.geometry import dot, norm, normal
 from viewer.io.model import FrameRef, Orientation, Series, Vec3
 from viewer.io.pixels import read_frame
-from viewer.tasks import CancelToken
+from viewer.tasks.cancel import CancelToken
 
 #: Fewest slices that make a volume worth reslicing.
 MIN_SLICES = 3

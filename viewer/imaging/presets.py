@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from viewer.assets import assets_dir
 from viewer.errors import FileProblemError
+from viewer.host.assets import assets_dir
 from viewer.imaging.lut import default_window, file_windows, voi_lut_sequence, voi_lut_window
 from viewer.imaging.window import MIN_WIDTH, Window
 

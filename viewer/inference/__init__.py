@@ -23,7 +23,7 @@ Public API (stable; the UI builds on it)::
               cancel=None, accept_warnings=False, batch_size=4, audit_log=None)
         -> list[Result]                       # one per frame, in the order asked
         frames: indices into series.frames (None = all); progress(done, total);
-        cancel: viewer.tasks.CancelToken → raises viewer.errors.Cancelled.
+        cancel: viewer.tasks.cancel.CancelToken → raises viewer.errors.Cancelled.
         Raises IntendedUseError (.warnings) unless accept_warnings; ModelInputError;
         NotVerifiedError; FileProblemError for unreadable pixels. Always audited.
 
@@ -44,7 +44,7 @@ Public API (stable; the UI builds on it)::
         LabelsOutput(output, labels, probabilities; .top, .probability(name))
     Label(name, value, color "#RRGGBB" | None)
 
-Rendering overlays (Qt-free, numpy): :mod:`viewer.imaging.overlay`.
+Rendering overlays (Qt-free, numpy): :mod:`viewer.imaging.ai_layers`.
 Errors (all ``viewer.errors.LightboxError``): :mod:`viewer.inference.errors`.
 """
 

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 from pydicom import dcmread
 from pydicom.uid import generate_uid
 
-from viewer.imaging.overlay import (
+from viewer.imaging.ai_layers import (
     blend,
     boxes_rgba,
     heatmap_rgba,

@@ -1,6 +1,6 @@
 """What the model card view shows, read from the artifact's manifest (no Qt).
 
-The dialog (``viewer.ui.model_card``) lays these out; a script can print them.
+The dialog (``viewer.ui.ai.model_card``) lays these out; a script can print them.
 """
 
 from __future__ import annotations

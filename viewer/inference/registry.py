@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from viewer.config import Settings, load_settings
+from viewer.host.settings import Settings, load_settings
 from viewer.inference.errors import ManifestError, ModelError
 from viewer.inference.intended_use import UseCheck, check_intended_use
 from viewer.inference.manifest import MANIFEST, Manifest, read_manifest

@@ -29,7 +29,7 @@ from viewer.io.pixels import read_frame
 if TYPE_CHECKING:
     from viewer.inference.manifest import Manifest
     from viewer.inference.registry import ModelEntry
-    from viewer.tasks import CancelToken
+    from viewer.tasks.cancel import CancelToken
 
 log = logging.getLogger(__name__)
 

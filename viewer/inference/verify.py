@@ -293,7 +293,7 @@ class _Cache:
 
     def __init__(self, folder: str | Path | None) -> None:
         if folder is None:
-            from viewer.demo import user_cache_dir
+            from viewer.host.folders import user_cache_dir
 
             folder = user_cache_dir()
         self.path = Path(folder) / CACHE_FILE

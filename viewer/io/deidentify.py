@@ -30,7 +30,7 @@ from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID, UID_dictionary, generat
 from viewer.errors import UnreadableFileError
 from viewer.io.atomic import ExportError, staged_folder
 from viewer.io.deid_profile import BY_TAG, GROUP_ACTIONS, STRICTER, resolve
-from viewer.tasks import CancelToken
+from viewer.tasks.cancel import CancelToken
 
 log = logging.getLogger(__name__)
 

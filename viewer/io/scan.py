@@ -19,7 +19,7 @@ from viewer.io.dicom import DICOMDIR_SOP_CLASS, read_instance
 from viewer.io.images import IMAGE_SUFFIXES, looks_like_image, read_image
 from viewer.io.model import FileProblem, Instance, ScanResult
 from viewer.io.series import build_studies, file_order_key
-from viewer.tasks import CancelToken
+from viewer.tasks.cancel import CancelToken
 
 log = logging.getLogger(__name__)
 

@@ -43,13 +43,13 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
 
     from PySide6.QtWidgets import QApplication
 
-    from viewer.config import load_settings
+    from viewer.host.logs import enable_fault_log, setup_logging
+    from viewer.host.settings import load_settings
     from viewer.io import decode_pool
-    from viewer.logs import enable_fault_log, setup_logging
-    from viewer.ui.crash import CrashHandler
+    from viewer.ui.dialogs.crash import CrashHandler
     from viewer.ui.i18n import apply_ui_font, install_translators
-    from viewer.ui.main_window import MainWindow
     from viewer.ui.theme import apply_dark_theme
+    from viewer.ui.window.main_window import MainWindow
 
     settings = load_settings()
     setup_logging(settings)
@@ -65,7 +65,7 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
 
     to_open = [str(p) for p in paths]
     if demo:
-        from viewer.demo import build_demo
+        from viewer.io.demo import build_demo
 
         try:
             to_open.append(str(build_demo()))
@@ -96,7 +96,7 @@ def _arm_screenshot(app: object, window: object, out: Path, status: dict[str, in
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from viewer.ui.main_window import MainWindow
+    from viewer.ui.window.main_window import MainWindow
 
     assert isinstance(window, MainWindow) and isinstance(app, QApplication)
 
@@ -147,7 +147,7 @@ def qt_self_check() -> str:
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtWidgets import QApplication
 
-    from viewer.ui.main_window import MainWindow
+    from viewer.ui.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(["lightbox-self-test"])
     image = QImage(48, 24, QImage.Format.Format_RGB32)
@@ -174,7 +174,7 @@ def apply_app_icon(app: object) -> None:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from viewer.assets import assets_dir
+    from viewer.host.assets import assets_dir
 
     assert isinstance(app, QApplication)
     icon = QIcon()

@@ -25,7 +25,7 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
-from viewer.assets import assets_dir
+from viewer.host.assets import assets_dir
 
 log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"en": "English", "ja": "日本語"}
@@ -108,7 +108,7 @@ def _tool(name: str) -> str:
 def update_sources() -> None:
     """Collect the strings of viewer/ui into the .ts (keeps existing translations)."""
     ui = Path(__file__).parent
-    sources = sorted(str(p) for p in ui.glob("*.py"))
+    sources = sorted(str(p) for p in ui.rglob("*.py"))
     translations_dir().mkdir(parents=True, exist_ok=True)
     subprocess.run([_tool("pyside6-lupdate"), "-no-obsolete", "-locations", "none",
                     "-target-language", "ja", *sources,

@@ -2,12 +2,12 @@
 
     python models/recipes/common/demo_eval.py [--models-dir models] [--slices 64 --size 256]
 
-Writes the phantom series (``viewer.demo.write_phantom_series``), runs each model through
+Writes the phantom series (``viewer.io.demo.write_phantom_series``), runs each model through
 ``viewer.inference`` (ModelRegistry + run_model: verification, the manifest's
 pre-processing, post-processing back to the image) on every slice, and prints per slice:
 the truth (lesion in-plane radius in mm, liver and lung area), the classifier's
 P(lesion), the detector's boxes at its threshold and whether they hit the lesion, and the
-segmentation's Dice per label against ``viewer.demo.phantom_labels``. Rows that a
+segmentation's Dice per label against ``viewer.io.demo.phantom_labels``. Rows that a
 radiologist would call wrong are flagged (see :func:`findings`).
 
 Truth for the lesion follows :data:`phantom2d.LESION_MIN_RADIUS_MM`: a slice shows the
@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from phantom2d import LESION_MIN_RADIUS_MM  # noqa: E402
 
-# Demo structure labels (viewer.demo) → the seg model's label names.
+# Demo structure labels (viewer.io.demo) → the seg model's label names.
 _SEG_OF_DEMO = {3: "lung", 4: "liver", 5: "lesion", 6: "bone", 7: "bone"}
 
 
@@ -53,7 +53,7 @@ class SliceRow:
 def lesion_radius_mm(index: int, slices: int, size: int, thickness: float = 2.5,
                      spacing: float = 0.8) -> float:
     """In-plane radius of the demo lesion on slice ``index`` (the demo's own formula)."""
-    from viewer.demo import _LESION
+    from viewer.io.demo import _LESION
 
     _, _, lt, radius = _LESION
     t = index / max(slices - 1, 1)
@@ -67,7 +67,7 @@ def lesion_radius_mm(index: int, slices: int, size: int, thickness: float = 2.5,
 
 def evaluate(slices: int = 64, size: int = 256, models_dir: Path | None = None,
              thickness: float = 2.5, spacing: float = 0.8) -> list[SliceRow]:
-    from viewer.demo import _Layout, phantom_labels, write_phantom_series
+    from viewer.io.demo import _Layout, phantom_labels, write_phantom_series
     from viewer.inference import ModelRegistry, bundled_models_dir, run_model
     from viewer.io.scan import scan
 

@@ -1,0 +1,443 @@
+"""``lightbox models`` and ``lightbox infer``: the AI path without a display.
+
+    lightbox models [--models-dir DIR ...] [--json]
+    lightbox infer PATH --model ID --out DIR [--models-dir DIR ...]
+                   [--frame N | --all] [--series UID] [--accept-warnings] [--dicom] [--dicom-sc]
+
+``models`` lists every artifact with its verification status (exit 0 when all verify,
+1 when any is unavailable or none is found). ``infer`` runs one verified model and writes,
+per image, ``MODEL-frame-NNNN.json`` (provenance, probabilities, boxes in original pixels,
+mask label counts), ``MODEL-frame-NNNN-overlay.png`` (the overlay alone, transparent) and
+``MODEL-frame-NNNN-image.png`` (the image as displayed with the overlay blended). Exit 0 on
+success, 1 on failure (message on stderr), 2 on bad usage, 130 when interrupted. Neither
+imports Qt or torch.
+
+A run of several images reports its progress on stderr every ``PROGRESS_EVERY`` images.
+Ctrl+C cancels it (between batches, audited as cancelled); results are written into a
+hidden folder inside ``--out`` and moved into place only when all are written, so an
+interrupted run leaves no file behind, whole or partial. A second Ctrl+C stops at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from viewer.errors import Cancelled, LightboxError
+from viewer.tasks.cancel import CancelToken
+
+#: A progress line on stderr every this many images (and one at the end).
+PROGRESS_EVERY = 10
+#: The exit status of a run stopped by Ctrl+C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
+
+
+def _registry(dirs: list[str] | None):  # type: ignore[no-untyped-def]
+    from viewer.inference.registry import ModelRegistry
+
+    missing = [d for d in dirs or [] if not Path(d).is_dir()]
+    if missing:  # a typo would otherwise read as "no models found"
+        print(f"lightbox: --models-dir {missing[0]}: no such folder", file=sys.stderr)
+        raise SystemExit(2)
+    return ModelRegistry([Path(d) for d in dirs] if dirs else None)
+
+
+def _models_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--models-dir",
+        action="append",
+        metavar="DIR",
+        help="use the model artifacts in DIR instead of the installed ones (repeatable)",
+    )
+
+
+# --- lightbox models -----------------------------------------------------------------
+
+
+def models_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="lightbox models", description="List the AI models and whether each one verifies."
+    )
+    _models_dir_option(parser)
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    ns = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    registry = _registry(ns.models_dir)
+    listing = [_entry_summary(e) for e in registry.entries]
+    if ns.json:
+        json.dump(
+            {"models": listing, "dirs": [str(d) for d in registry.dirs]}, sys.stdout, indent=2
+        )
+        sys.stdout.write("\n")
+    else:
+        for item in listing:
+            title = f"{item['name']} {item['version']}".strip()
+            line = f"{item['id']:<24} {item['status']:<12} {title}"
+            if item["not_for_clinical_use"]:
+                line += "  [demonstration, not for clinical use]"
+            print(line)
+            if item["reason"]:
+                print(f"    reason: {item['reason']}")
+        if not listing:
+            print("No models found in " + ", ".join(str(d) for d in registry.dirs))
+    # A model the site chose not to allow is policy, not a failure; one that failed
+    # verification is.
+    from viewer.inference.registry import NOT_ALLOWED
+
+    failed = [e for e in registry.entries if not e.available and e.reason != NOT_ALLOWED]
+    return 0 if listing and not failed else 1
+
+
+def _entry_summary(entry: Any) -> dict[str, Any]:
+    manifest = entry.manifest
+    return {
+        "id": entry.id,
+        "status": entry.status,
+        "reason": entry.reason,
+        "name": entry.name,
+        "version": entry.version,
+        "digest": manifest.digest if manifest else None,
+        "not_for_clinical_use": bool(manifest and manifest.not_for_clinical_use),
+        "modality": list(manifest.intended_use.modality) if manifest else [],
+        "body_part": list(manifest.intended_use.body_part) if manifest else [],
+        "outputs": [o.kind for o in manifest.outputs] if manifest else [],
+        "folder": str(entry.folder),
+        "cached": bool(entry.model and entry.model.cached),
+    }
+
+
+# --- lightbox infer ------------------------------------------------------------------
+
+
+def infer_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="lightbox infer",
+        description="Run a verified AI model on an image or series; write JSON and PNGs.",
+    )
+    parser.add_argument("path", help="a DICOM file, a folder or an image")
+    parser.add_argument(
+        "--model", required=True, metavar="ID", help="the model's id (see 'lightbox models')"
+    )
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
+    _models_dir_option(parser)
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--frame", type=int, metavar="N", help="image N of the series (0-based reading order)"
+    )
+    which.add_argument("--all", action="store_true", help="every image of the series")
+    parser.add_argument("--series", metavar="UID", help="the series to use when PATH holds several")
+    parser.add_argument(
+        "--accept-warnings",
+        action="store_true",
+        help="run even when the image is outside the model's intended use",
+    )
+    parser.add_argument(
+        "--dicom", action="store_true",
+        help="also write DICOM beside the JSON: SEG for masks, SR (TID 1500) for boxes "
+        "and classifications",
+    )
+    parser.add_argument(
+        "--dicom-sc", action="store_true",
+        help="also write the overlays burned into RGB secondary captures (for archives "
+        "that show neither SEG nor SR)",
+    )
+    ns = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        return _infer(ns)
+    except Cancelled:
+        _error("cancelled; no result was written")
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # the second Ctrl+C: stopped wherever it was
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except LightboxError as exc:
+        _error(str(exc))
+        return 1
+
+
+def _error(message: str) -> None:
+    print(f"lightbox infer: {message}", file=sys.stderr)
+
+
+def _infer(ns: argparse.Namespace) -> int:
+    from viewer.inference import IntendedUseError, run_model
+    from viewer.io.scan import scan
+
+    path = Path(ns.path)
+    if not path.exists():
+        _error(f"{path}: no such file or folder")
+        return 1
+    registry = _registry(ns.models_dir)
+    entry = registry.get(ns.model)
+    if not entry.available:
+        _error(f"model {entry.id} is unavailable: {entry.reason}")
+        return 1
+    result = scan([path])
+    candidates = [s for s in result.all_series() if s.has_images]
+    if ns.series:
+        candidates = [s for s in candidates if s.uid == ns.series]
+    if not candidates:
+        reasons = "; ".join(f"{p.path.name}: {p.reason}" for p in result.problems[:3])
+        _error(f"{path}: no image to run on" + (f" ({reasons})" if reasons else ""))
+        return 1
+    series = candidates[0]
+    if len(candidates) > 1:
+        print(
+            f"{path} holds {len(candidates)} series; using {series.uid} (choose with --series)",
+            file=sys.stderr,
+        )
+    frames = _frames(ns, series, path)
+    token = CancelToken()
+    with _ctrl_c_cancels(token):
+        try:
+            results = run_model(entry, series, frames, accept_warnings=ns.accept_warnings,
+                                progress=_Progress(entry.id), cancel=token)
+        except IntendedUseError as exc:
+            _error(f"model {exc.model} is not meant for this image:")
+            for warning in exc.warnings:
+                print(f"  - {warning}", file=sys.stderr)
+            print("Run again with --accept-warnings to go on anyway.", file=sys.stderr)
+            return 1
+        written = write_results(results, series, Path(ns.out), token)
+    written += _write_dicom(ns, results, series)
+    unlike = sum(1 for r in results if r.domain is not None and r.domain.unlike)
+    if unlike:  # said once on stderr; each image's reason is in its JSON ("ood")
+        first = next(r.domain for r in results if r.domain is not None and r.domain.unlike)
+        print(f"warning: {unlike} of {len(results)} image(s): {first.message}", file=sys.stderr)
+    for paths in written:
+        print(" ".join(str(p) for p in paths))
+    return 0
+
+
+def _write_dicom(ns: argparse.Namespace, results: Sequence[Any], series: Any) -> list[list[Path]]:
+    written: list[list[Path]] = []
+    if ns.dicom:
+        from viewer.inference.dicom_export import write_dicom
+
+        written.append(write_dicom(results, series, Path(ns.out)))
+    if ns.dicom_sc:
+        from viewer.inference.dicom_capture import write_secondary_captures
+
+        written.append(write_secondary_captures(list(results), series, Path(ns.out)))
+    return [paths for paths in written if paths]
+
+
+class _Progress:
+    """``MODEL: 20/64 images`` on stderr every PROGRESS_EVERY images of a longer run."""
+
+    def __init__(self, model_id: str) -> None:
+        self.model_id, self.shown = model_id, 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if total > 1 and done and (done - self.shown >= PROGRESS_EVERY or done == total):
+            self.shown = done
+            print(f"{self.model_id}: {done}/{total} images", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _ctrl_c_cancels(token: CancelToken) -> Iterator[None]:
+    """The first Ctrl+C cancels ``token`` (the run stops at its next check and is audited
+    as cancelled); a second one interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread; an embedding caller cancels
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None:  # installed outside Python: Python's own is the sane way back
+        previous = signal.default_int_handler
+
+    def cancel(_signum: int, _frame: object) -> None:
+        token.cancel()
+        print("lightbox infer: cancelling (Ctrl+C again to stop at once)…", file=sys.stderr,
+              flush=True)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, cancel)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _frames(ns: argparse.Namespace, series: Any, path: Path) -> list[int] | None:
+    if ns.all:
+        return None
+    if ns.frame is not None:
+        return [ns.frame]
+    if path.is_file():  # the file named on the command line, not the first of its series
+        for i, ref in enumerate(series.frames):
+            if ref.instance.path.resolve() == path.resolve():
+                return [i]
+    return [0]
+
+
+# --- writing results -----------------------------------------------------------------
+
+
+def result_summary(res: Any) -> dict[str, Any]:
+    """A result as plain data (what MODEL-frame-NNNN.json holds)."""
+    p = res.provenance
+    outputs: list[dict[str, Any]] = []
+    for o in res.outputs:
+        kind = type(o).__name__
+        if kind == "MaskOutput":
+            outputs.append(
+                {
+                    "name": o.output,
+                    "kind": "mask",
+                    "labels": [
+                        {
+                            "value": lb.value,
+                            "name": lb.name,
+                            "color": lb.color,
+                            "pixels": o.counts.get(lb.value or 0, 0),
+                        }
+                        for lb in o.labels
+                    ],
+                }
+            )
+        elif kind == "LabelsOutput":
+            outputs.append(
+                {
+                    "name": o.output,
+                    "kind": "labels",
+                    "probabilities": {
+                        lb.name: round(pr, 6)
+                        for lb, pr in zip(o.labels, o.probabilities, strict=True)
+                    },
+                    "top": o.top[0],
+                }
+            )
+        elif kind == "BoxesOutput":
+            outputs.append(
+                {
+                    "name": o.output,
+                    "kind": "boxes",
+                    "score_threshold": o.score_threshold,
+                    "boxes": [
+                        {
+                            "x0": round(b.x0, 3),
+                            "y0": round(b.y0, 3),
+                            "x1": round(b.x1, 3),
+                            "y1": round(b.y1, 3),
+                            "score": round(b.score, 6),
+                            "class": b.class_name,
+                        }
+                        for b in o.boxes
+                    ],
+                }
+            )
+        elif kind == "HeatmapOutput":
+            outputs.append(
+                {
+                    "name": o.output,
+                    "kind": "heatmap",
+                    "for": o.for_output,
+                    "colormap": o.colormap,
+                    "max": round(float(o.heatmap.max()), 6),
+                    "mean": round(float(o.heatmap.mean()), 6),
+                }
+            )
+    return {
+        "ai_output": True,
+        "marking": p.label,
+        "not_for_clinical_use": p.not_for_clinical_use,
+        "model": {
+            "id": p.model_id,
+            "name": p.model_name,
+            "version": p.model_version,
+            "digest": p.model_digest,
+        },
+        "runtime": p.runtime,
+        "source": {
+            "series_uid": p.series_uid,
+            "sop_instance_uid": p.sop_instance_uid,
+            "frame_index": p.frame_index,
+            "instance_frame": p.instance_frame,
+        },
+        "image_size": {"rows": res.shape[0], "columns": res.shape[1]},
+        "warnings_accepted": list(res.warnings),
+        # vs the model's training data (docs/model-artifact.md, "reference"); null: no reference
+        "ood": res.domain.as_dict() if getattr(res, "domain", None) is not None else None,
+        "outputs": outputs,
+    }
+
+
+def overlay_layers(res: Any) -> list[Any]:
+    """The default rendering of a result's overlays: heatmaps, then masks, then boxes."""
+    from viewer.inference.dicom_capture import default_layers
+
+    return default_layers(res)
+
+
+def write_results(results: Sequence[Any], series: Any, out: Path,
+                  cancel: CancelToken | None = None) -> list[list[Path]]:
+    """Write every result, all or nothing: into a hidden folder inside ``out`` first, then
+    each file renamed into place (no cancel is heeded once the renaming has begun)."""
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".lightbox-infer-", dir=out))
+    try:
+        staged = []
+        for res in results:
+            if cancel is not None:
+                cancel.check()
+            staged.append(write_result(res, series, staging))
+        if cancel is not None:
+            cancel.check()
+        written = []
+        for paths in staged:
+            written.append([out / p.name for p in paths])
+            for p in paths:
+                os.replace(p, out / p.name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_result(res: Any, series: Any, out: Path) -> list[Path]:
+    import numpy as np
+    from PIL import Image
+
+    from viewer.imaging.ai_layers import blend, stack_rgba
+    from viewer.imaging.render import render_frame
+    from viewer.io.pixels import read_frame
+
+    # One name per model and image: results of several models in one folder never
+    # overwrite each other.
+    stem = f"{res.provenance.model_id}-frame-{res.provenance.frame_index:04d}"
+    ref = series.frames[res.provenance.frame_index]
+    layers = overlay_layers(res)
+    overlay = stack_rgba(*layers) if layers else np.zeros((*res.shape, 4), dtype=np.uint8)
+    shown = render_frame(read_frame(ref), ref.instance, ref.frame, None)
+    paths = [out / f"{stem}.json", out / f"{stem}-overlay.png", out / f"{stem}-image.png"]
+    text = json.dumps(result_summary(res), indent=2, ensure_ascii=False) + "\n"
+    _atomic_write(paths[0], text.encode("utf-8"))
+    _atomic_write(paths[1], _png(Image.fromarray(overlay, "RGBA")))
+    _atomic_write(paths[2], _png(Image.fromarray(blend(shown, *layers), "RGB")))
+    return paths
+
+
+def _png(image: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

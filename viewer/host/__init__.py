@@ -1,0 +1,1 @@
+"""This machine: per-OS folders, the site configuration and preferences (one typed Settings), bundled assets, logs."""

@@ -1,0 +1,253 @@
+"""The application log and crash reports, both free of patient data.
+
+``setup_logging()`` sends every ``logging`` record at INFO and above to a rotating file,
+``lightbox.log`` (5 files of 1 MB), in the log folder: ``LIGHTBOX_LOG_DIR``, the site
+configuration's ``log_dir``, or the per-OS place (``~/.local/state/lightbox/logs``,
+``%LOCALAPPDATA%\\Lightbox\\Logs``, ``~/Library/Logs/Lightbox``).
+
+Patient data stays out by two habits. Code logs file *names* and counts, never dataset
+values (tests/test_logs.py runs the open → infer → crash paths with a marker patient and
+checks no log line holds it). And a traceback in the log or a crash report is written by
+:func:`safe_traceback`: exception types and code locations only. Exception *messages*
+are left out on purpose: they can quote a DICOM value or a data path (folder names are
+often patient names), and no scrubber can tell a name from any other word. Code paths
+are shortened to the package-relative part, and the folders of any path in a log line
+are replaced by "…/" (:func:`redact_paths`).
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import logging
+import logging.handlers
+import os
+import platform
+import re
+import sys
+import threading
+import traceback
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from viewer import __version__
+from viewer.host.settings import Settings, load_settings
+
+LOG_NAME = "lightbox.log"
+FAULT_LOG_NAME = "fatal-errors.log"
+MAX_BYTES = 1024 * 1024
+BACKUPS = 4  # plus the current file: five in all
+CRASH_PREFIX = "crash-"
+KEEP_CRASH_REPORTS = 20
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(threadName)s]: %(message)s"
+
+log = logging.getLogger(__name__)
+_installed: list[logging.Handler] = []
+_fault_file: IO[str] | None = None
+_lock = threading.Lock()
+
+#: The folders of an absolute path (POSIX or Windows), up to its last separator.
+#: Folder names may hold spaces ("SMITH JOHN"), so a component runs to the next
+#: separator; quotes, colons and line ends stop it. Text such as "1/2 and 3/4" is
+#: garbled to "1…/4": a price worth paying in a log.
+_FOLDERS = re.compile(r"""(?:\b[A-Za-z]:|\\\\[^\\/\n'":]+)?[\\/](?:[^\\/\n'":]+[\\/])+""")
+
+
+def redact_paths(text: str) -> str:
+    """Replace the folders of every path in ``text`` with "…/": ``/data/SMITH_J/IM1`` →
+    ``…/IM1``. File names stay (they say which file); folder names are where patient
+    names usually are."""
+    return _FOLDERS.sub("…/", text)
+
+
+class SafeFormatter(logging.Formatter):
+    """Formats tracebacks without exception messages and redacts folders in paths (see
+    the module docstring). Code that logs a file should log its name; this catches the
+    message of an ``OSError`` or a library that quotes a whole path."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        # Another handler may have cached its full traceback, message and all, on the
+        # record: format our own and leave theirs in place.
+        cached, record.exc_text = record.exc_text, None
+        try:
+            return redact_paths(super().format(record))
+        finally:
+            record.exc_text = cached
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+        if ei[1] is None:
+            return ""
+        return safe_traceback(ei[1]).rstrip("\n")
+
+
+def setup_logging(settings: Settings | None = None, *, level: int = logging.INFO) -> Path | None:
+    """Log to the rotating file; returns its path, or None when the folder is not writable
+    (then records go to stderr only). Calling again replaces the handler set up before.
+    Problems in the configuration files are logged once here."""
+    settings = settings if settings is not None else load_settings()
+    root = logging.getLogger()
+    with _lock:
+        _remove_handlers(root)
+        path: Path | None = settings.log_dir / LOG_NAME
+        try:
+            settings.log_dir.mkdir(parents=True, exist_ok=True)
+            handler: logging.Handler = logging.handlers.RotatingFileHandler(
+                path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+        except OSError as exc:
+            print(f"lightbox: cannot write the log in {settings.log_dir} "
+                  f"({exc.strerror or exc}); logging to the console only", file=sys.stderr)
+            handler = logging.StreamHandler(sys.stderr)
+            path = None
+        handler.setFormatter(SafeFormatter(FORMAT))
+        handler.setLevel(level)
+        root.addHandler(handler)
+        _installed.append(handler)
+        if root.level == logging.NOTSET or root.level > level:
+            root.setLevel(level)
+    log.info("Lightbox %s started (Python %s, %s)", __version__, platform.python_version(),
+             platform.platform(terse=True))
+    for problem in settings.problems:
+        log.warning("configuration: %s", problem)
+    return path
+
+
+def enable_fault_log(settings: Settings | None = None) -> Path | None:
+    """Python tracebacks of every thread into ``fatal-errors.log`` if the process dies
+    hard (a crash inside Qt or a native library, where no exception is raised). Those
+    tracebacks name code files and functions only. For the GUI process; returns the file,
+    or None when it cannot be opened."""
+    global _fault_file
+    settings = settings if settings is not None else load_settings()
+    path = settings.log_dir / FAULT_LOG_NAME
+    try:
+        settings.log_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the process
+    except OSError:
+        return None
+    faulthandler.enable(handle, all_threads=True)
+    if _fault_file is not None:
+        _fault_file.close()
+    _fault_file = handle
+    return path
+
+
+def shutdown_logging() -> None:
+    """Remove and close the handler :func:`setup_logging` installed."""
+    with _lock:
+        _remove_handlers(logging.getLogger())
+
+
+def _remove_handlers(root: logging.Logger) -> None:
+    """Close what setup_logging installed (the caller holds ``_lock``)."""
+    for handler in _installed:
+        root.removeHandler(handler)
+        handler.close()
+    _installed.clear()
+
+
+# --- tracebacks and crash reports --------------------------------------------------------
+
+
+def _code_path(filename: str) -> str:
+    """A code file's path from its package down (``viewer/ui/app.py``), never the folders
+    above it: they can name the user or the install, and say nothing about the bug."""
+    parts = Path(filename).parts
+    for anchor in ("site-packages", "dist-packages", "lib-dynload"):
+        if anchor in parts:
+            return "/".join(parts[parts.index(anchor) + 1:])
+    if "viewer" in parts:
+        index = len(parts) - 1 - parts[::-1].index("viewer")
+        return "/".join(parts[index:])
+    return "/".join(parts[-2:])
+
+
+def safe_traceback(error: BaseException) -> str:
+    """The traceback of ``error`` and its causes: types, code files, lines, functions and
+    the source lines; no exception messages, no variable values, no data paths."""
+    lines: list[str] = []
+    chain: list[tuple[BaseException, str]] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    link = ""
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append((current, link))
+        if current.__cause__ is not None:
+            current, link = current.__cause__, "The above was the direct cause of:"
+        elif current.__context__ is not None and not current.__suppress_context__:
+            current, link = current.__context__, "Another error happened while handling:"
+        else:
+            current = None
+    for exc, link_text in reversed(chain):
+        lines.append("Traceback (most recent call last):")
+        for frame in traceback.extract_tb(exc.__traceback__):
+            lines.append(f'  File "{_code_path(frame.filename)}", line {frame.lineno}, '
+                         f"in {frame.name}")
+            if frame.line:
+                lines.append(f"    {frame.line.strip()}")
+        kind = type(exc)
+        lines.append(f"{kind.__module__}.{kind.__qualname__} (message left out)")
+        if link_text:
+            lines.append("")
+            lines.append(link_text)
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _versions() -> list[str]:
+    found = [f"Lightbox {__version__}",
+             f"Python {platform.python_version()} ({platform.python_implementation()})",
+             f"OS {platform.platform()}",
+             f"frozen build: {'yes' if getattr(sys, 'frozen', False) else 'no'}"]
+    for name, label in (("PySide6", "PySide6"), ("onnxruntime", "ONNX Runtime"),
+                        ("numpy", "numpy"), ("pydicom", "pydicom")):
+        module = sys.modules.get(name)
+        if module is not None:
+            found.append(f"{label} {getattr(module, '__version__', '?')}")
+    qtcore = sys.modules.get("PySide6.QtCore")
+    if qtcore is not None:
+        found.append(f"Qt {qtcore.qVersion()}")
+    return found
+
+
+def crash_report_text(error: BaseException, thread: str | None = None) -> str:
+    when = datetime.now().astimezone().isoformat(timespec="seconds")
+    lines = [
+        "Lightbox crash report",
+        "This report holds no patient data: exception messages, variable values and data",
+        "file paths are left out by design. Send it to your IT support as it is.",
+        "",
+        f"time: {when}",
+        f"thread: {thread or threading.current_thread().name}",
+        f"error: {type(error).__module__}.{type(error).__qualname__}",
+        *_versions(),
+        "",
+        safe_traceback(error),
+    ]
+    return "\n".join(lines)
+
+
+def write_crash_report(error: BaseException, folder: Path | None = None, *,
+                       thread: str | None = None) -> Path | None:
+    """Write a crash report into ``folder`` (default: the log folder); returns its path,
+    or None when it could not be written. Never raises: it runs while handling a crash.
+    Keeps the newest :data:`KEEP_CRASH_REPORTS` reports."""
+    try:
+        folder = folder if folder is not None else load_settings().log_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        path = folder / f"{CRASH_PREFIX}{stamp}-{os.getpid()}.txt"
+        path.write_text(crash_report_text(error, thread), encoding="utf-8")
+        _prune(folder)
+    except Exception:  # noqa: BLE001 - a failing report must not hide the crash itself
+        log.error("cannot write a crash report", exc_info=True)
+        return None
+    log.error("unhandled %s in thread %s; crash report %s", type(error).__name__,
+              thread or threading.current_thread().name, path.name)
+    return path
+
+
+def _prune(folder: Path) -> None:
+    reports = sorted(folder.glob(f"{CRASH_PREFIX}*.txt"))
+    for old in reports[:-KEEP_CRASH_REPORTS]:
+        old.unlink(missing_ok=True)

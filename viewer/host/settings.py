@@ -1,0 +1,372 @@
+"""Site configuration (set by IT) and user preferences, merged into one typed ``Settings``.
+
+Two files, read at start:
+
+* the site file, TOML, in the usual system-wide place (:func:`site_config_path`;
+  ``LIGHTBOX_SITE_CONFIG`` names another). IT sets defaults there and may ``lock`` keys.
+* the user's preferences, JSON with a ``schema_version``, in the per-user config folder
+  (``LIGHTBOX_CONFIG_DIR`` overrides). They apply only to keys users may set
+  (:data:`KEYS`) and never to a key IT locked.
+
+A broken file never stops the app: every problem becomes a message naming the file and
+the line (``Settings.problems``), the bad part is ignored, and a site file that is not
+valid TOML at all gives the safe defaults (identity hidden, no extra model folders).
+``LIGHTBOX_LOG_DIR`` and ``LIGHTBOX_AUDIT_DIR`` override the folders for tests and
+support sessions. Qt-free; reading is cheap, so nothing is cached.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from viewer.errors import LightboxError
+from viewer.host.folders import (
+    default_audit_dir,
+    default_log_dir,
+    preferences_path,
+    site_config_path,
+)
+
+LOG_DIR_ENV = "LIGHTBOX_LOG_DIR"
+AUDIT_DIR_ENV = "LIGHTBOX_AUDIT_DIR"
+SCHEMA_VERSION = 3
+LANGUAGES = ("en", "ja")
+#: The groups of viewport corner text a reader may show or hide, in corner order.
+CORNER_GROUPS = ("identity", "study", "series", "position", "display")
+
+# Where a value came from (Settings.sources).
+DEFAULT, SAFE_DEFAULT, SITE, USER, ENVIRONMENT = (
+    "default", "safe default", "site", "user", "environment")
+
+
+class SettingsError(LightboxError):
+    """A preference that cannot be saved (unknown, or locked by the site)."""
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    kind: str  # bool | language | path | str_list | id_list | key_map | name_map | corner_set
+    user: bool  # a user preference may set it (unless the site locks it)
+    doc: str
+
+
+KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
+    Key("model_dirs", "str_list", True,
+        "extra folders of model artifacts, after the bundled models"),
+    Key("allowed_models", "id_list", False,
+        "ids of the models that may be used; absent: every model that verifies"),
+    Key("hide_identity", "bool", True, "hide patient name and ID when the viewer starts"),
+    Key("language", "language", True, "user-interface language: " + ", ".join(LANGUAGES)),
+    Key("log_dir", "path", False, "folder of the application log and crash reports"),
+    Key("audit_dir", "path", False, "folder of the AI audit log"),
+    Key("locked", "id_list", False, "keys that user preferences cannot change"),
+    Key("key_bindings", "key_map", True,
+        "keys of viewer actions that differ from the defaults: {action: [key, ...]}"),
+    Key("default_presets", "name_map", True,
+        "the window preset a series opens with, by modality: {\"CT\": \"Lung\"}; "
+        "a modality not named opens with the file's own window"),
+    Key("corner_text", "corner_set", True,
+        "which viewport corner text groups are shown: " + ", ".join(CORNER_GROUPS)),
+)})
+
+
+# --- the effective settings ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective values, where each came from, and what was wrong with the files."""
+
+    model_dirs: tuple[Path, ...] = ()
+    allowed_models: frozenset[str] | None = None  # None: every model
+    hide_identity: bool = False
+    language: str = "en"
+    key_bindings: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({}))
+    default_presets: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    corner_text: tuple[str, ...] = CORNER_GROUPS
+    log_dir: Path = field(default_factory=default_log_dir)
+    audit_dir: Path = field(default_factory=default_audit_dir)
+    locked: frozenset[str] = frozenset()
+    sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    problems: tuple[str, ...] = ()
+    site_file: Path = field(default_factory=site_config_path)
+    site_found: bool = False
+    user_file: Path = field(default_factory=preferences_path)
+
+    def source(self, key: str) -> str:
+        return self.sources.get(key, DEFAULT)
+
+    def is_locked(self, key: str) -> bool:
+        return key in self.locked
+
+    def allows(self, model_id: str) -> bool:
+        return self.allowed_models is None or model_id in self.allowed_models
+
+
+def load_settings(site_file: str | Path | None = None,
+                  user_file: str | Path | None = None) -> Settings:
+    """Read both files and merge them: site over defaults, user over site unless locked."""
+    site_path = Path(site_file) if site_file is not None else site_config_path()
+    user_path = Path(user_file) if user_file is not None else preferences_path()
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+
+    site_found = site_path.is_file()
+    site, site_ok = read_site_config(site_path, problems) if site_found else ({}, True)
+    if not site_ok:
+        # IT meant something we cannot read: err on the side of privacy until it is fixed.
+        values["hide_identity"] = True
+        sources["hide_identity"] = SAFE_DEFAULT
+    for key, value in site.items():
+        values[key] = value
+        sources[key] = SITE
+    locked = frozenset(site.get("locked", ()))
+
+    for key, value in read_user_preferences(user_path, problems).items():
+        if key in locked:
+            continue  # IT decides; the preference is kept in the file but has no effect
+        if key == "model_dirs":
+            # A preference adds folders; it cannot drop the ones IT configured.
+            value = [*values.get("model_dirs", []), *value]
+        values[key] = value
+        sources[key] = USER
+
+    for key, variable in (("log_dir", LOG_DIR_ENV), ("audit_dir", AUDIT_DIR_ENV)):
+        if os.environ.get(variable):
+            values[key] = Path(os.environ[variable]).expanduser()
+            sources[key] = ENVIRONMENT
+
+    allowed = values.get("allowed_models")
+    return Settings(
+        model_dirs=tuple(Path(p) for p in values.get("model_dirs", ())),
+        allowed_models=frozenset(allowed) if allowed is not None else None,
+        hide_identity=bool(values.get("hide_identity", False)),
+        language=str(values.get("language", "en")),
+        key_bindings=MappingProxyType({a: tuple(k) for a, k in
+                                       values.get("key_bindings", {}).items()}),
+        default_presets=MappingProxyType(dict(values.get("default_presets", {}))),
+        corner_text=tuple(values.get("corner_text", CORNER_GROUPS)),
+        log_dir=Path(values.get("log_dir") or default_log_dir()),
+        audit_dir=Path(values.get("audit_dir") or default_audit_dir()),
+        locked=locked,
+        sources=MappingProxyType(sources),
+        problems=tuple(problems),
+        site_file=site_path,
+        site_found=site_found,
+        user_file=user_path,
+    )
+
+
+# --- the site file ---------------------------------------------------------------------
+
+_AT_LINE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)\s*$")
+
+
+def read_site_config(path: Path, problems: list[str]) -> tuple[dict[str, Any], bool]:
+    """The valid values of the site file; ``False`` when it could not be read at all."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        problems.append(f"{path}: cannot be read ({exc.strerror or exc}); safe defaults are used")
+        return {}, False
+    except UnicodeDecodeError:
+        problems.append(f"{path}: is not UTF-8 text; safe defaults are used")
+        return {}, False
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        where = _AT_LINE.search(message)
+        line = ""
+        if where:  # "end of document": an unclosed list or string, reported at the last line
+            line = f"line {where.group(1) or max(1, len(text.splitlines()))}: "
+        reason = _AT_LINE.sub("", message)
+        problems.append(f"{path}: {line}{reason} (not valid TOML); the whole file is "
+                        "ignored and safe defaults are used")
+        return {}, False
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        where = f"{path}: line {_line_of(text, key)}"
+        spec = KEYS.get(key)
+        if spec is None:
+            problems.append(f"{where}: unknown key {key!r} is ignored "
+                            f"(known keys: {', '.join(KEYS)})")
+            continue
+        checked, reason = _check(spec, value, base=path.parent)
+        if reason:
+            problems.append(f"{where}: {key} {reason}; the default is used")
+            continue
+        if key == "locked":
+            unknown = [k for k in checked if k not in KEYS]
+            if unknown:
+                problems.append(f"{where}: locked names unknown key(s) "
+                                f"{', '.join(map(repr, unknown))}, ignored")
+            checked = [k for k in checked if k in KEYS]
+        values[key] = checked
+    return values, True
+
+
+def _line_of(text: str, key: str) -> int | str:
+    pattern = re.compile(
+        rf"""^\s*(?:\[\s*)?(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*[=\]]""")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return "?"
+
+
+def _check(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
+    """(the value in its internal form, "") or (None, why it is wrong)."""
+    if spec.kind == "bool":
+        return (value, "") if isinstance(value, bool) else (None, "must be true or false")
+    if spec.kind == "language":
+        if isinstance(value, str) and value in LANGUAGES:
+            return value, ""
+        return None, f"must be one of {', '.join(map(repr, LANGUAGES))}, not {value!r}"
+    if spec.kind == "path":
+        if isinstance(value, str) and value.strip():
+            return _path(value, base), ""
+        return None, "must be a folder path in quotes"
+    if spec.kind in ("str_list", "id_list"):
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            return None, "must be a list of non-empty strings, e.g. [\"a\", \"b\"]"
+        if spec.kind == "str_list":
+            return [str(_path(v, base)) for v in value], ""
+        return [v.strip() for v in value], ""
+    if spec.kind == "key_map":
+        if isinstance(value, dict) and all(
+                isinstance(a, str) and isinstance(ks, list)
+                and all(isinstance(k, str) and k.strip() for k in ks)
+                for a, ks in value.items()):
+            return {a: [k.strip() for k in ks] for a, ks in value.items()}, ""
+        return None, "must map action names to lists of keys, e.g. {\"fit\": [\"F\"]}"
+    if spec.kind == "name_map":
+        if isinstance(value, dict) and all(isinstance(m, str) and m.strip() and isinstance(n, str)
+                                           and n.strip() for m, n in value.items()):
+            return {m.strip().upper(): n.strip() for m, n in value.items()}, ""
+        return None, "must map modalities to preset names, e.g. {\"CT\": \"Lung\"}"
+    if spec.kind == "corner_set":
+        if isinstance(value, list) and all(v in CORNER_GROUPS for v in value):
+            return [g for g in CORNER_GROUPS if g in value], ""
+        return None, ("must be a list of corner text groups from "
+                      f"{', '.join(map(repr, CORNER_GROUPS))}, not {value!r}")
+    raise AssertionError(spec.kind)
+
+
+def _path(value: str, base: Path | None) -> Path:
+    # %PROGRAMDATA%-style and $HOME-style variables both expand, so one file suits a fleet.
+    path = Path(os.path.expandvars(value)).expanduser()
+    return path if path.is_absolute() or base is None else base / path
+
+
+# --- user preferences -------------------------------------------------------------------
+
+#: ``MIGRATIONS[n]`` turns a preferences dict of schema ``n`` into schema ``n + 1``.
+#: Version 0 is a file written before preferences had a schema version.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    0: lambda old: {**old, "schema_version": 1},
+    # 2 added key_bindings; a version-1 file is valid as it is.
+    1: lambda old: {**old, "schema_version": 2},
+    # 3 added default_presets and corner_text; absent, they keep the old behaviour.
+    2: lambda old: {**old, "schema_version": 3},
+}
+
+
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    version = data.get("schema_version", 0)
+    if not isinstance(version, int) or version < 0:
+        raise ValueError(f"schema_version must be a whole number, not {version!r}")
+    if version > SCHEMA_VERSION:
+        raise ValueError(f"written by a newer Lightbox (schema {version}, "
+                         f"this one knows {SCHEMA_VERSION})")
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](data)
+        version = data["schema_version"]
+    return data
+
+
+def read_user_preferences(path: Path, problems: list[str]) -> dict[str, Any]:
+    """The valid preferences in ``path`` (none when it does not exist)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc}); "
+                        "your preferences are not used")
+        return {}
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("must hold a JSON object")
+        data = migrate(data)
+    except json.JSONDecodeError as exc:
+        problems.append(f"{path}: line {exc.lineno}: {exc.msg} (not valid JSON); "
+                        "your preferences are not used")
+        return {}
+    except ValueError as exc:
+        problems.append(f"{path}: {exc}; your preferences are not used")
+        return {}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "schema_version":
+            continue
+        spec = KEYS.get(key)
+        if spec is None or not spec.user:
+            problems.append(f"{path}: line {_json_line_of(text, key)}: {key!r} is not a "
+                            "user preference, ignored")
+            continue
+        checked, reason = _check(spec, value, base=None)
+        if reason:
+            problems.append(f"{path}: line {_json_line_of(text, key)}: {key} {reason}; "
+                            "ignored")
+            continue
+        values[key] = checked
+    return values
+
+
+def _json_line_of(text: str, key: str) -> int | str:
+    needle = json.dumps(key)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    return "?"
+
+
+def save_user_preferences(changes: Mapping[str, Any], settings: Settings | None = None) -> Path:
+    """Merge ``changes`` into the user's preferences file (written atomically).
+
+    Raises ``SettingsError`` for a key that is not a user preference, a wrong value, or a
+    key the site locked: the caller should not offer what IT decided.
+    """
+    settings = settings or load_settings()
+    for key, value in changes.items():
+        spec = KEYS.get(key)
+        if spec is None or not spec.user:
+            raise SettingsError(f"{key!r} is not a user preference")
+        if settings.is_locked(key):
+            raise SettingsError(f"{key} is set by your site's configuration "
+                                f"({settings.site_file}) and cannot be changed here")
+        _, reason = _check(spec, value, base=None)
+        if reason:
+            raise SettingsError(f"{key} {reason}")
+    path = settings.user_file
+    current = read_user_preferences(path, [])
+    current = {k: (v if k != "model_dirs" else [str(p) for p in v]) for k, v in current.items()}
+    data = {"schema_version": SCHEMA_VERSION, **current, **dict(changes)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,521 @@
+"""The AI panel: which models apply to the series on screen, running one, and its results.
+
+The registry is built (every artifact verified) on a worker at start; until then the panel
+says so. Models that do not apply are listed greyed with the reason: unavailable (failed
+verification), or outside their intended use, which an explicit choice may override; an
+image that cannot feed a model cannot. A run is a frozen request handed to a worker with a
+cancel token; only the newest request's outcome is used, and a cancelled run adds nothing.
+Intended-use warnings come back as an error and open a dialog; "Run anyway" sends the same
+request again with the warnings accepted, and they stay shown with the results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewer.errors import Cancelled
+from viewer.inference import (
+    Applicability,
+    IntendedUseError,
+    ModelEntry,
+    ModelRegistry,
+    Result,
+    UseCheck,
+    run_model,
+)
+from viewer.tasks.cancel import CancelToken
+from viewer.ui.ai.dialogs import IntendedUseDialog
+from viewer.ui.ai.findings import AIResults
+from viewer.ui.ai.model_card import ModelCardDialog
+from viewer.ui.bridge import Background, Outcome
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
+
+if TYPE_CHECKING:
+    from viewer.io.model import Series
+    from viewer.ui.boundary import ErrorBoundary
+    from viewer.ui.bridge import Bridge
+    from viewer.ui.viewport.viewport import Viewport
+
+log = logging.getLogger(__name__)
+ID_ROLE = Qt.ItemDataRole.UserRole
+#: Marked here, translated where shown (the text is needed before any translator exists).
+VERIFYING = QT_TRANSLATE_NOOP("AiPanel", "Verifying models…")
+#: Seconds between progress updates sent to the GUI thread.
+PROGRESS_INTERVAL_S = 0.05
+#: The status dot of a row: applies, outside intended use (may run on a yes), cannot run.
+GREEN, AMBER, GREY = "#4caf50", "#ffb300", "#6e6e6e"
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What to run, frozen when the reader clicked (the view may move on meanwhile)."""
+
+    number: int
+    entry: ModelEntry
+    series: Series
+    frames: tuple[int, ...] | None  # None: the whole series
+    accept_warnings: bool = False
+
+    @property
+    def total(self) -> int:
+        return len(self.series.frames) if self.frames is None else len(self.frames)
+
+
+class ModelList(QListWidget):
+    """A list whose rows are wrapped rich-text labels, re-measured when its width changes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+
+    def fit_rows(self) -> None:
+        for row in range(self.count()):
+            item = self.item(row)
+            label = self.itemWidget(item)
+            if label is not None:
+                # The label gets the row's text area, a little narrower than the list.
+                width = max(self.visualItemRect(item).width() - 8, 160)
+                label.ensurePolished()  # the style's font decides how the text wraps
+                item.setSizeHint(QSize(width, label.heightForWidth(width) + 2))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.fit_rows()
+
+
+class AIPanel(QWidget):
+    #: The registry is built (or failed to build).
+    models_ready = Signal()
+    #: A run ended: "ok", "cancelled", "declined" (intended use) or "error".
+    run_finished = Signal(str)
+    #: One line on how the run goes (also for the status bar).
+    run_label_changed = Signal(str)
+
+    def __init__(self, viewport: Viewport, bridge: Bridge, boundary: ErrorBoundary,
+                 model_dirs: Sequence[str | Path] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.viewport = viewport
+        self._bridge, self._boundary = bridge, boundary
+        # Its own single worker: a model run never waits behind a scan or thumbnails.
+        self._jobs = Background(bridge, workers=1, name="lightbox-ai")
+        self.model_dirs = list(model_dirs) if model_dirs is not None else None
+        self.registry: ModelRegistry | None = None
+        self._registry_number = 0
+        self._number = 0
+        self._token: CancelToken | None = None
+        self._run_overlays = viewport.overlays
+        self._request: RunRequest | None = None
+        self.use_dialog: IntendedUseDialog | None = None
+        self.card_dialog: ModelCardDialog | None = None
+        self._applicability: dict[str, Applicability] = {}
+        self._build()
+        viewport.series_opened.connect(self._series_opened)
+        viewport.state_changed.connect(self._on_view)
+
+    def _series_opened(self, *_: object) -> None:
+        self.refresh_models()
+
+    def set_viewport(self, viewport: Viewport) -> None:
+        """Follow another viewport (the reader activated it in the layout)."""
+        if viewport is self.viewport:
+            return
+        self.viewport.series_opened.disconnect(self._series_opened)
+        self.viewport.state_changed.disconnect(self._on_view)
+        self.viewport = viewport
+        viewport.series_opened.connect(self._series_opened)
+        viewport.state_changed.connect(self._on_view)
+        self.results.set_viewport(viewport)
+        self.refresh_models()
+        self._sync_buttons()
+
+    # -- construction ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.status_label = QLabel(translate("AiPanel", VERIFYING))
+        self.status_label.setWordWrap(True)
+        self.model_list = ModelList()
+        self.model_list.setMinimumHeight(150)
+        self.model_list.setMaximumHeight(240)
+        self.model_list.setWordWrap(True)
+        self.model_list.currentItemChanged.connect(lambda *_: self._sync_buttons())
+        self.model_list.itemDoubleClicked.connect(lambda *_: self.show_card())
+        self.card_button = QPushButton(translate("AiPanel", "Model card…"))
+        self.card_button.clicked.connect(self._boundary.guard(self.show_card, "model card"))
+        self.run_image_button = QPushButton(translate("AiPanel", "Run on this image"))
+        self.run_image_button.clicked.connect(
+            self._boundary.guard(self.run_current_image, "running a model"))
+        self.run_series_button = QPushButton(translate("AiPanel", "Run on series"))
+        self.run_series_button.clicked.connect(
+            self._boundary.guard(self.run_series, "running a model"))
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setFormat(translate("AiPanel", "%v / %m images"))
+        self.cancel_button = QPushButton(translate("AiPanel", "Cancel"))
+        self.cancel_button.clicked.connect(self.cancel_run)
+        self.run_label = QLabel()
+        self.run_label.setWordWrap(True)
+
+        buttons = QHBoxLayout()
+        for button in (self.run_image_button, self.run_series_button):
+            buttons.addWidget(button)
+        progress = QHBoxLayout()
+        progress.addWidget(self.progress_bar, 1)
+        progress.addWidget(self.cancel_button)
+        self.results = AIResults(self.viewport)
+
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.model_list)
+        layout.addWidget(self.card_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(buttons)
+        layout.addLayout(progress)
+        layout.addWidget(self.run_label)
+        layout.addWidget(self.results, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self._show_progress(False)
+        self._sync_buttons()
+
+    # -- the registry ------------------------------------------------------------------------
+
+    def load_models(self, dirs: Sequence[str | Path] | None = None) -> None:
+        """Build (verify) the registry on the worker; an older build's outcome is dropped."""
+        if dirs is not None:
+            self.model_dirs = list(dirs)
+        self._registry_number += 1
+        number, wanted = self._registry_number, self.model_dirs
+        self.registry = None
+        self.status_label.setText(translate("AiPanel", VERIFYING))
+        self.model_list.clear()
+        self._sync_buttons()
+        self._jobs.submit(lambda: ModelRegistry(wanted),
+                          lambda outcome: self._registry_built(number, outcome))
+
+    @property
+    def is_ready(self) -> bool:
+        return self.registry is not None
+
+    def _registry_built(self, number: int, outcome: Outcome[ModelRegistry]) -> None:
+        if number != self._registry_number:
+            return
+        if outcome.error is not None:
+            self.status_label.setText(translate("AiPanel", "The AI models could not be loaded."))
+            self._boundary.report(outcome.error, "verifying the AI models")
+        else:
+            self.registry = outcome.value
+        self.refresh_models()
+        self.models_ready.emit()
+
+    def refresh_models(self) -> None:
+        """List every model; those that do not apply to the shown series greyed, with why."""
+        if self.registry is None:
+            return
+        chosen = self.selected_id()
+        self.model_list.clear()
+        series = self.viewport.series
+        entries = self.registry.entries
+        if series is not None:
+            found = self.registry.applicable(series)
+        else:
+            found = [Applicability(entry, UseCheck()) for entry in entries]
+        self._applicability = {a.entry.id: a for a in found}
+        found.sort(key=lambda a: (not a.applies, not a.can_run, a.entry.title.lower()))
+        for applicability in found:
+            self._add_row(applicability, series is not None)
+        available = sum(e.available for e in entries)
+        if not entries:
+            self.status_label.setText(translate("AiPanel", "No AI models are installed."))
+        elif series is None:
+            self.status_label.setText(translate(
+                "AiPanel", "{} of {} model(s) verified. Open a series to run one.").format(
+                    available, len(entries)))
+        else:
+            applies = sum(a.applies for a in found)
+            self.status_label.setText(translate(
+                "AiPanel", "{} of {} model(s) apply to this series.").format(
+                    applies, len(entries)))
+        if not (chosen and self.select_model(chosen)):
+            first = next((i for i in range(self.model_list.count())
+                          if self._applicability[self._row_id(i)].can_run), 0)
+            self.model_list.setCurrentRow(first if self.model_list.count() else -1)
+        self._sync_buttons()
+
+    def _add_row(self, found: Applicability, with_series: bool) -> None:
+        entry = found.entry
+        manifest = entry.manifest
+        greyed = not found.applies if with_series else not entry.available
+        if not entry.available:
+            reason = translate("AiPanel", "Unavailable: {}").format(entry.reason)
+        elif with_series and found.check.problems:
+            reason = (translate("AiPanel", "Cannot run on this series: ")
+                      + "; ".join(found.check.problems))
+        elif with_series and found.check.warnings:
+            reason = (translate("AiPanel", "Not made for this series: ")
+                      + "; ".join(found.check.warnings))
+        else:
+            reason = ""
+        muted = "#8a8a8a"
+        name_colour = muted if greyed else "#f0f0f0"
+        dot = GREY if not found.can_run else AMBER if greyed else GREEN
+        parts = [f"<span style='color:{dot}'>●</span>&nbsp;"
+                 f"<span style='color:{name_colour}; font-weight:600'>"
+                 f"{html.escape(entry.name)}</span>"
+                 f"&nbsp;&nbsp;<span style='color:{muted}'>{html.escape(entry.version)}</span>"]
+        if manifest is not None and manifest.not_for_clinical_use:
+            demo = html.escape(translate("AiPanel", "DEMO · NOT FOR CLINICAL USE"))
+            parts.append("<span style='background-color:#7a4a00; color:#ffe0a0;"
+                         f" font-size:small'>&nbsp;{demo}&nbsp;</span>")
+        if reason:
+            parts.append(f"<span style='color:{'#c98a2b' if found.can_run else muted}'>"
+                         f"{html.escape(reason)}</span>")
+        item = QListWidgetItem()
+        item.setData(ID_ROLE, entry.id)
+        item.setToolTip(reason or (manifest.description if manifest else entry.id))
+        label = QLabel("<br>".join(parts))
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setContentsMargins(6, 4, 4, 4)
+        label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.model_list.addItem(item)
+        self.model_list.setItemWidget(item, label)
+        self.model_list.fit_rows()
+
+    def _row_id(self, row: int) -> str:
+        return str(self.model_list.item(row).data(ID_ROLE))
+
+    def model_rows(self) -> list[tuple[str, bool, str]]:
+        """(model id, looks available, the row's text) in list order, for tests."""
+        rows = []
+        for row in range(self.model_list.count()):
+            item = self.model_list.item(row)
+            model_id = str(item.data(ID_ROLE))
+            found = self._applicability[model_id]
+            widget = self.model_list.itemWidget(item)
+            text = widget.text() if isinstance(widget, QLabel) else ""
+            with_series = self.viewport.series is not None
+            looks = found.applies if with_series else found.entry.available
+            rows.append((model_id, looks, _plain(text)))
+        return rows
+
+    def selected_id(self) -> str | None:
+        item = self.model_list.currentItem()
+        return str(item.data(ID_ROLE)) if item is not None else None
+
+    def selected(self) -> Applicability | None:
+        model_id = self.selected_id()
+        return self._applicability.get(model_id) if model_id else None
+
+    def select_model(self, model_id: str) -> bool:
+        for row in range(self.model_list.count()):
+            if self._row_id(row) == model_id:
+                self.model_list.setCurrentRow(row)
+                return True
+        return False
+
+    # -- running -----------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._token is not None
+
+    def run_current_image(self) -> None:
+        self.run(whole_series=False)
+
+    def run_series(self) -> None:
+        self.run(whole_series=True)
+
+    def run(self, whole_series: bool = False) -> None:
+        found = self.selected()
+        series = self.viewport.series
+        if found is None or series is None or not series.frames or self.running:
+            return
+        if not found.can_run:
+            self._say(translate("AiPanel", "Cannot run {}: {}").format(found.entry.title,
+                                                                       found.reason))
+            return
+        self._number += 1
+        frames = None if whole_series else (self.viewport.state.index,)
+        self._start(RunRequest(self._number, found.entry, series, frames))
+
+    def _start(self, request: RunRequest) -> None:
+        token = CancelToken()
+        self._token, self._request = token, request
+        # Results go to the viewport the run was started from, even if another is active.
+        self._run_overlays = self.viewport.overlays
+        self.progress_bar.setRange(0, max(request.total, 1))
+        self.progress_bar.setValue(0)
+        self._show_progress(True)
+        if request.frames is not None and request.total == 1:
+            where = translate("AiPanel", "this image")
+        else:
+            where = translate("AiPanel", "{} images").format(request.total)
+        self._say(translate("AiPanel", "Running AI · {} on {}…").format(request.entry.title,
+                                                                        where))
+        self._sync_buttons()
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:  # on the worker
+            now = time.monotonic()
+            if done == total or now - last[0] >= PROGRESS_INTERVAL_S:
+                last[0] = now
+                self._bridge.post(self._progress, token, done, total)
+
+        def job() -> list[Result]:
+            return run_model(request.entry, request.series, request.frames, progress=progress,
+                             cancel=token, accept_warnings=request.accept_warnings)
+
+        self._jobs.submit(job, lambda outcome: self._done(request, token, outcome))
+
+    def _progress(self, token: CancelToken, done: int, total: int) -> None:
+        if token is self._token:
+            self.progress_bar.setRange(0, max(total, 1))
+            self.progress_bar.setValue(done)
+
+    def cancel_run(self) -> None:
+        if self._token is not None:
+            self._token.cancel()
+            self._say(translate("AiPanel", "Cancelling…"))
+            self.cancel_button.setEnabled(False)
+
+    def _done(self, request: RunRequest, token: CancelToken,
+              outcome: Outcome[list[Result]]) -> None:
+        if token is not self._token:
+            return
+        self._token = None
+        self._show_progress(False)
+        error = outcome.error
+        title = request.entry.title
+        if isinstance(error, Cancelled) or token.cancelled:
+            # A run that finished just as Cancel was pressed is dropped too: nothing partial.
+            self._say(translate("AiPanel", "Cancelled: AI · {} added nothing.").format(title))
+            status = "cancelled"
+        elif isinstance(error, IntendedUseError) and not request.accept_warnings:
+            self._ask(request, error.warnings)
+            self._sync_buttons()
+            return
+        elif error is not None:
+            self._say(translate("AiPanel", "AI · {} failed: {}").format(title, error))
+            self._boundary.report(error, f"running {title}")
+            status = "error"
+        else:
+            results = outcome.value or []
+            self._run_overlays.add_results(results)
+            self._say(_summary(results))
+            status = "ok"
+        self._sync_buttons()
+        self.run_finished.emit(status)
+
+    def _ask(self, request: RunRequest, warnings: tuple[str, ...]) -> None:
+        self._say(translate("AiPanel", "AI · {} is not made for this image: waiting for your "
+                            "choice.").format(request.entry.title))
+        dialog = IntendedUseDialog(request.entry.title, warnings, self.window())
+        self.use_dialog = dialog
+
+        def answered(_result: int) -> None:
+            self.use_dialog = None
+            dialog.deleteLater()
+            if dialog.accepted_run:
+                self._start(dataclasses.replace(request, accept_warnings=True))
+            else:
+                self._say(translate("AiPanel", "Not run: AI · {} is outside its intended use "
+                                    "here.").format(request.entry.title))
+                self._sync_buttons()
+                self.run_finished.emit("declined")
+
+        dialog.finished.connect(answered)
+        dialog.open()
+
+    # -- the rest ---------------------------------------------------------------------------
+
+    def show_card(self) -> None:
+        found = self.selected()
+        if found is None:
+            return
+        if self.card_dialog is not None:
+            self.card_dialog.close()
+            self.card_dialog.deleteLater()
+        self.card_dialog = ModelCardDialog(found.entry.title, found.entry.folder, self.window(),
+                                           found.entry.manifest)
+        self.card_dialog.show()
+        self.card_dialog.raise_()
+
+    def _say(self, text: str) -> None:
+        self.run_label.setText(text)
+        self.run_label_changed.emit(text)
+
+    def _on_view(self, changed: frozenset[str]) -> None:
+        if changed & {"index", "count"}:
+            self._sync_buttons()
+
+    def _show_progress(self, shown: bool) -> None:
+        self.progress_bar.setVisible(shown)
+        self.cancel_button.setVisible(shown)
+        self.cancel_button.setEnabled(shown)
+
+    def _sync_buttons(self) -> None:
+        found = self.selected()
+        ready = (found is not None and found.can_run and not self.running
+                 and self.use_dialog is None and self.viewport.current_ref() is not None)
+        self.run_image_button.setEnabled(ready)
+        self.run_series_button.setEnabled(ready)
+        self.card_button.setEnabled(found is not None)
+        tip = "" if found is None or found.can_run else found.reason
+        self.run_image_button.setToolTip(tip)
+        self.run_series_button.setToolTip(tip)
+
+    def shutdown(self) -> None:
+        """Cancel a run and drop the worker's queue; safe to call twice."""
+        if self._token is not None:
+            self._token.cancel()
+        self._jobs.close()
+        self.results.shutdown()
+        if self.use_dialog is not None:
+            self.use_dialog.close()
+
+
+def _summary(results: Sequence[Result]) -> str:
+    """One line after a run (the words of ``viewer.state.ai_results.results_summary``, translated)."""
+    if not results:
+        return translate("AiPanel", "AI: no image was run")
+    p = results[0].provenance
+    if len(results) == 1:
+        text = translate("AiPanel", "AI · {} {}: 1 image done")
+        return text.format(p.model_name, p.model_version)
+    text = translate("AiPanel", "AI · {} {}: {} images done")
+    return text.format(p.model_name, p.model_version, len(results))
+
+
+def _plain(rich: str) -> str:
+    """Rich text of a list row → plain text."""
+    return html.unescape(re.sub(r"<br>", "\n", re.sub(r"<(?!br>)[^>]+>", "", rich)))

@@ -1,0 +1,1 @@
+"""Dialogs: help, preferences, tag browser, crash report."""

@@ -1,0 +1,1 @@
+"""The main window and what frames the images: menus, the study browser, problems, exports."""

@@ -1,0 +1,584 @@
+"""The main window: menus, the series browser, the viewport, the AI panel, problems, status.
+
+Opening runs the io scan on a background thread (cancellable, with progress in the status
+bar); what it finds goes to the browser, files it could not use go to the Problems dock,
+and the first image series opens. The AI models are verified on a worker from the start.
+The window itself only wires parts together.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import PySide6
+from PySide6.QtCore import Qt, Signal, qVersion
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QWidget,
+)
+
+from viewer import __version__
+from viewer.errors import Cancelled, LightboxError
+from viewer.host.settings import Settings, load_settings
+from viewer.inference.session import runtime_version
+from viewer.io.cache import FrameCache, default_cache_bytes, estimate_series_bytes
+from viewer.io.model import Instance, ScanResult, Series, Study
+from viewer.io.scan import scan
+from viewer.tasks.cancel import CancelToken
+from viewer.ui.ai.panel import AIPanel
+from viewer.ui.bindings import BINDINGS, Scope, apply_user_keys, shortcut
+from viewer.ui.boundary import ErrorBoundary
+from viewer.ui.bridge import Background, Bridge, Outcome
+from viewer.ui.dialogs.help import HelpDialog
+from viewer.ui.dialogs.tag_browser import TagBrowser
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, bindings_tr, corner_tr, translate
+from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN, person_name
+from viewer.ui.window.browser import SeriesBrowser
+from viewer.ui.window.exports import ReadingTools
+from viewer.ui.window.problems import ProblemsPanel
+from viewer.ui.window.reading_layout import ReadingLayout
+
+log = logging.getLogger(__name__)
+APP_NAME = "Lightbox"
+MB = 1024 * 1024
+
+
+#: Seconds between scan progress updates sent to the GUI thread.
+PROGRESS_INTERVAL_S = 0.05
+
+class MainWindow(ReadingLayout, QMainWindow):
+    #: Nothing left to do: no scan running or queued, the shown series loaded (or nothing
+    #: to show) and the browser's thumbnails made. The screenshot mode waits for this.
+    settled = Signal()
+    scan_finished = Signal(object)  # ScanResult
+
+    def __init__(self, cache: FrameCache | None = None, parent: QWidget | None = None, *,
+                 model_dirs: Sequence[str | Path] | None = None,
+                 load_models: bool = True, settings: Settings | None = None) -> None:
+        """``model_dirs``: folders of AI model artifacts (default: the bundled ``models/``,
+        ``LIGHTBOX_MODEL_DIRS`` and the configured folders); ``load_models`` False leaves
+        them unverified until ``ai_panel.load_models()``. ``settings``: the effective
+        configuration (default: read now); it sets whether patient identity starts hidden.
+        """
+        super().__init__(parent)
+        self.settings = settings if settings is not None else load_settings()
+        # (SEG/SR file, series UID) pairs already shown, so each file is read once.
+        self._dicom_results_read: set[tuple[Path, str]] = set()
+        self.setWindowTitle(APP_NAME)
+        self.resize(1280, 820)
+        self.setAcceptDrops(True)
+        self.cache = cache if cache is not None else FrameCache(default_cache_bytes())
+        # No Qt parent: the bridge must outlive the window, because a worker that checked
+        # "not closed" an instant before shutdown may still emit on it afterwards.
+        self.bridge = Bridge()
+        self.background = Background(self.bridge, workers=2)
+        self.boundary = ErrorBoundary(self)
+        self._build_reading()  # the viewport grid and MPR (ui/window_layout.py)
+        self.browser = SeriesBrowser(self.background, self)
+        self.problems = ProblemsPanel(self)
+        self.ai_panel = AIPanel(self.viewport, self.bridge, self.boundary, model_dirs, self)
+        self.tag_browser: TagBrowser | None = None
+        self.help_dialog: HelpDialog | None = None
+        self.preferences_dialog: QDialog | None = None
+        self.results: list[ScanResult] = []
+        self._queue: list[list[str]] = []
+        self._token: CancelToken | None = None
+        self._build_docks()
+        self._build_status_bar()
+        self._actions: dict[str, QAction] = {}
+        self._build_menus()
+        self._connect()
+        # Measure menu, active-tool label, screenshot / measurement / series exports.
+        self.reading = ReadingTools(self)
+        self._apply_settings()
+        if load_models:
+            self.ai_panel.load_models()
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _build_docks(self) -> None:
+        self.browser_dock = QDockWidget(translate("MainWindow", "Studies"), self)
+        self.browser_dock.setObjectName("studies")
+        self.browser_dock.setWidget(self.browser)
+        self.browser_dock.setMinimumWidth(250)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.browser_dock)
+        self.problems_dock = QDockWidget(translate("MainWindow", "Problems"), self)
+        self.problems_dock.setObjectName("problems")
+        self.problems_dock.setWidget(self.problems)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
+        self.problems_dock.hide()
+        self.resizeDocks([self.problems_dock], [150], Qt.Orientation.Vertical)
+        self.ai_dock = QDockWidget(translate("MainWindow", "AI"), self)
+        self.ai_dock.setObjectName("ai")
+        self.ai_dock.setWidget(self.ai_panel)
+        self.ai_dock.setMinimumWidth(320)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.ai_dock)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.probe_label = QLabel()
+        self.probe_label.setMinimumWidth(260)
+        self.load_bar = QProgressBar()
+        self.load_bar.setMaximumWidth(160)
+        self.load_bar.setFormat(translate("MainWindow", "Images %v / %m"))
+        self.load_bar.hide()
+        self.scan_bar = QProgressBar()
+        self.scan_bar.setMaximumWidth(200)
+        self.scan_bar.setFormat(translate("MainWindow", "Scanning %v / %m"))
+        self.cache_label = QLabel(translate("MainWindow", "⚠ Larger than the image cache"))
+        self.cache_label.hide()
+        self.cancel_button = QPushButton(translate("MainWindow", "Cancel"))
+        self.cancel_button.clicked.connect(self.cancel_scan)
+        for widget in (self.cache_label, self.probe_label, self.load_bar, self.scan_bar, self.cancel_button):
+            bar.addPermanentWidget(widget)
+        self.scan_bar.hide()
+        self.cancel_button.hide()
+
+    def _action(self, menu: QMenu, name: str, slot: Callable[[], object], *,
+                checkable: bool = False, text: str | None = None) -> QAction:
+        binding = BINDINGS.get(name)
+        label = text or (bindings_tr(binding.description) if binding else name)
+        action = QAction(label, self)
+        key = shortcut(name) if binding else ""
+        if binding is not None and binding.scope is Scope.WINDOW and key:
+            action.setShortcut(QKeySequence(key))
+        elif key:
+            # Viewport keys are handled by the viewport itself; the menu only shows them.
+            action.setText(f"{label}\t{QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)}")
+        action.setCheckable(checkable)
+        action.triggered.connect(self.boundary.guard(lambda *_: slot(), name))
+        menu.addAction(action)
+        self._actions[name] = action
+        return action
+
+    def _build_menus(self) -> None:
+        v = self.viewport
+        file_menu = self.menuBar().addMenu(translate("MainWindow", "&File"))
+        self._action(file_menu, "open_files", self.choose_files, text=translate("MainWindow", "Open files…"))
+        self._action(file_menu, "open_folder", self.choose_folder, text=translate("MainWindow", "Open folder…"))
+        self._action(file_menu, "open_dicomdir", self.choose_dicomdir, text=translate("MainWindow", "Open DICOMDIR…"))
+        file_menu.addSeparator()
+        self._action(file_menu, "quit", self.close, text=translate("MainWindow", "Quit"))
+
+        edit_menu = self.menuBar().addMenu(translate("MainWindow", "&Edit"))
+        prefs = QAction(translate("MainWindow", "Preferences…"), self)
+        prefs.setShortcut(QKeySequence("Ctrl+,"))
+        prefs.triggered.connect(self.boundary.guard(lambda *_: self.show_preferences(),
+                                                    "preferences"))
+        edit_menu.addAction(prefs)
+        self._actions["preferences"] = prefs
+
+        view = self.menuBar().addMenu(translate("MainWindow", "&View"))
+        self.presets_menu = view.addMenu(translate("MainWindow", "Window presets"))
+        # Rebuilt on opening: the file's own windows can change from one image to the next.
+        self.presets_menu.aboutToShow.connect(self._rebuild_presets)
+        view.addSeparator()
+        for name, text in (("fit", QT_TRANSLATE_NOOP("MainWindow", "Fit to window")),
+                           ("actual_size", QT_TRANSLATE_NOOP("MainWindow", "Actual size (1:1)")),
+                           ("rotate", QT_TRANSLATE_NOOP("MainWindow", "Rotate 90° clockwise")),
+                           ("flip_h", QT_TRANSLATE_NOOP("MainWindow", "Flip horizontal")),
+                           ("flip_v", QT_TRANSLATE_NOOP("MainWindow", "Flip vertical")),
+                           ("reset", QT_TRANSLATE_NOOP("MainWindow", "Reset view")),
+                           ("cine", QT_TRANSLATE_NOOP("MainWindow", "Play / pause cine"))):
+            self._action(view, name, lambda n=name: v.trigger(n),
+                         text=translate("MainWindow", text))
+        self._action(view, "invert", lambda: v.trigger("invert"), checkable=True,
+                     text=translate("MainWindow", "Invert"))
+        self._action(view, "annotations", lambda: v.trigger("annotations"), checkable=True,
+                     text=translate("MainWindow", "Annotations"))
+        self._action(view, "ai_overlays", lambda: v.trigger("ai_overlays"), checkable=True,
+                     text=translate("MainWindow", "AI overlays"))
+        view.addSeparator()
+        self._build_layout_menu(view)
+        self._action(view, "hide_identity", self.toggle_identity, checkable=True,
+                     text=translate("MainWindow", "Hide patient identity"))
+        self._action(view, "tag_browser", self.show_tags, text=translate("MainWindow", "Tag browser…"))
+        view.addSeparator()
+        view.addAction(self.browser_dock.toggleViewAction())
+        view.addAction(self.problems_dock.toggleViewAction())
+        view.addAction(self.ai_dock.toggleViewAction())
+
+        help_menu = self.menuBar().addMenu(translate("MainWindow", "&Help"))
+        self._action(help_menu, "help", self.show_help, text=translate("MainWindow", "Keyboard and mouse shortcuts"))
+        about = QAction(translate("MainWindow", "About Lightbox"), self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+        self._sync_checks()
+
+    def _connect(self) -> None:
+        b = self.boundary
+        self.boundary.file_problem.connect(self._add_problem)
+        self.boundary.notice.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self.browser.series_chosen.connect(b.guard(self.open_series, "opening a series"))
+        self.browser.non_image_chosen.connect(b.guard(self.show_tags_of, "showing tags"))
+        self.browser.failed.connect(lambda error: b.report(error, "making a thumbnail"))
+        self.browser.thumbnails_settled.connect(self._maybe_settled)
+        self._connect_reading()
+        self.ai_panel.run_label_changed.connect(
+            lambda text: self.statusBar().showMessage(text, 10_000))
+
+    def _apply_settings(self) -> None:
+        problems = apply_user_keys(self.settings.key_bindings)
+        if problems:
+            self.boundary.show_message(translate(
+                "MainWindow", "Your key bindings were not applied: {}").format("; ".join(problems)))
+        self._set_identity_everywhere(self.settings.hide_identity)
+        self._apply_display_preferences()
+        if self.settings.problems:
+            # Non-modal: a broken configuration file is IT's to fix, the reader can work on.
+            self.boundary.show_message(
+                translate("MainWindow", "Lightbox started with safe settings because of a "
+                          "problem in its configuration:") + "\n\n" + "\n\n".join(self.settings.problems))
+
+    def _apply_display_preferences(self) -> None:
+        for viewport in self.all_viewports():
+            viewport.set_display_preferences(self.settings.default_presets,
+                                             self.settings.corner_text)
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def open_paths(self, paths: Sequence[str | Path]) -> None:
+        """Scan ``paths`` in the background; one scan at a time, later ones queue."""
+        paths = [str(p) for p in paths]
+        if not paths:
+            return
+        self._queue.append(paths)
+        if self._token is None:
+            self._start_next_scan()
+
+    @property
+    def scanning(self) -> bool:
+        return self._token is not None
+
+    def _start_next_scan(self) -> None:
+        if not self._queue:
+            return
+        paths = self._queue.pop(0)
+        token = CancelToken()
+        self._token = token
+        self.scan_bar.setRange(0, 0)  # busy until the scan knows how many files there are
+        self.scan_bar.show()
+        self.cancel_button.show()
+        self.statusBar().showMessage(translate("MainWindow", "Scanning {}…").format(
+            ", ".join(Path(p).name for p in paths)))
+
+        last_post = [0.0]
+
+        def progress(done: int, total: int) -> None:  # on the scan thread
+            # At most ~20 updates a second: a post per file would make the GUI thread
+            # compete with the scan for the interpreter and delay the first image.
+            now = time.monotonic()
+            if done == total or now - last_post[0] >= PROGRESS_INTERVAL_S:
+                last_post[0] = now
+                self.bridge.post(self._scan_progress, token, done, total)
+
+        self.background.submit(lambda: scan(paths, progress=progress, cancel=token),
+                               lambda outcome: self._scan_done(token, paths, outcome))
+
+    def _scan_progress(self, token: CancelToken, done: int, total: int) -> None:
+        if token is self._token:
+            self.scan_bar.setRange(0, max(total, 1))
+            self.scan_bar.setValue(done)
+
+    def cancel_scan(self) -> None:
+        self._queue.clear()
+        if self._token is not None:
+            self._token.cancel()
+            self.statusBar().showMessage(translate("MainWindow", "Cancelling…"))
+
+    def _scan_done(self, token: CancelToken, paths: list[str],
+                   outcome: Outcome[ScanResult]) -> None:
+        if token is not self._token:
+            return
+        self._token = None
+        self.scan_bar.hide()
+        self.cancel_button.hide()
+        if isinstance(outcome.error, Cancelled) or token.cancelled:
+            # A scan that finished just as the reader pressed Cancel is dropped too.
+            self.statusBar().showMessage(translate("MainWindow", "Scan cancelled"), 10_000)
+        elif outcome.error is not None:
+            self.boundary.report(outcome.error, "scanning")
+        elif outcome.value is not None:
+            self._show_result(outcome.value, paths)
+        if self._queue:
+            self._start_next_scan()
+        else:
+            self._maybe_settled()
+
+    def _show_result(self, result: ScanResult, paths: list[str]) -> None:
+        self.results.append(result)
+        self.browser.add_studies(result.studies)
+        for problem in result.problems:
+            self._add_problem(str(problem.path), problem.reason)
+        series_count = len(result.all_series())
+        names = ", ".join(Path(p).name for p in paths)
+        if not result.studies:
+            self.boundary.show_message(
+                translate("MainWindow", "Nothing to display in {}: no DICOM files or images "
+                          "were found.").format(names)
+                + (" " + translate("MainWindow", "{} file(s) could not be used, see "
+                                   "Problems.").format(len(result.problems))
+                   if result.problems else ""))
+        else:
+            problems = (translate("MainWindow", ", {} problem(s)").format(len(result.problems))
+                        if result.problems else "")
+            self.statusBar().showMessage(
+                translate("MainWindow", "Found {} study(ies), {} series").format(
+                    len(result.studies), series_count) + problems, 10_000)
+        # After the summary, so a warning about the series opened now is what stays shown.
+        if self.viewport.series is None:
+            first = self.browser.first_image_series()
+            if first is not None:
+                self.open_series(*first)
+
+    def open_series(self, series: Series, study: Study | None = None) -> None:
+        """Show ``series`` in the active viewport of the layout (leaving MPR)."""
+        if self.mpr_shown:
+            self.close_mpr()
+        if series is self.viewport.series:
+            return
+        self.viewport.open_series(series, study)
+        self._load_dicom_results(series, study)
+        self.viewport.setFocus()
+        self.browser.select_series(series)
+        self._rebuild_presets()
+        self._update_title()
+        needed = estimate_series_bytes(series)
+        too_big = needed > self.cache.max_bytes
+        self.cache_label.setVisible(too_big)
+        if too_big:
+            text = translate("MainWindow", "This series needs {:.1f} MB, more than the "
+                             "image cache ({:.1f} MB): images far from the one shown are "
+                             "read again when needed.").format(needed / MB,
+                                                               self.cache.max_bytes / MB)
+            self.cache_label.setToolTip(text)
+            self.statusBar().showMessage(text, 30_000)
+        if self.tag_browser is not None and self.tag_browser.isVisible():
+            self._update_tags()
+
+    def _load_dicom_results(self, series: Series, study: Study | None) -> None:
+        from viewer.ui.ai.dicom_results import load_study_results
+
+        if series.has_images and load_study_results(self.viewport.overlays, series, study,
+                                                    self._dicom_results_read):
+            self.statusBar().showMessage(
+                translate("MainWindow", "AI results saved as DICOM are shown again"), 10_000)
+
+    def load_dicom_results(self, path: str | Path) -> None:
+        """Show the AI results of a SEG/SR file on the series in the active viewport."""
+        from viewer.ui.ai.dicom_results import load_results_file
+
+        series = self.viewport.series
+        try:
+            if series is None:
+                raise LightboxError(translate(
+                    "MainWindow", "{}: open the series it refers to first").format(Path(path).name))
+            load_results_file(self.viewport.overlays, path, series)
+        except LightboxError as exc:
+            self.boundary.show_message(str(exc))
+
+    def _add_problem(self, path: str, reason: str) -> None:
+        self.problems.add_problem(path, reason)
+        self.problems_dock.show()
+
+    def _load_progress(self, done: int, total: int) -> None:
+        self.load_bar.setRange(0, max(total, 1))
+        self.load_bar.setValue(done)
+        self.load_bar.setVisible(done < total)
+
+    def _maybe_settled(self) -> None:
+        if self.is_settled():
+            self.settled.emit()
+
+    def is_settled(self) -> bool:
+        """No scan running or queued, the shown series loaded, every thumbnail made."""
+        return not (self.scanning or self._queue or self.browser.thumbnails_pending) \
+            and self._reading_settled()
+
+    # -- file dialogs and drops ---------------------------------------------------------------
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, translate("MainWindow", "Open files"), "",
+                                                "DICOM and images (*);;All files (*)")
+        self.open_paths(files)
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, translate("MainWindow", "Open folder"))
+        if folder:
+            self.open_paths([folder])
+
+    def choose_dicomdir(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, translate("MainWindow", "Open DICOMDIR"), "",
+                                              "DICOMDIR (DICOMDIR DICOMDIR.*);;All files (*)")
+        if path:
+            self.open_paths([path])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        urls = event.mimeData().urls()
+        if urls and all(url.isLocalFile() for url in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    # -- view state, identity, title -----------------------------------------------------------
+
+    def _state_changed(self, changed: frozenset[str]) -> None:
+        if "hide_identity" in changed:
+            hide = self.viewport.state.hide_identity
+            self.browser.set_hide_identity(hide)
+            if self.tag_browser is not None:
+                self.tag_browser.set_hide_identity(hide)
+            self._update_title()
+        if "index" in changed and self.tag_browser is not None and self.tag_browser.isVisible():
+            self._update_tags()
+        self._sync_checks()
+
+    def _sync_checks(self) -> None:
+        s = self.viewport.state
+        for name, value in (("invert", s.invert), ("annotations", s.annotations),
+                            ("hide_identity", s.hide_identity),
+                            ("ai_overlays", self.viewport.overlays.visible)):
+            if name in self._actions:
+                self._actions[name].setChecked(value)
+
+    def toggle_identity(self) -> None:
+        self._set_identity_everywhere(not self.viewport.state.hide_identity)
+
+    def _update_title(self) -> None:
+        study = self.viewport.study
+        if study is None:
+            self.setWindowTitle(APP_NAME)
+        elif self.viewport.state.hide_identity:
+            self.setWindowTitle(f"{APP_NAME} — {corner_tr(IDENTITY_HIDDEN)}")
+        else:
+            who = person_name(study.patient_name) or translate("MainWindow", "Unnamed")
+            what = f" — {study.description}" if study.description else ""
+            self.setWindowTitle(f"{APP_NAME} — {who}{what}")
+
+    def _rebuild_presets(self) -> None:
+        self.presets_menu.clear()
+        # The file's own windows first: "reset to the file's window" is always one click away.
+        own = self.viewport.file_presets()
+        if not own and self.viewport.current_ref() is not None:
+            own = [None]  # no window in the header and no pixels yet: still offer the way back
+        for number, preset in enumerate(own):
+            text = (translate("MainWindow", "File window") if preset is None
+                    else f"{preset.name}  (W {preset.width:g} L {preset.center:g})")
+            action = self.presets_menu.addAction(f"{text}\t0" if number == 0 else text)
+            action.triggered.connect(lambda *_, n=number: self.viewport.apply_file_window(n))
+        if own and self.viewport.presets:
+            self.presets_menu.addSeparator()
+        for number, preset in enumerate(self.viewport.presets, start=1):
+            key = preset.key if preset.key is not None else number
+            action = self.presets_menu.addAction(
+                f"{preset.name}  (W {preset.width:g} L {preset.center:g})\t{key}")
+            action.triggered.connect(lambda *_, k=key: self.viewport.apply_preset(k))
+        self.presets_menu.setEnabled(bool(own or self.viewport.presets))
+
+    # -- dialogs -----------------------------------------------------------------------------
+
+    def show_tags(self) -> None:
+        ref = self.viewport.current_ref()
+        self.show_tags_of(ref.instance if ref else None)
+
+    def show_tags_of(self, instance: Instance | None) -> None:
+        if self.tag_browser is None:
+            self.tag_browser = TagBrowser(self)
+            self.tag_browser.set_hide_identity(self.viewport.state.hide_identity)
+        self.tag_browser.show_instance(instance)
+        self.tag_browser.show()
+        self.tag_browser.raise_()
+
+    def _update_tags(self) -> None:
+        ref = self.viewport.current_ref()
+        if self.tag_browser is not None and ref is not None:
+            self.tag_browser.show_instance(ref.instance)
+
+    def show_preferences(self) -> None:
+        from viewer.ui.dialogs.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self._preferences_saved)
+        self.preferences_dialog = dialog
+        dialog.open()  # window-modal without a nested event loop
+
+    def _preferences_saved(self) -> None:
+        self.settings = load_settings(self.settings.site_file, self.settings.user_file)
+        self._apply_display_preferences()
+        self.help_dialog = None  # rebuilt from the remapped table when next shown
+
+    def show_help(self) -> None:
+        if self.help_dialog is None:
+            self.help_dialog = HelpDialog(self)
+        self.help_dialog.show()
+        self.help_dialog.raise_()
+
+    def about_text(self) -> str:
+        """What the About box says: version, build, where settings and logs are."""
+        t = translate
+        build = (t("MainWindow", "standalone build") if getattr(sys, "frozen", False)
+                 else t("MainWindow", "Python package"))
+        site = (str(self.settings.site_file) if self.settings.site_found
+                else t("MainWindow", "none ({} not present)").format(self.settings.site_file))
+        return "\n".join([
+            f"Lightbox {__version__}",
+            t("MainWindow", "An offline DICOM viewer with local AI models."),
+            "",
+            t("MainWindow", "Lightbox makes no network connection, ever: no update checks, "
+              "no telemetry, nothing downloaded. Images and results stay on this computer."),
+            "",
+            t("MainWindow", "Build: {}").format(build) + f"; Python {platform.python_version()}; "
+            f"Qt {qVersion()} (PySide6 {PySide6.__version__}); "
+            f"ONNX Runtime {runtime_version()}",
+            t("MainWindow", "System: {}").format(
+                f"{platform.system()} {platform.release()} ({platform.machine()})"),
+            t("MainWindow", "Site configuration: {}").format(site),
+            t("MainWindow", "Logs: {}").format(self.settings.log_dir),
+            t("MainWindow", "AI audit log: {}").format(self.settings.audit_dir),
+            "",
+            t("MainWindow", "Not for diagnostic use unless your institution has validated it."),
+        ])
+
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, translate("MainWindow", "About Lightbox"), self.about_text(),
+                          QMessageBox.StandardButton.Close, self)
+        # Plain text: the box shows no links, and nothing in it can open a browser.
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setObjectName("about")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setModal(False)
+        box.show()
+
+    # -- closing -------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop background work; safe to call twice."""
+        self.cancel_scan()
+        self.ai_panel.shutdown()
+        self.bridge.close()
+        self.background.close()
+        self._shutdown_reading()

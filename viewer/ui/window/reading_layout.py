@@ -1,0 +1,232 @@
+"""The main window's reading layout: viewport grid, active viewport, linking, MPR.
+
+A mixin of ``MainWindow`` so that main_window.py stays about opening files and wiring
+panels. The central widget is a stack of two pages: the viewport grid and the MPR view.
+``MainWindow.viewport`` is the *active* viewport (the grid's, or the active MPR plane), so
+menus, preset keys, the tag browser and the title always act on what the reader chose; the
+AI panel follows the grid's active viewport (MPR planes are derived images, never fed to a
+model). Patient identity hiding applies to every viewport at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QActionGroup
+from PySide6.QtWidgets import QMenu, QStackedWidget
+
+from viewer.imaging.mpr import VolumeError
+from viewer.ui.i18n import translate
+from viewer.ui.viewport.grid import LAYOUT_TITLES, LAYOUTS, ViewportGrid
+from viewer.ui.viewport.linking import Linker
+from viewer.ui.viewport.mpr_view import MprView
+from viewer.ui.viewport.viewport import Viewport
+
+if TYPE_CHECKING:
+    from viewer.ui.window.main_window import MainWindow
+
+
+class ReadingLayout:
+    """Grid, linking and MPR for the main window (``self`` is the MainWindow)."""
+
+    grid: ViewportGrid
+    mpr: MprView
+    central: QStackedWidget
+    linker: Linker
+
+    def _build_reading(self: MainWindow) -> None:
+        self._viewport_unsubscribes: list[Callable[[], None]] = []
+        self.linker = Linker(lambda: self.grid.visible_viewports())
+        self.grid = ViewportGrid(self._new_viewport, self)
+        self.mpr = MprView(self.cache, self.bridge, self.boundary, self.background, self)
+        self.central = QStackedWidget(self)
+        self.central.addWidget(self.grid)
+        self.central.addWidget(self.mpr)
+        self.setCentralWidget(self.central)
+
+    def _new_viewport(self: MainWindow) -> Viewport:
+        viewport = Viewport(self.cache, self.bridge, self.boundary)
+        if hasattr(self, "settings"):
+            viewport.set_display_preferences(self.settings.default_presets,
+                                             self.settings.corner_text)
+        if self.grid_ready:
+            viewport.state.hide_identity = self.viewport.state.hide_identity
+        return viewport
+
+    @property
+    def grid_ready(self: MainWindow) -> bool:
+        return hasattr(self, "central")
+
+    @property
+    def viewport(self: MainWindow) -> Viewport:
+        """The active viewport: what menus, keys and the title refer to."""
+        if self.mpr_shown:
+            return self.mpr.active
+        return self.grid.active
+
+    @property
+    def mpr_shown(self: MainWindow) -> bool:
+        return self.grid_ready and self.central.currentWidget() is self.mpr
+
+    def all_viewports(self: MainWindow) -> list[Viewport]:
+        return [*self.grid.viewports, *self.mpr.planes.values()]
+
+    # -- wiring ------------------------------------------------------------------------------
+
+    def _connect_reading(self: MainWindow) -> None:
+        for viewport in self.all_viewports():
+            self._wire_viewport(viewport)
+        self.grid.viewport_added.connect(self._wire_viewport)
+        self.grid.activated.connect(self._grid_activated)
+        self.grid.series_dropped.connect(
+            self.boundary.guard(self._series_dropped, "opening a dropped series"))
+        self.mpr.activated.connect(lambda *_: self._active_changed())
+        self.mpr.abandoned.connect(self.close_mpr)
+        self.mpr.ready.connect(self._mpr_ready)
+        self.mpr.close_button.clicked.connect(self.close_mpr)
+
+    def _wire_viewport(self: MainWindow, viewport: Viewport) -> None:
+        def if_active(fn: Callable[..., object]) -> Callable[..., None]:
+            def call(*args: object) -> None:
+                if viewport is self.viewport:
+                    fn(*args)
+            return call
+
+        viewport.state_changed.connect(if_active(self._state_changed))
+        viewport.probe_changed.connect(self.probe_label.setText)
+        viewport.load_progress.connect(if_active(self._load_progress))
+        viewport.loaded.connect(self._maybe_settled)
+        self._viewport_unsubscribes.append(viewport.overlays.subscribe(
+            lambda changed: self._sync_checks() if "visible" in changed else None))
+        if viewport in self.grid.viewports:
+            self.linker.watch(viewport)
+
+    def _grid_activated(self: MainWindow, viewport: Viewport) -> None:
+        self.ai_panel.set_viewport(viewport)
+        self._active_changed()
+
+    def _active_changed(self: MainWindow) -> None:
+        viewport = self.viewport
+        if viewport.series is not None and not self.mpr_shown:
+            self.browser.select_series(viewport.series)
+        self._rebuild_presets()
+        self._update_title()
+        self._sync_checks()
+        if self.tag_browser is not None and self.tag_browser.isVisible():
+            self._update_tags()
+
+    def _build_layout_menu(self: MainWindow, view: QMenu) -> None:
+        layouts = view.addMenu(translate("WindowLayout", "Layout"))
+        group = QActionGroup(self)
+        for name in LAYOUTS:
+            action = self._action(layouts, f"layout_{name}",
+                                  lambda n=name: self.set_layout(n), checkable=True,
+                                  text=LAYOUT_TITLES[name])
+            group.addAction(action)
+        self._actions["layout_1x1"].setChecked(True)
+        self._action(view, "next_viewport", self.next_viewport, text=translate("WindowLayout", "Next viewport"))
+        self._action(view, "link_scroll", self.toggle_link_scroll, checkable=True,
+                     text=translate("WindowLayout", "Link scrolling by position"))
+        self._action(view, "link_window", self.toggle_link_window, checkable=True,
+                     text=translate("WindowLayout", "Link window/level"))
+        view.addSeparator()
+        mpr = self.menuBar().addMenu(translate("WindowLayout", "&MPR"))
+        self._action(mpr, "mpr", self.toggle_mpr, checkable=True,
+                     text=translate("WindowLayout", "MPR (axial, coronal, sagittal)"))
+        self._action(mpr, "slab", self.mpr.next_slab, text=translate("WindowLayout", "Next thick-slab mode"))
+        self._action(mpr, "crosshair", self.mpr.toggle_crosshair_tool,
+                     text=translate("WindowLayout", "Crosshair tool (left button)"))
+        self._action(mpr, "crosshair_lines",
+                     lambda: self.mpr.set_crosshair_visible(
+                         not self.mpr.crosshair_box.isChecked()),
+                     text=translate("WindowLayout", "Show / hide crosshair lines"))
+
+    # -- layouts -----------------------------------------------------------------------------
+
+    def set_layout(self: MainWindow, name: str) -> None:
+        """Show ``name`` ("1x1", "1x2", "2x1", "2x2"); new viewports get the next series."""
+        if self.mpr_shown:
+            self.close_mpr()
+        self.grid.set_layout(name)
+        self._actions[f"layout_{name}"].setChecked(True)
+        shown = {id(v.series) for v in self.grid.visible_viewports() if v.series is not None}
+        waiting = [e for e in self.browser.image_series() if id(e[0]) not in shown]
+        for viewport, (series, study) in zip(self.grid.empty_viewports(), waiting,
+                                             strict=False):
+            viewport.open_series(series, study)
+        self._maybe_settled()
+
+    def next_viewport(self: MainWindow) -> None:
+        shown = self.grid.visible_viewports()
+        following = shown[(shown.index(self.grid.active) + 1) % len(shown)]
+        self.grid.activate(following)
+        following.setFocus()
+
+    def _series_dropped(self: MainWindow, viewport: Viewport, key: int) -> None:
+        entry = self.browser.entry_for_key(key)
+        if entry is not None:
+            self.grid.activate(viewport)
+            self.open_series(*entry)
+
+    def toggle_link_scroll(self: MainWindow) -> None:
+        self.linker.set_scroll(not self.linker.scroll, self.grid.active)
+        self._actions["link_scroll"].setChecked(self.linker.scroll)
+
+    def toggle_link_window(self: MainWindow) -> None:
+        self.linker.set_window(not self.linker.window, self.grid.active)
+        self._actions["link_window"].setChecked(self.linker.window)
+
+    # -- MPR ---------------------------------------------------------------------------------
+
+    def toggle_mpr(self: MainWindow) -> None:
+        if self.mpr_shown:
+            self.close_mpr()
+        else:
+            self.open_mpr()
+
+    def open_mpr(self: MainWindow) -> None:
+        """Axial, coronal and sagittal planes of the active viewport's series."""
+        source = self.grid.active
+        try:
+            if source.series is None:
+                raise VolumeError(translate("WindowLayout", "Open a CT or MR series first, then choose MPR."))
+            self.mpr.start(source.series, source.study, source.state.window,
+                           source.state.hide_identity)
+        finally:
+            self._actions["mpr"].setChecked(self.mpr.building)
+        self.central.setCurrentWidget(self.mpr)
+        self.mpr.active.setFocus()
+        self._active_changed()
+
+    def _mpr_ready(self: MainWindow) -> None:
+        self._active_changed()
+        self._maybe_settled()
+
+    def close_mpr(self: MainWindow) -> None:
+        if not self.grid_ready:
+            return
+        was_shown = self.mpr_shown
+        self.mpr.cancel()
+        self.mpr.clear()
+        self.central.setCurrentWidget(self.grid)
+        self._actions["mpr"].setChecked(False)
+        if was_shown:
+            self.grid.active.setFocus()
+            self._active_changed()
+
+    def _reading_settled(self: MainWindow) -> bool:
+        return not self.mpr.building and all(
+            v.series is None or v.is_loaded for v in self.grid.visible_viewports())
+
+    def _set_identity_everywhere(self: MainWindow, hide: bool) -> None:
+        for viewport in self.all_viewports():
+            viewport.state.hide_identity = hide
+
+    def _shutdown_reading(self: MainWindow) -> None:
+        self.mpr.shutdown()
+        for unsubscribe in self._viewport_unsubscribes:
+            unsubscribe()
+        self._viewport_unsubscribes.clear()
+        for viewport in self.grid.viewports:
+            viewport.shutdown()
