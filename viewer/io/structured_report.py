@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydicom import dcmread
 from pydicom.dataset import Dataset
 
-from viewer.errors import FileProblemError
+from viewer.errors import FileProblemError, UnreadableFileError
 from viewer.io import sr_values as values
+from viewer.io.dicom import read_dataset
 from viewer.io.sr_values import AIContribution, ImageRef, Observer, Region
 
 #: Deeper nesting than this is not a report a reader can follow; real ones stay under 10.
@@ -121,11 +121,11 @@ def read_report(path: str | Path) -> Report:
     """The report in ``path``; raises UnreadableReportError when the file cannot be used."""
     path = Path(path)
     try:
-        ds = dcmread(path, stop_before_pixels=True)
-    except Exception as exc:  # pydicom raises many kinds for damaged files
+        ds = read_dataset(path, defer_size=None)
+    except UnreadableFileError as exc:
         raise UnreadableReportError(
-            path, "this structured report is damaged or not DICOM; ask for the report to be "
-            f"sent again ({type(exc).__name__})") from None
+            path, f"{exc.reason}: this structured report cannot be shown; ask for it to be "
+            "sent again") from None
     return report_from_dataset(ds, path)
 
 
