@@ -22,6 +22,8 @@ ALGORITHM_NAME, ALGORITHM_VERSION = "111001", "111003"
 CONTEXT_CODES = frozenset({OBSERVER_TYPE, PERSON_NAME, PERSON_ORGANISATION, DEVICE_UID,
                            DEVICE_NAME, DEVICE_MANUFACTURER, DEVICE_MODEL, ALGORITHM_NAME,
                            ALGORITHM_VERSION})
+#: Control characters (but tab and line breaks) say nothing to a reader: dropped.
+_CONTROL = {c: None for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)}
 #: UCUM "no units": a score or a count, shown without a unit.
 _NO_UNIT = {"1", "{ratio}", ""}
 
@@ -99,8 +101,8 @@ def text(ds: Any, keyword: str) -> str:
     if isinstance(value, bytes):
         return ""  # a text attribute read as bytes: wrong VR, nothing sensible to show
     if isinstance(value, list | tuple) or type(value).__name__ == "MultiValue":
-        return "\\".join(str(v) for v in value)[:MAX_TEXT]
-    return str(value)[:MAX_TEXT]
+        return "\\".join(str(v) for v in value)[:MAX_TEXT].translate(_CONTROL)
+    return str(value)[:MAX_TEXT].translate(_CONTROL)
 
 
 def _code_meaning(code: Any) -> str:
