@@ -76,6 +76,7 @@ class ReportItem:
     label: str = ""
     value: str = ""
     relationship: str = ""
+    value_type: str = ""  # the DICOM value type (PNAME values are hidden with identity)
     image: ImageRef | None = None
     region: Region | None = None
     children: tuple[ReportItem, ...] = ()
@@ -220,7 +221,7 @@ class _Walker:
             return ReportItem("region", label, relationship=relationship, region=region,
                               children=_without_source(children, region))
         return ReportItem("finding", label, values.item_value(ds, value_type), relationship,
-                          children=children)
+                          value_type[:16], children=children)
 
     def observers(self) -> list[Observer]:
         return values.observers(self.context)
