@@ -114,5 +114,6 @@ class ReportView(QWidget):
             return None
         return self._links[index] if 0 <= index < len(self._links) else None
 
-    def link_count(self) -> int:
-        return len(self._links)
+    def links(self) -> list[ImageRef]:
+        """The image references the shown links stand for, in document order."""
+        return list(self._links)
