@@ -145,7 +145,7 @@ def _colour(item: Any) -> tuple[int, int, int]:
         rgb = tuple(min(max(int(float(p)), 0), 255) for p in parts)
     except ValueError:
         return DEFAULT_COLOUR
-    return rgb if len(rgb) == 3 else DEFAULT_COLOUR  # type: ignore[return-value]
+    return rgb if len(rgb) == 3 else DEFAULT_COLOUR
 
 
 def _contour(item: Any, budget: list[int]) -> Contour | None:

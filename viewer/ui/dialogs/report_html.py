@@ -14,13 +14,35 @@ from html import escape
 
 from viewer.io.sr_values import ImageRef, Region
 from viewer.io.structured_report import Report, ReportItem
-from viewer.ui.i18n import translate
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
 
 LINK_SCHEME = "ref"
 #: Relationships that qualify their parent rather than state a finding: shown muted.
 _CONTEXT = {"HAS OBS CONTEXT", "HAS ACQ CONTEXT", "HAS CONCEPT MOD"}
 _MUTED = "color:#808080"
 _AI_STYLE = "background-color:#5c3b00;color:#ffffff;padding:4px"
+
+
+#: Every string shown through _tr, marked for lupdate (which does not see through _tr).
+_STRINGS = (
+    QT_TRANSLATE_NOOP("ReportView", "(hidden)"),
+    QT_TRANSLATE_NOOP("ReportView", "Patient"),
+    QT_TRANSLATE_NOOP("ReportView", "AI-generated content"),
+    QT_TRANSLATE_NOOP("ReportView", "model"),
+    QT_TRANSLATE_NOOP("ReportView", "Device"),
+    QT_TRANSLATE_NOOP("ReportView", "Person"),
+    QT_TRANSLATE_NOOP("ReportView", "Observer"),
+    QT_TRANSLATE_NOOP("ReportView", "(untitled section)"),
+    QT_TRANSLATE_NOOP("ReportView", "(no image given)"),
+    QT_TRANSLATE_NOOP("ReportView", "image"),
+    QT_TRANSLATE_NOOP("ReportView", "frame {}"),
+    QT_TRANSLATE_NOOP("ReportView", "not open"),
+    QT_TRANSLATE_NOOP("ReportView", "{} with {} point(s)"),
+    QT_TRANSLATE_NOOP("ReportView", "on"),
+    QT_TRANSLATE_NOOP("ReportView", "in patient space"),
+    QT_TRANSLATE_NOOP("ReportView", "Not everything is shown"),
+    QT_TRANSLATE_NOOP("ReportView", "This report cannot be shown"),
+)
 
 
 def _tr(text: str) -> str:

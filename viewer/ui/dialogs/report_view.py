@@ -25,7 +25,7 @@ from viewer.ui.i18n import translate
 class _OfflineBrowser(QTextBrowser):
     """A QTextBrowser that loads nothing: no file, no network, no image."""
 
-    def loadResource(self, kind: int, name: QUrl) -> object:  # noqa: N802 - Qt override
+    def loadResource(self, kind: int, name: QUrl | str) -> object:  # noqa: N802 - Qt override
         return None
 
 
