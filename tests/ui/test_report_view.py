@@ -53,7 +53,7 @@ def test_lightbox_report_reads_as_a_document_marked_ai(view, lightbox_sr):
     assert "Slice Thickness: 2.5 mm" in text
     assert "Finding:" in text and "probability of lesion:" in text
     assert "Observer: Device" in text
-    assert "Patient: Demo^Phantom" in text
+    assert "Patient: Demo, Phantom" in text
     assert {ref.sop_instance_uid for ref in view.links()} == set(sops)
     assert "not open" not in text
     # AI banner comes before any finding of the model.
@@ -128,3 +128,20 @@ def test_damaged_or_wrong_file_shows_why(view, tmp_path, pydicom_files):
     assert view.report is None and view.links() == []
     assert not view.show_file(pydicom_files / "CT_small.dcm")
     assert "not a structured report" in view.browser.toPlainText()
+
+
+def test_links_read_as_series_and_image_numbers_and_paragraphs_keep_their_lines(
+        view, lightbox_sr, pydicom_files):
+    from viewer.io.scan import scan
+    from viewer.ui.dialogs.report_view import image_labels
+
+    path, series, _ = lightbox_sr
+    studies = scan([f.instance.path for f in series.frames]).studies
+    labels = image_labels(studies)
+    assert sorted(labels.values())[:2] == ["Se 1 · Im 1", "Se 1 · Im 2"]
+    view.show_file(path, labels)
+    assert "Source: Se 1 · Im 1" in view.browser.toPlainText()
+    view.show_file(pydicom_files / "test-SR.dcm")
+    text = view.browser.toPlainText()
+    assert "Code: Sample Text\nA\nB\n\nC" in text or "Code: Sample Text\nA\nB\nC" in text
+    assert "Patient: Test, S R" in text

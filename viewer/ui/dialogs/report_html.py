@@ -9,7 +9,7 @@ version, before anything the model said.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from html import escape
 
 from viewer.io.sr_values import ImageRef, Region
@@ -50,7 +50,8 @@ def _tr(text: str) -> str:
 
 
 class _Builder:
-    def __init__(self, open_images: Collection[str], hide_identity: bool) -> None:
+    def __init__(self, open_images: Collection[str] | Mapping[str, str],
+                 hide_identity: bool) -> None:
         self.open_images = open_images
         self.hide_identity = hide_identity
         self.links: list[ImageRef] = []
@@ -62,7 +63,8 @@ class _Builder:
                  _date(report.content_date, report.content_time)]
         self.parts.append(f"<p style='{_MUTED}'>{escape(' · '.join(f for f in facts if f))}</p>")
         patient = (_tr("(hidden)") if self.hide_identity
-                   else " · ".join(p for p in (report.patient_name, report.patient_id) if p))
+                   else " · ".join(p for p in (_person(report.patient_name), report.patient_id)
+                                   if p))
         if patient:
             self.parts.append(f"<p><b>{escape(_tr('Patient'))}:</b> {escape(patient)}</p>")
         for ai in report.ai:
@@ -86,7 +88,10 @@ class _Builder:
             return
         self.parts.append("<ul>")
         for item in items:
-            style = f" style='{_MUTED}'" if item.relationship in _CONTEXT else ""
+            styles = [_MUTED] if item.relationship in _CONTEXT else []
+            if item.kind == "heading":
+                styles.append("list-style-type:none")  # the heading is its own marker
+            style = f" style='{';'.join(styles)}'" if styles else ""
             self.parts.append(f"<li{style}>")
             self.item(item, depth)
             self.body(item.children, depth + 1)
@@ -99,22 +104,24 @@ class _Builder:
             level = min(3 + depth, 6)
             self.parts.append(f"<h{level}>{label or escape(_tr('(untitled section)'))}</h{level}>")
         elif item.kind == "image":
-            self.parts.append(f"{label + ': ' if label else ''}{self.link(item.image)}")
+            self.parts.append(f"{_bold(label)}{self.link(item.image)}")
         elif item.kind == "region":
-            self.parts.append(f"{label + ': ' if label else ''}{self.region(item.region)}")
+            self.parts.append(f"{_bold(label)}{self.region(item.region)}")
         elif item.kind == "note":
             self.parts.append(f"<i>{escape(item.value)}</i>")
         else:
-            value = item.value
-            if item.value_type == "PNAME" and self.hide_identity:
-                value = _tr("(hidden)")
-            self.parts.append(f"<b>{label}</b>{': ' if label else ''}{escape(value)}")
+            value = escape(item.value)
+            if item.value_type == "PNAME":
+                value = escape(_tr("(hidden)") if self.hide_identity else _person(item.value))
+            self.parts.append(f"{_bold(label)}{_lines(value)}")
 
     def link(self, ref: ImageRef | None) -> str:
         if ref is None:
             return f"<i>{escape(_tr('(no image given)'))}</i>"
         self.links.append(ref)
-        text = _tr("image")
+        known = self.open_images.get(ref.sop_instance_uid) \
+            if isinstance(self.open_images, Mapping) else None
+        text = known or _tr("image")
         if ref.frames:
             text += " " + _tr("frame {}").format(", ".join(str(f) for f in ref.frames[:8]))
         shown = f"<a href='{LINK_SCHEME}:{len(self.links) - 1}'>{escape(text)}</a>"
@@ -131,6 +138,23 @@ class _Builder:
         return escape(what) + where
 
 
+def _bold(label: str) -> str:
+    """An escaped label as the lead of a line ("" when the item has none)."""
+    return f"<b>{label}</b>: " if label else ""
+
+
+def _lines(escaped: str) -> str:
+    """Line breaks of a text value kept (it was written as paragraphs)."""
+    return escaped.replace("\r\n", "\n").replace("\r", "\n").strip("\n").replace("\n", "<br>")
+
+
+def _person(name: str) -> str:
+    """A DICOM person name as people write it: "Family, Given Middle"."""
+    parts = [p.strip() for p in name.split("=")[0].split("^")]
+    family, rest = (parts[0], " ".join(p for p in parts[1:3] if p)) if parts else ("", "")
+    return ", ".join(p for p in (family, rest) if p)
+
+
 def _date(date: str, time: str) -> str:
     if len(date) != 8 or not date.isdigit():
         return ""
@@ -138,9 +162,13 @@ def _date(date: str, time: str) -> str:
     return f"{shown} {time[:2]}:{time[2:4]}" if len(time) >= 4 and time[:4].isdigit() else shown
 
 
-def report_html(report: Report, open_images: Collection[str] = (),
+def report_html(report: Report, open_images: Collection[str] | Mapping[str, str] = (),
                 hide_identity: bool = False) -> tuple[str, list[ImageRef]]:
-    """The report as HTML, and the image references its ``ref:<n>`` links stand for."""
+    """The report as HTML, and the image references its ``ref:<n>`` links stand for.
+
+    ``open_images``: the SOP Instance UIDs the session has open; a mapping gives each a
+    label for its link (e.g. "Se 1 · Im 14"), otherwise links read "image".
+    """
     builder = _Builder(open_images, hide_identity)
     builder.header(report)
     builder.body(report.body, 0)

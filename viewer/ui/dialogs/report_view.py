@@ -9,8 +9,9 @@ the network: links are not followed and resources are refused.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
@@ -20,6 +21,22 @@ from viewer.io.sr_values import ImageRef
 from viewer.io.structured_report import Report, read_report
 from viewer.ui.dialogs.report_html import LINK_SCHEME, error_html, report_html
 from viewer.ui.i18n import translate
+
+if TYPE_CHECKING:
+    from viewer.io.model import Study
+
+
+def image_labels(studies: Iterable[Study]) -> dict[str, str]:
+    """Each open image's SOP Instance UID → "Se <series number> · Im <n>" (n from 1 in
+    reading order, as the corner text counts), for :meth:`ReportView.show_report`."""
+    labels: dict[str, str] = {}
+    text = translate("ReportView", "Se {} · Im {}")
+    for study in studies:
+        for series in study.series:
+            number = "?" if series.number is None else str(series.number)
+            for index, ref in enumerate(series.frames):
+                labels.setdefault(ref.instance.sop_instance_uid, text.format(number, index + 1))
+    return labels
 
 
 class _OfflineBrowser(QTextBrowser):
@@ -49,16 +66,19 @@ class ReportView(QWidget):
         layout.addWidget(self.message)
         self.report: Report | None = None
         self._links: list[ImageRef] = []
-        self._open: frozenset[str] = frozenset()
+        self._open: Collection[str] | Mapping[str, str] = frozenset()
         self._hide_identity = False
 
-    def show_report(self, report: Report | None, open_images: Collection[str] = ()) -> None:
-        """Show ``report``; ``open_images``: SOP Instance UIDs the session has open."""
+    def show_report(self, report: Report | None,
+                    open_images: Collection[str] | Mapping[str, str] = ()) -> None:
+        """Show ``report``; ``open_images``: SOP Instance UIDs the session has open, or a
+        mapping from them to link labels (:func:`image_labels`)."""
         self.report = report
-        self._open = frozenset(open_images)
+        self._open = open_images if isinstance(open_images, Mapping) else frozenset(open_images)
         self._render()
 
-    def show_file(self, path: str | Path, open_images: Collection[str] = ()) -> bool:
+    def show_file(self, path: str | Path,
+                  open_images: Collection[str] | Mapping[str, str] = ()) -> bool:
         """Read and show the SR in ``path``; a file that cannot be read shows why (False)."""
         try:
             report = read_report(path)
@@ -70,10 +90,9 @@ class ReportView(QWidget):
         self.show_report(report, open_images)
         return True
 
-    def set_open_images(self, open_images: Collection[str]) -> None:
+    def set_open_images(self, open_images: Collection[str] | Mapping[str, str]) -> None:
         """What is open changed (a study opened or closed): links say so at once."""
-        self._open = frozenset(open_images)
-        self._render()
+        self.show_report(self.report, open_images)
 
     def set_hide_identity(self, hide: bool) -> None:
         if hide != self._hide_identity:
