@@ -35,7 +35,7 @@ def test_pydicom_sample_reads_names_colours_and_points(pydicom_files):
         ("Isocenter 2", (255, 64, 255), "ISOCENTER")]
     patient = structures.rois[0]
     assert [c.geometric_type for c in patient.contours] == ["CLOSED_PLANAR"] * 3
-    assert patient.contours[0].points[0] == (-200.0, 150.0, -200.0)
+    assert tuple(patient.contours[0].points[0]) == (-200.0, 150.0, -200.0)
     assert structures.rois[1].contours[0].geometric_type == "POINT"
     assert structures.frame_of_reference_uids == ("1.2.826.0.1.3680043.8.498.2010020400001.2",)
 

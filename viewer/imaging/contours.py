@@ -69,7 +69,7 @@ def contours_on_frame(structure_sets: Sequence[StructureSet], sop_instance_uid: 
     for structure_set in structure_sets:
         for roi in structure_set.rois:
             for contour in roi.contours:
-                points = np.asarray(contour.points, dtype=float)
+                points = contour.points
                 if not _on_frame(contour, points, sop_instance_uid, series_images, origin, n,
                                  tolerance_mm):
                     continue

@@ -11,10 +11,11 @@ is better than drawing it in the wrong place.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from viewer.errors import FileProblemError, LightboxError, UnreadableFileError
 from viewer.io import sr_values as values
@@ -28,8 +29,6 @@ MAX_POINTS_PER_CONTOUR = 20_000
 MAX_POINTS = 2_000_000
 DEFAULT_COLOUR = (255, 255, 0)
 
-Point3 = tuple[float, float, float]
-
 
 class UnreadableStructureSetError(FileProblemError):
     """The file is not an RT Structure Set or is damaged."""
@@ -39,12 +38,14 @@ class ForeignStructureSetError(LightboxError):
     """The structure set was drawn on another frame of reference than the shown series."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Contour:
-    """One planar contour. ``images``: SOP Instance UIDs it was drawn on (may be empty)."""
+    """One planar contour. ``points``: (N, 3) patient mm; ``images``: SOP Instance UIDs it
+    was drawn on (may be empty). Points are an array, not tuples: a structure set holds
+    up to millions of them and each frame shown tests them against its plane."""
 
     geometric_type: str  # CLOSED_PLANAR, OPEN_PLANAR, OPEN_NONPLANAR, POINT
-    points: tuple[Point3, ...]
+    points: np.ndarray
     images: tuple[str, ...] = ()
 
     @property
@@ -153,13 +154,13 @@ def _contour(item: Any, budget: list[int]) -> Contour | None:
     if budget[0] <= 0:
         return None
     try:
-        raw = [float(v) for v in (item.get("ContourData") or [])]
+        raw = np.asarray(item.get("ContourData") or [], dtype=float).ravel()
     except (TypeError, ValueError):
         return None
-    count = min(len(raw) // 3, MAX_POINTS_PER_CONTOUR, budget[0])
-    points = tuple((raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]) for i in range(count))
-    points = tuple(p for p in points if all(math.isfinite(v) for v in p))
-    if not points:
+    count = min(raw.size // 3, MAX_POINTS_PER_CONTOUR, budget[0])
+    points = raw[:count * 3].reshape(-1, 3)
+    points = points[np.isfinite(points).all(axis=1)]
+    if not len(points):
         return None
     budget[0] -= len(points)
     images = tuple(uid for uid in (values.text(ref, "ReferencedSOPInstanceUID") for ref in
