@@ -230,3 +230,43 @@ def test_corrupt_truncated_or_wrong_files_raise_a_clear_error(pydicom_files, tmp
 def test_the_report_names_no_file_path_and_reads_without_pixels(pydicom_files):
     ds = pydicom.dcmread(pydicom_files / "test-SR.dcm")
     assert report_from_dataset(ds).title == read_report(pydicom_files / "test-SR.dcm").title
+
+
+def test_key_object_selection_lists_its_images(tmp_path):
+    import highdicom as hd
+    from pydicom.sr.codedict import codes
+
+    from viewer.io.demo import write_phantom_series
+
+    paths = write_phantom_series(tmp_path / "ct", slices=3, size=32)
+    images = [pydicom.dcmread(p) for p in paths[:2]]
+    document = hd.ko.KeyObjectSelectionDocument(
+        evidence=images,
+        content=hd.ko.KeyObjectSelection(
+            document_title=codes.DCM.OfInterest, referenced_objects=images,
+            observer_person_context=hd.sr.ObserverContext(
+                observer_type=codes.DCM.Person,
+                observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(
+                    name="Reader^Some")),
+            description="Lesion images"),
+        series_instance_uid=pydicom.uid.generate_uid(), series_number=20,
+        sop_instance_uid=pydicom.uid.generate_uid(), instance_number=1,
+        manufacturer="Lightbox tests")
+    document.save_as(tmp_path / "kos.dcm")
+    report = read_report(tmp_path / "kos.dcm")
+    assert report.document_type == "Key Object Selection" and report.title == "Of Interest"
+    assert _findings(report)["Key Object Description"] == "Lesion images"
+    assert [r.sop_instance_uid for r in report.image_refs()] == [
+        i.SOPInstanceUID for i in images]
+    (observer,) = report.observers
+    assert (observer.kind, observer.name) == ("person", "Reader^Some")
+    assert not report.is_ai
+
+
+def test_scoord3d_keeps_its_points_in_patient_space():
+    item = _item("SCOORD3D", "Centre", GraphicType="POINT", GraphicData=[1.5, -2.0, 30.0],
+                 ReferencedFrameOfReferenceUID="1.2.3")
+    (region_item,) = report_from_dataset(_sr(item)).body
+    region = region_item.region
+    assert region.points == ((1.5, -2.0, 30.0),) and region.frame_of_reference_uid == "1.2.3"
+    assert region.image is None
