@@ -90,3 +90,16 @@ def test_damaged_structure_set_is_a_problem_and_the_image_still_shows(main_windo
     assert viewport.displayed_image() is not None
     # Told once: opening the series again does not repeat the problem.
     assert viewport.contours.load_for(viewport.series, study) == []
+
+
+def test_every_viewport_showing_the_series_draws_its_contours(main_window, qtbot, phantom_dir,
+                                                              series, tmp_path):
+    rt = write_phantom_rtstruct(tmp_path / "rt.dcm", series)
+    open_and_wait(qtbot, main_window, phantom_dir, rt)
+    main_window.set_layout("1x2")
+    first, second = main_window.all_viewports()[:2]
+    second.open_series(first.series, first.study)
+    for viewport in (first, second):
+        viewport.state.update(index=lesion_slice(series))
+        qtbot.waitUntil(lambda v=viewport: v.displayed_image() is not None, timeout=10_000)
+        assert _green(grab_array(viewport)).any()

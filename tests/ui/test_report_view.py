@@ -72,9 +72,11 @@ def test_link_to_an_open_image_emits_it_and_one_not_open_says_so(view, qtbot, li
     assert signal.args == [sops[0], 0]
     assert first in sops
     other = next(uid for uid in sops[1:] if uid in index_of)
+    report_before, links_before = view.report, view.links()
     with qtbot.assertNotEmitted(view.image_requested):
         view.browser.anchorClicked.emit(QUrl(f"ref:{index_of[other]}"))
     assert view.message.isVisibleTo(view) and "not open" in view.message.text()
+    assert view.report is report_before and view.links() == links_before  # nothing else changed
     assert "(not open)" in view.browser.toPlainText()
     # Foreign or forged links are never followed.
     with qtbot.assertNotEmitted(view.image_requested):
