@@ -43,6 +43,7 @@ from viewer.ui.bindings import MouseGesture, Scope, key_map
 from viewer.ui.i18n import corner_tr, translate
 from viewer.ui.viewport import painting
 from viewer.ui.viewport.ai_layer import BANNER_TOP, AILayer
+from viewer.ui.viewport.contour_layer import ContourLayer
 from viewer.ui.viewport.corner_text import CornerText, corner_text
 from viewer.ui.viewport.loading import LoadedSeries
 from viewer.ui.viewport.measure_tools import MeasureController
@@ -117,6 +118,8 @@ class Viewport(QWidget):
         self.overlays = OverlayState()
         self.ai_layer = AILayer(self.overlays)
         self._unsubscribe_overlays = self.overlays.subscribe(self._on_overlays)
+        # RT structure set contours of the shown series' study (the layer feeds itself).
+        self.contours = ContourLayer(self, boundary)
         # The reader's measurements: one store for the session, shared by every viewport.
         self.measure = MeasureController(
             self, measurements if measurements is not None else session_store())
@@ -498,6 +501,7 @@ class Viewport(QWidget):
             if message:
                 painting.draw_message(painter, rect, message)
             if self._qimage is not None:
+                self.contours.paint(painter, transform, self.current_ref())
                 self.measure.paint(painter)
             if self.state.annotations and self.series is not None:
                 self._paint_annotations(painter, rect)
