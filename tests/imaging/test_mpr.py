@@ -152,3 +152,12 @@ def test_loading_real_files_gives_modality_values_and_can_be_cancelled(tmp_path)
     token.cancel()
     with pytest.raises(Cancelled):
         load_volume(series, cancel=token)
+
+
+def test_the_crosshair_opens_on_the_slice_being_read() -> None:
+    from viewer.imaging.mpr import opening_point
+    series, stored = axial_stack(bar_volume(slices=20, rows=32, cols=40))
+    volume = build_volume(series, stored)
+    assert opening_point(volume, 7) == (7.0, 15.5, 19.5)
+    assert opening_point(volume) == (9.5, 15.5, 19.5)
+    assert opening_point(volume, 99)[0] == 19.0
