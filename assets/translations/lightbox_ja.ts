@@ -298,6 +298,10 @@
         <translation>ホイール</translation>
     </message>
     <message>
+        <source>Ctrl+Wheel</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
         <source>Move</source>
         <translation>移動</translation>
     </message>
@@ -321,6 +325,10 @@
     <message>
         <source>Scroll through slices (down: next)</source>
         <translation>スライス送り（下: 次）</translation>
+    </message>
+    <message>
+        <source>Zoom about the mouse pointer (up: zoom in, 10% a notch)</source>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>Show position and pixel value in the status bar</source>
@@ -389,6 +397,14 @@
     <message>
         <source>Play / pause cine</source>
         <translation>シネ再生 / 一時停止</translation>
+    </message>
+    <message>
+        <source>Cine: fewer frames per second (down to 1)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Cine: more frames per second (up to 60)</source>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>Fit image to window</source>
@@ -469,6 +485,14 @@
     <message>
         <source>Link window/level between viewports of the same modality</source>
         <translation>同じモダリティのビューポート間でウィンドウ幅/レベルを連動</translation>
+    </message>
+    <message>
+        <source>Link two viewports with an offset: their current slices match (a prior against a current; again: unlink)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Show / hide reference lines of the other viewports</source>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>MPR: axial, coronal and sagittal planes of the active series (again: close)</source>
@@ -673,6 +697,32 @@
     <message>
         <source>Inverted</source>
         <translation>白黒反転</translation>
+    </message>
+    <message>
+        <source>{}  W: {:.0f} L: {:.0f}</source>
+        <extracomment>The window's name before its values, so the reader knows a preset is on ("Lung W...").</extracomment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Cine {:g} fps</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>LOSSY</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>File window</source>
+        <extracomment>The names file windows get in viewer.imaging.presets.file_presets (shown translated).</extracomment>
+        <translation>ファイルのウィンドウ</translation>
+    </message>
+    <message>
+        <source>File VOI LUT</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Image range</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -1476,11 +1526,12 @@
     <name>Viewport</name>
     <message>
         <source>Open a study: File &gt; Open, or drop files or folders here</source>
-        <extracomment>Which gesture each mouse button makes; "tool" means the active left-button tool. The shown series has every frame decoded (or failed) and the current one is ready. (done, total) frames of the shown series. Position and value under the mouse, for the status bar ("" when off the image). Display state changed (frozenset of field names), for the window title and menus. What an empty viewport says (the layout tells its other viewports to say more).</extracomment>
+        <extracomment>Which gesture each mouse button makes; "tool" means the active left-button tool. Ctrl+wheel: one notch zooms 10 % about the cursor, as Weasis and most image viewers do. The shown series has every frame decoded (or failed) and the current one is ready. (done, total) frames of the shown series. Position and value under the mouse, for the status bar ("" when off the image). Display state changed (frozenset of field names), for the window title and menus. What an empty viewport says (the layout tells its other viewports to say more).</extracomment>
         <translation>検査を開く: ファイル &gt; 開く、またはここにファイル・フォルダをドロップ</translation>
     </message>
     <message>
         <source>No image to display</source>
+        <extracomment>The reader's cine rate ([ and ]); None: the file's own (or the default). The preset the reader chose last, to name the window on the image. Reference lines from the other viewports: (segment in this image's pixels, label); the reading layout supplies them, a lone viewport has none.</extracomment>
         <translation>表示する画像がありません</translation>
     </message>
     <message>
@@ -1511,6 +1562,14 @@
         <translation>ウィンドウ幅/レベルを連動</translation>
     </message>
     <message>
+        <source>Link with offset</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Reference lines</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
         <source>&amp;MPR</source>
         <translation>MPR(&amp;R)</translation>
     </message>
@@ -1529,6 +1588,18 @@
     <message>
         <source>Show / hide crosshair lines</source>
         <translation>十字線の表示 / 非表示</translation>
+    </message>
+    <message>
+        <source>Link with offset needs two viewports showing images: bring both to the same anatomy, then link.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Series</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>{} · Im {}</source>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>Open a CT or MR series first, then choose MPR.</source>
