@@ -307,3 +307,21 @@ def test_results_show_only_on_their_own_series(make_main_window, qtbot, ai_model
     assert viewport.ai_layer_image() is not None
     assert viewport.ai_layer.drawn.banner
     assert len(window.ai_panel.results.finding_items()) > 0
+
+
+def test_a_mask_finding_shows_its_area_here_and_its_volume(demo_window, qtbot) -> None:
+    from viewer.state.finding_groups import area_mm2, volume_ml
+    viewport = demo_window.viewport
+    results = demo_window.ai_panel.results
+    assert run_and_wait(qtbot, demo_window.ai_panel, "threshold", whole_series=True) == "ok"
+    (group,) = [g for g in results.finding_groups() if g.kind == "mask"]
+    (item,) = results.finding_items()
+    assert len(group.frames) > 1  # one row for the object on every slice it is on
+    results.findings_tree.itemClicked.emit(item, 0)
+    assert viewport.state.index == group.best_frame
+    area = area_mm2(group, viewport.series, viewport.state.index)
+    volume = volume_ml(group, viewport.series)
+    assert area and volume
+    assert f"{area:.0f} mm² on this image" in item.text(0)
+    assert f"{volume:.1f} mL" in item.text(0)
+    assert f"Im {group.first + 1}–{group.last + 1}" in item.text(0)
