@@ -33,8 +33,10 @@ from viewer.imaging.ai_layers import COLORMAPS, parse_color
 from viewer.state.ai_results import OverlayState, Run, percent, score_caption
 from viewer.state.finding_groups import FindingGroup, area_mm2, group_findings, volume_ml
 from viewer.ui.i18n import translate
+from viewer.ui.problem_text import problem_text
 
 if TYPE_CHECKING:
+    from viewer.inference import Provenance
     from viewer.ui.viewport.viewport import Viewport
 
 FINDING_ROLE = Qt.ItemDataRole.UserRole
@@ -46,6 +48,21 @@ def swatch(color: str | None, index: int = 0, size: int = 12) -> QIcon:
     pixmap = QPixmap(size, size)
     pixmap.fill(QColor(*parse_color(color, index)))
     return QIcon(pixmap)
+
+
+def result_header(provenance: Provenance) -> str:
+    """How every result is marked in the panel: Provenance.label in the UI language."""
+    name = f"{provenance.model_name} {provenance.model_version}"
+    if provenance.not_for_clinical_use:
+        return translate("AiResults", "AI · demonstration, not for clinical use · {}").format(name)
+    return f"AI · {name}"
+
+
+def _wrapping(text: str) -> QLabel:
+    """A label that may wrap: the panel is narrow and Japanese labels are long."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label
 
 
 def _clear(layout: QGridLayout | QVBoxLayout) -> None:
@@ -120,23 +137,28 @@ class AIResults(QWidget):
         group.addButton(self.contour_button)
         self.fill_button.toggled.connect(
             lambda on: setattr(self.overlays, "style", "fill" if on else "contour"))
-        grid.addWidget(QLabel(translate("AiResults", "Masks")), 1, 0)
+        grid.addWidget(_wrapping(translate("AiResults", "Masks")), 1, 0)
         grid.addWidget(self.fill_button, 1, 1)
         grid.addWidget(self.contour_button, 1, 2)
         self.opacity_slider = self._slider(self.overlays.opacity, "opacity")
         self.heat_slider = self._slider(self.overlays.heatmap_opacity, "heatmap_opacity")
-        grid.addWidget(QLabel(translate("AiResults", "Mask opacity")), 2, 0)
+        grid.addWidget(_wrapping(translate("AiResults", "Mask opacity")), 2, 0)
         grid.addWidget(self.opacity_slider, 2, 1, 1, 2)
-        grid.addWidget(QLabel(translate("AiResults", "Heatmap opacity")), 3, 0)
+        grid.addWidget(_wrapping(translate("AiResults", "Heatmap opacity")), 3, 0)
         grid.addWidget(self.heat_slider, 3, 1, 1, 2)
         self.colormap_box = QComboBox()
         self._colormaps: list[str | None] = [None, *COLORMAPS]  # None: the model's own
         self.colormap_box.addItems([translate("AiResults", "as the model says"), *COLORMAPS])
+        # May shrink below its longest entry: the panel is narrow, Japanese labels are wide,
+        # and a horizontal scroll bar hides the findings' right edge.
+        self.colormap_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.colormap_box.setMinimumContentsLength(6)
         self.colormap_box.setToolTip(translate("AiResults", "The colour map of heatmaps (the model's card names its "
                                      "own)"))
         self.colormap_box.currentIndexChanged.connect(
             lambda i: setattr(self.overlays, "heatmap_colormap", self._colormaps[i]))
-        grid.addWidget(QLabel(translate("AiResults", "Heatmap colours")), 4, 0)
+        grid.addWidget(_wrapping(translate("AiResults", "Heatmap colours")), 4, 0)
         grid.addWidget(self.colormap_box, 4, 1, 1, 2)
         self.threshold_grid = QVBoxLayout()
         grid.addLayout(self.threshold_grid, 5, 0, 1, 3)
@@ -292,7 +314,7 @@ class AIResults(QWidget):
         shown = self.overlays.at(self.series_uid, self.viewport.state.index)
         self.image_group.setVisible(bool(shown))
         for run, result in shown:
-            head = QLabel(result.provenance.label)
+            head = QLabel(result_header(result.provenance))
             head.setWordWrap(True)
             font = head.font()
             font.setBold(True)
@@ -315,8 +337,8 @@ class AIResults(QWidget):
                            if label.value and mask.counts.get(label.value, 0)]
                 self._caption(translate("AiResults", "Mask: {}").format(
                     ", ".join(present) or translate("AiResults", "nothing found")))
-            notes = [translate("AiResults", "⚠ Accepted outside intended use: {}").format(w)
-                     for w in result.warnings]
+            notes = [translate("AiResults", "⚠ Accepted outside intended use: {}").format(
+                problem_text(w)) for w in result.warnings]
             if result.domain is not None and result.domain.unlike:
                 notes.append(f"⚠ {result.domain.message[0].upper()}{result.domain.message[1:]}")
             for text in notes:
