@@ -56,6 +56,11 @@ def test_no_clipped_button_or_horizontal_scroll_bar_in_japanese(
     assert run_and_wait(qtbot, window.ai_panel, "threshold", whole_series=True) == "ok"
     assert run_and_wait(qtbot, window.ai_panel, "detect") == "ok"
     qtbot.wait(50)  # layouts settle after the resize
+    results = window.ai_panel.results
+    # The result header and the grouped findings speak Japanese around the model's name.
+    assert "AI · デモ・臨床使用不可 · Test threshold 1.0.0" in results.image_texts()
+    rows = [item.text(0) for item in results.finding_items()]
+    assert any("画像 " in row and "mm²" in row and "mL" in row for row in rows), rows
     clipped = [(b.text(), b.sizeHint().width(), b.width())
                for b in window.findChildren(QPushButton)
                if _visible(b) and b.sizeHint().width() > b.width()]
