@@ -161,3 +161,14 @@ def test_the_crosshair_opens_on_the_slice_being_read() -> None:
     assert opening_point(volume, 7) == (7.0, 15.5, 19.5)
     assert opening_point(volume) == (9.5, 15.5, 19.5)
     assert opening_point(volume, 99)[0] == 19.0
+
+
+def test_planes_of_lossy_slices_say_lossy() -> None:
+    from viewer.imaging.lossy import lossy
+    series, stored = axial_stack(bar_volume(slices=6, rows=16, cols=16))
+    reformat = Reformat.of(build_volume(series, stored), Plane.CORONAL)
+    assert lossy(plane_series(reformat, series).frames[0].instance.header) is None
+    series.frames[2].instance.header.LossyImageCompression = "01"
+    series.frames[2].instance.header.LossyImageCompressionRatio = "8"
+    found = lossy(plane_series(reformat, series).frames[0].instance.header)
+    assert found is not None and found.detail() == "8:1"
