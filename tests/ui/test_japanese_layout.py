@@ -61,11 +61,24 @@ def test_no_clipped_button_or_horizontal_scroll_bar_in_japanese(
     assert "AI · デモ・臨床使用不可 · Test threshold 1.0.0" in results.image_texts()
     rows = [item.text(0) for item in results.finding_items()]
     assert any("画像 " in row and "mm²" in row and "mL" in row for row in rows), rows
-    clipped = [(b.text(), b.sizeHint().width(), b.width())
-               for b in window.findChildren(QPushButton)
-               if _visible(b) and b.sizeHint().width() > b.width()]
-    assert not clipped, clipped
+    assert not _clipped(window)
     for part in (window.ai_panel, window.browser):
         scrolled = [type(a).__name__ for a in part.findChildren(QAbstractScrollArea)
                     if _visible(a) and a.horizontalScrollBar().isVisible()]
         assert not scrolled, (type(part).__name__, scrolled)
+
+
+def _clipped(window: QWidget) -> list[tuple[str, int, int]]:
+    return [(b.text(), b.sizeHint().width(), b.width())
+            for b in window.findChildren(QPushButton)
+            if _visible(b) and b.sizeHint().width() > b.width()]
+
+
+def test_the_mpr_bar_fits_in_japanese(japanese, make_main_window, qtbot, demo_dir) -> None:  # noqa: F811
+    window = ready_window(make_main_window, qtbot, None, demo_dir)
+    window.resize(*DEFAULT_SIZE)
+    window._actions["mpr"].trigger()
+    qtbot.waitUntil(lambda: window.mpr.volume is not None and window.is_settled(),
+                    timeout=20_000)
+    assert window.mpr.close_button.text() != "Close MPR"
+    assert not _clipped(window)
