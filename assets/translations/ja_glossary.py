@@ -63,7 +63,7 @@ JA = {
 "Export measurements (CSV or JSON)...": "計測値を書き出し（CSV または JSON）...",
 "Keyboard and mouse shortcuts": "キーボードとマウスのショートカット", "Quit": "終了",
 "Lightbox": "Lightbox", "Identity hidden": "患者情報非表示", "ID: {}": "ID: {}", "Born: {}": "生年月日: {}",
-"Se: {}": "Se: {}", "Se:": "Se:", "Im: {} / {}": "Im: {} / {}", "Loc: {:.1f} mm": "位置: {:.1f} mm",
+"Se: {}": "Se: {}", "Se:": "Se:", "Im: {} / {}": "画像: {} / {}", "Loc: {:.1f} mm": "位置: {:.1f} mm",
 "Thick: {:g} mm": "厚さ: {:g} mm", "W: {:.0f} L: {:.0f}": "WW: {:.0f} WL: {:.0f}", "Zoom: {:.0f}%": "ズーム: {:.0f}%",
 "Inverted": "白黒反転", "Save screenshot": "スクリーンショットを保存",
 "Include annotations and measurements (corner text, orientation, scale bar)": "注釈と計測を含める（四隅の文字、方向、スケールバー）",
@@ -268,4 +268,45 @@ JA.update({
 "⚠ Accepted outside intended use: {}": "⚠ 使用目的外を承認済み: {}",
 " · demonstration": " · デモ",
 "Im {} · {}": "画像 {} · {}",
+})
+
+# Reading aids (reference lines, offset link, cine rate, LOSSY, preset name, grouped
+# findings) and the last English left in the Japanese UI.
+JA.update({
+"(no description)": "（説明なし）",
+"AI · demonstration, not for clinical use · {}": "AI · デモ・臨床使用不可 · {}",
+"Im {}": "画像 {}", "Im {}–{}": "画像 {}–{}", "best {}": "最高 {}",
+"{:.0f} mm² on this image": "この画像で {:.0f} mm²", "{:.1f} mL": "{:.1f} mL",
+"Ctrl+Wheel": "Ctrl+ホイール",
+"Zoom about the mouse pointer (up: zoom in, 10% a notch)":
+    "マウスポインタを中心に拡大縮小（上: 拡大、1 ノッチ 10%）",
+"Cine: fewer frames per second (down to 1)": "シネ: フレームレートを下げる（最小 1）",
+"Cine: more frames per second (up to 60)": "シネ: フレームレートを上げる（最大 60）",
+"Link two viewports with an offset: their current slices match (a prior against a current; again: unlink)":
+    "2 つのビューポートをオフセット付きで連動: 現在のスライス同士を対応させます"
+    "（過去検査と今回検査の比較。もう一度: 解除）",
+"Show / hide reference lines of the other viewports": "他のビューポートの参照線を表示 / 非表示",
+"{}  W: {:.0f} L: {:.0f}": "{}  W: {:.0f} L: {:.0f}",
+"Cine {:g} fps": "シネ {:g} fps",
+"LOSSY": "非可逆圧縮",
+"File VOI LUT": "ファイルの VOI LUT", "Image range": "画像の値範囲",
+"modality is {}; the model is meant for {}": "モダリティは {} です。このモデルの対象は {} です",
+"body part is not recorded; the model is meant for {}":
+    "撮影部位が記録されていません。このモデルの対象は {} です",
+"body part is {}; the model is meant for {}": "撮影部位は {} です。このモデルの対象は {} です",
+"view is {}; the model is meant for {}": "撮影方向は {} です。このモデルの対象は {} です",
+"pixel spacing is unknown; the model is meant for {}–{} mm":
+    "ピクセル間隔が不明です。このモデルの対象は {}–{} mm です",
+"pixel spacing is {} mm; the model is meant for {}–{} mm":
+    "ピクセル間隔は {} mm です。このモデルの対象は {}–{} mm です",
+"the series holds no image": "このシリーズには画像がありません",
+"the model reads {} consecutive slices; the series has {}":
+    "このモデルは連続する {} スライスを読み込みますが、このシリーズは {} スライスです",
+"models with more than one input are not supported by this viewer":
+    "複数の入力を持つモデルにはこのビューアは対応していません",
+"Link with offset": "オフセット付きで連動", "Reference lines": "参照線",
+"Link with offset needs two viewports showing images: bring both to the same anatomy, then link.":
+    "オフセット付き連動には画像を表示した 2 つのビューポートが必要です。"
+    "両方を同じ部位に合わせてから連動してください。",
+"Series": "シリーズ", "{} · Im {}": "{} · 画像 {}",
 })

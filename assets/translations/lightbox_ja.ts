@@ -183,6 +183,10 @@
 <context>
     <name>AiResults</name>
     <message>
+        <source>AI · demonstration, not for clinical use · {}</source>
+        <translation>AI · デモ・臨床使用不可 · {}</translation>
+    </message>
+    <message>
         <source>Display</source>
         <translation>表示</translation>
     </message>
@@ -267,8 +271,24 @@
         <translation> · デモ</translation>
     </message>
     <message>
-        <source>Im {} · {}</source>
-        <translation>画像 {} · {}</translation>
+        <source>Im {}</source>
+        <translation>画像 {}</translation>
+    </message>
+    <message>
+        <source>Im {}–{}</source>
+        <translation>画像 {}–{}</translation>
+    </message>
+    <message>
+        <source>best {}</source>
+        <translation>最高 {}</translation>
+    </message>
+    <message>
+        <source>{:.0f} mm² on this image</source>
+        <translation>この画像で {:.0f} mm²</translation>
+    </message>
+    <message>
+        <source>{:.1f} mL</source>
+        <translation>{:.1f} mL</translation>
     </message>
 </context>
 <context>
@@ -298,6 +318,10 @@
         <translation>ホイール</translation>
     </message>
     <message>
+        <source>Ctrl+Wheel</source>
+        <translation>Ctrl+ホイール</translation>
+    </message>
+    <message>
         <source>Move</source>
         <translation>移動</translation>
     </message>
@@ -321,6 +345,10 @@
     <message>
         <source>Scroll through slices (down: next)</source>
         <translation>スライス送り（下: 次）</translation>
+    </message>
+    <message>
+        <source>Zoom about the mouse pointer (up: zoom in, 10% a notch)</source>
+        <translation>マウスポインタを中心に拡大縮小（上: 拡大、1 ノッチ 10%）</translation>
     </message>
     <message>
         <source>Show position and pixel value in the status bar</source>
@@ -389,6 +417,14 @@
     <message>
         <source>Play / pause cine</source>
         <translation>シネ再生 / 一時停止</translation>
+    </message>
+    <message>
+        <source>Cine: fewer frames per second (down to 1)</source>
+        <translation>シネ: フレームレートを下げる（最小 1）</translation>
+    </message>
+    <message>
+        <source>Cine: more frames per second (up to 60)</source>
+        <translation>シネ: フレームレートを上げる（最大 60）</translation>
     </message>
     <message>
         <source>Fit image to window</source>
@@ -469,6 +505,14 @@
     <message>
         <source>Link window/level between viewports of the same modality</source>
         <translation>同じモダリティのビューポート間でウィンドウ幅/レベルを連動</translation>
+    </message>
+    <message>
+        <source>Link two viewports with an offset: their current slices match (a prior against a current; again: unlink)</source>
+        <translation>2 つのビューポートをオフセット付きで連動: 現在のスライス同士を対応させます（過去検査と今回検査の比較。もう一度: 解除）</translation>
+    </message>
+    <message>
+        <source>Show / hide reference lines of the other viewports</source>
+        <translation>他のビューポートの参照線を表示 / 非表示</translation>
     </message>
     <message>
         <source>MPR: axial, coronal and sagittal planes of the active series (again: close)</source>
@@ -599,6 +643,10 @@
         <translation>氏名なし</translation>
     </message>
     <message>
+        <source>(no description)</source>
+        <translation>（説明なし）</translation>
+    </message>
+    <message>
         <source>1 image</source>
         <translation>1 画像</translation>
     </message>
@@ -652,7 +700,7 @@
     </message>
     <message>
         <source>Im: {} / {}</source>
-        <translation>Im: {} / {}</translation>
+        <translation>画像: {} / {}</translation>
     </message>
     <message>
         <source>Loc: {:.1f} mm</source>
@@ -673,6 +721,32 @@
     <message>
         <source>Inverted</source>
         <translation>白黒反転</translation>
+    </message>
+    <message>
+        <source>{}  W: {:.0f} L: {:.0f}</source>
+        <extracomment>The window's name before its values, so the reader knows a preset is on ("Lung W...").</extracomment>
+        <translation>{}  W: {:.0f} L: {:.0f}</translation>
+    </message>
+    <message>
+        <source>Cine {:g} fps</source>
+        <translation>シネ {:g} fps</translation>
+    </message>
+    <message>
+        <source>LOSSY</source>
+        <translation>非可逆圧縮</translation>
+    </message>
+    <message>
+        <source>File window</source>
+        <extracomment>The names file windows get in viewer.imaging.presets.file_presets (shown translated).</extracomment>
+        <translation>ファイルのウィンドウ</translation>
+    </message>
+    <message>
+        <source>File VOI LUT</source>
+        <translation>ファイルの VOI LUT</translation>
+    </message>
+    <message>
+        <source>Image range</source>
+        <translation>画像の値範囲</translation>
     </message>
 </context>
 <context>
@@ -1373,6 +1447,42 @@
         <translation>Number of Frames が不正なため、フレーム数を画素データのサイズから求めました</translation>
     </message>
     <message>
+        <source>modality is {}; the model is meant for {}</source>
+        <translation>モダリティは {} です。このモデルの対象は {} です</translation>
+    </message>
+    <message>
+        <source>body part is not recorded; the model is meant for {}</source>
+        <translation>撮影部位が記録されていません。このモデルの対象は {} です</translation>
+    </message>
+    <message>
+        <source>body part is {}; the model is meant for {}</source>
+        <translation>撮影部位は {} です。このモデルの対象は {} です</translation>
+    </message>
+    <message>
+        <source>view is {}; the model is meant for {}</source>
+        <translation>撮影方向は {} です。このモデルの対象は {} です</translation>
+    </message>
+    <message>
+        <source>pixel spacing is unknown; the model is meant for {}–{} mm</source>
+        <translation>ピクセル間隔が不明です。このモデルの対象は {}–{} mm です</translation>
+    </message>
+    <message>
+        <source>pixel spacing is {} mm; the model is meant for {}–{} mm</source>
+        <translation>ピクセル間隔は {} mm です。このモデルの対象は {}–{} mm です</translation>
+    </message>
+    <message>
+        <source>the series holds no image</source>
+        <translation>このシリーズには画像がありません</translation>
+    </message>
+    <message>
+        <source>the model reads {} consecutive slices; the series has {}</source>
+        <translation>このモデルは連続する {} スライスを読み込みますが、このシリーズは {} スライスです</translation>
+    </message>
+    <message>
+        <source>models with more than one input are not supported by this viewer</source>
+        <translation>複数の入力を持つモデルにはこのビューアは対応していません</translation>
+    </message>
+    <message>
         <source>MPR needs a stack of at least {} slices; {} has {}.</source>
         <translation>MPR には {} 枚以上のスライスが必要です。{} は {} 枚です。</translation>
     </message>
@@ -1476,11 +1586,12 @@
     <name>Viewport</name>
     <message>
         <source>Open a study: File &gt; Open, or drop files or folders here</source>
-        <extracomment>Which gesture each mouse button makes; "tool" means the active left-button tool. The shown series has every frame decoded (or failed) and the current one is ready. (done, total) frames of the shown series. Position and value under the mouse, for the status bar ("" when off the image). Display state changed (frozenset of field names), for the window title and menus. What an empty viewport says (the layout tells its other viewports to say more).</extracomment>
+        <extracomment>Which gesture each mouse button makes; "tool" means the active left-button tool. Ctrl+wheel: one notch zooms 10 % about the cursor, as Weasis and most image viewers do. The shown series has every frame decoded (or failed) and the current one is ready. (done, total) frames of the shown series. Position and value under the mouse, for the status bar ("" when off the image). Display state changed (frozenset of field names), for the window title and menus. What an empty viewport says (the layout tells its other viewports to say more).</extracomment>
         <translation>検査を開く: ファイル &gt; 開く、またはここにファイル・フォルダをドロップ</translation>
     </message>
     <message>
         <source>No image to display</source>
+        <extracomment>The reader's cine rate ([ and ]); None: the file's own (or the default). The preset the reader chose last, to name the window on the image. Reference lines from the other viewports: (segment in this image's pixels, label); the reading layout supplies them, a lone viewport has none.</extracomment>
         <translation>表示する画像がありません</translation>
     </message>
     <message>
@@ -1511,6 +1622,14 @@
         <translation>ウィンドウ幅/レベルを連動</translation>
     </message>
     <message>
+        <source>Link with offset</source>
+        <translation>オフセット付きで連動</translation>
+    </message>
+    <message>
+        <source>Reference lines</source>
+        <translation>参照線</translation>
+    </message>
+    <message>
         <source>&amp;MPR</source>
         <translation>MPR(&amp;R)</translation>
     </message>
@@ -1529,6 +1648,18 @@
     <message>
         <source>Show / hide crosshair lines</source>
         <translation>十字線の表示 / 非表示</translation>
+    </message>
+    <message>
+        <source>Link with offset needs two viewports showing images: bring both to the same anatomy, then link.</source>
+        <translation>オフセット付き連動には画像を表示した 2 つのビューポートが必要です。両方を同じ部位に合わせてから連動してください。</translation>
+    </message>
+    <message>
+        <source>Series</source>
+        <translation>シリーズ</translation>
+    </message>
+    <message>
+        <source>{} · Im {}</source>
+        <translation>{} · 画像 {}</translation>
     </message>
     <message>
         <source>Open a CT or MR series first, then choose MPR.</source>

@@ -152,3 +152,23 @@ def test_loading_real_files_gives_modality_values_and_can_be_cancelled(tmp_path)
     token.cancel()
     with pytest.raises(Cancelled):
         load_volume(series, cancel=token)
+
+
+def test_the_crosshair_opens_on_the_slice_being_read() -> None:
+    from viewer.imaging.mpr import opening_point
+    series, stored = axial_stack(bar_volume(slices=20, rows=32, cols=40))
+    volume = build_volume(series, stored)
+    assert opening_point(volume, 7) == (7.0, 15.5, 19.5)
+    assert opening_point(volume) == (9.5, 15.5, 19.5)
+    assert opening_point(volume, 99)[0] == 19.0
+
+
+def test_planes_of_lossy_slices_say_lossy() -> None:
+    from viewer.imaging.lossy import lossy
+    series, stored = axial_stack(bar_volume(slices=6, rows=16, cols=16))
+    reformat = Reformat.of(build_volume(series, stored), Plane.CORONAL)
+    assert lossy(plane_series(reformat, series).frames[0].instance.header) is None
+    series.frames[2].instance.header.LossyImageCompression = "01"
+    series.frames[2].instance.header.LossyImageCompressionRatio = "8"
+    found = lossy(plane_series(reformat, series).frames[0].instance.header)
+    assert found is not None and found.detail() == "8:1"

@@ -116,3 +116,14 @@ def test_file_presets_fall_back_to_the_voi_lut_then_the_image_range():
     assert file_presets(bare) == []  # nothing to offer before the pixels are known
     [image] = file_presets(bare, 0, np.array([[10, 20], [30, 50]], dtype=np.uint8))
     assert image.name == "Image range" and image.window == Window(30.5, 41)
+
+
+def test_a_window_is_named_by_the_preset_it_is_and_unnamed_after_a_drag() -> None:
+    from viewer.imaging.presets import Preset, preset_named
+    from viewer.imaging.window import Window
+    bundled = [Preset("Lung", -600, 1500, 2), Preset("Bone", 300, 1500)]
+    own = [Preset("File window", 40, 400)]
+    assert preset_named(Window(-600, 1500), bundled, own).name == "Lung"
+    assert preset_named(Window(40, 400), bundled, own).name == "File window"
+    assert preset_named(Window(41, 400), bundled, own) is None
+    assert preset_named(None, bundled) is None

@@ -238,23 +238,33 @@ def test_findings_list_jumps_to_a_slice_and_toggles_one_finding(demo_window, qtb
     viewport = demo_window.viewport
     results = demo_window.ai_panel.results
     assert run_and_wait(qtbot, demo_window.ai_panel, "detect", whole_series=True) == "ok"
+    groups = results.finding_groups()
     items = results.finding_items()
-    assert len(items) == DEMO_SLICES  # one box above the threshold per slice
-    assert all("AI · Test detect 1.0.0 · spot 90%" in item.text(0) for item in items)
+    # One row per finding, not one per slice: the spots seen on neighbouring slices are one.
+    assert len(items) == len(groups) < DEMO_SLICES
+    assert sum(len(g.frames) for g in groups) == DEMO_SLICES  # one box per slice
+    group = groups[0]
+    assert items[0].text(0).startswith(f"spot · Im {group.first + 1}")
+    assert "best 90%" in items[0].text(0)
+    assert items[0].toolTip(0).startswith("AI · Test detect 1.0.0 · spot")
     tree = results.findings_tree
-    target = items[3]
+    target = items[0]
     tree.scrollToItem(target)
     qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton,
                      pos=tree.visualItemRect(target).center())
-    assert viewport.state.index == 3
+    assert viewport.state.index == group.best_frame  # the slice with the largest box
     viewport.repaint()
     assert len(viewport.ai_layer.drawn.boxes) == 1
-    target.setCheckState(0, Qt.CheckState.Unchecked)  # this finding only
-    viewport.repaint()
-    assert viewport.ai_layer.drawn.boxes == []
-    viewport.state.update(index=4)
-    viewport.repaint()
-    assert len(viewport.ai_layer.drawn.boxes) == 1
+    target.setCheckState(0, Qt.CheckState.Unchecked)  # this finding, on all its slices
+    for frame in group.frames:
+        viewport.state.update(index=frame)
+        viewport.repaint()
+        assert viewport.ai_layer.drawn.boxes == []
+    other = next((f for f in range(DEMO_SLICES) if f not in group.frames), None)
+    if other is not None:  # other findings stay on
+        viewport.state.update(index=other)
+        viewport.repaint()
+        assert len(viewport.ai_layer.drawn.boxes) == 1
 
 
 def test_score_slider_hides_lower_scoring_boxes(demo_window, qtbot) -> None:
@@ -297,3 +307,21 @@ def test_results_show_only_on_their_own_series(make_main_window, qtbot, ai_model
     assert viewport.ai_layer_image() is not None
     assert viewport.ai_layer.drawn.banner
     assert len(window.ai_panel.results.finding_items()) > 0
+
+
+def test_a_mask_finding_shows_its_area_here_and_its_volume(demo_window, qtbot) -> None:
+    from viewer.state.finding_groups import area_mm2, volume_ml
+    viewport = demo_window.viewport
+    results = demo_window.ai_panel.results
+    assert run_and_wait(qtbot, demo_window.ai_panel, "threshold", whole_series=True) == "ok"
+    (group,) = [g for g in results.finding_groups() if g.kind == "mask"]
+    (item,) = results.finding_items()
+    assert len(group.frames) > 1  # one row for the object on every slice it is on
+    results.findings_tree.itemClicked.emit(item, 0)
+    assert viewport.state.index == group.best_frame
+    area = area_mm2(group, viewport.series, viewport.state.index)
+    volume = volume_ml(group, viewport.series)
+    assert area and volume
+    assert f"{area:.0f} mm² on this image" in item.text(0)
+    assert f"{volume:.1f} mL" in item.text(0)
+    assert f"Im {group.first + 1}–{group.last + 1}" in item.text(0)

@@ -179,7 +179,7 @@ def test_the_ai_panel_speaks_japanese_around_the_cores_words(
         rows = {model_id: text for model_id, _, text in panel.model_rows()}
         # The framing is Japanese; the model's name, version and the core's reason are not.
         assert "Test threshold" in rows["threshold"] and "デモ・臨床使用不可" in rows["threshold"]
-        assert ("このシリーズは対象外です: modality is CT; the model is meant for MR"
+        assert ("このシリーズは対象外です: モダリティは CT です。このモデルの対象は MR です"
                 in rows["mr-only"])
         assert "使用不可: " in rows["tampered"] and "model.onnx" in rows["tampered"]
         panel.select_model("threshold")

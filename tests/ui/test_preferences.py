@@ -139,7 +139,7 @@ def test_the_default_preset_is_applied_when_a_series_opens(config_dir, make_main
     open_and_wait(qtbot, window, phantom_dir)
     lung = next(p for p in presets_for("CT") if p.name == "Lung")
     assert window.viewport.state.window == lung.window
-    assert "W: 1500 L: -600" in window.viewport.corner_text().bottom_right
+    assert "Lung  W: 1500 L: -600" in window.viewport.corner_text().bottom_right  # named
     window.viewport.trigger("file_window")  # the file's own window is still one key away
     assert window.viewport.state.window != lung.window
 

@@ -30,7 +30,8 @@ def test_opens_on_the_middle_slice_fitted_with_the_file_window(viewport) -> None
     assert f"Im: {PHANTOM_SLICES // 2 + 1} / {PHANTOM_SLICES}" in viewport.corner_text().bottom_left
     assert s.fit and s.rotation == 0 and not s.invert
     assert s.window == Window(40, 400)  # the phantom's own Window Center/Width
-    assert "W: 400 L: 40" in viewport.corner_text().bottom_right
+    # The file names its window ("SOFT TISSUE"), so the reader sees which one is on.
+    assert "SOFT TISSUE  W: 400 L: 40" in viewport.corner_text().bottom_right
     assert viewport.displayed_image() is not None
 
 

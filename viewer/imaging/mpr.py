@@ -344,3 +344,11 @@ class Reformat:
         if slab is Slab.MINIP:
             return np.ascontiguousarray(block.min(axis=0))
         return np.ascontiguousarray(block.mean(axis=0, dtype=np.float32))
+
+
+def opening_point(volume: Volume, frame_index: int | None = None) -> tuple[float, float, float]:
+    """Where the crosshair starts: on the acquired slice the reader was reading (voxel k is
+    the series' frame ``frame_index``), at the centre of it; the volume's centre if none."""
+    k, i, j = volume.shape
+    slice_k = (k - 1) / 2 if frame_index is None else min(max(frame_index, 0), k - 1)
+    return (float(slice_k), (i - 1) / 2, (j - 1) / 2)

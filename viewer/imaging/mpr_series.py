@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydicom import Dataset
 
+from viewer.imaging.lossy import lossy
 from viewer.imaging.mpr import Plane, Reformat
 from viewer.imaging.window import Window
 from viewer.io.model import FrameGeometry, FrameRef, Instance, PixelInfo, Series
@@ -23,6 +24,20 @@ from viewer.io.model import FrameGeometry, FrameRef, Instance, PixelInfo, Series
 _COPIED = ("PatientName", "PatientID", "PatientBirthDate", "StudyDescription", "StudyDate",
            "FrameOfReferenceUID", "SeriesNumber", "BodyPartExamined")
 PLANE_TITLES = {Plane.AXIAL: "Axial", Plane.CORONAL: "Coronal", Plane.SAGITTAL: "Sagittal"}
+
+
+def _mark_lossy(header: Dataset, source: Series) -> None:
+    """Planes made from lossy-compressed slices carry that loss: the corner says LOSSY."""
+    for ref in source.frames:
+        pixel = ref.instance.pixel
+        found = lossy(ref.instance.header, pixel.transfer_syntax if pixel else "")
+        if found is not None:
+            header.LossyImageCompression = "01"
+            if found.ratios:
+                header.LossyImageCompressionRatio = list(found.ratios)
+            if found.methods:
+                header.LossyImageCompressionMethod = list(found.methods)
+            return
 
 
 def plane_series(reformat: Reformat, source: Series, window: Window | None = None) -> Series:
@@ -41,6 +56,7 @@ def plane_series(reformat: Reformat, source: Series, window: Window | None = Non
     header.SliceThickness = f"{reformat.slice_spacing:.2f}"
     if window is not None:
         header.WindowCenter, header.WindowWidth = f"{window.center:g}", f"{window.width:g}"
+    _mark_lossy(header, source)
     uid = f"{source.uid}.mpr.{reformat.plane.value}"
     instance = Instance(
         path=Path(f"<{title} MPR of series {source.number or ''}>"),

@@ -175,3 +175,16 @@ def file_presets(instance: Instance, frame: int = 0, stored: np.ndarray | None =
         return []
     window = default_window(instance, frame, stored)
     return [Preset("Image range", window.center, window.width)]
+
+
+def preset_named(window: Window | None, *choices: list[Preset]) -> Preset | None:
+    """The first preset of ``choices`` (bundled, then the file's) that ``window`` is
+    exactly, or None: after a drag the window is the reader's own and has no name."""
+    if window is None:
+        return None
+    for presets in choices:
+        for preset in presets:
+            if math.isclose(preset.center, window.center, abs_tol=1e-6) \
+                    and math.isclose(preset.width, window.width, abs_tol=1e-6):
+                return preset
+    return None

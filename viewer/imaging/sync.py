@@ -9,6 +9,8 @@ reconstruction stay at the same anatomy.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from viewer.io.geometry import dot, normal
 from viewer.io.model import FrameRef, Series, Vec3
 
@@ -64,3 +66,58 @@ def linked_index(source: Series, index: int, target: Series) -> int | None:
     if ref.geometry.position is None or direction is None:
         return None
     return nearest_index(target, ref.geometry.position, direction)
+
+
+# -- manual link with an offset (a prior against a current) -------------------------------
+
+#: |cos| below which two stacks are too far from parallel to follow each other by position
+#: (about 45°): a sagittal cannot follow an axial, whatever the reader says.
+MANUAL_COS = 0.7
+
+
+@dataclass(frozen=True, slots=True)
+class OffsetLink:
+    """Two stacks the reader declared to match at their current slices.
+
+    Studies in different frames of reference (a prior and a current, two scanners) share no
+    coordinate system, so the reader says "these two slices show the same anatomy" and the
+    link keeps that offset: ``offset_mm`` along the source normal when both stacks are
+    placed and roughly parallel, else the difference in slice numbers.
+    """
+
+    source: Series
+    target: Series
+    direction: Vec3 | None
+    offset_mm: float
+    offset_index: int
+
+    @classmethod
+    def between(cls, source: Series, source_index: int, target: Series,
+                target_index: int) -> OffsetLink:
+        a, b = source.frames[source_index], target.frames[target_index]
+        na, nb = _normal(a), _normal(b)
+        pa, pb = a.geometry.position, b.geometry.position
+        if na is None or nb is None or pa is None or pb is None \
+                or abs(dot(na, nb)) < MANUAL_COS:
+            return cls(source, target, None, 0.0, target_index - source_index)
+        return cls(source, target, na, dot(pb, na) - dot(pa, na), target_index - source_index)
+
+    def _index(self, series: Series, index: int, other: Series, sign: int) -> int | None:
+        if not 0 <= index < len(series.frames) or not other.frames:
+            return None
+        position = series.frames[index].geometry.position
+        if self.direction is None or position is None:
+            return min(max(index + sign * self.offset_index, 0), len(other.frames) - 1)
+        shift = sign * self.offset_mm
+        d = self.direction
+        wanted = (position[0] + shift * d[0], position[1] + shift * d[1],
+                  position[2] + shift * d[2])
+        return nearest_index(other, wanted, d)
+
+    def target_index(self, source_index: int) -> int | None:
+        """The target slice that keeps the offset from source slice ``source_index``."""
+        return self._index(self.source, source_index, self.target, 1)
+
+    def source_index(self, target_index: int) -> int | None:
+        """The other way: the source slice for target slice ``target_index``."""
+        return self._index(self.target, target_index, self.source, -1)

@@ -52,6 +52,11 @@ class Finding:
     score: float | None = None
     color: str | None = None
     label_value: int | None = None
+    #: What grouping across slices needs (viewer.state.finding_groups): the label or class
+    #: name, the mask's pixel count of that label, the box.
+    name: str = ""
+    pixels: int = 0
+    box: Box | None = None
 
 
 class Run:
@@ -331,20 +336,20 @@ def frame_findings(run: Run, result: Result, threshold: float) -> list[Finding]:
     for output in result.labels:
         name, score = output.top
         found.append(Finding(_labels_key(run, frame), run.key, frame, "labels",
-                             score_caption(p, name, score), score))
+                             score_caption(p, name, score), score, name=name))
     for n, output in enumerate(result.boxes):
         for box in output.candidates or output.boxes:
             if box.score >= threshold:
                 found.append(Finding(_box_key(run, frame, n, box), run.key, frame, "box",
                                      score_caption(p, box.class_name, box.score), box.score,
-                                     box.color))
+                                     box.color, name=box.class_name, box=box))
     for output in result.masks:
         for label in output.labels:
             pixels = output.counts.get(label.value or 0, 0)
             if label.value and pixels:
                 found.append(Finding(_mask_key(run, frame, label.value), run.key, frame,
                                      "mask", f"AI · {run.title} · {label.name} ({pixels:,} px)",
-                                     None, label.color, label.value))
+                                     None, label.color, label.value, label.name, pixels))
     return found
 
 

@@ -179,12 +179,14 @@ class ViewState:
     def rotate_clockwise(self) -> None:
         self.update(rotation=self.rotation + 90)
 
-    def zoom_by(self, factor: float) -> None:
-        """Zoom about the widget centre: the pan offset scales with the zoom."""
+    def zoom_by(self, factor: float, about: tuple[float, float] = (0.0, 0.0)) -> None:
+        """Zoom about a point ``about`` given relative to the widget centre (default the
+        centre): the image point under it stays there, so the pan scales about it."""
         new = self._validate_zoom(self.zoom * factor)
         ratio = new / self.zoom
         x, y = self.pan
-        self.update(zoom=new, pan=(x * ratio, y * ratio))
+        ax, ay = about
+        self.update(zoom=new, pan=(ax + (x - ax) * ratio, ay + (y - ay) * ratio))
 
     def pan_by(self, dx: float, dy: float) -> None:
         x, y = self.pan

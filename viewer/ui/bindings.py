@@ -31,6 +31,7 @@ class MouseGesture(StrEnum):
     MIDDLE_DRAG = "Middle drag"
     RIGHT_DRAG = "Right drag"
     WHEEL = "Wheel"
+    CTRL_WHEEL = "Ctrl+Wheel"
     MOVE = "Move"
     DROP = "Drop files or folders"
 
@@ -42,6 +43,7 @@ _ENUM_TEXTS = (QT_TRANSLATE_NOOP("Bindings", "Viewport"),
                QT_TRANSLATE_NOOP("Bindings", "Middle drag"),
                QT_TRANSLATE_NOOP("Bindings", "Right drag"),
                QT_TRANSLATE_NOOP("Bindings", "Wheel"),
+               QT_TRANSLATE_NOOP("Bindings", "Ctrl+Wheel"),
                QT_TRANSLATE_NOOP("Bindings", "Move"),
                QT_TRANSLATE_NOOP("Bindings", "Drop files or folders"))
 
@@ -70,6 +72,8 @@ BINDINGS: dict[str, Binding] = {b.action: b for b in (
     _b("pan_drag", QT_TRANSLATE_NOOP("Bindings", "Pan"), mouse=(_M.MIDDLE_DRAG,)),
     _b("zoom_drag", QT_TRANSLATE_NOOP("Bindings", "Zoom (drag up to zoom in)"), mouse=(_M.RIGHT_DRAG,)),
     _b("wheel_scroll", QT_TRANSLATE_NOOP("Bindings", "Scroll through slices (down: next)"), mouse=(_M.WHEEL,)),
+    _b("wheel_zoom", QT_TRANSLATE_NOOP("Bindings", "Zoom about the mouse pointer (up: zoom in, 10% a notch)"),
+       mouse=(_M.CTRL_WHEEL,)),
     _b("probe", QT_TRANSLATE_NOOP("Bindings", "Show position and pixel value in the status bar"), mouse=(_M.MOVE,)),
     # -- tools for the left button (IHE Basic Image Review) ----------------------------------
     _b("tool_window", QT_TRANSLATE_NOOP("Bindings", "Left drag: window/level (right: wider, down: higher level, darker)"), "W"),
@@ -91,6 +95,8 @@ BINDINGS: dict[str, Binding] = {b.action: b for b in (
     _b("first", QT_TRANSLATE_NOOP("Bindings", "First slice"), "Home"),
     _b("last", QT_TRANSLATE_NOOP("Bindings", "Last slice"), "End"),
     _b("cine", QT_TRANSLATE_NOOP("Bindings", "Play / pause cine"), "C", "Space"),
+    _b("cine_slower", QT_TRANSLATE_NOOP("Bindings", "Cine: fewer frames per second (down to 1)"), "["),
+    _b("cine_faster", QT_TRANSLATE_NOOP("Bindings", "Cine: more frames per second (up to 60)"), "]"),
     # -- display --------------------------------------------------------------------------
     _b("fit", QT_TRANSLATE_NOOP("Bindings", "Fit image to window"), "F"),
     _b("actual_size", QT_TRANSLATE_NOOP("Bindings", "Actual size (1 image pixel = 1 screen pixel)"), "Ctrl+0"),
@@ -119,6 +125,10 @@ BINDINGS: dict[str, Binding] = {b.action: b for b in (
        scope=_W),
     _b("link_window", QT_TRANSLATE_NOOP("Bindings", "Link window/level between viewports of the same modality"),
        "Ctrl+Shift+L", scope=_W),
+    _b("link_offset", QT_TRANSLATE_NOOP("Bindings", "Link two viewports with an offset: their current slices match "
+                                        "(a prior against a current; again: unlink)"), "Ctrl+Alt+L", scope=_W),
+    _b("reference_lines", QT_TRANSLATE_NOOP("Bindings", "Show / hide reference lines of the other viewports"),
+       "Ctrl+R", scope=_W),
     _b("mpr", QT_TRANSLATE_NOOP("Bindings", "MPR: axial, coronal and sagittal planes of the active series (again: close)"),
        "Ctrl+M", scope=_W),
     _b("slab", QT_TRANSLATE_NOOP("Bindings", "MPR thick slab: off, MIP, MinIP, average (in turn)"), "Ctrl+Shift+M",

@@ -55,6 +55,17 @@ TEMPLATES = (
                       "distorted)"),
     QT_TRANSLATE_NOOP("ProblemText", "Number of Frames is invalid; the frame count was taken "
                       "from the pixel data size"),
+    # intended-use warnings and problems (viewer/inference/intended_use.py)
+    QT_TRANSLATE_NOOP("ProblemText", "modality is {}; the model is meant for {}"),
+    QT_TRANSLATE_NOOP("ProblemText", "body part is not recorded; the model is meant for {}"),
+    QT_TRANSLATE_NOOP("ProblemText", "body part is {}; the model is meant for {}"),
+    QT_TRANSLATE_NOOP("ProblemText", "view is {}; the model is meant for {}"),
+    QT_TRANSLATE_NOOP("ProblemText", "pixel spacing is unknown; the model is meant for {}–{} mm"),
+    QT_TRANSLATE_NOOP("ProblemText", "pixel spacing is {} mm; the model is meant for {}–{} mm"),
+    QT_TRANSLATE_NOOP("ProblemText", "the series holds no image"),
+    QT_TRANSLATE_NOOP("ProblemText", "the model reads {} consecutive slices; the series has {}"),
+    QT_TRANSLATE_NOOP("ProblemText", "models with more than one input are not supported by this "
+                      "viewer"),
     # MPR refusals (viewer/imaging/mpr.py), shown by the error boundary
     QT_TRANSLATE_NOOP("ProblemText", "MPR needs a stack of at least {} slices; {} has {}."),
     QT_TRANSLATE_NOOP("ProblemText", "MPR works on grey-scale CT or MR stacks; {} is in colour."),

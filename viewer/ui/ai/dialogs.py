@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.ui.i18n import translate
+from viewer.ui.problem_text import problem_text
 
 CARD = "CARD.md"
 
@@ -32,7 +33,7 @@ class IntendedUseDialog(QMessageBox):
         self.setText(translate("AiDialogs", "<b>{}</b> is not made for this image:").format(
             _escape(title)))
         self.setInformativeText(
-            "\n".join(f"• {w}" for w in warnings) + "\n\n"
+            "\n".join(f"• {problem_text(w)}" for w in warnings) + "\n\n"
             + translate("AiDialogs", "Its results may be wrong. Run it anyway? If you do, these "
                         "warnings are shown with every result."))
         self.run_button: QPushButton = self.addButton(translate("AiDialogs", "Run anyway"),

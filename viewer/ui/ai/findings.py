@@ -30,10 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.imaging.ai_layers import COLORMAPS, parse_color
-from viewer.state.ai_results import Finding, OverlayState, Run, percent, score_caption
+from viewer.state.ai_results import OverlayState, Run, percent, score_caption
+from viewer.state.finding_groups import FindingGroup, area_mm2, group_findings, volume_ml
 from viewer.ui.i18n import translate
+from viewer.ui.problem_text import problem_text
 
 if TYPE_CHECKING:
+    from viewer.inference import Provenance
     from viewer.ui.viewport.viewport import Viewport
 
 FINDING_ROLE = Qt.ItemDataRole.UserRole
@@ -45,6 +48,21 @@ def swatch(color: str | None, index: int = 0, size: int = 12) -> QIcon:
     pixmap = QPixmap(size, size)
     pixmap.fill(QColor(*parse_color(color, index)))
     return QIcon(pixmap)
+
+
+def result_header(provenance: Provenance) -> str:
+    """How every result is marked in the panel: Provenance.label in the UI language."""
+    name = f"{provenance.model_name} {provenance.model_version}"
+    if provenance.not_for_clinical_use:
+        return translate("AiResults", "AI · demonstration, not for clinical use · {}").format(name)
+    return f"AI · {name}"
+
+
+def _wrapping(text: str) -> QLabel:
+    """A label that may wrap: the panel is narrow and Japanese labels are long."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label
 
 
 def _clear(layout: QGridLayout | QVBoxLayout) -> None:
@@ -119,23 +137,28 @@ class AIResults(QWidget):
         group.addButton(self.contour_button)
         self.fill_button.toggled.connect(
             lambda on: setattr(self.overlays, "style", "fill" if on else "contour"))
-        grid.addWidget(QLabel(translate("AiResults", "Masks")), 1, 0)
+        grid.addWidget(_wrapping(translate("AiResults", "Masks")), 1, 0)
         grid.addWidget(self.fill_button, 1, 1)
         grid.addWidget(self.contour_button, 1, 2)
         self.opacity_slider = self._slider(self.overlays.opacity, "opacity")
         self.heat_slider = self._slider(self.overlays.heatmap_opacity, "heatmap_opacity")
-        grid.addWidget(QLabel(translate("AiResults", "Mask opacity")), 2, 0)
+        grid.addWidget(_wrapping(translate("AiResults", "Mask opacity")), 2, 0)
         grid.addWidget(self.opacity_slider, 2, 1, 1, 2)
-        grid.addWidget(QLabel(translate("AiResults", "Heatmap opacity")), 3, 0)
+        grid.addWidget(_wrapping(translate("AiResults", "Heatmap opacity")), 3, 0)
         grid.addWidget(self.heat_slider, 3, 1, 1, 2)
         self.colormap_box = QComboBox()
         self._colormaps: list[str | None] = [None, *COLORMAPS]  # None: the model's own
         self.colormap_box.addItems([translate("AiResults", "as the model says"), *COLORMAPS])
+        # May shrink below its longest entry: the panel is narrow, Japanese labels are wide,
+        # and a horizontal scroll bar hides the findings' right edge.
+        self.colormap_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.colormap_box.setMinimumContentsLength(6)
         self.colormap_box.setToolTip(translate("AiResults", "The colour map of heatmaps (the model's card names its "
                                      "own)"))
         self.colormap_box.currentIndexChanged.connect(
             lambda i: setattr(self.overlays, "heatmap_colormap", self._colormaps[i]))
-        grid.addWidget(QLabel(translate("AiResults", "Heatmap colours")), 4, 0)
+        grid.addWidget(_wrapping(translate("AiResults", "Heatmap colours")), 4, 0)
         grid.addWidget(self.colormap_box, 4, 1, 1, 2)
         self.threshold_grid = QVBoxLayout()
         grid.addLayout(self.threshold_grid, 5, 0, 1, 3)
@@ -227,6 +250,7 @@ class AIResults(QWidget):
     def _on_view(self, changed: frozenset[str]) -> None:
         if changed & {"index", "count"}:
             self._rebuild_image()
+            self._update_finding_texts()
 
     def _rebuild_thresholds(self) -> None:
         _clear(self.threshold_grid)
@@ -290,7 +314,7 @@ class AIResults(QWidget):
         shown = self.overlays.at(self.series_uid, self.viewport.state.index)
         self.image_group.setVisible(bool(shown))
         for run, result in shown:
-            head = QLabel(result.provenance.label)
+            head = QLabel(result_header(result.provenance))
             head.setWordWrap(True)
             font = head.font()
             font.setBold(True)
@@ -313,8 +337,8 @@ class AIResults(QWidget):
                            if label.value and mask.counts.get(label.value, 0)]
                 self._caption(translate("AiResults", "Mask: {}").format(
                     ", ".join(present) or translate("AiResults", "nothing found")))
-            notes = [translate("AiResults", "⚠ Accepted outside intended use: {}").format(w)
-                     for w in result.warnings]
+            notes = [translate("AiResults", "⚠ Accepted outside intended use: {}").format(
+                problem_text(w)) for w in result.warnings]
             if result.domain is not None and result.domain.unlike:
                 notes.append(f"⚠ {result.domain.message[0].upper()}{result.domain.message[1:]}")
             for text in notes:
@@ -351,6 +375,10 @@ class AIResults(QWidget):
 
     # -- findings -------------------------------------------------------------------------------
 
+    def finding_groups(self) -> list[FindingGroup]:
+        """One finding per row: grouped across slices (viewer.state.finding_groups)."""
+        return group_findings(self.overlays.findings(self.series_uid))
+
     def _rebuild_findings(self) -> None:
         tree = self.findings_tree
         tree.blockSignals(True)
@@ -367,31 +395,62 @@ class AIResults(QWidget):
             head.setFlags(Qt.ItemFlag.ItemIsEnabled)
             tree.addTopLevelItem(head)
             by_run[run.key] = head
-        for finding in self.overlays.findings(self.series_uid):
-            parent = by_run.get(finding.run_key)
+        for group in self.finding_groups():
+            parent = by_run.get(group.run_key)
             if parent is None:
                 continue
-            item = QTreeWidgetItem([translate("AiResults", "Im {} · {}").format(
-                finding.frame_index + 1, finding.text)])
-            item.setData(0, FINDING_ROLE, finding)
+            item = QTreeWidgetItem([""])
+            item.setData(0, FINDING_ROLE, group)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                           | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(0, Qt.CheckState.Checked if self.overlays.finding_visible(
-                finding.key) else Qt.CheckState.Unchecked)
-            if finding.color or finding.kind == "box":
-                item.setIcon(0, swatch(finding.color, finding.label_value or 0))
-            item.setToolTip(0, item.text(0))
+            item.setCheckState(0, self._group_check(group))
+            if group.color or group.kind == "box":
+                item.setIcon(0, swatch(group.color, group.label_value or 0))
             parent.addChild(item)
+        self._update_finding_texts()
         tree.expandAll()
         tree.blockSignals(False)
+
+    def _group_text(self, group: FindingGroup) -> str:
+        """"lesion · Im 4–9 · 310 mm² on this image · 2.4 mL" (the model is the row's head)."""
+        frames = (translate("AiResults", "Im {}").format(group.first + 1)
+                  if group.first == group.last
+                  else translate("AiResults", "Im {}–{}").format(group.first + 1,
+                                                                 group.last + 1))
+        parts = [group.name, frames]
+        if group.score is not None:
+            parts.append(translate("AiResults", "best {}").format(percent(group.score)))
+        series = self.viewport.series
+        if series is not None and group.kind == "mask":
+            area = area_mm2(group, series, self.viewport.state.index)
+            volume = volume_ml(group, series)
+            if area:
+                parts.append(translate("AiResults", "{:.0f} mm² on this image").format(area))
+            if volume is not None:
+                parts.append(translate("AiResults", "{:.1f} mL").format(volume))
+        return " · ".join(parts)
+
+    def _update_finding_texts(self) -> None:
+        """Texts follow the shown slice (the area is the area on it)."""
+        blocked = self.findings_tree.blockSignals(True)
+        for item in self.finding_items():
+            group: FindingGroup = item.data(0, FINDING_ROLE)
+            run = next((r for r in self.runs() if r.key == group.run_key), None)
+            text = self._group_text(group)
+            item.setText(0, text)
+            item.setToolTip(0, f"AI · {run.title} · {text}" if run is not None else text)
+        self.findings_tree.blockSignals(blocked)
+
+    def _group_check(self, group: FindingGroup) -> Qt.CheckState:
+        shown = [self.overlays.finding_visible(key) for key in group.keys]
+        return (Qt.CheckState.Checked if all(shown) else
+                Qt.CheckState.Unchecked if not any(shown) else Qt.CheckState.PartiallyChecked)
 
     def _sync_finding_checks(self) -> None:
         tree = self.findings_tree
         tree.blockSignals(True)
         for item in self.finding_items():
-            finding: Finding = item.data(0, FINDING_ROLE)
-            item.setCheckState(0, Qt.CheckState.Checked if self.overlays.finding_visible(
-                finding.key) else Qt.CheckState.Unchecked)
+            item.setCheckState(0, self._group_check(item.data(0, FINDING_ROLE)))
         tree.blockSignals(False)
 
     def finding_items(self) -> list[QTreeWidgetItem]:
@@ -402,15 +461,16 @@ class AIResults(QWidget):
         return items
 
     def _finding_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
-        finding = item.data(0, FINDING_ROLE)
-        if isinstance(finding, Finding):
-            self.viewport.state.update(index=finding.frame_index)
+        group = item.data(0, FINDING_ROLE)
+        if isinstance(group, FindingGroup):
+            self.viewport.state.update(index=group.best_frame)
 
     def _finding_toggled(self, item: QTreeWidgetItem, _column: int) -> None:
-        finding = item.data(0, FINDING_ROLE)
-        if isinstance(finding, Finding):
-            self.overlays.set_finding_visible(
-                finding.key, item.checkState(0) == Qt.CheckState.Checked)
+        group = item.data(0, FINDING_ROLE)
+        if isinstance(group, FindingGroup):
+            on = item.checkState(0) != Qt.CheckState.Unchecked
+            for key in group.keys:
+                self.overlays.set_finding_visible(key, on)
 
     def clear_series(self) -> None:
         for run in self.runs():

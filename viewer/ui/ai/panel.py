@@ -52,6 +52,7 @@ from viewer.ui.ai.findings import AIResults
 from viewer.ui.ai.model_card import ModelCardDialog
 from viewer.ui.bridge import Background, Outcome
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
+from viewer.ui.problem_text import problem_text
 
 if TYPE_CHECKING:
     from viewer.io.model import Series
@@ -279,10 +280,10 @@ class AIPanel(QWidget):
             reason = translate("AiPanel", "Unavailable: {}").format(entry.reason)
         elif with_series and found.check.problems:
             reason = (translate("AiPanel", "Cannot run on this series: ")
-                      + "; ".join(found.check.problems))
+                      + "; ".join(map(problem_text, found.check.problems)))
         elif with_series and found.check.warnings:
             reason = (translate("AiPanel", "Not made for this series: ")
-                      + "; ".join(found.check.warnings))
+                      + "; ".join(map(problem_text, found.check.warnings)))
         else:
             reason = ""
         muted = "#8a8a8a"

@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen, QTransfo
 from viewer.imaging.ai_layers import parse_color
 from viewer.state.ai_results import OverlayState, percent, score_caption
 from viewer.ui.i18n import translate
+from viewer.ui.problem_text import problem_text
 from viewer.ui.viewport.painting import MARGIN, overlay_font, shadow_text
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ class AILayer:
                                        QColor(*parse_color(label.color, label.value - 1))))
         if warnings:
             lines.append(translate("AiOverlay", "⚠ Outside intended use (accepted): ")
-                         + "; ".join(warnings))
+                         + "; ".join(map(problem_text, warnings)))
         if unlike:
             lines.append(translate("AiOverlay", "⚠ Unlike the model's training data: ")
                          + "; ".join(unlike))

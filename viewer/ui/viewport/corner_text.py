@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from viewer.host.settings import CORNER_GROUPS
+from viewer.imaging.lossy import lossy
 from viewer.io.model import FrameRef, Series, Study
 from viewer.state.view import ViewState
 
@@ -36,6 +37,14 @@ _THICK = QT_TRANSLATE_NOOP("CornerText", "Thick: {:g} mm")
 _WL = QT_TRANSLATE_NOOP("CornerText", "W: {:.0f} L: {:.0f}")
 _ZOOM = QT_TRANSLATE_NOOP("CornerText", "Zoom: {:.0f}%")
 _INVERTED = QT_TRANSLATE_NOOP("CornerText", "Inverted")
+#: The window's name before its values, so the reader knows a preset is on ("Lung  W...").
+_NAMED_WL = QT_TRANSLATE_NOOP("CornerText", "{}  W: {:.0f} L: {:.0f}")
+_CINE = QT_TRANSLATE_NOOP("CornerText", "Cine {:g} fps")
+_LOSSY = QT_TRANSLATE_NOOP("CornerText", "LOSSY")
+#: The names file windows get in viewer.imaging.presets.file_presets (shown translated).
+_FILE_WINDOW_NAMES = (QT_TRANSLATE_NOOP("CornerText", "File window"),
+                      QT_TRANSLATE_NOOP("CornerText", "File VOI LUT"),
+                      QT_TRANSLATE_NOOP("CornerText", "Image range"))
 
 
 @dataclass(frozen=True)
@@ -106,12 +115,24 @@ def _number(value: Any) -> float | None:
         return None
 
 
+def lossy_line(ref: FrameRef, tr: Callable[[str], str] = _same) -> str | None:
+    """"LOSSY 10:1 ISO_10918_1" when the image was compressed with loss, else None."""
+    found = lossy(ref.instance.header,
+                  ref.instance.pixel.transfer_syntax if ref.instance.pixel else "")
+    if found is None:
+        return None
+    return f"{tr(_LOSSY)} {found.detail()}".strip()
+
+
 def corner_text(study: Study | None, series: Series | None, state: ViewState,
                 zoom: float | None = None, tr: Callable[[str], str] = _same,
-                show: Collection[str] = CORNER_GROUPS) -> CornerText:
+                show: Collection[str] = CORNER_GROUPS, *, window_name: str | None = None,
+                cine_fps: float | None = None) -> CornerText:
     """The four corners for the current slice of ``series``. ``zoom`` overrides state.zoom
     (in fit mode the widget knows the effective zoom); ``tr`` translates the labels;
-    ``show`` names the groups of :data:`CORNER_GROUPS` the reader wants (a preference)."""
+    ``show`` names the groups of :data:`CORNER_GROUPS` the reader wants (a preference);
+    ``window_name`` is the preset the window is (None after a drag); ``cine_fps`` the rate
+    while cine plays."""
     if series is None or not series.frames:
         return CornerText()
     ref = series.frames[min(state.index, len(series.frames) - 1)]
@@ -133,12 +154,21 @@ def corner_text(study: Study | None, series: Series | None, state: ViewState,
         bottom_left.append(tr(_THICK).format(thickness))
 
     bottom_right = []
-    if state.window is not None:
+    if state.window is not None and window_name:
+        bottom_right.append(tr(_NAMED_WL).format(tr(window_name), state.window.width,
+                                                 state.window.center))
+    elif state.window is not None:
         bottom_right.append(tr(_WL).format(state.window.width, state.window.center))
     bottom_right.append(tr(_ZOOM).format((state.zoom if zoom is None else zoom) * 100))
     if state.invert:
         bottom_right.append(tr(_INVERTED))
+    if cine_fps is not None:
+        bottom_right.append(tr(_CINE).format(round(cine_fps, 1)))
     top_left = identity_lines(study, ref, state.hide_identity, tr) if "identity" in show else []
+    bottom_right = bottom_right if "display" in show else []
+    # Shown whatever the preferences hide: compressed pixels are not what was acquired.
+    lossy_text = lossy_line(ref, tr)
+    if lossy_text:
+        bottom_right.insert(0, lossy_text)
     return CornerText(top_left, top_right,
-                      bottom_left if "position" in show else [],
-                      bottom_right if "display" in show else [])
+                      bottom_left if "position" in show else [], bottom_right)

@@ -6,6 +6,11 @@ the slice nearest in position (see :mod:`viewer.imaging.sync`); series that cann
 linked stay where they are. A window change goes to every other shown viewport of the same
 modality (a CT window means nothing on an MR). Changes made by the linker itself are not
 passed on again.
+
+A manual link with an offset (:class:`viewer.imaging.sync.OffsetLink`) ties two viewports
+whose series share no frame of reference: the reader brings both to the same anatomy and
+links them; scrolling either keeps that offset until unlinked or either opens another
+series.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from viewer.imaging.sync import linked_index
+from viewer.imaging.sync import OffsetLink, linked_index
 
 if TYPE_CHECKING:
     from viewer.ui.viewport.viewport import Viewport
@@ -26,6 +31,8 @@ class Linker:
         self.scroll = False
         self.window = False
         self._busy = False
+        self.offset: OffsetLink | None = None
+        self._offset_pair: tuple[Viewport, Viewport] | None = None
 
     def watch(self, viewport: Viewport) -> None:
         viewport.state_changed.connect(lambda changed: self._changed(viewport, changed))
@@ -41,7 +48,36 @@ class Linker:
         if on and source is not None:
             self.follow(source, window=True)
 
+    def link_with_offset(self, source: Viewport, target: Viewport) -> OffsetLink | None:
+        """Tie ``target`` to ``source`` at their current slices; None if either is empty."""
+        if source.series is None or target.series is None or source is target \
+                or not source.series.frames or not target.series.frames:
+            return None
+        self.offset = OffsetLink.between(source.series, source.state.index,
+                                         target.series, target.state.index)
+        self._offset_pair = (source, target)
+        return self.offset
+
+    def unlink_offset(self) -> None:
+        self.offset = self._offset_pair = None
+
+    def _follow_offset(self, moved: Viewport) -> None:
+        if self.offset is None or self._offset_pair is None:
+            return
+        source, target = self._offset_pair
+        if moved is source:
+            index = self.offset.target_index(source.state.index)
+            other = target
+        else:
+            index = self.offset.source_index(target.state.index)
+            other = source
+        if index is not None:
+            self._apply(other, index=index)
+
     def _changed(self, source: Viewport, changed: frozenset[str]) -> None:
+        if "index" in changed and not self._busy and self._offset_pair \
+                and source in self._offset_pair:
+            self._follow_offset(source)
         scroll = self.scroll and "index" in changed
         window = self.window and "window" in changed
         if (scroll or window) and not self._busy:
@@ -49,6 +85,10 @@ class Linker:
 
     def _opened(self, viewport: Viewport) -> None:
         """A series opened in a linked layout starts at the others' position."""
+        if self._offset_pair is not None and viewport in self._offset_pair \
+                and self.offset is not None and viewport.series not in (
+                    self.offset.source, self.offset.target):
+            self.unlink_offset()  # the slices the reader matched are no longer shown
         if not self.scroll or self._busy or viewport.series is None:
             return
         for other in self._viewports():

@@ -32,7 +32,15 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.errors import Cancelled
-from viewer.imaging.mpr import Plane, Reformat, Slab, Volume, check_series, load_volume
+from viewer.imaging.mpr import (
+    Plane,
+    Reformat,
+    Slab,
+    Volume,
+    check_series,
+    load_volume,
+    opening_point,
+)
 from viewer.imaging.mpr_series import plane_series
 from viewer.tasks.cancel import CancelToken
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
@@ -345,8 +353,9 @@ class MprView(QWidget):
         return self._active
 
     def start(self, series: Series, study: Study | None, window: Window | None = None,
-              hide_identity: bool = False) -> None:
-        """Check ``series`` now (raises VolumeError with the reason), then read it."""
+              hide_identity: bool = False, index: int | None = None) -> None:
+        """Check ``series`` now (raises VolumeError with the reason), then read it;
+        the planes open at frame ``index`` (the slice being read), else the middle."""
         check_series(series)
         self.cancel()
         self.clear()
@@ -370,14 +379,15 @@ class MprView(QWidget):
 
         self._background.submit(
             job, lambda outcome: self._built(token, series, study, window, hide_identity,
-                                             outcome))
+                                             outcome, index))
 
     def _progress(self, token: CancelToken, done: int) -> None:
         if token is self._token:
             self.progress.setValue(done)
 
     def _built(self, token: CancelToken, series: Series, study: Study | None,
-               window: Window | None, hide_identity: bool, outcome: Outcome[Volume]) -> None:
+               window: Window | None, hide_identity: bool, outcome: Outcome[Volume],
+               index: int | None = None) -> None:
         if token is not self._token:
             return  # cancelled, or another build started
         self._token = None
@@ -387,11 +397,13 @@ class MprView(QWidget):
                 self._boundary.report(outcome.error, "building the MPR volume")
             self.abandoned.emit()
             return
-        self.show_volume(outcome.value, series, study, window, hide_identity)
+        self.show_volume(outcome.value, series, study, window, hide_identity, index)
 
     def show_volume(self, volume: Volume, series: Series, study: Study | None,
-                    window: Window | None = None, hide_identity: bool = False) -> None:
-        """Show the three planes of ``volume`` (built from ``series``), crosshair at its centre."""
+                    window: Window | None = None, hide_identity: bool = False,
+                    index: int | None = None) -> None:
+        """Show the three planes of ``volume`` (built from ``series``), the crosshair on
+        frame ``index`` of the series (the slice being read), else at the centre."""
         self.volume, self.source = volume, series
         reformats = {plane: Reformat.of(volume, plane) for plane in Plane}
         for plane, viewport in self.planes.items():
@@ -402,8 +414,7 @@ class MprView(QWidget):
             by_axis = {reformats[p].axes[0]: PLANE_COLOURS[p] for p in Plane}
             viewport.crosshair_colours = (by_axis[reformat.axes[2]], by_axis[reformat.axes[1]])
         self._apply_slab()
-        k, i, j = volume.shape
-        self.set_point(((k - 1) / 2, (i - 1) / 2, (j - 1) / 2))
+        self.set_point(opening_point(volume, index))
         self.ready.emit()
 
     def cancel(self) -> None:

@@ -7,14 +7,17 @@ black air alike.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QTransform
 
+from viewer.imaging.reference_lines import Segment
 from viewer.ui.viewport.corner_text import CornerText
 
 TEXT = QColor(235, 235, 235)
 SHADOW = QColor(0, 0, 0, 220)
 ORIENTATION = QColor(255, 214, 90)
 MESSAGE = QColor(170, 170, 170)
+#: Reference lines: a cyan that no window level, mask colour or crosshair uses.
+REFERENCE = QColor(80, 200, 255)
 MARGIN = 6
 
 _ALIGN = Qt.AlignmentFlag
@@ -87,3 +90,21 @@ def draw_scale_bar(painter: QPainter, rect: QRect, length_px: float, label: str)
 def draw_message(painter: QPainter, rect: QRect, text: str) -> None:
     painter.setFont(overlay_font(15))
     shadow_text(painter, rect, int(_ALIGN.AlignCenter | Qt.TextFlag.TextWordWrap), text, MESSAGE)
+
+
+def draw_reference_lines(painter: QPainter, transform: QTransform,
+                         lines: list[tuple[Segment, str]]) -> None:
+    """Thin lines where other viewports' images cut this one, labelled at their start."""
+    if not lines:
+        return
+    painter.setFont(overlay_font(10))
+    for segment, label in lines:
+        # Pixel (c, r) covers [c, c+1) in image coordinates: its centre is at c + 0.5.
+        a = transform.map(QPointF(segment.start[0] + 0.5, segment.start[1] + 0.5))
+        b = transform.map(QPointF(segment.end[0] + 0.5, segment.end[1] + 0.5))
+        for colour, offset in ((SHADOW, 1), (REFERENCE, 0)):
+            painter.setPen(QPen(colour, 1))
+            painter.drawLine(a + QPointF(offset, offset), b + QPointF(offset, offset))
+        top = a if a.y() <= b.y() else b
+        box = QRectF(top.x() + 4, top.y() + 2, 160, 16)
+        shadow_text(painter, box, int(_ALIGN.AlignLeft | _ALIGN.AlignTop), label, REFERENCE)

@@ -10,7 +10,7 @@ Decoding never happens here: frames come from the loader's worker threads.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,10 +33,12 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from viewer.host.settings import CORNER_GROUPS
 from viewer.imaging.lut import default_window, file_windows, modality_values
 from viewer.imaging.orientation import orientation_labels
-from viewer.imaging.presets import Preset, file_presets, presets_for
+from viewer.imaging.presets import Preset, file_presets, preset_named, presets_for
+from viewer.imaging.reference_lines import Segment
 from viewer.imaging.render import render_frame
 from viewer.imaging.scalebar import scale_bar
 from viewer.state.ai_results import OverlayState
+from viewer.state.cine import DEFAULT_FPS, clamp_fps, file_fps, step_fps
 from viewer.state.measurements import MeasurementStore, session_store
 from viewer.state.view import Tool, ViewState
 from viewer.ui.bindings import MouseGesture, Scope, key_map
@@ -63,9 +65,10 @@ BUTTON_GESTURES = {
     Qt.MouseButton.MiddleButton: MouseGesture.MIDDLE_DRAG,
     Qt.MouseButton.RightButton: MouseGesture.RIGHT_DRAG,
 }
-ZOOM_PER_PX = 0.01  # right-drag: 100 px up doubles the zoom (e^(100*0.01) ~ 2.7)
+ZOOM_PER_PX = 0.01  # right-drag: about 1 % per pixel, 70 px doubles (e^(70*0.01) ~ 2)
+#: Ctrl+wheel: one notch zooms 10 % about the cursor, as Weasis and most image viewers do.
+ZOOM_PER_NOTCH = 1.1
 SCROLL_PX = 8  # left-drag in scroll mode: one slice per 8 px
-DEFAULT_CINE_FPS = 10.0
 
 
 class Viewport(QWidget):
@@ -113,6 +116,14 @@ class Viewport(QWidget):
         self._sensitivity = 1.0
         self._cine = QTimer(self)
         self._cine.timeout.connect(self._cine_step)
+        #: The reader's cine rate ([ and ]); None: the file's own (or the default).
+        self.cine_rate: float | None = None
+        #: The preset the reader chose last, to name the window on the image.
+        self._chosen: Preset | None = None
+        #: Reference lines from the other viewports: (segment in this image's pixels,
+        #: label); the reading layout supplies them, a lone viewport has none.
+        self.reference_lines: Callable[[], list[tuple[Segment, str]]] = list
+        self.show_reference_lines = True
         self._unsubscribe = self.state.subscribe(self._on_state)
         # AI results and their display state; drawn on top, never mixed into the image.
         self.overlays = OverlayState()
@@ -158,6 +169,7 @@ class Viewport(QWidget):
 
     def close_series(self) -> None:
         self._cine.stop()
+        self.cine_rate = None
         if self._loading is not None:
             self._loading.close()
             self._loading.deleteLater()
@@ -212,7 +224,17 @@ class Viewport(QWidget):
 
     def corner_text(self) -> CornerText:
         return corner_text(self.study, self.series, self.state, tr=corner_tr,
-                           show=self.corner_groups)
+                           show=self.corner_groups, window_name=self.window_name(),
+                           cine_fps=self._cine_fps() if self.cine_running else None)
+
+    def window_name(self) -> str | None:
+        """The preset the window is, or None (a dragged window): the one the reader chose
+        last while it holds, else the file's own windows first, then the bundled ones
+        (a file window of 400/40 is the file's even if "Abdomen" has the same values)."""
+        preset = preset_named(self.state.window,
+                              [self._chosen] if self._chosen is not None else [],
+                              self.file_presets(), self._presets)
+        return preset.name if preset is not None else None
 
     def set_display_preferences(self, default_presets: Mapping[str, str],
                                 corner_groups: Sequence[str]) -> None:
@@ -267,6 +289,8 @@ class Viewport(QWidget):
             "tool_rectangle": lambda: s.update(tool=Tool.RECTANGLE),
             "delete_measurement": self.measure.delete_selected,
             "cine": self.toggle_cine,
+            "cine_slower": lambda: self.set_cine_rate(step_fps(self._cine_fps(), -1)),
+            "cine_faster": lambda: self.set_cine_rate(step_fps(self._cine_fps(), 1)),
             "file_window": self.next_file_window,
             "ai_overlays": self.overlays.toggle_visible,
         }
@@ -287,6 +311,7 @@ class Viewport(QWidget):
             chosen = self._presets[key - 1]
         if chosen is None:
             return False
+        self._chosen = chosen
         self.state.window = chosen.window
         return True
 
@@ -303,6 +328,7 @@ class Viewport(QWidget):
         choices = self.file_presets()
         if not 0 <= number < len(choices):
             return False
+        self._chosen = choices[number]
         self.state.window = choices[number].window
         return True
 
@@ -317,10 +343,18 @@ class Viewport(QWidget):
             self._cine.stop()
         elif self.state.count > 1:
             self._cine.start(round(1000 / self._cine_fps()))
+        self.update()  # the "Cine n fps" readout
 
     @property
     def cine_running(self) -> bool:
         return self._cine.isActive()
+
+    def set_cine_rate(self, fps: float) -> None:
+        """The reader's cine rate (1–60 fps); a running cine changes speed at once."""
+        self.cine_rate = clamp_fps(fps)
+        if self._cine.isActive():
+            self._cine.start(round(1000 / self.cine_rate))
+        self.update()
 
     # -- state and data events -----------------------------------------------------------
 
@@ -402,17 +436,10 @@ class Viewport(QWidget):
         return None  # decided when the frame arrives
 
     def _cine_fps(self) -> float:
+        if self.cine_rate is not None:
+            return self.cine_rate
         ref = self.current_ref()
-        header = ref.instance.header if ref else None
-        if header is not None:
-            for keyword in ("RecommendedDisplayFrameRate", "CineRate"):
-                value = header.get(keyword)
-                if value:
-                    return min(max(float(value), 1.0), 60.0)
-            frame_time = header.get("FrameTime")
-            if frame_time:
-                return min(max(1000.0 / float(frame_time), 1.0), 60.0)
-        return DEFAULT_CINE_FPS
+        return file_fps(ref.instance.header if ref else None) or DEFAULT_FPS
 
     def _cine_step(self) -> None:
         s = self.state
@@ -500,6 +527,9 @@ class Viewport(QWidget):
                 painter.resetTransform()
             if message:
                 painting.draw_message(painter, rect, message)
+            if self._qimage is not None and transform is not None \
+                    and self.show_reference_lines:
+                painting.draw_reference_lines(painter, transform, self.reference_lines())
             if self._qimage is not None:
                 self.contours.paint(painter, transform, self.current_ref())
                 self.measure.paint(painter)
@@ -615,8 +645,16 @@ class Viewport(QWidget):
         notches = int(self._wheel_rest / 120)
         if notches:
             self._wheel_rest -= notches * 120
-            self.state.step(-notches)  # wheel down (negative delta): next slice
+            if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                self.zoom_at(ZOOM_PER_NOTCH ** notches, event.position())  # up: zoom in
+            else:
+                self.state.step(-notches)  # wheel down (negative delta): next slice
         event.accept()
+
+    def zoom_at(self, factor: float, point: QPointF) -> None:
+        """Zoom by ``factor`` keeping the image point under widget ``point`` in place."""
+        self.state.zoom_by(factor, (point.x() - self.width() / 2,
+                                    point.y() - self.height() / 2))
 
     def probe_text(self, x: float, y: float) -> str:
         """"x, y: stored value (HU)" for the image pixel under widget point (x, y)."""

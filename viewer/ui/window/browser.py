@@ -41,7 +41,9 @@ def study_label(study: Study, hide_identity: bool) -> str:
 
 def series_label(series: Series) -> str:
     number = f"{series.number}: " if series.number is not None else ""
-    title = f"{number}{series.description or translate('Browser', '(no description)')}"
+    # Outside the f-string: lupdate does not see a translate() call inside one.
+    description = series.description or translate("Browser", "(no description)")
+    title = f"{number}{description}"
     if series.warnings:
         title = f"⚠ {title}"
     if not series.has_images:

@@ -17,6 +17,7 @@ from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QMenu, QStackedWidget
 
 from viewer.imaging.mpr import VolumeError
+from viewer.imaging.reference_lines import Segment, lines_on
 from viewer.ui.i18n import translate
 from viewer.ui.viewport.grid import LAYOUT_TITLES, LAYOUTS, ViewportGrid
 from viewer.ui.viewport.linking import Linker
@@ -101,6 +102,7 @@ class ReadingLayout:
             lambda changed: self._sync_checks() if "visible" in changed else None))
         if viewport in self.grid.viewports:
             self.linker.watch(viewport)
+            self._wire_reference_lines(viewport)
 
     def _grid_activated(self: MainWindow, viewport: Viewport) -> None:
         self.ai_panel.set_viewport(viewport)
@@ -130,6 +132,10 @@ class ReadingLayout:
                      text=translate("WindowLayout", "Link scrolling by position"))
         self._action(view, "link_window", self.toggle_link_window, checkable=True,
                      text=translate("WindowLayout", "Link window/level"))
+        self._action(view, "link_offset", self.toggle_link_offset, checkable=True,
+                     text=translate("WindowLayout", "Link with offset"))
+        self._action(view, "reference_lines", self.toggle_reference_lines, checkable=True,
+                     text=translate("WindowLayout", "Reference lines")).setChecked(True)
         view.addSeparator()
         mpr = self.menuBar().addMenu(translate("WindowLayout", "&MPR"))
         self._action(mpr, "mpr", self.toggle_mpr, checkable=True,
@@ -177,6 +183,56 @@ class ReadingLayout:
         self.linker.set_window(not self.linker.window, self.grid.active)
         self._actions["link_window"].setChecked(self.linker.window)
 
+    def toggle_link_offset(self: MainWindow) -> None:
+        """Link the active viewport with the next shown one at their current slices (a
+        prior against a current, in different frames of reference), or unlink."""
+        if self.linker.offset is not None:
+            self.linker.unlink_offset()
+        else:
+            active = self.grid.active
+            shown = [v for v in self.grid.visible_viewports() if v.series is not None]
+            others = shown[shown.index(active) + 1:] + shown[:shown.index(active)] \
+                if active in shown else []
+            if not others or self.linker.link_with_offset(active, others[0]) is None:
+                self.statusBar().showMessage(translate(
+                    "WindowLayout", "Link with offset needs two viewports showing images: "
+                    "bring both to the same anatomy, then link."), 10_000)
+        self._actions["link_offset"].setChecked(self.linker.offset is not None)
+
+    # -- reference lines ---------------------------------------------------------------------
+
+    def _wire_reference_lines(self: MainWindow, viewport: Viewport) -> None:
+        viewport.reference_lines = lambda: self._reference_lines_on(viewport)
+        viewport.show_reference_lines = self._actions["reference_lines"].isChecked() \
+            if "reference_lines" in self._actions else True
+
+        def moved(changed: frozenset[str]) -> None:
+            if changed & {"index", "count"}:
+                for other in self.grid.visible_viewports():
+                    if other is not viewport:
+                        other.update()
+
+        viewport.state_changed.connect(moved)
+
+    def _reference_lines_on(self: MainWindow, target: Viewport) -> list[tuple[Segment, str]]:
+        ref = target.current_ref()
+        if ref is None:
+            return []
+        sources = []
+        for other in self.grid.visible_viewports():
+            other_ref = other.current_ref()
+            if other is not target and other_ref is not None and other.series is not None:
+                name = other.series.description[:24] or translate("WindowLayout", "Series")
+                sources.append((other_ref, translate("WindowLayout", "{} · Im {}").format(
+                    name, other.state.index + 1)))
+        return lines_on(ref, sources)
+
+    def toggle_reference_lines(self: MainWindow) -> None:
+        on = self._actions["reference_lines"].isChecked()
+        for viewport in self.grid.viewports:
+            viewport.show_reference_lines = on
+            viewport.update()
+
     # -- MPR ---------------------------------------------------------------------------------
 
     def toggle_mpr(self: MainWindow) -> None:
@@ -192,7 +248,7 @@ class ReadingLayout:
             if source.series is None:
                 raise VolumeError(translate("WindowLayout", "Open a CT or MR series first, then choose MPR."))
             self.mpr.start(source.series, source.study, source.state.window,
-                           source.state.hide_identity)
+                           source.state.hide_identity, index=source.state.index)
         finally:
             self._actions["mpr"].setChecked(self.mpr.building)
         self.central.setCurrentWidget(self.mpr)
