@@ -317,13 +317,18 @@ def _item_graphics(item: Dataset) -> tuple[list[Graphic], int]:
     return found, skipped
 
 
+def _first(value: Any) -> float:
+    """A multi-valued window (several windows) gives its first, as the image would."""
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return float(value[0])
+    return float(value)
+
+
 def _window(ds: Dataset) -> tuple[float, float] | None:
     for item in ds.get("SoftcopyVOILUTSequence", []):
         center, width = item.get("WindowCenter"), item.get("WindowWidth")
         if center is not None and width is not None:
-            first = (lambda v: float(v[0]) if isinstance(v, Sequence) and not isinstance(v, str)
-                     else float(v))
-            return first(center), first(width)
+            return _first(center), _first(width)
     return None
 
 
