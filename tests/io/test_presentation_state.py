@@ -127,12 +127,24 @@ def test_other_viewers_graphics_are_read_and_unknown_ones_counted(images, tmp_pa
 def test_corrupt_truncated_and_wrong_files_say_what_to_do(images, tmp_path):
     uid = next(iter(images))
     path = write_gsps(_graphics(list(images))[:1], images, tmp_path / "a.dcm")
-    data = path.read_bytes()
-    (tmp_path / "cut.dcm").write_bytes(data[: len(data) // 2])
+    kos = write_kos([(uid, 0) for uid in images], images, tmp_path / "k.dcm")
     (tmp_path / "junk.dcm").write_bytes(b"not dicom at all" * 10)
-    for name in ("cut.dcm", "junk.dcm"):
-        with pytest.raises(AnnotationFileError, match="damaged or incomplete.*unchanged"):
-            read_gsps(tmp_path / name)
+    with pytest.raises(AnnotationFileError, match="damaged or incomplete.*unchanged"):
+        read_gsps(tmp_path / "junk.dcm")
+    # pydicom reads a cut file silently: wherever it is cut, the reader says so, or (cut
+    # in the last bytes, past everything Lightbox uses) reads exactly what the whole holds.
+    whole = {read_gsps: read_gsps(path).graphics, read_kos: read_kos(kos).images}
+    for source, reader in ((path, read_gsps), (kos, read_kos)):
+        data = source.read_bytes()
+        for size in range(132, len(data), 7):
+            cut = tmp_path / "cut.dcm"
+            cut.write_bytes(data[:size])
+            try:
+                got = reader(cut)
+            except AnnotationFileError as exc:
+                assert "damaged or incomplete" in str(exc)
+                continue
+            assert (got.graphics if reader is read_gsps else got.images) == whole[reader]
     with pytest.raises(AnnotationFileError, match="not a presentation state"):
         read_gsps(images[uid])
     with pytest.raises(AnnotationFileError, match="not a key image selection"):

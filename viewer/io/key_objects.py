@@ -19,7 +19,10 @@ from pydicom.uid import generate_uid
 from viewer.io.atomic import write_bytes_atomic
 from viewer.io.presentation_state import (
     MANUFACTURER,
+    PARSE_ERRORS,
     AnnotationFileError,
+    check_class,
+    damaged,
     encode,
     image_header,
     read_dataset,
@@ -84,9 +87,8 @@ def write_kos(keys: Sequence[FrameKey], image_paths: Mapping[str, Path], path: s
 def read_kos(path: str | Path) -> KeySelection:
     path = Path(path)
     ds = read_dataset(path, "key images")
-    if str(ds.get("SOPClassUID", "")) != KOS_SOP_CLASS:
-        raise AnnotationFileError(f"{path.name} is not a key image selection; open it as a "
-                                  "study instead.")
+    check_class(ds, path, KOS_SOP_CLASS, "key images",
+                "is not a key image selection; open it as a study instead.")
     try:
         title = str(ds.ConceptNameCodeSequence[0].CodeMeaning)
         images: list[FrameKey] = []
@@ -99,9 +101,15 @@ def read_kos(path: str | Path) -> KeySelection:
                 int(n) - 1 for n in (numbers if isinstance(numbers, Sequence)
                                      and not isinstance(numbers, str) else [numbers])]
             images.extend((str(ref.ReferencedSOPInstanceUID), f) for f in frames)
+        evidence = {str(i.ReferencedSOPInstanceUID)
+                    for study in ds.CurrentRequestedProcedureEvidenceSequence
+                    for series in study.ReferencedSeriesSequence
+                    for i in series.ReferencedSOPSequence}
+        # pydicom reads a truncated file silently; the evidence list comes before the
+        # content, so a content cut short misses images the evidence names.
+        if evidence != {uid for uid, _ in images}:
+            raise damaged(path, "key images: the end of the file is missing")
         return KeySelection(path, str(ds.SOPInstanceUID), str(ds.StudyInstanceUID), title,
                             images)
-    except (AttributeError, KeyError, ValueError, TypeError, IndexError) as exc:
-        raise AnnotationFileError(
-            f"{path.name} is damaged or incomplete and was not read (key images: "
-            f"{type(exc).__name__}). The key images in this session are unchanged.") from exc
+    except PARSE_ERRORS as exc:
+        raise damaged(path, f"key images: {type(exc).__name__}") from exc

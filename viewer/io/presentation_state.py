@@ -23,6 +23,8 @@ import hashlib
 import io
 import json
 import math
+import struct
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +55,9 @@ _TYPE2 = ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "Accessi
           "StudyID", "StudyDate", "StudyTime", "ReferringPhysicianName")
 
 Point = tuple[float, float]
+#: What reading a damaged file raises, here or lazily when a value is first used.
+PARSE_ERRORS = (AttributeError, KeyError, ValueError, TypeError, IndexError, OSError, EOFError,
+                struct.error)
 
 
 class AnnotationFileError(LightboxError):
@@ -232,16 +237,50 @@ def write_gsps(graphics: Sequence[Graphic], image_paths: Mapping[str, Path], pat
 # --- reading --------------------------------------------------------------------------------
 
 
+def damaged(path: Path, what: str) -> AnnotationFileError:
+    return AnnotationFileError(
+        f"{path.name} is damaged or incomplete and was not read ({what}). The annotations "
+        "in this session are unchanged; save them again or ask for an intact copy of the "
+        "file.")
+
+
 def read_dataset(path: str | Path, what: str) -> Dataset:
     """The whole file, or an AnnotationFileError that says what to do."""
     path = Path(path)
     try:
-        return pydicom.dcmread(path)
-    except (OSError, InvalidDicomError, ValueError, EOFError, KeyError, TypeError) as exc:
-        raise AnnotationFileError(
-            f"{path.name} is damaged or incomplete and was not read ({what}). The "
-            "annotations in this session are unchanged; save them again or ask for an "
-            "intact copy of the file.") from exc
+        with warnings.catch_warnings():
+            # A cut file warns about half a character set; the error below says it all.
+            warnings.simplefilter("ignore")
+            return pydicom.dcmread(path)
+    except (OSError, InvalidDicomError, *PARSE_ERRORS) as exc:
+        raise damaged(path, what) from exc
+
+
+def check_class(ds: Dataset, path: Path, sop_class: str, what: str, other: str) -> None:
+    """Raise unless ``ds`` is of ``sop_class``: "damaged" when the file was cut in or
+    before its SOP Class UID (a whole file meta says what it was meant to be), else
+    ``other`` (what the file is not and what to do)."""
+    found = str(ds.get("SOPClassUID", ""))
+    if found == sop_class:
+        return
+    file_meta = getattr(ds, "file_meta", None)
+    meant = str(file_meta.get("MediaStorageSOPClassUID", "")) if file_meta is not None else ""
+    if not found or sop_class.startswith(found) or meant == sop_class:
+        raise damaged(path, f"{what}: the file is cut short")
+    raise AnnotationFileError(f"{path.name} {other}")
+
+
+def _check_complete(ds: Dataset, path: Path) -> None:
+    """pydicom reads a truncated file without a word, up to where it ends: the GSPS's
+    last group (the Presentation LUT, mandatory in this IOD) proves the end was reached,
+    and each graphic must hold as many points as it says."""
+    shape = str(ds.get("PresentationLUTShape", ""))
+    if "PresentationLUTSequence" not in ds and shape not in ("IDENTITY", "INVERSE"):
+        raise damaged(path, "annotations: the end of the file is missing")
+    for item in ds.get("GraphicAnnotationSequence", []):
+        for graphic in item.get("GraphicObjectSequence", []):
+            if len(graphic.GraphicData) != 2 * int(graphic.NumberOfGraphicPoints):
+                raise damaged(path, "annotations: a graphic is cut short")
 
 
 def _points(graphic: Dataset) -> np.ndarray:
@@ -336,10 +375,10 @@ def read_gsps(path: str | Path) -> PresentationState:
     """Read a GSPS file; AnnotationFileError when it is not one or is damaged."""
     path = Path(path)
     ds = read_dataset(path, "annotations")
-    if str(ds.get("SOPClassUID", "")) != GSPS_SOP_CLASS:
-        raise AnnotationFileError(f"{path.name} is not a presentation state (annotations); "
-                                  "open it as a study instead.")
+    check_class(ds, path, GSPS_SOP_CLASS, "annotations",
+                "is not a presentation state (annotations); open it as a study instead.")
     try:
+        _check_complete(ds, path)
         series_uids = tuple(str(s.SeriesInstanceUID) for s in ds.ReferencedSeriesSequence)
         images = frozenset(str(i.ReferencedSOPInstanceUID) for s in ds.ReferencedSeriesSequence
                            for i in s.ReferencedImageSequence)
@@ -351,8 +390,5 @@ def read_gsps(path: str | Path) -> PresentationState:
             skipped += n
         return PresentationState(path, str(ds.SOPInstanceUID), str(ds.StudyInstanceUID),
                                  series_uids, images, graphics, skipped, _window(ds))
-    except (AttributeError, KeyError, ValueError, TypeError, IndexError) as exc:
-        raise AnnotationFileError(
-            f"{path.name} is damaged or incomplete and was not read (annotations: "
-            f"{type(exc).__name__}). The annotations in this session are unchanged; save "
-            "them again or ask for an intact copy of the file.") from exc
+    except PARSE_ERRORS as exc:
+        raise damaged(path, f"annotations: {type(exc).__name__}") from exc
