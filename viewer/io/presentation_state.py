@@ -131,7 +131,8 @@ def _inside(points: np.ndarray, header: Dataset) -> np.ndarray:
     """Graphic data must lie on the image; a point dragged past the edge is moved onto it
     (the private record keeps the point as drawn)."""
     limit = np.array([float(header.Columns), float(header.Rows)])
-    return np.clip(points, 0.0, limit)
+    clipped: np.ndarray = np.clip(points, 0.0, limit)
+    return clipped
 
 
 def _graphic_object(g: Graphic, header: Dataset) -> hd.pr.GraphicObject:
@@ -325,7 +326,7 @@ def _record(item: Dataset) -> Mapping[str, Any] | None:
 
 
 def _references(item: Dataset) -> list[tuple[str, int]]:
-    refs = []
+    refs: list[tuple[str, int]] = []
     for ref in item.get("ReferencedImageSequence", []):
         numbers = ref.get("ReferencedFrameNumber")
         frames = [0] if numbers in (None, "") else \

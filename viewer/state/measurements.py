@@ -126,6 +126,9 @@ class MeasurementStore:
                     return key, i
         return None
 
+    def _forget(self, measurement_id: int) -> None:
+        self._delete(measurement_id)
+
     def _restore(self, snapshot: dict[FrameKey, list[Measurement]]) -> None:
         keys = {k for k, v in self._by_frame.items() if v} | {k for k, v in snapshot.items() if v}
         self._by_frame = {k: list(v) for k, v in snapshot.items()}
@@ -136,7 +139,7 @@ class MeasurementStore:
 
     def add(self, measurement: Measurement) -> Measurement:
         self._insert(measurement)
-        self.history.push(lambda: self._delete(measurement.id),
+        self.history.push(lambda: self._forget(measurement.id),
                           lambda: self._insert(measurement))
         return measurement
 
@@ -158,7 +161,7 @@ class MeasurementStore:
         if old is None or where is None:
             return False
         index = where[1]
-        self.history.push(lambda: self._insert(old, index), lambda: self._delete(old.id))
+        self.history.push(lambda: self._insert(old, index), lambda: self._forget(old.id))
         return True
 
     def clear(self) -> None:

@@ -70,8 +70,8 @@ class AnnotationFiles:
     def _menu_of(self, action_name: str) -> QMenu:
         # Found by one of its actions, not its title: the title is translated.
         action = self.window._actions[action_name]
-        return next(a.menu() for a in self.window.menuBar().actions()
-                    if a.menu() and action in a.menu().actions())
+        menus = (a.menu() for a in self.window.menuBar().actions())
+        return next(m for m in menus if isinstance(m, QMenu) and action in m.actions())
 
     def _build_menus(self) -> None:
         w = self.window
@@ -111,7 +111,7 @@ class AnnotationFiles:
 
     def _windows(self) -> dict[str, tuple[float, float]]:
         """The window each shown series is read with, for the presentation state."""
-        windows = {}
+        windows: dict[str, tuple[float, float]] = {}
         for viewport in self.window.all_viewports():
             window = viewport.state.window
             if viewport.series is not None and window is not None:
