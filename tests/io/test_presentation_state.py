@@ -192,3 +192,20 @@ def test_kos_of_interest_round_trip(images, tmp_path):
     selection = read_kos(path)
     assert selection.title == "Of Interest"
     assert sorted(selection.images) == sorted([(uids[0], 0), (uids[1], 0)])
+
+
+def test_frames_of_a_multi_frame_image_are_referenced_by_number(tmp_path):
+    ds = ct_slice((0, 0, 0), size=(16, 16))
+    ds.NumberOfFrames = 3
+    ds.PixelData = np.zeros((3, 16, 16), dtype="<i2").tobytes()
+    images = {ds.SOPInstanceUID: write(ds, tmp_path / "mf.dcm")}
+    uid = ds.SOPInstanceUID
+    g = Graphic("distance", ((1.0, 1.0), (5.0, 5.0)), uid, 2, "1 mm")
+    saved = pydicom.dcmread(write_gsps([g], images, tmp_path / "a.dcm"))
+    assert saved.GraphicAnnotationSequence[0].ReferencedImageSequence[0].ReferencedFrameNumber == 3
+    assert read_gsps(tmp_path / "a.dcm").graphics[0].frame == 2
+    kos = write_kos([(uid, 0), (uid, 2)], images, tmp_path / "k.dcm")
+    numbers = [i.ReferencedSOPSequence[0].ReferencedFrameNumber
+               for i in pydicom.dcmread(kos).ContentSequence if i.ValueType == "IMAGE"]
+    assert numbers == [1, 3]
+    assert read_kos(kos).images == [(uid, 0), (uid, 2)]

@@ -164,10 +164,13 @@ def _annotation(g: Graphic, header: Dataset, layer: hd.pr.GraphicLayer) -> hd.pr
     text = _text_object(g, header)
     item = hd.pr.GraphicAnnotation(
         referenced_images=[header], graphic_layer=layer,
-        referenced_frame_number=g.frame + 1 if frames > 1 else None,
         graphic_objects=[_graphic_object(g, header)],
         text_objects=[text] if text is not None else None,
     )
+    if frames > 1:
+        # Set here, not through highdicom, which takes frame numbers only for IODs that
+        # are multi-frame by definition; a multi-frame image of a classic IOD has frames too.
+        item.ReferencedImageSequence[0].ReferencedFrameNumber = g.frame + 1
     if g.record is not None:
         block = item.private_block(PRIVATE_GROUP, PRIVATE_CREATOR, create=True)
         block.add_new(PRIVATE_RECORD, "UT", json.dumps(g.record, sort_keys=True))
