@@ -155,3 +155,29 @@ assert not any(m.split('.')[0] in ('PySide6', 'shiboken6') for m in sys.modules)
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_another_viewers_presentation_state_is_measured_on_the_image(tmp_path):
+    import highdicom as hd
+    from pydicom.uid import generate_uid
+
+    from viewer.io.presentation_state import image_header
+
+    series = _series(tmp_path / "ct")
+    instance = series.frames[0].instance
+    header = image_header(instance.path)
+    layer = hd.pr.GraphicLayer("OTHER", 1)
+    line = hd.pr.GraphicObject("POLYLINE", np.array([[2.0, 4.0], [22.0, 4.0]]), "PIXEL")
+    gsps = hd.pr.GrayscaleSoftcopyPresentationState(
+        referenced_images=[header], series_instance_uid=generate_uid(), series_number=5,
+        sop_instance_uid=generate_uid(), instance_number=1, manufacturer="Other",
+        manufacturer_model_name="Other", software_versions="1", device_serial_number="1",
+        content_label="OTHER", graphic_layers=[layer],
+        graphic_annotations=[hd.pr.GraphicAnnotation([header], layer, graphic_objects=[line])])
+    gsps.save_as(tmp_path / "other.dcm")
+    store, _ = _session()
+    [m] = apply_presentation_state(read_gsps(tmp_path / "other.dcm"), store,
+                                   instances_by_uid([series]))
+    assert m.kind is Kind.DISTANCE and m.key == (instance.sop_instance_uid, 0)
+    assert m.result.value == pytest.approx(20 * 0.5) and m.result.unit == "mm"  # 0.5 mm pixels
+    assert m.series_uid == series.uid and not store.dirty

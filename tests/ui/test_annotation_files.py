@@ -119,7 +119,6 @@ def test_a_file_for_images_not_open_says_so_and_applies_once_they_are(
               if "annotations" in p.name]
     session_store().reset()
     other = make_main_window()
-    other.results.clear()
     open_and_wait(qtbot, other, gsps)  # dropped alone: its images are not open here
     assert any("not open" in text for text in other.boundary.messages)
     assert len(session_store()) == 0 and gsps in other.annotation_files.pending
