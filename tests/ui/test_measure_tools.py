@@ -28,9 +28,9 @@ L = Qt.MouseButton.LeftButton
 
 @pytest.fixture(autouse=True)
 def empty_session():
-    session_store().clear()
+    session_store().reset()
     yield
-    session_store().clear()
+    session_store().reset()
 
 
 def screen(viewport, x: float, y: float) -> QPoint:

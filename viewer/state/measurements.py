@@ -13,12 +13,13 @@ import csv
 import io
 import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from viewer.imaging.measure import Calibration, Kind, Point, Result, calibration_of, measure
 from viewer.state.events import Listeners
+from viewer.state.history import History
 
 if TYPE_CHECKING:
     import numpy as np
@@ -83,11 +84,17 @@ def evaluate(kind: Kind | str, points: tuple[Point, ...], instance: Instance, fr
 
 
 class MeasurementStore:
-    """Measurements by frame, for a whole session; evented."""
+    """Measurements by frame, for a whole session; evented and undoable.
 
-    def __init__(self) -> None:
+    ``add``, ``replace``, ``remove`` and ``clear`` are steps of ``history`` (shared with
+    the key images when the session passes one); ``load`` puts a file's measurements in
+    without a step, and ``reset`` starts a new session.
+    """
+
+    def __init__(self, history: History | None = None) -> None:
         self._by_frame: dict[FrameKey, list[Measurement]] = {}
         self._listeners: Listeners[FrameKey] = Listeners()
+        self.history = history if history is not None else History()
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         return self._listeners.subscribe(listener)
@@ -95,29 +102,101 @@ class MeasurementStore:
     def _emit(self, key: FrameKey) -> None:
         self._listeners.emit(key)
 
-    def add(self, measurement: Measurement) -> Measurement:
-        self._by_frame.setdefault(measurement.key, []).append(measurement)
-        self._emit(measurement.key)
-        return measurement
+    # -- the raw changes (no history): what steps call ------------------------------------
 
-    def replace(self, measurement: Measurement) -> Measurement:
-        """Put an edited measurement (same id) in place of the old one."""
+    def _insert(self, measurement: Measurement, index: int | None = None) -> None:
+        items = self._by_frame.setdefault(measurement.key, [])
+        items.insert(len(items) if index is None else index, measurement)
+        self._emit(measurement.key)
+
+    def _put(self, measurement: Measurement) -> None:
         items = self._by_frame.get(measurement.key, [])
         for i, old in enumerate(items):
             if old.id == measurement.id:
                 items[i] = measurement
                 self._emit(measurement.key)
-                return measurement
-        raise KeyError(measurement.id)
+                return
 
-    def remove(self, measurement_id: int) -> bool:
+    def _delete(self, measurement_id: int) -> tuple[FrameKey, int] | None:
         for key, items in self._by_frame.items():
             for i, old in enumerate(items):
                 if old.id == measurement_id:
                     del items[i]
                     self._emit(key)
-                    return True
-        return False
+                    return key, i
+        return None
+
+    def _forget(self, measurement_id: int) -> None:
+        self._delete(measurement_id)
+
+    def _restore(self, snapshot: dict[FrameKey, list[Measurement]]) -> None:
+        keys = {k for k, v in self._by_frame.items() if v} | {k for k, v in snapshot.items() if v}
+        self._by_frame = {k: list(v) for k, v in snapshot.items()}
+        for key in keys:
+            self._emit(key)
+
+    # -- the reader's edits (undoable) --------------------------------------------------
+
+    def add(self, measurement: Measurement) -> Measurement:
+        self._insert(measurement)
+        self.history.push(lambda: self._forget(measurement.id),
+                          lambda: self._insert(measurement))
+        return measurement
+
+    def replace(self, measurement: Measurement, *, merge: bool = False) -> Measurement:
+        """Put an edited measurement (same id) in place of the old one. ``merge``: this
+        continues the previous replace of the same measurement (one drag, one undo)."""
+        items = self._by_frame.get(measurement.key, [])
+        old = next((m for m in items if m.id == measurement.id), None)
+        if old is None:
+            raise KeyError(measurement.id)
+        self._put(measurement)
+        self.history.push(lambda: self._put(old), lambda: self._put(measurement),
+                          group=("move", measurement.id), merge=merge)
+        return measurement
+
+    def remove(self, measurement_id: int) -> bool:
+        old = self.get(measurement_id)
+        where = self._delete(measurement_id)
+        if old is None or where is None:
+            return False
+        index = where[1]
+        self.history.push(lambda: self._insert(old, index), lambda: self._forget(old.id))
+        return True
+
+    def clear(self) -> None:
+        if not len(self):
+            return
+        before = {k: list(v) for k, v in self._by_frame.items()}
+        self._restore({})
+        self.history.push(lambda: self._restore(before), lambda: self._restore({}))
+
+    def undo(self) -> bool:
+        return self.history.undo()
+
+    def redo(self) -> bool:
+        return self.history.redo()
+
+    @property
+    def dirty(self) -> bool:
+        """Unsaved changes since the last save or load (of this store or the history's
+        other stores)."""
+        return self.history.dirty
+
+    # -- files and sessions (not steps) --------------------------------------------------
+
+    def load(self, measurements: Iterable[Measurement]) -> list[Measurement]:
+        """Put measurements read from a file in; not undoable, and what was saved stays
+        saved. Returns those added."""
+        added = list(measurements)
+        for m in added:
+            self._insert(m)
+        return added
+
+    def reset(self) -> None:
+        """Empty, with nothing to undo and nothing unsaved (a new session, a test)."""
+        self._restore({})
+        self.history.reset()
 
     def get(self, measurement_id: int) -> Measurement | None:
         return next((m for m in self if m.id == measurement_id), None)
@@ -127,12 +206,6 @@ class MeasurementStore:
 
     def of_series(self, series_uid: str) -> list[Measurement]:
         return [m for m in self if m.series_uid == series_uid]
-
-    def clear(self) -> None:
-        keys = [k for k, v in self._by_frame.items() if v]
-        self._by_frame.clear()
-        for key in keys:
-            self._emit(key)
 
     def __iter__(self) -> Iterator[Measurement]:
         for items in self._by_frame.values():

@@ -74,6 +74,7 @@ class MeasureController(QObject):
         self._draft: tuple[Kind, list[Point]] | None = None
         self._angle_open = False  # an angle's first arm is drawn; the next click ends it
         self._edit: tuple[int, int] | None = None  # (measurement id, point index)
+        self._edit_moved = False  # the drag has changed it: further moves are the same step
         self._unsubscribe = store.subscribe(self._on_store)
 
     def shutdown(self) -> None:
@@ -151,6 +152,7 @@ class MeasureController(QObject):
             m, handle = found
             self.select(m.id)
             self._edit = (m.id, handle) if handle >= 0 else None
+            self._edit_moved = False
             return True
         if tool in TOOL_KINDS:
             self.select(None)
@@ -171,7 +173,10 @@ class MeasureController(QObject):
                 return False
             points = list(m.points)
             points[self._edit[1]] = point
-            self.store.replace(moved(m, tuple(points), self._evaluate(m.kind, tuple(points))))
+            # One drag is one undo step.
+            self.store.replace(moved(m, tuple(points), self._evaluate(m.kind, tuple(points))),
+                               merge=self._edit_moved)
+            self._edit_moved = True
             return True
         if self._draft is not None:
             self._draft[1][-1] = point

@@ -39,6 +39,7 @@ from viewer.imaging.render import render_frame
 from viewer.imaging.scalebar import scale_bar
 from viewer.state.ai_results import OverlayState
 from viewer.state.cine import DEFAULT_FPS, clamp_fps, file_fps, step_fps
+from viewer.state.key_images import session_key_images
 from viewer.state.measurements import MeasurementStore, session_store
 from viewer.state.view import Tool, ViewState
 from viewer.ui.bindings import MouseGesture, Scope, key_map
@@ -47,6 +48,7 @@ from viewer.ui.viewport import painting
 from viewer.ui.viewport.ai_layer import BANNER_TOP, AILayer
 from viewer.ui.viewport.contour_layer import ContourLayer
 from viewer.ui.viewport.corner_text import CornerText, corner_text
+from viewer.ui.viewport.key_marker import KeyImageMarker
 from viewer.ui.viewport.loading import LoadedSeries
 from viewer.ui.viewport.measure_tools import MeasureController
 from viewer.ui.viewport.transform import fit_zoom, image_transform, pixel_aspect, to_image
@@ -134,6 +136,8 @@ class Viewport(QWidget):
         # The reader's measurements: one store for the session, shared by every viewport.
         self.measure = MeasureController(
             self, measurements if measurements is not None else session_store())
+        # Key images (K): session-wide like the measurements; a "KEY" marker on screen.
+        self.key_images = KeyImageMarker(self, session_key_images())
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -187,6 +191,7 @@ class Viewport(QWidget):
         self._unsubscribe()
         self._unsubscribe_overlays()
         self.measure.shutdown()
+        self.key_images.shutdown()
 
     # -- what is shown ---------------------------------------------------------------------
 
@@ -288,6 +293,7 @@ class Viewport(QWidget):
             "tool_ellipse": lambda: s.update(tool=Tool.ELLIPSE),
             "tool_rectangle": lambda: s.update(tool=Tool.RECTANGLE),
             "delete_measurement": self.measure.delete_selected,
+            "key_image": self.key_images.toggle,
             "cine": self.toggle_cine,
             "cine_slower": lambda: self.set_cine_rate(step_fps(self._cine_fps(), -1)),
             "cine_faster": lambda: self.set_cine_rate(step_fps(self._cine_fps(), 1)),
@@ -533,6 +539,8 @@ class Viewport(QWidget):
             if self._qimage is not None:
                 self.contours.paint(painter, transform, self.current_ref())
                 self.measure.paint(painter)
+                if self.measure.visible:  # a screenshot without overlays leaves it out too
+                    self.key_images.paint(painter, rect)
             if self.state.annotations and self.series is not None:
                 self._paint_annotations(painter, rect)
             # After the annotations and whatever their toggle says: AI output is always

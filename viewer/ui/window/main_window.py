@@ -47,6 +47,7 @@ from viewer.ui.dialogs.help import HelpDialog
 from viewer.ui.dialogs.tag_browser import TagBrowser
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, bindings_tr, corner_tr, translate
 from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN, person_name
+from viewer.ui.window.annotation_files import AnnotationFiles
 from viewer.ui.window.browser import SeriesBrowser
 from viewer.ui.window.exports import ReadingTools
 from viewer.ui.window.problems import ProblemsPanel
@@ -104,6 +105,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         self._connect()
         # Measure menu, active-tool label, screenshot / measurement / series exports.
         self.reading = ReadingTools(self)
+        # Save annotations, undo/redo, annotation files found by a scan, unsaved prompt.
+        self.annotation_files = AnnotationFiles(self)
         self._apply_settings()
         if load_models:
             self.ai_panel.load_models()
@@ -322,6 +325,7 @@ class MainWindow(ReadingLayout, QMainWindow):
     def _show_result(self, result: ScanResult, paths: list[str]) -> None:
         self.results.append(result)
         self.browser.add_studies(result.studies)
+        self.annotation_files.scan_found(result)
         for problem in result.problems:
             self._add_problem(str(problem.path), problem.reason)
         series_count = len(result.all_series())
@@ -572,6 +576,9 @@ class MainWindow(ReadingLayout, QMainWindow):
     # -- closing -------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self.annotation_files.close_allowed():  # unsaved: asks, closes when answered
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)
 
