@@ -31,10 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.errors import Cancelled
 from viewer.imaging.mpr import Plane, Reformat, Slab, Volume, check_series, load_volume
 from viewer.imaging.mpr_series import plane_series
-from viewer.tasks.cancel import CancelToken
+from viewer.tasks.jobs import Job, Jobs
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
 from viewer.ui.viewport.corner_text import CornerText
 from viewer.ui.viewport.grid import ViewportFrame
@@ -45,6 +44,7 @@ if TYPE_CHECKING:
     from viewer.imaging.window import Window
     from viewer.io.cache import FrameCache
     from viewer.io.model import Series, Study
+    from viewer.state.session import Session
     from viewer.ui.boundary import ErrorBoundary
     from viewer.ui.bridge import Background, Bridge, Outcome
 
@@ -113,9 +113,12 @@ class PlaneViewport(Viewport):
     #: The reader put the crosshair at (row, column) of the shown plane (image pixels).
     crosshair_moved = Signal(float, float)
 
+    derived = True
+
     def __init__(self, plane: Plane, cache: FrameCache, bridge: Bridge,
-                 boundary: ErrorBoundary, parent: QWidget | None = None) -> None:
-        super().__init__(cache, bridge, boundary, parent)
+                 boundary: ErrorBoundary, parent: QWidget | None = None, *,
+                 session: Session | None = None) -> None:
+        super().__init__(cache, bridge, boundary, parent, session=session)
         self.plane = plane
         self.reformat: Reformat | None = None
         self.frames: PlaneFrames | None = None
@@ -260,16 +263,16 @@ class MprView(QWidget):
     activated = Signal(object)
 
     def __init__(self, cache: FrameCache, bridge: Bridge, boundary: ErrorBoundary,
-                 background: Background, parent: QWidget | None = None) -> None:
+                 background: Background, parent: QWidget | None = None, *,
+                 session: Session | None = None) -> None:
         super().__init__(parent)
         self._cache, self._bridge, self._boundary = cache, bridge, boundary
-        self._background = background
+        self._jobs: Jobs[Series, Volume] = Jobs(background.submit, bridge.post)
         self.volume: Volume | None = None
         self.source: Series | None = None
         self.point: tuple[float, float, float] | None = None  # crosshair, voxel (k, i, j)
-        self._token: CancelToken | None = None
         self._syncing = False
-        self.planes = {plane: PlaneViewport(plane, cache, bridge, boundary)
+        self.planes = {plane: PlaneViewport(plane, cache, bridge, boundary, session=session)
                        for plane in Plane}
         self.frames = {plane: ViewportFrame(v) for plane, v in self.planes.items()}
         self._active = self.planes[Plane.AXIAL]
@@ -338,7 +341,7 @@ class MprView(QWidget):
 
     @property
     def building(self) -> bool:
-        return self._token is not None
+        return self._jobs.busy
 
     @property
     def active(self) -> PlaneViewport:
@@ -351,8 +354,6 @@ class MprView(QWidget):
         self.cancel()
         self.clear()
         self.source = series
-        token = CancelToken()
-        self._token = token
         self.progress.setRange(0, len(series.frames))
         self.progress.setValue(0)
         self._show_progress(True)
@@ -360,30 +361,21 @@ class MprView(QWidget):
             series.description or translate("Mpr", "series")))
         cache = self._cache
 
-        def progress(done: int, total: int) -> None:  # on the worker
-            if done == total or done % 8 == 0:
-                self._bridge.post(self._progress, token, done)
+        def job(job: Job[Series]) -> Volume:
+            return load_volume(job.request, get=lambda ref: cache.get(ref.key),
+                               progress=job.progress, cancel=job.token)
 
-        def job() -> Volume:
-            return load_volume(series, get=lambda ref: cache.get(ref.key), progress=progress,
-                               cancel=token)
+        def built(_job: Job[Series], outcome: Outcome[Volume]) -> None:
+            self._built(series, study, window, hide_identity, outcome)
 
-        self._background.submit(
-            job, lambda outcome: self._built(token, series, study, window, hide_identity,
-                                             outcome))
+        self._jobs.start(series, job, built,
+                         lambda _job, done, _total: self.progress.setValue(done))
 
-    def _progress(self, token: CancelToken, done: int) -> None:
-        if token is self._token:
-            self.progress.setValue(done)
-
-    def _built(self, token: CancelToken, series: Series, study: Study | None,
-               window: Window | None, hide_identity: bool, outcome: Outcome[Volume]) -> None:
-        if token is not self._token:
-            return  # cancelled, or another build started
-        self._token = None
+    def _built(self, series: Series, study: Study | None, window: Window | None,
+               hide_identity: bool, outcome: Outcome[Volume]) -> None:
         self._show_progress(False)
         if outcome.error is not None or outcome.value is None:
-            if not isinstance(outcome.error, Cancelled) and outcome.error is not None:
+            if not outcome.cancelled and outcome.error is not None:
                 self._boundary.report(outcome.error, "building the MPR volume")
             self.abandoned.emit()
             return
@@ -407,9 +399,8 @@ class MprView(QWidget):
         self.ready.emit()
 
     def cancel(self) -> None:
-        if self._token is not None:
-            self._token.cancel()
-            self._token = None
+        if self._jobs.busy:
+            self._jobs.drop()  # its volume, should it still come, is stale
             self._show_progress(False)
             self.abandoned.emit()
 

@@ -24,6 +24,8 @@ from viewer.ui.viewport.grid import SERIES_MIME
 
 if TYPE_CHECKING:
     from viewer.io.model import FrameRef, Series, Study
+    from viewer.state.session import Session
+    from viewer.state.studies import StudiesAdded
     from viewer.ui.bridge import Background, Outcome
 
 THUMB = 64
@@ -80,9 +82,14 @@ class SeriesBrowser(QTreeWidget):
     #: The last pending thumbnail arrived (or failed).
     thumbnails_settled = Signal()
 
-    def __init__(self, background: Background, parent: QWidget | None = None) -> None:
+    def __init__(self, background: Background, parent: QWidget | None = None, *,
+                 session: Session | None = None) -> None:
+        """``session``: the browser lists its open studies and hears what each scan adds
+        (None: studies come only through :meth:`add_studies`)."""
         super().__init__(parent)
         self._background = background
+        self._unsubscribe = (session.studies.subscribe(self._on_added)
+                             if session is not None else (lambda: None))
         self.setHeaderHidden(True)
         self.setIconSize(QSize(THUMB, THUMB))
         self.setIndentation(12)
@@ -99,8 +106,11 @@ class SeriesBrowser(QTreeWidget):
         # A series can be dragged onto a viewport of the layout (see ui/layout.py).
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-        self.itemActivated.connect(self._activated)  # double-click or Enter
-        self.currentItemChanged.connect(lambda item, _old: self._activated(item))
+        # A click (press and release on the row) or Enter/double-click opens a series. Not
+        # a change of the current item: the press that starts a drag changes it too, and
+        # the series then opened in the active viewport as well as where it was dropped.
+        self.itemClicked.connect(lambda item, _column: self._activated(item))
+        self.itemActivated.connect(self._activated)
 
     # -- content -------------------------------------------------------------------------
 
@@ -122,11 +132,41 @@ class SeriesBrowser(QTreeWidget):
                 self._add_series(top, series, study)
             top.setExpanded(True)
 
+    def _on_added(self, added: StudiesAdded) -> None:
+        """What the session says a scan added: new studies, new series of open studies,
+        and open series that took new images (their rows are described again)."""
+        blocked = self.blockSignals(True)
+        try:
+            self._add_studies(list(added.studies))
+            for series, study in added.series:
+                top = next((item for item, known in self._studies if known is study), None)
+                if top is not None:
+                    self._add_series(top, series, study)
+            for series in added.grown:
+                self._describe_again(series)
+        finally:
+            self.blockSignals(blocked)
+
+    def _describe_again(self, series: Series) -> None:
+        for item in self.series_items():
+            entry = self.entry(item)
+            if entry is not None and entry[0] is series:
+                self._describe(item, series)
+                if series.has_images:
+                    self._request_thumbnail(item.data(0, _KEY), series)
+
     def _add_series(self, parent: QTreeWidgetItem, series: Series, study: Study) -> None:
         item = QTreeWidgetItem([series_label(series)])
         key = len(self._entries)
         self._entries[key] = (series, study)
         item.setData(0, _KEY, key)
+        self._describe(item, series)
+        parent.addChild(item)
+        if series.has_images:
+            self._request_thumbnail(key, series)
+
+    def _describe(self, item: QTreeWidgetItem, series: Series) -> None:
+        item.setText(0, series_label(series))
         tips = [translate("Browser", "{}, {}, ordered by {}").format(
             series.modality, image_count(len(series.frames)), sort_name(series.sorted_by))]
         if series.warnings:
@@ -137,9 +177,9 @@ class SeriesBrowser(QTreeWidget):
         else:
             item.setIcon(0, self._placeholder)
         item.setToolTip(0, "\n".join(tips))
-        parent.addChild(item)
-        if series.has_images:
-            self._request_thumbnail(key, series)
+
+    def shutdown(self) -> None:
+        self._unsubscribe()
 
     def clear_all(self) -> None:
         self._generation += 1

@@ -38,15 +38,20 @@ class ReadingLayout:
     def _build_reading(self: MainWindow) -> None:
         self._viewport_unsubscribes: list[Callable[[], None]] = []
         self.linker = Linker(lambda: self.grid.visible_viewports())
+        self._slots_made = 0
         self.grid = ViewportGrid(self._new_viewport, self)
-        self.mpr = MprView(self.cache, self.bridge, self.boundary, self.background, self)
+        self.mpr = MprView(self.cache, self.bridge, self.boundary, self.background, self,
+                           session=self.session)
         self.central = QStackedWidget(self)
         self.central.addWidget(self.grid)
         self.central.addWidget(self.mpr)
         self.setCentralWidget(self.central)
 
     def _new_viewport(self: MainWindow) -> Viewport:
-        viewport = Viewport(self.cache, self.bridge, self.boundary)
+        # Slots are numbered in the order the grid makes viewports: its grid order.
+        viewport = Viewport(self.cache, self.bridge, self.boundary, session=self.session,
+                            slot=self._slots_made)
+        self._slots_made += 1
         if hasattr(self, "settings"):
             viewport.set_display_preferences(self.settings.default_presets,
                                              self.settings.corner_text)
@@ -81,7 +86,7 @@ class ReadingLayout:
         self.grid.activated.connect(self._grid_activated)
         self.grid.series_dropped.connect(
             self.boundary.guard(self._series_dropped, "opening a dropped series"))
-        self.mpr.activated.connect(lambda *_: self._active_changed())
+        self.mpr.activated.connect(self._mpr_activated)
         self.mpr.abandoned.connect(self.close_mpr)
         self.mpr.ready.connect(self._mpr_ready)
         self.mpr.close_button.clicked.connect(self.close_mpr)
@@ -103,7 +108,14 @@ class ReadingLayout:
             self.linker.watch(viewport)
 
     def _grid_activated(self: MainWindow, viewport: Viewport) -> None:
+        if viewport.slot is not None:
+            self.session.slots.activate(viewport.slot)
         self.ai_panel.set_viewport(viewport)
+        self._active_changed()
+
+    def _mpr_activated(self: MainWindow, plane: Viewport) -> None:
+        if self.mpr_shown:
+            self.ai_panel.set_viewport(plane)
         self._active_changed()
 
     def _active_changed(self: MainWindow) -> None:
@@ -200,6 +212,8 @@ class ReadingLayout:
         self._active_changed()
 
     def _mpr_ready(self: MainWindow) -> None:
+        # "This image" shows the plane on screen (a derived image: no other slice's results).
+        self.ai_panel.set_viewport(self.mpr.active)
         self._active_changed()
         self._maybe_settled()
 
@@ -211,6 +225,7 @@ class ReadingLayout:
         self.mpr.clear()
         self.central.setCurrentWidget(self.grid)
         self._actions["mpr"].setChecked(False)
+        self.ai_panel.set_viewport(self.grid.active)
         if was_shown:
             self.grid.active.setFocus()
             self._active_changed()
