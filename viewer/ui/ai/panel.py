@@ -289,6 +289,9 @@ class AIPanel(QWidget):
         available = sum(e.available for e in entries)
         if not entries:
             self.status_label.setText(translate("AiPanel", "No AI models are installed."))
+        elif self.viewport.derived:
+            self.status_label.setText(translate(
+                "AiPanel", "MPR planes are derived images: AI runs on the acquired series."))
         elif series is None:
             self.status_label.setText(translate(
                 "AiPanel", "{} of {} model(s) verified. Open a series to run one.").format(
@@ -518,7 +521,8 @@ class AIPanel(QWidget):
     def _sync_buttons(self) -> None:
         found = self.selected()
         ready = (found is not None and found.can_run and not self.running
-                 and self.use_dialog is None and self.viewport.current_ref() is not None)
+                 and self.use_dialog is None and self.viewport.current_ref() is not None
+                 and not self.viewport.derived)
         self.run_image_button.setEnabled(ready)
         self.run_series_button.setEnabled(ready)
         self.card_button.setEnabled(found is not None)

@@ -164,8 +164,10 @@ class PlaneViewport(Viewport):
         return text
 
     def trigger(self, action: str, position: int = 0) -> bool:
-        if action.startswith("tool_"):
+        if action.startswith("tool_") and self.crosshair_tool:
             self.crosshair_tool = False
+            # The tool shown changes even when the state's own tool stays the same.
+            self.state_changed.emit(frozenset({"tool"}))
         return super().trigger(action, position)
 
     # -- crosshair ---------------------------------------------------------------------------

@@ -458,6 +458,8 @@ class MainWindow(ReadingLayout, QMainWindow):
             self._update_title()
         if "index" in changed and self.tag_browser is not None and self.tag_browser.isVisible():
             self._update_tags()
+        if "tool" in changed and hasattr(self, "reading"):
+            self.reading.show_tool()
         self._sync_checks()
 
     def _sync_checks(self) -> None:

@@ -125,6 +125,8 @@ class ReadingLayout:
         self._rebuild_presets()
         self._update_title()
         self._sync_checks()
+        if hasattr(self, "reading"):
+            self.reading.show_tool()
         if self.tag_browser is not None and self.tag_browser.isVisible():
             self._update_tags()
 
@@ -147,7 +149,7 @@ class ReadingLayout:
         self._action(mpr, "mpr", self.toggle_mpr, checkable=True,
                      text=translate("WindowLayout", "MPR (axial, coronal, sagittal)"))
         self._action(mpr, "slab", self.mpr.next_slab, text=translate("WindowLayout", "Next thick-slab mode"))
-        self._action(mpr, "crosshair", self.mpr.toggle_crosshair_tool,
+        self._action(mpr, "crosshair", self.toggle_crosshair_tool,
                      text=translate("WindowLayout", "Crosshair tool (left button)"))
         self._action(mpr, "crosshair_lines",
                      lambda: self.mpr.set_crosshair_visible(
@@ -210,6 +212,10 @@ class ReadingLayout:
         self.central.setCurrentWidget(self.mpr)
         self.mpr.active.setFocus()
         self._active_changed()
+
+    def toggle_crosshair_tool(self: MainWindow) -> None:
+        self.mpr.toggle_crosshair_tool()
+        self.reading.show_tool()
 
     def _mpr_ready(self: MainWindow) -> None:
         # "This image" shows the plane on screen (a derived image: no other slice's results).
