@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from viewer.errors import Cancelled
-from viewer.tasks.jobs import Job, Jobs, Outcome
+from viewer.tasks.jobs import Batch, Job, Jobs, Outcome
 
 
 class Manual:
@@ -166,3 +166,28 @@ def test_real_threads_deliver_through_post():
         fn(*args)
     assert seen == [40]
     assert isinstance(Cancelled(), BaseException)
+
+
+def test_a_batch_runs_all_and_clear_drops_what_is_on_its_way(loop):
+    def submit(work, done):
+        loop.submit(work, done)
+        return True
+
+    batch: Batch[int, int] = Batch(submit)
+    seen: list[int | None] = []
+    batch.start(1, lambda job: job.request * 10, lambda job, o: seen.append(o.value))
+    batch.start(2, lambda job: job.request * 10, lambda job, o: seen.append(o.value))
+    assert batch.pending == 2
+    loop.run_all()
+    assert seen == [10, 20] and batch.pending == 0
+    late = batch.start(3, lambda job: 30, lambda job, o: seen.append(o.value))
+    batch.clear()
+    assert late is not None and late.cancelled
+    loop.run_all()
+    assert seen == [10, 20]
+
+
+def test_a_batch_whose_pool_is_closed_starts_nothing():
+    batch: Batch[int, int] = Batch(lambda work, done: None)
+    assert batch.start(1, lambda job: 1, lambda job, o: None) is None
+    assert batch.pending == 0

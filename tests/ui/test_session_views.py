@@ -280,3 +280,14 @@ def test_two_viewports_closing_the_same_series_leave_the_session_unchanged(windo
     first.close_series()  # a second close of the same series
     assert w.session.slots.shown(2) == uid and third.series is not None
     assert w.session.studies.series_by_uid(uid) is not None
+
+
+def test_a_series_that_grows_is_read_again_where_it_is_shown(main_window, qtbot, phantom_dir):
+    w = main_window
+    files = sorted(phantom_dir.glob("*.dcm"))
+    open_and_wait(qtbot, w, *files[:3])
+    assert w.viewport.state.count == 3
+    open_and_wait(qtbot, w, phantom_dir)
+    assert w.viewport.state.count == len(files) == len(w.viewport.series.frames)
+    assert len(w.browser.series_items()) == 1
+    assert w.browser.series_items()[0].text(0).endswith(f"{len(files)} images")

@@ -145,3 +145,44 @@ class Jobs(Generic[R, T]):
             self._post(deliver, get_job(), done, total)
 
         return report
+
+
+class Batch(Generic[R, T]):
+    """Many jobs of one generation (thumbnails): all run, none cancels another, and
+    :meth:`clear` drops every outcome still on its way (the list they were for is gone)."""
+
+    def __init__(self, submit: Submit) -> None:
+        self._submit = submit
+        self._generation = 0
+        self._pending: dict[int, Job[R]] = {}
+        self._number = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def start(self, request: R, work: Callable[[Job[R]], T],
+              done: Callable[[Job[R], Outcome[T]], None]) -> Job[R] | None:
+        """Run ``work(job)``; ``done`` comes back unless the batch was cleared meanwhile.
+        None when ``submit`` refused the work (the pool is closed)."""
+        self._number += 1
+        job: Job[R] = Job(self._number, request)
+        generation = self._generation
+
+        def finish(outcome: Outcome[T]) -> None:
+            if generation != self._generation:
+                return  # cleared meanwhile: stale
+            self._pending.pop(job.number, None)
+            done(job, outcome)
+
+        if self._submit(lambda: work(job), finish) is None:
+            return None
+        self._pending[job.number] = job
+        return job
+
+    def clear(self) -> None:
+        """Cancel every pending job and drop their outcomes."""
+        self._generation += 1
+        for job in self._pending.values():
+            job.token.cancel()
+        self._pending.clear()

@@ -1,8 +1,8 @@
 """The study / series browser: what was found, with thumbnails and warnings.
 
-Thumbnails are decoded and rendered on a worker (``Background``), never on the GUI thread;
-each request carries the browser's generation number, so thumbnails that arrive after the
-list was cleared are dropped.
+Thumbnails are decoded and rendered on a worker (``Background``), never on the GUI thread,
+as one :class:`viewer.tasks.jobs.Batch`: thumbnails that arrive after the list was cleared
+are dropped.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QAbstractItemView, QStyle, QTreeWidget, QTreeWidge
 from viewer.imaging.lut import default_window
 from viewer.imaging.render import render_thumbnail
 from viewer.io.pixels import read_frame
+from viewer.tasks.jobs import Batch
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, corner_tr, translate
 from viewer.ui.problem_text import problem_text
 from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN, format_date, person_name
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from viewer.io.model import FrameRef, Series, Study
     from viewer.state.session import Session
     from viewer.state.studies import StudiesAdded
+    from viewer.tasks.jobs import Job
     from viewer.ui.bridge import Background, Outcome
 
 THUMB = 64
@@ -97,8 +99,7 @@ class SeriesBrowser(QTreeWidget):
         self.setExpandsOnDoubleClick(False)
         self._entries: dict[int, tuple[Series, Study]] = {}
         self._studies: list[tuple[QTreeWidgetItem, Study]] = []
-        self._generation = 0
-        self._pending: set[int] = set()  # keys of series whose thumbnail is on its way
+        self._thumbnails: Batch[int, np.ndarray] = Batch(background.submit)
         self._hide_identity = False
         self._placeholder = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
         self._warning_icon = self.style().standardIcon(
@@ -182,15 +183,14 @@ class SeriesBrowser(QTreeWidget):
         self._unsubscribe()
 
     def clear_all(self) -> None:
-        self._generation += 1
-        self._pending.clear()
+        self._thumbnails.clear()
         self._entries.clear()
         self._studies.clear()
         self.clear()
 
     @property
     def thumbnails_pending(self) -> int:
-        return len(self._pending)
+        return self._thumbnails.pending
 
     def set_hide_identity(self, hide: bool) -> None:
         self._hide_identity = hide
@@ -252,22 +252,14 @@ class SeriesBrowser(QTreeWidget):
     # -- thumbnails ----------------------------------------------------------------------
 
     def _request_thumbnail(self, key: int, series: Series) -> None:
-        generation = self._generation
         ref = series.frames[len(series.frames) // 2]
-        future = self._background.submit(
-            lambda: _thumbnail_job(ref),
-            lambda outcome: self._thumbnail_done(generation, key, outcome))
-        if future is not None:
-            self._pending.add(key)
+        self._thumbnails.start(key, lambda _job: _thumbnail_job(ref), self._thumbnail_done)
 
-    def _thumbnail_done(self, generation: int, key: int, outcome: Outcome[np.ndarray]) -> None:
-        if generation != self._generation:
-            return  # the list was cleared meanwhile
-        self._pending.discard(key)
+    def _thumbnail_done(self, job: Job[int], outcome: Outcome[np.ndarray]) -> None:
         try:
-            self._show_thumbnail(key, outcome)
+            self._show_thumbnail(job.request, outcome)
         finally:
-            if not self._pending:
+            if not self._thumbnails.pending:
                 self.thumbnails_settled.emit()
 
     def _show_thumbnail(self, key: int, outcome: Outcome[np.ndarray]) -> None:

@@ -382,7 +382,7 @@ class MainWindow(ReadingLayout, QMainWindow):
     def _load_dicom_results(self, series: Series, study: Study | None) -> None:
         from viewer.ui.ai.dicom_results import load_study_results
 
-        if series.has_images and load_study_results(self.viewport.overlays, series, study,
+        if series.has_images and load_study_results(self.session.results, series, study,
                                                     self._dicom_results_read):
             self.statusBar().showMessage(
                 translate("MainWindow", "AI results saved as DICOM are shown again"), 10_000)
@@ -396,7 +396,7 @@ class MainWindow(ReadingLayout, QMainWindow):
             if series is None:
                 raise LightboxError(translate(
                     "MainWindow", "{}: open the series it refers to first").format(Path(path).name))
-            load_results_file(self.viewport.overlays, path, series)
+            load_results_file(self.session.results, path, series)
         except LightboxError as exc:
             self.boundary.show_message(str(exc))
 

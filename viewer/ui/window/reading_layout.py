@@ -17,6 +17,7 @@ from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QMenu, QStackedWidget
 
 from viewer.imaging.mpr import VolumeError
+from viewer.state.studies import StudiesAdded
 from viewer.ui.i18n import translate
 from viewer.ui.viewport.grid import LAYOUT_TITLES, LAYOUTS, ViewportGrid
 from viewer.ui.viewport.linking import Linker
@@ -90,6 +91,16 @@ class ReadingLayout:
         self.mpr.abandoned.connect(self.close_mpr)
         self.mpr.ready.connect(self._mpr_ready)
         self.mpr.close_button.clicked.connect(self.close_mpr)
+        self._viewport_unsubscribes.append(self.session.studies.subscribe(self._studies_added))
+
+    def _studies_added(self: MainWindow, added: StudiesAdded) -> None:
+        """A series on screen took new images (a second scan held more of it): its
+        viewports read it again, at the same place, so no new slice stays unloaded."""
+        for viewport in self.grid.visible_viewports():
+            if viewport.series is not None and viewport.series in added.grown:
+                index, series, study = viewport.state.index, viewport.series, viewport.study
+                viewport.open_series(series, study)
+                viewport.state.update(index=min(index, max(len(series.frames) - 1, 0)))
 
     def _wire_viewport(self: MainWindow, viewport: Viewport) -> None:
         def if_active(fn: Callable[..., object]) -> Callable[..., None]:
