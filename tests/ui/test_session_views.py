@@ -26,6 +26,7 @@ from tests.ui.test_ai_panel import (  # noqa: F401 - fixtures
     run_and_wait,
 )
 from tests.ui.test_layout import two_series  # noqa: F401 - fixture
+from viewer.imaging.mpr import Plane
 from viewer.ui.viewport.grid import SERIES_MIME
 
 
@@ -257,18 +258,45 @@ def test_focus_returns_to_the_viewport_after_an_ai_button(make_main_window, qtbo
 def test_mpr_shows_no_other_slices_results_and_names_the_crosshair_tool(
         make_main_window, qtbot, ai_models, demo_dir):
     w = ready_window(make_main_window, qtbot, ai_models, demo_dir)
+    ran = w.viewport.state.index
     assert run_and_wait(qtbot, w.ai_panel, "threshold") == "ok"
     assert w.ai_panel.results.image_texts()  # the slice it ran on
     w._actions["mpr"].trigger()
     qtbot.waitUntil(lambda: not w.mpr.building and w.mpr.active.series is not None,
                     timeout=30_000)
-    assert w.ai_panel.results.image_texts() == []
+    axial = w.mpr.planes[Plane.AXIAL]
+    assert w.ai_panel.results.viewport is axial
     assert not w.ai_panel.run_image_button.isEnabled()  # planes are never fed to a model
+    for index in range(axial.state.count):
+        axial.state.update(index=index)
+        acquired = round(axial.reformat.to_volume(index, 0, 0)[0])
+        # The plane cut through the slice the model ran on shows its mask; others nothing.
+        assert bool(w.ai_panel.results.image_texts()) == (acquired == ran)
+        assert (axial.ai_layer_image() is not None) == (acquired == ran)
+    coronal = w.mpr.planes[Plane.CORONAL]
+    assert coronal.ai_layer_image() is None  # a one-slice run is not cut across slices
     assert w.reading.tool_label.text() == "Tool: Crosshair"
     w._actions["crosshair"].trigger()
     assert w.reading.tool_label.text() == "Tool: Window/level"
     w._actions["mpr"].trigger()
     assert w.ai_panel.results.image_texts()
+    assert all(r.provenance.series_uid == w.viewport.series.uid
+               for run in w.session.results.runs() for r in run.results.values())
+
+
+def test_mpr_planes_show_a_whole_series_run_resampled(make_main_window, qtbot, ai_models,
+                                                      demo_dir):
+    w = ready_window(make_main_window, qtbot, ai_models, demo_dir)
+    assert run_and_wait(qtbot, w.ai_panel, "threshold", whole_series=True) == "ok"
+    w._actions["mpr"].trigger()
+    qtbot.waitUntil(lambda: not w.mpr.building and w.mpr.active.series is not None,
+                    timeout=30_000)
+    for plane in Plane:
+        viewport = w.mpr.planes[plane]
+        layer = viewport.ai_layer_image()
+        assert layer is not None and layer[..., 3].max() > 0, plane
+    w.ai_panel.results.viewport.session.results.clear()
+    assert w.mpr.planes[Plane.CORONAL].ai_layer_image() is None  # cleared with the source
 
 
 def test_two_viewports_closing_the_same_series_leave_the_session_unchanged(window_4):

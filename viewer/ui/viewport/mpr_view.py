@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
 
 from viewer.imaging.mpr import Plane, Reformat, Slab, Volume, check_series, load_volume
 from viewer.imaging.mpr_series import plane_series
+from viewer.state.plane_results import plane_results
+from viewer.state.session import Session
 from viewer.tasks.jobs import Job, Jobs
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
 from viewer.ui.viewport.corner_text import CornerText
@@ -44,7 +46,6 @@ if TYPE_CHECKING:
     from viewer.imaging.window import Window
     from viewer.io.cache import FrameCache
     from viewer.io.model import Series, Study
-    from viewer.state.session import Session
     from viewer.ui.boundary import ErrorBoundary
     from viewer.ui.bridge import Background, Bridge, Outcome
 
@@ -274,6 +275,8 @@ class MprView(QWidget):
         self.source: Series | None = None
         self.point: tuple[float, float, float] | None = None  # crosshair, voxel (k, i, j)
         self._syncing = False
+        # One session for the three planes, so they share results like grid viewports do.
+        session = session if session is not None else Session()
         self.planes = {plane: PlaneViewport(plane, cache, bridge, boundary, session=session)
                        for plane in Plane}
         self.frames = {plane: ViewportFrame(v) for plane, v in self.planes.items()}
@@ -286,6 +289,11 @@ class MprView(QWidget):
             viewport.state_changed.connect(
                 lambda changed, p=plane: self._plane_changed(p, changed))
         self.frames[Plane.AXIAL].set_active(True)
+        # The planes' own results: the source's masks cut into them, again whenever the
+        # source's runs change (a new run, a cleared one).
+        self._results = session.results
+        self._deriving = False
+        self._unsubscribe_results = self._results.subscribe(self._source_results_changed)
 
     def _build(self) -> None:
         self.title = QLabel(translate("MprView", "MPR"))
@@ -396,6 +404,7 @@ class MprView(QWidget):
             by_axis = {reformats[p].axes[0]: PLANE_COLOURS[p] for p in Plane}
             viewport.crosshair_colours = (by_axis[reformat.axes[2]], by_axis[reformat.axes[1]])
         self._apply_slab()
+        self._derive_results()
         k, i, j = volume.shape
         self.set_point(((k - 1) / 2, (i - 1) / 2, (j - 1) / 2))
         self.ready.emit()
@@ -406,7 +415,39 @@ class MprView(QWidget):
             self._show_progress(False)
             self.abandoned.emit()
 
+    def _source_results_changed(self, changed: frozenset[str]) -> None:
+        if "runs" in changed and self.volume is not None:
+            self._derive_results()
+
+    def _derive_results(self) -> None:
+        """Replace the planes' results with the source's masks cut into each plane."""
+        if self._deriving or self.source is None:
+            return
+        self._deriving = True
+        try:
+            self._drop_derived()
+            source = self.source
+            derived = [result for viewport in self.planes.values()
+                       if viewport.reformat is not None and viewport.series is not None
+                       for result in plane_results(self._results, source.uid,
+                                                   len(source.frames), viewport.reformat,
+                                                   viewport.series.uid)]
+            self._results.add_results(derived)
+        finally:
+            self._deriving = False
+
+    def _drop_derived(self) -> None:
+        for viewport in self.planes.values():
+            if viewport.series is not None:
+                for run in self._results.runs(viewport.series.uid):
+                    self._results.remove_run(run.key)
+
     def clear(self) -> None:
+        was_deriving, self._deriving = self._deriving, True
+        try:
+            self._drop_derived()  # derived results leave with the planes they were cut for
+        finally:
+            self._deriving = was_deriving
         for viewport in self.planes.values():
             viewport.close_series()
             viewport.reformat = viewport.frames = None
@@ -414,6 +455,7 @@ class MprView(QWidget):
         self.volume = self.source = self.point = None
 
     def shutdown(self) -> None:
+        self._unsubscribe_results()
         self.cancel()
         for viewport in self.planes.values():
             viewport.shutdown()
