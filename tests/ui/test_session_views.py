@@ -319,3 +319,13 @@ def test_a_series_that_grows_is_read_again_where_it_is_shown(main_window, qtbot,
     assert w.viewport.state.count == len(files) == len(w.viewport.series.frames)
     assert len(w.browser.series_items()) == 1
     assert w.browser.series_items()[0].text(0).endswith(f"{len(files)} images")
+
+
+def test_a_run_on_another_series_keeps_its_progress_and_says_where(phantom_window):
+    w, panel = phantom_window, phantom_window.ai_panel
+    w.session.runs.start(99, "m", "another.series", 10, "Running AI · m on 10 images…")
+    w.session.runs.progress(99, 4, 10)
+    assert panel.run_label.text() == "An AI run is going on another series."
+    assert not panel.progress_bar.isHidden() and panel.progress_bar.value() == 4
+    w.session.runs.finish(99, "ok", "AI · m: 10 images done")
+    assert panel.run_label.text() == "" and panel.progress_bar.isHidden()

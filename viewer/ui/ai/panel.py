@@ -145,22 +145,27 @@ class AIPanel(QWidget):
         series = self.viewport.series
         return series.uid if series is not None else None
 
-    def _run_changed(self, series_uid: str) -> None:
-        if series_uid == self._series_uid:
-            self._show_run_line()
+    def _run_changed(self, _series_uid: str) -> None:
+        # Any series: a run ending elsewhere also takes its progress off this panel.
+        self._show_run_line()
 
     def _show_run_line(self) -> None:
         """The run line of the series shown: its run going, else its last outcome, else
-        nothing (a line about another series must not stay on screen)."""
-        found = self.session.runs.for_series(self._series_uid)
-        going = found is not None and found.status == "running"
-        self.run_label.setText(found.text if found is not None else "")
-        self._show_progress(going)
-        if going and found is not None:
-            self.progress_bar.setRange(0, max(found.total, 1))
-            self.progress_bar.setValue(found.done)
-            self.cancel_button.setEnabled(not self._runs.current.cancelled
-                                          if self._runs.current else False)
+        nothing (a line about another series must not stay on screen). A run going on
+        another series keeps its progress and Cancel, and says where it runs."""
+        runs = self.session.runs
+        found = runs.for_series(self._series_uid)
+        text = found.text if found is not None else ""
+        current = runs.current
+        if current is not None and current.series_uid != self._series_uid and not text:
+            text = translate("AiPanel", "An AI run is going on another series.")
+        self.run_label.setText(text)
+        self._show_progress(current is not None)
+        if current is not None:
+            self.progress_bar.setRange(0, max(current.total, 1))
+            self.progress_bar.setValue(current.done)
+            job = self._runs.current
+            self.cancel_button.setEnabled(job is not None and not job.cancelled)
 
     def set_viewport(self, viewport: Viewport) -> None:
         """Follow another viewport (the reader activated it in the layout)."""

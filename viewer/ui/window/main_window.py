@@ -1,9 +1,12 @@
 """The main window: menus, the series browser, the viewport, the AI panel, problems, status.
 
-Opening runs the io scan on a background thread (cancellable, with progress in the status
-bar); what it finds goes to the browser, files it could not use go to the Problems dock,
-and the first image series opens. The AI models are verified on a worker from the start.
-The window itself only wires parts together.
+The window builds the one :class:`viewer.state.session.Session` and hands it to every view.
+Opening runs the io scan as a background job (cancellable, with progress in the status
+bar); what it finds is merged into the session, which tells the browser what is new (a
+re-opened folder adds nothing); files it could not use go to the Problems dock, and the
+first image series opens. Choosing an object without pixels goes through
+:meth:`MainWindow.show_object`. The AI models are verified on a worker from the start. The
+window itself only wires parts together.
 """
 
 from __future__ import annotations

@@ -2,10 +2,12 @@
 
 A mixin of ``MainWindow`` so that main_window.py stays about opening files and wiring
 panels. The central widget is a stack of two pages: the viewport grid and the MPR view.
-``MainWindow.viewport`` is the *active* viewport (the grid's, or the active MPR plane), so
-menus, preset keys, the tag browser and the title always act on what the reader chose; the
-AI panel follows the grid's active viewport (MPR planes are derived images, never fed to a
-model). Patient identity hiding applies to every viewport at once.
+``MainWindow.viewport`` is the *active* viewport (the grid's, or the active MPR plane),
+looked up when a menu or key fires, so they always act on what the reader chose. Grid
+viewports are the session's slots (numbered in grid order) and tell it what they show; the
+AI panel follows the active viewport, an MPR plane included (its results are the source's
+masks cut into the plane; planes are never fed to a model). Patient identity hiding
+applies to every viewport at once.
 """
 
 from __future__ import annotations
