@@ -85,13 +85,11 @@ class SeriesBrowser(QTreeWidget):
     thumbnails_settled = Signal()
 
     def __init__(self, background: Background, parent: QWidget | None = None, *,
-                 session: Session | None = None) -> None:
-        """``session``: the browser lists its open studies and hears what each scan adds
-        (None: studies come only through :meth:`add_studies`)."""
+                 session: Session) -> None:
+        """A view of ``session``'s open studies: it lists them and hears what each scan
+        adds (never a study twice: the session merges by UID)."""
         super().__init__(parent)
         self._background = background
-        self._unsubscribe = (session.studies.subscribe(self._on_added)
-                             if session is not None else (lambda: None))
         self.setHeaderHidden(True)
         self.setIconSize(QSize(THUMB, THUMB))
         self.setIndentation(12)
@@ -112,16 +110,10 @@ class SeriesBrowser(QTreeWidget):
         # the series then opened in the active viewport as well as where it was dropped.
         self.itemClicked.connect(lambda item, _column: self._activated(item))
         self.itemActivated.connect(self._activated)
+        self._add_studies(list(session.studies))
+        self._unsubscribe = session.studies.subscribe(self._on_added)
 
     # -- content -------------------------------------------------------------------------
-
-    def add_studies(self, studies: list[Study]) -> None:
-        # Qt makes the first inserted item current; that is not the reader's choice.
-        blocked = self.blockSignals(True)
-        try:
-            self._add_studies(studies)
-        finally:
-            self.blockSignals(blocked)
 
     def _add_studies(self, studies: list[Study]) -> None:
         for study in studies:
@@ -136,17 +128,13 @@ class SeriesBrowser(QTreeWidget):
     def _on_added(self, added: StudiesAdded) -> None:
         """What the session says a scan added: new studies, new series of open studies,
         and open series that took new images (their rows are described again)."""
-        blocked = self.blockSignals(True)
-        try:
-            self._add_studies(list(added.studies))
-            for series, study in added.series:
-                top = next((item for item, known in self._studies if known is study), None)
-                if top is not None:
-                    self._add_series(top, series, study)
-            for series in added.grown:
-                self._describe_again(series)
-        finally:
-            self.blockSignals(blocked)
+        self._add_studies(list(added.studies))
+        for series, study in added.series:
+            top = next((item for item, known in self._studies if known is study), None)
+            if top is not None:
+                self._add_series(top, series, study)
+        for series in added.grown:
+            self._describe_again(series)
 
     def _describe_again(self, series: Series) -> None:
         for item in self.series_items():
@@ -181,12 +169,6 @@ class SeriesBrowser(QTreeWidget):
 
     def shutdown(self) -> None:
         self._unsubscribe()
-
-    def clear_all(self) -> None:
-        self._thumbnails.clear()
-        self._entries.clear()
-        self._studies.clear()
-        self.clear()
 
     @property
     def thumbnails_pending(self) -> int:
