@@ -295,7 +295,8 @@ def test_mpr_planes_show_a_whole_series_run_resampled(make_main_window, qtbot, a
         viewport = w.mpr.planes[plane]
         layer = viewport.ai_layer_image()
         assert layer is not None and layer[..., 3].max() > 0, plane
-    w.ai_panel.results.viewport.session.results.clear()
+    assert not w.ai_panel.results.clear_button.isEnabled()  # cleared on the source only
+    w.session.results.clear()
     assert w.mpr.planes[Plane.CORONAL].ai_layer_image() is None  # cleared with the source
 
 

@@ -168,7 +168,7 @@ class ReadingTools:
     def export_measurements(self, path: str | Path) -> Path:
         """Every measurement of the session, as CSV (default) or JSON (by the suffix)."""
         path = Path(path)
-        items = list(self.window.viewport.measure.store)
+        items = list(self.window.session.measurements)
         if not items:
             raise LightboxError(translate("Exports", "No measurements to export: draw one first (Measure menu)."))
         text = to_json(items) if path.suffix.lower() == ".json" else to_csv(items)
