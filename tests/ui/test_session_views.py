@@ -330,3 +330,11 @@ def test_a_run_on_another_series_keeps_its_progress_and_says_where(phantom_windo
     assert not panel.progress_bar.isHidden() and panel.progress_bar.value() == 4
     w.session.runs.finish(99, "ok", "AI · m: 10 images done")
     assert panel.run_label.text() == "" and panel.progress_bar.isHidden()
+
+
+def test_activating_a_slot_in_the_session_activates_its_viewport(window_4):
+    w = window_4
+    first = w.grid.visible_viewports()[0]
+    w.session.slots.activate(0)  # as a script would: the views follow the model
+    assert w.viewport is first and w.ai_panel.viewport is first
+    assert w.grid.frame_of(first).active

@@ -42,7 +42,7 @@ class ReadingLayout:
         self._viewport_unsubscribes: list[Callable[[], None]] = []
         self.linker = Linker(lambda: self.grid.visible_viewports())
         self._slots_made = 0
-        self.grid = ViewportGrid(self._new_viewport, self)
+        self.grid = ViewportGrid(self._new_viewport, self, session=self.session)
         self.mpr = MprView(self.cache, self.bridge, self.boundary, self.background, self,
                            session=self.session)
         self.central = QStackedWidget(self)
@@ -121,8 +121,6 @@ class ReadingLayout:
             self.linker.watch(viewport)
 
     def _grid_activated(self: MainWindow, viewport: Viewport) -> None:
-        if viewport.slot is not None:
-            self.session.slots.activate(viewport.slot)
         self.ai_panel.set_viewport(viewport)
         self._active_changed()
 
@@ -259,6 +257,7 @@ class ReadingLayout:
 
     def _shutdown_reading(self: MainWindow) -> None:
         self.mpr.shutdown()
+        self.grid.shutdown()
         for unsubscribe in self._viewport_unsubscribes:
             unsubscribe()
         self._viewport_unsubscribes.clear()
