@@ -136,20 +136,22 @@ from viewer.io.demo import write_phantom_series
 from viewer.io.presentation_state import read_gsps
 from viewer.io.scan import scan
 from viewer.state.annotation_files import apply_presentation_state, instances_by_uid, save_annotations
-from viewer.state.key_images import KeyImage, session_key_images
-from viewer.state.measurements import Measurement, evaluate, session_store
+from viewer.state.key_images import KeyImage
+from viewer.state.session import Session
+from viewer.state.measurements import Measurement, evaluate
+session = Session()
 folder = Path({str(tmp_path)!r})
 write_phantom_series(folder, slices=2, size=16)
 [series] = [s for st in scan([folder]).studies for s in st.series]
 ref = series.frames[0]
 points = ((1.0, 1.0), (9.0, 5.0))
-session_store().add(Measurement(Kind.DISTANCE, points, ref.instance.sop_instance_uid, 0,
+session.measurements.add(Measurement(Kind.DISTANCE, points, ref.instance.sop_instance_uid, 0,
     series.uid, series.study_uid, evaluate(Kind.DISTANCE, points, ref.instance, 0, None)))
-session_key_images().toggle(KeyImage(ref.instance.sop_instance_uid, 0, series.uid, series.study_uid))
-report = save_annotations(session_store(), session_key_images(), [series])
-session_store().reset()
-apply_presentation_state(read_gsps(report.written[0]), session_store(), instances_by_uid([series]))
-assert len(session_store()) == 1
+session.key_images.toggle(KeyImage(ref.instance.sop_instance_uid, 0, series.uid, series.study_uid))
+report = save_annotations(session.measurements, session.key_images, [series])
+session.measurements.reset()
+apply_presentation_state(read_gsps(report.written[0]), session.measurements, instances_by_uid([series]))
+assert len(session.measurements) == 1
 assert not any(m.split('.')[0] in ('PySide6', 'shiboken6') for m in sys.modules)
 """
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,

@@ -16,8 +16,6 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from viewer.io.cache import FrameCache  # noqa: E402
 from viewer.io.demo import write_phantom_series  # noqa: E402
-from viewer.state.key_images import session_key_images  # noqa: E402
-from viewer.state.measurements import session_store  # noqa: E402
 from viewer.ui.window.main_window import MainWindow  # noqa: E402
 
 #: Qt messages that say nothing about our code (the offscreen platform's limits).
@@ -42,17 +40,11 @@ def _alive_top_levels() -> dict[int, str]:
             if type(w).__name__ not in PERSISTENT_TOP_LEVELS}
 
 
-def _new_session() -> None:
-    session_store().reset()
-    session_key_images().reset()
-
-
 @pytest.fixture
 def make_main_window(qapp, qtbot) -> Iterator:
     """Build main windows; at teardown close and delete them and fail on leaked widgets."""
     before = _alive_top_levels()
     windows: list[MainWindow] = []
-    _new_session()
 
     def make(cache_bytes: int = 256 * 1024 * 1024) -> MainWindow:
         window = MainWindow(cache=FrameCache(cache_bytes))
@@ -63,8 +55,10 @@ def make_main_window(qapp, qtbot) -> Iterator:
         return window
 
     yield make
-    _new_session()  # a test's annotations are not "unsaved work" that stops its window closing
     for window in windows:
+        # A test's annotations are not "unsaved work" that stops its window closing.
+        window.session.measurements.reset()
+        window.session.key_images.reset()
         window.close()
         window.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -19,8 +19,6 @@ from viewer.imaging.measure import Kind
 from viewer.io.demo import write_phantom_series
 from viewer.io.key_objects import KOS_SOP_CLASS
 from viewer.io.presentation_state import GSPS_SOP_CLASS, AnnotationFileError
-from viewer.state.key_images import session_key_images
-from viewer.state.measurements import session_store
 from viewer.ui.viewport.key_marker import COLOUR
 
 L = Qt.MouseButton.LeftButton
@@ -57,13 +55,13 @@ def test_k_marks_a_key_image_with_a_marker_and_undo_unmarks(window):
     assert amber(grab_array(v)) == 0
     QTest.keyClick(v, Qt.Key.Key_K)
     ref = v.current_ref()
-    assert session_key_images().is_key(ref.instance.sop_instance_uid, ref.frame)
+    assert window.session.key_images.is_key(ref.instance.sop_instance_uid, ref.frame)
     assert amber(grab_array(v)) > 20
     QTest.keyClick(v, Qt.Key.Key_Down)  # another image: no marker
     assert amber(grab_array(v)) == 0
     QTest.keyClick(v, Qt.Key.Key_Up)
     window._actions["undo"].trigger()
-    assert len(session_key_images()) == 0 and amber(grab_array(v)) == 0
+    assert len(window.session.key_images) == 0 and amber(grab_array(v)) == 0
 
 
 def test_undo_and_redo_of_measurements_through_the_edit_menu(window):
@@ -72,11 +70,11 @@ def test_undo_and_redo_of_measurements_through_the_edit_menu(window):
     assert {k.toString() for k in actions["redo"].shortcuts()} == {"Ctrl+Shift+Z", "Ctrl+Y"}
     assert actions["save_annotations"].shortcut() == QKeySequence("Ctrl+S")
     m = _distance(window)
-    assert session_store().dirty
+    assert window.session.measurements.dirty
     actions["undo"].trigger()
-    assert len(session_store()) == 0
+    assert len(window.session.measurements) == 0
     actions["redo"].trigger()
-    assert session_store().get(m.id) == m
+    assert window.session.measurements.get(m.id) == m
     actions["undo"].trigger()
     actions["undo"].trigger()  # nothing left: says so, changes nothing
     assert "Nothing to undo" in window.statusBar().currentMessage()
@@ -88,9 +86,9 @@ def test_a_handle_drag_is_one_undo_step(window):
     start = v.image_to_screen().map(QPointF(*m.points[1]))
     start = QPoint(round(start.x()), round(start.y()))
     drag(v, L, start, start + QPoint(30, 20), steps=5)
-    assert session_store().get(m.id).points != m.points
+    assert window.session.measurements.get(m.id).points != m.points
     window._actions["undo"].trigger()
-    assert session_store().get(m.id) == m
+    assert window.session.measurements.get(m.id) == m
 
 
 def test_saved_beside_the_series_and_shown_again_when_the_folder_is_reopened(window, qtbot, study):
@@ -100,16 +98,16 @@ def test_saved_beside_the_series_and_shown_again_when_the_folder_is_reopened(win
     assert sorted(p.parent for p in report.written) == [study, study]
     kinds = {pydicom.dcmread(p).SOPClassUID for p in report.written}
     assert kinds == {GSPS_SOP_CLASS, KOS_SOP_CLASS}
-    assert not session_store().dirty
+    assert not window.session.measurements.dirty
     assert all("Phantom" not in p.name and "PHANTOM" not in p.name for p in report.written)
-    session_store().reset()
-    session_key_images().reset()
+    window.session.measurements.reset()
+    window.session.key_images.reset()
     open_and_wait(qtbot, window, study)  # the normal open path finds the files
-    [back] = list(session_store())
+    [back] = list(window.session.measurements)
     assert (back.kind, back.points, back.key, back.result) == (m.kind, m.points, m.key, m.result)
-    assert len(session_key_images()) == 1 and not session_store().dirty
+    assert len(window.session.key_images) == 1 and not window.session.measurements.dirty
     open_and_wait(qtbot, window, study)  # twice: nothing added
-    assert len(session_store()) == 1
+    assert len(window.session.measurements) == 1
 
 
 def test_a_file_for_images_not_open_says_so_and_applies_once_they_are(
@@ -117,13 +115,13 @@ def test_a_file_for_images_not_open_says_so_and_applies_once_they_are(
     _distance(window)
     [gsps] = [p for p in window.annotation_files.save(tmp_path).written
               if "annotations" in p.name]
-    session_store().reset()
+    window.session.measurements.reset()
     other = make_main_window()
     open_and_wait(qtbot, other, gsps)  # dropped alone: its images are not open here
     assert any("not open" in text for text in other.boundary.messages)
-    assert len(session_store()) == 0 and gsps in other.annotation_files.pending
+    assert len(other.session.measurements) == 0 and gsps in other.annotation_files.pending
     open_and_wait(qtbot, other, study)
-    assert len(session_store()) == 1 and not other.annotation_files.pending
+    assert len(other.session.measurements) == 1 and not other.annotation_files.pending
 
 
 def test_a_damaged_annotation_file_says_what_to_do_and_changes_nothing(window, qtbot, tmp_path):
@@ -136,14 +134,14 @@ def test_a_damaged_annotation_file_says_what_to_do_and_changes_nothing(window, q
     window.annotation_files.pending[broken / gsps.name] = GSPS_SOP_CLASS
     window.annotation_files.apply_pending()
     assert any("damaged or incomplete" in text for text in window.boundary.messages)
-    assert list(session_store()) == [m] and not window.annotation_files.pending
+    assert list(window.session.measurements) == [m] and not window.annotation_files.pending
 
 
 def test_saving_where_nothing_can_be_written_keeps_the_work(window):
     _distance(window)
     with pytest.raises(AnnotationFileError, match="still in this session"):
         window.annotation_files.save("/proc/lightbox")  # unwritable even as root
-    assert session_store().dirty and len(session_store()) == 1
+    assert window.session.measurements.dirty and len(window.session.measurements) == 1
 
 
 def _answer(qtbot, window, button: QMessageBox.StandardButton) -> None:
@@ -158,7 +156,7 @@ def test_closing_with_unsaved_annotations_asks_and_cancel_keeps_reading(window, 
     _distance(window)
     _answer(qtbot, window, QMessageBox.StandardButton.Cancel)
     qtbot.wait(20)
-    assert window.isVisible() and len(session_store()) == 1
+    assert window.isVisible() and len(window.session.measurements) == 1
     _answer(qtbot, window, QMessageBox.StandardButton.Discard)
     qtbot.waitUntil(lambda: not window.isVisible())
 

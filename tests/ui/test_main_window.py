@@ -11,7 +11,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.conftest import open_and_wait
-from tests.ui.helpers import grab_array
+from tests.ui.helpers import click_item, grab_array
 from viewer.ui.bindings import BINDINGS
 from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN
 from viewer.ui.window.browser import NO_IMAGE
@@ -96,7 +96,7 @@ def test_non_image_object_is_listed_and_opens_its_tags(main_window, qtbot, pydic
     open_and_wait(qtbot, main_window, pydicom_files / "test-SR.dcm")
     items = main_window.browser.series_items()
     assert items and NO_IMAGE in items[0].text(0)
-    main_window.browser.setCurrentItem(items[0])
+    click_item(main_window.browser, items[0])
     assert main_window.tag_browser is not None and main_window.tag_browser.isVisible()
     assert main_window.tag_browser.visible_tags()
 

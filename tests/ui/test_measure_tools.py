@@ -13,24 +13,16 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
 from tests.ui.conftest import PHANTOM_SIZE, PHANTOM_SLICES, open_and_wait
-from tests.ui.helpers import drag, grab_array, hover
+from tests.ui.helpers import click_item, drag, grab_array, hover
 from viewer.imaging.measure import Kind
 from viewer.io.atomic import ExportError
 from viewer.io.demo import HU, NAMES, phantom_regions
 from viewer.io.scan import scan
-from viewer.state.measurements import session_store
 from viewer.state.view import Tool
 from viewer.ui.viewport.measure_tools import LINE, SELECTED
 
 SPACING = 0.8  # the phantom's pixel spacing, mm
 L = Qt.MouseButton.LeftButton
-
-
-@pytest.fixture(autouse=True)
-def empty_session():
-    session_store().reset()
-    yield
-    session_store().reset()
 
 
 def screen(viewport, x: float, y: float) -> QPoint:
@@ -143,14 +135,18 @@ def test_measurements_survive_closing_and_reopening(make_main_window, qtbot, pha
     v = first.viewport
     draw(v, Qt.Key.Key_D, screen(v, 20, 20), screen(v, 80, 20))
     index, [m] = v.state.index, v.measure.on_frame()
-    first.close()
+    v.close_series()
+    click_item(first.browser, first.browser.series_items()[0])  # reopened, same session
+    qtbot.waitUntil(first.is_settled, timeout=20_000)
+    assert v.state.index == index
+    [again] = v.measure.on_frame()
+    assert again.id == m.id and again.result == m.result
+    v.state.step(1)
+    assert v.measure.on_frame() == []  # it belongs to its own slice
+    # Measurements belong to the session, not to the process: another window has none.
     second = make_main_window()
     open_and_wait(qtbot, second, phantom_dir)
-    assert second.viewport.state.index == index
-    [again] = second.viewport.measure.on_frame()
-    assert again.id == m.id and again.result == m.result
-    second.viewport.state.step(1)
-    assert second.viewport.measure.on_frame() == []  # it belongs to its own slice
+    assert second.viewport.state.index == index and second.viewport.measure.on_frame() == []
 
 
 def test_uncalibrated_image_says_px(make_main_window, qtbot, tmp_path):

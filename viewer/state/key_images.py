@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from viewer.state.events import Listeners
 from viewer.state.history import History
-from viewer.state.measurements import FrameKey, session_store
+from viewer.state.measurements import FrameKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +80,3 @@ class KeyImageStore:
     def __len__(self) -> int:
         return len(self._items)
 
-
-# Shares the measurement store's history: one undo order, one "unsaved" for the session.
-_SESSION = KeyImageStore(session_store().history)
-
-
-def session_key_images() -> KeyImageStore:
-    """The key images of this process, beside :func:`session_store`."""
-    return _SESSION

@@ -3,7 +3,7 @@
 A measurement belongs to one frame of one image: (SOP Instance UID, frame). Series and
 study objects are rebuilt every time a study is opened, but their UIDs are not, so
 measurements made before closing a study are there again when it is reopened in the same
-session. The store is evented like the view state: listeners hear what changed and the
+session (each :class:`viewer.state.session.Session` holds one store). The store is evented like the view state: listeners hear what changed and the
 viewports redraw. Exports (CSV, JSON) carry UIDs and values, never patient identity.
 """
 
@@ -235,10 +235,3 @@ def to_csv(measurements: list[Measurement]) -> str:
 def moved(measurement: Measurement, points: tuple[Point, ...], result: Result) -> Measurement:
     return replace(measurement, points=points, result=result)
 
-
-_SESSION = MeasurementStore()
-
-
-def session_store() -> MeasurementStore:
-    """The one store of this process: every viewport and window of the session shares it."""
-    return _SESSION

@@ -2,7 +2,7 @@
 
 Workers (scan, thumbnails, the series loader's decode pool) never touch widgets. They call
 ``Bridge.post(fn, *args)``; a queued signal carries the call to the GUI thread, where it
-runs. Results and exceptions travel together in an ``Outcome`` so that an error raised in
+runs. Results and exceptions travel together in an ``Outcome`` (viewer.tasks.jobs) so that an error raised in
 a worker reaches the UI's error boundary instead of vanishing in a thread.
 """
 
@@ -12,25 +12,15 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from viewer.tasks.jobs import Outcome
+
+__all__ = ["Background", "Bridge", "Outcome"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome(Generic[T]):
-    """A finished background job: its value, or the exception it raised."""
-
-    value: T | None = None
-    error: BaseException | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 class Bridge(QObject):

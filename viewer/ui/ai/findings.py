@@ -211,7 +211,8 @@ class AIResults(QWidget):
         self._rebuild_legend()
         self._rebuild_image()
         self._rebuild_findings()
-        self.clear_button.setEnabled(bool(self.runs()))
+        # An MPR plane's results are cut from its source's: they are cleared there.
+        self.clear_button.setEnabled(bool(self.runs()) and not self.viewport.derived)
 
     def _on_overlays(self, changed: frozenset[str]) -> None:
         if "runs" in changed:

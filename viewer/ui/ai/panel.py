@@ -15,8 +15,7 @@ import dataclasses
 import html
 import logging
 import re
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +35,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.errors import Cancelled
 from viewer.inference import (
     Applicability,
     IntendedUseError,
@@ -46,7 +44,8 @@ from viewer.inference import (
     UseCheck,
     run_model,
 )
-from viewer.tasks.cancel import CancelToken
+from viewer.state.runs import Status
+from viewer.tasks.jobs import Job, Jobs
 from viewer.ui.ai.dialogs import IntendedUseDialog
 from viewer.ui.ai.findings import AIResults
 from viewer.ui.ai.model_card import ModelCardDialog
@@ -56,6 +55,7 @@ from viewer.ui.problem_text import problem_text
 
 if TYPE_CHECKING:
     from viewer.io.model import Series
+    from viewer.state.session import Session
     from viewer.ui.boundary import ErrorBoundary
     from viewer.ui.bridge import Bridge
     from viewer.ui.viewport.viewport import Viewport
@@ -64,8 +64,6 @@ log = logging.getLogger(__name__)
 ID_ROLE = Qt.ItemDataRole.UserRole
 #: Marked here, translated where shown (the text is needed before any translator exists).
 VERIFYING = QT_TRANSLATE_NOOP("AiPanel", "Verifying models…")
-#: Seconds between progress updates sent to the GUI thread.
-PROGRESS_INTERVAL_S = 0.05
 #: The status dot of a row: applies, outside intended use (may run on a yes), cannot run.
 GREEN, AMBER, GREY = "#4caf50", "#ffb300", "#6e6e6e"
 
@@ -118,28 +116,57 @@ class AIPanel(QWidget):
 
     def __init__(self, viewport: Viewport, bridge: Bridge, boundary: ErrorBoundary,
                  model_dirs: Sequence[str | Path] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, session: Session | None = None) -> None:
+        """``session``: where results and the run state go (default: the viewport's)."""
         super().__init__(parent)
         self.viewport = viewport
+        self.session = session if session is not None else viewport.session
         self._bridge, self._boundary = bridge, boundary
         # Its own single worker: a model run never waits behind a scan or thumbnails.
         self._jobs = Background(bridge, workers=1, name="lightbox-ai")
+        self._runs: Jobs[RunRequest, list[Result]] = Jobs(self._jobs.submit, bridge.post)
         self.model_dirs = list(model_dirs) if model_dirs is not None else None
         self.registry: ModelRegistry | None = None
         self._registry_number = 0
         self._number = 0
-        self._token: CancelToken | None = None
-        self._run_overlays = viewport.overlays
-        self._request: RunRequest | None = None
         self.use_dialog: IntendedUseDialog | None = None
         self.card_dialog: ModelCardDialog | None = None
         self._applicability: dict[str, Applicability] = {}
         self._build()
         viewport.series_opened.connect(self._series_opened)
         viewport.state_changed.connect(self._on_view)
+        self._unsubscribe_runs = self.session.runs.subscribe(self._run_changed)
 
     def _series_opened(self, *_: object) -> None:
         self.refresh_models()
+        self._show_run_line()
+
+    @property
+    def _series_uid(self) -> str | None:
+        series = self.viewport.series
+        return series.uid if series is not None else None
+
+    def _run_changed(self, _series_uid: str) -> None:
+        # Any series: a run ending elsewhere also takes its progress off this panel.
+        self._show_run_line()
+
+    def _show_run_line(self) -> None:
+        """The run line of the series shown: its run going, else its last outcome, else
+        nothing (a line about another series must not stay on screen). A run going on
+        another series keeps its progress and Cancel, and says where it runs."""
+        runs = self.session.runs
+        found = runs.for_series(self._series_uid)
+        text = found.text if found is not None else ""
+        current = runs.current
+        if current is not None and current.series_uid != self._series_uid and not text:
+            text = translate("AiPanel", "An AI run is going on another series.")
+        self.run_label.setText(text)
+        self._show_progress(current is not None)
+        if current is not None:
+            self.progress_bar.setRange(0, max(current.total, 1))
+            self.progress_bar.setValue(current.done)
+            job = self._runs.current
+            self.cancel_button.setEnabled(job is not None and not job.cancelled)
 
     def set_viewport(self, viewport: Viewport) -> None:
         """Follow another viewport (the reader activated it in the layout)."""
@@ -152,6 +179,7 @@ class AIPanel(QWidget):
         viewport.state_changed.connect(self._on_view)
         self.results.set_viewport(viewport)
         self.refresh_models()
+        self._show_run_line()
         self._sync_buttons()
 
     # -- construction ------------------------------------------------------------------------
@@ -168,15 +196,15 @@ class AIPanel(QWidget):
         self.card_button = QPushButton(translate("AiPanel", "Model card…"))
         self.card_button.clicked.connect(self._boundary.guard(self.show_card, "model card"))
         self.run_image_button = QPushButton(translate("AiPanel", "Run on this image"))
-        self.run_image_button.clicked.connect(
-            self._boundary.guard(self.run_current_image, "running a model"))
+        self.run_image_button.clicked.connect(self._then_focus(
+            self._boundary.guard(self.run_current_image, "running a model")))
         self.run_series_button = QPushButton(translate("AiPanel", "Run on series"))
-        self.run_series_button.clicked.connect(
-            self._boundary.guard(self.run_series, "running a model"))
+        self.run_series_button.clicked.connect(self._then_focus(
+            self._boundary.guard(self.run_series, "running a model")))
         self.progress_bar = QProgressBar()
         self.progress_bar.setFormat(translate("AiPanel", "%v / %m images"))
         self.cancel_button = QPushButton(translate("AiPanel", "Cancel"))
-        self.cancel_button.clicked.connect(self.cancel_run)
+        self.cancel_button.clicked.connect(self._then_focus(self.cancel_run))
         self.run_label = QLabel()
         self.run_label.setWordWrap(True)
 
@@ -187,6 +215,7 @@ class AIPanel(QWidget):
         progress.addWidget(self.progress_bar, 1)
         progress.addWidget(self.cancel_button)
         self.results = AIResults(self.viewport)
+        self.results.clear_button.clicked.connect(self._then_focus(lambda: None))
 
         inner = QWidget()
         layout = QVBoxLayout(inner)
@@ -207,6 +236,15 @@ class AIPanel(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self._show_progress(False)
         self._sync_buttons()
+
+    def _then_focus(self, action: Callable[..., object]) -> Callable[..., None]:
+        """After a button click, the keys go back to the viewport (arrow keys scroll the
+        images again instead of moving between the panel's buttons)."""
+        def clicked(*args: object) -> None:
+            action()
+            if self.viewport.isVisible():
+                self.viewport.setFocus()
+        return clicked
 
     # -- the registry ------------------------------------------------------------------------
 
@@ -257,6 +295,9 @@ class AIPanel(QWidget):
         available = sum(e.available for e in entries)
         if not entries:
             self.status_label.setText(translate("AiPanel", "No AI models are installed."))
+        elif self.viewport.derived:
+            self.status_label.setText(translate(
+                "AiPanel", "MPR planes are derived images: AI runs on the acquired series."))
         elif series is None:
             self.status_label.setText(translate(
                 "AiPanel", "{} of {} model(s) verified. Open a series to run one.").format(
@@ -348,7 +389,7 @@ class AIPanel(QWidget):
 
     @property
     def running(self) -> bool:
-        return self._token is not None
+        return self._runs.busy
 
     def run_current_image(self) -> None:
         self.run(whole_series=False)
@@ -359,7 +400,8 @@ class AIPanel(QWidget):
     def run(self, whole_series: bool = False) -> None:
         found = self.selected()
         series = self.viewport.series
-        if found is None or series is None or not series.frames or self.running:
+        if found is None or series is None or not series.frames or self.running \
+                or self.viewport.derived:
             return
         if not found.can_run:
             self._say(translate("AiPanel", "Cannot run {}: {}").format(found.entry.title,
@@ -370,76 +412,64 @@ class AIPanel(QWidget):
         self._start(RunRequest(self._number, found.entry, series, frames))
 
     def _start(self, request: RunRequest) -> None:
-        token = CancelToken()
-        self._token, self._request = token, request
-        # Results go to the viewport the run was started from, even if another is active.
-        self._run_overlays = self.viewport.overlays
-        self.progress_bar.setRange(0, max(request.total, 1))
-        self.progress_bar.setValue(0)
-        self._show_progress(True)
         if request.frames is not None and request.total == 1:
             where = translate("AiPanel", "this image")
         else:
             where = translate("AiPanel", "{} images").format(request.total)
+
+        def job(job: Job[RunRequest]) -> list[Result]:
+            r = job.request
+            return run_model(r.entry, r.series, r.frames, progress=job.progress,
+                             cancel=job.token, accept_warnings=r.accept_warnings)
+
+        started = self._runs.start(request, job, self._done,
+                                   lambda j, done, total: self.session.runs.progress(
+                                       j.number, done, total))
+        # Results go to the session's store, keyed by the series the run was asked for:
+        # every viewport showing that series shows them, whichever is active by then.
+        self.session.runs.start(started.number, request.entry.id, request.series.uid,
+                                request.total, "")
         self._say(translate("AiPanel", "Running AI · {} on {}…").format(request.entry.title,
                                                                         where))
         self._sync_buttons()
-        last = [0.0]
-
-        def progress(done: int, total: int) -> None:  # on the worker
-            now = time.monotonic()
-            if done == total or now - last[0] >= PROGRESS_INTERVAL_S:
-                last[0] = now
-                self._bridge.post(self._progress, token, done, total)
-
-        def job() -> list[Result]:
-            return run_model(request.entry, request.series, request.frames, progress=progress,
-                             cancel=token, accept_warnings=request.accept_warnings)
-
-        self._jobs.submit(job, lambda outcome: self._done(request, token, outcome))
-
-    def _progress(self, token: CancelToken, done: int, total: int) -> None:
-        if token is self._token:
-            self.progress_bar.setRange(0, max(total, 1))
-            self.progress_bar.setValue(done)
 
     def cancel_run(self) -> None:
-        if self._token is not None:
-            self._token.cancel()
+        if self._runs.busy:
+            self._runs.cancel()
             self._say(translate("AiPanel", "Cancelling…"))
             self.cancel_button.setEnabled(False)
 
-    def _done(self, request: RunRequest, token: CancelToken,
-              outcome: Outcome[list[Result]]) -> None:
-        if token is not self._token:
-            return
-        self._token = None
-        self._show_progress(False)
-        error = outcome.error
+    def _done(self, job: Job[RunRequest], outcome: Outcome[list[Result]]) -> None:
+        request, error = job.request, outcome.error
         title = request.entry.title
-        if isinstance(error, Cancelled) or token.cancelled:
+        if outcome.cancelled:
             # A run that finished just as Cancel was pressed is dropped too: nothing partial.
-            self._say(translate("AiPanel", "Cancelled: AI · {} added nothing.").format(title))
-            status = "cancelled"
+            self._end(job, "cancelled",
+                      translate("AiPanel", "Cancelled: AI · {} added nothing.").format(title))
         elif isinstance(error, IntendedUseError) and not request.accept_warnings:
+            self._end(job, "declined", "", emit=False)
             self._ask(request, error.warnings)
             self._sync_buttons()
-            return
         elif error is not None:
-            self._say(translate("AiPanel", "AI · {} failed: {}").format(title, error))
+            self._end(job, "error",
+                      translate("AiPanel", "AI · {} failed: {}").format(title, error))
             self._boundary.report(error, f"running {title}")
-            status = "error"
         else:
             results = outcome.value or []
-            self._run_overlays.add_results(results)
-            self._say(_summary(results))
-            status = "ok"
+            self.session.results.add_results(results)
+            self._end(job, "ok", _summary(results))
+
+    def _end(self, job: Job[RunRequest], status: Status, text: str, emit: bool = True) -> None:
+        self.session.runs.finish(job.number, status, text)
+        if text:
+            self.run_label_changed.emit(text)
         self._sync_buttons()
-        self.run_finished.emit(status)
+        if emit:
+            self.run_finished.emit(status)
 
     def _ask(self, request: RunRequest, warnings: tuple[str, ...]) -> None:
-        self._say(translate("AiPanel", "AI · {} is not made for this image: waiting for your "
-                            "choice.").format(request.entry.title))
+        self._note(request, translate("AiPanel", "AI · {} is not made for this image: waiting "
+                                      "for your choice.").format(request.entry.title))
         dialog = IntendedUseDialog(request.entry.title, warnings, self.window())
         self.use_dialog = dialog
 
@@ -449,8 +479,8 @@ class AIPanel(QWidget):
             if dialog.accepted_run:
                 self._start(dataclasses.replace(request, accept_warnings=True))
             else:
-                self._say(translate("AiPanel", "Not run: AI · {} is outside its intended use "
-                                    "here.").format(request.entry.title))
+                self._note(request, translate("AiPanel", "Not run: AI · {} is outside its "
+                                              "intended use here.").format(request.entry.title))
                 self._sync_buttons()
                 self.run_finished.emit("declined")
 
@@ -472,7 +502,17 @@ class AIPanel(QWidget):
         self.card_dialog.raise_()
 
     def _say(self, text: str) -> None:
-        self.run_label.setText(text)
+        """A line about the run going (kept with its series), or about the shown series."""
+        if self._runs.busy:
+            self.session.runs.say(text)
+        elif self._series_uid is not None:
+            self.session.runs.note(self._series_uid, text, "error")
+        else:
+            self.run_label.setText(text)
+        self.run_label_changed.emit(text)
+
+    def _note(self, request: RunRequest, text: str) -> None:
+        self.session.runs.note(request.series.uid, text)
         self.run_label_changed.emit(text)
 
     def _on_view(self, changed: frozenset[str]) -> None:
@@ -487,7 +527,8 @@ class AIPanel(QWidget):
     def _sync_buttons(self) -> None:
         found = self.selected()
         ready = (found is not None and found.can_run and not self.running
-                 and self.use_dialog is None and self.viewport.current_ref() is not None)
+                 and self.use_dialog is None and self.viewport.current_ref() is not None
+                 and not self.viewport.derived)
         self.run_image_button.setEnabled(ready)
         self.run_series_button.setEnabled(ready)
         self.card_button.setEnabled(found is not None)
@@ -497,8 +538,8 @@ class AIPanel(QWidget):
 
     def shutdown(self) -> None:
         """Cancel a run and drop the worker's queue; safe to call twice."""
-        if self._token is not None:
-            self._token.cancel()
+        self._runs.drop()
+        self._unsubscribe_runs()
         self._jobs.close()
         self.results.shutdown()
         if self.use_dialog is not None:

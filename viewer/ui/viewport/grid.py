@@ -16,9 +16,11 @@ from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
+from viewer.state.slots import ACTIVE_CHANGED
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
 
 if TYPE_CHECKING:
+    from viewer.state.session import Session
     from viewer.ui.viewport.viewport import Viewport
 
 #: Layout name -> (rows, columns). "1x2" is one row of two viewports.
@@ -105,9 +107,15 @@ class ViewportGrid(QWidget):
     series_dropped = Signal(object, int)  # (viewport, browser key)
     layout_changed = Signal(str)
 
-    def __init__(self, factory: Callable[[], Viewport], parent: QWidget | None = None) -> None:
+    def __init__(self, factory: Callable[[], Viewport], parent: QWidget | None = None, *,
+                 session: Session | None = None) -> None:
+        """``session``: whose active slot this grid shows (a script that activates a slot
+        there activates the viewport here); None keeps the active viewport to the grid."""
         super().__init__(parent)
         self._factory = factory
+        self._session = session
+        self._unsubscribe = (session.slots.subscribe(self._slot_changed)
+                             if session is not None else (lambda: None))
         self.frames: list[ViewportFrame] = []
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
@@ -184,6 +192,23 @@ class ViewportGrid(QWidget):
     def activate(self, viewport: Viewport) -> None:
         if viewport is self._active:
             return
+        if self._session is not None and viewport.slot is not None:
+            self._session.slots.activate(viewport.slot)  # comes back as _slot_changed
+        else:
+            self._show_active(viewport)
+
+    def _slot_changed(self, slot: int) -> None:
+        if slot != ACTIVE_CHANGED or self._session is None:
+            return
+        wanted = self._session.slots.active
+        viewport = next((v for v in self.viewports if v.slot == wanted), None)
+        if viewport is not None and viewport is not self._active:
+            self._show_active(viewport)
+
+    def shutdown(self) -> None:
+        self._unsubscribe()
+
+    def _show_active(self, viewport: Viewport) -> None:
         self._active = viewport
         for frame in self.frames:
             frame.set_active(frame.viewport is viewport)

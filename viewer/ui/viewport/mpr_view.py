@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.errors import Cancelled
 from viewer.imaging.mpr import (
     Plane,
     Reformat,
@@ -42,7 +41,9 @@ from viewer.imaging.mpr import (
     opening_point,
 )
 from viewer.imaging.mpr_series import plane_series
-from viewer.tasks.cancel import CancelToken
+from viewer.state.plane_results import plane_results
+from viewer.state.session import Session
+from viewer.tasks.jobs import Job, Jobs
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
 from viewer.ui.viewport.corner_text import CornerText
 from viewer.ui.viewport.grid import ViewportFrame
@@ -121,9 +122,12 @@ class PlaneViewport(Viewport):
     #: The reader put the crosshair at (row, column) of the shown plane (image pixels).
     crosshair_moved = Signal(float, float)
 
+    derived = True
+
     def __init__(self, plane: Plane, cache: FrameCache, bridge: Bridge,
-                 boundary: ErrorBoundary, parent: QWidget | None = None) -> None:
-        super().__init__(cache, bridge, boundary, parent)
+                 boundary: ErrorBoundary, parent: QWidget | None = None, *,
+                 session: Session | None = None) -> None:
+        super().__init__(cache, bridge, boundary, parent, session=session)
         self.plane = plane
         self.reformat: Reformat | None = None
         self.frames: PlaneFrames | None = None
@@ -169,8 +173,10 @@ class PlaneViewport(Viewport):
         return text
 
     def trigger(self, action: str, position: int = 0) -> bool:
-        if action.startswith("tool_"):
+        if action.startswith("tool_") and self.crosshair_tool:
             self.crosshair_tool = False
+            # The tool shown changes even when the state's own tool stays the same.
+            self.state_changed.emit(frozenset({"tool"}))
         return super().trigger(action, position)
 
     # -- crosshair ---------------------------------------------------------------------------
@@ -268,16 +274,18 @@ class MprView(QWidget):
     activated = Signal(object)
 
     def __init__(self, cache: FrameCache, bridge: Bridge, boundary: ErrorBoundary,
-                 background: Background, parent: QWidget | None = None) -> None:
+                 background: Background, parent: QWidget | None = None, *,
+                 session: Session | None = None) -> None:
         super().__init__(parent)
         self._cache, self._bridge, self._boundary = cache, bridge, boundary
-        self._background = background
+        self._jobs: Jobs[Series, Volume] = Jobs(background.submit, bridge.post)
         self.volume: Volume | None = None
         self.source: Series | None = None
         self.point: tuple[float, float, float] | None = None  # crosshair, voxel (k, i, j)
-        self._token: CancelToken | None = None
         self._syncing = False
-        self.planes = {plane: PlaneViewport(plane, cache, bridge, boundary)
+        # One session for the three planes, so they share results like grid viewports do.
+        session = session if session is not None else Session()
+        self.planes = {plane: PlaneViewport(plane, cache, bridge, boundary, session=session)
                        for plane in Plane}
         self.frames = {plane: ViewportFrame(v) for plane, v in self.planes.items()}
         self._active = self.planes[Plane.AXIAL]
@@ -289,6 +297,11 @@ class MprView(QWidget):
             viewport.state_changed.connect(
                 lambda changed, p=plane: self._plane_changed(p, changed))
         self.frames[Plane.AXIAL].set_active(True)
+        # The planes' own results: the source's masks cut into them, again whenever the
+        # source's runs change (a new run, a cleared one).
+        self._results = session.results
+        self._deriving = False
+        self._unsubscribe_results = self._results.subscribe(self._source_results_changed)
 
     def _build(self) -> None:
         self.title = QLabel(translate("MprView", "MPR"))
@@ -346,7 +359,7 @@ class MprView(QWidget):
 
     @property
     def building(self) -> bool:
-        return self._token is not None
+        return self._jobs.busy
 
     @property
     def active(self) -> PlaneViewport:
@@ -360,8 +373,6 @@ class MprView(QWidget):
         self.cancel()
         self.clear()
         self.source = series
-        token = CancelToken()
-        self._token = token
         self.progress.setRange(0, len(series.frames))
         self.progress.setValue(0)
         self._show_progress(True)
@@ -369,31 +380,21 @@ class MprView(QWidget):
             series.description or translate("Mpr", "series")))
         cache = self._cache
 
-        def progress(done: int, total: int) -> None:  # on the worker
-            if done == total or done % 8 == 0:
-                self._bridge.post(self._progress, token, done)
+        def job(job: Job[Series]) -> Volume:
+            return load_volume(job.request, get=lambda ref: cache.get(ref.key),
+                               progress=job.progress, cancel=job.token)
 
-        def job() -> Volume:
-            return load_volume(series, get=lambda ref: cache.get(ref.key), progress=progress,
-                               cancel=token)
+        def built(_job: Job[Series], outcome: Outcome[Volume]) -> None:
+            self._built(series, study, window, hide_identity, outcome, index)
 
-        self._background.submit(
-            job, lambda outcome: self._built(token, series, study, window, hide_identity,
-                                             outcome, index))
+        self._jobs.start(series, job, built,
+                         lambda _job, done, _total: self.progress.setValue(done))
 
-    def _progress(self, token: CancelToken, done: int) -> None:
-        if token is self._token:
-            self.progress.setValue(done)
-
-    def _built(self, token: CancelToken, series: Series, study: Study | None,
-               window: Window | None, hide_identity: bool, outcome: Outcome[Volume],
-               index: int | None = None) -> None:
-        if token is not self._token:
-            return  # cancelled, or another build started
-        self._token = None
+    def _built(self, series: Series, study: Study | None, window: Window | None,
+               hide_identity: bool, outcome: Outcome[Volume], index: int | None = None) -> None:
         self._show_progress(False)
         if outcome.error is not None or outcome.value is None:
-            if not isinstance(outcome.error, Cancelled) and outcome.error is not None:
+            if not outcome.cancelled and outcome.error is not None:
                 self._boundary.report(outcome.error, "building the MPR volume")
             self.abandoned.emit()
             return
@@ -414,17 +415,49 @@ class MprView(QWidget):
             by_axis = {reformats[p].axes[0]: PLANE_COLOURS[p] for p in Plane}
             viewport.crosshair_colours = (by_axis[reformat.axes[2]], by_axis[reformat.axes[1]])
         self._apply_slab()
+        self._derive_results()
         self.set_point(opening_point(volume, index))
         self.ready.emit()
 
     def cancel(self) -> None:
-        if self._token is not None:
-            self._token.cancel()
-            self._token = None
+        if self._jobs.busy:
+            self._jobs.drop()  # its volume, should it still come, is stale
             self._show_progress(False)
             self.abandoned.emit()
 
+    def _source_results_changed(self, changed: frozenset[str]) -> None:
+        if "runs" in changed and self.volume is not None:
+            self._derive_results()
+
+    def _derive_results(self) -> None:
+        """Replace the planes' results with the source's masks cut into each plane."""
+        if self._deriving or self.source is None:
+            return
+        self._deriving = True
+        try:
+            self._drop_derived()
+            source = self.source
+            derived = [result for viewport in self.planes.values()
+                       if viewport.reformat is not None and viewport.series is not None
+                       for result in plane_results(self._results, source.uid,
+                                                   len(source.frames), viewport.reformat,
+                                                   viewport.series.uid)]
+            self._results.add_results(derived)
+        finally:
+            self._deriving = False
+
+    def _drop_derived(self) -> None:
+        for viewport in self.planes.values():
+            if viewport.series is not None:
+                for run in self._results.runs(viewport.series.uid):
+                    self._results.remove_run(run.key)
+
     def clear(self) -> None:
+        was_deriving, self._deriving = self._deriving, True
+        try:
+            self._drop_derived()  # derived results leave with the planes they were cut for
+        finally:
+            self._deriving = was_deriving
         for viewport in self.planes.values():
             viewport.close_series()
             viewport.reformat = viewport.frames = None
@@ -432,6 +465,7 @@ class MprView(QWidget):
         self.volume = self.source = self.point = None
 
     def shutdown(self) -> None:
+        self._unsubscribe_results()
         self.cancel()
         for viewport in self.planes.values():
             viewport.shutdown()

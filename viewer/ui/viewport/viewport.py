@@ -37,17 +37,15 @@ from viewer.imaging.presets import Preset, file_presets, preset_named, presets_f
 from viewer.imaging.reference_lines import Segment
 from viewer.imaging.render import render_frame
 from viewer.imaging.scalebar import scale_bar
-from viewer.state.ai_results import OverlayState
 from viewer.state.cine import DEFAULT_FPS, clamp_fps, file_fps, step_fps
-from viewer.state.key_images import session_key_images
-from viewer.state.measurements import MeasurementStore, session_store
+from viewer.state.session import ObjectShown, Session
 from viewer.state.view import Tool, ViewState
 from viewer.ui.bindings import MouseGesture, Scope, key_map
 from viewer.ui.i18n import corner_tr, translate
 from viewer.ui.viewport import painting
 from viewer.ui.viewport.ai_layer import BANNER_TOP, AILayer
 from viewer.ui.viewport.contour_layer import ContourLayer
-from viewer.ui.viewport.corner_text import CornerText, corner_text
+from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN, CornerText, corner_text, person_name
 from viewer.ui.viewport.key_marker import KeyImageMarker
 from viewer.ui.viewport.loading import LoadedSeries
 from viewer.ui.viewport.measure_tools import MeasureController
@@ -56,7 +54,7 @@ from viewer.ui.viewport.transform import fit_zoom, image_transform, pixel_aspect
 if TYPE_CHECKING:
     from viewer.imaging.window import Window
     from viewer.io.cache import FrameCache
-    from viewer.io.model import FrameRef, Series, Study
+    from viewer.io.model import FrameRef, Instance, Series, Study
     from viewer.ui.boundary import ErrorBoundary
     from viewer.ui.bridge import Bridge
 
@@ -84,9 +82,15 @@ class Viewport(QWidget):
     state_changed = Signal(object)
     series_opened = Signal(object)
 
+    #: Set on views of derived images (MPR planes), which are never fed to a model.
+    derived = False
+
     def __init__(self, cache: FrameCache, bridge: Bridge, boundary: ErrorBoundary,
-                 parent: QWidget | None = None, *,
-                 measurements: MeasurementStore | None = None) -> None:
+                 parent: QWidget | None = None, *, session: Session | None = None,
+                 slot: int | None = None) -> None:
+        """``session``: the reading session this viewport is a view of (a private one when
+        none is given, for a viewport used alone); ``slot``: its place in the layout, or
+        None for a viewport outside the grid (MPR planes)."""
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
@@ -94,6 +98,10 @@ class Viewport(QWidget):
         self.setMinimumSize(200, 200)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.state = ViewState()
+        self.session = session if session is not None else Session()
+        self.slot = slot
+        #: The object without pixels shown instead of an image (SR, RTSTRUCT, ECG…).
+        self.shown_object: tuple[Instance, Study | None] | None = None
         self._cache, self._bridge, self._boundary = cache, bridge, boundary
         self.series: Series | None = None
         self.study: Study | None = None
@@ -127,17 +135,18 @@ class Viewport(QWidget):
         self.reference_lines: Callable[[], list[tuple[Segment, str]]] = list
         self.show_reference_lines = True
         self._unsubscribe = self.state.subscribe(self._on_state)
-        # AI results and their display state; drawn on top, never mixed into the image.
-        self.overlays = OverlayState()
+        # AI results and their display state: the session's one store, so every viewport
+        # showing a series shows the same overlays; drawn on top, never mixed into the image.
+        self.overlays = self.session.results
         self.ai_layer = AILayer(self.overlays)
-        self._unsubscribe_overlays = self.overlays.subscribe(self._on_overlays)
+        self._unsubscribes = [self.overlays.subscribe(self._on_overlays),
+                              self.session.objects.subscribe(self._on_object)]
         # RT structure set contours of the shown series' study (the layer feeds itself).
         self.contours = ContourLayer(self, boundary)
-        # The reader's measurements: one store for the session, shared by every viewport.
-        self.measure = MeasureController(
-            self, measurements if measurements is not None else session_store())
-        # Key images (K): session-wide like the measurements; a "KEY" marker on screen.
-        self.key_images = KeyImageMarker(self, session_key_images())
+        # The reader's measurements: the session's store, shared by every viewport.
+        self.measure = MeasureController(self, self.session.measurements)
+        # Key images (K): the session's, like the measurements; a "KEY" marker on screen.
+        self.key_images = KeyImageMarker(self, self.session.key_images)
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -145,6 +154,7 @@ class Viewport(QWidget):
         """Show ``series`` as Basic Image Review asks: middle image, fit, the file's window."""
         self.close_series()
         self.series, self.study = series, study
+        self._show_in_slot(series.uid)
         self._presets = presets_for(series.modality)
         self._loaded_sent = False
         self._prefetch_pending = False
@@ -172,6 +182,8 @@ class Viewport(QWidget):
         return LoadedSeries(series, self._cache, self._bridge, self)
 
     def close_series(self) -> None:
+        closing = self.series
+        self.shown_object = None
         self._cine.stop()
         self.cine_rate = None
         if self._loading is not None:
@@ -183,13 +195,45 @@ class Viewport(QWidget):
         self._dirty = True
         self.ai_layer.invalidate()
         self.state.set_stack(0)
+        if closing is not None and self.slot is not None:
+            # A close that lost a race (the slot shows something else) changes nothing.
+            self.session.close_series(self.slot, closing.uid)
         self.update()
+
+    def _show_in_slot(self, series_uid: str | None) -> None:
+        if self.slot is not None:
+            self.session.slots.show(self.slot, series_uid)
+
+    def show_object(self, instance: Instance, study: Study | None = None) -> None:
+        """An object without pixels: the image and its corner text go at once (before
+        anything about the new object is drawn), a neutral panel says what it is."""
+        self.close_series()
+        self.shown_object = (instance, study)
+        self.repaint()
+
+    def _on_object(self, event: ObjectShown) -> None:
+        if event.slot == self.slot:
+            self.show_object(event.instance, event.study)
+
+    def object_text(self) -> str:
+        """"<patient> · <modality> · no image to display" (identity hidden when asked)."""
+        if self.shown_object is None:
+            return ""
+        instance, study = self.shown_object
+        if self.state.hide_identity:
+            who = corner_tr(IDENTITY_HIDDEN)
+        else:
+            name = study.patient_name if study is not None else _header_name(instance)
+            who = person_name(name) or translate("Viewport", "Unnamed")
+        return " · ".join((who, instance.modality,
+                           translate("Viewport", "no image to display")))
 
     def shutdown(self) -> None:
         """Stop loading and timers; the widget is about to go."""
         self.close_series()
         self._unsubscribe()
-        self._unsubscribe_overlays()
+        for unsubscribe in self._unsubscribes:
+            unsubscribe()
         self.measure.shutdown()
         self.key_images.shutdown()
 
@@ -553,6 +597,8 @@ class Viewport(QWidget):
             painter.end()
 
     def _message(self) -> str:
+        if self.shown_object is not None:
+            return self.object_text()
         if self.series is None:
             return self.empty_message
         if not self.series.frames:
@@ -713,3 +759,8 @@ class Viewport(QWidget):
             event.accept()
             return
         super().keyPressEvent(event)
+
+
+def _header_name(instance: Instance) -> str:
+    header = instance.header
+    return str(header.get("PatientName", "")) if header is not None else ""

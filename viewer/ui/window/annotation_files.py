@@ -33,8 +33,6 @@ from viewer.state.annotation_files import (
     instances_by_uid,
     save_annotations,
 )
-from viewer.state.key_images import KeyImageStore, session_key_images
-from viewer.state.measurements import MeasurementStore, session_store
 from viewer.ui.bindings import BINDINGS
 from viewer.ui.i18n import translate
 
@@ -52,11 +50,11 @@ def _is_annotation_file(instance: Instance) -> bool:
 
 
 class AnnotationFiles:
-    def __init__(self, window: MainWindow, store: MeasurementStore | None = None,
-                 keys: KeyImageStore | None = None) -> None:
+    def __init__(self, window: MainWindow) -> None:
         self.window = window
-        self.store = store if store is not None else session_store()
-        self.keys = keys if keys is not None else session_key_images()
+        # The session's stores: what is saved is what every viewport shows.
+        self.store = window.session.measurements
+        self.keys = window.session.key_images
         #: Annotation files (path → SOP Class UID) not applied yet: their images are not
         #: open; applied when they are.
         self.pending: dict[Path, str] = {}
@@ -107,7 +105,7 @@ class AnnotationFiles:
     # -- saving --------------------------------------------------------------------------
 
     def open_series(self) -> list[Series]:
-        return [s for r in self.window.results for st in r.studies for s in st.series]
+        return [series for series, _study in self.window.session.studies.all_series()]
 
     def _windows(self) -> dict[str, tuple[float, float]]:
         """The window each shown series is read with, for the presentation state."""

@@ -1,8 +1,8 @@
 """The study / series browser: what was found, with thumbnails and warnings.
 
-Thumbnails are decoded and rendered on a worker (``Background``), never on the GUI thread;
-each request carries the browser's generation number, so thumbnails that arrive after the
-list was cleared are dropped.
+Thumbnails are decoded and rendered on a worker (``Background``), never on the GUI thread,
+as one :class:`viewer.tasks.jobs.Batch`: thumbnails that arrive after the list was cleared
+are dropped.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QAbstractItemView, QStyle, QTreeWidget, QTreeWidge
 from viewer.imaging.lut import default_window
 from viewer.imaging.render import render_thumbnail
 from viewer.io.pixels import read_frame
+from viewer.tasks.jobs import Batch
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, corner_tr, translate
 from viewer.ui.problem_text import problem_text
 from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN, format_date, person_name
@@ -24,6 +25,9 @@ from viewer.ui.viewport.grid import SERIES_MIME
 
 if TYPE_CHECKING:
     from viewer.io.model import FrameRef, Series, Study
+    from viewer.state.session import Session
+    from viewer.state.studies import StudiesAdded
+    from viewer.tasks.jobs import Job
     from viewer.ui.bridge import Background, Outcome
 
 THUMB = 64
@@ -82,7 +86,10 @@ class SeriesBrowser(QTreeWidget):
     #: The last pending thumbnail arrived (or failed).
     thumbnails_settled = Signal()
 
-    def __init__(self, background: Background, parent: QWidget | None = None) -> None:
+    def __init__(self, background: Background, parent: QWidget | None = None, *,
+                 session: Session) -> None:
+        """A view of ``session``'s open studies: it lists them and hears what each scan
+        adds (never a study twice: the session merges by UID)."""
         super().__init__(parent)
         self._background = background
         self.setHeaderHidden(True)
@@ -92,8 +99,7 @@ class SeriesBrowser(QTreeWidget):
         self.setExpandsOnDoubleClick(False)
         self._entries: dict[int, tuple[Series, Study]] = {}
         self._studies: list[tuple[QTreeWidgetItem, Study]] = []
-        self._generation = 0
-        self._pending: set[int] = set()  # keys of series whose thumbnail is on its way
+        self._thumbnails: Batch[int, np.ndarray] = Batch(background.submit)
         self._hide_identity = False
         self._placeholder = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
         self._warning_icon = self.style().standardIcon(
@@ -101,18 +107,15 @@ class SeriesBrowser(QTreeWidget):
         # A series can be dragged onto a viewport of the layout (see ui/layout.py).
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-        self.itemActivated.connect(self._activated)  # double-click or Enter
-        self.currentItemChanged.connect(lambda item, _old: self._activated(item))
+        # A click (press and release on the row) or Enter/double-click opens a series. Not
+        # a change of the current item: the press that starts a drag changes it too, and
+        # the series then opened in the active viewport as well as where it was dropped.
+        self.itemClicked.connect(lambda item, _column: self._activated(item))
+        self.itemActivated.connect(self._activated)
+        self._add_studies(list(session.studies))
+        self._unsubscribe = session.studies.subscribe(self._on_added)
 
     # -- content -------------------------------------------------------------------------
-
-    def add_studies(self, studies: list[Study]) -> None:
-        # Qt makes the first inserted item current; that is not the reader's choice.
-        blocked = self.blockSignals(True)
-        try:
-            self._add_studies(studies)
-        finally:
-            self.blockSignals(blocked)
 
     def _add_studies(self, studies: list[Study]) -> None:
         for study in studies:
@@ -124,11 +127,37 @@ class SeriesBrowser(QTreeWidget):
                 self._add_series(top, series, study)
             top.setExpanded(True)
 
+    def _on_added(self, added: StudiesAdded) -> None:
+        """What the session says a scan added: new studies, new series of open studies,
+        and open series that took new images (their rows are described again)."""
+        self._add_studies(list(added.studies))
+        for series, study in added.series:
+            top = next((item for item, known in self._studies if known is study), None)
+            if top is not None:
+                self._add_series(top, series, study)
+        for series in added.grown:
+            self._describe_again(series)
+
+    def _describe_again(self, series: Series) -> None:
+        for item in self.series_items():
+            entry = self.entry(item)
+            if entry is not None and entry[0] is series:
+                self._describe(item, series)
+                if series.has_images:
+                    self._request_thumbnail(item.data(0, _KEY), series)
+
     def _add_series(self, parent: QTreeWidgetItem, series: Series, study: Study) -> None:
         item = QTreeWidgetItem([series_label(series)])
         key = len(self._entries)
         self._entries[key] = (series, study)
         item.setData(0, _KEY, key)
+        self._describe(item, series)
+        parent.addChild(item)
+        if series.has_images:
+            self._request_thumbnail(key, series)
+
+    def _describe(self, item: QTreeWidgetItem, series: Series) -> None:
+        item.setText(0, series_label(series))
         tips = [translate("Browser", "{}, {}, ordered by {}").format(
             series.modality, image_count(len(series.frames)), sort_name(series.sorted_by))]
         if series.warnings:
@@ -139,20 +168,13 @@ class SeriesBrowser(QTreeWidget):
         else:
             item.setIcon(0, self._placeholder)
         item.setToolTip(0, "\n".join(tips))
-        parent.addChild(item)
-        if series.has_images:
-            self._request_thumbnail(key, series)
 
-    def clear_all(self) -> None:
-        self._generation += 1
-        self._pending.clear()
-        self._entries.clear()
-        self._studies.clear()
-        self.clear()
+    def shutdown(self) -> None:
+        self._unsubscribe()
 
     @property
     def thumbnails_pending(self) -> int:
-        return len(self._pending)
+        return self._thumbnails.pending
 
     def set_hide_identity(self, hide: bool) -> None:
         self._hide_identity = hide
@@ -214,22 +236,14 @@ class SeriesBrowser(QTreeWidget):
     # -- thumbnails ----------------------------------------------------------------------
 
     def _request_thumbnail(self, key: int, series: Series) -> None:
-        generation = self._generation
         ref = series.frames[len(series.frames) // 2]
-        future = self._background.submit(
-            lambda: _thumbnail_job(ref),
-            lambda outcome: self._thumbnail_done(generation, key, outcome))
-        if future is not None:
-            self._pending.add(key)
+        self._thumbnails.start(key, lambda _job: _thumbnail_job(ref), self._thumbnail_done)
 
-    def _thumbnail_done(self, generation: int, key: int, outcome: Outcome[np.ndarray]) -> None:
-        if generation != self._generation:
-            return  # the list was cleared meanwhile
-        self._pending.discard(key)
+    def _thumbnail_done(self, job: Job[int], outcome: Outcome[np.ndarray]) -> None:
         try:
-            self._show_thumbnail(key, outcome)
+            self._show_thumbnail(job.request, outcome)
         finally:
-            if not self._pending:
+            if not self._thumbnails.pending:
                 self.thumbnails_settled.emit()
 
     def _show_thumbnail(self, key: int, outcome: Outcome[np.ndarray]) -> None:

@@ -77,8 +77,7 @@ class ReadingTools:
         self.tool_label.setObjectName("active_tool")
         window.statusBar().addPermanentWidget(self.tool_label)
         self._build_menus()
-        window.viewport.state_changed.connect(self._state_changed)
-        self._show_tool()
+        self.show_tool()
 
     def _build_menus(self) -> None:
         w = self.window
@@ -97,25 +96,28 @@ class ReadingTools:
             file_menu.insertAction(before, action)
         file_menu.insertSeparator(before)
         menu = w.menuBar().addMenu(translate("Exports", "&Measure"))
-        v = w.viewport
         for name, text in (("tool_distance", TOOL_NAMES[Tool.DISTANCE]),
                            ("tool_angle", TOOL_NAMES[Tool.ANGLE]),
                            ("tool_ellipse", TOOL_NAMES[Tool.ELLIPSE]),
                            ("tool_rectangle", TOOL_NAMES[Tool.RECTANGLE]),
                            ("tool_window",
                             QT_TRANSLATE_NOOP("Exports", "Window/level (end measuring)"))):
-            w._action(menu, name, lambda n=name: v.trigger(n), text=translate("Exports", text))
+            # The viewport is looked up when the action fires: the active one by then.
+            w._action(menu, name, lambda n=name: w.viewport.trigger(n),
+                      text=translate("Exports", text))
         menu.addSeparator()
-        w._action(menu, "delete_measurement", lambda: v.trigger("delete_measurement"),
+        w._action(menu, "delete_measurement", lambda: w.viewport.trigger("delete_measurement"),
                   text=translate("Exports", "Delete selected measurement"))
 
-    def _state_changed(self, changed: frozenset[str]) -> None:
-        if "tool" in changed:
-            self._show_tool()
-
-    def _show_tool(self) -> None:
-        tool = self.window.viewport.state.tool
-        self.tool_label.setText(translate("Exports", "Tool: {}").format(tool_name(tool)))
+    def show_tool(self) -> None:
+        """The left-button tool of the active viewport (the window calls this when the
+        active viewport or its tool changes); an MPR plane's crosshair tool by its name."""
+        viewport = self.window.viewport
+        if getattr(viewport, "crosshair_tool", False):
+            name = translate("Exports", "Crosshair")
+        else:
+            name = tool_name(viewport.state.tool)
+        self.tool_label.setText(translate("Exports", "Tool: {}").format(name))
 
     # -- screenshot ----------------------------------------------------------------------
 
@@ -166,7 +168,7 @@ class ReadingTools:
     def export_measurements(self, path: str | Path) -> Path:
         """Every measurement of the session, as CSV (default) or JSON (by the suffix)."""
         path = Path(path)
-        items = list(self.window.viewport.measure.store)
+        items = list(self.window.session.measurements)
         if not items:
             raise LightboxError(translate("Exports", "No measurements to export: draw one first (Measure menu)."))
         text = to_json(items) if path.suffix.lower() == ".json" else to_csv(items)

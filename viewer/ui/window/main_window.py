@@ -1,9 +1,12 @@
 """The main window: menus, the series browser, the viewport, the AI panel, problems, status.
 
-Opening runs the io scan on a background thread (cancellable, with progress in the status
-bar); what it finds goes to the browser, files it could not use go to the Problems dock,
-and the first image series opens. The AI models are verified on a worker from the start.
-The window itself only wires parts together.
+The window builds the one :class:`viewer.state.session.Session` and hands it to every view.
+Opening runs the io scan as a background job (cancellable, with progress in the status
+bar); what it finds is merged into the session, which tells the browser what is new (a
+re-opened folder adds nothing); files it could not use go to the Problems dock, and the
+first image series opens. Choosing an object without pixels goes through
+:meth:`MainWindow.show_object`. The AI models are verified on a worker from the start. The
+window itself only wires parts together.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import logging
 import platform
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -32,13 +34,14 @@ from PySide6.QtWidgets import (
 )
 
 from viewer import __version__
-from viewer.errors import Cancelled, LightboxError
+from viewer.errors import LightboxError
 from viewer.host.settings import Settings, load_settings
 from viewer.inference.session import runtime_version
 from viewer.io.cache import FrameCache, default_cache_bytes, estimate_series_bytes
 from viewer.io.model import Instance, ScanResult, Series, Study
 from viewer.io.scan import scan
-from viewer.tasks.cancel import CancelToken
+from viewer.state.session import Session
+from viewer.tasks.jobs import Job, Jobs
 from viewer.ui.ai.panel import AIPanel
 from viewer.ui.bindings import BINDINGS, Scope, apply_user_keys, shortcut
 from viewer.ui.boundary import ErrorBoundary
@@ -57,9 +60,6 @@ log = logging.getLogger(__name__)
 APP_NAME = "Lightbox"
 MB = 1024 * 1024
 
-
-#: Seconds between scan progress updates sent to the GUI thread.
-PROGRESS_INTERVAL_S = 0.05
 
 class MainWindow(ReadingLayout, QMainWindow):
     #: Nothing left to do: no scan running or queued, the shown series loaded (or nothing
@@ -88,16 +88,20 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.bridge = Bridge()
         self.background = Background(self.bridge, workers=2)
         self.boundary = ErrorBoundary(self)
-        self._build_reading()  # the viewport grid and MPR (ui/window_layout.py)
-        self.browser = SeriesBrowser(self.background, self)
+        # The one reading session every view observes (open studies, AI results and runs,
+        # measurements, which series each viewport shows).
+        self.session = Session()
+        self._scans: Jobs[list[str], ScanResult] = Jobs(self.background.submit,
+                                                        self.bridge.post)
+        self._build_reading()  # the viewport grid and MPR (ui/window/reading_layout.py)
+        self.browser = SeriesBrowser(self.background, self, session=self.session)
         self.problems = ProblemsPanel(self)
-        self.ai_panel = AIPanel(self.viewport, self.bridge, self.boundary, model_dirs, self)
+        self.ai_panel = AIPanel(self.viewport, self.bridge, self.boundary, model_dirs, self,
+                                session=self.session)
         self.tag_browser: TagBrowser | None = None
         self.help_dialog: HelpDialog | None = None
         self.preferences_dialog: QDialog | None = None
-        self.results: list[ScanResult] = []
         self._queue: list[list[str]] = []
-        self._token: CancelToken | None = None
         self._build_docks()
         self._build_status_bar()
         self._actions: dict[str, QAction] = {}
@@ -168,8 +172,13 @@ class MainWindow(ReadingLayout, QMainWindow):
         self._actions[name] = action
         return action
 
+    def _on_active(self, action: str) -> None:
+        """Do ``action`` on the viewport that is active now, when the menu fires (a viewport
+        captured when the menus were built would be the first one for ever)."""
+        self.viewport.trigger(action)
+        self._sync_checks()
+
     def _build_menus(self) -> None:
-        v = self.viewport
         file_menu = self.menuBar().addMenu(translate("MainWindow", "&File"))
         self._action(file_menu, "open_files", self.choose_files, text=translate("MainWindow", "Open files…"))
         self._action(file_menu, "open_folder", self.choose_folder, text=translate("MainWindow", "Open folder…"))
@@ -197,14 +206,14 @@ class MainWindow(ReadingLayout, QMainWindow):
                            ("flip_v", QT_TRANSLATE_NOOP("MainWindow", "Flip vertical")),
                            ("reset", QT_TRANSLATE_NOOP("MainWindow", "Reset view")),
                            ("cine", QT_TRANSLATE_NOOP("MainWindow", "Play / pause cine"))):
-            self._action(view, name, lambda n=name: v.trigger(n),
+            self._action(view, name, lambda n=name: self._on_active(n),
                          text=translate("MainWindow", text))
-        self._action(view, "invert", lambda: v.trigger("invert"), checkable=True,
+        self._action(view, "invert", lambda: self._on_active("invert"), checkable=True,
                      text=translate("MainWindow", "Invert"))
-        self._action(view, "annotations", lambda: v.trigger("annotations"), checkable=True,
-                     text=translate("MainWindow", "Annotations"))
-        self._action(view, "ai_overlays", lambda: v.trigger("ai_overlays"), checkable=True,
-                     text=translate("MainWindow", "AI overlays"))
+        self._action(view, "annotations", lambda: self._on_active("annotations"),
+                     checkable=True, text=translate("MainWindow", "Annotations"))
+        self._action(view, "ai_overlays", lambda: self._on_active("ai_overlays"),
+                     checkable=True, text=translate("MainWindow", "AI overlays"))
         view.addSeparator()
         self._build_layout_menu(view)
         self._action(view, "hide_identity", self.toggle_identity, checkable=True,
@@ -227,7 +236,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.boundary.file_problem.connect(self._add_problem)
         self.boundary.notice.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self.browser.series_chosen.connect(b.guard(self.open_series, "opening a series"))
-        self.browser.non_image_chosen.connect(b.guard(self.show_tags_of, "showing tags"))
+        self.browser.non_image_chosen.connect(b.guard(self.show_object, "showing an object"))
         self.browser.failed.connect(lambda error: b.report(error, "making a thumbnail"))
         self.browser.thumbnails_settled.connect(self._maybe_settled)
         self._connect_reading()
@@ -260,77 +269,64 @@ class MainWindow(ReadingLayout, QMainWindow):
         if not paths:
             return
         self._queue.append(paths)
-        if self._token is None:
+        if not self._scans.busy:
             self._start_next_scan()
 
     @property
     def scanning(self) -> bool:
-        return self._token is not None
+        return self._scans.busy
 
     def _start_next_scan(self) -> None:
         if not self._queue:
             return
         paths = self._queue.pop(0)
-        token = CancelToken()
-        self._token = token
         self.scan_bar.setRange(0, 0)  # busy until the scan knows how many files there are
         self.scan_bar.show()
         self.cancel_button.show()
         self.statusBar().showMessage(translate("MainWindow", "Scanning {}…").format(
             ", ".join(Path(p).name for p in paths)))
+        self._scans.start(
+            paths, lambda job: scan(job.request, progress=job.progress, cancel=job.token),
+            self._scan_done, lambda _job, done, total: self._scan_progress(done, total))
 
-        last_post = [0.0]
-
-        def progress(done: int, total: int) -> None:  # on the scan thread
-            # At most ~20 updates a second: a post per file would make the GUI thread
-            # compete with the scan for the interpreter and delay the first image.
-            now = time.monotonic()
-            if done == total or now - last_post[0] >= PROGRESS_INTERVAL_S:
-                last_post[0] = now
-                self.bridge.post(self._scan_progress, token, done, total)
-
-        self.background.submit(lambda: scan(paths, progress=progress, cancel=token),
-                               lambda outcome: self._scan_done(token, paths, outcome))
-
-    def _scan_progress(self, token: CancelToken, done: int, total: int) -> None:
-        if token is self._token:
-            self.scan_bar.setRange(0, max(total, 1))
-            self.scan_bar.setValue(done)
+    def _scan_progress(self, done: int, total: int) -> None:
+        self.scan_bar.setRange(0, max(total, 1))
+        self.scan_bar.setValue(done)
 
     def cancel_scan(self) -> None:
         self._queue.clear()
-        if self._token is not None:
-            self._token.cancel()
+        if self._scans.busy:
+            self._scans.cancel()
             self.statusBar().showMessage(translate("MainWindow", "Cancelling…"))
 
-    def _scan_done(self, token: CancelToken, paths: list[str],
-                   outcome: Outcome[ScanResult]) -> None:
-        if token is not self._token:
-            return
-        self._token = None
+    def _scan_done(self, job: Job[list[str]], outcome: Outcome[ScanResult]) -> None:
         self.scan_bar.hide()
         self.cancel_button.hide()
-        if isinstance(outcome.error, Cancelled) or token.cancelled:
-            # A scan that finished just as the reader pressed Cancel is dropped too.
+        if outcome.cancelled:
             self.statusBar().showMessage(translate("MainWindow", "Scan cancelled"), 10_000)
         elif outcome.error is not None:
             self.boundary.report(outcome.error, "scanning")
         elif outcome.value is not None:
-            self._show_result(outcome.value, paths)
+            self._show_result(outcome.value, job.request)
         if self._queue:
             self._start_next_scan()
         else:
             self._maybe_settled()
 
     def _show_result(self, result: ScanResult, paths: list[str]) -> None:
-        self.results.append(result)
-        self.browser.add_studies(result.studies)
+        found = bool(result.studies)
+        # The browser hears what is new from the session: what is already open adds nothing.
+        added = self.session.open(result.studies)
         self.annotation_files.scan_found(result)
         for problem in result.problems:
             self._add_problem(str(problem.path), problem.reason)
-        series_count = len(result.all_series())
+        series_count = len(added.series) + sum(len(s.series) for s in added.studies)
         names = ", ".join(Path(p).name for p in paths)
-        if not result.studies:
+        if found and added.empty:
+            self.statusBar().showMessage(
+                translate("MainWindow", "{}: everything in it is already open").format(names),
+                10_000)
+        elif not found:
             self.boundary.show_message(
                 translate("MainWindow", "Nothing to display in {}: no DICOM files or images "
                           "were found.").format(names)
@@ -342,7 +338,7 @@ class MainWindow(ReadingLayout, QMainWindow):
                         if result.problems else "")
             self.statusBar().showMessage(
                 translate("MainWindow", "Found {} study(ies), {} series").format(
-                    len(result.studies), series_count) + problems, 10_000)
+                    len(added.studies), series_count) + problems, 10_000)
         # After the summary, so a warning about the series opened now is what stays shown.
         if self.viewport.series is None:
             first = self.browser.first_image_series()
@@ -374,10 +370,26 @@ class MainWindow(ReadingLayout, QMainWindow):
         if self.tag_browser is not None and self.tag_browser.isVisible():
             self._update_tags()
 
+    def show_object(self, instance: Instance) -> None:
+        """An object without pixels (SR, RTSTRUCT, ECG…) chosen in the browser: the active
+        viewport is cleared to a neutral panel first (the session tells it), then its tags
+        are shown. A report view can subscribe to ``session.objects`` for the same event."""
+        if self.mpr_shown:
+            self.close_mpr()
+        found = self.session.studies.series_by_uid(instance.series_uid)
+        self.session.show_object(instance, found[1] if found else None)
+        self._update_title()
+        missing = self.session.missing_references(instance)
+        if missing:
+            self.statusBar().showMessage(translate(
+                "MainWindow", "This object refers to {} image(s) that are not open; open "
+                "the study it belongs to first.").format(len(missing)), 15_000)
+        self.show_tags_of(instance)
+
     def _load_dicom_results(self, series: Series, study: Study | None) -> None:
         from viewer.ui.ai.dicom_results import load_study_results
 
-        if series.has_images and load_study_results(self.viewport.overlays, series, study,
+        if series.has_images and load_study_results(self.session.results, series, study,
                                                     self._dicom_results_read):
             self.statusBar().showMessage(
                 translate("MainWindow", "AI results saved as DICOM are shown again"), 10_000)
@@ -391,7 +403,7 @@ class MainWindow(ReadingLayout, QMainWindow):
             if series is None:
                 raise LightboxError(translate(
                     "MainWindow", "{}: open the series it refers to first").format(Path(path).name))
-            load_results_file(self.viewport.overlays, path, series)
+            load_results_file(self.session.results, path, series)
         except LightboxError as exc:
             self.boundary.show_message(str(exc))
 
@@ -453,6 +465,8 @@ class MainWindow(ReadingLayout, QMainWindow):
             self._update_title()
         if "index" in changed and self.tag_browser is not None and self.tag_browser.isVisible():
             self._update_tags()
+        if "tool" in changed and hasattr(self, "reading"):
+            self.reading.show_tool()
         self._sync_checks()
 
     def _sync_checks(self) -> None:
@@ -586,6 +600,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         """Stop background work; safe to call twice."""
         self.cancel_scan()
         self.ai_panel.shutdown()
+        self.browser.shutdown()
         self.bridge.close()
         self.background.close()
         self._shutdown_reading()

@@ -2,10 +2,12 @@
 
 A mixin of ``MainWindow`` so that main_window.py stays about opening files and wiring
 panels. The central widget is a stack of two pages: the viewport grid and the MPR view.
-``MainWindow.viewport`` is the *active* viewport (the grid's, or the active MPR plane), so
-menus, preset keys, the tag browser and the title always act on what the reader chose; the
-AI panel follows the grid's active viewport (MPR planes are derived images, never fed to a
-model). Patient identity hiding applies to every viewport at once.
+``MainWindow.viewport`` is the *active* viewport (the grid's, or the active MPR plane),
+looked up when a menu or key fires, so they always act on what the reader chose. Grid
+viewports are the session's slots (numbered in grid order) and tell it what they show; the
+AI panel follows the active viewport, an MPR plane included (its results are the source's
+masks cut into the plane; planes are never fed to a model). Patient identity hiding
+applies to every viewport at once.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import QMenu, QStackedWidget
 
 from viewer.imaging.mpr import VolumeError
 from viewer.imaging.reference_lines import Segment, lines_on
+from viewer.state.studies import StudiesAdded
 from viewer.ui.i18n import translate
 from viewer.ui.viewport.grid import LAYOUT_TITLES, LAYOUTS, ViewportGrid
 from viewer.ui.viewport.linking import Linker
@@ -39,15 +42,20 @@ class ReadingLayout:
     def _build_reading(self: MainWindow) -> None:
         self._viewport_unsubscribes: list[Callable[[], None]] = []
         self.linker = Linker(lambda: self.grid.visible_viewports())
-        self.grid = ViewportGrid(self._new_viewport, self)
-        self.mpr = MprView(self.cache, self.bridge, self.boundary, self.background, self)
+        self._slots_made = 0
+        self.grid = ViewportGrid(self._new_viewport, self, session=self.session)
+        self.mpr = MprView(self.cache, self.bridge, self.boundary, self.background, self,
+                           session=self.session)
         self.central = QStackedWidget(self)
         self.central.addWidget(self.grid)
         self.central.addWidget(self.mpr)
         self.setCentralWidget(self.central)
 
     def _new_viewport(self: MainWindow) -> Viewport:
-        viewport = Viewport(self.cache, self.bridge, self.boundary)
+        # Slots are numbered in the order the grid makes viewports: its grid order.
+        viewport = Viewport(self.cache, self.bridge, self.boundary, session=self.session,
+                            slot=self._slots_made)
+        self._slots_made += 1
         if hasattr(self, "settings"):
             viewport.set_display_preferences(self.settings.default_presets,
                                              self.settings.corner_text)
@@ -82,10 +90,20 @@ class ReadingLayout:
         self.grid.activated.connect(self._grid_activated)
         self.grid.series_dropped.connect(
             self.boundary.guard(self._series_dropped, "opening a dropped series"))
-        self.mpr.activated.connect(lambda *_: self._active_changed())
+        self.mpr.activated.connect(self._mpr_activated)
         self.mpr.abandoned.connect(self.close_mpr)
         self.mpr.ready.connect(self._mpr_ready)
         self.mpr.close_button.clicked.connect(self.close_mpr)
+        self._viewport_unsubscribes.append(self.session.studies.subscribe(self._studies_added))
+
+    def _studies_added(self: MainWindow, added: StudiesAdded) -> None:
+        """A series on screen took new images (a second scan held more of it): its
+        viewports read it again, at the same place, so no new slice stays unloaded."""
+        for viewport in self.grid.visible_viewports():
+            if viewport.series is not None and viewport.series in added.grown:
+                index, series, study = viewport.state.index, viewport.series, viewport.study
+                viewport.open_series(series, study)
+                viewport.state.update(index=min(index, max(len(series.frames) - 1, 0)))
 
     def _wire_viewport(self: MainWindow, viewport: Viewport) -> None:
         def if_active(fn: Callable[..., object]) -> Callable[..., None]:
@@ -108,6 +126,11 @@ class ReadingLayout:
         self.ai_panel.set_viewport(viewport)
         self._active_changed()
 
+    def _mpr_activated(self: MainWindow, plane: Viewport) -> None:
+        if self.mpr_shown:
+            self.ai_panel.set_viewport(plane)
+        self._active_changed()
+
     def _active_changed(self: MainWindow) -> None:
         viewport = self.viewport
         if viewport.series is not None and not self.mpr_shown:
@@ -115,6 +138,8 @@ class ReadingLayout:
         self._rebuild_presets()
         self._update_title()
         self._sync_checks()
+        if hasattr(self, "reading"):
+            self.reading.show_tool()
         if self.tag_browser is not None and self.tag_browser.isVisible():
             self._update_tags()
 
@@ -141,7 +166,7 @@ class ReadingLayout:
         self._action(mpr, "mpr", self.toggle_mpr, checkable=True,
                      text=translate("WindowLayout", "MPR (axial, coronal, sagittal)"))
         self._action(mpr, "slab", self.mpr.next_slab, text=translate("WindowLayout", "Next thick-slab mode"))
-        self._action(mpr, "crosshair", self.mpr.toggle_crosshair_tool,
+        self._action(mpr, "crosshair", self.toggle_crosshair_tool,
                      text=translate("WindowLayout", "Crosshair tool (left button)"))
         self._action(mpr, "crosshair_lines",
                      lambda: self.mpr.set_crosshair_visible(
@@ -255,7 +280,13 @@ class ReadingLayout:
         self.mpr.active.setFocus()
         self._active_changed()
 
+    def toggle_crosshair_tool(self: MainWindow) -> None:
+        self.mpr.toggle_crosshair_tool()
+        self.reading.show_tool()
+
     def _mpr_ready(self: MainWindow) -> None:
+        # "This image" shows the plane on screen (a derived image: no other slice's results).
+        self.ai_panel.set_viewport(self.mpr.active)
         self._active_changed()
         self._maybe_settled()
 
@@ -267,6 +298,7 @@ class ReadingLayout:
         self.mpr.clear()
         self.central.setCurrentWidget(self.grid)
         self._actions["mpr"].setChecked(False)
+        self.ai_panel.set_viewport(self.grid.active)
         if was_shown:
             self.grid.active.setFocus()
             self._active_changed()
@@ -281,6 +313,7 @@ class ReadingLayout:
 
     def _shutdown_reading(self: MainWindow) -> None:
         self.mpr.shutdown()
+        self.grid.shutdown()
         for unsubscribe in self._viewport_unsubscribes:
             unsubscribe()
         self._viewport_unsubscribes.clear()
