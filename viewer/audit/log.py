@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from viewer.audit.chain import link, record_hash
+from viewer.host.files import write_atomic
 from viewer.host.folders import user_config_dir
-from viewer.host.settings import load_settings
+from viewer.host.settings import Settings
 
 try:  # an exclusive lock across processes while a record is chained and written
     import fcntl
@@ -39,12 +40,6 @@ KEY_NAME = "audit-key"
 OUTCOMES = ("ok", "cancelled", "error", "refused")
 
 _lock = threading.Lock()
-
-
-def audit_dir() -> Path:
-    """Where the audit log lives: ``LIGHTBOX_AUDIT_DIR``, the site configuration's
-    ``audit_dir``, or the per-user data folder."""
-    return load_settings().audit_dir
 
 
 def config_dir() -> Path:
@@ -110,10 +105,16 @@ class AuditRecord:
 
 
 class AuditLog:
-    """The append-only log file (``audit_dir()/ai-runs.jsonl`` unless ``path`` is given)."""
+    """The append-only log file ``path`` (:meth:`of` gives the configured one)."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path is not None else audit_dir() / LOG_NAME
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @classmethod
+    def of(cls, settings: Settings) -> AuditLog:
+        """The log in ``settings.audit_dir`` (``LIGHTBOX_AUDIT_DIR``, the site
+        configuration's ``audit_dir``, or the per-user data folder)."""
+        return cls(settings.audit_dir / LOG_NAME)
 
     @property
     def head_path(self) -> Path:
@@ -141,14 +142,7 @@ class AuditLog:
 
     def _write_head(self, entry: dict[str, Any]) -> None:
         head = {"seq": entry["seq"], "hash": record_hash(entry), "time": entry["time"]}
-        temporary = self.head_path.with_name(self.head_path.name + ".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, json.dumps(head, sort_keys=True).encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temporary, self.head_path)
+        write_atomic(self.head_path, json.dumps(head, sort_keys=True), mode=0o600)
 
     def records(self) -> list[dict[str, Any]]:
         """Every complete record (a torn last line is skipped)."""

@@ -36,7 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from viewer.audit.log import AuditLog
 from viewer.errors import Cancelled
+from viewer.host.settings import Settings
 from viewer.inference import (
     Applicability,
     IntendedUseError,
@@ -117,8 +119,10 @@ class AIPanel(QWidget):
 
     def __init__(self, viewport: Viewport, bridge: Bridge, boundary: ErrorBoundary,
                  model_dirs: Sequence[str | Path] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, settings: Settings) -> None:
         super().__init__(parent)
+        #: The effective configuration (allowed models, model folders, audit folder).
+        self.settings = settings
         self.viewport = viewport
         self._bridge, self._boundary = bridge, boundary
         # Its own single worker: a model run never waits behind a scan or thumbnails.
@@ -214,12 +218,12 @@ class AIPanel(QWidget):
         if dirs is not None:
             self.model_dirs = list(dirs)
         self._registry_number += 1
-        number, wanted = self._registry_number, self.model_dirs
+        number, wanted, settings = self._registry_number, self.model_dirs, self.settings
         self.registry = None
         self.status_label.setText(translate("AiPanel", VERIFYING))
         self.model_list.clear()
         self._sync_buttons()
-        self._jobs.submit(lambda: ModelRegistry(wanted),
+        self._jobs.submit(lambda: ModelRegistry(wanted, settings=settings),
                           lambda outcome: self._registry_built(number, outcome))
 
     @property
@@ -391,9 +395,12 @@ class AIPanel(QWidget):
                 last[0] = now
                 self._bridge.post(self._progress, token, done, total)
 
+        audit = AuditLog.of(self.settings)
+
         def job() -> list[Result]:
             return run_model(request.entry, request.series, request.frames, progress=progress,
-                             cancel=token, accept_warnings=request.accept_warnings)
+                             cancel=token, accept_warnings=request.accept_warnings,
+                             audit_log=audit)
 
         self._jobs.submit(job, lambda outcome: self._done(request, token, outcome))
 

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from viewer.errors import Cancelled
 from viewer.imaging.mpr import Plane, Reformat, Slab, Volume, check_series, load_volume
 from viewer.imaging.mpr_series import plane_series
+from viewer.io.frames import frame_source
 from viewer.tasks.cancel import CancelToken
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
 from viewer.ui.viewport.corner_text import CornerText
@@ -365,7 +366,7 @@ class MprView(QWidget):
                 self._bridge.post(self._progress, token, done)
 
         def job() -> Volume:
-            return load_volume(series, get=lambda ref: cache.get(ref.key), progress=progress,
+            return load_volume(series, source=frame_source(cache), progress=progress,
                                cancel=token)
 
         self._background.submit(

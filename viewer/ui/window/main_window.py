@@ -68,14 +68,15 @@ class MainWindow(ReadingLayout, QMainWindow):
 
     def __init__(self, cache: FrameCache | None = None, parent: QWidget | None = None, *,
                  model_dirs: Sequence[str | Path] | None = None,
-                 load_models: bool = True, settings: Settings | None = None) -> None:
+                 load_models: bool = True, settings: Settings) -> None:
         """``model_dirs``: folders of AI model artifacts (default: the bundled ``models/``,
         ``LIGHTBOX_MODEL_DIRS`` and the configured folders); ``load_models`` False leaves
         them unverified until ``ai_panel.load_models()``. ``settings``: the effective
-        configuration (default: read now); it sets whether patient identity starts hidden.
+        configuration, built once by the entry point (``ui.app.run_gui``); it sets whether
+        patient identity starts hidden, the allowed models and the audit folder.
         """
         super().__init__(parent)
-        self.settings = settings if settings is not None else load_settings()
+        self.settings = settings
         # (SEG/SR file, series UID) pairs already shown, so each file is read once.
         self._dicom_results_read: set[tuple[Path, str]] = set()
         self.setWindowTitle(APP_NAME)
@@ -90,7 +91,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         self._build_reading()  # the viewport grid and MPR (ui/window_layout.py)
         self.browser = SeriesBrowser(self.background, self)
         self.problems = ProblemsPanel(self)
-        self.ai_panel = AIPanel(self.viewport, self.bridge, self.boundary, model_dirs, self)
+        self.ai_panel = AIPanel(self.viewport, self.bridge, self.boundary, model_dirs, self,
+                                settings=self.settings)
         self.tag_browser: TagBrowser | None = None
         self.help_dialog: HelpDialog | None = None
         self.preferences_dialog: QDialog | None = None
@@ -522,7 +524,9 @@ class MainWindow(ReadingLayout, QMainWindow):
         dialog.open()  # window-modal without a nested event loop
 
     def _preferences_saved(self) -> None:
+        # The user changed the preferences file: the one place the GUI reads them again.
         self.settings = load_settings(self.settings.site_file, self.settings.user_file)
+        self.ai_panel.settings = self.settings
         self._apply_display_preferences()
         self.help_dialog = None  # rebuilt from the remapped table when next shown
 
