@@ -16,6 +16,7 @@ import hmac
 import json
 import os
 import secrets
+import sys
 import threading
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -27,11 +28,19 @@ from viewer.host.files import write_atomic
 from viewer.host.folders import user_config_dir
 from viewer.host.settings import Settings
 
-try:  # an exclusive lock across processes while a record is chained and written
-    import fcntl
-except ImportError:  # Windows: msvcrt's byte-range lock does the same
-    fcntl = None  # type: ignore[assignment]
+# An exclusive lock across processes while a record is chained and written: flock on
+# POSIX, msvcrt's byte-range lock on Windows.
+if sys.platform == "win32":  # pragma: no cover - Windows
     import msvcrt
+
+    def _lock_file(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+else:
+    import fcntl
+
+    def _lock_file(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
 
 LOG_NAME = "ai-runs.jsonl"
 HEAD_SUFFIX = ".head"  # ai-runs.jsonl.head: the chain's last seq and hash
@@ -157,14 +166,6 @@ class AuditLog:
             except ValueError:
                 continue
         return found
-
-
-def _lock_file(fd: int) -> None:
-    if fcntl is not None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    else:  # pragma: no cover - Windows
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
 
 
 def _last_record(fd: int) -> tuple[dict[str, Any] | None, bool]:

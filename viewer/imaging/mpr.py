@@ -140,7 +140,7 @@ def check_series(series: Series) -> None:
                           "(mixed orientations, e.g. a localiser). Open a series with one "
                           "plane.")
     n = normal(first)
-    distances = [dot(g.position, n) for g in geometry]  # type: ignore[arg-type]
+    distances = [dot(g.position, n) for g in geometry if g.position is not None]  # all have one
     steps = [b - a for a, b in zip(distances, distances[1:], strict=False)]
     direction = 1.0 if sum(steps) >= 0 else -1.0
     steps = [s * direction for s in steps]

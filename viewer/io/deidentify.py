@@ -261,7 +261,9 @@ def _uid_path(i: int, ds: Dataset) -> str:
     return f"{study}/{series}/{ds.SOPInstanceUID}.dcm"
 
 
-def export_series(paths: Iterable[Path], dest: str | Path, **kwargs: object) -> ExportReport:
+def export_series(paths: Iterable[Path], dest: str | Path, *,
+                  progress: Callable[[int, int], None] | None = None,
+                  cancel: CancelToken | None = None, uids: UidMap | None = None) -> ExportReport:
     """One series into ``dest`` as IM00001.dcm, IM00002.dcm... (in the given order)."""
     return export_files(paths, dest, name=lambda i, ds: f"IM{i + 1:05d}.dcm",
-                        skip_unreadable=False, **kwargs)  # type: ignore[arg-type]
+                        progress=progress, cancel=cancel, uids=uids, skip_unreadable=False)

@@ -112,7 +112,8 @@ def order_series(series: Series) -> None:
         and all(f.geometry.position and f.geometry.orientation for f in frames)
     ):
         n = normal(orientations[0])
-        keyed = sorted(((dot(f.geometry.position, n), i), f) for i, f in enumerate(frames))  # type: ignore[arg-type]
+        keyed = sorted(((dot(f.geometry.position, n), i), f)
+                       for i, f in enumerate(frames) if f.geometry.position is not None)
         frames = [f for _, f in keyed]
         series.sorted_by = "position"
         warnings += _examine_stack([d for (d, _), _ in keyed], frames, n)

@@ -60,6 +60,7 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
     enable_fault_log(settings)
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    assert isinstance(app, QApplication)  # Lightbox never starts a bare QCoreApplication
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     apply_dark_theme(app)
@@ -154,6 +155,7 @@ def qt_self_check(settings: Settings) -> str:
     from viewer.ui.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(["lightbox-self-test"])
+    assert isinstance(app, QApplication)  # Lightbox never starts a bare QCoreApplication
     image = QImage(48, 24, QImage.Format.Format_RGB32)
     image.fill(Qt.GlobalColor.black)
     painter = QPainter(image)

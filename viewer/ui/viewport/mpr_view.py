@@ -436,15 +436,15 @@ class MprView(QWidget):
         """Put the crosshair at voxel (k, i, j): every plane scrolls to it."""
         if self.volume is None:
             return
-        shape = self.volume.shape
-        self.point = tuple(min(max(float(v), 0.0), n - 1.0)  # type: ignore[assignment]
-                           for v, n in zip(voxel, shape, strict=True))
+        k, i, j = (min(max(float(v), 0.0), n - 1.0)
+                   for v, n in zip(voxel, self.volume.shape, strict=True))
+        point = self.point = (k, i, j)
         self._syncing = True
         try:
             for viewport in self.planes.values():
                 if viewport.reformat is None:
                     continue
-                index, row, col = viewport.reformat.from_volume(self.point)
+                index, row, col = viewport.reformat.from_volume(point)
                 viewport.crosshair = (row, col)
                 viewport.state.update(index=round(index))
                 viewport.update()

@@ -7,6 +7,7 @@ Installed on the main window by ``ReadingTools(window)``. The work itself is in 
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,8 +85,8 @@ class ReadingTools:
         w = self.window
         before = w._actions["quit"]
         # Found by its Quit action, not its title: the title is translated.
-        file_menu: QMenu = next(a.menu() for a in w.menuBar().actions()
-                                if a.menu() and before in a.menu().actions())
+        file_menu = next(menu for a in w.menuBar().actions()
+                         if isinstance(menu := a.menu(), QMenu) and before in menu.actions())
         for name, slot, text in (
                 ("save_screenshot", self.choose_screenshot, QT_TRANSLATE_NOOP("Exports", "Save screenshot…")),
                 ("export_series", self.choose_series_folder,
@@ -104,7 +105,8 @@ class ReadingTools:
                            ("tool_rectangle", TOOL_NAMES[Tool.RECTANGLE]),
                            ("tool_window",
                             QT_TRANSLATE_NOOP("Exports", "Window/level (end measuring)"))):
-            w._action(menu, name, lambda n=name: v.trigger(n), text=translate("Exports", text))
+            w._action(menu, name, functools.partial(v.trigger, name),
+                      text=translate("Exports", text))
         menu.addSeparator()
         w._action(menu, "delete_measurement", lambda: v.trigger("delete_measurement"),
                   text=translate("Exports", "Delete selected measurement"))
@@ -140,10 +142,10 @@ class ReadingTools:
             raise LightboxError(translate("Exports", "Nothing to save: open an image first."))
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        if not self.screenshot(overlays).save(buffer, "PNG"):
+        if not self.screenshot(overlays).save(buffer, b"PNG"):
             raise ExportError(translate(
                 "Exports", "Cannot save {}: the image could not be encoded.").format(path.name))
-        written = write_bytes_atomic(path, bytes(buffer.data()))
+        written = write_bytes_atomic(path, bytes(buffer.data().data()))
         self.window.statusBar().showMessage(
             translate("Exports", "Saved {}").format(written.name), 10_000)
         return written

@@ -8,6 +8,7 @@ The window itself only wires parts together.
 
 from __future__ import annotations
 
+import functools
 import logging
 import platform
 import sys
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 from viewer import __version__
 from viewer.errors import Cancelled, LightboxError
 from viewer.host.settings import Settings, load_settings
+from viewer.imaging.presets import Preset
 from viewer.inference.session import runtime_version
 from viewer.io.cache import FrameCache, default_cache_bytes, estimate_series_bytes
 from viewer.io.model import Instance, ScanResult, Series, Study
@@ -196,7 +198,7 @@ class MainWindow(ReadingLayout, QMainWindow):
                            ("flip_v", QT_TRANSLATE_NOOP("MainWindow", "Flip vertical")),
                            ("reset", QT_TRANSLATE_NOOP("MainWindow", "Reset view")),
                            ("cine", QT_TRANSLATE_NOOP("MainWindow", "Play / pause cine"))):
-            self._action(view, name, lambda n=name: v.trigger(n),
+            self._action(view, name, functools.partial(v.trigger, name),
                          text=translate("MainWindow", text))
         self._action(view, "invert", lambda: v.trigger("invert"), checkable=True,
                      text=translate("MainWindow", "Invert"))
@@ -255,10 +257,10 @@ class MainWindow(ReadingLayout, QMainWindow):
 
     def open_paths(self, paths: Sequence[str | Path]) -> None:
         """Scan ``paths`` in the background; one scan at a time, later ones queue."""
-        paths = [str(p) for p in paths]
-        if not paths:
+        wanted = [str(p) for p in paths]
+        if not wanted:
             return
-        self._queue.append(paths)
+        self._queue.append(wanted)
         if self._token is None:
             self._start_next_scan()
 
@@ -478,7 +480,7 @@ class MainWindow(ReadingLayout, QMainWindow):
     def _rebuild_presets(self) -> None:
         self.presets_menu.clear()
         # The file's own windows first: "reset to the file's window" is always one click away.
-        own = self.viewport.file_presets()
+        own: list[Preset | None] = list(self.viewport.file_presets())
         if not own and self.viewport.current_ref() is not None:
             own = [None]  # no window in the header and no pixels yet: still offer the way back
         for number, preset in enumerate(own):
