@@ -152,3 +152,23 @@ def test_loading_real_files_gives_modality_values_and_can_be_cancelled(tmp_path)
     token.cancel()
     with pytest.raises(Cancelled):
         load_volume(series, cancel=token)
+
+
+def test_a_volume_is_read_through_the_frame_source(tmp_path) -> None:
+    from viewer.io.cache import FrameCache
+    from viewer.io.frames import frame_source
+
+    volume = bar_volume(slices=4, rows=8, cols=10)
+    write_series(tmp_path, list(volume), [(-10.0, -8.0, -2.0 * k) for k in range(4)])
+    series = scan([tmp_path]).all_series()[0]
+    cache = FrameCache(1 << 20)
+    cached = frame_source(cache)
+    asked = []
+
+    def source(ref):
+        asked.append(ref.key)
+        return cached(ref)
+
+    loaded = load_volume(series, source=source)
+    assert asked == [f.key for f in series.frames] and len(cache) == 4
+    assert np.array_equal(loaded.data, load_volume(series).data)

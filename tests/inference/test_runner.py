@@ -125,3 +125,26 @@ def test_applicable_greys_out_with_reasons(tmp_path, models_dir, cache_dir, pydi
     assert not found["detect"].applies and found["detect"].reason.startswith("unavailable: CARD.md")
     assert not found["threshold"].applies and found["threshold"].can_run
     assert found["threshold"].reason == "modality is MR; the model is meant for CT"
+
+
+def test_a_run_reads_its_pixels_from_the_source_it_is_given(registry, phantom):
+    """The GUI hands run_model its frame cache: frames shown on screen are not read again."""
+    from viewer.io.cache import FrameCache
+    from viewer.io.frames import frame_source
+
+    cache = FrameCache(1 << 24)
+    cached = frame_source(cache)
+    asked = []
+
+    def source(ref):
+        asked.append(ref.key)
+        return cached(ref)
+
+    entry = registry.get("threshold")
+    audit = AuditLog.of(load_settings())
+    from_cache = run_model(entry, phantom, [2, 5], audit_log=audit, source=source)
+    assert asked == [phantom.frames[2].key, phantom.frames[5].key]
+    assert phantom.frames[2].key in cache and phantom.frames[5].key in cache
+    from_files = run_model(entry, phantom, [2, 5], audit_log=audit)  # default: the files
+    for a, b in zip(from_cache, from_files, strict=True):
+        assert np.array_equal(a.masks[0].mask, b.masks[0].mask)

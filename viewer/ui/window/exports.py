@@ -142,7 +142,8 @@ class ReadingTools:
             raise LightboxError(translate("Exports", "Nothing to save: open an image first."))
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        if not self.screenshot(overlays).save(buffer, b"PNG"):
+        # PySide6's stub types the format as bytes, but only str is accepted at run time
+        if not self.screenshot(overlays).save(buffer, "PNG"):  # type: ignore[call-overload]
             raise ExportError(translate(
                 "Exports", "Cannot save {}: the image could not be encoded.").format(path.name))
         written = write_bytes_atomic(path, bytes(buffer.data().data()))
