@@ -197,8 +197,10 @@ def _to_uint8(arr: np.ndarray, bits_stored: int) -> np.ndarray:
 
 def _apply_palette(inst: Instance, arr: np.ndarray) -> np.ndarray:
     try:
+        if inst.header is None:
+            raise ValueError("no header to take the palette from")
         rgb = apply_color_lut(arr, ds=inst.header)
-        descriptor = inst.header.RedPaletteColorLookupTableDescriptor  # type: ignore[union-attr]
+        descriptor = inst.header.RedPaletteColorLookupTableDescriptor
         lut_bits = int(descriptor[2])
     except Exception as exc:
         raise UnreadableFileError(inst.path, "the palette colour lookup table is damaged") from exc
