@@ -3,6 +3,7 @@
 
     python3 dev.py demo      # create .venv, install, open the viewer on the demo study
     python3 dev.py test      # create .venv, install with test tools, run the whole suite
+    python3 dev.py lint      # ruff, the import contracts and mypy (config: pyproject.toml)
 
 Extra arguments are passed on (``python3 dev.py test -k io``,
 ``python3 dev.py demo --screenshot out.png``). The install step is skipped when
@@ -54,7 +55,8 @@ def main(argv: list[str]) -> int:
     if command == "lint":
         ruff = subprocess.call([str(PYTHON), "-m", "ruff", "check", "viewer", "tests"], cwd=ROOT)
         contracts = subprocess.call([str(BIN / "lint-imports")], cwd=ROOT)
-        return ruff or contracts
+        types = subprocess.call([str(PYTHON), "-m", "mypy"], cwd=ROOT)
+        return ruff or contracts or types
     # Tests never need a screen: Qt renders offscreen unless the caller chose otherwise.
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     return subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT, env=env)

@@ -32,6 +32,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from viewer.host.settings import load_settings  # noqa: E402
 from viewer.io.cache import FrameCache  # noqa: E402
 from viewer.io.demo import write_phantom_series  # noqa: E402
 from viewer.io.scan import scan  # noqa: E402
@@ -81,7 +82,7 @@ class FirstImage(QObject):
 
 
 def open_once(folder: Path, cache_bytes: int) -> Opening:
-    window = MainWindow(cache=FrameCache(cache_bytes))
+    window = MainWindow(cache=FrameCache(cache_bytes), settings=load_settings())
     window.resize(1280, 820)
     window.show()
     if not QTest.qWaitForWindowExposed(window):

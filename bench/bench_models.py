@@ -240,13 +240,17 @@ def bench_clicks(ids: Sequence[str], folder: Path, repeat: int) -> None:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
+    from viewer.audit.log import AuditLog
+    from viewer.host.settings import load_settings
     from viewer.inference import run_model
     from viewer.io.cache import FrameCache
     from viewer.ui.window.main_window import MainWindow
 
     QApplication.instance() or QApplication(["bench_models"])
     t0 = time.perf_counter()
-    window = MainWindow(cache=FrameCache(1 << 30))  # starts verifying the models
+    settings = load_settings()  # this script is an entry point: settings read once, here
+    audit = AuditLog.of(settings)
+    window = MainWindow(cache=FrameCache(1 << 30), settings=settings)  # verifies the models
     window.resize(1280, 820)
     window.show()
     if not QTest.qWaitForWindowExposed(window):
@@ -273,7 +277,8 @@ def bench_clicks(ids: Sequence[str], folder: Path, repeat: int) -> None:
                                   (True, panel.run_series_button)):
                 frames = None if whole else [middle]
                 count = len(series.frames) if whole else 1
-                core = min(_timed(lambda e=entry, f=frames: run_model(e, series, f))
+                core = min(_timed(lambda e=entry, f=frames: run_model(
+                               e, series, f, audit_log=audit))
                            for _ in range(repeat))
                 clicks = []
                 for _ in range(repeat):

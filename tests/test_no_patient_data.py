@@ -11,9 +11,11 @@ from pathlib import Path
 import pydicom
 import pytest
 
+from viewer.audit.log import AuditLog
 from viewer.cli.ai import infer_main
 from viewer.cli.audit import main as audit_main
 from viewer.host.logs import setup_logging, shutdown_logging, write_crash_report
+from viewer.host.settings import load_settings
 from viewer.inference import ModelRegistry, run_model
 from viewer.io.deidentify import export_files
 from viewer.io.demo import write_phantom_series
@@ -55,12 +57,12 @@ def test_the_marker_patient_reaches_no_log_crash_report_or_audit_record(tmp_path
         ds = pydicom.dcmread(path)
         ds.PatientName, ds.PatientID = MARK_NAME, MARK_ID
         ds.save_as(path)
-    setup_logging(level=logging.DEBUG)
+    setup_logging(load_settings(), level=logging.DEBUG)
 
     series = scan([study]).all_series()[0]  # open
     assert MARK_NAME in str(series.frames[0].instance.header.PatientName)
-    registry = ModelRegistry(cache_dir=tmp_path / "cache")
-    results = run_model(registry.get("ct-lesion-cls"), series, [0, 1])  # infer in the app
+    registry = ModelRegistry(cache_dir=tmp_path / "cache", settings=load_settings())
+    results = run_model(registry.get("ct-lesion-cls"), series, [0, 1], audit_log=AuditLog.of(load_settings()))  # infer in the app
     assert results and results[0].domain is not None
     out = tmp_path / "infer-out"
     assert infer_main([str(study), "--model", "ct-body-seg", "--frame", "1",
@@ -79,7 +81,7 @@ def test_the_marker_patient_reaches_no_log_crash_report_or_audit_record(tmp_path
     assert audit_main(["export", "--from", "2000-01-01", "--to", "2100-01-01",
                        "--out", str(tmp_path / "audit-export" / "review.jsonl")]) == 0
     logging.getLogger("viewer.ui.boundary").error("Unexpected error", exc_info=_crash_with(study))
-    assert write_crash_report(_crash_with(study)) is not None  # crash report
+    assert write_crash_report(_crash_with(study), load_settings().log_dir) is not None  # crash report
 
     logs = _texts(tmp_path / "logs")
     assert any(name.startswith("crash-") for name in logs)

@@ -9,6 +9,7 @@ import pytest
 from viewer.audit import AuditLog, AuditRecord
 from viewer.audit.chain import own_hash, verify_file
 from viewer.cli.audit import main
+from viewer.host.settings import load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +25,7 @@ def _record(frames: int, time: str = "") -> AuditRecord:
 
 @pytest.fixture
 def log() -> AuditLog:
-    log = AuditLog()
+    log = AuditLog.of(load_settings())
     for day in range(1, 6):
         log.append(_record(day, time=f"2026-03-0{day}T10:00:00.000Z"))
     return log
@@ -98,7 +99,7 @@ def test_a_truncated_end_is_found_through_the_head(log, capsys):
 
 
 def test_an_older_unchained_log_starts_a_chain(tmp_path, capsys):
-    log = AuditLog()
+    log = AuditLog.of(load_settings())
     log.path.parent.mkdir(parents=True)
     old = [_record(n).as_dict() for n in (1, 2)]
     log.path.write_text("".join(json.dumps(r) + "\n" for r in old), encoding="utf-8")
@@ -147,14 +148,15 @@ def test_several_processes_extend_one_chain(tmp_path, capsys):
     import sys
 
     script = ("from viewer.audit import AuditLog, AuditRecord\n"
-              "log = AuditLog()\n"
+              "from viewer.host.settings import load_settings\n"
+              "log = AuditLog.of(load_settings())\n"
               "for n in range(25):\n"
               "    log.append(AuditRecord('m', '1', 'd' * 64, 'h' * 32, 'ort', 0.1, n, 'ok'))\n")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     writers = [subprocess.Popen([sys.executable, "-c", script], cwd=root, env=os.environ.copy())
                for _ in range(3)]
     assert [w.wait(timeout=120) for w in writers] == [0, 0, 0]
-    assert [r["seq"] for r in AuditLog().records()] == list(range(1, 76))
+    assert [r["seq"] for r in AuditLog.of(load_settings()).records()] == list(range(1, 76))
     code, out = _verify(capsys)
     assert code == 0 and "intact, 75 chained record(s)" in out
 
@@ -168,7 +170,7 @@ def test_verify_a_fresh_install_and_a_deleted_log(tmp_path, monkeypatch, capsys)
     assert "no AI runs recorded yet" in capsys.readouterr().out
     from viewer.audit import AuditLog
 
-    log = AuditLog()
+    log = AuditLog.of(load_settings())
     log.head_path.write_text("anything")
     assert main(["verify"]) == 1
     assert "was deleted" in capsys.readouterr().err

@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from viewer.audit import AuditLog, AuditRecord, series_hash
+from viewer.host.settings import load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +33,7 @@ def record(**changes):
 
 
 def test_records_are_appended_as_json_lines(tmp_path):
-    log = AuditLog()
+    log = AuditLog.of(load_settings())
     assert log.path == tmp_path / "audit" / "ai-runs.jsonl"
     log.append(record())
     log.append(record(outcome="error", message="CT0001.dcm: damaged"))
@@ -58,7 +59,7 @@ def test_the_series_hash_is_keyed_per_install(tmp_path, monkeypatch):
 
 
 def test_concurrent_appends_never_interleave():
-    log = AuditLog()
+    log = AuditLog.of(load_settings())
 
     def write(n):
         for _ in range(20):
@@ -74,7 +75,7 @@ def test_concurrent_appends_never_interleave():
 
 
 def test_a_torn_last_line_is_skipped():
-    log = AuditLog()
+    log = AuditLog.of(load_settings())
     log.append(record())
     with open(log.path, "a") as f:
         f.write('{"model_id": "m", "outc')

@@ -9,7 +9,9 @@ import pytest
 from PIL import Image
 
 from tests.inference.artifacts import build
+from viewer.audit.log import AuditLog
 from viewer.cli.ai import infer_main, models_main
+from viewer.host.settings import load_settings
 from viewer.io.demo import write_phantom_series
 
 
@@ -146,8 +148,8 @@ def test_cancelled_writing_leaves_no_file(models_dir, phantom_dir, tmp_path):
     from viewer.tasks.cancel import CancelToken
 
     series = scan([phantom_dir]).all_series()[0]
-    entry = ModelRegistry([models_dir], cache_dir=tmp_path / "c").get("classify")
-    results = run_model(entry, series)
+    entry = ModelRegistry([models_dir], cache_dir=tmp_path / "c", settings=load_settings()).get("classify")
+    results = run_model(entry, series, audit_log=AuditLog.of(load_settings()))
     token = CancelToken()
     token.cancel()
     out = tmp_path / "out"

@@ -25,6 +25,7 @@ def _private(tmp_path, monkeypatch):
 
 def report(**kwargs) -> tuple[int, list[str]]:
     out = io.StringIO()
+    kwargs.setdefault("settings", load_settings())
     code = run_self_test(out, **kwargs)
     return code, out.getvalue().splitlines()
 
@@ -118,7 +119,7 @@ def test_the_samples_are_pydicoms_files_small_and_lossless_where_claimed() -> No
 
 def test_json_report_for_scripts(tmp_path) -> None:
     out = io.StringIO()
-    assert run_self_test(out, qt=False, as_json=True) == 0
+    assert run_self_test(out, settings=load_settings(), qt=False, as_json=True) == 0
     data = json.loads(out.getvalue())
     assert data["passed"] is True
     statuses = {c["name"]: c["status"] for c in data["checks"]}

@@ -10,6 +10,7 @@ import pydicom
 import pytest
 
 from viewer import __version__
+from viewer.audit.log import AuditLog
 from viewer.host.logs import (
     BACKUPS,
     KEEP_CRASH_REPORTS,
@@ -44,7 +45,7 @@ def log_text(folder: Path) -> str:
 
 
 def test_the_log_goes_to_the_configured_folder(tmp_path) -> None:
-    path = setup_logging()
+    path = setup_logging(load_settings())
     assert path == tmp_path / "logs" / LOG_NAME
     logging.getLogger("viewer.test").info("hello from the test")
     text = path.read_text(encoding="utf-8")
@@ -64,7 +65,7 @@ def test_the_default_log_folder_per_os(monkeypatch, tmp_path) -> None:
 
 
 def test_the_log_rotates_and_keeps_five_files(tmp_path) -> None:
-    setup_logging()
+    setup_logging(load_settings())
     noisy = logging.getLogger("viewer.test")
     line = "x" * 1000
     for _ in range(7 * MAX_BYTES // 1000):
@@ -78,7 +79,7 @@ def test_configuration_problems_are_logged(tmp_path, monkeypatch) -> None:
     site = tmp_path / "site.toml"
     site.write_text("hide_identity = maybe\n", encoding="utf-8")
     monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
-    path = setup_logging()
+    path = setup_logging(load_settings())
     text = path.read_text(encoding="utf-8")
     assert "WARNING viewer.host.logs [MainThread]: configuration: …/site.toml: line 1: " in text
 
@@ -93,7 +94,7 @@ def test_an_unwritable_folder_falls_back_to_the_console(tmp_path, capsys) -> Non
 def test_folders_in_logged_paths_are_redacted(tmp_path) -> None:
     assert redact_paths("open /data/SMITH JOHN/CT/IM1.dcm: gone") == "open …/IM1.dcm: gone"
     assert redact_paths(r"C:\Studies\SMITH^J\IM1") == "…/IM1"
-    path = setup_logging()
+    path = setup_logging(load_settings())
     missing = tmp_path / "Zzqmarker JOHN" / "IM1.dcm"
     try:
         missing.read_bytes()
@@ -132,8 +133,8 @@ def test_tracebacks_keep_types_and_code_lines_but_no_messages(tmp_path) -> None:
 
 
 def test_a_crash_report_has_versions_and_os_and_no_patient_data(tmp_path) -> None:
-    log_file = setup_logging()
-    report = write_crash_report(_crash(tmp_path / MARK_NAME), thread="loader")
+    log_file = setup_logging(load_settings())
+    report = write_crash_report(_crash(tmp_path / MARK_NAME), load_settings().log_dir, thread="loader")
     assert report is not None and report.parent == tmp_path / "logs"
     assert report.name.startswith("crash-")
     text = report.read_text(encoding="utf-8")
@@ -176,19 +177,19 @@ def test_open_infer_and_crash_never_log_the_patient(tmp_path, monkeypatch) -> No
         ds.save_as(path)
     paths[-1].write_bytes(paths[-1].read_bytes()[:400])  # a damaged file: a problem path
     (study / "notes.dcm").write_bytes(b"not DICOM")
-    setup_logging(level=logging.DEBUG)
+    setup_logging(load_settings(), level=logging.DEBUG)
 
     result = scan([study])
     assert result.problems and result.studies[0].patient_name  # the marker was read
     series = result.all_series()[0]
     for ref in series.frames:
         read_frame(ref)
-    registry = ModelRegistry(cache_dir=tmp_path / "cache")
-    results = run_model(registry.get("ct-body-seg"), series, [0], accept_warnings=True)
+    registry = ModelRegistry(cache_dir=tmp_path / "cache", settings=load_settings())
+    results = run_model(registry.get("ct-body-seg"), series, [0], accept_warnings=True, audit_log=AuditLog.of(load_settings()))
     assert results
     logging.getLogger("viewer.ui.boundary").error(
         "Unexpected error while opening", exc_info=_crash(study))
-    assert write_crash_report(_crash(study)) is not None
+    assert write_crash_report(_crash(study), load_settings().log_dir) is not None
 
     logs = log_text(tmp_path / "logs")
     assert "scanned 5 files" in logs and "crash report crash-" in logs
@@ -201,7 +202,8 @@ def test_a_hard_crash_leaves_tracebacks_in_the_fault_log(tmp_path) -> None:
     import subprocess
 
     code = ("import faulthandler, os; from viewer.host.logs import enable_fault_log; "
-            "print(enable_fault_log()); faulthandler._sigsegv()")
+            "from viewer.host.settings import load_settings; "
+            "print(enable_fault_log(load_settings())); faulthandler._sigsegv()")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode != 0

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from viewer.audit import audit_dir
 from viewer.host.settings import (
     CORNER_GROUPS,
     ENVIRONMENT,
@@ -159,7 +158,7 @@ def test_environment_overrides_the_folders(tmp_path, monkeypatch) -> None:
 
 def test_the_audit_log_goes_where_the_site_says(tmp_path) -> None:
     site(tmp_path, f'audit_dir = "{(tmp_path / "shared-audit").as_posix()}"\n')
-    assert audit_dir() == tmp_path / "shared-audit"
+    assert load_settings().audit_dir == tmp_path / "shared-audit"
 
 
 def test_broken_user_preferences_name_the_line(tmp_path) -> None:
@@ -180,19 +179,19 @@ def test_old_preferences_are_migrated_and_newer_ones_refused(tmp_path) -> None:
 
 
 def test_saving_preferences_round_trips_and_respects_locks(tmp_path) -> None:
-    path = save_user_preferences({"language": "ja"})
+    path = save_user_preferences({"language": "ja"}, load_settings())
     saved = json.loads(path.read_text(encoding="utf-8"))
     assert saved == {"schema_version": SCHEMA_VERSION, "language": "ja"}
-    save_user_preferences({"hide_identity": True})
+    save_user_preferences({"hide_identity": True}, load_settings())
     s = load_settings()
     assert (s.language, s.hide_identity) == ("ja", True)
     with pytest.raises(SettingsError, match="must be one of"):
-        save_user_preferences({"hide_identity": False, "language": "xx"})
+        save_user_preferences({"hide_identity": False, "language": "xx"}, load_settings())
     with pytest.raises(SettingsError, match="not a user preference"):
-        save_user_preferences({"audit_dir": "/tmp"})
+        save_user_preferences({"audit_dir": "/tmp"}, load_settings())
     site(tmp_path, 'locked = ["language"]\n')
     with pytest.raises(SettingsError, match="set by your site's configuration"):
-        save_user_preferences({"language": "en"})
+        save_user_preferences({"language": "en"}, load_settings())
     assert load_settings().hide_identity is True  # nothing was written by the refusals
 
 
@@ -243,4 +242,4 @@ def test_the_site_can_set_and_lock_the_reading_defaults(tmp_path) -> None:
     assert s.corner_text == ("display",) and s.source("corner_text") == SITE
     assert dict(s.default_presets) == {"CT": "Lung"} and s.source("default_presets") == USER
     with pytest.raises(SettingsError, match="set by your site's configuration"):
-        save_user_preferences({"corner_text": list(CORNER_GROUPS)})
+        save_user_preferences({"corner_text": list(CORNER_GROUPS)}, load_settings())

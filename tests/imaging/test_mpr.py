@@ -172,3 +172,23 @@ def test_planes_of_lossy_slices_say_lossy() -> None:
     series.frames[2].instance.header.LossyImageCompressionRatio = "8"
     found = lossy(plane_series(reformat, series).frames[0].instance.header)
     assert found is not None and found.detail() == "8:1"
+
+
+def test_a_volume_is_read_through_the_frame_source(tmp_path) -> None:
+    from viewer.io.cache import FrameCache
+    from viewer.io.frames import frame_source
+
+    volume = bar_volume(slices=4, rows=8, cols=10)
+    write_series(tmp_path, list(volume), [(-10.0, -8.0, -2.0 * k) for k in range(4)])
+    series = scan([tmp_path]).all_series()[0]
+    cache = FrameCache(1 << 20)
+    cached = frame_source(cache)
+    asked = []
+
+    def source(ref):
+        asked.append(ref.key)
+        return cached(ref)
+
+    loaded = load_volume(series, source=source)
+    assert asked == [f.key for f in series.frames] and len(cache) == 4
+    assert np.array_equal(loaded.data, load_volume(series).data)

@@ -14,7 +14,6 @@ predictable things, so a test can tell where each output must land:
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -288,8 +287,3 @@ def build(
         root / model_id, base_manifest(model_id, inputs, outputs, **intended), graph
     )
 
-
-def copy_artifact(source: Path, dest_root: Path) -> Path:
-    dest = dest_root / source.name
-    shutil.copytree(source, dest)
-    return dest

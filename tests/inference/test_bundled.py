@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from viewer.audit.log import AuditLog
+from viewer.host.settings import load_settings
 from viewer.inference import ModelRegistry, bundled_models_dir, run_model
 from viewer.io.demo import phantom_regions, write_phantom_series
 from viewer.io.scan import scan
@@ -19,7 +21,7 @@ def bundled(tmp_path_factory):
     missing = [i for i in IDS if not (bundled_models_dir() / i / "manifest.json").is_file()]
     # The artifacts are committed: a missing one is a failure, never a skip.
     assert not missing, f"bundled models missing: {', '.join(missing)}"
-    return ModelRegistry([bundled_models_dir()], cache_dir=tmp_path_factory.mktemp("c"))
+    return ModelRegistry([bundled_models_dir()], cache_dir=tmp_path_factory.mktemp("c"), settings=load_settings())
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +51,7 @@ def _centre(region):
 def test_segmentation_finds_the_liver_and_the_lesion(bundled, demo):
     regions = phantom_regions()
     lesion, liver = regions["lesion"], regions["liver"]
-    (result,) = run_model(bundled.get("ct-body-seg"), demo, [lesion.slice_index])
+    (result,) = run_model(bundled.get("ct-body-seg"), demo, [lesion.slice_index], audit_log=AuditLog.of(load_settings()))
     mask = result.masks[0]
     value = {label.name: label.value for label in mask.labels}
     assert (mask.mask[liver.rows, liver.cols] == value["liver"]).mean() > 0.8
@@ -58,7 +60,7 @@ def test_segmentation_finds_the_liver_and_the_lesion(bundled, demo):
 
 def test_detector_boxes_the_lesion(bundled, demo):
     lesion = phantom_regions()["lesion"]
-    (result,) = run_model(bundled.get("ct-lesion-det"), demo, [lesion.slice_index])
+    (result,) = run_model(bundled.get("ct-lesion-det"), demo, [lesion.slice_index], audit_log=AuditLog.of(load_settings()))
     row, col = _centre(lesion)
     boxes = result.boxes[0].boxes
     assert any(b.x0 <= col <= b.x1 and b.y0 <= row <= b.y1 for b in boxes), boxes
@@ -68,7 +70,7 @@ def test_classifier_says_lesion_only_where_there_is_one(bundled, demo):
     regions = phantom_regions()
     lesion = regions["lesion"]
     with_lesion, chest = run_model(
-        bundled.get("ct-lesion-cls"), demo, [lesion.slice_index, regions["lung"].slice_index]
+        bundled.get("ct-lesion-cls"), demo, [lesion.slice_index, regions["lung"].slice_index], audit_log=AuditLog.of(load_settings())
     )
     assert with_lesion.labels[0].probability("lesion") > 0.5
     assert chest.labels[0].probability("lesion") < 0.5
@@ -87,7 +89,7 @@ def test_a_flipped_byte_in_a_bundled_artifact_is_caught_naming_the_file(tmp_path
     data = bytearray(target.read_bytes())
     data[len(data) // 2] ^= 0x01  # one bit, in the middle of the file
     target.write_bytes(bytes(data))
-    registry = ModelRegistry([tmp_path / "models"], cache_dir=tmp_path / "c")
+    registry = ModelRegistry([tmp_path / "models"], cache_dir=tmp_path / "c", settings=load_settings())
     entry = registry.get("ct-body-seg")
     assert not entry.available and name in entry.reason, entry.reason
     assert registry.get("ct-lesion-det").available and registry.get("ct-lesion-cls").available

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from viewer.audit.log import AuditLog
+from viewer.host.settings import load_settings
 from viewer.inference import ModelRegistry, bundled_models_dir, run_model
 from viewer.io.demo import LESION, LIVER, LUNG, _Layout, phantom_labels, write_phantom_series
 from viewer.io.scan import scan
@@ -40,7 +41,7 @@ def results(tmp_path_factory) -> dict[str, list]:
     write_phantom_series(tmp / "phantom")
     series = scan([tmp / "phantom"]).all_series()[0]
     assert len(series.frames) == SLICES
-    registry = ModelRegistry([bundled_models_dir()], cache_dir=tmp / "cache")
+    registry = ModelRegistry([bundled_models_dir()], cache_dir=tmp / "cache", settings=load_settings())
     audit = AuditLog(tmp / "audit.jsonl")
     out = {}
     for model_id in ("ct-lesion-cls", "ct-lesion-det", "ct-body-seg"):

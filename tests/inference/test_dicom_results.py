@@ -11,7 +11,9 @@ import numpy as np
 import pydicom
 import pytest
 
+from viewer.audit.log import AuditLog
 from viewer.cli.ai import infer_main
+from viewer.host.settings import load_settings
 from viewer.inference import run_model, verify_artifact
 from viewer.inference.dicom_capture import SC_SERIES_DESCRIPTION, write_secondary_captures
 from viewer.inference.dicom_export import device_uid, write_dicom, write_seg
@@ -34,7 +36,7 @@ def results(tmp_path_factory):
     runs = {}
     for model in ("ct-body-seg", "ct-lesion-det", "ct-lesion-cls"):
         verified = verify_artifact(MODELS / model, cache_dir=folder / "cache")
-        runs[model] = run_model(verified, series, None, accept_warnings=True)
+        runs[model] = run_model(verified, series, None, accept_warnings=True, audit_log=AuditLog.of(load_settings()))
     return folder, series, runs
 
 

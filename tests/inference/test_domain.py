@@ -15,6 +15,8 @@ import numpy as np
 import pydicom
 import pytest
 
+from viewer.audit.log import AuditLog
+from viewer.host.settings import load_settings
 from viewer.inference import ModelRegistry, bundled_models_dir, run_model
 from viewer.inference.domain import check_domain, histogram, psi
 from viewer.inference.manifest import parse_manifest, read_manifest
@@ -28,7 +30,7 @@ EVERY = slice(None, None, 6)  # every 6th slice of the 64: all levels of the tru
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory) -> ModelRegistry:
-    return ModelRegistry([bundled_models_dir()], cache_dir=tmp_path_factory.mktemp("cache"))
+    return ModelRegistry([bundled_models_dir()], cache_dir=tmp_path_factory.mktemp("cache"), settings=load_settings())
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,7 @@ def test_an_artifact_without_reference_stays_valid():
 @pytest.mark.parametrize("model_id", MODELS)
 def test_quiet_on_the_demo_series(registry, demo_folder, model_id):
     series = scan([demo_folder]).all_series()[0]
-    results = run_model(registry.get(model_id), series, _frames(series), batch_size=16)
+    results = run_model(registry.get(model_id), series, _frames(series), batch_size=16, audit_log=AuditLog.of(load_settings()))
     assert all(r.domain is not None and r.domain.level == "like" for r in results), [
         (r.provenance.frame_index, r.domain) for r in results]
 
@@ -107,7 +109,7 @@ def test_fires_on_a_strongly_rescaled_intensity_distribution(
         registry, demo_folder, tmp_path, slope, shift):
     series = scan([_rescaled(demo_folder, tmp_path / "odd", slope, shift)]).all_series()[0]
     for model_id in MODELS:
-        results = run_model(registry.get(model_id), series, _frames(series), batch_size=16)
+        results = run_model(registry.get(model_id), series, _frames(series), batch_size=16, audit_log=AuditLog.of(load_settings()))
         for r in results:
             assert r.domain.unlike, (model_id, r.provenance.frame_index, r.domain)
             assert r.domain.message.startswith(
@@ -137,7 +139,7 @@ def test_an_image_with_no_spacing_says_so(registry, tmp_path):
     path = tmp_path / "slice.png"
     Image.fromarray(np.full((256, 256), 90, np.uint8)).save(path)
     series = scan([path]).all_series()[0]
-    (result,) = run_model(registry.get("ct-body-seg"), series, accept_warnings=True)
+    (result,) = run_model(registry.get("ct-body-seg"), series, accept_warnings=True, audit_log=AuditLog.of(load_settings()))
     assert any(f.startswith("pixel spacing is not recorded") for f in result.ood)
 
 

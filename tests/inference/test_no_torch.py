@@ -27,11 +27,13 @@ from pathlib import Path
 from viewer.inference import ModelRegistry, run_model
 from viewer.io.scan import scan
 from viewer.cli.ai import infer_main, models_main
-registry = ModelRegistry([Path({str(models_dir)!r})], cache_dir=Path({str(tmp_path / "c")!r}))
+from viewer.host.settings import load_settings
+from viewer.audit.log import AuditLog
+registry = ModelRegistry([Path({str(models_dir)!r})], cache_dir=Path({str(tmp_path / "c")!r}), settings=load_settings())
 assert [e.status for e in registry] == ['available'] * 3, [e.reason for e in registry]
 series = scan([{str(phantom_dir)!r}]).all_series()[0]
 for entry in registry:
-    assert run_model(entry, series, [3])
+    assert run_model(entry, series, [3], audit_log=AuditLog.of(load_settings()))
 assert models_main(['--models-dir', {str(models_dir)!r}]) == 0
 assert infer_main([{str(phantom_dir)!r}, '--model', 'threshold', '--out', {str(out)!r},
                    '--models-dir', {str(models_dir)!r}, '--frame', '3']) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.inference.artifacts import build
+from viewer.audit.log import AuditLog
 from viewer.errors import LightboxError
 from viewer.host.settings import Settings, load_settings
 from viewer.inference import run_model
@@ -36,7 +37,7 @@ def test_a_disallowed_model_cannot_run(models_dir, cache_dir, phantom) -> None:
     registry = ModelRegistry([models_dir], cache_dir=cache_dir, settings=settings)
     assert registry.available() == []
     with pytest.raises(LightboxError, match="not allowed by the site configuration"):
-        run_model(registry.get("threshold"), phantom, [0])
+        run_model(registry.get("threshold"), phantom, [0], audit_log=AuditLog.of(load_settings()))
     reasons = {a.entry.id: a.reason for a in registry.applicable(phantom)}
     assert reasons["threshold"] == f"unavailable: {NOT_ALLOWED}"
 
@@ -57,5 +58,5 @@ def test_site_model_folders_are_read_after_the_bundled_ones(tmp_path, monkeypatc
 def test_without_a_site_file_every_model_is_allowed(models_dir, cache_dir, tmp_path,
                                                     monkeypatch) -> None:
     monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(tmp_path / "absent.toml"))
-    registry = ModelRegistry([models_dir], cache_dir=cache_dir)
+    registry = ModelRegistry([models_dir], cache_dir=cache_dir, settings=load_settings())
     assert len(registry.available()) == 3

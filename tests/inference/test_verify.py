@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from tests.inference.artifacts import base_manifest, seal, specs, threshold_graph, write_artifact
+from viewer.audit.log import AuditLog
+from viewer.host.settings import load_settings
 from viewer.inference import (
     ArtifactError,
     GoldenMismatchError,
@@ -28,7 +30,7 @@ def flip_byte(path, offset=None):
 
 
 def test_the_test_artifacts_verify(models_dir, cache_dir):
-    registry = ModelRegistry([models_dir], cache_dir=cache_dir)
+    registry = ModelRegistry([models_dir], cache_dir=cache_dir, settings=load_settings())
     assert [(e.id, e.status) for e in registry] == [
         ("classify", "available"),
         ("detect", "available"),
@@ -41,15 +43,15 @@ def test_the_test_artifacts_verify(models_dir, cache_dir):
 @pytest.mark.parametrize("name", ["model.onnx", "golden.npz", "CARD.md", "manifest.json"])
 def test_a_flipped_byte_in_any_file_is_caught_naming_the_file(models_dir, cache_dir, name, phantom):
     flip_byte(models_dir / "threshold" / name)
-    registry = ModelRegistry([models_dir], cache_dir=cache_dir)
+    registry = ModelRegistry([models_dir], cache_dir=cache_dir, settings=load_settings())
     entry = registry.get("threshold")
     assert entry.status == "unavailable"
     assert name in entry.reason
     # the others are untouched and still run
     assert registry.get("classify").available and registry.get("detect").available
-    assert run_model(registry.get("classify"), phantom, [0], accept_warnings=True)
+    assert run_model(registry.get("classify"), phantom, [0], accept_warnings=True, audit_log=AuditLog.of(load_settings()))
     with pytest.raises(NotVerifiedError, match="threshold"):
-        run_model(entry, phantom, [0])
+        run_model(entry, phantom, [0], audit_log=AuditLog.of(load_settings()))
 
 
 def test_flipping_each_byte_region_of_the_model_is_caught(models_dir, cache_dir):
@@ -68,7 +70,7 @@ def test_a_manifest_that_does_not_parse_is_unavailable_with_the_reason(models_di
     (models_dir / "detect" / "manifest.json").write_text(
         '{"format_version": 1, "id": ', encoding="utf-8"
     )
-    registry = ModelRegistry([models_dir], cache_dir=cache_dir)
+    registry = ModelRegistry([models_dir], cache_dir=cache_dir, settings=load_settings())
     entry = registry.get("detect")
     assert not entry.available
     assert "manifest.json does not parse as JSON" in entry.reason
@@ -147,21 +149,21 @@ def test_a_warm_cache_skips_the_replay_but_still_checks_every_digest(models_dir,
 
 
 def test_a_model_changed_after_verification_does_not_run(models_dir, cache_dir, phantom):
-    ModelRegistry([models_dir], cache_dir=cache_dir)  # warms the cache
-    cached = ModelRegistry([models_dir], cache_dir=cache_dir).get("threshold")
+    ModelRegistry([models_dir], cache_dir=cache_dir, settings=load_settings())  # warms the cache
+    cached = ModelRegistry([models_dir], cache_dir=cache_dir, settings=load_settings()).get("threshold")
     assert cached.model.cached  # no session yet: it is built at the first run
     flip_byte(models_dir / "threshold" / "model.onnx")
     with pytest.raises(ArtifactError, match="model.onnx does not match its digest"):
-        run_model(cached, phantom, [0], accept_warnings=True)
+        run_model(cached, phantom, [0], accept_warnings=True, audit_log=AuditLog.of(load_settings()))
 
 
 def test_a_failed_reverification_revokes_the_model(models_dir, cache_dir, phantom):
-    entry = ModelRegistry([models_dir], cache_dir=cache_dir).get("threshold")
+    entry = ModelRegistry([models_dir], cache_dir=cache_dir, settings=load_settings()).get("threshold")
     flip_byte(models_dir / "threshold" / "CARD.md")
     with pytest.raises(ArtifactError):
         verify_artifact(models_dir / "threshold", cache_dir=cache_dir)
     with pytest.raises(NotVerifiedError):
-        run_model(entry, phantom, [0], accept_warnings=True)
+        run_model(entry, phantom, [0], accept_warnings=True, audit_log=AuditLog.of(load_settings()))
 
 
 def test_unknown_format_version_is_refused(models_dir, cache_dir):
@@ -178,7 +180,7 @@ def test_duplicate_ids_across_folders_keep_the_first(tmp_path, models_dir, cache
 
     other = tmp_path / "site"
     build(other, "detect")
-    registry = ModelRegistry([models_dir, other], cache_dir=cache_dir)
+    registry = ModelRegistry([models_dir, other], cache_dir=cache_dir, settings=load_settings())
     detect = [e for e in registry if e.id == "detect"]
     assert [e.available for e in detect] == [True, False]
     assert "another model has this id" in detect[1].reason

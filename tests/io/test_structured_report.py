@@ -66,6 +66,7 @@ def test_basic_text_sr_sample(pydicom_files):
 @pytest.fixture(scope="module")
 def lightbox_reports(tmp_path_factory):
     """Lightbox's own TID 1500 reports (detections, classifications) on a small phantom."""
+    from viewer.audit.log import AuditLog
     from viewer.inference import run_model, verify_artifact
     from viewer.inference.dicom_export import write_dicom
     from viewer.io.demo import write_phantom_series
@@ -77,7 +78,8 @@ def lightbox_reports(tmp_path_factory):
     written = {}
     for model in ("ct-lesion-det", "ct-lesion-cls"):
         verified = verify_artifact(MODELS / model, cache_dir=folder / "cache")
-        results = run_model(verified, series, None, accept_warnings=True)
+        results = run_model(verified, series, None, accept_warnings=True,
+                            audit_log=AuditLog(folder / "audit" / "audit.jsonl"))
         (path,) = write_dicom(results, series, folder)
         written[model] = (path, results[0].provenance)
     return series, written

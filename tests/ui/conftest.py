@@ -14,6 +14,7 @@ import shiboken6  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from viewer.host.settings import load_settings  # noqa: E402
 from viewer.io.cache import FrameCache  # noqa: E402
 from viewer.io.demo import write_phantom_series  # noqa: E402
 from viewer.ui.window.main_window import MainWindow  # noqa: E402
@@ -47,7 +48,7 @@ def make_main_window(qapp, qtbot) -> Iterator:
     windows: list[MainWindow] = []
 
     def make(cache_bytes: int = 256 * 1024 * 1024) -> MainWindow:
-        window = MainWindow(cache=FrameCache(cache_bytes))
+        window = MainWindow(cache=FrameCache(cache_bytes), settings=load_settings())
         window.resize(1100, 760)
         window.show()
         qtbot.waitExposed(window)

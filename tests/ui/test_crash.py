@@ -17,7 +17,7 @@ MARK = "Zzqmarker^Patient"
 @pytest.fixture
 def crashes(main_window, tmp_path, monkeypatch):
     monkeypatch.setenv("LIGHTBOX_LOG_DIR", str(tmp_path / "logs"))
-    handler = CrashHandler(main_window, boundary=main_window.boundary)
+    handler = CrashHandler(main_window, tmp_path / "logs", boundary=main_window.boundary)
     handler.install()
     yield handler
     handler.uninstall()
@@ -72,11 +72,11 @@ def test_a_lightbox_error_goes_to_the_error_boundary_not_a_crash_report(
     assert crashes.reports == [] and crashes.dialog is None
 
 
-def test_uninstall_restores_the_previous_hooks(main_window) -> None:
+def test_uninstall_restores_the_previous_hooks(main_window, tmp_path) -> None:
     import sys
 
     before = (sys.excepthook, threading.excepthook)
-    handler = CrashHandler(main_window)
+    handler = CrashHandler(main_window, tmp_path)
     handler.install()
     assert sys.excepthook != before[0]
     handler.uninstall()

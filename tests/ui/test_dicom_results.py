@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from viewer.audit.log import AuditLog
+from viewer.host.settings import load_settings
 from viewer.inference import run_model, verify_artifact
 from viewer.inference.dicom_export import write_seg
 from viewer.io.scan import scan
@@ -20,7 +22,7 @@ def test_seg_in_the_study_is_shown_on_its_series(main_window, qtbot, phantom_dir
     shutil.copytree(phantom_dir, folder)
     series = scan([folder]).all_series()[0]
     verified = verify_artifact(MODELS / "ct-body-seg", cache_dir=tmp_path / "cache")
-    results = run_model(verified, series, [0, 1], accept_warnings=True)
+    results = run_model(verified, series, [0, 1], accept_warnings=True, audit_log=AuditLog.of(load_settings()))
     write_seg(results, series, folder / "ai-seg.dcm")
     main_window.open_paths([folder])
     qtbot.waitUntil(main_window.is_settled, timeout=20_000)
@@ -44,7 +46,7 @@ def test_seg_in_the_study_is_shown_on_its_series(main_window, qtbot, phantom_dir
 def test_seg_about_another_series_gets_a_message(main_window, qtbot, phantom_dir, tmp_path):
     series = scan([phantom_dir]).all_series()[0]
     verified = verify_artifact(MODELS / "ct-body-seg", cache_dir=tmp_path / "cache")
-    seg = write_seg(run_model(verified, series, [0], accept_warnings=True), series,
+    seg = write_seg(run_model(verified, series, [0], accept_warnings=True, audit_log=AuditLog.of(load_settings())), series,
                     tmp_path / "seg.dcm")
     main_window.open_paths([phantom_dir])
     qtbot.waitUntil(main_window.is_settled, timeout=20_000)

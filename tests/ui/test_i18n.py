@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QFont, QFontMetrics
 
+from viewer.host.settings import load_settings
 from viewer.ui.i18n import apply_ui_font, install_translators, remove_translators, translations_dir
 
 UI = Path(__file__).resolve().parents[2] / "viewer" / "ui"
@@ -62,7 +63,7 @@ def test_japanese_window_renders_real_glyphs(qtbot, qapp):
         font = apply_ui_font(qapp)
         metrics = QFontMetrics(QFont(font))
         assert all(metrics.inFontUcs4(ord(c)) for c in "横断冠状断矢状断患者情報を隠す")
-        window = MainWindow(load_models=False)
+        window = MainWindow(load_models=False, settings=load_settings())
         qtbot.addWidget(window)
         menus = [a.text() for a in window.menuBar().actions()]
         assert "ファイル(&F)" in menus and "表示(&V)" in menus

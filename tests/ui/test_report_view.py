@@ -27,6 +27,7 @@ def view(qtbot):
 
 @pytest.fixture(scope="module")
 def lightbox_sr(tmp_path_factory):
+    from viewer.audit.log import AuditLog
     from viewer.inference import run_model, verify_artifact
     from viewer.inference.dicom_export import write_dicom
     from viewer.io.demo import write_phantom_series
@@ -36,7 +37,8 @@ def lightbox_sr(tmp_path_factory):
     write_phantom_series(folder / "ct", slices=6, size=64)
     series = scan([folder / "ct"]).all_series()[0]
     verified = verify_artifact(MODELS / "ct-lesion-cls", cache_dir=folder / "cache")
-    results = run_model(verified, series, None, accept_warnings=True)
+    results = run_model(verified, series, None, accept_warnings=True,
+                            audit_log=AuditLog(folder / "audit" / "audit.jsonl"))
     (path,) = write_dicom(results, series, folder)
     return path, series, results[0].provenance
 

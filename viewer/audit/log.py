@@ -16,6 +16,7 @@ import hmac
 import json
 import os
 import secrets
+import sys
 import threading
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -23,14 +24,23 @@ from pathlib import Path
 from typing import Any
 
 from viewer.audit.chain import link, record_hash
+from viewer.host.files import write_atomic
 from viewer.host.folders import user_config_dir
-from viewer.host.settings import load_settings
+from viewer.host.settings import Settings
 
-try:  # an exclusive lock across processes while a record is chained and written
-    import fcntl
-except ImportError:  # Windows: msvcrt's byte-range lock does the same
-    fcntl = None  # type: ignore[assignment]
+# An exclusive lock across processes while a record is chained and written: flock on
+# POSIX, msvcrt's byte-range lock on Windows.
+if sys.platform == "win32":  # pragma: no cover - Windows
     import msvcrt
+
+    def _lock_file(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+else:
+    import fcntl
+
+    def _lock_file(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
 
 LOG_NAME = "ai-runs.jsonl"
 HEAD_SUFFIX = ".head"  # ai-runs.jsonl.head: the chain's last seq and hash
@@ -39,12 +49,6 @@ KEY_NAME = "audit-key"
 OUTCOMES = ("ok", "cancelled", "error", "refused")
 
 _lock = threading.Lock()
-
-
-def audit_dir() -> Path:
-    """Where the audit log lives: ``LIGHTBOX_AUDIT_DIR``, the site configuration's
-    ``audit_dir``, or the per-user data folder."""
-    return load_settings().audit_dir
 
 
 def config_dir() -> Path:
@@ -110,10 +114,16 @@ class AuditRecord:
 
 
 class AuditLog:
-    """The append-only log file (``audit_dir()/ai-runs.jsonl`` unless ``path`` is given)."""
+    """The append-only log file ``path`` (:meth:`of` gives the configured one)."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path is not None else audit_dir() / LOG_NAME
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @classmethod
+    def of(cls, settings: Settings) -> AuditLog:
+        """The log in ``settings.audit_dir`` (``LIGHTBOX_AUDIT_DIR``, the site
+        configuration's ``audit_dir``, or the per-user data folder)."""
+        return cls(settings.audit_dir / LOG_NAME)
 
     @property
     def head_path(self) -> Path:
@@ -141,14 +151,7 @@ class AuditLog:
 
     def _write_head(self, entry: dict[str, Any]) -> None:
         head = {"seq": entry["seq"], "hash": record_hash(entry), "time": entry["time"]}
-        temporary = self.head_path.with_name(self.head_path.name + ".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, json.dumps(head, sort_keys=True).encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temporary, self.head_path)
+        write_atomic(self.head_path, json.dumps(head, sort_keys=True), mode=0o600)
 
     def records(self) -> list[dict[str, Any]]:
         """Every complete record (a torn last line is skipped)."""
@@ -163,14 +166,6 @@ class AuditLog:
             except ValueError:
                 continue
         return found
-
-
-def _lock_file(fd: int) -> None:
-    if fcntl is not None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    else:  # pragma: no cover - Windows
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
 
 
 def _last_record(fd: int) -> tuple[dict[str, Any] | None, bool]:

@@ -32,10 +32,14 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from viewer.errors import Cancelled, LightboxError
+from viewer.host.settings import Settings, load_settings
 from viewer.tasks.cancel import CancelToken
+
+if TYPE_CHECKING:
+    from viewer.inference.registry import ModelRegistry
 
 #: A progress line on stderr every this many images (and one at the end).
 PROGRESS_EVERY = 10
@@ -43,14 +47,14 @@ PROGRESS_EVERY = 10
 EXIT_INTERRUPTED = 130
 
 
-def _registry(dirs: list[str] | None):  # type: ignore[no-untyped-def]
+def _registry(dirs: list[str] | None, settings: Settings) -> ModelRegistry:
     from viewer.inference.registry import ModelRegistry
 
     missing = [d for d in dirs or [] if not Path(d).is_dir()]
     if missing:  # a typo would otherwise read as "no models found"
         print(f"lightbox: --models-dir {missing[0]}: no such folder", file=sys.stderr)
         raise SystemExit(2)
-    return ModelRegistry([Path(d) for d in dirs] if dirs else None)
+    return ModelRegistry([Path(d) for d in dirs] if dirs else None, settings=settings)
 
 
 def _models_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -65,14 +69,16 @@ def _models_dir_option(parser: argparse.ArgumentParser) -> None:
 # --- lightbox models -----------------------------------------------------------------
 
 
-def models_main(argv: Sequence[str] | None = None) -> int:
+def models_main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    """``lightbox models``; ``settings`` as :func:`viewer.cli.main.main` built them (read
+    here when this is called as its own entry point)."""
     parser = argparse.ArgumentParser(
         prog="lightbox models", description="List the AI models and whether each one verifies."
     )
     _models_dir_option(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     ns = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    registry = _registry(ns.models_dir)
+    registry = _registry(ns.models_dir, settings if settings is not None else load_settings())
     listing = [_entry_summary(e) for e in registry.entries]
     if ns.json:
         json.dump(
@@ -119,7 +125,9 @@ def _entry_summary(entry: Any) -> dict[str, Any]:
 # --- lightbox infer ------------------------------------------------------------------
 
 
-def infer_main(argv: Sequence[str] | None = None) -> int:
+def infer_main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    """``lightbox infer``; ``settings`` as :func:`viewer.cli.main.main` built them (read
+    here when this is called as its own entry point)."""
     parser = argparse.ArgumentParser(
         prog="lightbox infer",
         description="Run a verified AI model on an image or series; write JSON and PNGs.",
@@ -153,7 +161,7 @@ def infer_main(argv: Sequence[str] | None = None) -> int:
     )
     ns = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
-        return _infer(ns)
+        return _infer(ns, settings if settings is not None else load_settings())
     except Cancelled:
         _error("cancelled; no result was written")
         return EXIT_INTERRUPTED
@@ -169,7 +177,8 @@ def _error(message: str) -> None:
     print(f"lightbox infer: {message}", file=sys.stderr)
 
 
-def _infer(ns: argparse.Namespace) -> int:
+def _infer(ns: argparse.Namespace, settings: Settings) -> int:
+    from viewer.audit.log import AuditLog
     from viewer.inference import IntendedUseError, run_model
     from viewer.io.scan import scan
 
@@ -177,7 +186,7 @@ def _infer(ns: argparse.Namespace) -> int:
     if not path.exists():
         _error(f"{path}: no such file or folder")
         return 1
-    registry = _registry(ns.models_dir)
+    registry = _registry(ns.models_dir, settings)
     entry = registry.get(ns.model)
     if not entry.available:
         _error(f"model {entry.id} is unavailable: {entry.reason}")
@@ -201,7 +210,8 @@ def _infer(ns: argparse.Namespace) -> int:
     with _ctrl_c_cancels(token):
         try:
             results = run_model(entry, series, frames, accept_warnings=ns.accept_warnings,
-                                progress=_Progress(entry.id), cancel=token)
+                                progress=_Progress(entry.id), cancel=token,
+                                audit_log=AuditLog.of(settings))
         except IntendedUseError as exc:
             _error(f"model {exc.model} is not meant for this image:")
             for warning in exc.warnings:
@@ -407,6 +417,7 @@ def write_result(res: Any, series: Any, out: Path) -> list[Path]:
     import numpy as np
     from PIL import Image
 
+    from viewer.host.files import write_atomic
     from viewer.imaging.ai_layers import blend, stack_rgba
     from viewer.imaging.render import render_frame
     from viewer.io.pixels import read_frame
@@ -420,9 +431,9 @@ def write_result(res: Any, series: Any, out: Path) -> list[Path]:
     shown = render_frame(read_frame(ref), ref.instance, ref.frame, None)
     paths = [out / f"{stem}.json", out / f"{stem}-overlay.png", out / f"{stem}-image.png"]
     text = json.dumps(result_summary(res), indent=2, ensure_ascii=False) + "\n"
-    _atomic_write(paths[0], text.encode("utf-8"))
-    _atomic_write(paths[1], _png(Image.fromarray(overlay, "RGBA")))
-    _atomic_write(paths[2], _png(Image.fromarray(blend(shown, *layers), "RGB")))
+    write_atomic(paths[0], text, mode=0o600)
+    write_atomic(paths[1], _png(Image.fromarray(overlay, "RGBA")), mode=0o600)
+    write_atomic(paths[2], _png(Image.fromarray(blend(shown, *layers), "RGB")), mode=0o600)
     return paths
 
 
@@ -430,14 +441,3 @@ def _png(image: Any) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

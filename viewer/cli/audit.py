@@ -21,10 +21,13 @@ from pathlib import Path
 
 from viewer.audit.chain import export_range, verify_file
 from viewer.audit.log import AuditLog
+from viewer.host.settings import Settings, load_settings
 from viewer.io.atomic import ExportError, write_text_atomic
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    """``lightbox audit``; ``settings`` (for the log's folder) as :func:`viewer.cli.main.main`
+    built them, read here when this is called as its own entry point."""
     parser = argparse.ArgumentParser(prog="lightbox audit", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     verify = commands.add_parser("verify", help="check the hash chain")
@@ -38,13 +41,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:
         return int(exc.code or 0)
+    settings = settings if settings is not None else load_settings()
     if args.command == "verify":
-        return _verify(args.file)
-    return _export(args)
+        return _verify(args.file, settings)
+    return _export(args, settings)
 
 
-def _verify(file: Path | None) -> int:
-    log = AuditLog(file) if file is not None else AuditLog()
+def _verify(file: Path | None, settings: Settings) -> int:
+    log = AuditLog(file) if file is not None else AuditLog.of(settings)
     if not log.path.is_file():
         if log.head_path.is_file():  # the chain's head survives: the log itself was removed
             print(f"lightbox audit verify: {log.path} is missing but its chain head "
@@ -81,7 +85,7 @@ def _when(text: str) -> datetime:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
-def _export(args: argparse.Namespace) -> int:
+def _export(args: argparse.Namespace, settings: Settings) -> int:
     try:
         start, end = _when(args.start), _when(args.end)
     except SystemExit as exc:
@@ -90,7 +94,7 @@ def _export(args: argparse.Namespace) -> int:
     if end <= start:
         print("lightbox audit export: --to must come after --from", file=sys.stderr)
         return 2
-    log = AuditLog(args.log) if args.log is not None else AuditLog()
+    log = AuditLog(args.log) if args.log is not None else AuditLog.of(settings)
     verdict = verify_file(log.path, log.head_path) if log.path.is_file() else None
     if verdict is not None and not verdict.ok:
         print(f"warning: the log itself is not intact: {verdict.problem}", file=sys.stderr)

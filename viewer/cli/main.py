@@ -18,13 +18,22 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from viewer import __version__
 from viewer.errors import LightboxError
+
+if TYPE_CHECKING:
+    from viewer.host.settings import Settings
+    from viewer.io.model import ScanResult
+
+#: A headless command: its arguments and the settings built once by :func:`main`.
+Handler = Callable[[list[str], "Settings"], int]
 
 SUBCOMMANDS = ("info", "render", "models", "infer", "model", "anonymize", "audit")
 
@@ -38,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return self_test([a for a in args if a != "--self-test"])
     if args and args[0] in SUBCOMMANDS:
         command, rest = args[0], args[1:]
-        handler = {
+        handler: Handler = {
             "info": _info,
             "render": _render,
             "models": _models,
@@ -51,54 +60,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _gui(args)
 
 
-def _headless(command: str, handler, rest: list[str]) -> int:
+def _headless(command: str, handler: Handler, rest: list[str]) -> int:
     """Run a headless command with the application log, and a crash report instead of a
-    bare traceback if something unexpected breaks."""
+    bare traceback if something unexpected breaks. The settings are read here, once, and
+    handed to the command."""
     from viewer.host.logs import setup_logging, write_crash_report
+    from viewer.host.settings import load_settings
 
-    setup_logging()
+    settings = load_settings()
+    setup_logging(settings)
     try:
-        return handler(rest)
+        return handler(rest, settings)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # noqa: BLE001 - the one boundary of a headless command
-        report = write_crash_report(exc)
+        report = write_crash_report(exc, settings.log_dir)
         where = f"; a report (no patient data) was saved to {report}" if report else ""
         print(f"lightbox {command}: unexpected error ({type(exc).__name__}){where}",
               file=sys.stderr)
         return 70
 
 
-def _models(argv: list[str]) -> int:
+def _models(argv: list[str], settings: Settings) -> int:
     from viewer.cli.ai import models_main
 
-    return models_main(argv)
+    return models_main(argv, settings)
 
 
-def _infer(argv: list[str]) -> int:
+def _infer(argv: list[str], settings: Settings) -> int:
     from viewer.cli.ai import infer_main
 
-    return infer_main(argv)
+    return infer_main(argv, settings)
 
 
-def _audit(argv: list[str]) -> int:
+def _audit(argv: list[str], settings: Settings) -> int:
     from viewer.cli.audit import main as audit_main
 
-    return audit_main(argv)
+    return audit_main(argv, settings)
 
 
-def _anonymize(argv: list[str]) -> int:
+def _anonymize(argv: list[str], settings: Settings) -> int:
     from viewer.cli.anonymize import main as anonymize_main
 
     return anonymize_main(argv)
 
 
-def _model(argv: list[str]) -> int:
+def _model(argv: list[str], settings: Settings) -> int:
     """Build-time commands (PyTorch → artifact); need the ``modelkit`` extra."""
     try:
         # Imported by name: the viewer (and its frozen build) must not depend on the
         # build-time tools, which need torch.
-        modelkit_main = importlib.import_module("viewer.modelkit.cli").main
+        modelkit_main: Callable[[list[str]], int] = importlib.import_module(
+            "viewer.modelkit.cli").main
     except ImportError as exc:
         print(
             "lightbox model: the model building tools are not installed here "
@@ -139,7 +152,7 @@ def _gui(argv: list[str]) -> int:
 # --- lightbox info -------------------------------------------------------------------
 
 
-def _info(argv: list[str]) -> int:
+def _info(argv: list[str], settings: Settings) -> int:
     parser = argparse.ArgumentParser(
         prog="lightbox info", description="Print the studies and series found in PATHs."
     )
@@ -166,11 +179,11 @@ def _info(argv: list[str]) -> int:
     return 0 if result.studies else 1
 
 
-def scan_summary(result, *, identity: bool = False) -> dict:
+def scan_summary(result: ScanResult, *, identity: bool = False) -> dict[str, Any]:
     """The scan as plain data (what ``info --json`` prints)."""
     studies = []
     for study in result.studies:
-        entry: dict = {
+        entry: dict[str, Any] = {
             "study_uid": study.uid,
             "date": study.date,
             "description": study.description,
@@ -204,7 +217,7 @@ def scan_summary(result, *, identity: bool = False) -> dict:
     return {"studies": studies, "problems": problems}
 
 
-def format_summary(tree: dict) -> str:
+def format_summary(tree: dict[str, Any]) -> str:
     lines: list[str] = []
     for study in tree["studies"]:
         head = f"Study {study['study_uid']}"
@@ -236,7 +249,7 @@ def format_summary(tree: dict) -> str:
 # --- lightbox render -----------------------------------------------------------------
 
 
-def _render(argv: list[str]) -> int:
+def _render(argv: list[str], settings: Settings) -> int:
     parser = argparse.ArgumentParser(
         prog="lightbox render",
         description="Write one image as the viewer displays it, at its native pixel size.",
@@ -277,6 +290,7 @@ def render_file(
     from PIL import Image
 
     from viewer.errors import FileProblemError, NotAnImageError
+    from viewer.host.files import write_atomic
     from viewer.imaging.lut import default_window
     from viewer.imaging.render import render_frame
     from viewer.imaging.window import Window
@@ -301,11 +315,9 @@ def render_file(
     output = output.resolve()
     if not output.parent.is_dir():
         raise FileProblemError(output, "the output folder does not exist")
-    # Write beside the target and rename, so a failed run never leaves a half PNG.
-    tmp = output.with_name(f".{output.name}.part")
-    try:
-        Image.fromarray(image).save(tmp, format="PNG")
-        tmp.replace(output)
+    png = io.BytesIO()
+    Image.fromarray(image).save(png, format="PNG")
+    try:  # a failed run never leaves a half PNG
+        write_atomic(output, png.getvalue())
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise FileProblemError(output, f"cannot write the image ({exc.strerror})") from exc

@@ -17,6 +17,7 @@ Nothing here imports Qt except the child process, which goes through ``viewer.ui
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -70,14 +71,15 @@ def check_configuration(settings: Settings) -> list[Check]:
 # --- Qt ------------------------------------------------------------------------------------
 
 
-def _qt_child(results: Any, platform_name: str | None) -> None:
+def _qt_child(results: Any, platform_name: str | None, site_file: Path, user_file: Path) -> None:
     """Runs in a spawned process: start Qt, draw, build the window, report one line."""
     if platform_name:
         os.environ["QT_QPA_PLATFORM"] = platform_name
     try:
         from viewer.ui.app import qt_self_check
 
-        results.put((OK, qt_self_check()))
+        # Settings do not pickle (read-only mappings): the child reads the same two files.
+        results.put((OK, qt_self_check(load_settings(site_file, user_file))))
     except BaseException as exc:  # noqa: BLE001 - report, whatever it is
         results.put((FAIL, f"{type(exc).__name__}: {exc}"))
 
@@ -93,10 +95,11 @@ def _qt_platform() -> str | None:
     return None
 
 
-def check_qt() -> list[Check]:
+def check_qt(settings: Settings) -> list[Check]:
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    child = context.Process(target=_qt_child, args=(results, _qt_platform()),
+    child = context.Process(target=_qt_child,
+                            args=(results, _qt_platform(), settings.site_file, settings.user_file),
                             name="lightbox-self-test-qt", daemon=True)
     child.start()
     child.join(QT_LIMIT_S)
@@ -163,14 +166,18 @@ def check_decoders(folder: Path | None = None) -> list[Check]:
     checks: list[Check] = []
     for sample in expected["samples"]:
         checks += _guarded(f"decoder {sample['decoder']}",
-                           lambda s=sample: [check_sample(folder, s)])
+                           functools.partial(_sample_checks, folder, sample))
     return checks
+
+
+def _sample_checks(folder: Path, sample: dict[str, Any]) -> list[Check]:
+    return [check_sample(folder, sample)]
 
 
 def check_sample(folder: Path, sample: dict[str, Any]) -> Check:
     import numpy as np
-    from pydicom.pixels import pixel_array
     from pydicom.pixels.decoders.base import get_decoder
+    from pydicom.pixels.utils import pixel_array
     from pydicom.uid import UID
 
     name = f"decoder {sample['decoder']}"
@@ -218,11 +225,10 @@ def check_writable(label: str, folder: Path) -> list[Check]:
 # --- the report ------------------------------------------------------------------------------
 
 
-def run_checks(settings: Settings | None = None, *, qt: bool = True) -> list[Check]:
-    settings = settings if settings is not None else load_settings()
+def run_checks(settings: Settings, *, qt: bool = True) -> list[Check]:
     checks: list[Check] = []
     checks += _guarded("configuration", lambda: check_configuration(settings))
-    checks += _guarded("Qt", check_qt) if qt else [Check("Qt", SKIP, "--no-qt")]
+    checks += _guarded("Qt", lambda: check_qt(settings)) if qt else [Check("Qt", SKIP, "--no-qt")]
     checks += _guarded("ONNX Runtime", check_runtime)
     checks += _guarded("models", lambda: check_models(settings))
     checks += _guarded("decoders", check_decoders)
@@ -231,7 +237,7 @@ def run_checks(settings: Settings | None = None, *, qt: bool = True) -> list[Che
     return checks
 
 
-def run_self_test(out: IO[str] | None = None, *, settings: Settings | None = None,
+def run_self_test(out: IO[str] | None = None, *, settings: Settings,
                   qt: bool = True, as_json: bool = False) -> int:
     """Run every check, print the report to ``out`` (stdout); 0 when nothing failed."""
     out = out if out is not None else sys.stdout
@@ -264,7 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="machine-readable report")
     parser.add_argument("--no-qt", action="store_true", help="skip the Qt check")
     ns = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    return run_self_test(qt=not ns.no_qt, as_json=ns.json)
+    # The self-test is an entry point: it reads the settings once, as the app would.
+    return run_self_test(settings=load_settings(), qt=not ns.no_qt, as_json=ns.json)
 
 
 if __name__ == "__main__":

@@ -28,10 +28,11 @@ import threading
 import traceback
 from datetime import datetime
 from pathlib import Path
+from types import TracebackType
 from typing import IO
 
 from viewer import __version__
-from viewer.host.settings import Settings, load_settings
+from viewer.host.settings import Settings
 
 LOG_NAME = "lightbox.log"
 FAULT_LOG_NAME = "fatal-errors.log"
@@ -42,6 +43,10 @@ KEEP_CRASH_REPORTS = 20
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(threadName)s]: %(message)s"
 
 log = logging.getLogger(__name__)
+
+#: What logging hands to Formatter.formatException (sys.exc_info()'s shape).
+_ExcInfo = (tuple[type[BaseException], BaseException, TracebackType | None]
+            | tuple[None, None, None])
 _installed: list[logging.Handler] = []
 _fault_file: IO[str] | None = None
 _lock = threading.Lock()
@@ -74,25 +79,25 @@ class SafeFormatter(logging.Formatter):
         finally:
             record.exc_text = cached
 
-    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+    def formatException(self, ei: _ExcInfo) -> str:  # noqa: N802 - logging's name
         if ei[1] is None:
             return ""
         return safe_traceback(ei[1]).rstrip("\n")
 
 
-def setup_logging(settings: Settings | None = None, *, level: int = logging.INFO) -> Path | None:
+def setup_logging(settings: Settings, *, level: int = logging.INFO) -> Path | None:
     """Log to the rotating file; returns its path, or None when the folder is not writable
     (then records go to stderr only). Calling again replaces the handler set up before.
     Problems in the configuration files are logged once here."""
-    settings = settings if settings is not None else load_settings()
     root = logging.getLogger()
     with _lock:
         _remove_handlers(root)
-        path: Path | None = settings.log_dir / LOG_NAME
+        file = settings.log_dir / LOG_NAME
+        path: Path | None = file
         try:
             settings.log_dir.mkdir(parents=True, exist_ok=True)
             handler: logging.Handler = logging.handlers.RotatingFileHandler(
-                path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+                file, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
         except OSError as exc:
             print(f"lightbox: cannot write the log in {settings.log_dir} "
                   f"({exc.strerror or exc}); logging to the console only", file=sys.stderr)
@@ -111,13 +116,12 @@ def setup_logging(settings: Settings | None = None, *, level: int = logging.INFO
     return path
 
 
-def enable_fault_log(settings: Settings | None = None) -> Path | None:
+def enable_fault_log(settings: Settings) -> Path | None:
     """Python tracebacks of every thread into ``fatal-errors.log`` if the process dies
     hard (a crash inside Qt or a native library, where no exception is raised). Those
     tracebacks name code files and functions only. For the GUI process; returns the file,
     or None when it cannot be opened."""
     global _fault_file
-    settings = settings if settings is not None else load_settings()
     path = settings.log_dir / FAULT_LOG_NAME
     try:
         settings.log_dir.mkdir(parents=True, exist_ok=True)
@@ -227,13 +231,12 @@ def crash_report_text(error: BaseException, thread: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def write_crash_report(error: BaseException, folder: Path | None = None, *,
+def write_crash_report(error: BaseException, folder: Path, *,
                        thread: str | None = None) -> Path | None:
-    """Write a crash report into ``folder`` (default: the log folder); returns its path,
+    """Write a crash report into ``folder`` (the log folder: ``Settings.log_dir``); returns its path,
     or None when it could not be written. Never raises: it runs while handling a crash.
     Keeps the newest :data:`KEEP_CRASH_REPORTS` reports."""
     try:
-        folder = folder if folder is not None else load_settings().log_dir
         folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         path = folder / f"{CRASH_PREFIX}{stamp}-{os.getpid()}.txt"

@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import Any
 
 from viewer.errors import LightboxError
+from viewer.host.files import write_atomic
 from viewer.host.folders import (
     default_audit_dir,
     default_log_dir,
@@ -187,10 +188,10 @@ def read_site_config(path: Path, problems: list[str]) -> tuple[dict[str, Any], b
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
-        where = _AT_LINE.search(message)
+        at = _AT_LINE.search(message)
         line = ""
-        if where:  # "end of document": an unclosed list or string, reported at the last line
-            line = f"line {where.group(1) or max(1, len(text.splitlines()))}: "
+        if at:  # "end of document": an unclosed list or string, reported at the last line
+            line = f"line {at.group(1) or max(1, len(text.splitlines()))}: "
         reason = _AT_LINE.sub("", message)
         problems.append(f"{path}: {line}{reason} (not valid TOML); the whole file is "
                         "ignored and safe defaults are used")
@@ -344,13 +345,12 @@ def _json_line_of(text: str, key: str) -> int | str:
     return "?"
 
 
-def save_user_preferences(changes: Mapping[str, Any], settings: Settings | None = None) -> Path:
+def save_user_preferences(changes: Mapping[str, Any], settings: Settings) -> Path:
     """Merge ``changes`` into the user's preferences file (written atomically).
 
     Raises ``SettingsError`` for a key that is not a user preference, a wrong value, or a
     key the site locked: the caller should not offer what IT decided.
     """
-    settings = settings or load_settings()
     for key, value in changes.items():
         spec = KEYS.get(key)
         if spec is None or not spec.user:
@@ -366,7 +366,4 @@ def save_user_preferences(changes: Mapping[str, Any], settings: Settings | None 
     current = {k: (v if k != "model_dirs" else [str(p) for p in v]) for k, v in current.items()}
     data = {"schema_version": SCHEMA_VERSION, **current, **dict(changes)}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")

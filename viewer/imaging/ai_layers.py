@@ -112,7 +112,8 @@ def boundary(region: np.ndarray) -> np.ndarray:
     """Pixels of a boolean region with a 4-neighbour outside it (the image edge counts)."""
     padded = np.pad(region, 1, constant_values=False)
     inner = padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
-    return region & ~inner
+    edge: np.ndarray = region & ~inner
+    return edge
 
 
 def mask_rgba(
@@ -187,7 +188,8 @@ def blend(base: np.ndarray, *layers: np.ndarray) -> np.ndarray:
             raise ValueError(f"overlay {layer.shape[:2]} differs from the image {out.shape[:2]}")
         a = layer[..., 3:4].astype(np.float32) / 255.0
         out = out * (1.0 - a) + layer[..., :3].astype(np.float32) * a
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    blended: np.ndarray = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    return blended
 
 
 def stack_rgba(*layers: np.ndarray) -> np.ndarray:

@@ -90,10 +90,6 @@ class PixelTransform:
     voi_function: str = "LINEAR"
     monochrome1: bool = False
 
-    @property
-    def is_identity_modality(self) -> bool:
-        return self.modality_lut is None and self.slope == 1.0 and self.intercept == 0.0
-
     def modality(self, stored: np.ndarray) -> np.ndarray:
         """Stored values → modality values, as float32."""
         values = stored.astype(np.float32, copy=False)

@@ -32,6 +32,7 @@ import numpy as np
 
 from viewer.errors import LightboxError
 from viewer.imaging.lut import modality_values
+from viewer.io.frames import FrameSource
 from viewer.io.geometry import dot, norm, normal
 from viewer.io.model import FrameRef, Orientation, Series, Vec3
 from viewer.io.pixels import read_frame
@@ -139,7 +140,7 @@ def check_series(series: Series) -> None:
                           "(mixed orientations, e.g. a localiser). Open a series with one "
                           "plane.")
     n = normal(first)
-    distances = [dot(g.position, n) for g in geometry]  # type: ignore[arg-type]
+    distances = [dot(g.position, n) for g in geometry if g.position is not None]  # all have one
     steps = [b - a for a, b in zip(distances, distances[1:], strict=False)]
     direction = 1.0 if sum(steps) >= 0 else -1.0
     steps = [s * direction for s in steps]
@@ -182,11 +183,12 @@ def build_volume(series: Series, stored: Sequence[np.ndarray]) -> Volume:
     return _volume(series, data)
 
 
-def load_volume(series: Series, *, get: Callable[[FrameRef], np.ndarray | None] | None = None,
+def load_volume(series: Series, *, source: FrameSource = read_frame,
                 progress: Callable[[int, int], None] | None = None,
                 cancel: CancelToken | None = None) -> Volume:
-    """Read every frame of ``series`` (from ``get``, e.g. a cache, else from disk) into a
-    volume. Checks first, so a refused series reads no pixels. Runs on any thread."""
+    """Read every frame of ``series`` (from ``source``: ``frame_source(cache)`` in the GUI,
+    else from disk) into a volume. Checks first, so a refused series reads no pixels. Runs
+    on any thread."""
     check_series(series)
     frames = series.frames
     first = frames[0].instance.pixel
@@ -195,8 +197,7 @@ def load_volume(series: Series, *, get: Callable[[FrameRef], np.ndarray | None] 
     for k, ref in enumerate(frames):
         if cancel is not None:
             cancel.check()
-        array = get(ref) if get is not None else None
-        data[k] = _modality(ref, array if array is not None else read_frame(ref))
+        data[k] = _modality(ref, source(ref))
         if progress is not None:
             progress(k + 1, len(frames))
     return _volume(series, data)

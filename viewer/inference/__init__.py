@@ -7,8 +7,10 @@ Public API (stable; the UI builds on it)::
 
     from viewer.inference import ModelRegistry, run_model
 
-    registry = ModelRegistry(dirs=None, *, cache_dir=None, use_cache=True)
-        # dirs None: bundled models/ + LIGHTBOX_MODEL_DIRS. Verifies every artifact
+    settings = viewer.host.settings.load_settings()   # once, by the entry point
+    registry = ModelRegistry(dirs=None, *, settings, cache_dir=None, use_cache=True)
+        # dirs None: bundled models/ + LIGHTBOX_MODEL_DIRS + settings.model_dirs; the
+        # site's allowed list applies to any dirs. Verifies every artifact
         # (digests always; ONNX signature + golden replay cached by digest + ORT version).
         # Slow the first time: build it off the GUI thread.
     registry.entries -> list[ModelEntry]; registry.get(id) -> ModelEntry (ModelError if none)
@@ -20,8 +22,10 @@ Public API (stable; the UI builds on it)::
     Applicability: entry, check (UseCheck: warnings, problems), applies, can_run, reason
 
     run_model(entry_or_verified_model, series, frames=None, *, progress=None,
-              cancel=None, accept_warnings=False, batch_size=4, audit_log=None)
+              cancel=None, accept_warnings=False, batch_size=4, audit_log, source=read_frame)
         -> list[Result]                       # one per frame, in the order asked
+        audit_log: viewer.audit.AuditLog.of(settings); source: where stored pixels come
+        from (viewer.io.frames.frame_source(cache) in the GUI, the files by default);
         frames: indices into series.frames (None = all); progress(done, total);
         cancel: viewer.tasks.cancel.CancelToken → raises viewer.errors.Cancelled.
         Raises IntendedUseError (.warnings) unless accept_warnings; ModelInputError;

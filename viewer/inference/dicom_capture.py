@@ -9,6 +9,7 @@ Device UID) as the SEG/SR. The source file is read, never written.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import highdicom as hd
@@ -17,6 +18,7 @@ from PIL import Image, ImageDraw
 from pydicom import dcmread
 from pydicom.uid import generate_uid
 
+from viewer.host.files import write_atomic
 from viewer.imaging.ai_layers import (
     blend,
     boxes_rgba,
@@ -31,8 +33,11 @@ from viewer.inference.dicom_export import (
     SC_SERIES_DESCRIPTION,
     DicomExportError,
     contributing_equipment,
+    dicom_bytes,
 )
 from viewer.inference.results import Result
+from viewer.io.frames import FrameSource
+from viewer.io.model import Series
 from viewer.io.pixels import read_frame
 
 BANNER = "AI OVERLAY - NOT ORIGINAL IMAGE"
@@ -60,15 +65,15 @@ def _banner(rgb: np.ndarray, lines: list[str]) -> np.ndarray:
     return np.asarray(image)
 
 
-def burned_image(res: Result, series) -> np.ndarray:  # type: ignore[no-untyped-def]
+def burned_image(res: Result, series: Series, *, source: FrameSource = read_frame) -> np.ndarray:
     """The windowed source image with the overlays and a warning banner, (rows, cols, 3)."""
     ref = series.frames[res.provenance.frame_index]
-    shown = render_frame(read_frame(ref), ref.instance, ref.frame, None)
+    shown = render_frame(source(ref), ref.instance, ref.frame, None)
     rgb = blend(shown, *default_layers(res))
     return _banner(np.ascontiguousarray(rgb[..., :3]), [BANNER, res.provenance.label[:60]])
 
 
-def _orientation_letters(cosines) -> tuple[str, str] | None:  # type: ignore[no-untyped-def]
+def _orientation_letters(cosines: Sequence[float] | None) -> tuple[str, str] | None:
     if cosines is None or len(cosines) != 6:
         return None
     letters = []
@@ -79,17 +84,18 @@ def _orientation_letters(cosines) -> tuple[str, str] | None:  # type: ignore[no-
     return letters[0], letters[1]
 
 
-def build_secondary_capture(res: Result, series, *, series_uid: str | None = None,  # type: ignore[no-untyped-def]
-                            instance_number: int = 1) -> hd.sc.SCImage:
+def build_secondary_capture(res: Result, series: Series, *, series_uid: str | None = None,
+                            instance_number: int = 1,
+                            source: FrameSource = read_frame) -> hd.sc.SCImage:
     ref = series.frames[res.provenance.frame_index]
     if ref.instance.kind != "dicom":
         raise DicomExportError(f"{ref.instance.path.name}: not a DICOM image")
-    source = dcmread(ref.instance.path, stop_before_pixels=True)
-    letters = _orientation_letters(source.get("ImageOrientationPatient"))
-    spacing = source.get("PixelSpacing")
+    header = dcmread(ref.instance.path, stop_before_pixels=True)
+    letters = _orientation_letters(header.get("ImageOrientationPatient"))
+    spacing = header.get("PixelSpacing")
     sc = hd.sc.SCImage.from_ref_dataset(
-        ref_dataset=source,
-        pixel_array=burned_image(res, series),
+        ref_dataset=header,
+        pixel_array=burned_image(res, series, source=source),
         photometric_interpretation="RGB",
         bits_allocated=8,
         coordinate_system="PATIENT",
@@ -98,7 +104,8 @@ def build_secondary_capture(res: Result, series, *, series_uid: str | None = Non
         sop_instance_uid=generate_uid(),
         instance_number=instance_number,
         manufacturer=MANUFACTURER,
-        pixel_spacing=tuple(float(v) for v in spacing) if spacing else None,
+        # highdicom annotates int spacing; DICOM Pixel Spacing is decimal (DS) and it writes floats
+        pixel_spacing=tuple(float(v) for v in spacing) if spacing else None,  # type: ignore[arg-type]
         patient_orientation=letters or ("L", "P"),
         contributing_equipment=[contributing_equipment(res.provenance)],
     )
@@ -110,15 +117,16 @@ def build_secondary_capture(res: Result, series, *, series_uid: str | None = Non
     return sc
 
 
-def write_secondary_captures(results: list[Result], series, folder: str | Path) -> list[Path]:  # type: ignore[no-untyped-def]
+def write_secondary_captures(results: list[Result], series: Series, folder: str | Path, *,
+                             source: FrameSource = read_frame) -> list[Path]:
     """One SC file per result, all in one new series: ``<model-id>-sc-NNNN.dcm``."""
     folder = Path(folder)
     series_uid = generate_uid()
     written = []
     for n, res in enumerate(sorted(results, key=lambda r: r.provenance.frame_index), start=1):
         path = folder / f"{res.provenance.model_id}-sc-{res.provenance.frame_index:04d}.dcm"
-        build_secondary_capture(res, series, series_uid=series_uid, instance_number=n).save_as(
-            path, enforce_file_format=True
-        )
+        sc = build_secondary_capture(res, series, series_uid=series_uid, instance_number=n,
+                                     source=source)
+        write_atomic(path, dicom_bytes(sc))
         written.append(path)
     return written

@@ -15,6 +15,7 @@ be their home; nothing here needs it yet).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +28,10 @@ from pydicom.uid import generate_uid
 
 import viewer
 from viewer.errors import LightboxError
+from viewer.host.files import write_atomic
 from viewer.inference.manifest import Label
 from viewer.inference.results import BoxesOutput, LabelsOutput, Provenance, Result
+from viewer.io.model import Series
 
 MANUFACTURER = "Lightbox"
 #: Private coding scheme for what no standard code names (model outputs, scores).
@@ -115,7 +118,7 @@ class _Source:
     dataset: Dataset
 
 
-def _sources(results: Sequence[Result], series) -> list[_Source]:  # type: ignore[no-untyped-def]
+def _sources(results: Sequence[Result], series: Series) -> list[_Source]:
     if not results:
         raise DicomExportError("nothing to export: no AI results")
     models = {(r.provenance.model_id, r.provenance.model_digest) for r in results}
@@ -173,7 +176,7 @@ def _segments(labels: Sequence[Label], provenance: Provenance) -> list[hd.seg.Se
     return described
 
 
-def build_seg(results: Sequence[Result], series, output: str | None = None) -> hd.seg.Segmentation:  # type: ignore[no-untyped-def]
+def build_seg(results: Sequence[Result], series: Series, output: str | None = None) -> hd.seg.Segmentation:
     """One DICOM SEG (labelmap as binary segments) for a model's mask on several frames."""
     sources = _sources(results, series)
     masks = []
@@ -200,7 +203,9 @@ def build_seg(results: Sequence[Result], series, output: str | None = None) -> h
         instance_number=1,
         manufacturer=MANUFACTURER,
         manufacturer_model_name=provenance.model_name[:64],
-        software_versions=(provenance.model_version, f"Lightbox {viewer.__version__}"),
+        # highdicom annotates a one-element tuple but accepts (and writes) any number
+        software_versions=(provenance.model_version,  # type: ignore[arg-type]
+                           f"Lightbox {viewer.__version__}"),
         device_serial_number=provenance.model_digest[:16] or "unknown",
         # Keep empty frames: "the model looked at this slice and found nothing" is a result.
         omit_empty_frames=False,
@@ -240,7 +245,8 @@ def _algorithm_id(provenance: Provenance, parameters: Sequence[str] = ()) -> hd.
     )
 
 
-def _box_groups(src: _Source, output: BoxesOutput) -> list:
+def _box_groups(src: _Source, output: BoxesOutput,
+                ) -> list[hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations]:
     provenance = src.result.provenance
     groups = []
     for k, box in enumerate(output.boxes):
@@ -316,11 +322,12 @@ def _label_group(src: _Source, output: LabelsOutput) -> hd.sr.MeasurementsAndQua
     )
 
 
-def build_sr(results: Sequence[Result], series) -> hd.sr.Comprehensive3DSR:  # type: ignore[no-untyped-def]
+def build_sr(results: Sequence[Result], series: Series) -> hd.sr.Comprehensive3DSR:
     """A TID 1500 Measurement Report: boxes as planar ROIs, classifications as findings."""
     sources = _sources(results, series)
     provenance = sources[0].result.provenance
-    groups: list = []
+    groups: list[hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations
+                 | hd.sr.MeasurementsAndQualitativeEvaluations] = []
     for src in sources:
         for boxes in src.result.boxes:
             groups.append(_detections_group(src, boxes))
@@ -355,19 +362,22 @@ def build_sr(results: Sequence[Result], series) -> hd.sr.Comprehensive3DSR:  # t
 # --- files ---------------------------------------------------------------------------------
 
 
-def write_seg(results: Sequence[Result], series, path: str | Path) -> Path:  # type: ignore[no-untyped-def]
-    path = Path(path)
-    build_seg(results, series).save_as(path, enforce_file_format=True)
-    return path
+def dicom_bytes(ds: Dataset) -> bytes:
+    """``ds`` as a DICOM file (preamble, meta), for :func:`viewer.host.files.write_atomic`."""
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
 
 
-def write_sr(results: Sequence[Result], series, path: str | Path) -> Path:  # type: ignore[no-untyped-def]
-    path = Path(path)
-    build_sr(results, series).save_as(path, enforce_file_format=True)
-    return path
+def write_seg(results: Sequence[Result], series: Series, path: str | Path) -> Path:
+    return write_atomic(path, dicom_bytes(build_seg(results, series)))
 
 
-def write_dicom(results: Sequence[Result], series, folder: str | Path) -> list[Path]:  # type: ignore[no-untyped-def]
+def write_sr(results: Sequence[Result], series: Series, path: str | Path) -> Path:
+    return write_atomic(path, dicom_bytes(build_sr(results, series)))
+
+
+def write_dicom(results: Sequence[Result], series: Series, folder: str | Path) -> list[Path]:
     """Whatever DICOM the results call for: a SEG when they hold masks, an SR when they
     hold boxes or classifications. Names: ``<model-id>-seg.dcm``, ``<model-id>-sr.dcm``."""
     folder = Path(folder)

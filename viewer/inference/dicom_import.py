@@ -22,7 +22,16 @@ from viewer.errors import LightboxError
 from viewer.inference.dicom_export import MANUFACTURER, SCHEME, SEG_SOP_CLASS
 from viewer.inference.manifest import Label
 from viewer.inference.preprocess import Letterbox
-from viewer.inference.results import Box, BoxesOutput, LabelsOutput, MaskOutput, Provenance, Result
+from viewer.inference.results import (
+    Box,
+    BoxesOutput,
+    LabelsOutput,
+    MaskOutput,
+    Output,
+    Provenance,
+    Result,
+)
+from viewer.io.model import Series
 
 #: SR storage classes that can hold a TID 1500 Measurement Report.
 SR_SOP_CLASSES = frozenset({
@@ -45,7 +54,7 @@ def is_result_object(sop_class_uid: str) -> bool:
     return sop_class_uid == SEG_SOP_CLASS or sop_class_uid in SR_SOP_CLASSES
 
 
-def _frame_of(series, path: Path) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _frame_of(series: Series, path: Path) -> dict[str, int]:
     """SOP Instance UID → reading-order index, for the single-frame images of ``series``."""
     return {
         ref.instance.sop_instance_uid: i
@@ -54,7 +63,7 @@ def _frame_of(series, path: Path) -> dict[str, int]:  # type: ignore[no-untyped-
     }
 
 
-def _check_references(path: Path, ds: Dataset, refs: Sequence[tuple[str, str]], series) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _check_references(path: Path, ds: Dataset, refs: Sequence[tuple[str, str]], series: Series) -> dict[str, int]:
     frames = _frame_of(series, path)
     other = {uid for uid, _ in refs if uid != series.uid}
     if other or not refs:
@@ -105,8 +114,9 @@ def _at(provenance: Provenance, sop: str, index: int) -> Provenance:
     return replace(provenance, sop_instance_uid=sop, frame_index=index)
 
 
-def _shape(series, index: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _shape(series: Series, index: int) -> tuple[int, int]:
     pixel = series.frames[index].instance.pixel
+    assert pixel is not None, "a series frame is always an image's frame"
     return (pixel.rows, pixel.columns)
 
 
@@ -139,7 +149,7 @@ def _seg_labels(seg: hd.seg.Segmentation) -> tuple[dict[int, int], tuple[Label, 
     return value_of, tuple(labels)
 
 
-def read_seg(path: str | Path, series) -> list[Result]:  # type: ignore[no-untyped-def]
+def read_seg(path: str | Path, series: Series) -> list[Result]:
     path = Path(path)
     ds = dcmread(path)
     try:
@@ -179,7 +189,7 @@ def _meaning(item: object) -> str:
     return str(getattr(item, "meaning", "") or getattr(item, "CodeMeaning", ""))
 
 
-def _threshold(group) -> float:  # type: ignore[no-untyped-def]
+def _threshold(group: Sequence[Dataset]) -> float:
     """The manifest's score threshold, kept as an algorithm parameter of the group."""
     for item in group[0].get("ContentSequence", []):
         text = str(item.get("TextValue", ""))
@@ -188,11 +198,13 @@ def _threshold(group) -> float:  # type: ignore[no-untyped-def]
     return 0.0
 
 
-def read_sr(path: str | Path, series) -> list[Result]:  # type: ignore[no-untyped-def]
+def read_sr(path: str | Path, series: Series) -> list[Result]:
     path = Path(path)
     ds = dcmread(path)
     try:
         report = hd.sr.srread(path).content
+        if not isinstance(report, hd.sr.MeasurementReport):  # highdicom reads other SRs too
+            raise AttributeError("no TID 1500 measurement groups")
         image_groups = report.get_image_measurement_groups()
         roi_groups = report.get_planar_roi_measurement_groups()
     except Exception as exc:
@@ -216,15 +228,16 @@ def read_sr(path: str | Path, series) -> list[Result]:  # type: ignore[no-untype
         refs.append((evidence.get(sop, ""), sop))
     frames = _check_references(path, ds, refs, series)
     provenance = _provenance(ds, series.uid)
-    outputs: dict[str, list] = {sop: [] for sop in dict.fromkeys(s for _, s in refs)}
+    outputs: dict[str, list[Output]] = {sop: [] for sop in dict.fromkeys(s for _, s in refs)}
     boxes: dict[tuple[str, str], list[Box]] = {}
-    for group, sop in zip(roi_groups, roi_sops, strict=True):
-        match = _BOX.match(str(group.tracking_identifier))
-        if match is None:
+    for roi_group, sop in zip(roi_groups, roi_sops, strict=True):
+        match = _BOX.match(str(roi_group.tracking_identifier))
+        if match is None or roi_group.roi is None:
             continue
-        corners = np.asarray(group.roi.value, dtype=float)
-        score = float(group.get_measurements()[0].value) if group.get_measurements() else 1.0
-        name = _meaning(group.finding_type)
+        corners = np.asarray(roi_group.roi.value, dtype=np.float64)
+        measured = roi_group.get_measurements()
+        score = float(measured[0].value) if measured else 1.0
+        name = _meaning(roi_group.finding_type)
         boxes.setdefault((sop, match["output"]), []).append(Box(
             float(corners[:, 0].min()), float(corners[:, 1].min()),
             float(corners[:, 0].max()), float(corners[:, 1].max()),
@@ -256,7 +269,7 @@ def read_sr(path: str | Path, series) -> list[Result]:  # type: ignore[no-untype
     return sorted(results, key=lambda r: r.provenance.frame_index)
 
 
-def read_results(path: str | Path, series) -> list[Result]:  # type: ignore[no-untyped-def]
+def read_results(path: str | Path, series: Series) -> list[Result]:
     """A SEG or SR file → its AI results on ``series`` (ForeignResultsError if they are
     not about it)."""
     path = Path(path)

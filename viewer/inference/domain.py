@@ -72,7 +72,8 @@ def histogram(values: np.ndarray, bins: int, value_range: tuple[float, float]) -
         return np.full(bins, 1.0 / bins)
     index = np.clip(((flat - lo) / (hi - lo) * bins).astype(np.int64), 0, bins - 1)
     counts = np.bincount(index, minlength=bins).astype(np.float64)
-    return counts / counts.sum()
+    share: np.ndarray = counts / counts.sum()
+    return share
 
 
 def psi(expected: Sequence[float] | np.ndarray, actual: Sequence[float] | np.ndarray) -> float:
@@ -111,7 +112,10 @@ def reference_statistics(
     Each sample: ``image`` (the model input as the viewer prepares it, no padding),
     optionally ``spacing_mm`` (row, column) and ``size`` (rows, columns) of the source.
     """
-    hists, spacings, rows, cols = [], [], [], []
+    hists: list[np.ndarray] = []
+    spacings: list[float] = []
+    rows: list[float] = []
+    cols: list[float] = []
     for item in samples:
         hists.append(histogram(np.asarray(item["image"]), bins, value_range))
         if item.get("spacing_mm") is not None:

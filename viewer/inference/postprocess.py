@@ -27,9 +27,11 @@ def activate(values: np.ndarray, activation: str, axis: int = 0) -> np.ndarray:
     if activation == "softmax":
         shifted = values - values.max(axis=axis, keepdims=True)
         e = np.exp(shifted)
-        return e / e.sum(axis=axis, keepdims=True)
+        probabilities: np.ndarray = e / e.sum(axis=axis, keepdims=True)
+        return probabilities
     if activation == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-values))
+        squashed: np.ndarray = 1.0 / (1.0 + np.exp(-values))
+        return squashed
     return values
 
 
@@ -63,7 +65,8 @@ def sample_linear(plane: np.ndarray, box: Letterbox) -> np.ndarray:
     p = plane.astype(np.float32, copy=False)
     top = p[np.ix_(r0, c0)] * (1 - fx) + p[np.ix_(r0, c1)] * fx
     bottom = p[np.ix_(r1, c0)] * (1 - fx) + p[np.ix_(r1, c1)] * fx
-    return top * (1 - fy)[:, None] + bottom * fy[:, None]
+    resampled: np.ndarray = top * (1 - fy)[:, None] + bottom * fy[:, None]
+    return resampled
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

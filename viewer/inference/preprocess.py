@@ -97,7 +97,8 @@ def apply_intensity(values: np.ndarray, intensity: Intensity) -> np.ndarray:
     lo, hi = float(finite.min()), float(finite.max())
     if hi <= lo:  # a flat image carries no contrast to stretch
         return np.zeros_like(values)
-    return np.clip((values - np.float32(lo)) / np.float32(hi - lo), 0.0, 1.0)
+    stretched: np.ndarray = np.clip((values - np.float32(lo)) / np.float32(hi - lo), 0.0, 1.0)
+    return stretched
 
 
 def fit(planes: np.ndarray, box: Letterbox, resize: Resize) -> np.ndarray:

@@ -16,11 +16,11 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from viewer.host.settings import Settings, load_settings
+from viewer.host.settings import Settings
 from viewer.inference.errors import ManifestError, ModelError
 from viewer.inference.intended_use import UseCheck, check_intended_use
 from viewer.inference.manifest import MANIFEST, Manifest, read_manifest
@@ -49,8 +49,7 @@ def site_model_dirs() -> list[Path]:
     return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
 
 
-def default_model_dirs(settings: Settings | None = None) -> list[Path]:
-    settings = settings if settings is not None else load_settings()
+def default_model_dirs(settings: Settings) -> list[Path]:
     dirs = [bundled_models_dir(), *site_model_dirs(), *settings.model_dirs]
     return list(dict.fromkeys(dirs))  # a folder named twice is read once
 
@@ -166,11 +165,11 @@ class ModelRegistry:
         *,
         cache_dir: str | Path | None = None,
         use_cache: bool = True,
-        settings: Settings | None = None,
+        settings: Settings,
     ) -> None:
-        """``settings``: the effective configuration (default: read now); its allowed
-        list applies even to explicitly given ``dirs``."""
-        self.settings = settings if settings is not None else load_settings()
+        """``settings``: the effective configuration, built once by the entry point; its
+        allowed list applies even to explicitly given ``dirs``."""
+        self.settings = settings
         self.dirs = [
             Path(d) for d in (default_model_dirs(self.settings) if dirs is None else dirs)
         ]
@@ -203,7 +202,7 @@ class ModelRegistry:
                 )
         self.entries = entries
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[ModelEntry]:
         return iter(self.entries)
 
     def __len__(self) -> int:

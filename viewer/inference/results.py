@@ -9,6 +9,7 @@ banner). Arrays are read-only; the source pixels are never touched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -108,6 +109,7 @@ class LabelsOutput:
 
 
 Output = MaskOutput | BoxesOutput | HeatmapOutput | LabelsOutput
+_O = TypeVar("_O", MaskOutput, BoxesOutput, HeatmapOutput, LabelsOutput)
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,7 +126,7 @@ class Result:
         """Why this image is unlike the model's training data (empty when alike or unknown)."""
         return self.domain.findings if self.domain is not None else ()
 
-    def of_kind(self, kind: type) -> list:
+    def of_kind(self, kind: type[_O]) -> list[_O]:
         return [o for o in self.outputs if isinstance(o, kind)]
 
     @property

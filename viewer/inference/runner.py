@@ -23,6 +23,7 @@ from viewer.inference.postprocess import postprocess
 from viewer.inference.preprocess import Letterbox, neighbours, prepare_slice, prepare_volume
 from viewer.inference.results import Provenance, Result
 from viewer.inference.verify import VerifiedModel, is_verified
+from viewer.io.frames import FrameSource
 from viewer.io.model import FrameRef, Series
 from viewer.io.pixels import read_frame
 
@@ -56,18 +57,21 @@ def run_model(
     cancel: CancelToken | None = None,
     accept_warnings: bool = False,
     batch_size: int = DEFAULT_BATCH,
-    audit_log: AuditLog | None = None,
+    audit_log: AuditLog,
+    source: FrameSource = read_frame,
 ) -> list[Result]:
     """Run ``model`` on ``series.frames[i]`` for each ``i`` in ``frames`` (default: all).
 
     Raises ``IntendedUseError`` when the image is outside the model's intended use and
     ``accept_warnings`` is False; ``ModelInputError`` when it cannot feed the model;
     ``Cancelled`` when ``cancel`` fires. One Result per frame, in the order asked.
+    ``audit_log`` records the run (``AuditLog.of(settings)``); ``source`` gives the stored
+    pixels (default: read from the files; the GUI passes ``frame_source(cache)``).
     """
     verified = _model_of(model)
     manifest = verified.manifest
     indices = list(range(len(series.frames))) if frames is None else [int(i) for i in frames]
-    audit = audit_log or AuditLog()
+    audit = audit_log
     started = time.perf_counter()
     runtime = f"onnxruntime {verified.runtime}"
 
@@ -101,7 +105,8 @@ def run_model(
         raise error_
     results: list[Result] = []  # filled as batches finish: a cancel records how far it got
     try:
-        _run(verified, series, indices, check.warnings, progress, cancel, batch_size, results)
+        _run(verified, series, indices, check.warnings, progress, cancel, batch_size, results,
+             source)
     except (Cancelled, KeyboardInterrupt):  # Ctrl+C in a script is a cancel too
         record("cancelled", done=len(results))
         raise
@@ -133,6 +138,7 @@ def _run(
     cancel: CancelToken | None,
     batch_size: int,
     results: list[Result],
+    source: FrameSource,
 ) -> None:
     manifest = verified.manifest
     spec = manifest.inputs[0]
@@ -144,7 +150,7 @@ def _run(
     def values(i: int) -> np.ndarray:
         if i not in pixels:
             ref = series.frames[i]
-            stored = read_frame(ref)
+            stored = source(ref)
             pixels[i] = (
                 stored if stored.ndim == 3 else modality_values(stored, ref.instance, ref.frame)
             )

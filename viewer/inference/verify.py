@@ -16,8 +16,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from viewer.host.files import write_atomic
 from viewer.inference.digest import manifest_digest, sha256_file
 from viewer.inference.errors import (
     ArtifactError,
@@ -184,12 +183,12 @@ def check_signature(manifest: Manifest, session: onnxruntime.InferenceSession) -
             f"model.onnx gives outputs {names}, the manifest declares "
             f"{[o.name for o in manifest.outputs]} (same order expected)",
         )
-    for spec, node in zip(manifest.outputs, graph_outputs, strict=True):
+    for out_spec, node in zip(manifest.outputs, graph_outputs, strict=True):
         if node.type != "tensor(float)":
             raise ArtifactError(
-                folder, f"model.onnx output {spec.name!r} is {node.type}, not float32"
+                folder, f"model.onnx output {out_spec.name!r} is {node.type}, not float32"
             )
-        _check_axes(folder, f"output {spec.name!r}", spec.shape, node.shape)
+        _check_axes(folder, f"output {out_spec.name!r}", out_spec.shape, node.shape)
 
 
 def _check_axes(folder: Path, what: str, declared: tuple[Any, ...], actual: Any) -> None:
@@ -316,10 +315,7 @@ class _Cache:
         entries = (entries + [key])[-256:]  # old artifacts age out
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".verify-", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump({"version": 1, "verified": entries}, f)
-            os.replace(tmp, self.path)
+            write_atomic(self.path, json.dumps({"version": 1, "verified": entries}), mode=0o600)
         except OSError as exc:  # a read-only cache only costs a replay at the next start
             log.warning("cannot write the verification cache: %s", exc.strerror)
 

@@ -1,7 +1,7 @@
 """Writing files and folders so that a failure leaves nothing half-written.
 
-A file is written next to its destination under a hidden temporary name and renamed into
-place (a rename within one folder is atomic). A folder is filled under a hidden temporary
+A file is written by :func:`viewer.host.files.write_atomic`, the one helper for that (a
+hidden temporary file beside the destination, flushed, renamed into place). A folder is filled under a hidden temporary
 name beside its destination and renamed as a whole; on failure the temporary folder goes.
 Every OSError becomes a ``LightboxError`` that names the place and the reason.
 """
@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from viewer.errors import LightboxError
+from viewer.host.files import write_atomic
 
 
 class ExportError(LightboxError):
@@ -36,21 +37,14 @@ def check_writable_folder(folder: Path) -> None:
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+    """An export file, through :func:`viewer.host.files.write_atomic` (private to the
+    user, as exports always were); failures become an ``ExportError``."""
     path = Path(path)
     check_writable_folder(path.parent)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        return write_atomic(path, data, mode=0o600)
     except OSError as exc:
         raise ExportError(f"Cannot write {path.name} in {path.parent}: {_reason(exc)}.") from exc
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise ExportError(f"Cannot write {path.name} in {path.parent}: {_reason(exc)}.") from exc
-    return path
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:

@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pydicom.uid
 from pydicom import dcmread
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
-from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID, UID_dictionary, generate_uid
+from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID, generate_uid
 
 from viewer.errors import UnreadableFileError
 from viewer.io.atomic import ExportError, staged_folder
@@ -71,7 +72,7 @@ class UidMap:
 
 def _registered(uid: str) -> bool:
     """A UID the standard defines (SOP class, transfer syntax...): not about anyone."""
-    return str(uid).strip("\x00 ") in UID_dictionary
+    return str(uid).strip("\x00 ") in pydicom.uid.UID_dictionary  # type: ignore[attr-defined]  # no __all__
 
 
 def _code_for(element: DataElement) -> str | None:
@@ -144,8 +145,8 @@ def _mark(ds: Dataset) -> None:
 
 def _new_meta(ds: Dataset, old: FileMetaDataset | None) -> FileMetaDataset:
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = ds.get("SOPClassUID") or (
-        old.get("MediaStorageSOPClassUID") if old is not None else "")
+    meta.MediaStorageSOPClassUID = UID(str(ds.get("SOPClassUID") or (
+        old.get("MediaStorageSOPClassUID") if old is not None else "")))
     meta.MediaStorageSOPInstanceUID = ds.get("SOPInstanceUID", "")
     syntax = old.get("TransferSyntaxUID") if old is not None else None
     meta.TransferSyntaxUID = UID(str(syntax)) if syntax else UID("1.2.840.10008.1.2")
@@ -260,7 +261,9 @@ def _uid_path(i: int, ds: Dataset) -> str:
     return f"{study}/{series}/{ds.SOPInstanceUID}.dcm"
 
 
-def export_series(paths: Iterable[Path], dest: str | Path, **kwargs: object) -> ExportReport:
+def export_series(paths: Iterable[Path], dest: str | Path, *,
+                  progress: Callable[[int, int], None] | None = None,
+                  cancel: CancelToken | None = None, uids: UidMap | None = None) -> ExportReport:
     """One series into ``dest`` as IM00001.dcm, IM00002.dcm... (in the given order)."""
     return export_files(paths, dest, name=lambda i, ds: f"IM{i + 1:05d}.dcm",
-                        skip_unreadable=False, **kwargs)  # type: ignore[arg-type]
+                        progress=progress, cancel=cancel, uids=uids, skip_unreadable=False)

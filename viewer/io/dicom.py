@@ -141,7 +141,7 @@ def _cut_short(ds: Dataset, size: int) -> int | None:
     """
     if not len(ds) or transfer_syntax_of(ds) == DeflatedExplicitVRLittleEndian:
         return None  # offsets in a deflated file are positions in the inflated stream
-    tag = next(reversed(ds.keys()))
+    tag = next(reversed(list(ds.keys())))
     last = ds.get_item(tag, keep_deferred=True)
     offset, length = getattr(last, "value_tell", None), getattr(last, "length", None)
     if offset is None or length is None or length == _UNDEFINED_LENGTH:

@@ -48,7 +48,8 @@ def _get(ds: Any, keyword: str) -> Any:
 
 
 def _position(ds: Any) -> Vec3 | None:
-    return _floats(_get(ds, "ImagePositionPatient"), 3)  # type: ignore[return-value]
+    xyz = _floats(_get(ds, "ImagePositionPatient"), 3)
+    return (xyz[0], xyz[1], xyz[2]) if xyz is not None else None
 
 
 def _orientation(ds: Any) -> Orientation | None:
@@ -59,7 +60,7 @@ def _orientation(ds: Any) -> Orientation | None:
     # A zero or non-unit vector cannot define a plane; treat it as unknown.
     if not (0.5 < norm(row) < 1.5 and 0.5 < norm(col) < 1.5):
         return None
-    return cosines  # type: ignore[return-value]
+    return (row[0], row[1], row[2], col[0], col[1], col[2])
 
 
 def _spacing(ds: Any) -> tuple[tuple[float, float] | None, str]:

@@ -22,6 +22,7 @@ import numpy as np
 from viewer.errors import FileProblemError
 from viewer.io import decode_pool
 from viewer.io.cache import FrameCache, frame_bytes
+from viewer.io.frames import CachedFrames
 from viewer.io.model import FrameRef, Series
 from viewer.io.pixels import decode_stored, finish_frame, needs_decoder, read_frame
 
@@ -45,6 +46,7 @@ class SeriesLoader:
     ) -> None:
         self._frames: list[FrameRef] = list(series.frames)
         self._cache = cache
+        self._source = CachedFrames(cache)
         self._on_frame = on_frame
         self._on_error = on_error
         self._workers = max(1, workers or decode_pool.worker_count())
@@ -69,12 +71,11 @@ class SeriesLoader:
     def load(self, i: int) -> np.ndarray:
         """Decode frame ``i`` now, in this thread (first image, command line)."""
         ref = self._frames[i]
-        array = self._cache.get(ref.key)
-        if array is None:
-            array = read_frame(ref)
-            self._cache.put(ref.key, array)
-            with self._cond:
-                self._failed.discard(i)
+        if ref.key in self._cache:
+            return self._source(ref)
+        array = self._source(ref)
+        with self._cond:
+            self._failed.discard(i)
         return array
 
     @property

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 from pydicom import dcmread
-from pydicom.pixels import apply_color_lut, convert_color_space, pixel_array
 from pydicom.pixels.decoders.base import get_decoder
+from pydicom.pixels.processing import apply_color_lut, convert_color_space
+from pydicom.pixels.utils import pixel_array
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 
 from viewer.errors import (
@@ -173,25 +174,33 @@ def _mask_unused_bits(arr: np.ndarray, pixel: PixelInfo) -> np.ndarray:
     # In place when we own the buffer: a fresh 512² frame allocation costs more than the
     # masking itself (page faults), and a series is 300 of them.
     out = arr if arr.flags.writeable else None
+    masked: np.ndarray
     if arr.dtype.kind == "u":
-        return np.bitwise_and(arr, arr.dtype.type((1 << pixel.bits_stored) - 1), out=out)
+        masked = np.bitwise_and(arr, arr.dtype.type((1 << pixel.bits_stored) - 1), out=out)
+        return masked
     shifted = np.left_shift(arr, unused, out=out)
-    return np.right_shift(shifted, unused, out=shifted)
+    masked = np.right_shift(shifted, unused, out=shifted)
+    return masked
 
 
 def _to_uint8(arr: np.ndarray, bits_stored: int) -> np.ndarray:
     if arr.dtype == np.uint8:
         return arr
+    out: np.ndarray
     if arr.dtype.kind == "f":
-        return np.clip(arr, 0, 255).astype(np.uint8)
+        out = np.clip(arr, 0, 255).astype(np.uint8)
+        return out
     shift = max(min(bits_stored, arr.dtype.itemsize * 8) - 8, 0)
-    return np.clip(arr >> shift, 0, 255).astype(np.uint8)
+    out = np.clip(arr >> shift, 0, 255).astype(np.uint8)
+    return out
 
 
 def _apply_palette(inst: Instance, arr: np.ndarray) -> np.ndarray:
     try:
+        if inst.header is None:
+            raise ValueError("no header to take the palette from")
         rgb = apply_color_lut(arr, ds=inst.header)
-        descriptor = inst.header.RedPaletteColorLookupTableDescriptor  # type: ignore[union-attr]
+        descriptor = inst.header.RedPaletteColorLookupTableDescriptor
         lut_bits = int(descriptor[2])
     except Exception as exc:
         raise UnreadableFileError(inst.path, "the palette colour lookup table is damaged") from exc

@@ -112,7 +112,8 @@ def order_series(series: Series) -> None:
         and all(f.geometry.position and f.geometry.orientation for f in frames)
     ):
         n = normal(orientations[0])
-        keyed = sorted(((dot(f.geometry.position, n), i), f) for i, f in enumerate(frames))  # type: ignore[arg-type]
+        keyed = sorted(((dot(f.geometry.position, n), i), f)
+                       for i, f in enumerate(frames) if f.geometry.position is not None)
         frames = [f for _, f in keyed]
         series.sorted_by = "position"
         warnings += _examine_stack([d for (d, _), _ in keyed], frames, n)
@@ -132,11 +133,12 @@ def order_series(series: Series) -> None:
 
 def _numbers_run_backwards(frames: list[FrameRef]) -> bool:
     numbers = [f.instance.instance_number for f in frames]
-    if len(frames) < 2 or any(n is None for n in numbers):
+    known = [n for n in numbers if n is not None]
+    if len(frames) < 2 or len(known) < len(numbers):
         return False
-    pairs = list(zip(numbers, numbers[1:], strict=False))
-    down = sum(1 for a, b in pairs if b < a)  # type: ignore[operator]
-    up = sum(1 for a, b in pairs if b > a)  # type: ignore[operator]
+    pairs = list(zip(known, known[1:], strict=False))
+    down = sum(1 for a, b in pairs if b < a)
+    up = sum(1 for a, b in pairs if b > a)
     return down > up
 
 
@@ -193,7 +195,7 @@ def _examine_stack(
     return warnings
 
 
-def file_order_key(path: Path) -> tuple:
+def file_order_key(path: Path) -> tuple[tuple[int, int, str], ...]:
     """Natural order (IM2 before IM10), so "file order" matches what a file browser shows."""
     import re
 

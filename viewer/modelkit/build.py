@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +123,11 @@ def _check_shapes(recipe: Recipe, outputs: list[np.ndarray]) -> None:
             )
 
 
-def _write_golden(path: Path, recipe: Recipe, inputs, outputs) -> None:
-    arrays = {f"input:{n}": x for n, x in zip(recipe.input_names, inputs, strict=True)}
+def _write_golden(path: Path, recipe: Recipe, inputs: Sequence[np.ndarray],
+                  outputs: Sequence[np.ndarray]) -> None:
+    # Any: numpy's stubs type **kwds as if a key could be savez's own allow_pickle flag
+    arrays: dict[str, Any] = {
+        f"input:{n}": x for n, x in zip(recipe.input_names, inputs, strict=True)}
     arrays |= {f"output:{n}": y for n, y in zip(recipe.output_names, outputs, strict=True)}
     np.savez_compressed(path, **arrays)
 

@@ -13,7 +13,7 @@ import io
 import logging
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +78,8 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:300]
 
 
-def _dynamo(model, args, input_names, output_names, path: Path) -> None:
+def _dynamo(model: nn.Module, args: tuple[torch.Tensor, ...], input_names: Sequence[str],
+            output_names: Sequence[str], path: Path) -> None:
     batch = torch.export.Dim(BATCH_AXIS)
     torch.onnx.export(
         model, args, str(path), dynamo=True, input_names=list(input_names),
@@ -88,7 +89,8 @@ def _dynamo(model, args, input_names, output_names, path: Path) -> None:
     )
 
 
-def _torchscript(model, args, input_names, output_names, path: Path) -> None:
+def _torchscript(model: nn.Module, args: tuple[torch.Tensor, ...], input_names: Sequence[str],
+                 output_names: Sequence[str], path: Path) -> None:
     axes = {name: {0: BATCH_AXIS} for name in [*input_names, *output_names]}
     torch.onnx.export(
         model, args, str(path), dynamo=False, input_names=list(input_names),
@@ -97,7 +99,7 @@ def _torchscript(model, args, input_names, output_names, path: Path) -> None:
     )
 
 
-def _quietly(action) -> None:
+def _quietly(action: Callable[[], object]) -> None:
     """The exporters narrate on stdout, stderr and warnings; keep the build's output clean."""
     sink = io.StringIO()
     loggers = [logging.getLogger(name) for name in _NOISY]

@@ -89,7 +89,8 @@ def check_parity(
     }
 
 
-def _compare(name, a, b, atol, rtol, size, level, worst) -> None:
+def _compare(name: str, a: np.ndarray, b: np.ndarray, atol: float, rtol: float, size: int,
+             level: str, worst: dict[str, float]) -> None:
     where = f"output {name!r} at batch size {size} (ONNX Runtime optimisations {level})"
     if a.shape != b.shape:
         raise BuildError(

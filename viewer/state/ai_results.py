@@ -337,15 +337,15 @@ def frame_findings(run: Run, result: Result, threshold: float) -> list[Finding]:
         name, score = output.top
         found.append(Finding(_labels_key(run, frame), run.key, frame, "labels",
                              score_caption(p, name, score), score, name=name))
-    for n, output in enumerate(result.boxes):
-        for box in output.candidates or output.boxes:
+    for n, boxes in enumerate(result.boxes):
+        for box in boxes.candidates or boxes.boxes:
             if box.score >= threshold:
                 found.append(Finding(_box_key(run, frame, n, box), run.key, frame, "box",
                                      score_caption(p, box.class_name, box.score), box.score,
                                      box.color, name=box.class_name, box=box))
-    for output in result.masks:
-        for label in output.labels:
-            pixels = output.counts.get(label.value or 0, 0)
+    for mask in result.masks:
+        for label in mask.labels:
+            pixels = mask.counts.get(label.value or 0, 0)
             if label.value and pixels:
                 found.append(Finding(_mask_key(run, frame, label.value), run.key, frame,
                                      "mask", f"AI · {run.title} · {label.name} ({pixels:,} px)",

@@ -6,6 +6,10 @@ import logging
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from viewer.host.settings import Settings
 
 log = logging.getLogger(__name__)
 APP_NAME = "Lightbox"
@@ -56,6 +60,7 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
     enable_fault_log(settings)
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    assert isinstance(app, QApplication)  # Lightbox never starts a bare QCoreApplication
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     apply_dark_theme(app)
@@ -72,7 +77,7 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
         except Exception as exc:  # noqa: BLE001 - say why, and still open the rest
             print(f"lightbox: cannot build the demo study: {exc}", file=sys.stderr)
     window = MainWindow(settings=settings)
-    crashes = CrashHandler(window, boundary=window.boundary)
+    crashes = CrashHandler(window, settings.log_dir, boundary=window.boundary)
     crashes.install()
     status = {"code": 0}
     if screenshot:
@@ -132,7 +137,7 @@ def _arm_screenshot(app: object, window: object, out: Path, status: dict[str, in
     watchdog.start(SCREENSHOT_LIMIT_S * 1000)
 
 
-def qt_self_check() -> str:
+def qt_self_check(settings: Settings) -> str:
     """Start Qt, draw text, build and close the main window; one line saying what ran.
 
     Raises when any of it fails. For ``lightbox --self-test``, which runs it in a child
@@ -150,6 +155,7 @@ def qt_self_check() -> str:
     from viewer.ui.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(["lightbox-self-test"])
+    assert isinstance(app, QApplication)  # Lightbox never starts a bare QCoreApplication
     image = QImage(48, 24, QImage.Format.Format_RGB32)
     image.fill(Qt.GlobalColor.black)
     painter = QPainter(image)
@@ -161,7 +167,7 @@ def qt_self_check() -> str:
         raise RuntimeError("Qt started but cannot draw text (no usable font)")
     # Building the window imports every Qt module the viewer uses: a frozen build that
     # left one out fails here, not in front of a radiologist.
-    window = MainWindow(load_models=False)
+    window = MainWindow(load_models=False, settings=settings)
     window.shutdown()
     window.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

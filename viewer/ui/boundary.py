@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -110,8 +109,3 @@ CONTEXTS = (
 def context_text(context: str) -> str:
     return translate("Boundary", context) if context in CONTEXTS else context
 
-
-def file_label(path: str | Path) -> str:
-    """How the UI names a file: its name, with the folder as context."""
-    p = Path(path)
-    return f"{p.name}  ({p.parent})" if p.parent != Path(".") else p.name

@@ -34,6 +34,7 @@ from viewer.state.ai_results import OverlayState, Run, percent, score_caption
 from viewer.state.finding_groups import FindingGroup, area_mm2, group_findings, volume_ml
 from viewer.ui.i18n import translate
 from viewer.ui.problem_text import problem_text
+from viewer.ui.qt_items import child_items, layout_widgets, top_level_items
 
 if TYPE_CHECKING:
     from viewer.inference import Provenance
@@ -68,7 +69,7 @@ def _wrapping(text: str) -> QLabel:
 def _clear(layout: QGridLayout | QVBoxLayout) -> None:
     while layout.count():
         item = layout.takeAt(0)
-        widget = item.widget()
+        widget = item.widget() if item is not None else None
         if widget is not None:
             widget.setParent(None)
             widget.deleteLater()
@@ -113,10 +114,10 @@ class AIResults(QWidget):
             blocked = widget.blockSignals(True)
             widget.setChecked(value)
             widget.blockSignals(blocked)
-        for slider, value in ((self.opacity_slider, self.overlays.opacity),
+        for slider, level in ((self.opacity_slider, self.overlays.opacity),
                               (self.heat_slider, self.overlays.heatmap_opacity)):
             blocked = slider.blockSignals(True)
-            slider.setValue(round(value * 100))
+            slider.setValue(round(level * 100))
             slider.blockSignals(blocked)
 
     # -- construction -------------------------------------------------------------------------
@@ -368,8 +369,7 @@ class AIResults(QWidget):
     def image_texts(self) -> list[str]:
         """The text of the "This image" section (for tests and accessibility)."""
         texts = []
-        for i in range(self.image_layout.count()):
-            widget = self.image_layout.itemAt(i).widget()
+        for widget in layout_widgets(self.image_layout):
             if isinstance(widget, QLabel):
                 texts.append(widget.text())
         return texts
@@ -455,11 +455,8 @@ class AIResults(QWidget):
         tree.blockSignals(False)
 
     def finding_items(self) -> list[QTreeWidgetItem]:
-        items = []
-        for i in range(self.findings_tree.topLevelItemCount()):
-            head = self.findings_tree.topLevelItem(i)
-            items += [head.child(j) for j in range(head.childCount())]
-        return items
+        return [child for head in top_level_items(self.findings_tree)
+                for child in child_items(head)]
 
     def _finding_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         group = item.data(0, FINDING_ROLE)

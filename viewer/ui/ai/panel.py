@@ -35,6 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from viewer.audit.log import AuditLog
+from viewer.host.settings import Settings
 from viewer.inference import (
     Applicability,
     IntendedUseError,
@@ -44,6 +46,7 @@ from viewer.inference import (
     UseCheck,
     run_model,
 )
+from viewer.io.frames import FrameSource, frame_source
 from viewer.state.runs import Status
 from viewer.tasks.jobs import Job, Jobs
 from viewer.ui.ai.dialogs import IntendedUseDialog
@@ -116,9 +119,15 @@ class AIPanel(QWidget):
 
     def __init__(self, viewport: Viewport, bridge: Bridge, boundary: ErrorBoundary,
                  model_dirs: Sequence[str | Path] | None = None,
-                 parent: QWidget | None = None, *, session: Session | None = None) -> None:
-        """``session``: where results and the run state go (default: the viewport's)."""
+                 parent: QWidget | None = None, *, settings: Settings,
+                 session: Session | None = None, frames: FrameSource | None = None) -> None:
+        """``session``: where results and the run state go (default: the viewport's);
+        ``frames``: where a run reads pixels (the window passes its frame cache's source,
+        so a run reuses what the viewports already decoded)."""
         super().__init__(parent)
+        self._frames = frames if frames is not None else frame_source()
+        #: The effective configuration (allowed models, model folders, audit folder).
+        self.settings = settings
         self.viewport = viewport
         self.session = session if session is not None else viewport.session
         self._bridge, self._boundary = bridge, boundary
@@ -253,12 +262,12 @@ class AIPanel(QWidget):
         if dirs is not None:
             self.model_dirs = list(dirs)
         self._registry_number += 1
-        number, wanted = self._registry_number, self.model_dirs
+        number, wanted, settings = self._registry_number, self.model_dirs, self.settings
         self.registry = None
         self.status_label.setText(translate("AiPanel", VERIFYING))
         self.model_list.clear()
         self._sync_buttons()
-        self._jobs.submit(lambda: ModelRegistry(wanted),
+        self._jobs.submit(lambda: ModelRegistry(wanted, settings=settings),
                           lambda outcome: self._registry_built(number, outcome))
 
     @property
@@ -417,10 +426,13 @@ class AIPanel(QWidget):
         else:
             where = translate("AiPanel", "{} images").format(request.total)
 
+        audit, frames = AuditLog.of(self.settings), self._frames
+
         def job(job: Job[RunRequest]) -> list[Result]:
             r = job.request
             return run_model(r.entry, r.series, r.frames, progress=job.progress,
-                             cancel=job.token, accept_warnings=r.accept_warnings)
+                             cancel=job.token, accept_warnings=r.accept_warnings,
+                             audit_log=audit, source=frames)
 
         started = self._runs.start(request, job, self._done,
                                    lambda j, done, total: self.session.runs.progress(

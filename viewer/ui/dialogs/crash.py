@@ -34,11 +34,11 @@ class CrashHandler(QObject):
     #: (error, thread name, report path or None), delivered on the GUI thread.
     crashed = Signal(object, str, object)
 
-    def __init__(self, parent: QWidget | None = None, folder: Path | None = None,
+    def __init__(self, parent: QWidget | None, folder: Path,
                  boundary: ErrorBoundary | None = None) -> None:
         super().__init__(parent)
         self._parent_widget = parent
-        self.folder = folder  # None: the log folder of the settings at crash time
+        self.folder = folder  # where reports go: the log folder (Settings.log_dir)
         self.boundary = boundary
         self.reports: list[Path] = []
         self.dialog: QMessageBox | None = None

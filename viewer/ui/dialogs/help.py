@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from viewer.ui.bindings import BINDINGS, Binding, Scope
 from viewer.ui.i18n import bindings_tr, translate
+from viewer.ui.qt_items import child_items, top_level_items
 
 
 def _key_label(key: str) -> str:
@@ -77,9 +78,7 @@ class HelpDialog(QDialog):
     def listed_text(self) -> str:
         """Everything the dialog lists, as one string (for tests and copy-paste)."""
         lines = []
-        for i in range(self.tree.topLevelItemCount()):
-            head = self.tree.topLevelItem(i)
+        for head in top_level_items(self.tree):
             lines.append(head.text(0))
-            lines += [f"{head.child(j).text(0)}\t{head.child(j).text(1)}"
-                      for j in range(head.childCount())]
+            lines += [f"{child.text(0)}\t{child.text(1)}" for child in child_items(head)]
         return "\n".join(lines)

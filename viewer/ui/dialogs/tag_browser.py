@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
+from viewer.ui.qt_items import child_items
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -121,16 +122,14 @@ class TagBrowser(QDialog):
 
     def apply_filter(self, text: str) -> None:
         needle = text.strip().lower()
-        root = self.tree.invisibleRootItem()
-        for i in range(root.childCount()):
-            self._filter(root.child(i), needle)
+        for item in child_items(self.tree.invisibleRootItem()):
+            self._filter(item, needle)
 
     def _filter(self, item: QTreeWidgetItem, needle: str) -> bool:
         """Show ``item`` if it or any descendant matches; a match shows its whole subtree."""
         matched = not needle or self._matches(item, needle)
         child_visible = False
-        for i in range(item.childCount()):
-            child = item.child(i)
+        for child in child_items(item):
             if matched:
                 self._filter(child, "")
                 child_visible = True
@@ -158,8 +157,7 @@ class TagBrowser(QDialog):
         out: list[str] = []
 
         def walk(item: QTreeWidgetItem) -> None:
-            for i in range(item.childCount()):
-                child = item.child(i)
+            for child in child_items(item):
                 if not child.isHidden():
                     if child.text(0):
                         out.append(child.text(0))

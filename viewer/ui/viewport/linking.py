@@ -105,7 +105,7 @@ class Linker:
         for target in self._viewports():
             if target is source or target.series is None:
                 continue
-            changes = {}
+            changes: dict[str, object] = {}
             if scroll:
                 index = linked_index(source.series, source.state.index, target.series)
                 if index is not None:

@@ -211,7 +211,7 @@ class MeasureController(QObject):
 
     # -- changes -------------------------------------------------------------------------
 
-    def _evaluate(self, kind: Kind, points: tuple[Point, ...]):  # noqa: ANN202
+    def _evaluate(self, kind: Kind, points: tuple[Point, ...]) -> Result:
         ref = self._vp.current_ref()
         assert ref is not None
         return evaluate(kind, points, ref.instance, ref.frame, self._vp.current_stored())

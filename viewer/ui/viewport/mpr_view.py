@@ -41,6 +41,7 @@ from viewer.imaging.mpr import (
     opening_point,
 )
 from viewer.imaging.mpr_series import plane_series
+from viewer.io.frames import frame_source
 from viewer.state.plane_results import plane_results
 from viewer.state.session import Session
 from viewer.tasks.jobs import Job, Jobs
@@ -381,7 +382,7 @@ class MprView(QWidget):
         cache = self._cache
 
         def job(job: Job[Series]) -> Volume:
-            return load_volume(job.request, get=lambda ref: cache.get(ref.key),
+            return load_volume(job.request, source=frame_source(cache),
                                progress=job.progress, cancel=job.token)
 
         def built(_job: Job[Series], outcome: Outcome[Volume]) -> None:
@@ -480,15 +481,15 @@ class MprView(QWidget):
         """Put the crosshair at voxel (k, i, j): every plane scrolls to it."""
         if self.volume is None:
             return
-        shape = self.volume.shape
-        self.point = tuple(min(max(float(v), 0.0), n - 1.0)  # type: ignore[assignment]
-                           for v, n in zip(voxel, shape, strict=True))
+        k, i, j = (min(max(float(v), 0.0), n - 1.0)
+                   for v, n in zip(voxel, self.volume.shape, strict=True))
+        point = self.point = (k, i, j)
         self._syncing = True
         try:
             for viewport in self.planes.values():
                 if viewport.reformat is None:
                     continue
-                index, row, col = viewport.reformat.from_volume(self.point)
+                index, row, col = viewport.reformat.from_volume(point)
                 viewport.crosshair = (row, col)
                 viewport.state.update(index=round(index))
                 viewport.update()

@@ -7,6 +7,7 @@ are dropped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,6 +21,7 @@ from viewer.io.pixels import read_frame
 from viewer.tasks.jobs import Batch
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, corner_tr, translate
 from viewer.ui.problem_text import problem_text
+from viewer.ui.qt_items import child_items, top_level_items
 from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN, format_date, person_name
 from viewer.ui.viewport.grid import SERIES_MIME
 
@@ -182,8 +184,7 @@ class SeriesBrowser(QTreeWidget):
             item.setText(0, study_label(study, hide))
 
     def series_items(self) -> list[QTreeWidgetItem]:
-        return [self.topLevelItem(i).child(j) for i in range(self.topLevelItemCount())
-                for j in range(self.topLevelItem(i).childCount())]
+        return [child for study in top_level_items(self) for child in child_items(study)]
 
     def entry(self, item: QTreeWidgetItem) -> tuple[Series, Study] | None:
         key = item.data(0, _KEY)
@@ -199,7 +200,7 @@ class SeriesBrowser(QTreeWidget):
     def mimeTypes(self) -> list[str]:  # noqa: N802 - Qt override
         return [SERIES_MIME]
 
-    def mimeData(self, items: list[QTreeWidgetItem]) -> QMimeData:  # noqa: N802 - Qt override
+    def mimeData(self, items: Sequence[QTreeWidgetItem]) -> QMimeData:  # noqa: N802 - Qt override
         """A dragged series: its key, for the viewport it is dropped on."""
         mime = QMimeData()
         for item in items:

@@ -7,6 +7,7 @@ Installed on the main window by ``ReadingTools(window)``. The work itself is in 
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,8 +84,8 @@ class ReadingTools:
         w = self.window
         before = w._actions["quit"]
         # Found by its Quit action, not its title: the title is translated.
-        file_menu: QMenu = next(a.menu() for a in w.menuBar().actions()
-                                if a.menu() and before in a.menu().actions())
+        file_menu = next(menu for a in w.menuBar().actions()
+                         if isinstance(menu := a.menu(), QMenu) and before in menu.actions())
         for name, slot, text in (
                 ("save_screenshot", self.choose_screenshot, QT_TRANSLATE_NOOP("Exports", "Save screenshot…")),
                 ("export_series", self.choose_series_folder,
@@ -103,10 +104,10 @@ class ReadingTools:
                            ("tool_window",
                             QT_TRANSLATE_NOOP("Exports", "Window/level (end measuring)"))):
             # The viewport is looked up when the action fires: the active one by then.
-            w._action(menu, name, lambda n=name: w.viewport.trigger(n),
+            w._action(menu, name, functools.partial(w._on_active, name),
                       text=translate("Exports", text))
         menu.addSeparator()
-        w._action(menu, "delete_measurement", lambda: w.viewport.trigger("delete_measurement"),
+        w._action(menu, "delete_measurement", functools.partial(w._on_active, "delete_measurement"),
                   text=translate("Exports", "Delete selected measurement"))
 
     def show_tool(self) -> None:
@@ -142,10 +143,11 @@ class ReadingTools:
             raise LightboxError(translate("Exports", "Nothing to save: open an image first."))
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        if not self.screenshot(overlays).save(buffer, "PNG"):
+        # PySide6's stub types the format as bytes, but only str is accepted at run time
+        if not self.screenshot(overlays).save(buffer, "PNG"):  # type: ignore[call-overload]
             raise ExportError(translate(
                 "Exports", "Cannot save {}: the image could not be encoded.").format(path.name))
-        written = write_bytes_atomic(path, bytes(buffer.data()))
+        written = write_bytes_atomic(path, bytes(buffer.data().data()))
         self.window.statusBar().showMessage(
             translate("Exports", "Saved {}").format(written.name), 10_000)
         return written

@@ -11,6 +11,7 @@ window itself only wires parts together.
 
 from __future__ import annotations
 
+import functools
 import logging
 import platform
 import sys
@@ -36,8 +37,10 @@ from PySide6.QtWidgets import (
 from viewer import __version__
 from viewer.errors import LightboxError
 from viewer.host.settings import Settings, load_settings
+from viewer.imaging.presets import Preset
 from viewer.inference.session import runtime_version
 from viewer.io.cache import FrameCache, default_cache_bytes, estimate_series_bytes
+from viewer.io.frames import frame_source
 from viewer.io.model import Instance, ScanResult, Series, Study
 from viewer.io.scan import scan
 from viewer.state.session import Session
@@ -69,14 +72,15 @@ class MainWindow(ReadingLayout, QMainWindow):
 
     def __init__(self, cache: FrameCache | None = None, parent: QWidget | None = None, *,
                  model_dirs: Sequence[str | Path] | None = None,
-                 load_models: bool = True, settings: Settings | None = None) -> None:
+                 load_models: bool = True, settings: Settings) -> None:
         """``model_dirs``: folders of AI model artifacts (default: the bundled ``models/``,
         ``LIGHTBOX_MODEL_DIRS`` and the configured folders); ``load_models`` False leaves
         them unverified until ``ai_panel.load_models()``. ``settings``: the effective
-        configuration (default: read now); it sets whether patient identity starts hidden.
+        configuration, built once by the entry point (``ui.app.run_gui``); it sets whether
+        patient identity starts hidden, the allowed models and the audit folder.
         """
         super().__init__(parent)
-        self.settings = settings if settings is not None else load_settings()
+        self.settings = settings
         # (SEG/SR file, series UID) pairs already shown, so each file is read once.
         self._dicom_results_read: set[tuple[Path, str]] = set()
         self.setWindowTitle(APP_NAME)
@@ -97,7 +101,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.browser = SeriesBrowser(self.background, self, session=self.session)
         self.problems = ProblemsPanel(self)
         self.ai_panel = AIPanel(self.viewport, self.bridge, self.boundary, model_dirs, self,
-                                session=self.session)
+                                settings=self.settings, session=self.session,
+                                frames=frame_source(self.cache))
         self.tag_browser: TagBrowser | None = None
         self.help_dialog: HelpDialog | None = None
         self.preferences_dialog: QDialog | None = None
@@ -206,7 +211,7 @@ class MainWindow(ReadingLayout, QMainWindow):
                            ("flip_v", QT_TRANSLATE_NOOP("MainWindow", "Flip vertical")),
                            ("reset", QT_TRANSLATE_NOOP("MainWindow", "Reset view")),
                            ("cine", QT_TRANSLATE_NOOP("MainWindow", "Play / pause cine"))):
-            self._action(view, name, lambda n=name: self._on_active(n),
+            self._action(view, name, functools.partial(self._on_active, name),
                          text=translate("MainWindow", text))
         self._action(view, "invert", lambda: self._on_active("invert"), checkable=True,
                      text=translate("MainWindow", "Invert"))
@@ -265,10 +270,10 @@ class MainWindow(ReadingLayout, QMainWindow):
 
     def open_paths(self, paths: Sequence[str | Path]) -> None:
         """Scan ``paths`` in the background; one scan at a time, later ones queue."""
-        paths = [str(p) for p in paths]
-        if not paths:
+        wanted = [str(p) for p in paths]
+        if not wanted:
             return
-        self._queue.append(paths)
+        self._queue.append(wanted)
         if not self._scans.busy:
             self._start_next_scan()
 
@@ -494,7 +499,7 @@ class MainWindow(ReadingLayout, QMainWindow):
     def _rebuild_presets(self) -> None:
         self.presets_menu.clear()
         # The file's own windows first: "reset to the file's window" is always one click away.
-        own = self.viewport.file_presets()
+        own: list[Preset | None] = list(self.viewport.file_presets())
         if not own and self.viewport.current_ref() is not None:
             own = [None]  # no window in the header and no pixels yet: still offer the way back
         for number, preset in enumerate(own):
@@ -540,7 +545,9 @@ class MainWindow(ReadingLayout, QMainWindow):
         dialog.open()  # window-modal without a nested event loop
 
     def _preferences_saved(self) -> None:
+        # The user changed the preferences file: the one place the GUI reads them again.
         self.settings = load_settings(self.settings.site_file, self.settings.user_file)
+        self.ai_panel.settings = self.settings
         self._apply_display_preferences()
         self.help_dialog = None  # rebuilt from the remapped table when next shown
 

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from viewer.ui.i18n import translate
 from viewer.ui.problem_text import problem_text
+from viewer.ui.qt_items import top_level_items
 
 
 class ProblemsPanel(QTreeWidget):
@@ -36,8 +37,7 @@ class ProblemsPanel(QTreeWidget):
 
     def problems(self) -> list[tuple[str, str]]:
         """(file name, reason) rows, in the order they were found."""
-        return [(self.topLevelItem(i).text(0), self.topLevelItem(i).text(1))
-                for i in range(self.topLevelItemCount())]
+        return [(item.text(0), item.text(1)) for item in top_level_items(self)]
 
     def clear_problems(self) -> None:
         self._seen.clear()

@@ -12,6 +12,7 @@ applies to every viewport at once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -148,7 +149,7 @@ class ReadingLayout:
         group = QActionGroup(self)
         for name in LAYOUTS:
             action = self._action(layouts, f"layout_{name}",
-                                  lambda n=name: self.set_layout(n), checkable=True,
+                                  functools.partial(self.set_layout, name), checkable=True,
                                   text=LAYOUT_TITLES[name])
             group.addAction(action)
         self._actions["layout_1x1"].setChecked(True)
