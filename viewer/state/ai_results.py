@@ -11,7 +11,7 @@ touched: :meth:`OverlayState.overlay_rgba` returns a separate RGBA layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -371,12 +371,3 @@ def _fraction(value: float, what: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{what} must lie in 0..1, not {value:g}")
     return value
-
-
-def results_summary(results: Sequence[Result]) -> str:
-    """One line for the status bar after a run."""
-    if not results:
-        return "AI: no image was run"
-    p = results[0].provenance
-    images = f"{len(results)} image{'s' if len(results) != 1 else ''}"
-    return f"AI · {p.model_name} {p.model_version}: {images} done"

@@ -559,7 +559,7 @@ class AIPanel(QWidget):
 
 
 def _summary(results: Sequence[Result]) -> str:
-    """One line after a run (the words of ``viewer.state.ai_results.results_summary``, translated)."""
+    """One line after a run, for the panel and the status bar."""
     if not results:
         return translate("AiPanel", "AI: no image was run")
     p = results[0].provenance

@@ -268,9 +268,6 @@ class Viewport(QWidget):
         self._ensure_rendered()
         return self._array
 
-    def effective_zoom(self) -> float:
-        return self.state.zoom
-
     def corner_text(self) -> CornerText:
         return corner_text(self.study, self.series, self.state, tr=corner_tr,
                            show=self.corner_groups, window_name=self.window_name(),

@@ -38,7 +38,3 @@ class ProblemsPanel(QTreeWidget):
     def problems(self) -> list[tuple[str, str]]:
         """(file name, reason) rows, in the order they were found."""
         return [(item.text(0), item.text(1)) for item in top_level_items(self)]
-
-    def clear_problems(self) -> None:
-        self._seen.clear()
-        self.clear()
