@@ -38,11 +38,18 @@ _STRINGS = (
     QT_TRANSLATE_NOOP("ReportView", "frame {}"),
     QT_TRANSLATE_NOOP("ReportView", "not open"),
     QT_TRANSLATE_NOOP("ReportView", "{} with {} point(s)"),
-    QT_TRANSLATE_NOOP("ReportView", "on"),
-    QT_TRANSLATE_NOOP("ReportView", "in patient space"),
+    QT_TRANSLATE_NOOP("ReportView", "{} with {} point(s) on {}"),
+    QT_TRANSLATE_NOOP("ReportView", "{} with {} point(s) in patient space"),
     QT_TRANSLATE_NOOP("ReportView", "Not everything is shown"),
     QT_TRANSLATE_NOOP("ReportView", "This report cannot be shown"),
 )
+
+
+#: Completion and Verification Flag values, as the header says them (marked for lupdate).
+_FLAGS = {"COMPLETE": QT_TRANSLATE_NOOP("ReportView", "Complete"),
+          "PARTIAL": QT_TRANSLATE_NOOP("ReportView", "Partial"),
+          "VERIFIED": QT_TRANSLATE_NOOP("ReportView", "Verified"),
+          "UNVERIFIED": QT_TRANSLATE_NOOP("ReportView", "Unverified")}
 
 
 def _tr(text: str) -> str:
@@ -59,7 +66,7 @@ class _Builder:
 
     def header(self, report: Report) -> None:
         self.parts.append(f"<h2>{escape(report.title)}</h2>")
-        facts = [report.document_type, report.completion.title(), report.verification.title(),
+        facts = [report.document_type, _flag(report.completion), _flag(report.verification),
                  _date(report.content_date, report.content_time)]
         self.parts.append(f"<p style='{_MUTED}'>{escape(' · '.join(f for f in facts if f))}</p>")
         patient = (_tr("(hidden)") if self.hide_identity
@@ -132,10 +139,18 @@ class _Builder:
     def region(self, region: Region | None) -> str:
         if region is None:
             return ""
-        what = _tr("{} with {} point(s)").format(region.graphic_type, len(region.points))
-        where = (" " + _tr("on") + " " + self.link(region.image)) if region.image else (
-            " " + escape(_tr("in patient space")) if region.frame_of_reference_uid else "")
-        return escape(what) + where
+        # One template per sentence, so a language can put the image before the shape.
+        shape, count = escape(region.graphic_type), len(region.points)
+        if region.image:
+            return escape(_tr("{} with {} point(s) on {}")).format(
+                shape, count, self.link(region.image))
+        if region.frame_of_reference_uid:
+            return escape(_tr("{} with {} point(s) in patient space")).format(shape, count)
+        return escape(_tr("{} with {} point(s)")).format(shape, count)
+
+
+def _flag(value: str) -> str:
+    return _tr(_FLAGS[value]) if value in _FLAGS else value.title()
 
 
 def _bold(label: str) -> str:
