@@ -1592,6 +1592,62 @@
         <translation>複数の入力を持つモデルにはこのビューアは対応していません</translation>
     </message>
     <message>
+        <source>({} item(s) nested too deep)</source>
+        <translation>（入れ子が深すぎる項目 {} 件）</translation>
+    </message>
+    <message>
+        <source>(an item could not be read: {})</source>
+        <translation>（読み込めない項目: {}）</translation>
+    </message>
+    <message>
+        <source>(see item {})</source>
+        <translation>（項目 {} を参照）</translation>
+    </message>
+    <message>
+        <source>(an item without a value type)</source>
+        <translation>（値の型がない項目）</translation>
+    </message>
+    <message>
+        <source>(tcoord not shown)</source>
+        <translation>（TCOORD は表示されません）</translation>
+    </message>
+    <message>
+        <source>(waveform not shown)</source>
+        <translation>（波形は表示されません）</translation>
+    </message>
+    <message>
+        <source>(value type {} not shown)</source>
+        <translation>（値の型 {} は表示されません）</translation>
+    </message>
+    <message>
+        <source>(no value)</source>
+        <translation>（値なし）</translation>
+    </message>
+    <message>
+        <source>({} is not a number)</source>
+        <translation>（{} は数値ではありません）</translation>
+    </message>
+    <message>
+        <source>(object {})</source>
+        <translation>（オブジェクト {}）</translation>
+    </message>
+    <message>
+        <source>(no reference)</source>
+        <translation>（参照なし）</translation>
+    </message>
+    <message>
+        <source>content nested deeper than {} levels is not shown</source>
+        <translation>{} 階層より深い内容は表示されません</translation>
+    </message>
+    <message>
+        <source>only the first {} items of this report are shown</source>
+        <translation>このレポートは最初の {} 項目のみ表示しています</translation>
+    </message>
+    <message>
+        <source>the rest of the report could not be read ({})</source>
+        <translation>レポートの残りを読み込めませんでした（{}）</translation>
+    </message>
+    <message>
         <source>MPR needs a stack of at least {} slices; {} has {}.</source>
         <translation>MPR には {} 枚以上のスライスが必要です。{} は {} 枚です。</translation>
     </message>
@@ -1687,10 +1743,6 @@
         <translation>フレーム {}</translation>
     </message>
     <message>
-        <source>not open</source>
-        <translation>開いていません</translation>
-    </message>
-    <message>
         <source>{} with {} point(s)</source>
         <translation>{0}（{1} 点）</translation>
     </message>
@@ -1722,6 +1774,10 @@
     <message>
         <source>Not everything is shown</source>
         <translation>一部は表示されていません</translation>
+    </message>
+    <message>
+        <source>(not open)</source>
+        <translation>（開いていません）</translation>
     </message>
     <message>
         <source>This report cannot be shown</source>

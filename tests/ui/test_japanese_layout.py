@@ -3,9 +3,11 @@ strings in Japanese, and no clipped button or horizontal scroll bar at the defau
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QAbstractScrollArea, QPushButton, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QMessageBox, QPushButton, QWidget
 
 from tests.ui.test_ai_panel import (  # noqa: F401 - fixtures
     _private_dirs,
@@ -82,3 +84,66 @@ def test_the_mpr_bar_fits_in_japanese(japanese, make_main_window, qtbot, demo_di
                     timeout=20_000)
     assert window.mpr.close_button.text() != "Close MPR"
     assert not _clipped(window)
+
+
+#: Menu entries that read the same in Japanese.
+SAME_IN_JAPANESE = {"AI", "MPR(&R)"}
+
+
+def _entries(menu: QMenu, presets: QMenu) -> list[str]:
+    texts = []
+    for action in menu.actions():
+        sub = action.menu()
+        if action.isSeparator() or sub is presets:
+            continue  # the window presets are the site's own names (data, not UI text)
+        texts.append(action.text().split("\t")[0])
+        if isinstance(sub, QMenu):
+            texts += _entries(sub, presets)
+    return texts
+
+
+def test_every_menu_entry_reads_in_japanese(japanese, make_main_window, qtbot, demo_dir) -> None:  # noqa: F811
+    window = ready_window(make_main_window, qtbot, None, demo_dir)
+    entries = [text for action in window.menuBar().actions()
+               for text in [action.text(), *_entries(action.menu(), window.presets_menu)]]
+    english = [t for t in entries if t not in SAME_IN_JAPANESE
+               and re.search("[A-Za-z]", t) and not re.search("[\u3000-\u9fff\uff00-\uffef]", t)]
+    assert not english, english
+    assert "1 × 2（左右に並べる）" in entries and "キー画像に設定 / 解除" in entries
+
+
+def test_the_closing_question_fits_in_japanese(japanese, make_main_window, qtbot, demo_dir) -> None:  # noqa: F811
+    from viewer.imaging.measure import Kind
+
+    window = ready_window(make_main_window, qtbot, None, demo_dir)
+    window.viewport.measure.add(Kind.DISTANCE, ((10.0, 10.0), (40.0, 30.0)))
+    window.close()
+    box = window.annotation_files.close_box
+    assert box is not None and window.isVisible()
+    qtbot.waitExposed(box)
+    assert box.windowTitle() == "未保存の注釈" and "キー画像" in box.text()
+    buttons = [box.button(b) for b in (QMessageBox.StandardButton.Save,
+                                       QMessageBox.StandardButton.Discard,
+                                       QMessageBox.StandardButton.Cancel)]
+    assert all(not b.text().isascii() for b in buttons), [b.text() for b in buttons]
+    assert not _clipped(box)
+    box.button(QMessageBox.StandardButton.Cancel).click()  # keep reading
+    qtbot.waitUntil(lambda: window.annotation_files.close_box is None)
+
+
+def test_a_report_reads_in_japanese_without_a_horizontal_scroll_bar(
+        japanese, qtbot, pydicom_files) -> None:
+    from viewer.ui.dialogs.report_view import ReportView
+
+    view = ReportView()
+    qtbot.addWidget(view)
+    view.resize(320, 480)  # as narrow as a side panel
+    view.show()
+    assert view.show_file(pydicom_files / "test-SR.dcm")
+    qtbot.waitExposed(view)
+    text = view.browser.toPlainText()
+    for japanese_text in ("完了 · 検証済み", "患者: ", "（無題のセクション）", "CIRCLE（2 点）",
+                          "（TCOORD は表示されません）", "（項目 1 3 2 を参照）", "（開いていません）"):
+        assert japanese_text in text, japanese_text
+    assert "not shown" not in text and "(see item" not in text and "not open" not in text
+    assert not view.browser.horizontalScrollBar().isVisible()

@@ -15,6 +15,7 @@ from html import escape
 from viewer.io.sr_values import ImageRef, Region
 from viewer.io.structured_report import Report, ReportItem
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
+from viewer.ui.problem_text import problem_text
 
 LINK_SCHEME = "ref"
 #: Relationships that qualify their parent rather than state a finding: shown muted.
@@ -36,7 +37,7 @@ _STRINGS = (
     QT_TRANSLATE_NOOP("ReportView", "(no image given)"),
     QT_TRANSLATE_NOOP("ReportView", "image"),
     QT_TRANSLATE_NOOP("ReportView", "frame {}"),
-    QT_TRANSLATE_NOOP("ReportView", "not open"),
+    QT_TRANSLATE_NOOP("ReportView", "(not open)"),
     QT_TRANSLATE_NOOP("ReportView", "{} with {} point(s)"),
     QT_TRANSLATE_NOOP("ReportView", "{} with {} point(s) on {}"),
     QT_TRANSLATE_NOOP("ReportView", "{} with {} point(s) in patient space"),
@@ -115,9 +116,12 @@ class _Builder:
         elif item.kind == "region":
             self.parts.append(f"{_bold(label)}{self.region(item.region)}")
         elif item.kind == "note":
-            self.parts.append(f"<i>{escape(item.value)}</i>")
+            self.parts.append(f"<i>{escape(problem_text(item.value))}</i>")
         else:
-            value = escape(item.value)
+            # The core's placeholders ("(no value)") read in the UI language; text written
+            # in the report is shown as written.
+            value = escape(item.value if item.value_type == "TEXT" or
+                           not item.value.startswith("(") else problem_text(item.value))
             if item.value_type == "PNAME":
                 value = escape(_tr("(hidden)") if self.hide_identity else _person(item.value))
             self.parts.append(f"{_bold(label)}{_lines(value)}")
@@ -133,7 +137,7 @@ class _Builder:
             text += " " + _tr("frame {}").format(", ".join(str(f) for f in ref.frames[:8]))
         shown = f"<a href='{LINK_SCHEME}:{len(self.links) - 1}'>{escape(text)}</a>"
         if ref.sop_instance_uid not in self.open_images:
-            shown += f" <span style='{_MUTED}'>({escape(_tr('not open'))})</span>"
+            shown += f" <span style='{_MUTED}'>{escape(_tr('(not open)'))}</span>"
         return shown
 
     def region(self, region: Region | None) -> str:
@@ -188,7 +192,7 @@ def report_html(report: Report, open_images: Collection[str] | Mapping[str, str]
     builder.header(report)
     builder.body(report.body, 0)
     if report.notes:
-        notes = "; ".join(report.notes)
+        notes = "; ".join(problem_text(note) for note in report.notes)
         builder.parts.append(f"<p><i>{escape(_tr('Not everything is shown'))}: "
                              f"{escape(notes)}</i></p>")
     return "<html><body>" + "".join(builder.parts) + "</body></html>", builder.links
