@@ -321,6 +321,16 @@ JA.update({
 "Not everything is shown": "一部は表示されていません",
 "This report cannot be shown": "このレポートは表示できません",
 "Se {} · Im {}": "Se {} · 画像 {}",
+"standalone build": "スタンドアロン版", "Python package": "Python パッケージ",
+"none ({} not present)": "なし（{} がありません）",
+"An offline DICOM viewer with local AI models.": "ローカル AI モデルを備えたオフライン DICOM ビューア。",
+"Lightbox makes no network connection, ever: no update checks, no telemetry, nothing downloaded. Images and results stay on this computer.":
+    "Lightbox はネットワークに一切接続しません。更新の確認、テレメトリ、ダウンロードは行いません。"
+    "画像と結果はこのコンピューターの外に出ません。",
+"Build: {}": "ビルド: {}", "System: {}": "システム: {}", "Site configuration: {}": "施設の設定: {}",
+"Logs: {}": "ログ: {}", "AI audit log: {}": "AI 監査ログ: {}",
+"Not for diagnostic use unless your institution has validated it.":
+    "施設で検証されていない限り、診断には使用しないでください。",
 "The image this refers to is not open. Open the study it belongs to (File > Open), then click the link again.":
     "参照先の画像が開かれていません。対象の検査を開いて（ファイル > 開く）から、もう一度リンクをクリックしてください。",
 })

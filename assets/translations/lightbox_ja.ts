@@ -1234,6 +1234,50 @@
         <source>File window</source>
         <translation>ファイルのウィンドウ</translation>
     </message>
+    <message>
+        <source>standalone build</source>
+        <translation>スタンドアロン版</translation>
+    </message>
+    <message>
+        <source>Python package</source>
+        <translation>Python パッケージ</translation>
+    </message>
+    <message>
+        <source>none ({} not present)</source>
+        <translation>なし（{} がありません）</translation>
+    </message>
+    <message>
+        <source>An offline DICOM viewer with local AI models.</source>
+        <translation>ローカル AI モデルを備えたオフライン DICOM ビューア。</translation>
+    </message>
+    <message>
+        <source>Lightbox makes no network connection, ever: no update checks, no telemetry, nothing downloaded. Images and results stay on this computer.</source>
+        <translation>Lightbox はネットワークに一切接続しません。更新の確認、テレメトリ、ダウンロードは行いません。画像と結果はこのコンピューターの外に出ません。</translation>
+    </message>
+    <message>
+        <source>Build: {}</source>
+        <translation>ビルド: {}</translation>
+    </message>
+    <message>
+        <source>System: {}</source>
+        <translation>システム: {}</translation>
+    </message>
+    <message>
+        <source>Site configuration: {}</source>
+        <translation>施設の設定: {}</translation>
+    </message>
+    <message>
+        <source>Logs: {}</source>
+        <translation>ログ: {}</translation>
+    </message>
+    <message>
+        <source>AI audit log: {}</source>
+        <translation>AI 監査ログ: {}</translation>
+    </message>
+    <message>
+        <source>Not for diagnostic use unless your institution has validated it.</source>
+        <translation>施設で検証されていない限り、診断には使用しないでください。</translation>
+    </message>
 </context>
 <context>
     <name>Measure</name>

@@ -110,6 +110,7 @@ def test_every_menu_entry_reads_in_japanese(japanese, make_main_window, qtbot, d
                and re.search("[A-Za-z]", t) and not re.search("[\u3000-\u9fff\uff00-\uffef]", t)]
     assert not english, english
     assert "1 × 2（左右に並べる）" in entries and "キー画像に設定 / 解除" in entries
+    assert "ネットワークに一切接続しません" in window.about_text()  # Help > About Lightbox
 
 
 def test_the_closing_question_fits_in_japanese(japanese, make_main_window, qtbot, demo_dir) -> None:  # noqa: F811
