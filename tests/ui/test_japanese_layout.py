@@ -7,7 +7,14 @@ import re
 
 import pytest
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTreeWidget,
+    QWidget,
+)
 
 from tests.ui.test_ai_panel import (  # noqa: F401 - fixtures
     _private_dirs,
@@ -17,6 +24,7 @@ from tests.ui.test_ai_panel import (  # noqa: F401 - fixtures
     run_and_wait,
 )
 from viewer.ui.i18n import install_translators, remove_translators
+from viewer.ui.qt_items import child_items, top_level_items
 
 DEFAULT_SIZE = (1280, 820)  # MainWindow's own size at start
 
@@ -64,6 +72,7 @@ def test_no_clipped_button_or_horizontal_scroll_bar_in_japanese(
     rows = [item.text(0) for item in results.finding_items()]
     assert any("画像 " in row and "mm²" in row and "mL" in row for row in rows), rows
     assert not _clipped(window)
+    assert not _cut_rows(results.findings_tree, 0)
     for part in (window.ai_panel, window.browser):
         scrolled = [type(a).__name__ for a in part.findChildren(QAbstractScrollArea)
                     if _visible(a) and a.horizontalScrollBar().isVisible()]
@@ -74,6 +83,16 @@ def _clipped(window: QWidget) -> list[tuple[str, int, int]]:
     return [(b.text(), b.sizeHint().width(), b.width())
             for b in window.findChildren(QPushButton)
             if _visible(b) and b.sizeHint().width() > b.width()]
+
+
+def _cut_rows(tree: QTreeWidget, column: int) -> list[str]:
+    """Rows whose text is wider than their cell and that do not wrap onto a second line
+    (Qt cuts them with "…")."""
+    line = tree.fontMetrics().height()
+    rows = [row for head in top_level_items(tree) for row in child_items(head)]
+    return [row.text(column) for row in rows
+            if tree.fontMetrics().horizontalAdvance(row.text(column)) > tree.columnWidth(column)
+            and tree.visualItemRect(row).height() < 2 * line]
 
 
 def test_the_mpr_bar_fits_in_japanese(japanese, make_main_window, qtbot, demo_dir) -> None:  # noqa: F811
@@ -148,3 +167,19 @@ def test_a_report_reads_in_japanese_without_a_horizontal_scroll_bar(
         assert japanese_text in text, japanese_text
     assert "not shown" not in text and "(see item" not in text and "not open" not in text
     assert not view.browser.horizontalScrollBar().isVisible()
+
+
+def test_the_shortcut_list_widens_for_japanese_descriptions(japanese, qtbot) -> None:
+    from viewer.ui.dialogs.help import HelpDialog
+
+    dialog = HelpDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    screen = dialog.screen().availableGeometry().width()
+    metrics = dialog.tree.fontMetrics()
+    needed = dialog.tree.columnWidth(0) + max(
+        metrics.horizontalAdvance(row.text(1)) for head in top_level_items(dialog.tree)
+        for row in child_items(head))
+    assert dialog.width() >= min(needed, screen - 40) > 620  # wider than the English default
+    assert not dialog.tree.horizontalScrollBar().isVisible()
+    assert not _cut_rows(dialog.tree, 1)
