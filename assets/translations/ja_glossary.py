@@ -297,7 +297,7 @@ JA.update({
 "An AI run is going on another series.": "別のシリーズで AI を実行中です。",
 "MPR planes are derived images: AI runs on the acquired series.":
     "MPR 断面は再構成画像のため、AI は元のシリーズで実行します。",
-"{}: everything in it is already open": "{}: すべて開いています",
+"{}: everything in it is already open": "{}: 既にすべて開いています",
 "This object refers to {} image(s) that are not open; open the study it belongs to first.":
     "このオブジェクトが参照する {} 画像が開かれていません。先に対象の検査を開いてください。",
 "Patient": "患者", "AI-generated content": "AI が生成した内容", "model": "モデル",

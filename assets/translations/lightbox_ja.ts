@@ -1180,7 +1180,7 @@
     </message>
     <message>
         <source>{}: everything in it is already open</source>
-        <translation>{}: すべて開いています</translation>
+        <translation>{}: 既にすべて開いています</translation>
     </message>
     <message>
         <source>Nothing to display in {}: no DICOM files or images were found.</source>
