@@ -270,6 +270,71 @@ JA.update({
 "Im {} · {}": "画像 {} · {}",
 })
 
+# Annotations saved with the study (undo/redo, key images), the SR report view, the
+# session's messages and the layout menu. Placed before the last block so that entries
+# appended at the end of this file merge without a conflict.
+JA.update({
+"Save annotations…": "注釈を保存…", "Undo": "元に戻す", "Redo": "やり直す",
+"Mark / unmark key image": "キー画像に設定 / 解除",
+"Nothing to undo": "元に戻す操作はありません", "Nothing to redo": "やり直す操作はありません",
+"The measurements and key images are still in this session: choose another folder with File > Save annotations…":
+    "計測とキー画像はこのセッションに残っています。ファイル > 注釈を保存… で別のフォルダを選んでください。",
+"Saved annotations: {}": "注釈を保存しました: {}",
+"{} annotation(s) on MPR planes or on non-DICOM images cannot be saved as DICOM; export them with File > Export measurements.":
+    "MPR 断面または DICOM 以外の画像上の注釈 {} 件は DICOM として保存できません。"
+    "ファイル > 計測値を書き出し で書き出してください。",
+"Save annotations in folder": "注釈の保存先フォルダ",
+"Annotations saved with the study are shown ({})": "検査とともに保存された注釈を表示しています（{} 件）",
+"Unsaved annotations": "未保存の注釈",
+"This session has measurements or key images that are not saved. Save them with the study before closing?":
+    "このセッションには保存されていない計測またはキー画像があります。閉じる前に検査とともに保存しますか？",
+"Mark / unmark the image as a key image": "画像をキー画像に設定 / 解除",
+"Undo the last measurement or key image change": "直前の計測・キー画像の変更を元に戻す",
+"Save measurements and key images with the study (DICOM)...": "計測とキー画像を検査とともに保存（DICOM）...",
+"KEY": "キー画像", "loading…": "読込中…",
+"1 × 1": "1 × 1", "1 × 2 (side by side)": "1 × 2（左右に並べる）",
+"2 × 1 (one above the other)": "2 × 1（上下に並べる）", "2 × 2": "2 × 2",
+"An AI run is going on another series.": "別のシリーズで AI を実行中です。",
+"MPR planes are derived images: AI runs on the acquired series.":
+    "MPR 断面は再構成画像のため、AI は元のシリーズで実行します。",
+"{}: everything in it is already open": "{}: 既にすべて開いています",
+"This object refers to {} image(s) that are not open; open the study it belongs to first.":
+    "このオブジェクトが参照する {} 画像が開かれていません。先に対象の検査を開いてください。",
+"Patient": "患者", "AI-generated content": "AI が生成した内容", "model": "モデル",
+"Device": "装置", "Person": "人", "Observer": "観察者",
+"(untitled section)": "（無題のセクション）", "(no image given)": "（画像の指定なし）",
+"image": "画像", "frame {}": "フレーム {}", "(not open)": "（開いていません）",
+"({} item(s) nested too deep)": "（入れ子が深すぎる項目 {} 件）",
+"(an item could not be read: {})": "（読み込めない項目: {}）",
+"(see item {})": "（項目 {} を参照）", "(an item without a value type)": "（値の型がない項目）",
+"(tcoord not shown)": "（TCOORD は表示されません）", "(waveform not shown)": "（波形は表示されません）",
+"(value type {} not shown)": "（値の型 {} は表示されません）", "(no value)": "（値なし）",
+"({} is not a number)": "（{} は数値ではありません）", "(object {})": "（オブジェクト {}）",
+"(no reference)": "（参照なし）",
+"content nested deeper than {} levels is not shown": "{} 階層より深い内容は表示されません",
+"only the first {} items of this report are shown": "このレポートは最初の {} 項目のみ表示しています",
+"the rest of the report could not be read ({})": "レポートの残りを読み込めませんでした（{}）",
+"{} with {} point(s)": "{0}（{1} 点）",
+"{} with {} point(s) on {}": "{2} 上の {0}（{1} 点）",
+"{} with {} point(s) in patient space": "患者座標系上の {0}（{1} 点）",
+"Complete": "完了", "Partial": "未完了", "Verified": "検証済み", "Unverified": "未検証",
+"Not everything is shown": "一部は表示されていません",
+"This report cannot be shown": "このレポートは表示できません",
+"Se {} · Im {}": "Se {} · 画像 {}",
+"standalone build": "スタンドアロン版", "Python package": "Python パッケージ",
+"none ({} not present)": "なし（{} がありません）",
+"An offline DICOM viewer with local AI models.": "ローカル AI モデルを備えたオフライン DICOM ビューア。",
+"Lightbox makes no network connection, ever: no update checks, no telemetry, nothing downloaded. Images and results stay on this computer.":
+    "Lightbox はネットワークに一切接続しません。更新の確認、テレメトリ、ダウンロードは行いません。"
+    "画像と結果はこのコンピューターの外に出ません。",
+"Build: {}": "ビルド: {}", "System: {}": "システム: {}", "Site configuration: {}": "施設の設定: {}",
+"Logs: {}": "ログ: {}", "AI audit log: {}": "AI 監査ログ: {}",
+"Not for diagnostic use unless your institution has validated it.":
+    "施設で検証されていない限り、診断には使用しないでください。",
+"The image this refers to is not open. Open the study it belongs to (File > Open), then click the link again.":
+    "参照先の画像が開かれていません。対象の検査を開いて（ファイル > 開く）から、もう一度リンクをクリックしてください。",
+})
+
 # Reading aids (reference lines, offset link, cine rate, LOSSY, preset name, grouped
 # findings) and the last English left in the Japanese UI.
 JA.update({

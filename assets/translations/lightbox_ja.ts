@@ -79,8 +79,12 @@
         <translation>モデルを検証中…</translation>
     </message>
     <message>
+        <source>An AI run is going on another series.</source>
+        <extracomment>The status dot of a row: applies, outside intended use (may run on a yes), cannot run. The registry is built (or failed to build). A run ended: "ok", "cancelled", "declined" (intended use) or "error". One line on how the run goes (also for the status bar). The effective configuration (allowed models, model folders, audit folder).</extracomment>
+        <translation>別のシリーズで AI を実行中です。</translation>
+    </message>
+    <message>
         <source>Model card…</source>
-        <extracomment>Seconds between progress updates sent to the GUI thread. The status dot of a row: applies, outside intended use (may run on a yes), cannot run. The registry is built (or failed to build). A run ended: "ok", "cancelled", "declined" (intended use) or "error". One line on how the run goes (also for the status bar).</extracomment>
         <translation>モデルカード…</translation>
     </message>
     <message>
@@ -106,6 +110,10 @@
     <message>
         <source>No AI models are installed.</source>
         <translation>AIモデルがインストールされていません。</translation>
+    </message>
+    <message>
+        <source>MPR planes are derived images: AI runs on the acquired series.</source>
+        <translation>MPR 断面は再構成画像のため、AI は元のシリーズで実行します。</translation>
     </message>
     <message>
         <source>{} of {} model(s) verified. Open a series to run one.</source>
@@ -292,6 +300,62 @@
     </message>
 </context>
 <context>
+    <name>Annotations</name>
+    <message>
+        <source>Save annotations…</source>
+        <extracomment>Annotation files (path → SOP Class UID) not applied yet: their images are not open; applied when they are.</extracomment>
+        <translation>注釈を保存…</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>元に戻す</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>やり直す</translation>
+    </message>
+    <message>
+        <source>Mark / unmark key image</source>
+        <translation>キー画像に設定 / 解除</translation>
+    </message>
+    <message>
+        <source>Nothing to undo</source>
+        <translation>元に戻す操作はありません</translation>
+    </message>
+    <message>
+        <source>Nothing to redo</source>
+        <translation>やり直す操作はありません</translation>
+    </message>
+    <message>
+        <source>The measurements and key images are still in this session: choose another folder with File &gt; Save annotations…</source>
+        <translation>計測とキー画像はこのセッションに残っています。ファイル &gt; 注釈を保存… で別のフォルダを選んでください。</translation>
+    </message>
+    <message>
+        <source>Saved annotations: {}</source>
+        <translation>注釈を保存しました: {}</translation>
+    </message>
+    <message>
+        <source>{} annotation(s) on MPR planes or on non-DICOM images cannot be saved as DICOM; export them with File &gt; Export measurements.</source>
+        <translation>MPR 断面または DICOM 以外の画像上の注釈 {} 件は DICOM として保存できません。ファイル &gt; 計測値を書き出し で書き出してください。</translation>
+    </message>
+    <message>
+        <source>Save annotations in folder</source>
+        <translation>注釈の保存先フォルダ</translation>
+    </message>
+    <message>
+        <source>Annotations saved with the study are shown ({})</source>
+        <translation>検査とともに保存された注釈を表示しています（{} 件）</translation>
+    </message>
+    <message>
+        <source>Unsaved annotations</source>
+        <translation>未保存の注釈</translation>
+    </message>
+    <message>
+        <source>This session has measurements or key images that are not saved. Save them with the study before closing?</source>
+        <translation>このセッションには保存されていない計測またはキー画像があります。閉じる前に検査とともに保存しますか？</translation>
+    </message>
+</context>
+<context>
     <name>Bindings</name>
     <message>
         <source>Viewport</source>
@@ -389,6 +453,18 @@
     <message>
         <source>Delete the selected measurement (or right-click it)</source>
         <translation>選択した計測を削除（または右クリック）</translation>
+    </message>
+    <message>
+        <source>Mark / unmark the image as a key image</source>
+        <translation>画像をキー画像に設定 / 解除</translation>
+    </message>
+    <message>
+        <source>Undo the last measurement or key image change</source>
+        <translation>直前の計測・キー画像の変更を元に戻す</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>やり直す</translation>
     </message>
     <message>
         <source>Previous slice</source>
@@ -557,6 +633,10 @@
     <message>
         <source>Export the series as de-identified DICOM...</source>
         <translation>シリーズを匿名化DICOMとして書き出し...</translation>
+    </message>
+    <message>
+        <source>Save measurements and key images with the study (DICOM)...</source>
+        <translation>計測とキー画像を検査とともに保存（DICOM）...</translation>
     </message>
     <message>
         <source>Export measurements (CSV or JSON)...</source>
@@ -851,6 +931,10 @@
         <translation>選択した計測を削除</translation>
     </message>
     <message>
+        <source>Crosshair</source>
+        <translation>十字カーソル</translation>
+    </message>
+    <message>
         <source>Tool: {}</source>
         <translation>ツール: {}</translation>
     </message>
@@ -925,8 +1009,25 @@
 <context>
     <name>Layout</name>
     <message>
+        <source>1 × 1</source>
+        <extracomment>Layout name -&gt; (rows, columns). "1x2" is one row of two viewports. Marked for lupdate; translated where shown (the View &gt; Layout menu).</extracomment>
+        <translation>1 × 1</translation>
+    </message>
+    <message>
+        <source>1 × 2 (side by side)</source>
+        <translation>1 × 2（左右に並べる）</translation>
+    </message>
+    <message>
+        <source>2 × 1 (one above the other)</source>
+        <translation>2 × 1（上下に並べる）</translation>
+    </message>
+    <message>
+        <source>2 × 2</source>
+        <translation>2 × 2</translation>
+    </message>
+    <message>
         <source>Drag a series here from the Studies list</source>
-        <extracomment>Layout name -&gt; (rows, columns). "1x2" is one row of two viewports. MIME type of a series dragged from the browser: its browser key as ASCII digits.</extracomment>
+        <extracomment>MIME type of a series dragged from the browser: its browser key as ASCII digits.</extracomment>
         <translation>検査一覧からシリーズをここへドラッグ</translation>
     </message>
 </context>
@@ -934,7 +1035,7 @@
     <name>MainWindow</name>
     <message>
         <source>Studies</source>
-        <extracomment>Seconds between scan progress updates sent to the GUI thread. Nothing left to do: no scan running or queued, the shown series loaded (or nothing to show) and the browser's thumbnails made. The screenshot mode waits for this.</extracomment>
+        <extracomment>Nothing left to do: no scan running or queued, the shown series loaded (or nothing to show) and the browser's thumbnails made. The screenshot mode waits for this.</extracomment>
         <translation>検査</translation>
     </message>
     <message>
@@ -1078,6 +1179,10 @@
         <translation>走査をキャンセルしました</translation>
     </message>
     <message>
+        <source>{}: everything in it is already open</source>
+        <translation>{}: 既にすべて開いています</translation>
+    </message>
+    <message>
         <source>Nothing to display in {}: no DICOM files or images were found.</source>
         <translation>{} に表示できるものはありません。DICOMファイルや画像が見つかりませんでした。</translation>
     </message>
@@ -1096,6 +1201,10 @@
     <message>
         <source>This series needs {:.1f} MB, more than the image cache ({:.1f} MB): images far from the one shown are read again when needed.</source>
         <translation>このシリーズには {:.1f} MB 必要で、画像キャッシュ（{:.1f} MB）を超えています。表示中から離れた画像は必要に応じて再読込されます。</translation>
+    </message>
+    <message>
+        <source>This object refers to {} image(s) that are not open; open the study it belongs to first.</source>
+        <translation>このオブジェクトが参照する {} 画像が開かれていません。先に対象の検査を開いてください。</translation>
     </message>
     <message>
         <source>AI results saved as DICOM are shown again</source>
@@ -1124,6 +1233,50 @@
     <message>
         <source>File window</source>
         <translation>ファイルのウィンドウ</translation>
+    </message>
+    <message>
+        <source>standalone build</source>
+        <translation>スタンドアロン版</translation>
+    </message>
+    <message>
+        <source>Python package</source>
+        <translation>Python パッケージ</translation>
+    </message>
+    <message>
+        <source>none ({} not present)</source>
+        <translation>なし（{} がありません）</translation>
+    </message>
+    <message>
+        <source>An offline DICOM viewer with local AI models.</source>
+        <translation>ローカル AI モデルを備えたオフライン DICOM ビューア。</translation>
+    </message>
+    <message>
+        <source>Lightbox makes no network connection, ever: no update checks, no telemetry, nothing downloaded. Images and results stay on this computer.</source>
+        <translation>Lightbox はネットワークに一切接続しません。更新の確認、テレメトリ、ダウンロードは行いません。画像と結果はこのコンピューターの外に出ません。</translation>
+    </message>
+    <message>
+        <source>Build: {}</source>
+        <translation>ビルド: {}</translation>
+    </message>
+    <message>
+        <source>System: {}</source>
+        <translation>システム: {}</translation>
+    </message>
+    <message>
+        <source>Site configuration: {}</source>
+        <translation>施設の設定: {}</translation>
+    </message>
+    <message>
+        <source>Logs: {}</source>
+        <translation>ログ: {}</translation>
+    </message>
+    <message>
+        <source>AI audit log: {}</source>
+        <translation>AI 監査ログ: {}</translation>
+    </message>
+    <message>
+        <source>Not for diagnostic use unless your institution has validated it.</source>
+        <translation>施設で検証されていない限り、診断には使用しないでください。</translation>
     </message>
 </context>
 <context>
@@ -1483,6 +1636,62 @@
         <translation>複数の入力を持つモデルにはこのビューアは対応していません</translation>
     </message>
     <message>
+        <source>({} item(s) nested too deep)</source>
+        <translation>（入れ子が深すぎる項目 {} 件）</translation>
+    </message>
+    <message>
+        <source>(an item could not be read: {})</source>
+        <translation>（読み込めない項目: {}）</translation>
+    </message>
+    <message>
+        <source>(see item {})</source>
+        <translation>（項目 {} を参照）</translation>
+    </message>
+    <message>
+        <source>(an item without a value type)</source>
+        <translation>（値の型がない項目）</translation>
+    </message>
+    <message>
+        <source>(tcoord not shown)</source>
+        <translation>（TCOORD は表示されません）</translation>
+    </message>
+    <message>
+        <source>(waveform not shown)</source>
+        <translation>（波形は表示されません）</translation>
+    </message>
+    <message>
+        <source>(value type {} not shown)</source>
+        <translation>（値の型 {} は表示されません）</translation>
+    </message>
+    <message>
+        <source>(no value)</source>
+        <translation>（値なし）</translation>
+    </message>
+    <message>
+        <source>({} is not a number)</source>
+        <translation>（{} は数値ではありません）</translation>
+    </message>
+    <message>
+        <source>(object {})</source>
+        <translation>（オブジェクト {}）</translation>
+    </message>
+    <message>
+        <source>(no reference)</source>
+        <translation>（参照なし）</translation>
+    </message>
+    <message>
+        <source>content nested deeper than {} levels is not shown</source>
+        <translation>{} 階層より深い内容は表示されません</translation>
+    </message>
+    <message>
+        <source>only the first {} items of this report are shown</source>
+        <translation>このレポートは最初の {} 項目のみ表示しています</translation>
+    </message>
+    <message>
+        <source>the rest of the report could not be read ({})</source>
+        <translation>レポートの残りを読み込めませんでした（{}）</translation>
+    </message>
+    <message>
         <source>MPR needs a stack of at least {} slices; {} has {}.</source>
         <translation>MPR には {} 枚以上のスライスが必要です。{} は {} 枚です。</translation>
     </message>
@@ -1528,6 +1737,104 @@
     <message>
         <source>Reason</source>
         <translation>理由</translation>
+    </message>
+</context>
+<context>
+    <name>ReportView</name>
+    <message>
+        <source>(hidden)</source>
+        <extracomment>Relationships that qualify their parent rather than state a finding: shown muted. Every string shown through _tr, marked for lupdate (which does not see through _tr).</extracomment>
+        <translation>（非表示）</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>AI-generated content</source>
+        <translation>AI が生成した内容</translation>
+    </message>
+    <message>
+        <source>model</source>
+        <translation>モデル</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>装置</translation>
+    </message>
+    <message>
+        <source>Person</source>
+        <translation>人</translation>
+    </message>
+    <message>
+        <source>Observer</source>
+        <translation>観察者</translation>
+    </message>
+    <message>
+        <source>(untitled section)</source>
+        <translation>（無題のセクション）</translation>
+    </message>
+    <message>
+        <source>(no image given)</source>
+        <translation>（画像の指定なし）</translation>
+    </message>
+    <message>
+        <source>image</source>
+        <translation>画像</translation>
+    </message>
+    <message>
+        <source>frame {}</source>
+        <translation>フレーム {}</translation>
+    </message>
+    <message>
+        <source>{} with {} point(s)</source>
+        <translation>{0}（{1} 点）</translation>
+    </message>
+    <message>
+        <source>{} with {} point(s) on {}</source>
+        <translation>{2} 上の {0}（{1} 点）</translation>
+    </message>
+    <message>
+        <source>{} with {} point(s) in patient space</source>
+        <translation>患者座標系上の {0}（{1} 点）</translation>
+    </message>
+    <message>
+        <source>Complete</source>
+        <extracomment>Completion and Verification Flag values, as the header says them (marked for lupdate).</extracomment>
+        <translation>完了</translation>
+    </message>
+    <message>
+        <source>Partial</source>
+        <translation>未完了</translation>
+    </message>
+    <message>
+        <source>Verified</source>
+        <translation>検証済み</translation>
+    </message>
+    <message>
+        <source>Unverified</source>
+        <translation>未検証</translation>
+    </message>
+    <message>
+        <source>Not everything is shown</source>
+        <translation>一部は表示されていません</translation>
+    </message>
+    <message>
+        <source>(not open)</source>
+        <translation>（開いていません）</translation>
+    </message>
+    <message>
+        <source>This report cannot be shown</source>
+        <translation>このレポートは表示できません</translation>
+    </message>
+    <message>
+        <source>Se {} · Im {}</source>
+        <translation>Se {} · 画像 {}</translation>
+    </message>
+    <message>
+        <source>The image this refers to is not open. Open the study it belongs to (File &gt; Open), then click the link again.</source>
+        <extracomment>The reader clicked a reference to an open image: (SOP Instance UID, 0-based frame).</extracomment>
+        <translation>参照先の画像が開かれていません。対象の検査を開いて（ファイル &gt; 開く）から、もう一度リンクをクリックしてください。</translation>
     </message>
 </context>
 <context>
@@ -1585,13 +1892,26 @@
 <context>
     <name>Viewport</name>
     <message>
+        <source>loading…</source>
+        <extracomment>Marked for lupdate; translated where shown (``_message``).</extracomment>
+        <translation>読込中…</translation>
+    </message>
+    <message>
         <source>Open a study: File &gt; Open, or drop files or folders here</source>
-        <extracomment>Which gesture each mouse button makes; "tool" means the active left-button tool. Ctrl+wheel: one notch zooms 10 % about the cursor, as Weasis and most image viewers do. The shown series has every frame decoded (or failed) and the current one is ready. (done, total) frames of the shown series. Position and value under the mouse, for the status bar ("" when off the image). Display state changed (frozenset of field names), for the window title and menus. What an empty viewport says (the layout tells its other viewports to say more).</extracomment>
+        <extracomment>Which gesture each mouse button makes; "tool" means the active left-button tool. Ctrl+wheel: one notch zooms 10 % about the cursor, as Weasis and most image viewers do. The shown series has every frame decoded (or failed) and the current one is ready. (done, total) frames of the shown series. Position and value under the mouse, for the status bar ("" when off the image). Display state changed (frozenset of field names), for the window title and menus. Set on views of derived images (MPR planes), which are never fed to a model. The object without pixels shown instead of an image (SR, RTSTRUCT, ECG…). What an empty viewport says (the layout tells its other viewports to say more).</extracomment>
         <translation>検査を開く: ファイル &gt; 開く、またはここにファイル・フォルダをドロップ</translation>
     </message>
     <message>
-        <source>No image to display</source>
+        <source>Unnamed</source>
         <extracomment>The reader's cine rate ([ and ]); None: the file's own (or the default). The preset the reader chose last, to name the window on the image. Reference lines from the other viewports: (segment in this image's pixels, label); the reading layout supplies them, a lone viewport has none.</extracomment>
+        <translation>氏名なし</translation>
+    </message>
+    <message>
+        <source>no image to display</source>
+        <translation>表示できる画像なし</translation>
+    </message>
+    <message>
+        <source>No image to display</source>
         <translation>表示する画像がありません</translation>
     </message>
     <message>
@@ -1601,6 +1921,11 @@
     <message>
         <source>value {:g}</source>
         <translation>値 {:g}</translation>
+    </message>
+    <message>
+        <source>KEY</source>
+        <extracomment>Above the bottom orientation letter, centred: the corners hold the corner text.</extracomment>
+        <translation>キー画像</translation>
     </message>
 </context>
 <context>

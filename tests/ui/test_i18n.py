@@ -4,6 +4,7 @@ the Japanese window renders real glyphs."""
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -13,12 +14,47 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QFont, QFontMetrics
 
 from viewer.host.settings import load_settings
-from viewer.ui.i18n import apply_ui_font, install_translators, remove_translators, translations_dir
+from viewer.ui.i18n import (
+    apply_ui_font,
+    catalogue,
+    install_translators,
+    remove_translators,
+    translations_dir,
+    update_sources,
+)
 
 UI = Path(__file__).resolve().parents[2] / "viewer" / "ui"
 SETTERS = {"setText", "setWindowTitle", "QAction", "addMenu", "QLabel", "QMessageBox",
            "setToolTip", "showMessage", "QPushButton", "QDockWidget", "setHeaderLabels",
            "QCheckBox", "QGroupBox", "QRadioButton", "setPlaceholderText", "show_message"}
+#: What translates a text in viewer/ui, and which argument is the text: lupdate reads only
+#: literal arguments of ``translate`` and ``QT_TRANSLATE_NOOP``; the helpers are fed texts
+#: marked elsewhere with QT_TRANSLATE_NOOP.
+TRANSLATORS = {"translate": 1, "QT_TRANSLATE_NOOP": 1, "corner_tr": 0, "bindings_tr": 0,
+               "_tr": 0, "tr": 0}
+HOW_TO_UPDATE = ("run `python -m viewer.ui.i18n update`, add the Japanese to "
+                 "assets/translations/ja_glossary.py, then `python assets/translations/fill_ts.py` "
+                 "and `python -m viewer.ui.i18n` (compiles the .qm)")
+
+
+def _messages(ts: Path) -> dict[tuple[str, str, str], ET.Element]:
+    """Each message of ``ts`` by (context, source, disambiguation)."""
+    root = ET.parse(ts).getroot()
+    return {(context.findtext("name") or "", message.findtext("source") or "",
+             message.findtext("comment") or ""): message
+            for context in root.iter("context") for message in context.iter("message")}
+
+
+def _finished(message: ET.Element) -> bool:
+    translation = message.find("translation")
+    if translation is None or translation.get("type") in ("unfinished", "obsolete", "vanished"):
+        return False
+    forms = translation.findall("numerusform") or [translation]  # plural forms, if any
+    return all((form.text or "").strip() for form in forms)
+
+
+def _listed(keys: list[tuple[str, str, str]]) -> str:
+    return "".join(f"\n  {context}: {source!r}" for context, source, _ in keys)
 
 
 def test_every_message_has_a_japanese_translation():
@@ -28,6 +64,58 @@ def test_every_message_has_a_japanese_translation():
            or m.find("translation").get("type") in ("unfinished", "obsolete", "vanished")]
     assert root.get("language", "").startswith("ja")
     assert not bad, f"untranslated: {bad}"
+
+
+def test_the_catalogue_is_current_with_the_sources(tmp_path):
+    """A UI text added or changed without its Japanese, or removed without regenerating the
+    catalogue, fails here: lupdate runs over viewer/ui into a copy of the committed .ts (so
+    its translations carry over, as in a real update) and nothing may come out new,
+    unfinished or gone."""
+    fresh = tmp_path / catalogue().name
+    shutil.copyfile(catalogue(), fresh)
+    update_sources(fresh)
+    committed, current = _messages(catalogue()), _messages(fresh)
+    new = sorted(current.keys() - committed.keys())
+    gone = sorted(committed.keys() - current.keys())
+    # lupdate guesses some new texts from the same text elsewhere: guessed is unfinished.
+    unfinished = sorted(key for key, message in current.items() if not _finished(message))
+    assert not (new or gone or unfinished), (
+        f"the Japanese catalogue is not current: {HOW_TO_UPDATE}."
+        f"\nnew in the sources:{_listed(new)}\nno longer in the sources:{_listed(gone)}"
+        f"\nwithout Japanese:{_listed(unfinished)}")
+
+
+def test_every_text_given_to_a_translator_is_one_lupdate_collects():
+    """An f-string, a concatenation or a .format() result handed to translate() is never in
+    the catalogue (lupdate reads literals only), so the reader sees it in English; a literal
+    given to a helper lupdate does not know (corner_tr, _tr...) must be marked elsewhere."""
+    sources = {source for _, source, _ in _messages(catalogue())}
+    found = []
+    for path in sorted(UI.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) \
+                    and node.value.id in TRANSLATORS or isinstance(node, ast.alias) \
+                    and node.name in TRANSLATORS and node.asname:
+                # "t = translate": lupdate does not follow the new name (the About box was
+                # English in Japanese for that).
+                found.append(f"{path.relative_to(UI)}:{node.lineno}: an alias lupdate "
+                             "cannot follow")
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else (
+                node.func.attr if isinstance(node.func, ast.Attribute)
+                and ast.unparse(node.func.value) == "QCoreApplication" else None)
+            if name not in TRANSLATORS or len(node.args) <= TRANSLATORS[name]:
+                continue  # QTransform.translate and other methods of that name included
+            text = node.args[TRANSLATORS[name]]
+            where = f"{path.relative_to(UI)}:{node.lineno}"
+            if isinstance(text, (ast.JoinedStr, ast.BinOp)) or (
+                    isinstance(text, ast.Call) and getattr(text.func, "attr", "") == "format"):
+                found.append(f"{where}: built text {ast.unparse(text)[:70]}")
+            elif (isinstance(text, ast.Constant) and isinstance(text.value, str)
+                  and text.value not in sources):
+                found.append(f"{where}: {text.value!r} is not in the catalogue")
+    assert not found, "\n".join(found)
 
 
 def test_qm_is_compiled_from_the_current_ts(tmp_path):

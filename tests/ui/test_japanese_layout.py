@@ -3,9 +3,18 @@ strings in Japanese, and no clipped button or horizontal scroll bar at the defau
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QAbstractScrollArea, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTreeWidget,
+    QWidget,
+)
 
 from tests.ui.test_ai_panel import (  # noqa: F401 - fixtures
     _private_dirs,
@@ -15,6 +24,7 @@ from tests.ui.test_ai_panel import (  # noqa: F401 - fixtures
     run_and_wait,
 )
 from viewer.ui.i18n import install_translators, remove_translators
+from viewer.ui.qt_items import child_items, top_level_items
 
 DEFAULT_SIZE = (1280, 820)  # MainWindow's own size at start
 
@@ -62,6 +72,7 @@ def test_no_clipped_button_or_horizontal_scroll_bar_in_japanese(
     rows = [item.text(0) for item in results.finding_items()]
     assert any("画像 " in row and "mm²" in row and "mL" in row for row in rows), rows
     assert not _clipped(window)
+    assert not _cut_rows(results.findings_tree, 0)
     for part in (window.ai_panel, window.browser):
         scrolled = [type(a).__name__ for a in part.findChildren(QAbstractScrollArea)
                     if _visible(a) and a.horizontalScrollBar().isVisible()]
@@ -74,6 +85,16 @@ def _clipped(window: QWidget) -> list[tuple[str, int, int]]:
             if _visible(b) and b.sizeHint().width() > b.width()]
 
 
+def _cut_rows(tree: QTreeWidget, column: int) -> list[str]:
+    """Rows whose text is wider than their cell and that do not wrap onto a second line
+    (Qt cuts them with "…")."""
+    line = tree.fontMetrics().height()
+    rows = [row for head in top_level_items(tree) for row in child_items(head)]
+    return [row.text(column) for row in rows
+            if tree.fontMetrics().horizontalAdvance(row.text(column)) > tree.columnWidth(column)
+            and tree.visualItemRect(row).height() < 2 * line]
+
+
 def test_the_mpr_bar_fits_in_japanese(japanese, make_main_window, qtbot, demo_dir) -> None:  # noqa: F811
     window = ready_window(make_main_window, qtbot, None, demo_dir)
     window.resize(*DEFAULT_SIZE)
@@ -82,3 +103,83 @@ def test_the_mpr_bar_fits_in_japanese(japanese, make_main_window, qtbot, demo_di
                     timeout=20_000)
     assert window.mpr.close_button.text() != "Close MPR"
     assert not _clipped(window)
+
+
+#: Menu entries that read the same in Japanese.
+SAME_IN_JAPANESE = {"AI", "MPR(&R)"}
+
+
+def _entries(menu: QMenu, presets: QMenu) -> list[str]:
+    texts = []
+    for action in menu.actions():
+        sub = action.menu()
+        if action.isSeparator() or sub is presets:
+            continue  # the window presets are the site's own names (data, not UI text)
+        texts.append(action.text().split("\t")[0])
+        if isinstance(sub, QMenu):
+            texts += _entries(sub, presets)
+    return texts
+
+
+def test_every_menu_entry_reads_in_japanese(japanese, make_main_window, qtbot, demo_dir) -> None:  # noqa: F811
+    window = ready_window(make_main_window, qtbot, None, demo_dir)
+    entries = [text for action in window.menuBar().actions()
+               for text in [action.text(), *_entries(action.menu(), window.presets_menu)]]
+    english = [t for t in entries if t not in SAME_IN_JAPANESE
+               and re.search("[A-Za-z]", t) and not re.search("[\u3000-\u9fff\uff00-\uffef]", t)]
+    assert not english, english
+    assert "1 × 2（左右に並べる）" in entries and "キー画像に設定 / 解除" in entries
+    assert "ネットワークに一切接続しません" in window.about_text()  # Help > About Lightbox
+
+
+def test_the_closing_question_fits_in_japanese(japanese, make_main_window, qtbot, demo_dir) -> None:  # noqa: F811
+    from viewer.imaging.measure import Kind
+
+    window = ready_window(make_main_window, qtbot, None, demo_dir)
+    window.viewport.measure.add(Kind.DISTANCE, ((10.0, 10.0), (40.0, 30.0)))
+    window.close()
+    box = window.annotation_files.close_box
+    assert box is not None and window.isVisible()
+    qtbot.waitExposed(box)
+    assert box.windowTitle() == "未保存の注釈" and "キー画像" in box.text()
+    buttons = [box.button(b) for b in (QMessageBox.StandardButton.Save,
+                                       QMessageBox.StandardButton.Discard,
+                                       QMessageBox.StandardButton.Cancel)]
+    assert all(not b.text().isascii() for b in buttons), [b.text() for b in buttons]
+    assert not _clipped(box)
+    box.button(QMessageBox.StandardButton.Cancel).click()  # keep reading
+    qtbot.waitUntil(lambda: window.annotation_files.close_box is None)
+
+
+def test_a_report_reads_in_japanese_without_a_horizontal_scroll_bar(
+        japanese, qtbot, pydicom_files) -> None:
+    from viewer.ui.dialogs.report_view import ReportView
+
+    view = ReportView()
+    qtbot.addWidget(view)
+    view.resize(320, 480)  # as narrow as a side panel
+    view.show()
+    assert view.show_file(pydicom_files / "test-SR.dcm")
+    qtbot.waitExposed(view)
+    text = view.browser.toPlainText()
+    for japanese_text in ("完了 · 検証済み", "患者: ", "（無題のセクション）", "CIRCLE（2 点）",
+                          "（TCOORD は表示されません）", "（項目 1 3 2 を参照）", "（開いていません）"):
+        assert japanese_text in text, japanese_text
+    assert "not shown" not in text and "(see item" not in text and "not open" not in text
+    assert not view.browser.horizontalScrollBar().isVisible()
+
+
+def test_the_shortcut_list_widens_for_japanese_descriptions(japanese, qtbot) -> None:
+    from viewer.ui.dialogs.help import HelpDialog
+
+    dialog = HelpDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    screen = dialog.screen().availableGeometry().width()
+    metrics = dialog.tree.fontMetrics()
+    needed = dialog.tree.columnWidth(0) + max(
+        metrics.horizontalAdvance(row.text(1)) for head in top_level_items(dialog.tree)
+        for row in child_items(head))
+    assert dialog.width() >= min(needed, screen - 40) > 620  # wider than the English default
+    assert not dialog.tree.horizontalScrollBar().isVisible()
+    assert not _cut_rows(dialog.tree, 1)

@@ -105,14 +105,23 @@ def _tool(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 
 
-def update_sources() -> None:
-    """Collect the strings of viewer/ui into the .ts (keeps existing translations)."""
+def catalogue() -> Path:
+    """The Japanese catalogue the sources are collected into."""
+    return translations_dir() / "lightbox_ja.ts"
+
+
+def update_sources(ts: Path | None = None) -> None:
+    """Collect the strings of viewer/ui into ``ts`` (the catalogue by default), keeping the
+    translations it has and dropping the texts no source says any more.
+
+    A test runs this into a copy of the catalogue to prove the committed one is current.
+    """
+    target = catalogue() if ts is None else ts
     ui = Path(__file__).parent
     sources = sorted(str(p) for p in ui.rglob("*.py"))
-    translations_dir().mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([_tool("pyside6-lupdate"), "-no-obsolete", "-locations", "none",
-                    "-target-language", "ja", *sources,
-                    "-ts", str(translations_dir() / "lightbox_ja.ts")], check=True)
+                    "-target-language", "ja", *sources, "-ts", str(target)], check=True)
 
 
 def compile_catalogues() -> None:

@@ -1,4 +1,5 @@
-"""The core's most common file-problem reasons and series warnings, in the UI language.
+"""The core's most common file-problem reasons, series warnings and report placeholders
+("(no value)"), in the UI language.
 
 The core (io, imaging) writes its reasons in English, because support staff search logs
 for them. The reader sees them through this catalogue: a reason the catalogue knows is
@@ -66,6 +67,21 @@ TEMPLATES = (
     QT_TRANSLATE_NOOP("ProblemText", "the model reads {} consecutive slices; the series has {}"),
     QT_TRANSLATE_NOOP("ProblemText", "models with more than one input are not supported by this "
                       "viewer"),
+    # what a structured report could not show (viewer/io/structured_report.py, sr_values.py)
+    QT_TRANSLATE_NOOP("ProblemText", "({} item(s) nested too deep)"),
+    QT_TRANSLATE_NOOP("ProblemText", "(an item could not be read: {})"),
+    QT_TRANSLATE_NOOP("ProblemText", "(see item {})"),
+    QT_TRANSLATE_NOOP("ProblemText", "(an item without a value type)"),
+    QT_TRANSLATE_NOOP("ProblemText", "(tcoord not shown)"),
+    QT_TRANSLATE_NOOP("ProblemText", "(waveform not shown)"),
+    QT_TRANSLATE_NOOP("ProblemText", "(value type {} not shown)"),
+    QT_TRANSLATE_NOOP("ProblemText", "(no value)"),
+    QT_TRANSLATE_NOOP("ProblemText", "({} is not a number)"),
+    QT_TRANSLATE_NOOP("ProblemText", "(object {})"),
+    QT_TRANSLATE_NOOP("ProblemText", "(no reference)"),
+    QT_TRANSLATE_NOOP("ProblemText", "content nested deeper than {} levels is not shown"),
+    QT_TRANSLATE_NOOP("ProblemText", "only the first {} items of this report are shown"),
+    QT_TRANSLATE_NOOP("ProblemText", "the rest of the report could not be read ({})"),
     # MPR refusals (viewer/imaging/mpr.py), shown by the error boundary
     QT_TRANSLATE_NOOP("ProblemText", "MPR needs a stack of at least {} slices; {} has {}."),
     QT_TRANSLATE_NOOP("ProblemText", "MPR works on grey-scale CT or MR stacks; {} is in colour."),

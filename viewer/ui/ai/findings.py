@@ -35,6 +35,7 @@ from viewer.state.finding_groups import FindingGroup, area_mm2, group_findings, 
 from viewer.ui.i18n import translate
 from viewer.ui.problem_text import problem_text
 from viewer.ui.qt_items import child_items, layout_widgets, top_level_items
+from viewer.ui.wrapping import wrap_rows
 
 if TYPE_CHECKING:
     from viewer.inference import Provenance
@@ -174,6 +175,7 @@ class AIResults(QWidget):
         findings_layout = QVBoxLayout(findings)
         self.findings_tree = QTreeWidget()
         self.findings_tree.setHeaderHidden(True)
+        wrap_rows(self.findings_tree)  # "… · 317.0 mL" is not cut off in a narrow panel
         self.findings_tree.setMinimumHeight(160)
         self.findings_tree.setSizePolicy(QSizePolicy.Policy.Expanding,
                                          QSizePolicy.Policy.Expanding)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from viewer.ui.bindings import BINDINGS, Binding, Scope
 from viewer.ui.i18n import bindings_tr, translate
 from viewer.ui.qt_items import child_items, top_level_items
+from viewer.ui.wrapping import wrap_rows
 
 
 def _key_label(key: str) -> str:
@@ -56,6 +57,7 @@ class HelpDialog(QDialog):
         self.tree.setHeaderLabels([translate("HelpDialog", "Keys / mouse"), translate("HelpDialog", "Action")])
         self.tree.setColumnWidth(0, 200)
         self.tree.setRootIsDecorated(False)
+        wrap_rows(self.tree)  # on a screen too small for _fit_descriptions
         sections: dict[str, QTreeWidgetItem] = {}
         for section, keys, description in help_rows():
             if section not in sections:
@@ -67,6 +69,7 @@ class HelpDialog(QDialog):
                 sections[section] = head
             sections[section].addChild(QTreeWidgetItem([keys, description]))
         self.tree.expandAll()
+        self._fit_descriptions()
         note = QLabel(translate("HelpDialog", "Viewport keys work when the image has keyboard focus (click it)."))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -74,6 +77,17 @@ class HelpDialog(QDialog):
         layout.addWidget(self.tree)
         layout.addWidget(note)
         layout.addWidget(buttons)
+
+    def _fit_descriptions(self) -> None:
+        """Wide enough that each description takes one line (Japanese ones are longer than
+        the English), but never wider than the screen: past that, they wrap."""
+        metrics = self.tree.fontMetrics()
+        longest = max((metrics.horizontalAdvance(row.text(1)) for head in
+                       top_level_items(self.tree) for row in child_items(head)), default=0)
+        wanted = self.tree.columnWidth(0) + longest + 70  # margins, frame, scroll bar
+        screen = self.screen()
+        limit = screen.availableGeometry().width() - 40 if screen is not None else wanted
+        self.resize(max(self.width(), min(wanted, limit)), self.height())
 
     def listed_text(self) -> str:
         """Everything the dialog lists, as one string (for tests and copy-paste)."""

@@ -15,6 +15,7 @@ from html import escape
 from viewer.io.sr_values import ImageRef, Region
 from viewer.io.structured_report import Report, ReportItem
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
+from viewer.ui.problem_text import problem_text
 
 LINK_SCHEME = "ref"
 #: Relationships that qualify their parent rather than state a finding: shown muted.
@@ -36,13 +37,20 @@ _STRINGS = (
     QT_TRANSLATE_NOOP("ReportView", "(no image given)"),
     QT_TRANSLATE_NOOP("ReportView", "image"),
     QT_TRANSLATE_NOOP("ReportView", "frame {}"),
-    QT_TRANSLATE_NOOP("ReportView", "not open"),
+    QT_TRANSLATE_NOOP("ReportView", "(not open)"),
     QT_TRANSLATE_NOOP("ReportView", "{} with {} point(s)"),
-    QT_TRANSLATE_NOOP("ReportView", "on"),
-    QT_TRANSLATE_NOOP("ReportView", "in patient space"),
+    QT_TRANSLATE_NOOP("ReportView", "{} with {} point(s) on {}"),
+    QT_TRANSLATE_NOOP("ReportView", "{} with {} point(s) in patient space"),
     QT_TRANSLATE_NOOP("ReportView", "Not everything is shown"),
     QT_TRANSLATE_NOOP("ReportView", "This report cannot be shown"),
 )
+
+
+#: Completion and Verification Flag values, as the header says them (marked for lupdate).
+_FLAGS = {"COMPLETE": QT_TRANSLATE_NOOP("ReportView", "Complete"),
+          "PARTIAL": QT_TRANSLATE_NOOP("ReportView", "Partial"),
+          "VERIFIED": QT_TRANSLATE_NOOP("ReportView", "Verified"),
+          "UNVERIFIED": QT_TRANSLATE_NOOP("ReportView", "Unverified")}
 
 
 def _tr(text: str) -> str:
@@ -59,7 +67,7 @@ class _Builder:
 
     def header(self, report: Report) -> None:
         self.parts.append(f"<h2>{escape(report.title)}</h2>")
-        facts = [report.document_type, report.completion.title(), report.verification.title(),
+        facts = [report.document_type, _flag(report.completion), _flag(report.verification),
                  _date(report.content_date, report.content_time)]
         self.parts.append(f"<p style='{_MUTED}'>{escape(' · '.join(f for f in facts if f))}</p>")
         patient = (_tr("(hidden)") if self.hide_identity
@@ -108,9 +116,12 @@ class _Builder:
         elif item.kind == "region":
             self.parts.append(f"{_bold(label)}{self.region(item.region)}")
         elif item.kind == "note":
-            self.parts.append(f"<i>{escape(item.value)}</i>")
+            self.parts.append(f"<i>{escape(problem_text(item.value))}</i>")
         else:
-            value = escape(item.value)
+            # The core's placeholders ("(no value)") read in the UI language; text written
+            # in the report is shown as written.
+            value = escape(item.value if item.value_type == "TEXT" or
+                           not item.value.startswith("(") else problem_text(item.value))
             if item.value_type == "PNAME":
                 value = escape(_tr("(hidden)") if self.hide_identity else _person(item.value))
             self.parts.append(f"{_bold(label)}{_lines(value)}")
@@ -126,16 +137,24 @@ class _Builder:
             text += " " + _tr("frame {}").format(", ".join(str(f) for f in ref.frames[:8]))
         shown = f"<a href='{LINK_SCHEME}:{len(self.links) - 1}'>{escape(text)}</a>"
         if ref.sop_instance_uid not in self.open_images:
-            shown += f" <span style='{_MUTED}'>({escape(_tr('not open'))})</span>"
+            shown += f" <span style='{_MUTED}'>{escape(_tr('(not open)'))}</span>"
         return shown
 
     def region(self, region: Region | None) -> str:
         if region is None:
             return ""
-        what = _tr("{} with {} point(s)").format(region.graphic_type, len(region.points))
-        where = (" " + _tr("on") + " " + self.link(region.image)) if region.image else (
-            " " + escape(_tr("in patient space")) if region.frame_of_reference_uid else "")
-        return escape(what) + where
+        # One template per sentence, so a language can put the image before the shape.
+        shape, count = escape(region.graphic_type), len(region.points)
+        if region.image:
+            return escape(_tr("{} with {} point(s) on {}")).format(
+                shape, count, self.link(region.image))
+        if region.frame_of_reference_uid:
+            return escape(_tr("{} with {} point(s) in patient space")).format(shape, count)
+        return escape(_tr("{} with {} point(s)")).format(shape, count)
+
+
+def _flag(value: str) -> str:
+    return _tr(_FLAGS[value]) if value in _FLAGS else value.title()
 
 
 def _bold(label: str) -> str:
@@ -173,7 +192,7 @@ def report_html(report: Report, open_images: Collection[str] | Mapping[str, str]
     builder.header(report)
     builder.body(report.body, 0)
     if report.notes:
-        notes = "; ".join(report.notes)
+        notes = "; ".join(problem_text(note) for note in report.notes)
         builder.parts.append(f"<p><i>{escape(_tr('Not everything is shown'))}: "
                              f"{escape(notes)}</i></p>")
     return "<html><body>" + "".join(builder.parts) + "</body></html>", builder.links

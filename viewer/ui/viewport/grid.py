@@ -26,8 +26,11 @@ if TYPE_CHECKING:
 #: Layout name -> (rows, columns). "1x2" is one row of two viewports.
 LAYOUTS: dict[str, tuple[int, int]] = {"1x1": (1, 1), "1x2": (1, 2), "2x1": (2, 1),
                                         "2x2": (2, 2)}
-LAYOUT_TITLES = {"1x1": "1 × 1", "1x2": "1 × 2 (side by side)", "2x1": "2 × 1 (one above "
-                 "the other)", "2x2": "2 × 2"}
+#: Marked for lupdate; translated where shown (the View > Layout menu).
+LAYOUT_TITLES = {"1x1": QT_TRANSLATE_NOOP("Layout", "1 × 1"),
+                 "1x2": QT_TRANSLATE_NOOP("Layout", "1 × 2 (side by side)"),
+                 "2x1": QT_TRANSLATE_NOOP("Layout", "2 × 1 (one above the other)"),
+                 "2x2": QT_TRANSLATE_NOOP("Layout", "2 × 2")}
 #: MIME type of a series dragged from the browser: its browser key as ASCII digits.
 SERIES_MIME = "application/x-lightbox-series"
 ACTIVE_COLOUR = QColor(64, 156, 255)

@@ -41,7 +41,7 @@ from viewer.state.cine import DEFAULT_FPS, clamp_fps, file_fps, step_fps
 from viewer.state.session import ObjectShown, Session
 from viewer.state.view import Tool, ViewState
 from viewer.ui.bindings import MouseGesture, Scope, key_map
-from viewer.ui.i18n import corner_tr, translate
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, corner_tr, translate
 from viewer.ui.viewport import painting
 from viewer.ui.viewport.ai_layer import BANNER_TOP, AILayer
 from viewer.ui.viewport.contour_layer import ContourLayer
@@ -58,7 +58,8 @@ if TYPE_CHECKING:
     from viewer.ui.boundary import ErrorBoundary
     from viewer.ui.bridge import Bridge
 
-LOADING = "loading…"
+#: Marked for lupdate; translated where shown (``_message``).
+LOADING = QT_TRANSLATE_NOOP("Viewport", "loading…")
 #: Which gesture each mouse button makes; "tool" means the active left-button tool.
 BUTTON_GESTURES = {
     Qt.MouseButton.LeftButton: MouseGesture.LEFT_DRAG,
@@ -605,7 +606,7 @@ class Viewport(QWidget):
         error = self._loading.failures.get(self.state.index) if self._loading else None
         if error is not None:
             return translate("Viewport", "Cannot display this image.") + f"\n{error}"
-        return LOADING
+        return translate("Viewport", LOADING)
 
     def _ai_banner_top(self) -> int:
         """Below the top corner text when it is shown, else below the orientation letter."""

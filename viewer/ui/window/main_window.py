@@ -559,28 +559,31 @@ class MainWindow(ReadingLayout, QMainWindow):
 
     def about_text(self) -> str:
         """What the About box says: version, build, where settings and logs are."""
-        t = translate
-        build = (t("MainWindow", "standalone build") if getattr(sys, "frozen", False)
-                 else t("MainWindow", "Python package"))
+        build = (translate("MainWindow", "standalone build") if getattr(sys, "frozen", False)
+                 else translate("MainWindow", "Python package"))
         site = (str(self.settings.site_file) if self.settings.site_found
-                else t("MainWindow", "none ({} not present)").format(self.settings.site_file))
+                else translate("MainWindow", "none ({} not present)").format(
+                    self.settings.site_file))
         return "\n".join([
             f"Lightbox {__version__}",
-            t("MainWindow", "An offline DICOM viewer with local AI models."),
+            translate("MainWindow", "An offline DICOM viewer with local AI models."),
             "",
-            t("MainWindow", "Lightbox makes no network connection, ever: no update checks, "
-              "no telemetry, nothing downloaded. Images and results stay on this computer."),
+            translate("MainWindow", "Lightbox makes no network connection, ever: no update "
+                      "checks, no telemetry, nothing downloaded. Images and results stay on "
+                      "this computer."),
             "",
-            t("MainWindow", "Build: {}").format(build) + f"; Python {platform.python_version()}; "
+            translate("MainWindow", "Build: {}").format(build)
+            + f"; Python {platform.python_version()}; "
             f"Qt {qVersion()} (PySide6 {PySide6.__version__}); "
             f"ONNX Runtime {runtime_version()}",
-            t("MainWindow", "System: {}").format(
+            translate("MainWindow", "System: {}").format(
                 f"{platform.system()} {platform.release()} ({platform.machine()})"),
-            t("MainWindow", "Site configuration: {}").format(site),
-            t("MainWindow", "Logs: {}").format(self.settings.log_dir),
-            t("MainWindow", "AI audit log: {}").format(self.settings.audit_dir),
+            translate("MainWindow", "Site configuration: {}").format(site),
+            translate("MainWindow", "Logs: {}").format(self.settings.log_dir),
+            translate("MainWindow", "AI audit log: {}").format(self.settings.audit_dir),
             "",
-            t("MainWindow", "Not for diagnostic use unless your institution has validated it."),
+            translate("MainWindow",
+                      "Not for diagnostic use unless your institution has validated it."),
         ])
 
     def show_about(self) -> None:

@@ -150,7 +150,7 @@ class ReadingLayout:
         for name in LAYOUTS:
             action = self._action(layouts, f"layout_{name}",
                                   functools.partial(self.set_layout, name), checkable=True,
-                                  text=LAYOUT_TITLES[name])
+                                  text=translate("Layout", LAYOUT_TITLES[name]))
             group.addAction(action)
         self._actions["layout_1x1"].setChecked(True)
         self._action(view, "next_viewport", self.next_viewport, text=translate("WindowLayout", "Next viewport"))
