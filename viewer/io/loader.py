@@ -162,7 +162,8 @@ class SeriesLoader:
 
     # -- workers ------------------------------------------------------------------------
 
-    def _next(self) -> int | None:
+    def _next(self) -> tuple[int, bool] | None:
+        """The next frame to decode, and whether it is in the cache already."""
         with self._cond:
             while True:
                 if self._closed:
@@ -173,14 +174,24 @@ class SeriesLoader:
                     if self._queued.get(i) is not entry:
                         continue  # superseded by a newer request or prefetch
                     del self._queued[i]
-                    if i in self._busy or self._frames[i].key in self._cache:
+                    if i in self._busy:
                         continue
+                    if self._frames[i].key in self._cache:
+                        # Put there since it was queued by another reader of the same
+                        # cache (a thumbnail, an AI run, another viewport): nothing to
+                        # decode, but whoever asked for it must still hear that it is here.
+                        return i, True
                     self._busy.add(i)
-                    return i
+                    return i, False
                 self._cond.wait()
 
     def _work(self) -> None:
-        while (i := self._next()) is not None:
+        while (nxt := self._next()) is not None:
+            i, cached = nxt
+            if cached:
+                if self._on_frame:
+                    self._on_frame(i)
+                continue
             ref = self._frames[i]
             try:
                 array = self._decode(ref)

@@ -141,8 +141,9 @@ class Viewport(QWidget):
         self.ai_layer = AILayer(self.overlays)
         self._unsubscribes = [self.overlays.subscribe(self._on_overlays),
                               self.session.objects.subscribe(self._on_object)]
-        # RT structure set contours of the shown series' study (the layer feeds itself).
-        self.contours = ContourLayer(self, boundary)
+        # RT structure set contours of the shown series' study: the session reads them
+        # once for every viewport; the layer draws those that fit the series.
+        self.contours = ContourLayer(self, self.session.structure_sets)
         # The reader's measurements: the session's store, shared by every viewport.
         self.measure = MeasureController(self, self.session.measurements)
         # Key images (K): the session's, like the measurements; a "KEY" marker on screen.
@@ -236,6 +237,7 @@ class Viewport(QWidget):
             unsubscribe()
         self.measure.shutdown()
         self.key_images.shutdown()
+        self.contours.shutdown()
 
     # -- what is shown ---------------------------------------------------------------------
 
