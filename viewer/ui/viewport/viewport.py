@@ -421,6 +421,10 @@ class Viewport(QWidget):
             if self._loading.get(index) is None:
                 self._loading.request(index)
                 self._loading.prefetch(index)
+            else:
+                # Moved to a frame already decoded before the first one arrived: it is on
+                # screen now, so the prefetch waiting for the first image starts here.
+                self._start_prefetch()
         if changed & {"rotation", "fit"}:
             self._sync_fit()
         self.state_changed.emit(changed)
