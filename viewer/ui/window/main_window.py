@@ -363,7 +363,8 @@ class MainWindow(ReadingLayout, QMainWindow):
                 translate("MainWindow", "Found {} study(ies), {} series").format(
                     len(added.studies), series_count) + problems, 10_000)
         # After the summary, so a warning about the series opened now is what stays shown.
-        if self.viewport.series is None:
+        # Not while a report is read: the images it links to open when a link is followed.
+        if self.viewport.series is None and not self.reports.shown:
             first = self.browser.first_image_series()
             if first is not None:
                 self.open_series(*first)
