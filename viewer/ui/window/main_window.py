@@ -7,8 +7,8 @@ re-opened folder adds nothing); files it could not use go to the Problems dock, 
 first image series opens. Choosing an object without pixels goes through
 :meth:`MainWindow.show_object` (an SR is then read as a document, see ``reports.py``).
 RT structure sets are read once for the whole session, on a worker, and drawn by every
-viewport showing a matching series. The AI models are verified on a worker from the start. The
-window itself only wires parts together.
+viewport showing a matching series. The AI models are verified on a worker from the start.
+The window itself only wires parts together.
 """
 
 from __future__ import annotations
@@ -454,7 +454,8 @@ class MainWindow(ReadingLayout, QMainWindow):
             self.settled.emit()
 
     def is_settled(self) -> bool:
-        """No scan running or queued, the shown series loaded, every thumbnail made."""
+        """No scan running or queued, the shown series loaded, every thumbnail made, every
+        structure set read."""
         return not (self.scanning or self._queue or self.browser.thumbnails_pending
                     or self.session.structure_sets.pending) and self._reading_settled()
 
