@@ -374,4 +374,9 @@ JA.update({
     "オフセット付き連動には画像を表示した 2 つのビューポートが必要です。"
     "両方を同じ部位に合わせてから連動してください。",
 "Series": "シリーズ", "{} · Im {}": "{} · 画像 {}",
+"Back to images": "画像に戻る",
+"reading a report": "レポートの読み込み", "going to an image": "画像への移動",
+"reading contours": "輪郭の読み込み",
+"the image this report refers to is not open; open the study it belongs to (File > Open), then follow the reference again":
+    "このレポートが参照する画像は開かれていません。その画像の検査を開いて（ファイル > 開く）から、もう一度参照をたどってください",
 })

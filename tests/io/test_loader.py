@@ -194,3 +194,21 @@ def test_warm_up_starts_every_decoder_process_before_the_first_frame():
     processes = list(pool._processes.values())  # the executor's own live workers
     assert len(processes) == decode_pool.worker_count()
     assert all(p.is_alive() for p in processes)
+
+
+def test_a_queued_frame_cached_by_another_reader_is_still_announced(stack):
+    """A thumbnail or an AI run reading through the same cache can put a frame there after
+    the viewport queued it: nothing is decoded again, and the viewport still hears of it
+    (before, the frame was skipped silently and the viewport waited for ever)."""
+    cache = FrameCache(10**6)
+    rec = Recorder(1)
+    loader = SeriesLoader(stack, cache, rec.on_frame, rec.on_error, workers=1)
+    decoded: list[int] = []
+    real = loader._decode
+    loader._decode = lambda ref: decoded.append(1) or real(ref)
+    with loader._cond:  # re-entrant: the worker started by request() waits for us
+        loader.request(4)
+        cache.put(stack.frames[4].key, np.full((8, 8), 4, dtype=np.int16))
+    rec.wait()
+    assert rec.frames == [4] and rec.errors == [] and decoded == []
+    loader.close()

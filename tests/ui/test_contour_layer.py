@@ -83,13 +83,49 @@ def test_damaged_structure_set_is_a_problem_and_the_image_still_shows(main_windo
     open_and_wait(qtbot, main_window, phantom_dir)
     # The file is cut after it was listed: reading it for the contours fails.
     good.write_bytes(good.read_bytes()[:-300])
-    viewport.contours.load_for(viewport.series, study)
-    problems = main_window.problems.problems()
-    assert any("good.dcm" in path and "exported again" in reason for path, reason in problems)
+    viewport.contours.load_for(viewport.series, study)  # read by the session, on a worker
+
+    def told() -> list[tuple[str, str]]:
+        return [(path, reason) for path, reason in main_window.problems.problems()
+                if "good.dcm" in path and "exported again" in reason]
+
+    qtbot.waitUntil(lambda: bool(told()), timeout=10_000)
+    assert main_window.session.structure_sets.pending == 0
     assert viewport.contours.structure_sets == []
     assert viewport.displayed_image() is not None
-    # Told once: opening the series again does not repeat the problem.
-    assert viewport.contours.load_for(viewport.series, study) == []
+    # Told once: opening the series again (here or in a second viewport) reads nothing more.
+    viewport.contours.load_for(viewport.series, study)
+    assert main_window.session.structure_sets.pending == 0
+    main_window.set_layout("1x2")
+    second = main_window.all_viewports()[1]
+    second.contours.load_for(viewport.series, study)
+    qtbot.waitUntil(main_window.is_settled, timeout=20_000)
+    assert len(told()) == 1
+
+
+def test_structure_sets_are_read_once_off_the_gui_thread_for_every_viewport(
+        main_window, qtbot, phantom_dir, series, tmp_path, monkeypatch):
+    import threading
+
+    import viewer.state.structure_sets as store_module
+
+    threads: list[str] = []
+    real = store_module.read_structure_set
+
+    def spy(path):
+        threads.append(threading.current_thread().name)
+        return real(path)
+
+    monkeypatch.setattr(store_module, "read_structure_set", spy)
+    rt = write_phantom_rtstruct(tmp_path / "rt.dcm", series)
+    open_and_wait(qtbot, main_window, phantom_dir, rt)
+    main_window.set_layout("1x2")
+    first, second = main_window.all_viewports()[:2]
+    second.open_series(first.series, first.study)
+    qtbot.waitUntil(main_window.is_settled, timeout=20_000)
+    assert [s.label for s in second.contours.structure_sets] == ["Lesion"]
+    assert second.contours.structure_sets[0] is first.contours.structure_sets[0]
+    assert len(threads) == 1 and threads[0] != threading.main_thread().name
 
 
 def test_every_viewport_showing_the_series_draws_its_contours(main_window, qtbot, phantom_dir,

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.ui.conftest import open_and_wait
 from tests.ui.helpers import click_item, grab_array
+from tests.ui.test_layout import two_series  # noqa: F401 - fixture
 from viewer.ui.bindings import BINDINGS
 from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN
 from viewer.ui.window.browser import NO_IMAGE
@@ -93,7 +94,8 @@ def test_dropping_a_folder_opens_it(main_window, qtbot, phantom_dir) -> None:
 
 
 def test_non_image_object_is_listed_and_opens_its_tags(main_window, qtbot, pydicom_files) -> None:
-    open_and_wait(qtbot, main_window, pydicom_files / "test-SR.dcm")
+    # An ECG: an SR is read as a report instead (tests/ui/test_reports.py).
+    open_and_wait(qtbot, main_window, pydicom_files / "waveform_ecg.dcm")
     items = main_window.browser.series_items()
     assert items and NO_IMAGE in items[0].text(0)
     click_item(main_window.browser, items[0])
@@ -153,9 +155,9 @@ def test_thumbnails_are_made_off_the_gui_thread_and_shown(main_window, qtbot, ph
     threads: list[threading.Thread] = []
     real_job = browser_module._thumbnail_job
 
-    def recording_job(ref):
+    def recording_job(ref, frames):
         threads.append(threading.current_thread())
-        return real_job(ref)
+        return real_job(ref, frames)
 
     monkeypatch.setattr(browser_module, "_thumbnail_job", recording_job)
     open_and_wait(qtbot, main_window, phantom_dir)  # settled includes the thumbnails
@@ -220,3 +222,27 @@ def test_about_names_the_versions_and_the_no_network_promise(main_window) -> Non
     assert box.textFormat() == Qt.TextFormat.PlainText
     assert "http" not in text and "www." not in text and "<a" not in text
     box.close()
+
+
+def test_thumbnails_read_through_the_windows_frame_cache(main_window, qtbot, two_series,  # noqa: F811
+                                                         monkeypatch):
+    """The browser's thumbnail frame (the middle one, where a series opens) is decoded
+    once, into the window's cache: opening the series then reads nothing again."""
+    import viewer.io.frames as frames_module
+
+    w = main_window
+    open_and_wait(qtbot, w, two_series)
+    shown = w.viewport.series
+    other = next(s for s, _st in w.browser.image_series() if s is not shown)
+    middle = other.frames[len(other.frames) // 2]
+    assert middle.key in w.cache  # put there by its thumbnail: never shown in a viewport
+    cached = w.cache.get(middle.key)
+    reads: list[object] = []
+    real = frames_module.read_frame
+    monkeypatch.setattr(frames_module, "read_frame",
+                        lambda ref: reads.append(ref.key) or real(ref))
+    w.viewport.open_series(other)
+    qtbot.waitUntil(lambda: w.viewport.displayed_image() is not None, timeout=10_000)
+    assert w.viewport.current_ref() is middle
+    assert w.viewport.current_stored() is cached  # the thumbnail's decode, not a new one
+    assert middle.key not in reads

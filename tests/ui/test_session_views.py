@@ -75,16 +75,22 @@ def test_selecting_an_object_without_pixels_clears_the_viewport_first(
     open_and_wait(qtbot, w, pydicom_files / name)
     assert v.series is not None and v.displayed_image() is not None
     seen_when_tags_open: list[object] = []
-    real_show_tags = w.show_tags_of
+    real_show_tags, real_show_report = w.show_tags_of, w.reports.show
 
     def show_tags_of(instance):
         seen_when_tags_open.append((v.series, v.displayed_image()))
         real_show_tags(instance)
 
-    w.show_tags_of = show_tags_of
+    def show_report(report):
+        seen_when_tags_open.append((v.series, v.displayed_image()))
+        real_show_report(report)
+
+    # An SR is read as a report in place of the images; other objects show their tags.
+    w.show_tags_of, w.reports.show = show_tags_of, show_report
     item = next(i for i in w.browser.series_items() if modality in i.text(0))
     click_item(w.browser, item)
     assert seen_when_tags_open == [(None, None)]  # cleared before anything else was drawn
+    assert w.reports.shown == (modality == "SR")
     text = v.object_text()
     assert text.endswith(f"{modality} · no image to display")
     assert v._message() == text

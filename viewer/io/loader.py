@@ -54,6 +54,8 @@ class SeriesLoader:
         self._heap: list[Entry] = []
         self._queued: dict[int, Entry] = {}  # frame index -> its live heap entry
         self._busy: set[int] = set()
+        # Frames this loader told its reader about: never announced twice.
+        self._announced: set[int] = set()
         self._failed: set[int] = set()
         self._sequence = itertools.count()
         self._threads: list[threading.Thread] = []
@@ -118,7 +120,11 @@ class SeriesLoader:
                 budget -= frame_bytes(pixel) if pixel else 0
                 if budget < 0:
                     break
-                if i in self._queued or i in self._failed or self._frames[i].key in self._cache:
+                # A cached frame not announced is queued too: a thumbnail or an AI run may
+                # have put it there after our reader counted what was cached, and the
+                # worker announces it without decoding (see _next).
+                if i in self._queued or i in self._failed or (
+                        i in self._announced and self._frames[i].key in self._cache):
                     continue
                 entry = (_PREFETCH, float(rank), next(self._sequence), i)
                 self._queued[i] = entry
@@ -162,7 +168,8 @@ class SeriesLoader:
 
     # -- workers ------------------------------------------------------------------------
 
-    def _next(self) -> int | None:
+    def _next(self) -> tuple[int, bool] | None:
+        """The next frame to decode, and whether it is in the cache already."""
         with self._cond:
             while True:
                 if self._closed:
@@ -173,14 +180,27 @@ class SeriesLoader:
                     if self._queued.get(i) is not entry:
                         continue  # superseded by a newer request or prefetch
                     del self._queued[i]
-                    if i in self._busy or self._frames[i].key in self._cache:
+                    if i in self._busy:
                         continue
+                    if self._frames[i].key in self._cache:
+                        if i in self._announced:
+                            continue
+                        # Put there since it was queued by another reader of the same
+                        # cache (a thumbnail, an AI run, another viewport): nothing to
+                        # decode, but whoever asked for it must still hear that it is here.
+                        self._announced.add(i)
+                        return i, True
                     self._busy.add(i)
-                    return i
+                    return i, False
                 self._cond.wait()
 
     def _work(self) -> None:
-        while (i := self._next()) is not None:
+        while (nxt := self._next()) is not None:
+            i, cached = nxt
+            if cached:
+                if self._on_frame:
+                    self._on_frame(i)
+                continue
             ref = self._frames[i]
             try:
                 array = self._decode(ref)
@@ -198,6 +218,7 @@ class SeriesLoader:
                 self._busy.discard(i)
                 if self._closed:
                     return  # stale: whoever asked has gone
+                self._announced.add(i)
             self._cache.put(ref.key, array)
             if self._on_frame:
                 self._on_frame(i)

@@ -19,6 +19,7 @@ from viewer.state.key_images import KeyImageStore
 from viewer.state.measurements import MeasurementStore
 from viewer.state.runs import RunState
 from viewer.state.slots import ViewportSlots
+from viewer.state.structure_sets import StructureSets
 from viewer.state.studies import OpenStudies, StudiesAdded
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ class Session:
     * ``measurements`` (:class:`MeasurementStore`): the (SOP Instance UID, frame) changed;
     * ``key_images`` (:class:`KeyImageStore`): the (SOP Instance UID, frame) toggled;
     * ``slots`` (:class:`ViewportSlots`): the slot that changed, ``-1`` for the active one;
-    * ``objects``: an :class:`ObjectShown` when an object without pixels is chosen.
+    * ``objects``: an :class:`ObjectShown` when an object without pixels is chosen;
+    * ``structure_sets`` (:class:`StructureSets`): a ``StructureSetsRead`` per read done.
     """
 
     def __init__(self, viewports: int = 4) -> None:
@@ -60,6 +62,8 @@ class Session:
         self.key_images = KeyImageStore(self.measurements.history)
         self.slots = ViewportSlots(viewports)
         self.objects: Listeners[ObjectShown] = Listeners()
+        # RT structure sets of the open studies, each file read once for every viewport.
+        self.structure_sets = StructureSets()
 
     def open(self, studies: list[Study]) -> StudiesAdded:
         """Merge what a scan found; what is already open adds nothing."""

@@ -103,6 +103,9 @@ CONTEXTS = (
     QT_TRANSLATE_NOOP("Boundary", "exporting a series"),
     QT_TRANSLATE_NOOP("Boundary", "running a model"),
     QT_TRANSLATE_NOOP("Boundary", "verifying the AI models"),
+    QT_TRANSLATE_NOOP("Boundary", "reading a report"),
+    QT_TRANSLATE_NOOP("Boundary", "going to an image"),
+    QT_TRANSLATE_NOOP("Boundary", "reading contours"),
 )
 
 

@@ -102,6 +102,8 @@ TEMPLATES = (
                       "(gantry tilt), so the other planes would be distorted. Use a "
                       "tilt-corrected reconstruction from the scanner, or read this series in "
                       "its own plane."),
+    QT_TRANSLATE_NOOP("ProblemText", "the image this report refers to is not open; open the "
+                      "study it belongs to (File > Open), then follow the reference again"),
 )
 
 

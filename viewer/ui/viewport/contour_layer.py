@@ -1,9 +1,10 @@
 """RT structure set contours drawn over the image of a viewport.
 
-The layer feeds itself: when its viewport opens a series, the RT structure sets of the
-same study drawn on the series' frame of reference are read (Qt-free,
-:func:`viewer.io.rtstruct.structure_sets_for`, each file once per viewport) and a damaged
-one is reported to the error boundary once. Painting maps the contours of the shown frame
+The layer is a view of the session's :class:`viewer.state.structure_sets.StructureSets`:
+when its viewport opens a series it asks the session for the study's structure sets (read
+once per session, off the GUI thread) and draws those on the series' frame of reference;
+when a read finishes for its study it takes them and repaints. Problems with a file are
+the window's to report, once. Painting maps the contours of the shown frame
 (:func:`viewer.imaging.contours.contours_on_frame`, cached per frame) through the
 viewport's image→screen transform. Contours are display only: the image is never changed.
 """
@@ -11,19 +12,17 @@ viewport's image→screen transform. Contours are display only: the image is nev
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF, QTransform
 
-from viewer.errors import LightboxError
 from viewer.imaging.contours import FrameContour, contours_on_frame, slice_tolerance
-from viewer.io.rtstruct import StructureSet, structure_sets_for
 
 if TYPE_CHECKING:
     from viewer.io.model import FrameRef, Series, Study
-    from viewer.ui.boundary import ErrorBoundary
+    from viewer.io.rtstruct import StructureSet
+    from viewer.state.structure_sets import StructureSets, StructureSetsRead
     from viewer.ui.viewport.viewport import Viewport
 
 LINE_WIDTH = 2.0
@@ -31,35 +30,34 @@ POINT_MARK = 5.0  # half the size of the cross drawn for a POINT contour, screen
 
 
 class ContourLayer:
-    def __init__(self, viewport: Viewport | None = None,
-                 boundary: ErrorBoundary | None = None) -> None:
+    def __init__(self, viewport: Viewport, store: StructureSets) -> None:
         self.visible = True
         self.structure_sets: list[StructureSet] = []
-        self._boundary = boundary
-        self._read: dict[Path, StructureSet | LightboxError] = {}
+        self._viewport, self._store = viewport, store
         self._frames: dict[tuple[str, int], list[FrameContour]] = {}
         self._tolerance = 0.5
         self._series_images: frozenset[str] = frozenset()
-        if viewport is not None:
-            self._viewport = viewport
-            viewport.series_opened.connect(self._series_opened)
+        viewport.series_opened.connect(self._series_opened)
+        self._unsubscribe = store.subscribe(self._read)
+
+    def shutdown(self) -> None:
+        self._unsubscribe()
 
     def _series_opened(self, series: Series) -> None:
         self.load_for(series, self._viewport.study)
 
-    def load_for(self, series: Series, study: Study | None) -> list[LightboxError]:
-        """Draw the structure sets of ``study`` that fit ``series``; returns (and reports)
-        the problems of files read for the first time."""
-        known = set(self._read)
-        found, _ = structure_sets_for(series, study, self._read)
-        self.set_structure_sets(series, found)
-        # A damaged file is told once, not again each time a series of its study opens.
-        new = [e for path, e in self._read.items()
-               if path not in known and isinstance(e, LightboxError)]
-        if self._boundary is not None:
-            for problem in new:
-                self._boundary.report(problem, "reading contours")
-        return new
+    def load_for(self, series: Series, study: Study | None) -> None:
+        """Draw what the session has read of ``study``'s structure sets that fit
+        ``series`` and ask for the rest (drawn when their read is done)."""
+        self.set_structure_sets(series, self._store.for_series(series, study))
+        self._store.request(study)
+
+    def _read(self, event: StructureSetsRead) -> None:
+        series, study = self._viewport.series, self._viewport.study
+        if series is None or study is None or study.uid != event.study_uid:
+            return
+        self.set_structure_sets(series, self._store.for_series(series, study))
+        self._viewport.update()
 
     def set_structure_sets(self, series: Series | None, sets: Sequence[StructureSet]) -> None:
         self.structure_sets = list(sets)

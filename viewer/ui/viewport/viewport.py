@@ -142,8 +142,9 @@ class Viewport(QWidget):
         self.ai_layer = AILayer(self.overlays)
         self._unsubscribes = [self.overlays.subscribe(self._on_overlays),
                               self.session.objects.subscribe(self._on_object)]
-        # RT structure set contours of the shown series' study (the layer feeds itself).
-        self.contours = ContourLayer(self, boundary)
+        # RT structure set contours of the shown series' study: the session reads them
+        # once for every viewport; the layer draws those that fit the series.
+        self.contours = ContourLayer(self, self.session.structure_sets)
         # The reader's measurements: the session's store, shared by every viewport.
         self.measure = MeasureController(self, self.session.measurements)
         # Key images (K): the session's, like the measurements; a "KEY" marker on screen.
@@ -237,6 +238,7 @@ class Viewport(QWidget):
             unsubscribe()
         self.measure.shutdown()
         self.key_images.shutdown()
+        self.contours.shutdown()
 
     # -- what is shown ---------------------------------------------------------------------
 
@@ -417,6 +419,10 @@ class Viewport(QWidget):
             if self._loading.get(index) is None:
                 self._loading.request(index)
                 self._loading.prefetch(index)
+            else:
+                # Moved to a frame already decoded before the first one arrived: it is on
+                # screen now, so the prefetch waiting for the first image starts here.
+                self._start_prefetch()
         if changed & {"rotation", "fit"}:
             self._sync_fit()
         self.state_changed.emit(changed)

@@ -2,7 +2,9 @@
 
 Thumbnails are decoded and rendered on a worker (``Background``), never on the GUI thread,
 as one :class:`viewer.tasks.jobs.Batch`: thumbnails that arrive after the list was cleared
-are dropped.
+are dropped. Their pixels come from the window's one frame source (the frame cache), so
+the frame decoded for a thumbnail (the middle one, which the viewport opens on) is not
+decoded again when the series is opened, and the other way round.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from PySide6.QtWidgets import QAbstractItemView, QStyle, QTreeWidget, QTreeWidge
 
 from viewer.imaging.lut import default_window
 from viewer.imaging.render import render_thumbnail
-from viewer.io.pixels import read_frame
+from viewer.io.frames import FrameSource, frame_source
 from viewer.tasks.jobs import Batch
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, corner_tr, translate
 from viewer.ui.problem_text import problem_text
@@ -72,8 +74,8 @@ def sort_name(sorted_by: str) -> str:
     return names.get(sorted_by, sorted_by)
 
 
-def _thumbnail_job(ref: FrameRef) -> np.ndarray:
-    stored = read_frame(ref)
+def _thumbnail_job(ref: FrameRef, frames: FrameSource) -> np.ndarray:
+    stored = frames(ref)
     window = default_window(ref.instance, ref.frame, stored)
     return np.ascontiguousarray(render_thumbnail(stored, ref.instance, ref.frame, window, THUMB))
 
@@ -89,11 +91,13 @@ class SeriesBrowser(QTreeWidget):
     thumbnails_settled = Signal()
 
     def __init__(self, background: Background, parent: QWidget | None = None, *,
-                 session: Session) -> None:
+                 session: Session, frames: FrameSource | None = None) -> None:
         """A view of ``session``'s open studies: it lists them and hears what each scan
-        adds (never a study twice: the session merges by UID)."""
+        adds (never a study twice: the session merges by UID). ``frames``: where thumbnail
+        pixels come from (the window's frame cache; the files themselves when not given)."""
         super().__init__(parent)
         self._background = background
+        self._frames = frames if frames is not None else frame_source()
         self.setHeaderHidden(True)
         self.setIconSize(QSize(THUMB, THUMB))
         self.setIndentation(12)
@@ -238,7 +242,9 @@ class SeriesBrowser(QTreeWidget):
 
     def _request_thumbnail(self, key: int, series: Series) -> None:
         ref = series.frames[len(series.frames) // 2]
-        self._thumbnails.start(key, lambda _job: _thumbnail_job(ref), self._thumbnail_done)
+        frames = self._frames
+        self._thumbnails.start(key, lambda _job: _thumbnail_job(ref, frames),
+                               self._thumbnail_done)
 
     def _thumbnail_done(self, job: Job[int], outcome: Outcome[np.ndarray]) -> None:
         try:

@@ -5,8 +5,10 @@ Opening runs the io scan as a background job (cancellable, with progress in the 
 bar); what it finds is merged into the session, which tells the browser what is new (a
 re-opened folder adds nothing); files it could not use go to the Problems dock, and the
 first image series opens. Choosing an object without pixels goes through
-:meth:`MainWindow.show_object`. The AI models are verified on a worker from the start. The
-window itself only wires parts together.
+:meth:`MainWindow.show_object` (an SR is then read as a document, see ``reports.py``).
+RT structure sets are read once for the whole session, on a worker, and drawn by every
+viewport showing a matching series. The AI models are verified on a worker from the start.
+The window itself only wires parts together.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from viewer.io.frames import frame_source
 from viewer.io.model import Instance, ScanResult, Series, Study
 from viewer.io.scan import scan
 from viewer.state.session import Session
+from viewer.state.structure_sets import StructureSetsRead
 from viewer.tasks.jobs import Job, Jobs
 from viewer.ui.ai.panel import AIPanel
 from viewer.ui.bindings import BINDINGS, Scope, apply_user_keys, shortcut
@@ -58,6 +61,7 @@ from viewer.ui.window.browser import SeriesBrowser
 from viewer.ui.window.exports import ReadingTools
 from viewer.ui.window.problems import ProblemsPanel
 from viewer.ui.window.reading_layout import ReadingLayout
+from viewer.ui.window.reports import ReportReading, is_report
 
 log = logging.getLogger(__name__)
 APP_NAME = "Lightbox"
@@ -95,10 +99,13 @@ class MainWindow(ReadingLayout, QMainWindow):
         # The one reading session every view observes (open studies, AI results and runs,
         # measurements, which series each viewport shows).
         self.session = Session()
+        # RT structure sets: read on the window's workers, each file once per session.
+        self.session.structure_sets.read_in_background(self.background.submit)
         self._scans: Jobs[list[str], ScanResult] = Jobs(self.background.submit,
                                                         self.bridge.post)
         self._build_reading()  # the viewport grid and MPR (ui/window/reading_layout.py)
-        self.browser = SeriesBrowser(self.background, self, session=self.session)
+        self.browser = SeriesBrowser(self.background, self, session=self.session,
+                                     frames=frame_source(self.cache))
         self.problems = ProblemsPanel(self)
         self.ai_panel = AIPanel(self.viewport, self.bridge, self.boundary, model_dirs, self,
                                 settings=self.settings, session=self.session,
@@ -116,6 +123,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.reading = ReadingTools(self)
         # Save annotations, undo/redo, annotation files found by a scan, unsaved prompt.
         self.annotation_files = AnnotationFiles(self)
+        # Structured reports read as documents in place of the images.
+        self.reports = ReportReading(self)
         self._apply_settings()
         if load_models:
             self.ai_panel.load_models()
@@ -247,6 +256,13 @@ class MainWindow(ReadingLayout, QMainWindow):
         self._connect_reading()
         self.ai_panel.run_label_changed.connect(
             lambda text: self.statusBar().showMessage(text, 10_000))
+        self._unsubscribes = [self.session.structure_sets.subscribe(self._structure_sets_read)]
+
+    def _structure_sets_read(self, event: StructureSetsRead) -> None:
+        # Told here, once for the session, not by each viewport that shows the study.
+        for problem in event.problems:
+            self.boundary.report(problem, "reading contours")
+        self._maybe_settled()
 
     def _apply_settings(self) -> None:
         problems = apply_user_keys(self.settings.key_bindings)
@@ -322,6 +338,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         found = bool(result.studies)
         # The browser hears what is new from the session: what is already open adds nothing.
         added = self.session.open(result.studies)
+        for study in self.session.studies:  # new structure sets read now, on a worker
+            self.session.structure_sets.request(study)
         self.annotation_files.scan_found(result)
         for problem in result.problems:
             self._add_problem(str(problem.path), problem.reason)
@@ -345,13 +363,15 @@ class MainWindow(ReadingLayout, QMainWindow):
                 translate("MainWindow", "Found {} study(ies), {} series").format(
                     len(added.studies), series_count) + problems, 10_000)
         # After the summary, so a warning about the series opened now is what stays shown.
-        if self.viewport.series is None:
+        # Not while a report is read: the images it links to open when a link is followed.
+        if self.viewport.series is None and not self.reports.shown:
             first = self.browser.first_image_series()
             if first is not None:
                 self.open_series(*first)
 
     def open_series(self, series: Series, study: Study | None = None) -> None:
-        """Show ``series`` in the active viewport of the layout (leaving MPR)."""
+        """Show ``series`` in the active viewport of the layout (leaving MPR or a report)."""
+        self.reports.leave()
         if self.mpr_shown:
             self.close_mpr()
         if series is self.viewport.series:
@@ -377,8 +397,12 @@ class MainWindow(ReadingLayout, QMainWindow):
 
     def show_object(self, instance: Instance) -> None:
         """An object without pixels (SR, RTSTRUCT, ECG…) chosen in the browser: the active
-        viewport is cleared to a neutral panel first (the session tells it), then its tags
-        are shown. A report view can subscribe to ``session.objects`` for the same event."""
+        viewport is cleared to a neutral panel first (the session tells it), then an SR is
+        shown as a report in place of the images, anything else as its tags. An SR that
+        cannot be read is reported and changes nothing."""
+        report = self.reports.read(instance) if is_report(instance) else None
+        if is_report(instance) and report is None:
+            return
         if self.mpr_shown:
             self.close_mpr()
         found = self.session.studies.series_by_uid(instance.series_uid)
@@ -389,7 +413,11 @@ class MainWindow(ReadingLayout, QMainWindow):
             self.statusBar().showMessage(translate(
                 "MainWindow", "This object refers to {} image(s) that are not open; open "
                 "the study it belongs to first.").format(len(missing)), 15_000)
-        self.show_tags_of(instance)
+        if report is not None:
+            self.reports.show(report)
+        else:
+            self.reports.leave()
+            self.show_tags_of(instance)
 
     def _load_dicom_results(self, series: Series, study: Study | None) -> None:
         from viewer.ui.ai.dicom_results import load_study_results
@@ -426,9 +454,10 @@ class MainWindow(ReadingLayout, QMainWindow):
             self.settled.emit()
 
     def is_settled(self) -> bool:
-        """No scan running or queued, the shown series loaded, every thumbnail made."""
-        return not (self.scanning or self._queue or self.browser.thumbnails_pending) \
-            and self._reading_settled()
+        """No scan running or queued, the shown series loaded, every thumbnail made, every
+        structure set read."""
+        return not (self.scanning or self._queue or self.browser.thumbnails_pending
+                    or self.session.structure_sets.pending) and self._reading_settled()
 
     # -- file dialogs and drops ---------------------------------------------------------------
 
@@ -611,6 +640,11 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.cancel_scan()
         self.ai_panel.shutdown()
         self.browser.shutdown()
+        self.reports.shutdown()
+        for unsubscribe in self._unsubscribes:
+            unsubscribe()
+        self._unsubscribes.clear()
+        self.session.structure_sets.close()
         self.bridge.close()
         self.background.close()
         self._shutdown_reading()

@@ -180,6 +180,7 @@ class ReadingLayout:
         """Show ``name`` ("1x1", "1x2", "2x1", "2x2"); new viewports get the next series."""
         if self.mpr_shown:
             self.close_mpr()
+        self.reports.leave()
         self.grid.set_layout(name)
         self._actions[f"layout_{name}"].setChecked(True)
         shown = {id(v.series) for v in self.grid.visible_viewports() if v.series is not None}
@@ -311,6 +312,7 @@ class ReadingLayout:
     def _set_identity_everywhere(self: MainWindow, hide: bool) -> None:
         for viewport in self.all_viewports():
             viewport.state.hide_identity = hide
+        self.reports.set_hide_identity(hide)
 
     def _shutdown_reading(self: MainWindow) -> None:
         self.mpr.shutdown()
