@@ -711,6 +711,18 @@
         <source>verifying the AI models</source>
         <translation>AIモデルの検証</translation>
     </message>
+    <message>
+        <source>reading a report</source>
+        <translation>レポートの読み込み</translation>
+    </message>
+    <message>
+        <source>going to an image</source>
+        <translation>画像への移動</translation>
+    </message>
+    <message>
+        <source>reading contours</source>
+        <translation>輪郭の読み込み</translation>
+    </message>
 </context>
 <context>
     <name>Browser</name>
@@ -1727,6 +1739,10 @@
         <source>MPR refused for {}: the slices are sheared by {}° (gantry tilt), so the other planes would be distorted. Use a tilt-corrected reconstruction from the scanner, or read this series in its own plane.</source>
         <translation>{} の MPR を中止しました: スライスが {}° ずれており（ガントリー傾斜）、他の断面が歪みます。装置で傾斜補正した再構成画像を使うか、このシリーズは元の断面で読影してください。</translation>
     </message>
+    <message>
+        <source>the image this report refers to is not open; open the study it belongs to (File &gt; Open), then follow the reference again</source>
+        <translation>このレポートが参照する画像は開かれていません。その画像の検査を開いて（ファイル &gt; 開く）から、もう一度参照をたどってください</translation>
+    </message>
 </context>
 <context>
     <name>Problems</name>
@@ -1835,6 +1851,13 @@
         <source>The image this refers to is not open. Open the study it belongs to (File &gt; Open), then click the link again.</source>
         <extracomment>The reader clicked a reference to an open image: (SOP Instance UID, 0-based frame).</extracomment>
         <translation>参照先の画像が開かれていません。対象の検査を開いて（ファイル &gt; 開く）から、もう一度リンクをクリックしてください。</translation>
+    </message>
+</context>
+<context>
+    <name>Reports</name>
+    <message>
+        <source>Back to images</source>
+        <translation>画像に戻る</translation>
     </message>
 </context>
 <context>
