@@ -379,4 +379,5 @@ JA.update({
 "reading contours": "輪郭の読み込み",
 "the image this report refers to is not open; open the study it belongs to (File > Open), then follow the reference again":
     "このレポートが参照する画像は開かれていません。その画像の検査を開いて（ファイル > 開く）から、もう一度参照をたどってください",
+"Cine slower": "シネを遅く", "Cine faster": "シネを速く",
 })

@@ -1139,6 +1139,14 @@
         <translation>シネ再生 / 一時停止</translation>
     </message>
     <message>
+        <source>Cine slower</source>
+        <translation>シネを遅く</translation>
+    </message>
+    <message>
+        <source>Cine faster</source>
+        <translation>シネを速く</translation>
+    </message>
+    <message>
         <source>Invert</source>
         <translation>白黒反転</translation>
     </message>

@@ -14,9 +14,9 @@ from viewer.io.rtstruct import (
     check_fits,
     frame_of_reference,
     read_structure_set,
-    structure_sets_for,
 )
 from viewer.io.scan import scan
+from viewer.state.structure_sets import StructureSets
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +53,11 @@ def test_phantom_structure_set_belongs_to_its_series(phantom):
     assert structures.fits(frame_of_reference(series))
     # Found through the study once it is scanned with the images.
     study = scan([folder / "ct", path]).studies[0]
-    found, problems = structure_sets_for(series, study)
+    sets = StructureSets()
+    sets.request(study)
+    found = sets.for_series(series, study)
     assert [s.sop_instance_uid for s in found] == [structures.sop_instance_uid]
-    assert problems == []
+    assert sets.problems(study.uid) == []
 
 
 def test_structure_set_on_another_frame_of_reference_is_refused(phantom, tmp_path):
@@ -66,7 +68,10 @@ def test_structure_set_on_another_frame_of_reference_is_refused(phantom, tmp_pat
     with pytest.raises(ForeignStructureSetError, match="another frame of reference.*open the"):
         check_fits(structures, series)
     study = scan([folder / "ct", path]).studies[0]
-    assert structure_sets_for(series, study) == ([], [])  # left out quietly when automatic
+    sets = StructureSets()
+    sets.request(study)
+    # Left out quietly when found automatically: no set, no problem.
+    assert sets.for_series(series, study) == [] and sets.problems(study.uid) == []
 
 
 def test_corrupt_or_truncated_structure_set_is_a_clear_problem(phantom, tmp_path,
@@ -87,8 +92,8 @@ def test_corrupt_or_truncated_structure_set_is_a_clear_problem(phantom, tmp_path
     study = scan([folder / "ct", good]).studies[0]
     rt_series = next(s for s in study.series if s.modality == "RTSTRUCT")
     rt_series.instances[0].path = cut  # as if the file was cut after the scan
-    cache: dict = {}
-    found, problems = structure_sets_for(series, study, cache)
-    assert found == [] and len(problems) == 1
+    sets = StructureSets()
+    assert sets.request(study) and not sets.request(study)  # each file is read once
+    problems = sets.problems(study.uid)
+    assert sets.for_series(series, study) == [] and len(problems) == 1
     assert isinstance(problems[0], UnreadableStructureSetError)
-    assert list(cache) == [cut]

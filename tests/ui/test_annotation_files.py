@@ -69,15 +69,16 @@ def test_undo_and_redo_of_measurements_through_the_edit_menu(window):
     assert actions["undo"].shortcut() == QKeySequence("Ctrl+Z")
     assert {k.toString() for k in actions["redo"].shortcuts()} == {"Ctrl+Shift+Z", "Ctrl+Y"}
     assert actions["save_annotations"].shortcut() == QKeySequence("Ctrl+S")
+    assert not actions["undo"].isEnabled() and not actions["redo"].isEnabled()
     m = _distance(window)
     assert window.session.measurements.dirty
+    assert actions["undo"].isEnabled() and not actions["redo"].isEnabled()
     actions["undo"].trigger()
     assert len(window.session.measurements) == 0
     actions["redo"].trigger()
     assert window.session.measurements.get(m.id) == m
-    actions["undo"].trigger()
-    actions["undo"].trigger()  # nothing left: says so, changes nothing
-    assert "Nothing to undo" in window.statusBar().currentMessage()
+    actions["undo"].trigger()  # nothing left to undo: greyed out, redo offered
+    assert not actions["undo"].isEnabled() and actions["redo"].isEnabled()
 
 
 def test_a_handle_drag_is_one_undo_step(window):

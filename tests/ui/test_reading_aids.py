@@ -140,6 +140,13 @@ def test_brackets_change_the_cine_rate_shown_on_the_image(phantom_window, qtbot)
     assert "Cine 1 fps" in viewport.corner_text().bottom_right
     qtbot.keyClick(viewport, Qt.Key.Key_Space)
     assert not any("Cine" in line for line in viewport.corner_text().bottom_right)
+    # The View menu offers the same control, acting on the viewport active when chosen.
+    phantom_window._actions["cine"].trigger()
+    phantom_window._actions["cine_faster"].trigger()
+    assert "Cine 2 fps" in viewport.corner_text().bottom_right
+    phantom_window._actions["cine_slower"].trigger()
+    assert "Cine 1 fps" in viewport.corner_text().bottom_right
+    phantom_window._actions["cine"].trigger()
 
 
 def test_the_window_shows_the_preset_name_until_dragged(phantom_window, qtbot) -> None:

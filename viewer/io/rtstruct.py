@@ -195,29 +195,3 @@ def check_fits(structure_set: StructureSet, series: Series) -> None:
             f"{structure_set.path.name}: these contours were drawn on another frame of "
             "reference than the series shown; open the images they were drawn on (same "
             "study, same frame of reference) to see them")
-
-
-def structure_sets_for(series: Series, study: Study | None,
-                       cache: dict[Path, StructureSet | LightboxError] | None = None
-                       ) -> tuple[list[StructureSet], list[LightboxError]]:
-    """The structure sets of ``study`` drawn on ``series``' frame of reference, and the
-    problems of the study's unreadable ones. Sets on another frame of reference are about
-    other images and are left out quietly. ``cache`` (kept by the caller) reads each file
-    once per session."""
-    found: list[StructureSet] = []
-    problems: list[LightboxError] = []
-    own = frame_of_reference(series)
-    for path in structure_set_files(study):
-        entry = cache.get(path) if cache is not None else None
-        if entry is None:
-            try:
-                entry = read_structure_set(path)
-            except LightboxError as exc:
-                entry = exc
-            if cache is not None:
-                cache[path] = entry
-        if isinstance(entry, LightboxError):
-            problems.append(entry)
-        elif entry.fits(own):
-            found.append(entry)
-    return found, problems

@@ -88,11 +88,23 @@ class AnnotationFiles:
             edit_menu.removeAction(item)
             edit_menu.insertAction(first, item)
         edit_menu.insertSeparator(first)
+        # Greyed out when there is nothing to undo or redo, as in every editor.
+        self._undo_actions = (undo, redo)
+        self._unsubscribe_history = self.store.history.subscribe(lambda _: self._sync_undo())
+        self._sync_undo()
         if "delete_measurement" in w._actions:
             measure = self._menu_of("delete_measurement")
             # The active viewport when the action fires, not the one at construction.
             w._action(measure, "key_image", lambda: w.viewport.trigger("key_image"),
                       text=translate("Annotations", "Mark / unmark key image"))
+
+    def _sync_undo(self) -> None:
+        undo, redo = self._undo_actions
+        undo.setEnabled(self.store.history.can_undo)
+        redo.setEnabled(self.store.history.can_redo)
+
+    def shutdown(self) -> None:
+        self._unsubscribe_history()
 
     def undo(self) -> None:
         if not self.store.undo():

@@ -219,7 +219,9 @@ class MainWindow(ReadingLayout, QMainWindow):
                            ("flip_h", QT_TRANSLATE_NOOP("MainWindow", "Flip horizontal")),
                            ("flip_v", QT_TRANSLATE_NOOP("MainWindow", "Flip vertical")),
                            ("reset", QT_TRANSLATE_NOOP("MainWindow", "Reset view")),
-                           ("cine", QT_TRANSLATE_NOOP("MainWindow", "Play / pause cine"))):
+                           ("cine", QT_TRANSLATE_NOOP("MainWindow", "Play / pause cine")),
+                           ("cine_slower", QT_TRANSLATE_NOOP("MainWindow", "Cine slower")),
+                           ("cine_faster", QT_TRANSLATE_NOOP("MainWindow", "Cine faster"))):
             self._action(view, name, functools.partial(self._on_active, name),
                          text=translate("MainWindow", text))
         self._action(view, "invert", lambda: self._on_active("invert"), checkable=True,
@@ -641,6 +643,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.ai_panel.shutdown()
         self.browser.shutdown()
         self.reports.shutdown()
+        self.annotation_files.shutdown()
         for unsubscribe in self._unsubscribes:
             unsubscribe()
         self._unsubscribes.clear()
