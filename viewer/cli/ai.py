@@ -34,6 +34,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from viewer.cli.args import frame_index, output_folder
 from viewer.errors import Cancelled, LightboxError
 from viewer.host.settings import Settings, load_settings
 from viewer.tasks.cancel import CancelToken
@@ -136,11 +137,13 @@ def infer_main(argv: Sequence[str] | None = None, settings: Settings | None = No
     parser.add_argument(
         "--model", required=True, metavar="ID", help="the model's id (see 'lightbox models')"
     )
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
+    parser.add_argument("--out", required=True, metavar="DIR", type=output_folder,
+                        help="folder for the results (created if new)")
     _models_dir_option(parser)
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
-        "--frame", type=int, metavar="N", help="image N of the series (0-based reading order)"
+        "--frame", type=frame_index, metavar="N",
+        help="image N of the series (0-based reading order)"
     )
     which.add_argument("--all", action="store_true", help="every image of the series")
     parser.add_argument("--series", metavar="UID", help="the series to use when PATH holds several")
@@ -206,6 +209,12 @@ def _infer(ns: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
     frames = _frames(ns, series, path)
+    if frames is not None and not all(0 <= f < len(series.frames) for f in frames):
+        count = len(series.frames)
+        valid = f"0 to {count - 1}" if count > 1 else "only 0"
+        _error(f"--frame {ns.frame} is out of range: the series has {count} "
+               f"image{'s' if count != 1 else ''} ({valid})")
+        return 2
     token = CancelToken()
     with _ctrl_c_cancels(token):
         try:
@@ -393,6 +402,8 @@ def write_results(results: Sequence[Any], series: Any, out: Path,
                   cancel: CancelToken | None = None) -> list[list[Path]]:
     """Write every result, all or nothing: into a hidden folder inside ``out`` first, then
     each file renamed into place (no cancel is heeded once the renaming has begun)."""
+    from viewer.host.files import check_replaceable
+
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".lightbox-infer-", dir=out))
     try:
@@ -407,6 +418,7 @@ def write_results(results: Sequence[Any], series: Any, out: Path,
         for paths in staged:
             written.append([out / p.name for p in paths])
             for p in paths:
+                check_replaceable(out / p.name)  # never renamed over a pipe or a folder
                 os.replace(p, out / p.name)
         return written
     finally:
