@@ -228,7 +228,10 @@ def _infer(ns: argparse.Namespace, settings: Settings) -> int:
             print("Run again with --accept-warnings to go on anyway.", file=sys.stderr)
             return 1
         written = write_results(results, series, Path(ns.out), token)
-    written += _write_dicom(ns, results, series)
+    try:
+        written += _write_dicom(ns, results, series)
+    except OSError as exc:  # a full disk, or a pipe where a file should go
+        raise LightboxError(f"cannot write the DICOM results: {exc}") from exc
     unlike = sum(1 for r in results if r.domain is not None and r.domain.unlike)
     if unlike:  # said once on stderr; each image's reason is in its JSON ("ood")
         first = next(r.domain for r in results if r.domain is not None and r.domain.unlike)
@@ -402,8 +405,6 @@ def write_results(results: Sequence[Any], series: Any, out: Path,
                   cancel: CancelToken | None = None) -> list[list[Path]]:
     """Write every result, all or nothing: into a hidden folder inside ``out`` first, then
     each file renamed into place (no cancel is heeded once the renaming has begun)."""
-    from viewer.host.files import check_replaceable
-
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".lightbox-infer-", dir=out))
     try:
@@ -414,15 +415,29 @@ def write_results(results: Sequence[Any], series: Any, out: Path,
             staged.append(write_result(res, series, staging))
         if cancel is not None:
             cancel.check()
+        for paths in staged:  # all checked before any is renamed: all or nothing
+            for p in paths:
+                _check_target(out / p.name)
         written = []
         for paths in staged:
             written.append([out / p.name for p in paths])
             for p in paths:
-                check_replaceable(out / p.name)  # never renamed over a pipe or a folder
+                _check_target(out / p.name)  # again, just before: never over a pipe
                 os.replace(p, out / p.name)
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_target(path: Path) -> None:
+    """A result file may replace an older result, never a pipe, a device or a folder."""
+    from viewer.errors import FileProblemError
+    from viewer.host.files import NotRegularFileError, check_replaceable
+
+    try:
+        check_replaceable(path, "move it away or choose another --out folder")
+    except NotRegularFileError as exc:
+        raise FileProblemError(path, exc.reason) from exc
 
 
 def write_result(res: Any, series: Any, out: Path) -> list[Path]:

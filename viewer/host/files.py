@@ -149,7 +149,7 @@ def link_problem(path: Path, exc: OSError) -> str | None:
     return None
 
 
-def check_replaceable(path: str | Path) -> None:
+def check_replaceable(path: str | Path, advice: str = "choose a file name") -> None:
     """Raise ``NotRegularFileError`` unless ``path`` is new or a regular file (through a
     symbolic link, its target counts: a link to a device is refused)."""
     path = Path(path)
@@ -159,13 +159,12 @@ def check_replaceable(path: str | Path) -> None:
         return  # a new name, or a broken link: the rename replaces the link itself
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise NotRegularFileError(path, "a symbolic link loop",
-                                      "choose a file name") from exc
+            raise NotRegularFileError(path, "a symbolic link loop", advice) from exc
         raise
     if stat.S_ISREG(st.st_mode):
         return
     what = "a folder" if stat.S_ISDIR(st.st_mode) else special_kind(st.st_mode) or "not a file"
-    raise NotRegularFileError(path, what, "choose a file name")
+    raise NotRegularFileError(path, what, advice)
 
 
 def open_regular(path: str | Path) -> BinaryIO:
