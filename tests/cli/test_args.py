@@ -208,3 +208,16 @@ def test_the_real_command_refuses_nan_and_dev_full_with_status_2(tmp_path, ct):
         done.stderr
     if os.path.exists("/dev/full"):
         assert Path("/dev/full").is_char_device()
+
+
+def test_model_train_seed_and_out_are_checked(tmp_path, capsys):
+    recipe = str(tmp_path)
+    for seed, message in (("-1", "expects a number from 0 to 4294967295, not -1"),
+                          ("2**32", "expects a whole number such as 0, not '2**32'"),
+                          (str(2**32), "expects a number from 0 to 4294967295, not 4294967296")):
+        err = usage_error(capsys, ["model", "train", recipe, "--out", str(tmp_path / "w.pt"),
+                                   "--seed", seed])
+        assert f"argument --seed: {message}" in err
+    for device in DEVICES:
+        err = usage_error(capsys, ["model", "train", recipe, "--out", device])
+        assert f"argument --out: {device}: a character device, not a regular file" in err
