@@ -137,6 +137,7 @@ def _gui(argv: list[str]) -> int:
     parser.add_argument(
         "--screenshot",
         metavar="OUT.png",
+        type=output_file,
         help="open, wait until the images are loaded, save a screenshot of the window, exit",
     )
     parser.add_argument(
@@ -149,7 +150,8 @@ def _gui(argv: list[str]) -> int:
     ns = parser.parse_args(argv)
     from viewer.ui.app import run_gui  # Qt is imported only for the GUI
 
-    return run_gui(ns.paths, demo=ns.demo, screenshot=ns.screenshot)
+    screenshot = None if ns.screenshot is None else str(ns.screenshot)
+    return run_gui(ns.paths, demo=ns.demo, screenshot=screenshot)
 
 
 # --- lightbox info -------------------------------------------------------------------
