@@ -221,3 +221,15 @@ def test_model_train_seed_and_out_are_checked(tmp_path, capsys):
     for device in DEVICES:
         err = usage_error(capsys, ["model", "train", recipe, "--out", device])
         assert f"argument --out: {device}: a character device, not a regular file" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_render_and_info_of_a_named_pipe_say_so_at_once(tmp_path, capsys):
+    fifo = tmp_path / "scan.png"
+    os.mkfifo(fifo)
+    out = tmp_path / "out.png"
+    assert within(20, lambda: main(["render", str(fifo), "-o", str(out)]), fifo) == 1
+    assert capsys.readouterr().err == "lightbox render: scan.png: a named pipe, not a file\n"
+    assert within(20, lambda: main(["info", str(fifo)]), fifo) == 1
+    assert f"cannot use {fifo}: a named pipe, not a file" in capsys.readouterr().out
+    assert not out.exists()
