@@ -111,3 +111,74 @@ def test_a_killed_writer_leaves_the_old_file_whole(tmp_path) -> None:
     assert target.read_bytes() == b"old"
     # A killed process cannot clean up; its hidden temporary never takes the target's name.
     assert all(name.startswith(".big.bin.") for name in _leftovers(tmp_path))
+
+
+# --- only regular files or new names are replaced ----------------------------------------
+
+
+def _special_targets(tmp_path: Path) -> dict[str, Path]:
+    """Targets a rename must never go over, with what they are called."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "inside.txt").write_text("kept")
+    targets = {"a folder": folder}
+    link = tmp_path / "link-to-folder"
+    link.symlink_to(folder)
+    targets["a folder (through a link)"] = link
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "pipe.png"
+        os.mkfifo(fifo)
+        targets["a named pipe"] = fifo
+    for device in ("/dev/null", "/dev/full"):
+        if os.path.exists(device):
+            targets[f"a character device ({device})"] = Path(device)
+    return targets
+
+
+def test_write_atomic_never_replaces_a_device_a_pipe_or_a_folder(tmp_path) -> None:
+    """Run as root (as the CI does), ``rename`` would replace /dev/full itself."""
+    for what, target in _special_targets(tmp_path).items():
+        before = os.stat(target)
+        with pytest.raises(files.NotRegularFileError, match="not a regular file; choose a "
+                                                            "file name") as caught:
+            write_atomic(target, b"\x89PNG")
+        assert what.split(" (")[0] in str(caught.value)
+        after = os.stat(target)
+        assert (after.st_mode, after.st_ino, after.st_rdev) == (
+            before.st_mode, before.st_ino, before.st_rdev), what
+        if target.parent != Path("/dev"):
+            assert _leftovers(target.parent) == []
+    assert (tmp_path / "folder" / "inside.txt").read_text() == "kept"
+
+
+def test_write_atomic_replaces_a_link_to_a_file_not_its_target(tmp_path) -> None:
+    real = tmp_path / "real.txt"
+    real.write_text("elsewhere")
+    link = tmp_path / "out.txt"
+    link.symlink_to(real)
+    write_atomic(link, "new")
+    assert not link.is_symlink() and link.read_text() == "new"
+    assert real.read_text() == "elsewhere"
+
+
+def test_a_loop_as_target_is_refused(tmp_path) -> None:
+    loop = tmp_path / "loop.png"
+    loop.symlink_to("loop.png")
+    with pytest.raises(files.NotRegularFileError, match="symbolic link loop"):
+        write_atomic(loop, b"x")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_open_regular_refuses_a_named_pipe_without_waiting(tmp_path) -> None:
+    fifo = tmp_path / "p"
+    os.mkfifo(fifo)
+    # O_NONBLOCK: opening a pipe for reading returns at once instead of waiting for a writer
+    with pytest.raises(files.NotRegularFileError, match="a named pipe, not a regular file"):
+        files.open_regular(fifo)
+    assert files.special_file_reason(fifo) == "a named pipe, not a file"
+    assert files.special_file_reason(tmp_path) == "a folder, not a file"
+    regular = tmp_path / "r"
+    regular.write_bytes(b"abc")
+    assert files.special_file_reason(regular) is None
+    with files.open_regular(regular) as f:
+        assert f.read() == b"abc"

@@ -246,3 +246,26 @@ def test_thumbnails_read_through_the_windows_frame_cache(main_window, qtbot, two
     assert w.viewport.current_ref() is middle
     assert w.viewport.current_stored() is cached  # the thumbnail's decode, not a new one
     assert middle.key not in reads
+
+
+def test_link_loops_and_a_pipe_are_listed_and_the_rest_opens(
+        main_window, qtbot, phantom_dir, tmp_path) -> None:
+    """Once, a looping pair of links made the viewer say nothing could be opened, and a
+    named pipe called *.png made it wait for ever."""
+    import os
+
+    folder = tmp_path / "study"
+    shutil.copytree(phantom_dir, folder)
+    (folder / "a.dcm").symlink_to("b.dcm")
+    (folder / "b.dcm").symlink_to("a.dcm")
+    (folder / "up").symlink_to("..")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(folder / "scan.png")
+    open_and_wait(qtbot, main_window, folder)
+    assert main_window.viewport.series is not None
+    assert len(main_window.viewport.series.frames) == 20
+    problems = dict(main_window.problems.problems())
+    assert problems["a.dcm"].startswith("a symbolic link loop")
+    assert problems["up"].startswith("a link to a folder outside the one opened")
+    if hasattr(os, "mkfifo"):
+        assert problems["scan.png"] == "a named pipe, not a file"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pydicom
+import pytest
 from PIL import Image
 
 from tests.ui.conftest import PHANTOM_SIZE, PHANTOM_SLICES
@@ -79,3 +80,19 @@ def test_command_line_screenshot_of_nothing_fails_with_a_reason(tmp_path) -> Non
     assert done.returncode != 0
     assert "junk.dcm" in done.stderr
     assert not out.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_command_line_screenshot_never_replaces_a_pipe_or_a_device(phantom_dir,
+                                                                    tmp_path) -> None:
+    """Checked before Qt starts: a usage error (2), the pipe and the device left as they
+    were (the CI runs as root, where a rename would replace /dev/full)."""
+    fifo = tmp_path / "shot.png"
+    os.mkfifo(fifo)
+    for target in [fifo, *(Path(d) for d in ("/dev/full",) if Path(d).exists())]:
+        before = os.stat(target)
+        done = _cli(str(phantom_dir), "--screenshot", str(target), cwd=ROOT)
+        assert done.returncode == 2, done.stderr
+        assert f"argument --screenshot: {target}: " in done.stderr
+        assert "not a regular file; choose a file name" in done.stderr
+        assert os.stat(target).st_mode == before.st_mode

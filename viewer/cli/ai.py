@@ -34,6 +34,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from viewer.cli.args import frame_index, output_folder
 from viewer.errors import Cancelled, LightboxError
 from viewer.host.settings import Settings, load_settings
 from viewer.tasks.cancel import CancelToken
@@ -136,11 +137,13 @@ def infer_main(argv: Sequence[str] | None = None, settings: Settings | None = No
     parser.add_argument(
         "--model", required=True, metavar="ID", help="the model's id (see 'lightbox models')"
     )
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
+    parser.add_argument("--out", required=True, metavar="DIR", type=output_folder,
+                        help="folder for the results (created if new)")
     _models_dir_option(parser)
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
-        "--frame", type=int, metavar="N", help="image N of the series (0-based reading order)"
+        "--frame", type=frame_index, metavar="N",
+        help="image N of the series (0-based reading order)"
     )
     which.add_argument("--all", action="store_true", help="every image of the series")
     parser.add_argument("--series", metavar="UID", help="the series to use when PATH holds several")
@@ -206,6 +209,12 @@ def _infer(ns: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
     frames = _frames(ns, series, path)
+    if frames is not None and not all(0 <= f < len(series.frames) for f in frames):
+        count = len(series.frames)
+        valid = f"0 to {count - 1}" if count > 1 else "only 0"
+        _error(f"--frame {ns.frame} is out of range: the series has {count} "
+               f"image{'s' if count != 1 else ''} ({valid})")
+        return 2
     token = CancelToken()
     with _ctrl_c_cancels(token):
         try:
@@ -219,7 +228,10 @@ def _infer(ns: argparse.Namespace, settings: Settings) -> int:
             print("Run again with --accept-warnings to go on anyway.", file=sys.stderr)
             return 1
         written = write_results(results, series, Path(ns.out), token)
-    written += _write_dicom(ns, results, series)
+    try:
+        written += _write_dicom(ns, results, series)
+    except OSError as exc:  # a full disk, or a pipe where a file should go
+        raise LightboxError(f"cannot write the DICOM results: {exc}") from exc
     unlike = sum(1 for r in results if r.domain is not None and r.domain.unlike)
     if unlike:  # said once on stderr; each image's reason is in its JSON ("ood")
         first = next(r.domain for r in results if r.domain is not None and r.domain.unlike)
@@ -403,14 +415,29 @@ def write_results(results: Sequence[Any], series: Any, out: Path,
             staged.append(write_result(res, series, staging))
         if cancel is not None:
             cancel.check()
+        for paths in staged:  # all checked before any is renamed: all or nothing
+            for p in paths:
+                _check_target(out / p.name)
         written = []
         for paths in staged:
             written.append([out / p.name for p in paths])
             for p in paths:
+                _check_target(out / p.name)  # again, just before: never over a pipe
                 os.replace(p, out / p.name)
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_target(path: Path) -> None:
+    """A result file may replace an older result, never a pipe, a device or a folder."""
+    from viewer.errors import FileProblemError
+    from viewer.host.files import NotRegularFileError, check_replaceable
+
+    try:
+        check_replaceable(path, "move it away or choose another --out folder")
+    except NotRegularFileError as exc:
+        raise FileProblemError(path, exc.reason) from exc
 
 
 def write_result(res: Any, series: Any, out: Path) -> list[Path]:

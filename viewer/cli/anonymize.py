@@ -13,9 +13,11 @@ whose names may hold a patient's name. Exit codes:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from viewer.cli.args import output_folder
 from viewer.errors import Cancelled, LightboxError
 from viewer.io.deidentify import METHOD, export_files
 from viewer.io.scan import collect_files
@@ -29,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Write a de-identified copy (DICOM PS3.15 basic profile) of every "
                     "DICOM file found under SRC into the new folder OUT.")
     parser.add_argument("src", type=Path, help="a DICOM file or a folder (searched recursively)")
-    parser.add_argument("out", type=Path, help="the folder to create (must not exist or be empty)")
+    parser.add_argument("out", type=output_folder, help="the folder to create (must not exist or be empty)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     return parser
 
@@ -38,10 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     src: Path = args.src
     out: Path = args.out
-    if not src.exists():
+    if not os.path.lexists(src):  # a broken link or a link loop is reported by collect_files
         print(f"lightbox anonymize: {src} not found", file=sys.stderr)
         return EXIT_FAILED
-    if out.resolve().is_relative_to(src.resolve()) and src.is_dir():
+    # realpath, not Path.resolve(): a link loop must not raise here
+    if Path(os.path.realpath(out)).is_relative_to(os.path.realpath(src)) and src.is_dir():
         print(f"lightbox anonymize: {out} is inside {src}; choose an output folder "
               "outside the source", file=sys.stderr)
         return EXIT_FAILED

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from viewer.audit.chain import export_range, verify_file
 from viewer.audit.log import AuditLog
+from viewer.cli.args import output_file
 from viewer.host.settings import Settings, load_settings
 from viewer.io.atomic import ExportError, write_text_atomic
 
@@ -35,7 +36,8 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     export = commands.add_parser("export", help="write a time range for a governance review")
     export.add_argument("--from", dest="start", required=True, help="ISO 8601 start (inclusive)")
     export.add_argument("--to", dest="end", required=True, help="ISO 8601 end (exclusive)")
-    export.add_argument("--out", type=Path, required=True, help="file to write (JSON lines)")
+    export.add_argument("--out", type=output_file, required=True,
+                        help="file to write (JSON lines): a new name or a file to replace")
     export.add_argument("--log", type=Path, help="the log to read (default: this workstation's)")
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))

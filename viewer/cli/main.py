@@ -20,12 +20,15 @@ import argparse
 import importlib
 import io
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from viewer import __version__
+from viewer.cli.args import frame_index, output_file
+from viewer.cli.args import window as window_arg
 from viewer.errors import LightboxError
 
 if TYPE_CHECKING:
@@ -134,6 +137,7 @@ def _gui(argv: list[str]) -> int:
     parser.add_argument(
         "--screenshot",
         metavar="OUT.png",
+        type=output_file,
         help="open, wait until the images are loaded, save a screenshot of the window, exit",
     )
     parser.add_argument(
@@ -146,7 +150,8 @@ def _gui(argv: list[str]) -> int:
     ns = parser.parse_args(argv)
     from viewer.ui.app import run_gui  # Qt is imported only for the GUI
 
-    return run_gui(ns.paths, demo=ns.demo, screenshot=ns.screenshot)
+    screenshot = None if ns.screenshot is None else str(ns.screenshot)
+    return run_gui(ns.paths, demo=ns.demo, screenshot=screenshot)
 
 
 # --- lightbox info -------------------------------------------------------------------
@@ -166,10 +171,11 @@ def _info(argv: list[str], settings: Settings) -> int:
     ns = parser.parse_args(argv)
     from viewer.io.scan import scan
 
-    missing = [p for p in ns.paths if not Path(p).exists()]
+    # lexists: a broken link or a link loop is there, and the scan says what is wrong with it
+    missing = [p for p in ns.paths if not os.path.lexists(p)]
     for p in missing:
         print(f"lightbox info: {p}: no such file or folder", file=sys.stderr)
-    result = scan([p for p in ns.paths if Path(p).exists()])
+    result = scan([p for p in ns.paths if os.path.lexists(p)])
     tree = scan_summary(result, identity=ns.identity)
     if ns.json:
         json.dump(tree, sys.stdout, indent=2, ensure_ascii=False)
@@ -255,28 +261,36 @@ def _render(argv: list[str], settings: Settings) -> int:
         description="Write one image as the viewer displays it, at its native pixel size.",
     )
     parser.add_argument("file", help="a DICOM file or plain image")
-    parser.add_argument("-o", "--output", required=True, metavar="OUT.png")
-    parser.add_argument("--frame", type=int, default=0, help="frame of a multi-frame file")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.png", type=output_file,
+                        help="the PNG to write (a new name or a file to replace)")
+    parser.add_argument("--frame", type=frame_index, default=0,
+                        help="frame of a multi-frame file (0 is the first)")
     parser.add_argument(
-        "--window", metavar="C,W", help="window centre and width (default: the file's own)"
+        "--window", metavar="C,W", type=window_arg,
+        help="window centre and width (default: the file's own)",
     )
     parser.add_argument("--invert", action="store_true")
     ns = parser.parse_args(argv)
-    window = None
-    if ns.window:
-        try:
-            center, width = (float(v) for v in ns.window.split(","))
-        except ValueError:
-            parser.error(f"--window expects centre,width such as 40,400, not {ns.window!r}")
-        if width < 1:
-            parser.error("--window width must be at least 1")
-        window = (center, width)
     try:
-        render_file(Path(ns.file), Path(ns.output), ns.frame, window, ns.invert)
+        render_file(Path(ns.file), ns.output, ns.frame, ns.window, ns.invert)
+    except FrameOutOfRangeError as exc:  # a usage error, known once the file is read
+        print(f"lightbox render: --frame {ns.frame} is out of range: {exc.reason}",
+              file=sys.stderr)
+        return 2
     except LightboxError as exc:
         print(f"lightbox render: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+class FrameOutOfRangeError(LightboxError):
+    """``--frame`` names a frame the file does not have."""
+
+    def __init__(self, path: Path, frame: int, frames: int) -> None:
+        self.frame, self.frames = frame, frames
+        valid = f"0 to {frames - 1}" if frames > 1 else "only 0"
+        self.reason = f"{path.name} has {frames} frame{'s' if frames != 1 else ''} ({valid})"
+        super().__init__(f"frame {frame} does not exist: {self.reason}")
 
 
 def render_file(
@@ -290,7 +304,7 @@ def render_file(
     from PIL import Image
 
     from viewer.errors import FileProblemError, NotAnImageError
-    from viewer.host.files import write_atomic
+    from viewer.host.files import NotRegularFileError, write_atomic
     from viewer.imaging.lut import default_window
     from viewer.imaging.render import render_frame
     from viewer.imaging.window import Window
@@ -298,7 +312,7 @@ def render_file(
     from viewer.io.pixels import read_frame
     from viewer.io.scan import read_file
 
-    if not path.is_file():
+    if not os.path.lexists(path):  # a link loop, a pipe or a folder: read_file says which
         raise FileProblemError(path, "no such file")
     instance = read_file(path)
     if instance is None:
@@ -307,17 +321,19 @@ def render_file(
         raise NotAnImageError(path, "no image to display (this DICOM object has no pixel data)")
     frames = instance.number_of_frames
     if not 0 <= frame < frames:
-        raise FileProblemError(path, f"frame {frame} does not exist (the file has {frames})")
+        raise FrameOutOfRangeError(path, frame, frames)
     ref = FrameRef(instance, frame)
     stored = read_frame(ref)
     win = Window(*window) if window else default_window(instance, frame, stored)
     image = render_frame(stored, instance, frame, win, invert=invert)
-    output = output.resolve()
+    output = Path(os.path.abspath(output))  # not resolve(): a link is replaced, not followed
     if not output.parent.is_dir():
         raise FileProblemError(output, "the output folder does not exist")
     png = io.BytesIO()
     Image.fromarray(image).save(png, format="PNG")
-    try:  # a failed run never leaves a half PNG
+    try:  # a failed run never leaves a half PNG, and never replaces a device
         write_atomic(output, png.getvalue())
+    except NotRegularFileError as exc:
+        raise FileProblemError(output, exc.reason) from exc
     except OSError as exc:
         raise FileProblemError(output, f"cannot write the image ({exc.strerror})") from exc

@@ -12,14 +12,27 @@ Appending (the audit log) is a different operation and does not come here.
 It lives in ``host`` (this machine's file system), below every layer that writes: the
 preferences (``host.settings``), the audit chain's head, the verification cache, exports,
 results of ``lightbox infer`` and ``lightbox render``.
+
+It writes only over regular files or new names. ``rename(2)`` replaces whatever the
+target is, so run as root ``lightbox render -o /dev/full`` once swapped the device node
+for a PNG: :func:`check_replaceable` refuses a device, a named pipe, a socket, a folder or
+a symbolic link to one of them (``NotRegularFileError``, an ``OSError``). It is checked
+again just before the rename; a target swapped in the instant between the two needs
+write access to the folder, which could replace the file anyway.
+
+Reading has its twin, :func:`special_file_reason`: the scanner never opens a named pipe
+(an ``open()`` would wait for a writer for ever) or a device, and names why it skipped it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
+import stat
 from pathlib import Path
+from typing import BinaryIO
 
 #: Suffix of the temporary file (hidden: it starts with a dot, named after its target).
 PART_SUFFIX = ".part"
@@ -33,6 +46,7 @@ def write_atomic(path: str | Path, data: bytes | str, *, mode: int | None = None
     Raises ``OSError``; then ``path`` is unchanged and no temporary file is left behind.
     """
     path = Path(path)
+    check_replaceable(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = _create_beside(path, 0o666 if mode is None else mode)
     try:
@@ -40,6 +54,7 @@ def write_atomic(path: str | Path, data: bytes | str, *, mode: int | None = None
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
+        check_replaceable(path)  # again: the write may have taken a while
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -74,3 +89,99 @@ def _sync_folder(folder: Path) -> None:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# --- what a path is -----------------------------------------------------------------------
+
+#: What each kind of special file is called in a reason shown to the reader.
+_SPECIAL = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+class NotRegularFileError(OSError):
+    """A path that Lightbox will not open or replace: not a regular file."""
+
+    def __init__(self, path: str | Path, what: str, advice: str = "") -> None:
+        reason = f"{what}, not a regular file" + (f"; {advice}" if advice else "")
+        super().__init__(reason)
+        self.path = Path(path)
+        self.strerror = reason
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.strerror}"
+
+
+def special_kind(mode: int) -> str | None:
+    """``"a named pipe"``, ``"a character device"``...; None for files and folders."""
+    for test, name in _SPECIAL:
+        if test(mode):
+            return name
+    return None
+
+
+def special_file_reason(path: str | Path) -> str | None:
+    """Why ``path`` cannot be read as a file, without opening it; None when it can be
+    tried (a regular file, or a path ``os.stat`` cannot see, for the reader to report)."""
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return link_problem(path, exc)
+    kind = special_kind(st.st_mode)
+    if kind is not None:
+        return f"{kind}, not a file"
+    if stat.S_ISDIR(st.st_mode):
+        return "a folder, not a file"
+    return None
+
+
+def link_problem(path: Path, exc: OSError) -> str | None:
+    """The reason for a failed ``os.stat`` that a symbolic link explains, else None."""
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link loop (the link leads back to itself); remove or fix the link"
+    if isinstance(exc, FileNotFoundError) and os.path.islink(path):
+        return "a broken symbolic link (its target does not exist)"
+    return None
+
+
+def check_replaceable(path: str | Path, advice: str = "choose a file name") -> None:
+    """Raise ``NotRegularFileError`` unless ``path`` is new or a regular file (through a
+    symbolic link, its target counts: a link to a device is refused)."""
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return  # a new name, or a broken link: the rename replaces the link itself
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotRegularFileError(path, "a symbolic link loop", advice) from exc
+        raise
+    if stat.S_ISREG(st.st_mode):
+        return
+    what = "a folder" if stat.S_ISDIR(st.st_mode) else special_kind(st.st_mode) or "not a file"
+    raise NotRegularFileError(path, what, advice)
+
+
+def open_regular(path: str | Path) -> BinaryIO:
+    """``path`` opened for reading, refused unless it is a regular file.
+
+    Opened with ``O_NONBLOCK`` and checked with ``fstat`` on the open descriptor: a
+    regular file ignores the flag, and a named pipe swapped in after a ``stat`` cannot
+    make the open wait for a writer."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            what = ("a folder" if stat.S_ISDIR(st.st_mode)
+                    else special_kind(st.st_mode) or "not a file")
+            raise NotRegularFileError(path, what)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise

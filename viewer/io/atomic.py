@@ -16,7 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from viewer.errors import LightboxError
-from viewer.host.files import write_atomic
+from viewer.host.files import (
+    NotRegularFileError,
+    check_replaceable,
+    link_problem,
+    special_kind,
+    write_atomic,
+)
 
 
 class ExportError(LightboxError):
@@ -25,6 +31,13 @@ class ExportError(LightboxError):
 
 def _reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
+
+
+def _what(path: Path) -> str:
+    try:
+        return special_kind(os.stat(path).st_mode) or "a file"
+    except OSError as exc:  # a broken link or a link loop
+        return link_problem(path, exc) or "unreadable"
 
 
 def check_writable_folder(folder: Path) -> None:
@@ -40,6 +53,10 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
     """An export file, through :func:`viewer.host.files.write_atomic` (private to the
     user, as exports always were); failures become an ``ExportError``."""
     path = Path(path)
+    try:
+        check_replaceable(path)  # first: "a device" says more than "a read-only folder"
+    except NotRegularFileError as exc:
+        raise ExportError(f"Cannot write {path}: {exc.reason}.") from exc
     check_writable_folder(path.parent)
     try:
         return write_atomic(path, data, mode=0o600)
@@ -59,6 +76,10 @@ def staged_folder(dest: str | Path) -> Iterator[Path]:
     overwrites older files. On any exception the temporary folder is removed.
     """
     dest = Path(dest)
+    if os.path.lexists(dest) and not dest.is_dir():
+        what = _what(dest)
+        raise ExportError(f"Cannot export to {dest}: it is {what}, not a folder. "
+                          "Choose a new folder name.")
     if dest.exists() and not (dest.is_dir() and not any(dest.iterdir())):
         raise ExportError(f"Cannot export to {dest}: it already exists and is not empty. "
                           "Choose a new folder name.")

@@ -29,6 +29,7 @@ from pydicom.sequence import Sequence
 from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID, generate_uid
 
 from viewer.errors import UnreadableFileError
+from viewer.host.files import NotRegularFileError, link_problem, open_regular
 from viewer.io.atomic import ExportError, staged_folder
 from viewer.io.deid_profile import BY_TAG, GROUP_ACTIONS, STRICTER, resolve
 from viewer.tasks.cancel import CancelToken
@@ -172,7 +173,13 @@ def deidentify_file(source: Path, uids: UidMap) -> tuple[Dataset, list[str]]:
     Raises ``UnreadableFileError`` for files that are not DICOM objects to copy.
     """
     try:
-        ds = dcmread(source, force=False)
+        with open_regular(source) as f:  # a named pipe or a device is refused, not read
+            ds = dcmread(f, force=False)
+    except NotRegularFileError as exc:
+        raise UnreadableFileError(source, exc.reason) from exc
+    except OSError as exc:
+        raise UnreadableFileError(source, link_problem(source, exc) or
+                                  f"cannot be opened ({exc.strerror or exc})") from exc
     except InvalidDicomError as exc:
         raise UnreadableFileError(source, "not a DICOM file") from exc
     except Exception as exc:  # pydicom raises many types on damaged files

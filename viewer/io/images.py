@@ -15,6 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pydicom.uid import generate_uid
 
 from viewer.errors import UnreadableFileError, UnsupportedImageError
+from viewer.host.files import open_regular, special_file_reason
 from viewer.io.model import Instance, PixelInfo
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif"})
@@ -30,7 +31,7 @@ def looks_like_image(path: Path) -> bool:
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return True
     try:
-        with path.open("rb") as f:
+        with open_regular(path) as f:  # never waits on a named pipe
             head = f.read(8)
     except OSError:
         return False
@@ -38,6 +39,9 @@ def looks_like_image(path: Path) -> bool:
 
 
 def _open(path: Path) -> Image.Image:
+    reason = special_file_reason(path)  # Pillow's own open() would wait on a named pipe
+    if reason is not None:
+        raise UnreadableFileError(path, reason)
     try:
         return Image.open(path)
     except (UnidentifiedImageError, ValueError) as exc:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+import stat
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pydicom import dcmread
 
 from viewer.errors import FileProblemError
+from viewer.host.files import link_problem, open_regular, special_file_reason, special_kind
 from viewer.io.dicom import DICOMDIR_SOP_CLASS, read_instance
 from viewer.io.images import IMAGE_SUFFIXES, looks_like_image, read_image
 from viewer.io.model import FileProblem, Instance, ScanResult
@@ -34,66 +36,154 @@ def _is_dicomdir_name(path: Path) -> bool:
     return path.name.upper() == "DICOMDIR"
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = sorted((d for d in dirs if not _is_hidden(d)), key=str.lower)
-        for name in names:
-            if not _is_hidden(name) and name.upper() != "DICOMDIR":
-                yield Path(root) / name
+class _Collector:
+    """Regular files under the paths given, and a reason for every path left out.
+
+    Special files (named pipes, devices, sockets) are listed as problems and never
+    opened. Symbolic links are followed, but a loop or a broken link is a problem. A link
+    to a folder is followed only while it stays inside the folder the reader chose (a link
+    to ``..`` or ``/`` would otherwise open the whole disk), and a folder is walked once:
+    folders are known by ``(st_dev, st_ino)``, which no chain of links can disguise, so a
+    link back to a parent is reported, not recursed into for ever.
+    """
+
+    def __init__(self) -> None:
+        self.files: list[Path] = []
+        self.problems: list[FileProblem] = []
+        self._folders: set[tuple[int, int]] = set()
+        self._files: set[tuple[int, int]] = set()
+
+    def add(self, path: Path, *, explicit: bool, root: str | None = None) -> None:
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            reason = link_problem(path, exc)
+            if reason is None:
+                reason = "not found" if isinstance(exc, FileNotFoundError) else (
+                    f"cannot be opened ({exc.strerror or type(exc).__name__})")
+            self.problems.append(FileProblem(path, reason))
+            return
+        if stat.S_ISDIR(st.st_mode):
+            before = len(self.files)
+            if explicit:
+                self._folder(path, st, os.path.realpath(path))
+            elif root is not None and path.is_symlink():
+                self._linked_folder(path, st, root)
+            else:
+                self._folder(path, st, root)
+            if explicit:
+                self.files[before:] = sorted(self.files[before:], key=file_order_key)
+        elif stat.S_ISREG(st.st_mode):
+            if explicit and _is_dicomdir_name(path):
+                found, problems = _dicomdir_files(path)
+                self.problems.extend(problems)
+                for f in found:
+                    self.add(f, explicit=False)
+            else:
+                self._file(path, st)
+        else:
+            kind = special_kind(st.st_mode) or "not a regular file"
+            self.problems.append(FileProblem(path, f"{kind}, not a file"))
+
+    def _file(self, path: Path, st: os.stat_result) -> None:
+        key = (st.st_dev, st.st_ino)
+        if key not in self._files:
+            self._files.add(key)
+            self.files.append(path)
+
+    def _linked_folder(self, link: Path, st: os.stat_result, root: str) -> None:
+        target = os.path.realpath(link)
+        if os.path.commonpath([root, target]) != root:
+            self.problems.append(FileProblem(link, "a link to a folder outside the one "
+                                             "opened: not followed (open that folder too)"))
+        elif (st.st_dev, st.st_ino) in self._folders:
+            self.problems.append(FileProblem(link, "a link back to a folder already "
+                                             "included (a loop): not read twice"))
+        else:
+            self._folder(link, st, root)
+
+    def _folder(self, folder: Path, st: os.stat_result, root: str | None) -> None:
+        key = (st.st_dev, st.st_ino)
+        if key in self._folders:
+            return  # named twice on the command line: read once
+        self._folders.add(key)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name.lower())
+        except OSError as exc:
+            self.problems.append(
+                FileProblem(folder, f"folder cannot be read ({exc.strerror or exc})"))
+            return
+        files: list[Path] = []
+        subfolders: list[Path] = []
+        for entry in entries:
+            if _is_hidden(entry.name) or entry.name.upper() == "DICOMDIR":
+                continue
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir()  # follows links; False for a loop or broken link
+            except OSError:
+                is_dir = False
+            (subfolders if is_dir else files).append(path)
+        for path in files:
+            self.add(path, explicit=False, root=root)
+        for sub in subfolders:
+            self.add(sub, explicit=False, root=root)
 
 
 def _dicomdir_files(path: Path) -> tuple[list[Path], list[FileProblem]]:
-    """Files a DICOMDIR references, relative to the folder that holds it."""
+    """Files a DICOMDIR references, inside the folder that holds it.
+
+    A reference is a path relative to that folder: one that climbs out (``..``), is
+    absolute, or resolves outside through a symbolic link is refused, so a DICOMDIR on a
+    stick cannot make the viewer open files elsewhere on the machine.
+    """
     try:
-        ds = dcmread(path, force=True)
+        with open_regular(path) as f:
+            ds = dcmread(f, force=True)
         records = list(ds.DirectoryRecordSequence)
     except Exception:
         return [], [FileProblem(path, "DICOMDIR cannot be read (damaged or not a DICOMDIR)")]
+    root = path.parent.resolve()
     files: list[Path] = []
     problems: list[FileProblem] = []
     for record in records:
         parts = record.get("ReferencedFileID")
         if not parts:
             continue
-        parts = [parts] if isinstance(parts, str) else list(parts)
-        target = path.parent.joinpath(*(str(p) for p in parts))
-        if target.is_file():
+        parts = [str(p) for p in ([parts] if isinstance(parts, str) else list(parts))]
+        target = path.parent.joinpath(*parts)
+        if not _inside(root, parts, target):
+            problems.append(FileProblem(target, "listed in the DICOMDIR but outside its "
+                                        "folder (refused: a DICOMDIR may only point inside)"))
+        elif os.path.lexists(target):
             files.append(target)
         else:
             problems.append(FileProblem(target, "listed in the DICOMDIR but missing"))
     return files, problems
 
 
+def _inside(root: Path, parts: list[str], target: Path) -> bool:
+    if any(p in ("", ".", "..") or "/" in p or "\\" in p or ":" in p for p in parts):
+        return False
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError):  # a link loop: refused here, reported as outside
+        return False
+    return resolved.is_relative_to(root)
+
+
 def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileProblem]]:
-    """Expand folders (recursively) and DICOMDIRs into a de-duplicated list of files."""
-    files: list[Path] = []
-    problems: list[FileProblem] = []
+    """Expand folders (recursively) and DICOMDIRs into a de-duplicated list of regular
+    files, and the paths left out with their reasons (see :class:`_Collector`)."""
+    collector = _Collector()
     for item in paths:
-        path = Path(item)
-        if path.is_dir():
-            files.extend(sorted(_walk(path), key=file_order_key))
-        elif path.is_file():
-            if _is_dicomdir_name(path):
-                found, missing = _dicomdir_files(path)
-                files.extend(found)
-                problems.extend(missing)
-            else:
-                files.append(path)
-        else:
-            problems.append(FileProblem(path, "not found"))
-    seen: set[Path] = set()
-    unique: list[Path] = []
-    for f in files:
-        key = f.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append(f)
-    return unique, problems
+        collector.add(Path(item), explicit=True)
+    return collector.files, collector.problems
 
 
 def _has_dicom_marker(path: Path) -> bool:
     try:
-        with path.open("rb") as f:
+        with open_regular(path) as f:
             f.seek(128)
             return f.read(4) == b"DICM"
     except OSError:
@@ -101,7 +191,12 @@ def _has_dicom_marker(path: Path) -> bool:
 
 
 def read_file(path: Path) -> Instance | None:
-    """One file as an Instance; None for files to skip quietly (a DICOMDIR by another name)."""
+    """One file as an Instance; None for files to skip quietly (a DICOMDIR by another name).
+
+    A named pipe, a device or a socket is refused before anything opens it."""
+    reason = special_file_reason(path)
+    if reason is not None:
+        raise FileProblemError(path, reason)
     if path.suffix.lower() in IMAGE_SUFFIXES and not _has_dicom_marker(path):
         return read_image(path)
     try:

@@ -29,8 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     build.add_argument("--metrics", type=Path, help="held-out metrics JSON for the card")
     train = commands.add_parser("train", help="run the recipe's train.py")
     train.add_argument("recipe", type=Path)
-    train.add_argument("--out", type=Path, required=True, help="weights file to write (.pt)")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", type=_weights_file, required=True,
+                       help="weights file to write (.pt)")
+    train.add_argument("--seed", type=_seed, default=0, help="random seed, 0 to 2**32-1")
     train.add_argument("--metrics", type=Path, help="write held-out metrics JSON here")
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -39,6 +40,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "train":
         return _train(args)
     return _build(args)
+
+
+def _seed(text: str) -> int:
+    """A seed numpy and torch both accept: 0 to 2**32 - 1."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expects a whole number such as 0, not {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"expects a number from 0 to {2**32 - 1}, not {value}")
+    return value
+
+
+def _weights_file(text: str) -> Path:
+    """A new name or a regular file: never a device, a named pipe or a folder."""
+    from viewer.host.files import NotRegularFileError, check_replaceable
+
+    try:
+        check_replaceable(text)
+    except (NotRegularFileError, OSError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return Path(text)
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -98,9 +98,10 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
 
 def _arm_screenshot(app: object, window: object, out: Path, status: dict[str, int],
                     anything: bool) -> None:
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QBuffer, QIODevice, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from viewer.host.files import write_atomic
     from viewer.ui.window.main_window import MainWindow
 
     assert isinstance(window, MainWindow) and isinstance(app, QApplication)
@@ -117,8 +118,15 @@ def _arm_screenshot(app: object, window: object, out: Path, status: dict[str, in
                     or "no DICOM files or images found"))
             return
         window.viewport.repaint()
-        if not window.grab().save(str(out), "PNG"):
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        if not window.grab().save(buffer, "PNG"):
             fail(f"cannot save the screenshot to {out}")
+            return
+        try:  # the one atomic writer: never over a device, a pipe or a folder
+            write_atomic(out, bytes(buffer.data().data()))
+        except OSError as exc:
+            fail(f"cannot save the screenshot to {out} ({exc.strerror or exc})")
             return
         app.quit()
 
