@@ -44,6 +44,9 @@ def palette_rgb(indices: np.ndarray, header: Dataset, signed: bool) -> np.ndarra
 
 
 def _to_8bit(rgb: np.ndarray, bits: int) -> np.ndarray:
+    out: np.ndarray
     if bits > 8:
-        return (rgb.astype(np.uint32) >> (bits - 8)).astype(np.uint8)
-    return np.clip(rgb, 0, 255).astype(np.uint8)
+        out = (rgb.astype(np.uint32) >> (bits - 8)).astype(np.uint8)
+    else:
+        out = np.clip(rgb, 0, 255).astype(np.uint8)
+    return out
