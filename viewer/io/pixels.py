@@ -31,6 +31,7 @@ from viewer.errors import (
     UnsupportedImageError,
 )
 from viewer.io.model import FrameRef, Instance, PixelInfo
+from viewer.io.objects import object_note
 from viewer.io.palette import palette_rgb
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,8 @@ def read_frame(ref: FrameRef) -> np.ndarray:
 
 def _checked(inst: Instance, frame: int) -> PixelInfo:
     if inst.pixel is None:
-        raise NotAnImageError(inst.path, "no image to display (this object holds no pixels)")
+        raise NotAnImageError(
+            inst.path, object_note(inst) or "no image to display (this object holds no pixels)")
     if not 0 <= frame < inst.pixel.number_of_frames:
         raise IndexError(f"frame {frame} outside 0..{inst.pixel.number_of_frames - 1}")
     return inst.pixel

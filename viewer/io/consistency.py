@@ -1,0 +1,71 @@
+"""Header values that contradict each other or the pixel data: refused, never shown.
+
+A file whose Bits Allocated, Rows or Columns do not describe its pixel data decodes into
+a plausible-looking picture of the wrong numbers (stripes, noise, a sheared copy). The
+viewer cannot tell such a picture from a real one, so neither can the reader: the file is
+refused with the contradiction named. Every check lives in :func:`check_pixel_header`,
+called once from the header read (:func:`viewer.io.dicom.read_instance`), before any
+pixel is decoded. Less pixel data than the header needs is reported there as truncation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydicom.dataset import Dataset
+
+from viewer.errors import InconsistentImageError
+from viewer.io.model import PixelInfo
+
+BITS_ALLOCATED = (1, 8, 16, 32, 64)
+#: Samples per pixel each photometric interpretation needs (PS3.3 C.7.6.3.1.2).
+SAMPLES = {"MONOCHROME1": 1, "MONOCHROME2": 1, "PALETTE COLOR": 1, "RGB": 3, "YBR_FULL": 3,
+           "YBR_FULL_422": 3, "YBR_ICT": 3, "YBR_RCT": 3, "YBR_PARTIAL_420": 3}
+SUFFIX = "the header contradicts the image data, so it is not shown"
+
+
+def check_pixel_header(path: Path, ds: Dataset, pixel: PixelInfo,
+                       native_length: int | None, frame_bytes: int) -> None:
+    """Raise :class:`InconsistentImageError` when the header cannot describe the pixels.
+
+    ``native_length`` is the length of uncompressed pixel data (None for encapsulated
+    data, whose decoded size the decoders check against the header); ``frame_bytes`` is
+    what one frame takes in that encoding.
+    """
+    reason = _contradiction(ds, pixel, native_length, frame_bytes)
+    if reason is not None:
+        raise InconsistentImageError(path, f"{reason}: {SUFFIX}")
+
+
+def _contradiction(ds: Dataset, pixel: PixelInfo, native_length: int | None,
+                   frame_bytes: int) -> str | None:
+    bits, stored = pixel.bits_allocated, pixel.bits_stored
+    if bits not in BITS_ALLOCATED:
+        return f"Bits Allocated is {bits} (1, 8, 16, 32 or 64 are possible)"
+    if not 0 < stored <= bits:
+        return f"Bits Stored ({stored}) does not fit in Bits Allocated ({bits})"
+    high = _int(ds, "HighBit")
+    if high is not None and not pixel.is_float and high != stored - 1:
+        return f"High Bit is {high} where Bits Stored ({stored}) needs {stored - 1}"
+    if pixel.pixel_representation not in (0, 1):
+        return f"Pixel Representation is {pixel.pixel_representation} (0 or 1 are possible)"
+    needed = SAMPLES.get(pixel.photometric)
+    if needed is not None and pixel.samples_per_pixel != needed:
+        return (f"{pixel.samples_per_pixel} samples per pixel do not fit "
+                f"{pixel.photometric} (it has {needed})")
+    if native_length is not None:
+        expected = frame_bytes * pixel.number_of_frames
+        # Longer by a pad byte (or a little trailing padding) is harmless; twice as long or
+        # more means the header describes another image: another bit depth or size.
+        if expected and native_length >= 2 * expected and native_length - expected > 1:
+            return (f"the pixel data holds {native_length} bytes where the header "
+                    f"describes {expected}")
+    return None
+
+
+def _int(ds: Dataset, keyword: str) -> int | None:
+    try:
+        value = ds.get(keyword)
+        return None if value is None or value == "" else int(value)
+    except (TypeError, ValueError):
+        return None
