@@ -176,6 +176,12 @@ JA.update({
     "サンプル数 {} は {} に合いません（{} が必要）: ヘッダーが画像データと矛盾しているため表示しません",
 "the pixel data holds {} bytes where the header describes {}: the header contradicts the image data, so it is not shown":
     "画素データは {} バイトですが、ヘッダーの記述は {} バイトです: ヘッダーが画像データと矛盾しているため表示しません",
+"the compressed image is {}×{} where the header says {}×{}: the header contradicts the image data, so it is not shown":
+    "圧縮画像は {}×{} ですが、ヘッダーは {}×{} としています: ヘッダーが画像データと矛盾しているため表示しません",
+"the compressed image has {} samples per pixel where the header says {}: the header contradicts the image data, so it is not shown":
+    "圧縮画像の 1 画素あたりのサンプル数は {} ですが、ヘッダーは {} としています: ヘッダーが画像データと矛盾しているため表示しません",
+"the compressed image has {}-bit samples where Bits Allocated is {}: the header contradicts the image data, so it is not shown":
+    "圧縮画像のサンプルは {} ビットですが、Bits Allocated は {} です: ヘッダーが画像データと矛盾しているため表示しません",
 "Segmentation (1 segment): open its images to see it":
     "セグメンテーション（1 セグメント）: 表示するには元の画像を開いてください",
 "Segmentation ({} segments): open its images to see it":

@@ -1608,6 +1608,18 @@
         <translation>画素データは {} バイトですが、ヘッダーの記述は {} バイトです: ヘッダーが画像データと矛盾しているため表示しません</translation>
     </message>
     <message>
+        <source>the compressed image is {}×{} where the header says {}×{}: the header contradicts the image data, so it is not shown</source>
+        <translation>圧縮画像は {}×{} ですが、ヘッダーは {}×{} としています: ヘッダーが画像データと矛盾しているため表示しません</translation>
+    </message>
+    <message>
+        <source>the compressed image has {} samples per pixel where the header says {}: the header contradicts the image data, so it is not shown</source>
+        <translation>圧縮画像の 1 画素あたりのサンプル数は {} ですが、ヘッダーは {} としています: ヘッダーが画像データと矛盾しているため表示しません</translation>
+    </message>
+    <message>
+        <source>the compressed image has {}-bit samples where Bits Allocated is {}: the header contradicts the image data, so it is not shown</source>
+        <translation>圧縮画像のサンプルは {} ビットですが、Bits Allocated は {} です: ヘッダーが画像データと矛盾しているため表示しません</translation>
+    </message>
+    <message>
         <source>Segmentation (1 segment): open its images to see it</source>
         <translation>セグメンテーション（1 セグメント）: 表示するには元の画像を開いてください</translation>
     </message>

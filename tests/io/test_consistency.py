@@ -75,10 +75,28 @@ def test_a_pad_byte_or_padding_is_fine(tmp_path):
 @pytest.mark.parametrize("values", [{"Rows": 56}, {"Rows": 72}, {"Columns": 56}])
 def test_compressed_frames_of_another_size_than_the_header_are_refused(tmp_path, name,
                                                                        values):
+    """The first frame's codestream header (JPEG SOF, JPEG 2000 SIZ) is read with the
+    DICOM header: the size it gives must be the size the header says."""
     path = edited(tmp_path, name, **values)
-    inst = read_instance(path)  # the header alone cannot know: the decoder finds out
-    with pytest.raises(FileProblemError, match="damaged and cannot be decoded"):
-        read_frame(FrameRef(inst))
+    with pytest.raises(InconsistentImageError, match=r"the compressed image is \d+×\d+ where "
+                       r"the header says \d+×\d+"):
+        read_instance(path)
+
+
+@pytest.mark.parametrize(("name", "values", "reason"), [
+    # 16-bit samples under a header that says 8 bits decoded to noise, with exit 0
+    ("MR_small_jp2klossless.dcm", {"BitsAllocated": 8, "BitsStored": 8, "HighBit": 7},
+     "the compressed image has 16-bit samples where Bits Allocated is 8"),
+    ("MR_small_jpeg_ls_lossless.dcm", {"BitsAllocated": 8, "BitsStored": 8, "HighBit": 7},
+     "the compressed image has 16-bit samples where Bits Allocated is 8"),
+    ("SC_rgb_jpeg_dcmtk.dcm", {"SamplesPerPixel": 1, "PhotometricInterpretation": "MONOCHROME2"},
+     "the compressed image has 3 samples per pixel where the header says 1"),
+])
+def test_compressed_frames_of_another_depth_or_samples_are_refused(tmp_path, name, values,
+                                                                   reason):
+    with pytest.raises(InconsistentImageError) as caught:
+        read_instance(edited(tmp_path, name, **values))
+    assert caught.value.reason.startswith(reason)
 
 
 def test_consistent_samples_still_open():

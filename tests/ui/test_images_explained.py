@@ -33,8 +33,26 @@ def _contradictions(tmp_path: Path) -> list[str]:
     return reasons
 
 
+def _compressed_contradictions(tmp_path: Path) -> list[str]:
+    reasons = []
+    for name, values in [("MR_small_jp2klossless.dcm", {"Rows": 56}),
+                         ("MR_small_jp2klossless.dcm", {"BitsAllocated": 8}),
+                         ("SC_rgb_jpeg_dcmtk.dcm", {"SamplesPerPixel": 1,
+                                                    "PhotometricInterpretation": "MONOCHROME2"})]:
+        ds = pydicom.dcmread(SAMPLES / name)
+        for keyword, value in values.items():
+            setattr(ds, keyword, value)
+        if "BitsAllocated" in values:
+            ds.BitsStored, ds.HighBit = 8, 7
+        ds.save_as(tmp_path / f"c-{len(reasons)}.dcm")
+        with pytest.raises(InconsistentImageError) as caught:
+            read_instance(tmp_path / f"c-{len(reasons)}.dcm")
+        reasons.append(caught.value.reason)
+    return reasons
+
+
 def test_every_refusal_and_the_seg_note_are_in_the_catalogue(qapp, tmp_path):
-    reasons = [*_contradictions(tmp_path), SEG_SAYS,
+    reasons = [*_contradictions(tmp_path), *_compressed_contradictions(tmp_path), SEG_SAYS,
                "Segmentation (3 segments): open its images to see it"]
     translators = install_translators(qapp, "ja")
     try:

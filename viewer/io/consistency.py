@@ -6,13 +6,19 @@ viewer cannot tell such a picture from a real one, so neither can the reader: th
 refused with the contradiction named. Every check lives in :func:`check_pixel_header`,
 called once from the header read (:func:`viewer.io.dicom.read_instance`), before any
 pixel is decoded. Less pixel data than the header needs is reported there as truncation.
+
+Compressed data is checked against the header of its first frame's codestream (JPEG,
+JPEG-LS: the SOF segment; JPEG 2000: the SIZ segment), read from a few bytes of the file:
+a JPEG 2000 frame of 16-bit samples under a header that says 8 bits decoded to noise.
 """
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 from pydicom.dataset import Dataset
+from pydicom.uid import UID
 
 from viewer.errors import InconsistentImageError
 from viewer.io.model import PixelInfo
@@ -33,6 +39,8 @@ def check_pixel_header(path: Path, ds: Dataset, pixel: PixelInfo,
     what one frame takes in that encoding.
     """
     reason = _contradiction(ds, pixel, native_length, frame_bytes)
+    if reason is None and UID(pixel.transfer_syntax).is_compressed:
+        reason = _codestream_contradiction(path, ds, pixel)
     if reason is not None:
         raise InconsistentImageError(path, f"{reason}: {SUFFIX}")
 
@@ -61,6 +69,83 @@ def _contradiction(ds: Dataset, pixel: PixelInfo, native_length: int | None,
             return (f"the pixel data holds {native_length} bytes where the header "
                     f"describes {expected}")
     return None
+
+
+#: Enough of the first fragment to hold its SOF / SIZ segment behind ordinary APP segments.
+HEAD_BYTES = 16384
+_ITEM = b"\xfe\xff\x00\xe0"  # (FFFE,E000) in little endian: encapsulated data always is
+_SOF = {bytes([0xFF, m]) for m in (*range(0xC0, 0xD0), 0xF7)} - {b"\xff\xc4", b"\xff\xc8",
+                                                                 b"\xff\xcc"}
+
+
+def _codestream_contradiction(path: Path, ds: Dataset, pixel: PixelInfo) -> str | None:
+    head = _first_fragment(path, ds, pixel.pixel_keyword)
+    found = _jpeg_frame(head) or _j2k_frame(head) if head else None
+    if found is None:
+        return None  # RLE, or a codestream this check does not know: the decoder decides
+    precision, rows, columns, components = found
+    if not (0 < rows <= 65535 and 0 < columns <= 65535 and 0 < components <= 4):
+        return None  # not a frame header that makes sense: the decoder names the damage
+    if (rows, columns) != (pixel.rows, pixel.columns):
+        return (f"the compressed image is {columns}×{rows} where the header says "
+                f"{pixel.columns}×{pixel.rows}")
+    if components != pixel.samples_per_pixel:
+        return (f"the compressed image has {components} samples per pixel where the header "
+                f"says {pixel.samples_per_pixel}")
+    if precision > pixel.bits_allocated:
+        return (f"the compressed image has {precision}-bit samples where Bits Allocated is "
+                f"{pixel.bits_allocated}")
+    return None
+
+
+def _first_fragment(path: Path, ds: Dataset, keyword: str) -> bytes | None:
+    """The first bytes of the first frame's codestream, or None when not found."""
+    try:
+        element = ds.get_item(keyword, keep_deferred=True)
+        start = getattr(element, "value_tell", None)
+        if start is None:
+            return None
+        with open(path, "rb") as f:
+            f.seek(int(start))
+            table = f.read(8)  # the Basic Offset Table item
+            if len(table) < 8 or table[:4] != _ITEM:
+                return None
+            f.seek(struct.unpack("<I", table[4:])[0], 1)
+            item = f.read(8)
+            if len(item) < 8 or item[:4] != _ITEM:
+                return None
+            return f.read(min(HEAD_BYTES, struct.unpack("<I", item[4:])[0]))
+    except (OSError, ValueError, KeyError, struct.error):
+        return None
+
+
+def _jpeg_frame(src: bytes) -> tuple[int, int, int, int] | None:
+    """(precision, rows, columns, components) from a JPEG / JPEG-LS SOF segment."""
+    if src[:2] != b"\xff\xd8":
+        return None
+    offset = 2
+    while offset + 10 <= len(src):
+        marker = src[offset:offset + 2]
+        if marker in _SOF:
+            precision, rows, columns, components = struct.unpack(">BHHB",
+                                                                 src[offset + 4:offset + 10])
+            return precision, rows, columns, components
+        if marker[:1] != b"\xff":
+            return None
+        offset += 2 + struct.unpack(">H", src[offset + 2:offset + 4])[0]
+    return None
+
+
+def _j2k_frame(src: bytes) -> tuple[int, int, int, int] | None:
+    """(precision, rows, columns, components) from a JPEG 2000 SIZ segment."""
+    start = src.find(b"\xff\x4f\xff\x51")  # SOC then SIZ (a JP2 wrapper comes before)
+    if start < 0 or len(src) < start + 43:
+        return None
+    siz = src[start + 4:]
+    x, y, x0, y0 = struct.unpack(">IIII", siz[4:20])
+    components = struct.unpack(">H", siz[36:38])[0]
+    precision = (siz[38] & 0x7F) + 1
+    return precision, y - y0, x - x0, components
 
 
 def _int(ds: Dataset, keyword: str) -> int | None:

@@ -56,6 +56,12 @@ TEMPLATES = (
                       ": the header contradicts the image data, so it is not shown"),
     QT_TRANSLATE_NOOP("ProblemText", "the pixel data holds {} bytes where the header describes {}"
                       ": the header contradicts the image data, so it is not shown"),
+    QT_TRANSLATE_NOOP("ProblemText", "the compressed image is {}×{} where the header says {}×{}"
+                      ": the header contradicts the image data, so it is not shown"),
+    QT_TRANSLATE_NOOP("ProblemText", "the compressed image has {} samples per pixel where the header says {}"
+                      ": the header contradicts the image data, so it is not shown"),
+    QT_TRANSLATE_NOOP("ProblemText", "the compressed image has {}-bit samples where Bits Allocated is {}"
+                      ": the header contradicts the image data, so it is not shown"),
     # what an object without an image holds (viewer/io/objects.py)
     QT_TRANSLATE_NOOP("ProblemText", "Segmentation (1 segment): open its images to see it"),
     QT_TRANSLATE_NOOP("ProblemText", "Segmentation ({} segments): open its images to see it"),
