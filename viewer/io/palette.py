@@ -37,10 +37,13 @@ def palette_rgb(indices: np.ndarray, header: Dataset, signed: bool) -> np.ndarra
         if table is None:
             raise ValueError(f"the {colour.lower()} palette has fewer than {entries} entries")
         tables.append(table)
-    lut = np.stack(tables, axis=-1)  # (entries, 3)
-    index = indices.astype(np.int64) - first
+    lut = _to_8bit(np.stack(tables, axis=-1), bits)  # (entries, 3), folded to 8 bits first
+    index = indices.astype(np.intp)
+    if first:
+        index -= first
     np.clip(index, 0, entries - 1, out=index)
-    return _to_8bit(lut[index], bits)
+    rgb: np.ndarray = np.take(lut, index, axis=0)
+    return rgb
 
 
 def _to_8bit(rgb: np.ndarray, bits: int) -> np.ndarray:
