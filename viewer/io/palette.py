@@ -42,8 +42,8 @@ def palette_rgb(indices: np.ndarray, header: Dataset, signed: bool) -> np.ndarra
     if first:
         index -= first
     np.clip(index, 0, entries - 1, out=index)
-    rgb: np.ndarray = np.take(lut, index, axis=0)
-    return rgb
+    shown: np.ndarray = np.take(lut, index, axis=0)
+    return shown
 
 
 def _to_8bit(rgb: np.ndarray, bits: int) -> np.ndarray:
