@@ -119,3 +119,24 @@ def test_modality_and_voi_lut_sequences_read_alike_in_every_encoding(tmp_path):
     assert len(np.unique(images[0])) > 200
     for other in images[1:]:
         np.testing.assert_array_equal(other, images[0])
+
+
+def test_a_segmented_palette_reads_alike_in_every_encoding(tmp_path):
+    """Segmented palettes (PS3.3 C.7.9.2) are expanded by pydicom in the file's byte order."""
+    ds = _palette_image(16, 256)
+    segments = {"Red": [0, 1, 0, 1, 255, 65535],        # discrete 0, then a linear ramp up
+                "Green": [0, 1, 65535, 1, 255, 0],      # ... and down
+                "Blue": [0, 2, 0, 0, 1, 254, 40000]}    # two discrete, one linear
+    for colour, words in segments.items():
+        del ds[f"{colour}PaletteColorLookupTableData"]
+        ds.add_new(f"{colour}PaletteColorLookupTableDescriptor", "US", [256, 0, 16])
+        ds.add_new(f"Segmented{colour}PaletteColorLookupTableData", "OW",
+                   np.asarray(words, dtype="<u2").tobytes())
+    ds.PixelData = np.arange(256, dtype="<u2").reshape(16, 16).tobytes()
+    little = tmp_path / "little.dcm"
+    ds.save_as(little, enforce_file_format=True)
+    images = three_encodings(little, tmp_path)
+    red, green = images[0][..., 0].ravel(), images[0][..., 1].ravel()
+    assert red[0] == 0 and red[-1] == 255 and green[0] == 255 and green[-1] == 0
+    for other in images[1:]:
+        np.testing.assert_array_equal(other, images[0])
