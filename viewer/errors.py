@@ -40,5 +40,10 @@ class UnsupportedImageError(FileProblemError):
     """Valid file, but its encoding or pixel layout is not supported."""
 
 
+class InconsistentImageError(UnsupportedImageError):
+    """The header contradicts itself or the pixel data (bit depth, size, samples): shown,
+    the image would be plausible garbage, so it is refused."""
+
+
 class Cancelled(Exception):  # noqa: N818 - a control-flow signal, not an error
     """A background task was cancelled; not an error and never shown as one."""

@@ -164,6 +164,28 @@ JA.update({
 "file holds no DICOM data (only a file meta header)":
     "DICOM データがありません（ファイルメタヘッダーのみ）",
 "no image to display (this object holds no pixels)": "表示できる画像がありません（画素データを含まないオブジェクト）",
+"Bits Allocated is {} (1, 8, 16, 32 or 64 are possible): the header contradicts the image data, so it is not shown":
+    "Bits Allocated が {} です（1、8、16、32、64 のみ可能）: ヘッダーが画像データと矛盾しているため表示しません",
+"Bits Stored ({}) does not fit in Bits Allocated ({}): the header contradicts the image data, so it is not shown":
+    "Bits Stored（{}）が Bits Allocated（{}）に収まりません: ヘッダーが画像データと矛盾しているため表示しません",
+"High Bit is {} where Bits Stored ({}) needs {}: the header contradicts the image data, so it is not shown":
+    "High Bit が {} ですが、Bits Stored（{}）では {} のはずです: ヘッダーが画像データと矛盾しているため表示しません",
+"Pixel Representation is {} (0 or 1 are possible): the header contradicts the image data, so it is not shown":
+    "Pixel Representation が {} です（0 または 1 のみ可能）: ヘッダーが画像データと矛盾しているため表示しません",
+"{} samples per pixel do not fit {} (it has {}): the header contradicts the image data, so it is not shown":
+    "サンプル数 {} は {} に合いません（{} が必要）: ヘッダーが画像データと矛盾しているため表示しません",
+"the pixel data holds {} bytes where the header describes {}: the header contradicts the image data, so it is not shown":
+    "画素データは {} バイトですが、ヘッダーの記述は {} バイトです: ヘッダーが画像データと矛盾しているため表示しません",
+"the compressed image is {}×{} where the header says {}×{}: the header contradicts the image data, so it is not shown":
+    "圧縮画像は {}×{} ですが、ヘッダーは {}×{} としています: ヘッダーが画像データと矛盾しているため表示しません",
+"the compressed image has {} samples per pixel where the header says {}: the header contradicts the image data, so it is not shown":
+    "圧縮画像の 1 画素あたりのサンプル数は {} ですが、ヘッダーは {} としています: ヘッダーが画像データと矛盾しているため表示しません",
+"the compressed image has {}-bit samples where Bits Allocated is {}: the header contradicts the image data, so it is not shown":
+    "圧縮画像のサンプルは {} ビットですが、Bits Allocated は {} です: ヘッダーが画像データと矛盾しているため表示しません",
+"Segmentation (1 segment): open its images to see it":
+    "セグメンテーション（1 セグメント）: 表示するには元の画像を開いてください",
+"Segmentation ({} segments): open its images to see it":
+    "セグメンテーション（{} セグメント）: 表示するには元の画像を開いてください",
 "image is too large to open safely": "画像が大きすぎるため安全に開けません",
 "image is too large for the available memory": "画像が大きすぎて使用可能なメモリーに収まりません",
 "image data is truncated or damaged": "画像データが途中で切れているか破損しています",

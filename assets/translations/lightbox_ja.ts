@@ -1592,6 +1592,50 @@
         <translation>画像データを読み込めません（{}）</translation>
     </message>
     <message>
+        <source>Bits Allocated is {} (1, 8, 16, 32 or 64 are possible): the header contradicts the image data, so it is not shown</source>
+        <translation>Bits Allocated が {} です（1、8、16、32、64 のみ可能）: ヘッダーが画像データと矛盾しているため表示しません</translation>
+    </message>
+    <message>
+        <source>Bits Stored ({}) does not fit in Bits Allocated ({}): the header contradicts the image data, so it is not shown</source>
+        <translation>Bits Stored（{}）が Bits Allocated（{}）に収まりません: ヘッダーが画像データと矛盾しているため表示しません</translation>
+    </message>
+    <message>
+        <source>High Bit is {} where Bits Stored ({}) needs {}: the header contradicts the image data, so it is not shown</source>
+        <translation>High Bit が {} ですが、Bits Stored（{}）では {} のはずです: ヘッダーが画像データと矛盾しているため表示しません</translation>
+    </message>
+    <message>
+        <source>Pixel Representation is {} (0 or 1 are possible): the header contradicts the image data, so it is not shown</source>
+        <translation>Pixel Representation が {} です（0 または 1 のみ可能）: ヘッダーが画像データと矛盾しているため表示しません</translation>
+    </message>
+    <message>
+        <source>{} samples per pixel do not fit {} (it has {}): the header contradicts the image data, so it is not shown</source>
+        <translation>サンプル数 {} は {} に合いません（{} が必要）: ヘッダーが画像データと矛盾しているため表示しません</translation>
+    </message>
+    <message>
+        <source>the pixel data holds {} bytes where the header describes {}: the header contradicts the image data, so it is not shown</source>
+        <translation>画素データは {} バイトですが、ヘッダーの記述は {} バイトです: ヘッダーが画像データと矛盾しているため表示しません</translation>
+    </message>
+    <message>
+        <source>the compressed image is {}×{} where the header says {}×{}: the header contradicts the image data, so it is not shown</source>
+        <translation>圧縮画像は {}×{} ですが、ヘッダーは {}×{} としています: ヘッダーが画像データと矛盾しているため表示しません</translation>
+    </message>
+    <message>
+        <source>the compressed image has {} samples per pixel where the header says {}: the header contradicts the image data, so it is not shown</source>
+        <translation>圧縮画像の 1 画素あたりのサンプル数は {} ですが、ヘッダーは {} としています: ヘッダーが画像データと矛盾しているため表示しません</translation>
+    </message>
+    <message>
+        <source>the compressed image has {}-bit samples where Bits Allocated is {}: the header contradicts the image data, so it is not shown</source>
+        <translation>圧縮画像のサンプルは {} ビットですが、Bits Allocated は {} です: ヘッダーが画像データと矛盾しているため表示しません</translation>
+    </message>
+    <message>
+        <source>Segmentation (1 segment): open its images to see it</source>
+        <translation>セグメンテーション（1 セグメント）: 表示するには元の画像を開いてください</translation>
+    </message>
+    <message>
+        <source>Segmentation ({} segments): open its images to see it</source>
+        <translation>セグメンテーション（{} セグメント）: 表示するには元の画像を開いてください</translation>
+    </message>
+    <message>
         <source>images have {} different sizes</source>
         <translation>画像サイズが {} 種類混在しています</translation>
     </message>

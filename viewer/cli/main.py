@@ -187,6 +187,8 @@ def _info(argv: list[str], settings: Settings) -> int:
 
 def scan_summary(result: ScanResult, *, identity: bool = False) -> dict[str, Any]:
     """The scan as plain data (what ``info --json`` prints)."""
+    from viewer.io.objects import object_note
+
     studies = []
     for study in result.studies:
         entry: dict[str, Any] = {
@@ -216,6 +218,7 @@ def scan_summary(result: ScanResult, *, identity: bool = False) -> dict[str, Any
                     "sorted_by": series.sorted_by,
                     "warnings": list(series.warnings),
                     "has_images": series.has_images,
+                    "note": None if series.has_images else object_note(first),
                 }
             )
         studies.append(entry)
@@ -242,7 +245,7 @@ def format_summary(tree: dict[str, Any]) -> str:
                 size = f", {s['size'][0]}x{s['size'][1]}" if s["size"] else ""
                 what = f"{s['images']} image(s){size}, sorted by {s['sorted_by']}"
             else:
-                what = f"{s['instances']} object(s), no image to display"
+                what = s["note"] or f"{s['instances']} object(s), no image to display"
             lines.append(f"  Series {number}{s['modality']}  {desc}: {what}")
             lines.extend(f"    warning: {w}" for w in s["warnings"])
     if not tree["studies"]:
@@ -309,6 +312,7 @@ def render_file(
     from viewer.imaging.render import render_frame
     from viewer.imaging.window import Window
     from viewer.io.model import FrameRef
+    from viewer.io.objects import object_note
     from viewer.io.pixels import read_frame
     from viewer.io.scan import read_file
 
@@ -318,7 +322,8 @@ def render_file(
     if instance is None:
         raise NotAnImageError(path, "no image to display (this is a DICOMDIR index)")
     if instance.pixel is None:
-        raise NotAnImageError(path, "no image to display (this DICOM object has no pixel data)")
+        raise NotAnImageError(path, object_note(instance)
+                              or "no image to display (this DICOM object has no pixel data)")
     frames = instance.number_of_frames
     if not 0 <= frame < frames:
         raise FrameOutOfRangeError(path, frame, frames)

@@ -119,7 +119,9 @@ def check_qt(settings: Settings) -> list[Check]:
 
 
 def check_runtime() -> list[Check]:
-    import onnxruntime
+    from viewer.inference.session import import_runtime
+
+    onnxruntime = import_runtime()
 
     providers = onnxruntime.get_available_providers()
     if "CPUExecutionProvider" not in providers:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from viewer.imaging.window import MIN_WIDTH, Window
+from viewer.io.lut_data import is_little_endian, lut_entries
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -131,19 +132,21 @@ def _read_transform(instance: Instance, frame: int) -> PixelTransform:
     if header is None:
         return PixelTransform(monochrome1=photometric == "MONOCHROME1")
     signed = bool(instance.pixel.pixel_representation) if instance.pixel else False
+    order = is_little_endian(header)
 
     rescale = _functional_group(header, frame, "PixelValueTransformationSequence") or header
     slope = _float(_get(rescale, "RescaleSlope"), 1.0) or 1.0  # a zero slope is a broken file
     intercept = _float(_get(rescale, "RescaleIntercept"), 0.0)
     modality_lut = None
     if "RescaleSlope" not in rescale and "RescaleIntercept" not in rescale:
-        modality_lut = _first_lut(_get(header, "ModalityLUTSequence"), signed)
+        modality_lut = _first_lut(_get(header, "ModalityLUTSequence"), signed, order)
 
     voi = _functional_group(header, frame, "FrameVOILUTSequence") or header
     function = str(_get(voi, "VOILUTFunction") or "LINEAR").strip().upper()
     if function not in VOI_FUNCTIONS:
         function = "LINEAR"
-    voi_luts = _all_luts(_get(voi, "VOILUTSequence") or _get(header, "VOILUTSequence"), signed)
+    voi_luts = _all_luts(_get(voi, "VOILUTSequence") or _get(header, "VOILUTSequence"), signed,
+                         order)
     return PixelTransform(
         slope=slope,
         intercept=intercept,
@@ -207,21 +210,21 @@ def _windows(item: Dataset) -> list[Window]:
     return found
 
 
-def _all_luts(sequence: Any, signed: bool) -> list[Lut]:
+def _all_luts(sequence: Any, signed: bool, little_endian: bool) -> list[Lut]:
     luts = []
     for item in sequence or ():
-        lut = _parse_lut(item, signed)
+        lut = _parse_lut(item, signed, little_endian)
         if lut is not None:
             luts.append(lut)
     return luts
 
 
-def _first_lut(sequence: Any, signed: bool) -> Lut | None:
-    luts = _all_luts(sequence, signed)
+def _first_lut(sequence: Any, signed: bool, little_endian: bool) -> Lut | None:
+    luts = _all_luts(sequence, signed, little_endian)
     return luts[0] if luts else None
 
 
-def _parse_lut(item: Dataset, signed: bool) -> Lut | None:
+def _parse_lut(item: Dataset, signed: bool, little_endian: bool = True) -> Lut | None:
     """One LUT item (LUT Descriptor + LUT Data), or None when it is unusable."""
     descriptor, raw = _get(item, "LUTDescriptor"), _get(item, "LUTData")
     if descriptor is None or raw is None or not _is_multi(descriptor) or len(descriptor) != 3:
@@ -232,14 +235,8 @@ def _parse_lut(item: Dataset, signed: bool) -> Lut | None:
     entries = entries or 65536  # PS3.3 C.11.1.1: 0 means 2**16 entries
     if signed and first >= 32768:  # the descriptor's VR is ambiguous (US or SS)
         first -= 65536
-    if isinstance(raw, bytes):  # read as OW: raw little-endian words or bytes
-        dtype = np.uint8 if bits == 8 and len(raw) == entries else np.dtype("<u2")
-        data = np.frombuffer(raw, dtype=dtype)
-    else:
-        data = np.asarray(list(raw) if _is_multi(raw) else [raw])
-    if data.size < entries:
-        return None
-    return Lut.of(first, data[:entries], bits)
+    data = lut_entries(raw, entries, bits, little_endian)
+    return None if data is None else Lut.of(first, data, bits)
 
 
 # --- the public helpers -----------------------------------------------------------------

@@ -8,6 +8,7 @@ checking a file and loading it).
 from __future__ import annotations
 
 import os
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -18,11 +19,24 @@ if TYPE_CHECKING:
 MAX_THREADS = 4
 
 
-def runtime_version() -> str:
-    """The installed ONNX Runtime's version (part of every cache key and audit record)."""
+def import_runtime() -> ModuleType:
+    """ONNX Runtime, imported with its telemetry off (the one door the core uses).
+
+    ``viewer/__init__`` has already set ``ORT_DISABLE_TELEMETRY``, which stops the files
+    being written at import; it is set again here in case the variable was removed since,
+    and events are switched off through the runtime's own API as well.
+    """
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
     import onnxruntime
 
-    return str(onnxruntime.__version__)
+    onnxruntime.disable_telemetry_events()
+    module: ModuleType = onnxruntime
+    return module
+
+
+def runtime_version() -> str:
+    """The installed ONNX Runtime's version (part of every cache key and audit record)."""
+    return str(import_runtime().__version__)
 
 
 def thread_count() -> int:
@@ -31,8 +45,7 @@ def thread_count() -> int:
 
 def create_session(model_bytes: bytes, *, optimize: bool = True) -> onnxruntime.InferenceSession:
     """A CPU-only session for an ONNX graph given as bytes."""
-    import onnxruntime as ort
-
+    ort = import_runtime()
     options = ort.SessionOptions()
     options.intra_op_num_threads = thread_count()
     options.inter_op_num_threads = 1

@@ -28,6 +28,7 @@ from pydicom.uid import (
 )
 
 from viewer.errors import UnreadableFileError
+from viewer.io.consistency import check_pixel_header
 from viewer.io.geometry import read_geometry
 from viewer.io.model import Instance, PixelInfo
 from viewer.io.values import fast_get
@@ -243,12 +244,13 @@ def read_instance(path: str | Path) -> Instance:
         pixel = _pixel_info(path, ds, keyword, ts, warnings)
         if _is_native(ts):
             offset, length = _native_location(path, ds, pixel, ts)
-        for kw in _PIXEL_KEYWORDS:
-            if kw in ds:
-                del ds[kw]  # the header is kept for the tag browser; pixels are read on demand
         if _BAD_FRAME_COUNT in warnings and offset is not None and length is not None:
             # Without this, multi-frame native data would show only its first frame.
             pixel = replace(pixel, number_of_frames=max(1, length // _stored_frame_bytes(pixel)))
+        check_pixel_header(path, ds, pixel, length, _stored_frame_bytes(pixel))
+        for kw in _PIXEL_KEYWORDS:
+            if kw in ds:
+                del ds[kw]  # the header is kept for the tag browser; pixels are read on demand
 
     sop_uid = str(_value(ds, "SOPInstanceUID", "")) or generate_uid(
         entropy_srcs=["lightbox-sop", str(path.resolve())]

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from pydicom import dcmread
 from pydicom.pixels.decoders.base import get_decoder
-from pydicom.pixels.processing import apply_color_lut, convert_color_space
+from pydicom.pixels.processing import convert_color_space
 from pydicom.pixels.utils import pixel_array
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 
@@ -31,6 +31,8 @@ from viewer.errors import (
     UnsupportedImageError,
 )
 from viewer.io.model import FrameRef, Instance, PixelInfo
+from viewer.io.objects import object_note
+from viewer.io.palette import palette_rgb
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,8 @@ def read_frame(ref: FrameRef) -> np.ndarray:
 
 def _checked(inst: Instance, frame: int) -> PixelInfo:
     if inst.pixel is None:
-        raise NotAnImageError(inst.path, "no image to display (this object holds no pixels)")
+        raise NotAnImageError(
+            inst.path, object_note(inst) or "no image to display (this object holds no pixels)")
     if not 0 <= frame < inst.pixel.number_of_frames:
         raise IndexError(f"frame {frame} outside 0..{inst.pixel.number_of_frames - 1}")
     return inst.pixel
@@ -199,9 +202,7 @@ def _apply_palette(inst: Instance, arr: np.ndarray) -> np.ndarray:
     try:
         if inst.header is None:
             raise ValueError("no header to take the palette from")
-        rgb = apply_color_lut(arr, ds=inst.header)
-        descriptor = inst.header.RedPaletteColorLookupTableDescriptor
-        lut_bits = int(descriptor[2])
+        signed = bool(inst.pixel and inst.pixel.pixel_representation)
+        return palette_rgb(arr, inst.header, signed)
     except Exception as exc:
         raise UnreadableFileError(inst.path, "the palette colour lookup table is damaged") from exc
-    return _to_uint8(rgb, lut_bits if lut_bits > 8 else 8)

@@ -43,6 +43,28 @@ TEMPLATES = (
                       "(no decoder installed)"),
     QT_TRANSLATE_NOOP("ProblemText", "the {} image data is damaged and cannot be decoded"),
     QT_TRANSLATE_NOOP("ProblemText", "the image data cannot be read ({})"),
+    # headers that contradict the pixel data (viewer/io/consistency.py)
+    QT_TRANSLATE_NOOP("ProblemText", "Bits Allocated is {} (1, 8, 16, 32 or 64 are possible)"
+                      ": the header contradicts the image data, so it is not shown"),
+    QT_TRANSLATE_NOOP("ProblemText", "Bits Stored ({}) does not fit in Bits Allocated ({})"
+                      ": the header contradicts the image data, so it is not shown"),
+    QT_TRANSLATE_NOOP("ProblemText", "High Bit is {} where Bits Stored ({}) needs {}"
+                      ": the header contradicts the image data, so it is not shown"),
+    QT_TRANSLATE_NOOP("ProblemText", "Pixel Representation is {} (0 or 1 are possible)"
+                      ": the header contradicts the image data, so it is not shown"),
+    QT_TRANSLATE_NOOP("ProblemText", "{} samples per pixel do not fit {} (it has {})"
+                      ": the header contradicts the image data, so it is not shown"),
+    QT_TRANSLATE_NOOP("ProblemText", "the pixel data holds {} bytes where the header describes {}"
+                      ": the header contradicts the image data, so it is not shown"),
+    QT_TRANSLATE_NOOP("ProblemText", "the compressed image is {}×{} where the header says {}×{}"
+                      ": the header contradicts the image data, so it is not shown"),
+    QT_TRANSLATE_NOOP("ProblemText", "the compressed image has {} samples per pixel where the header says {}"
+                      ": the header contradicts the image data, so it is not shown"),
+    QT_TRANSLATE_NOOP("ProblemText", "the compressed image has {}-bit samples where Bits Allocated is {}"
+                      ": the header contradicts the image data, so it is not shown"),
+    # what an object without an image holds (viewer/io/objects.py)
+    QT_TRANSLATE_NOOP("ProblemText", "Segmentation (1 segment): open its images to see it"),
+    QT_TRANSLATE_NOOP("ProblemText", "Segmentation ({} segments): open its images to see it"),
     # series warnings (viewer/io/series.py)
     QT_TRANSLATE_NOOP("ProblemText", "images have {} different sizes"),
     QT_TRANSLATE_NOOP("ProblemText", "mixed orientations ({} different image planes)"),

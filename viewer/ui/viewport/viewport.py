@@ -37,11 +37,13 @@ from viewer.imaging.presets import Preset, file_presets, preset_named, presets_f
 from viewer.imaging.reference_lines import Segment
 from viewer.imaging.render import render_frame
 from viewer.imaging.scalebar import scale_bar
+from viewer.io.objects import object_note
 from viewer.state.cine import DEFAULT_FPS, clamp_fps, file_fps, step_fps
 from viewer.state.session import ObjectShown, Session
 from viewer.state.view import Tool, ViewState
 from viewer.ui.bindings import MouseGesture, Scope, key_map
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, corner_tr, translate
+from viewer.ui.problem_text import problem_text
 from viewer.ui.viewport import painting
 from viewer.ui.viewport.ai_layer import BANNER_TOP, AILayer
 from viewer.ui.viewport.contour_layer import ContourLayer
@@ -227,8 +229,9 @@ class Viewport(QWidget):
         else:
             name = study.patient_name if study is not None else _header_name(instance)
             who = person_name(name) or translate("Viewport", "Unnamed")
-        return " · ".join((who, instance.modality,
-                           translate("Viewport", "no image to display")))
+        note = object_note(instance)
+        return " · ".join((who, instance.modality, problem_text(note) if note
+                           else translate("Viewport", "no image to display")))
 
     def shutdown(self) -> None:
         """Stop loading and timers; the widget is about to go."""

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QAbstractItemView, QStyle, QTreeWidget, QTreeWidge
 from viewer.imaging.lut import default_window
 from viewer.imaging.render import render_thumbnail
 from viewer.io.frames import FrameSource, frame_source
+from viewer.io.objects import object_note
 from viewer.tasks.jobs import Batch
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, corner_tr, translate
 from viewer.ui.problem_text import problem_text
@@ -55,7 +56,9 @@ def series_label(series: Series) -> str:
     if series.warnings:
         title = f"⚠ {title}"
     if not series.has_images:
-        return f"{title}\n{series.modality} · {translate('Browser', NO_IMAGE)}"
+        note = object_note(series.first)
+        what = problem_text(note) if note else translate("Browser", NO_IMAGE)
+        return f"{title}\n{series.modality} · {what}"
     return f"{title}\n{series.modality} · {image_count(len(series.frames))}"
 
 
