@@ -402,4 +402,28 @@ JA.update({
 "the image this report refers to is not open; open the study it belongs to (File > Open), then follow the reference again":
     "このレポートが参照する画像は開かれていません。その画像の検査を開いて（ファイル > 開く）から、もう一度参照をたどってください",
 "Cine slower": "シネを遅く", "Cine faster": "シネを速く",
+'a named pipe, not a file':
+    '名前付きパイプです（ファイルではありません）',
+'a character device, not a file':
+    'キャラクタデバイスです（ファイルではありません）',
+'a block device, not a file':
+    'ブロックデバイスです（ファイルではありません）',
+'a socket, not a file':
+    'ソケットです（ファイルではありません）',
+'a folder, not a file':
+    'フォルダです（ファイルではありません）',
+'a symbolic link loop (the link leads back to itself); remove or fix the link':
+    'シンボリックリンクがループしています（リンク先が自分自身に戻ります）。リンクを削除するか修正してください',
+'a broken symbolic link (its target does not exist)':
+    '壊れたシンボリックリンクです（リンク先が存在しません）',
+'a link to a folder outside the one opened: not followed (open that folder too)':
+    '開いたフォルダの外を指すフォルダへのリンクです。たどりません（そのフォルダも開いてください）',
+'a link back to a folder already included (a loop): not read twice':
+    '既に含まれているフォルダに戻るリンクです（ループ）。二度は読み込みません',
+'folder cannot be read ({})':
+    'フォルダを読み込めません（{}）',
+'listed in the DICOMDIR but outside its folder (refused: a DICOMDIR may only point inside)':
+    'DICOMDIR に記載されていますがそのフォルダの外にあります（拒否：DICOMDIR はフォルダ内しか指せません）',
+'listed in the DICOMDIR but missing':
+    'DICOMDIR に記載されていますが見つかりません',
 })

@@ -1795,6 +1795,54 @@
         <source>the image this report refers to is not open; open the study it belongs to (File &gt; Open), then follow the reference again</source>
         <translation>このレポートが参照する画像は開かれていません。その画像の検査を開いて（ファイル &gt; 開く）から、もう一度参照をたどってください</translation>
     </message>
+    <message>
+        <source>a named pipe, not a file</source>
+        <translation>名前付きパイプです（ファイルではありません）</translation>
+    </message>
+    <message>
+        <source>a character device, not a file</source>
+        <translation>キャラクタデバイスです（ファイルではありません）</translation>
+    </message>
+    <message>
+        <source>a block device, not a file</source>
+        <translation>ブロックデバイスです（ファイルではありません）</translation>
+    </message>
+    <message>
+        <source>a socket, not a file</source>
+        <translation>ソケットです（ファイルではありません）</translation>
+    </message>
+    <message>
+        <source>a folder, not a file</source>
+        <translation>フォルダです（ファイルではありません）</translation>
+    </message>
+    <message>
+        <source>a symbolic link loop (the link leads back to itself); remove or fix the link</source>
+        <translation>シンボリックリンクがループしています（リンク先が自分自身に戻ります）。リンクを削除するか修正してください</translation>
+    </message>
+    <message>
+        <source>a broken symbolic link (its target does not exist)</source>
+        <translation>壊れたシンボリックリンクです（リンク先が存在しません）</translation>
+    </message>
+    <message>
+        <source>a link to a folder outside the one opened: not followed (open that folder too)</source>
+        <translation>開いたフォルダの外を指すフォルダへのリンクです。たどりません（そのフォルダも開いてください）</translation>
+    </message>
+    <message>
+        <source>a link back to a folder already included (a loop): not read twice</source>
+        <translation>既に含まれているフォルダに戻るリンクです（ループ）。二度は読み込みません</translation>
+    </message>
+    <message>
+        <source>folder cannot be read ({})</source>
+        <translation>フォルダを読み込めません（{}）</translation>
+    </message>
+    <message>
+        <source>listed in the DICOMDIR but outside its folder (refused: a DICOMDIR may only point inside)</source>
+        <translation>DICOMDIR に記載されていますがそのフォルダの外にあります（拒否：DICOMDIR はフォルダ内しか指せません）</translation>
+    </message>
+    <message>
+        <source>listed in the DICOMDIR but missing</source>
+        <translation>DICOMDIR に記載されていますが見つかりません</translation>
+    </message>
 </context>
 <context>
     <name>Problems</name>

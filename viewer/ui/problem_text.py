@@ -126,6 +126,19 @@ TEMPLATES = (
                       "its own plane."),
     QT_TRANSLATE_NOOP("ProblemText", "the image this report refers to is not open; open the "
                       "study it belongs to (File > Open), then follow the reference again"),
+    # the file system as it is (viewer/io/scan.py, viewer/host/files.py)
+    QT_TRANSLATE_NOOP("ProblemText", 'a named pipe, not a file'),
+    QT_TRANSLATE_NOOP("ProblemText", 'a character device, not a file'),
+    QT_TRANSLATE_NOOP("ProblemText", 'a block device, not a file'),
+    QT_TRANSLATE_NOOP("ProblemText", 'a socket, not a file'),
+    QT_TRANSLATE_NOOP("ProblemText", 'a folder, not a file'),
+    QT_TRANSLATE_NOOP("ProblemText", 'a symbolic link loop (the link leads back to itself); remove or fix the link'),
+    QT_TRANSLATE_NOOP("ProblemText", 'a broken symbolic link (its target does not exist)'),
+    QT_TRANSLATE_NOOP("ProblemText", 'a link to a folder outside the one opened: not followed (open that folder too)'),
+    QT_TRANSLATE_NOOP("ProblemText", 'a link back to a folder already included (a loop): not read twice'),
+    QT_TRANSLATE_NOOP("ProblemText", 'folder cannot be read ({})'),
+    QT_TRANSLATE_NOOP("ProblemText", 'listed in the DICOMDIR but outside its folder (refused: a DICOMDIR may only point inside)'),
+    QT_TRANSLATE_NOOP("ProblemText", 'listed in the DICOMDIR but missing'),
 )
 
 
