@@ -14,6 +14,7 @@ says what to fix: the run it records does not count as done.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import hmac
@@ -124,6 +125,12 @@ def series_hash(uid: str) -> str:
 
 
 def os_user() -> str:
+    """The account's name: from its user id where there is one (``getpass`` alone would
+    believe ``$USER``, which the account sets), else the login name."""
+    with contextlib.suppress(ImportError, KeyError, AttributeError):
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name is better than no record

@@ -20,8 +20,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from viewer.audit.chain import Expect, Verdict, export_lines, is_export, read_head, \
-    verify_export, verify_lines
+from viewer.audit.chain import (
+    Expect,
+    Verdict,
+    export_lines,
+    is_export,
+    read_head,
+    verify_export,
+    verify_lines,
+)
 from viewer.audit.log import AuditLog, os_user
 from viewer.audit.signing import AuditError, load_state
 from viewer.host.settings import Settings, load_settings
