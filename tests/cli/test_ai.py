@@ -249,3 +249,18 @@ def test_a_damaged_audit_key_is_a_message_not_a_crash(models_dir, phantom_dir, t
     assert "audit-key is damaged" in err and "Restore it from a backup" in err
     assert not out.exists() or list(out.iterdir()) == []
     assert not (tmp_path / "audit" / "ai-runs.jsonl").exists()
+
+
+def test_infer_on_a_shortened_log_is_refused_before_it_runs(models_dir, phantom_dir, tmp_path,
+                                                            capsys):
+    """A run would write a fresh head over the damage: it is refused, nothing is written."""
+    args = [str(phantom_dir), "--out", str(tmp_path / "first"), "--models-dir", str(models_dir),
+            "--model", "threshold", "--frame", "2"]
+    assert infer_main(args) == 0 and infer_main(args) == 0
+    log = tmp_path / "audit" / "ai-runs.jsonl"
+    log.write_text(log.read_text().splitlines()[0] + "\n")
+    code, err, out = _infer_without_audit(models_dir, phantom_dir, tmp_path, capsys)
+    assert code == 1 and "cannot be continued: it ends at record 1 but this account last " \
+        "wrote record 2" in err and "lightbox audit verify" in err
+    assert not out.exists() or list(out.iterdir()) == []
+    assert len(log.read_text().splitlines()) == 1

@@ -198,6 +198,12 @@ class AuditLog:
         if state is not None and not self.path.exists():
             raise _lost(self.path, f"it is missing, but this account wrote {state.seq} "
                         "record(s) to it")
+        if self.path.exists():
+            fd = os.open(self.path, os.O_RDONLY)
+            try:
+                _key_to_continue(self.path, state, _last_record(fd)[0])
+            finally:
+                os.close(fd)
 
     def append(self, record: AuditRecord) -> dict[str, Any]:
         """Sign and append ``record``; raises :class:`AuditError` (what to fix) when it
@@ -221,20 +227,9 @@ class AuditLog:
         previous, torn = _last_record(fd)
         entry_fields = record.as_dict()
         if previous is not None and "sig" not in previous:
-            previous = None  # an older, unsigned log: the signed chain starts after it
             entry_fields["chain_start"] = "after unsigned records written by an older Lightbox"
-        if previous is None:
-            if state is not None:
-                raise _lost(self.path, f"it holds no signed record, but this account wrote "
-                            f"{state.seq} record(s) to it")
-            seed, _ = new_key()
-        elif state is None:
-            raise _lost(self.path, "its key state (the key for the next record) is missing")
-        elif state.seq != previous.get("seq") or state.link != link_hash(previous):
-            raise _lost(self.path, f"it ends at record {previous.get('seq')} but this account "
-                        f"last wrote record {state.seq}")
-        else:
-            seed = state.next_seed
+        seed = _key_to_continue(self.path, state, previous)
+        previous = previous if previous is not None and "sig" in previous else None
         next_seed, _ = new_key()
         entry = link(entry_fields, previous, seed, next_seed)
         line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode()
@@ -264,6 +259,24 @@ class AuditLog:
             except ValueError:
                 continue
         return found
+
+
+def _key_to_continue(path: Path, state: ChainState | None,
+                     previous: dict[str, Any] | None) -> bytes:
+    """The key that signs the record after ``previous`` (the log's last): the key state's,
+    or a new chain's when the log holds no signed record. Raises :class:`AuditError` when
+    the log and the key state disagree: appending would hide what happened to the log."""
+    if previous is None or "sig" not in previous:  # empty, or an older unsigned log
+        if state is not None:
+            raise _lost(path, f"it holds no signed record, but this account wrote "
+                        f"{state.seq} record(s) to it")
+        return new_key()[0]
+    if state is None:
+        raise _lost(path, "its key state (the key for the next record) is missing")
+    if state.seq != previous.get("seq") or state.link != link_hash(previous):
+        raise _lost(path, f"it ends at record {previous.get('seq')} but this account last "
+                    f"wrote record {state.seq}")
+    return state.next_seed
 
 
 def _last_record(fd: int) -> tuple[dict[str, Any] | None, bool]:
