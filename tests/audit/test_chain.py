@@ -74,6 +74,28 @@ def test_an_older_unchained_log_starts_a_chain(tmp_path, capsys):
     assert verdict.problem and "line 1 has no signature" in verdict.problem
 
 
+def test_a_log_of_the_previous_hash_chained_format_is_continued(capsys):
+    """Upgrading: records with seq/prev/hash but no signature, and their head, stay as an
+    unverifiable start; the signed chain goes on after them."""
+    import hashlib
+
+    log = AuditLog.of(load_settings())
+    log.path.parent.mkdir(parents=True)
+    old = []
+    for n in (1, 2):
+        record = _record(n).as_dict() | {"seq": n, "prev": "0" * 64}
+        record["hash"] = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+        old.append(record)
+    log.path.write_text("".join(json.dumps(r) + "\n" for r in old), encoding="utf-8")
+    log.head_path.write_text(json.dumps({"seq": 2, "hash": "ab" * 32}))
+    code, out = _verify(capsys)
+    assert code == 0 and "older Lightbox and cannot be verified" in out
+    log.append(_record(3))
+    code, out = _verify(capsys)
+    assert code == 0 and "intact, 1 signed record(s)" in out
+    assert "2 older record(s) before the chain cannot be verified" in out
+
+
 def test_an_export_of_a_time_range_verifies_on_its_own(log, tmp_path, capsys):
     out = tmp_path / "review.jsonl"
     code = main(["export", "--from", "2026-03-02", "--to", "2026-03-04T12:00:00Z",

@@ -304,6 +304,18 @@ def test_every_attack_fails_verify_naming_the_problem(log, capsys, attack, named
     assert named in out
 
 
+#: Without the site anchor the same attacks fail too, the stripped chain by another witness.
+WITHOUT_ANCHOR = {strip_chain_fields: "the log holds no signed record, but its key state says"}
+
+
+@pytest.mark.parametrize(("attack", "named"), ATTACKS, ids=[a.__name__ for a, _ in ATTACKS])
+def test_every_attack_fails_without_the_site_anchor_too(log, capsys, attack, named):
+    attack(log)
+    code, out = verify(capsys)
+    assert code == 1, out
+    assert WITHOUT_ANCHOR.get(attack, named) in out
+
+
 def test_the_untouched_log_passes_with_or_without_the_anchor(log, capsys):
     for settings in (load_settings(), with_anchor()):
         code, out = verify(capsys, settings)

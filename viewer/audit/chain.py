@@ -199,6 +199,15 @@ def verify_lines(lines: list[str], expect: Expect = Expect()) -> Verdict:  # noq
     def fail_end(problem: str, seq: int | None) -> Verdict:
         return Verdict(checked, unchained, problem, end, seq, tuple(notes), chain, user)
 
+    head = expect.head
+    if head is not None and "sig" not in head and "link" not in head and not checked:
+        head = None  # the head of an older, unsigned log: it says nothing about signatures
+        notes.append("the head file was written by an older Lightbox and cannot be verified")
+    signed_before = (expect.state is not None and expect.state.seq > 0) or head is not None
+    if unchained and not checked and signed_before:
+        witness = "its key state" if expect.state is not None else "its head"
+        return fail_end(f"the log holds no signed record, but {witness} says signed records "
+                        "were written: their chain fields were stripped", None)
     if expect.user is not None and checked and user != expect.user:
         return fail_end(f"this is the log of {user!r}, not of {expect.user!r} (logs swapped "
                         "or copied)", None)
@@ -215,8 +224,8 @@ def verify_lines(lines: list[str], expect: Expect = Expect()) -> Verdict:  # noq
             return fail_end(f"record {state.seq + 1} onwards were not written by Lightbox for "
                             f"this account (forged append): it wrote {state.seq} record(s)",
                             state.seq + 1)
-    if expect.head is not None:
-        problem = _head_problem(expect.head, last_seq, last, key)
+    if head is not None:
+        problem = _head_problem(head, last_seq, last, key)
         if problem:
             return fail_end(problem, last_seq)
     elif checked and expect.head_required:
