@@ -17,6 +17,18 @@ def pydicom_files() -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_dirs_for_shared_fixtures(tmp_path_factory):
+    """The same folders for module- and session-scoped fixtures, which run before the
+    function-scoped one below: a run there must not write the audit key state or the
+    series-hash key into the home."""
+    base = tmp_path_factory.getbasetemp()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LIGHTBOX_AUDIT_DIR", str(base / "audit"))
+        env.setenv("LIGHTBOX_CONFIG_DIR", str(base / "config"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _private_cache_dir(tmp_path_factory, monkeypatch):
     """Keep the demo, caches, the audit log, logs and the install key out of the user's home,

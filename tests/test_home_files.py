@@ -28,6 +28,7 @@ EXPECTED = {
     "the audit of AI runs and its key": r"\.local/share/lightbox/audit/[^/]+",
     "per-user data (install key)": r"\.local/share/lightbox/[^/]+",
     "preferences and window state": r"\.config/lightbox/[^/]+",
+    "the audit's per-log key state": r"\.config/lightbox/audit-chain/[0-9a-f]+\.json",
     "what the commands were asked to write": r"out/.+",
 }
 

@@ -260,6 +260,8 @@ JA.update({
 "this image": "この画像",
 "Running AI · {} on {}…": "AI · {} を {} で実行中…",
 "Cancelled: AI · {} added nothing.": "キャンセルしました: AI · {} の結果は追加されていません。",
+"AI · {} was not recorded in the audit log, so its results were not added: {}":
+    "AI · {} は監査ログに記録できなかったため、結果は追加されていません: {}",
 "AI · {} failed: {}": "AI · {} が失敗しました: {}",
 "AI · {} is not made for this image: waiting for your choice.":
     "AI · {} はこの画像を対象としていません: 選択をお待ちしています。",

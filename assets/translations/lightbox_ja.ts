@@ -164,6 +164,10 @@
         <translation>キャンセルしました: AI · {} の結果は追加されていません。</translation>
     </message>
     <message>
+        <source>AI · {} was not recorded in the audit log, so its results were not added: {}</source>
+        <translation>AI · {} は監査ログに記録できなかったため、結果は追加されていません: {}</translation>
+    </message>
+    <message>
         <source>AI · {} failed: {}</source>
         <translation>AI · {} が失敗しました: {}</translation>
     </message>

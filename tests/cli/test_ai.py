@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -207,3 +208,59 @@ def test_a_models_dir_that_does_not_exist_is_named(tmp_path, capsys):
         models_main(["--models-dir", str(tmp_path / "typo")])
     assert stop.value.code == 2
     assert "typo: no such folder" in capsys.readouterr().err
+
+
+def _infer_without_audit(models_dir, phantom_dir, tmp_path, capsys) -> tuple[int, str, Path]:
+    out = tmp_path / "out"
+    code = infer_main([str(phantom_dir), "--out", str(out), "--models-dir", str(models_dir),
+                       "--model", "threshold", "--frame", "2"])
+    return code, capsys.readouterr().err, out
+
+
+def test_infer_without_an_audit_folder_writes_nothing(models_dir, phantom_dir, tmp_path,
+                                                       monkeypatch, capsys):
+    """The audit folder cannot be made (a file stands where its parent should be): the run
+    does not count, so no result is written, and the message says what to fix."""
+    (tmp_path / "blocked").write_text("a file, not a folder")
+    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "blocked" / "audit"))
+    code, err, out = _infer_without_audit(models_dir, phantom_dir, tmp_path, capsys)
+    assert code == 1 and "Traceback" not in err
+    assert "the audit log" in err and "cannot be written" in err and "ask IT" in err
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_infer_on_a_full_disk_writes_nothing(models_dir, phantom_dir, tmp_path, capsys):
+    """The record itself fails to be written (ENOSPC, as /dev/full answers): the results
+    computed are thrown away, the exit status says so."""
+    audit = tmp_path / "audit"
+    audit.mkdir()
+    (audit / "ai-runs.jsonl").symlink_to("/dev/full")
+    code, err, out = _infer_without_audit(models_dir, phantom_dir, tmp_path, capsys)
+    assert code == 1 and "No space left on device" in err and "free disk space" in err
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_damaged_audit_key_is_a_message_not_a_crash(models_dir, phantom_dir, tmp_path,
+                                                      capsys):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "audit-key").write_text("not hex at all\n")
+    code, err, out = _infer_without_audit(models_dir, phantom_dir, tmp_path, capsys)
+    assert code == 1 and "Traceback" not in err
+    assert "audit-key is damaged" in err and "Restore it from a backup" in err
+    assert not out.exists() or list(out.iterdir()) == []
+    assert not (tmp_path / "audit" / "ai-runs.jsonl").exists()
+
+
+def test_infer_on_a_shortened_log_is_refused_before_it_runs(models_dir, phantom_dir, tmp_path,
+                                                            capsys):
+    """A run would write a fresh head over the damage: it is refused, nothing is written."""
+    args = [str(phantom_dir), "--out", str(tmp_path / "first"), "--models-dir", str(models_dir),
+            "--model", "threshold", "--frame", "2"]
+    assert infer_main(args) == 0 and infer_main(args) == 0
+    log = tmp_path / "audit" / "ai-runs.jsonl"
+    log.write_text(log.read_text().splitlines()[0] + "\n")
+    code, err, out = _infer_without_audit(models_dir, phantom_dir, tmp_path, capsys)
+    assert code == 1 and "cannot be continued: it ends at record 1 but this account last " \
+        "wrote record 2" in err and "lightbox audit verify" in err
+    assert not out.exists() or list(out.iterdir()) == []
+    assert len(log.read_text().splitlines()) == 1

@@ -243,3 +243,18 @@ def test_the_site_can_set_and_lock_the_reading_defaults(tmp_path) -> None:
     assert dict(s.default_presets) == {"CT": "Lung"} and s.source("default_presets") == USER
     with pytest.raises(SettingsError, match="set by your site's configuration"):
         save_user_preferences({"corner_text": list(CORNER_GROUPS)}, load_settings())
+
+
+def test_the_audit_anchor_is_a_date_of_the_site(tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    s = load_settings(site_file=site(tmp_path, 'audit_required_since = 2026-01-31\n'))
+    assert s.audit_required_since == datetime(2026, 1, 31, tzinfo=UTC) and not s.problems
+    s = load_settings(site_file=site(tmp_path, 'audit_required_since = "2026-02-01"\n'))
+    assert s.audit_required_since == datetime(2026, 2, 1, tzinfo=UTC)
+    s = load_settings(site_file=site(tmp_path, 'audit_required_since = "soon"\n'))
+    assert s.audit_required_since is None
+    assert any("must be a date like 2026-01-31" in p for p in s.problems)
+    s = load_settings(user_file=user(tmp_path, {"schema_version": 3,
+                                                "audit_required_since": "2000-01-01"}))
+    assert s.audit_required_since is None  # IT's alone

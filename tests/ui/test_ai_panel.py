@@ -201,3 +201,18 @@ def test_a_ct_model_on_an_mr_image_asks_first_and_declining_runs_nothing(
     assert any(line.startswith("⚠ Outside intended use (accepted)") for line in banner)
     assert any("Accepted outside intended use: modality is MR" in text
                for text in panel.results.image_texts())
+
+
+def test_a_run_that_cannot_be_audited_adds_nothing_and_says_so(
+        make_main_window, qtbot, ai_models, demo_dir, tmp_path) -> None:
+    """The disk is full when the record is written (/dev/full answers ENOSPC): the results
+    are not shown, the panel says the run was not recorded, the boundary reports it."""
+    window = ready_window(make_main_window, qtbot, ai_models, demo_dir)
+    panel = window.ai_panel
+    (tmp_path / "audit").mkdir(exist_ok=True)
+    (tmp_path / "audit" / "ai-runs.jsonl").symlink_to("/dev/full")
+    assert run_and_wait(qtbot, panel, "threshold") == "error"
+    assert window.viewport.overlays.runs() == []
+    assert window.viewport.ai_layer_image() is None
+    assert "was not recorded in the audit log" in panel.run_label.text()
+    assert window.boundary.messages and "free disk space" in str(window.boundary.messages)

@@ -6,10 +6,12 @@ AuditLog.of(settings)   the configured log: Settings.audit_dir (LIGHTBOX_AUDIT_D
 AuditLog(path).records() -> list[dict]
 series_hash(uid) -> str                         keyed hash of a series UID
 config_dir()   LIGHTBOX_CONFIG_DIR, else the per-user config folder
-Records are hash-chained (viewer.audit.chain: verify_file, export_range); the command is
+Records are signed and chained (viewer.audit.chain: verify_lines, export_lines; keys in
+viewer.audit.signing); a record that cannot be written raises AuditError. The command is
 ``lightbox audit verify|export`` (viewer.cli.audit).
 """
 
 from viewer.audit.log import AuditLog, AuditRecord, config_dir, os_user, series_hash
+from viewer.audit.signing import AuditError
 
-__all__ = ["AuditLog", "AuditRecord", "config_dir", "os_user", "series_hash"]
+__all__ = ["AuditError", "AuditLog", "AuditRecord", "config_dir", "os_user", "series_hash"]

@@ -1,22 +1,22 @@
-"""The audit log's hash chain: what makes an edited, deleted or reordered record visible.
+"""The audit log's signed chain: what makes an edited, deleted, forged or swapped log visible.
 
-Each chained record carries ``seq`` (1, 2, 3, … in writing order), ``prev`` (the SHA-256
-of the previous record's canonical bytes; :data:`GENESIS` for the first) and ``hash``
-(the SHA-256 of its own canonical bytes without ``hash``). Canonical bytes: the JSON
-object with sorted keys, no spaces, UTF-8 (:func:`canonical`). A small *head* file
-beside the log holds the last record's ``seq`` and ``hash``, so that a record cut off
-the end is missed too.
+Each record carries ``seq`` (1, 2, 3, … in writing order), ``prev`` (the *link* of the
+record before: SHA-256 of its ``hash`` and ``sig``; :data:`GENESIS` for record 1),
+``hash`` (SHA-256 of its canonical bytes without ``hash`` and ``sig``), ``next_key`` (the
+public half of the key that signs the next record) and ``sig`` (Ed25519, by the key the
+record before named, over ``seq`` and ``hash``). Record 1 names its own key in
+``chain_key``; its digest is the chain's identity. Canonical bytes: the JSON object with
+sorted keys, no spaces, UTF-8 (:func:`canonical`). Keys: ``viewer.audit.signing``.
 
-* an edited record no longer matches its own ``hash`` (or, if that was recomputed, the
-  ``prev`` its successor holds);
-* a deleted record leaves a gap in ``seq``; a swap puts a ``seq`` out of order;
-* a truncated end falls short of the head.
+The *head* file beside the log holds the last ``seq`` and link, signed by the key of the
+*next* record, which the writer still holds: a log cut short needs a head signed by a key
+that no longer exists. The account's key state (``signing.ChainState``) is a second copy
+of where the chain stands, kept elsewhere.
 
-Records written before the chain (older Lightbox versions: no ``seq``) may stand at the
-start of a log; the first chained record links to the last of them, and verification
-says how many there are. An export (:func:`export_range`) starts with an anchor line
-(the ``seq`` and ``hash`` just before the range, and the range's last ones) so that it
-can be verified on its own.
+Records without a signature (older Lightbox versions) may stand only at the start of a
+log and only before the site's ``audit_required_since``; they cannot be checked. An
+export (:func:`export_lines`) carries the whole chain: full records in its time range,
+*stubs* (the chain fields only) outside it, and the signed head, so it verifies on its own.
 """
 
 from __future__ import annotations
@@ -29,8 +29,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from viewer.audit.signing import ChainState, chain_id, public_hex, sign, signature_ok
+
 GENESIS = "0" * 64
-CHAIN_FIELDS = ("seq", "prev", "hash")
+CHAIN_FIELDS = ("seq", "prev", "hash", "next_key", "sig", "chain_key", "stub")
+STUB_FIELDS = ("seq", "prev", "hash", "next_key", "sig", "chain_key")
 EXPORT_KEY = "lightbox_audit_export"
 
 
@@ -40,40 +43,59 @@ def canonical(record: dict[str, Any]) -> bytes:
     )
 
 
-def record_hash(record: dict[str, Any]) -> str:
-    """SHA-256 of the whole record as stored (its ``hash`` included): what ``prev`` holds."""
-    return hashlib.sha256(canonical(record)).hexdigest()
-
-
 def own_hash(record: dict[str, Any]) -> str:
-    """SHA-256 of the record without its ``hash`` field: what ``hash`` holds."""
-    return hashlib.sha256(canonical({k: v for k, v in record.items() if k != "hash"})).hexdigest()
+    """SHA-256 of the record without ``hash`` and ``sig``: what ``hash`` holds."""
+    return hashlib.sha256(canonical(
+        {k: v for k, v in record.items() if k not in ("hash", "sig")})).hexdigest()
 
 
-def link(entry: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
-    """``entry`` chained after ``previous`` (None: the log is empty)."""
+def link_hash(record: dict[str, Any]) -> str:
+    """What the next record's ``prev`` holds: a digest of this one's ``hash`` and ``sig``."""
+    return hashlib.sha256(f"{record.get('hash')}|{record.get('sig')}".encode()).hexdigest()
+
+
+def _signed(seq: int, digest: str) -> bytes:
+    return f"lightbox-audit-v2|record|{seq}|{digest}".encode()
+
+
+def _head_signed(seq: int, link: str) -> bytes:
+    return f"lightbox-audit-v2|head|{seq}|{link}".encode()
+
+
+def link(entry: dict[str, Any], previous: dict[str, Any] | None, seed: bytes,
+         next_seed: bytes) -> dict[str, Any]:
+    """``entry`` signed with ``seed`` after ``previous`` (None: it starts the chain), naming
+    ``next_seed``'s public key for the record after it."""
     entry = {k: v for k, v in entry.items() if k not in CHAIN_FIELDS}
     if previous is None:
-        entry["seq"], entry["prev"] = 1, GENESIS
-    elif "seq" not in previous:  # the last record of an older, unchained log
-        entry["seq"], entry["prev"] = 1, record_hash(previous)
-        entry["chain_start"] = "after unchained records written by an older Lightbox"
+        entry["seq"], entry["prev"], entry["chain_key"] = 1, GENESIS, public_hex(seed)
     else:
-        entry["seq"], entry["prev"] = int(previous["seq"]) + 1, record_hash(previous)
+        entry["seq"], entry["prev"] = int(previous["seq"]) + 1, link_hash(previous)
+    entry["next_key"] = public_hex(next_seed)
     entry["hash"] = own_hash(entry)
+    entry["sig"] = sign(seed, _signed(entry["seq"], entry["hash"]))
     return entry
+
+
+def head_of(entry: dict[str, Any], next_seed: bytes) -> dict[str, Any]:
+    """The head file's content after ``entry``, signed with the key of the record to come."""
+    seq, link_ = int(entry["seq"]), link_hash(entry)
+    return {"seq": seq, "link": link_, "time": entry.get("time", ""),
+            "sig": sign(next_seed, _head_signed(seq, link_))}
 
 
 @dataclass(frozen=True)
 class Verdict:
     """What :func:`verify_lines` found. ``problem`` is None when the chain is intact."""
 
-    records: int  # chained records checked
-    unchained: int = 0  # older records before the chain, which cannot be checked
+    records: int  # signed records checked
+    unchained: int = 0  # older unsigned records before the chain, which cannot be checked
     problem: str | None = None
     line: int | None = None  # 1-based line of the file where the problem shows
     seq: int | None = None  # the record it concerns
     notes: tuple[str, ...] = field(default_factory=tuple)
+    chain: str = ""  # the chain's identity (digest of record 1's key)
+    user: str = ""  # the account record 1 names
 
     @property
     def ok(self) -> bool:
@@ -93,129 +115,217 @@ def _parse(lines: list[str]) -> list[tuple[int, dict[str, Any] | None]]:
     return out
 
 
-def verify_lines(
-    lines: list[str],
-    *,
-    anchor: tuple[int, str] | None = None,
-    head: tuple[int, str] | None = None,
-) -> Verdict:
-    """Check a log's lines. ``anchor``: (seq, record hash) the first record follows (an
-    export); ``head``: (seq, hash) the last record must have (the head file)."""
+def _time(value: object) -> datetime | None:
+    try:
+        stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a log must agree with besides itself."""
+
+    head: dict[str, Any] | None = None  # the head file (None: there is none)
+    head_required: bool = True  # a signed log without a head was cut or had its head deleted
+    state: ChainState | None = None  # this account's key state for the log
+    user: str | None = None  # the account whose log this must be
+    required_since: datetime | None = None  # the site's audit anchor
+    stubs: bool = False  # an export: records outside its range are stubs
+
+
+def verify_lines(lines: list[str], expect: Expect = Expect()) -> Verdict:  # noqa: B008 - frozen
+    """Check a log's (or an export's records') lines against itself and ``expect``."""
     rows = _parse(lines)
-    unchained = 0
-    previous: dict[str, Any] | None = None
-    expected_seq, expected_prev = (anchor[0] + 1, anchor[1]) if anchor else (1, GENESIS)
-    checked = 0
+    unchained = checked = 0
+    key: str | None = None
+    last: dict[str, Any] | None = None
+    expected_seq, expected_prev = 1, GENESIS
+    chain, user = "", ""
 
     def fail(problem: str, line: int | None, seq: int | None) -> Verdict:
-        return Verdict(checked, unchained, problem, line, seq)
+        return Verdict(checked, unchained, problem, line, seq, (), chain, user)
 
     for number, record in rows:
         if record is None:
             return fail(f"line {number} is not a complete record (edited or torn)", number, None)
-        if "seq" not in record:
-            if checked or anchor:
-                return fail(f"line {number} has no place in the chain (inserted or edited)",
-                            number, None)
+        if EXPORT_KEY in record:
+            return fail(f"line {number} is an export's first line: this file is an export, "
+                        "not the log (replaced?)", number, None)
+        if "sig" not in record:
+            if checked or expect.stubs:
+                return fail(f"line {number} has no signature: it was inserted, or its chain "
+                            "fields were stripped", number, None)
+            when = _time(record.get("time"))
+            if expect.required_since is not None and (when is None
+                                                      or when >= expect.required_since):
+                return fail(f"line {number} has no signature although the site requires a "
+                            f"signed audit since {expect.required_since:%Y-%m-%d}: its chain "
+                            "fields were stripped", number, None)
             unchained += 1
-            previous = record
-            expected_prev = record_hash(record)
             continue
         seq = record.get("seq")
         if not isinstance(seq, int) or isinstance(seq, bool):
             return fail(f"line {number}: its sequence number was edited", number, None)
         if seq != expected_seq:
-            later = [n for n, r in rows if n > number and r is not None and r.get("seq") == expected_seq]
-            if later:
-                return fail(f"line {number} holds record {seq} where record {expected_seq} "
-                            f"belongs; record {expected_seq} stands on line {later[0]} (reordered)",
-                            number, seq)
-            if seq > expected_seq:
-                gone = (f"record {expected_seq} is" if seq == expected_seq + 1
-                        else f"records {expected_seq}–{seq - 1} are")
-                return fail(f"{gone} missing before line {number} (deleted)", number, expected_seq)
-            return fail(f"line {number} holds record {seq} where record {expected_seq} belongs "
-                        "(reordered or duplicated)", number, seq)
-        if record.get("hash") != own_hash(record):
-            return fail(f"record {seq} (line {number}) was edited: it no longer matches its hash",
-                        number, seq)
+            return fail(_misplaced(rows, number, seq, expected_seq), number, seq)
+        stub = record.get("stub") is True and expect.stubs
+        if seq == 1:
+            key = record.get("chain_key")
+            chain = chain_id(str(key))
+            user = str(record.get("user", ""))
+        if not stub and record.get("hash") != own_hash(record):
+            return fail(f"record {seq} (line {number}) was edited: it no longer matches its "
+                        "hash", number, seq)
         if record.get("prev") != expected_prev:
-            if previous is not None and "seq" in previous:
-                where = f"record {seq - 1} (line {number - 1})"
-                return fail(f"{where} was edited: record {seq} holds a different hash of it",
-                            number - 1, seq - 1)
-            return fail(f"record {seq} (line {number}) does not follow what comes before it",
-                        number, seq)
-        previous, checked = record, checked + 1
-        expected_seq, expected_prev = seq + 1, record_hash(record)
-    notes: list[str] = []
-    if unchained:
-        notes.append(f"{unchained} older record(s) before the chain cannot be verified")
+            return fail(f"record {seq} (line {number}) does not follow record {seq - 1}: one of "
+                        "them was edited or replaced", number, seq)
+        if not signature_ok(key, record.get("sig"), _signed(seq, str(record.get("hash")))):
+            return fail(f"record {seq} (line {number}) has no valid signature: it was "
+                        "rewritten (re-chained after an edit) or forged", number, seq)
+        if not stub and not user:  # record 1 is a stub (an export): take the first full one
+            user = str(record.get("user", ""))
+        if not stub and record.get("user", user) != user:
+            return fail(f"record {seq} (line {number}) names user {record.get('user')!r} in the "
+                        f"log of {user!r} (inserted from another log)", number, seq)
+        key, last, checked = record.get("next_key"), record, checked + 1
+        expected_seq, expected_prev = seq + 1, link_hash(record)
+    notes = [f"{unchained} older record(s) before the chain cannot be verified"] if unchained \
+        else []
+    last_seq = expected_seq - 1
+    end = len(lines) + 1
+
+    def fail_end(problem: str, seq: int | None) -> Verdict:
+        return Verdict(checked, unchained, problem, end, seq, tuple(notes), chain, user)
+
+    head = expect.head
+    if head is not None and "sig" not in head and "link" not in head and not checked:
+        head = None  # the head of an older, unsigned log: it says nothing about signatures
+        notes.append("the head file was written by an older Lightbox and cannot be verified")
+    signed_before = (expect.state is not None and expect.state.seq > 0) or head is not None
+    if unchained and not checked and signed_before:
+        witness = "its key state" if expect.state is not None else "its head"
+        return fail_end(f"the log holds no signed record, but {witness} says signed records "
+                        "were written: their chain fields were stripped", None)
+    if expect.user is not None and checked and user != expect.user:
+        return fail_end(f"this is the log of {user!r}, not of {expect.user!r} (logs swapped "
+                        "or copied)", None)
+    state = expect.state
+    if state is not None:
+        if checked and state.chain != chain:
+            return fail_end("this log is not the one this account started (its chain "
+                            f"{chain} differs from {state.chain}): replaced or swapped", None)
+        if state.seq > last_seq:
+            return fail_end(f"{_gone(last_seq + 1, state.seq)} missing at the end (deleted, "
+                            "truncated or rolled back): this account wrote record "
+                            f"{state.seq}", last_seq + 1)
+        if state.seq < last_seq:
+            return fail_end(f"record {state.seq + 1} onwards were not written by Lightbox for "
+                            f"this account (forged append): it wrote {state.seq} record(s)",
+                            state.seq + 1)
     if head is not None:
-        last_seq = expected_seq - 1
-        if last_seq < head[0]:
-            gone = (f"record {head[0]} is" if head[0] == last_seq + 1
-                    else f"records {last_seq + 1}–{head[0]} are")
-            return Verdict(checked, unchained, f"{gone} missing at the end (deleted or truncated)",
-                           len(lines) + 1, last_seq + 1, tuple(notes))
-        if last_seq == head[0] and previous is not None and record_hash(previous) != head[1]:
-            return Verdict(checked, unchained, f"record {last_seq} differs from the head's hash",
-                           rows[-1][0], last_seq, tuple(notes))
-    elif anchor is None:
-        notes.append("no head file: records cut off the end could not be checked")
-    return Verdict(checked, unchained, None, None, None, tuple(notes))
+        problem = _head_problem(head, last_seq, last, key)
+        if problem:
+            return fail_end(problem, last_seq)
+    elif checked and expect.head_required:
+        return fail_end("the head file is missing (deleted): records cut off the end could "
+                        "not be ruled out", None)
+    return Verdict(checked, unchained, None, None, None, tuple(notes), chain, user)
 
 
-def read_head(path: Path) -> tuple[int, str] | None:
+def _gone(first: int, last: int) -> str:
+    return f"record {first} is" if first == last else f"records {first}–{last} are"
+
+
+def _misplaced(rows: list[tuple[int, dict[str, Any] | None]], number: int, seq: int,
+               expected: int) -> str:
+    later = [n for n, r in rows if n > number and r is not None and r.get("seq") == expected]
+    if later:
+        return (f"line {number} holds record {seq} where record {expected} belongs; record "
+                f"{expected} stands on line {later[0]} (reordered)")
+    if seq > expected:
+        return f"{_gone(expected, seq - 1)} missing before line {number} (deleted)"
+    return (f"line {number} holds record {seq} where record {expected} belongs (reordered or "
+            "duplicated)")
+
+
+def _head_problem(head: dict[str, Any], last_seq: int, last: dict[str, Any] | None,
+                  key: str | None) -> str | None:
+    seq = head.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        return "the head file is damaged (edited)"
+    if seq > last_seq:
+        return (f"{_gone(last_seq + 1, seq)} missing at the end (deleted or truncated): the "
+                f"head names record {seq}")
+    if seq < last_seq:
+        return (f"the head names record {seq} but the log goes on to record {last_seq}: "
+                "records were appended without Lightbox (forged), or the head was replaced")
+    if last is None or head.get("link") != link_hash(last):
+        return f"record {last_seq} differs from the one the head names (edited or replaced)"
+    if not signature_ok(key, head.get("sig"), _head_signed(seq, str(head.get("link")))):
+        return "the head file's signature is not valid (forged)"
+    return None
+
+
+def read_head(path: Path) -> dict[str, Any] | None:
+    """The head file, or None when it does not exist; an unreadable one reads as damaged."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return int(data["seq"]), str(data["hash"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except FileNotFoundError:
         return None
+    except (OSError, ValueError):
+        return {"seq": None}
+    return data if isinstance(data, dict) else {"seq": None}
 
 
-def verify_file(log_path: Path, head_path: Path | None = None) -> Verdict:
-    """Verify a log (with its head file, if there is one) or an export (its anchor line)."""
-    lines = log_path.read_text(encoding="utf-8").splitlines()
-    first = _parse(lines[:1])
-    if first and first[0][1] is not None and EXPORT_KEY in first[0][1]:
-        meta = first[0][1][EXPORT_KEY]
-        verdict = verify_lines(
-            ["" for _ in range(1)] + lines[1:],
-            anchor=(int(meta["after_seq"]), str(meta["after_hash"])),
-            head=(int(meta["last_seq"]), str(meta["last_hash"])) if meta.get("last_seq") else None,
-        )
-        return verdict
-    head = read_head(head_path) if head_path is not None else None
-    return verify_lines(lines, head=head)
+# --- exports ---------------------------------------------------------------------------
 
 
-def _time(value: str) -> datetime:
-    stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-
-
-def export_range(
-    records: Iterable[dict[str, Any]], start: datetime, end: datetime
-) -> list[str]:
-    """Lines of an export: the anchor, then every chained record with ``start <= time < end``.
-
-    The range is contiguous in the chain (from the first record in range to the last), so
-    that its links can be checked; an out-of-range record between them stays in.
-    """
-    chained = [r for r in records if "seq" in r]
-    inside = [i for i, r in enumerate(chained) if start <= _time(str(r.get("time", ""))) < end]
-    chosen = chained[inside[0] : inside[-1] + 1] if inside else []
-    before = chained[inside[0] - 1] if inside and inside[0] > 0 else None
+def export_lines(records: Iterable[dict[str, Any]], head: dict[str, Any] | None,
+                 start: datetime, end: datetime) -> list[str]:
+    """Lines of an export: a first line that describes it, then every signed record of the
+    log, in full when ``start <= time < end``, else as a stub; the head goes in the first
+    line, so the export proves how long the log was when it was made."""
+    chained = [r for r in records if "sig" in r]
+    lines, inside = [], 0
+    for record in chained:
+        when = _time(record.get("time"))
+        if when is not None and start <= when < end:
+            inside += 1
+            lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
+        else:
+            stub = {k: record[k] for k in STUB_FIELDS if k in record} | {"stub": True}
+            lines.append(json.dumps(stub, sort_keys=True))
+    first = chained[0] if chained else {}
     meta = {
         "from": start.isoformat(), "to": end.isoformat(),
         "exported": datetime.now(UTC).isoformat(timespec="seconds"),
-        "records": len(chosen),
-        "after_seq": int(before["seq"]) if before else (int(chosen[0]["seq"]) - 1 if chosen else 0),
-        "after_hash": record_hash(before) if before else (chosen[0]["prev"] if chosen else GENESIS),
-        "last_seq": int(chosen[-1]["seq"]) if chosen else 0,
-        "last_hash": record_hash(chosen[-1]) if chosen else GENESIS,
+        "records": inside, "chain": chain_id(str(first.get("chain_key"))) if first else "",
+        "user": first.get("user", ""), "head": head,
     }
-    return [json.dumps({EXPORT_KEY: meta}, sort_keys=True)] + [
-        json.dumps(r, ensure_ascii=False, sort_keys=True) for r in chosen
-    ]
+    return [json.dumps({EXPORT_KEY: meta}, sort_keys=True)] + lines
+
+
+def is_export(lines: list[str]) -> bool:
+    first = _parse(lines[:1])
+    return bool(first) and first[0][1] is not None and EXPORT_KEY in first[0][1]
+
+
+def verify_export(lines: list[str]) -> Verdict:
+    """Check an export on its own: its chain from record 1, its head, its counts."""
+    meta = json.loads(lines[0])[EXPORT_KEY]
+    head = meta.get("head")
+    verdict = verify_lines([""] + lines[1:], Expect(
+        head=head if isinstance(head, dict) else None, head_required=True, stubs=True))
+    if not verdict.ok:
+        return verdict
+    full = sum(1 for _, r in _parse(lines[1:]) if r is not None and r.get("stub") is not True)
+    problem = None
+    if verdict.chain != meta.get("chain") or (verdict.user and verdict.user != meta.get("user")):
+        problem = "the export's first line names another chain or user than its records"
+    elif full != meta.get("records"):
+        problem = f"the export says {meta.get('records')} record(s) but holds {full} in full"
+    if problem:
+        return Verdict(verdict.records, 0, problem, 1, None, (), verdict.chain, verdict.user)
+    return verdict

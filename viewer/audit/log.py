@@ -2,18 +2,24 @@
 
 A record says who ran which model (id, version, digest) on what (a keyed hash of the
 series UID, never the UID itself nor any patient data), with which runtime, how long it
-took and how it ended. Records are hash-chained (``viewer.audit.chain``): ``lightbox audit
-verify`` finds the first edited, deleted or reordered one. The series hash is an HMAC with a random key made once per install, so
-the same series gives the same hash on this workstation and nothing elsewhere can
-reverse it by hashing known UIDs.
+took and how it ended. Records are signed and chained (``viewer.audit.chain``, keys in
+``viewer.audit.signing``): ``lightbox audit verify`` finds the first edited, deleted,
+reordered or forged one. The series hash is an HMAC with a random key made once per
+install, so the same series gives the same hash on this workstation and nothing elsewhere
+can reverse it by hashing known UIDs.
+
+A record that cannot be written is an :class:`~viewer.audit.signing.AuditError` that
+says what to fix: the run it records does not count as done.
 """
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import sys
@@ -23,7 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from viewer.audit.chain import link, record_hash
+from viewer.audit.chain import head_of, link, link_hash
+from viewer.audit.signing import AuditError, ChainState, chain_id, load_state, new_key, save_state
 from viewer.host.files import write_atomic
 from viewer.host.folders import user_config_dir
 from viewer.host.settings import Settings
@@ -49,6 +56,19 @@ KEY_NAME = "audit-key"
 OUTCOMES = ("ok", "cancelled", "error", "refused")
 
 _lock = threading.Lock()
+logger = logging.getLogger(__name__)
+
+
+def _cannot_write(path: Path, exc: OSError) -> AuditError:
+    return AuditError(f"the audit log {path} cannot be written ({exc.strerror or exc}), so "
+                      "the run does not count: free disk space, or ask IT to make the folder "
+                      "writable for you")
+
+
+def _lost(path: Path, why: str) -> AuditError:
+    return AuditError(f"the audit log {path} cannot be continued: {why}. No AI run can be "
+                      "recorded until IT checks it ('lightbox audit verify') and moves the "
+                      "log aside")
 
 
 def config_dir() -> Path:
@@ -56,30 +76,61 @@ def config_dir() -> Path:
     return user_config_dir()
 
 
+def _read_key(path: Path) -> bytes:
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except OSError as exc:
+        raise AuditError(f"the audit key {path} cannot be read ({exc.strerror}): check its "
+                         "owner and permissions") from None
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise AuditError(
+            f"the audit key {path} is damaged, so no AI run can be recorded. Restore it from "
+            "a backup, or delete it to make a new one (series hashes written before will "
+            "then no longer match new ones)")
+    return key
+
+
 def _install_key() -> bytes:
     path = config_dir() / KEY_NAME
-    try:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
-    except (OSError, ValueError):
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return _read_key(path)
     key = secrets.token_bytes(32)
+    # Written whole under a temporary name, then linked into place: another process sees
+    # no key or the complete key, never an empty file, and the first one made wins.
+    tmp = path.with_name(f".{KEY_NAME}.{secrets.token_hex(6)}")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: use theirs
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(key.hex())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(key.hex())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:  # another process made it first: use theirs
+            return _read_key(path)
+    except OSError as exc:
+        raise AuditError(f"the audit key {path} cannot be made ({exc.strerror}): "
+                         f"{path.parent} must be a folder you can write to") from None
+    finally:
+        tmp.unlink(missing_ok=True)
     return key
 
 
 def series_hash(uid: str) -> str:
-    """HMAC-SHA-256 of a series UID with this install's key (hex, 32 characters)."""
+    """HMAC-SHA-256 of a series UID with this install's key (hex, 32 characters).
+    Raises :class:`AuditError` when the key is damaged or cannot be made."""
     digest = hmac.new(_install_key(), uid.encode("utf-8"), hashlib.sha256).hexdigest()
     return digest[:32]
 
 
 def os_user() -> str:
+    """The account's name: from its user id where there is one (``getpass`` alone would
+    believe ``$USER``, which the account sets), else the login name."""
+    with contextlib.suppress(ImportError, KeyError, AttributeError):
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name is better than no record
@@ -129,29 +180,71 @@ class AuditLog:
     def head_path(self) -> Path:
         return self.path.with_name(self.path.name + HEAD_SUFFIX)
 
+    def check(self) -> None:
+        """Raise :class:`AuditError` now if a record could not be written (the folder, the
+        key, the key state), so that a run does not start only to be thrown away."""
+        _install_key()
+        state = load_state(self.path)
+        folder = self.path.parent
+        if not folder.is_dir():
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise _cannot_write(self.path, exc) from None
+        if not os.access(folder, os.W_OK | os.X_OK) or (
+                self.path.exists() and not os.access(self.path, os.W_OK)):
+            raise AuditError(f"the audit log {self.path} cannot be written: you need write "
+                             f"permission on it and on {folder} (ask IT)")
+        if state is not None and not self.path.exists():
+            raise _lost(self.path, f"it is missing, but this account wrote {state.seq} "
+                        "record(s) to it")
+        if self.path.exists():
+            fd = os.open(self.path, os.O_RDONLY)
+            try:
+                _key_to_continue(self.path, state, _last_record(fd)[0])
+            finally:
+                os.close(fd)
+
     def append(self, record: AuditRecord) -> dict[str, Any]:
+        """Sign and append ``record``; raises :class:`AuditError` (what to fix) when it
+        cannot be written."""
         if record.outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {record.outcome!r}")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with _lock:
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                _lock_file(fd)
-                previous, torn = _last_record(fd)
-                entry = link(record.as_dict(), previous)
-                line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode()
-                # One write() of the whole line on an O_APPEND descriptor, under the lock:
-                # a crash leaves at most the last line short, on a line of its own.
-                os.write(fd, (b"\n" if torn else b"") + line)
-                os.fsync(fd)
-                self._write_head(entry)
-            finally:
-                os.close(fd)  # closing releases the lock
-        return entry
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with _lock:
+                fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    _lock_file(fd)
+                    return self._append_locked(fd, record)
+                finally:
+                    os.close(fd)  # closing releases the lock
+        except OSError as exc:
+            raise _cannot_write(self.path, exc) from None
 
-    def _write_head(self, entry: dict[str, Any]) -> None:
-        head = {"seq": entry["seq"], "hash": record_hash(entry), "time": entry["time"]}
-        write_atomic(self.head_path, json.dumps(head, sort_keys=True), mode=0o600)
+    def _append_locked(self, fd: int, record: AuditRecord) -> dict[str, Any]:
+        state = load_state(self.path)
+        previous, torn = _last_record(fd)
+        entry_fields = record.as_dict()
+        if previous is not None and "sig" not in previous:
+            entry_fields["chain_start"] = "after unsigned records written by an older Lightbox"
+        seed = _key_to_continue(self.path, state, previous)
+        previous = previous if previous is not None and "sig" in previous else None
+        next_seed, _ = new_key()
+        entry = link(entry_fields, previous, seed, next_seed)
+        line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode()
+        # One write() of the whole line on an O_APPEND descriptor, under the lock:
+        # a crash leaves at most the last line short, on a line of its own.
+        os.write(fd, (b"\n" if torn else b"") + line)
+        os.fsync(fd)
+        chain = state.chain if state is not None else chain_id(entry["chain_key"])
+        save_state(self.path, ChainState(chain, entry["seq"], link_hash(entry), next_seed))
+        write_atomic(self.head_path, json.dumps(head_of(entry, next_seed), sort_keys=True),
+                     mode=0o600)
+        # A second copy of where the chain stands, in the application log (no patient data).
+        logger.info("audit record %d of chain %s written to %s", entry["seq"], chain,
+                    self.path.name)
+        return entry
 
     def records(self) -> list[dict[str, Any]]:
         """Every complete record (a torn last line is skipped)."""
@@ -166,6 +259,24 @@ class AuditLog:
             except ValueError:
                 continue
         return found
+
+
+def _key_to_continue(path: Path, state: ChainState | None,
+                     previous: dict[str, Any] | None) -> bytes:
+    """The key that signs the record after ``previous`` (the log's last): the key state's,
+    or a new chain's when the log holds no signed record. Raises :class:`AuditError` when
+    the log and the key state disagree: appending would hide what happened to the log."""
+    if previous is None or "sig" not in previous:  # empty, or an older unsigned log
+        if state is not None:
+            raise _lost(path, f"it holds no signed record, but this account wrote "
+                        f"{state.seq} record(s) to it")
+        return new_key()[0]
+    if state is None:
+        raise _lost(path, "its key state (the key for the next record) is missing")
+    if state.seq != previous.get("seq") or state.link != link_hash(previous):
+        raise _lost(path, f"it ends at record {previous.get('seq')} but this account last "
+                    f"wrote record {state.seq}")
+    return state.next_seed
 
 
 def _last_record(fd: int) -> tuple[dict[str, Any] | None, bool]:

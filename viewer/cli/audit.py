@@ -1,13 +1,14 @@
-"""``lightbox audit``: check the AI-run log's hash chain, export a time range for review.
+"""``lightbox audit``: check the AI-run log's signed chain, export a time range for review.
 
     lightbox audit verify [FILE]
+    lightbox audit verify --export FILE
     lightbox audit export --from ISO --to ISO --out FILE [--log FILE]
 
-``verify`` checks the log (default: this workstation's, with its head file) or an export
-written by ``export``, and names the first edited, deleted or reordered record by line
-and sequence number. ``export`` writes the chained records with ``from <= time < to``
-(ISO 8601; a time without a zone is UTC; a bare date is its midnight), preceded by an
-anchor line so the export can be verified on its own.
+``verify`` checks the log (default: this account's, with its head file, its key state and
+the site's ``audit_required_since``) or an export written by ``export``, and names the
+first edited, deleted, reordered, forged or swapped record. ``export`` writes the records
+with ``from <= time < to`` (ISO 8601; a time without a zone is UTC; a bare date is its
+midnight) with the rest of the chain as signed stubs, so the export verifies on its own.
 Exit status: 0 intact / written, 1 a problem found or the log unreadable, 2 usage.
 """
 
@@ -19,8 +20,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from viewer.audit.chain import export_range, verify_file
-from viewer.audit.log import AuditLog
+from viewer.audit.chain import (
+    Expect,
+    Verdict,
+    export_lines,
+    is_export,
+    read_head,
+    verify_export,
+    verify_lines,
+)
+from viewer.audit.log import AuditLog, os_user
+from viewer.audit.signing import AuditError, load_state
 from viewer.cli.args import output_file
 from viewer.host.settings import Settings, load_settings
 from viewer.io.atomic import ExportError, write_text_atomic
@@ -31,8 +41,10 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     built them, read here when this is called as its own entry point."""
     parser = argparse.ArgumentParser(prog="lightbox audit", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    verify = commands.add_parser("verify", help="check the hash chain")
+    verify = commands.add_parser("verify", help="check the signed chain")
     verify.add_argument("file", nargs="?", type=Path, help="a log or an export (default: the log)")
+    verify.add_argument("--export", dest="export_file", type=Path,
+                        help="an export written by 'lightbox audit export', checked on its own")
     export = commands.add_parser("export", help="write a time range for a governance review")
     export.add_argument("--from", dest="start", required=True, help="ISO 8601 start (inclusive)")
     export.add_argument("--to", dest="end", required=True, help="ISO 8601 end (exclusive)")
@@ -45,37 +57,78 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return int(exc.code or 0)
     settings = settings if settings is not None else load_settings()
     if args.command == "verify":
+        if args.export_file is not None:
+            return _verify_export(args.export_file)
         return _verify(args.file, settings)
     return _export(args, settings)
 
 
+def _fail(message: str) -> int:
+    print(f"lightbox audit verify: {message}", file=sys.stderr)
+    return 1
+
+
+def _read_lines(path: Path) -> list[str] | None:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"{path} cannot be read ({getattr(exc, 'strerror', None) or exc})")
+        return None
+
+
 def _verify(file: Path | None, settings: Settings) -> int:
     log = AuditLog(file) if file is not None else AuditLog.of(settings)
+    try:
+        state = load_state(log.path)
+    except AuditError as exc:
+        return _fail(str(exc))
+    since = settings.audit_required_since
     if not log.path.is_file():
-        if log.head_path.is_file():  # the chain's head survives: the log itself was removed
-            print(f"lightbox audit verify: {log.path} is missing but its chain head "
-                  f"{log.head_path.name} exists: the log was deleted", file=sys.stderr)
-            return 1
         if file is not None:
-            print(f"lightbox audit verify: {log.path} does not exist", file=sys.stderr)
-            return 1
+            return _fail(f"{log.path} does not exist")
+        if state is not None:
+            return _fail(f"{log.path} is missing (deleted): this account wrote {state.seq} "
+                         "record(s) to it")
+        if log.head_path.is_file():  # the chain's head survives: the log itself was removed
+            return _fail(f"{log.path} is missing but its chain head {log.head_path.name} "
+                         "exists: the log was deleted")
+        if since is not None and datetime.now(UTC) >= since:
+            return _fail(f"{log.path} is missing: the site configuration requires an audit "
+                         f"log since {since:%Y-%m-%d} (deleted, or never written)")
         print(f"{log.path.name}: no AI runs recorded yet")
         return 0
+    lines = _read_lines(log.path)
+    if lines is None:
+        return 1
+    if file is not None and is_export(lines):
+        return _verify_export(file, lines)
+    verdict = verify_lines(lines, Expect(
+        head=read_head(log.head_path), state=state, required_since=since,
+        user=os_user() if file is None else None))
+    return _report(log.path, verdict)
+
+
+def _verify_export(path: Path, lines: list[str] | None = None) -> int:
+    lines = lines if lines is not None else _read_lines(path)
+    if lines is None:
+        return 1
+    if not is_export(lines):
+        return _fail(f"{path.name} is not an export written by 'lightbox audit export'")
     try:
-        verdict = verify_file(log.path, log.head_path)
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"lightbox audit verify: {log.path.name} cannot be read ({exc})", file=sys.stderr)
-        return 1
+        verdict = verify_export(lines)
     except (ValueError, KeyError, TypeError):
-        print(f"lightbox audit verify: {log.path.name}: the export's anchor line is damaged",
-              file=sys.stderr)
-        return 1
+        return _fail(f"{path.name}: the export's first line is damaged")
+    return _report(path, verdict)
+
+
+def _report(path: Path, verdict: Verdict) -> int:
     for note in verdict.notes:
         print(f"note: {note}")
     if not verdict.ok:
-        print(f"{log.path.name}: TAMPERED: {verdict.problem}")
+        print(f"{path.name}: TAMPERED: {verdict.problem}")
         return 1
-    print(f"{log.path.name}: intact, {verdict.records} chained record(s)")
+    print(f"{path.name}: intact, {verdict.records} signed record(s)"
+          + (f" of {verdict.user}, chain {verdict.chain}" if verdict.chain else ""))
     return 0
 
 
@@ -97,14 +150,17 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         print("lightbox audit export: --to must come after --from", file=sys.stderr)
         return 2
     log = AuditLog(args.log) if args.log is not None else AuditLog.of(settings)
-    verdict = verify_file(log.path, log.head_path) if log.path.is_file() else None
-    if verdict is not None and not verdict.ok:
-        print(f"warning: the log itself is not intact: {verdict.problem}", file=sys.stderr)
-    lines = export_range(log.records(), start, end)
+    if log.path.is_file():
+        verdict = verify_lines(log.path.read_text(encoding="utf-8").splitlines(),
+                               Expect(head=read_head(log.head_path)))
+        if not verdict.ok:
+            print(f"warning: the log itself is not intact: {verdict.problem}", file=sys.stderr)
+    lines = export_lines(log.records(), read_head(log.head_path), start, end)
     try:
         write_text_atomic(args.out, "\n".join(lines) + "\n")
     except ExportError as exc:
         print(f"lightbox audit export: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {len(lines) - 1} record(s) to {args.out}")
+    written = sum(1 for line in lines[1:] if '"stub": true' not in line)
+    print(f"wrote {written} record(s) to {args.out}")
     return 0

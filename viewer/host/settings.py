@@ -17,12 +17,14 @@ support sessions. Qt-free; reading is cheap, so nothing is cached.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -55,7 +57,7 @@ class SettingsError(LightboxError):
 @dataclass(frozen=True)
 class Key:
     name: str
-    kind: str  # bool | language | path | str_list | id_list | key_map | name_map | corner_set
+    kind: str  # bool | date | language | path | str_list | id_list | key_map | name_map | corner_set
     user: bool  # a user preference may set it (unless the site locks it)
     doc: str
 
@@ -69,6 +71,9 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
     Key("language", "language", True, "user-interface language: " + ", ".join(LANGUAGES)),
     Key("log_dir", "path", False, "folder of the application log and crash reports"),
     Key("audit_dir", "path", False, "folder of the AI audit log"),
+    Key("audit_required_since", "date", False,
+        "from this date (YYYY-MM-DD, UTC) every account's audit log must exist and be signed: "
+        "a missing log is a failure, never 'no runs yet'"),
     Key("locked", "id_list", False, "keys that user preferences cannot change"),
     Key("key_bindings", "key_map", True,
         "keys of viewer actions that differ from the defaults: {action: [key, ...]}"),
@@ -97,6 +102,7 @@ class Settings:
     corner_text: tuple[str, ...] = CORNER_GROUPS
     log_dir: Path = field(default_factory=default_log_dir)
     audit_dir: Path = field(default_factory=default_audit_dir)
+    audit_required_since: datetime | None = None
     locked: frozenset[str] = frozenset()
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()
@@ -160,6 +166,7 @@ def load_settings(site_file: str | Path | None = None,
         corner_text=tuple(values.get("corner_text", CORNER_GROUPS)),
         log_dir=Path(values.get("log_dir") or default_log_dir()),
         audit_dir=Path(values.get("audit_dir") or default_audit_dir()),
+        audit_required_since=values.get("audit_required_since"),
         locked=locked,
         sources=MappingProxyType(sources),
         problems=tuple(problems),
@@ -231,6 +238,14 @@ def _check(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
     """(the value in its internal form, "") or (None, why it is wrong)."""
     if spec.kind == "bool":
         return (value, "") if isinstance(value, bool) else (None, "must be true or false")
+    if spec.kind == "date":
+        day = value if isinstance(value, date) and not isinstance(value, datetime) else None
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                day = date.fromisoformat(value.strip())
+        if day is None:
+            return None, f"must be a date like 2026-01-31, not {value!r}"
+        return datetime(day.year, day.month, day.day, tzinfo=UTC), ""
     if spec.kind == "language":
         if isinstance(value, str) and value in LANGUAGES:
             return value, ""

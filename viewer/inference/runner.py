@@ -1,7 +1,9 @@
 """Run a verified model on one image or a whole series: read, prepare, batch, run, map back.
 
-Every call appends one audit record, whatever its outcome. Cancellation is checked
-between batches; progress counts frames done.
+Every call appends one audit record, whatever its outcome. A run whose record cannot be
+written does not count: ``run_model`` checks the audit before it starts and raises
+``AuditError`` (what to fix) instead of returning results it could not record.
+Cancellation is checked between batches; progress counts frames done.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from viewer.audit.log import AuditLog, AuditRecord, series_hash
+from viewer.audit.signing import AuditError
 from viewer.errors import Cancelled, LightboxError
 from viewer.imaging.lut import modality_values
 from viewer.inference.domain import DomainCheck, check_domain
@@ -72,10 +75,13 @@ def run_model(
     manifest = verified.manifest
     indices = list(range(len(series.frames))) if frames is None else [int(i) for i in frames]
     audit = audit_log
+    audit.check()  # before the run: a run that cannot be recorded must not start
     started = time.perf_counter()
     runtime = f"onnxruntime {verified.runtime}"
 
     def record(outcome: str, message: str = "", done: int = 0, unlike: int = 0) -> None:
+        """Append the run's record; for a run that ended otherwise, the failure is logged
+        and the run's own error goes on (it did not complete either way)."""
         try:
             audit.append(
                 AuditRecord(
@@ -91,8 +97,10 @@ def run_model(
                     unlike_training=unlike,
                 )
             )
-        except OSError as exc:  # the run's outcome must still reach the reader
-            log.error("cannot write the audit log: %s", exc.strerror)
+        except AuditError as exc:
+            if outcome == "ok":
+                raise
+            log.error("the %s run could not be recorded: %s", outcome, exc)
 
     check = check_intended_use(manifest, series, indices)
     if check.problems:

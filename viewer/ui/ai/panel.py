@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.audit.log import AuditLog
+from viewer.audit.signing import AuditError
 from viewer.host.settings import Settings
 from viewer.inference import (
     Applicability,
@@ -462,6 +463,12 @@ class AIPanel(QWidget):
             self._end(job, "declined", "", emit=False)
             self._ask(request, error.warnings)
             self._sync_buttons()
+        elif isinstance(error, AuditError):
+            # Not recorded, so not final: the results are dropped and the reader is told why.
+            self._end(job, "error",
+                      translate("AiPanel", "AI · {} was not recorded in the audit log, so its "
+                                "results were not added: {}").format(title, error))
+            self._boundary.report(error, f"recording {title}")
         elif error is not None:
             self._end(job, "error",
                       translate("AiPanel", "AI · {} failed: {}").format(title, error))
