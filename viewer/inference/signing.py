@@ -88,7 +88,7 @@ class Trust:
 
 def raw_key(text: str) -> bytes | None:
     """The 32 bytes of an ``ed25519:<base64>`` public key, or None if it is not one."""
-    if not isinstance(text, str) or not text.startswith(KEY_PREFIX):
+    if not text.startswith(KEY_PREFIX):
         return None
     try:
         raw = base64.b64decode(text[len(KEY_PREFIX):], validate=True)
