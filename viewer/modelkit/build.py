@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from viewer.inference.errors import ModelError
+from viewer.inference.signing import SIGNATURE, load_private_key, sign_digest
 from viewer.modelkit.card import render_card
 from viewer.modelkit.checks import (
     EvalChecks,
@@ -65,6 +67,7 @@ def build_artifact(
     site's developer mode until the approving team signs it (``lightbox model sign``).
     """
     recipe = load_recipe(recipe_dir)
+    signer = _signing_key(key) if key is not None else None  # a bad key refuses up front
     torch.set_num_threads(min(torch.get_num_threads(), 2))
     model = recipe.instantiate()
     state = load_state_dict(weights)
@@ -104,8 +107,10 @@ def build_artifact(
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-        if key is not None:
-            _sign(staging, key)
+        if signer is not None:  # the digest just sealed over the files staged here
+            (staging / SIGNATURE).write_text(
+                json.dumps(sign_digest(manifest["digest"], signer), indent=2) + "\n",
+                encoding="utf-8")
         target = out / recipe.id
         _move_into_place(staging, target)
     finally:
@@ -114,12 +119,9 @@ def build_artifact(
     return target
 
 
-def _sign(folder: Path, key: str | Path) -> None:
-    from viewer.inference.errors import ModelError
-    from viewer.inference.signing import sign_artifact
-
+def _signing_key(key: str | Path) -> Any:
     try:
-        sign_artifact(folder, key)
+        return load_private_key(key)
     except ModelError as exc:
         raise BuildError("signing", f"{Path(key).name}: {exc.reason}") from None
 

@@ -76,7 +76,7 @@ def _sign_or_keygen(args: argparse.Namespace) -> int:
             print(f"signed {args.artifact} (digest {document['digest'][:16]}…) with key "
                   f"{document['key_id']} → {path}")
     except ModelError as exc:
-        print(f"lightbox model {args.command}: {exc}", file=sys.stderr)
+        print(f"lightbox model {args.command}: {exc.reason}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"lightbox model {args.command}: {exc.strerror or exc}", file=sys.stderr)
