@@ -68,6 +68,8 @@ def test_the_shipped_example_parses_to_what_its_comments_say() -> None:
     assert s.log_dir == Path("/var/log/lightbox")
     assert s.audit_dir == Path("/var/lib/lightbox/audit")
     assert s.locked == {"hide_identity", "model_dirs"}
+    assert len(s.trusted_keys) == 1 and not s.revoked_keys and not s.revoked_models
+    assert s.developer_mode is False
     assert all(s.source(k) == SITE for k in ("model_dirs", "hide_identity", "log_dir"))
 
 

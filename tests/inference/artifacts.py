@@ -23,6 +23,7 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 from viewer.inference.digest import manifest_digest, sha256_file
+from viewer.inference.signing import SIGNATURE, load_private_key, sign_digest
 
 OPSET = 17
 
@@ -261,16 +262,26 @@ def write_artifact(
     return seal(folder, manifest)
 
 
-def seal(folder: Path, manifest: dict[str, Any]) -> Path:
-    """(Re)write the manifest with digests of the files now in ``folder``."""
+#: The demonstration key (models/keys/): trusted for not-for-clinical-use models while
+#: the site file lists no keys, which is the tests' default.
+DEMO_KEY = Path(__file__).resolve().parents[2] / "models" / "keys" / "DEMO-ONLY-model-signing-key.pem"
+
+
+def seal(folder: Path, manifest: dict[str, Any], *, key: Path | None = DEMO_KEY) -> Path:
+    """(Re)write the manifest with digests of the files now in ``folder``, then sign it
+    with ``key`` (None: leave it unsigned, and drop an older signature)."""
     files = {
         p.relative_to(folder).as_posix(): sha256_file(p)
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != "manifest.json"
+        if p.is_file() and p.name not in ("manifest.json", SIGNATURE)
     }
     manifest = {k: v for k, v in manifest.items() if k != "digest"} | {"files": files}
     manifest["digest"] = manifest_digest(manifest)
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    (folder / SIGNATURE).unlink(missing_ok=True)
+    if key is not None:  # signed as written, even a manifest the viewer will refuse
+        document = sign_digest(manifest["digest"], load_private_key(key))
+        (folder / SIGNATURE).write_text(json.dumps(document), encoding="utf-8")
     return folder
 
 

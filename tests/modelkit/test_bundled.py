@@ -29,7 +29,10 @@ def test_manifest_is_sealed_and_files_match(artifact):
     assert m["id"] == folder.name and re.fullmatch(r"[a-z0-9][a-z0-9-]*", m["id"])
     assert re.fullmatch(r"\d+\.\d+\.\d+", m["version"])
     assert m["digest"] == manifest_digest(m)
-    assert set(m["files"]) == {p.name for p in folder.iterdir()} - {"manifest.json"}
+    assert set(m["files"]) == {p.name for p in folder.iterdir()} - {"manifest.json",
+                                                                     "signature.json"}
+    signature = json.loads((folder / "signature.json").read_text(encoding="utf-8"))
+    assert signature["digest"] == m["digest"]  # signed, detached, with the demo key
     assert set(m["files"]) == {"model.onnx", "golden.npz", "CARD.md"}
     for name, digest in m["files"].items():
         assert sha256_file(folder / name) == digest, name

@@ -14,6 +14,8 @@ torch = pytest.importorskip("torch")
 from viewer.inference import verify_artifact  # noqa: E402
 from viewer.inference.digest import manifest_digest  # noqa: E402
 
+DEMO_KEY = Path(__file__).resolve().parents[2] / "models" / "keys" / "DEMO-ONLY-model-signing-key.pem"
+
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "modelkit.md"
 
@@ -36,6 +38,7 @@ def test_the_python_snippet_builds_a_verified_artifact(tmp_path, monkeypatch) ->
     torch.manual_seed(0)
     torch.save(load_recipe(recipes / recipe_id).instantiate().state_dict(),
                tmp_path / "weights.pt")
+    shutil.copytree(ROOT / "models" / "keys", tmp_path / "models" / "keys")
     metrics = {"held_out": 400, "accuracy": 0.5}
     (tmp_path / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
@@ -48,8 +51,8 @@ def test_the_python_snippet_builds_a_verified_artifact(tmp_path, monkeypatch) ->
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["provenance"]["evaluation"] == metrics
     assert manifest["digest"] == manifest_digest(manifest)
-    # the viewer accepts what the snippet built
-    verified = verify_artifact(folder, cache_dir=tmp_path / "cache")
+    # the viewer accepts what the snippet built and signed
+    verified = verify_artifact(folder)
     assert verified.manifest.id == recipe_id
 
 
@@ -85,9 +88,9 @@ def test_the_spec_yaml_template_builds(tmp_path) -> None:
     torch.manual_seed(0)
     torch.save(load_recipe(recipe).instantiate().state_dict(), tmp_path / "w.pt")
 
-    folder = build_artifact(recipe, tmp_path / "w.pt", tmp_path / "models")
+    folder = build_artifact(recipe, tmp_path / "w.pt", tmp_path / "models", key=DEMO_KEY)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["id"] == "my-model" and manifest["not_for_clinical_use"] is True
     assert manifest["inputs"][0]["intensity"] == {"kind": "window", "center": 40, "width": 400}
     assert [o["name"] for o in manifest["outputs"]] == ["probs"]
-    assert verify_artifact(folder, cache_dir=tmp_path / "cache").manifest.id == "my-model"
+    assert verify_artifact(folder).manifest.id == "my-model"

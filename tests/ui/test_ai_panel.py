@@ -216,3 +216,32 @@ def test_a_run_that_cannot_be_audited_adds_nothing_and_says_so(
     assert window.viewport.ai_layer_image() is None
     assert "was not recorded in the audit log" in panel.run_label.text()
     assert window.boundary.messages and "free disk space" in str(window.boundary.messages)
+
+
+def test_an_unsigned_model_in_developer_mode_is_marked_in_its_row_and_result(
+        make_main_window, qtbot, tmp_path, monkeypatch, demo_dir) -> None:
+    """docs/security.md, "Signed models": the site file's developer mode runs an unsigned
+    model, and the row and every result say so; without it the row says to ask IT."""
+    import json
+
+    from tests.inference.artifacts import seal
+    from viewer.inference import UNSIGNED_MARK
+
+    models = tmp_path / "dev-models"
+    folder = build(models, "threshold", "local")
+    seal(folder, json.loads((folder / "manifest.json").read_text()), key=None)
+    window = ready_window(make_main_window, qtbot, models, demo_dir)
+    (row,) = window.ai_panel.model_rows()
+    assert not row[1] and "not signed by a key this site trusts — ask IT" in row[2]
+
+    site = tmp_path / "site.toml"
+    site.write_text("developer_mode = true\n", encoding="utf-8")
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+    window = ready_window(make_main_window, qtbot, models, demo_dir)
+    panel = window.ai_panel
+    (row,) = panel.model_rows()
+    assert row[1] and UNSIGNED_MARK in row[2]
+    run_and_wait(qtbot, panel, "local")
+    (run,) = window.session.results.runs(window.viewport.series.uid)
+    assert UNSIGNED_MARK in run.title  # the overlay line and the legend name it so
+    assert run.results and all(UNSIGNED_MARK in r.provenance.label for r in run.results.values())

@@ -87,11 +87,15 @@ def models_main(argv: Sequence[str] | None = None, settings: Settings | None = N
         )
         sys.stdout.write("\n")
     else:
+        from viewer.inference.signing import UNSIGNED_MARK
+
         for item in listing:
             title = f"{item['name']} {item['version']}".strip()
             line = f"{item['id']:<24} {item['status']:<12} {title}"
             if item["not_for_clinical_use"]:
                 line += "  [demonstration, not for clinical use]"
+            if item["unsigned"]:
+                line += f"  [{UNSIGNED_MARK}]"
             print(line)
             if item["reason"]:
                 print(f"    reason: {item['reason']}")
@@ -119,7 +123,8 @@ def _entry_summary(entry: Any) -> dict[str, Any]:
         "body_part": list(manifest.intended_use.body_part) if manifest else [],
         "outputs": [o.kind for o in manifest.outputs] if manifest else [],
         "folder": str(entry.folder),
-        "cached": bool(entry.model and entry.model.cached),
+        "unsigned": entry.unsigned,
+        "signed_by": entry.model.trust.key_id if entry.model else None,
     }
 
 
@@ -373,6 +378,7 @@ def result_summary(res: Any) -> dict[str, Any]:
         "ai_output": True,
         "marking": p.label,
         "not_for_clinical_use": p.not_for_clinical_use,
+        "unsigned": p.unsigned,
         "model": {
             "id": p.model_id,
             "name": p.model_name,

@@ -9,6 +9,8 @@
     lightbox anonymize SRC OUT                                de-identified copy (PS3.15)
     lightbox audit verify | export --from ISO --to ISO --out FILE   the AI-run log
     lightbox model build RECIPE_DIR --weights FILE --out DIR  (build time, needs torch)
+    lightbox model sign ARTIFACT --key KEY.pem                sign a model (approving team)
+    lightbox model keygen --out DIR                           a new signing key pair
 
 ``info``, ``render``, ``models`` and ``infer`` are headless: they never import Qt, so they run on servers and in
 scripts without a display. Exit status: 0 success, 1 nothing usable / failure, 2 usage.

@@ -17,6 +17,8 @@ support sessions. Qt-free; reading is cheap, so nothing is cached.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import json
 import os
@@ -57,7 +59,8 @@ class SettingsError(LightboxError):
 @dataclass(frozen=True)
 class Key:
     name: str
-    kind: str  # bool | date | language | path | str_list | id_list | key_map | name_map | corner_set
+    kind: str  # bool | date | language | path | str_list | id_list | key_map | name_map
+    #            | corner_set | public_keys | key_refs | digests
     user: bool  # a user preference may set it (unless the site locks it)
     doc: str
 
@@ -75,6 +78,15 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
         "from this date (YYYY-MM-DD, UTC) every account's audit log must exist and be signed: "
         "a missing log is a failure, never 'no runs yet'"),
     Key("locked", "id_list", False, "keys that user preferences cannot change"),
+    Key("trusted_keys", "public_keys", False,
+        "public keys (\"ed25519:<base64>\", from `lightbox model keygen`) whose signature "
+        "lets a model run; absent: only the demonstration key, for demonstration models"),
+    Key("revoked_keys", "key_refs", False,
+        "signing keys no longer trusted: their id (16 hex digits) or \"ed25519:<base64>\""),
+    Key("revoked_models", "digests", False,
+        "manifest digests (64 hex digits) of models that must not run"),
+    Key("developer_mode", "bool", False,
+        "let unsigned local models run, marked \"UNSIGNED · developer mode\" everywhere"),
     Key("key_bindings", "key_map", True,
         "keys of viewer actions that differ from the defaults: {action: [key, ...]}"),
     Key("default_presets", "name_map", True,
@@ -104,6 +116,11 @@ class Settings:
     audit_dir: Path = field(default_factory=default_audit_dir)
     audit_required_since: datetime | None = None
     locked: frozenset[str] = frozenset()
+    # Model trust: read from the site file only (Key.user is False for all four).
+    trusted_keys: frozenset[str] = frozenset()
+    revoked_keys: frozenset[str] = frozenset()
+    revoked_models: frozenset[str] = frozenset()
+    developer_mode: bool = False
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()
     site_file: Path = field(default_factory=site_config_path)
@@ -168,6 +185,10 @@ def load_settings(site_file: str | Path | None = None,
         audit_dir=Path(values.get("audit_dir") or default_audit_dir()),
         audit_required_since=values.get("audit_required_since"),
         locked=locked,
+        trusted_keys=frozenset(site.get("trusted_keys", ())),
+        revoked_keys=frozenset(site.get("revoked_keys", ())),
+        revoked_models=frozenset(site.get("revoked_models", ())),
+        developer_mode=bool(site.get("developer_mode", False)),
         sources=MappingProxyType(sources),
         problems=tuple(problems),
         site_file=site_path,
@@ -260,6 +281,17 @@ def _check(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
         if spec.kind == "str_list":
             return [str(_path(v, base)) for v in value], ""
         return [v.strip() for v in value], ""
+    if spec.kind in ("public_keys", "key_refs", "digests"):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return None, "must be a list of strings"
+        items = [v.strip() for v in value]
+        bad = [v for v in items if not _trust_item(spec.kind, v)]
+        if bad:
+            return None, (f"holds {bad[0]!r}, which is not "
+                          + {"public_keys": "an \"ed25519:<base64>\" public key",
+                             "key_refs": "a key id (16 hex digits) or \"ed25519:<base64>\" key",
+                             "digests": "a manifest digest (64 hex digits)"}[spec.kind])
+        return items, ""
     if spec.kind == "key_map":
         if isinstance(value, dict) and all(
                 isinstance(a, str) and isinstance(ks, list)
@@ -278,6 +310,19 @@ def _check(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
         return None, ("must be a list of corner text groups from "
                       f"{', '.join(map(repr, CORNER_GROUPS))}, not {value!r}")
     raise AssertionError(spec.kind)
+
+
+def _trust_item(kind: str, value: str) -> bool:
+    if kind == "digests":
+        return re.fullmatch(r"[0-9a-f]{64}", value) is not None
+    if kind == "key_refs" and re.fullmatch(r"[0-9a-f]{16}", value):
+        return True
+    if not value.startswith("ed25519:"):
+        return False
+    try:
+        return len(base64.b64decode(value[8:], validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _path(value: str, base: Path | None) -> Path:

@@ -8,17 +8,18 @@ Public API (stable; the UI builds on it)::
     from viewer.inference import ModelRegistry, run_model
 
     settings = viewer.host.settings.load_settings()   # once, by the entry point
-    registry = ModelRegistry(dirs=None, *, settings, cache_dir=None, use_cache=True)
+    registry = ModelRegistry(dirs=None, *, settings)
         # dirs None: bundled models/ + LIGHTBOX_MODEL_DIRS + settings.model_dirs; the
-        # site's allowed list applies to any dirs. Verifies every artifact
-        # (digests always; ONNX signature + golden replay cached by digest + ORT version).
-        # Slow the first time: build it off the GUI thread.
+        # site's allowed list and signing policy apply to any dirs. Verifies every
+        # artifact at every start (digests, a signature by a key the site trusts, ONNX
+        # signature, golden replay; nothing cached). Build it off the GUI thread.
     registry.entries -> list[ModelEntry]; registry.get(id) -> ModelEntry (ModelError if none)
     registry.available() -> list[ModelEntry]; registry.refresh()
     registry.applicable(series, frames=None) -> list[Applicability]
 
     ModelEntry: id, folder, status ("available" | "unavailable"), available, reason,
-        name, version, title, manifest (Manifest | None), model (VerifiedModel | None)
+        name, version, title, manifest (Manifest | None), model (VerifiedModel | None),
+        unsigned (runs only through the site's developer mode: show UNSIGNED_MARK)
     Applicability: entry, check (UseCheck: warnings, problems), applies, can_run, reason
 
     run_model(entry_or_verified_model, series, frames=None, *, progress=None,
@@ -32,11 +33,11 @@ Public API (stable; the UI builds on it)::
         NotVerifiedError; FileProblemError for unreadable pixels. Always audited.
 
     check_intended_use(manifest, series, frames=None) -> UseCheck(warnings, problems)
-    verify_artifact(folder, *, cache_dir=None, use_cache=True) -> VerifiedModel
+    verify_artifact(folder, *, trust=None) -> VerifiedModel   # trust: TrustPolicy.of(settings)
 
     Result: provenance (Provenance: model_id, model_name, model_version, model_digest,
             not_for_clinical_use, runtime, series_uid, sop_instance_uid, frame_index,
-            instance_frame; .label = "AI · … · name version"),
+            instance_frame, unsigned; .label = "AI · … · name version"),
             shape (rows, cols of the original), geometry (Letterbox), warnings (accepted),
             outputs (tuple), and .masks / .boxes / .heatmaps / .labels lists of:
         MaskOutput(output, labels: tuple[Label], mask: (rows, cols) uint8/16 read-only,
@@ -81,6 +82,7 @@ from viewer.inference.results import (
     Result,
 )
 from viewer.inference.runner import run_model
+from viewer.inference.signing import UNSIGNED_MARK, TrustPolicy, UntrustedModelError
 from viewer.inference.verify import VerifiedModel, verify_artifact
 
 __all__ = [
@@ -104,6 +106,9 @@ __all__ = [
     "NotVerifiedError",
     "Provenance",
     "Result",
+    "UNSIGNED_MARK",
+    "TrustPolicy",
+    "UntrustedModelError",
     "UseCheck",
     "VerifiedModel",
     "bundled_models_dir",

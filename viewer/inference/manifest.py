@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +30,13 @@ ACTIVATIONS = ("softmax", "sigmoid", "none")
 INTENSITY_KINDS = ("window", "normalize", "minmax")
 INTERPOLATIONS = ("linear", "nearest")
 DTYPES = ("float32",)
+#: Larger manifests are refused unread (the bundled ones are about 6 KB).
+MAX_MANIFEST_BYTES = 1 << 20
+#: Deeper nesting of objects and lists is refused before parsing (format 1 needs 5).
+MAX_DEPTH = 32
+#: The loosest golden-replay tolerance accepted, absolute and relative: looser would let
+#: a changed model pass its replay (float32 ONNX Runtime vs PyTorch differs by ~1e-5).
+MAX_TOLERANCE = 1e-2
 Axis = int | str
 
 
@@ -173,22 +182,73 @@ class Manifest:
 
 
 def read_manifest(folder: str | Path) -> Manifest:
-    """Read and validate ``folder/manifest.json``; raises :class:`ManifestError`."""
+    """Read and validate ``folder/manifest.json``; raises :class:`ManifestError`.
+
+    Only a regular file is read (a named pipe would block for ever), at most
+    :data:`MAX_MANIFEST_BYTES`, and nesting deeper than :data:`MAX_DEPTH` is refused
+    before ``json.loads`` could recurse."""
     folder = Path(folder)
-    path = folder / MANIFEST
+    data = read_limited(folder / MANIFEST, MAX_MANIFEST_BYTES, what=MANIFEST)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ManifestError(folder, f"{MANIFEST} is missing") from None
-    except OSError as exc:
-        raise ManifestError(folder, f"{MANIFEST} cannot be read ({exc.strerror})") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ManifestError(folder, f"{MANIFEST} is not UTF-8 text") from None
+    if nesting_depth(text) > MAX_DEPTH:
+        raise ManifestError(folder, f"{MANIFEST} nests deeper than {MAX_DEPTH} levels")
     try:
         document = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ManifestError(folder, f"{MANIFEST} nests too deeply") from None
     except ValueError as exc:
         raise ManifestError(folder, f"{MANIFEST} does not parse as JSON ({exc})") from None
     return parse_manifest(document, folder)
+
+
+def read_limited(path: Path, limit: int, *, what: str) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes.
+
+    Opened without blocking and checked with ``fstat`` on the open descriptor, so a FIFO,
+    a device or a file swapped in between is refused instead of read."""
+    folder = path.parent
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise ManifestError(folder, f"{what} is missing") from None
+    except OSError as exc:
+        raise ManifestError(folder, f"{what} cannot be read ({exc.strerror})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ManifestError(folder, f"{what} is not a regular file (a named pipe, device "
+                                "or folder); it is not read")
+        if info.st_size > limit:
+            raise ManifestError(folder, f"{what} is {info.st_size} bytes, over the limit of "
+                                f"{limit}")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise ManifestError(folder, f"{what} cannot be read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise ManifestError(folder, f"{what} is over the limit of {limit} bytes")
+    return data
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of JSON objects and lists in ``text`` (strings skipped)."""
+    depth = deepest = 0
+    for match in _BRACKET.finditer(_STRING.sub("", text)):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 def _refuse_constant(name: str) -> Any:
@@ -574,4 +634,9 @@ class _Parser:
         rtol = self.number(self.get(d, "rtol", "tolerance."), "tolerance.rtol")
         if atol < 0 or rtol < 0:
             raise self.fail("tolerance", "atol and rtol must not be negative")
+        for name, value in (("atol", atol), ("rtol", rtol)):
+            if value > MAX_TOLERANCE:
+                raise self.fail(f"tolerance.{name}", f"{value:g} is looser than the limit of "
+                                f"{MAX_TOLERANCE:g} (it would let a changed model pass its "
+                                "golden replay)")
         return Tolerance(atol, rtol)

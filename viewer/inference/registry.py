@@ -24,6 +24,7 @@ from viewer.host.settings import Settings
 from viewer.inference.errors import ManifestError, ModelError
 from viewer.inference.intended_use import UseCheck, check_intended_use
 from viewer.inference.manifest import MANIFEST, Manifest, read_manifest
+from viewer.inference.signing import TrustPolicy, UntrustedModelError
 from viewer.inference.verify import VerifiedModel, verify_artifact
 from viewer.io.model import Series
 
@@ -34,7 +35,7 @@ NOT_ALLOWED = "not allowed by the site configuration"
 REINSTALL = ("It will not run: reinstall it from its original source (or reinstall "
              "Lightbox for a bundled model) and ask IT if it fails again")
 #: Sub-folders of a models folder that are not artifacts.
-NOT_ARTIFACTS = {"recipes", "__pycache__"}
+NOT_ARTIFACTS = {"recipes", "keys", "__pycache__"}
 
 
 def bundled_models_dir() -> Path:
@@ -84,6 +85,11 @@ class ModelEntry:
     def title(self) -> str:
         return f"{self.name} {self.version}".strip()
 
+    @property
+    def unsigned(self) -> bool:
+        """Available only through the site's developer mode: marked wherever it is listed."""
+        return self.model is not None and self.model.unsigned
+
 
 @dataclass(frozen=True, eq=False)
 class Applicability:
@@ -110,16 +116,24 @@ class Applicability:
 
 
 def load_entry(
-    folder: Path, *, cache_dir: Path | None = None, use_cache: bool = True
+    folder: Path, *, trust: TrustPolicy | None = None, cache_dir: object = None,
+    use_cache: object = None,
 ) -> ModelEntry:
-    """Verify one folder into an entry; never raises for a bad artifact."""
+    """Verify one folder into an entry; never raises for a bad artifact.
+
+    ``trust``: the site's signing policy (None: a site file that lists no keys);
+    ``cache_dir`` and ``use_cache`` are ignored (verification is never cached)."""
+    del cache_dir, use_cache
     manifest = None
     try:
         manifest = read_manifest(folder)
     except ManifestError as exc:
         return ModelEntry(folder.name, folder, None, f"{exc.reason}. {REINSTALL}")
     try:
-        model = verify_artifact(folder, cache_dir=cache_dir, use_cache=use_cache)
+        model = verify_artifact(folder, trust=trust)
+    except UntrustedModelError as exc:  # intact, but not approved here: IT decides
+        log.warning("model %s is unavailable: %s", folder.name, exc.reason)
+        return ModelEntry(folder.name, folder, None, exc.reason, manifest)
     except ModelError as exc:
         log.warning("model %s is unavailable: %s", folder.name, exc.reason)
         return ModelEntry(folder.name, folder, None, f"{exc.reason}. {REINSTALL}", manifest)
@@ -155,26 +169,28 @@ def artifact_folders(root: Path) -> list[Path]:
 class ModelRegistry:
     """Every artifact in ``dirs`` (default: bundled + site folders), verified on creation.
 
-    Verification costs a replay per new artifact (cached afterwards); create the registry
-    off the GUI thread.
+    Verification costs a golden replay per artifact at every start (never cached: a cache
+    the user can write could vouch for a failing model); create the registry off the GUI
+    thread. Only models signed by a key the site trusts are available.
     """
 
     def __init__(
         self,
         dirs: Iterable[str | Path] | None = None,
         *,
-        cache_dir: str | Path | None = None,
-        use_cache: bool = True,
+        cache_dir: object = None,
+        use_cache: object = None,
         settings: Settings,
     ) -> None:
         """``settings``: the effective configuration, built once by the entry point; its
-        allowed list applies even to explicitly given ``dirs``."""
+        allowed list and signing policy apply even to explicitly given ``dirs``.
+        ``cache_dir`` and ``use_cache`` are ignored (kept for older callers)."""
+        del cache_dir, use_cache
         self.settings = settings
         self.dirs = [
             Path(d) for d in (default_model_dirs(self.settings) if dirs is None else dirs)
         ]
-        self._cache_dir = Path(cache_dir) if cache_dir is not None else None
-        self._use_cache = use_cache
+        self._trust = TrustPolicy.of(settings)
         self.entries: list[ModelEntry] = []
         self.refresh()
 
@@ -197,9 +213,7 @@ class ModelRegistry:
                 if not self.settings.allows(folder.name):
                     entries.append(_not_allowed(folder))
                     continue
-                entries.append(
-                    load_entry(folder, cache_dir=self._cache_dir, use_cache=self._use_cache)
-                )
+                entries.append(load_entry(folder, trust=self._trust))
         self.entries = entries
 
     def __iter__(self) -> Iterator[ModelEntry]:

@@ -16,6 +16,7 @@ import numpy as np
 from viewer.inference.domain import DomainCheck
 from viewer.inference.manifest import Label
 from viewer.inference.preprocess import Letterbox
+from viewer.inference.signing import UNSIGNED_MARK
 
 
 @dataclass(frozen=True)
@@ -30,13 +31,14 @@ class Provenance:
     sop_instance_uid: str
     frame_index: int  # position in the series' reading order
     instance_frame: int  # frame inside the file (multi-frame objects)
+    unsigned: bool = False  # ran without a trusted signature (site developer mode)
 
     @property
     def label(self) -> str:
         """How every result is marked on screen."""
         mark = "AI" + (
             " · demonstration, not for clinical use" if self.not_for_clinical_use else ""
-        )
+        ) + (f" · {UNSIGNED_MARK}" if self.unsigned else "")
         return f"{mark} · {self.model_name} {self.model_version}"
 
 

@@ -221,6 +221,7 @@ def _result(
         sop_instance_uid=ref.instance.sop_instance_uid,
         frame_index=index,
         instance_frame=ref.frame,
+        unsigned=verified.unsigned,
     )
     return Result(
         provenance, box.source, box, postprocess(outputs, manifest.outputs, box), accepted, domain

@@ -1,20 +1,21 @@
 """Verification of a model artifact (docs/model-artifact.md, "Verification").
 
 In order: the manifest parses; its ``digest`` matches its content; the folder holds
-exactly the files the manifest lists and each one's SHA-256 matches; the ONNX graph's
-inputs and outputs match the manifest; replaying ``golden.npz`` through the installed
-ONNX Runtime gives the stored outputs within ``tolerance``.
+exactly the files the manifest lists (and its detached ``signature.json``) and each
+one's SHA-256 matches; the manifest digest is signed by a key the site trusts and has not
+revoked (:mod:`viewer.inference.signing`); the ONNX graph's inputs and outputs match the
+manifest; replaying ``golden.npz`` through the installed ONNX Runtime gives the stored
+outputs within ``tolerance``.
 
-The last two steps cost a session and a replay, so their success is cached by (manifest
-digest, ONNX Runtime version). The digests are checked at every start regardless: the
-manifest digest pins every file's digest, so a warm cache can never vouch for a file
-that has changed since.
+Nothing is cached across processes: a cache in the user's folder is writable by the user,
+so a line in it could make a model that fails its replay look verified. The replay of the
+three bundled models costs about 0.1 s more than a cache hit did (docs/security.md), so
+every start proves it again.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import logging
 import threading
 from collections.abc import Mapping
@@ -24,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from viewer.host.files import write_atomic
 from viewer.inference.digest import manifest_digest, sha256_file
 from viewer.inference.errors import (
     ArtifactError,
@@ -33,13 +33,13 @@ from viewer.inference.errors import (
 )
 from viewer.inference.manifest import MANIFEST, Manifest, Tolerance, read_manifest
 from viewer.inference.session import create_session, runtime_version
+from viewer.inference.signing import SIGNATURE, Trust, TrustPolicy, check_trust
 
 if TYPE_CHECKING:
     import onnxruntime
 
 log = logging.getLogger(__name__)
 
-CACHE_FILE = "model-verification.json"
 _ONNX_TYPES = {"float32": "tensor(float)"}
 
 _verified_lock = threading.Lock()
@@ -61,10 +61,15 @@ class VerifiedModel:
 
     manifest: Manifest
     runtime: str
-    cached: bool  # the replay result came from the cache (digests were still checked)
+    trust: Trust  # who signed it, or unsigned in developer mode
     parity: Mapping[str, OutputParity] = field(default_factory=dict)
     _session: list[Any] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def unsigned(self) -> bool:
+        """Runs only because the site file turned developer mode on: marked everywhere."""
+        return self.trust.unsigned
 
     @property
     def key(self) -> tuple[Path, str]:
@@ -89,26 +94,31 @@ def is_verified(model: VerifiedModel) -> bool:
 
 
 def verify_artifact(
-    folder: str | Path, *, cache_dir: str | Path | None = None, use_cache: bool = True
+    folder: str | Path,
+    *,
+    trust: TrustPolicy | None = None,
+    cache_dir: object = None,
+    use_cache: object = None,
 ) -> VerifiedModel:
-    """Verify the artifact in ``folder``. Raises a :class:`ModelError` naming what failed."""
+    """Verify the artifact in ``folder``. Raises a :class:`ModelError` naming what failed.
+
+    ``trust``: the site's policy (:meth:`TrustPolicy.of` the settings); None is a site
+    file that lists no keys. ``cache_dir`` and ``use_cache`` are accepted for older
+    callers and ignored: verification is never cached (see the module docstring).
+    """
+    del cache_dir, use_cache
     folder = Path(folder)
     manifest = read_manifest(folder)
     with _verified_lock:  # a model that failed once must pass again before it runs
         _verified.discard((folder.resolve(), manifest.digest))
     check_digests(manifest)
+    signer = check_trust(manifest, trust if trust is not None else TrustPolicy())
     runtime = runtime_version()
-    cache = _Cache(cache_dir)
-    if use_cache and cache.holds(manifest.digest, runtime):
-        model = VerifiedModel(manifest, runtime, cached=True)
-    else:
-        data = _verified_bytes(manifest, "model.onnx")
-        session = create_session(data)
-        check_signature(manifest, session)
-        parity = replay_golden(manifest, session)
-        model = VerifiedModel(manifest, runtime, cached=False, parity=parity, _session=[session])
-        if use_cache:
-            cache.add(manifest.digest, runtime)
+    data = _verified_bytes(manifest, "model.onnx")
+    session = create_session(data)
+    check_signature(manifest, session)
+    parity = replay_golden(manifest, session)
+    model = VerifiedModel(manifest, runtime, signer, parity=parity, _session=[session])
     with _verified_lock:
         _verified.add(model.key)
     return model
@@ -126,7 +136,9 @@ def check_digests(manifest: Manifest) -> None:
         relative = path.relative_to(folder).as_posix()
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue  # file-manager droppings (.DS_Store); never loaded
-        if path.is_file() and relative != MANIFEST and relative not in manifest.files:
+        if relative in (MANIFEST, SIGNATURE):
+            continue  # the signature signs the manifest digest; it cannot be listed in it
+        if path.is_file() and relative not in manifest.files:
             raise ArtifactError(folder, f"{relative} is not listed in the manifest's files")
     for name, expected in manifest.files.items():
         path = folder / name
@@ -282,40 +294,3 @@ def compare(
             f"{max_abs:.3g} (tolerance atol {tol.atol:g}, rtol {tol.rtol:g})",
         )
     return OutputParity(max_abs, max_rel)
-
-
-# --- the cache -----------------------------------------------------------------------------
-
-
-class _Cache:
-    """Digests whose replay passed, per ONNX Runtime version, in one small JSON file."""
-
-    def __init__(self, folder: str | Path | None) -> None:
-        if folder is None:
-            from viewer.host.folders import user_cache_dir
-
-            folder = user_cache_dir()
-        self.path = Path(folder) / CACHE_FILE
-
-    def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) and isinstance(data.get("verified"), list) else {}
-
-    def holds(self, digest: str, runtime: str) -> bool:
-        return f"{digest}@{runtime}" in self._read().get("verified", [])
-
-    def add(self, digest: str, runtime: str) -> None:
-        entries = list(self._read().get("verified", []))
-        key = f"{digest}@{runtime}"
-        if key in entries:
-            return
-        entries = (entries + [key])[-256:]  # old artifacts age out
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.path, json.dumps({"version": 1, "verified": entries}), mode=0o600)
-        except OSError as exc:  # a read-only cache only costs a replay at the next start
-            log.warning("cannot write the verification cache: %s", exc.strerror)
-

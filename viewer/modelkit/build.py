@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from viewer.inference.errors import ModelError
+from viewer.inference.signing import SIGNATURE, load_private_key, sign_digest
 from viewer.modelkit.card import render_card
 from viewer.modelkit.checks import (
     EvalChecks,
@@ -53,14 +55,19 @@ def build_artifact(
     golden: str | Path | None = None,
     evaluation: str | Path | dict[str, Any] | None = None,
     batch_sizes: tuple[int, ...] = BATCH_SIZES,
+    key: str | Path | None = None,
 ) -> Path:
     """Build ``out/<id>/`` from a recipe folder and a state_dict; returns the folder.
 
     ``golden``: an npz of typical inputs (default: the recipe's ``golden_inputs.npz`` if
     present); generated edge cases are always added. ``evaluation``: held-out metrics (a
     dict or a JSON file, e.g. what train.py wrote) recorded in the provenance and card.
+    ``key``: an Ed25519 private key (PEM) that signs the manifest digest
+    (``signature.json``); without it the artifact is unsigned and runs nowhere but in a
+    site's developer mode until the approving team signs it (``lightbox model sign``).
     """
     recipe = load_recipe(recipe_dir)
+    signer = _signing_key(key) if key is not None else None  # a bad key refuses up front
     torch.set_num_threads(min(torch.get_num_threads(), 2))
     model = recipe.instantiate()
     state = load_state_dict(weights)
@@ -100,12 +107,23 @@ def build_artifact(
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
+        if signer is not None:  # the digest just sealed over the files staged here
+            (staging / SIGNATURE).write_text(
+                json.dumps(sign_digest(manifest["digest"], signer), indent=2) + "\n",
+                encoding="utf-8")
         target = out / recipe.id
         _move_into_place(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log.info("built %s %s in %s", recipe.id, recipe.spec["version"], target)
     return target
+
+
+def _signing_key(key: str | Path) -> Any:
+    try:
+        return load_private_key(key)
+    except ModelError as exc:
+        raise BuildError("signing", f"{Path(key).name}: {exc.reason}") from None
 
 
 def _check_shapes(recipe: Recipe, outputs: list[np.ndarray]) -> None:

@@ -1,10 +1,16 @@
 """``lightbox model``: build-time commands (PyTorch → artifact).
 
     lightbox model build RECIPE_DIR --weights FILE --out DIR [--golden NPZ] [--metrics JSON]
+                         [--key KEY.pem]
     lightbox model train RECIPE_DIR --out WEIGHTS [--seed N] [--metrics JSON]
+    lightbox model keygen --out DIR [--name NAME]
+    lightbox model sign ARTIFACT_DIR --key KEY.pem
 
 ``build`` writes ``DIR/<id>/`` or, when the model fails a check, a report naming the cause
-and no artifact. Exit status: 0 built, 1 refused or failed, 2 usage.
+and no artifact; with ``--key`` it also signs it. ``keygen`` writes an Ed25519 key pair
+(``NAME.pem``, private, and ``NAME.pub``, the line IT lists in ``trusted_keys``);
+``sign`` checks an artifact's digests and writes its ``signature.json``. ``sign`` and
+``keygen`` need no PyTorch. Exit status: 0 done, 1 refused or failed, 2 usage.
 """
 
 from __future__ import annotations
@@ -27,6 +33,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     build.add_argument("--out", type=Path, required=True, help="models folder; gets <id>/")
     build.add_argument("--golden", type=Path, help="npz of typical inputs (input:<name>)")
     build.add_argument("--metrics", type=Path, help="held-out metrics JSON for the card")
+    build.add_argument("--key", type=Path, help="Ed25519 private key (PEM) that signs it")
+    sign = commands.add_parser("sign", help="sign an artifact's manifest digest")
+    sign.add_argument("artifact", type=Path, help="artifact folder (manifest.json, ...)")
+    sign.add_argument("--key", type=Path, required=True, help="Ed25519 private key (PEM)")
+    keygen = commands.add_parser("keygen", help="write a new Ed25519 signing key pair")
+    keygen.add_argument("--out", type=Path, required=True, help="folder for NAME.pem/.pub")
+    keygen.add_argument("--name", default="model-signing", help="file name stem")
     train = commands.add_parser("train", help="run the recipe's train.py")
     train.add_argument("recipe", type=Path)
     train.add_argument("--out", type=_weights_file, required=True,
@@ -39,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     if args.command == "train":
         return _train(args)
+    if args.command in ("sign", "keygen"):
+        return _sign_or_keygen(args)
     return _build(args)
 
 
@@ -65,12 +80,41 @@ def _weights_file(text: str) -> Path:
     return Path(text)
 
 
+def _sign_or_keygen(args: argparse.Namespace) -> int:
+    from viewer.inference.errors import ModelError
+    from viewer.inference.signing import generate_key, key_id, sign_artifact
+
+    try:
+        if args.command == "keygen":
+            private, public = generate_key(args.out, args.name)
+            text = public.read_text(encoding="ascii").strip()
+            print(f"private key {private} (keep it with the approving team; never ship it)")
+            print(f"public key  {public}: {text}")
+            print(f"  key id {key_id(text)}; IT lists it in the site file: "
+                  f"trusted_keys = [\"{text}\"]")
+        else:
+            path = sign_artifact(args.artifact, args.key)
+            import json
+
+            document = json.loads(path.read_text(encoding="utf-8"))
+            print(f"signed {args.artifact} (digest {document['digest'][:16]}…) with key "
+                  f"{document['key_id']} → {path}")
+    except ModelError as exc:
+        print(f"lightbox model {args.command}: {exc.reason}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"lightbox model {args.command}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _build(args: argparse.Namespace) -> int:
     from viewer.modelkit.build import build_artifact
 
     try:
         folder = build_artifact(
-            args.recipe, args.weights, args.out, golden=args.golden, evaluation=args.metrics
+            args.recipe, args.weights, args.out, golden=args.golden, evaluation=args.metrics,
+            key=args.key,
         )
     except BuildError as exc:
         print(f"lightbox model build: refused ({exc.check}): {exc}", file=sys.stderr)

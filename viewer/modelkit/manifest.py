@@ -103,11 +103,11 @@ def build_manifest(
 
 
 def seal(manifest: dict[str, Any], folder: Path) -> dict[str, Any]:
-    """Add ``files`` (every file but manifest.json) and ``digest``."""
+    """Add ``files`` (every file but manifest.json and signature.json) and ``digest``."""
     files = {
         p.name: sha256_file(p)
         for p in sorted(folder.iterdir())
-        if p.is_file() and p.name != "manifest.json"
+        if p.is_file() and p.name not in ("manifest.json", "signature.json")
     }
     sealed = {k: v for k, v in manifest.items() if k not in ("files", "digest")}
     sealed["files"] = files

@@ -76,7 +76,14 @@ class Run:
 
     @property
     def title(self) -> str:
-        return f"{self.provenance.model_name} {self.provenance.model_version}"
+        """The model as every overlay line and legend names it; an unsigned model run in
+        the site's developer mode carries the mark wherever its results are shown."""
+        title = f"{self.provenance.model_name} {self.provenance.model_version}"
+        if not self.provenance.unsigned:
+            return title
+        from viewer.inference.signing import UNSIGNED_MARK  # only when there is one
+
+        return f"{title} · {UNSIGNED_MARK}"
 
     @property
     def warnings(self) -> tuple[str, ...]:

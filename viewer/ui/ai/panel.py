@@ -39,6 +39,7 @@ from viewer.audit.log import AuditLog
 from viewer.audit.signing import AuditError
 from viewer.host.settings import Settings
 from viewer.inference import (
+    UNSIGNED_MARK,
     Applicability,
     IntendedUseError,
     ModelEntry,
@@ -348,6 +349,9 @@ class AIPanel(QWidget):
             demo = html.escape(translate("AiPanel", "DEMO · NOT FOR CLINICAL USE"))
             parts.append("<span style='background-color:#7a4a00; color:#ffe0a0;"
                          f" font-size:small'>&nbsp;{demo}&nbsp;</span>")
+        if entry.unsigned:  # the site's developer mode: never mistaken for an approved model
+            parts.append("<span style='background-color:#7a1010; color:#ffd0d0;"
+                         f" font-size:small'>&nbsp;{html.escape(UNSIGNED_MARK)}&nbsp;</span>")
         if reason:
             parts.append(f"<span style='color:{'#c98a2b' if found.can_run else muted}'>"
                          f"{html.escape(reason)}</span>")
