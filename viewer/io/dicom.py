@@ -27,7 +27,8 @@ from pydicom.uid import (
     generate_uid,
 )
 
-from viewer.errors import UnreadableFileError
+from viewer.errors import UnreadableFileError, UnsupportedImageError
+from viewer.io.budget import check_deflated, check_encapsulated, check_frame, stored_frame_bytes
 from viewer.io.geometry import read_geometry
 from viewer.io.model import Instance, PixelInfo
 from viewer.io.values import fast_get
@@ -97,6 +98,7 @@ def read_dataset(path: Path, *, defer_size: int | None = DEFER_SIZE) -> Dataset:
         raise UnreadableFileError(path, f"cannot be opened ({exc.strerror or exc})") from exc
     if size == 0:
         raise UnreadableFileError(path, "file is empty")
+    check_deflated(path)  # before pydicom inflates the whole data set in one call
     try:
         ds = dcmread(path, force=True, defer_size=defer_size)
     except InvalidDicomError as exc:
@@ -158,16 +160,6 @@ def _is_native(ts: UID) -> bool:
     return not ts.is_compressed and ts != DeflatedExplicitVRLittleEndian
 
 
-def _stored_frame_bytes(pixel: PixelInfo) -> int:
-    """Bytes one frame takes in native encoding (YBR_FULL_422 stores 2 values per pixel)."""
-    values = pixel.rows * pixel.columns * pixel.samples_per_pixel
-    if pixel.photometric == "YBR_FULL_422":
-        values = pixel.rows * pixel.columns * 2
-    if pixel.bits_allocated == 1:
-        return (values + 7) // 8
-    return values * (pixel.bits_allocated // 8)
-
-
 def _pixel_info(path: Path, ds: Dataset, keyword: str, ts: UID, warnings: list[str]) -> PixelInfo:
     rows, cols = _int(ds, "Rows"), _int(ds, "Columns")
     bits = _int(ds, "BitsAllocated")
@@ -213,7 +205,7 @@ def _native_location(
     length = getattr(element, "length", None)
     if offset is None or length is None or length == _UNDEFINED_LENGTH:
         return None, None
-    needed = _stored_frame_bytes(pixel) * pixel.number_of_frames
+    needed = stored_frame_bytes(pixel) * pixel.number_of_frames
     if offset + min(length, needed) > path.stat().st_size:
         raise UnreadableFileError(path, "file is truncated (pixel data incomplete)")
     if length < needed:
@@ -221,6 +213,16 @@ def _native_location(
             path, "file is truncated or damaged (less pixel data than the image size needs)"
         )
     return offset, length
+
+
+def _bytes_after_pixel_tag(path: Path, ds: Dataset, pixel: PixelInfo) -> int:
+    """Bytes of the file from the pixel data's value on (all of it when unknown)."""
+    size = path.stat().st_size
+    element = ds.get_item(_PIXEL_TAGS[pixel.pixel_keyword], keep_deferred=True)
+    offset = getattr(element, "value_tell", None)
+    if transfer_syntax_of(ds) == DeflatedExplicitVRLittleEndian or not isinstance(offset, int):
+        return size
+    return max(0, size - offset)
 
 
 def read_instance(path: str | Path) -> Instance:
@@ -240,15 +242,22 @@ def read_instance(path: str | Path) -> Instance:
     pixel: PixelInfo | None = None
     offset = length = None
     if keyword is not None:
+        if not ts.is_transfer_syntax:
+            raise UnsupportedImageError(
+                path, "the image data is in an unknown encoding (transfer syntax) and cannot be read"
+            )
         pixel = _pixel_info(path, ds, keyword, ts, warnings)
+        check_frame(path, pixel)
         if _is_native(ts):
             offset, length = _native_location(path, ds, pixel, ts)
+        else:
+            check_encapsulated(path, pixel, _bytes_after_pixel_tag(path, ds, pixel))
         for kw in _PIXEL_KEYWORDS:
             if kw in ds:
                 del ds[kw]  # the header is kept for the tag browser; pixels are read on demand
         if _BAD_FRAME_COUNT in warnings and offset is not None and length is not None:
             # Without this, multi-frame native data would show only its first frame.
-            pixel = replace(pixel, number_of_frames=max(1, length // _stored_frame_bytes(pixel)))
+            pixel = replace(pixel, number_of_frames=max(1, length // stored_frame_bytes(pixel)))
 
     sop_uid = str(_value(ds, "SOPInstanceUID", "")) or generate_uid(
         entropy_srcs=["lightbox-sop", str(path.resolve())]

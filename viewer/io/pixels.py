@@ -30,10 +30,14 @@ from viewer.errors import (
     UnreadableFileError,
     UnsupportedImageError,
 )
+from viewer.io.budget import check_deflated, check_frame
 from viewer.io.model import FrameRef, Instance, PixelInfo
 
 log = logging.getLogger(__name__)
 
+#: What a file problem says when a decoder failed in a way no decoder should (a Rust
+#: panic, an assertion in C): the image is refused, the app goes on.
+DECODER_CRASHED = "the decoder crashed on this image (the image data is damaged)"
 _INT_BITS = (8, 16, 32, 64)
 
 
@@ -55,6 +59,7 @@ def _checked(inst: Instance, frame: int) -> PixelInfo:
         raise NotAnImageError(inst.path, "no image to display (this object holds no pixels)")
     if not 0 <= frame < inst.pixel.number_of_frames:
         raise IndexError(f"frame {frame} outside 0..{inst.pixel.number_of_frames - 1}")
+    check_frame(inst.path, inst.pixel)
     return inst.pixel
 
 
@@ -105,8 +110,20 @@ def _read_native(inst: Instance, pixel: PixelInfo, frame: int) -> np.ndarray:
 def decode_stored(path: Path, frame: int, transfer_syntax: str) -> np.ndarray:
     """Decode one frame with pydicom; colour comes back as RGB (pydicom converts YBR).
 
-    A plain function of picklable arguments, so it can run in a worker process.
+    A plain function of picklable arguments, so it can run in a worker process. Every
+    failure comes back as a ``FileProblemError``, a decoder's panic included (pyo3's
+    ``PanicException`` derives from ``BaseException``, so ``except Exception`` misses it).
     """
+    try:
+        return _decode_stored(path, frame, transfer_syntax)
+    except (KeyboardInterrupt, SystemExit, FileProblemError):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a decoder panic is a damaged file
+        log.info("frame %d of %s: the decoder crashed (%s)", frame, path.name, type(exc).__name__)
+        raise UnreadableFileError(path, DECODER_CRASHED) from None
+
+
+def _decode_stored(path: Path, frame: int, transfer_syntax: str) -> np.ndarray:
     ts = UID(transfer_syntax)
     if ts.is_compressed:
         try:
@@ -128,7 +145,10 @@ def decode_stored(path: Path, frame: int, transfer_syntax: str) -> np.ndarray:
                 log.info("frame %d of %s: direct decoding failed (%s)", frame, path.name, exc)
         # Deflated datasets have no frame to seek to, and files whose encoding differs from
         # what their meta header claims need pydicom's more forgiving full read.
+        check_deflated(path)
         return pixel_array(dcmread(path, force=True), index=frame)
+    except FileProblemError:
+        raise
     except MemoryError as exc:
         raise UnsupportedImageError(path, "image is too large for the available memory") from exc
     except Exception as exc:
