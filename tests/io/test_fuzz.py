@@ -304,9 +304,7 @@ def test_rle_panic_in_the_loader_fails_the_frame_and_keeps_the_pool(tmp_path):
     assert isinstance(errors[0][1], FileProblemError)
     assert errors[0][1].reason == DECODER_CRASHED
     assert not decode_pool._disabled  # never switched off for the session
-    good = scan([sample("MR_small_RLE.dcm")]).studies[0].series[0]
-    with SeriesLoader(good, FrameCache(64 << 20), workers=2) as again:
-        assert again.load(0).shape == (64, 64)
+    assert_next_frame_decodes_in_a_pool()
 
 
 def test_rle_panic_on_the_command_line_is_a_message(tmp_path):
@@ -406,3 +404,52 @@ def test_frames_read_are_arrays(tmp_path):
     records, _ = run_child([sample(n) for n in SAMPLES])
     assert [r["frames"] for r in records] == [1, 1, 1, 1, 1, 1, 1]
     assert np.all([r["problems"] == [] for r in records])
+
+
+def test_a_decoder_process_that_dies_fails_its_frame_and_the_pool_restarts(tmp_path):
+    """A worker killed mid-decode (what an abort, a segfault or the OOM killer does): the
+    frame ends as a named failure, it is not decoded again in the app's own process, and
+    the next frame gets a fresh pool."""
+    import threading
+
+    n = 16384  # 2**28 pixels, the largest frame allowed: about a second to decode
+    frame = rle_header([64]) + b"\x81\x00" * (n // 128) * n
+    path = write_rle(tmp_path / "big.dcm", image_dataset(n, n, 8), [frame])
+    series = scan([path]).studies[0].series[0]
+    decode_pool.warm_up()
+    pool = decode_pool.get_pool()
+    if pool is None:
+        pytest.skip("no decoder pool on a single-core machine")
+    done = threading.Event()
+    errors: list[Exception] = []
+    cache = FrameCache(64 << 20)
+    loader = SeriesLoader(series, cache, on_frame=lambda i: done.set(),
+                          on_error=lambda i, exc: (errors.append(exc), done.set()), workers=2)
+    try:
+        loader.request(0)
+        time.sleep(0.3)
+        for process in list(pool._processes.values()):
+            os.kill(process.pid, signal.SIGKILL)
+        assert done.wait(30), "the frame stayed loading"
+    finally:
+        loader.close()
+    assert len(errors) == 1 and isinstance(errors[0], FileProblemError)
+    assert errors[0].reason == DECODER_CRASHED
+    assert loader.get(0) is None  # not decoded again here
+    assert not decode_pool._disabled
+    assert_next_frame_decodes_in_a_pool()
+    assert decode_pool.get_pool() is not pool
+
+
+def assert_next_frame_decodes_in_a_pool() -> None:
+    import threading
+
+    good = scan([sample("MR_small_RLE.dcm")]).studies[0].series[0]
+    arrived = threading.Event()
+    with SeriesLoader(good, FrameCache(64 << 20), on_frame=lambda i: arrived.set(),
+                      workers=2) as again:
+        again.request(0)
+        assert arrived.wait(30)
+        frame = again.get(0)
+        assert frame is not None and frame.shape == (64, 64)
+    assert decode_pool.get_pool() is not None

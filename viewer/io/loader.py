@@ -239,8 +239,17 @@ class SeriesLoader:
         if not 0 <= ref.frame < inst.pixel.number_of_frames:
             return read_frame(ref)  # raises the usual error
         check_frame(inst.path, inst.pixel)
+        args = (inst.path, ref.frame, inst.pixel.transfer_syntax)
         try:
-            future = pool.submit(decode_stored, inst.path, ref.frame, inst.pixel.transfer_syntax)
+            try:
+                future = pool.submit(decode_stored, *args)
+            except BrokenProcessPool:
+                # A worker died earlier, on another frame: a fresh pool takes this one.
+                decode_pool.discard_pool()
+                pool = decode_pool.get_pool()
+                if pool is None:
+                    return read_frame(ref)
+                future = pool.submit(decode_stored, *args)
         except Exception:
             # The pool cannot even take work: processes cannot start here (e.g. a script
             # without an ``if __name__ == "__main__"`` guard). Nothing was decoded yet.
