@@ -365,8 +365,8 @@ def mutants(tmp_path: Path, rng: random.Random, per_sample: int) -> list[Path]:
 
 def test_fuzzed_samples_are_shown_or_refused_by_name(tmp_path):
     rng = random.Random(SEED)
-    paths = mutants(tmp_path, rng, per_sample=12)
-    assert len(paths) > 250
+    paths = mutants(tmp_path, rng, per_sample=40)
+    assert len(paths) > 600
     start = time.monotonic()
     records, peak = run_child(paths, timeout=120)
     assert_survived(records, len(paths))
@@ -393,7 +393,7 @@ def test_fuzzed_subset_through_the_command_line(tmp_path, command):
 @pytest.mark.slow
 def test_many_more_fuzzed_samples(tmp_path):
     rng = random.Random(SEED + 2)
-    paths = mutants(tmp_path, rng, per_sample=80)
+    paths = mutants(tmp_path, rng, per_sample=400)
     records, peak = run_child(paths, timeout=600)
     assert_survived(records, len(paths))
     assert peak < RSS_BUDGET

@@ -117,9 +117,9 @@ def deflate_start(path: Path) -> int | None:
             read_preamble(f, force=True)
             meta = _read_file_meta_info(f)
             start = f.tell()
-    except Exception:  # no readable meta header: not a deflated file we can budget
+        uid = meta.get("TransferSyntaxUID")
+    except Exception:  # no readable meta header: pydicom will not inflate this file either
         return None
-    uid = meta.get("TransferSyntaxUID")
     return start if uid is not None and UID(str(uid)) == DeflatedExplicitVRLittleEndian else None
 
 
