@@ -453,3 +453,19 @@ def assert_next_frame_decodes_in_a_pool() -> None:
         frame = again.get(0)
         assert frame is not None and frame.shape == (64, 64)
     assert decode_pool.get_pool() is not None
+
+
+def test_a_codestream_larger_than_its_header_is_refused_before_decoding(tmp_path):
+    """The decoder allocates what the JPEG 2000 SIZ marker says, not what Rows and Columns
+    say: a codestream claiming 256 × 1,377,280 pixels in a 256 × 1024 image (one flipped
+    byte; openjpeg took 2 GiB for it) is refused by name."""
+    data = bytearray(sample("JPEG2000.dcm").read_bytes())
+    siz = data.find(b"\xff\x4f\xff\x51")
+    data[siz + 13] ^= 0x15  # Ysiz's second byte
+    path = tmp_path / "siz.dcm"
+    path.write_bytes(bytes(data))
+    records, peak = run_child([path])
+    assert_survived(records, 1)
+    (reason,) = records[0]["frame_problems"]
+    assert "JPEG 2000" in reason and "its header describes" in reason
+    assert peak < RSS_BUDGET // 4

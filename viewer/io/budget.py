@@ -12,16 +12,21 @@ file is refused by name instead of exhausting memory:
   may not exceed the bytes present times the transfer syntax's
   :func:`max_compression_ratio`, and each frame needs at least one 8-byte item, so a
   scan never builds a record per claimed frame of a file that cannot hold them;
+* a compressed frame's own codestream (JPEG SOF, JPEG-LS SOF55, JPEG 2000 SIZ) states
+  the size the decoder will allocate; it may not exceed the frame the header describes
+  (:func:`check_codestream`), since the decoder believes the codestream, not the header;
 * a deflated data set is inflated through a bounded stream: at most
   :data:`MAX_INFLATED_BYTES` and :data:`MAX_INFLATION_RATIO` times its compressed size.
 """
 
 from __future__ import annotations
 
+import struct
 import zlib
 from pathlib import Path
 
 from pydicom.filereader import _read_file_meta_info, read_preamble
+from pydicom.pixels.utils import _get_jpg_parameters
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, RLELossless
 
 from viewer.errors import UnreadableFileError, UnsupportedImageError
@@ -152,3 +157,43 @@ def check_deflated(path: Path) -> None:
                     )
     except zlib.error as exc:
         raise UnreadableFileError(path, "the deflated data is damaged") from exc
+
+
+#: JPEG 2000 codestream: SOC then SIZ.
+_J2K_SIZ = b"\xff\x4f\xff\x51"
+_JPEG_LS = frozenset({"1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81"})
+
+
+def codestream_size(transfer_syntax: str, frame: bytes) -> tuple[int, int, int] | None:
+    """(columns, rows, components) that a compressed frame's codestream declares, or None
+    when there is nothing to read (RLE, whose size is the header's, or a damaged start)."""
+    if transfer_syntax in _JPEG_FAMILY or transfer_syntax in _JPEG_LS:
+        try:
+            info = _get_jpg_parameters(frame)
+        except Exception:  # the decoder will say the stream is damaged
+            return None
+        if "width" not in info:
+            return None
+        return int(info["width"]), int(info["height"]), int(info.get("components", 1))
+    start = frame.find(_J2K_SIZ, 0, 4096)  # a bare codestream, or inside a JP2 box
+    if start < 0 or len(frame) < start + 42:
+        return None
+    xsiz, ysiz, xo, yo = struct.unpack(">IIII", frame[start + 8 : start + 24])
+    (components,) = struct.unpack(">H", frame[start + 40 : start + 42])
+    return max(0, xsiz - xo), max(0, ysiz - yo), components
+
+
+def check_codestream(path: Path, pixel: PixelInfo, frame: bytes) -> None:
+    """Refuse a compressed frame whose codestream claims more than its header's frame."""
+    size = codestream_size(pixel.transfer_syntax, frame)
+    if size is None:
+        return
+    columns, rows, components = size
+    if columns * rows * max(1, components) > pixel.columns * pixel.rows * pixel.samples_per_pixel:
+        raise UnreadableFileError(
+            path,
+            f"the {UID(pixel.transfer_syntax).name} image data is damaged and cannot be decoded: "
+            f"it claims "
+            f"{columns} × {rows} pixels with {components} component(s), larger than the "
+            f"{pixel.columns} × {pixel.rows} × {pixel.samples_per_pixel} its header describes",
+        )

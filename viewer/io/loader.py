@@ -239,7 +239,7 @@ class SeriesLoader:
         if not 0 <= ref.frame < inst.pixel.number_of_frames:
             return read_frame(ref)  # raises the usual error
         check_frame(inst.path, inst.pixel)
-        args = (inst.path, ref.frame, inst.pixel.transfer_syntax)
+        args = (inst.path, ref.frame, inst.pixel.transfer_syntax, inst.pixel)
         try:
             try:
                 future = pool.submit(decode_stored, *args)
