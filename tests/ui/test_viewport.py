@@ -200,3 +200,19 @@ def test_every_viewport_key_in_the_table_does_something(viewport) -> None:
                 assert viewport.trigger(binding.action, position), binding.action
             if binding.action == "cine":
                 viewport.toggle_cine() if viewport.cine_running else None
+
+
+def test_a_decoder_panic_shows_its_reason_and_never_stays_loading(main_window, qtbot,
+                                                                  tmp_path) -> None:
+    """An RLE stream that makes the decoder panic (issue 10): the viewport says why, the
+    boundary reports it once, and the frame does not stay "loading"."""
+    from tests.io.test_fuzz import panicking_rle
+
+    panicking_rle(tmp_path / "panic.dcm")
+    main_window.open_paths([tmp_path])
+    viewport = main_window.viewport
+    qtbot.waitUntil(lambda: viewport.series is not None
+                    and "decoder crashed" in viewport._message(), timeout=20_000)
+    qtbot.waitUntil(lambda: "decoder crashed" in dict(main_window.problems.problems())
+                    .get("panic.dcm", ""), timeout=5_000)
+    assert not main_window.boundary.messages  # a file problem, not an "unexpected error"

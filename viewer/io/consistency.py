@@ -22,6 +22,7 @@ from pydicom.uid import UID
 
 from viewer.errors import InconsistentImageError
 from viewer.io.model import PixelInfo
+from viewer.io.values import safe_int
 
 BITS_ALLOCATED = (1, 8, 16, 32, 64)
 #: Samples per pixel each photometric interpretation needs (PS3.3 C.7.6.3.1.2).
@@ -52,7 +53,7 @@ def _contradiction(ds: Dataset, pixel: PixelInfo, native_length: int | None,
         return f"Bits Allocated is {bits} (1, 8, 16, 32 or 64 are possible)"
     if not 0 < stored <= bits:
         return f"Bits Stored ({stored}) does not fit in Bits Allocated ({bits})"
-    high = _int(ds, "HighBit")
+    high = safe_int(ds, "HighBit")
     if high is not None and not pixel.is_float and high != stored - 1:
         return f"High Bit is {high} where Bits Stored ({stored}) needs {stored - 1}"
     if pixel.pixel_representation not in (0, 1):
@@ -146,11 +147,3 @@ def _j2k_frame(src: bytes) -> tuple[int, int, int, int] | None:
     components = struct.unpack(">H", siz[36:38])[0]
     precision = (siz[38] & 0x7F) + 1
     return precision, y - y0, x - x0, components
-
-
-def _int(ds: Dataset, keyword: str) -> int | None:
-    try:
-        value = ds.get(keyword)
-        return None if value is None or value == "" else int(value)
-    except (TypeError, ValueError):
-        return None

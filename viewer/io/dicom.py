@@ -12,7 +12,6 @@ import logging
 import struct
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
@@ -27,11 +26,12 @@ from pydicom.uid import (
     generate_uid,
 )
 
-from viewer.errors import UnreadableFileError
+from viewer.errors import UnreadableFileError, UnsupportedImageError
+from viewer.io.budget import check_deflated, check_encapsulated, check_frame, stored_frame_bytes
 from viewer.io.consistency import check_pixel_header
 from viewer.io.geometry import read_geometry
 from viewer.io.model import Instance, PixelInfo
-from viewer.io.values import fast_get
+from viewer.io.values import safe_int, safe_value
 
 log = logging.getLogger(__name__)
 
@@ -51,27 +51,10 @@ SEG_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
 _IDENTIFYING = ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID")
 
 
-def _value(ds: Any, keyword: str, default: Any = None) -> Any:
-    """An attribute's value, or ``default`` when missing, empty or malformed."""
-    try:
-        value = fast_get(ds, keyword, default)
-    except Exception:
-        return default
-    return default if value is None or value == "" else value
-
-
-def _int(ds: Any, keyword: str, default: int | None = None) -> int | None:
-    value = _value(ds, keyword)
-    try:
-        return int(value) if value is not None else default
-    except (TypeError, ValueError):
-        return default
-
-
 def transfer_syntax_of(ds: Dataset) -> UID:
     """The transfer syntax from the file meta, or as pydicom found it for files without one."""
     meta = getattr(ds, "file_meta", None)
-    uid = _value(meta, "TransferSyntaxUID") if meta is not None else None
+    uid = safe_value(meta, "TransferSyntaxUID") if meta is not None else None
     if uid:
         return UID(str(uid))
     implicit, little = getattr(ds, "original_encoding", (True, True))
@@ -85,8 +68,8 @@ def _looks_like_dicom(ds: Dataset) -> bool:
         return True  # had the 128-byte preamble and the "DICM" marker
     if len(getattr(ds, "file_meta", ()) or ()) > 0:
         return True
-    return any(_value(ds, kw) for kw in _IDENTIFYING) or (
-        any(kw in ds for kw in _PIXEL_KEYWORDS) and _int(ds, "Rows") is not None
+    return any(safe_value(ds, kw) for kw in _IDENTIFYING) or (
+        any(kw in ds for kw in _PIXEL_KEYWORDS) and safe_int(ds, "Rows") is not None
     )
 
 
@@ -98,6 +81,7 @@ def read_dataset(path: Path, *, defer_size: int | None = DEFER_SIZE) -> Dataset:
         raise UnreadableFileError(path, f"cannot be opened ({exc.strerror or exc})") from exc
     if size == 0:
         raise UnreadableFileError(path, "file is empty")
+    check_deflated(path)  # before pydicom inflates the whole data set in one call
     try:
         ds = dcmread(path, force=True, defer_size=defer_size)
     except InvalidDicomError as exc:
@@ -126,7 +110,7 @@ def read_dataset(path: Path, *, defer_size: int | None = DEFER_SIZE) -> Dataset:
 def _meta_cut_short(ds: Dataset, size: int) -> bool:
     """True when the file ends inside its file meta header (called for empty data sets)."""
     meta = getattr(ds, "file_meta", None)
-    group_length = _int(meta, "FileMetaInformationGroupLength") if meta is not None else None
+    group_length = safe_int(meta, "FileMetaInformationGroupLength") if meta is not None else None
     if group_length is None:
         return True  # cut before even the group length could be read
     # 128-byte preamble + "DICM" + the group length element itself (12 bytes) + the group.
@@ -159,19 +143,9 @@ def _is_native(ts: UID) -> bool:
     return not ts.is_compressed and ts != DeflatedExplicitVRLittleEndian
 
 
-def _stored_frame_bytes(pixel: PixelInfo) -> int:
-    """Bytes one frame takes in native encoding (YBR_FULL_422 stores 2 values per pixel)."""
-    values = pixel.rows * pixel.columns * pixel.samples_per_pixel
-    if pixel.photometric == "YBR_FULL_422":
-        values = pixel.rows * pixel.columns * 2
-    if pixel.bits_allocated == 1:
-        return (values + 7) // 8
-    return values * (pixel.bits_allocated // 8)
-
-
 def _pixel_info(path: Path, ds: Dataset, keyword: str, ts: UID, warnings: list[str]) -> PixelInfo:
-    rows, cols = _int(ds, "Rows"), _int(ds, "Columns")
-    bits = _int(ds, "BitsAllocated")
+    rows, cols = safe_int(ds, "Rows"), safe_int(ds, "Columns")
+    bits = safe_int(ds, "BitsAllocated")
     if keyword == "FloatPixelData":
         bits = 32
     elif keyword == "DoubleFloatPixelData":
@@ -180,12 +154,12 @@ def _pixel_info(path: Path, ds: Dataset, keyword: str, ts: UID, warnings: list[s
         raise UnreadableFileError(
             path, "damaged: pixel data without image size (Rows, Columns or Bits Allocated missing)"
         )
-    samples = _int(ds, "SamplesPerPixel", 1) or 1
-    photometric = str(_value(ds, "PhotometricInterpretation", "")).strip().upper()
+    samples = safe_int(ds, "SamplesPerPixel", 1) or 1
+    photometric = str(safe_value(ds, "PhotometricInterpretation", "")).strip().upper()
     if not photometric:
         photometric = "RGB" if samples == 3 else "MONOCHROME2"
-    frames_value = _value(ds, "NumberOfFrames")
-    frames = _int(ds, "NumberOfFrames")
+    frames_value = safe_value(ds, "NumberOfFrames")
+    frames = safe_int(ds, "NumberOfFrames")
     if frames_value is not None and (frames is None or frames < 1):
         warnings.append(_BAD_FRAME_COUNT)
     if frames is None or frames < 1:
@@ -196,11 +170,11 @@ def _pixel_info(path: Path, ds: Dataset, keyword: str, ts: UID, warnings: list[s
         samples_per_pixel=samples,
         photometric=photometric,
         bits_allocated=bits,
-        bits_stored=_int(ds, "BitsStored", bits) or bits,
-        pixel_representation=_int(ds, "PixelRepresentation", 0) or 0,
+        bits_stored=safe_int(ds, "BitsStored", bits) or bits,
+        pixel_representation=safe_int(ds, "PixelRepresentation", 0) or 0,
         transfer_syntax=str(ts),
         number_of_frames=frames,
-        planar_configuration=_int(ds, "PlanarConfiguration", 0) or 0,
+        planar_configuration=safe_int(ds, "PlanarConfiguration", 0) or 0,
         pixel_keyword=keyword,
     )
 
@@ -214,7 +188,7 @@ def _native_location(
     length = getattr(element, "length", None)
     if offset is None or length is None or length == _UNDEFINED_LENGTH:
         return None, None
-    needed = _stored_frame_bytes(pixel) * pixel.number_of_frames
+    needed = stored_frame_bytes(pixel) * pixel.number_of_frames
     if offset + min(length, needed) > path.stat().st_size:
         raise UnreadableFileError(path, "file is truncated (pixel data incomplete)")
     if length < needed:
@@ -222,6 +196,16 @@ def _native_location(
             path, "file is truncated or damaged (less pixel data than the image size needs)"
         )
     return offset, length
+
+
+def _bytes_after_pixel_tag(path: Path, ds: Dataset, pixel: PixelInfo) -> int:
+    """Bytes of the file from the pixel data's value on (all of it when unknown)."""
+    size = path.stat().st_size
+    element = ds.get_item(_PIXEL_TAGS[pixel.pixel_keyword], keep_deferred=True)
+    offset = getattr(element, "value_tell", None)
+    if transfer_syntax_of(ds) == DeflatedExplicitVRLittleEndian or not isinstance(offset, int):
+        return size
+    return max(0, size - offset)
 
 
 def read_instance(path: str | Path) -> Instance:
@@ -235,24 +219,31 @@ def read_instance(path: str | Path) -> Instance:
     ts = transfer_syntax_of(ds)
     warnings: list[str] = []
     keyword = _pixel_keyword(ds)
-    if keyword is not None and str(_value(ds, "SOPClassUID", "")) == SEG_SOP_CLASS:
+    if keyword is not None and str(safe_value(ds, "SOPClassUID", "")) == SEG_SOP_CLASS:
         del ds[keyword]
         keyword = None
     pixel: PixelInfo | None = None
     offset = length = None
     if keyword is not None:
+        if not ts.is_transfer_syntax:
+            raise UnsupportedImageError(
+                path, "the image data is in an unknown encoding (transfer syntax) and cannot be read"
+            )
         pixel = _pixel_info(path, ds, keyword, ts, warnings)
+        check_frame(path, pixel)
         if _is_native(ts):
             offset, length = _native_location(path, ds, pixel, ts)
+        else:
+            check_encapsulated(path, pixel, _bytes_after_pixel_tag(path, ds, pixel))
         if _BAD_FRAME_COUNT in warnings and offset is not None and length is not None:
             # Without this, multi-frame native data would show only its first frame.
-            pixel = replace(pixel, number_of_frames=max(1, length // _stored_frame_bytes(pixel)))
-        check_pixel_header(path, ds, pixel, length, _stored_frame_bytes(pixel))
+            pixel = replace(pixel, number_of_frames=max(1, length // stored_frame_bytes(pixel)))
+        check_pixel_header(path, ds, pixel, length, stored_frame_bytes(pixel))
         for kw in _PIXEL_KEYWORDS:
             if kw in ds:
                 del ds[kw]  # the header is kept for the tag browser; pixels are read on demand
 
-    sop_uid = str(_value(ds, "SOPInstanceUID", "")) or generate_uid(
+    sop_uid = str(safe_value(ds, "SOPInstanceUID", "")) or generate_uid(
         entropy_srcs=["lightbox-sop", str(path.resolve())]
     )
     return Instance(
@@ -260,13 +251,13 @@ def read_instance(path: str | Path) -> Instance:
         kind="dicom",
         sop_instance_uid=sop_uid,
         sop_class_uid=str(
-            _value(ds, "SOPClassUID", "")
-            or _value(getattr(ds, "file_meta", None), "MediaStorageSOPClassUID", "")
+            safe_value(ds, "SOPClassUID", "")
+            or safe_value(getattr(ds, "file_meta", None), "MediaStorageSOPClassUID", "")
         ),
-        study_uid=str(_value(ds, "StudyInstanceUID", "")),
-        series_uid=str(_value(ds, "SeriesInstanceUID", "")),
-        modality=str(_value(ds, "Modality", "OT")),
-        instance_number=_int(ds, "InstanceNumber"),
+        study_uid=str(safe_value(ds, "StudyInstanceUID", "")),
+        series_uid=str(safe_value(ds, "SeriesInstanceUID", "")),
+        modality=str(safe_value(ds, "Modality", "OT")),
+        instance_number=safe_int(ds, "InstanceNumber"),
         pixel=pixel,
         geometry=read_geometry(ds, pixel.number_of_frames) if pixel else [],
         header=ds,

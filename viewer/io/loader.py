@@ -19,12 +19,13 @@ from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
-from viewer.errors import FileProblemError
+from viewer.errors import FileProblemError, UnreadableFileError
 from viewer.io import decode_pool
+from viewer.io.budget import check_frame
 from viewer.io.cache import FrameCache, frame_bytes
 from viewer.io.frames import CachedFrames
 from viewer.io.model import FrameRef, Series
-from viewer.io.pixels import decode_stored, finish_frame, needs_decoder, read_frame
+from viewer.io.pixels import DECODER_CRASHED, decode_stored, finish_frame, needs_decoder, read_frame
 
 log = logging.getLogger(__name__)
 
@@ -204,15 +205,21 @@ class SeriesLoader:
             ref = self._frames[i]
             try:
                 array = self._decode(ref)
-            except Exception as exc:  # one bad frame must not stop the others
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # noqa: BLE001 - one bad frame must not stop the others
+                # The thread must survive anything a decoder throws (a panic derives from
+                # BaseException): the frame is reported failed, never left "loading".
+                error = exc if isinstance(exc, Exception) else UnreadableFileError(
+                    ref.instance.path, DECODER_CRASHED)
                 with self._cond:
                     self._busy.discard(i)
                     if self._closed:
                         return
                     self._failed.add(i)
-                log.info("frame %d of %s failed: %s", i, ref.instance.path.name, exc)
+                log.info("frame %d of %s failed: %s", i, ref.instance.path.name, error)
                 if self._on_error:
-                    self._on_error(i, exc)
+                    self._on_error(i, error)
                 continue
             with self._cond:
                 self._busy.discard(i)
@@ -231,20 +238,39 @@ class SeriesLoader:
         assert inst.pixel is not None
         if not 0 <= ref.frame < inst.pixel.number_of_frames:
             return read_frame(ref)  # raises the usual error
+        check_frame(inst.path, inst.pixel)
+        args = (inst.path, ref.frame, inst.pixel.transfer_syntax, inst.pixel)
         try:
-            # FileProblemError pickles (see errors.py), so a bad frame comes back typed.
-            stored = pool.submit(
-                decode_stored, inst.path, ref.frame, inst.pixel.transfer_syntax
-            ).result()
-        except FileProblemError:
-            raise
-        except BrokenProcessPool:
-            log.warning("a decoder process died; starting a fresh pool")
-            decode_pool.discard_pool()
-            return read_frame(ref)
+            try:
+                future = pool.submit(decode_stored, *args)
+            except BrokenProcessPool:
+                # A worker died earlier, on another frame: a fresh pool takes this one.
+                decode_pool.discard_pool()
+                pool = decode_pool.get_pool()
+                if pool is None:
+                    return read_frame(ref)
+                future = pool.submit(decode_stored, *args)
         except Exception:
-            # decode_stored raises only FileProblemError, so this is the pool itself failing.
+            # The pool cannot even take work: processes cannot start here (e.g. a script
+            # without an ``if __name__ == "__main__"`` guard). Nothing was decoded yet.
             log.exception("decoder processes cannot run here; decoding in threads instead")
             decode_pool.discard_pool(disable=True)
             return read_frame(ref)
+        try:
+            # FileProblemError pickles (see errors.py), so a bad frame comes back typed.
+            stored = future.result()
+        except FileProblemError:
+            raise
+        except BrokenProcessPool as exc:
+            # A worker died on this frame (a decoder abort, SIGSEGV, the OOM killer). Never
+            # retry it here: what killed a worker would kill the app. A fresh pool serves
+            # the next frame.
+            log.warning("a decoder process died; starting a fresh pool")
+            decode_pool.discard_pool()
+            raise UnreadableFileError(inst.path, DECODER_CRASHED) from exc
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - whatever came back, the frame failed
+            log.warning("decoding a frame failed in its process (%s)", type(exc).__name__)
+            raise UnreadableFileError(inst.path, DECODER_CRASHED) from exc
         return finish_frame(inst, stored)

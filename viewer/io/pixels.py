@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 from pydicom import dcmread
+from pydicom.encaps import get_frame
 from pydicom.pixels.decoders.base import get_decoder
 from pydicom.pixels.processing import convert_color_space
 from pydicom.pixels.utils import pixel_array
-from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
+from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, RLELossless
 
 from viewer.errors import (
     FileProblemError,
@@ -30,12 +31,16 @@ from viewer.errors import (
     UnreadableFileError,
     UnsupportedImageError,
 )
+from viewer.io.budget import check_codestream, check_deflated, check_frame
 from viewer.io.model import FrameRef, Instance, PixelInfo
 from viewer.io.objects import object_note
 from viewer.io.palette import palette_rgb
 
 log = logging.getLogger(__name__)
 
+#: What a file problem says when a decoder failed in a way no decoder should (a Rust
+#: panic, an assertion in C): the image is refused, the app goes on.
+DECODER_CRASHED = "the decoder crashed on this image (the image data is damaged)"
 _INT_BITS = (8, 16, 32, 64)
 
 
@@ -49,7 +54,7 @@ def read_frame(ref: FrameRef) -> np.ndarray:
     pixel = _checked(inst, ref.frame)
     if has_fast_path(inst):
         return finish_frame(inst, _read_native(inst, pixel, ref.frame))
-    return finish_frame(inst, decode_stored(inst.path, ref.frame, pixel.transfer_syntax))
+    return finish_frame(inst, decode_stored(inst.path, ref.frame, pixel.transfer_syntax, pixel))
 
 
 def _checked(inst: Instance, frame: int) -> PixelInfo:
@@ -58,6 +63,7 @@ def _checked(inst: Instance, frame: int) -> PixelInfo:
             inst.path, object_note(inst) or "no image to display (this object holds no pixels)")
     if not 0 <= frame < inst.pixel.number_of_frames:
         raise IndexError(f"frame {frame} outside 0..{inst.pixel.number_of_frames - 1}")
+    check_frame(inst.path, inst.pixel)
     return inst.pixel
 
 
@@ -105,11 +111,48 @@ def _read_native(inst: Instance, pixel: PixelInfo, frame: int) -> np.ndarray:
     return flat.reshape(pixel.rows, pixel.columns, pixel.samples_per_pixel)
 
 
-def decode_stored(path: Path, frame: int, transfer_syntax: str) -> np.ndarray:
+def decode_stored(
+    path: Path, frame: int, transfer_syntax: str, pixel: PixelInfo | None = None
+) -> np.ndarray:
     """Decode one frame with pydicom; colour comes back as RGB (pydicom converts YBR).
 
-    A plain function of picklable arguments, so it can run in a worker process.
+    A plain function of picklable arguments, so it can run in a worker process. Every
+    failure comes back as a ``FileProblemError``, a decoder's panic included (pyo3's
+    ``PanicException`` derives from ``BaseException``, so ``except Exception`` misses it).
+    With ``pixel`` (the header's description), a compressed frame whose own codestream
+    claims a larger image is refused before the decoder allocates for it.
     """
+    try:
+        if pixel is not None and pixel.transfer_syntax != RLELossless:
+            encoded = _encoded_frame(path, frame, pixel.number_of_frames)
+            if encoded is not None:
+                check_codestream(path, pixel, encoded)
+        return _decode_stored(path, frame, transfer_syntax)
+    except (KeyboardInterrupt, SystemExit, FileProblemError):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a decoder panic is a damaged file
+        log.info("frame %d of %s: the decoder crashed (%s)", frame, path.name, type(exc).__name__)
+        raise UnreadableFileError(path, DECODER_CRASHED) from None
+
+
+def _encoded_frame(path: Path, frame: int, frames: int) -> bytes | None:
+    """The compressed bytes of one frame, read without decoding; None if they cannot be
+    found (the decoder then reports the damage in its own words)."""
+    try:
+        with path.open("rb") as f:
+            dcmread(f, force=True, stop_before_pixels=True, defer_size=4096)
+            tag = f.read(4)
+            if tag != b"\xe0\x7f\x10\x00":
+                return None
+            f.read(4)  # VR and two reserved bytes
+            if f.read(4) != b"\xff\xff\xff\xff":
+                return None  # not encapsulated after all
+            return get_frame(f, frame, number_of_frames=frames)
+    except Exception:  # noqa: BLE001 - damage is for the decoder to name
+        return None
+
+
+def _decode_stored(path: Path, frame: int, transfer_syntax: str) -> np.ndarray:
     ts = UID(transfer_syntax)
     if ts.is_compressed:
         try:
@@ -131,7 +174,10 @@ def decode_stored(path: Path, frame: int, transfer_syntax: str) -> np.ndarray:
                 log.info("frame %d of %s: direct decoding failed (%s)", frame, path.name, exc)
         # Deflated datasets have no frame to seek to, and files whose encoding differs from
         # what their meta header claims need pydicom's more forgiving full read.
+        check_deflated(path)
         return pixel_array(dcmread(path, force=True), index=frame)
+    except FileProblemError:
+        raise
     except MemoryError as exc:
         raise UnsupportedImageError(path, "image is too large for the available memory") from exc
     except Exception as exc:

@@ -233,7 +233,13 @@ def scan(
             inst = read_file(path)
         except FileProblemError as exc:
             problems.append(FileProblem(path, exc.reason))
-        except Exception as exc:  # a reader bug must not stop the rest of the study opening
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except MemoryError:
+            problems.append(FileProblem(path, "cannot be read (too large for the available memory)"))
+        except BaseException as exc:  # noqa: BLE001 - a reader bug must not stop the rest
+            if isinstance(exc, GeneratorExit):
+                raise
             log.exception("unexpected error reading %s", path.name)
             problems.append(FileProblem(path, f"cannot be read ({type(exc).__name__})"))
         else:

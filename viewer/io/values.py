@@ -58,3 +58,22 @@ def fast_get(ds: Any, keyword: str, default: Any = None) -> Any:
         except (UnicodeDecodeError, ValueError):
             pass  # unusual bytes: let pydicom decide what they mean
     return ds.get(keyword, default)
+
+
+def safe_value(ds: Any, keyword: str, default: Any = None) -> Any:
+    """An attribute's value, or ``default`` when missing, empty or malformed (a damaged
+    element raises anything pydicom can raise; a header read must never do so)."""
+    try:
+        value = fast_get(ds, keyword, default)
+    except Exception:
+        return default
+    return default if value is None or value == "" else value
+
+
+def safe_int(ds: Any, keyword: str, default: int | None = None) -> int | None:
+    value = safe_value(ds, keyword)
+    try:
+        return int(value) if value is not None else default
+    except (TypeError, ValueError):
+        return default
+
