@@ -21,15 +21,14 @@ file is refused by name instead of exhausting memory:
 
 from __future__ import annotations
 
-import struct
 import zlib
 from pathlib import Path
 
 from pydicom.filereader import _read_file_meta_info, read_preamble
-from pydicom.pixels.utils import _get_jpg_parameters
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, RLELossless
 
 from viewer.errors import UnreadableFileError, UnsupportedImageError
+from viewer.io.codestream import frame_header
 from viewer.io.model import PixelInfo
 
 #: Pixels in one frame: 2**28, a 16384 × 16384 image.
@@ -159,36 +158,12 @@ def check_deflated(path: Path) -> None:
         raise UnreadableFileError(path, "the deflated data is damaged") from exc
 
 
-#: JPEG 2000 codestream: SOC then SIZ.
-_J2K_SIZ = b"\xff\x4f\xff\x51"
-_JPEG_LS = frozenset({"1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81"})
-
-
-def codestream_size(transfer_syntax: str, frame: bytes) -> tuple[int, int, int] | None:
-    """(columns, rows, components) that a compressed frame's codestream declares, or None
-    when there is nothing to read (RLE, whose size is the header's, or a damaged start)."""
-    if transfer_syntax in _JPEG_FAMILY or transfer_syntax in _JPEG_LS:
-        try:
-            info = _get_jpg_parameters(frame)
-        except Exception:  # the decoder will say the stream is damaged
-            return None
-        if "width" not in info:
-            return None
-        return int(info["width"]), int(info["height"]), int(info.get("components", 1))
-    start = frame.find(_J2K_SIZ, 0, 4096)  # a bare codestream, or inside a JP2 box
-    if start < 0 or len(frame) < start + 42:
-        return None
-    xsiz, ysiz, xo, yo = struct.unpack(">IIII", frame[start + 8 : start + 24])
-    (components,) = struct.unpack(">H", frame[start + 40 : start + 42])
-    return max(0, xsiz - xo), max(0, ysiz - yo), components
-
-
 def check_codestream(path: Path, pixel: PixelInfo, frame: bytes) -> None:
     """Refuse a compressed frame whose codestream claims more than its header's frame."""
-    size = codestream_size(pixel.transfer_syntax, frame)
-    if size is None:
-        return
-    columns, rows, components = size
+    found = frame_header(frame)
+    if found is None:
+        return  # RLE (its size is the header's), or a damaged start the decoder will name
+    columns, rows, components = found.columns, found.rows, found.components
     if columns * rows * max(1, components) > pixel.columns * pixel.rows * pixel.samples_per_pixel:
         raise UnreadableFileError(
             path,

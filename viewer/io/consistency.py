@@ -21,6 +21,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
 from viewer.errors import InconsistentImageError
+from viewer.io.codestream import frame_header
 from viewer.io.model import PixelInfo
 from viewer.io.values import safe_int
 
@@ -75,16 +76,15 @@ def _contradiction(ds: Dataset, pixel: PixelInfo, native_length: int | None,
 #: Enough of the first fragment to hold its SOF / SIZ segment behind ordinary APP segments.
 HEAD_BYTES = 16384
 _ITEM = b"\xfe\xff\x00\xe0"  # (FFFE,E000) in little endian: encapsulated data always is
-_SOF = {bytes([0xFF, m]) for m in (*range(0xC0, 0xD0), 0xF7)} - {b"\xff\xc4", b"\xff\xc8",
-                                                                 b"\xff\xcc"}
 
 
 def _codestream_contradiction(path: Path, ds: Dataset, pixel: PixelInfo) -> str | None:
     head = _first_fragment(path, ds, pixel.pixel_keyword)
-    found = _jpeg_frame(head) or _j2k_frame(head) if head else None
+    found = frame_header(head) if head else None
     if found is None:
         return None  # RLE, or a codestream this check does not know: the decoder decides
-    precision, rows, columns, components = found
+    precision, rows, columns, components = (found.precision, found.rows, found.columns,
+                                            found.components)
     if not (0 < rows <= 65535 and 0 < columns <= 65535 and 0 < components <= 4):
         return None  # not a frame header that makes sense: the decoder names the damage
     if (rows, columns) != (pixel.rows, pixel.columns):
@@ -118,32 +118,3 @@ def _first_fragment(path: Path, ds: Dataset, keyword: str) -> bytes | None:
             return f.read(min(HEAD_BYTES, struct.unpack("<I", item[4:])[0]))
     except (OSError, ValueError, KeyError, struct.error):
         return None
-
-
-def _jpeg_frame(src: bytes) -> tuple[int, int, int, int] | None:
-    """(precision, rows, columns, components) from a JPEG / JPEG-LS SOF segment."""
-    if src[:2] != b"\xff\xd8":
-        return None
-    offset = 2
-    while offset + 10 <= len(src):
-        marker = src[offset:offset + 2]
-        if marker in _SOF:
-            precision, rows, columns, components = struct.unpack(">BHHB",
-                                                                 src[offset + 4:offset + 10])
-            return precision, rows, columns, components
-        if marker[:1] != b"\xff":
-            return None
-        offset += 2 + struct.unpack(">H", src[offset + 2:offset + 4])[0]
-    return None
-
-
-def _j2k_frame(src: bytes) -> tuple[int, int, int, int] | None:
-    """(precision, rows, columns, components) from a JPEG 2000 SIZ segment."""
-    start = src.find(b"\xff\x4f\xff\x51")  # SOC then SIZ (a JP2 wrapper comes before)
-    if start < 0 or len(src) < start + 43:
-        return None
-    siz = src[start + 4:]
-    x, y, x0, y0 = struct.unpack(">IIII", siz[4:20])
-    components = struct.unpack(">H", siz[36:38])[0]
-    precision = (siz[38] & 0x7F) + 1
-    return precision, y - y0, x - x0, components
