@@ -61,7 +61,7 @@ def test_the_marker_patient_reaches_no_log_crash_report_or_audit_record(tmp_path
 
     series = scan([study]).all_series()[0]  # open
     assert MARK_NAME in str(series.frames[0].instance.header.PatientName)
-    registry = ModelRegistry(cache_dir=tmp_path / "cache", settings=load_settings())
+    registry = ModelRegistry(settings=load_settings())
     results = run_model(registry.get("ct-lesion-cls"), series, [0, 1], audit_log=AuditLog.of(load_settings()))  # infer in the app
     assert results and results[0].domain is not None
     out = tmp_path / "infer-out"

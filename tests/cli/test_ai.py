@@ -149,7 +149,7 @@ def test_cancelled_writing_leaves_no_file(models_dir, phantom_dir, tmp_path):
     from viewer.tasks.cancel import CancelToken
 
     series = scan([phantom_dir]).all_series()[0]
-    entry = ModelRegistry([models_dir], cache_dir=tmp_path / "c", settings=load_settings()).get("classify")
+    entry = ModelRegistry([models_dir], settings=load_settings()).get("classify")
     results = run_model(entry, series, audit_log=AuditLog.of(load_settings()))
     token = CancelToken()
     token.cancel()

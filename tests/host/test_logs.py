@@ -184,7 +184,7 @@ def test_open_infer_and_crash_never_log_the_patient(tmp_path, monkeypatch) -> No
     series = result.all_series()[0]
     for ref in series.frames:
         read_frame(ref)
-    registry = ModelRegistry(cache_dir=tmp_path / "cache", settings=load_settings())
+    registry = ModelRegistry(settings=load_settings())
     results = run_model(registry.get("ct-body-seg"), series, [0], accept_warnings=True, audit_log=AuditLog.of(load_settings()))
     assert results
     logging.getLogger("viewer.ui.boundary").error(

@@ -34,11 +34,6 @@ def models_dir(tmp_path) -> Path:
     return root
 
 
-@pytest.fixture
-def cache_dir(tmp_path) -> Path:
-    return tmp_path / "verify-cache"
-
-
 @pytest.fixture(scope="session")
 def phantom_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("phantom")

@@ -21,7 +21,7 @@ def bundled(tmp_path_factory):
     missing = [i for i in IDS if not (bundled_models_dir() / i / "manifest.json").is_file()]
     # The artifacts are committed: a missing one is a failure, never a skip.
     assert not missing, f"bundled models missing: {', '.join(missing)}"
-    return ModelRegistry([bundled_models_dir()], cache_dir=tmp_path_factory.mktemp("c"), settings=load_settings())
+    return ModelRegistry([bundled_models_dir()], settings=load_settings())
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_a_flipped_byte_in_a_bundled_artifact_is_caught_naming_the_file(tmp_path
     data = bytearray(target.read_bytes())
     data[len(data) // 2] ^= 0x01  # one bit, in the middle of the file
     target.write_bytes(bytes(data))
-    registry = ModelRegistry([tmp_path / "models"], cache_dir=tmp_path / "c", settings=load_settings())
+    registry = ModelRegistry([tmp_path / "models"], settings=load_settings())
     entry = registry.get("ct-body-seg")
     assert not entry.available and name in entry.reason, entry.reason
     assert registry.get("ct-lesion-det").available and registry.get("ct-lesion-cls").available

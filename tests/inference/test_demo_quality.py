@@ -41,7 +41,7 @@ def results(tmp_path_factory) -> dict[str, list]:
     write_phantom_series(tmp / "phantom")
     series = scan([tmp / "phantom"]).all_series()[0]
     assert len(series.frames) == SLICES
-    registry = ModelRegistry([bundled_models_dir()], cache_dir=tmp / "cache", settings=load_settings())
+    registry = ModelRegistry([bundled_models_dir()], settings=load_settings())
     audit = AuditLog(tmp / "audit.jsonl")
     out = {}
     for model_id in ("ct-lesion-cls", "ct-lesion-det", "ct-body-seg"):

@@ -35,7 +35,7 @@ def results(tmp_path_factory):
     series = scan([folder / "ct"]).all_series()[0]
     runs = {}
     for model in ("ct-body-seg", "ct-lesion-det", "ct-lesion-cls"):
-        verified = verify_artifact(MODELS / model, cache_dir=folder / "cache")
+        verified = verify_artifact(MODELS / model)
         runs[model] = run_model(verified, series, None, accept_warnings=True, audit_log=AuditLog.of(load_settings()))
     return folder, series, runs
 

@@ -30,7 +30,7 @@ EVERY = slice(None, None, 6)  # every 6th slice of the 64: all levels of the tru
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory) -> ModelRegistry:
-    return ModelRegistry([bundled_models_dir()], cache_dir=tmp_path_factory.mktemp("cache"), settings=load_settings())
+    return ModelRegistry([bundled_models_dir()], settings=load_settings())
 
 
 @pytest.fixture(scope="module")

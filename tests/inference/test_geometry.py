@@ -35,7 +35,7 @@ def test_a_mask_lands_on_the_known_object(tmp_path, shape):
     image[r0:r1, c0:c1] = 200  # 200 through the window (40, 400) = 0.9: object
     Image.fromarray(image).save(tmp_path / "object.png")
     build(tmp_path / "models", "threshold", modality=[])
-    entry = ModelRegistry([tmp_path / "models"], cache_dir=tmp_path / "c", settings=load_settings()).get("threshold")
+    entry = ModelRegistry([tmp_path / "models"], settings=load_settings()).get("threshold")
     series = scan([tmp_path / "object.png"]).all_series()[0]
 
     (result,) = run_model(entry, series, [0], audit_log=AuditLog.of(load_settings()))
@@ -61,7 +61,7 @@ def test_a_mask_on_the_phantom_matches_its_label_map(tmp_path, phantom):
     build(
         tmp_path / "models", "threshold", intensity={"kind": "window", "center": -500, "width": 2}
     )
-    entry = ModelRegistry([tmp_path / "models"], cache_dir=tmp_path / "c", settings=load_settings()).get("threshold")
+    entry = ModelRegistry([tmp_path / "models"], settings=load_settings()).get("threshold")
     index = 3  # t = 3/11: through both lungs
     (result,) = run_model(entry, phantom, [index], audit_log=AuditLog.of(load_settings()))
     layout = _Layout(12, 96, (0.8, 0.8), 2.5)
@@ -79,7 +79,7 @@ def test_boxes_map_back_through_a_non_square_letterbox(tmp_path):
     image = np.zeros((50, 100), dtype=np.uint8)  # 32 × 32 input: scale 0.32, rows offset 8
     Image.fromarray(image).save(tmp_path / "wide.png")
     build(tmp_path / "models", "detect", modality=[])
-    entry = ModelRegistry([tmp_path / "models"], cache_dir=tmp_path / "c", settings=load_settings()).get("detect")
+    entry = ModelRegistry([tmp_path / "models"], settings=load_settings()).get("detect")
     (result,) = run_model(entry, scan([tmp_path / "wide.png"]).all_series()[0], [0], audit_log=AuditLog.of(load_settings()))
     box = result.geometry
     assert box.offset == (8, 0) and box.inner == (16, 32)
@@ -97,7 +97,7 @@ def test_a_heatmap_is_resized_to_the_original(tmp_path):
     image[:, 40:] = 240  # right half bright
     Image.fromarray(image).save(tmp_path / "half.png")
     build(tmp_path / "models", "classify", modality=[])
-    entry = ModelRegistry([tmp_path / "models"], cache_dir=tmp_path / "c", settings=load_settings()).get("classify")
+    entry = ModelRegistry([tmp_path / "models"], settings=load_settings()).get("classify")
     (result,) = run_model(entry, scan([tmp_path / "half.png"]).all_series()[0], [0], audit_log=AuditLog.of(load_settings()))
     heat = result.heatmaps[0].heatmap
     assert heat.shape == (40, 80)
@@ -128,7 +128,7 @@ def test_the_bundled_segmentation_lands_on_the_liver_of_a_non_square_image(tmp_p
     ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
     (tmp_path / name).mkdir()
     ds.save_as(tmp_path / name / "slice.dcm")
-    entry = ModelRegistry([bundled_models_dir()], cache_dir=tmp_path / "c", settings=load_settings()).get("ct-body-seg")
+    entry = ModelRegistry([bundled_models_dir()], settings=load_settings()).get("ct-body-seg")
     assert entry.available, entry.reason
 
     (result,) = run_model(entry, scan([tmp_path / name]).all_series()[0], [0], audit_log=AuditLog.of(load_settings()))

@@ -29,7 +29,7 @@ from viewer.io.scan import scan
 from viewer.cli.ai import infer_main, models_main
 from viewer.host.settings import load_settings
 from viewer.audit.log import AuditLog
-registry = ModelRegistry([Path({str(models_dir)!r})], cache_dir=Path({str(tmp_path / "c")!r}), settings=load_settings())
+registry = ModelRegistry([Path({str(models_dir)!r})], settings=load_settings())
 assert [e.status for e in registry] == ['available'] * 3, [e.reason for e in registry]
 series = scan([{str(phantom_dir)!r}]).all_series()[0]
 for entry in registry:

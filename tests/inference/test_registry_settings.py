@@ -12,9 +12,9 @@ from viewer.inference import run_model
 from viewer.inference.registry import NOT_ALLOWED, ModelRegistry, default_model_dirs
 
 
-def test_a_model_the_site_does_not_allow_is_listed_unavailable(models_dir, cache_dir) -> None:
+def test_a_model_the_site_does_not_allow_is_listed_unavailable(models_dir) -> None:
     settings = Settings(allowed_models=frozenset({"threshold"}))
-    registry = ModelRegistry([models_dir], cache_dir=cache_dir, settings=settings)
+    registry = ModelRegistry([models_dir], settings=settings)
     assert registry.ids() == ["classify", "detect", "threshold"]
     assert [e.id for e in registry.available()] == ["threshold"]
     refused = registry.get("detect")
@@ -23,18 +23,18 @@ def test_a_model_the_site_does_not_allow_is_listed_unavailable(models_dir, cache
 
 
 
-def test_a_disallowed_model_is_not_even_verified(models_dir, cache_dir) -> None:
+def test_a_disallowed_model_is_not_even_verified(models_dir) -> None:
     (models_dir / "detect" / "model.onnx").write_bytes(b"damaged")
-    everything = ModelRegistry([models_dir], cache_dir=cache_dir, settings=Settings())
+    everything = ModelRegistry([models_dir], settings=Settings())
     assert "model.onnx" in everything.get("detect").reason  # verification would catch it
     settings = Settings(allowed_models=frozenset({"threshold"}))
-    registry = ModelRegistry([models_dir], cache_dir=cache_dir, settings=settings)
+    registry = ModelRegistry([models_dir], settings=settings)
     assert registry.get("detect").reason == NOT_ALLOWED
 
 
-def test_a_disallowed_model_cannot_run(models_dir, cache_dir, phantom) -> None:
+def test_a_disallowed_model_cannot_run(models_dir, phantom) -> None:
     settings = Settings(allowed_models=frozenset())
-    registry = ModelRegistry([models_dir], cache_dir=cache_dir, settings=settings)
+    registry = ModelRegistry([models_dir], settings=settings)
     assert registry.available() == []
     with pytest.raises(LightboxError, match="not allowed by the site configuration"):
         run_model(registry.get("threshold"), phantom, [0], audit_log=AuditLog.of(load_settings()))
@@ -51,12 +51,12 @@ def test_site_model_folders_are_read_after_the_bundled_ones(tmp_path, monkeypatc
     settings = load_settings()
     dirs = default_model_dirs(settings)
     assert dirs[-1] == site_models and dirs[0].name == "models"
-    registry = ModelRegistry(settings=settings, cache_dir=tmp_path / "cache")
+    registry = ModelRegistry(settings=settings)
     assert registry.get("site-threshold").available
 
 
-def test_without_a_site_file_every_model_is_allowed(models_dir, cache_dir, tmp_path,
+def test_without_a_site_file_every_model_is_allowed(models_dir, tmp_path,
                                                     monkeypatch) -> None:
     monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(tmp_path / "absent.toml"))
-    registry = ModelRegistry([models_dir], cache_dir=cache_dir, settings=load_settings())
+    registry = ModelRegistry([models_dir], settings=load_settings())
     assert len(registry.available()) == 3

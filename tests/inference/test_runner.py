@@ -16,8 +16,8 @@ from viewer.tasks.cancel import CancelToken
 
 
 @pytest.fixture
-def registry(models_dir, cache_dir):
-    return ModelRegistry([models_dir], cache_dir=cache_dir, settings=load_settings())
+def registry(models_dir):
+    return ModelRegistry([models_dir], settings=load_settings())
 
 
 def test_a_whole_series_in_batches_equals_one_image_at_a_time(registry, phantom):
@@ -103,7 +103,7 @@ def test_frames_outside_the_series_are_refused(registry, phantom):
 
 def test_a_volume_model_reads_its_neighbour_slices(tmp_path, phantom):
     build(tmp_path / "vm", "volume", intensity={"kind": "window", "center": -500, "width": 2})
-    entry = ModelRegistry([tmp_path / "vm"], cache_dir=tmp_path / "c", settings=load_settings()).get("volume")
+    entry = ModelRegistry([tmp_path / "vm"], settings=load_settings()).get("volume")
     first, last = run_model(entry, phantom, [0, 11], audit_log=AuditLog.of(load_settings()))
     assert first.masks[0].mask.shape == (96, 96)
     assert first.masks[0].counts[1] > 1000 and last.masks[0].counts[1] > 1000
@@ -111,15 +111,15 @@ def test_a_volume_model_reads_its_neighbour_slices(tmp_path, phantom):
 
 def test_a_volume_model_needs_enough_slices(tmp_path, pydicom_files):
     build(tmp_path / "vm", "volume")
-    entry = ModelRegistry([tmp_path / "vm"], cache_dir=tmp_path / "c", settings=load_settings()).get("volume")
+    entry = ModelRegistry([tmp_path / "vm"], settings=load_settings()).get("volume")
     series = scan([pydicom_files / "CT_small.dcm"]).all_series()[0]
     with pytest.raises(ModelInputError, match="reads 3 consecutive slices; the series has 1"):
         run_model(entry, series, [0], audit_log=AuditLog.of(load_settings()))
 
 
-def test_applicable_greys_out_with_reasons(tmp_path, models_dir, cache_dir, pydicom_files):
+def test_applicable_greys_out_with_reasons(tmp_path, models_dir, pydicom_files):
     (models_dir / "detect" / "CARD.md").write_text("tampered")
-    registry = ModelRegistry([models_dir], cache_dir=cache_dir, settings=load_settings())
+    registry = ModelRegistry([models_dir], settings=load_settings())
     series = scan([pydicom_files / "MR_small.dcm"]).all_series()[0]
     found = {a.entry.id: a for a in registry.applicable(series)}
     assert not found["detect"].applies and found["detect"].reason.startswith("unavailable: CARD.md")

@@ -83,7 +83,7 @@ def test_a_forged_cache_line_cannot_make_a_failing_model_available(tmp_path, mod
     line = f"{digest}@{runtime_version()}"
     (cache / "model-verification.json").write_text(
         json.dumps({"version": 1, "verified": [line]}), encoding="utf-8")
-    entry = ModelRegistry([models_dir], cache_dir=cache, settings=load_settings()).get("threshold")
+    entry = ModelRegistry([models_dir], settings=load_settings()).get("threshold")
     assert not entry.available and "golden replay" in entry.reason
 
 

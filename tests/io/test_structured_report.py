@@ -77,7 +77,7 @@ def lightbox_reports(tmp_path_factory):
     series = scan([folder / "ct"]).all_series()[0]
     written = {}
     for model in ("ct-lesion-det", "ct-lesion-cls"):
-        verified = verify_artifact(MODELS / model, cache_dir=folder / "cache")
+        verified = verify_artifact(MODELS / model)
         results = run_model(verified, series, None, accept_warnings=True,
                             audit_log=AuditLog(folder / "audit" / "audit.jsonl"))
         (path,) = write_dicom(results, series, folder)

@@ -21,7 +21,7 @@ def test_seg_in_the_study_is_shown_on_its_series(main_window, qtbot, phantom_dir
     folder = tmp_path / "study"
     shutil.copytree(phantom_dir, folder)
     series = scan([folder]).all_series()[0]
-    verified = verify_artifact(MODELS / "ct-body-seg", cache_dir=tmp_path / "cache")
+    verified = verify_artifact(MODELS / "ct-body-seg")
     results = run_model(verified, series, [0, 1], accept_warnings=True, audit_log=AuditLog.of(load_settings()))
     write_seg(results, series, folder / "ai-seg.dcm")
     main_window.open_paths([folder])
@@ -45,7 +45,7 @@ def test_seg_in_the_study_is_shown_on_its_series(main_window, qtbot, phantom_dir
 
 def test_seg_about_another_series_gets_a_message(main_window, qtbot, phantom_dir, tmp_path):
     series = scan([phantom_dir]).all_series()[0]
-    verified = verify_artifact(MODELS / "ct-body-seg", cache_dir=tmp_path / "cache")
+    verified = verify_artifact(MODELS / "ct-body-seg")
     seg = write_seg(run_model(verified, series, [0], accept_warnings=True, audit_log=AuditLog.of(load_settings())), series,
                     tmp_path / "seg.dcm")
     main_window.open_paths([phantom_dir])

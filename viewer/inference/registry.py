@@ -116,14 +116,11 @@ class Applicability:
 
 
 def load_entry(
-    folder: Path, *, trust: TrustPolicy | None = None, cache_dir: object = None,
-    use_cache: object = None,
+    folder: Path, *, trust: TrustPolicy | None = None,
 ) -> ModelEntry:
     """Verify one folder into an entry; never raises for a bad artifact.
 
-    ``trust``: the site's signing policy (None: a site file that lists no keys);
-    ``cache_dir`` and ``use_cache`` are ignored (verification is never cached)."""
-    del cache_dir, use_cache
+    ``trust``: the site's signing policy (None: a site file that lists no keys)."""
     manifest = None
     try:
         manifest = read_manifest(folder)
@@ -178,14 +175,10 @@ class ModelRegistry:
         self,
         dirs: Iterable[str | Path] | None = None,
         *,
-        cache_dir: object = None,
-        use_cache: object = None,
         settings: Settings,
     ) -> None:
         """``settings``: the effective configuration, built once by the entry point; its
-        allowed list and signing policy apply even to explicitly given ``dirs``.
-        ``cache_dir`` and ``use_cache`` are ignored (kept for older callers)."""
-        del cache_dir, use_cache
+        allowed list and signing policy apply even to explicitly given ``dirs``."""
         self.settings = settings
         self.dirs = [
             Path(d) for d in (default_model_dirs(self.settings) if dirs is None else dirs)

@@ -97,16 +97,12 @@ def verify_artifact(
     folder: str | Path,
     *,
     trust: TrustPolicy | None = None,
-    cache_dir: object = None,
-    use_cache: object = None,
 ) -> VerifiedModel:
     """Verify the artifact in ``folder``. Raises a :class:`ModelError` naming what failed.
 
     ``trust``: the site's policy (:meth:`TrustPolicy.of` the settings); None is a site
-    file that lists no keys. ``cache_dir`` and ``use_cache`` are accepted for older
-    callers and ignored: verification is never cached (see the module docstring).
+    file that lists no keys. Verification is never cached (see the module docstring).
     """
-    del cache_dir, use_cache
     folder = Path(folder)
     manifest = read_manifest(folder)
     with _verified_lock:  # a model that failed once must pass again before it runs
