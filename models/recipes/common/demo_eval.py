@@ -68,6 +68,8 @@ def lesion_radius_mm(index: int, slices: int, size: int, thickness: float = 2.5,
 def evaluate(slices: int = 64, size: int = 256, models_dir: Path | None = None,
              thickness: float = 2.5, spacing: float = 0.8) -> list[SliceRow]:
     from viewer.io.demo import _Layout, phantom_labels, write_phantom_series
+    from viewer.audit.log import AuditLog
+    from viewer.host.settings import load_settings
     from viewer.inference import ModelRegistry, bundled_models_dir, run_model
     from viewer.io.scan import scan
 
@@ -76,8 +78,10 @@ def evaluate(slices: int = 64, size: int = 256, models_dir: Path | None = None,
         write_phantom_series(folder, slices, size, thickness=thickness,
                              spacing=(spacing, spacing))
         series = scan([folder]).all_series()[0]
-        registry = ModelRegistry([models_dir or bundled_models_dir()],
-                                 cache_dir=Path(tmp) / "cache")
+        settings = load_settings()
+        registry = ModelRegistry([models_dir or bundled_models_dir()], settings=settings)
+        # An evaluation is not a reading: its runs go to a throw-away audit log.
+        audit = AuditLog(Path(tmp) / "audit" / "ai-runs.jsonl")
         layout = _Layout(slices, size, (spacing, spacing), thickness)
         rows = []
         truths = []
@@ -91,9 +95,12 @@ def evaluate(slices: int = 64, size: int = 256, models_dir: Path | None = None,
                 ("background", "lung", "liver", "bone", "lesion")) if v}
             rows.append(SliceRow(i, layout.t(i),
                                  lesion_radius_mm(i, slices, size, thickness, spacing), areas))
-        cls = run_model(registry.get("ct-lesion-cls"), series, batch_size=16)
-        det = run_model(registry.get("ct-lesion-det"), series, batch_size=16)
-        segr = run_model(registry.get("ct-body-seg"), series, batch_size=16)
+        cls = run_model(registry.get("ct-lesion-cls"), series, batch_size=16,
+                        audit_log=audit)
+        det = run_model(registry.get("ct-lesion-det"), series, batch_size=16,
+                        audit_log=audit)
+        segr = run_model(registry.get("ct-body-seg"), series, batch_size=16,
+                        audit_log=audit)
     for row, c, d, s, truth in zip(rows, cls, det, segr, truths, strict=True):
         row.p_lesion = c.labels[0].probability("lesion")
         lesion = truth == 4
