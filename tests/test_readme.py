@@ -99,3 +99,42 @@ def test_anonymize_and_self_test_commands_in_the_readme_run(tmp_path, pydicom_fi
     test = subprocess.run([*lightbox, "--self-test", "--no-qt"], capture_output=True, text=True)
     assert test.returncode == 0, test.stdout + test.stderr
     assert "Self-test passed" in test.stdout
+
+
+def test_audit_export_and_signing_commands_in_the_readme_run(tmp_path):
+    """A run is recorded, exported for a review and the export verified on its own; a key
+    is made and an artifact signed with it, as IT and the approving team would."""
+    from viewer.io.demo import write_phantom_series
+
+    (usage,) = _blocks("Headless commands")
+    assert {"lightbox audit export --from ISO --to ISO --out FILE",
+            "lightbox model keygen --out DIR",
+            "lightbox model sign ARTIFACT --key KEY.pem"} <= set(usage)
+    lightbox = [sys.executable, "-m", "viewer"]
+    phantom = tmp_path / "phantom"
+    write_phantom_series(phantom, slices=64, size=256)
+    infer = subprocess.run([*lightbox, "infer", str(phantom), "--model", "ct-body-seg",
+                            "--out", str(tmp_path / "out"), "--frame", "32"],
+                           capture_output=True, text=True)
+    assert infer.returncode == 0, infer.stderr
+    export = tmp_path / "review.jsonl"
+    done = subprocess.run([*lightbox, "audit", "export", "--from", "2000-01-01",
+                           "--to", "2100-01-01", "--out", str(export)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and export.is_file(), done.stderr
+    checked = subprocess.run([*lightbox, "audit", "verify", "--export", str(export)],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    keys = tmp_path / "keys"
+    made = subprocess.run([*lightbox, "model", "keygen", "--out", str(keys)],
+                          capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    (private,) = keys.glob("*.pem")
+    artifact = tmp_path / "ct-lesion-cls"
+    shutil.copytree(ROOT / "models" / "ct-lesion-cls", artifact)
+    signed = subprocess.run([*lightbox, "model", "sign", str(artifact), "--key", str(private)],
+                            capture_output=True, text=True)
+    assert signed.returncode == 0, signed.stderr
+    assert "trusted_keys" in made.stdout  # the line IT pastes into the site file
+
