@@ -428,4 +428,5 @@ JA.update({
     'DICOMDIR に記載されていますがそのフォルダの外にあります（拒否：DICOMDIR はフォルダ内しか指せません）',
 'listed in the DICOMDIR but missing':
     'DICOMDIR に記載されていますが見つかりません',
+"UNSIGNED · developer mode": "署名なし・開発者モード",
 })

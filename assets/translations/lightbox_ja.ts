@@ -1800,6 +1800,10 @@
         <translation>このレポートが参照する画像は開かれていません。その画像の検査を開いて（ファイル &gt; 開く）から、もう一度参照をたどってください</translation>
     </message>
     <message>
+        <source>UNSIGNED · developer mode</source>
+        <translation>署名なし・開発者モード</translation>
+    </message>
+    <message>
         <source>a named pipe, not a file</source>
         <translation>名前付きパイプです（ファイルではありません）</translation>
     </message>

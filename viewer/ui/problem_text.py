@@ -126,6 +126,8 @@ TEMPLATES = (
                       "its own plane."),
     QT_TRANSLATE_NOOP("ProblemText", "the image this report refers to is not open; open the "
                       "study it belongs to (File > Open), then follow the reference again"),
+    # a model the site runs unsigned (viewer/inference/signing.py UNSIGNED_MARK)
+    QT_TRANSLATE_NOOP("ProblemText", "UNSIGNED · developer mode"),
     # the file system as it is (viewer/io/scan.py, viewer/host/files.py)
     QT_TRANSLATE_NOOP("ProblemText", 'a named pipe, not a file'),
     QT_TRANSLATE_NOOP("ProblemText", 'a character device, not a file'),

@@ -351,7 +351,7 @@ class AIPanel(QWidget):
                          f" font-size:small'>&nbsp;{demo}&nbsp;</span>")
         if entry.unsigned:  # the site's developer mode: never mistaken for an approved model
             parts.append("<span style='background-color:#7a1010; color:#ffd0d0;"
-                         f" font-size:small'>&nbsp;{html.escape(UNSIGNED_MARK)}&nbsp;</span>")
+                         f" font-size:small'>&nbsp;{html.escape(problem_text(UNSIGNED_MARK))}&nbsp;</span>")
         if reason:
             parts.append(f"<span style='color:{'#c98a2b' if found.can_run else muted}'>"
                          f"{html.escape(reason)}</span>")
