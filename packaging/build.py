@@ -5,6 +5,7 @@
     python packaging/build.py --onefile       # dist/lightbox-<version>-<os>-<arch>[.exe]
     python packaging/build.py --deb --archive # the folder, then the .deb and .tar.gz
     python packaging/build.py --deb --no-build  # package the dist/lightbox/ already built
+    python packaging/build.py --msi --payload dist/lightbox  # an MSI of that folder (wixl)
 
 Run it with the Python that has Lightbox and PyInstaller installed
 (``pip install -e '.[build]'``); on Linux it also needs binutils. Each build goes to a
@@ -122,6 +123,24 @@ def build(onefile: bool) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def build_msi(payload: Path) -> int:
+    import msi
+
+    started = time.monotonic()
+    try:
+        package = msi.build_msi(payload, DIST)
+    except (msi.MsiError, OSError) as exc:
+        print(f"build.py: FAILED: {exc}", file=sys.stderr)
+        return 1
+    if not msi.is_windows_payload(payload):
+        print(f"build.py: {payload} has no {msi.MAIN_EXE}: this MSI is a layout test, "
+              "never to be installed; a real MSI needs the Windows folder build",
+              file=sys.stderr)
+    print(f"msi: {package}  {mib(tree_size(package))}  "
+          f"in {time.monotonic() - started:.1f} s", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="build.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--onefile", action="store_true",
@@ -131,7 +150,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="package the folder as a portable .tar.gz")
     parser.add_argument("--no-build", action="store_true",
                         help="package the dist/lightbox/ already built instead of building it")
+    parser.add_argument("--msi", action="store_true",
+                        help="package a folder as a Windows MSI with wixl (any OS; "
+                             "packaging/msi.py); implies --no-build")
+    parser.add_argument("--payload", type=Path, default=None,
+                        help="the folder the MSI installs (default dist/lightbox); only "
+                             "the Windows folder build gives an MSI to install, any other "
+                             "folder gives one named LAYOUT-TEST")
     ns = parser.parse_args(argv)
+    if ns.payload is not None and not ns.msi:
+        parser.error("--payload is for --msi")
+    if ns.msi:
+        return build_msi(ns.payload or DIST / bundle.EXE_NAME)
     if (ns.deb or ns.archive) and not sys.platform.startswith("linux"):
         parser.error("--deb and --archive are Linux packages; see docs/install.md for "
                      "Windows (Inno Setup) and macOS (.app)")
