@@ -249,9 +249,12 @@ def test_the_msi_of_the_frozen_build_holds_its_files(frozen_dir: Path) -> None:
 # --- docs/install.md ------------------------------------------------------------------------
 
 
-def test_the_documented_msiexec_commands_use_properties_the_msi_reads() -> None:
+def test_the_documented_msiexec_commands_use_properties_the_msi_reads(tmp_path: Path) -> None:
     text = INSTALL_MD.read_text(encoding="utf-8")
     commands = [line for line in text.splitlines() if line.startswith("msiexec ")]
+    name = msi.output_name(viewer.__version__, make_payload(tmp_path))
+    assert commands and all(f" {name} " in c for c in commands), name
+    assert UPGRADE_CODE in text and UPGRADE_CODE[1:-1] in msi.WXS.read_text(encoding="utf-8")
     assert any(" /i " in c and " /qn" in c and "SITECONFIG=" in c for c in commands)
     assert any(" /x " in c and " /qn" in c for c in commands)
     wxs = msi.WXS.read_text(encoding="utf-8")
