@@ -88,9 +88,20 @@ def payload_files(payload: Path) -> list[str]:
                                "the payload; an MSI holds files only (package the Windows "
                                "folder build)")
         if path.is_file():
+            try:
+                relative.encode("cp1252")
+            except UnicodeEncodeError:
+                raise MsiError(f"{relative}: the MSI's code page (1252) cannot spell this "
+                               "name; rename it in the build") from None
             files.append(relative)
     if not files:
         raise MsiError(f"the payload folder {payload} holds no files")
+    seen: dict[str, str] = {}
+    for relative in files:  # Windows folders ignore case; so do the component GUIDs
+        other = seen.setdefault(relative.lower(), relative)
+        if other != relative:
+            raise MsiError(f"{other} and {relative} differ only in case: Windows cannot "
+                           "hold both in one folder")
     return files
 
 
@@ -115,7 +126,7 @@ def payload_fragment(payload: Path) -> str:
             components.append(cid)
             name = relative.rpartition("/")[2]
             lines += [
-                f'{pad}<Component Id="{cid}" Guid="{component_guid(relative)}">',
+                f'{pad}<Component Id="{cid}" Guid="{component_guid(relative)}" Win64="yes">',
                 f'{pad}  <File Id="{_ident("f", relative)}" Name={quoteattr(name)} '
                 f'Source={quoteattr("payload/" + relative)} KeyPath="yes"/>',
                 f"{pad}</Component>",

@@ -127,6 +127,17 @@ def test_a_link_out_of_the_payload_is_refused(tmp_path: Path) -> None:
         msi.payload_files(payload)
 
 
+def test_names_windows_cannot_hold_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "Readme.txt").write_bytes(b"a")
+    (tmp_path / "README.txt").write_bytes(b"b")
+    with pytest.raises(msi.MsiError, match="differ only in case"):
+        msi.payload_files(tmp_path)
+    (tmp_path / "README.txt").unlink()
+    (tmp_path / "\u8aac\u660e.txt").write_bytes(b"c")
+    with pytest.raises(msi.MsiError, match="code page"):
+        msi.payload_files(tmp_path)
+
+
 def test_an_empty_payload_is_refused(tmp_path: Path) -> None:
     with pytest.raises(msi.MsiError, match="holds no files"):
         msi.payload_files(tmp_path)
@@ -151,6 +162,8 @@ def test_the_msi_has_the_tables_and_properties_it_needs(stub_msi: tuple[Path, Pa
     info = subprocess.run(["msiinfo", "suminfo", str(package)], capture_output=True,
                           text=True, check=True).stdout
     assert "Template: x64;1033" in info
+    for row in table(package, "Component"):  # 64-bit components (msidbComponentAttributes64bit)
+        assert int(row["Attributes"]) & 256, row["Component"]
 
 
 @needs_msitools
