@@ -31,8 +31,8 @@ TABLES = {"File", "Component", "Directory", "Property", "Shortcut", "Upgrade",
           "FeatureComponents", "Media"}
 
 needs_msitools = pytest.mark.skipif(
-    not (shutil.which("wixl") and shutil.which("msiinfo") and shutil.which("msidump")),
-    reason="wixl/msiinfo/msidump not installed (Debian 12: apt-get install wixl msitools)")
+    not all(shutil.which(tool) for tool in ("wixl", "msiinfo", "msidump", "msiextract")),
+    reason="wixl/msiinfo/msidump/msiextract not installed (Debian 12: apt-get install wixl msitools)")
 
 
 def make_payload(folder: Path) -> Path:
@@ -208,6 +208,20 @@ def test_the_start_menu_shortcut_starts_the_viewer(stub_msi: tuple[Path, Path]) 
 def test_the_files_in_the_msi_are_the_payload(stub_msi: tuple[Path, Path]) -> None:
     payload, package = stub_msi
     assert installed_files(package) == payload_sizes(payload)
+
+
+@needs_msitools
+def test_the_cabinet_holds_the_payload_s_bytes(stub_msi: tuple[Path, Path],
+                                               tmp_path: Path) -> None:
+    payload, package = stub_msi
+    # msiextract writes each file under its folder's name, without the system folder
+    # (Program Files, ProgramData) above it: both are "Lightbox" here.
+    subprocess.run(["msiextract", "-C", str(tmp_path), str(package)], check=True,
+                   capture_output=True)
+    out = tmp_path / "Lightbox"
+    for relative in payload_sizes(payload):
+        assert (out / relative).read_bytes() == (payload / relative).read_bytes(), relative
+    assert (out / "lightbox.toml.example").read_bytes() == msi.EXAMPLE.read_bytes()
 
 
 @needs_msitools
