@@ -228,12 +228,15 @@ def test_the_cabinet_holds_the_payload_s_bytes(stub_msi: tuple[Path, Path],
 def test_msidump_reads_every_table_and_the_cabinet(stub_msi: tuple[Path, Path],
                                                    tmp_path: Path) -> None:
     _, package = stub_msi
+    # cwd too: msidump 0.101 writes binary columns (the icon) under the current folder.
     subprocess.run(["msidump", "--tables", "--streams", "--directory", str(tmp_path),
-                    str(package)], check=True, capture_output=True)
+                    str(package)], check=True, capture_output=True, cwd=tmp_path)
     dumped = {p.stem for p in tmp_path.glob("*.idt")}
     assert dumped >= TABLES, TABLES - dumped
     streams = list((tmp_path / "_Streams").iterdir())
     assert any(p.suffix == ".cab" and p.stat().st_size > 0 for p in streams), streams
+    icon = tmp_path / "Icon" / "Icon.LightboxIcon"  # Add/Remove Programs' icon
+    assert icon.read_bytes() == msi.ICON.read_bytes()
 
 
 @needs_msitools
