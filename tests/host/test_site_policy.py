@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,7 +37,8 @@ DRIVER = textwrap.dedent("""
     from pathlib import Path
     import viewer.host.folders as folders
     folders.system_site_dir = lambda: Path(sys.argv[1])
-    folders.program_is_writable = lambda: sys.argv[2] == "writable"
+    if sys.argv[2] != "as-it-is":
+        folders.program_is_writable = lambda: sys.argv[2] == "writable"
     from viewer.host.settings import load_settings
     if sys.argv[3] == "settings":
         s = load_settings()
@@ -50,12 +54,14 @@ DRIVER = textwrap.dedent("""
 """)
 
 
-def run_lightbox(etc: Path, *args: str, writable: bool = False,
-                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_lightbox(etc: Path, *args: str, writable: bool | None = False,
+                 env: dict[str, str] | None = None,
+                 **popen: Any) -> subprocess.CompletedProcess[str]:
+    """``writable`` None: the program's own folder as it is for the account running it."""
+    mode = "as-it-is" if writable is None else "writable" if writable else "installed"
     return subprocess.run(
-        [sys.executable, "-c", DRIVER, str(etc), "writable" if writable else "installed",
-         *args], capture_output=True, text=True, cwd=ROOT, timeout=300,
-        env={**os.environ, **(env or {})})
+        [sys.executable, "-c", DRIVER, str(etc), mode, *args], capture_output=True,
+        text=True, cwd=ROOT, timeout=300, env={**os.environ, **(env or {})}, **popen)
 
 
 @pytest.fixture
@@ -95,6 +101,48 @@ def test_environment_overrides_are_ignored_on_an_installed_configured_workstatio
     line = next(x for x in done.stdout.splitlines() if "configuration" in x)
     assert line.startswith("OK    configuration: site file(s) "), done.stdout
     assert "ignored (not developer mode): LIGHTBOX_SITE_CONFIG" in line
+
+
+NOBODY = 65534
+
+
+def _as_nobody() -> None:
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="needs root to run as another account (CI runs as root)")
+def test_an_account_that_cannot_change_the_program_gets_no_overrides(tmp_path) -> None:
+    """No stand-in for the installed check: this checkout is root's, the run is nobody's."""
+    from viewer.host.folders import program_dir
+
+    if program_dir().stat().st_uid != 0 or program_dir().stat().st_mode & 0o002:
+        pytest.skip("this checkout is not owned by root alone")
+    probe = subprocess.run([sys.executable, "-c", "import viewer.host.settings"], cwd=ROOT,
+                           capture_output=True, preexec_fn=_as_nobody, timeout=120)
+    if probe.returncode != 0:  # e.g. a checkout under /root, which nobody cannot read
+        pytest.skip("the account nobody cannot read this checkout or its Python")
+    # tmp_path is private to root: a world-readable folder nobody can use.
+    shared = Path(tempfile.mkdtemp(prefix="lightbox-policy-"))
+    try:
+        shared.chmod(0o755)
+        etc = shared / "etc"
+        etc.mkdir()
+        (etc / "lightbox.toml").write_text('allowed_models = ["ct-body-seg"]\n',
+                                           encoding="utf-8")
+        overrides = user_overrides(shared)
+        done = run_lightbox(etc, "settings", writable=None, preexec_fn=_as_nobody,
+                            env={**overrides, "HOME": str(shared)})
+        assert done.returncode == 0, done.stderr
+        s = json.loads(done.stdout)
+        assert s["site_file"] == str(etc / "lightbox.toml") and len(s["ignored"]) == 4
+        assert s["allowed_models"] == ["ct-body-seg"]
+        # The same command as root, who could change the program, is honoured.
+        s = json.loads(run_lightbox(etc, "settings", writable=None, env=overrides).stdout)
+        assert s["site_file"] == overrides["LIGHTBOX_SITE_CONFIG"] and s["ignored"] == []
+    finally:
+        shutil.rmtree(shared)
 
 
 def test_the_disallowed_model_stays_unavailable_whatever_the_environment(tmp_path, etc) -> None:
