@@ -33,12 +33,16 @@ INSTALL_MD = ROOT / "docs" / "install.md"
 # counts as not writable by the account (as /opt/lightbox is for a clinician). Nothing
 # else is changed: the environment is the one the test passes.
 DRIVER = textwrap.dedent("""
-    import json, sys
+    import json, os, sys
     from pathlib import Path
     import viewer.host.folders as folders
     folders.system_site_dir = lambda: Path(sys.argv[1])
     if sys.argv[2] != "as-it-is":
         folders.program_is_writable = lambda: sys.argv[2] == "writable"
+    import viewer.host.settings as settings
+    if os.geteuid() != 0:  # a test account's temporary files cannot be root's
+        check = settings._open_to_users
+        settings._open_to_users = lambda p: "" if "not root" in check(p) else check(p)
     from viewer.host.settings import load_settings
     if sys.argv[3] == "settings":
         s = load_settings()
@@ -143,6 +147,23 @@ def test_an_account_that_cannot_change_the_program_gets_no_overrides(tmp_path) -
         assert s["site_file"] == overrides["LIGHTBOX_SITE_CONFIG"] and s["ignored"] == []
     finally:
         shutil.rmtree(shared)
+
+
+@pytest.mark.parametrize("opened", ["file", "folder", "drop-in folder"])
+def test_a_site_file_other_accounts_can_change_fails_closed(tmp_path, etc, opened) -> None:
+    target = {"file": etc / "lightbox.toml", "folder": etc,
+              "drop-in folder": etc / "conf.d"}[opened]
+    if opened == "drop-in folder":
+        target.mkdir()
+    target.chmod(target.stat().st_mode | 0o022)
+    s = json.loads(run_lightbox(etc, "settings").stdout)
+    assert s["allowed_models"] == [] and s["hide_identity"] is True
+    assert s["problems"][0].startswith(f"{target}: is writable by group or others")
+    assert f"chmod go-w {target}" in s["problems"][0]
+    # A developer's copy does not ask (its files are the developer's anyway).
+    s = json.loads(run_lightbox(etc, "settings", writable=True,
+                                env={"LIGHTBOX_SITE_CONFIG": str(etc / "lightbox.toml")}).stdout)
+    assert s["problems"] == [] and s["allowed_models"] == ["ct-body-seg"]
 
 
 def test_the_disallowed_model_stays_unavailable_whatever_the_environment(tmp_path, etc) -> None:

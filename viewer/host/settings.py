@@ -214,13 +214,14 @@ def load_settings(site_file: str | Path | None = None,
         site_path = Path(environment[SITE_ENV]).expanduser()
     else:
         site_path = system_site_path()
-    site, sound, files = read_site(site_path, problems)
+    site, sound, files = read_site(site_path, problems, guarded=not developer)
     granted = sound and bool(site.get("allow_environment_overrides", False))
     if (site_file is None and not developer and granted and SITE_ENV in environment
             and Path(environment[SITE_ENV]).expanduser() != site_path):
         # The system file lets the environment name another site file: that one rules.
         site_path = Path(environment[SITE_ENV]).expanduser()
         problems.clear()
+        # Not guarded: where IT lets the environment choose, any account may anyway.
         site, sound, files = read_site(site_path, problems)
     overrides = developer or granted
     site_found = bool(files)
@@ -312,17 +313,41 @@ def site_files(site_path: Path) -> list[Path]:
     return [p for p in (site_path, *dropins) if p.is_file()]
 
 
-def read_site(site_path: Path, problems: list[str]) -> tuple[dict[str, Any], bool, list[Path]]:
+def read_site(site_path: Path, problems: list[str], *, guarded: bool = False,
+              ) -> tuple[dict[str, Any], bool, list[Path]]:
     """The merged valid values of the main file and its drop-ins, whether all of them were
-    sound (no mistake that touches policy), and the files read."""
+    sound (no mistake that touches policy), and the files read. ``guarded``: the files
+    and their folders must be writable by administrators only (an installed copy)."""
     values: dict[str, Any] = {}
     sound = True
     files = site_files(site_path)
+    if guarded:
+        folders = [f for f in (site_path.parent, dropin_dir(site_path)) if f.is_dir()]
+        for path in [*folders, *files]:
+            reason = _open_to_users(path)
+            if reason:
+                problems.append(f"{path}: {reason}, so any account could change the site "
+                                f"policy: make it root's and not writable by others "
+                                f"(chown root: {path}; chmod go-w {path})")
+                sound = False
     for path in files:
         more, ok = read_site_config(path, problems)
         values.update(more)
         sound = sound and ok
     return values, sound, files
+
+
+def _open_to_users(path: Path) -> str:
+    """Why ``path`` is not administrators' alone ("" when it is, or where POSIX modes do
+    not apply: on Windows ProgramData's ACLs are the installer's business)."""
+    if os.name != "posix":
+        return ""
+    info = path.stat()
+    if info.st_uid != 0:
+        return f"is owned by account {info.st_uid}, not root"
+    if info.st_mode & 0o022:
+        return f"is writable by group or others (mode {info.st_mode & 0o777:04o})"
+    return ""
 
 
 def read_site_config(path: Path, problems: list[str]) -> tuple[dict[str, Any], bool]:
