@@ -13,7 +13,8 @@ Read at start:
 A broken user file never stops the app: every problem becomes a message naming the file
 and the line (``Settings.problems``) and the bad part is ignored. A site configuration
 with a mistake that touches policy (a file that is not valid TOML, an unknown key, a
-wrong value for a policy key, a broken drop-in) **fails closed**: no model runs, patient
+wrong value for a policy key, a broken drop-in, and for an installed copy a site file or
+folder that another account owns or can write) **fails closed**: no model runs, patient
 identity is hidden and locked, developer mode and the site's environment grant are off,
 until IT fixes it; the reason is one of the problems.
 
