@@ -232,7 +232,7 @@ def load_settings(site_file: str | Path | None = None,
         problems.append(
             f"{site_path}: the site configuration has a mistake (above), so Lightbox fails "
             "closed until IT corrects it: no AI model runs, patient identity is hidden, "
-            "developer mode and environment overrides are off")
+            "developer_mode and allow_environment_overrides are off")
     for key, value in site.items():
         values[key] = value
         sources[key] = SITE if sound or key not in CLOSED else SAFE_DEFAULT
