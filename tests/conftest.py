@@ -39,4 +39,7 @@ def _private_cache_dir(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(base / "config"))
     monkeypatch.setenv("LIGHTBOX_LOG_DIR", str(base / "logs"))
     # A real /etc/lightbox/lightbox.toml on the test machine must not change the tests.
+    # These policy variables are honoured because the tests run a copy of Lightbox the
+    # account can change (developer mode, viewer.host.folders.program_is_writable); an
+    # installed copy ignores them (tests/host/test_site_policy.py).
     monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(base / "no-site-config.toml"))

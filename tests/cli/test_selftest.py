@@ -66,8 +66,24 @@ def test_a_broken_site_file_fails_with_its_line(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
     code, lines = report(qt=False)
     assert code == 1
-    assert f"FAIL  configuration: {site}: line 2: hide_identity must be true or false; " \
-           "the default is used" in lines
+    assert f"FAIL  configuration: {site}: line 2: hide_identity must be true or false" \
+        in lines
+    # hide_identity is policy: the whole configuration fails closed, and says so.
+    assert any(line.startswith(f"FAIL  configuration: {site}: the site configuration has a "
+                               "mistake") for line in lines)
+    assert any(line.startswith("SKIP  model ct-body-seg: the site configuration has a "
+                               "mistake, so no model runs") for line in lines)
+    assert not any(line.startswith("OK    model ") for line in lines)
+
+
+def test_a_missing_model_folder_is_reported(tmp_path, monkeypatch) -> None:
+    site = tmp_path / "lightbox.toml"
+    site.write_text(f'model_dirs = ["{tmp_path / "not-mounted"}"]\n', encoding="utf-8")
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+    code, lines = report(qt=False)
+    assert code == 1
+    assert f"FAIL  model folder: {tmp_path / 'not-mounted'} does not exist (model_dirs): " \
+        "create it, correct the path, or remove it from the configuration" in lines
 
 
 def test_an_unwritable_log_folder_fails(tmp_path) -> None:

@@ -108,26 +108,36 @@ def test_a_user_cannot_set_site_only_keys(tmp_path) -> None:
                for p in s.problems)
 
 
-def test_a_toml_syntax_error_names_the_file_and_line_and_gives_safe_defaults(tmp_path) -> None:
+def test_a_toml_syntax_error_names_the_file_and_line_and_fails_closed(tmp_path) -> None:
     path = site(tmp_path, 'language = "ja"\nallowed_models = ["a"]\nhide_identity = yes\n')
     s = load_settings()
-    assert len(s.problems) == 1
+    assert len(s.problems) == 2 and "fails closed" in s.problems[1]
     assert s.problems[0].startswith(f"{path}: line 3: ")
     assert "not valid TOML" in s.problems[0]
-    # Nothing from a file that cannot be read applies, and identity starts hidden.
-    assert s.language == "en" and s.allowed_models is None
+    # Nothing from a file that cannot be read applies; no model runs; identity hidden.
+    assert s.language == "en" and s.allowed_models == frozenset() and s.failed_closed
     assert s.hide_identity is True and s.source("hide_identity") == SAFE_DEFAULT
 
 
 def test_a_wrong_type_names_the_key_and_line_and_the_rest_applies(tmp_path) -> None:
+    path = site(tmp_path, '# comment\nlanguage = "ja"\n\ncorner_text = "yes"\n')
+    s = load_settings()
+    assert any(p.startswith(f"{path}: line 4: corner_text must be a list") and
+               p.endswith("; the default is used") for p in s.problems)
+    assert s.language == "ja" and s.corner_text == CORNER_GROUPS and not s.failed_closed
+    assert s.allowed_models is None
+
+
+def test_a_wrong_type_for_a_policy_key_fails_closed(tmp_path) -> None:
     path = site(tmp_path, '# comment\nlanguage = "ja"\n\nhide_identity = "yes"\n'
                           'allowed_models = "ct-body-seg"\n')
     s = load_settings()
-    assert f"{path}: line 4: hide_identity must be true or false; the default is used" \
-        in s.problems
+    assert f"{path}: line 4: hide_identity must be true or false" in s.problems
     assert any(p.startswith(f"{path}: line 5: allowed_models must be a list")
                for p in s.problems)
-    assert s.language == "ja" and s.hide_identity is False and s.allowed_models is None
+    # Before issue 11 this gave every model; now none, with identity hidden and locked.
+    assert s.language == "ja" and s.failed_closed and s.allowed_models == frozenset()
+    assert s.hide_identity is True and s.is_locked("hide_identity")
 
 
 def test_unknown_keys_and_values_are_named(tmp_path) -> None:
@@ -210,8 +220,8 @@ def test_the_site_file_is_in_the_usual_place_per_os(monkeypatch) -> None:
 
 def test_an_unclosed_list_is_reported_at_the_last_line(tmp_path) -> None:
     path = site(tmp_path, 'language = "ja"\nallowed_models = [\n  "ct-body-seg",\n')
-    [problem] = load_settings().problems
-    assert problem.startswith(f"{path}: line 3: ")
+    problem, closed = load_settings().problems
+    assert problem.startswith(f"{path}: line 3: ") and "fails closed" in closed
 
 
 def test_default_presets_and_corner_text_are_typed_preferences(tmp_path) -> None:

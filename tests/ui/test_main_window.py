@@ -195,8 +195,11 @@ def test_a_broken_site_file_is_named_and_the_viewer_still_works(
     path = _site(tmp_path, monkeypatch, 'language = "en"\nallowed_models = [\n')
     window = make_main_window()
     [message] = window.boundary.messages
-    assert f"{path}: line 2: " in message and "safe defaults" in message
-    # Safe defaults: identity starts hidden until IT fixes the file.
+    assert f"{path}: line 2: " in message and "fails closed" in message
+    # Closed: identity starts hidden until IT fixes the file, and the reader cannot show it.
+    assert window.viewport.state.hide_identity
+    assert not window._actions["hide_identity"].isEnabled()
+    window.toggle_identity()
     assert window.viewport.state.hide_identity
     open_and_wait(qtbot, window, phantom_dir)
     assert window.viewport.series is not None

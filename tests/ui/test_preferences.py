@@ -78,6 +78,10 @@ def test_locked_keys_are_disabled_with_the_it_note(config_dir, tmp_path, monkeyp
         assert not widget.isEnabled()
         assert widget.toolTip() == IT_NOTE
     assert IT_NOTE in dialog.corner_box.title()
+    # Said in words beside the locked setting, not only in a tooltip.
+    assert set(dialog.locked_labels) == {"default_presets", "language"}
+    for label in dialog.locked_labels.values():
+        assert label.text() == IT_NOTE and label.isVisibleTo(dialog)
     assert dialog.default_presets["CT"].currentData() == "Bone"
     assert dialog.hide_identity.isEnabled()
     assert set(dialog.changes()) == {"hide_identity", "key_bindings"}
@@ -178,3 +182,14 @@ def test_an_unwritable_preferences_folder_says_so_and_keeps_the_dialog(tmp_path,
     dialog.accept()
     assert dialog.isVisible() and dialog.result() != dialog.DialogCode.Accepted
     assert "not saved" in dialog.problem.text()
+
+
+def test_a_broken_site_file_locks_identity_hidden_in_words(config_dir, tmp_path, monkeypatch,
+                                                           make_main_window):
+    site = tmp_path / "site.toml"
+    site.write_text("hide_identity = false\nlocked = [\n", encoding="utf-8")  # not TOML
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+    dialog = _dialog(make_main_window())
+    assert dialog.hide_identity.isChecked() and not dialog.hide_identity.isEnabled()
+    assert dialog.locked_labels["hide_identity"].text() == IT_NOTE
+    assert "hide_identity" not in dialog.changes()

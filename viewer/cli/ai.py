@@ -79,11 +79,21 @@ def models_main(argv: Sequence[str] | None = None, settings: Settings | None = N
     _models_dir_option(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     ns = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    registry = _registry(ns.models_dir, settings if settings is not None else load_settings())
+    settings = settings if settings is not None else load_settings()
+    registry = _registry(ns.models_dir, settings)
     listing = [_entry_summary(e) for e in registry.entries]
+    missing = [str(d) for d in registry.missing_dirs]
+    for folder in missing:  # said on stderr, so a script reading the listing still can
+        print(f"lightbox models: the model folder {folder} does not exist (model_dirs in "
+              f"{settings.site_file} or your preferences): ask IT", file=sys.stderr)
+    if settings.failed_closed:
+        for problem in settings.problems:
+            print(f"lightbox models: {problem}", file=sys.stderr)
     if ns.json:
         json.dump(
-            {"models": listing, "dirs": [str(d) for d in registry.dirs]}, sys.stdout, indent=2
+            {"models": listing, "dirs": [str(d) for d in registry.dirs],
+             "missing_dirs": missing, "site_failed_closed": settings.failed_closed},
+            sys.stdout, indent=2,
         )
         sys.stdout.write("\n")
     else:
@@ -102,11 +112,12 @@ def models_main(argv: Sequence[str] | None = None, settings: Settings | None = N
         if not listing:
             print("No models found in " + ", ".join(str(d) for d in registry.dirs))
     # A model the site chose not to allow is policy, not a failure; one that failed
-    # verification is.
+    # verification is, and so are a broken site configuration and a missing folder.
     from viewer.inference.registry import NOT_ALLOWED
 
     failed = [e for e in registry.entries if not e.available and e.reason != NOT_ALLOWED]
-    return 0 if listing and not failed else 1
+    broken = settings.failed_closed or bool(missing)
+    return 0 if listing and not failed and not broken else 1
 
 
 def _entry_summary(entry: Any) -> dict[str, Any]:

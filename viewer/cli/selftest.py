@@ -63,8 +63,13 @@ def _guarded(name: str, fn: Callable[[], list[Check]]) -> list[Check]:
 def check_configuration(settings: Settings) -> list[Check]:
     if settings.problems:
         return [Check("configuration", FAIL, p) for p in settings.problems]
-    where = (f"site file {settings.site_file}" if settings.site_found
+    where = (f"site file(s) {', '.join(map(str, settings.site_files))}" if settings.site_found
              else f"no site file at {settings.site_file}, defaults in use")
+    if settings.ignored_environment:
+        where += ("; ignored (not developer mode): "
+                  + ", ".join(settings.ignored_environment))
+    elif settings.environment_overrides:
+        where += "; developer mode: LIGHTBOX_* environment overrides are honoured"
     return [Check("configuration", OK, where)]
 
 
@@ -131,17 +136,21 @@ def check_runtime() -> list[Check]:
 
 
 def check_models(settings: Settings) -> list[Check]:
-    from viewer.inference.registry import NOT_ALLOWED, ModelRegistry
+    from viewer.inference.registry import POLICY_REASONS, ModelRegistry
 
     # No cache: the self-test must prove each artifact replays its golden outputs here.
     registry = ModelRegistry(settings=settings)
     checks: list[Check] = []
+    for folder in registry.missing_dirs:
+        checks.append(Check("model folder", FAIL,
+                            f"{folder} does not exist (model_dirs): create it, correct the "
+                            "path, or remove it from the configuration"))
     for entry in registry.entries:
         name = f"model {entry.id}"
         if entry.available:
             checks.append(Check(name, OK, f"{entry.title}: verified (golden outputs replayed)"))
-        elif entry.reason == NOT_ALLOWED:
-            checks.append(Check(name, SKIP, NOT_ALLOWED))
+        elif entry.reason in POLICY_REASONS:
+            checks.append(Check(name, SKIP, entry.reason))
         else:
             checks.append(Check(name, FAIL, entry.reason))
     found = set(registry.ids())

@@ -1,5 +1,15 @@
 """Where Lightbox keeps things on this machine, per OS: the site file, the user's settings,
 data, logs, audit and cache folders. Environment overrides are read here and nowhere else.
+
+Two kinds of override:
+
+* per-user ones (``LIGHTBOX_CONFIG_DIR``, ``LIGHTBOX_CACHE_DIR``) move folders the
+  account owns anyway; they are always honoured.
+* policy ones (:data:`POLICY_ENV`: the site file, the log, audit and model folders) would
+  let a user step around IT. ``host.settings`` honours them only in developer mode: when
+  this copy of Lightbox is one the account could change itself (:func:`program_is_writable`:
+  a source checkout, a build folder, an archive unpacked in the home), or when the
+  system-wide site file says ``allow_environment_overrides = true``.
 """
 
 from __future__ import annotations
@@ -11,21 +21,63 @@ from pathlib import Path
 SITE_ENV = "LIGHTBOX_SITE_CONFIG"
 CONFIG_DIR_ENV = "LIGHTBOX_CONFIG_DIR"
 CACHE_DIR_ENV = "LIGHTBOX_CACHE_DIR"
+LOG_DIR_ENV = "LIGHTBOX_LOG_DIR"
+AUDIT_DIR_ENV = "LIGHTBOX_AUDIT_DIR"
+MODEL_DIRS_ENV = "LIGHTBOX_MODEL_DIRS"
+#: The environment variables that change policy: honoured only in developer mode.
+POLICY_ENV = (SITE_ENV, LOG_DIR_ENV, AUDIT_DIR_ENV, MODEL_DIRS_ENV)
 SITE_NAME = "lightbox.toml"
+DROPIN_DIR = "conf.d"
 PREFERENCES_NAME = "preferences.json"
 
 
-def site_config_path() -> Path:
-    """The system-wide file: ``LIGHTBOX_SITE_CONFIG``, or the usual place for this OS."""
-    override = os.environ.get(SITE_ENV)
-    if override:
-        return Path(override).expanduser()
+def system_site_dir() -> Path:
+    """The administrators' folder for this OS: the site file and its ``conf.d``."""
     if sys.platform == "win32":
         base = os.environ.get("PROGRAMDATA") or r"C:\ProgramData"
-        return Path(base) / "Lightbox" / SITE_NAME
+        return Path(base) / "Lightbox"
     if sys.platform == "darwin":
-        return Path("/Library/Application Support/Lightbox") / SITE_NAME
-    return Path("/etc/lightbox") / SITE_NAME
+        return Path("/Library/Application Support/Lightbox")
+    return Path("/etc/lightbox")
+
+
+def system_site_path() -> Path:
+    return system_site_dir() / SITE_NAME
+
+
+def dropin_dir(site_file: Path) -> Path:
+    """The drop-in folder read after a site file: ``conf.d`` beside it."""
+    return site_file.parent / DROPIN_DIR
+
+
+def program_dir() -> Path:
+    """The folder this copy of Lightbox runs from: the executable's when frozen (not the
+    single file's temporary unpack folder, which is always the user's), else the package's."""
+    if getattr(sys, "frozen", False):
+        return Path(sys.executable).resolve().parent
+    return Path(__file__).resolve().parents[1]
+
+
+def program_is_writable() -> bool:
+    """True for a copy the account could change itself, where an environment override
+    grants nothing it could not take anyway; False for an installed copy (``/opt``,
+    ``Program Files``) that only administrators write."""
+    return os.access(program_dir(), os.W_OK)
+
+
+def policy_environment() -> dict[str, str]:
+    """The policy overrides set in this process's environment (honoured or not)."""
+    return {name: os.environ[name] for name in POLICY_ENV if os.environ.get(name)}
+
+
+def site_config_path() -> Path:
+    """The site file as far as this module can tell: ``LIGHTBOX_SITE_CONFIG`` for a copy
+    the account could change, else the system-wide place. ``host.settings`` has the last
+    word (the system file may allow environment overrides)."""
+    override = os.environ.get(SITE_ENV)
+    if override and program_is_writable():
+        return Path(override).expanduser()
+    return system_site_path()
 
 
 def _home_dir(kind: str) -> Path:

@@ -1,18 +1,28 @@
 """Site configuration (set by IT) and user preferences, merged into one typed ``Settings``.
 
-Two files, read at start:
+Read at start:
 
-* the site file, TOML, in the usual system-wide place (:func:`site_config_path`;
-  ``LIGHTBOX_SITE_CONFIG`` names another). IT sets defaults there and may ``lock`` keys.
+* the site file, TOML, in the system-wide place (:func:`system_site_path`), then every
+  ``*.toml`` in the ``conf.d`` folder beside it, in name order (a key in a later file
+  replaces the earlier value). IT sets defaults there and may ``lock`` keys. Every key is
+  described once, in :data:`KEYS`; docs/install.md's table is generated from it.
 * the user's preferences, JSON with a ``schema_version``, in the per-user config folder
-  (``LIGHTBOX_CONFIG_DIR`` overrides). They apply only to keys users may set
-  (:data:`KEYS`) and never to a key IT locked.
+  (``LIGHTBOX_CONFIG_DIR`` overrides). They apply only to keys users may set and never to
+  a key IT locked.
 
-A broken file never stops the app: every problem becomes a message naming the file and
-the line (``Settings.problems``), the bad part is ignored, and a site file that is not
-valid TOML at all gives the safe defaults (identity hidden, no extra model folders).
-``LIGHTBOX_LOG_DIR`` and ``LIGHTBOX_AUDIT_DIR`` override the folders for tests and
-support sessions. Qt-free; reading is cheap, so nothing is cached.
+A broken user file never stops the app: every problem becomes a message naming the file
+and the line (``Settings.problems``) and the bad part is ignored. A site configuration
+with a mistake that touches policy (a file that is not valid TOML, an unknown key, a
+wrong value for a policy key, a broken drop-in, and for an installed copy a site file or
+folder that another account owns or can write) **fails closed**: no model runs, patient
+identity is hidden and locked, developer mode and the site's environment grant are off,
+until IT fixes it; the reason is one of the problems.
+
+The policy environment variables (``LIGHTBOX_SITE_CONFIG``, ``LIGHTBOX_LOG_DIR``,
+``LIGHTBOX_AUDIT_DIR``, ``LIGHTBOX_MODEL_DIRS``) apply only in developer mode: a copy of
+Lightbox the account could change itself (tests, development), or a system site file
+that says ``allow_environment_overrides = true``. Elsewhere they are ignored and named in
+``Settings.ignored_environment``. Qt-free; reading is cheap, so nothing is cached.
 """
 
 from __future__ import annotations
@@ -34,14 +44,20 @@ from typing import Any
 from viewer.errors import LightboxError
 from viewer.host.files import write_atomic
 from viewer.host.folders import (
+    AUDIT_DIR_ENV,
+    LOG_DIR_ENV,
+    MODEL_DIRS_ENV,
+    SITE_ENV,
     default_audit_dir,
     default_log_dir,
+    dropin_dir,
+    policy_environment,
     preferences_path,
+    program_is_writable,
     site_config_path,
+    system_site_path,
 )
 
-LOG_DIR_ENV = "LIGHTBOX_LOG_DIR"
-AUDIT_DIR_ENV = "LIGHTBOX_AUDIT_DIR"
 SCHEMA_VERSION = 3
 LANGUAGES = ("en", "ja")
 #: The groups of viewport corner text a reader may show or hide, in corner order.
@@ -63,30 +79,40 @@ class Key:
     #            | corner_set | public_keys | key_refs | digests
     user: bool  # a user preference may set it (unless the site locks it)
     doc: str
+    #: Security-relevant: a mistake in the site configuration gives it its closed value
+    #: (:data:`CLOSED`, or what the intact files said) instead of the permissive default.
+    policy: bool = False
 
 
 KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
     Key("model_dirs", "str_list", True,
         "extra folders of model artifacts, after the bundled models"),
     Key("allowed_models", "id_list", False,
-        "ids of the models that may be used; absent: every model that verifies"),
-    Key("hide_identity", "bool", True, "hide patient name and ID when the viewer starts"),
+        "ids of the models that may be used; absent: every model that verifies", True),
+    Key("hide_identity", "bool", True, "hide patient name and ID when the viewer starts",
+        True),
     Key("language", "language", True, "user-interface language: " + ", ".join(LANGUAGES)),
-    Key("log_dir", "path", False, "folder of the application log and crash reports"),
-    Key("audit_dir", "path", False, "folder of the AI audit log"),
+    Key("log_dir", "path", False, "folder of the application log and crash reports", True),
+    Key("audit_dir", "path", False, "folder of the AI audit log", True),
     Key("audit_required_since", "date", False,
         "from this date (YYYY-MM-DD, UTC) every account's audit log must exist and be signed: "
-        "a missing log is a failure, never 'no runs yet'"),
-    Key("locked", "id_list", False, "keys that user preferences cannot change"),
+        "a missing log is a failure, never 'no runs yet'", True),
+    Key("locked", "id_list", False, "keys that user preferences cannot change", True),
     Key("trusted_keys", "public_keys", False,
         "public keys (\"ed25519:<base64>\", from `lightbox model keygen`) whose signature "
-        "lets a model run; absent: only the demonstration key, for demonstration models"),
+        "lets a model run; absent: only the demonstration key, for demonstration models",
+        True),
     Key("revoked_keys", "key_refs", False,
-        "signing keys no longer trusted: their id (16 hex digits) or \"ed25519:<base64>\""),
+        "signing keys no longer trusted: their id (16 hex digits) or \"ed25519:<base64>\"",
+        True),
     Key("revoked_models", "digests", False,
-        "manifest digests (64 hex digits) of models that must not run"),
+        "manifest digests (64 hex digits) of models that must not run", True),
     Key("developer_mode", "bool", False,
-        "let unsigned local models run, marked \"UNSIGNED · developer mode\" everywhere"),
+        "let unsigned local models run, marked \"UNSIGNED · developer mode\" everywhere",
+        True),
+    Key("allow_environment_overrides", "bool", False,
+        "honour LIGHTBOX_SITE_CONFIG, LIGHTBOX_LOG_DIR, LIGHTBOX_AUDIT_DIR and "
+        "LIGHTBOX_MODEL_DIRS for every user (test and support machines only)", True),
     Key("key_bindings", "key_map", True,
         "keys of viewer actions that differ from the defaults: {action: [key, ...]}"),
     Key("default_presets", "name_map", True,
@@ -95,6 +121,33 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
     Key("corner_text", "corner_set", True,
         "which viewport corner text groups are shown: " + ", ".join(CORNER_GROUPS)),
 )})
+
+
+#: How each kind of value is written in the site file, for the documented table.
+KIND_TEXT: Mapping[str, str] = MappingProxyType({
+    "bool": "true / false", "date": "date (YYYY-MM-DD)", "language": "string",
+    "path": "folder path", "str_list": "list of folder paths", "id_list": "list of strings",
+    "key_map": "table of lists", "name_map": "table of strings",
+    "corner_set": "list of strings", "public_keys": "list of \"ed25519:…\" keys",
+    "key_refs": "list of key ids or keys", "digests": "list of digests"})
+
+
+def schema_table() -> str:
+    """The Markdown table of every key IT can set or lock (docs/install.md holds a copy,
+    which a test keeps equal)."""
+    rows = ["| key | value | users may set it (unless `locked`) | after a mistake "
+            "(fails closed) | what it does |", "| --- | --- | --- | --- | --- |"]
+    for key in KEYS.values():
+        if key.name in CLOSED:
+            closed = f"`{json.dumps(CLOSED[key.name])}`"
+        elif key.name == "locked":
+            closed = "what the intact files say, plus `hide_identity`"
+        else:
+            closed = "what the intact files say" if key.policy else "—"
+        who = "yes" if key.user else "no: site only"
+        doc = key.doc.replace("|", "\\|")
+        rows.append(f"| `{key.name}` | {KIND_TEXT[key.kind]} | {who} | {closed} | {doc} |")
+    return "\n".join(rows) + "\n"
 
 
 # --- the effective settings ------------------------------------------------------------
@@ -126,6 +179,11 @@ class Settings:
     site_file: Path = field(default_factory=site_config_path)
     site_found: bool = False
     user_file: Path = field(default_factory=preferences_path)
+    site_files: tuple[Path, ...] = ()  # the main file and the drop-ins that were read
+    failed_closed: bool = False  # a mistake in the site configuration: nothing runs
+    environment_model_dirs: tuple[Path, ...] = ()  # LIGHTBOX_MODEL_DIRS, when honoured
+    environment_overrides: bool = False  # developer mode: policy variables are honoured
+    ignored_environment: tuple[str, ...] = ()  # policy variables set but not honoured
 
     def source(self, key: str) -> str:
         return self.sources.get(key, DEFAULT)
@@ -139,22 +197,45 @@ class Settings:
 
 def load_settings(site_file: str | Path | None = None,
                   user_file: str | Path | None = None) -> Settings:
-    """Read both files and merge them: site over defaults, user over site unless locked."""
-    site_path = Path(site_file) if site_file is not None else site_config_path()
+    """Read the files and merge them: site over defaults, user over site unless locked.
+
+    ``site_file`` names the main site file (its ``conf.d`` is read too); without it, the
+    system-wide one, or ``LIGHTBOX_SITE_CONFIG`` where environment overrides apply.
+    """
     user_path = Path(user_file) if user_file is not None else preferences_path()
     problems: list[str] = []
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
+    environment = policy_environment()
+    developer = program_is_writable()
 
-    site_found = site_path.is_file()
-    site, site_ok = read_site_config(site_path, problems) if site_found else ({}, True)
-    if not site_ok:
-        # IT meant something we cannot read: err on the side of privacy until it is fixed.
-        values["hide_identity"] = True
-        sources["hide_identity"] = SAFE_DEFAULT
+    if site_file is not None:
+        site_path = Path(site_file)
+    elif developer and SITE_ENV in environment:
+        site_path = Path(environment[SITE_ENV]).expanduser()
+    else:
+        site_path = system_site_path()
+    site, sound, files = read_site(site_path, problems, guarded=not developer)
+    granted = sound and bool(site.get("allow_environment_overrides", False))
+    if (site_file is None and not developer and granted and SITE_ENV in environment
+            and Path(environment[SITE_ENV]).expanduser() != site_path):
+        # The system file lets the environment name another site file: that one rules.
+        site_path = Path(environment[SITE_ENV]).expanduser()
+        problems.clear()
+        # Not guarded: where IT lets the environment choose, any account may anyway.
+        site, sound, files = read_site(site_path, problems)
+    overrides = developer or granted
+    site_found = bool(files)
+
+    if not sound:
+        site = _fail_closed(site)
+        problems.append(
+            f"{site_path}: the site configuration has a mistake (above), so Lightbox fails "
+            "closed until IT corrects it: no AI model runs, patient identity is hidden, "
+            "developer_mode and allow_environment_overrides are off")
     for key, value in site.items():
         values[key] = value
-        sources[key] = SITE
+        sources[key] = SITE if sound or key not in CLOSED else SAFE_DEFAULT
     locked = frozenset(site.get("locked", ()))
 
     for key, value in read_user_preferences(user_path, problems).items():
@@ -166,10 +247,16 @@ def load_settings(site_file: str | Path | None = None,
         values[key] = value
         sources[key] = USER
 
-    for key, variable in (("log_dir", LOG_DIR_ENV), ("audit_dir", AUDIT_DIR_ENV)):
-        if os.environ.get(variable):
-            values[key] = Path(os.environ[variable]).expanduser()
-            sources[key] = ENVIRONMENT
+    environment_dirs: tuple[Path, ...] = ()
+    if overrides:
+        for key, variable in (("log_dir", LOG_DIR_ENV), ("audit_dir", AUDIT_DIR_ENV)):
+            if variable in environment:
+                values[key] = Path(environment[variable]).expanduser()
+                sources[key] = ENVIRONMENT
+        environment_dirs = tuple(Path(p).expanduser() for p in
+                                 environment.get(MODEL_DIRS_ENV, "").split(os.pathsep)
+                                 if p.strip())
+    ignored = () if overrides else tuple(environment)
 
     allowed = values.get("allowed_models")
     return Settings(
@@ -194,6 +281,11 @@ def load_settings(site_file: str | Path | None = None,
         site_file=site_path,
         site_found=site_found,
         user_file=user_path,
+        site_files=tuple(files),
+        failed_closed=not sound,
+        environment_model_dirs=environment_dirs,
+        environment_overrides=overrides,
+        ignored_environment=ignored,
     )
 
 
@@ -202,15 +294,74 @@ def load_settings(site_file: str | Path | None = None,
 _AT_LINE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)\s*$")
 
 
+#: What a policy key becomes when the site configuration has a mistake. Policy keys not
+#: named here keep what the intact files said (more revocation or audit is never less safe).
+CLOSED: Mapping[str, Any] = MappingProxyType({
+    "allowed_models": [], "hide_identity": True, "developer_mode": False,
+    "trusted_keys": [], "allow_environment_overrides": False})
+
+
+def _fail_closed(site: dict[str, Any]) -> dict[str, Any]:
+    closed = {**site, **CLOSED}
+    closed["locked"] = sorted({*site.get("locked", ()), "hide_identity"})
+    return closed
+
+
+def site_files(site_path: Path) -> list[Path]:
+    """The main site file (if present), then the drop-ins in name order."""
+    folder = dropin_dir(site_path)
+    dropins = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    return [p for p in (site_path, *dropins) if p.is_file()]
+
+
+def read_site(site_path: Path, problems: list[str], *, guarded: bool = False,
+              ) -> tuple[dict[str, Any], bool, list[Path]]:
+    """The merged valid values of the main file and its drop-ins, whether all of them were
+    sound (no mistake that touches policy), and the files read. ``guarded``: the files
+    and their folders must be writable by administrators only (an installed copy)."""
+    values: dict[str, Any] = {}
+    sound = True
+    files = site_files(site_path)
+    if guarded:
+        folders = [f for f in (site_path.parent, dropin_dir(site_path)) if f.is_dir()]
+        for path in [*folders, *files]:
+            reason = _open_to_users(path)
+            if reason:
+                problems.append(f"{path}: {reason}, so any account could change the site "
+                                f"policy: make it root's and not writable by others "
+                                f"(chown root: {path}; chmod go-w {path})")
+                sound = False
+    for path in files:
+        more, ok = read_site_config(path, problems)
+        values.update(more)
+        sound = sound and ok
+    return values, sound, files
+
+
+def _open_to_users(path: Path) -> str:
+    """Why ``path`` is not administrators' alone ("" when it is, or where POSIX modes do
+    not apply: on Windows ProgramData's ACLs are the installer's business)."""
+    if os.name != "posix":
+        return ""
+    info = path.stat()
+    if info.st_uid != 0:
+        return f"is owned by account {info.st_uid}, not root"
+    if info.st_mode & 0o022:
+        return f"is writable by group or others (mode {info.st_mode & 0o777:04o})"
+    return ""
+
+
 def read_site_config(path: Path, problems: list[str]) -> tuple[dict[str, Any], bool]:
-    """The valid values of the site file; ``False`` when it could not be read at all."""
+    """The valid values of one site file, and ``False`` when it has a mistake that must
+    fail closed: unreadable, not TOML, an unknown key (perhaps a misspelt policy key), or a
+    wrong value for a policy key. A wrong value for a preference key just uses the default."""
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as exc:
-        problems.append(f"{path}: cannot be read ({exc.strerror or exc}); safe defaults are used")
+        problems.append(f"{path}: cannot be read ({exc.strerror or exc})")
         return {}, False
     except UnicodeDecodeError:
-        problems.append(f"{path}: is not UTF-8 text; safe defaults are used")
+        problems.append(f"{path}: is not UTF-8 text")
         return {}, False
     try:
         raw = tomllib.loads(text)
@@ -221,29 +372,33 @@ def read_site_config(path: Path, problems: list[str]) -> tuple[dict[str, Any], b
         if at:  # "end of document": an unclosed list or string, reported at the last line
             line = f"line {at.group(1) or max(1, len(text.splitlines()))}: "
         reason = _AT_LINE.sub("", message)
-        problems.append(f"{path}: {line}{reason} (not valid TOML); the whole file is "
-                        "ignored and safe defaults are used")
+        problems.append(f"{path}: {line}{reason} (not valid TOML); the whole file is ignored")
         return {}, False
     values: dict[str, Any] = {}
+    sound = True
     for key, value in raw.items():
         where = f"{path}: line {_line_of(text, key)}"
         spec = KEYS.get(key)
         if spec is None:
-            problems.append(f"{where}: unknown key {key!r} is ignored "
+            problems.append(f"{where}: unknown key {key!r} "
                             f"(known keys: {', '.join(KEYS)})")
+            sound = False
             continue
         checked, reason = _check(spec, value, base=path.parent)
         if reason:
-            problems.append(f"{where}: {key} {reason}; the default is used")
+            problems.append(f"{where}: {key} {reason}"
+                            + ("" if spec.policy else "; the default is used"))
+            sound = sound and not spec.policy
             continue
         if key == "locked":
             unknown = [k for k in checked if k not in KEYS]
             if unknown:
                 problems.append(f"{where}: locked names unknown key(s) "
-                                f"{', '.join(map(repr, unknown))}, ignored")
+                                f"{', '.join(map(repr, unknown))}")
+                sound = False
             checked = [k for k in checked if k in KEYS]
         values[key] = checked
-    return values, True
+    return values, sound
 
 
 def _line_of(text: str, key: str) -> int | str:

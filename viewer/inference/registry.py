@@ -3,18 +3,20 @@
 Each artifact folder is verified on load; one that fails is listed as unavailable with
 its reason and the others still work. Folders: the bundled ``models/`` (beside the
 package, or in PyInstaller's bundle when frozen), then every folder in
-``LIGHTBOX_MODEL_DIRS`` (``os.pathsep``-separated), then the site configuration's
-``model_dirs`` (and the user's, unless IT locked them); or exactly the folders given.
+``LIGHTBOX_MODEL_DIRS`` (``os.pathsep``-separated; honoured in developer mode only, see
+``host.settings``), then the site configuration's ``model_dirs`` (and the user's, unless
+IT locked them); or exactly the folders given. A configured folder that does not exist
+is named in ``ModelRegistry.missing_dirs``.
 
 The site configuration's ``allowed_models`` applies whichever folders are used: a model
 it does not name is listed as unavailable, "not allowed by the site configuration", and
-is not even verified.
+is not even verified. A site configuration with a mistake allows none (it fails closed),
+and each model says so.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,6 +33,10 @@ from viewer.io.model import Series
 log = logging.getLogger(__name__)
 
 NOT_ALLOWED = "not allowed by the site configuration"
+SITE_BROKEN = ("the site configuration has a mistake, so no model runs until IT corrects "
+               "it (`lightbox --self-test` names the file and line)")
+#: Reasons that are policy, not a failure of the model.
+POLICY_REASONS = (NOT_ALLOWED, SITE_BROKEN)
 #: What to do about an artifact that failed verification (it never runs as it is).
 REINSTALL = ("It will not run: reinstall it from its original source (or reinstall "
              "Lightbox for a bundled model) and ask IT if it fails again")
@@ -45,13 +51,8 @@ def bundled_models_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "models"
 
 
-def site_model_dirs() -> list[Path]:
-    value = os.environ.get("LIGHTBOX_MODEL_DIRS", "")
-    return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
-
-
 def default_model_dirs(settings: Settings) -> list[Path]:
-    dirs = [bundled_models_dir(), *site_model_dirs(), *settings.model_dirs]
+    dirs = [bundled_models_dir(), *settings.environment_model_dirs, *settings.model_dirs]
     return list(dict.fromkeys(dirs))  # a folder named twice is read once
 
 
@@ -142,12 +143,12 @@ def load_entry(
     return ModelEntry(folder.name, folder, model, "", manifest)
 
 
-def _not_allowed(folder: Path) -> ModelEntry:
+def _not_allowed(folder: Path, reason: str = NOT_ALLOWED) -> ModelEntry:
     try:
         manifest: Manifest | None = read_manifest(folder)  # for its name in the list
     except ManifestError:
         manifest = None
-    return ModelEntry(folder.name, folder, None, NOT_ALLOWED, manifest)
+    return ModelEntry(folder.name, folder, None, reason, manifest)
 
 
 def artifact_folders(root: Path) -> list[Path]:
@@ -204,7 +205,8 @@ class ModelRegistry:
                     continue
                 seen[folder.name] = folder.parent
                 if not self.settings.allows(folder.name):
-                    entries.append(_not_allowed(folder))
+                    entries.append(_not_allowed(folder, SITE_BROKEN if
+                                                self.settings.failed_closed else NOT_ALLOWED))
                     continue
                 entries.append(load_entry(folder, trust=self._trust))
         self.entries = entries
@@ -224,6 +226,12 @@ class ModelRegistry:
                 return entry
         known = ", ".join(self.ids()) or "none"
         raise ModelError(model_id, f"no such model (known: {known})")
+
+    @property
+    def missing_dirs(self) -> list[Path]:
+        """Configured folders (site, user or environment) that do not exist."""
+        configured = {*self.settings.model_dirs, *self.settings.environment_model_dirs}
+        return [d for d in self.dirs if d in configured and not d.is_dir()]
 
     def available(self) -> list[ModelEntry]:
         return [e for e in self.entries if e.available]

@@ -2,13 +2,15 @@
 opens with, which corner text is shown, key bindings.
 
 Saved per user through ``viewer.host.settings.save_user_preferences``; whatever IT locked is
-shown disabled with the reason. Remapped keys go into the one bindings table
+shown disabled, with "Set by your IT department" written beside it (not only in a tooltip). Remapped keys go into the one bindings table
 (``bindings.apply_user_keys``), so the viewport, menus and help all follow. The language
 applies on the next start (the dialog says so): rebuilding every open widget at run time
 would risk leaving half the window in the old language.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
@@ -109,10 +111,18 @@ class PreferencesDialog(QDialog):
             if settings.is_locked(key):
                 widget.setEnabled(False)
                 widget.setToolTip(locked_note)
+        #: The visible "Set by your IT department" labels, by key (what a test and a
+        #: reader both look for).
+        self.locked_labels: dict[str, QLabel] = {}
+        beside: list[tuple[str, QWidget | None]] = [
+            ("language", self.language), ("hide_identity", self.hide_identity),
+            ("default_presets", self._last_preset_combo())]
+        for key, after in beside:
+            if settings.is_locked(key) and after is not None:
+                position: Any = form.getWidgetPosition(after)  # (row, role); typed "object"
+                form.insertRow(int(position[0]) + 1, "", self._locked_label(key, locked_note))
         if settings.is_locked("corner_text"):
             self.corner_box.setTitle(self.corner_box.title() + " — " + locked_note)
-        if settings.is_locked("key_bindings"):
-            form.addRow("", QLabel(locked_note))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -121,9 +131,20 @@ class PreferencesDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.corner_box)
         layout.addWidget(QLabel(translate("Preferences", "Keyboard shortcuts")))
+        if settings.is_locked("key_bindings"):
+            layout.addWidget(self._locked_label("key_bindings", locked_note))
         layout.addWidget(self.keys)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
+
+    def _last_preset_combo(self) -> QComboBox | None:
+        return list(self.default_presets.values())[-1] if self.default_presets else None
+
+    def _locked_label(self, key: str, note: str) -> QLabel:
+        label = QLabel(note)
+        label.setStyleSheet("font-style: italic")
+        self.locked_labels[key] = label
+        return label
 
     def key_changes(self) -> dict[str, list[str]]:
         """The actions whose keys differ from the defaults, in Qt's portable spelling."""

@@ -272,6 +272,12 @@ class MainWindow(ReadingLayout, QMainWindow):
             self.boundary.show_message(translate(
                 "MainWindow", "Your key bindings were not applied: {}").format("; ".join(problems)))
         self._set_identity_everywhere(self.settings.hide_identity)
+        if self.settings.is_locked("hide_identity") and self.settings.hide_identity:
+            # IT hides identity (or the site configuration failed closed): the reader
+            # cannot show it from the View menu either.
+            action = self._actions["hide_identity"]
+            action.setEnabled(False)
+            action.setToolTip(translate("Preferences", "Set by your IT department"))
         self._apply_display_preferences()
         if self.settings.problems:
             # Non-modal: a broken configuration file is IT's to fix, the reader can work on.
@@ -514,6 +520,9 @@ class MainWindow(ReadingLayout, QMainWindow):
                 self._actions[name].setChecked(value)
 
     def toggle_identity(self) -> None:
+        if self.settings.is_locked("hide_identity") and self.settings.hide_identity:
+            self._sync_checks()  # a shortcut still reaches here: keep identity hidden
+            return
         self._set_identity_everywhere(not self.viewport.state.hide_identity)
 
     def _update_title(self) -> None:
