@@ -1510,6 +1510,7 @@
     </message>
     <message>
         <source>Keyboard shortcuts</source>
+        <extracomment>The visible "Set by your IT department" labels, by key (what a test and a reader both look for).</extracomment>
         <translation>キーボードショートカット</translation>
     </message>
     <message>
