@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from viewer.audit import AuditLog, AuditRecord, series_hash
+from viewer.audit import AuditLog, AuditRecord, log_name, series_hash
 from viewer.host.settings import load_settings
 
 
@@ -34,7 +34,7 @@ def record(**changes):
 
 def test_records_are_appended_as_json_lines(tmp_path):
     log = AuditLog.of(load_settings())
-    assert log.path == tmp_path / "audit" / "ai-runs.jsonl"
+    assert log.path == tmp_path / "audit" / log_name()
     log.append(record())
     log.append(record(outcome="error", message="CT0001.dcm: damaged"))
     lines = log.path.read_text().splitlines()
