@@ -23,10 +23,11 @@ import logging.handlers
 import os
 import platform
 import re
+import socket
 import sys
 import threading
 import traceback
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -198,6 +199,28 @@ def safe_traceback(error: BaseException) -> str:
     return "\n".join(lines) + "\n"
 
 
+def host_fields() -> dict[str, str]:
+    """Host name, account, version, OS and the time (UTC, ISO 8601): on every system-log
+    record, crash report and self-test report, so IT can tell machines apart."""
+    return {"host": socket.gethostname(), "user": _user(), "version": __version__,
+            "os": platform.platform(terse=True),
+            "time": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}
+
+
+def _user() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, AttributeError):
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except Exception:  # noqa: BLE001 - no name is better than no record
+            return "unknown"
+
+
 def _versions() -> list[str]:
     found = [f"Lightbox {__version__}",
              f"Python {platform.python_version()} ({platform.python_implementation()})",
@@ -216,12 +239,15 @@ def _versions() -> list[str]:
 
 def crash_report_text(error: BaseException, thread: str | None = None) -> str:
     when = datetime.now().astimezone().isoformat(timespec="seconds")
+    fields = host_fields()
     lines = [
         "Lightbox crash report",
         "This report holds no patient data: exception messages, variable values and data",
         "file paths are left out by design. Send it to your IT support as it is.",
         "",
-        f"time: {when}",
+        f"time: {when} (UTC {fields['time']})",
+        f"host: {fields['host']}",
+        f"user: {fields['user']}",
         f"thread: {thread or threading.current_thread().name}",
         f"error: {type(error).__module__}.{type(error).__qualname__}",
         *_versions(),
