@@ -293,7 +293,22 @@ def check_files(settings: Settings) -> list[Check]:
                check_file("audit key state", state_path(log.path)),
                check_file("audit key", config_dir() / KEY_NAME),
                check_file("preferences", settings.user_file)]
+    if settings.system_log:
+        checks += check_system_log()
     return checks
+
+
+def check_system_log() -> list[Check]:
+    """``system_log = true``: is the journal, syslog socket or Event Log reachable?"""
+    from viewer.host.logs import system_log_handler
+
+    try:
+        handler = system_log_handler()
+    except (OSError, ImportError) as exc:
+        return [Check("system log", FAIL, f"not reachable ({exc}): start the system's "
+                      "journal or syslog service, or set system_log = false")]
+    handler.close()
+    return [Check("system log", OK, f"records go to {type(handler).__name__}")]
 
 
 # --- the report ------------------------------------------------------------------------------

@@ -86,9 +86,12 @@ class SafeFormatter(logging.Formatter):
         return safe_traceback(ei[1]).rstrip("\n")
 
 
-def setup_logging(settings: Settings, *, level: int = logging.INFO) -> Path | None:
+def setup_logging(settings: Settings, *, level: int = logging.INFO,
+                  system_log_address: str | None = None) -> Path | None:
     """Log to the rotating file; returns its path, or None when the folder is not writable
-    (then records go to stderr only). Calling again replaces the handler set up before.
+    (then records go to stderr only). With the site's ``system_log`` on, records also go to
+    the system log (:func:`system_log_handler`; ``system_log_address`` names a syslog socket
+    instead of the usual one). Calling again replaces the handlers set up before.
     Problems in the configuration files are logged once here."""
     root = logging.getLogger()
     with _lock:
@@ -108,13 +111,74 @@ def setup_logging(settings: Settings, *, level: int = logging.INFO) -> Path | No
         handler.setLevel(level)
         root.addHandler(handler)
         _installed.append(handler)
+        system_problem = None
+        if settings.system_log:
+            try:
+                system = system_log_handler(system_log_address)
+            except (OSError, ImportError) as exc:
+                system_problem = f"{type(exc).__name__}: {getattr(exc, 'strerror', None) or exc}"
+            else:
+                system.setFormatter(SystemLogFormatter())
+                system.setLevel(level)
+                root.addHandler(system)
+                _installed.append(system)
         if root.level == logging.NOTSET or root.level > level:
             root.setLevel(level)
     log.info("Lightbox %s started (Python %s, %s)", __version__, platform.python_version(),
              platform.platform(terse=True))
     for problem in settings.problems:
         log.warning("configuration: %s", problem)
+    if system_problem:
+        log.warning("the system log (system_log = true) is not available: %s", system_problem)
     return path
+
+
+def system_log_handler(address: str | None = None) -> logging.Handler:
+    """The handler for the system log IT collects: journald (``systemd.journal``, Debian's
+    python3-systemd) when importable, else syslog on ``/dev/log``; on Windows the Event Log
+    (``NTEventLogHandler``, needs pywin32). ``address``: a syslog socket to use instead.
+    Raises OSError or ImportError when none is reachable."""
+    if address is not None:
+        return _syslog(address)
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        import win32evtlogutil  # noqa: F401 - pywin32; NTEventLogHandler needs it
+
+        return logging.handlers.NTEventLogHandler("Lightbox")
+    try:
+        from systemd.journal import JournalHandler  # type: ignore[import-not-found]
+    except ImportError:
+        return _syslog("/var/run/syslog" if sys.platform == "darwin" else "/dev/log")
+    handler: logging.Handler = JournalHandler(SYSLOG_IDENTIFIER="lightbox")
+    return handler
+
+
+def _syslog(address: str) -> logging.Handler:
+    # The handler swallows a missing socket and would then print an error for every
+    # record: try the socket first, so that a missing one is one warning in the file log.
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        probe.connect(address)
+    except OSError as exc:
+        raise OSError(exc.errno, f"no syslog socket at {address} ({exc.strerror})") from None
+    finally:
+        probe.close()
+    return logging.handlers.SysLogHandler(
+        address=address, facility=logging.handlers.SysLogHandler.LOG_USER)
+
+
+class SystemLogFormatter(SafeFormatter):
+    """``lightbox: host=… user=… version=… time=<UTC ISO> LEVEL logger: message``: each
+    record says where, who, which version and when, with the same redaction as the file."""
+
+    def __init__(self) -> None:
+        fields = host_fields()
+        prefix = (f"lightbox[{os.getpid()}]: host={fields['host']} user={fields['user']} "
+                  f"version={fields['version']}").replace("%", "%%")
+        super().__init__(prefix + " time=%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        stamp = datetime.fromtimestamp(record.created, UTC)
+        return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def enable_fault_log(settings: Settings) -> Path | None:

@@ -1,0 +1,111 @@
+"""The system log IT collects: with ``system_log = true`` every record also goes to syslog
+(here a UNIX datagram socket the test binds, standing in for /dev/log), each carrying host,
+user, version and UTC time, redacted like the file log."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import re
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from viewer import __version__
+from viewer.audit.log import AuditLog, AuditRecord
+from viewer.host.logs import setup_logging, shutdown_logging
+from viewer.host.settings import load_settings
+
+MARK_NAME = "Zzqmarker^Patient"
+
+
+@pytest.fixture
+def syslog() -> Iterator[tuple[str, socket.socket]]:
+    # A short folder: a UNIX socket's path is limited to about 100 bytes.
+    folder = tempfile.mkdtemp(prefix="lbx-syslog-")
+    path = f"{folder}/log"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(path)
+    server.settimeout(5)
+    yield path, server
+    server.close()
+    shutdown_logging()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("LIGHTBOX_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
+    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+    path = tmp_path / "lightbox.toml"
+    path.write_text("system_log = true\n", encoding="utf-8")
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(path))
+    return path
+
+
+def received(server: socket.socket, until: str) -> list[str]:
+    messages: list[str] = []
+    while not any(until in m for m in messages):
+        messages.append(server.recv(65536).decode("utf-8"))
+    return messages
+
+
+def test_records_reach_syslog_with_host_user_version_time_and_no_patient(site, syslog):
+    address, server = syslog
+    settings = load_settings()
+    assert settings.system_log is True and settings.problems == ()
+    setup_logging(settings, system_log_address=address)
+    log = logging.getLogger("viewer.test")
+    log.info("opened %s", f"/data/{MARK_NAME}/IM1.dcm")
+    try:
+        raise ValueError(f"cannot read {MARK_NAME}")
+    except ValueError:
+        log.exception("reading failed")
+    AuditLog.of(settings).append(AuditRecord("m", "1", "d" * 64, "h" * 32, "ort", 0.1, 1, "ok"))
+    messages = received(server, "audit record 1 of chain")
+    text = "\n".join(messages)
+    assert MARK_NAME not in text and "Zzqmarker" not in text
+    assert "opened …/IM1.dcm" in text and "ValueError (message left out)" in text
+    for message in messages:
+        assert message.startswith("<")  # a syslog priority: the socket got syslog records
+        assert f"host={socket.gethostname()} user={getpass.getuser()} version={__version__} " \
+               in message, message
+        when = re.search(r" time=(\S+Z) ", message)
+        assert when, message
+        stamp = datetime.fromisoformat(when.group(1).replace("Z", "+00:00"))
+        assert abs((datetime.now(UTC) - stamp).total_seconds()) < 300
+    # The file log still gets everything too.
+    assert "audit record 1 of chain" in (settings.log_dir / "lightbox.log").read_text()
+
+
+def test_off_by_default(tmp_path, monkeypatch, syslog):
+    address, server = syslog
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("LIGHTBOX_LOG_DIR", str(tmp_path / "logs"))
+    setup_logging(load_settings(), system_log_address=address)
+    logging.getLogger("viewer.test").warning("only in the file")
+    server.settimeout(0.5)
+    with pytest.raises(TimeoutError):
+        server.recv(65536)
+
+
+def test_an_unreachable_system_log_is_a_warning_in_the_file_log(site, tmp_path):
+    settings = load_settings()
+    path = setup_logging(settings, system_log_address=str(tmp_path / "no-such-socket"))
+    assert path is not None
+    assert "the system log (system_log = true) is not available" in path.read_text()
+
+
+def test_a_user_preference_cannot_switch_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(tmp_path / "absent.toml"))
+    prefs = tmp_path / "preferences.json"
+    prefs.write_text('{"schema_version": 3, "system_log": true}', encoding="utf-8")
+    settings = load_settings(user_file=prefs)
+    assert settings.system_log is False
+    assert any("'system_log' is not a user preference" in p for p in settings.problems)
