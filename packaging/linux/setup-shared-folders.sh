@@ -4,7 +4,8 @@
 #
 #   setup-shared-folders.sh [--group NAME] [--audit DIR] [--models DIR]... [--cache DIR]...
 #
-#   --audit DIR   the shared AI audit folder (default /var/lib/lightbox/audit): root:GROUP,
+#   --audit DIR   the shared AI audit folder (default: the site file's audit_dir, else
+#                 /var/lib/lightbox/audit): root:GROUP,
 #                 mode 3770 (setgid: files inherit the group; sticky: nobody deletes or
 #                 renames another account's log). Each account writes its own log in it,
 #                 ai-runs-<uid>-<user>.jsonl, mode 0600.
@@ -15,10 +16,13 @@
 #                 as a system group if missing. Add users with: usermod -aG lightbox USER
 #
 # Existing folders are corrected, never emptied; files inside are left alone. Idempotent.
+# Paths must not contain spaces. Installed by the .deb as /usr/lib/lightbox/, run by its
+# post-install with no arguments.
 set -eu
 
 group=lightbox
-audit=/var/lib/lightbox/audit
+audit=""
+site=${LIGHTBOX_SITE_FILE:-/etc/lightbox/lightbox.toml}
 models=""
 caches=""
 while [ $# -gt 0 ]; do
@@ -27,10 +31,17 @@ while [ $# -gt 0 ]; do
         --audit) audit=$2; shift 2 ;;
         --models) models="$models $2"; shift 2 ;;
         --cache) caches="$caches $2"; shift 2 ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "setup-shared-folders.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
+
+if [ -z "$audit" ] && [ -r "$site" ]; then
+    # audit_dir = "/path" or '/path' on a line of its own, as in lightbox.toml.example
+    audit=$(sed -n "s/^[[:space:]]*audit_dir[[:space:]]*=[[:space:]]*[\"']\([^\"']*\)[\"'].*/\1/p" \
+        "$site" | tail -n 1)
+fi
+audit=${audit:-/var/lib/lightbox/audit}
 
 if [ "$(id -u)" != 0 ]; then
     echo "setup-shared-folders.sh: run as root (it sets owners and modes)" >&2

@@ -171,6 +171,12 @@ def test_the_setup_script_corrects_existing_folders_and_leaves_their_files(machi
     assert stat.S_IMODE(cache.stat().st_mode) == 0o3770
     assert stat.S_IMODE(models.stat().st_mode) == 0o755 and models.stat().st_uid == 0
     assert (audit / "ai-runs-1000-someone.jsonl").read_text() == "kept\n"
+    # Without --audit, the site file's audit_dir (as the .deb's post-install runs it).
+    from_site = machine.base / "site-audit"
+    site = machine.base / "site.toml"
+    site.write_text(f"language = 'en'\naudit_dir = '{from_site}'  # shared\n")
+    run("sh", SCRIPT, "--group", machine.group, env={**os.environ, "LIGHTBOX_SITE_FILE": str(site)})
+    assert stat.S_IMODE(from_site.stat().st_mode) == 0o3770
     bad = run("sh", SCRIPT, "--frobnicate", check=False)
     assert bad.returncode == 2 and "unknown argument --frobnicate" in bad.stderr
     machine.add_users()

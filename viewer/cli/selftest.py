@@ -214,7 +214,7 @@ def check_sample(folder: Path, sample: dict[str, Any]) -> Check:
 
 # --- files the account writes ----------------------------------------------------------------
 
-SETUP_SCRIPT = "/opt/lightbox/share/lightbox/setup-shared-folders.sh"
+SETUP_SCRIPT = "/usr/lib/lightbox/setup-shared-folders.sh"  # installed by the .deb
 
 
 def _me() -> str:
