@@ -182,3 +182,26 @@ def test_the_setup_script_corrects_existing_folders_and_leaves_their_files(machi
     machine.add_users()
     refused = machine.as_user(machine.users[0], "sh", SCRIPT, check=False)
     assert refused.returncode == 1 and "run as root" in refused.stderr
+
+
+def test_the_commands_in_install_md_run_as_written(machine):
+    """docs/install.md "Shared workstations": its setup commands, with the installed
+    script's path pointing at the source and the folders under the test's own."""
+    text = (ROOT / "docs" / "install.md").read_text(encoding="utf-8")
+    section = text.split("## Shared workstations", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [c.split("#")[0].strip() for c in block.replace("\\\n", " ").splitlines()]
+    assert commands[0].startswith("/usr/lib/lightbox/setup-shared-folders.sh --audit ")
+    run("groupadd", machine.group)
+    machine.add_users()
+    audit, models = machine.base / "audit", machine.base / "models"
+    for command in filter(None, commands):
+        command = (command.replace("/usr/lib/lightbox/setup-shared-folders.sh",
+                                   f"sh {SCRIPT} --group {machine.group}")
+                   .replace("/var/lib/lightbox/audit", str(audit))
+                   .replace("/opt/hospital/lightbox-models", str(models))
+                   .replace("lightbox alice", f"{machine.group} {machine.users[0]}"))
+        run("sh", "-c", command)
+    assert stat.S_IMODE(audit.stat().st_mode) == 0o3770
+    assert stat.S_IMODE(models.stat().st_mode) == 0o755
+    assert machine.users[0] in grp.getgrnam(machine.group).gr_mem
