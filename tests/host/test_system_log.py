@@ -109,3 +109,31 @@ def test_a_user_preference_cannot_switch_it(tmp_path, monkeypatch):
     settings = load_settings(user_file=prefs)
     assert settings.system_log is False
     assert any("'system_log' is not a user preference" in p for p in settings.problems)
+
+
+def test_the_self_test_checks_the_system_log_when_it_is_on(site):
+    import importlib.util
+    import os
+
+    from viewer.cli.selftest import FAIL, OK, check_files
+
+    checks = {c.name: c for c in check_files(load_settings())}
+    reachable = os.path.exists("/dev/log") or importlib.util.find_spec("systemd") is not None
+    assert checks["system log"].status == (OK if reachable else FAIL)
+    if not reachable:
+        assert "start the system's journal or syslog service, or set system_log = false" \
+            in checks["system log"].detail
+
+
+def test_a_crash_report_says_which_host_user_and_when(tmp_path):
+    from viewer.host.logs import write_crash_report
+
+    try:
+        raise RuntimeError(f"failed on {MARK_NAME}")
+    except RuntimeError as exc:
+        report = write_crash_report(exc, tmp_path)
+    assert report is not None
+    text = report.read_text()
+    assert f"host: {socket.gethostname()}\n" in text and f"user: {getpass.getuser()}\n" in text
+    assert re.search(r"time: \S+ \(UTC \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)", text)
+    assert f"Lightbox {__version__}" in text and "Zzqmarker" not in text
