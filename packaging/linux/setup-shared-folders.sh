@@ -2,13 +2,17 @@
 # Set up Lightbox's shared folders with the owner and mode every user of the machine needs.
 # Run as root by the package's post-install (and by IT after changing the site file):
 #
-#   setup-shared-folders.sh [--group NAME] [--audit DIR] [--models DIR]... [--cache DIR]...
+#   setup-shared-folders.sh [--group NAME] [--audit DIR] [--logs DIR] [--models DIR]...
+#                           [--cache DIR]...
 #
 #   --audit DIR   the shared AI audit folder (default: the site file's audit_dir, else
 #                 /var/lib/lightbox/audit): root:GROUP,
 #                 mode 3770 (setgid: files inherit the group; sticky: nobody deletes or
 #                 renames another account's log). Each account writes its own log in it,
 #                 ai-runs-<uid>-<user>.jsonl, mode 0600.
+#   --logs DIR    a shared application-log folder (the site's log_dir, e.g.
+#                 /var/log/lightbox): root:GROUP 3770; each account writes
+#                 lightbox-<uid>-<user>.log and its own crash reports in it.
 #   --models DIR  a model folder: root:root 0755, readable by all, written by IT only
 #                 (models are signed; users never write them).
 #   --cache DIR   a shared cache (the study cache): root:GROUP 3770, like the audit folder.
@@ -29,9 +33,10 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --group) group=$2; shift 2 ;;
         --audit) audit=$2; shift 2 ;;
+        --logs) caches="$caches $2"; shift 2 ;;
         --models) models="$models $2"; shift 2 ;;
         --cache) caches="$caches $2"; shift 2 ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "setup-shared-folders.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done

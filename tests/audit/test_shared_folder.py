@@ -56,8 +56,10 @@ class Machine:
         self.base = Path(tempfile.mkdtemp(prefix="lightbox-shared-"))
         os.chmod(self.base, 0o755)
         self.audit = self.base / "var" / "audit"
+        self.logs = self.base / "var" / "log"
         self.site = self.base / "lightbox.toml"
-        self.site.write_text(f'audit_dir = "{self.audit}"\n', encoding="utf-8")
+        self.site.write_text(f'audit_dir = "{self.audit}"\nlog_dir = "{self.logs}"\n',
+                             encoding="utf-8")
         self.created: list[str] = []
 
     def add_users(self) -> None:
@@ -92,7 +94,8 @@ def machine() -> Iterator[Machine]:
 
 
 def test_two_users_write_their_own_chains_and_root_verifies_both(machine):
-    run("sh", SCRIPT, "--group", machine.group, "--audit", machine.audit)
+    run("sh", SCRIPT, "--group", machine.group, "--audit", machine.audit, "--logs",
+        machine.logs)
     mode = machine.audit.stat()
     assert stat.S_IMODE(mode.st_mode) == 0o3770 and mode.st_uid == 0
     assert grp.getgrgid(mode.st_gid).gr_name == machine.group
@@ -124,6 +127,9 @@ def test_two_users_write_their_own_chains_and_root_verifies_both(machine):
         assert grp.getgrgid(info.st_gid).gr_name == machine.group  # setgid folder
         assert log.with_name(log.name + ".head").is_file()
         logs[user] = log
+        app_log = machine.logs / f"lightbox-{entry.pw_uid}-{user}.log"
+        assert f"started on {os.uname().nodename} by {user}" in app_log.read_text()
+        assert stat.S_IMODE(machine.logs.stat().st_mode) == 0o3770
     # The sticky bit: the second account cannot remove or replace the first one's log.
     machine.as_user(second, "rm", "-f", logs[first], check=False)
     machine.as_user(second, "mv", logs[second], logs[first], check=False)
@@ -199,9 +205,11 @@ def test_the_commands_in_install_md_run_as_written(machine):
         command = (command.replace("/usr/lib/lightbox/setup-shared-folders.sh",
                                    f"sh {SCRIPT} --group {machine.group}")
                    .replace("/var/lib/lightbox/audit", str(audit))
+                   .replace("/var/log/lightbox", str(machine.base / "logs"))
                    .replace("/opt/hospital/lightbox-models", str(models))
                    .replace("lightbox alice", f"{machine.group} {machine.users[0]}"))
         run("sh", "-c", command)
     assert stat.S_IMODE(audit.stat().st_mode) == 0o3770
     assert stat.S_IMODE(models.stat().st_mode) == 0o755
+    assert stat.S_IMODE((machine.base / "logs").stat().st_mode) == 0o3770
     assert machine.users[0] in grp.getgrnam(machine.group).gr_mem

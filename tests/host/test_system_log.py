@@ -137,3 +137,18 @@ def test_a_crash_report_says_which_host_user_and_when(tmp_path):
     assert f"host: {socket.gethostname()}\n" in text and f"user: {getpass.getuser()}\n" in text
     assert re.search(r"time: \S+ \(UTC \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)", text)
     assert f"Lightbox {__version__}" in text and "Zzqmarker" not in text
+
+
+def test_a_log_folder_the_site_names_gets_one_file_per_account(tmp_path, monkeypatch):
+    import os
+
+    shared = tmp_path / "shared-logs"
+    site = tmp_path / "lightbox.toml"
+    site.write_text(f'log_dir = "{shared}"\n', encoding="utf-8")
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+    monkeypatch.delenv("LIGHTBOX_LOG_DIR", raising=False)
+    path = setup_logging(load_settings())
+    assert path == shared / f"lightbox-{os.getuid()}-{getpass.getuser()}.log"
+    shutdown_logging()
+    monkeypatch.setenv("LIGHTBOX_LOG_DIR", str(tmp_path / "mine"))
+    assert setup_logging(load_settings()) == tmp_path / "mine" / "lightbox.log"

@@ -279,12 +279,12 @@ def check_shared_folder(folder: Path) -> list[Check]:
 def check_files(settings: Settings) -> list[Check]:
     from viewer.audit.log import KEY_NAME, AuditLog, config_dir
     from viewer.audit.signing import state_path
-    from viewer.host.logs import LOG_NAME
+    from viewer.host.logs import log_file
     from viewer.host.settings import SITE
 
     log = AuditLog.of(settings)
     shared = settings.source("audit_dir") == SITE
-    checks = [check_file("log file", settings.log_dir / LOG_NAME,
+    checks = [check_file("log file", log_file(settings),
                          shared=settings.source("log_dir") == SITE)]
     if shared:
         checks += check_shared_folder(settings.audit_dir)

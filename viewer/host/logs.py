@@ -80,6 +80,11 @@ class SafeFormatter(logging.Formatter):
         finally:
             record.exc_text = cached
 
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        """UTC, ISO 8601, milliseconds: one clock for every machine of a site."""
+        stamp = datetime.fromtimestamp(record.created, UTC)
+        return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
     def formatException(self, ei: _ExcInfo) -> str:  # noqa: N802 - logging's name
         if ei[1] is None:
             return ""
@@ -96,7 +101,7 @@ def setup_logging(settings: Settings, *, level: int = logging.INFO,
     root = logging.getLogger()
     with _lock:
         _remove_handlers(root)
-        file = settings.log_dir / LOG_NAME
+        file = log_file(settings)
         path: Path | None = file
         try:
             settings.log_dir.mkdir(parents=True, exist_ok=True)
@@ -124,13 +129,33 @@ def setup_logging(settings: Settings, *, level: int = logging.INFO,
                 _installed.append(system)
         if root.level == logging.NOTSET or root.level > level:
             root.setLevel(level)
-    log.info("Lightbox %s started (Python %s, %s)", __version__, platform.python_version(),
-             platform.platform(terse=True))
+    fields = host_fields()
+    log.info("Lightbox %s started on %s by %s (Python %s, %s)", __version__, fields["host"],
+             fields["user"], platform.python_version(), platform.platform(terse=True))
     for problem in settings.problems:
         log.warning("configuration: %s", problem)
     if system_problem:
         log.warning("the system log (system_log = true) is not available: %s", system_problem)
     return path
+
+
+def _shared_name(settings: Settings, name: str) -> str:
+    """``name`` in a per-user log folder; ``<stem>-<uid>-<user><suffix>`` in a folder the
+    site configuration names (``log_dir``), which every account of the machine shares, so
+    that each writes and rotates only its own files (the folder: root:lightbox 3770)."""
+    from viewer.host.settings import SITE
+
+    if settings.source("log_dir") != SITE:
+        return name
+    stem, dot, suffix = name.partition(".")
+    uid = f"{os.getuid()}-" if hasattr(os, "getuid") else ""
+    user = re.sub(r"[^A-Za-z0-9._-]", "_", _user())
+    return f"{stem}-{uid}{user}{dot}{suffix}"
+
+
+def log_file(settings: Settings) -> Path:
+    """This account's application log: ``lightbox.log``, or per user in a shared folder."""
+    return settings.log_dir / _shared_name(settings, LOG_NAME)
 
 
 def system_log_handler(address: str | None = None) -> logging.Handler:
@@ -176,10 +201,6 @@ class SystemLogFormatter(SafeFormatter):
                   f"version={fields['version']}").replace("%", "%%")
         super().__init__(prefix + " time=%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
-        stamp = datetime.fromtimestamp(record.created, UTC)
-        return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
 
 def enable_fault_log(settings: Settings) -> Path | None:
     """Python tracebacks of every thread into ``fatal-errors.log`` if the process dies
@@ -187,7 +208,7 @@ def enable_fault_log(settings: Settings) -> Path | None:
     tracebacks name code files and functions only. For the GUI process; returns the file,
     or None when it cannot be opened."""
     global _fault_file
-    path = settings.log_dir / FAULT_LOG_NAME
+    path = settings.log_dir / _shared_name(settings, FAULT_LOG_NAME)
     try:
         settings.log_dir.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the process
@@ -341,6 +362,11 @@ def write_crash_report(error: BaseException, folder: Path, *,
 
 
 def _prune(folder: Path) -> None:
-    reports = sorted(folder.glob(f"{CRASH_PREFIX}*.txt"))
-    for old in reports[:-KEEP_CRASH_REPORTS]:
-        old.unlink(missing_ok=True)
+    """Remove this account's oldest reports (in a shared folder others' are not ours)."""
+    mine = [p for p in sorted(folder.glob(f"{CRASH_PREFIX}*.txt"))
+            if not hasattr(os, "getuid") or p.stat().st_uid == os.getuid()]
+    for old in mine[:-KEEP_CRASH_REPORTS]:
+        try:
+            old.unlink(missing_ok=True)
+        except OSError:
+            continue
