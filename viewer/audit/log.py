@@ -170,7 +170,7 @@ def logs_in(folder: Path) -> list[Path]:
                        if p.name == LOG_NAME or owner_in_name(p) is not None)
     except OSError:
         return []
-    return [p for p in names if not p.name.endswith(HEAD_SUFFIX)]
+    return [p for p in names if not p.name.endswith(".export" + LOG_SUFFIX)]
 
 
 def utc_now() -> str:

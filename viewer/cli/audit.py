@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -96,6 +97,11 @@ def _verify(file: Path | None, settings: Settings) -> int:
     codes = [_verify_one(None, settings, own)]
     for path in logs_in(settings.audit_dir):
         if path == own.path:
+            continue
+        if not stat.S_ISREG(path.lstat().st_mode):  # never opened: a FIFO would hang root
+            codes.append(_report(path, Verdict(0, problem=(
+                "not a regular file (a link, pipe or device put in the audit folder): "
+                "ask IT to move it aside"))))
             continue
         if not os.access(path, os.R_OK):
             print(f"note: {path.name} not checked: not readable by you (an administrator "
@@ -220,6 +226,9 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         codes = []
         for path in logs_in(settings.audit_dir):
+            if not stat.S_ISREG(path.lstat().st_mode):
+                print(f"note: {path.name} not exported: not a regular file")
+                continue
             if not os.access(path, os.R_OK):
                 print(f"note: {path.name} not exported: not readable by you")
                 continue
