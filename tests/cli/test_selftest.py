@@ -200,3 +200,31 @@ def test_a_shared_audit_folder_without_the_sticky_bit_fails(tmp_path, monkeypatc
     checks = {c.name: c for c in check_files(_shared_settings(tmp_path, monkeypatch, audit))}
     assert checks["audit folder"].status == FAIL
     assert f"ask IT to run: chmod 3770 {audit}" in checks["audit folder"].detail
+
+
+def test_the_self_test_as_a_command_creates_no_folder(tmp_path) -> None:
+    """``lightbox --self-test --json`` in a fresh HOME with a shared audit folder not set up
+    yet (CI runs it as root): it fails with the remedy, says who and where, and leaves
+    neither the shared folder nor any Lightbox folder in HOME behind."""
+    import os
+    import subprocess
+    import sys
+
+    home, audit = tmp_path / "home", tmp_path / "var" / "audit"
+    home.mkdir()
+    site = tmp_path / "lightbox.toml"
+    site.write_text(f'audit_dir = "{audit}"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("LIGHTBOX_", "XDG_"))} | {
+        "HOME": str(home), "LIGHTBOX_SITE_CONFIG": str(site)}
+    result = subprocess.run([sys.executable, "-m", "viewer", "--self-test", "--no-qt", "--json"],
+                            capture_output=True, text=True, env=env, timeout=300,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert {"host", "user", "time", "version", "os"} <= set(data)
+    failed = {c["name"]: c["detail"] for c in data["checks"] if c["status"] == FAIL}
+    assert set(failed) == {"audit log", "audit head"}
+    assert "ask IT to run: " in failed["audit log"]
+    assert not (tmp_path / "var").exists()
+    assert not [p for p in home.rglob("*") if "lightbox" in str(p).lower()]
