@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from viewer.audit import AuditLog, AuditRecord, series_hash
+from viewer.audit import AuditLog, AuditRecord, log_name, series_hash
 from viewer.host.settings import load_settings
 
 
@@ -34,7 +34,7 @@ def record(**changes):
 
 def test_records_are_appended_as_json_lines(tmp_path):
     log = AuditLog.of(load_settings())
-    assert log.path == tmp_path / "audit" / "ai-runs.jsonl"
+    assert log.path == tmp_path / "audit" / log_name()
     log.append(record())
     log.append(record(outcome="error", message="CT0001.dcm: damaged"))
     lines = log.path.read_text().splitlines()
@@ -80,3 +80,37 @@ def test_a_torn_last_line_is_skipped():
     with open(log.path, "a") as f:
         f.write('{"model_id": "m", "outc')
     assert len(log.records()) == 1
+
+
+def test_every_account_has_its_own_log_in_a_shared_folder(tmp_path, capsys):
+    """verify checks every chain in the folder and names each; a pipe put there is named,
+    never opened (it would hang an administrator's verify)."""
+    import os
+
+    from viewer.audit.log import logs_in
+    from viewer.cli.audit import main as audit_main
+
+    settings = load_settings()
+    mine = AuditLog.of(settings)
+    mine.append(record())
+    other = AuditLog(mine.path.with_name(log_name(os.getuid(), "other")))
+    for frames in (1, 2):
+        other.append(record(frames=frames, user="other"))
+    os.mkfifo(mine.path.with_name(log_name(os.getuid(), "pipe")))
+    assert [p.name for p in logs_in(mine.path.parent)] == sorted(
+        [mine.path.name, other.path.name, log_name(os.getuid(), "pipe")])
+    code = audit_main(["verify"], settings)
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"{mine.path.name}: intact, 1 signed record(s)" in out
+    assert f"{log_name(os.getuid(), 'pipe')}: TAMPERED: not a regular file" in out
+    # The other log names its account in the file name; the file's owner matches it, but
+    # its records say "other" while the uid is this account's: caught as another's log.
+    assert f"{other.path.name}: TAMPERED: this is the log of 'other', not of " in out
+    exported = tmp_path / "collected"
+    assert audit_main(["export", "--from", "2000-01-01", "--to", "2100-01-01", "--all",
+                       "--out", str(exported)], settings) == 0
+    assert sorted(p.name for p in exported.iterdir()) == sorted(
+        p.name.removesuffix(".jsonl") + ".export.jsonl" for p in (mine.path, other.path))
+    for export in exported.iterdir():
+        assert audit_main(["verify", "--export", str(export)], settings) == 0

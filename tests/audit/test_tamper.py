@@ -319,7 +319,7 @@ def test_every_attack_fails_without_the_site_anchor_too(log, capsys, attack, nam
 def test_the_untouched_log_passes_with_or_without_the_anchor(log, capsys):
     for settings in (load_settings(), with_anchor()):
         code, out = verify(capsys, settings)
-        assert code == 0 and "ai-runs.jsonl: intact, 5 signed record(s)" in out
+        assert code == 0 and f"{log.path.name}: intact, 5 signed record(s)" in out
 
 
 def test_a_fresh_install_passes_only_while_no_log_is_required(capsys):

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from tests.inference.artifacts import build
-from viewer.audit.log import AuditLog
+from viewer.audit.log import AuditLog, log_name
 from viewer.cli.ai import infer_main, models_main
 from viewer.host.settings import load_settings
 from viewer.io.demo import write_phantom_series
@@ -198,7 +198,7 @@ def test_ctrl_c_cancels_an_infer_run_and_leaves_no_file(tmp_path):
     assert "Traceback" not in stderr and stdout == ""
     assert not out.exists() or list(out.iterdir()) == []
     (record,) = [json.loads(line) for line in
-                 (tmp_path / "audit" / "ai-runs.jsonl").read_text().splitlines()]
+                 (tmp_path / "audit" / log_name()).read_text().splitlines()]
     assert record["outcome"] == "cancelled" and record["model_id"] == "ct-body-seg"
     assert 12 <= record["frames"] < 48
 
@@ -234,7 +234,7 @@ def test_infer_on_a_full_disk_writes_nothing(models_dir, phantom_dir, tmp_path, 
     computed are thrown away, the exit status says so."""
     audit = tmp_path / "audit"
     audit.mkdir()
-    (audit / "ai-runs.jsonl").symlink_to("/dev/full")
+    (audit / log_name()).symlink_to("/dev/full")
     code, err, out = _infer_without_audit(models_dir, phantom_dir, tmp_path, capsys)
     assert code == 1 and "No space left on device" in err and "free disk space" in err
     assert not out.exists() or list(out.iterdir()) == []
@@ -248,7 +248,7 @@ def test_a_damaged_audit_key_is_a_message_not_a_crash(models_dir, phantom_dir, t
     assert code == 1 and "Traceback" not in err
     assert "audit-key is damaged" in err and "Restore it from a backup" in err
     assert not out.exists() or list(out.iterdir()) == []
-    assert not (tmp_path / "audit" / "ai-runs.jsonl").exists()
+    assert not (tmp_path / "audit" / log_name()).exists()
 
 
 def test_infer_on_a_shortened_log_is_refused_before_it_runs(models_dir, phantom_dir, tmp_path,
@@ -257,7 +257,7 @@ def test_infer_on_a_shortened_log_is_refused_before_it_runs(models_dir, phantom_
     args = [str(phantom_dir), "--out", str(tmp_path / "first"), "--models-dir", str(models_dir),
             "--model", "threshold", "--frame", "2"]
     assert infer_main(args) == 0 and infer_main(args) == 0
-    log = tmp_path / "audit" / "ai-runs.jsonl"
+    log = tmp_path / "audit" / log_name()
     log.write_text(log.read_text().splitlines()[0] + "\n")
     code, err, out = _infer_without_audit(models_dir, phantom_dir, tmp_path, capsys)
     assert code == 1 and "cannot be continued: it ends at record 1 but this account last " \

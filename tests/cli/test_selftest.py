@@ -39,11 +39,12 @@ def test_a_good_install_passes_every_check(tmp_path) -> None:
         "OK    configuration", "OK    Qt", "OK    ONNX Runtime",
         "OK    model ct-body-seg", "OK    model ct-lesion-cls", "OK    model ct-lesion-det",
         "OK    decoder JPEG baseline", "OK    decoder JPEG-LS", "OK    decoder JPEG 2000",
-        "OK    decoder RLE", "OK    log folder", "OK    audit folder",
+        "OK    decoder RLE", "OK    log file", "OK    audit log", "OK    audit head",
+        "OK    audit key state", "OK    audit key", "OK    preferences",
     ]
     assert "built the main window" in lines[2]
     assert "verified (golden outputs replayed)" in lines[4]
-    assert lines[-1] == "Self-test passed: 12 checks OK."
+    assert lines[-1] == "Self-test passed: 16 checks OK."
 
 
 def test_site_restrictions_and_a_missing_model_are_reported(tmp_path, monkeypatch) -> None:
@@ -92,9 +93,9 @@ def test_an_unwritable_log_folder_fails(tmp_path) -> None:
     code, lines = report(qt=False, settings=Settings(log_dir=blocker / "logs",
                                                      audit_dir=tmp_path / "audit"))
     assert code == 1
-    assert any(line.startswith(f"FAIL  log folder: {blocker / 'logs'} is not writable")
-               for line in lines)
-    assert any(line.startswith("OK    audit folder") for line in lines)
+    assert f"FAIL  log file: {blocker / 'logs'} cannot be made: {blocker} is not a folder" \
+        in lines
+    assert any(line.startswith("OK    audit log") for line in lines)
 
 
 def test_wrong_pixels_fail_the_decoder_check(tmp_path) -> None:
@@ -141,3 +142,105 @@ def test_json_report_for_scripts(tmp_path) -> None:
     statuses = {c["name"]: c["status"] for c in data["checks"]}
     assert statuses["Qt"] == SKIP and statuses["decoder JPEG-LS"] == OK
     assert load_settings().problems == ()
+
+
+def test_the_json_report_says_which_machine_user_version_and_when(tmp_path) -> None:
+    import getpass
+    import platform
+    import socket
+    from datetime import UTC, datetime
+
+    out = io.StringIO()
+    run_self_test(out, settings=load_settings(), qt=False, as_json=True)
+    data = json.loads(out.getvalue())
+    assert data["host"] == socket.gethostname() and data["user"] == getpass.getuser()
+    assert data["version"] == "0.1.0" and platform.system() in data["os"]
+    when = datetime.fromisoformat(data["time"].replace("Z", "+00:00"))
+    assert when.tzinfo is not None and abs((datetime.now(UTC) - when).total_seconds()) < 300
+
+
+def _shared_settings(tmp_path, monkeypatch, audit: Path) -> Settings:
+    site = tmp_path / "lightbox.toml"
+    site.write_text(f'audit_dir = "{audit}"\n', encoding="utf-8")
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+    monkeypatch.delenv("LIGHTBOX_AUDIT_DIR", raising=False)
+    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+    return load_settings()
+
+
+def test_checks_are_per_file_and_create_nothing(tmp_path, monkeypatch) -> None:
+    """A missing shared audit folder fails with the command IT runs, and the self-test
+    (run as root in CI) creates neither it nor the per-user folders."""
+    from viewer.cli.selftest import check_files
+
+    audit = tmp_path / "shared" / "audit"
+    settings = _shared_settings(tmp_path, monkeypatch, audit)
+    checks = {c.name: c for c in check_files(settings)}
+    assert checks["audit log"].status == FAIL
+    assert f"the shared folder {audit} does not exist: ask IT to run: " in checks["audit log"].detail
+    assert "setup-shared-folders.sh --audit" in checks["audit log"].detail
+    assert checks["audit key state"].status == OK
+    assert not (tmp_path / "shared").exists() and not (tmp_path / "config").exists()
+    assert not (tmp_path / "logs").exists()
+
+
+def test_a_log_file_of_another_account_fails_with_a_remedy(tmp_path, monkeypatch) -> None:
+    import os
+
+    from viewer.audit.log import AuditLog
+    from viewer.cli.selftest import check_files
+
+    if os.getuid() != 0:
+        pytest.skip("needs root to make a file owned by another account")
+    audit = tmp_path / "audit"
+    audit.mkdir(mode=0o3770)
+    os.chmod(audit, 0o3770)
+    settings = _shared_settings(tmp_path, monkeypatch, audit)
+    log = AuditLog.of(settings).path
+    log.write_text("")
+    os.chown(log, 65534, 65534)  # nobody: made under this account's name by someone else
+    checks = {c.name: c for c in check_files(settings)}
+    assert checks["audit folder"].status == OK
+    assert checks["audit log"].status == FAIL
+    assert "belongs to another account (uid 65534): ask IT to check it" in checks["audit log"].detail
+
+
+def test_a_shared_audit_folder_without_the_sticky_bit_fails(tmp_path, monkeypatch) -> None:
+    import os
+
+    from viewer.cli.selftest import check_files
+
+    audit = tmp_path / "audit"
+    audit.mkdir()
+    os.chmod(audit, 0o777)
+    checks = {c.name: c for c in check_files(_shared_settings(tmp_path, monkeypatch, audit))}
+    assert checks["audit folder"].status == FAIL
+    assert f"ask IT to run: chmod 3770 {audit}" in checks["audit folder"].detail
+
+
+def test_the_self_test_as_a_command_creates_no_folder(tmp_path) -> None:
+    """``lightbox --self-test --json`` in a fresh HOME with a shared audit folder not set up
+    yet (CI runs it as root): it fails with the remedy, says who and where, and leaves
+    neither the shared folder nor any Lightbox folder in HOME behind."""
+    import os
+    import subprocess
+    import sys
+
+    home, audit = tmp_path / "home", tmp_path / "var" / "audit"
+    home.mkdir()
+    site = tmp_path / "lightbox.toml"
+    site.write_text(f'audit_dir = "{audit}"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("LIGHTBOX_", "XDG_"))} | {
+        "HOME": str(home), "LIGHTBOX_SITE_CONFIG": str(site)}
+    result = subprocess.run([sys.executable, "-m", "viewer", "--self-test", "--no-qt", "--json"],
+                            capture_output=True, text=True, env=env, timeout=300,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert {"host", "user", "time", "version", "os"} <= set(data)
+    failed = {c["name"]: c["detail"] for c in data["checks"] if c["status"] == FAIL}
+    assert set(failed) == {"audit log", "audit head"}
+    assert "ask IT to run: " in failed["audit log"]
+    assert not (tmp_path / "var").exists()
+    assert not [p for p in home.rglob("*") if "lightbox" in str(p).lower()]

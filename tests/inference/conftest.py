@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.inference.artifacts import build
-from viewer.audit.log import LOG_NAME
+from viewer.audit.log import log_name
 from viewer.io.demo import write_phantom_series
 from viewer.io.scan import scan
 
@@ -22,7 +22,7 @@ def _private_dirs(tmp_path, monkeypatch):
 
 @pytest.fixture
 def audit_file(tmp_path) -> Path:
-    return tmp_path / "audit" / LOG_NAME
+    return tmp_path / "audit" / log_name()
 
 
 @pytest.fixture

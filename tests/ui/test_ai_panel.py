@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 
 from tests.inference.artifacts import build
 from tests.ui.conftest import open_and_wait
+from viewer.audit.log import log_name
 from viewer.io.demo import write_phantom_series
 
 DEMO_SLICES, DEMO_SIZE = 20, 256  # the models are made for demo-sized images
@@ -210,7 +211,7 @@ def test_a_run_that_cannot_be_audited_adds_nothing_and_says_so(
     window = ready_window(make_main_window, qtbot, ai_models, demo_dir)
     panel = window.ai_panel
     (tmp_path / "audit").mkdir(exist_ok=True)
-    (tmp_path / "audit" / "ai-runs.jsonl").symlink_to("/dev/full")
+    (tmp_path / "audit" / log_name()).symlink_to("/dev/full")
     assert run_and_wait(qtbot, panel, "threshold") == "error"
     assert window.viewport.overlays.runs() == []
     assert window.viewport.ai_layer_image() is None

@@ -11,7 +11,8 @@ viewer.audit.signing); a record that cannot be written raises AuditError. The co
 ``lightbox audit verify|export`` (viewer.cli.audit).
 """
 
-from viewer.audit.log import AuditLog, AuditRecord, config_dir, os_user, series_hash
+from viewer.audit.log import AuditLog, AuditRecord, config_dir, log_name, os_user, series_hash
 from viewer.audit.signing import AuditError
 
-__all__ = ["AuditError", "AuditLog", "AuditRecord", "config_dir", "os_user", "series_hash"]
+__all__ = ["AuditError", "AuditLog", "AuditRecord", "config_dir", "log_name", "os_user",
+           "series_hash"]

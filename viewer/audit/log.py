@@ -21,6 +21,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import secrets
 import sys
 import threading
@@ -49,8 +50,9 @@ else:
     def _lock_file(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX)
 
-LOG_NAME = "ai-runs.jsonl"
-HEAD_SUFFIX = ".head"  # ai-runs.jsonl.head: the chain's last seq and hash
+LOG_NAME = "ai-runs.jsonl"  # the one log of a per-user folder, before per-user names
+LOG_PREFIX, LOG_SUFFIX = "ai-runs", ".jsonl"
+HEAD_SUFFIX = ".head"  # ai-runs-….jsonl.head: the chain's last seq and hash
 _TAIL = 65536  # bytes read back to find the last record; a record is well under this
 KEY_NAME = "audit-key"
 OUTCOMES = ("ok", "cancelled", "error", "refused")
@@ -137,6 +139,40 @@ def os_user() -> str:
         return "unknown"
 
 
+def _file_safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name) or "unknown"
+
+
+def log_name(uid: int | None = None, user: str | None = None) -> str:
+    """This account's log file name, ``ai-runs-<uid>-<user>.jsonl`` (Windows, which has no
+    numeric uid: ``ai-runs-<user>.jsonl``). Every account writes its own chain, so one
+    folder can hold the logs of every user of a workstation (a shared, sticky folder)."""
+    if uid is None and hasattr(os, "getuid"):
+        uid = os.getuid()
+    user = _file_safe(user if user is not None else os_user())
+    return f"{LOG_PREFIX}-{uid}-{user}{LOG_SUFFIX}" if uid is not None \
+        else f"{LOG_PREFIX}-{user}{LOG_SUFFIX}"
+
+
+def owner_in_name(path: Path) -> tuple[int | None, str] | None:
+    """(uid, user) named by a per-user log file name; None for any other name."""
+    match = re.fullmatch(rf"{LOG_PREFIX}-(?:(\d+)-)?(.+){re.escape(LOG_SUFFIX)}", path.name)
+    if match is None:
+        return None
+    return (int(match.group(1)) if match.group(1) else None), match.group(2)
+
+
+def logs_in(folder: Path) -> list[Path]:
+    """Every audit log in ``folder`` (per-user names and the older single ``ai-runs.jsonl``),
+    sorted by name."""
+    try:
+        names = sorted(p for p in folder.iterdir()
+                       if p.name == LOG_NAME or owner_in_name(p) is not None)
+    except OSError:
+        return []
+    return [p for p in names if not p.name.endswith(".export" + LOG_SUFFIX)]
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -172,9 +208,18 @@ class AuditLog:
 
     @classmethod
     def of(cls, settings: Settings) -> AuditLog:
-        """The log in ``settings.audit_dir`` (``LIGHTBOX_AUDIT_DIR``, the site
-        configuration's ``audit_dir``, or the per-user data folder)."""
-        return cls(settings.audit_dir / LOG_NAME)
+        """This account's log in ``settings.audit_dir`` (``LIGHTBOX_AUDIT_DIR``, the site
+        configuration's ``audit_dir``, or the per-user data folder): :func:`log_name`. An
+        older single ``ai-runs.jsonl`` that this account owns and has a key state for is
+        continued, so upgrading does not break a chain."""
+        folder = settings.audit_dir
+        legacy = folder / LOG_NAME
+        own = folder / log_name()
+        if not own.exists() and _owned_by_me(legacy):
+            with contextlib.suppress(AuditError):
+                if load_state(legacy) is not None:
+                    return cls(legacy)
+        return cls(own)
 
     @property
     def head_path(self) -> Path:
@@ -188,7 +233,7 @@ class AuditLog:
         folder = self.path.parent
         if not folder.is_dir():
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as exc:
                 raise _cannot_write(self.path, exc) from None
         if not os.access(folder, os.W_OK | os.X_OK) or (
@@ -201,6 +246,7 @@ class AuditLog:
         if self.path.exists():
             fd = os.open(self.path, os.O_RDONLY)
             try:
+                _check_owner(self.path, fd)
                 _key_to_continue(self.path, state, _last_record(fd)[0])
             finally:
                 os.close(fd)
@@ -211,10 +257,11 @@ class AuditLog:
         if record.outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {record.outcome!r}")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with _lock:
                 fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
                 try:
+                    _check_owner(self.path, fd)
                     _lock_file(fd)
                     return self._append_locked(fd, record)
                 finally:
@@ -259,6 +306,23 @@ class AuditLog:
             except ValueError:
                 continue
         return found
+
+
+def _owned_by_me(path: Path) -> bool:
+    try:
+        owner = path.stat().st_uid
+    except OSError:
+        return False
+    return not hasattr(os, "getuid") or owner == os.getuid()
+
+
+def _check_owner(path: Path, fd: int) -> None:
+    """Refuse a log another account made under this account's name (in a shared folder
+    anyone in the group may create any name first)."""
+    if hasattr(os, "getuid") and os.fstat(fd).st_uid != os.getuid():
+        raise AuditError(f"the audit log {path} belongs to another account (uid "
+                         f"{os.fstat(fd).st_uid}), so this account cannot record its runs in "
+                         "it: ask IT to check it ('lightbox audit verify') and move it aside")
 
 
 def _key_to_continue(path: Path, state: ChainState | None,

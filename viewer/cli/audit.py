@@ -3,10 +3,12 @@
     lightbox audit verify [FILE]
     lightbox audit verify --export FILE
     lightbox audit export --from ISO --to ISO --out FILE [--log FILE]
+    lightbox audit export --from ISO --to ISO --all --out FOLDER
 
 ``verify`` checks the log (default: this account's, with its head file, its key state and
-the site's ``audit_required_since``) or an export written by ``export``, and names the
-first edited, deleted, reordered, forged or swapped record. ``export`` writes the records
+the site's ``audit_required_since``, and then every other account's log in the audit folder
+that the caller can read: an administrator verifies them all) or an export written by
+``export``, and names the first edited, deleted, reordered, forged or swapped record. ``export`` writes the records
 with ``from <= time < to`` (ISO 8601; a time without a zone is UTC; a bare date is its
 midnight) with the rest of the chain as signed stubs, so the export verifies on its own.
 Exit status: 0 intact / written, 1 a problem found or the log unreadable, 2 usage.
@@ -15,6 +17,9 @@ Exit status: 0 intact / written, 1 a problem found or the log unreadable, 2 usag
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import stat
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -29,9 +34,9 @@ from viewer.audit.chain import (
     verify_export,
     verify_lines,
 )
-from viewer.audit.log import AuditLog, os_user
+from viewer.audit.log import AuditLog, logs_in, os_user, owner_in_name
 from viewer.audit.signing import AuditError, load_state
-from viewer.cli.args import output_file
+from viewer.cli.args import output_file, output_folder
 from viewer.host.settings import Settings, load_settings
 from viewer.io.atomic import ExportError, write_text_atomic
 
@@ -48,14 +53,23 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     export = commands.add_parser("export", help="write a time range for a governance review")
     export.add_argument("--from", dest="start", required=True, help="ISO 8601 start (inclusive)")
     export.add_argument("--to", dest="end", required=True, help="ISO 8601 end (exclusive)")
-    export.add_argument("--out", type=output_file, required=True,
-                        help="file to write (JSON lines): a new name or a file to replace")
-    export.add_argument("--log", type=Path, help="the log to read (default: this workstation's)")
+    export.add_argument("--out", type=Path, required=True,
+                        help="file to write (JSON lines): a new name or a file to replace; "
+                        "with --all a folder, one export per account")
+    export.add_argument("--log", type=Path, help="the log to read (default: this account's)")
+    export.add_argument("--all", action="store_true",
+                        help="every account's log in the audit folder that you can read")
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:
         return int(exc.code or 0)
     settings = settings if settings is not None else load_settings()
+    if args.command == "export":
+        try:
+            args.out = (output_folder if args.all else output_file)(str(args.out))
+        except argparse.ArgumentTypeError as exc:
+            print(f"lightbox audit export: argument --out: {exc}", file=sys.stderr)
+            return 2
     if args.command == "verify":
         if args.export_file is not None:
             return _verify_export(args.export_file)
@@ -77,7 +91,56 @@ def _read_lines(path: Path) -> list[str] | None:
 
 
 def _verify(file: Path | None, settings: Settings) -> int:
-    log = AuditLog(file) if file is not None else AuditLog.of(settings)
+    if file is not None:
+        return _verify_one(file, settings)
+    own = AuditLog.of(settings)
+    codes = [_verify_one(None, settings, own)]
+    for path in logs_in(settings.audit_dir):
+        if path == own.path:
+            continue
+        if not stat.S_ISREG(path.lstat().st_mode):  # never opened: a FIFO would hang root
+            codes.append(_report(path, Verdict(0, problem=(
+                "not a regular file (a link, pipe or device put in the audit folder): "
+                "ask IT to move it aside"))))
+            continue
+        if not os.access(path, os.R_OK):
+            print(f"note: {path.name} not checked: not readable by you (an administrator "
+                  "verifies every account's log)")
+            continue
+        codes.append(_verify_other(AuditLog(path), settings))
+    return max(codes)
+
+
+def _verify_other(log: AuditLog, settings: Settings) -> int:
+    """Another account's log in the shared folder: its own chain and head, the account its
+    name gives, and who owns the file."""
+    named = owner_in_name(log.path)
+    expected_user = None
+    if named is not None and named[0] is not None:
+        with contextlib.suppress(ImportError, KeyError):
+            import pwd
+
+            expected_user = pwd.getpwuid(named[0]).pw_name
+        owner = log.path.stat().st_uid
+        if owner != named[0]:
+            return _report(log.path, Verdict(0, problem=(
+                f"the file belongs to uid {owner}, not to uid {named[0]} whose log its name "
+                "says it is (made or replaced by another account)")))
+    lines = _read_lines(log.path)
+    if lines is None:
+        return 1
+    try:
+        state = load_state(log.path)  # the caller's key state: None unless the caller wrote it
+    except AuditError as exc:
+        return _fail(str(exc))
+    verdict = verify_lines(lines, Expect(
+        head=read_head(log.head_path), state=state, user=expected_user,
+        required_since=settings.audit_required_since))
+    return _report(log.path, verdict)
+
+
+def _verify_one(file: Path | None, settings: Settings, own: AuditLog | None = None) -> int:
+    log = AuditLog(file) if file is not None else (own or AuditLog.of(settings))
     try:
         state = load_state(log.path)
     except AuditError as exc:
@@ -92,7 +155,7 @@ def _verify(file: Path | None, settings: Settings) -> int:
         if log.head_path.is_file():  # the chain's head survives: the log itself was removed
             return _fail(f"{log.path} is missing but its chain head {log.head_path.name} "
                          "exists: the log was deleted")
-        if since is not None and datetime.now(UTC) >= since:
+        if since is not None and datetime.now(UTC) >= since and not _administrator(log):
             return _fail(f"{log.path} is missing: the site configuration requires an audit "
                          f"log since {since:%Y-%m-%d} (deleted, or never written)")
         print(f"{log.path.name}: no AI runs recorded yet")
@@ -106,6 +169,13 @@ def _verify(file: Path | None, settings: Settings) -> int:
         head=read_head(log.head_path), state=state, required_since=since,
         user=os_user() if file is None else None))
     return _report(log.path, verdict)
+
+
+def _administrator(log: AuditLog) -> bool:
+    """root checking the other accounts' logs in a shared folder: root runs no models, so
+    its own log's absence is no failure there."""
+    return (hasattr(os, "getuid") and os.getuid() == 0
+            and any(p != log.path for p in logs_in(log.path.parent)))
 
 
 def _verify_export(path: Path, lines: list[str] | None = None) -> int:
@@ -149,7 +219,31 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     if end <= start:
         print("lightbox audit export: --to must come after --from", file=sys.stderr)
         return 2
+    if args.all:
+        if args.log is not None:
+            print("lightbox audit export: --all and --log exclude each other", file=sys.stderr)
+            return 2
+        args.out.mkdir(parents=True, exist_ok=True)
+        codes = []
+        for path in logs_in(settings.audit_dir):
+            if not stat.S_ISREG(path.lstat().st_mode):
+                print(f"note: {path.name} not exported: not a regular file")
+                continue
+            if not os.access(path, os.R_OK):
+                print(f"note: {path.name} not exported: not readable by you")
+                continue
+            out = args.out / (path.name.removesuffix(".jsonl") + ".export.jsonl")
+            codes.append(_export_one(AuditLog(path), out, start, end))
+        if not codes:
+            print(f"lightbox audit export: no audit log you can read in {settings.audit_dir}",
+                  file=sys.stderr)
+            return 1
+        return max(codes)
     log = AuditLog(args.log) if args.log is not None else AuditLog.of(settings)
+    return _export_one(log, args.out, start, end)
+
+
+def _export_one(log: AuditLog, out: Path, start: datetime, end: datetime) -> int:
     if log.path.is_file():
         verdict = verify_lines(log.path.read_text(encoding="utf-8").splitlines(),
                                Expect(head=read_head(log.head_path)))
@@ -157,10 +251,10 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
             print(f"warning: the log itself is not intact: {verdict.problem}", file=sys.stderr)
     lines = export_lines(log.records(), read_head(log.head_path), start, end)
     try:
-        write_text_atomic(args.out, "\n".join(lines) + "\n")
+        write_text_atomic(out, "\n".join(lines) + "\n")
     except ExportError as exc:
         print(f"lightbox audit export: {exc}", file=sys.stderr)
         return 1
     written = sum(1 for line in lines[1:] if '"stub": true' not in line)
-    print(f"wrote {written} record(s) to {args.out}")
+    print(f"wrote {written} record(s) of {log.path.name} to {out}")
     return 0

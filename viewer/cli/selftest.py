@@ -9,7 +9,10 @@ which makes Qt abort, fails the check instead of killing the test); ONNX Runtime
 every allowed model verifies with a fresh golden replay (no cache); each pixel-data
 decoder (JPEG baseline, JPEG-LS, JPEG 2000, RLE) decodes its sample from
 ``assets/selftest/`` through pylibjpeg to the recorded pixels, which proves the decoder
-plugins are found in a frozen build; the log and audit folders are writable.
+plugins are found in a frozen build; each file this account writes (the application log,
+its audit log, head, key state and key, its preferences) can be appended to or created,
+with a remedy for IT in each failure. Nothing is created: a self-test run as root leaves
+no root-owned folder behind.
 
 Nothing here imports Qt except the child process, which goes through ``viewer.ui``.
 """
@@ -24,7 +27,6 @@ import multiprocessing
 import os
 import platform
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -219,18 +221,103 @@ def check_sample(folder: Path, sample: dict[str, Any]) -> Check:
                  f"{sample['atol']:g} (lossy)")
 
 
-# --- folders ------------------------------------------------------------------------------
+# --- files the account writes ----------------------------------------------------------------
+
+SETUP_SCRIPT = "/usr/lib/lightbox/setup-shared-folders.sh"  # installed by the .deb
 
 
-def check_writable(label: str, folder: Path) -> list[Check]:
+def _me() -> str:
+    from viewer.audit.log import os_user
+
+    return os_user()
+
+
+def _shared_remedy(folder: Path, flag: str = "--audit") -> str:
+    return (f"ask IT to run: chgrp lightbox {folder}; chmod 3770 {folder}; usermod -aG "
+            f"lightbox {_me()} (then log in again), or {SETUP_SCRIPT} {flag} {folder}")
+
+
+def _own_remedy(path: Path) -> str:
+    return f"it must belong to you: ask IT to run: chown {_me()} {path}"
+
+
+def check_file(label: str, path: Path, *, shared: bool = False) -> Check:
+    """Can this account append to ``path``, or create it? Checked, never created: a
+    self-test run as root must not leave root-owned folders behind."""
+    folder = path.parent
+    if path.exists() or path.is_symlink():
+        if not path.is_file():
+            return Check(label, FAIL, f"{path} is not a regular file: ask IT to move it aside")
+        owner = path.stat().st_uid
+        if hasattr(os, "getuid") and owner != os.getuid():
+            return Check(label, FAIL, f"{path} belongs to another account (uid {owner}): "
+                         + ("ask IT to check it ('lightbox audit verify') and move it aside"
+                            if shared else _own_remedy(path)))
+        if not os.access(path, os.W_OK):
+            return Check(label, FAIL, f"{path} cannot be written: " + _own_remedy(path))
+        return Check(label, OK, f"{path} can be appended to")
+    existing = folder
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        return Check(label, FAIL, f"{folder} cannot be made: {existing} is not a folder")
+    if existing != folder and shared:
+        return Check(label, FAIL, f"the shared folder {folder} does not exist: "
+                     f"ask IT to run: {SETUP_SCRIPT} --audit {folder}")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        remedy = _shared_remedy(existing) if shared else _own_remedy(existing)
+        return Check(label, FAIL, f"{path} cannot be created: {existing} is not writable "
+                     f"for you; {remedy}")
+    return Check(label, OK, f"{path} can be created" + (
+        "" if existing == folder else f" (with {folder}, at first use)"))
+
+
+def check_shared_folder(folder: Path) -> list[Check]:
+    """A shared audit folder must be sticky, or one account could delete another's log."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".self-test-"):
-            pass
-    except OSError as exc:
-        return [Check(f"{label} folder", FAIL,
-                      f"{folder} is not writable ({exc.strerror or exc})")]
-    return [Check(f"{label} folder", OK, f"{folder} is writable")]
+        mode = folder.stat().st_mode
+    except OSError:
+        return []  # reported by the file checks
+    if sys.platform != "win32" and mode & 0o022 and not mode & 0o1000:
+        return [Check("audit folder", FAIL, f"{folder} is writable by other accounts without "
+                      f"the sticky bit: any of them can delete another's log; "
+                      f"ask IT to run: chmod 3770 {folder}")]
+    return [Check("audit folder", OK, f"{folder} is mode {mode & 0o7777:04o}")]
+
+
+def check_files(settings: Settings) -> list[Check]:
+    from viewer.audit.log import KEY_NAME, AuditLog, config_dir
+    from viewer.audit.signing import state_path
+    from viewer.host.logs import log_file
+    from viewer.host.settings import SITE
+
+    log = AuditLog.of(settings)
+    shared = settings.source("audit_dir") == SITE
+    checks = [check_file("log file", log_file(settings),
+                         shared=settings.source("log_dir") == SITE)]
+    if shared:
+        checks += check_shared_folder(settings.audit_dir)
+    checks += [check_file("audit log", log.path, shared=shared),
+               check_file("audit head", log.head_path, shared=shared),
+               check_file("audit key state", state_path(log.path)),
+               check_file("audit key", config_dir() / KEY_NAME),
+               check_file("preferences", settings.user_file)]
+    if settings.system_log:
+        checks += check_system_log()
+    return checks
+
+
+def check_system_log() -> list[Check]:
+    """``system_log = true``: is the journal, syslog socket or Event Log reachable?"""
+    from viewer.host.logs import system_log_handler
+
+    try:
+        handler = system_log_handler()
+    except (OSError, ImportError) as exc:
+        return [Check("system log", FAIL, f"not reachable ({exc}): start the system's "
+                      "journal or syslog service, or set system_log = false")]
+    handler.close()
+    return [Check("system log", OK, f"records go to {type(handler).__name__}")]
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -243,9 +330,16 @@ def run_checks(settings: Settings, *, qt: bool = True) -> list[Check]:
     checks += _guarded("ONNX Runtime", check_runtime)
     checks += _guarded("models", lambda: check_models(settings))
     checks += _guarded("decoders", check_decoders)
-    checks += _guarded("log folder", lambda: check_writable("log", settings.log_dir))
-    checks += _guarded("audit folder", lambda: check_writable("audit", settings.audit_dir))
+    checks += _guarded("files", lambda: check_files(settings))
     return checks
+
+
+def fleet_fields() -> dict[str, Any]:
+    """Who, where and when, so that a fleet's reports can be collected centrally."""
+    from viewer.host.logs import host_fields
+
+    return {**host_fields(), "python": platform.python_version(),
+            "frozen": bool(getattr(sys, "frozen", False))}
 
 
 def run_self_test(out: IO[str] | None = None, *, settings: Settings,
@@ -260,7 +354,7 @@ def run_self_test(out: IO[str] | None = None, *, settings: Settings,
     checks = run_checks(settings, qt=qt)
     failed = [c for c in checks if c.status == FAIL]
     if as_json:
-        json.dump({"version": __version__, "passed": not failed,
+        json.dump({**fleet_fields(), "passed": not failed,
                    "checks": [asdict(c) for c in checks]}, out, indent=2)
         out.write("\n")
     else:

@@ -26,7 +26,7 @@ import re
 import sys
 import threading
 import traceback
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -79,20 +79,28 @@ class SafeFormatter(logging.Formatter):
         finally:
             record.exc_text = cached
 
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        """UTC, ISO 8601, milliseconds: one clock for every machine of a site."""
+        stamp = datetime.fromtimestamp(record.created, UTC)
+        return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
     def formatException(self, ei: _ExcInfo) -> str:  # noqa: N802 - logging's name
         if ei[1] is None:
             return ""
         return safe_traceback(ei[1]).rstrip("\n")
 
 
-def setup_logging(settings: Settings, *, level: int = logging.INFO) -> Path | None:
+def setup_logging(settings: Settings, *, level: int = logging.INFO,
+                  system_log_address: str | None = None) -> Path | None:
     """Log to the rotating file; returns its path, or None when the folder is not writable
-    (then records go to stderr only). Calling again replaces the handler set up before.
+    (then records go to stderr only). With the site's ``system_log`` on, records also go to
+    the system log (:func:`system_log_handler`; ``system_log_address`` names a syslog socket
+    instead of the usual one). Calling again replaces the handlers set up before.
     Problems in the configuration files are logged once here."""
     root = logging.getLogger()
     with _lock:
         _remove_handlers(root)
-        file = settings.log_dir / LOG_NAME
+        file = log_file(settings)
         path: Path | None = file
         try:
             settings.log_dir.mkdir(parents=True, exist_ok=True)
@@ -107,13 +115,90 @@ def setup_logging(settings: Settings, *, level: int = logging.INFO) -> Path | No
         handler.setLevel(level)
         root.addHandler(handler)
         _installed.append(handler)
+        system_problem = None
+        if settings.system_log:
+            try:
+                system = system_log_handler(system_log_address)
+            except (OSError, ImportError) as exc:
+                system_problem = f"{type(exc).__name__}: {getattr(exc, 'strerror', None) or exc}"
+            else:
+                system.setFormatter(SystemLogFormatter())
+                system.setLevel(level)
+                root.addHandler(system)
+                _installed.append(system)
         if root.level == logging.NOTSET or root.level > level:
             root.setLevel(level)
-    log.info("Lightbox %s started (Python %s, %s)", __version__, platform.python_version(),
-             platform.platform(terse=True))
+    fields = host_fields()
+    log.info("Lightbox %s started on %s by %s (Python %s, %s)", __version__, fields["host"],
+             fields["user"], platform.python_version(), platform.platform(terse=True))
     for problem in settings.problems:
         log.warning("configuration: %s", problem)
+    if system_problem:
+        log.warning("the system log (system_log = true) is not available: %s", system_problem)
     return path
+
+
+def _shared_name(settings: Settings, name: str) -> str:
+    """``name`` in a per-user log folder; ``<stem>-<uid>-<user><suffix>`` in a folder the
+    site configuration names (``log_dir``), which every account of the machine shares, so
+    that each writes and rotates only its own files (the folder: root:lightbox 3770)."""
+    from viewer.host.settings import SITE
+
+    if settings.source("log_dir") != SITE:
+        return name
+    stem, dot, suffix = name.partition(".")
+    uid = f"{os.getuid()}-" if hasattr(os, "getuid") else ""
+    user = re.sub(r"[^A-Za-z0-9._-]", "_", _user())
+    return f"{stem}-{uid}{user}{dot}{suffix}"
+
+
+def log_file(settings: Settings) -> Path:
+    """This account's application log: ``lightbox.log``, or per user in a shared folder."""
+    return settings.log_dir / _shared_name(settings, LOG_NAME)
+
+
+def system_log_handler(address: str | None = None) -> logging.Handler:
+    """The handler for the system log IT collects: journald (``systemd.journal``, Debian's
+    python3-systemd) when importable, else syslog on ``/dev/log``; on Windows the Event Log
+    (``NTEventLogHandler``, needs pywin32). ``address``: a syslog socket to use instead.
+    Raises OSError or ImportError when none is reachable."""
+    if address is not None:
+        return _syslog(address)
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        import win32evtlogutil  # noqa: F401 - pywin32; NTEventLogHandler needs it
+
+        return logging.handlers.NTEventLogHandler("Lightbox")
+    try:
+        from systemd.journal import JournalHandler  # type: ignore[import-not-found]
+    except ImportError:
+        return _syslog("/var/run/syslog" if sys.platform == "darwin" else "/dev/log")
+    handler: logging.Handler = JournalHandler(SYSLOG_IDENTIFIER="lightbox")
+    return handler
+
+
+def _syslog(address: str) -> logging.Handler:
+    # The handler swallows a missing socket and would then print an error for every
+    # record: a handler whose socket did not connect is refused here, so that a missing
+    # one is one warning in the file log. (The standard library owns the socket: Lightbox's
+    # own modules import no network library, tests/test_offline.py.)
+    handler = logging.handlers.SysLogHandler(
+        address=address, facility=logging.handlers.SysLogHandler.LOG_USER)
+    # typeshed does not declare the socket the handler always has.
+    if handler.socket.fileno() < 0:  # type: ignore[attr-defined]
+        handler.close()
+        raise OSError(f"no syslog socket at {address}")
+    return handler
+
+
+class SystemLogFormatter(SafeFormatter):
+    """``lightbox: host=… user=… version=… time=<UTC ISO> LEVEL logger: message``: each
+    record says where, who, which version and when, with the same redaction as the file."""
+
+    def __init__(self) -> None:
+        fields = host_fields()
+        prefix = (f"lightbox[{os.getpid()}]: host={fields['host']} user={fields['user']} "
+                  f"version={fields['version']}").replace("%", "%%")
+        super().__init__(prefix + " time=%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def enable_fault_log(settings: Settings) -> Path | None:
@@ -122,7 +207,7 @@ def enable_fault_log(settings: Settings) -> Path | None:
     tracebacks name code files and functions only. For the GUI process; returns the file,
     or None when it cannot be opened."""
     global _fault_file
-    path = settings.log_dir / FAULT_LOG_NAME
+    path = settings.log_dir / _shared_name(settings, FAULT_LOG_NAME)
     try:
         settings.log_dir.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the process
@@ -198,6 +283,28 @@ def safe_traceback(error: BaseException) -> str:
     return "\n".join(lines) + "\n"
 
 
+def host_fields() -> dict[str, str]:
+    """Host name, account, version, OS and the time (UTC, ISO 8601): on every system-log
+    record, crash report and self-test report, so IT can tell machines apart."""
+    return {"host": platform.node(), "user": _user(), "version": __version__,
+            "os": platform.platform(terse=True),
+            "time": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}
+
+
+def _user() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, AttributeError):
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except Exception:  # noqa: BLE001 - no name is better than no record
+            return "unknown"
+
+
 def _versions() -> list[str]:
     found = [f"Lightbox {__version__}",
              f"Python {platform.python_version()} ({platform.python_implementation()})",
@@ -216,12 +323,15 @@ def _versions() -> list[str]:
 
 def crash_report_text(error: BaseException, thread: str | None = None) -> str:
     when = datetime.now().astimezone().isoformat(timespec="seconds")
+    fields = host_fields()
     lines = [
         "Lightbox crash report",
         "This report holds no patient data: exception messages, variable values and data",
         "file paths are left out by design. Send it to your IT support as it is.",
         "",
-        f"time: {when}",
+        f"time: {when} (UTC {fields['time']})",
+        f"host: {fields['host']}",
+        f"user: {fields['user']}",
         f"thread: {thread or threading.current_thread().name}",
         f"error: {type(error).__module__}.{type(error).__qualname__}",
         *_versions(),
@@ -251,6 +361,11 @@ def write_crash_report(error: BaseException, folder: Path, *,
 
 
 def _prune(folder: Path) -> None:
-    reports = sorted(folder.glob(f"{CRASH_PREFIX}*.txt"))
-    for old in reports[:-KEEP_CRASH_REPORTS]:
-        old.unlink(missing_ok=True)
+    """Remove this account's oldest reports (in a shared folder others' are not ours)."""
+    mine = [p for p in sorted(folder.glob(f"{CRASH_PREFIX}*.txt"))
+            if not hasattr(os, "getuid") or p.stat().st_uid == os.getuid()]
+    for old in mine[:-KEEP_CRASH_REPORTS]:
+        try:
+            old.unlink(missing_ok=True)
+        except OSError:
+            continue

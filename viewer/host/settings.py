@@ -94,6 +94,10 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
     Key("language", "language", True, "user-interface language: " + ", ".join(LANGUAGES)),
     Key("log_dir", "path", False, "folder of the application log and crash reports", True),
     Key("audit_dir", "path", False, "folder of the AI audit log", True),
+    Key("system_log", "bool", False,
+        "also send the application log to the system log IT collects (journald or syslog "
+        "on Linux, the Event Log on Windows), each record with host, user, version and time",
+        True),
     Key("audit_required_since", "date", False,
         "from this date (YYYY-MM-DD, UTC) every account's audit log must exist and be signed: "
         "a missing log is a failure, never 'no runs yet'", True),
@@ -168,6 +172,7 @@ class Settings:
     log_dir: Path = field(default_factory=default_log_dir)
     audit_dir: Path = field(default_factory=default_audit_dir)
     audit_required_since: datetime | None = None
+    system_log: bool = False
     locked: frozenset[str] = frozenset()
     # Model trust: read from the site file only (Key.user is False for all four).
     trusted_keys: frozenset[str] = frozenset()
@@ -271,6 +276,7 @@ def load_settings(site_file: str | Path | None = None,
         log_dir=Path(values.get("log_dir") or default_log_dir()),
         audit_dir=Path(values.get("audit_dir") or default_audit_dir()),
         audit_required_since=values.get("audit_required_since"),
+        system_log=bool(site.get("system_log", False)),
         locked=locked,
         trusted_keys=frozenset(site.get("trusted_keys", ())),
         revoked_keys=frozenset(site.get("revoked_keys", ())),
