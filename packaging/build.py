@@ -5,6 +5,7 @@
     python packaging/build.py --onefile       # dist/lightbox-<version>-<os>-<arch>[.exe]
     python packaging/build.py --deb --archive # the folder, then the .deb and .tar.gz
     python packaging/build.py --deb --no-build  # package the dist/lightbox/ already built
+    python packaging/build.py --deb --sign KEY  # and sign it: <deb>.asc (GnuPG key KEY)
 
 Run it with the Python that has Lightbox and PyInstaller installed
 (``pip install -e '.[build]'``); on Linux it also needs binutils. Each build goes to a
@@ -127,11 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--onefile", action="store_true",
                         help="also build the single-file executable")
     parser.add_argument("--deb", action="store_true", help="package the folder as a .deb")
+    parser.add_argument("--sign", metavar="KEY",
+                        help="sign the .deb with this GnuPG key: a detached <deb>.asc beside it")
     parser.add_argument("--archive", action="store_true",
                         help="package the folder as a portable .tar.gz")
     parser.add_argument("--no-build", action="store_true",
                         help="package the dist/lightbox/ already built instead of building it")
     ns = parser.parse_args(argv)
+    if ns.sign and not ns.deb:
+        parser.error("--sign signs the .deb: add --deb")
     if (ns.deb or ns.archive) and not sys.platform.startswith("linux"):
         parser.error("--deb and --archive are Linux packages; see docs/install.md for "
                      "Windows (Inno Setup) and macOS (.app)")
@@ -153,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             if ns.deb:
                 deb = linux_packages.build_deb(folder, DIST)
                 print(f"deb: {deb}  {mib(tree_size(deb))}", flush=True)
+                if ns.sign:
+                    print(f"signature: {linux_packages.sign(deb, ns.sign)}", flush=True)
             if ns.archive:
                 archive = linux_packages.build_archive(folder, DIST)
                 print(f"archive: {archive}  {mib(tree_size(archive))}", flush=True)
