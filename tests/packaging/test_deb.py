@@ -20,9 +20,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import linux_packages
+import pytest
 
 from .conftest import ROOT
 
