@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--onefile", action="store_true",
                         help="also build the single-file executable")
     parser.add_argument("--deb", action="store_true", help="package the folder as a .deb")
+    parser.add_argument("--deb-compression", choices=("xz", "gzip"), default="xz",
+                        help="xz (default: smallest) or gzip (about 10x faster, 30%% larger; CI)")
     parser.add_argument("--sign", metavar="KEY",
                         help="sign the .deb with this GnuPG key: a detached <deb>.asc beside it")
     parser.add_argument("--archive", action="store_true",
@@ -156,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             if not (folder / bundle.EXE_NAME).is_file():
                 raise BuildError(f"no folder build at {folder}: run without --no-build")
             if ns.deb:
-                deb = linux_packages.build_deb(folder, DIST)
+                deb = linux_packages.build_deb(folder, DIST, ns.deb_compression)
                 print(f"deb: {deb}  {mib(tree_size(deb))}", flush=True)
                 if ns.sign:
                     print(f"signature: {linux_packages.sign(deb, ns.sign)}", flush=True)

@@ -283,7 +283,7 @@ def _desktop_files(share: Path) -> None:
                  hicolor / "scalable" / "apps" / f"{bundle.APP_ID}.svg")
 
 
-def build_deb(folder: Path, out_dir: Path) -> Path:
+def build_deb(folder: Path, out_dir: Path, compression: str = "xz") -> Path:
     """``<out_dir>/lightbox_<version>_<arch>.deb`` from the frozen ``folder``."""
     if shutil.which("dpkg-deb") is None:
         raise SystemExit("build.py --deb needs dpkg-deb (Debian/Ubuntu: apt-get install dpkg)")
@@ -330,7 +330,7 @@ def build_deb(folder: Path, out_dir: Path) -> Path:
                 path.chmod(0o755 if path.is_dir() or executable else 0o644)
         (meta / "md5sums").write_text(_md5sums(root), encoding="utf-8")
         partial = target.with_name(target.name + ".part")
-        subprocess.run(["dpkg-deb", "--root-owner-group", "-Zxz", "-z6", "--build", str(root),
+        subprocess.run(["dpkg-deb", "--root-owner-group", f"-Z{compression}", "-z6", "--build", str(root),
                         str(partial)], check=True, stdout=subprocess.DEVNULL)
         partial.replace(target)
     return target
