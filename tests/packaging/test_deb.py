@@ -105,6 +105,14 @@ def test_installed_desktop_entry_validates(deb: Path, tmp_path: Path) -> None:
 def test_control_declares_libraries_and_recommends_nothing_to_download(deb: Path) -> None:
     fields = run(["dpkg-deb", "-f", str(deb)]).stdout
     assert "Recommends:" not in fields  # apt would try to fetch them, and fail offline
+    scripts = Path(tempfile.mkdtemp(prefix="lightbox-control-"))
+    try:
+        run(["dpkg-deb", "-e", str(deb), str(scripts)])
+        postinst = (scripts / "postinst").read_text(encoding="utf-8")
+    finally:
+        shutil.rmtree(scripts)
+    # The hook that sets up the shared folders when the package ships their script.
+    assert f"[ -x {linux_packages.SHARED_FOLDERS_INSTALLED} ]" in postinst
     depends = fields.split("Depends: ", 1)[1].split("\n", 1)[0]
     for package in ("libwayland-client0", "libwayland-cursor0", "libwayland-egl1",
                     "libxcb-icccm4", "libxcb-keysyms1", "libegl1", "libfontconfig1"):
