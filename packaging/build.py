@@ -6,6 +6,7 @@
     python packaging/build.py --deb --archive # the folder, then the .deb and .tar.gz
     python packaging/build.py --deb --no-build  # package the dist/lightbox/ already built
     python packaging/build.py --msi --payload dist/lightbox  # an MSI of that folder (wixl)
+    python packaging/build.py --deb --sign KEY  # and sign it: <deb>.asc (GnuPG key KEY)
 
 Run it with the Python that has Lightbox and PyInstaller installed
 (``pip install -e '.[build]'``); on Linux it also needs binutils. Each build goes to a
@@ -146,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--onefile", action="store_true",
                         help="also build the single-file executable")
     parser.add_argument("--deb", action="store_true", help="package the folder as a .deb")
+    parser.add_argument("--deb-compression", choices=("xz", "gzip"), default="xz",
+                        help="xz (default: smallest) or gzip (about 10x faster, 30%% larger; CI)")
+    parser.add_argument("--sign", metavar="KEY",
+                        help="sign the .deb with this GnuPG key: a detached <deb>.asc beside it")
     parser.add_argument("--archive", action="store_true",
                         help="package the folder as a portable .tar.gz")
     parser.add_argument("--no-build", action="store_true",
@@ -160,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     ns = parser.parse_args(argv)
     if ns.payload is not None and not ns.msi:
         parser.error("--payload is for --msi")
+    if ns.sign and not ns.deb:
+        parser.error("--sign signs the .deb: add --deb")
     if ns.msi:
         return build_msi(ns.payload or DIST / bundle.EXE_NAME)
     if (ns.deb or ns.archive) and not sys.platform.startswith("linux"):
@@ -181,8 +188,10 @@ def main(argv: list[str] | None = None) -> int:
             if not (folder / bundle.EXE_NAME).is_file():
                 raise BuildError(f"no folder build at {folder}: run without --no-build")
             if ns.deb:
-                deb = linux_packages.build_deb(folder, DIST)
+                deb = linux_packages.build_deb(folder, DIST, ns.deb_compression)
                 print(f"deb: {deb}  {mib(tree_size(deb))}", flush=True)
+                if ns.sign:
+                    print(f"signature: {linux_packages.sign(deb, ns.sign)}", flush=True)
             if ns.archive:
                 archive = linux_packages.build_archive(folder, DIST)
                 print(f"archive: {archive}  {mib(tree_size(archive))}", flush=True)

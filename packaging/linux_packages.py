@@ -7,11 +7,15 @@ the same folder plus those desktop files under ``share/``, for machines without 
 
 from __future__ import annotations
 
+import email.utils
+import gzip
+import hashlib
 import os
 import shutil
 import subprocess
 import tarfile
 import tempfile
+import time
 from pathlib import Path
 
 import bundle
@@ -24,6 +28,35 @@ MIME_FILE = LINUX / f"{bundle.APP_ID}.xml"
 SITE_EXAMPLE = HERE / "lightbox.toml.example"
 INSTALL_DIR = f"/opt/{bundle.EXE_NAME}"
 PACKAGE = bundle.EXE_NAME
+MAINTAINER = f"{bundle.PUBLISHER} <support@lightbox.invalid>"
+LINTIAN_OVERRIDES = LINUX / "lintian-overrides"
+MAN_PAGE = LINUX / f"{bundle.EXE_NAME}.1"
+#: The shared-folder setup that the post-install runs when the package ships it.
+SHARED_FOLDERS_SCRIPT = LINUX / "setup-shared-folders.sh"
+SHARED_FOLDERS_INSTALLED = f"/usr/lib/{PACKAGE}/setup-shared-folders.sh"
+
+#: Third-party software inside the frozen folder, with the licence each is under (DEP-5
+#: short names). tests/packaging/test_deb.py checks that each package found in the build
+#: is named here.
+BUNDLED_LICENCES = (
+    ("Python 3.11 runtime and standard library", "PSF-2.0"),
+    ("Qt 6 and PySide6/shiboken6", "LGPL-3.0-only"),
+    ("ICU data and libraries", "Unicode-3.0"),
+    ("numpy and its OpenBLAS/gfortran runtime", "BSD-3-clause"),
+    ("onnxruntime", "MIT"),
+    ("pydicom", "MIT"),
+    ("highdicom", "MIT"),
+    ("pylibjpeg, pylibjpeg-libjpeg, pylibjpeg-openjpeg, pylibjpeg-rle", "MIT"),
+    ("pyjpegls (CharLS)", "BSD-3-clause"),
+    ("OpenJPEG", "BSD-2-clause"),
+    ("libjpeg (IJG)", "IJG"),
+    ("Pillow", "MIT-CMU"),
+    ("cryptography", "Apache-2.0 or BSD-3-clause"),
+    ("cffi", "MIT"),
+    ("freetype, harfbuzz, libpng, zlib, zstd, brotli, bzip2, xz, lcms2, libtiff", "various permissive"),
+    ("libX11, libxcb and its utility libraries, libxkbcommon", "MIT"),
+    ("glib, libffi, pcre2, sqlite, libuuid, libstdc++, libgcc", "LGPL-2.1+, MIT, BSD, public-domain, GPL-3+ with GCC runtime exception"),
+)
 
 #: What the frozen Qt needs from the system (Debian 12 names; ``a | b`` where Debian 13 and
 #: Ubuntu 24.04 renamed a package). Everything else is inside the folder.
@@ -61,8 +94,27 @@ DEPENDS = (
     "libwayland-cursor0",
     "libwayland-egl1",
 )
-RECOMMENDS = ("shared-mime-info", "desktop-file-utils", "fonts-dejavu-core | fonts-noto-core",
-              "fonts-noto-cjk")
+#: Where each shared library that the frozen binaries load from the system comes from
+#: (Debian 12). ``needed_outside_bundle`` lists what the build actually needs; the build
+#: and tests/packaging/test_deb.py fail when one of those is missing here or from DEPENDS.
+SHLIB_PACKAGES = {
+    "ld-linux-x86-64.so.2": "libc6", "ld-linux-aarch64.so.1": "libc6",
+    "libc.so.6": "libc6", "libdl.so.2": "libc6", "libm.so.6": "libc6",
+    "libpthread.so.0": "libc6", "librt.so.1": "libc6", "libutil.so.1": "libc6",
+    "libEGL.so.1": "libegl1", "libGL.so.1": "libgl1", "libOpenGL.so.0": "libopengl0",
+    "libdbus-1.so.3": "libdbus-1-3", "libfontconfig.so.1": "libfontconfig1",
+    "libfreetype.so.6": "libfreetype6", "libxcb.so.1": "libxcb1",
+    "libxcb-icccm.so.4": "libxcb-icccm4", "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libwayland-client.so.0": "libwayland-client0",
+    "libwayland-cursor.so.0": "libwayland-cursor0", "libwayland-egl.so.1": "libwayland-egl1",
+    "libglib-2.0.so.0": "libglib2.0-0", "libz.so.1": "zlib1g",
+    "libstdc++.so.6": "libstdc++6", "libgcc_s.so.1": "libgcc-s1",
+}
+# Nothing is recommended: apt fetches Recommends by default, so one that is not already on
+# the machine makes ``apt-get install ./lightbox_*.deb`` fail offline. A font comes with
+# libfontconfig1 (fontconfig-config depends on fonts-dejavu-core or another font).
+RECOMMENDS: tuple[str, ...] = ()
+SUGGESTS = ("fonts-noto-cjk", "shared-mime-info", "desktop-file-utils")
 
 # The desktop databases are refreshed by dpkg triggers on current systems; the explicit
 # calls cover older ones and are skipped where the tools are missing.
@@ -77,10 +129,15 @@ if command -v gtk-update-icon-cache >/dev/null 2>&1; then
     gtk-update-icon-cache -q -t -f /usr/share/icons/hicolor || true
 fi
 """
+# Hook: the shared folders (audit, model cache) for every user of the machine are set up
+# by packaging/linux/setup-shared-folders.sh when the package ships it.
 POSTINST = f"""#!/bin/sh
 set -e
 if [ "$1" = "configure" ]; then
-{_REFRESH}fi
+{_REFRESH}    if [ -x {SHARED_FOLDERS_INSTALLED} ]; then
+        {SHARED_FOLDERS_INSTALLED}
+    fi
+fi
 exit 0
 """
 # The site configuration in /etc/lightbox belongs to IT: neither remove nor purge touch it.
@@ -99,23 +156,109 @@ def deb_architecture() -> str:
 
 def control(installed_kib: int) -> str:
     version = bundle.version()
-    return (
-        f"Package: {PACKAGE}\n"
-        f"Version: {version}\n"
-        "Section: science\n"
-        "Priority: optional\n"
-        f"Architecture: {deb_architecture()}\n"
-        f"Maintainer: {bundle.PUBLISHER} <support@lightbox.invalid>\n"
-        f"Installed-Size: {installed_kib}\n"
-        f"Depends: {', '.join(DEPENDS)}\n"
-        f"Recommends: {', '.join(RECOMMENDS)}\n"
-        "Homepage: https://lightbox.invalid/\n"
-        f"Description: {bundle.DESCRIPTION}\n"
-        " Lightbox opens DICOM studies and plain images and runs bundled AI models\n"
-        " locally on the CPU (ONNX Runtime). It makes no network connection.\n"
-        " Installed to /opt/lightbox; site configuration in /etc/lightbox/lightbox.toml;\n"
-        " check an install with `lightbox --self-test`.\n"
-    )
+    fields = [
+        f"Package: {PACKAGE}",
+        f"Version: {version}",
+        "Section: science",
+        "Priority: optional",
+        f"Architecture: {deb_architecture()}",
+        f"Maintainer: {MAINTAINER}",
+        f"Installed-Size: {installed_kib}",
+        f"Depends: {', '.join(DEPENDS)}",
+        *([f"Recommends: {', '.join(RECOMMENDS)}"] if RECOMMENDS else []),
+        f"Suggests: {', '.join(SUGGESTS)}",
+        "Homepage: https://lightbox.invalid/",
+        f"Description: {bundle.DESCRIPTION}",
+        " Lightbox opens DICOM studies and plain images and runs bundled AI models",
+        " locally on the CPU (ONNX Runtime). It makes no network connection.",
+        " Installed to /opt/lightbox; site configuration in /etc/lightbox/lightbox.toml;",
+        " check an install with `lightbox --self-test`.",
+    ]
+    return "\n".join(fields) + "\n"
+
+
+def needed_outside_bundle(folder: Path) -> set[str]:
+    """Shared libraries (sonames) that the frozen folder's ELF files name as NEEDED and
+    that the folder does not hold itself: what the system must provide."""
+    bundled: set[str] = set()
+    elves: list[Path] = []
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            with path.open("rb") as handle:
+                if handle.read(4) == b"\x7fELF":
+                    elves.append(path)
+        if ".so" in path.name:
+            bundled.add(path.name)
+    needed: set[str] = set()
+    for start in range(0, len(elves), 200):
+        done = subprocess.run(["objdump", "-p", *map(str, elves[start:start + 200])],
+                              capture_output=True, text=True, check=True)
+        needed |= {line.split()[1] for line in done.stdout.splitlines()
+                   if line.strip().startswith("NEEDED")}
+    return needed - bundled
+
+
+def undeclared_libraries(folder: Path) -> list[str]:
+    """Each system library the folder needs that no package in DEPENDS provides."""
+    declared = {alt.split()[0] for dep in DEPENDS for alt in dep.split("|")}
+    problems = []
+    for soname in sorted(needed_outside_bundle(folder)):
+        package = SHLIB_PACKAGES.get(soname)
+        if package is None:
+            problems.append(f"{soname} (not in linux_packages.SHLIB_PACKAGES)")
+        elif package not in declared and f"{package}t64" not in declared:
+            problems.append(f"{soname} from {package} (not in linux_packages.DEPENDS)")
+    return problems
+
+
+def copyright_file() -> str:
+    """``/usr/share/doc/lightbox/copyright`` in the machine-readable format (DEP-5)."""
+    year = time.gmtime(_build_time()).tm_year
+    lines = [
+        "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/",
+        f"Upstream-Name: {bundle.APP_NAME}",
+        f"Upstream-Contact: {MAINTAINER}",
+        "Source: https://lightbox.invalid/",
+        "Comment: /opt/lightbox is a frozen (PyInstaller) build that bundles the",
+        " third-party software listed below under its own licence; each licence's full",
+        " text ships with that software's upstream distribution.",
+        "",
+        "Files: *",
+        f"Copyright: {year} {bundle.PUBLISHER}",
+        "License: Proprietary",
+        " All rights reserved. Use under the terms agreed with the publisher.",
+    ]
+    for name, licence in BUNDLED_LICENCES:
+        lines += ["", "Files: opt/lightbox/_internal/*",
+                  f"Copyright: the {name} authors", f"License: {licence}",
+                  f" Bundled: {name}."]
+    return "\n".join(lines) + "\n"
+
+
+def _build_time() -> int:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
+    return int(os.environ.get("SOURCE_DATE_EPOCH") or time.time())
+
+
+def changelog() -> bytes:
+    """The changelog, gzip without a timestamp. The package is native (its version has no
+    Debian revision: upstream packages it), so Debian policy names it ``changelog.gz``,
+    not ``changelog.Debian.gz``."""
+    stamp = email.utils.formatdate(_build_time(), usegmt=False)
+    text = (f"{PACKAGE} ({bundle.version()}) stable; urgency=medium\n\n"
+            f"  * Lightbox {bundle.version()}, built from the frozen folder.\n"
+            "    See https://lightbox.invalid/ for the release notes.\n\n"
+            f" -- {MAINTAINER}  {stamp}\n")
+    return gzip.compress(text.encode(), compresslevel=9, mtime=0)
+
+
+def _md5sums(root: Path) -> str:
+    lines = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_file() and not path.is_symlink() and relative.parts[0] != "DEBIAN":
+            lines.append(f"{hashlib.md5(path.read_bytes()).hexdigest()}  {relative}\n")
+    return "".join(lines)
 
 
 def _tree_kib(root: Path) -> int:
@@ -140,10 +283,14 @@ def _desktop_files(share: Path) -> None:
                  hicolor / "scalable" / "apps" / f"{bundle.APP_ID}.svg")
 
 
-def build_deb(folder: Path, out_dir: Path) -> Path:
+def build_deb(folder: Path, out_dir: Path, compression: str = "xz") -> Path:
     """``<out_dir>/lightbox_<version>_<arch>.deb`` from the frozen ``folder``."""
     if shutil.which("dpkg-deb") is None:
         raise SystemExit("build.py --deb needs dpkg-deb (Debian/Ubuntu: apt-get install dpkg)")
+    missing = undeclared_libraries(folder)
+    if missing:
+        raise SystemExit("the frozen folder needs system libraries the .deb does not "
+                         "declare: " + ", ".join(missing))
     version = bundle.version()
     target = out_dir / f"{PACKAGE}_{version}_{deb_architecture()}.deb"
     with tempfile.TemporaryDirectory(prefix="lightbox-deb-") as tmp:
@@ -157,6 +304,20 @@ def build_deb(folder: Path, out_dir: Path) -> Path:
         shutil.copy2(bundle.ROOT / "docs" / "install.md", docs / "install.md")
         if SITE_EXAMPLE.is_file():
             shutil.copy2(SITE_EXAMPLE, docs / SITE_EXAMPLE.name)
+        (docs / "copyright").write_text(copyright_file(), encoding="utf-8")
+        (docs / "changelog.gz").write_bytes(changelog())
+        man = root / "usr" / "share" / "man" / "man1"
+        man.mkdir(parents=True)
+        (man / f"{MAN_PAGE.name}.gz").write_bytes(
+            gzip.compress(MAN_PAGE.read_bytes(), compresslevel=9, mtime=0))
+        overrides = root / "usr" / "share" / "lintian" / "overrides"
+        overrides.mkdir(parents=True)
+        shutil.copy2(LINTIAN_OVERRIDES, overrides / PACKAGE)
+        if SHARED_FOLDERS_SCRIPT.is_file():
+            hook = root / SHARED_FOLDERS_INSTALLED.lstrip("/")
+            hook.parent.mkdir(parents=True)
+            shutil.copy2(SHARED_FOLDERS_SCRIPT, hook)
+            hook.chmod(0o755)
         meta = root / "DEBIAN"
         meta.mkdir()
         (meta / "control").write_text(control(_tree_kib(root)), encoding="utf-8")
@@ -165,12 +326,24 @@ def build_deb(folder: Path, out_dir: Path) -> Path:
             (meta / name).chmod(0o755)
         for path in root.rglob("*"):  # packaged files belong to root and are world-readable
             if not path.is_symlink():
-                path.chmod(0o755 if path.is_dir() or os.access(path, os.X_OK) else 0o644)
+                executable = os.access(path, os.X_OK) and ".so" not in path.name
+                path.chmod(0o755 if path.is_dir() or executable else 0o644)
+        (meta / "md5sums").write_text(_md5sums(root), encoding="utf-8")
         partial = target.with_name(target.name + ".part")
-        subprocess.run(["dpkg-deb", "--root-owner-group", "-Zxz", "--build", str(root),
+        subprocess.run(["dpkg-deb", "--root-owner-group", f"-Z{compression}", "-z6", "--build", str(root),
                         str(partial)], check=True, stdout=subprocess.DEVNULL)
         partial.replace(target)
     return target
+
+
+def sign(deb: Path, key: str) -> Path:
+    """A detached, ASCII-armoured GnuPG signature ``<deb>.asc`` made with ``key``."""
+    if shutil.which("gpg") is None:
+        raise SystemExit("--sign needs gpg (Debian/Ubuntu: apt-get install gnupg)")
+    signature = deb.with_name(deb.name + ".asc")
+    subprocess.run(["gpg", "--batch", "--yes", "--local-user", key, "--armor",
+                    "--detach-sign", "--output", str(signature), str(deb)], check=True)
+    return signature
 
 
 def build_archive(folder: Path, out_dir: Path) -> Path:
