@@ -235,8 +235,11 @@ def test_offline_install_two_users_and_remove_keeps_user_data(workstation: Path)
     before = {p for p in home.rglob("*")}
     self_tests, remove = rest.rsplit("\n", 2)[0], rest.rsplit("\n", 2)[1]
     run(self_tests, cwd=workstation)
+    # The self-test creates nothing; the user's first real use does (the log of a listing).
+    run(["runuser", "-u", USER, "--", "env", f"HOME={home}", "lightbox", "models"],
+        cwd=workstation)
     user_data = {p for p in home.rglob("*")} - before
-    assert user_data, "the user's self-test left nothing in the user's home"
+    assert user_data, "the user's first use of the installed package left nothing at home"
     run(remove, cwd=workstation)
     assert not Path("/opt/lightbox/lightbox").exists()
     assert all(p.exists() for p in user_data), "apt-get remove touched a user's files"

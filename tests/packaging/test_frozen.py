@@ -232,7 +232,8 @@ def test_every_bundled_qt_library_finds_what_it_links(frozen_dir) -> None:
 def test_single_file_build_if_present(frozen_dir, tmp_path, pydicom_files) -> None:
     """``build.py --onefile`` writes dist/lightbox-<version>-<os>-<arch> beside the folder."""
     found = sorted(frozen_dir.parent.glob(f"{bundle.EXE_NAME}-{viewer.__version__}-*"))
-    singles = [p for p in found if p.is_file() and not p.name.endswith((".tar.gz", ".deb"))]
+    singles = [p for p in found if p.is_file()
+               and not p.name.endswith((".tar.gz", ".deb", ".asc", ".msi"))]
     if not singles:
         pytest.skip("no single-file build beside the folder")
     out = tmp_path / "j2k.png"
