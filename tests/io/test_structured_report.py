@@ -3,8 +3,6 @@ Lightbox's own TID 1500 measurement report, and hostile files."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pydicom
 import pytest
 from pydicom.dataelem import RawDataElement
@@ -12,6 +10,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.tag import Tag
 
+from tests.ai_reports import phantom_series, write_ai_report
 from viewer.errors import LightboxError
 from viewer.io.sr_values import MAX_POINTS, MAX_TEXT
 from viewer.io.structured_report import (
@@ -23,8 +22,6 @@ from viewer.io.structured_report import (
     read_report,
     report_from_dataset,
 )
-
-MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
 def _walk(items: tuple[ReportItem, ...]):
@@ -66,22 +63,10 @@ def test_basic_text_sr_sample(pydicom_files):
 @pytest.fixture(scope="module")
 def lightbox_reports(tmp_path_factory):
     """Lightbox's own TID 1500 reports (detections, classifications) on a small phantom."""
-    from viewer.audit.log import AuditLog
-    from viewer.inference import run_model, verify_artifact
-    from viewer.inference.dicom_export import write_dicom
-    from viewer.io.demo import write_phantom_series
-    from viewer.io.scan import scan
-
     folder = tmp_path_factory.mktemp("sr")
-    write_phantom_series(folder / "ct", slices=8, size=64)
-    series = scan([folder / "ct"]).all_series()[0]
-    written = {}
-    for model in ("ct-lesion-det", "ct-lesion-cls"):
-        verified = verify_artifact(MODELS / model)
-        results = run_model(verified, series, None, accept_warnings=True,
-                            audit_log=AuditLog(folder / "audit" / "audit.jsonl"))
-        (path,) = write_dicom(results, series, folder)
-        written[model] = (path, results[0].provenance)
+    series = phantom_series(folder / "ct", slices=8)
+    written = {model: write_ai_report(series, model, folder, folder / "audit")
+               for model in ("ct-lesion-det", "ct-lesion-cls")}
     return series, written
 
 

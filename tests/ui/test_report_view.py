@@ -3,18 +3,15 @@ image, links to images not open say so; damaged files show why."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
 from PySide6.QtCore import QUrl
 
+from tests.ai_reports import phantom_series, write_ai_report
 from viewer.io.structured_report import read_report, report_from_dataset
 from viewer.ui.dialogs.report_html import report_html
 from viewer.ui.dialogs.report_view import ReportView
-
-MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
 @pytest.fixture
@@ -27,20 +24,10 @@ def view(qtbot):
 
 @pytest.fixture(scope="module")
 def lightbox_sr(tmp_path_factory):
-    from viewer.audit.log import AuditLog
-    from viewer.inference import run_model, verify_artifact
-    from viewer.inference.dicom_export import write_dicom
-    from viewer.io.demo import write_phantom_series
-    from viewer.io.scan import scan
-
     folder = tmp_path_factory.mktemp("sr-view")
-    write_phantom_series(folder / "ct", slices=6, size=64)
-    series = scan([folder / "ct"]).all_series()[0]
-    verified = verify_artifact(MODELS / "ct-lesion-cls")
-    results = run_model(verified, series, None, accept_warnings=True,
-                            audit_log=AuditLog(folder / "audit" / "audit.jsonl"))
-    (path,) = write_dicom(results, series, folder)
-    return path, series, results[0].provenance
+    series = phantom_series(folder / "ct", slices=6)
+    path, provenance = write_ai_report(series, "ct-lesion-cls", folder, folder / "audit")
+    return path, series, provenance
 
 
 def test_lightbox_report_reads_as_a_document_marked_ai(view, lightbox_sr):

@@ -4,16 +4,13 @@ viewport; links to images not open and unreadable reports change nothing."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QUrl
 
+from tests.ai_reports import phantom_series, write_ai_report
 from tests.ui.conftest import open_and_wait
 from tests.ui.helpers import click_item
 from viewer.io.locate import locate
-
-MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
 def _sr_item(window):
@@ -30,20 +27,9 @@ def _follow(window, sop_uid: str) -> None:
 @pytest.fixture(scope="module")
 def lightbox_study(tmp_path_factory):
     """The phantom and the TID 1500 SR Lightbox writes for an AI run on it."""
-    from viewer.audit.log import AuditLog
-    from viewer.inference import run_model, verify_artifact
-    from viewer.inference.dicom_export import write_dicom
-    from viewer.io.demo import write_phantom_series
-    from viewer.io.scan import scan
-
     folder = tmp_path_factory.mktemp("sr-window")
-    write_phantom_series(folder / "ct", slices=6, size=64)
-    series = scan([folder / "ct"]).all_series()[0]
-    verified = verify_artifact(MODELS / "ct-lesion-cls")
-    results = run_model(verified, series, None, accept_warnings=True,
-                        audit_log=AuditLog(folder / "audit" / "audit.jsonl"))
-    (folder / "sr").mkdir()
-    (path,) = write_dicom(results, series, folder / "sr")
+    series = phantom_series(folder / "ct", slices=6)
+    path, _ = write_ai_report(series, "ct-lesion-cls", folder / "sr", folder / "audit")
     return folder / "ct", path
 
 
