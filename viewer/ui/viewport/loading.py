@@ -39,6 +39,12 @@ class LoadedSeries(QObject):
         self._done: set[int] = {i for i, ref in enumerate(series.frames) if ref.key in cache}
         self.failures: dict[int, BaseException] = {}
         self._closed = False
+        # The frame the reader looks at, held here as well as in the cache: with a cache
+        # smaller than the series, prefetching (or a thumbnail, or another viewport) can
+        # evict it between its arrival and the paint, and the viewport would say
+        # "loading…" for an image that was decoded.
+        self._wanted: int | None = None
+        self._held: tuple[int, np.ndarray] | None = None
         # Prefetch stops when the cache is nearly full, so a huge series never finishes.
         self.fits_in_cache = estimate_series_bytes(series) <= cache.max_bytes * 0.8
         self._loader = SeriesLoader(series, cache, on_frame=self._worker_frame,
@@ -55,16 +61,20 @@ class LoadedSeries(QObject):
     # -- called on decode threads: hand over, touch nothing ------------------------------
 
     def _worker_frame(self, index: int) -> None:
-        self._bridge.post(self._frame_arrived, index)
+        # Taken from the cache now, on the thread that just put it there: by the time the
+        # GUI thread hears of it, it may have been evicted.
+        self._bridge.post(self._frame_arrived, index, self._loader.get(index))
 
     def _worker_error(self, index: int, error: BaseException) -> None:
         self._bridge.post(self._frame_error, index, error)
 
     # -- GUI thread -----------------------------------------------------------------------
 
-    def _frame_arrived(self, index: int) -> None:
+    def _frame_arrived(self, index: int, array: np.ndarray | None = None) -> None:
         if self._closed:
             return
+        if array is not None and index == self._wanted:
+            self._held = (index, array)
         self.failures.pop(index, None)
         self._mark(index)
         self.frame_ready.emit(index)
@@ -84,14 +94,25 @@ class LoadedSeries(QObject):
             self.finished.emit()
 
     def get(self, index: int) -> np.ndarray | None:
-        """The decoded frame if it is in the cache, else None (never blocks)."""
-        return None if self._closed else self._loader.get(index)
+        """The decoded frame if it is in the cache (or is the one held for the reader),
+        else None (never blocks)."""
+        if self._closed:
+            return None
+        array = self._loader.get(index)
+        if array is None and self._held is not None and self._held[0] == index:
+            return self._held[1]
+        if array is not None and index == self._wanted:
+            self._held = (index, array)
+        return array
 
     def request(self, index: int) -> None:
         """The reader is looking at ``index``: decode it before anything else."""
         if self._closed:
             return
-        if self._loader.get(index) is not None:
+        self._wanted = index
+        if self._held is not None and self._held[0] != index:
+            self._held = None
+        if self.get(index) is not None:
             # Already in the cache: the loader has nothing to do, so announce it ourselves
             # (later, like a decoded frame, never inside the caller's own call).
             self._bridge.post(self._frame_arrived, index)
@@ -105,4 +126,5 @@ class LoadedSeries(QObject):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self._held = None
             self._loader.close()
