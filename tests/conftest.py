@@ -43,3 +43,12 @@ def _private_cache_dir(tmp_path_factory, monkeypatch):
     # account can change (developer mode, viewer.host.folders.program_is_writable); an
     # installed copy ignores them (tests/host/test_site_policy.py).
     monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(base / "no-site-config.toml"))
+
+
+@pytest.fixture
+def private_audit(tmp_path, monkeypatch):
+    """An audit folder and key state of this test's own (the shared ones above would carry
+    one test's chain into the next): ``pytestmark = pytest.mark.usefixtures(...)``."""
+    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
+    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+

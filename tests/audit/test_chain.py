@@ -14,11 +14,7 @@ from viewer.audit.chain import Expect, verify_lines
 from viewer.cli.audit import main
 from viewer.host.settings import load_settings
 
-
-@pytest.fixture(autouse=True)
-def _private_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
-    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+pytestmark = pytest.mark.usefixtures("private_audit")
 
 
 def _record(frames: int, time: str = "") -> AuditRecord:

@@ -11,11 +11,7 @@ import pytest
 from viewer.audit import AuditLog, AuditRecord, log_name, series_hash
 from viewer.host.settings import load_settings
 
-
-@pytest.fixture(autouse=True)
-def _private_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
-    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+pytestmark = pytest.mark.usefixtures("private_audit")
 
 
 def record(**changes):

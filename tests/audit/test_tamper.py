@@ -27,10 +27,7 @@ from viewer.host.settings import Settings, load_settings
 SITE_SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _private_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
-    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+pytestmark = pytest.mark.usefixtures("private_audit")
 
 
 def _record(frames: int, user: str = "") -> AuditRecord:

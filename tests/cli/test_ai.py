@@ -15,11 +15,7 @@ from viewer.cli.ai import infer_main, models_main
 from viewer.host.settings import load_settings
 from viewer.io.demo import write_phantom_series
 
-
-@pytest.fixture(autouse=True)
-def _private_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
-    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+pytestmark = pytest.mark.usefixtures("private_audit")
 
 
 @pytest.fixture

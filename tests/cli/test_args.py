@@ -22,10 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEVICES = [d for d in ("/dev/null", "/dev/full") if os.path.exists(d)]
 
 
-@pytest.fixture(autouse=True)
-def _private_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
-    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+pytestmark = pytest.mark.usefixtures("private_audit")
 
 
 def usage_error(capsys, argv: list[str]) -> str:

@@ -13,10 +13,9 @@ from viewer.io.scan import scan
 
 
 @pytest.fixture(autouse=True)
-def _private_dirs(tmp_path, monkeypatch):
-    """Audit log and install key go to the test's folder, never the user's."""
-    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
-    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+def _private_dirs(private_audit, monkeypatch):
+    """Every inference test writes its own audit (tests/conftest.py) and sees only the
+    model folders it names."""
     monkeypatch.delenv("LIGHTBOX_MODEL_DIRS", raising=False)
 
 

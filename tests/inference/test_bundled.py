@@ -31,12 +31,6 @@ def demo(tmp_path_factory):
     return scan([folder]).all_series()[0]
 
 
-@pytest.fixture(autouse=True)
-def _private_audit(tmp_path, monkeypatch):
-    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
-    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
-
-
 def test_every_bundled_model_verifies_and_says_it_is_a_demonstration(bundled):
     for model_id in IDS:
         entry = bundled.get(model_id)

@@ -18,10 +18,9 @@ DEMO_SLICES, DEMO_SIZE = 20, 256  # the models are made for demo-sized images
 
 
 @pytest.fixture(autouse=True)
-def _private_dirs(tmp_path, monkeypatch):
-    """Audit log, verification cache and install key stay in the test's folder."""
-    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
-    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+def _private_dirs(private_audit, tmp_path, monkeypatch):
+    """An audit of the test's own (tests/conftest.py), its own cache, no extra model folders
+    (the other AI window tests import this fixture)."""
     monkeypatch.setenv("LIGHTBOX_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("LIGHTBOX_MODEL_DIRS", raising=False)
 
