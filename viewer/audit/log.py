@@ -25,7 +25,8 @@ import re
 import secrets
 import sys
 import threading
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -191,9 +192,16 @@ class AuditRecord:
     unlike_training: int = 0  # frames flagged as unlike the model's training data
     time: str = ""
     user: str = ""
+    #: Inputs read from other series of the study: input name → keyed hash of that
+    #: series' UID (as ``series_hash``); left out of the record when there are none.
+    input_series: Mapping[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         record = asdict(self)
+        if self.input_series:
+            record["input_series"] = dict(self.input_series)
+        else:
+            del record["input_series"]
         record["time"] = self.time or utc_now()
         record["user"] = self.user or os_user()
         record["duration_s"] = round(self.duration_s, 4)

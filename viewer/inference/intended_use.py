@@ -85,7 +85,7 @@ def check_intended_use(
             problems.append(
                 f"the model reads {needed} consecutive slices; the series has {len(series.frames)}"
             )
-    if len(manifest.inputs) != 1:
+    if len(manifest.inputs) != 1 and use.input == "volume":  # slice models: runner.py
         problems.append("models with more than one input are not supported by this viewer")
     return UseCheck(tuple(warnings), tuple(problems))
 

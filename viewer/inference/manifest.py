@@ -66,6 +66,38 @@ class Intensity:
     std: float = 1.0
 
 
+#: The longest ``series.description`` pattern accepted: a rule is a short expression, and a
+#: bound keeps a hostile pattern's cost bounded (it is matched against descriptions cut to
+#: :data:`MAX_DESCRIPTION` characters, DICOM's LO length is 64).
+MAX_PATTERN = 200
+MAX_DESCRIPTION = 256
+MAX_ROLE = 64
+_SERIES_KEYS = ("modality", "description", "role")
+
+
+@dataclass(frozen=True)
+class SeriesRule:
+    """Which series of the study feeds an input (``inputs[].series``).
+
+    ``modality`` (upper case; empty = any) and ``description`` (a regular expression
+    searched in the SeriesDescription; None = any) select candidates; ``role`` is what the
+    reader is shown ("FLAIR", "pre-contrast"). The role ``primary`` marks the series the
+    reader runs the model on."""
+
+    modality: tuple[str, ...] = ()
+    description: str | None = None
+    role: str = ""
+
+    @property
+    def primary(self) -> bool:
+        return self.role.strip().lower() == "primary"
+
+    @property
+    def pattern(self) -> re.Pattern[str] | None:
+        """The compiled description pattern (checked to compile when the manifest parsed)."""
+        return None if self.description is None else re.compile(self.description)
+
+
 @dataclass(frozen=True)
 class InputSpec:
     name: str
@@ -75,6 +107,12 @@ class InputSpec:
     resize: Resize
     intensity: Intensity
     slices: int | None = None
+    series: SeriesRule | None = None  # None: the series the reader runs the model on
+
+    @property
+    def from_other_series(self) -> bool:
+        """True when this input reads a series other than the one the model runs on."""
+        return self.series is not None and not self.series.primary
 
 
 @dataclass(frozen=True)
@@ -377,6 +415,8 @@ class _Parser:
         if not outputs:
             raise self.fail("outputs", "the model needs at least one output")
         self.cross_check(outputs)
+        use = self.intended_use(self.get(d, "intended_use", ""))
+        self.check_inputs(inputs, use)
         return Manifest(
             folder=self.folder,
             format_version=FORMAT_VERSION,
@@ -385,7 +425,7 @@ class _Parser:
             version=semver,
             description=self.text(d.get("description", ""), "description"),
             not_for_clinical_use=flag,
-            intended_use=self.intended_use(self.get(d, "intended_use", "")),
+            intended_use=use,
             inputs=inputs,
             outputs=outputs,
             tolerance=self.tolerance(self.get(d, "tolerance", "")),
@@ -510,7 +550,52 @@ class _Parser:
             resize=resize,
             intensity=intensity,
             slices=slices,
+            series=None if d.get("series") is None else self.series_rule(d["series"], w),
         )
+
+    def series_rule(self, value: Any, w: str) -> SeriesRule:
+        """``inputs[i].series``: unknown keys are refused (a misspelt key would quietly
+        match every series), and so is a pattern that does not compile or is too long."""
+        d = self.obj(value, w + "series")
+        w += "series."
+        unknown = sorted(set(d) - set(_SERIES_KEYS))
+        if unknown:
+            raise self.fail(w + unknown[0], f"is not a series rule key ({', '.join(_SERIES_KEYS)})")
+        modality = tuple(
+            self.text(v, f"{w}modality[{i}]", empty=False).strip().upper()
+            for i, v in enumerate(self.array(d.get("modality", []), w + "modality"))
+        )
+        pattern = d.get("description")
+        if pattern is not None:
+            pattern = self.text(pattern, w + "description", empty=False)
+            if len(pattern) > MAX_PATTERN:
+                raise self.fail(w + "description",
+                                f"is {len(pattern)} characters, over the limit of {MAX_PATTERN}")
+            try:
+                re.compile(pattern)
+            except (re.error, RecursionError, OverflowError) as exc:
+                raise self.fail(w + "description",
+                                f"is not a valid regular expression ({exc})") from None
+        role = self.text(d.get("role", ""), w + "role").strip()
+        if len(role) > MAX_ROLE:
+            raise self.fail(w + "role", f"is over the limit of {MAX_ROLE} characters")
+        rule = SeriesRule(modality, pattern, role)
+        if not rule.primary and not modality and pattern is None:
+            raise self.fail(w[:-1], "needs a modality or a description (else any series "
+                            "of the study would match)")
+        return rule
+
+    def check_inputs(self, inputs: tuple[InputSpec, ...], use: IntendedUse) -> None:
+        """Distinct names; one primary input; series rules only on slice models."""
+        names = [i.name for i in inputs]
+        if len(set(names)) != len(names):
+            raise self.fail("inputs", "two inputs share a name")
+        if all(i.from_other_series for i in inputs):
+            raise self.fail("inputs", "every input has a series rule: one (the series the "
+                            "model runs on) needs none, or the role \"primary\"")
+        if use.input == "volume" and any(i.from_other_series for i in inputs):
+            raise self.fail("inputs", "inputs from other series need a slice model "
+                            "(intended_use.input \"slice\")")
 
     def output(self, value: Any, where: str) -> OutputSpec:
         d = self.obj(value, where)

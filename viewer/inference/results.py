@@ -20,6 +20,18 @@ from viewer.inference.signing import UNSIGNED_MARK
 
 
 @dataclass(frozen=True)
+class InputSource:
+    """Which frame of another series of the study fed one input (multi-series models)."""
+
+    input: str  # the model input's name
+    series_uid: str
+    sop_instance_uid: str
+    frame_index: int  # in that series' reading order
+    distance_mm: float  # between its slice plane and the primary image's
+    resampled: bool  # True: resampled onto the primary image's pixel grid
+
+
+@dataclass(frozen=True)
 class Provenance:
     model_id: str
     model_name: str
@@ -32,6 +44,13 @@ class Provenance:
     frame_index: int  # position in the series' reading order
     instance_frame: int  # frame inside the file (multi-frame objects)
     unsigned: bool = False  # ran without a trusted signature (site developer mode)
+    #: Inputs read from other series of the study, in manifest order (empty: one series).
+    inputs: tuple[InputSource, ...] = ()
+
+    @property
+    def series_uids(self) -> tuple[str, ...]:
+        """Every series the result was computed from: the primary first."""
+        return (self.series_uid, *dict.fromkeys(s.series_uid for s in self.inputs))
 
     @property
     def label(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,12 +19,14 @@ from viewer.audit.log import AuditLog, AuditRecord, series_hash
 from viewer.audit.signing import AuditError
 from viewer.errors import Cancelled, LightboxError
 from viewer.imaging.lut import modality_values
+from viewer.inference.companion import Companion
 from viewer.inference.domain import DomainCheck, check_domain
 from viewer.inference.errors import IntendedUseError, ModelInputError, NotVerifiedError
 from viewer.inference.intended_use import check_intended_use
 from viewer.inference.postprocess import postprocess
 from viewer.inference.preprocess import Letterbox, neighbours, prepare_slice, prepare_volume
-from viewer.inference.results import Provenance, Result
+from viewer.inference.results import InputSource, Provenance, Result
+from viewer.inference.series_match import check_choice, extra_inputs, primary_input
 from viewer.inference.verify import VerifiedModel, is_verified
 from viewer.io.frames import FrameSource
 from viewer.io.model import FrameRef, Series
@@ -62,8 +64,14 @@ def run_model(
     batch_size: int = DEFAULT_BATCH,
     audit_log: AuditLog,
     source: FrameSource = read_frame,
+    inputs: Mapping[str, Series] | None = None,
 ) -> list[Result]:
     """Run ``model`` on ``series.frames[i]`` for each ``i`` in ``frames`` (default: all).
+
+    ``inputs``: for a model with inputs from other series of the study, the series of each
+    (input name → series; ``series_match.propose`` suggests them). Each must fit its rule;
+    every image of ``series`` takes the frame of each at the nearest slice position,
+    resampled onto its pixel grid (``companion``), or the run is refused with the reason.
 
     Raises ``IntendedUseError`` when the image is outside the model's intended use and
     ``accept_warnings`` is False; ``ModelInputError`` when it cannot feed the model;
@@ -78,6 +86,9 @@ def run_model(
     audit.check()  # before the run: a run that cannot be recorded must not start
     started = time.perf_counter()
     runtime = f"onnxruntime {verified.runtime}"
+
+    others = dict(inputs or {})
+    hashes = {name: series_hash(s.uid) for name, s in others.items()}
 
     def record(outcome: str, message: str = "", done: int = 0, unlike: int = 0) -> None:
         """Append the run's record; for a run that ended otherwise, the failure is logged
@@ -95,6 +106,7 @@ def run_model(
                     outcome=outcome,
                     message=message,
                     unlike_training=unlike,
+                    input_series=hashes,
                 )
             )
         except AuditError as exc:
@@ -111,10 +123,20 @@ def run_model(
         error_ = IntendedUseError(manifest.id, check.warnings)
         record("refused", error_.reason)
         raise error_
+    problem = _check_inputs(manifest, series, others)
+    if problem:
+        record("refused", problem[1])
+        raise ModelInputError(manifest.id, problem[0])
+    try:
+        companions = [Companion(manifest.id, spec, others[spec.name], series, source)
+                      for spec in extra_inputs(manifest)]
+    except ModelInputError as exc:
+        record("refused", exc.reason)
+        raise
     results: list[Result] = []  # filled as batches finish: a cancel records how far it got
     try:
         _run(verified, series, indices, check.warnings, progress, cancel, batch_size, results,
-             source)
+             source, companions)
     except (Cancelled, KeyboardInterrupt):  # Ctrl+C in a script is a cancel too
         record("cancelled", done=len(results))
         raise
@@ -126,6 +148,28 @@ def run_model(
         raise
     record("ok", done=len(results), unlike=sum(1 for r in results if r.ood))
     return results
+
+
+def _check_inputs(manifest: Manifest, series: Series,
+                  others: Mapping[str, Series]) -> tuple[str, str] | None:
+    """(the reason, the audit's words) when the series given for the other inputs do not
+    fit; the audit's words name no series description (they may say anything)."""
+    wanted = {spec.name: spec for spec in extra_inputs(manifest)}
+    unknown = sorted(set(others) - set(wanted))
+    if unknown:
+        known = ", ".join(repr(n) for n in wanted) or "none"
+        why = f"the model has no input {unknown[0]!r} read from another series (it has {known})"
+        return why, why
+    for name, spec in wanted.items():
+        if name not in others:
+            why = (f"input {name!r} reads another series of the study; choose one "
+                   "(the command line: --input NAME=SERIES)")
+            return why, why
+        problem = check_choice(spec, others[name], series)
+        if problem:
+            return (f"the series chosen for input {name!r} cannot be used: {problem}",
+                    f"the series chosen for input {name!r} does not fit its rule")
+    return None
 
 
 def _safe(exc: LightboxError) -> str:
@@ -147,9 +191,13 @@ def _run(
     batch_size: int,
     results: list[Result],
     source: FrameSource,
+    companions: Sequence[Companion] = (),
 ) -> None:
     manifest = verified.manifest
-    spec = manifest.inputs[0]
+    spec = primary_input(manifest)
+    # Inputs without a series rule besides the primary read the primary's image too.
+    same = [s for s in manifest.inputs if not s.from_other_series and s is not spec
+            and manifest.intended_use.input != "volume"]
     session = verified.session()
     names = [o.name for o in manifest.outputs]
     total = len(indices)
@@ -173,6 +221,9 @@ def _run(
         samples: list[np.ndarray] = []
         boxes: list[Letterbox] = []
         domains: list[DomainCheck | None] = []
+        feeds: dict[str, list[np.ndarray]] = {
+            name: [] for name in [s.name for s in same] + [c.spec.name for c in companions]}
+        used: list[tuple[InputSource, ...]] = []
         for i in chunk:
             if manifest.intended_use.input == "volume":
                 stack = [values(j) for j in neighbours(i, spec.slices or 1, len(series.frames))]
@@ -184,16 +235,24 @@ def _run(
                 pixels = {j: pixels[j] for j in pixels if abs(j - i) <= len(stack)}
             else:
                 sample, box = prepare_slice(values(i), spec)
+                for other in same:
+                    feeds[other.name].append(prepare_slice(values(i), other)[0])
+                found = [c.image(series.frames[i]) for c in companions]
+                for companion, (image, _) in zip(companions, found, strict=True):
+                    feeds[companion.spec.name].append(prepare_slice(image, companion.spec)[0])
+                used.append(tuple(where for _, where in found))
                 pixels.clear()
             samples.append(sample)
             boxes.append(box)
             domains.append(_domain(manifest, series, i, sample, box))
-        raw = session.run(names, {spec.name: np.stack(samples).astype(np.float32)})
+        feed = {spec.name: np.stack(samples).astype(np.float32)}
+        feed.update({name: np.stack(items).astype(np.float32) for name, items in feeds.items()})
+        raw = session.run(names, feed)
         for k, i in enumerate(chunk):
             outputs = {name: np.asarray(arr[k]) for name, arr in zip(names, raw, strict=True)}
             results.append(
                 _result(verified, series.frames[i], series.uid, i, boxes[k], outputs, accepted,
-                        domains[k])
+                        domains[k], used[k] if used else ())
             )
         if progress:
             progress(len(results), total)
@@ -208,6 +267,7 @@ def _result(
     outputs: dict[str, np.ndarray],
     accepted: tuple[str, ...],
     domain: DomainCheck | None = None,
+    inputs: tuple[InputSource, ...] = (),
 ) -> Result:
     manifest = verified.manifest
     provenance = Provenance(
@@ -222,6 +282,7 @@ def _result(
         frame_index=index,
         instance_frame=ref.frame,
         unsigned=verified.unsigned,
+        inputs=inputs,
     )
     return Result(
         provenance, box.source, box, postprocess(outputs, manifest.outputs, box), accepted, domain
