@@ -185,3 +185,4 @@ def write_study(folder: Path, *extra: SeriesSpec) -> dict[str, str]:
     study = Study()
     return {spec.description: write_series(folder / f"s{spec.number}", study, spec)
             for spec in (PRE, POST, T2, *extra)}
+
