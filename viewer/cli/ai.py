@@ -2,15 +2,17 @@
 
     lightbox models [--models-dir DIR ...] [--json]
     lightbox infer PATH --model ID --out DIR [--models-dir DIR ...]
-                   [--frame N | --all] [--series UID] [--accept-warnings] [--dicom] [--dicom-sc]
+                   [--frame N | --all] [--series UID] [--input NAME=SERIES ...]
+                   [--accept-warnings] [--dicom] [--dicom-sc]
 
 ``models`` lists every artifact with its verification status (exit 0 when all verify,
 1 when any is unavailable or none is found). ``infer`` runs one verified model and writes,
 per image, ``MODEL-frame-NNNN.json`` (provenance, probabilities, boxes in original pixels,
-mask label counts), ``MODEL-frame-NNNN-overlay.png`` (the overlay alone, transparent) and
+mask label counts, every source series), ``MODEL-frame-NNNN-overlay.png`` (the overlay alone, transparent) and
 ``MODEL-frame-NNNN-image.png`` (the image as displayed with the overlay blended). Exit 0 on
 success, 1 on failure (message on stderr), 2 on bad usage, 130 when interrupted. Neither
-imports Qt or torch.
+imports Qt or torch. A model reading other series of the study takes each with
+``--input NAME=SERIES`` (a UID or a path), else the proposed one (:mod:`viewer.cli.ai_inputs`).
 
 A run of several images reports its progress on stderr every ``PROGRESS_EVERY`` images.
 Ctrl+C cancels it (between batches, audited as cancelled); results are written into a
@@ -34,6 +36,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from viewer.cli.ai_inputs import InputUsageError, choose_inputs, input_choice
 from viewer.cli.args import frame_index, output_folder
 from viewer.errors import Cancelled, LightboxError
 from viewer.host.settings import Settings, load_settings
@@ -164,6 +167,11 @@ def infer_main(argv: Sequence[str] | None = None, settings: Settings | None = No
     which.add_argument("--all", action="store_true", help="every image of the series")
     parser.add_argument("--series", metavar="UID", help="the series to use when PATH holds several")
     parser.add_argument(
+        "--input", action="append", type=input_choice, default=[], metavar="NAME=SERIES",
+        help="for a model that reads other series of the study: the series of input NAME, "
+        "a series UID of PATH or a file or folder (repeatable; default: the proposed match)",
+    )
+    parser.add_argument(
         "--accept-warnings",
         action="store_true",
         help="run even when the image is outside the model's intended use",
@@ -187,6 +195,9 @@ def infer_main(argv: Sequence[str] | None = None, settings: Settings | None = No
     except KeyboardInterrupt:  # the second Ctrl+C: stopped wherever it was
         _error("interrupted")
         return EXIT_INTERRUPTED
+    except InputUsageError as exc:
+        _error(str(exc))
+        return 2
     except LightboxError as exc:
         _error(str(exc))
         return 1
@@ -231,12 +242,14 @@ def _infer(ns: argparse.Namespace, settings: Settings) -> int:
         _error(f"--frame {ns.frame} is out of range: the series has {count} "
                f"image{'s' if count != 1 else ''} ({valid})")
         return 2
+    assert entry.manifest is not None  # an available entry has its manifest
+    others = choose_inputs(entry.manifest, series, result.all_series(), ns.input)
     token = CancelToken()
     with _ctrl_c_cancels(token):
         try:
             results = run_model(entry, series, frames, accept_warnings=ns.accept_warnings,
                                 progress=_Progress(entry.id), cancel=token,
-                                audit_log=AuditLog.of(settings))
+                                audit_log=AuditLog.of(settings), inputs=others)
         except IntendedUseError as exc:
             _error(f"model {exc.model} is not meant for this image:")
             for warning in exc.warnings:
@@ -403,12 +416,25 @@ def result_summary(res: Any) -> dict[str, Any]:
             "frame_index": p.frame_index,
             "instance_frame": p.instance_frame,
         },
+        **_other_inputs(p),
         "image_size": {"rows": res.shape[0], "columns": res.shape[1]},
         "warnings_accepted": list(res.warnings),
         # vs the model's training data (docs/model-artifact.md, "reference"); null: no reference
         "ood": res.domain.as_dict() if getattr(res, "domain", None) is not None else None,
         "outputs": outputs,
     }
+
+
+def _other_inputs(p: Any) -> dict[str, Any]:
+    """``other_inputs``: the frames of other series that fed the model (multi-series models
+    only; absent otherwise, so single-series results read as before)."""
+    if not getattr(p, "inputs", ()):
+        return {}
+    return {"other_inputs": [
+        {"input": s.input, "series_uid": s.series_uid, "sop_instance_uid": s.sop_instance_uid,
+         "frame_index": s.frame_index, "distance_mm": round(s.distance_mm, 3),
+         "resampled": s.resampled}
+        for s in p.inputs]}
 
 
 def overlay_layers(res: Any) -> list[Any]:
