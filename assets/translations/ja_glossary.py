@@ -429,4 +429,12 @@ JA.update({
 'listed in the DICOMDIR but missing':
     'DICOMDIR に記載されていますが見つかりません',
 "UNSIGNED · developer mode": "署名なし・開発者モード",
+# several series per model (issue 12)
+"Series for each input": "入力ごとのシリーズ",
+"<b>{}</b> reads more than one series of this study. Check the series for each input:":
+    "<b>{}</b> はこの検査の複数のシリーズを読み込みます。入力ごとのシリーズを確認してください:",
+"Runs on: {}": "実行対象: {}",
+"Run": "実行",
+"Series that fit: {}": "適合するシリーズ: {}",
+"Not run: no series was confirmed for AI · {}.": "未実行: AI · {} のシリーズが確認されませんでした。",
 })

@@ -30,6 +30,26 @@
         <source>The model card {} of {} cannot be read: {}</source>
         <translation>{1} のモデルカード {0} を読み込めません: {2}</translation>
     </message>
+    <message>
+        <source>Series for each input</source>
+        <translation>入力ごとのシリーズ</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{}&lt;/b&gt; reads more than one series of this study. Check the series for each input:</source>
+        <translation>&lt;b&gt;{}&lt;/b&gt; はこの検査の複数のシリーズを読み込みます。入力ごとのシリーズを確認してください:</translation>
+    </message>
+    <message>
+        <source>Runs on: {}</source>
+        <translation>実行対象: {}</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>実行</translation>
+    </message>
+    <message>
+        <source>Series that fit: {}</source>
+        <translation>適合するシリーズ: {}</translation>
+    </message>
 </context>
 <context>
     <name>AiOverlay</name>
@@ -80,7 +100,7 @@
     </message>
     <message>
         <source>An AI run is going on another series.</source>
-        <extracomment>The status dot of a row: applies, outside intended use (may run on a yes), cannot run. The registry is built (or failed to build). A run ended: "ok", "cancelled", "declined" (intended use) or "error". One line on how the run goes (also for the status bar). The effective configuration (allowed models, model folders, audit folder).</extracomment>
+        <extracomment>The status dot of a row: applies, outside intended use (may run on a yes), cannot run. The series of each input read from another series, as the reader confirmed them. The registry is built (or failed to build). A run ended: "ok", "cancelled", "declined" (intended use) or "error". One line on how the run goes (also for the status bar). The effective configuration (allowed models, model folders, audit folder).</extracomment>
         <translation>別のシリーズで AI を実行中です。</translation>
     </message>
     <message>
@@ -142,6 +162,10 @@
     <message>
         <source>Cannot run {}: {}</source>
         <translation>{} を実行できません: {}</translation>
+    </message>
+    <message>
+        <source>Not run: no series was confirmed for AI · {}.</source>
+        <translation>未実行: AI · {} のシリーズが確認されませんでした。</translation>
     </message>
     <message>
         <source>this image</source>

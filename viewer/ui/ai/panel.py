@@ -6,7 +6,9 @@ verification), or outside their intended use, which an explicit choice may overr
 image that cannot feed a model cannot. A run is a frozen request handed to a worker with a
 cancel token; only the newest request's outcome is used, and a cancelled run adds nothing.
 Intended-use warnings come back as an error and open a dialog; "Run anyway" sends the same
-request again with the warnings accepted, and they stay shown with the results.
+request again with the warnings accepted, and they stay shown with the results. A model
+that reads other series of the study first asks the reader to confirm the series of each
+of those inputs (``SeriesChoiceDialog``; the choice lives in ``state.series_choice``).
 """
 
 from __future__ import annotations
@@ -48,12 +50,15 @@ from viewer.inference import (
     UseCheck,
     run_model,
 )
+from viewer.inference.series_match import extra_inputs
 from viewer.io.frames import FrameSource, frame_source
 from viewer.state.runs import Status
+from viewer.state.series_choice import SeriesChoice
 from viewer.tasks.jobs import Job, Jobs
 from viewer.ui.ai.dialogs import IntendedUseDialog
 from viewer.ui.ai.findings import AIResults
 from viewer.ui.ai.model_card import ModelCardDialog
+from viewer.ui.ai.series_dialog import SeriesChoiceDialog
 from viewer.ui.bridge import Background, Outcome
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
 from viewer.ui.problem_text import problem_text
@@ -82,6 +87,8 @@ class RunRequest:
     series: Series
     frames: tuple[int, ...] | None  # None: the whole series
     accept_warnings: bool = False
+    #: The series of each input read from another series, as the reader confirmed them.
+    inputs: tuple[tuple[str, Series], ...] = ()
 
     @property
     def total(self) -> int:
@@ -141,6 +148,7 @@ class AIPanel(QWidget):
         self._registry_number = 0
         self._number = 0
         self.use_dialog: IntendedUseDialog | None = None
+        self.series_dialog: SeriesChoiceDialog | None = None
         self.card_dialog: ModelCardDialog | None = None
         self._applicability: dict[str, Applicability] = {}
         self._build()
@@ -423,7 +431,36 @@ class AIPanel(QWidget):
             return
         self._number += 1
         frames = None if whole_series else (self.viewport.state.index,)
-        self._start(RunRequest(self._number, found.entry, series, frames))
+        request = RunRequest(self._number, found.entry, series, frames)
+        manifest = found.entry.manifest
+        if manifest is not None and extra_inputs(manifest):
+            self._confirm_series(request)
+        else:
+            self._start(request)
+
+    def _confirm_series(self, request: RunRequest) -> None:
+        """Ask which series feeds each input read from another series; run on Run."""
+        assert request.entry.manifest is not None
+        known = self.session.studies.series_by_uid(request.series.uid)
+        study = known[1].series if known is not None else [request.series]
+        choice = SeriesChoice(request.entry.manifest, request.series, study)
+        dialog = SeriesChoiceDialog(request.entry.title, choice, self.window())
+        self.series_dialog = dialog
+        self._sync_buttons()
+
+        def answered(_result: int) -> None:
+            self.series_dialog = None
+            dialog.deleteLater()
+            if dialog.accepted_run and choice.complete:
+                self._start(dataclasses.replace(request, inputs=tuple(choice.chosen().items())))
+                return
+            self._note(request, translate("AiPanel", "Not run: no series was confirmed for "
+                                          "AI · {}.").format(request.entry.title))
+            self._sync_buttons()
+            self.run_finished.emit("declined")
+
+        dialog.finished.connect(answered)
+        dialog.open()
 
     def _start(self, request: RunRequest) -> None:
         if request.frames is not None and request.total == 1:
@@ -437,7 +474,7 @@ class AIPanel(QWidget):
             r = job.request
             return run_model(r.entry, r.series, r.frames, progress=job.progress,
                              cancel=job.token, accept_warnings=r.accept_warnings,
-                             audit_log=audit, source=frames)
+                             audit_log=audit, source=frames, inputs=dict(r.inputs))
 
         started = self._runs.start(request, job, self._done,
                                    lambda j, done, total: self.session.runs.progress(
@@ -550,7 +587,8 @@ class AIPanel(QWidget):
     def _sync_buttons(self) -> None:
         found = self.selected()
         ready = (found is not None and found.can_run and not self.running
-                 and self.use_dialog is None and self.viewport.current_ref() is not None
+                 and self.use_dialog is None and self.series_dialog is None
+                 and self.viewport.current_ref() is not None
                  and not self.viewport.derived)
         self.run_image_button.setEnabled(ready)
         self.run_series_button.setEnabled(ready)
@@ -567,6 +605,8 @@ class AIPanel(QWidget):
         self.results.shutdown()
         if self.use_dialog is not None:
             self.use_dialog.close()
+        if self.series_dialog is not None:
+            self.series_dialog.close()
 
 
 def _summary(results: Sequence[Result]) -> str:
