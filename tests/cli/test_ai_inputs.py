@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pydicom
 import pytest
 
 pytest.importorskip("torch")
@@ -47,7 +48,9 @@ def _enhancing(out) -> int:
 
 
 def test_the_proposed_series_is_used_and_said(models, study, tmp_path, capsys):
-    assert _infer(models, study, tmp_path / "out") == 0
+    assert _infer(models, study, tmp_path / "out", "--dicom") == 0
+    (seg,) = (tmp_path / "out").glob("*.dcm")  # the SEG references the primary series
+    assert pydicom.dcmread(seg).Modality == "SEG"
     err = capsys.readouterr().err
     uids = study[1]
     assert (f"input 'post' (post-contrast): using series 5 AX T1 POST GD (MR) "

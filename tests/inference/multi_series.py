@@ -160,7 +160,10 @@ def _header(study: Study, spec: SeriesSpec, series_uid: str) -> Dataset:
     ds.FrameOfReferenceUID = spec.frame_of_reference or study.frame_of_reference
     ds.Modality, ds.SeriesDescription, ds.SeriesNumber = spec.modality, spec.description, spec.number
     ds.PatientName, ds.PatientID = "Test^Multi", "MULTI-1"
-    ds.StudyDate = "20260101"
+    ds.PatientBirthDate, ds.PatientSex = "", "O"
+    ds.StudyDate, ds.StudyTime, ds.StudyID, ds.AccessionNumber = "20260101", "120000", "1", ""
+    ds.ReferringPhysicianName, ds.Manufacturer = "", "Lightbox tests"
+    ds.SeriesDate, ds.SeriesTime = "20260101", f"12{spec.number:02d}00"
     ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
     ds.PixelSpacing = [spec.spacing, spec.spacing]
     ds.SliceThickness = 3.0

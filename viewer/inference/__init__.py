@@ -23,8 +23,11 @@ Public API (stable; the UI builds on it)::
     Applicability: entry, check (UseCheck: warnings, problems), applies, can_run, reason
 
     run_model(entry_or_verified_model, series, frames=None, *, progress=None,
-              cancel=None, accept_warnings=False, batch_size=4, audit_log, source=read_frame)
+              cancel=None, accept_warnings=False, batch_size=4, audit_log, source=read_frame,
+              inputs=None)
         -> list[Result]                       # one per frame, in the order asked
+        inputs: {input name: Series} for the inputs read from other series of the study
+        (series_match.propose suggests them; companion aligns them frame by frame).
         audit_log: viewer.audit.AuditLog.of(settings); source: where stored pixels come
         from (viewer.io.frames.frame_source(cache) in the GUI, the files by default);
         frames: indices into series.frames (None = all); progress(done, total);
@@ -37,7 +40,9 @@ Public API (stable; the UI builds on it)::
 
     Result: provenance (Provenance: model_id, model_name, model_version, model_digest,
             not_for_clinical_use, runtime, series_uid, sop_instance_uid, frame_index,
-            instance_frame, unsigned; .label = "AI · … · name version"),
+            instance_frame, unsigned, inputs (InputSource per other series: input,
+            series_uid, sop_instance_uid, frame_index, distance_mm, resampled);
+            .label = "AI · … · name version"; .series_uids: every source series),
             shape (rows, cols of the original), geometry (Letterbox), warnings (accepted),
             outputs (tuple), and .masks / .boxes / .heatmaps / .labels lists of:
         MaskOutput(output, labels: tuple[Label], mask: (rows, cols) uint8/16 read-only,
