@@ -29,8 +29,8 @@ SIZE = 64  # the model's input and the pre-contrast images: 64 × 64 at 1 mm
 BACKGROUND, DISC, ENHANCED = 100, 400, 900
 #: The enhancing square in patient millimetres (x from, x to, y from, y to), and where it
 #: lies on the pre-contrast grid (rows, columns; pixel centres at -31.5 + index mm).
-SQUARE_MM = (-8.0, 8.0, 0.0, 16.0)
-SQUARE_ROWS, SQUARE_COLS = slice(32, 48), slice(24, 40)
+SQUARE_MM = (-16.0, 0.0, 0.0, 16.0)
+SQUARE_ROWS, SQUARE_COLS = slice(32, 48), slice(16, 32)
 SLICES = (0.0, 3.0, 6.0, 9.0, 12.0)
 
 MODEL = """
@@ -112,6 +112,7 @@ class SeriesSpec:
     enhanced: bool = False
     modality: str = "MR"
     frame_of_reference: str = ""  # "": the study's
+    mirrored: bool = False  # columns run right to left (row cosines -x): same anatomy
 
 
 @dataclass
@@ -137,10 +138,15 @@ def write_series(folder: Path, study: Study, spec: SeriesSpec) -> str:
     if spec.enhanced:
         x0, x1, y0, y1 = SQUARE_MM
         image[(x >= x0) & (x < x1) & (y >= y0) & (y < y1)] = ENHANCED
+    corner_x = first
+    if spec.mirrored:  # the first column is now the rightmost one
+        image, corner_x = np.ascontiguousarray(image[:, ::-1]), -first
     for k, z in enumerate(spec.slices):
         ds = _header(study, spec, series_uid)
         ds.InstanceNumber = k + 1
-        ds.ImagePositionPatient = [first, first, z]
+        ds.ImagePositionPatient = [corner_x, first, z]
+        if spec.mirrored:
+            ds.ImageOrientationPatient = [-1, 0, 0, 0, 1, 0]
         ds.SliceLocation = z
         ds.PixelData = image.tobytes()
         ds.save_as(folder / f"{spec.number:02d}-{k:03d}.dcm", enforce_file_format=True)

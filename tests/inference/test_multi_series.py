@@ -123,6 +123,18 @@ def test_a_series_on_the_same_grid_is_used_as_stored(entry, study, tmp_path):
         assert result.provenance.inputs[0].resampled is False
 
 
+def test_a_mirrored_series_at_other_pixels_is_aligned_through_patient_coordinates(
+        entry, study, tmp_path):
+    pre = study[PRE.description]
+    mirrored = SeriesSpec("AX T1 POST mirrored", 6, size=32, spacing=2.0, enhanced=True,
+                          mirrored=True)
+    write_series(tmp_path / "mirrored", Study(pre.study_uid, _frame_of_reference(pre)), mirrored)
+    (series,) = scan([tmp_path / "mirrored"]).all_series()
+    (result,) = _run(entry, study, series)
+    _assert_square(result.masks[0].mask)
+    assert result.provenance.inputs[0].resampled
+
+
 def test_a_series_that_fits_no_rule_is_refused(entry, study, audit_file):
     with pytest.raises(ModelInputError) as caught:
         _run(entry, study, study[T2.description])
