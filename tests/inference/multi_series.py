@@ -170,6 +170,8 @@ def _header(study: Study, spec: SeriesSpec, series_uid: str) -> Dataset:
     ds.StudyDate, ds.StudyTime, ds.StudyID, ds.AccessionNumber = "20260101", "120000", "1", ""
     ds.ReferringPhysicianName, ds.Manufacturer = "", "Lightbox tests"
     ds.SeriesDate, ds.SeriesTime = "20260101", f"12{spec.number:02d}00"
+    if spec.enhanced:
+        ds.ContrastBolusAgent = "GADOLINIUM"
     ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
     ds.PixelSpacing = [spec.spacing, spec.spacing]
     ds.SliceThickness = 3.0

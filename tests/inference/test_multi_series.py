@@ -194,8 +194,9 @@ def _document(entry) -> dict:
     ({"description": "a" * 201}, "inputs[1].series.description", "over the limit of 200"),
     ({"modality": ["MR"], "desciption": "post"}, "inputs[1].series.desciption",
      "is not a series rule key"),
-    ({"role": "FLAIR"}, "inputs[1].series", "needs a modality or a description"),
+    ({"role": "FLAIR"}, "inputs[1].series", "needs a modality, a description or contrast"),
     ({"modality": "MR"}, "inputs[1].series.modality", "expected a list"),
+    ({"contrast": "yes"}, "inputs[1].series.contrast", "expected true, false or null"),
 ])
 def test_a_bad_series_rule_names_its_field(entry, series, field, why):
     document = _document(entry)

@@ -13,15 +13,18 @@ from viewer.io.scan import scan
 from viewer.state.series_choice import SeriesChoice
 
 
-@pytest.fixture
-def manifest():
+def _manifest(rule):
     _, inputs, outputs = specs("threshold")
-    post = copy.deepcopy(inputs[0]) | {"name": "post", "series": {
-        "modality": ["MR"], "description": "(?i)post", "role": "post-contrast"}}
+    post = copy.deepcopy(inputs[0]) | {"name": "post", "series": rule}
     doc = base_manifest("threshold", [inputs[0], post], outputs, modality=["MR"])
     doc["files"] = {"model.onnx": "a" * 64, "golden.npz": "b" * 64}
     doc["digest"] = "c" * 64
     return parse_manifest(doc, "threshold")
+
+
+@pytest.fixture
+def manifest():
+    return _manifest({"modality": ["MR"], "description": "(?i)post", "role": "post-contrast"})
 
 
 @pytest.fixture
@@ -56,3 +59,13 @@ def test_nothing_fitting_leaves_the_choice_incomplete_with_the_reason(manifest, 
     assert "found: 4 AX T2 (MR)" in choice.problems[0]
     with pytest.raises(ValueError, match="no series of this study matches input 'post'"):
         choice.chosen()
+
+
+def test_a_contrast_rule_reads_the_recorded_contrast_agent(study):
+    manifest = _manifest({"modality": ["MR"], "contrast": True})
+    choice = SeriesChoice(manifest, study[PRE.description], list(study.values()))
+    assert choice.chosen() == {"post": study[POST.description]}
+    assert choice.rows()[0].rule == "modality MR and a contrast agent recorded"
+    (match,) = choice.matches
+    assert dict((s.description, why) for s, why in match.others) == {
+        T2.description: "it records no contrast agent"}

@@ -72,7 +72,7 @@ class Intensity:
 MAX_PATTERN = 200
 MAX_DESCRIPTION = 256
 MAX_ROLE = 64
-_SERIES_KEYS = ("modality", "description", "role")
+_SERIES_KEYS = ("modality", "description", "contrast", "role")
 
 
 @dataclass(frozen=True)
@@ -80,13 +80,15 @@ class SeriesRule:
     """Which series of the study feeds an input (``inputs[].series``).
 
     ``modality`` (upper case; empty = any) and ``description`` (a regular expression
-    searched in the SeriesDescription; None = any) select candidates; ``role`` is what the
-    reader is shown ("FLAIR", "pre-contrast"). The role ``primary`` marks the series the
-    reader runs the model on."""
+    searched in the SeriesDescription; None = any) and ``contrast`` (True: a contrast agent
+    is recorded, ContrastBolusAgent; False: none is; None = either) select candidates;
+    ``role`` is what the reader is shown ("FLAIR", "pre-contrast"). The role ``primary``
+    marks the series the reader runs the model on."""
 
     modality: tuple[str, ...] = ()
     description: str | None = None
     role: str = ""
+    contrast: bool | None = None
 
     @property
     def primary(self) -> bool:
@@ -579,10 +581,13 @@ class _Parser:
         role = self.text(d.get("role", ""), w + "role").strip()
         if len(role) > MAX_ROLE:
             raise self.fail(w + "role", f"is over the limit of {MAX_ROLE} characters")
-        rule = SeriesRule(modality, pattern, role)
-        if not rule.primary and not modality and pattern is None:
-            raise self.fail(w[:-1], "needs a modality or a description (else any series "
-                            "of the study would match)")
+        contrast = d.get("contrast")
+        if contrast is not None and not isinstance(contrast, bool):
+            raise self.fail(w + "contrast", "expected true, false or null")
+        rule = SeriesRule(modality, pattern, role, contrast)
+        if not rule.primary and not modality and pattern is None and contrast is None:
+            raise self.fail(w[:-1], "needs a modality, a description or contrast (else any "
+                            "series of the study would match)")
         return rule
 
     def check_inputs(self, inputs: tuple[InputSpec, ...], use: IntendedUse) -> None:

@@ -100,6 +100,9 @@ def mismatch(spec: InputSpec, series: Series) -> str:
     if pattern is not None and not pattern.search(series.description[:MAX_DESCRIPTION]):
         shown = series.description or "(none)"
         reasons.append(f"its description {shown!r} does not match {rule.description}")
+    if rule.contrast is not None and contrast_agent(series) != rule.contrast:
+        reasons.append("it records a contrast agent" if rule.contrast is False
+                       else "it records no contrast agent")
     return "; ".join(reasons)
 
 
@@ -123,6 +126,8 @@ def describe_rule(rule: SeriesRule) -> str:
         parts.append(f"modality {' or '.join(rule.modality)}")
     if rule.description is not None:
         parts.append(f"a description matching {rule.description}")
+    if rule.contrast is not None:
+        parts.append("a contrast agent recorded" if rule.contrast else "no contrast agent")
     return " and ".join(parts) or "any series"
 
 
@@ -142,18 +147,31 @@ def no_match_reason(spec: InputSpec, seen: Sequence[Series]) -> str:
             f"{describe_rule(spec.series)}; found: {found or 'no other series with images'}")
 
 
+def contrast_agent(series: Series) -> bool:
+    """True when the series' first header records a contrast agent (ContrastBolusAgent)."""
+    return bool(_first_value(series, "ContrastBolusAgent"))
+
+
 def frame_of_reference(series: Series) -> str | None:
     """The series' FrameOfReferenceUID from its first header (None when unknown)."""
+    value = _first_value(series, "FrameOfReferenceUID")
+    return str(value) if value else None
+
+
+def _first_value(series: Series, keyword: str) -> object:
+    """``keyword`` of the first header that has it, stripped; None when none has."""
     for instance in series.instances:
         header = instance.header
         if header is None:
             continue
         try:
-            value = header.get("FrameOfReferenceUID")
+            value = header.get(keyword)
         except Exception:  # noqa: BLE001 - a malformed value is as good as none
             value = None
+        if isinstance(value, str):
+            value = value.strip()
         if value:
-            return str(value)
+            return value
     return None
 
 
