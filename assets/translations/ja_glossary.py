@@ -437,4 +437,6 @@ JA.update({
 "Run": "実行",
 "Series that fit: {}": "適合するシリーズ: {}",
 "Not run: no series was confirmed for AI · {}.": "未実行: AI · {} のシリーズが確認されませんでした。",
+"Input {}: image {} of series {}": "入力 {0}: シリーズ {2} の画像 {1}",
+" · resampled onto this image's pixels": "・この画像の画素に再標本化",
 })

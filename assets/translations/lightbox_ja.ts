@@ -299,6 +299,14 @@
         <translation>検出なし</translation>
     </message>
     <message>
+        <source>Input {}: image {} of series {}</source>
+        <translation>入力 {0}: シリーズ {2} の画像 {1}</translation>
+    </message>
+    <message>
+        <source> · resampled onto this image's pixels</source>
+        <translation>・この画像の画素に再標本化</translation>
+    </message>
+    <message>
         <source>⚠ Accepted outside intended use: {}</source>
         <translation>⚠ 使用目的外を承認済み: {}</translation>
     </message>

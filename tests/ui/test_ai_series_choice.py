@@ -71,6 +71,8 @@ def test_the_reader_confirms_the_proposed_series_and_the_mask_lands_on_the_diffe
     post = next(s for s, _ in window.session.studies.all_series()
                 if s.description == POST.description)
     assert result.provenance.series_uids == (window.viewport.series.uid, post.uid)
+    assert (f"Input post: image {index + 1} of series 5 AX T1 POST GD (MR) · resampled onto "
+            "this image's pixels") in panel.results.image_texts()
 
     # Choosing the series in another frame of reference runs and is refused with the reason.
     dialog = _click_run(qtbot, panel)

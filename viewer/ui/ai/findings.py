@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.imaging.ai_layers import COLORMAPS, parse_color
+from viewer.inference.series_match import describe_series
 from viewer.state.ai_results import OverlayState, Run, percent, score_caption
 from viewer.state.finding_groups import FindingGroup, area_mm2, group_findings, volume_ml
 from viewer.ui.i18n import translate
@@ -341,6 +342,11 @@ class AIResults(QWidget):
                            if label.value and mask.counts.get(label.value, 0)]
                 self._caption(translate("AiResults", "Mask: {}").format(
                     ", ".join(present) or translate("AiResults", "nothing found")))
+            for used in result.provenance.inputs:  # the other series this result read
+                self._caption(translate("AiResults", "Input {}: image {} of series {}").format(
+                    used.input, used.frame_index + 1, self._series_name(used.series_uid))
+                    + (translate("AiResults", " · resampled onto this image's pixels")
+                       if used.resampled else ""))
             notes = [translate("AiResults", "⚠ Accepted outside intended use: {}").format(
                 problem_text(w)) for w in result.warnings]
             if result.domain is not None and result.domain.unlike:
@@ -350,6 +356,10 @@ class AIResults(QWidget):
                 note.setWordWrap(True)
                 note.setStyleSheet(WARNING_STYLE)
                 self.image_layout.addWidget(note)
+
+    def _series_name(self, uid: str) -> str:
+        known = self.viewport.session.studies.series_by_uid(uid)
+        return describe_series(known[0]) if known is not None else uid
 
     def _bar(self, caption: str, probability: float) -> None:
         self._caption(caption)
