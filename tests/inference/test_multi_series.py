@@ -157,6 +157,20 @@ def test_no_slice_near_the_position_is_refused(entry, study):
         _run(entry, study, study[POST_FAR.description])
 
 
+def test_a_series_covering_part_of_the_run_is_refused_before_it_starts(
+        entry, study, tmp_path, audit_file):
+    pre = study[PRE.description]
+    partial = SeriesSpec("AX T1 POST partial", 6, enhanced=True, slices=(0.0, 3.0, 6.0))
+    write_series(tmp_path / "partial", Study(pre.study_uid, _frame_of_reference(pre)), partial)
+    (series,) = scan([tmp_path / "partial"]).all_series()
+    with pytest.raises(ModelInputError, match="has no slice near this image's position"):
+        _run(entry, study, series, frames=range(len(pre.frames)))
+    record = json.loads(audit_file.read_text(encoding="utf-8").splitlines()[-1])
+    assert record["outcome"] == "refused" and record["frames"] == 0
+    (result,) = _run(entry, study, series, frames=(1,))  # where it has slices, it runs
+    _assert_square(result.masks[0].mask)
+
+
 def test_another_orientation_is_refused(entry, study, tmp_path):
     pre = study[PRE.description]
     write_series(tmp_path / "sag", Study(pre.study_uid, _frame_of_reference(pre)),

@@ -20,6 +20,7 @@ audit log, which holds no patient data.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -58,6 +59,33 @@ class Companion:
                                "(the two would need a registration first)")
         if not series.frames:
             raise self._refuse("holds no images")
+        # Its slice planes, once: positions (N, 3) and the normal of the stack.
+        planes = [_complete(ref.geometry) for ref in series.frames]
+        if any(g is None for g in planes):
+            raise self._refuse("has an image without position, orientation or pixel "
+                               "spacing, so it cannot be aligned")
+        normals = [normal(g.orientation) for g in planes if g is not None and g.orientation]
+        self.normal = normals[0]
+        if max(_angle(self.normal, n) for n in normals) > MAX_TILT_DEG:
+            raise self._refuse("mixes slice orientations; only a stack of parallel slices "
+                               "can be matched by position")
+        self.positions = np.asarray([g.position for g in planes if g is not None],
+                                    dtype=np.float64)
+        along = np.sort(self.positions @ np.asarray(self.normal))
+        self.half_spacing = self._spacing(along) / 2
+
+    def check(self, frames: Sequence[FrameRef]) -> None:
+        """Refuse before any pixel is read when a frame of the run has no counterpart."""
+        for ref in frames:
+            self._nearest(self._geometry(ref))
+
+    def _geometry(self, primary: FrameRef) -> FrameGeometry:
+        here = _complete(primary.geometry)
+        if here is None:
+            raise ModelInputError(self.model_id, "an image to run on has no position, "
+                                  f"orientation or pixel spacing, so {self.name} cannot be "
+                                  "aligned to it")
+        return here
 
     def _refuse(self, what: str) -> ModelInputError:
         return ModelInputError(self.model_id, f"the series for {self.name} {what}")
@@ -65,10 +93,7 @@ class Companion:
     def image(self, primary: FrameRef) -> tuple[np.ndarray, InputSource]:
         """The other series' image for ``primary``, on ``primary``'s pixel grid (modality
         values for grey images, RGB as stored)."""
-        here = _complete(primary.geometry)
-        if here is None:
-            raise ModelInputError(self.model_id, "this image has no position, orientation or "
-                                  f"pixel spacing, so {self.name} cannot be aligned to it")
+        here = self._geometry(primary)
         index, distance = self._nearest(here)
         ref = self.series.frames[index]
         there = _complete(ref.geometry)
@@ -86,34 +111,27 @@ class Companion:
         return values, used
 
     def _nearest(self, here: FrameGeometry) -> tuple[int, float]:
+        """The index of the slice nearest ``here``'s plane and its distance (mm)."""
         assert here.orientation is not None and here.position is not None
         n = normal(here.orientation)
-        offsets: list[tuple[float, int]] = []
-        for i, ref in enumerate(self.series.frames):
-            there = _complete(ref.geometry)
-            if there is None:
-                raise self._refuse("has an image without position, orientation or pixel "
-                                   "spacing, so it cannot be aligned")
-            assert there.orientation is not None and there.position is not None
-            tilt = _angle(n, normal(there.orientation))
-            if tilt > MAX_TILT_DEG:
-                raise self._refuse(f"is cut in another orientation ({tilt:.0f}° from the "
-                                   "images the model runs on); only parallel slices are "
-                                   "matched")
-            offsets.append((dot(_minus(there.position, here.position), n), i))
-        offset, index = min(offsets, key=lambda item: (abs(item[0]), item[1]))
-        half = self._spacing(sorted(o for o, _ in offsets)) / 2
-        if abs(offset) > half + 1e-6:
+        tilt = _angle(n, self.normal)
+        if tilt > MAX_TILT_DEG:
+            raise self._refuse(f"is cut in another orientation ({tilt:.0f}° from the images "
+                               "the model runs on); only parallel slices are matched")
+        offsets = np.abs((self.positions - np.asarray(here.position)) @ np.asarray(n))
+        index = int(np.argmin(offsets))  # the first of equals: the reading order decides
+        if offsets[index] > self.half_spacing + 1e-6:
             raise self._refuse(f"has no slice near this image's position: the nearest is "
-                               f"{abs(offset):.2f} mm away, more than half its slice spacing "
-                               f"({half:.2f} mm)")
-        return index, abs(offset)
+                               f"{offsets[index]:.2f} mm away, more than half its slice "
+                               f"spacing ({self.half_spacing:.2f} mm)")
+        return index, float(offsets[index])
 
-    def _spacing(self, offsets: list[float]) -> float:
+    def _spacing(self, along: np.ndarray) -> float:
         """The other series' slice spacing: the median gap between its slice positions;
         one slice: its slice thickness, else a hair."""
-        gaps = [b - a for a, b in zip(offsets, offsets[1:], strict=False) if b - a > 1e-6]
-        if gaps:
+        gaps = np.diff(along)
+        gaps = gaps[gaps > 1e-6]
+        if gaps.size:
             return float(np.median(gaps))
         header = self.series.frames[0].instance.header
         try:
@@ -133,10 +151,6 @@ def _complete(geometry: FrameGeometry) -> FrameGeometry | None:
     if geometry.position is None or geometry.orientation is None or geometry.spacing is None:
         return None
     return geometry
-
-
-def _minus(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float]:
-    return (a[0] - b[0], a[1] - b[1], a[2] - b[2])
 
 
 def _angle(a: tuple[float, ...], b: tuple[float, ...]) -> float:

@@ -130,6 +130,8 @@ def run_model(
     try:
         companions = [Companion(manifest.id, spec, others[spec.name], series, source)
                       for spec in extra_inputs(manifest)]
+        for companion in companions:
+            companion.check([series.frames[i] for i in indices])
     except ModelInputError as exc:
         record("refused", exc.reason)
         raise
