@@ -105,3 +105,11 @@ def test_bench_models_prints_latency_ratios_and_click_to_overlay(tmp_path) -> No
                 rf"^  {model} +{what} +click→overlay +{MS} +click→run_finished +{MS} +"
                 rf"run_model alone +{MS} +\(\d+(\.\d+)?x; ",
             ])
+
+
+def test_bench_companion_prints_numpy_against_scipy_and_they_agree(tmp_path) -> None:
+    out = run_bench("bench_companion.py", "--size", "32", "--repeat", "1", tmp_path=tmp_path)
+    assert_lines(out, [rf"^resample 23x23 @0.7 mm onto 32x32 @0.5 mm +Lightbox \(NumPy\) {MS} "
+                       rf"+SciPy map_coordinates {MS} +\(\d+(\.\d+)?x\) +max difference "])
+    (difference,) = re.findall(r"max difference (\S+)", out)
+    assert float(difference) < 1e-3  # the same bilinear samples, float32 against float64

@@ -102,7 +102,7 @@ class Companion:
         values = stored if stored.ndim == 3 else modality_values(stored, ref.instance, ref.frame)
         shape = (primary.instance.pixel.rows, primary.instance.pixel.columns) \
             if primary.instance.pixel is not None else values.shape[:2]
-        rows, cols = _grid(here, there, shape)
+        rows, cols = grid(here, there, shape)
         same = values.shape[:2] == shape and _identity(rows, cols)
         if not same:
             values = self._resample(values, rows, cols)
@@ -141,7 +141,7 @@ class Companion:
         return thickness if math.isfinite(thickness) and thickness > 0 else 2 * SINGLE_SLICE_MM
 
     def _resample(self, values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        out = _bilinear(values.astype(np.float32, copy=False), rows, cols)
+        out = bilinear(values.astype(np.float32, copy=False), rows, cols)
         if out is None:
             raise self._refuse("does not overlap this image in the patient")
         return out
@@ -158,7 +158,7 @@ def _angle(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return math.degrees(math.acos(min(1.0, abs(dot(a, b)))))
 
 
-def _grid(here: FrameGeometry, there: FrameGeometry,
+def grid(here: FrameGeometry, there: FrameGeometry,
           shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """For each pixel centre of ``here``'s grid (``shape``), its (row, column) in
     ``there``'s grid: patient point = position + column·Δc·row cosines + row·Δr·column
@@ -183,7 +183,7 @@ def _identity(rows: np.ndarray, cols: np.ndarray) -> bool:
                for i, j in corners)
 
 
-def _bilinear(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | None:
+def bilinear(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | None:
     """``image`` (H, W) or (H, W, 3) sampled at (rows, cols) pixel-centre coordinates;
     points outside its pixels take its lowest value; None when no point falls inside."""
     h, w = image.shape[:2]
