@@ -211,6 +211,10 @@ def _document(entry) -> dict:
     ({"role": "FLAIR"}, "inputs[1].series", "needs a modality, a description or contrast"),
     ({"modality": "MR"}, "inputs[1].series.modality", "expected a list"),
     ({"contrast": "yes"}, "inputs[1].series.contrast", "expected true, false or null"),
+    ({"description": "(?i)(post+)+$"}, "inputs[1].series.description",
+     "a repetition inside a repetition: such a pattern can take exponential time"),
+    ({"description": "(?i)(gd|gad)*post"}, "inputs[1].series.description",
+     "an alternation inside a repetition"),
 ])
 def test_a_bad_series_rule_names_its_field(entry, series, field, why):
     document = _document(entry)

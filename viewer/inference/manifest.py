@@ -295,6 +295,52 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
+_REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+
+
+def backtracks(pattern: str) -> str:
+    """Why ``pattern`` may backtrack exponentially ("" when it cannot): a repetition inside
+    a repetition (``(a+)+``), an alternation inside one (``(a|ab)*``) or a backreference.
+    Python's engine has no time limit, so a series rule with these shapes is refused
+    rather than run against every description of a study."""
+    from re import _parser  # type: ignore[attr-defined]  # the stdlib's own parser
+
+    def walk(items: Any, repeated: bool) -> str:
+        for op, arg in items:
+            name = str(op)
+            if name in _REPEATS:
+                many = arg[1] > 1
+                if repeated and many:
+                    return "a repetition inside a repetition"
+                found = walk(arg[2], repeated or many)
+            elif name == "BRANCH":
+                if repeated:
+                    return "an alternation inside a repetition"
+                found = next((why for alt in arg[1] if (why := walk(alt, repeated))), "")
+            elif name in ("GROUPREF", "GROUPREF_EXISTS"):
+                return "a backreference"
+            else:
+                found = next((why for sub in _subpatterns(arg) if (why := walk(sub, repeated))),
+                             "")
+            if found:
+                return found
+        return ""
+
+    return walk(_parser.parse(pattern), False)
+
+
+def _subpatterns(arg: Any) -> list[Any]:
+    """The nested patterns in a parsed node's argument (groups, lookarounds, atomic groups)."""
+    if isinstance(arg, (list, tuple)):
+        if arg and all(isinstance(item, tuple) and len(item) == 2 and hasattr(item[0], "name")
+                       for item in arg):
+            return [arg]
+        return [sub for item in arg for sub in _subpatterns(item)]
+    if hasattr(arg, "data"):  # a SubPattern
+        return [arg]
+    return []
+
+
 def parse_manifest(document: Any, folder: str | Path) -> Manifest:
     """Validate an already-parsed manifest document."""
     return _Parser(Path(folder)).manifest(document)
@@ -575,9 +621,13 @@ class _Parser:
                                 f"is {len(pattern)} characters, over the limit of {MAX_PATTERN}")
             try:
                 re.compile(pattern)
+                risky = backtracks(pattern)
             except (re.error, RecursionError, OverflowError) as exc:
                 raise self.fail(w + "description",
                                 f"is not a valid regular expression ({exc})") from None
+            if risky:
+                raise self.fail(w + "description", f"{risky}: such a pattern can take "
+                                "exponential time on a short description; write it without")
         role = self.text(d.get("role", ""), w + "role").strip()
         if len(role) > MAX_ROLE:
             raise self.fail(w + "role", f"is over the limit of {MAX_ROLE} characters")
