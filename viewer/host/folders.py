@@ -51,8 +51,9 @@ def dropin_dir(site_file: Path) -> Path:
 
 
 def program_dir() -> Path:
-    """The folder this copy of Lightbox runs from: the executable's when frozen (not the
-    single file's temporary unpack folder, which is always the user's), else the package's."""
+    """The folder this copy of Lightbox runs from: the executable's when frozen (for the
+    single file, the folder it unpacked into, which is always the user's), else the
+    package's."""
     if getattr(sys, "frozen", False):
         return Path(sys.executable).resolve().parent
     return Path(__file__).resolve().parents[1]
