@@ -258,5 +258,6 @@ def axes_problem(what: str, declared: Sequence[int | str], actual: Any) -> str |
         if isinstance(want, int) and isinstance(got, int) and want != got:
             return f"{what} axis {axis} is {got}, the manifest says {want}"
         if axis == 0 and isinstance(want, str) and isinstance(got, int):
-            return f"{what} has its {want} axis frozen at {got} (must be dynamic)"
+            return (f"{what} has its {want} axis frozen at {got} (must be dynamic; the "
+                    "exporter froze it: a hard-coded size or int(x.shape[0]) in forward())")
     return None
