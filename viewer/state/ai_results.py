@@ -350,6 +350,11 @@ def frame_findings(run: Run, result: Result, threshold: float) -> list[Finding]:
         name, score = output.top
         found.append(Finding(_labels_key(run, frame), run.key, frame, "labels",
                              score_caption(p, name, score), score, name=name))
+    for values in result.values:
+        for name, shown in values.items():
+            found.append(Finding(_finding_key(run, frame, "values", f"{values.output}:{name}"),
+                                 run.key, frame, "values", value_caption(p, name, shown),
+                                 name=name, shown=shown))
     for n, boxes in enumerate(result.boxes):
         for box in boxes.candidates or boxes.boxes:
             if box.score >= threshold:
