@@ -189,7 +189,11 @@ def load_golden(manifest: Manifest) -> dict[str, np.ndarray]:
     missing = [key for key in needed if key not in arrays]
     if missing:
         raise ArtifactError(manifest.folder, f"golden.npz lacks {', '.join(missing)}")
-    batches = {arrays[key].shape[0] if arrays[key].ndim else None for key in needed}
+    # variable-length outputs have one row per detection of the whole batch, not per image
+    per_image = [f"input:{i.name}" for i in manifest.inputs] + [
+        f"output:{o.name}" for o in manifest.outputs if o.batch_first
+    ]
+    batches = {arrays[key].shape[0] if arrays[key].ndim else None for key in per_image}
     if len(batches) != 1 or None in batches or 0 in batches:
         raise ArtifactError(manifest.folder, "golden.npz arrays do not share one leading batch")
     return arrays
@@ -216,13 +220,27 @@ def replay_golden(
                 manifest.folder,
                 f"golden replay fails in ONNX Runtime ({type(exc).__name__}: {exc})",
             ) from None
+        first_image = _first_image_rows(manifest, golden) if rows != slice(None) else {}
         for name, actual in zip(names, got, strict=True):
-            expected = golden[f"output:{name}"][rows]
+            expected = golden[f"output:{name}"][first_image.get(name, rows)]
             result = compare(manifest, name, np.asarray(actual), expected, manifest.tolerance)
             old = parity.get(name)
             if old is None or result.max_abs > old.max_abs:
                 parity[name] = result
     return parity
+
+
+def _first_image_rows(manifest: Manifest, golden: Mapping[str, np.ndarray]
+                      ) -> dict[str, np.ndarray]:
+    """For each variable-length output: which of its golden rows belong to image 0 (what
+    the replay of the first image alone must give)."""
+    rows: dict[str, np.ndarray] = {}
+    for spec in manifest.outputs:
+        if spec.kind == "boxes" and spec.layout == "variable" and spec.batch_index:
+            which = golden[f"output:{spec.batch_index}"].reshape(-1) == 0
+            for name in (spec.name, spec.scores, spec.classes_output, spec.batch_index):
+                rows[str(name)] = which
+    return rows
 
 
 def compare(
