@@ -233,3 +233,88 @@ def test_a_3d_mask_on_a_slice_model_is_refused_up_front_as_the_viewer_would(tmp_
     with pytest.raises(ManifestError) as viewer:
         parse_manifest(document, tmp_path / "tiny-model")
     assert viewer.value.reason in str(error)
+
+
+# -- variable-length boxes: detection networks ----------------------------------------------
+
+
+SPOTS = """
+class Spots(nn.Module):
+    '''A box on every 8 x 8 cell whose score is above one half: as many as the image has.'''
+    def __init__(self, per_image=False):
+        super().__init__()
+        self.per_image = per_image
+        self.head = nn.Conv2d(1, 3, 8, stride=8)
+        ys, xs = torch.meshgrid(torch.arange(4), torch.arange(4), indexing="ij")
+        self.register_buffer("gx", xs.reshape(-1).float() * 8, persistent=False)
+        self.register_buffer("gy", ys.reshape(-1).float() * 8, persistent=False)
+
+    def detect(self, image):
+        out = self.head(image * 4.0 - 2.0).flatten(2)
+        score = torch.sigmoid(out[:, 0])
+        cls = out[:, 1:].argmax(dim=1)
+        b, c = (score > 0.5).nonzero(as_tuple=True)
+        x, y = self.gx[c], self.gy[c]
+        boxes = torch.stack([x, y, x + 8, y + 8], dim=1)
+        return boxes, score[b, c], cls[b, c], b
+
+    def forward(self, image):
+        boxes, scores, classes, b = self.detect(image)
+        if not self.per_image:
+            return boxes, scores, classes, b
+        # torchvision style: one dict per image
+        return [{"boxes": boxes[b == k], "scores": scores[b == k], "labels": classes[b == k]}
+                for k in range(image.shape[0])]
+"""
+VARIABLE = [
+    {"name": "boxes", "kind": "boxes", "layout": "variable", "shape": ["detections", 4],
+     "scores": "scores", "classes_output": "classes", "batch_index": "batch_index",
+     "classes": [{"name": "spot", "color": "#FFB300"}, {"name": "blob"}],
+     "score_threshold": 0.5, "nms_iou": 0.3},
+    {"name": "scores", "kind": "box_scores", "shape": ["detections"]},
+    {"name": "classes", "kind": "box_classes", "shape": ["detections"]},
+    {"name": "batch_index", "kind": "box_batch", "shape": ["detections"]},
+]
+
+
+def test_variable_length_boxes_build_verify_and_run_per_image(tmp_path, phantom):
+    folder = _build(tmp_path, "spots", SPOTS, "Spots", VARIABLE, seed=3)
+    import onnxruntime as ort
+
+    graph = ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
+    assert [o.shape[0] for o in graph.get_outputs()] == ["detections"] * 4
+    entry = _registry(tmp_path).get("spots")
+    assert entry.available, entry.reason
+    results = run_model(entry, phantom, [0, 1, 2], batch_size=3, accept_warnings=True,
+                        audit_log=AuditLog.of(load_settings()))
+    alone = [_run(entry, phantom)[0]]  # image 1 by itself
+    # each image gets its own boxes, the same in a batch of three as alone
+    assert [b.x0 for b in results[1].boxes[0].candidates] == [
+        b.x0 for b in alone[0].boxes[0].candidates]
+    ref = phantom.frames[1]
+    sample, box = prepare_slice(modality_values(read_frame(ref), ref.instance, ref.frame),
+                                entry.manifest.inputs[0])
+    from viewer.modelkit import load_recipe
+
+    model = load_recipe(tmp_path / "spots").instantiate()
+    model.load_state_dict(torch.load(tmp_path / "spots.pt", weights_only=True))
+    with torch.no_grad():
+        boxes, scores, _, _ = model.eval()(torch.from_numpy(sample[None]))
+    assert results[1].boxes[0].candidates  # the phantom slice has spots
+    assert len(results[1].boxes[0].candidates) <= len(boxes)  # NMS may merge, never add
+    torch_scores = scores.numpy()
+    for found in results[1].boxes[0].candidates:  # each one PyTorch's, mapped back
+        assert np.abs(torch_scores - found.score).min() < 1e-4
+
+
+def test_a_detector_looping_over_images_in_python_is_refused_not_frozen(tmp_path):
+    """torchvision-style per-image dicts are concatenated by modelkit, but a Python loop
+    over the batch cannot be exported for other batch sizes: refused, with the reason."""
+    recipe = write_recipe(tmp_path / "loop", SPOTS, "Spots", VARIABLE,
+                          kwargs={"per_image": True}, recipe_id="loop")
+    weights = save_weights(recipe, tmp_path / "loop.pt", seed=3)
+    with pytest.raises(BuildError) as caught:
+        build_artifact(recipe, weights, tmp_path / "models")
+    assert caught.value.check == "parity", str(caught.value)
+    assert "froze the batch axis" in str(caught.value)
+    assert not (tmp_path / "models" / "loop").exists()

@@ -26,6 +26,8 @@ from viewer.modelkit.checks import (
     train_mode_modules,
 )
 from viewer.modelkit.conformance import check_graph, check_manifest, check_outputs
+from viewer.modelkit.detections import rows_of
+from viewer.modelkit.detections import wrap as wrap_detections
 from viewer.modelkit.errors import BuildError
 from viewer.modelkit.export import EXPORT_BATCH, OPSET, Exported, export_onnx
 from viewer.modelkit.golden import golden_inputs, value_range
@@ -78,6 +80,7 @@ def build_artifact(
     model = recipe.instantiate()
     state = load_state_dict(weights)
     apply_state_dict(model, state, Path(weights).name)
+    model = wrap_detections(model, recipe.spec)  # per-image detection lists → the layout
     found = train_mode_modules(model)
     put_in_eval(model)
     if golden is None and (recipe.folder / GIVEN_GOLDEN).is_file():
@@ -89,7 +92,8 @@ def build_artifact(
     _check_shapes(recipe, first)
     check_deterministic(model, inputs, names)
     ranges = [value_range(item) for item in recipe.spec["inputs"]]
-    check_batch_independent(model, inputs, names, recipe.tolerance, ranges)
+    rows = {n: owner for n in names if (owner := rows_of(n, recipe.spec)) is not None}
+    check_batch_independent(model, inputs, names, recipe.tolerance, ranges, rows)
     checks = EvalChecks(train_mode_modules=sorted({cls for _, cls in found}))
     reference = build_reference(recipe)  # before writing anything: a bad generator refuses
 
@@ -99,7 +103,8 @@ def build_artifact(
         staging.chmod(_FOLDER_MODE)  # mkdtemp's 0700 would hide the artifact from others
         onnx_path = staging / "model.onnx"
         example = [torch.from_numpy(np.ascontiguousarray(x[:EXPORT_BATCH])) for x in inputs]
-        exported = export_onnx(model, example, recipe.input_names, names, onnx_path)
+        exported = export_onnx(model, example, recipe.input_names, names, onnx_path,
+                               per_row=list(rows))
         check_graph(draft, parity_session(onnx_path, "disabled"))
         parity = check_parity(
             model, onnx_path, inputs, recipe.input_names, names, recipe.tolerance, batch_sizes
@@ -149,7 +154,8 @@ def _check_shapes(recipe: Recipe, outputs: list[np.ndarray]) -> None:
         ok = len(want) == got.ndim and all(
             isinstance(w, str) or int(w) == g for w, g in zip(want, got.shape, strict=True)
         )
-        if not ok or got.shape[0] != EXPORT_BATCH:
+        per_row = rows_of(str(spec_out["name"]), recipe.spec) is not None  # not per image
+        if not ok or (got.shape[0] != EXPORT_BATCH and not per_row):
             raise BuildError(
                 "recipe",
                 f"output {spec_out['name']!r}: the model gives shape "
