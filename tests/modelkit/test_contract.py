@@ -318,3 +318,28 @@ def test_a_detector_looping_over_images_in_python_is_refused_not_frozen(tmp_path
     assert caught.value.check == "parity", str(caught.value)
     assert "froze the batch axis" in str(caught.value)
     assert not (tmp_path / "models" / "loop").exists()
+
+
+def test_values_go_into_the_sr_as_measurements_with_units_and_come_back(tmp_path, phantom):
+    import highdicom as hd
+
+    from viewer.inference.dicom_export import write_dicom
+    from viewer.inference.dicom_import import read_results
+
+    _build(tmp_path, "sizer", SIZER, "Sizer", [VALUES])
+    results = run_model(_registry(tmp_path).get("sizer"), phantom, None, accept_warnings=True,
+                        audit_log=AuditLog.of(load_settings()))
+    (tmp_path / "dicom").mkdir()
+    (path,) = write_dicom(results, phantom, tmp_path / "dicom")
+    assert path.name == "sizer-sr.dcm"
+    groups = hd.sr.srread(path).content.get_image_measurement_groups()
+    assert len(groups) == len(phantom.frames)
+    density, spread = groups[0].get_measurements()
+    assert (density.name.meaning, density.unit.value, density.unit.scheme_designator) == (
+        "density", "%", "UCUM")
+    assert (spread.name.meaning, spread.unit.value) == ("spread", "[hnsf'U]")
+    back = read_results(path, phantom)
+    for original, again in zip(results, back, strict=True):
+        (a,), (b,) = original.values, again.values
+        assert (b.output, b.names, b.units, b.decimals) == (a.output, a.names, a.units, 2)
+        assert b.values == pytest.approx(a.values, rel=1e-6)
