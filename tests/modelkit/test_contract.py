@@ -132,9 +132,11 @@ def test_a_label_map_builds_verifies_and_lands_where_the_argmaxed_mask_does(tmp_
 
 
 def test_values_build_verify_run_and_carry_names_units_and_decimals(tmp_path, phantom):
-    _build(tmp_path, "sizer", SIZER, "Sizer", [VALUES])
+    folder = _build(tmp_path, "sizer", SIZER, "Sizer", [VALUES])
     entry = _registry(tmp_path).get("sizer")
     assert entry.available, entry.reason
+    card = (folder / "CARD.md").read_text(encoding="utf-8")
+    assert "density (%), spread (HU)" in card and "2 decimal(s)" in card
     (result,) = _run(entry, phantom)
     (values,) = result.values
     assert values.names == ("density", "spread") and values.units == ("%", "HU")
