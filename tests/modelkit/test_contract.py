@@ -345,3 +345,16 @@ def test_values_go_into_the_sr_as_measurements_with_units_and_come_back(tmp_path
         (a,), (b,) = original.values, again.values
         assert (b.output, b.names, b.units, b.decimals) == (a.output, a.names, a.units, 2)
         assert b.values == pytest.approx(a.values, rel=1e-6)
+
+
+def test_lightbox_model_build_says_refused_never_built(tmp_path, capsys):
+    from viewer.modelkit.cli import main
+
+    recipe = write_recipe(tmp_path / "recipe", INT_MAP, "IntMap", [MASK])
+    weights = save_weights(recipe, tmp_path / "w.pt")
+    assert main(["build", str(recipe), "--weights", str(weights),
+                 "--out", str(tmp_path / "models")]) == 1
+    captured = capsys.readouterr()
+    assert "built" not in captured.out
+    assert "refused (contract)" in captured.err and "declare kind label_map" in captured.err
+    assert "No artifact was written." in captured.err
