@@ -207,7 +207,8 @@ def test_an_int_output_of_the_declared_mask_shape_is_refused(tmp_path):
     source = INT_MAP.replace("argmax(dim=1)", "argmax(dim=1, keepdim=True).repeat(1, 3, 1, 1)")
     message = str(_refused(tmp_path, source, "IntMap", [MASK]))
     assert "a mask needs [batch, classes, rows, columns] of float32" in message
-    assert "this output is [batch, 3, 32, 32] of int64" in message
+    assert ("this output is [batch, 3, 32, 32] of int64: integer classes are a label map: "
+            "drop the class axis (argmax over it) and declare kind label_map") in message
 
 
 def test_an_output_that_does_not_fit_its_kind_is_refused_with_both_shapes(tmp_path):

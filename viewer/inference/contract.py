@@ -196,10 +196,15 @@ def fit_problem(name: str, kind: str, declared: Sequence[int | str], given: Give
     types = "float32" if rule.types == FLOAT else "integers or float32"
     shapes = wanted(kind, volume=volume, layout=layout)
     need = " or ".join(_text(s) for s in shapes) if shapes else "no place"
-    advice = suggest(len(given.shape), given.element, volume=volume)
     if rank_ok and given.element in INTEGER and kind == "mask":
-        advice = "declare kind label_map (and give its labels' values)" \
-            if len(given.shape) == (4 if volume else 3) else advice
+        advice = ("integer classes are a label map: drop the class axis (argmax over it) "
+                  "and declare kind label_map")
+    elif rank_ok:  # the element type alone is wrong
+        advice = f"give {types} (convert it in forward())"
+    elif layout == "variable":
+        advice = f"give {need}, one row per box of the whole batch"
+    else:
+        advice = suggest(len(given.shape), given.element, volume=volume)
     return (f"output {name!r}: {rule.article} {rule.needs} {need} of {types}; this output "
             f"is {given.describe()}: {advice}")
 
