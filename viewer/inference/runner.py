@@ -22,7 +22,7 @@ from viewer.imaging.lut import modality_values
 from viewer.inference.domain import DomainCheck, check_domain
 from viewer.inference.errors import IntendedUseError, ModelInputError, NotVerifiedError
 from viewer.inference.intended_use import check_intended_use
-from viewer.inference.postprocess import postprocess
+from viewer.inference.postprocess import postprocess, split_batch
 from viewer.inference.preprocess import Letterbox, neighbours, prepare_slice, prepare_volume
 from viewer.inference.results import Provenance, Result
 from viewer.inference.verify import VerifiedModel, is_verified
@@ -189,8 +189,9 @@ def _run(
             boxes.append(box)
             domains.append(_domain(manifest, series, i, sample, box))
         raw = session.run(names, {spec.name: np.stack(samples).astype(np.float32)})
+        per_sample = split_batch(manifest.id, manifest.outputs, raw, len(chunk))
         for k, i in enumerate(chunk):
-            outputs = {name: np.asarray(arr[k]) for name, arr in zip(names, raw, strict=True)}
+            outputs = per_sample[k]
             results.append(
                 _result(verified, series.frames[i], series.uid, i, boxes[k], outputs, accepted,
                         domains[k])
