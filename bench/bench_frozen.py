@@ -110,7 +110,8 @@ def main() -> int:
             verdict = "ok" if best / base < START_TARGET_RATIO else "MISSED"
             line += f"   target < {START_TARGET_RATIO}x: {verdict}"
         if name == "frozen one file":
-            line += "   (unpacks itself to a temporary folder on every start)"
+            line += ("   (Linux: unpacks once, on its first start; Windows, macOS: into a "
+                     "temporary folder on every start)")
         print(line)
     return 0
 

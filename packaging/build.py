@@ -3,10 +3,16 @@
 
     python packaging/build.py                 # dist/lightbox/ (the folder; the default)
     python packaging/build.py --onefile       # dist/lightbox-<version>-<os>-<arch>[.exe]
+    python packaging/build.py --onefile --no-build  # Linux: the single file of dist/lightbox/
     python packaging/build.py --deb --archive # the folder, then the .deb and .tar.gz
     python packaging/build.py --deb --no-build  # package the dist/lightbox/ already built
     python packaging/build.py --msi --payload dist/lightbox  # an MSI of that folder (wixl)
     python packaging/build.py --deb --sign KEY  # and sign it: <deb>.asc (GnuPG key KEY)
+
+On Linux the single file is the folder build behind a POSIX shell launcher
+(``onefile.py``: it unpacks once into a folder the user may run programs from, or refuses
+with the remedy where every candidate is mounted ``noexec``); on Windows and macOS it is
+PyInstaller's own single file.
 
 Run it with the Python that has Lightbox and PyInstaller installed
 (``pip install -e '.[build]'``); on Linux it also needs binutils. Each build goes to a
@@ -145,7 +151,8 @@ def build_msi(payload: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="build.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--onefile", action="store_true",
-                        help="also build the single-file executable")
+                        help="also build the single-file executable (Linux: of the "
+                             "folder build, which --no-build takes as it is)")
     parser.add_argument("--deb", action="store_true", help="package the folder as a .deb")
     parser.add_argument("--deb-compression", choices=("xz", "gzip"), default="xz",
                         help="xz (default: smallest) or gzip (about 10x faster, 30%% larger; CI)")
@@ -175,11 +182,20 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         folder = DIST / bundle.EXE_NAME
-        # The folder is the product; --onefile alone builds only the single file.
-        if not ns.no_build and (not ns.onefile or ns.deb or ns.archive):
+        linux = sys.platform.startswith("linux")
+        # The folder is the product; --onefile alone builds only the single file (on
+        # Linux the single file wraps the folder, so the folder is built too).
+        if not ns.no_build and (not ns.onefile or ns.deb or ns.archive or linux):
             folder = build(onefile=False)
             print(f"folder build: {folder}  {mib(tree_size(folder))}", flush=True)
-        if ns.onefile and not ns.no_build:
+        if ns.onefile and linux:
+            import onefile
+
+            single_started = time.monotonic()
+            single = onefile.build_single_file(folder, DIST)
+            print(f"single file: {single}  {mib(tree_size(single))}  "
+                  f"in {time.monotonic() - single_started:.1f} s", flush=True)
+        elif ns.onefile and not ns.no_build:
             single = build(onefile=True)
             print(f"single file: {single}  {mib(tree_size(single))}", flush=True)
         if ns.deb or ns.archive:

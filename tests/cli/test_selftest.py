@@ -40,11 +40,11 @@ def test_a_good_install_passes_every_check(tmp_path) -> None:
         "OK    model ct-body-seg", "OK    model ct-lesion-cls", "OK    model ct-lesion-det",
         "OK    decoder JPEG baseline", "OK    decoder JPEG-LS", "OK    decoder JPEG 2000",
         "OK    decoder RLE", "OK    log file", "OK    audit log", "OK    audit head",
-        "OK    audit key state", "OK    audit key", "OK    preferences",
+        "OK    audit key state", "OK    audit key", "OK    audit chain", "OK    preferences",
     ]
     assert "built the main window" in lines[2]
     assert "verified (golden outputs replayed)" in lines[4]
-    assert lines[-1] == "Self-test passed: 16 checks OK."
+    assert lines[-1] == "Self-test passed: 17 checks OK."
 
 
 def test_site_restrictions_and_a_missing_model_are_reported(tmp_path, monkeypatch) -> None:

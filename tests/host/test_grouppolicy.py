@@ -1,8 +1,9 @@
-"""Group Policy registry values → site-file values (the mapping; the registry is Windows').
+"""Group Policy registry values → site-file values → the settings Lightbox starts with.
 
-The registry as the ADMX template writes it is given as plain dicts; what comes out is
-written as a site file and read back by ``read_site_config``, so the policy and the file
-are checked by the same rules.
+The registry as the ADMX template writes it is given as plain dicts (what
+``grouppolicy.read_policy`` returns on Windows); the mapping's output is read back by
+``read_site_config``, so the policy and the file are checked by the same rules, and
+``load_settings(policy=...)`` merges it exactly as it merges the machine's policy at start.
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ from pathlib import Path
 import pytest
 
 from viewer.host import grouppolicy
-from viewer.host.settings import KEYS, read_site_config
+from viewer.host.settings import (
+    KEYS,
+    POLICY,
+    SAFE_DEFAULT,
+    SITE,
+    SettingsError,
+    load_settings,
+    read_site_config,
+    save_user_preferences,
+)
 
 KEY = "ed25519:sH+bBMdXf627g03aAhPN7bZ49kTSht1Q5WQYh5XoZu0="
 
@@ -74,6 +84,81 @@ def test_a_value_of_the_wrong_type_is_reported_and_left_out() -> None:
     assert len(problems) == 3
     assert all(p.startswith("Group Policy Software\\Policies\\Lightbox\\") for p in problems)
     assert "ask IT" in problems[0]
+
+
+# --- the policy in the settings Lightbox starts with ------------------------------------
+
+SITE_FILE = """\
+allowed_models = ["ct-body-seg", "cxr-triage"]
+hide_identity = false
+language = "en"
+revoked_models = ["%s"]
+locked = ["language"]
+""" % ("a" * 64)
+
+
+@pytest.fixture
+def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    for name in ("LIGHTBOX_SITE_CONFIG", "LIGHTBOX_AUDIT_DIR", "LIGHTBOX_LOG_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "user"))
+    site = tmp_path / "etc" / "lightbox.toml"
+    site.parent.mkdir()
+    site.write_text(SITE_FILE, encoding="utf-8")
+    prefs = tmp_path / "user" / "preferences.json"
+    prefs.parent.mkdir()
+    prefs.write_text(json.dumps({"schema_version": 3, "hide_identity": False}), "utf-8")
+    return site, prefs
+
+
+def test_a_policy_wins_over_the_site_file_and_no_user_can_change_it(files) -> None:
+    site, prefs = files
+    policy = ({"allowed_models": 1, "hide_identity": 1, "revoked_models": 1, "locked": 1},
+              {"allowed_models": {"1": "ct-body-seg"}, "revoked_models": {"1": "b" * 64},
+               "locked": {"1": "corner_text"}})
+    s = load_settings(site, prefs, policy=policy)
+    assert s.problems == () and not s.failed_closed
+    assert s.allowed_models == {"ct-body-seg"}  # cxr-triage, allowed by the file: not
+    assert s.hide_identity is True  # the user's preference for false has no effect
+    assert s.source("hide_identity") == POLICY and s.source("language") == SITE
+    assert s.policy_keys == {"allowed_models", "hide_identity", "revoked_models", "locked"}
+    # Locks and revocations are added to the file's, never replace them.
+    assert s.revoked_models == {"a" * 64, "b" * 64}
+    assert {"language", "corner_text", "hide_identity", "allowed_models"} <= s.locked
+    with pytest.raises(SettingsError, match="set by your site"):
+        save_user_preferences({"hide_identity": False}, s)
+
+
+def test_the_policy_holds_whichever_site_file_is_read(files, tmp_path, monkeypatch) -> None:
+    """Even where the environment may name the site file (this source checkout is a copy
+    the account could change: developer mode), the machine's policy still rules."""
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(tmp_path / "missing.toml"))
+    s = load_settings(policy=({"allowed_models": 1}, {"allowed_models": {"1": "ct-body-seg"}}))
+    assert s.environment_overrides and not s.site_found
+    assert s.allowed_models == {"ct-body-seg"} and not s.allows("cxr-triage")
+
+
+def test_a_wrong_policy_value_fails_closed_like_a_wrong_site_file(files) -> None:
+    site, prefs = files
+    s = load_settings(site, prefs, policy=({"allowed_models": 1, "hide_identity": 7},
+                                           {"allowed_models": {"1": "ct-body-seg"}}))
+    assert s.failed_closed and s.allowed_models == frozenset()
+    assert s.hide_identity is True and s.source("hide_identity") == SAFE_DEFAULT
+    assert any("Policies\\Lightbox\\hide_identity" in p for p in s.problems)
+    assert "fails closed" in s.problems[-1]
+
+
+def test_a_wrong_language_policy_is_reported_and_the_site_file_decides(files) -> None:
+    site, prefs = files
+    s = load_settings(site, prefs, policy=({"language": "fr"}, {}))
+    assert not s.failed_closed and s.language == "en" and s.source("language") == SITE
+    (problem,) = s.problems
+    assert "language must be one of" in problem and "site file's value is used" in problem
+
+
+def test_no_policy_changes_nothing(files) -> None:
+    site, prefs = files
+    assert load_settings(site, prefs, policy=({}, {})) == load_settings(site, prefs)
 
 
 @pytest.mark.skipif(sys.platform != "win32", reason="the registry is Windows'")

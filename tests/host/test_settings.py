@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -214,8 +215,18 @@ def test_the_site_file_is_in_the_usual_place_per_os(monkeypatch) -> None:
     monkeypatch.setattr("sys.platform", "darwin")
     assert site_config_path() == Path("/Library/Application Support/Lightbox/lightbox.toml")
     monkeypatch.setattr("sys.platform", "win32")
-    monkeypatch.setenv("PROGRAMDATA", "C:/ProgramData")
+    # %PROGRAMDATA% is the user's to set: ProgramData comes from the known-folder API.
+    monkeypatch.setenv("PROGRAMDATA", "D:/chosen-by-the-user")
     assert site_config_path() == Path("C:/ProgramData/Lightbox/lightbox.toml")
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="the known-folder API is Windows'")
+def test_programdata_comes_from_the_known_folder_api(monkeypatch, tmp_path) -> None:
+    from viewer.host.folders import system_site_dir  # pragma: no cover - Windows only
+
+    monkeypatch.setenv("PROGRAMDATA", str(tmp_path))
+    assert tmp_path not in system_site_dir().parents
+    assert system_site_dir().parent.is_dir() and system_site_dir().name == "Lightbox"
 
 
 def test_an_unclosed_list_is_reported_at_the_last_line(tmp_path) -> None:

@@ -152,3 +152,56 @@ def test_a_log_folder_the_site_names_gets_one_file_per_account(tmp_path, monkeyp
     shutdown_logging()
     monkeypatch.setenv("LIGHTBOX_LOG_DIR", str(tmp_path / "mine"))
     assert setup_logging(load_settings()) == tmp_path / "mine" / "lightbox.log"
+
+
+SYSLOG_SOCKETS = (Path("/run/systemd/journal/socket"), Path("/dev/log"))
+SYSLOG_FILES = (Path("/var/log/syslog"), Path("/var/log/messages"))
+
+
+def _system_log_text() -> str | None:
+    """What this machine's system log holds from the last minutes, as IT would read it:
+    journalctl where journald runs, else the file rsyslog writes; None when neither can
+    be read here."""
+    import subprocess
+
+    if shutil.which("journalctl") and SYSLOG_SOCKETS[0].exists():
+        done = subprocess.run(["journalctl", "--no-pager", "-o", "cat", "--since", "-10min",
+                               "SYSLOG_IDENTIFIER=lightbox"], capture_output=True, text=True,
+                              timeout=60)
+        return done.stdout if done.returncode == 0 else None
+    for path in SYSLOG_FILES:
+        try:
+            return path.read_text(encoding="utf-8", errors="replace")[-2_000_000:]
+        except OSError:
+            continue
+    return None
+
+
+def test_a_record_reaches_this_machines_own_system_log(site) -> None:
+    """Not a socket the test binds: the machine's journald or syslog daemon, read back
+    with journalctl (or from /var/log/syslog) as IT would."""
+    import time
+    import uuid
+
+    if not any(p.exists() for p in SYSLOG_SOCKETS):
+        pytest.skip("no system log on this machine (neither /run/systemd/journal/socket "
+                    "nor /dev/log: no journald or syslog daemon runs, as in a container)")
+    if _system_log_text() is None:
+        pytest.skip("the system log cannot be read back here (no journalctl, and "
+                    "/var/log/syslog and /var/log/messages are not readable)")
+    marker = f"system-log-check-{uuid.uuid4().hex}"
+    setup_logging(load_settings())  # the default place: journald, else /dev/log
+    try:
+        logging.getLogger("viewer.test").warning("IT can read this: %s", marker)
+    finally:
+        shutdown_logging()
+    line = None
+    for _ in range(40):  # the daemon writes asynchronously: look again for a while
+        text = _system_log_text() or ""
+        line = next((x for x in text.splitlines() if marker in x), None)
+        if line is not None:
+            break
+        time.sleep(0.5)
+    assert line is not None, f"{marker} did not reach the system log"
+    assert f"host={socket.gethostname()} user={getpass.getuser()} version={__version__} " \
+        in line and " time=" in line, line

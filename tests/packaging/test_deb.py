@@ -1,6 +1,10 @@
 """The built .deb as IT gets it: lint-clean, its libraries declared, documented, signed,
 installable offline from the package alone and from a signed local apt repository, usable
-by root and by an ordinary user, and removable without touching users' data.
+by root and by an ordinary user, and removable without touching users' data; and, as one
+scenario, a shared workstation: IT's locked policy (site file and conf.d drop-in) holds
+for two unprivileged users against the environment overrides, a typo leaves no model
+runnable, both users' runs are in the shared audit and verify, and uninstalling leaves
+their data alone.
 
 Runs against the package named by ``LIGHTBOX_DEB`` (CI sets it after
 ``python packaging/build.py --deb``); skipped without it. The install tests need root and
@@ -22,6 +26,8 @@ from pathlib import Path
 
 import linux_packages
 import pytest
+
+from viewer.audit.log import log_name
 
 from .conftest import ROOT
 
@@ -260,3 +266,153 @@ def test_signed_local_repository_from_the_guide(workstation: Path) -> None:
     assert "file:" in run(["apt-cache", "policy", "lightbox"]).stdout
     run(["apt-get", "purge", "-y", "lightbox"])
     assert not Path("/usr/bin/lightbox").exists()
+
+
+# --- a shared workstation: policy, two users, the audit, uninstall ---------------------
+
+SITE_DIR = Path("/etc/lightbox")
+SHARED_AUDIT = Path("/var/lib/lightbox/audit")  # the package's post-install sets it up
+ALLOWED, DISALLOWED = "ct-lesion-cls", "ct-lesion-det"
+
+
+class Clinicians:
+    """Two unprivileged accounts in the package's ``lightbox`` group, a study they can
+    read, and what each would set to get around the policy."""
+
+    def __init__(self, base: Path) -> None:
+        tag = os.urandom(3).hex()
+        self.names = [f"lbxa{tag}", f"lbxb{tag}"]
+        self.base = base
+        self.study = base / "study"
+
+    def add(self) -> None:
+        from viewer.io.demo import write_phantom_series
+
+        for name in self.names:
+            run(["useradd", "--create-home", "--home-dir", str(self.base / name),
+                 "--shell", "/bin/sh", "--groups", "lightbox", name])
+        write_phantom_series(self.study, slices=3, size=128)
+        for path in (self.study, *self.study.iterdir()):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+    def home(self, name: str) -> Path:
+        return Path(pwd.getpwnam(name).pw_dir)
+
+    def overrides(self, name: str, site: Path) -> list[str]:
+        """A user's shell, with the variables that would move the policy and the audit."""
+        return ["env", "-i", f"HOME={self.home(name)}", "PATH=/usr/bin:/bin", f"USER={name}",
+                "QT_QPA_PLATFORM=offscreen", f"LIGHTBOX_SITE_CONFIG={site}",
+                f"LIGHTBOX_AUDIT_DIR={self.home(name) / 'my-audit'}"]
+
+    def lightbox(self, name: str, *args: str | Path, site: Path,
+                 ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["runuser", "-u", name, "--", *self.overrides(name, site),
+                               "lightbox", *map(str, args)], capture_output=True, text=True,
+                              timeout=600, cwd=self.base)
+
+    def infer(self, name: str, model: str, site: Path) -> subprocess.CompletedProcess[str]:
+        return self.lightbox(name, "infer", self.study, "--model", model, "--frame", "1",
+                             "--out", self.home(name) / "out" / model, site=site)
+
+    def remove(self) -> None:
+        for name in self.names:
+            subprocess.run(["userdel", "--remove", name], capture_output=True)
+
+
+@pytest.fixture
+def clinicians(workstation: Path) -> Iterator[Clinicians]:
+    """The two accounts; /etc/lightbox, which the test writes, is removed afterwards (the
+    test skips on a machine that has one: it is IT's)."""
+    if SITE_DIR.exists():
+        pytest.skip(f"{SITE_DIR} exists on this machine; the test would change its policy")
+    for name in ("useradd", "userdel", "runuser"):
+        tool(name, "passwd / util-linux")
+    base = Path(tempfile.mkdtemp(prefix="lightbox-clinicians-"))
+    base.chmod(0o755)
+    people = Clinicians(base)
+    audit_before = set(SHARED_AUDIT.glob("*")) if SHARED_AUDIT.is_dir() else set()
+    try:
+        yield people
+    finally:
+        people.remove()
+        shutil.rmtree(SITE_DIR, ignore_errors=True)
+        for path in set(SHARED_AUDIT.glob("*")) - audit_before:
+            path.unlink()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_shared_workstation_policy_holds_for_two_users_whose_runs_are_audited(
+        workstation: Path, clinicians: Clinicians) -> None:
+    deb = next(workstation.glob("lightbox_*.deb"))
+    run(["apt-get", *OFFLINE, "install", "-y", f"./{deb.name}"], cwd=workstation)
+    # IT's policy: the main file sets the shared audit and locks identity; a drop-in (what
+    # a central tool writes) allows one model.
+    (SITE_DIR / "conf.d").mkdir(parents=True, mode=0o755)
+    (SITE_DIR / "lightbox.toml").write_text(
+        f'audit_dir = "{SHARED_AUDIT}"\nhide_identity = true\nlocked = ["hide_identity"]\n',
+        encoding="utf-8")
+    dropin = SITE_DIR / "conf.d" / "10-models.toml"
+    dropin.write_text(f'allowed_models = ["{ALLOWED}"]\n', encoding="utf-8")
+    for path in (SITE_DIR / "lightbox.toml", dropin):
+        path.chmod(0o644)
+    clinicians.add()
+    # What a user would point the site file at to get every model: a missing file.
+    escape = clinicians.base / "no-policy.toml"
+
+    for name in clinicians.names:
+        refused = clinicians.infer(name, DISALLOWED, escape)
+        assert refused.returncode == 1, refused.stderr
+        assert (f"model {DISALLOWED} is unavailable: not allowed by the site configuration"
+                in refused.stderr)
+        done = clinicians.infer(name, ALLOWED, escape)
+        assert done.returncode == 0, done.stderr
+        assert f"{ALLOWED}-frame-0001.json" in done.stdout
+        report = clinicians.lightbox(name, "--self-test", "--no-qt", site=escape)
+        assert report.returncode == 0, report.stdout + report.stderr
+        line = next(x for x in report.stdout.splitlines() if " configuration: " in x)
+        assert "ignored (not developer mode): LIGHTBOX_SITE_CONFIG, LIGHTBOX_AUDIT_DIR" in line
+        assert not (clinicians.home(name) / "my-audit").exists()  # the audit did not move
+
+    # Both runs are in the shared audit, each account's in its own chain, and verify.
+    verified = subprocess.run(["lightbox", "audit", "verify"], capture_output=True,
+                              text=True, env=machine_env(), timeout=300, cwd=workstation)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    for name in clinicians.names:
+        log = log_name(pwd.getpwnam(name).pw_uid, name)
+        assert (SHARED_AUDIT / log).is_file()
+        assert f"{log}: intact, 1 signed record(s) of {name}" in verified.stdout, \
+            verified.stdout
+
+    # A typo in the drop-in fails closed for both users, whichever site file they name:
+    # no model runs, not even the allowed one, and each command says why.
+    dropin.write_text(f'allowed_models = ["{ALLOWED}"\n', encoding="utf-8")
+    permissive = clinicians.base / "permissive.toml"
+    permissive.write_text("hide_identity = false\n", encoding="utf-8")
+    permissive.chmod(0o644)
+    for name in clinicians.names:
+        for model in (ALLOWED, DISALLOWED):
+            blocked = clinicians.infer(name, model, permissive)
+            assert blocked.returncode == 1
+            assert f"model {model} is unavailable: the site configuration has a mistake" \
+                in blocked.stderr, blocked.stderr
+        listing = clinicians.lightbox(name, "models", site=permissive)
+        assert listing.returncode == 1
+        assert f"lightbox models: {dropin}: line " in listing.stderr
+        assert "fails closed" in listing.stderr
+        report = clinicians.lightbox(name, "--self-test", "--no-qt", site=permissive)
+        assert report.returncode == 1
+        assert f"FAIL  configuration: {dropin}: line " in report.stdout
+    dropin.write_text(f'allowed_models = ["{ALLOWED}"]\n', encoding="utf-8")
+
+    # Uninstalling (remove, then purge) leaves the users' results, keys and audit alone.
+    kept = [*(clinicians.home(n) / "out" / ALLOWED for n in clinicians.names),
+            *(clinicians.home(n) / ".config" / "lightbox" for n in clinicians.names),
+            *SHARED_AUDIT.glob("ai-runs-*"), SITE_DIR / "lightbox.toml", dropin]
+    before = {path: sorted(p.name for p in path.rglob("*")) if path.is_dir()
+              else path.read_bytes() for path in kept}
+    run(["apt-get", "remove", "-y", "lightbox"])
+    run(["apt-get", "purge", "-y", "lightbox"])
+    assert not Path("/opt/lightbox").exists() and not Path("/usr/bin/lightbox").exists()
+    after = {path: sorted(p.name for p in path.rglob("*")) if path.is_dir()
+             else path.read_bytes() for path in kept}
+    assert after == before

@@ -79,7 +79,7 @@ def config_dir() -> Path:
     return user_config_dir()
 
 
-def _read_key(path: Path) -> bytes:
+def read_key(path: Path) -> bytes:
     try:
         key = bytes.fromhex(path.read_text(encoding="ascii").strip())
     except OSError as exc:
@@ -98,7 +98,7 @@ def _read_key(path: Path) -> bytes:
 def _install_key() -> bytes:
     path = config_dir() / KEY_NAME
     if path.exists():
-        return _read_key(path)
+        return read_key(path)
     key = secrets.token_bytes(32)
     # Written whole under a temporary name, then linked into place: another process sees
     # no key or the complete key, never an empty file, and the first one made wins.
@@ -111,7 +111,7 @@ def _install_key() -> bytes:
         try:
             os.link(tmp, path)
         except FileExistsError:  # another process made it first: use theirs
-            return _read_key(path)
+            return read_key(path)
     except OSError as exc:
         raise AuditError(f"the audit key {path} cannot be made ({exc.strerror}): "
                          f"{path.parent} must be a folder you can write to") from None

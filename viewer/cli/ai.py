@@ -7,8 +7,9 @@
 
 ``models`` lists every artifact with its verification status (exit 0 when all verify,
 1 when any is unavailable or none is found). ``infer`` runs one verified model and writes,
-per image, ``MODEL-frame-NNNN.json`` (provenance, probabilities, boxes in original pixels,
-mask label counts, every source series), ``MODEL-frame-NNNN-overlay.png`` (the overlay alone, transparent) and
+per image, ``MODEL-frame-NNNN.json`` (provenance, probabilities, regression values, boxes in
+original pixels, mask label counts, every source series), ``MODEL-frame-NNNN-overlay.png``
+(the overlay alone, transparent) and
 ``MODEL-frame-NNNN-image.png`` (the image as displayed with the overlay blended). Exit 0 on
 success, 1 on failure (message on stderr), 2 on bad usage, 130 when interrupted. Neither
 imports Qt or torch. A model reading other series of the study takes each with
@@ -26,6 +27,7 @@ import argparse
 import contextlib
 import io
 import json
+import math
 import os
 import shutil
 import signal
@@ -366,6 +368,19 @@ def result_summary(res: Any) -> dict[str, Any]:
                         for lb, pr in zip(o.labels, o.probabilities, strict=True)
                     },
                     "top": o.top[0],
+                }
+            )
+        elif kind == "ValuesOutput":
+            outputs.append(
+                {
+                    "name": o.output,
+                    "kind": "values",
+                    "values": [
+                        {"name": name, "value": value if math.isfinite(value) else None,
+                         "unit": unit, "shown": o.text(i)}
+                        for i, (name, unit, value) in enumerate(
+                            zip(o.names, o.units, o.values, strict=True))
+                    ],
                 }
             )
         elif kind == "BoxesOutput":

@@ -72,6 +72,8 @@ def check_configuration(settings: Settings) -> list[Check]:
                   + ", ".join(settings.ignored_environment))
     elif settings.environment_overrides:
         where += "; developer mode: LIGHTBOX_* environment overrides are honoured"
+    if settings.policy_keys:
+        where += "; set and locked by Group Policy: " + ", ".join(sorted(settings.policy_keys))
     return [Check("configuration", OK, where)]
 
 
@@ -286,21 +288,20 @@ def check_shared_folder(folder: Path) -> list[Check]:
 
 
 def check_files(settings: Settings) -> list[Check]:
-    from viewer.audit.log import KEY_NAME, AuditLog, config_dir
-    from viewer.audit.signing import state_path
+    from viewer.audit.log import AuditLog
+    from viewer.cli.selftest_audit import check_audit_secrets
     from viewer.host.logs import log_file
-    from viewer.host.settings import SITE
+    from viewer.host.settings import POLICY, SITE
 
     log = AuditLog.of(settings)
-    shared = settings.source("audit_dir") == SITE
+    shared = settings.source("audit_dir") in (SITE, POLICY)
     checks = [check_file("log file", log_file(settings),
-                         shared=settings.source("log_dir") == SITE)]
+                         shared=settings.source("log_dir") in (SITE, POLICY))]
     if shared:
         checks += check_shared_folder(settings.audit_dir)
     checks += [check_file("audit log", log.path, shared=shared),
                check_file("audit head", log.head_path, shared=shared),
-               check_file("audit key state", state_path(log.path)),
-               check_file("audit key", config_dir() / KEY_NAME),
+               *check_audit_secrets(settings),
                check_file("preferences", settings.user_file)]
     if settings.system_log:
         checks += check_system_log()

@@ -31,11 +31,38 @@ DROPIN_DIR = "conf.d"
 PREFERENCES_NAME = "preferences.json"
 
 
+#: Windows' ProgramData folder (the known folder FOLDERID_ProgramData).
+FOLDERID_PROGRAM_DATA = "62AB5D82-FDC1-4DC3-A9DD-070D1D495D97"
+#: Where ProgramData is unless an administrator moved it; used only if the known-folder
+#: API fails, never taken from %PROGRAMDATA%, which any user may set for their programs.
+PROGRAM_DATA_DEFAULT = "C:/ProgramData"
+
+if sys.platform == "win32":
+    import ctypes
+    import uuid
+
+    def _program_data() -> str:
+        """ProgramData from the shell's known-folder API (SHGetKnownFolderPath)."""
+        guid = (ctypes.c_ubyte * 16).from_buffer_copy(uuid.UUID(FOLDERID_PROGRAM_DATA).bytes_le)
+        found = ctypes.c_wchar_p()
+        result = ctypes.windll.shell32.SHGetKnownFolderPath(
+            ctypes.byref(guid), 0, None, ctypes.byref(found))
+        try:
+            return found.value if result == 0 and found.value else PROGRAM_DATA_DEFAULT
+        finally:
+            ctypes.windll.ole32.CoTaskMemFree(found)
+else:
+    def _program_data() -> str:
+        """Elsewhere only tests ask (pretending to be Windows): the default place."""
+        return PROGRAM_DATA_DEFAULT
+
+
 def system_site_dir() -> Path:
-    """The administrators' folder for this OS: the site file and its ``conf.d``."""
+    """The administrators' folder for this OS: the site file and its ``conf.d``. On
+    Windows ProgramData comes from the known-folder API, not from the environment: a user
+    who set %PROGRAMDATA% would otherwise choose the site policy for their own runs."""
     if sys.platform == "win32":
-        base = os.environ.get("PROGRAMDATA") or r"C:\ProgramData"
-        return Path(base) / "Lightbox"
+        return Path(_program_data()) / "Lightbox"
     if sys.platform == "darwin":
         return Path("/Library/Application Support/Lightbox")
     return Path("/etc/lightbox")
@@ -51,8 +78,9 @@ def dropin_dir(site_file: Path) -> Path:
 
 
 def program_dir() -> Path:
-    """The folder this copy of Lightbox runs from: the executable's when frozen (not the
-    single file's temporary unpack folder, which is always the user's), else the package's."""
+    """The folder this copy of Lightbox runs from: the executable's when frozen (for the
+    single file, the folder it unpacked into, which is always the user's), else the
+    package's."""
     if getattr(sys, "frozen", False):
         return Path(sys.executable).resolve().parent
     return Path(__file__).resolve().parents[1]

@@ -13,8 +13,9 @@ The ADMX template writes the site file's own keys under ``HKLM\\Software\\Polici
 
 :func:`site_values` turns what was read into the table ``tomllib`` would have given for
 the same settings, so ``viewer.host.settings`` validates both the same way; it is pure and
-tested on every OS. :func:`read_policy` reads the registry and exists only on Windows
-(``winreg`` is imported there only). Qt-free.
+tested on every OS. :func:`read_policy` reads the registry on Windows (``winreg`` is
+imported there only) and finds no policy elsewhere; ``viewer.host.settings`` calls it
+once, where the settings are built. Qt-free.
 """
 
 from __future__ import annotations
@@ -89,11 +90,13 @@ if sys.platform == "win32":
         return found
 
     def read_policy() -> tuple[dict[str, RegistryValue], dict[str, dict[str, RegistryValue]]]:
-        """The policy key's values and its list subkeys; both empty with no policy."""
+        """The policy key's values and its list subkeys; both empty with no policy.
+        Raises ``OSError`` when the policy exists but cannot be read (settings then fail
+        closed: an unreadable policy must not read as "no policy")."""
         try:
             root = winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, POLICY_KEY)
-        except OSError:
-            return {}, {}
+        except FileNotFoundError:
+            return {}, {}  # no policy; any other error (access denied) is the caller's
         with root:
             values = _values(root)
             lists: dict[str, dict[str, RegistryValue]] = {}
@@ -101,6 +104,10 @@ if sys.platform == "win32":
                 try:
                     with winreg.OpenKey(root, name) as sub:
                         lists[name] = _values(sub)
-                except OSError:
+                except FileNotFoundError:
                     pass
         return values, lists
+else:
+    def read_policy() -> tuple[dict[str, RegistryValue], dict[str, dict[str, RegistryValue]]]:
+        """No registry, no Group Policy (Linux, macOS: the site file is the policy)."""
+        return {}, {}

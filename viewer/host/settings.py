@@ -42,6 +42,7 @@ from types import MappingProxyType
 from typing import Any
 
 from viewer.errors import LightboxError
+from viewer.host import grouppolicy
 from viewer.host.files import write_atomic
 from viewer.host.folders import (
     AUDIT_DIR_ENV,
@@ -64,8 +65,16 @@ LANGUAGES = ("en", "ja")
 CORNER_GROUPS = ("identity", "study", "series", "position", "display")
 
 # Where a value came from (Settings.sources).
-DEFAULT, SAFE_DEFAULT, SITE, USER, ENVIRONMENT = (
-    "default", "safe default", "site", "user", "environment")
+DEFAULT, SAFE_DEFAULT, SITE, POLICY, USER, ENVIRONMENT = (
+    "default", "safe default", "site", "group policy", "user", "environment")
+#: Lists a Group Policy adds to rather than replaces: more locks or revocations than the
+#: site file's are never less safe, and a policy must not quietly undo one.
+POLICY_ADDS = ("locked", "revoked_keys", "revoked_models")
+
+#: A Group Policy as read from the registry: the policy key's values, and each list
+#: subkey's values by name (``viewer.host.grouppolicy``). Empty on Linux and macOS.
+PolicyValues = tuple[Mapping[str, grouppolicy.RegistryValue],
+                     Mapping[str, Mapping[str, grouppolicy.RegistryValue]]]
 
 
 class SettingsError(LightboxError):
@@ -185,6 +194,7 @@ class Settings:
     site_found: bool = False
     user_file: Path = field(default_factory=preferences_path)
     site_files: tuple[Path, ...] = ()  # the main file and the drop-ins that were read
+    policy_keys: frozenset[str] = frozenset()  # keys a Windows Group Policy set (and locked)
     failed_closed: bool = False  # a mistake in the site configuration: nothing runs
     environment_model_dirs: tuple[Path, ...] = ()  # LIGHTBOX_MODEL_DIRS, when honoured
     environment_overrides: bool = False  # developer mode: policy variables are honoured
@@ -201,11 +211,14 @@ class Settings:
 
 
 def load_settings(site_file: str | Path | None = None,
-                  user_file: str | Path | None = None) -> Settings:
-    """Read the files and merge them: site over defaults, user over site unless locked.
+                  user_file: str | Path | None = None,
+                  policy: PolicyValues | None = None) -> Settings:
+    """Read the files and merge them: site over defaults, Group Policy over the site
+    (and locked), user over site unless locked.
 
     ``site_file`` names the main site file (its ``conf.d`` is read too); without it, the
     system-wide one, or ``LIGHTBOX_SITE_CONFIG`` where environment overrides apply.
+    ``policy``: the Group Policy values; without it, this machine's (Windows only).
     """
     user_path = Path(user_file) if user_file is not None else preferences_path()
     problems: list[str] = []
@@ -229,6 +242,13 @@ def load_settings(site_file: str | Path | None = None,
         problems.clear()
         # Not guarded: where IT lets the environment choose, any account may anyway.
         site, sound, files = read_site(site_path, problems)
+    if policy is None:
+        policy = read_machine_policy(problems)
+    if policy is None:  # there is one, and it cannot be read: fail closed
+        policy, sound = ({}, {}), False
+    site, policy_sound, by_policy = apply_policy(site, policy[0], policy[1], problems)
+    sound = sound and policy_sound
+    granted = granted and sound  # a mistake anywhere withdraws the environment grant
     overrides = developer or granted
     site_found = bool(files)
 
@@ -240,7 +260,10 @@ def load_settings(site_file: str | Path | None = None,
             "developer_mode and allow_environment_overrides are off")
     for key, value in site.items():
         values[key] = value
-        sources[key] = SITE if sound or key not in CLOSED else SAFE_DEFAULT
+        if not sound and key in CLOSED:
+            sources[key] = SAFE_DEFAULT
+        else:
+            sources[key] = POLICY if key in by_policy else SITE
     locked = frozenset(site.get("locked", ()))
 
     for key, value in read_user_preferences(user_path, problems).items():
@@ -288,11 +311,67 @@ def load_settings(site_file: str | Path | None = None,
         site_found=site_found,
         user_file=user_path,
         site_files=tuple(files),
+        policy_keys=by_policy,
         failed_closed=not sound,
         environment_model_dirs=environment_dirs,
         environment_overrides=overrides,
         ignored_environment=ignored,
     )
+
+
+# --- Windows Group Policy ----------------------------------------------------------------
+
+
+def read_machine_policy(problems: list[str]) -> PolicyValues | None:
+    """This machine's Group Policy (``HKLM\\Software\\Policies\\Lightbox``): empty where
+    there is none and off Windows; None, with the reason in ``problems``, when it exists
+    but cannot be read (the caller fails closed)."""
+    try:
+        return grouppolicy.read_policy()
+    except OSError as exc:
+        problems.append(f"Group Policy HKLM\\{grouppolicy.POLICY_KEY}: cannot be read "
+                        f"({exc.strerror or exc}); ask IT to check the policy")
+        return None
+
+
+def apply_policy(site: Mapping[str, Any],
+                 values: Mapping[str, grouppolicy.RegistryValue],
+                 lists: Mapping[str, Mapping[str, grouppolicy.RegistryValue]],
+                 problems: list[str]) -> tuple[dict[str, Any], bool, frozenset[str]]:
+    """The site files' values with the Group Policy's over them; whether the policy was
+    sound; the keys it set, which are added to ``locked``.
+
+    Pure: ``values`` and ``lists`` are what the registry holds (as
+    ``grouppolicy.read_policy`` returns it). A policy value is checked by the same rules
+    as the site file's; a wrong one for a policy key makes the configuration unsound (the
+    caller fails closed), for another key it is reported and the site file decides.
+    ``locked`` and the revocation lists are added to, never replaced (:data:`POLICY_ADDS`).
+    """
+    raw, policy_problems = grouppolicy.site_values(values, lists)
+    problems.extend(policy_problems)
+    configured = {n for n in grouppolicy.FLAGS + grouppolicy.TEXTS if n in values}
+    configured |= {n for n in grouppolicy.LISTS if values.get(n) == 1}
+    sound = not any(KEYS[n].policy for n in configured - raw.keys())
+    merged = dict(site)
+    applied: set[str] = set()
+    for name, value in raw.items():
+        spec = KEYS[name]
+        checked, reason = _check(spec, value, base=None)
+        if not reason and name == "locked":
+            unknown = [k for k in checked if k not in KEYS]
+            reason = f"names unknown key(s) {', '.join(map(repr, unknown))}" if unknown else ""
+        if reason:
+            problems.append(f"Group Policy {grouppolicy.POLICY_KEY}\\{name}: {name} {reason}"
+                            + ("" if spec.policy else "; the site file's value is used"))
+            sound = sound and not spec.policy
+            continue
+        if name in POLICY_ADDS:
+            checked = sorted({*merged.get(name, ()), *checked})
+        merged[name] = checked
+        applied.add(name)
+    if applied:
+        merged["locked"] = sorted({*merged.get("locked", ()), *applied})
+    return merged, sound, frozenset(applied)
 
 
 # --- the site file ---------------------------------------------------------------------

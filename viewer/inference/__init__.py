@@ -44,15 +44,16 @@ Public API (stable; the UI builds on it)::
             series_uid, sop_instance_uid, frame_index, distance_mm, resampled);
             .label = "AI · … · name version"; .series_uids: every source series),
             shape (rows, cols of the original), geometry (Letterbox), warnings (accepted),
-            outputs (tuple), and .masks / .boxes / .heatmaps / .labels lists of:
+            outputs (tuple), and .masks / .boxes / .heatmaps / .labels / .values lists of:
         MaskOutput(output, labels: tuple[Label], mask: (rows, cols) uint8/16 read-only,
-                   counts: {value: pixels})       # 0 = background
+                   counts: {value: pixels})       # 0 = background; masks and label maps
         BoxesOutput(output, boxes: tuple[Box], score_threshold, classes, candidates)
             Box(x0, y0, x1, y1, score, class_index, class_name, color)  # original px
             candidates: every box after NMS at threshold 0, for a threshold slider
         HeatmapOutput(output, heatmap: (rows, cols) float32 0..1, colormap, for_output)
         LabelsOutput(output, labels, probabilities; .top, .probability(name))
-    Label(name, value, color "#RRGGBB" | None)
+        ValuesOutput(output, names, units, decimals, values; .value(name), .items())
+    Label(name, value, color "#RRGGBB" | None, unit)
 
 Rendering overlays (Qt-free, numpy): :mod:`viewer.imaging.ai_layers`.
 Errors (all ``viewer.errors.LightboxError``): :mod:`viewer.inference.errors`.
@@ -85,6 +86,7 @@ from viewer.inference.results import (
     MaskOutput,
     Provenance,
     Result,
+    ValuesOutput,
 )
 from viewer.inference.runner import run_model
 from viewer.inference.signing import UNSIGNED_MARK, TrustPolicy, UntrustedModelError
@@ -115,6 +117,7 @@ __all__ = [
     "TrustPolicy",
     "UntrustedModelError",
     "UseCheck",
+    "ValuesOutput",
     "VerifiedModel",
     "bundled_models_dir",
     "check_intended_use",

@@ -30,7 +30,7 @@ import viewer
 from viewer.errors import LightboxError
 from viewer.host.files import write_atomic
 from viewer.inference.manifest import Label
-from viewer.inference.results import BoxesOutput, LabelsOutput, Provenance, Result
+from viewer.inference.results import BoxesOutput, LabelsOutput, Provenance, Result, ValuesOutput
 from viewer.io.model import Series
 
 MANUFACTURER = "Lightbox"
@@ -322,8 +322,51 @@ def _label_group(src: _Source, output: LabelsOutput) -> hd.sr.MeasurementsAndQua
     )
 
 
+#: Units a ``values`` output may name, as UCUM codes (the SR's unit code system); any other
+#: unit text is kept as the code's meaning under Lightbox's own scheme.
+_UCUM = {"": ("1", "no units"), "mm": ("mm", "millimeter"), "cm": ("cm", "centimeter"),
+         "ml": ("mL", "milliliter"), "%": ("%", "percent"), "years": ("a", "year"),
+         "year": ("a", "year"), "hu": ("[hnsf'U]", "Hounsfield unit"), "s": ("s", "second"),
+         "ms": ("ms", "millisecond"), "kg": ("kg", "kilogram"), "g": ("g", "gram"),
+         "mm2": ("mm2", "square millimeter"), "cm3": ("cm3", "cubic centimeter")}
+
+
+def unit_code(unit: str) -> hd.sr.CodedConcept:
+    known = _UCUM.get(unit.strip().lower())
+    if known is not None:
+        return hd.sr.CodedConcept(known[0], "UCUM", known[1])
+    return lightbox_code(unit)
+
+
+def _values_group(src: _Source, output: ValuesOutput,
+                  ) -> hd.sr.MeasurementsAndQualitativeEvaluations | None:
+    """A model's numbers for one image as numeric measurements with their units (a value
+    that is not a number is left out: an SR measurement must hold one)."""
+    measurements = [
+        hd.sr.Measurement(name=lightbox_code(name), value=float(value), unit=unit_code(unit))
+        for name, unit, value in zip(output.names, output.units, output.values, strict=True)
+        if np.isfinite(value)
+    ]
+    if not measurements:
+        return None
+    return hd.sr.MeasurementsAndQualitativeEvaluations(
+        tracking_identifier=hd.sr.TrackingIdentifier(
+            uid=generate_uid(), identifier=f"{output.output} values"
+        ),
+        algorithm_id=_algorithm_id(src.result.provenance, [f"decimals {output.decimals}"]),
+        source_images=[hd.sr.SourceImageForMeasurementGroup.from_source_image(src.dataset)],
+        measurements=measurements,
+    )
+
+
+def _reported(result: Result) -> bool:
+    """Whether a result holds something an SR carries (boxes, classifications, values)."""
+    return bool(result.boxes or result.labels or result.values)
+
+
 def build_sr(results: Sequence[Result], series: Series) -> hd.sr.Comprehensive3DSR:
-    """A TID 1500 Measurement Report: boxes as planar ROIs, classifications as findings."""
+    """A TID 1500 Measurement Report: boxes as planar ROIs, classifications as findings,
+    regression values as numeric measurements with their units."""
     sources = _sources(results, series)
     provenance = sources[0].result.provenance
     groups: list[hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations
@@ -334,8 +377,13 @@ def build_sr(results: Sequence[Result], series: Series) -> hd.sr.Comprehensive3D
             groups.extend(_box_groups(src, boxes))
         for labels in src.result.labels:
             groups.append(_label_group(src, labels))
-    if not any(src.result.boxes or src.result.labels for src in sources):
-        raise DicomExportError("these AI results hold no detections or classifications")
+        for values in src.result.values:
+            group = _values_group(src, values)
+            if group is not None:
+                groups.append(group)
+    if not groups:
+        raise DicomExportError("these AI results hold no detections, classifications or "
+                               "values")
     report = hd.sr.MeasurementReport(
         observation_context=_observer(provenance),
         procedure_reported=codes.LN.CTUnspecifiedBodyRegion
@@ -379,7 +427,7 @@ def write_sr(results: Sequence[Result], series: Series, path: str | Path) -> Pat
 
 def write_dicom(results: Sequence[Result], series: Series, folder: str | Path) -> list[Path]:
     """Whatever DICOM the results call for: a SEG when they hold masks, an SR when they
-    hold boxes or classifications. Names: ``<model-id>-seg.dcm``, ``<model-id>-sr.dcm``."""
+    hold boxes, classifications or values. Names: ``<model-id>-seg.dcm``, ``<model-id>-sr.dcm``."""
     folder = Path(folder)
     if not results:
         return []
@@ -387,8 +435,8 @@ def write_dicom(results: Sequence[Result], series: Series, folder: str | Path) -
     written = []
     if any(r.masks for r in results):
         written.append(write_seg([r for r in results if r.masks], series, folder / f"{model}-seg.dcm"))
-    if any(r.boxes or r.labels for r in results):
+    if any(_reported(r) for r in results):
         written.append(
-            write_sr([r for r in results if r.boxes or r.labels], series, folder / f"{model}-sr.dcm")
+            write_sr([r for r in results if _reported(r)], series, folder / f"{model}-sr.dcm")
         )
     return written

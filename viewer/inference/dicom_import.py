@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import highdicom as hd
 import numpy as np
@@ -30,6 +31,7 @@ from viewer.inference.results import (
     Output,
     Provenance,
     Result,
+    ValuesOutput,
 )
 from viewer.io.model import Series
 
@@ -198,6 +200,25 @@ def _threshold(group: Sequence[Dataset]) -> float:
     return 0.0
 
 
+def _decimals(group: Sequence[Dataset]) -> int:
+    """The digits a values output is shown with, kept as an algorithm parameter."""
+    for item in group[0].get("ContentSequence", []):
+        text = str(item.get("TextValue", ""))
+        if text.startswith("decimals ") and text.split()[-1].isdigit():
+            return int(text.split()[-1])
+    return 1
+
+
+def _unit(measurement: Any) -> str:
+    """A measurement's unit as a values output names it ("" for UCUM's "1")."""
+    code = measurement.unit
+    if code is None or (code.scheme_designator == "UCUM" and code.value == "1"):
+        return ""
+    if code.scheme_designator == "UCUM":
+        return str({"a": "years", "[hnsf'U]": "HU"}.get(code.value, code.value))
+    return _meaning(code)
+
+
 def read_sr(path: str | Path, series: Series) -> list[Result]:
     path = Path(path)
     ds = dcmread(path)
@@ -252,6 +273,15 @@ def read_sr(path: str | Path, series: Series) -> list[Result]:
             outputs[sop].append(BoxesOutput(
                 name, tuple(found), _threshold(group),
                 tuple(Label(classes[i]) for i in sorted(classes)),
+            ))
+        elif tracking.endswith(" values"):
+            measures = group.get_measurements()
+            outputs[sop].append(ValuesOutput(
+                tracking.removesuffix(" values"),
+                tuple(_meaning(m.name) for m in measures),
+                tuple(_unit(m) for m in measures),
+                _decimals(group),
+                tuple(float(m.value) for m in measures),
             ))
         elif tracking.endswith(" classification"):
             measures = group.get_measurements()

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from viewer.inference import contract
 from viewer.inference.errors import ManifestError
 
 FORMAT_VERSION = 1
@@ -25,7 +26,10 @@ MANIFEST = "manifest.json"
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 VERSION_PATTERN = re.compile(r"\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?")
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
-OUTPUT_KINDS = ("mask", "labels", "heatmap", "boxes", "box_scores")
+OUTPUT_KINDS = contract.OUTPUT_KINDS
+BOX_LAYOUTS = ("fixed", "variable")
+#: The most decimals a ``values`` output may ask for (float32 holds about seven digits).
+MAX_DECIMALS = 6
 ACTIVATIONS = ("softmax", "sigmoid", "none")
 INTENSITY_KINDS = ("window", "normalize", "minmax")
 INTERPOLATIONS = ("linear", "nearest")
@@ -42,11 +46,13 @@ Axis = int | str
 
 @dataclass(frozen=True)
 class Label:
-    """One class: ``value`` is the mask value (masks) or None; ``color`` is ``#RRGGBB``."""
+    """One class: ``value`` is the mask value (masks, label maps) or None; ``color`` is
+    ``#RRGGBB``; ``unit`` is what a ``values`` output's number is in ("mm", "%")."""
 
     name: str
     value: int | None = None
     color: str | None = None
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,15 @@ class OutputSpec:
     classes: tuple[Label, ...] = ()
     score_threshold: float = 0.5
     nms_iou: float = 0.5
+    decimals: int = 1  # values: digits after the point when shown
+    layout: str = "fixed"  # boxes: "fixed" (padded, batch first) or "variable"
+    batch_index: str | None = None  # variable boxes: the box_batch output
+    classes_output: str | None = None  # variable boxes: the box_classes output
+
+    @property
+    def batch_first(self) -> bool:
+        """Whether axis 0 is the batch (a variable-length output's is its detections)."""
+        return bool(self.shape) and self.shape[0] == "batch"
 
 
 @dataclass(frozen=True)
@@ -394,7 +409,7 @@ class _Parser:
             raise self.fail(where, "expected a list")
         return value
 
-    def shape(self, value: Any, where: str) -> tuple[Axis, ...]:
+    def shape(self, value: Any, where: str, *, batch: bool = True) -> tuple[Axis, ...]:
         axes = self.array(value, where)
         if not axes:
             raise self.fail(where, "expected at least one axis")
@@ -404,7 +419,7 @@ class _Parser:
                 shape.append(axis)
             else:
                 shape.append(self.integer(axis, f"{where}[{i}]", minimum=1))
-        if shape[0] != "batch":
+        if batch and shape[0] != "batch":
             raise self.fail(f"{where}[0]", 'the first axis must be the dynamic axis "batch"')
         return tuple(shape)
 
@@ -424,7 +439,8 @@ class _Parser:
             number = item.get("value", i if values else None)
             if number is not None:
                 number = self.integer(number, w + ".value", minimum=0)
-            found.append(Label(name, number, self.color(item.get("color"), w + ".color")))
+            unit = self.text(item.get("unit", ""), w + ".unit").strip()
+            found.append(Label(name, number, self.color(item.get("color"), w + ".color"), unit))
         if values and len({label.value for label in found}) != len(found):
             raise self.fail(where, "two labels share a value")
         return tuple(found)
@@ -456,8 +472,9 @@ class _Parser:
         )
         if not inputs:
             raise self.fail("inputs", "the model needs at least one input")
+        volume = contract.is_volume_model(d)
         outputs = tuple(
-            self.output(item, f"outputs[{i}]")
+            self.output(item, f"outputs[{i}]", volume=volume)
             for i, item in enumerate(self.array(self.get(d, "outputs", ""), "outputs"))
         )
         if not outputs:
@@ -652,23 +669,33 @@ class _Parser:
             raise self.fail("inputs", "inputs from other series need a slice model "
                             "(intended_use.input \"slice\")")
 
-    def output(self, value: Any, where: str) -> OutputSpec:
+    def output(self, value: Any, where: str, *, volume: bool = False) -> OutputSpec:
+        """One output; its shape is checked against :mod:`contract` (what the viewer can
+        show for this kind on this kind of model)."""
         d = self.obj(value, where)
         w = where + "."
         kind = self.choice(self.get(d, "kind", w), w + "kind", OUTPUT_KINDS)
         spec = OutputSpec(
             name=self.text(self.get(d, "name", w), w + "name", empty=False),
             kind=kind,
-            shape=self.shape(self.get(d, "shape", w), w + "shape"),
+            shape=self.shape(self.get(d, "shape", w), w + "shape", batch=False),
             activation=self.choice(d.get("activation", "none"), w + "activation", ACTIVATIONS),
         )
         changes: dict[str, Any] = {}
-        if kind in ("mask", "labels"):
+        if kind in ("mask", "label_map", "labels", "values"):
             changes["labels"] = self.labels(
-                self.get(d, "labels", w), w + "labels", values=kind == "mask"
+                self.get(d, "labels", w), w + "labels", values=kind in ("mask", "label_map")
             )
             if not changes["labels"]:
                 raise self.fail(w + "labels", "expected at least one label")
+        if kind == "values":
+            changes["decimals"] = self.integer(d.get("decimals", 1), w + "decimals", minimum=0)
+            if changes["decimals"] > MAX_DECIMALS:
+                raise self.fail(w + "decimals", f"at most {MAX_DECIMALS}")
+            count = spec.shape[-1]
+            if isinstance(count, int) and count != len(changes["labels"]):
+                raise self.fail(w + "labels", f"{len(changes['labels'])} names for {count} "
+                                "values (one {\"name\", \"unit\"} per value)")
         if kind == "heatmap":
             rng = self.array(d.get("range", [0, 1]), w + "range")
             if len(rng) != 2:
@@ -681,38 +708,70 @@ class _Parser:
             target = d.get("for")
             changes["for_output"] = None if target is None else self.text(target, w + "for")
         if kind == "boxes":
-            changes["box_format"] = self.choice(d.get("format", "xyxy"), w + "format", ("xyxy",))
-            changes["scores"] = self.text(self.get(d, "scores", w), w + "scores", empty=False)
-            changes["classes"] = self.labels(self.get(d, "classes", w), w + "classes", values=False)
-            if not changes["classes"]:
-                raise self.fail(w + "classes", "expected at least one class")
-            threshold = self.number(d.get("score_threshold", 0.5), w + "score_threshold")
-            iou = self.number(d.get("nms_iou", 0.5), w + "nms_iou")
-            if not (0 <= threshold <= 1 and 0 < iou <= 1):
-                raise self.fail(w + "score_threshold", "threshold and nms_iou must lie in 0..1")
-            changes["score_threshold"], changes["nms_iou"] = threshold, iou
-            if len(spec.shape) != 3 or spec.shape[-1] != 4:
-                raise self.fail(w + "shape", "boxes need the shape [batch, n, 4]")
-        if kind == "mask" and len(spec.shape) != 4:
-            raise self.fail(w + "shape", "a mask needs [batch, classes, rows, columns]")
-        if kind == "labels" and len(spec.shape) != 2:
-            raise self.fail(w + "shape", "labels need [batch, classes]")
-        if kind == "heatmap" and len(spec.shape) not in (3, 4):
-            raise self.fail(w + "shape", "a heatmap needs [batch, 1, rows, columns]")
+            changes.update(self.boxes(d, w))
+        layout = changes.get("layout", "fixed")
+        if kind in ("box_scores", "box_classes", "box_batch") and spec.shape[0] != "batch":
+            layout = "variable"  # a companion of variable-length boxes; cross_check pairs it
+        problem = contract.shape_problem(kind, spec.shape, volume=volume, layout=layout)
+        if problem:
+            raise self.fail(w + "shape", problem)
         return replace(spec, **changes)
+
+    def boxes(self, d: dict[str, Any], w: str) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        changes["box_format"] = self.choice(d.get("format", "xyxy"), w + "format", ("xyxy",))
+        changes["scores"] = self.text(self.get(d, "scores", w), w + "scores", empty=False)
+        changes["classes"] = self.labels(self.get(d, "classes", w), w + "classes", values=False)
+        if not changes["classes"]:
+            raise self.fail(w + "classes", "expected at least one class")
+        threshold = self.number(d.get("score_threshold", 0.5), w + "score_threshold")
+        iou = self.number(d.get("nms_iou", 0.5), w + "nms_iou")
+        if not (0 <= threshold <= 1 and 0 < iou <= 1):
+            raise self.fail(w + "score_threshold", "threshold and nms_iou must lie in 0..1")
+        changes["score_threshold"], changes["nms_iou"] = threshold, iou
+        layout = self.choice(d.get("layout", "fixed"), w + "layout", BOX_LAYOUTS)
+        changes["layout"] = layout
+        if layout == "variable":
+            changes["batch_index"] = self.text(
+                self.get(d, "batch_index", w), w + "batch_index", empty=False)
+            changes["classes_output"] = self.text(
+                self.get(d, "classes_output", w), w + "classes_output", empty=False)
+        return changes
 
     def cross_check(self, outputs: tuple[OutputSpec, ...]) -> None:
         names = [o.name for o in outputs]
         if len(set(names)) != len(names):
             raise self.fail("outputs", "two outputs share a name")
         by_name = {o.name: o for o in outputs}
+        paired: set[str] = set()
         for i, o in enumerate(outputs):
             if o.kind == "boxes":
-                companion = by_name.get(o.scores or "")
-                if companion is None or companion.kind != "box_scores":
-                    raise self.fail(f"outputs[{i}].scores", f"no box_scores output {o.scores!r}")
+                companions = [("scores", o.scores, "box_scores")]
+                if o.layout == "variable":
+                    companions += [("batch_index", o.batch_index, "box_batch"),
+                                   ("classes_output", o.classes_output, "box_classes")]
+                for key, name, kind in companions:
+                    companion = by_name.get(name or "")
+                    if companion is None or companion.kind != kind:
+                        raise self.fail(f"outputs[{i}].{key}", f"no {kind} output {name!r}")
+                    if companion.batch_first == o.batch_first:
+                        paired.add(companion.name)
+                        if o.layout == "variable" and companion.shape[0] != o.shape[0]:
+                            raise self.fail(
+                                f"outputs[{names.index(companion.name)}].shape",
+                                f"{companion.name!r} must share the first axis "
+                                f"{o.shape[0]!r} of the boxes {o.name!r} (one row per box)")
+                        continue
+                    layout = "variable" if o.layout == "variable" else "fixed"
+                    raise self.fail(f"outputs[{names.index(companion.name)}].shape",
+                                    contract.needs(kind, volume=False, layout=layout)
+                                    + f" (the {layout}-length boxes {o.name!r})")
             if o.kind == "heatmap" and o.for_output is not None and o.for_output not in by_name:
                 raise self.fail(f"outputs[{i}].for", f"no output {o.for_output!r}")
+        for i, o in enumerate(outputs):
+            if o.kind in ("box_classes", "box_batch") and o.name not in paired:
+                raise self.fail(f"outputs[{i}]", f"{o.kind} output {o.name!r} belongs to no "
+                                "variable-length boxes output")
 
     def quantiles(self, value: Any, where: str) -> Quantiles | None:
         if value is None:

@@ -3,13 +3,18 @@
 An output grid of (h, w) covers the whole model input (H, W) (a U-Net at full
 resolution, a CAM at 1/8th); an original pixel centre is carried through the letterbox
 into that grid and sampled there (nearest for labels, bilinear for heatmaps). Boxes go
-the other way: their corners are mapped back with the letterbox's inverse.
+the other way: their corners are mapped back with the letterbox's inverse. A label map
+(argmax done in the graph) is sampled like an argmaxed mask; values are passed on as the
+numbers they are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from viewer.inference.errors import ArtifactError
 from viewer.inference.manifest import Label, OutputSpec
 from viewer.inference.preprocess import Letterbox
 from viewer.inference.results import (
@@ -19,6 +24,7 @@ from viewer.inference.results import (
     LabelsOutput,
     MaskOutput,
     Output,
+    ValuesOutput,
 )
 
 
@@ -87,13 +93,32 @@ def mask_output(spec: OutputSpec, values: np.ndarray, box: Letterbox) -> MaskOut
         table = np.array([_value(label) for label in labels], dtype=np.int64)
         if table.size < probs.shape[0]:  # unnamed channels fall back to their index
             table = np.concatenate([table, np.arange(table.size, probs.shape[0])])
-    label_map = table[sample_nearest(index, box)]
+    return _mask(spec, table[sample_nearest(index, box)])
+
+
+#: The largest label value a mask holds (its pixels are stored as uint16).
+MAX_LABEL_VALUE = 65535
+
+
+def label_map_output(spec: OutputSpec, values: np.ndarray, box: Letterbox) -> MaskOutput:
+    """(h, w) label values (argmax done inside the graph) → a label map at the original
+    size, sampled nearest through the letterbox exactly as an argmaxed mask is. A float
+    map is rounded; values outside 0..65535 (none a label can have) become background."""
+    plane = values.reshape(values.shape[-2:])
+    if plane.dtype.kind == "f":
+        plane = np.rint(np.nan_to_num(plane, nan=0.0))
+    plane = plane.astype(np.int64)
+    plane = np.where((plane < 0) | (plane > MAX_LABEL_VALUE), 0, plane)
+    return _mask(spec, sample_nearest(plane, box))
+
+
+def _mask(spec: OutputSpec, label_map: np.ndarray) -> MaskOutput:
     dtype = np.uint8 if label_map.max(initial=0) < 256 else np.uint16
     label_map = label_map.astype(dtype)
     values_found, counts = np.unique(label_map, return_counts=True)
     return MaskOutput(
         spec.name,
-        labels,
+        spec.labels,
         _frozen(label_map),
         {int(v): int(n) for v, n in zip(values_found, counts, strict=True)},
     )
@@ -106,6 +131,18 @@ def _value(label: Label) -> int:
 def labels_output(spec: OutputSpec, values: np.ndarray) -> LabelsOutput:
     probs = activate(values.reshape(-1), spec.activation, axis=0)
     return LabelsOutput(spec.name, spec.labels, tuple(float(p) for p in probs[: len(spec.labels)]))
+
+
+def values_output(spec: OutputSpec, values: np.ndarray) -> ValuesOutput:
+    """(K,) numbers → one per named value, as the model gave them (activation applied)."""
+    flat = activate(values.reshape(-1), spec.activation, axis=0)[: len(spec.labels)]
+    return ValuesOutput(
+        spec.name,
+        tuple(label.name for label in spec.labels),
+        tuple(label.unit for label in spec.labels),
+        spec.decimals,
+        tuple(float(v) for v in flat),
+    )
 
 
 def heatmap_output(spec: OutputSpec, values: np.ndarray, box: Letterbox) -> HeatmapOutput:
@@ -168,12 +205,19 @@ def nms(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, iou_limit: f
 
 
 def boxes_output(
-    spec: OutputSpec, boxes: np.ndarray, scores: np.ndarray, box: Letterbox
+    spec: OutputSpec, boxes: np.ndarray, scores: np.ndarray, box: Letterbox,
+    class_index: np.ndarray | None = None,
 ) -> BoxesOutput:
-    """(n, 4) xyxy in model-input pixels + (n, k) scores → boxes on the original image."""
+    """(n, 4) xyxy in model-input pixels + (n, k) scores → boxes on the original image.
+
+    ``class_index`` (n,): each box's class as the model chose it (variable-length
+    layout); then ``scores`` is (n,), the score of that class."""
     boxes = boxes.reshape(-1, 4).astype(np.float64)
     scores = scores.reshape(boxes.shape[0], -1).astype(np.float64)
-    if scores.shape[1] == 1:
+    if class_index is not None:
+        best = scores[:, 0]
+        cls = np.clip(np.rint(np.nan_to_num(class_index.reshape(-1))), 0, None).astype(np.intp)
+    elif scores.shape[1] == 1:
         best, cls = scores[:, 0], np.zeros(len(boxes), dtype=np.intp)
     else:
         cls = np.argmax(scores, axis=1)
@@ -211,10 +255,51 @@ def postprocess(
         values = outputs[spec.name]
         if spec.kind == "mask":
             found.append(mask_output(spec, values, box))
+        elif spec.kind == "label_map":
+            found.append(label_map_output(spec, values, box))
         elif spec.kind == "labels":
             found.append(labels_output(spec, values))
+        elif spec.kind == "values":
+            found.append(values_output(spec, values))
         elif spec.kind == "heatmap":
             found.append(heatmap_output(spec, values, box))
         elif spec.kind == "boxes":
-            found.append(boxes_output(spec, values, outputs[spec.scores or ""], box))
+            classes = outputs[spec.classes_output] if spec.classes_output else None
+            found.append(boxes_output(spec, values, outputs[spec.scores or ""], box, classes))
     return tuple(found)
+
+
+def split_batch(
+    model_id: str, specs: Sequence[OutputSpec], raw: Sequence[np.ndarray], count: int
+) -> list[dict[str, np.ndarray]]:
+    """A batch's raw outputs (in ``specs``' order) → one dict per sample.
+
+    Batch-first outputs are indexed; the rows of variable-length boxes and their
+    companions go to the sample their ``box_batch`` output names. A graph that breaks the
+    layout (row counts that differ, a batch index outside the batch) raises
+    ``ArtifactError`` rather than give a sample another image's boxes."""
+    arrays = {spec.name: np.asarray(a) for spec, a in zip(specs, raw, strict=True)}
+    owner: dict[str, str] = {}  # variable-length output → its box_batch output
+    for spec in specs:
+        if spec.kind == "boxes" and spec.layout == "variable" and spec.batch_index:
+            for name in (spec.name, spec.scores, spec.classes_output, spec.batch_index):
+                owner[str(name)] = spec.batch_index
+    rows: dict[str, np.ndarray] = {}
+    for index_name in set(owner.values()):
+        index = arrays[index_name].reshape(-1)
+        members = [n for n, o in owner.items() if o == index_name]
+        if any(arrays[n].shape[:1] != index.shape for n in members):
+            raise ArtifactError(model_id, "the model's box outputs "
+                                f"{', '.join(sorted(members))} differ in their number of rows")
+        which = np.rint(np.nan_to_num(index.astype(np.float64), nan=-1)).astype(np.int64)
+        if which.size and (which.min() < 0 or which.max() >= count):
+            raise ArtifactError(model_id, f"the model's {index_name!r} names an image "
+                                f"outside the batch of {count}")
+        rows[index_name] = which
+    samples = []
+    for k in range(count):
+        sample = {}
+        for name, array in arrays.items():
+            sample[name] = array[rows[owner[name]] == k] if name in owner else array[k]
+        samples.append(sample)
+    return samples

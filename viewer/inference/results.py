@@ -129,8 +129,34 @@ class LabelsOutput:
         raise KeyError(name)
 
 
-Output = MaskOutput | BoxesOutput | HeatmapOutput | LabelsOutput
-_O = TypeVar("_O", MaskOutput, BoxesOutput, HeatmapOutput, LabelsOutput)
+@dataclass(frozen=True)
+class ValuesOutput:
+    """Regression values for the whole image (a size, a score, an age), shown as labelled
+    numbers: ``names[i]`` is ``values[i]`` in ``units[i]`` ("" when unitless), rounded to
+    ``decimals`` digits for display only."""
+
+    output: str
+    names: tuple[str, ...]
+    units: tuple[str, ...]
+    decimals: int
+    values: tuple[float, ...]
+
+    def value(self, name: str) -> float:
+        return self.values[self.names.index(name)]
+
+    def text(self, i: int) -> str:
+        """``"12.3 mm"``: how the value is shown everywhere (``-`` for no number)."""
+        value = self.values[i]
+        number = f"{value:.{self.decimals}f}" if np.isfinite(value) else "-"
+        return f"{number} {self.units[i]}".rstrip()
+
+    def items(self) -> list[tuple[str, str]]:
+        """(name, shown value) pairs in the manifest's order."""
+        return [(name, self.text(i)) for i, name in enumerate(self.names)]
+
+
+Output = MaskOutput | BoxesOutput | HeatmapOutput | LabelsOutput | ValuesOutput
+_O = TypeVar("_O", MaskOutput, BoxesOutput, HeatmapOutput, LabelsOutput, ValuesOutput)
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,3 +191,7 @@ class Result:
     @property
     def labels(self) -> list[LabelsOutput]:
         return self.of_kind(LabelsOutput)
+
+    @property
+    def values(self) -> list[ValuesOutput]:
+        return self.of_kind(ValuesOutput)

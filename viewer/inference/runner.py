@@ -23,7 +23,7 @@ from viewer.inference.companion import Companion
 from viewer.inference.domain import DomainCheck, check_domain
 from viewer.inference.errors import IntendedUseError, ModelInputError, NotVerifiedError
 from viewer.inference.intended_use import check_intended_use
-from viewer.inference.postprocess import postprocess
+from viewer.inference.postprocess import postprocess, split_batch
 from viewer.inference.preprocess import Letterbox, neighbours, prepare_slice, prepare_volume
 from viewer.inference.results import InputSource, Provenance, Result
 from viewer.inference.series_match import check_choice, extra_inputs, primary_input
@@ -250,8 +250,9 @@ def _run(
         feed = {spec.name: np.stack(samples).astype(np.float32)}
         feed.update({name: np.stack(items).astype(np.float32) for name, items in feeds.items()})
         raw = session.run(names, feed)
+        per_sample = split_batch(manifest.id, manifest.outputs, raw, len(chunk))
         for k, i in enumerate(chunk):
-            outputs = {name: np.asarray(arr[k]) for name, arr in zip(names, raw, strict=True)}
+            outputs = per_sample[k]
             results.append(
                 _result(verified, series.frames[i], series.uid, i, boxes[k], outputs, accepted,
                         domains[k], used[k] if used else ())

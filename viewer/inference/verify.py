@@ -4,7 +4,7 @@ In order: the manifest parses; its ``digest`` matches its content; the folder ho
 exactly the files the manifest lists (and its detached ``signature.json``) and each
 one's SHA-256 matches; the manifest digest is signed by a key the site trusts and has not
 revoked (:mod:`viewer.inference.signing`); the ONNX graph's inputs and outputs match the
-manifest; replaying ``golden.npz`` through the installed ONNX Runtime gives the stored
+manifest (:mod:`viewer.inference.contract`, the check the build ran too); replaying ``golden.npz`` through the installed ONNX Runtime gives the stored
 outputs within ``tolerance``.
 
 Nothing is cached across processes: a cache in the user's folder is writable by the user,
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from viewer.inference.contract import graph_problem
 from viewer.inference.digest import manifest_digest, sha256_file
 from viewer.inference.errors import (
     ArtifactError,
@@ -39,8 +40,6 @@ if TYPE_CHECKING:
     import onnxruntime
 
 log = logging.getLogger(__name__)
-
-_ONNX_TYPES = {"float32": "tensor(float)"}
 
 _verified_lock = threading.Lock()
 #: (resolved folder, manifest digest) of every artifact that verified in this process.
@@ -167,52 +166,11 @@ def _verified_bytes(manifest: Manifest, name: str) -> bytes:
 
 
 def check_signature(manifest: Manifest, session: onnxruntime.InferenceSession) -> None:
-    """The ONNX inputs and outputs agree with the manifest (names, order, types, axes)."""
-    folder = manifest.folder
-    graph_inputs = {i.name: i for i in session.get_inputs()}
-    wanted = {i.name for i in manifest.inputs}
-    if set(graph_inputs) != wanted:
-        raise ArtifactError(
-            folder,
-            f"model.onnx takes inputs {sorted(graph_inputs)}, the manifest declares {sorted(wanted)}",
-        )
-    for spec in manifest.inputs:
-        node = graph_inputs[spec.name]
-        if node.type != _ONNX_TYPES[spec.dtype]:
-            raise ArtifactError(
-                folder, f"model.onnx input {spec.name!r} is {node.type}, not {spec.dtype}"
-            )
-        _check_axes(folder, f"input {spec.name!r}", spec.shape, node.shape)
-    graph_outputs = session.get_outputs()
-    names = [o.name for o in graph_outputs]
-    if names != [o.name for o in manifest.outputs]:
-        raise ArtifactError(
-            folder,
-            f"model.onnx gives outputs {names}, the manifest declares "
-            f"{[o.name for o in manifest.outputs]} (same order expected)",
-        )
-    for out_spec, node in zip(manifest.outputs, graph_outputs, strict=True):
-        if node.type != "tensor(float)":
-            raise ArtifactError(
-                folder, f"model.onnx output {out_spec.name!r} is {node.type}, not float32"
-            )
-        _check_axes(folder, f"output {out_spec.name!r}", out_spec.shape, node.shape)
-
-
-def _check_axes(folder: Path, what: str, declared: tuple[Any, ...], actual: Any) -> None:
-    if actual is None or len(actual) != len(declared):
-        raise ArtifactError(
-            folder, f"model.onnx {what} has shape {actual}, the manifest {list(declared)}"
-        )
-    for axis, (want, got) in enumerate(zip(declared, actual, strict=True)):
-        if isinstance(want, int) and isinstance(got, int) and want != got:
-            raise ArtifactError(
-                folder, f"model.onnx {what} axis {axis} is {got}, the manifest says {want}"
-            )
-        if want == "batch" and isinstance(got, int):
-            raise ArtifactError(
-                folder, f"model.onnx {what} has its batch axis frozen at {got} (must be dynamic)"
-            )
+    """The ONNX inputs and outputs agree with the manifest (names, order, ranks, sizes,
+    element types per output kind): :func:`contract.graph_problem`, the build's check."""
+    problem = graph_problem(manifest, session.get_inputs(), session.get_outputs())
+    if problem:
+        raise ArtifactError(manifest.folder, f"model.onnx {problem}")
 
 
 # --- golden replay ---------------------------------------------------------------------
@@ -231,7 +189,11 @@ def load_golden(manifest: Manifest) -> dict[str, np.ndarray]:
     missing = [key for key in needed if key not in arrays]
     if missing:
         raise ArtifactError(manifest.folder, f"golden.npz lacks {', '.join(missing)}")
-    batches = {arrays[key].shape[0] if arrays[key].ndim else None for key in needed}
+    # variable-length outputs have one row per detection of the whole batch, not per image
+    per_image = [f"input:{i.name}" for i in manifest.inputs] + [
+        f"output:{o.name}" for o in manifest.outputs if o.batch_first
+    ]
+    batches = {arrays[key].shape[0] if arrays[key].ndim else None for key in per_image}
     if len(batches) != 1 or None in batches or 0 in batches:
         raise ArtifactError(manifest.folder, "golden.npz arrays do not share one leading batch")
     return arrays
@@ -258,13 +220,27 @@ def replay_golden(
                 manifest.folder,
                 f"golden replay fails in ONNX Runtime ({type(exc).__name__}: {exc})",
             ) from None
+        first_image = _first_image_rows(manifest, golden) if rows != slice(None) else {}
         for name, actual in zip(names, got, strict=True):
-            expected = golden[f"output:{name}"][rows]
+            expected = golden[f"output:{name}"][first_image.get(name, rows)]
             result = compare(manifest, name, np.asarray(actual), expected, manifest.tolerance)
             old = parity.get(name)
             if old is None or result.max_abs > old.max_abs:
                 parity[name] = result
     return parity
+
+
+def _first_image_rows(manifest: Manifest, golden: Mapping[str, np.ndarray]
+                      ) -> dict[str, np.ndarray]:
+    """For each variable-length output: which of its golden rows belong to image 0 (what
+    the replay of the first image alone must give)."""
+    rows: dict[str, np.ndarray] = {}
+    for spec in manifest.outputs:
+        if spec.kind == "boxes" and spec.layout == "variable" and spec.batch_index:
+            which = golden[f"output:{spec.batch_index}"].reshape(-1) == 0
+            for name in (spec.name, spec.scores, spec.classes_output, spec.batch_index):
+                rows[str(name)] = which
+    return rows
 
 
 def compare(

@@ -25,11 +25,15 @@ from viewer.modelkit.checks import (
     run,
     train_mode_modules,
 )
+from viewer.modelkit.conformance import check_graph, check_manifest, check_outputs
+from viewer.modelkit.detections import rows_of
+from viewer.modelkit.detections import wrap as wrap_detections
 from viewer.modelkit.errors import BuildError
-from viewer.modelkit.export import EXPORT_BATCH, export_onnx
+from viewer.modelkit.export import EXPORT_BATCH, OPSET, Exported, export_onnx
 from viewer.modelkit.golden import golden_inputs, value_range
 from viewer.modelkit.manifest import build_manifest, seal
 from viewer.modelkit.parity import BATCH_SIZES, check_parity
+from viewer.modelkit.parity import session as parity_session
 from viewer.modelkit.recipe import Recipe, load_recipe, recipe_digest
 from viewer.modelkit.reference import build_reference
 from viewer.modelkit.weights import apply_state_dict, load_state_dict, state_dict_digest
@@ -67,32 +71,41 @@ def build_artifact(
     site's developer mode until the approving team signs it (``lightbox model sign``).
     """
     recipe = load_recipe(recipe_dir)
+    out = Path(out)
+    # The viewer's own manifest check, on the manifest this build will write: before the
+    # model even runs, so a model the viewer would refuse is refused here, in its words.
+    draft = check_manifest(_draft(recipe), out / recipe.id)
     signer = _signing_key(key) if key is not None else None  # a bad key refuses up front
     torch.set_num_threads(min(torch.get_num_threads(), 2))
     model = recipe.instantiate()
     state = load_state_dict(weights)
     apply_state_dict(model, state, Path(weights).name)
+    model = wrap_detections(model, recipe.spec)  # per-image detection lists → the layout
     found = train_mode_modules(model)
     put_in_eval(model)
     if golden is None and (recipe.folder / GIVEN_GOLDEN).is_file():
         golden = recipe.folder / GIVEN_GOLDEN
     inputs = golden_inputs(recipe.spec, golden, seed=int(recipe.spec.get("seed") or 0))
     names = recipe.output_names
-    _check_shapes(recipe, run(model, [x[:EXPORT_BATCH] for x in inputs], names))
+    first = run(model, [x[:EXPORT_BATCH] for x in inputs], names)
+    check_outputs(draft, first)  # rank and element type per kind, before sizes
+    _check_shapes(recipe, first)
     check_deterministic(model, inputs, names)
     ranges = [value_range(item) for item in recipe.spec["inputs"]]
-    check_batch_independent(model, inputs, names, recipe.tolerance, ranges)
+    rows = {n: owner for n in names if (owner := rows_of(n, recipe.spec)) is not None}
+    check_batch_independent(model, inputs, names, recipe.tolerance, ranges, rows)
     checks = EvalChecks(train_mode_modules=sorted({cls for _, cls in found}))
     reference = build_reference(recipe)  # before writing anything: a bad generator refuses
 
-    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{recipe.id}-building-", dir=out))
     try:
         staging.chmod(_FOLDER_MODE)  # mkdtemp's 0700 would hide the artifact from others
         onnx_path = staging / "model.onnx"
         example = [torch.from_numpy(np.ascontiguousarray(x[:EXPORT_BATCH])) for x in inputs]
-        exported = export_onnx(model, example, recipe.input_names, names, onnx_path)
+        exported = export_onnx(model, example, recipe.input_names, names, onnx_path,
+                               per_row=list(rows))
+        check_graph(draft, parity_session(onnx_path, "disabled"))
         parity = check_parity(
             model, onnx_path, inputs, recipe.input_names, names, recipe.tolerance, batch_sizes
         )
@@ -104,6 +117,7 @@ def build_artifact(
         )
         (staging / "CARD.md").write_text(render_card(manifest), encoding="utf-8")
         manifest = seal(manifest, staging)
+        check_manifest(manifest, out / recipe.id)  # the whole of it, files and digest too
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -119,6 +133,14 @@ def build_artifact(
     return target
 
 
+def _draft(recipe: Recipe) -> dict[str, Any]:
+    """The manifest as it will be written, less what only the build can fill in (checks,
+    parity, digests): what the contract check needs is all there."""
+    unknown = "sha256:" + "0" * 64
+    return build_manifest(recipe, EvalChecks([]), {}, Exported("torch.export", OPSET),
+                          unknown, unknown)
+
+
 def _signing_key(key: str | Path) -> Any:
     try:
         return load_private_key(key)
@@ -132,7 +154,8 @@ def _check_shapes(recipe: Recipe, outputs: list[np.ndarray]) -> None:
         ok = len(want) == got.ndim and all(
             isinstance(w, str) or int(w) == g for w, g in zip(want, got.shape, strict=True)
         )
-        if not ok or got.shape[0] != EXPORT_BATCH:
+        per_row = rows_of(str(spec_out["name"]), recipe.spec) is not None  # not per image
+        if not ok or (got.shape[0] != EXPORT_BATCH and not per_row):
             raise BuildError(
                 "recipe",
                 f"output {spec_out['name']!r}: the model gives shape "

@@ -58,7 +58,15 @@ def render_card(m: dict[str, Any]) -> str:
         lines.append(f"- `{out['name']}` ({out['kind']}) {out['shape']}")
         labels = out.get("labels") or out.get("classes") or []
         if labels:
-            lines.append("  - " + ", ".join(str(x.get("name")) for x in labels))
+            lines.append("  - " + ", ".join(
+                str(x.get("name")) + (f" ({x['unit']})" if x.get("unit") else "")
+                for x in labels))
+        if out["kind"] == "label_map":
+            lines.append("  - label map: the argmax is done inside the model")
+        if out["kind"] == "values":
+            lines.append(f"  - numbers shown with {out.get('decimals', 1)} decimal(s)")
+        if out["kind"] == "boxes" and out.get("layout") == "variable":
+            lines.append("  - a variable number of boxes per image")
         if out["kind"] == "boxes":
             lines.append(
                 f"  - {out.get('format', 'xyxy')} in input pixels, score threshold "

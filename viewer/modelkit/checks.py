@@ -9,7 +9,7 @@ here with the cause named; what passes is recorded in the manifest's ``checks``.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -148,8 +148,12 @@ def check_batch_independent(
     names: Sequence[str],
     tolerance: dict[str, float],
     value_ranges: Sequence[tuple[float, float]],
+    rows: Mapping[str, str] | None = None,
 ) -> None:
-    """Sample 0's output alone equals its output inside a batch of random others."""
+    """Sample 0's output alone equals its output inside a batch of random others.
+
+    ``rows``: variable-length outputs → the output naming each row's image; their rows of
+    the sample are compared (alone: image 0; in the batch: image 2)."""
     rng = np.random.default_rng(1234)
     alone = run(model, [x[:1] for x in inputs], names)
     mixed_inputs = []
@@ -158,8 +162,24 @@ def check_batch_independent(
         # the sample sits in the middle: a model that mixes neighbours shows it either way
         mixed_inputs.append(np.concatenate([others[:2], x[:1], others[2:]]))
     mixed = run(model, mixed_inputs, names)
+    owners = dict(rows or {})
     for name, a, b in zip(names, alone, mixed, strict=True):
-        if a.shape[1:] != b.shape[1:] or b.shape[0] != 4:
+        if name in owners:
+            index = list(names).index(owners[name])
+            a = a[alone[index].reshape(-1) == 0][None]
+            b = b[mixed[index].reshape(-1) == 2]
+            if a.shape[1:] != b.shape:
+                raise BuildError(
+                    "batch_independence",
+                    f"output {name!r} gives {a.shape[1]} rows for a sample alone but "
+                    f"{b.shape[0]} for it among others: the model mixes information across "
+                    "the batch. A viewer batches images as it likes; each image's answer "
+                    "must be its own.",
+                )
+            if owners[name] == name:
+                continue  # the image numbers themselves differ by design (0 alone, 2 here)
+            b = np.concatenate([np.zeros_like(b)[None]] * 2 + [b[None]])
+        if a.shape[1:] != b.shape[1:] or (name not in owners and b.shape[0] != 4):
             raise BuildError(
                 "batch_independence",
                 f"output {name!r} has shape {a.shape} for one sample but {b.shape} for four: "

@@ -26,6 +26,7 @@ from viewer.modelkit.errors import BuildError
 OPSET = 18
 EXPORT_BATCH = 2  # torch.export specialises sizes 0 and 1, so 2 keeps the axis symbolic
 BATCH_AXIS = "batch"
+DETECTIONS_AXIS = "detections"  # variable-length boxes: one row per box of the whole batch
 _NOISY = ("torch.onnx", "torch.export", "torch.fx", "torch._dynamo",
           "torch.fx.experimental.symbolic_shapes", "onnxscript")
 
@@ -43,8 +44,12 @@ def export_onnx(
     input_names: Sequence[str],
     output_names: Sequence[str],
     path: Path,
+    per_row: Sequence[str] = (),
 ) -> Exported:
-    """Write ``path`` (one self-contained file) and check it with the ONNX checker."""
+    """Write ``path`` (one self-contained file) and check it with the ONNX checker.
+
+    ``per_row``: outputs whose first axis is the detections of the whole batch (the
+    variable-length box layout), named ``detections`` instead of ``batch``."""
     args = tuple(example)
     reason = None
     try:
@@ -55,7 +60,8 @@ def export_onnx(
         for leftover in path.parent.glob(path.name + "*"):
             leftover.unlink()
         try:
-            _quietly(lambda: _torchscript(model, args, input_names, output_names, path))
+            _quietly(lambda: _torchscript(model, args, input_names, output_names, path,
+                                          per_row))
         except Exception as exc2:
             raise BuildError(
                 "export",
@@ -63,7 +69,7 @@ def export_onnx(
                 f"TorchScript: {type(exc2).__name__}: {exc2}",
             ) from exc2
         exporter = "torchscript"
-    _finish(path, input_names, output_names)
+    _finish(path, input_names, output_names, per_row)
     return Exported(exporter, OPSET, reason)
 
 
@@ -90,8 +96,9 @@ def _dynamo(model: nn.Module, args: tuple[torch.Tensor, ...], input_names: Seque
 
 
 def _torchscript(model: nn.Module, args: tuple[torch.Tensor, ...], input_names: Sequence[str],
-                 output_names: Sequence[str], path: Path) -> None:
-    axes = {name: {0: BATCH_AXIS} for name in [*input_names, *output_names]}
+                 output_names: Sequence[str], path: Path, per_row: Sequence[str] = ()) -> None:
+    axes = {name: {0: DETECTIONS_AXIS if name in per_row else BATCH_AXIS}
+            for name in [*input_names, *output_names]}
     torch.onnx.export(
         model, args, str(path), dynamo=False, input_names=list(input_names),
         output_names=list(output_names), opset_version=OPSET, dynamic_axes=axes,
@@ -116,7 +123,8 @@ def _quietly(action: Callable[[], object]) -> None:
             logger.setLevel(level)
 
 
-def _finish(path: Path, input_names: Sequence[str], output_names: Sequence[str]) -> None:
+def _finish(path: Path, input_names: Sequence[str], output_names: Sequence[str],
+            per_row: Sequence[str] = ()) -> None:
     """Check the graph, name its batch axes ``batch``, drop build-machine details."""
     stray = [p.name for p in path.parent.iterdir() if p.name.startswith(path.name) and p != path]
     if stray:
@@ -133,7 +141,7 @@ def _finish(path: Path, input_names: Sequence[str], output_names: Sequence[str])
     for value in [*proto.graph.input, *proto.graph.output]:
         dims = value.type.tensor_type.shape.dim
         if dims and not dims[0].HasField("dim_value"):
-            dims[0].dim_param = BATCH_AXIS
+            dims[0].dim_param = DETECTIONS_AXIS if value.name in per_row else BATCH_AXIS
     # Stack traces and local paths of the build machine do not belong in the artifact.
     for node in proto.graph.node:
         node.doc_string = ""

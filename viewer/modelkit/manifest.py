@@ -28,7 +28,7 @@ def intended_use(spec: dict[str, Any]) -> dict[str, Any]:
         "modality": list(use.get("modality") or []),
         "body_part": list(use.get("body_part") or []),
         "view": use.get("view"),
-        "population": use.get("population"),
+        "population": use.get("population") or "",
         "pixel_spacing_mm": use.get("pixel_spacing_mm"),
         "input": use.get("input", "slice"),
         **{k: v for k, v in use.items() if k not in {
@@ -95,6 +95,8 @@ def build_manifest(
         },
         "provenance": provenance,
     }
+    if spec.get("volume") is not None:  # sliding-window volume models (docs/model-artifact.md)
+        manifest["volume"] = spec["volume"]
     if spec.get("limitations"):
         manifest["limitations"] = [str(x).strip() for x in spec["limitations"]]
     if reference is not None:

@@ -17,12 +17,13 @@ from typing import Any
 import yaml
 from torch import nn
 
+from viewer.inference import contract
 from viewer.modelkit.errors import BuildError
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 VERSION_PATTERN = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
 REQUIRED = ("id", "name", "version", "description", "intended_use", "inputs", "outputs", "model")
-OUTPUT_KINDS = {"mask", "labels", "heatmap", "boxes", "box_scores"}
+OUTPUT_KINDS = set(contract.OUTPUT_KINDS)  # the viewer's; shapes are checked by its contract
 INTENSITY_KINDS = {"window", "normalize", "minmax"}
 DEFAULT_TOLERANCE = {"atol": 1e-4, "rtol": 1e-3}
 # Files of a recipe that make up its digest; caches and weights do not.
@@ -158,8 +159,9 @@ def _check_spec(spec: Any, path: Path) -> None:
         if item.get("kind") not in OUTPUT_KINDS:
             raise fail(f"output {item['name']!r}: kind must be one of {sorted(OUTPUT_KINDS)}")
         shape = item.get("shape")
-        if not isinstance(shape, list) or not shape or shape[0] != "batch":
-            raise fail(f"output {item['name']!r}: shape must start with the 'batch' axis")
+        if not isinstance(shape, list) or not shape or not isinstance(shape[0], str):
+            raise fail(f"output {item['name']!r}: shape must start with a dynamic axis "
+                       "('batch', or 'detections' for variable-length boxes)")
 
 
 def recipe_digest(folder: str | Path, depends_on: list[str] | None = None) -> str:

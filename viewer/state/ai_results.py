@@ -39,6 +39,11 @@ def score_caption(provenance: Provenance, name: str, score: float) -> str:
     return f"AI · {provenance.model_name} {provenance.model_version} · {name} {percent(score)}"
 
 
+def value_caption(provenance: Provenance, name: str, shown: str) -> str:
+    """Every number on screen carries its model: "AI · name version · diameter 12.3 mm"."""
+    return f"AI · {provenance.model_name} {provenance.model_version} · {name} {shown}"
+
+
 @dataclass(frozen=True)
 class Finding:
     """One row of the findings list: a box, a label of a mask on a slice, or a slice's
@@ -47,7 +52,7 @@ class Finding:
     key: str
     run_key: RunKey
     frame_index: int
-    kind: str  # "box" | "mask" | "labels"
+    kind: str  # "box" | "mask" | "labels" | "values"
     text: str
     score: float | None = None
     color: str | None = None
@@ -57,6 +62,7 @@ class Finding:
     name: str = ""
     pixels: int = 0
     box: Box | None = None
+    shown: str = ""  # values: the number with its unit, "12.3 mm"
 
 
 class Run:
@@ -344,6 +350,11 @@ def frame_findings(run: Run, result: Result, threshold: float) -> list[Finding]:
         name, score = output.top
         found.append(Finding(_labels_key(run, frame), run.key, frame, "labels",
                              score_caption(p, name, score), score, name=name))
+    for values in result.values:
+        for name, shown in values.items():
+            found.append(Finding(_finding_key(run, frame, "values", f"{values.output}:{name}"),
+                                 run.key, frame, "values", value_caption(p, name, shown),
+                                 name=name, shown=shown))
     for n, boxes in enumerate(result.boxes):
         for box in boxes.candidates or boxes.boxes:
             if box.score >= threshold:

@@ -35,7 +35,7 @@ class FindingGroup:
 
     key: str
     run_key: RunKey
-    kind: str  # "mask" | "box" | "labels"
+    kind: str  # "mask" | "box" | "labels" | "values"
     name: str
     members: tuple[Finding, ...]
     color: str | None = None
@@ -77,13 +77,13 @@ def group_findings(findings: list[Finding]) -> list[FindingGroup]:
     """Group per-slice findings (as OverlayState.findings lists them) into findings, in
     the order of their model, then kind, then first slice."""
     masks: dict[tuple[RunKey, int], list[Finding]] = {}
-    labels: dict[tuple[RunKey, str], list[Finding]] = {}
+    labels: dict[tuple[RunKey, str, str], list[Finding]] = {}  # labels and values
     boxes: dict[tuple[RunKey, str], list[Finding]] = {}
     for f in findings:
         if f.kind == "mask":
             masks.setdefault((f.run_key, f.label_value or 0), []).append(f)
-        elif f.kind == "labels":
-            labels.setdefault((f.run_key, f.name), []).append(f)
+        elif f.kind in ("labels", "values"):
+            labels.setdefault((f.run_key, f.kind, f.name), []).append(f)
         elif f.kind == "box":
             boxes.setdefault((f.run_key, f.name), []).append(f)
     groups: list[FindingGroup] = []
@@ -92,8 +92,8 @@ def group_findings(findings: list[Finding]) -> list[FindingGroup]:
         sizes = {m.frame_index: float(m.pixels) for m in members}
         groups.append(FindingGroup(f"{_run(run_key)}|mask|{value}", run_key, "mask",
                                    first.name, tuple(members), first.color, value, sizes))
-    for (run_key, name), members in labels.items():
-        groups.append(FindingGroup(f"{_run(run_key)}|labels|{name}", run_key, "labels", name,
+    for (run_key, kind, name), members in labels.items():
+        groups.append(FindingGroup(f"{_run(run_key)}|{kind}|{name}", run_key, kind, name,
                                    tuple(members)))
     for (run_key, name), members in boxes.items():
         for n, cluster in enumerate(_clusters(members)):
@@ -104,7 +104,7 @@ def group_findings(findings: list[Finding]) -> list[FindingGroup]:
             groups.append(FindingGroup(
                 f"{_run(run_key)}|box|{name}|{first.frame_index}|{n}", run_key, "box", name,
                 tuple(cluster), first.color, None, sizes))
-    order = {"labels": 0, "mask": 1, "box": 2}
+    order = {"labels": 0, "values": 1, "mask": 2, "box": 3}
     groups.sort(key=lambda g: (g.run_key, order[g.kind], g.first, g.label_value or 0, g.name))
     return groups
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from viewer.imaging.ai_layers import COLORMAPS, parse_color
 from viewer.inference.series_match import describe_series
-from viewer.state.ai_results import OverlayState, Run, percent, score_caption
+from viewer.state.ai_results import OverlayState, Run, percent, score_caption, value_caption
 from viewer.state.finding_groups import FindingGroup, area_mm2, group_findings, volume_ml
 from viewer.ui.i18n import translate
 from viewer.ui.problem_text import problem_text
@@ -328,6 +328,9 @@ class AIResults(QWidget):
             for output in result.labels:
                 for label, p in zip(output.labels, output.probabilities, strict=True):
                     self._bar(score_caption(result.provenance, label.name, p), p)
+            for values in result.values:
+                for name, number in values.items():
+                    self._caption(value_caption(result.provenance, name, number))
             for boxes in result.boxes:
                 shown_boxes = self.overlays.boxes(run, result)
                 text = (translate("AiResults", "{} box(es) at score ≥ {}").format(
@@ -431,6 +434,9 @@ class AIResults(QWidget):
                   else translate("AiResults", "Im {}–{}").format(group.first + 1,
                                                                  group.last + 1))
         parts = [group.name, frames]
+        if group.kind == "values":  # the number on the image shown, else the first one's
+            here = [m for m in group.members if m.frame_index == self.viewport.state.index]
+            parts.insert(1, (here or list(group.members))[0].shown)
         if group.score is not None:
             parts.append(translate("AiResults", "best {}").format(percent(group.score)))
         series = self.viewport.series

@@ -136,6 +136,8 @@ class AILayer:
             for output in result.labels:
                 name, score = output.top
                 line = score_caption(result.provenance, name, score)
+            for values in result.values:
+                line += "".join(f" · {name} {shown}" for name, shown in values.items())
             boxes = self.overlays.boxes(run, result)
             if result.boxes:
                 line += (translate("AiOverlay", " · 1 finding") if len(boxes) == 1 else
