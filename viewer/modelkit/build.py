@@ -27,7 +27,7 @@ from viewer.modelkit.checks import (
 )
 from viewer.modelkit.errors import BuildError
 from viewer.modelkit.export import EXPORT_BATCH, export_onnx
-from viewer.modelkit.golden import golden_inputs, value_range
+from viewer.modelkit.golden import golden_samples, value_range
 from viewer.modelkit.manifest import build_manifest, seal
 from viewer.modelkit.parity import BATCH_SIZES, check_parity
 from viewer.modelkit.recipe import Recipe, load_recipe, recipe_digest
@@ -60,7 +60,8 @@ def build_artifact(
     """Build ``out/<id>/`` from a recipe folder and a state_dict; returns the folder.
 
     ``golden``: an npz of typical inputs (default: the recipe's ``golden_inputs.npz`` if
-    present); generated edge cases are always added. ``evaluation``: held-out metrics (a
+    present, else samples drawn from its data generator, if it has one); generated edge
+    cases are always added. ``evaluation``: held-out metrics (a
     dict or a JSON file, e.g. what train.py wrote) recorded in the provenance and card.
     ``key``: an Ed25519 private key (PEM) that signs the manifest digest
     (``signature.json``); without it the artifact is unsigned and runs nowhere but in a
@@ -76,7 +77,8 @@ def build_artifact(
     put_in_eval(model)
     if golden is None and (recipe.folder / GIVEN_GOLDEN).is_file():
         golden = recipe.folder / GIVEN_GOLDEN
-    inputs = golden_inputs(recipe.spec, golden, seed=int(recipe.spec.get("seed") or 0))
+    samples = golden_samples(recipe.spec, golden, int(recipe.spec.get("seed") or 0), recipe.folder)
+    inputs = samples.inputs
     names = recipe.output_names
     _check_shapes(recipe, run(model, [x[:EXPORT_BATCH] for x in inputs], names))
     check_deterministic(model, inputs, names)
@@ -94,7 +96,8 @@ def build_artifact(
         example = [torch.from_numpy(np.ascontiguousarray(x[:EXPORT_BATCH])) for x in inputs]
         exported = export_onnx(model, example, recipe.input_names, names, onnx_path)
         parity = check_parity(
-            model, onnx_path, inputs, recipe.input_names, names, recipe.tolerance, batch_sizes
+            model, onnx_path, inputs, recipe.input_names, names, recipe.tolerance, batch_sizes,
+            origins=samples.origins, exported=exported,
         )
         _write_golden(staging / "golden.npz", recipe, inputs, run(model, inputs, names))
         manifest = build_manifest(

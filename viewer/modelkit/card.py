@@ -87,7 +87,7 @@ def render_card(m: dict[str, Any]) -> str:
         f"- Parity PyTorch vs ONNX Runtime on {parity.get('golden_samples', '?')} golden "
         f"inputs, batch sizes {parity['batch_sizes']}, graph optimisations "
         f"{' and '.join(parity['ort_optimizations'])}; tolerance atol {m['tolerance']['atol']}, "
-        f"rtol {m['tolerance']['rtol']}:",
+        f"rtol {m['tolerance']['rtol']}, scale_rtol {m['tolerance'].get('scale_rtol', 0)}:",
         "", "| output | max abs | max rel |", "| --- | --- | --- |",
     ]
     for name, fig in parity["outputs"].items():
