@@ -178,9 +178,13 @@ def _hint(sample: int, context: _Context) -> str:
                 f"({', '.join(normalisers)}): a variance near zero amplifies float rounding. "
                 "Give golden inputs with structure (golden_inputs.npz, or the recipe's "
                 "generator) rather than flat images.")
+    if context.exported is not None and context.exported.exporter == "torchscript":
+        return ("TorchScript records the one path forward() took on the export example: a "
+                "branch or loop on tensor values (if x.mean() > ..., int(x.max())) is frozen "
+                "to that path. Make it a tensor operation (torch.where) so torch.export can "
+                "capture the model, or look for weights changed after export.")
     return ("Look for an operation the exporter translates differently (a custom op, an "
-            "in-place update, a data-dependent branch or shape), or weights changed after "
-            "export.")
+            "in-place update, a data-dependent shape), or weights changed after export.")
 
 
 def _near_constant(inputs: Sequence[np.ndarray], sample: int) -> bool:
