@@ -24,7 +24,14 @@ from viewer.modelkit.parity import check_parity
 pytest.importorskip("monai")
 
 MONAI = """
-from monai.networks.nets import BasicUNet, DynUNet, SegResNet
+from monai.networks.nets import BasicUNet, DynUNet, SegResNet, UNet
+
+
+class SharpSegResNet(SegResNet):
+    \"\"\"Logits of a hundred, as a trained network's often are: rounding grows with them.\"\"\"
+
+    def forward(self, x):
+        return super().forward(x) * 100.0
 """
 
 # Small but whole: the same blocks (and norms) as the full-size networks.
@@ -37,6 +44,8 @@ NETWORKS = {
     "DynUNet": ({"spatial_dims": 2, "in_channels": 1, "out_channels": 3,
                  "kernel_size": [3, 3, 3], "strides": [1, 2, 2], "upsample_kernel_size": [2, 2],
                  "filters": [8, 16, 32], "norm_name": "instance"}, "InstanceNorm2d"),
+    "UNet": ({"spatial_dims": 2, "in_channels": 1, "out_channels": 3, "channels": [8, 16, 32],
+              "strides": [2, 2], "num_res_units": 1}, "InstanceNorm2d"),
 }
 
 
@@ -50,7 +59,7 @@ def default_tolerance(folder):
 
 
 def monai_recipe(tmp_path, cls):
-    kwargs, _ = NETWORKS[cls]
+    kwargs, _ = NETWORKS["SegResNet" if cls == "SharpSegResNet" else cls]
     folder = write_recipe(tmp_path / cls.lower(), MONAI, cls, [mask(3)], kwargs=kwargs)
     default_tolerance(folder)
     return folder, save_weights(folder, tmp_path / f"{cls}.pt")
@@ -68,6 +77,51 @@ def test_monai_networks_that_normalise_each_image_build_and_verify(tmp_path, cls
     verified = verify_artifact(folder, trust=TrustPolicy(developer_mode=True))
     assert verified.manifest.tolerance.scale_rtol == DEFAULT_SCALE_RTOL
     assert verified.parity["logits"].max_abs < 1e-4
+
+
+def test_the_scale_term_is_what_lets_large_logits_through(tmp_path):
+    """Rounding of 1e-6 of values near a hundred is 1e-4 at every pixel, also where a logit
+    is near zero and atol + rtol·|x| allows 1e-4: the absolute rule alone refuses a correct
+    model, the default scale term (1e-5 of the output's largest value) does not."""
+    recipe, weights = monai_recipe(tmp_path, "SharpSegResNet")
+    folder = build_artifact(recipe, weights, tmp_path / "models")
+    figures = json.loads((folder / "manifest.json").read_text())["checks"]["parity"]
+    assert figures["outputs"]["logits"]["max_abs"] > 1e-4  # beyond atol: only scale_rtol allows
+    spec = yaml.safe_load((recipe / "spec.yaml").read_text(encoding="utf-8"))
+    spec["tolerance"] = {"atol": 1e-4, "rtol": 1e-3, "scale_rtol": 0.0}
+    (recipe / "spec.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    with pytest.raises(BuildError, match="output scale"):
+        build_artifact(recipe, weights, tmp_path / "models2")
+
+
+@pytest.mark.parametrize("cls", list(NETWORKS))
+def test_monai_networks_in_3d_agree_with_the_default_tolerance(tmp_path, cls):
+    """The same networks with spatial_dims=3 on 16³ patches (BasicUNet, which halves four
+    times, on 32³): parity only (a 3-D artifact's manifest is the volume contract's; the
+    graph and the rule are these)."""
+    from monai.networks import nets
+
+    kwargs = NETWORKS[cls][0] | {"spatial_dims": 3}
+    torch.manual_seed(0)
+    model = getattr(nets, cls)(**kwargs).eval()
+    side = 32 if cls == "BasicUNet" else 16
+    spec = {"inputs": [{"name": "image", "shape": ["batch", 1, side, side, side],
+                        "intensity": {"kind": "window"}}]}
+    golden = golden_samples(spec, None)
+    onnx_path = tmp_path / "model.onnx"
+    exported = export_onnx(model, [torch.from_numpy(golden.inputs[0][:2])], ["image"],
+                           ["logits"], onnx_path)
+    assert exported.exporter == "torch.export"
+    figures = check_parity(model, onnx_path, golden.inputs, ["image"], ["logits"],
+                           load_recipe_tolerance(), (1, 2), origins=golden.origins,
+                           exported=exported)
+    assert figures["outputs"]["logits"]["max_abs"] < 1e-4
+
+
+def load_recipe_tolerance():
+    from viewer.modelkit.recipe import spec_tolerance
+
+    return spec_tolerance({})
 
 
 def test_basic_unet_on_an_all_zero_image_differs_by_a_large_share_of_its_output(tmp_path):
