@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import onnxruntime as ort
+from onnx import numpy_helper
 from torch import nn
 
 from viewer.inference.agreement import Agreement, Tolerance, agreement
@@ -168,8 +169,7 @@ def _refusal(where: str, found: Agreement, tol: Tolerance, idx: np.ndarray,
 
 def _hint(sample: int, context: _Context) -> str:
     """Where to look, from what the graph and the sample show, not a guess at the cause."""
-    graph = onnx.load(str(context.onnx_path), load_external_data=False).graph
-    if any(node.op_type == "Dropout" for node in graph.node):
+    if _dropout_in_training(onnx.load(str(context.onnx_path), load_external_data=False).graph):
         return ("The graph holds Dropout nodes: it was exported in training mode, and ONNX "
                 "Runtime's optimiser removes them at one level only. Export after model.eval().")
     normalisers = per_image_normalisers(context.model)
@@ -185,6 +185,21 @@ def _hint(sample: int, context: _Context) -> str:
                 "capture the model, or look for weights changed after export.")
     return ("Look for an operation the exporter translates differently (a custom op, an "
             "in-place update, a data-dependent shape), or weights changed after export.")
+
+
+def _dropout_in_training(graph: onnx.GraphProto) -> bool:
+    """A Dropout whose training_mode input is not a constant False: it really drops."""
+    constants = {init.name: init for init in graph.initializer}
+    constants |= {node.output[0]: node.attribute[0].t for node in graph.node
+                  if node.op_type == "Constant" and node.attribute
+                  and node.attribute[0].name == "value"}
+    for node in graph.node:
+        if node.op_type != "Dropout" or len(node.input) < 3 or not node.input[2]:
+            continue
+        mode = constants.get(node.input[2])
+        if mode is None or bool(numpy_helper.to_array(mode).any()):
+            return True
+    return False
 
 
 def _near_constant(inputs: Sequence[np.ndarray], sample: int) -> bool:
