@@ -136,18 +136,23 @@ def from_generator(spec: dict[str, Any], folder: Path, seed: int) -> tuple[np.nd
     """Typical samples from the recipe's data generator, or None when it declares none.
 
     ``golden.generator`` (``file.py:function``, relative to the recipe), else
-    ``reference.generator``: called ``function(samples, seed, spec)``, it returns dicts
-    whose ``image`` is the model input as the viewer prepares it (docs/modelkit.md).
+    ``reference.generator`` (which describes the first input: models with one input only):
+    called ``function(samples, seed, spec)``, it returns dicts whose ``image`` is the
+    model input as the viewer prepares it (docs/modelkit.md). ``golden.samples: 0`` draws
+    none.
     """
     settings = spec.get("golden") or {}
-    source = settings.get("generator") or (spec.get("reference") or {}).get("generator")
-    if not source:
+    source = settings.get("generator")
+    count = int(settings.get("samples", GENERATOR_SAMPLES))
+    if source and len(spec["inputs"]) != 1:
+        raise BuildError("recipe", "golden.generator gives images for one input; a model "
+                         "with several inputs needs golden_inputs.npz")
+    if not source and len(spec["inputs"]) == 1:
+        source = (spec.get("reference") or {}).get("generator")
+    if not source or count <= 0:
         return None
     if ":" not in str(source):
         raise BuildError("recipe", "golden.generator must read 'file.py:function'")
-    if len(spec["inputs"]) != 1:
-        raise BuildError("recipe", "golden: a generator gives images for one input; a model "
-                         "with several inputs needs golden_inputs.npz")
     file, function = str(source).rsplit(":", 1)
     path = folder / file
     if not path.is_file():
@@ -155,7 +160,6 @@ def from_generator(spec: dict[str, Any], folder: Path, seed: int) -> tuple[np.nd
     generate = getattr(import_file(path, f"lightbox_golden_{path.stem}"), function, None)
     if not callable(generate):
         raise BuildError("recipe", f"golden.generator: {file} defines no {function}()")
-    count = int(settings.get("samples", GENERATOR_SAMPLES))
     shape = tuple(int(d) for d in spec["inputs"][0]["shape"][1:])
     try:
         images = [np.asarray(s["image"], np.float32) for s in generate(count, seed, spec)]
