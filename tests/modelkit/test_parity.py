@@ -6,6 +6,7 @@ each with the sample, the output, the amounts and the exporter named."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -144,6 +145,8 @@ def test_basic_unet_on_an_all_zero_image_differs_by_a_large_share_of_its_output(
     assert "golden sample 0 (all zero)" in message and "output 'logits'" in message
     assert "InstanceNorm2d" in message and "near) constant" in message
     assert "training mode" not in message and "written by torch.export" in message
+    share = float(re.search(r"the difference is ([0-9.e+-]+) of it", message).group(1))
+    assert share > 0.5  # not rounding: more than half the output's scale
 
 
 def test_a_model_changed_after_export_is_refused_naming_sample_output_amount_exporter(tmp_path):

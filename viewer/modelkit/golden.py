@@ -11,8 +11,8 @@ saturation at the range's edge is still proven) under a faint smooth texture of
 :data:`EDGE_TEXTURE` of the range. A perfectly flat image has zero variance, and a network
 that normalises each image (InstanceNorm, GroupNorm, LayerNorm) divides its rounding noise
 by ~0: PyTorch and ONNX Runtime then disagree by a large share of the output, on an image
-no scanner produces, and a correct model is refused (MONAI's BasicUNet differs by 60% of
-its output scale on an all-zero image, by 5e-6 on the textured one).
+no scanner produces, and a correct model is refused (MONAI's BasicUNet differs by over half
+its output scale on an all-zero image, by a few millionths of it on the textured one).
 """
 
 from __future__ import annotations
