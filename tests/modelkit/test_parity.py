@@ -74,6 +74,9 @@ def test_monai_networks_that_normalise_each_image_build_and_verify(tmp_path, cls
     assert manifest["tolerance"] == {"atol": 1e-4, "rtol": 1e-3, "scale_rtol": DEFAULT_SCALE_RTOL}
     assert manifest["provenance"]["exporter"] == "torch.export"
     assert manifest["checks"]["parity"]["outputs"]["logits"]["max_abs"] < 1e-4
+    # rounding: a few millionths of the output's scale, within the scale term by itself
+    assert 0 < manifest["checks"]["parity"]["outputs"]["logits"]["max_of_scale"] < 1e-5
+    assert "| max of scale |" in (folder / "CARD.md").read_text(encoding="utf-8")
     # the viewer's start-up check, by the same rule, on the manifest the build wrote
     verified = verify_artifact(folder, trust=TrustPolicy(developer_mode=True))
     assert verified.manifest.tolerance.scale_rtol == DEFAULT_SCALE_RTOL

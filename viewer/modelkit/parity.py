@@ -8,7 +8,8 @@ A pair (a = ORT, b = PyTorch) agrees by the rule the viewer replays the artifact
 every start (:func:`viewer.inference.agreement.agreement`): element-wise
 ``|a − b| ≤ atol + rtol·|b| + scale_rtol·scale``, scale = max |b| of that output in the
 compared batch. Recorded per output: ``max_abs`` = max |a − b|; ``max_rel`` = max
-|a − b| / |b| over the elements with |b| > atol. A refusal names the golden sample (and
+|a − b| / |b| over the elements with |b| > atol; ``max_of_scale`` = max |a − b| / scale
+(what ``scale_rtol`` is measured against). A refusal names the golden sample (and
 where it came from), the output, the amounts, the batch size and optimisation level, and
 the exporter that wrote the graph (and why torch.export was not used, if it was not).
 """
@@ -103,7 +104,7 @@ def check_parity(
     """
     tol = as_tolerance(tolerance)
     context = _Context(model, onnx_path, inputs, origins, exported)
-    worst = {name: {"max_abs": 0.0, "max_rel": 0.0} for name in output_names}
+    worst = {name: {"max_abs": 0.0, "max_rel": 0.0, "max_of_scale": 0.0} for name in output_names}
     count = inputs[0].shape[0]
     for level in levels:
         try:
@@ -132,6 +133,9 @@ def check_parity(
                         raise BuildError("parity", _refusal(where, found, tol, idx, context))
                     worst[name]["max_abs"] = max(worst[name]["max_abs"], found.max_abs)
                     worst[name]["max_rel"] = max(worst[name]["max_rel"], found.max_rel)
+                    if found.scale > 0:
+                        worst[name]["max_of_scale"] = max(worst[name]["max_of_scale"],
+                                                          found.max_abs / found.scale)
     return {
         "batch_sizes": list(batch_sizes),
         "ort_optimizations": list(levels),
