@@ -227,7 +227,7 @@ def test_dropout_exported_in_training_mode_hides_behind_the_optimiser_but_fails_
 
     hidden = check_parity(model, onnx_path, inputs, ["image"], ["probs"], recipe.tolerance,
                           (1, 2), levels=("all",))
-    assert hidden["outputs"]["probs"]["max_abs"] <= recipe.tolerance["atol"]  # looks fine
+    assert hidden["outputs"]["probs"]["max_abs"] <= recipe.tolerance.atol  # looks fine
 
     with pytest.raises(BuildError) as caught:
         check_parity(model, onnx_path, inputs, ["image"], ["probs"], recipe.tolerance, (1, 2))

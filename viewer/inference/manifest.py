@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from viewer.inference import contract
+from viewer.inference.agreement import Tolerance, tolerance_problem
 from viewer.inference.errors import ManifestError
 
 FORMAT_VERSION = 1
@@ -38,9 +39,6 @@ DTYPES = ("float32",)
 MAX_MANIFEST_BYTES = 1 << 20
 #: Deeper nesting of objects and lists is refused before parsing (format 1 needs 5).
 MAX_DEPTH = 32
-#: The loosest golden-replay tolerance accepted, absolute and relative: looser would let
-#: a changed model pass its replay (float32 ONNX Runtime vs PyTorch differs by ~1e-5).
-MAX_TOLERANCE = 1e-2
 Axis = int | str
 
 
@@ -157,12 +155,6 @@ class IntendedUse:
     population: str = ""
     pixel_spacing_mm: tuple[float, float] | None = None
     input: str = "slice"  # slice | volume
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    atol: float
-    rtol: float
 
 
 @dataclass(frozen=True)
@@ -828,14 +820,14 @@ class _Parser:
         )
 
     def tolerance(self, value: Any) -> Tolerance:
+        """atol and rtol, and scale_rtol where the artifact has it (the one rule of
+        :mod:`viewer.inference.agreement`; older artifacts have none and mean 0)."""
         d = self.obj(value, "tolerance")
         atol = self.number(self.get(d, "atol", "tolerance."), "tolerance.atol")
         rtol = self.number(self.get(d, "rtol", "tolerance."), "tolerance.rtol")
-        if atol < 0 or rtol < 0:
-            raise self.fail("tolerance", "atol and rtol must not be negative")
-        for name, value in (("atol", atol), ("rtol", rtol)):
-            if value > MAX_TOLERANCE:
-                raise self.fail(f"tolerance.{name}", f"{value:g} is looser than the limit of "
-                                f"{MAX_TOLERANCE:g} (it would let a changed model pass its "
-                                "golden replay)")
-        return Tolerance(atol, rtol)
+        scale_rtol = self.number(d.get("scale_rtol", 0.0), "tolerance.scale_rtol")
+        tolerance = Tolerance(atol, rtol, scale_rtol)
+        problem = tolerance_problem(tolerance)
+        if problem is not None:
+            raise self.fail(*problem)
+        return tolerance

@@ -4,8 +4,9 @@ In order: the manifest parses; its ``digest`` matches its content; the folder ho
 exactly the files the manifest lists (and its detached ``signature.json``) and each
 one's SHA-256 matches; the manifest digest is signed by a key the site trusts and has not
 revoked (:mod:`viewer.inference.signing`); the ONNX graph's inputs and outputs match the
-manifest (:mod:`viewer.inference.contract`, the check the build ran too); replaying ``golden.npz`` through the installed ONNX Runtime gives the stored
-outputs within ``tolerance``.
+manifest (:mod:`viewer.inference.contract`, the check the build ran too); replaying
+``golden.npz`` through the installed ONNX Runtime gives the stored outputs within
+``tolerance``, by the rule the build used (:mod:`viewer.inference.agreement`).
 
 Nothing is cached across processes: a cache in the user's folder is writable by the user,
 so a line in it could make a model that fails its replay look verified. The replay of the
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from viewer.inference.agreement import Tolerance, agreement
 from viewer.inference.contract import graph_problem
 from viewer.inference.digest import manifest_digest, sha256_file
 from viewer.inference.errors import (
@@ -32,7 +34,7 @@ from viewer.inference.errors import (
     GoldenMismatchError,
     NotVerifiedError,
 )
-from viewer.inference.manifest import MANIFEST, Manifest, Tolerance, read_manifest
+from viewer.inference.manifest import MANIFEST, Manifest, read_manifest
 from viewer.inference.session import create_session, runtime_version
 from viewer.inference.signing import SIGNATURE, Trust, TrustPolicy, check_trust
 
@@ -246,23 +248,19 @@ def _first_image_rows(manifest: Manifest, golden: Mapping[str, np.ndarray]
 def compare(
     manifest: Manifest, name: str, actual: np.ndarray, expected: np.ndarray, tol: Tolerance
 ) -> OutputParity:
+    """The rule the build proved the artifact with (:func:`agreement`), on this runtime."""
     if actual.shape != expected.shape:
         raise GoldenMismatchError(
             manifest.folder,
             f"golden replay: output {name!r} has shape {actual.shape}, golden.npz {expected.shape}",
         )
-    a = actual.astype(np.float64)
-    b = expected.astype(np.float64)
-    both_nan = np.isnan(a) & np.isnan(b)
-    diff = np.where(both_nan, 0.0, np.abs(a - b))
-    diff = np.where(np.isnan(diff), np.inf, diff)
-    max_abs = float(diff.max()) if diff.size else 0.0
-    rel = diff / np.maximum(np.abs(b), np.finfo(np.float32).tiny)
-    max_rel = float(np.nan_to_num(rel, nan=np.inf).max()) if rel.size else 0.0
-    if not np.all(diff <= tol.atol + tol.rtol * np.abs(np.nan_to_num(b))):
+    found = agreement(actual, expected, tol)
+    if not found.agrees:
         raise GoldenMismatchError(
             manifest.folder,
             f"golden replay: output {name!r} differs from the stored result by up to "
-            f"{max_abs:.3g} (tolerance atol {tol.atol:g}, rtol {tol.rtol:g})",
+            f"{found.max_abs:.3g} (golden sample {found.worst[0]}: {found.worst_diff:.3g} where "
+            f"{found.worst_allowed:.3g} is allowed; output scale {found.scale:.3g}; "
+            f"tolerance {tol.describe()})",
         )
-    return OutputParity(max_abs, max_rel)
+    return OutputParity(found.max_abs, found.max_rel)

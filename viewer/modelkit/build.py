@@ -30,7 +30,7 @@ from viewer.modelkit.detections import rows_of
 from viewer.modelkit.detections import wrap as wrap_detections
 from viewer.modelkit.errors import BuildError
 from viewer.modelkit.export import EXPORT_BATCH, OPSET, Exported, export_onnx
-from viewer.modelkit.golden import golden_inputs, value_range
+from viewer.modelkit.golden import golden_samples, value_range
 from viewer.modelkit.manifest import build_manifest, seal
 from viewer.modelkit.parity import BATCH_SIZES, check_parity
 from viewer.modelkit.parity import session as parity_session
@@ -64,7 +64,8 @@ def build_artifact(
     """Build ``out/<id>/`` from a recipe folder and a state_dict; returns the folder.
 
     ``golden``: an npz of typical inputs (default: the recipe's ``golden_inputs.npz`` if
-    present); generated edge cases are always added. ``evaluation``: held-out metrics (a
+    present, else samples drawn from its data generator, if it has one); generated edge
+    cases are always added. ``evaluation``: held-out metrics (a
     dict or a JSON file, e.g. what train.py wrote) recorded in the provenance and card.
     ``key``: an Ed25519 private key (PEM) that signs the manifest digest
     (``signature.json``); without it the artifact is unsigned and runs nowhere but in a
@@ -85,7 +86,8 @@ def build_artifact(
     put_in_eval(model)
     if golden is None and (recipe.folder / GIVEN_GOLDEN).is_file():
         golden = recipe.folder / GIVEN_GOLDEN
-    inputs = golden_inputs(recipe.spec, golden, seed=int(recipe.spec.get("seed") or 0))
+    samples = golden_samples(recipe.spec, golden, int(recipe.spec.get("seed") or 0), recipe.folder)
+    inputs = samples.inputs
     names = recipe.output_names
     first = run(model, [x[:EXPORT_BATCH] for x in inputs], names)
     check_outputs(draft, first)  # rank and element type per kind, before sizes
@@ -107,7 +109,8 @@ def build_artifact(
                                per_row=list(rows))
         check_graph(draft, parity_session(onnx_path, "disabled"))
         parity = check_parity(
-            model, onnx_path, inputs, recipe.input_names, names, recipe.tolerance, batch_sizes
+            model, onnx_path, inputs, recipe.input_names, names, recipe.tolerance, batch_sizes,
+            origins=samples.origins, exported=exported,
         )
         _write_golden(staging / "golden.npz", recipe, inputs, run(model, inputs, names))
         manifest = build_manifest(

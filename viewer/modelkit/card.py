@@ -95,11 +95,12 @@ def render_card(m: dict[str, Any]) -> str:
         f"- Parity PyTorch vs ONNX Runtime on {parity.get('golden_samples', '?')} golden "
         f"inputs, batch sizes {parity['batch_sizes']}, graph optimisations "
         f"{' and '.join(parity['ort_optimizations'])}; tolerance atol {m['tolerance']['atol']}, "
-        f"rtol {m['tolerance']['rtol']}:",
-        "", "| output | max abs | max rel |", "| --- | --- | --- |",
+        f"rtol {m['tolerance']['rtol']}, scale_rtol {m['tolerance'].get('scale_rtol', 0)}:",
+        "", "| output | max abs | max rel | max of scale |", "| --- | --- | --- | --- |",
     ]
     for name, fig in parity["outputs"].items():
-        lines.append(f"| `{name}` | {fig['max_abs']:.3g} | {fig['max_rel']:.3g} |")
+        lines.append(f"| `{name}` | {fig['max_abs']:.3g} | {fig['max_rel']:.3g} | "
+                     f"{fig.get('max_of_scale', 0.0):.3g} |")
     lines += ["", "## Provenance", ""]
     for key in ("python", "torch", "onnx", "onnxruntime", "exporter", "opset", "seed",
                 "recipe_digest", "weights_digest", "export_fallback_reason"):

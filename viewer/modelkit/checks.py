@@ -19,6 +19,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.modules.dropout import _DropoutNd
 from torch.nn.modules.instancenorm import _InstanceNorm
 
+from viewer.inference.agreement import Tolerance, agreement
 from viewer.modelkit.errors import BuildError
 
 MC_DROPOUT = (
@@ -63,6 +64,16 @@ def _differs_in_training(module: nn.Module) -> bool:
     except (OSError, TypeError):
         return False
     return "self.training" in source
+
+
+def per_image_normalisers(model: nn.Module) -> list[str]:
+    """Class names (sorted, unique) of the layers that divide by one image's own spread.
+
+    On a flat image that spread is ~0 and the division amplifies float rounding, so two
+    correct implementations disagree: a parity refusal on such an input names them.
+    """
+    kinds = (_InstanceNorm, nn.GroupNorm, nn.LayerNorm, nn.LocalResponseNorm)
+    return sorted({type(m).__name__ for m in model.modules() if isinstance(m, kinds)})
 
 
 def put_in_eval(model: nn.Module) -> None:
@@ -146,7 +157,7 @@ def check_batch_independent(
     model: nn.Module,
     inputs: Sequence[np.ndarray],
     names: Sequence[str],
-    tolerance: dict[str, float],
+    tolerance: Tolerance,
     value_ranges: Sequence[tuple[float, float]],
     rows: Mapping[str, str] | None = None,
 ) -> None:
@@ -185,13 +196,13 @@ def check_batch_independent(
                 f"output {name!r} has shape {a.shape} for one sample but {b.shape} for four: "
                 "the batch axis must stay the first axis of every output",
             )
-        diff = np.abs(a[0].astype(np.float64) - b[2].astype(np.float64))
-        allowed = tolerance["atol"] + tolerance["rtol"] * np.abs(a[0].astype(np.float64))
-        if not np.all(diff <= allowed):
+        found = agreement(b[2:3], a[:1], tolerance)  # the parity rule, alone as reference
+        if not found.agrees:
             raise BuildError(
                 "batch_independence",
                 f"output {name!r} of a sample changes with the other samples in its batch "
-                f"(max difference {float(diff.max()):.3g}): the model mixes information "
+                f"(max difference {found.max_abs:.3g}, output scale {found.scale:.3g}; "
+                f"allowed {tolerance.describe()}): the model mixes information "
                 "across the batch axis, e.g. normalising over the batch or a BatchNorm "
                 "running in training mode. A viewer batches images as it likes; each "
                 "image's answer must be its own.",

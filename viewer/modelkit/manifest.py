@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,7 @@ def build_manifest(
         "intended_use": intended_use(spec),
         "inputs": inputs(spec),
         "outputs": [dict(o) for o in spec["outputs"]],
-        "tolerance": recipe.tolerance,
+        "tolerance": asdict(recipe.tolerance),
         "checks": {
             "train_mode_modules": checks.train_mode_modules,
             "exported_in_eval_mode": checks.exported_in_eval_mode,

@@ -18,6 +18,7 @@ import yaml
 from torch import nn
 
 from viewer.inference import contract
+from viewer.inference.agreement import DEFAULT_SCALE_RTOL, Tolerance, tolerance_problem
 from viewer.modelkit.errors import BuildError
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -25,7 +26,9 @@ VERSION_PATTERN = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
 REQUIRED = ("id", "name", "version", "description", "intended_use", "inputs", "outputs", "model")
 OUTPUT_KINDS = set(contract.OUTPUT_KINDS)  # the viewer's; shapes are checked by its contract
 INTENSITY_KINDS = {"window", "normalize", "minmax"}
-DEFAULT_TOLERANCE = {"atol": 1e-4, "rtol": 1e-3}
+#: A recipe's tolerance unless its spec says otherwise: the scale term lets float rounding
+#: in outputs of large values through without loosening atol (viewer.inference.agreement).
+DEFAULT_TOLERANCE = {"atol": 1e-4, "rtol": 1e-3, "scale_rtol": DEFAULT_SCALE_RTOL}
 # Files of a recipe that make up its digest; caches and weights do not.
 _SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints"}
 _SKIP_SUFFIXES = {".pyc", ".pt", ".pth", ".safetensors", ".onnx"}
@@ -51,9 +54,8 @@ class Recipe:
         return [str(o["name"]) for o in self.spec["outputs"]]
 
     @property
-    def tolerance(self) -> dict[str, float]:
-        tol = {**DEFAULT_TOLERANCE, **(self.spec.get("tolerance") or {})}
-        return {"atol": float(tol["atol"]), "rtol": float(tol["rtol"])}
+    def tolerance(self) -> Tolerance:
+        return spec_tolerance(self.spec)
 
     def instantiate(self) -> nn.Module:
         try:
@@ -63,6 +65,12 @@ class Recipe:
                 "recipe",
                 f"{self.folder.name}: {self.model_class.__name__}(**{self.kwargs}) failed: {exc}",
             ) from exc
+
+
+def spec_tolerance(spec: dict[str, Any]) -> Tolerance:
+    """The spec's ``tolerance`` over :data:`DEFAULT_TOLERANCE` (checked by ``_check_spec``)."""
+    tol = {**DEFAULT_TOLERANCE, **(spec.get("tolerance") or {})}
+    return Tolerance(float(tol["atol"]), float(tol["rtol"]), float(tol["scale_rtol"]))
 
 
 def load_recipe(folder: str | Path) -> Recipe:
@@ -162,6 +170,20 @@ def _check_spec(spec: Any, path: Path) -> None:
         if not isinstance(shape, list) or not shape or not isinstance(shape[0], str):
             raise fail(f"output {item['name']!r}: shape must start with a dynamic axis "
                        "('batch', or 'detections' for variable-length boxes)")
+    _check_tolerance(spec.get("tolerance"), fail)
+
+
+def _check_tolerance(value: Any, fail: Any) -> None:
+    """Refuse up front a tolerance the viewer would refuse (and so never run the model)."""
+    if value is None:
+        return
+    if not isinstance(value, dict) or set(value) - set(DEFAULT_TOLERANCE):
+        raise fail(f"tolerance must be a mapping of {', '.join(DEFAULT_TOLERANCE)}")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()):
+        raise fail("tolerance: atol, rtol and scale_rtol must be numbers")
+    problem = tolerance_problem(spec_tolerance({"tolerance": value}))
+    if problem is not None:
+        raise fail(f"{problem[0]} {problem[1]}; the viewer would refuse the artifact")
 
 
 def recipe_digest(folder: str | Path, depends_on: list[str] | None = None) -> str:
