@@ -19,13 +19,16 @@ from types import MappingProxyType
 from typing import Any
 
 from viewer.inference.errors import ManifestError
+from viewer.inference.volume_plan import VolumePlan, parse_volume
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 VERSION_PATTERN = re.compile(r"\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?")
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
-OUTPUT_KINDS = ("mask", "labels", "heatmap", "boxes", "box_scores")
+# issue 12 (volume branch, minimal): "label_map" is accepted here; the contract helper owns
+# the kinds and their rank rules (viewer/inference/contract.py) -- merge with theirs.
+OUTPUT_KINDS = ("mask", "label_map", "labels", "heatmap", "boxes", "box_scores")
 ACTIVATIONS = ("softmax", "sigmoid", "none")
 INTENSITY_KINDS = ("window", "normalize", "minmax")
 INTERPOLATIONS = ("linear", "nearest")
@@ -168,6 +171,7 @@ class Manifest:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     reference: Reference | None = None  # optional: older artifacts have none
     limitations: tuple[str, ...] = ()  # optional: what the model is known not to do
+    volume: VolumePlan | None = None  # optional: a sliding-window volume model (issue 12)
 
     def output(self, name: str) -> OutputSpec:
         for spec in self.outputs:
@@ -377,6 +381,7 @@ class _Parser:
         if not outputs:
             raise self.fail("outputs", "the model needs at least one output")
         self.cross_check(outputs)
+        use = self.intended_use(self.get(d, "intended_use", ""))
         return Manifest(
             folder=self.folder,
             format_version=FORMAT_VERSION,
@@ -385,7 +390,7 @@ class _Parser:
             version=semver,
             description=self.text(d.get("description", ""), "description"),
             not_for_clinical_use=flag,
-            intended_use=self.intended_use(self.get(d, "intended_use", "")),
+            intended_use=use,
             inputs=inputs,
             outputs=outputs,
             tolerance=self.tolerance(self.get(d, "tolerance", "")),
@@ -399,6 +404,7 @@ class _Parser:
                 self.text(v, f"limitations[{i}]", empty=False)
                 for i, v in enumerate(self.array(d.get("limitations", []), "limitations"))
             ),
+            volume=parse_volume(d.get("volume"), use, inputs, outputs, self.fail),
         )
 
     def sha(self, value: Any, where: str) -> str:
@@ -467,6 +473,9 @@ class _Parser:
         slices = d.get("slices")
         if slices is not None:
             slices = self.integer(slices, w + "slices", minimum=1)
+        # issue 12: a 5-D input with fixed axes may omit resize (a volume model ignores it)
+        if "resize" not in d and len(shape) == 5 and all(isinstance(a, int) for a in shape[-2:]):
+            d = {**d, "resize": {"size": list(shape[-2:])}}
         rz = self.obj(self.get(d, "resize", w), w + "resize")
         size = self.array(self.get(rz, "size", w + "resize."), w + "resize.size")
         if len(size) != 2:
@@ -523,9 +532,9 @@ class _Parser:
             activation=self.choice(d.get("activation", "none"), w + "activation", ACTIVATIONS),
         )
         changes: dict[str, Any] = {}
-        if kind in ("mask", "labels"):
+        if kind in ("mask", "label_map", "labels"):
             changes["labels"] = self.labels(
-                self.get(d, "labels", w), w + "labels", values=kind == "mask"
+                self.get(d, "labels", w), w + "labels", values=kind != "labels"
             )
             if not changes["labels"]:
                 raise self.fail(w + "labels", "expected at least one label")
@@ -553,8 +562,12 @@ class _Parser:
             changes["score_threshold"], changes["nms_iou"] = threshold, iou
             if len(spec.shape) != 3 or spec.shape[-1] != 4:
                 raise self.fail(w + "shape", "boxes need the shape [batch, n, 4]")
-        if kind == "mask" and len(spec.shape) != 4:
+        # issue 12 (volume branch, minimal): 5-D masks / 4-D label maps belong to volume
+        # models (volume_plan.parse_volume checks which); the contract helper owns the rule.
+        if kind == "mask" and len(spec.shape) not in (4, 5):
             raise self.fail(w + "shape", "a mask needs [batch, classes, rows, columns]")
+        if kind == "label_map" and len(spec.shape) not in (3, 4):
+            raise self.fail(w + "shape", "a label map needs [batch, rows, columns]")
         if kind == "labels" and len(spec.shape) != 2:
             raise self.fail(w + "shape", "labels need [batch, classes]")
         if kind == "heatmap" and len(spec.shape) not in (3, 4):

@@ -19,6 +19,7 @@ from viewer.audit.log import AuditLog, AuditRecord, series_hash
 from viewer.audit.signing import AuditError
 from viewer.errors import Cancelled, LightboxError
 from viewer.imaging.lut import modality_values
+from viewer.imaging.mpr import VolumeError, check_series
 from viewer.inference.domain import DomainCheck, check_domain
 from viewer.inference.errors import IntendedUseError, ModelInputError, NotVerifiedError
 from viewer.inference.intended_use import check_intended_use
@@ -26,6 +27,7 @@ from viewer.inference.postprocess import postprocess
 from viewer.inference.preprocess import Letterbox, neighbours, prepare_slice, prepare_volume
 from viewer.inference.results import Provenance, Result
 from viewer.inference.verify import VerifiedModel, is_verified
+from viewer.inference.volume_run import run_volume
 from viewer.io.frames import FrameSource
 from viewer.io.model import FrameRef, Series
 from viewer.io.pixels import read_frame
@@ -68,6 +70,8 @@ def run_model(
     Raises ``IntendedUseError`` when the image is outside the model's intended use and
     ``accept_warnings`` is False; ``ModelInputError`` when it cannot feed the model;
     ``Cancelled`` when ``cancel`` fires. One Result per frame, in the order asked.
+    A volume model (``manifest.volume``) reads the whole series whatever ``frames`` asks
+    (:mod:`viewer.inference.volume_run`); its results carry the run's ``VolumeSummary``.
     ``audit_log`` records the run (``AuditLog.of(settings)``); ``source`` gives the stored
     pixels (default: read from the files; the GUI passes ``frame_source(cache)``).
     """
@@ -111,10 +115,18 @@ def run_model(
         error_ = IntendedUseError(manifest.id, check.warnings)
         record("refused", error_.reason)
         raise error_
+    if manifest.volume is not None:  # the whole stack must make a faithful volume
+        try:
+            check_series(series, purpose="volume inference")
+        except VolumeError as exc:
+            refused = ModelInputError(manifest.id, str(exc))
+            record("refused", refused.reason)
+            raise refused from None
+    whole = run_volume if manifest.volume is not None else _run
     results: list[Result] = []  # filled as batches finish: a cancel records how far it got
     try:
-        _run(verified, series, indices, check.warnings, progress, cancel, batch_size, results,
-             source)
+        whole(verified, series, indices, check.warnings, progress, cancel, batch_size, results,
+              source)
     except (Cancelled, KeyboardInterrupt):  # Ctrl+C in a script is a cancel too
         record("cancelled", done=len(results))
         raise

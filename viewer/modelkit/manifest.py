@@ -95,6 +95,8 @@ def build_manifest(
         },
         "provenance": provenance,
     }
+    if spec.get("volume") is not None:  # issue 12: a sliding-window volume model, as written
+        manifest["volume"] = spec.get("volume")
     if spec.get("limitations"):
         manifest["limitations"] = [str(x).strip() for x in spec["limitations"]]
     if reference is not None:
