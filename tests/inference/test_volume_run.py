@@ -1,0 +1,169 @@
+"""Volume models end to end: a modelkit-built 3-D net on real DICOM volumes.
+
+The model and phantom are described in tests/inference/volumes3d.py: label 1 marks the
+bright box, label 2 its SUPERIOR surface, so a wrong reorientation or resampling shows as
+labels on the wrong voxels.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.inference.volumes3d import (
+    BOX,
+    BOX_ML,
+    distance_inside,
+    voxel_centres,
+    write_axial,
+)
+from viewer.audit.log import AuditLog
+from viewer.errors import Cancelled
+from viewer.host.settings import load_settings
+from viewer.inference import ModelInputError, run_model
+from viewer.inference.verify import verify_artifact
+from viewer.inference.volume_grid import plan_grid
+from viewer.inference.volume_run import plan_bytes
+from viewer.io.scan import scan
+
+
+def _series(folder):
+    return scan([folder]).all_series()[0]
+
+
+def _run(model, series, **kw):
+    return run_model(model, series, audit_log=AuditLog.of(load_settings()), **kw)
+
+
+def _labels(results) -> np.ndarray:
+    return np.stack([r.masks[0].mask for r in results])
+
+
+@pytest.fixture
+def model(volume_model):
+    return verify_artifact(volume_model)
+
+
+@pytest.mark.parametrize("acquired", ["axial_phantom_dir", "sagittal_phantom_dir"])
+def test_axial_and_sagittal_acquisitions_label_the_same_voxels(model, acquired, request):
+    series = _series(request.getfixturevalue(acquired))
+    results = _run(model, series)
+    assert [r.provenance.frame_index for r in results] == list(range(len(series.frames)))
+    assert [r.provenance.sop_instance_uid for r in results] == [
+        f.instance.sop_instance_uid for f in series.frames]
+    labels = _labels(results)
+    x, y, z = voxel_centres(series)
+    inside = distance_inside(x, y, z)
+    # deep inside the box: bright (the top layer may be "top"); well outside: background
+    assert set(np.unique(labels[inside >= 2.5])) == {1}
+    assert set(np.unique(labels[inside <= -2.5])) == {0}
+    # the superior surface, never the inferior one: the volume was read the right way up
+    top = labels == 2
+    assert top.sum() > 0
+    z_top = BOX[2][1]
+    assert z[top].min() > z_top - 2.5 and z[top].max() < z_top
+    (x0, x1), (y0, y1) = BOX[0], BOX[1]
+    assert x[top].min() > x0 and x[top].max() < x1 and y[top].min() > y0 and y[top].max() < y1
+
+
+def test_both_acquisitions_measure_the_box_in_ml(model, axial_phantom_dir, sagittal_phantom_dir):
+    measured = []
+    for folder in (axial_phantom_dir, sagittal_phantom_dir):
+        series = _series(folder)
+        results = _run(model, series)
+        summary = results[0].volume
+        assert summary is not None and all(r.volume is summary for r in results)
+        # the mL add up exactly what the masks on the acquired slices show
+        shown = sum(r.masks[0].counts.get(2, 0) for r in results) * summary.voxel_mm3 / 1000
+        assert summary.ml("top") == pytest.approx(shown)
+        measured.append(summary.ml("bright") + summary.ml("top"))
+        assert [v.label.name for v in summary.volumes] == ["bright", "top"]
+    assert measured == pytest.approx([BOX_ML, BOX_ML], rel=0.05)
+
+
+def test_a_patch_larger_than_the_volume_is_padded_not_refused(model, tmp_path):
+    write_axial(tmp_path, size=12, pixel=2.0, thickness=4.0)  # 24 mm: a 12³ grid at 2 mm
+    series = _series(tmp_path)
+    results = _run(model, series)
+    assert results[0].volume.target_shape == (12, 12, 12)  # smaller than the 16³ patch
+    assert results[0].volume.patches == 1
+    labels = _labels(results)
+    inside = distance_inside(*voxel_centres(series))
+    assert set(np.unique(labels[inside >= 3])) <= {1, 2} and (labels == 1).any()
+    assert set(np.unique(labels[inside <= -3])) == {0}
+
+
+def test_the_accumulator_is_sized_from_the_target_grid(model, axial_phantom_dir, tmp_path):
+    small = tmp_path / "coarse"
+    write_axial(small, size=24, pixel=2.0, thickness=4.0)
+    for folder in (axial_phantom_dir, small):
+        series = _series(folder)
+        (result,) = _run(model, series, frames=[0])
+        summary = result.volume
+        grid = plan_grid(_geometry(series), model.manifest.volume)
+        assert summary.target_shape == grid.model_shape
+        classes = 3
+        assert summary.accumulator_bytes == classes * int(np.prod(grid.model_shape)) * 4
+        assert plan_bytes(model.manifest, grid) >= summary.accumulator_bytes
+
+
+def _geometry(series):
+    from viewer.inference.volume_grid import geometry
+
+    return geometry(series)
+
+
+def test_cancel_in_the_middle_of_the_window_returns_nothing_and_is_audited(
+        model, axial_phantom_dir, audit_file):
+    series = _series(axial_phantom_dir)
+    from viewer.tasks.cancel import CancelToken
+
+    token = CancelToken()
+    seen = []
+
+    def progress(done, total):
+        seen.append((done, total))
+        if done > len(series.frames):  # frames read; some patches run
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        _run(model, series, progress=progress, cancel=token, batch_size=2)
+    frames = len(series.frames)
+    assert seen[0] == (0, frames + 8) and seen[-1][0] == frames + 2  # cancelled after a batch
+    (record,) = [json.loads(line) for line in audit_file.read_text().splitlines()]
+    assert record["outcome"] == "cancelled" and record["frames"] == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("gap", "slices are missing"),
+        ("uneven", "uneven slice spacing"),
+        ("tilt", "gantry tilt"),
+    ],
+)
+def test_a_series_that_makes_no_faithful_volume_is_refused(model, tmp_path, audit_file, kind,
+                                                           message):
+    steps = {"gap": [2.0] * 10 + [6.0] + [2.0] * 10,
+             "uneven": [2.0, 2.4] * 10,
+             "tilt": [2.0] * 20}[kind]
+    zs = list(np.cumsum([0.0, *steps]) * -1 + 20)
+    write_axial(tmp_path, positions=zs, shear=0.5 if kind == "tilt" else 0.0)
+    with pytest.raises(ModelInputError) as caught:
+        _run(model, _series(tmp_path))
+    text = str(caught.value)
+    assert "volume inference refused" in text and message in text
+    (record,) = [json.loads(line) for line in audit_file.read_text().splitlines()]
+    assert record["outcome"] == "refused" and message in record["message"]
+
+
+def test_only_the_frames_asked_come_back_but_the_whole_series_is_read(model, axial_phantom_dir):
+    series = _series(axial_phantom_dir)
+    whole = _run(model, series)
+    some = _run(model, series, frames=[12, 3])
+    assert [r.provenance.frame_index for r in some] == [12, 3]
+    for r in some:
+        assert np.array_equal(r.masks[0].mask, whole[r.provenance.frame_index].masks[0].mask)
+    assert some[0].volume.volumes == whole[0].volume.volumes
