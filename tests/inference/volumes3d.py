@@ -22,6 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pydicom
 
 from tests.imaging.volumes import AXIAL, SAGITTAL, write_series
 
@@ -125,8 +126,8 @@ def write_axial(folder: Path, *, size: int = 48, thickness: float = 2.0, pixel: 
         y, x = np.meshgrid(centres + k * shear, centres, indexing="ij")
         slices.append(hu_at(x, y, np.full_like(x, z)))
         where.append((centres[0], centres[0] + k * shear, z))
-    return write_series(folder, slices, where, orientation=AXIAL, spacing=(pixel, pixel),
-                        description="Phantom axial")
+    return _complete(write_series(folder, slices, where, orientation=AXIAL,
+                                  spacing=(pixel, pixel), description="Phantom axial"), thickness)
 
 
 def write_sagittal(folder: Path, *, size: int = 48, thickness: float = 1.5,
@@ -141,8 +142,21 @@ def write_sagittal(folder: Path, *, size: int = 48, thickness: float = 1.5,
         z, y = np.meshgrid(centres[::-1], centres, indexing="ij")
         slices.append(hu_at(np.full_like(z, x), y, z))
         where.append((x, centres[0], centres[-1]))
-    return write_series(folder, slices, where, orientation=SAGITTAL, spacing=(pixel, pixel),
-                        description="Phantom sagittal")
+    return _complete(write_series(folder, slices, where, orientation=SAGITTAL,
+                                  spacing=(pixel, pixel), description="Phantom sagittal"), thickness)
+
+
+def _complete(paths: list[Path], thickness: float) -> list[Path]:
+    """The patient and study attributes (empty, type 2) a DICOM SEG copies from its source,
+    and the slice thickness it records."""
+    for path in paths:
+        ds = pydicom.dcmread(path)
+        ds.SliceThickness = f"{thickness:g}"
+        for keyword in ("PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
+                        "ReferringPhysicianName", "StudyID", "AccessionNumber"):
+            setattr(ds, keyword, "")
+        ds.save_as(path, enforce_file_format=True)
+    return paths
 
 
 def voxel_centres(series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
