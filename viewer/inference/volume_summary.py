@@ -52,5 +52,5 @@ def label_volumes(output: str, labels: tuple[Label, ...], counts: Mapping[int, i
 
 
 def volume_lines(summary: VolumeSummary) -> list[str]:
-    """One plain line per label, ``name: 12.3 mL``, as the command line prints them."""
-    return [f"{item.label.name}: {item.ml:.1f} mL" for item in summary.volumes]
+    """One plain line per label, ``name 12.3 mL``, as the command line prints them."""
+    return [f"{item.label.name} {item.ml:.1f} mL" for item in summary.volumes]
