@@ -91,7 +91,8 @@ def test_patch_starts_cover_the_axis_with_the_last_flush_to_the_edge():
     assert starts(24, 16, 0.5) == [0, 8]
     assert starts(25, 16, 0.5) == [0, 8, 9]
     assert starts(100, 32, 0.25) == [0, 24, 48, 68]
-    assert starts(10, 16, 0.5) == [0]  # shorter than the patch: one, padded
+    assert starts(10, 16, 0.5) == [-3]  # shorter than the patch: one, centred, padded
+    assert starts(11, 16, 0.5) == [-2]
     assert starts(16, 16, 0.9) == [0]
 
 

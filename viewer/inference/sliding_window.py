@@ -2,9 +2,9 @@
 
 Patch starts along an axis of ``n`` voxels with patch ``p`` follow MONAI's
 ``sliding_window_inference``: a stride of ``int(p · (1 − overlap))`` (at least 1), and the
-last patch flush with the far edge; an axis shorter than its patch gets one patch at 0,
-padded with the manifest's ``pad_value`` (a patch larger than the volume is padded, not
-refused). Each patch's answer is weighted by a gaussian (σ = p / 8 per axis, as MONAI and
+last patch flush with the far edge; an axis shorter than its patch gets one patch with
+the volume centred in it, padded with the manifest's ``pad_value`` on both sides (a patch
+larger than the volume is padded, not refused). Each patch's answer is weighted by a gaussian (σ = p / 8 per axis, as MONAI and
 nnU-Net) or constant importance map and summed into an accumulator of C × the target grid
 (float32): class probabilities for ``mask`` outputs (after the manifest's activation),
 weighted votes per label for ``label_map`` outputs. The weight sum is not kept: argmax of
@@ -39,8 +39,8 @@ RunBatch = Callable[[np.ndarray], Sequence[np.ndarray]]  # (B, 1, *patch) → on
 
 def starts(size: int, patch: int, overlap: float) -> list[int]:
     """Patch starts along one axis (see the module docstring)."""
-    if size <= patch:
-        return [0]
+    if size <= patch:  # centred, the padding split on both sides (as MONAI pads)
+        return [-((patch - size) // 2)]
     stride = max(1, int(patch * (1 - overlap)))
     count = -(-(size - patch) // stride) + 1
     return sorted({min(i * stride, size - patch) for i in range(count)})
@@ -127,11 +127,14 @@ def slide(image: np.ndarray, plan: VolumePlan, outputs: Sequence[OutputSpec], ru
 
 def _region(start: tuple[int, int, int], patch: Sequence[int],
             grid: Sequence[int]) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
-    """The volume slice a patch covers, and the same voxels' slice inside the patch."""
-    ends = [min(s + p, n) for s, p, n in zip(start, patch, grid, strict=True)]
-    src = tuple(slice(s, e) for s, e in zip(start, ends, strict=True))
-    dst = tuple(slice(0, e - s) for s, e in zip(start, ends, strict=True))
-    return src, dst
+    """The volume slice a patch covers, and the same voxels' slice inside the patch (a
+    patch may start before the volume when it is larger than the volume)."""
+    src, dst = [], []
+    for s, p, n in zip(start, patch, grid, strict=True):
+        first, end = max(s, 0), min(s + p, n)
+        src.append(slice(first, end))
+        dst.append(slice(first - s, end - s))
+    return tuple(src), tuple(dst)
 
 
 def _accumulate(acc: np.ndarray | None, spec: OutputSpec, answer: np.ndarray,
