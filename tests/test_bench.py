@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 RATE = r"\d+(\.\d+)? frames/s"
 MS = r"\d+(\.\d+)? ms"
@@ -105,3 +107,22 @@ def test_bench_models_prints_latency_ratios_and_click_to_overlay(tmp_path) -> No
                 rf"^  {model} +{what} +click→overlay +{MS} +click→run_finished +{MS} +"
                 rf"run_model alone +{MS} +\(\d+(\.\d+)?x; ",
             ])
+
+
+def test_bench_volume_prints_window_resampling_and_memory_figures(tmp_path) -> None:
+    """ORT against MONAI needs torch and MONAI (test extras); the labels must agree."""
+    pytest.importorskip("monai")
+    pytest.importorskip("scipy")
+    out = run_bench("bench_volume.py", "--quick", tmp_path=tmp_path)
+    seconds = r"\d+(\.\d+)? s"
+    assert_lines(out, [
+        r"^series 48 x 96x96 int16 .* -> model grid 24 x 48 x 48 at 4.0 mm",
+        rf"^assembly\+resampling +Lightbox +{seconds} +peak +\d+ MiB \(\d+\.\d+x series\) +"
+        rf"NumPy\+scipy.zoom +{seconds} +peak +\d+ MiB .* max difference ",
+        rf"^sliding window \(50 patches of 16\^3\) +ONNX Runtime +{seconds} +MONAI PyTorch "
+        rf"eager +{seconds} +ratio \d+\.\d+x +target >= 1.5x: (ok|MISSED)",
+        r"^labels equal on \d+ of 55296 voxels; .*: yes$",
+        rf"^whole run_model \(traced\) +{seconds} +peak NumPy +\d+ MiB .* 48 masks",
+    ])
+    difference = float(re.search(r"max difference (\S+)", out).group(1))
+    assert difference < 1e-5  # the same centre-aligned sampling as scipy's zoom
