@@ -167,3 +167,17 @@ def test_only_the_frames_asked_come_back_but_the_whole_series_is_read(model, axi
     for r in some:
         assert np.array_equal(r.masks[0].mask, whole[r.provenance.frame_index].masks[0].mask)
     assert some[0].volume.volumes == whole[0].volume.volumes
+
+
+def test_a_run_that_would_not_fit_in_memory_is_refused_with_the_figure(
+        model, axial_phantom_dir, audit_file, monkeypatch):
+    series = _series(axial_phantom_dir)
+    grid = plan_grid(_geometry(series), model.manifest.volume)
+    needed = plan_bytes(model.manifest, grid)
+    # a computer with less than twice what this run plans to hold
+    monkeypatch.setattr("viewer.inference.volume_run.memory_available", lambda: needed)
+    with pytest.raises(ModelInputError, match=r"needs about \d+ MiB of memory \(grid 24 × 24 × "
+                       r"24\); this computer has \d+ MiB"):
+        _run(model, series)
+    (record,) = [json.loads(line) for line in audit_file.read_text().splitlines()]
+    assert record["outcome"] == "refused" and record["frames"] == 0

@@ -19,7 +19,6 @@ from viewer.audit.log import AuditLog, AuditRecord, series_hash
 from viewer.audit.signing import AuditError
 from viewer.errors import Cancelled, LightboxError
 from viewer.imaging.lut import modality_values
-from viewer.imaging.mpr import VolumeError, check_series
 from viewer.inference.domain import DomainCheck, check_domain
 from viewer.inference.errors import IntendedUseError, ModelInputError, NotVerifiedError
 from viewer.inference.intended_use import check_intended_use
@@ -27,7 +26,7 @@ from viewer.inference.postprocess import postprocess
 from viewer.inference.preprocess import Letterbox, neighbours, prepare_slice, prepare_volume
 from viewer.inference.results import Provenance, Result
 from viewer.inference.verify import VerifiedModel, is_verified
-from viewer.inference.volume_run import run_volume
+from viewer.inference.volume_run import check_volume, run_volume
 from viewer.io.frames import FrameSource
 from viewer.io.model import FrameRef, Series
 from viewer.io.pixels import read_frame
@@ -115,13 +114,12 @@ def run_model(
         error_ = IntendedUseError(manifest.id, check.warnings)
         record("refused", error_.reason)
         raise error_
-    if manifest.volume is not None:  # the whole stack must make a faithful volume
+    if manifest.volume is not None:  # a faithful volume that fits in memory, or refused
         try:
-            check_series(series, purpose="volume inference")
-        except VolumeError as exc:
-            refused = ModelInputError(manifest.id, str(exc))
+            check_volume(manifest, series)
+        except ModelInputError as refused:
             record("refused", refused.reason)
-            raise refused from None
+            raise
     whole = run_volume if manifest.volume is not None else _run
     results: list[Result] = []  # filled as batches finish: a cancel records how far it got
     try:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from viewer.imaging.mpr import VolumeError, check_series
 from viewer.inference.domain import DomainCheck, check_domain
 from viewer.inference.errors import ModelInputError
 from viewer.inference.manifest import Manifest, OutputSpec
@@ -71,6 +72,20 @@ def memory_available() -> int | None:
         return None
 
 
+def check_volume(manifest: Manifest, series: Series) -> GridMap:
+    """Refuse (``ModelInputError``, before a pixel is read) a series that makes no
+    faithful volume or whose target grid would not fit in memory; else its grid."""
+    plan = manifest.volume
+    assert plan is not None
+    try:
+        check_series(series, purpose="volume inference")
+    except VolumeError as exc:
+        raise ModelInputError(manifest.id, str(exc)) from None
+    grid = plan_grid(geometry(series), plan)
+    _check_memory(manifest, grid)
+    return grid
+
+
 def run_volume(
     verified: VerifiedModel,
     series: Series,
@@ -87,8 +102,7 @@ def run_volume(
     plan = manifest.volume
     assert plan is not None
     spec = manifest.inputs[0]
-    grid = plan_grid(geometry(series), plan)
-    _check_memory(manifest, grid)
+    grid = check_volume(manifest, series)
     frames = len(series.frames)
     total = frames + len(positions(grid.model_shape, plan))
 
@@ -156,10 +170,13 @@ def _check_memory(manifest: Manifest, grid: GridMap) -> None:
     if physical is not None and needed > physical * MEMORY_FRACTION:
         raise ModelInputError(
             manifest.id,
-            f"this series at the model's spacing needs about {needed / 2**30:.1f} GiB of "
-            f"memory (grid {' × '.join(map(str, grid.model_shape))}); this computer has "
-            f"{physical / 2**30:.1f} GiB. Close other programs or run it on a larger "
-            "workstation.")
+            f"this series at the model's spacing needs about {_size(needed)} of memory "
+            f"(grid {' × '.join(map(str, grid.model_shape))}); this computer has "
+            f"{_size(physical)}. Close other programs or run it on a larger workstation.")
+
+
+def _size(count: int) -> str:
+    return f"{count / 2**30:.1f} GiB" if count >= 2**30 else f"{count / 2**20:.0f} MiB"
 
 
 def _domain(manifest: Manifest, series: Series, image: np.ndarray) -> DomainCheck | None:
