@@ -22,9 +22,11 @@ arrive → resampling along the stack in chunks. The full-resolution volume is n
 
     peak ≈ 4 B × (slices × rows' × columns' + depth' × rows' × columns') + one frame
 
-where primes are target sizes of the acquired axes. For a 512 × 512 × 600 CT (0.7 mm
-pixels, 1 mm slices; 300 MiB as int16) at 1.5 mm that is about 190 MiB; at its own
-spacing, 4 B × 2 × voxels = 4× the int16 series. ``bench/bench_volume.py`` measures it.
+plus the resampling chunks (:data:`CHUNK_ELEMENTS`), where primes are target sizes of the
+acquired axes. For a 512 × 512 × 600 CT (0.7 mm pixels, 1 mm slices; 300 MiB as int16)
+at 1.5 mm that is about 220 MiB (``bench/bench_volume.py`` measured 290 MiB, 0.97× the
+series, against 4× for stacking then ``scipy.ndimage.zoom``); at the acquired spacing it
+is 4 B × 2 × voxels = 4× the int16 series.
 """
 
 from __future__ import annotations
