@@ -181,3 +181,41 @@ def test_a_run_that_would_not_fit_in_memory_is_refused_with_the_figure(
         _run(model, series)
     (record,) = [json.loads(line) for line in audit_file.read_text().splitlines()]
     assert record["outcome"] == "refused" and record["frames"] == 0
+
+
+def test_a_label_map_volume_model_votes_its_labels_back(axial_phantom_dir, tmp_path):
+    """An integer label map (argmax inside the graph), written with onnx.helper: bright
+    voxels (windowed above one half) are label 3."""
+    from onnx import TensorProto, helper
+
+    from tests.inference.artifacts import _model, base_manifest, write_artifact
+
+    p = 16
+    nodes = [helper.make_node("Squeeze", ["image", "axis"], ["volume"]),
+             helper.make_node("Greater", ["volume", "half"], ["bright"]),
+             helper.make_node("Cast", ["bright"], ["one"], to=TensorProto.INT64),
+             helper.make_node("Mul", ["one", "three"], ["labels"])]
+    graph = _model(
+        nodes,
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 1, p, p, p])],
+        [helper.make_tensor_value_info("labels", TensorProto.INT64, ["batch", p, p, p])],
+        [helper.make_tensor("axis", TensorProto.INT64, [1], [1]),
+         helper.make_tensor("half", TensorProto.FLOAT, [], [0.5]),
+         helper.make_tensor("three", TensorProto.INT64, [], [3])])
+    inputs = [{"name": "image", "shape": ["batch", 1, p, p, p], "channels": 1,
+               "intensity": {"kind": "window", "center": 40, "width": 400}}]
+    outputs = [{"name": "labels", "kind": "label_map", "shape": ["batch", p, p, p],
+                "labels": [{"value": 0, "name": "background"},
+                           {"value": 3, "name": "bright", "color": "#FFB300"}]}]
+    manifest = base_manifest("label-map-3d", inputs, outputs, input="volume")
+    manifest["volume"] = {"spacing_mm": [2.0, 2.0, 2.0], "axes": "SPL",
+                          "patch_size": [p, p, p], "blending": "constant",
+                          "pad_value": -1024}
+    folder = write_artifact(tmp_path / "label-map-3d", manifest, graph)
+    series = _series(axial_phantom_dir)
+    results = _run(verify_artifact(folder), series)
+    labels = _labels(results)
+    inside = distance_inside(*voxel_centres(series))
+    assert set(np.unique(labels[inside >= 2.5])) == {3}
+    assert set(np.unique(labels[inside <= -2.5])) == {0}
+    assert results[0].volume.ml("bright") == pytest.approx(BOX_ML, rel=0.05)

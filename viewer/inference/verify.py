@@ -192,7 +192,11 @@ def check_signature(manifest: Manifest, session: onnxruntime.InferenceSession) -
             f"{[o.name for o in manifest.outputs]} (same order expected)",
         )
     for out_spec, node in zip(manifest.outputs, graph_outputs, strict=True):
-        if node.type != "tensor(float)":
+        # issue 12 (volume branch, minimal): a label map holds integers; the contract
+        # helper's viewer/inference/contract.py owns the element types per kind -- merge.
+        integers = out_spec.kind == "label_map" and node.type in (
+            "tensor(int64)", "tensor(int32)", "tensor(uint8)")
+        if node.type != "tensor(float)" and not integers:
             raise ArtifactError(
                 folder, f"model.onnx output {out_spec.name!r} is {node.type}, not float32"
             )
