@@ -278,7 +278,7 @@ def window(ns: argparse.Namespace, plan: VolumePlan, grid: Any, acquired: np.nda
 
     torch.set_num_threads(thread_count())
     image = np.ascontiguousarray(grid.to_model(acquired))
-    pad = pad_in_model_space(plan, INTENSITY, image)
+    pad = pad_in_model_space(plan, INTENSITY)
     patches = len(positions(image.shape, plan))
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()

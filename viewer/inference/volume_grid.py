@@ -202,7 +202,7 @@ def _stretch(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return stretched
 
 
-def pad_in_model_space(plan: VolumePlan, intensity: Intensity, image: np.ndarray) -> float:
+def pad_in_model_space(plan: VolumePlan, intensity: Intensity) -> float:
     """The manifest's ``pad_value`` (a modality value) as the model sees it."""
     if intensity.kind == "minmax":  # the series' own range decides; outside it is clipped
         return 0.0

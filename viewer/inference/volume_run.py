@@ -123,7 +123,7 @@ def run_volume(
         return answers
 
     blended = slide(image, plan, manifest.outputs, run,
-                    pad=pad_in_model_space(plan, spec.intensity, image),
+                    pad=pad_in_model_space(plan, spec.intensity),
                     batch_size=batch_size, cancel=cancel,
                     progress=lambda done, _n: step(frames + done))
     del acquired, image
