@@ -43,3 +43,8 @@ def test_a_volume_run_covers_the_series_and_states_the_volumes(
     assert run.frames() == list(range(frames))
     text = panel.run_label.text()
     assert f"{frames} images done · bright 4.8 mL, top 0.5 mL" in text
+    # the findings list measures each label over the series the same way: one row per label
+    rows = sorted(item.text(0) for item in panel.results.finding_items())
+    assert len(rows) == 2
+    assert rows[0].startswith("bright · Im ") and rows[0].endswith(" · 4.8 mL")
+    assert rows[1].startswith("top · Im ") and rows[1].endswith(" · 0.5 mL")
