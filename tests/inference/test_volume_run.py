@@ -219,3 +219,22 @@ def test_a_label_map_volume_model_votes_its_labels_back(axial_phantom_dir, tmp_p
     assert set(np.unique(labels[inside >= 2.5])) == {3}
     assert set(np.unique(labels[inside <= -2.5])) == {0}
     assert results[0].volume.ml("bright") == pytest.approx(BOX_ML, rel=0.05)
+
+
+def test_the_volume_comes_from_the_frame_cache_not_the_disk(model, tmp_path):
+    """The GUI hands run_model frame_source(cache): frames already decoded for the screen
+    are not read again; here the files are gone by the time the model runs."""
+    from viewer.io.cache import FrameCache
+    from viewer.io.frames import frame_source
+
+    write_axial(tmp_path / "ct")
+    series = _series(tmp_path / "ct")
+    source = frame_source(FrameCache(64 << 20))
+    for ref in series.frames:  # what the viewport's loader did
+        source(ref)
+    for ref in series.frames:
+        ref.instance.path.unlink()
+    results = _run(model, series, source=source)
+    assert len(results) == len(series.frames)
+    assert results[0].volume.ml("bright") + results[0].volume.ml("top") == pytest.approx(
+        BOX_ML, rel=0.05)
