@@ -183,7 +183,7 @@ def test_a_run_that_would_not_fit_in_memory_is_refused_with_the_figure(
     assert record["outcome"] == "refused" and record["frames"] == 0
 
 
-def test_a_label_map_volume_model_votes_its_labels_back(axial_phantom_dir, tmp_path):
+def label_map_model(folder, reference=None):
     """An integer label map (argmax inside the graph), written with onnx.helper: bright
     voxels (windowed above one half) are label 3."""
     from onnx import TensorProto, helper
@@ -207,18 +207,38 @@ def test_a_label_map_volume_model_votes_its_labels_back(axial_phantom_dir, tmp_p
     outputs = [{"name": "labels", "kind": "label_map", "shape": ["batch", p, p, p],
                 "labels": [{"value": 0, "name": "background"},
                            {"value": 3, "name": "bright", "color": "#FFB300"}]}]
-    manifest = base_manifest("label-map-3d", inputs, outputs, input="volume")
+    manifest = base_manifest(folder.name, inputs, outputs, input="volume")
     manifest["volume"] = {"spacing_mm": [2.0, 2.0, 2.0], "axes": "SPL",
                           "patch_size": [p, p, p], "blending": "constant",
                           "pad_value": -1024}
-    folder = write_artifact(tmp_path / "label-map-3d", manifest, graph)
+    if reference is not None:
+        manifest["reference"] = reference
+    return verify_artifact(write_artifact(folder, manifest, graph))
+
+
+def test_a_label_map_volume_model_votes_its_labels_back(axial_phantom_dir, tmp_path):
     series = _series(axial_phantom_dir)
-    results = _run(verify_artifact(folder), series)
+    results = _run(label_map_model(tmp_path / "label-map-3d"), series)
     labels = _labels(results)
     inside = distance_inside(*voxel_centres(series))
     assert set(np.unique(labels[inside >= 2.5])) == {3}
     assert set(np.unique(labels[inside <= -2.5])) == {0}
     assert results[0].volume.ml("bright") == pytest.approx(BOX_ML, rel=0.05)
+    assert all(r.domain is None for r in results)  # no reference statistics: not judged
+
+
+def test_the_whole_volume_is_compared_with_the_training_data_once(axial_phantom_dir, tmp_path,
+                                                                   audit_file):
+    """Training data all bright (model input near 1): this dark volume is unlike it."""
+    reference = {"input": "image", "samples": 20,
+                 "intensity_histogram": {"range": [0.0, 1.0], "bins": 4,
+                                         "fractions": [0.01, 0.01, 0.01, 0.97]}}
+    series = _series(axial_phantom_dir)
+    results = _run(label_map_model(tmp_path / "label-map-ref", reference), series)
+    domain = results[0].domain
+    assert domain is not None and domain.unlike and all(r.domain is domain for r in results)
+    (record,) = [json.loads(line) for line in audit_file.read_text().splitlines()]
+    assert record["unlike_training"] == len(series.frames)
 
 
 def test_the_volume_comes_from_the_frame_cache_not_the_disk(model, tmp_path):
