@@ -258,3 +258,17 @@ def test_the_volume_comes_from_the_frame_cache_not_the_disk(model, tmp_path):
     assert len(results) == len(series.frames)
     assert results[0].volume.ml("bright") + results[0].volume.ml("top") == pytest.approx(
         BOX_ML, rel=0.05)
+
+
+def test_a_series_of_two_images_is_not_a_volume(model, tmp_path, audit_file):
+    from viewer.inference.intended_use import check_intended_use
+
+    write_axial(tmp_path, positions=[3.0, 1.0])
+    series = _series(tmp_path)
+    check = check_intended_use(model.manifest, series)  # what greys the model in the panel
+    assert check.problems == ("the model reads the series as a volume of at least 3 slices; "
+                              "the series has 2",)
+    with pytest.raises(ModelInputError, match="at least 3 slices"):
+        _run(model, series)
+    (record,) = [json.loads(line) for line in audit_file.read_text().splitlines()]
+    assert record["outcome"] == "refused"

@@ -110,21 +110,22 @@ def run_model(
         error = ModelInputError(manifest.id, "; ".join(check.problems))
         record("refused", error.reason)
         raise error
-    if check.warnings and not accept_warnings:
-        error_ = IntendedUseError(manifest.id, check.warnings)
-        record("refused", error_.reason)
-        raise error_
     if manifest.volume is not None:  # a faithful volume that fits in memory, or refused
+        # (before any question about intended use: no answer makes this one run)
         try:
             check_volume(manifest, series)
         except ModelInputError as refused:
             record("refused", refused.reason)
             raise
-    whole = run_volume if manifest.volume is not None else _run
+    if check.warnings and not accept_warnings:
+        error_ = IntendedUseError(manifest.id, check.warnings)
+        record("refused", error_.reason)
+        raise error_
+    run = run_volume if manifest.volume is not None else _run
     results: list[Result] = []  # filled as batches finish: a cancel records how far it got
     try:
-        whole(verified, series, indices, check.warnings, progress, cancel, batch_size, results,
-              source)
+        run(verified, series, indices, check.warnings, progress, cancel, batch_size, results,
+            source)
     except (Cancelled, KeyboardInterrupt):  # Ctrl+C in a script is a cancel too
         record("cancelled", done=len(results))
         raise
