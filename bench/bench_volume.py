@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_volume.py [--slices 600] [--size 512] [--pixel 0.7]
         [--thickness 1.0] [--spacing 1.5] [--patch 64] [--repeat 1] [--quick]
-        [--no-window] [--no-run]
+        [--recipe DIR --weights FILE] [--no-window] [--no-run]
 
 A synthetic CT (a water ellipsoid with a bone shell in air, int16 HU) is generated in
 memory, slice by slice, behind an in-memory series, so no disk is read. In the same run:
@@ -14,7 +14,8 @@ memory, slice by slice, behind an in-memory series, so no disk is read. In the s
             grid (the same centre-aligned sampling: the script prints the largest
             difference). Peak memory of each (``tracemalloc``: NumPy's allocations) as a
             multiple of the int16 series.
-* window    a MONAI ``UNet`` (3-D, seeded weights) built into a verified artifact by
+* window    a MONAI ``UNet`` (3-D, seeded weights; or ``--recipe``/``--weights``: a
+            volume model's recipe, its plan from the spec) built into a verified artifact by
             ``viewer.modelkit``; the viewer's window (``sliding_window.slide``: ONNX
             Runtime as the viewer sets it up, batches of 4, gaussian blending) against
             MONAI's ``sliding_window_inference`` in PyTorch eager on the same resampled
@@ -132,13 +133,13 @@ def peak_of(fn: Callable[[], Any]) -> tuple[int, Any]:
 
 
 def scipy_baseline(series: Series, source: Callable[[FrameRef], np.ndarray],
-                   target: tuple[int, int, int]) -> np.ndarray:
+                   target: tuple[int, int, int], intensity: Intensity) -> np.ndarray:
     from scipy import ndimage
 
     from viewer.imaging.lut import modality_values
 
     stack = np.stack([modality_values(source(f), f.instance) for f in series.frames])
-    stack = apply_intensity(stack, INTENSITY)
+    stack = apply_intensity(stack, intensity)
     zoom = [m / n for m, n in zip(target, stack.shape, strict=True)]
     resampled: np.ndarray = ndimage.zoom(stack, zoom, order=1, grid_mode=True, mode="nearest")
     return resampled
@@ -161,15 +162,32 @@ class Net(nn.Module):
 '''
 
 
-def build_model(work: Path, plan: VolumePlan,
-                batch_sizes: tuple[int, ...] | None = None) -> tuple[Any, Any]:
-    """(the verified artifact, the same network in PyTorch eager with the same weights);
-    ``batch_sizes``: the build's parity batches (None: modelkit's default)."""
+def build_model(work: Path, plan: VolumePlan, ns: argparse.Namespace) -> tuple[Any, Any]:
+    """(the verified artifact, the same network in PyTorch eager with the same weights):
+    the recipe given with ``--recipe``/``--weights``, else the bench UNet on ``plan``."""
     import torch
-    import yaml
 
     from viewer.inference.verify import verify_artifact
     from viewer.modelkit import build_artifact, load_recipe
+    from viewer.modelkit.weights import apply_state_dict, load_state_dict
+
+    if ns.recipe is not None:
+        recipe, weights = Path(ns.recipe), Path(ns.weights)
+    else:
+        recipe, weights = bench_recipe(work, plan), work / "weights.pt"
+        torch.manual_seed(0)
+        torch.save(load_recipe(recipe).instantiate().state_dict(), weights)
+    key = ROOT / "models" / "keys" / "DEMO-ONLY-model-signing-key.pem"
+    extra = {"batch_sizes": (1, 2)} if ns.quick else {}  # fewer parity batches: a smoke run
+    folder = build_artifact(recipe, weights, work / "models", key=key, **extra)
+    net = load_recipe(recipe).instantiate()
+    apply_state_dict(net, load_state_dict(weights), weights.name)
+    return verify_artifact(folder), net.eval()
+
+
+def bench_recipe(work: Path, plan: VolumePlan) -> Path:
+    """The bench UNet's recipe folder, its volume section from ``plan``."""
+    import yaml
 
     p = list(plan.patch_size)
     spec = {
@@ -199,28 +217,27 @@ def build_model(work: Path, plan: VolumePlan,
         "import torch\nfrom torch import nn\n" + MODEL_SOURCE, encoding="utf-8")
     (recipe / "spec.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     (recipe / "train.py").write_text("# random weights\n", encoding="utf-8")
-    torch.manual_seed(0)
-    net = load_recipe(recipe).instantiate()
-    torch.save(net.state_dict(), work / "weights.pt")
-    key = ROOT / "models" / "keys" / "DEMO-ONLY-model-signing-key.pem"
-    extra = {} if batch_sizes is None else {"batch_sizes": batch_sizes}
-    folder = build_artifact(recipe, work / "weights.pt", work / "models", key=key, **extra)
-    net.load_state_dict(torch.load(work / "weights.pt"))
-    return verify_artifact(folder), net.eval()
+    return recipe
 
 
-def monai_window(net: Any, image: np.ndarray, plan: VolumePlan,
-                 pad: float) -> tuple[np.ndarray, np.ndarray]:
+def monai_window(net: Any, image: np.ndarray, plan: VolumePlan, pad: float,
+                 activation: str = "softmax") -> tuple[np.ndarray, np.ndarray]:
     """MONAI's sliding window on ``image``: (labels, top-two probability margin)."""
     import torch
     from monai.inferers import sliding_window_inference
 
     weights = torch.from_numpy(importance(plan.patch_size, plan.blending))
+
+    def activate(logits: Any) -> Any:  # blended after the manifest's activation, as the viewer
+        if activation == "softmax":
+            return torch.softmax(logits, dim=1)
+        return torch.sigmoid(logits) if activation == "sigmoid" else logits
+
     with torch.inference_mode():
         x = torch.from_numpy(np.ascontiguousarray(image))[None, None]
         probs = sliding_window_inference(
-            x, list(plan.patch_size), 4, lambda b: torch.softmax(net(b), dim=1),
-            overlap=plan.overlap, mode="gaussian", roi_weight_map=weights,
+            x, list(plan.patch_size), 4, lambda b: activate(net(b)),
+            overlap=plan.overlap, mode=plan.blending, roi_weight_map=weights,
             padding_mode="constant", cval=pad)[0]
         top = torch.topk(probs, 2, dim=0).values
         return probs.argmax(0).numpy().astype(np.uint8), (top[0] - top[1]).numpy()
@@ -239,23 +256,47 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patch", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="48 slices of 96², patch 16")
+    parser.add_argument("--recipe", type=Path, help="a volume model's recipe folder (its "
+                        "spec.yaml's volume section is the plan) instead of the bench UNet")
+    parser.add_argument("--weights", type=Path, help="the recipe's state_dict")
     parser.add_argument("--no-window", action="store_true", help="skip ORT vs MONAI")
     parser.add_argument("--no-run", action="store_true", help="skip the whole run_model")
     ns = parser.parse_args(argv)
     if ns.quick:
         ns.slices, ns.size, ns.patch, ns.pixel, ns.thickness, ns.spacing = 48, 96, 16, 2.0, \
             2.0, 4.0
+    if (ns.recipe is None) != (ns.weights is None):
+        parser.error("--recipe and --weights go together")
     plan = VolumePlan((ns.spacing,) * 3, "SPL", (ns.patch,) * 3, 0.5, "gaussian", -1024.0)
-    series, source = synthetic_ct(ns.slices, ns.size, ns.pixel, ns.thickness)
-    own = ns.slices * ns.size * ns.size * 2
-    grid = plan_grid(geometry(series), plan)
-    print(f"series {ns.slices} x {ns.size}x{ns.size} int16 ({own / MIB:.0f} MiB), "
-          f"{ns.pixel} mm pixels, {ns.thickness} mm slices -> model grid "
-          f"{' x '.join(map(str, grid.model_shape))} at {ns.spacing} mm, "
-          f"{thread_count()} threads")
+    with tempfile.TemporaryDirectory() as tmp:
+        verified = net = None
+        intensity = INTENSITY
+        if not ns.no_window:
+            started = time.perf_counter()
+            verified, net = build_model(Path(tmp), plan, ns)
+            plan, intensity = verified.manifest.volume, verified.manifest.inputs[0].intensity
+            print(f"built and verified {verified.manifest.id} in "
+                  f"{time.perf_counter() - started:.1f} s")
+        series, source = synthetic_ct(ns.slices, ns.size, ns.pixel, ns.thickness)
+        own = ns.slices * ns.size * ns.size * 2
+        grid = plan_grid(geometry(series), plan)
+        print(f"series {ns.slices} x {ns.size}x{ns.size} int16 ({own / MIB:.0f} MiB), "
+              f"{ns.pixel} mm pixels, {ns.thickness} mm slices -> model grid "
+              f"{' x '.join(map(str, grid.model_shape))} at "
+              f"{' x '.join(f'{v:g}' for v in plan.spacing_mm)} mm, {thread_count()} threads")
+        acquired = assembly(ns, series, source, grid, intensity, own)
+        if verified is None:
+            return 0
+        status = window(ns, plan, grid, acquired, verified, net)
+        if not ns.no_run:
+            whole_run(verified, series, source, own)
+    return status
 
-    ours = lambda: assemble(series, grid, INTENSITY, "linear", source=source)  # noqa: E731
-    baseline = lambda: scipy_baseline(series, source, grid.target)  # noqa: E731
+
+def assembly(ns: argparse.Namespace, series: Series, source: Callable[[FrameRef], np.ndarray],
+             grid: Any, intensity: Intensity, own: int) -> np.ndarray:
+    ours = lambda: assemble(series, grid, intensity, "linear", source=source)  # noqa: E731
+    baseline = lambda: scipy_baseline(series, source, grid.target, intensity)  # noqa: E731
     ours_s, _ = best_of(ours, ns.repeat)
     ours_peak, acquired = peak_of(ours)
     base_s, _ = best_of(baseline, ns.repeat)
@@ -266,48 +307,45 @@ def main(argv: list[str] | None = None) -> int:
           f"({ours_peak / own:.2f}x series)   NumPy+scipy.zoom {base_s:8.2f} s  peak "
           f"{base_peak / MIB:7.0f} MiB ({base_peak / own:.2f}x series)   "
           f"time ratio {base_s / ours_s:.2f}x   max difference {difference:.2e}")
-    status = 0
-    if not ns.no_window:
-        status = window(ns, plan, grid, acquired, series, source, own)
-    return status
+    result: np.ndarray = acquired
+    return result
 
 
 def window(ns: argparse.Namespace, plan: VolumePlan, grid: Any, acquired: np.ndarray,
-           series: Series, source: Callable[[FrameRef], np.ndarray], own: int) -> int:
+           verified: Any, net: Any) -> int:
     import torch
 
     torch.set_num_threads(thread_count())
+    manifest = verified.manifest
+    spec, out = manifest.inputs[0], manifest.outputs[0]
     image = np.ascontiguousarray(grid.to_model(acquired))
-    pad = pad_in_model_space(plan, INTENSITY)
+    pad = pad_in_model_space(plan, spec.intensity)
     patches = len(positions(image.shape, plan))
-    with tempfile.TemporaryDirectory() as tmp:
-        started = time.perf_counter()
-        verified, net = build_model(Path(tmp), plan, (1, 2) if ns.quick else None)
-        print(f"built and verified the artifact in {time.perf_counter() - started:.1f} s")
-        session = verified.session()
-        manifest = verified.manifest
+    session = verified.session()
 
-        def ort() -> np.ndarray:
-            (blended,) = slide(image, plan, manifest.outputs,
-                               lambda b: session.run(["logits"], {"image": b}), pad=pad)
-            return blended.labels()
+    def ort() -> np.ndarray:
+        blended = slide(image, plan, manifest.outputs,
+                        lambda b: session.run([o.name for o in manifest.outputs],
+                                              {spec.name: b}), pad=pad)
+        return blended[0].labels()
 
-        with torch.inference_mode():  # warm-up: the ONNX session is warm from verification
-            net(torch.zeros((4, 1, *plan.patch_size)))
-        ort_s, labels = best_of(ort, ns.repeat)
-        monai_s, (theirs, margin) = best_of(lambda: monai_window(net, image, plan, pad),
-                                             ns.repeat)
-        differ = labels != theirs
-        real = int((differ & (margin > TIE)).sum())
-        ratio = monai_s / ort_s
-        print(f"sliding window ({patches} patches of {ns.patch}^3)  ONNX Runtime {ort_s:8.2f} s"
-              f"   MONAI PyTorch eager {monai_s:8.2f} s   ratio {ratio:.2f}x   target >= 1.5x: "
-              f"{'ok' if ratio >= 1.5 else 'MISSED'}")
-        print(f"labels equal on {labels.size - int(differ.sum())} of {labels.size} voxels; "
-              f"{int(differ.sum())} differ, all near-ties (top-two margin <= {TIE:g}): "
-              f"{'yes' if real == 0 else f'NO, {real} are not'}")
-        if not ns.no_run:
-            whole_run(verified, series, source, own)
+    with torch.inference_mode():  # warm-up: the ONNX session is warm from verification
+        net(torch.zeros((4, 1, *plan.patch_size)))
+    ort_s, labels = best_of(ort, ns.repeat)
+    monai_s, (theirs, margin) = best_of(
+        lambda: monai_window(net, image, plan, pad, out.activation), ns.repeat)
+    table = np.array([label.value or 0 for label in out.labels], dtype=np.int64)
+    theirs = table[theirs] if theirs.max(initial=0) < table.size else theirs
+    differ = labels != theirs
+    real = int((differ & (margin > TIE)).sum())
+    ratio = monai_s / ort_s
+    edge = "x".join(map(str, plan.patch_size))
+    print(f"sliding window ({patches} patches of {edge})  ONNX Runtime {ort_s:8.2f} s"
+          f"   MONAI PyTorch eager {monai_s:8.2f} s   ratio {ratio:.2f}x   target >= 1.5x: "
+          f"{'ok' if ratio >= 1.5 else 'MISSED'}")
+    print(f"labels equal on {labels.size - int(differ.sum())} of {labels.size} voxels; "
+          f"{int(differ.sum())} differ, all near-ties (top-two margin <= {TIE:g}): "
+          f"{'yes' if real == 0 else f'NO, {real} are not'}")
     return 0 if real == 0 else 1
 
 
@@ -322,7 +360,7 @@ def whole_run(verified: Any, series: Series, source: Callable[[FrameRef], np.nda
         log = AuditLog.of(load_settings())
         started = time.perf_counter()
         peak, results = peak_of(lambda: run_model(verified, series, audit_log=log,
-                                                  source=source))
+                                                  source=source, accept_warnings=True))
         seconds = time.perf_counter() - started
     summary = results[0].volume
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux

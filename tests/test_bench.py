@@ -116,10 +116,11 @@ def test_bench_volume_prints_window_resampling_and_memory_figures(tmp_path) -> N
     out = run_bench("bench_volume.py", "--quick", tmp_path=tmp_path)
     seconds = r"\d+(\.\d+)? s"
     assert_lines(out, [
-        r"^series 48 x 96x96 int16 .* -> model grid 24 x 48 x 48 at 4.0 mm",
+        r"^built and verified bench-unet-3d in ",
+        r"^series 48 x 96x96 int16 .* -> model grid 24 x 48 x 48 at 4 x 4 x 4 mm",
         rf"^assembly\+resampling +Lightbox +{seconds} +peak +\d+ MiB \(\d+\.\d+x series\) +"
         rf"NumPy\+scipy.zoom +{seconds} +peak +\d+ MiB .* max difference ",
-        rf"^sliding window \(50 patches of 16\^3\) +ONNX Runtime +{seconds} +MONAI PyTorch "
+        rf"^sliding window \(50 patches of 16x16x16\) +ONNX Runtime +{seconds} +MONAI PyTorch "
         rf"eager +{seconds} +ratio \d+\.\d+x +target >= 1.5x: (ok|MISSED)",
         r"^labels equal on \d+ of 55296 voxels; .*: yes$",
         rf"^whole run_model \(traced\) +{seconds} +peak NumPy +\d+ MiB .* 48 masks",
