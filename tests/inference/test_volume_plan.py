@@ -78,6 +78,8 @@ def test_a_label_map_output_is_accepted_for_a_volume_model():
          r"outputs\[0\]: a volume model's outputs are masks"),
         (lambda d: d["outputs"][0].update(shape=["batch", 3, 16, 48, 64]),
          r"outputs\[0\].shape: .* must cover the whole patch"),
+        (lambda d: d["outputs"][0].update(shape=["batch", 3, "depth", 48, 64]),
+         r"outputs\[0\].shape: .* must cover the whole patch"),
     ],
 )
 def test_a_bad_volume_section_names_the_field(edit, message):

@@ -97,7 +97,7 @@ def parse_volume(value: Any, use: IntendedUse, inputs: Sequence[InputSpec],
         if out.kind not in ("mask", "label_map") or not _volume_rank(out):
             raise fail(f"outputs[{i}]", "a volume model's outputs are masks [batch, classes, "
                        "depth, rows, columns] or label maps [batch, depth, rows, columns]")
-        if all(isinstance(n, int) for n in out.shape[-3:]) and tuple(out.shape[-3:]) != patch:
+        if tuple(out.shape[-3:]) != patch:  # fixed, so each voxel has its place
             raise fail(f"outputs[{i}].shape", f"{list(out.shape)} must cover the whole patch "
                        f"{list(patch)}")
     return VolumePlan(
