@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 RATE = r"\d+(\.\d+)? frames/s"
 MS = r"\d+(\.\d+)? ms"
@@ -113,3 +115,23 @@ def test_bench_companion_prints_numpy_against_scipy_and_they_agree(tmp_path) -> 
                        rf"+SciPy map_coordinates {MS} +\(\d+(\.\d+)?x\) +max difference "])
     (difference,) = re.findall(r"max difference (\S+)", out)
     assert float(difference) < 1e-3  # the same bilinear samples, float32 against float64
+
+
+def test_bench_volume_prints_window_resampling_and_memory_figures(tmp_path) -> None:
+    """ORT against MONAI needs torch and MONAI (test extras); the labels must agree."""
+    pytest.importorskip("monai")
+    pytest.importorskip("scipy")
+    out = run_bench("bench_volume.py", "--quick", tmp_path=tmp_path)
+    seconds = r"\d+(\.\d+)? s"
+    assert_lines(out, [
+        r"^built and verified bench-unet-3d in ",
+        r"^series 48 x 96x96 int16 .* -> model grid 24 x 48 x 48 at 4 x 4 x 4 mm",
+        rf"^assembly\+resampling +Lightbox +{seconds} +peak +\d+ MiB \(\d+\.\d+x series\) +"
+        rf"NumPy\+scipy.zoom +{seconds} +peak +\d+ MiB .* max difference ",
+        rf"^sliding window \(50 patches of 16x16x16\) +ONNX Runtime +{seconds} +MONAI PyTorch "
+        rf"eager +{seconds} +ratio \d+\.\d+x +target >= 1.5x: (ok|MISSED)",
+        r"^labels equal on \d+ of 55296 voxels; .*: yes$",
+        rf"^whole run_model \(traced\) +{seconds} +peak NumPy +\d+ MiB .* 48 masks",
+    ])
+    difference = float(re.search(r"max difference (\S+)", out).group(1))
+    assert difference < 1e-5  # the same centre-aligned sampling as scipy's zoom

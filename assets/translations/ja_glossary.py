@@ -270,6 +270,7 @@ JA.update({
 "AI: no image was run": "AI: 処理された画像はありません",
 "AI · {} {}: 1 image done": "AI · {} {}: 1 画像を処理しました",
 "AI · {} {}: {} images done": "AI · {} {}: {} 画像を処理しました",
+"%v / %m steps": "%v / %m ステップ", "{} {} mL": "{} {} mL",
 "<b>{}</b> is not made for this image:": "<b>{}</b> はこの画像を対象としたモデルではありません:",
 "Its results may be wrong. Run it anyway? If you do, these warnings are shown with every result.":
     "結果が誤っている可能性があります。それでも実行しますか？"

@@ -176,6 +176,10 @@
         <translation>{} 画像</translation>
     </message>
     <message>
+        <source>%v / %m steps</source>
+        <translation>%v / %m ステップ</translation>
+    </message>
+    <message>
         <source>Running AI · {} on {}…</source>
         <translation>AI · {} を {} で実行中…</translation>
     </message>
@@ -214,6 +218,10 @@
     <message>
         <source>AI · {} {}: {} images done</source>
         <translation>AI · {} {}: {} 画像を処理しました</translation>
+    </message>
+    <message>
+        <source>{} {} mL</source>
+        <translation>{} {} mL</translation>
     </message>
 </context>
 <context>

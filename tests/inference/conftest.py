@@ -44,3 +44,31 @@ def phantom_dir(tmp_path_factory) -> Path:
 def phantom(phantom_dir):
     """The phantom CT series (12 slices of 96 × 96, 0.8 mm pixels)."""
     return scan([phantom_dir]).all_series()[0]
+
+
+@pytest.fixture(scope="session")
+def volume_model(tmp_path_factory) -> Path:
+    """The 3-D test model (tests/inference/volumes3d.py), built once through modelkit."""
+    pytest.importorskip("torch")
+    from tests.inference.volumes3d import build_volume_model
+
+    work = tmp_path_factory.mktemp("volume-model")
+    return build_volume_model(work / "models", work)
+
+
+@pytest.fixture(scope="session")
+def axial_phantom_dir(tmp_path_factory) -> Path:
+    from tests.inference.volumes3d import write_axial
+
+    folder = tmp_path_factory.mktemp("axial")
+    write_axial(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sagittal_phantom_dir(tmp_path_factory) -> Path:
+    from tests.inference.volumes3d import write_sagittal
+
+    folder = tmp_path_factory.mktemp("sagittal")
+    write_sagittal(folder)
+    return folder

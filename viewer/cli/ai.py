@@ -237,7 +237,10 @@ def _infer(ns: argparse.Namespace, settings: Settings) -> int:
             f"{path} holds {len(candidates)} series; using {series.uid} (choose with --series)",
             file=sys.stderr,
         )
-    frames = _frames(ns, series, path)
+    manifest = getattr(entry, "manifest", None)
+    volume = manifest is not None and manifest.volume is not None
+    # a volume model reads the whole series: its masks go on every image unless --frame
+    frames = None if volume and ns.frame is None else _frames(ns, series, path)
     if frames is not None and not all(0 <= f < len(series.frames) for f in frames):
         count = len(series.frames)
         valid = f"0 to {count - 1}" if count > 1 else "only 0"
@@ -250,8 +253,8 @@ def _infer(ns: argparse.Namespace, settings: Settings) -> int:
     with _ctrl_c_cancels(token):
         try:
             results = run_model(entry, series, frames, accept_warnings=ns.accept_warnings,
-                                progress=_Progress(entry.id), cancel=token,
-                                audit_log=AuditLog.of(settings), inputs=others)
+                                progress=_Progress(entry.id, "steps" if volume else "images"),
+                                cancel=token, audit_log=AuditLog.of(settings), inputs=others)
         except IntendedUseError as exc:
             _error(f"model {exc.model} is not meant for this image:")
             for warning in exc.warnings:
@@ -267,6 +270,12 @@ def _infer(ns: argparse.Namespace, settings: Settings) -> int:
     if unlike:  # said once on stderr; each image's reason is in its JSON ("ood")
         first = next(r.domain for r in results if r.domain is not None and r.domain.unlike)
         print(f"warning: {unlike} of {len(results)} image(s): {first.message}", file=sys.stderr)
+    summary = results[0].volume if results else None
+    if summary is not None:  # a volume model's measurement of the whole series
+        from viewer.inference.volume_summary import volume_lines
+
+        for line in volume_lines(summary):
+            print(f"{entry.id}: {line}")
     for paths in written:
         print(" ".join(str(p) for p in paths))
     return 0
@@ -286,15 +295,16 @@ def _write_dicom(ns: argparse.Namespace, results: Sequence[Any], series: Any) ->
 
 
 class _Progress:
-    """``MODEL: 20/64 images`` on stderr every PROGRESS_EVERY images of a longer run."""
+    """``MODEL: 20/64 images`` on stderr every PROGRESS_EVERY images of a longer run (a
+    volume model counts steps: images read, then patches run)."""
 
-    def __init__(self, model_id: str) -> None:
-        self.model_id, self.shown = model_id, 0
+    def __init__(self, model_id: str, unit: str = "images") -> None:
+        self.model_id, self.unit, self.shown = model_id, unit, 0
 
     def __call__(self, done: int, total: int) -> None:
         if total > 1 and done and (done - self.shown >= PROGRESS_EVERY or done == total):
             self.shown = done
-            print(f"{self.model_id}: {done}/{total} images", file=sys.stderr, flush=True)
+            print(f"{self.model_id}: {done}/{total} {self.unit}", file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager
@@ -437,6 +447,19 @@ def result_summary(res: Any) -> dict[str, Any]:
         # vs the model's training data (docs/model-artifact.md, "reference"); null: no reference
         "ood": res.domain.as_dict() if getattr(res, "domain", None) is not None else None,
         "outputs": outputs,
+        **({"volume": _volume_summary(res.volume)} if getattr(res, "volume", None) else {}),
+    }
+
+
+def _volume_summary(summary: Any) -> dict[str, Any]:
+    """A volume run as a whole (the same in every image's JSON): label volumes in mL."""
+    return {
+        "frames": summary.frames,
+        "voxel_mm3": round(summary.voxel_mm3, 6),
+        "model_grid": list(summary.target_shape),
+        "model_spacing_mm": [round(v, 4) for v in summary.target_spacing_mm],
+        "labels": [{"output": v.output, "name": v.label.name, "value": v.label.value,
+                    "voxels": v.voxels, "ml": round(v.ml, 3)} for v in summary.volumes],
     }
 
 

@@ -115,28 +115,33 @@ class Volume:
 # -- examining and building ---------------------------------------------------------------
 
 
-def check_series(series: Series) -> None:
-    """Raise :class:`VolumeError` when ``series`` cannot make a faithful volume."""
+def check_series(series: Series, purpose: str = "MPR") -> None:
+    """Raise :class:`VolumeError` when ``series`` cannot make a faithful volume.
+
+    ``purpose`` names who needs the volume in the message ("MPR", "the model ..."): a
+    volume model is refused for the same reasons, and the reader must learn which refused."""
     name = series.description or "this series"
+    distorts = "the other planes" if purpose == "MPR" else "the volume it reads"
     frames = series.frames
     if len(frames) < MIN_SLICES:
-        raise VolumeError(f"MPR needs a stack of at least {MIN_SLICES} slices; "
+        raise VolumeError(f"{purpose} needs a stack of at least {MIN_SLICES} slices; "
                           f"{name} has {len(frames)}.")
     pixels = {f.instance.pixel for f in frames}
     if any(p is None or p.is_colour for p in pixels):
-        raise VolumeError(f"MPR works on grey-scale CT or MR stacks; {name} is in colour.")
+        raise VolumeError(f"{purpose} works on grey-scale CT or MR stacks; {name} is in "
+                          "colour.")
     if len({(p.rows, p.columns) for p in pixels if p is not None}) > 1:
-        raise VolumeError(f"MPR cannot stack {name}: its images have different sizes.")
+        raise VolumeError(f"{purpose} cannot stack {name}: its images have different sizes.")
     geometry = [f.geometry for f in frames]
     if any(g.position is None or g.orientation is None or g.spacing is None
            for g in geometry):
-        raise VolumeError(f"MPR cannot place {name} in 3-D: some images lack their position, "
-                          "orientation or pixel spacing.")
+        raise VolumeError(f"{purpose} cannot place {name} in 3-D: some images lack their "
+                          "position, orientation or pixel spacing.")
     first = geometry[0].orientation
     assert first is not None
     if any(max(abs(a - b) for a, b in zip(g.orientation or first, first, strict=True))
            > ORIENTATION_TOLERANCE for g in geometry):
-        raise VolumeError(f"MPR cannot stack {name}: its images lie in different planes "
+        raise VolumeError(f"{purpose} cannot stack {name}: its images lie in different planes "
                           "(mixed orientations, e.g. a localiser). Open a series with one "
                           "plane.")
     n = normal(first)
@@ -145,18 +150,18 @@ def check_series(series: Series) -> None:
     direction = 1.0 if sum(steps) >= 0 else -1.0
     steps = [s * direction for s in steps]
     if min(steps) < 1e-3:
-        raise VolumeError(f"MPR cannot stack {name}: some slice positions occur twice "
+        raise VolumeError(f"{purpose} cannot stack {name}: some slice positions occur twice "
                           "(duplicates or several acquisitions in one series).")
     typical = statistics.median(steps)
     if max(steps) > typical * 1.5:
         raise VolumeError(
-            f"MPR refused for {name}: slices are missing (a gap of {max(steps):.2f} mm where "
-            f"{typical:.2f} mm is typical). Reconstructing across the gap would show "
+            f"{purpose} refused for {name}: slices are missing (a gap of {max(steps):.2f} mm "
+            f"where {typical:.2f} mm is typical). Reconstructing across the gap would show "
             "anatomy that is not there; load the complete series.")
     if max(steps) - min(steps) > SPACING_TOLERANCE * typical:
         raise VolumeError(
-            f"MPR refused for {name}: uneven slice spacing ({min(steps):.2f} to "
-            f"{max(steps):.2f} mm) would distort the other planes. Use a series "
+            f"{purpose} refused for {name}: uneven slice spacing ({min(steps):.2f} to "
+            f"{max(steps):.2f} mm) would distort {distorts}. Use a series "
             "reconstructed with even spacing.")
     a, b = geometry[0].position, geometry[-1].position
     assert a is not None and b is not None
@@ -165,8 +170,8 @@ def check_series(series: Series) -> None:
     tilt = math.degrees(math.acos(cos))
     if tilt > MAX_TILT_DEGREES:
         raise VolumeError(
-            f"MPR refused for {name}: the slices are sheared by {tilt:.1f}° (gantry tilt), "
-            "so the other planes would be distorted. Use a tilt-corrected reconstruction "
+            f"{purpose} refused for {name}: the slices are sheared by {tilt:.1f}° (gantry "
+            f"tilt), so {distorts} would be distorted. Use a tilt-corrected reconstruction "
             "from the scanner, or read this series in its own plane.")
 
 
@@ -207,6 +212,15 @@ def _modality(ref: FrameRef, array: np.ndarray) -> np.ndarray:
     if array.ndim != 2:
         raise VolumeError(f"{ref.instance.path.name}: MPR needs grey-scale images.")
     return modality_values(array, ref.instance, ref.frame)
+
+
+def stack_geometry(series: Series) -> Volume:
+    """Where each voxel of ``series`` lies, without reading a pixel: a Volume whose data is
+    a zero-stride placeholder of the right shape (call :func:`check_series` first)."""
+    first = series.frames[0].instance.pixel
+    assert first is not None
+    shape = (len(series.frames), first.rows, first.columns)
+    return _volume(series, np.broadcast_to(np.float32(0), shape))
 
 
 def _volume(series: Series, data: np.ndarray) -> Volume:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from viewer.imaging.mpr import MIN_SLICES
 from viewer.inference.manifest import Manifest
 from viewer.io.model import Instance, Series
 
@@ -79,7 +80,10 @@ def check_intended_use(
     if use.pixel_spacing_mm is not None:
         warnings.extend(_spacing_warnings(refs, use.pixel_spacing_mm))
 
-    if use.input == "volume":
+    if manifest.volume is not None and len(series.frames) < MIN_SLICES:
+        problems.append(f"the model reads the series as a volume of at least {MIN_SLICES} "
+                        f"slices; the series has {len(series.frames)}")
+    elif use.input == "volume":
         needed = max((spec.slices or 1) for spec in manifest.inputs)
         if len(series.frames) < needed:
             problems.append(

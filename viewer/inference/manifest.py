@@ -21,6 +21,7 @@ from typing import Any
 from viewer.inference import contract
 from viewer.inference.agreement import Tolerance, tolerance_problem
 from viewer.inference.errors import ManifestError
+from viewer.inference.volume_plan import VolumePlan, parse_volume
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -215,6 +216,7 @@ class Manifest:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     reference: Reference | None = None  # optional: older artifacts have none
     limitations: tuple[str, ...] = ()  # optional: what the model is known not to do
+    volume: VolumePlan | None = None  # optional: a sliding-window volume model (issue 12)
 
     def output(self, name: str) -> OutputSpec:
         for spec in self.outputs:
@@ -496,6 +498,7 @@ class _Parser:
                 self.text(v, f"limitations[{i}]", empty=False)
                 for i, v in enumerate(self.array(d.get("limitations", []), "limitations"))
             ),
+            volume=parse_volume(d.get("volume"), use, inputs, outputs, self.fail),
         )
 
     def sha(self, value: Any, where: str) -> str:
@@ -564,6 +567,9 @@ class _Parser:
         slices = d.get("slices")
         if slices is not None:
             slices = self.integer(slices, w + "slices", minimum=1)
+        # issue 12: a 5-D input with fixed axes may omit resize (a volume model ignores it)
+        if "resize" not in d and len(shape) == 5 and all(isinstance(a, int) for a in shape[-2:]):
+            d = {**d, "resize": {"size": list(shape[-2:])}}
         rz = self.obj(self.get(d, "resize", w), w + "resize")
         size = self.array(self.get(rz, "size", w + "resize."), w + "resize.size")
         if len(size) != 2:

@@ -9,7 +9,7 @@ banner). Arrays are read-only; the source pixels are never touched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from viewer.inference.domain import DomainCheck
 from viewer.inference.manifest import Label
 from viewer.inference.preprocess import Letterbox
 from viewer.inference.signing import UNSIGNED_MARK
+
+if TYPE_CHECKING:
+    from viewer.inference.volume_summary import VolumeSummary
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,7 @@ class Result:
     outputs: tuple[Output, ...] = field(default_factory=tuple)
     warnings: tuple[str, ...] = ()  # intended-use warnings the user accepted
     domain: DomainCheck | None = None  # vs the training data; None: the model has no reference
+    volume: VolumeSummary | None = None  # a volume model's run as a whole (mL per label)
 
     @property
     def ood(self) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from viewer.inference.preprocess import Letterbox, neighbours, prepare_slice, pr
 from viewer.inference.results import InputSource, Provenance, Result
 from viewer.inference.series_match import check_choice, extra_inputs, primary_input
 from viewer.inference.verify import VerifiedModel, is_verified
+from viewer.inference.volume_run import check_volume, run_volume
 from viewer.io.frames import FrameSource
 from viewer.io.model import FrameRef, Series
 from viewer.io.pixels import read_frame
@@ -76,6 +77,8 @@ def run_model(
     Raises ``IntendedUseError`` when the image is outside the model's intended use and
     ``accept_warnings`` is False; ``ModelInputError`` when it cannot feed the model;
     ``Cancelled`` when ``cancel`` fires. One Result per frame, in the order asked.
+    A volume model (``manifest.volume``) reads the whole series whatever ``frames`` asks
+    (:mod:`viewer.inference.volume_run`); its results carry the run's ``VolumeSummary``.
     ``audit_log`` records the run (``AuditLog.of(settings)``); ``source`` gives the stored
     pixels (default: read from the files; the GUI passes ``frame_source(cache)``).
     """
@@ -119,6 +122,13 @@ def run_model(
         error = ModelInputError(manifest.id, "; ".join(check.problems))
         record("refused", error.reason)
         raise error
+    if manifest.volume is not None:  # a faithful volume that fits in memory, or refused
+        # (before any question about intended use: no answer makes this one run)
+        try:
+            check_volume(manifest, series)
+        except ModelInputError as refused:
+            record("refused", refused.reason)
+            raise
     if check.warnings and not accept_warnings:
         error_ = IntendedUseError(manifest.id, check.warnings)
         record("refused", error_.reason)
@@ -137,8 +147,12 @@ def run_model(
         raise
     results: list[Result] = []  # filled as batches finish: a cancel records how far it got
     try:
-        _run(verified, series, indices, check.warnings, progress, cancel, batch_size, results,
-             source, companions)
+        if manifest.volume is not None:  # a sliding-window volume model (no other series)
+            run_volume(verified, series, indices, check.warnings, progress, cancel, batch_size,
+                       results, source)
+        else:
+            _run(verified, series, indices, check.warnings, progress, cancel, batch_size,
+                 results, source, companions)
     except (Cancelled, KeyboardInterrupt):  # Ctrl+C in a script is a cancel too
         record("cancelled", done=len(results))
         raise

@@ -430,7 +430,9 @@ class AIPanel(QWidget):
                                                                        found.reason))
             return
         self._number += 1
-        frames = None if whole_series else (self.viewport.state.index,)
+        # a volume model reads the whole series either way: its masks go on every image
+        whole = whole_series or _is_volume(found.entry)
+        frames = None if whole else (self.viewport.state.index,)
         request = RunRequest(self._number, found.entry, series, frames)
         manifest = found.entry.manifest
         if manifest is not None and extra_inputs(manifest):
@@ -469,6 +471,10 @@ class AIPanel(QWidget):
             where = translate("AiPanel", "{} images").format(request.total)
 
         audit, frames = AuditLog.of(self.settings), self._frames
+        # a volume run counts images read, then patches run
+        self.progress_bar.setFormat(translate("AiPanel", "%v / %m steps")
+                                    if _is_volume(request.entry)
+                                    else translate("AiPanel", "%v / %m images"))
 
         def job(job: Job[RunRequest]) -> list[Result]:
             r = job.request
@@ -618,7 +624,23 @@ def _summary(results: Sequence[Result]) -> str:
         text = translate("AiPanel", "AI · {} {}: 1 image done")
         return text.format(p.model_name, p.model_version)
     text = translate("AiPanel", "AI · {} {}: {} images done")
-    return text.format(p.model_name, p.model_version, len(results))
+    return text.format(p.model_name, p.model_version, len(results)) + _volumes(results)
+
+
+def _volumes(results: Sequence[Result]) -> str:
+    """`` · bright 4.8 mL, top 0.5 mL`` after a volume model's run on the whole series (a
+    run on part of it would state volumes of slices the reader did not ask about)."""
+    summary = results[0].volume
+    if summary is None or len(results) != summary.frames or not summary.volumes:
+        return ""
+    parts = [translate("AiPanel", "{} {} mL").format(item.label.name, f"{item.ml:.1f}")
+             for item in summary.volumes]
+    return " · " + ", ".join(parts)
+
+
+def _is_volume(entry: object) -> bool:
+    manifest = getattr(entry, "manifest", None)
+    return manifest is not None and manifest.volume is not None
 
 
 def _plain(rich: str) -> str:
