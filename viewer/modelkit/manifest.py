@@ -95,6 +95,8 @@ def build_manifest(
         },
         "provenance": provenance,
     }
+    if spec.get("volume"):  # a volume model's sliding window (docs/model-artifact.md)
+        manifest["volume"] = dict(spec["volume"])
     if spec.get("limitations"):
         manifest["limitations"] = [str(x).strip() for x in spec["limitations"]]
     if reference is not None:
