@@ -118,6 +118,14 @@ def in_orientation(brain: Brain, volume: np.ndarray, orientation: str
     return _reorient(volume, brain.affine_lps, (normal, row, col))
 
 
+def from_orientation(brain: Brain, volume: np.ndarray, orientation: str) -> np.ndarray:
+    """The inverse of :func:`in_orientation`: a written series' (slice, row, column)
+    array, e.g. a model's masks stacked by instance number, back in model axes "SPL"."""
+    _, affine = in_orientation(brain, brain.labels, orientation)
+    out, _ = _reorient(volume, affine, _SPL)
+    return out
+
+
 def write_series(dest: str | Path, orientation: str = "axial", resolution: int = 2
                  ) -> list[Path]:
     """Write the T1 template as one MR file per slice into ``dest``; returns the paths."""
