@@ -32,7 +32,7 @@ CENTER, WIDTH = 40.0, 400.0  # spec.yaml's intensity: window
 SPACING = 3.0
 PAD_HU = -1024.0
 PATCH = (32, 32, 32)
-TRAIN, HELD_OUT, BATCH, STEPS = 48, 8, 4, 360
+TRAIN, HELD_OUT, BATCH, STEPS = 48, 8, 4, 600
 SPATIAL = Spatial(rotate_deg=5.0, zoom=(0.9, 1.1), flip_axes=(), thick_slice_p=0.25)
 CLASS_WEIGHTS = torch.tensor([0.5, 1.0, 1.0, 2.0, 4.0])
 
