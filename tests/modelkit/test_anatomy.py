@@ -166,3 +166,25 @@ def test_the_documented_3d_rebuild_steps_run_and_reproduce_the_committed_goldens
         assert line[:3] == ["lightbox", "model", line[2]] and (root / line[3]).is_dir()
         assert f"lightbox model {line[2]} RECIPE_DIR" in usage
         assert {a for a in line if a.startswith("--")} <= set(re.findall(r"--[a-z]+", usage))
+
+
+def test_an_augmented_patch_without_changes_is_the_crop_and_pads_outside():
+    """augment.patches with no rotation, zoom, flip or thick slice reads the volume as it
+    is around the centre it picked; beyond the volume, the pad value and background."""
+    torch = pytest.importorskip("torch")
+    from tests.anatomy import _module
+
+    augment = _module("augment")
+    image = torch.arange(20 * 22 * 24, dtype=torch.float32).reshape(20, 22, 24)
+    labels = torch.zeros(20, 22, 24, dtype=torch.long)
+    labels[10, 11, 12] = 1  # the only voxel a patch may be centred on
+    plain = augment.Spatial(rotate_deg=0.0, zoom=(1.0, 1.0), thick_slice_p=0.0,
+                            foreground_p=1.0)
+    x, y = augment.patches(image, labels, 2, (5, 5, 5), np.random.default_rng(0), plain, -7.0)
+    assert torch.allclose(x[0, 0], image[8:13, 9:14, 10:15], atol=1e-2)
+    assert y[0, 2, 2, 2] == 1 and int(y.sum()) == 2
+    labels[10, 11, 12], labels[0, 0, 0] = 0, 1  # a corner: half the patch is outside
+    x, y = augment.patches(image, labels, 1, (5, 5, 5), np.random.default_rng(0), plain, -7.0)
+    assert torch.allclose(x[0, 0, 2:, 2:, 2:], image[:3, :3, :3], atol=1e-2)
+    assert torch.allclose(x[0, 0, :2], torch.tensor(-7.0), atol=1e-3)
+    assert torch.all(y[0, :2] == 0)
