@@ -64,7 +64,8 @@ def test_demonstration_models_say_so_and_fit_the_demo(artifact):
     assert checks["batch_independent"] and norm in checks["train_mode_modules"]
     for figures in checks["parity"]["outputs"].values():
         assert figures["max_abs"] <= m["tolerance"]["atol"]
-    assert sum(p.stat().st_size for p in folder.iterdir()) < 2_000_000
+    # a volume model's golden outputs are C x 32^3 floats per sample, hardly compressible
+    assert sum(p.stat().st_size for p in folder.iterdir()) < (2_500_000 if axes else 2_000_000)
     recipe = ROOT / "models" / "recipes" / folder.name
     assert {"model.py", "spec.yaml", "train.py"} <= {p.name for p in recipe.iterdir()}
 
