@@ -37,14 +37,15 @@ def test_a_good_install_passes_every_check(tmp_path) -> None:
     names = [line.split(":")[0] for line in lines[1:-1]]
     assert names == [
         "OK    configuration", "OK    Qt", "OK    ONNX Runtime",
-        "OK    model ct-body-seg", "OK    model ct-lesion-cls", "OK    model ct-lesion-det",
+        "OK    model ct-body-seg", "OK    model ct-body-seg3d", "OK    model ct-lesion-cls",
+        "OK    model ct-lesion-det", "OK    model mr-brain-tissue",
         "OK    decoder JPEG baseline", "OK    decoder JPEG-LS", "OK    decoder JPEG 2000",
         "OK    decoder RLE", "OK    log file", "OK    audit log", "OK    audit head",
         "OK    audit key state", "OK    audit key", "OK    audit chain", "OK    preferences",
     ]
     assert "built the main window" in lines[2]
     assert "verified (golden outputs replayed)" in lines[4]
-    assert lines[-1] == "Self-test passed: 17 checks OK."
+    assert lines[-1] == "Self-test passed: 19 checks OK."
 
 
 def test_site_restrictions_and_a_missing_model_are_reported(tmp_path, monkeypatch) -> None:

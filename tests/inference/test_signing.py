@@ -61,7 +61,8 @@ def test_the_demo_key_in_the_repository_is_the_one_the_viewer_knows():
 def test_the_bundled_models_are_signed_by_the_demo_key_and_available():
     registry = ModelRegistry(settings=load_settings())
     bundled = [e for e in registry if e.folder.parent.name == "models"]
-    assert {e.id for e in bundled} == {"ct-body-seg", "ct-lesion-cls", "ct-lesion-det"}
+    assert {e.id for e in bundled} == {"ct-body-seg", "ct-lesion-cls", "ct-lesion-det",
+                                       "ct-body-seg3d", "mr-brain-tissue"}
     for entry in bundled:
         assert entry.available, entry.reason
         assert entry.model.trust.key_id == key_id(DEMO_PUBLIC_KEY) and not entry.unsigned

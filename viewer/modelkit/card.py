@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 BANNER = (
-    "> **Demonstration model — not for clinical use.** Trained on generated phantoms to "
-    "show how Lightbox builds, verifies and displays AI results. It has not been validated "
-    "on patient images and must not inform any diagnosis."
+    "> **Demonstration model — not for clinical use.** Trained on generated phantoms or "
+    "public templates, never on patient images, to show how Lightbox builds, verifies and "
+    "displays AI results. It has not been validated on patient images and must not inform "
+    "any diagnosis."
 )
 
 
@@ -38,7 +39,7 @@ def render_card(m: dict[str, Any]) -> str:
         lines.append(
             f"- `{item['name']}` {item['dtype']} {item['shape']}, {item['channels']} channel(s)"
         )
-        if item.get("resize"):
+        if item.get("resize") and not m.get("volume"):  # a volume model: the volume section
             r = item["resize"]
             lines.append(
                 f"  - resized to {r['size']} ({'aspect kept, padded' if r.get('keep_aspect') else 'stretched'}"
@@ -53,6 +54,7 @@ def render_card(m: dict[str, Any]) -> str:
             lines.append(f"  - (value − {intensity['mean']}) / {intensity['std']}")
         elif intensity.get("kind") == "minmax":
             lines.append("  - per-image minimum/maximum → [0, 1]")
+    lines += _volume(m.get("volume"))
     lines += ["", "## Outputs", ""]
     for out in m["outputs"]:
         lines.append(f"- `{out['name']}` ({out['kind']}) {out['shape']}")
@@ -78,7 +80,7 @@ def render_card(m: dict[str, Any]) -> str:
     lines += _reference(m.get("reference"))
     evaluation = prov.get("evaluation")
     if evaluation:
-        lines += ["## Held-out evaluation (generated data)", ""]
+        lines += ["## Held-out evaluation", ""]
         for key, value in evaluation.items():
             if isinstance(value, dict):
                 value = ", ".join(f"{k} {v}" for k, v in value.items())
@@ -108,6 +110,20 @@ def render_card(m: dict[str, Any]) -> str:
             lines.append(f"- {key.replace('_', ' ')}: `{prov[key]}`")
     lines += ["", "Built by `lightbox model build`; this card is generated from manifest.json.", ""]
     return "\n".join(lines)
+
+
+def _volume(volume: dict[str, Any] | None) -> list[str]:
+    """How the viewer cuts a volume model's series (docs/model-artifact.md)."""
+    if not volume:
+        return []
+    return [
+        "", "## Volume (sliding window)", "",
+        f"- Resampled to {volume.get('spacing_mm')} mm voxels, model axes "
+        f"{volume.get('axes')} (the patient direction each of depth, rows and columns "
+        "increases toward)",
+        f"- Patches of {volume.get('patch_size')}, overlap {volume.get('overlap')}, "
+        f"{volume.get('blending')} blending; outside the series {volume.get('pad_value')}",
+    ]
 
 
 def _reference(ref: dict[str, Any] | None) -> list[str]:
