@@ -43,7 +43,7 @@ from viewer.io.model import FrameRef, Series
 from viewer.tasks.cancel import CancelToken
 
 #: Target voxels sampled at once (bounds the coordinate and weight temporaries).
-CHUNK_ELEMENTS = 1 << 20
+CHUNK_ELEMENTS = 1 << 18
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,19 +134,26 @@ def resample_onto(values: np.ndarray, a: np.ndarray, b: np.ndarray,
 
 
 def _trilinear(values: np.ndarray, q: Sequence[np.ndarray]) -> np.ndarray:
-    lo = [np.floor(x).astype(np.intp) for x in q]
-    hi = [np.minimum(low + 1, n - 1) for low, n in zip(lo, values.shape, strict=True)]
-    w = [(x - low).astype(np.float32) for x, low in zip(q, lo, strict=True)]
+    """Trilinear samples at ``q`` (clipped inside ``values``): eight gathers through flat
+    indices (one ``take`` each, cheaper than three-array fancy indexing)."""
+    flat = values.reshape(-1)
+    strides = (values.shape[1] * values.shape[2], values.shape[2], 1)
+    ends: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for x, n, stride in zip(q, values.shape, strides, strict=True):
+        lo = np.floor(x).astype(np.intp)
+        w = (x - lo).astype(np.float32)
+        hi = np.minimum(lo + 1, n - 1)
+        lo *= stride
+        hi *= stride
+        ends.append((lo, hi, w))
+    (k0, k1, wk), (i0, i1, wi), (j0, j1, wj) = ends
     out = np.zeros(q[0].shape, dtype=np.float32)
-    for dk in (0, 1):
-        wk = w[0] if dk else 1 - w[0]
-        k = hi[0] if dk else lo[0]
-        for di in (0, 1):
-            wi = wk * (w[1] if di else 1 - w[1])
-            i = hi[1] if di else lo[1]
-            for dj in (0, 1):
-                wij = wi * (w[2] if dj else 1 - w[2])
-                out += wij * values[k, i, hi[2] if dj else lo[2]]
+    for k, fk in ((k0, 1 - wk), (k1, wk)):
+        for i, fi in ((i0, 1 - wi), (i1, wi)):
+            row = k + i
+            f = fk * fi
+            out += f * (1 - wj) * flat.take(row + j0)
+            out += f * wj * flat.take(row + j1)
     return out
 
 
