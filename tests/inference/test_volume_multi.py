@@ -57,6 +57,7 @@ def study(tmp_path_factory):
     write_axial(root / "t2", pre_hu, description="Phantom T2", number=5)
     write_sagittal(root / "other-frame", post_hu, description="Phantom post elsewhere",
                    number=6, frame=OTHER_FRAME)
+    write_axial(root / "far", post_hu, description="Phantom post far", number=7, shift_z=200.0)
     (found,) = scan([root]).studies
     return {s.description: s for s in found.series}
 
@@ -155,3 +156,19 @@ def test_cancel_in_the_middle_of_the_window_returns_nothing(entry, study, audit_
     assert seen[0] == (0, read + 8) and seen[-1][0] == read + 2
     record = json.loads(audit_file.read_text(encoding="utf-8").splitlines()[-1])
     assert record["outcome"] == "cancelled" and record["frames"] == 0
+
+
+def test_a_series_that_does_not_overlap_is_refused_before_a_pixel_is_read(
+        entry, study, audit_file):
+    read = []
+
+    def source(ref):
+        read.append(ref)
+        raise AssertionError("no pixel may be read")
+
+    with pytest.raises(ModelInputError, match="input 'post' \\(post-contrast\\) does not "
+                       "overlap the series the model runs on"):
+        _run(entry, study, study["Phantom post far"], source=source)
+    assert read == []
+    record = json.loads(audit_file.read_text(encoding="utf-8").splitlines()[-1])
+    assert record["outcome"] == "refused"

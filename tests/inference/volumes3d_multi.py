@@ -114,13 +114,15 @@ def post_hu(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
 
 
 def write_axial(folder: Path, hu: Hu, *, description: str, number: int, size: int = 48,
-                pixel: float = 1.0, thickness: float = 2.0, frame: str = FRAME) -> None:
-    """Axial slices head first over a 48 mm cube centred on the origin."""
+                pixel: float = 1.0, thickness: float = 2.0, frame: str = FRAME,
+                shift_z: float = 0.0) -> None:
+    """Axial slices head first over a 48 mm cube centred on the origin (moved
+    ``shift_z`` mm toward the head)."""
     half = size * pixel / 2
     centres = -half + pixel * (np.arange(size) + 0.5)
     slices, where = [], []
     for k in range(round(2 * half / thickness)):
-        z = half - thickness * (k + 0.5)
+        z = half - thickness * (k + 0.5) + shift_z
         y, x = np.meshgrid(centres, centres, indexing="ij")
         slices.append(hu(x, y, np.full_like(x, z)))
         where.append((centres[0], centres[0], z))

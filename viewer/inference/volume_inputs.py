@@ -8,8 +8,9 @@ sagittal FLAIR at 1.2 mm feeds a model run on an axial T1 at 0.9 mm voxel for vo
 the sliding window cuts every input's patch at the same place.
 
 Each other series is checked before a pixel is read: the same frame of reference as the
-primary (positions in another one mean nothing here: a registration would be needed), and
-a faithful volume by the MPR's rules (no gaps, tilt or mixed planes). Then its frames are
+primary (positions in another one mean nothing here: a registration would be needed), a
+faithful volume by the MPR's rules (no gaps, tilt or mixed planes), and a field of view
+that meets the primary's (else the model would read only padding). Then its frames are
 read through the frame source, put through ITS input's intensity, and sampled at the
 primary grid's voxel centres: trilinear (or nearest, as the manifest's interpolation
 says), in NumPy, in slabs of :data:`CHUNK_ELEMENTS` target voxels so the temporaries stay
@@ -36,7 +37,13 @@ from viewer.inference.errors import ModelInputError
 from viewer.inference.manifest import InputSpec, Manifest
 from viewer.inference.results import InputSource
 from viewer.inference.series_match import extra_inputs, frame_of_reference
-from viewer.inference.volume_grid import GridMap, assemble, geometry, pad_in_model_space
+from viewer.inference.volume_grid import (
+    GridMap,
+    assemble,
+    geometry,
+    pad_in_model_space,
+    plan_grid,
+)
 from viewer.inference.volume_plan import VolumePlan
 from viewer.io.frames import FrameSource
 from viewer.io.model import FrameRef, Series
@@ -44,6 +51,8 @@ from viewer.tasks.cancel import CancelToken
 
 #: Target voxels sampled at once (bounds the coordinate and weight temporaries).
 CHUNK_ELEMENTS = 1 << 18
+#: Lattice points per axis when testing whether two fields of view overlap.
+LATTICE = 33
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,8 +71,12 @@ class OtherVolume:
 def check_inputs(manifest: Manifest, primary: Series,
                  others: Mapping[str, Series]) -> list[OtherVolume]:
     """Each other input's series, in manifest order, or ``ModelInputError`` with the reason
-    (the caller has already checked each series against its rule)."""
+    (the caller has already checked each series against its rule, and the primary as a
+    volume): another frame of reference, no faithful volume, no overlap."""
     here = frame_of_reference(primary)
+    assert manifest.volume is not None
+    primary_volume = geometry(primary)
+    grid = plan_grid(primary_volume, manifest.volume)
     checked = []
     for spec in extra_inputs(manifest):
         series = others[spec.name]
@@ -84,8 +97,34 @@ def check_inputs(manifest: Manifest, primary: Series,
                          purpose=f"volume inference ({name})")
         except VolumeError as exc:
             raise ModelInputError(manifest.id, str(exc)) from None
-        checked.append(OtherVolume(spec, series, geometry(series)))
+        other = OtherVolume(spec, series, geometry(series))
+        if not overlaps(primary_volume, grid, other.volume):
+            raise ModelInputError(manifest.id, f"the series for {name} does not overlap the "
+                                  "series the model runs on in the patient: the model would "
+                                  "read nothing but padding from it")
+        checked.append(other)
     return checked
+
+
+def overlaps(primary: Volume, grid: GridMap, other: Volume) -> bool:
+    """Whether the two fields of view share any point, before a pixel is read: a lattice
+    of up to :data:`LATTICE` points per axis of each grid (ends included), tested inside
+    the other. It finds any overlap wider than about 1/32 of a field of view along each
+    axis; a thinner sliver would feed the model padding nearly everywhere anyway."""
+    a, b = target_to_other(primary, grid, other)
+    if _any_inside(a, b, grid.target, other.shape):
+        return True
+    back = np.linalg.inv(a)  # the other's voxels in target coordinates
+    return _any_inside(back, -back @ b, other.shape, grid.target)
+
+
+def _any_inside(a: np.ndarray, b: np.ndarray, shape: Sequence[int],
+                into: Sequence[int]) -> bool:
+    axes = [np.unique(np.linspace(0, n - 1, min(n, LATTICE))) for n in shape]
+    points = np.stack(np.meshgrid(*axes, indexing="ij")).reshape(3, -1)
+    q = a @ points + b[:, None]
+    n = np.asarray(into, dtype=np.float64)[:, None]
+    return bool(np.any(np.all((q >= -0.5) & (q <= n - 0.5), axis=0)))
 
 
 def target_to_other(primary: Volume, grid: GridMap,
