@@ -117,6 +117,17 @@ def test_bench_companion_prints_numpy_against_scipy_and_they_agree(tmp_path) -> 
     assert float(difference) < 1e-3  # the same bilinear samples, float32 against float64
 
 
+def test_bench_volume_inputs_prints_numpy_against_scipy_and_they_agree(tmp_path) -> None:
+    pytest.importorskip("scipy")
+    out = run_bench("bench_volume_inputs.py", "--size", "32", "--slices", "16", "--repeat", "1",
+                    tmp_path=tmp_path)
+    assert_lines(out, [rf"^other series 19x13x24 sagittal -> model grid 11x19x19 at 1.5 mm +"
+                       rf"Lightbox \(NumPy\) {MS} peak \d+\.\d+x grid +SciPy map_coordinates "
+                       rf"{MS} peak \d+\.\d+x grid +\(\d+(\.\d+)?x\) +max difference "])
+    (difference,) = re.findall(r"max difference (\S+)", out)
+    assert float(difference) < 1e-2  # the same trilinear samples, float32 against float64
+
+
 def test_bench_volume_prints_window_resampling_and_memory_figures(tmp_path) -> None:
     """ORT against MONAI needs torch and MONAI (test extras); the labels must agree."""
     pytest.importorskip("monai")

@@ -89,7 +89,9 @@ def check_intended_use(
             problems.append(
                 f"the model reads {needed} consecutive slices; the series has {len(series.frames)}"
             )
-    if len(manifest.inputs) != 1 and use.input == "volume":  # slice models: runner.py
+    if len(manifest.inputs) != 1 and use.input == "volume" and manifest.volume is None:
+        # slice models and sliding-window volume models read several (runner.py); N
+        # neighbouring slices (a 5-D input without a volume section) take one series only
         problems.append("models with more than one input are not supported by this viewer")
     return UseCheck(tuple(warnings), tuple(problems))
 

@@ -656,16 +656,13 @@ class _Parser:
         return rule
 
     def check_inputs(self, inputs: tuple[InputSpec, ...], use: IntendedUse) -> None:
-        """Distinct names; one primary input; series rules only on slice models."""
+        """Distinct names; one primary input (the volume section checks its own inputs)."""
         names = [i.name for i in inputs]
         if len(set(names)) != len(names):
             raise self.fail("inputs", "two inputs share a name")
         if all(i.from_other_series for i in inputs):
             raise self.fail("inputs", "every input has a series rule: one (the series the "
                             "model runs on) needs none, or the role \"primary\"")
-        if use.input == "volume" and any(i.from_other_series for i in inputs):
-            raise self.fail("inputs", "inputs from other series need a slice model "
-                            "(intended_use.input \"slice\")")
 
     def output(self, value: Any, where: str, *, volume: bool = False) -> OutputSpec:
         """One output; its shape is checked against :mod:`contract` (what the viewer can

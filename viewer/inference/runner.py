@@ -28,6 +28,8 @@ from viewer.inference.preprocess import Letterbox, neighbours, prepare_slice, pr
 from viewer.inference.results import InputSource, Provenance, Result
 from viewer.inference.series_match import check_choice, extra_inputs, primary_input
 from viewer.inference.verify import VerifiedModel, is_verified
+from viewer.inference.volume_inputs import OtherVolume
+from viewer.inference.volume_inputs import check_inputs as check_volume_inputs
 from viewer.inference.volume_run import check_volume, run_volume
 from viewer.io.frames import FrameSource
 from viewer.io.model import FrameRef, Series
@@ -137,9 +139,15 @@ def run_model(
     if problem:
         record("refused", problem[1])
         raise ModelInputError(manifest.id, problem[0])
+    volumes: list[OtherVolume] = []
+    companions: list[Companion] = []
     try:
-        companions = [Companion(manifest.id, spec, others[spec.name], series, source)
-                      for spec in extra_inputs(manifest)]
+        if manifest.volume is not None:  # other series onto the same grid, or refused
+            volumes = check_volume_inputs(manifest, series, others)
+            check_volume(manifest, series, volumes)  # the memory with every input
+        else:
+            companions = [Companion(manifest.id, spec, others[spec.name], series, source)
+                          for spec in extra_inputs(manifest)]
         for companion in companions:
             companion.check([series.frames[i] for i in indices])
     except ModelInputError as exc:
@@ -147,9 +155,9 @@ def run_model(
         raise
     results: list[Result] = []  # filled as batches finish: a cancel records how far it got
     try:
-        if manifest.volume is not None:  # a sliding-window volume model (no other series)
+        if manifest.volume is not None:  # a sliding-window volume model
             run_volume(verified, series, indices, check.warnings, progress, cancel, batch_size,
-                       results, source)
+                       results, source, volumes)
         else:
             _run(verified, series, indices, check.warnings, progress, cancel, batch_size,
                  results, source, companions)

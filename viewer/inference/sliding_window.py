@@ -34,7 +34,7 @@ SIGMA_SCALE = 0.125
 #: Smallest importance weight: the patch border still counts where it alone covers a voxel.
 MIN_WEIGHT = 1e-3
 
-RunBatch = Callable[[np.ndarray], Sequence[np.ndarray]]  # (B, 1, *patch) → one per output
+RunBatch = Callable[[np.ndarray], Sequence[np.ndarray]]  # (B, inputs, *patch) → one per output
 
 
 def starts(size: int, patch: int, overlap: float) -> list[int]:
@@ -88,16 +88,22 @@ class Blended:
         return labels
 
 
-def slide(image: np.ndarray, plan: VolumePlan, outputs: Sequence[OutputSpec], run: RunBatch,
-          *, pad: float, batch_size: int = MAX_BATCH,
-          progress: Callable[[int, int], None] | None = None,
+def slide(image: np.ndarray | Sequence[np.ndarray], plan: VolumePlan,
+          outputs: Sequence[OutputSpec], run: RunBatch, *, pad: float | Sequence[float],
+          batch_size: int = MAX_BATCH, progress: Callable[[int, int], None] | None = None,
           cancel: CancelToken | None = None) -> list[Blended]:
-    """Run the window over ``image`` (model order [depth, rows, columns], model intensity).
+    """Run the window over ``image`` (model order [depth, rows, columns], model intensity),
+    or over several images on one grid (one per input, each with its ``pad``): every
+    input's patch is cut at the same place.
 
-    ``run`` maps a batch (B, 1, *patch) to one array per output. Raises ``Cancelled``."""
-    if image.size == 0:
+    ``run`` maps a batch (B, inputs, *patch) to one array per output. Raises ``Cancelled``."""
+    images = [image] if isinstance(image, np.ndarray) else list(image)
+    pads = [pad] * len(images) if isinstance(pad, (int, float)) else list(pad)
+    if len(pads) != len(images) or len({i.shape for i in images}) != 1:
+        raise ValueError("every input needs its pad value and the same grid")
+    if images[0].size == 0:
         raise ValueError("an empty volume has no patch to run")
-    grid = (image.shape[0], image.shape[1], image.shape[2])
+    grid = (images[0].shape[0], images[0].shape[1], images[0].shape[2])
     patch = plan.patch_size
     weights = importance(patch, plan.blending)
     places = positions(grid, plan)
@@ -110,10 +116,12 @@ def slide(image: np.ndarray, plan: VolumePlan, outputs: Sequence[OutputSpec], ru
         if cancel is not None:
             cancel.check()
         chunk = places[first : first + batch]
-        samples = np.full((len(chunk), 1, *patch), pad, dtype=np.float32)
+        samples = np.empty((len(chunk), len(images), *patch), dtype=np.float32)
+        samples[...] = np.asarray(pads, np.float32).reshape(1, -1, 1, 1, 1)
         regions = [_region(start, patch, grid) for start in chunk]
         for sample, (src, dst) in zip(samples, regions, strict=True):
-            sample[(0, *dst)] = image[src]
+            for channel, volume in enumerate(images):
+                sample[channel][dst] = volume[src]
         answers = run(samples)
         for o, (spec, answer) in enumerate(zip(outputs, answers, strict=True)):
             channels[o] = int(np.asarray(answer).shape[1]) if spec.kind == "mask" else 0

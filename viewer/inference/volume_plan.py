@@ -7,6 +7,11 @@ the section, field by field, so that the runner can trust every number; it also 
 rules that tie the section to the inputs and outputs (a 5-D mask belongs to a volume model,
 and a volume model's outputs are masks or label maps over the whole patch).
 
+A volume model may read other series of the study too (``inputs[].series``: T1, T1c, T2
+and FLAIR, or a CT and its prior): each input is one grey channel with the same patch,
+since every input is resampled onto the primary series' grid and windowed at the same
+place (:mod:`viewer.inference.volume_inputs`).
+
 A 5-D input WITHOUT a ``volume`` section keeps its older meaning: N neighbouring slices
 around each image (``inputs[].slices``).
 """
@@ -65,19 +70,23 @@ def parse_volume(value: Any, use: IntendedUse, inputs: Sequence[InputSpec],
         raise fail("volume", "expected an object")
     if use.input != "volume":
         raise fail("intended_use.input", 'a model with a volume section reads "volume"')
-    if len(inputs) != 1:
-        raise fail("inputs", "a volume model has exactly one input (the series)")
-    spec = inputs[0]
-    if len(spec.shape) != 5:
-        raise fail("inputs[0].shape", "a volume model needs [batch, channels, depth, rows, "
-                   "columns]")
-    if spec.channels != 1 or spec.shape[1] != 1:
-        raise fail("inputs[0].channels", "a volume model reads one grey channel")
+    own = [i for i, spec in enumerate(inputs) if not spec.from_other_series]
+    for i, spec in enumerate(inputs):  # the series, and any other series of the study
+        if i in own[1:]:
+            raise fail(f"inputs[{i}].series", "a volume model reads one series per input: "
+                       "every input but the one the model runs on needs a series rule")
+        if len(spec.shape) != 5:
+            raise fail(f"inputs[{i}].shape", "a volume model needs [batch, 1, depth, rows, "
+                       "columns]")
+        if spec.channels != 1 or spec.shape[1] != 1:
+            raise fail(f"inputs[{i}].channels", "a volume model reads one grey channel per "
+                       "input (one series each)")
     spacing = _triple(value, "spacing_mm", fail, _positive_mm)
     patch = _triple(value, "patch_size", fail, _patch_edge)
-    if tuple(spec.shape[2:]) != patch:
-        raise fail(w + "patch_size", f"{list(patch)} differs from inputs[0].shape "
-                   f"{list(spec.shape)} (the patch is the model's input)")
+    for i, spec in enumerate(inputs):  # every input takes its patch at the same place
+        if tuple(spec.shape[2:]) != patch:
+            raise fail(w + "patch_size", f"{list(patch)} differs from inputs[{i}].shape "
+                       f"{list(spec.shape)} (the patch is each input's shape)")
     axes = value.get("axes")
     if (not isinstance(axes, str) or len(axes) != 3 or any(a not in DIRECTIONS for a in axes)
             or len({DIRECTIONS[a][0] for a in axes}) != 3):
