@@ -45,10 +45,16 @@ def test_bench_render_prints_core_and_widget_rates(tmp_path) -> None:
         rf"^widget drag +64x64 CT +Viewport +{RATE}",
         rf"^widget scroll +64x64 CT +Viewport +{RATE} .*all 8 slices cached",
         rf"^widget drag +120x100 DX +Viewport +{RATE}",
+        rf"^core peers +120x100 DX +Lightbox +{RATE} +chunked LUT +{RATE} +float clip +{RATE}"
+        rf" +\(\d+\.\d+x the chunked LUT, \d+\.\d+x the float clip\) +target >= 1x chunked "
+        rf"LUT: (ok|MISSED)",
     ])
-    assert out.count("target >= ") == 5
+    assert out.count("target >= ") == 7
+    # The chunked-LUT peer computes the same table: the same picture, to the grey level.
+    peers = re.findall(r"max grey difference to the LUT peer (\d+)", out)
+    assert peers == ["0", "0"]
     # The fast path and the naive one show the same picture, give or take rounding.
-    differences = re.findall(r"max grey difference (\d+)", out)
+    differences = re.findall(r"max grey difference (\d+)\]", out)
     assert len(differences) == 2 and all(int(d) <= 1 for d in differences)
 
 
