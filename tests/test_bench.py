@@ -106,7 +106,17 @@ def test_bench_models_prints_latency_ratios_and_click_to_overlay(tmp_path) -> No
                 ])
     else:
         assert "[latency] skipped: torch is not installed" in out
-    assert_lines(out, [r"^\[click\] MainWindow .* 3 slices of 128x128"])
+    assert_lines(out, [r"^\[click\] MainWindow .* 3 slices of 128x128",
+                       r"^\[stages\] run_model on slice 2 of 3 \(128x128\), frame cache"])
+    for model in models:
+        assert_lines(out, [
+            rf"^  {model} +1 slice +run_model +{MS} +network alone +{MS} +\(\d+\.\d+x; "
+            rf"target <= 1\.5x: (ok|MISSED)\) +without the audit record -?{MS} .*"
+            rf"frame reads per run 1$",
+        ])
+    stages = re.findall(r"^ +stages +read .* audit record (\S+) ms +\[5 fsyncs per record, "
+                        r"one fsync here (\S+) ms\]$", out, re.MULTILINE)
+    assert len(stages) == len(models)
     for model in models:
         for what in ("1 slice", "series"):
             assert_lines(out, [
