@@ -111,7 +111,7 @@ def test_bench_models_prints_latency_ratios_and_click_to_overlay(tmp_path) -> No
     for model in models:
         assert_lines(out, [
             rf"^  {model} +1 slice +run_model +{MS} +network alone +{MS} +\(\d+\.\d+x; "
-            rf"target <= 1\.5x: (ok|MISSED)\) +without the audit record -?{MS} .*"
+            rf"target <= 1\.5x: (ok|MISSED)\) +stages but the audit record {MS} .*"
             rf"frame reads per run 1$",
         ])
     stages = re.findall(r"^ +stages +read .* audit record (\S+) ms +\[5 fsyncs per record, "
