@@ -243,14 +243,16 @@ def boxes_output(
     index = np.nonzero(real)[0]
     kept = index[nms(mapped[index], best[index], cls[index], spec.nms_iou)]
     classes = spec.classes
+    # Python numbers in one call each (the same values float()/int() give per element).
+    corners, scores_, classes_ = mapped[kept].tolist(), best[kept].tolist(), cls[kept].tolist()
 
-    def make(i: int) -> Box:
-        c = int(cls[i])
+    def make(k: int) -> Box:
+        c = int(classes_[k])
         label = classes[c] if c < len(classes) else Label(f"class {c}")
-        x0_, y0_, x1_, y1_ = (float(v) for v in mapped[i])
-        return Box(x0_, y0_, x1_, y1_, float(best[i]), c, label.name, label.color)
+        x0_, y0_, x1_, y1_ = corners[k]
+        return Box(x0_, y0_, x1_, y1_, scores_[k], c, label.name, label.color)
 
-    candidates = tuple(make(int(i)) for i in kept)
+    candidates = tuple(make(k) for k in range(len(kept)))
     chosen = tuple(b for b in candidates if b.score >= spec.score_threshold)
     return BoxesOutput(spec.name, chosen, spec.score_threshold, classes, candidates)
 
