@@ -1,7 +1,7 @@
 """AI models: ONNX Runtime against PyTorch eager, and click → overlay in the real AI panel.
 
     .venv/bin/python bench/bench_models.py [--repeat 20] [--batch 4] [--slices 64]
-        [--size 512] [--gui-repeat 3] [--models ID,ID] [--no-torch] [--no-gui]
+        [--size 512] [--gui-repeat 3] [--models ID,ID] [--no-torch] [--no-gui] [--no-stages]
 
 Per bundled model (``models/<id>``), in the same run:
 
@@ -20,7 +20,18 @@ Per bundled model (``models/<id>``), in the same run:
             same frames, without Qt, run first (so both find the ONNX Runtime session
             built). Best of ``--gui-repeat`` runs each.
 
-No target: the figures say where a click's time goes. Needs torch for the latency part
+* stages    ``run_model`` on the middle slice of the same series, without Qt, frames from
+            a frame cache through a source that counts its reads (each run must read its
+            frame once), against the network alone (``session.run`` on the same prepared
+            tensor): the ratio is the issue-13 target (<= 1.5x). Then where the time goes,
+            each stage timed on its own as the runner does it: read (the frame cache; the
+            file, for scale), the intended-use check, prepare (modality values, intensity,
+            letterbox, the batch tensor), run, postprocess, the domain check, and the audit
+            record (the check before the run, the series hash and the append, with its
+            fsyncs: one fsync in the audit folder is timed for scale). Medians of
+            ``--repeat``.
+
+No target for the click figures: they say where a click's time goes. Needs torch for the latency part
 (``--no-torch`` skips it); the viewer itself never imports torch.
 """
 
@@ -300,6 +311,119 @@ def bench_clicks(ids: Sequence[str], folder: Path, repeat: int) -> None:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+FSYNCS_PER_RECORD = 5  # the log; the key state and its folder; the head and its folder
+
+
+def bench_stages(ids: Sequence[str], folder: Path, repeat: int) -> None:
+    """``run_model`` on one slice against the network alone, and its stages one by one."""
+    from viewer.audit.log import AuditLog, AuditRecord, series_hash
+    from viewer.host.settings import load_settings
+    from viewer.imaging.lut import modality_values
+    from viewer.inference import run_model
+    from viewer.inference.intended_use import check_intended_use
+    from viewer.inference.postprocess import postprocess, split_batch
+    from viewer.inference.preprocess import prepare_slice
+    from viewer.inference.registry import load_entry
+    from viewer.inference.runner import _domain
+    from viewer.inference.series_match import primary_input
+    from viewer.io.cache import FrameCache
+    from viewer.io.frames import frame_source
+    from viewer.io.model import FrameRef
+    from viewer.io.pixels import read_frame
+    from viewer.io.scan import scan
+
+    (series,) = scan([folder]).all_series()
+    middle = len(series.frames) // 2
+    ref = series.frames[middle]
+    cached = frame_source(FrameCache(1 << 30))
+    reads = [0]
+
+    def counting(r: FrameRef) -> np.ndarray:
+        reads[0] += 1
+        return cached(r)
+
+    audit = AuditLog.of(load_settings())
+    print(f"[stages] run_model on slice {middle + 1} of {len(series.frames)} "
+          f"({ref.instance.pixel.rows}x{ref.instance.pixel.columns}), frame cache, median of "
+          f"{repeat}; network alone = session.run on the same prepared tensor")
+    fsync_ms = _fsync_ms(audit.path.parent, repeat)
+    for model_id in ids:
+        entry = load_entry(bundled_models_dir() / model_id)
+        verified = entry.model
+        if verified is None or verified.manifest.volume is not None:
+            continue  # volume models run the whole series: not a one-slice figure
+        manifest = verified.manifest
+        spec = primary_input(manifest)
+        session = verified.session()
+        names = [o.name for o in manifest.outputs]
+
+        def whole(e=entry) -> object:  # type: ignore[no-untyped-def]
+            return run_model(e, series, [middle], audit_log=audit, source=counting)
+
+        before = reads[0]
+        whole()
+        per_run = reads[0] - before
+        stored = cached(ref)
+
+        def prepare(sp=spec, x=stored) -> tuple[np.ndarray, object]:  # type: ignore[no-untyped-def]
+            sample, box = prepare_slice(modality_values(x, ref.instance, ref.frame), sp)
+            return np.stack([sample]).astype(np.float32, copy=False), box
+
+        feed_x, box = prepare()
+        feed = {spec.name: feed_x}
+        raw = session.run(names, feed)
+
+        def post(m=manifest, raw=raw, box=box) -> object:  # type: ignore[no-untyped-def]
+            return postprocess(split_batch(m.id, m.outputs, raw, 1)[0], m.outputs, box)
+
+        def record(m=manifest) -> object:  # type: ignore[no-untyped-def]
+            audit.check()
+            return audit.append(AuditRecord(m.id, m.version, m.digest, series_hash(series.uid),
+                                            "bench", 0.0, 1, "ok"))
+
+        t = {
+            "total": median_ms(whole, repeat),
+            "net": median_ms(lambda s=session, f=feed, n=names: s.run(n, f), repeat),
+            "read": median_ms(lambda: cached(ref), repeat),
+            "file": median_ms(lambda: read_frame(ref), repeat),
+            "use": median_ms(lambda m=manifest: check_intended_use(m, series, [middle]), repeat),
+            "prepare": median_ms(prepare, repeat),
+            "post": median_ms(post, repeat),
+            "domain": median_ms(lambda m=manifest, x=feed_x[0], b=box: _domain(
+                m, series, middle, x, b), repeat),
+            "audit": median_ms(record, repeat),
+        }
+        # Everything but the record, as the sum of its stages (a difference of two noisy
+        # medians would not be a figure).
+        bare = sum(t[k] for k in ("read", "use", "prepare", "net", "post", "domain"))
+        verdict = "ok" if t["total"] <= 1.5 * t["net"] else "MISSED"
+        print(f"  {model_id:<14} 1 slice  run_model {t['total']:7.2f} ms   network alone "
+              f"{t['net']:7.2f} ms   ({t['total'] / t['net']:.2f}x; target <= 1.5x: {verdict})"
+              f"   stages but the audit record {bare:.2f} ms ({bare / t['net']:.2f}x)   "
+              f"frame reads per run {per_run}")
+        print(f"  {'':<14} stages   read {t['read']:.3f} (frame cache; the file "
+              f"{t['file']:.2f}) / intended use {t['use']:.3f} / prepare {t['prepare']:.2f} / "
+              f"run {t['net']:.2f} / postprocess {t['post']:.2f} / domain {t['domain']:.2f} / "
+              f"audit record {t['audit']:.2f} ms   [{FSYNCS_PER_RECORD} fsyncs per record, "
+              f"one fsync here {fsync_ms:.2f} ms]")
+
+
+def _fsync_ms(folder: Path, repeat: int) -> float:
+    """One small append and fsync in ``folder`` (the audit log's): the floor of a record."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / ".bench-fsync"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        def once() -> None:
+            os.write(fd, b"x" * 200 + b"\n")
+            os.fsync(fd)
+
+        return median_ms(once, repeat)
+    finally:
+        os.close(fd)
+        path.unlink()
+
+
 def _timed(fn: Callable[[], object]) -> float:
     t0 = time.perf_counter()
     fn()
@@ -316,6 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
     ap.add_argument("--no-gui", action="store_true", help="skip the click → overlay part")
+    ap.add_argument("--no-stages", action="store_true", help="skip the run_model stages")
     ns = ap.parse_args(argv)
     ids = [m for m in ns.models.split(",") if m]
     with tempfile.TemporaryDirectory(prefix="lightbox-bench-models-") as tmp:
@@ -334,11 +459,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                       "'lightbox[modelkit]')")
             else:
                 bench_latency(ids, ns.batch, ns.repeat)
-        if not ns.no_gui:
+        folder = Path(tmp) / "ct"
+        if not (ns.no_gui and ns.no_stages):
             from viewer.io.demo import write_phantom_series
 
-            folder = Path(tmp) / "ct"
             write_phantom_series(folder, slices=ns.slices, size=ns.size)
+        if not ns.no_stages:
+            bench_stages(ids, folder, ns.repeat)
+        if not ns.no_gui:
             bench_clicks(ids, folder, ns.gui_repeat)
     return 0
 

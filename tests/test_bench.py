@@ -45,10 +45,16 @@ def test_bench_render_prints_core_and_widget_rates(tmp_path) -> None:
         rf"^widget drag +64x64 CT +Viewport +{RATE}",
         rf"^widget scroll +64x64 CT +Viewport +{RATE} .*all 8 slices cached",
         rf"^widget drag +120x100 DX +Viewport +{RATE}",
+        rf"^core peers +120x100 DX +Lightbox +{RATE} +chunked LUT +{RATE} +float clip +{RATE}"
+        rf" +\(\d+\.\d+x the chunked LUT, \d+\.\d+x the float clip\) +target >= 1x chunked "
+        rf"LUT: (ok|MISSED)",
     ])
-    assert out.count("target >= ") == 5
+    assert out.count("target >= ") == 7
+    # The chunked-LUT peer computes the same table: the same picture, to the grey level.
+    peers = re.findall(r"max grey difference to the LUT peer (\d+)", out)
+    assert peers == ["0", "0"]
     # The fast path and the naive one show the same picture, give or take rounding.
-    differences = re.findall(r"max grey difference (\d+)", out)
+    differences = re.findall(r"max grey difference (\d+)\]", out)
     assert len(differences) == 2 and all(int(d) <= 1 for d in differences)
 
 
@@ -100,7 +106,17 @@ def test_bench_models_prints_latency_ratios_and_click_to_overlay(tmp_path) -> No
                 ])
     else:
         assert "[latency] skipped: torch is not installed" in out
-    assert_lines(out, [r"^\[click\] MainWindow .* 3 slices of 128x128"])
+    assert_lines(out, [r"^\[click\] MainWindow .* 3 slices of 128x128",
+                       r"^\[stages\] run_model on slice 2 of 3 \(128x128\), frame cache"])
+    for model in models:
+        assert_lines(out, [
+            rf"^  {model} +1 slice +run_model +{MS} +network alone +{MS} +\(\d+\.\d+x; "
+            rf"target <= 1\.5x: (ok|MISSED)\) +stages but the audit record {MS} .*"
+            rf"frame reads per run 1$",
+        ])
+    stages = re.findall(r"^ +stages +read .* audit record (\S+) ms +\[5 fsyncs per record, "
+                        r"one fsync here (\S+) ms\]$", out, re.MULTILINE)
+    assert len(stages) == len(models)
     for model in models:
         for what in ("1 slice", "series"):
             assert_lines(out, [

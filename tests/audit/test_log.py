@@ -54,6 +54,33 @@ def test_the_series_hash_is_keyed_per_install(tmp_path, monkeypatch):
     assert series_hash(uid) != first
 
 
+def test_a_changed_install_key_is_honoured_at_once(tmp_path):
+    """The key is kept in memory only while it is the same file: deleting it (how it is
+    replaced) makes a new one at the next hash, a key put in its place is used from then
+    on, and a damaged one refuses as before."""
+    from viewer.audit import AuditError
+
+    uid = "1.2.840.113619.2.55.3"
+    key = tmp_path / "config" / "audit-key"
+    first = series_hash(uid)
+    assert series_hash(uid) == first
+    key.unlink()
+    second = series_hash(uid)
+    assert second != first and key.exists()
+    other = "ab" * 32
+    replacement = key.with_name("new-key")
+    replacement.write_text(other + "\n", encoding="ascii")
+    replacement.replace(key)
+    import hashlib
+    import hmac
+
+    expected = hmac.new(bytes.fromhex(other), uid.encode(), hashlib.sha256).hexdigest()[:32]
+    assert series_hash(uid) == expected
+    key.write_text("not a key\n", encoding="ascii")
+    with pytest.raises(AuditError, match="is damaged"):
+        series_hash(uid)
+
+
 def test_concurrent_appends_never_interleave():
     log = AuditLog.of(load_settings())
 

@@ -8,7 +8,7 @@ from pydicom.sequence import Sequence
 
 from tests.imaging.headers import instance_of, lut_item
 from viewer.imaging.lut import default_window
-from viewer.imaging.render import render_frame, render_thumbnail
+from viewer.imaging.render import CHUNK_PIXELS, apply_table, render_frame, render_thumbnail
 from viewer.imaging.window import Window
 from viewer.io.dicom import read_instance
 from viewer.io.model import FrameRef
@@ -74,6 +74,43 @@ def test_lookup_table_path_equals_float_path_for_other_types(dtype, function):
     fast = render_frame(stored, instance, 0, window)
     slow = render_frame(stored.astype(np.float32), instance, 0, window)
     np.testing.assert_array_equal(fast, slow)
+
+
+@pytest.mark.parametrize(
+    "shape", [(1, CHUNK_PIXELS + 7), (2, CHUNK_PIXELS + 1), (257, 301), (3001, 131), (7, 5)])
+def test_row_blocks_give_the_whole_frame_lookup_on_odd_sizes(shape):
+    """A large frame is looked up in row blocks (the last one short): every pixel gets
+    exactly what one whole-frame ``np.take`` and the float path give, into a kept buffer
+    too, and a buffer that does not fit is left alone."""
+    rng = np.random.default_rng(3)
+    stored = rng.integers(-32768, 32767, size=shape, endpoint=True, dtype=np.int16)
+    instance = instance_of(signed=True, RescaleSlope="0.5", RescaleIntercept="-20")
+    table = rng.integers(0, 255, size=2**16, endpoint=True, dtype=np.uint8)
+    index = stored.view(np.uint16)
+    np.testing.assert_array_equal(apply_table(table, index), np.take(table, index))
+    buffer = np.full(shape, 7, dtype=np.uint8)
+    for window in (Window(40, 400), Window(-600, 1500)):
+        slow = render_frame(stored.astype(np.float32), instance, 0, window)
+        kept = render_frame(stored, instance, 0, window, out=buffer)
+        assert kept is buffer
+        np.testing.assert_array_equal(kept, slow)
+    wrong = np.zeros((shape[0] + 1, shape[1]), dtype=np.uint8)
+    fresh = render_frame(stored, instance, 0, Window(40, 400), out=wrong)
+    assert fresh is not wrong and not wrong.any()
+    np.testing.assert_array_equal(fresh, render_frame(stored.astype(np.float32), instance, 0,
+                                                      Window(40, 400)))
+
+
+def test_a_strided_or_big_endian_frame_renders_as_its_copy():
+    rng = np.random.default_rng(4)
+    stored = rng.integers(0, 4095, size=(301, 2 * 257), dtype=np.uint16)
+    view = stored[::3, ::2]  # not contiguous: blocks of a view
+    window = Window(40, 400)
+    np.testing.assert_array_equal(render_frame(view, CT, 0, window),
+                                  render_frame(view.copy(), CT, 0, window))
+    swapped = stored.astype(">u2")
+    np.testing.assert_array_equal(render_frame(swapped, CT, 0, window),
+                                  render_frame(stored, CT, 0, window))
 
 
 def test_voi_lut_sequence_is_used_for_the_files_own_display():

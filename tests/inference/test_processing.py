@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from viewer.inference.manifest import Intensity, Label, OutputSpec, Resize
-from viewer.inference.postprocess import activate, boxes_output, mask_output, nms
+from viewer.inference.postprocess import (
+    _source_coords,
+    activate,
+    boxes_output,
+    mask_output,
+    nms,
+    sample_linear,
+    sample_nearest,
+)
 from viewer.inference.preprocess import (
     apply_intensity,
     fit,
@@ -99,3 +107,48 @@ def test_a_single_channel_sigmoid_mask_uses_the_last_label():
 def test_softmax_is_stable_for_large_logits():
     p = activate(np.array([1000.0, 0.0], np.float32), "softmax")
     assert p.tolist() == [1.0, 0.0]
+
+
+@pytest.mark.parametrize("values", [(0, 1, 2), (0, 300, 7), (0, 65535, 256, 9)])
+@pytest.mark.parametrize("source", [(37, 53), (512, 384), (5, 3)])
+def test_a_mask_equals_sampling_the_class_index_first_and_counting_by_sorting(values, source):
+    """Labels are looked up on the model's grid and counted: the very map (values and type)
+    and counts of argmax → label values at the original size → np.unique."""
+    labels = tuple(Label(f"c{v}", v) for v in values)
+    spec = OutputSpec("m", "mask", ("batch", len(values), 16, 16), activation="softmax",
+                      labels=labels)
+    logits = np.random.default_rng(5).standard_normal((len(values), 16, 16)).astype(np.float32)
+    logits[1:, :3, :5] = -9.0  # a corner of background whatever the rest says
+    box = letterbox(source, Resize((16, 16)))
+    out = mask_output(spec, logits, box)
+    table = np.array(values, dtype=np.int64)
+    expected = table[sample_nearest(np.argmax(activate(logits, "softmax"), axis=0), box)]
+    expected = expected.astype(np.uint8 if expected.max() < 256 else np.uint16)
+    assert out.mask.dtype == expected.dtype and out.mask.shape == source
+    np.testing.assert_array_equal(out.mask, expected)
+    found, counts = np.unique(expected, return_counts=True)
+    assert out.counts == {int(v): int(n) for v, n in zip(found, counts, strict=True)}
+    assert list(out.counts) == sorted(out.counts)
+
+
+@pytest.mark.parametrize("source", [(37, 53), (512, 384), (3, 700)])
+def test_a_heatmap_is_the_four_corner_bilinear_mix_to_the_bit(source):
+    """Sampled separably (columns on the model's grid, then rows): every pixel is the same
+    float32 mix of its four neighbours as one formula over the whole image gives."""
+    plane = np.random.default_rng(6).random((16, 11), dtype=np.float32)
+    box = letterbox(source, Resize((16, 11)))
+    gy, gx = _source_coords(box, plane.shape)
+
+    def weights(g, size):
+        g = np.clip(g - 0.5, 0, size - 1)
+        lo = np.floor(g).astype(np.intp)
+        return lo, np.minimum(lo + 1, size - 1), (g - lo).astype(np.float32)
+
+    r0, r1, fy = weights(gy, 16)
+    c0, c1, fx = weights(gx, 11)
+    top = plane[np.ix_(r0, c0)] * (1 - fx) + plane[np.ix_(r0, c1)] * fx
+    bottom = plane[np.ix_(r1, c0)] * (1 - fx) + plane[np.ix_(r1, c1)] * fx
+    expected = top * (1 - fy)[:, None] + bottom * fy[:, None]
+    got = sample_linear(plane, box)
+    assert got.dtype == np.float32 and got.shape == source
+    np.testing.assert_array_equal(got, expected)

@@ -148,3 +148,22 @@ def test_a_run_reads_its_pixels_from_the_source_it_is_given(registry, phantom):
     from_files = run_model(entry, phantom, [2, 5], audit_log=audit)  # default: the files
     for a, b in zip(from_cache, from_files, strict=True):
         assert np.array_equal(a.masks[0].mask, b.masks[0].mask)
+
+
+def test_many_one_slice_runs_leave_a_chain_that_verifies(registry, phantom, capsys):
+    """Run after run on one slice (as a reader clicking through a study), each with its
+    record: every one is there, in order, and ``lightbox audit verify`` finds it intact."""
+    from viewer.cli.audit import main as audit_main
+
+    settings = load_settings()
+    audit = AuditLog.of(settings)
+    runs = 24
+    for n in range(runs):
+        model = registry.get("threshold" if n % 3 else "classify")
+        (result,) = run_model(model, phantom, [n % len(phantom.frames)], audit_log=audit)
+        assert result.provenance.frame_index == n % len(phantom.frames)
+    records = audit.records()
+    assert [r["seq"] for r in records] == list(range(1, runs + 1))
+    assert all(r["outcome"] == "ok" and r["frames"] == 1 for r in records)
+    assert audit_main(["verify"], settings) == 0
+    assert f"{audit.path.name}: intact, {runs} signed record(s)" in capsys.readouterr().out

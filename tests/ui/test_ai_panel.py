@@ -245,3 +245,21 @@ def test_an_unsigned_model_in_developer_mode_is_marked_in_its_row_and_result(
     (run,) = window.session.results.runs(window.viewport.series.uid)
     assert UNSIGNED_MARK in run.title  # the overlay line and the legend name it so
     assert run.results and all(UNSIGNED_MARK in r.provenance.label for r in run.results.values())
+
+
+def test_a_series_run_reads_the_frames_the_viewer_holds_not_the_files(
+        make_main_window, qtbot, ai_models, demo_dir, tmp_path) -> None:
+    """Once the series is shown, its frames are in the frame cache: a run on the whole
+    series takes them from there, so it succeeds even when the files are gone."""
+    import shutil
+
+    folder = tmp_path / "series"
+    shutil.copytree(demo_dir, folder)
+    window = ready_window(make_main_window, qtbot, ai_models, folder)
+    series = window.viewport.series
+    qtbot.waitUntil(lambda: all(f.key in window.cache for f in series.frames), timeout=30_000)
+    shutil.rmtree(folder)  # any read from disk would now fail
+    assert run_and_wait(qtbot, window.ai_panel, "threshold", whole_series=True) == "ok"
+    (run,) = window.viewport.overlays.runs()
+    assert len(run.results) == DEMO_SLICES
+    assert not window.boundary.messages

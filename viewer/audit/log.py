@@ -95,10 +95,31 @@ def read_key(path: Path) -> bytes:
     return key
 
 
+#: The install key as last read, with the file's identity then (path; device, inode, size,
+#: change times): reused while a ``stat`` still finds that very file, read again as soon as
+#: it was replaced, rewritten, re-permissioned or deleted (how a key is changed).
+_key_cache: tuple[Path, tuple[int, ...], bytes] | None = None
+
+
 def _install_key() -> bytes:
+    global _key_cache
     path = config_dir() / KEY_NAME
-    if path.exists():
-        return read_key(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return _make_key(path)
+    except OSError:
+        return read_key(path)  # says what is wrong with it
+    stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    cached = _key_cache
+    if cached is not None and cached[0] == path and cached[1] == stamp:
+        return cached[2]
+    key = read_key(path)
+    _key_cache = (path, stamp, key)
+    return key
+
+
+def _make_key(path: Path) -> bytes:
     key = secrets.token_bytes(32)
     # Written whole under a temporary name, then linked into place: another process sees
     # no key or the complete key, never an empty file, and the first one made wins.

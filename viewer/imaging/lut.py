@@ -99,7 +99,10 @@ class PixelTransform:
         if self.slope != 1.0:
             values = values * np.float32(self.slope)
         if self.intercept != 0.0:
-            values = values + np.float32(self.intercept)
+            if values is stored:
+                values = values + np.float32(self.intercept)
+            else:  # our own copy: in place, the same sums without another frame-sized array
+                values += np.float32(self.intercept)
         if values is stored:
             # float32 input and an identity rescale: never hand back the caller's array
             values = values.copy()

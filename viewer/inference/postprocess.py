@@ -69,9 +69,10 @@ def sample_linear(plane: np.ndarray, box: Letterbox) -> np.ndarray:
     r0, r1, fy = weights(gy, plane.shape[0])
     c0, c1, fx = weights(gx, plane.shape[1])
     p = plane.astype(np.float32, copy=False)
-    top = p[np.ix_(r0, c0)] * (1 - fx) + p[np.ix_(r0, c1)] * fx
-    bottom = p[np.ix_(r1, c0)] * (1 - fx) + p[np.ix_(r1, c1)] * fx
-    resampled: np.ndarray = top * (1 - fy)[:, None] + bottom * fy[:, None]
+    # Separable: along the columns once per row of the (small) model grid, then the rows
+    # pick from it. Each value is the same float32 sum as mixing four corners per pixel.
+    across = p[:, c0] * (1 - fx) + p[:, c1] * fx
+    resampled: np.ndarray = across[r0] * (1 - fy)[:, None] + across[r1] * fy[:, None]
     return resampled
 
 
@@ -93,6 +94,11 @@ def mask_output(spec: OutputSpec, values: np.ndarray, box: Letterbox) -> MaskOut
         table = np.array([_value(label) for label in labels], dtype=np.int64)
         if table.size < probs.shape[0]:  # unnamed channels fall back to their index
             table = np.concatenate([table, np.arange(table.size, probs.shape[0])])
+    if table.min() >= 0 and table.max() <= MAX_LABEL_VALUE:
+        # Labels on the model's grid in the mask's own type, then sampled: the same map as
+        # sampling the class index first, without an int64 map at the original size.
+        small = table.astype(np.uint8 if table.max() < 256 else np.uint16)
+        return _mask(spec, sample_nearest(small[index], box))
     return _mask(spec, table[sample_nearest(index, box)])
 
 
@@ -114,13 +120,15 @@ def label_map_output(spec: OutputSpec, values: np.ndarray, box: Letterbox) -> Ma
 
 def _mask(spec: OutputSpec, label_map: np.ndarray) -> MaskOutput:
     dtype = np.uint8 if label_map.max(initial=0) < 256 else np.uint16
-    label_map = label_map.astype(dtype)
-    values_found, counts = np.unique(label_map, return_counts=True)
+    label_map = label_map.astype(dtype, copy=False)
+    # Pixels per label value by counting, not sorting (np.unique sorts every pixel).
+    counts = np.bincount(label_map.reshape(-1), minlength=1)
+    found = np.flatnonzero(counts)
     return MaskOutput(
         spec.name,
         spec.labels,
         _frozen(label_map),
-        {int(v): int(n) for v, n in zip(values_found, counts, strict=True)},
+        {int(v): int(counts[v]) for v in found},
     )
 
 
@@ -149,7 +157,8 @@ def heatmap_output(spec: OutputSpec, values: np.ndarray, box: Letterbox) -> Heat
     plane = values.reshape(values.shape[-2:]).astype(np.float32)
     plane = activate(plane, spec.activation)
     lo, hi = spec.value_range
-    heat = np.clip((sample_linear(plane, box) - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
+    heat = np.clip((sample_linear(plane, box) - lo) / (hi - lo), 0.0, 1.0).astype(
+        np.float32, copy=False)
     return HeatmapOutput(spec.name, _frozen(heat), spec.colormap, spec.for_output)
 
 
@@ -234,14 +243,16 @@ def boxes_output(
     index = np.nonzero(real)[0]
     kept = index[nms(mapped[index], best[index], cls[index], spec.nms_iou)]
     classes = spec.classes
+    # Python numbers in one call each (the same values float()/int() give per element).
+    corners, scores_, classes_ = mapped[kept].tolist(), best[kept].tolist(), cls[kept].tolist()
 
-    def make(i: int) -> Box:
-        c = int(cls[i])
+    def make(k: int) -> Box:
+        c = int(classes_[k])
         label = classes[c] if c < len(classes) else Label(f"class {c}")
-        x0_, y0_, x1_, y1_ = (float(v) for v in mapped[i])
-        return Box(x0_, y0_, x1_, y1_, float(best[i]), c, label.name, label.color)
+        x0_, y0_, x1_, y1_ = corners[k]
+        return Box(x0_, y0_, x1_, y1_, scores_[k], c, label.name, label.color)
 
-    candidates = tuple(make(int(i)) for i in kept)
+    candidates = tuple(make(k) for k in range(len(kept)))
     chosen = tuple(b for b in candidates if b.score >= spec.score_threshold)
     return BoxesOutput(spec.name, chosen, spec.score_threshold, classes, candidates)
 

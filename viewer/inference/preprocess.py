@@ -87,7 +87,8 @@ def apply_intensity(values: np.ndarray, intensity: Intensity) -> np.ndarray:
     values = values.astype(np.float32, copy=False)
     if intensity.kind == "window":
         low = np.float32(intensity.center - intensity.width / 2)
-        out = (values - low) / np.float32(intensity.width)
+        out = values - low
+        out /= np.float32(intensity.width)  # in place: the same quotient, one array fewer
         return np.clip(out, 0.0, 1.0, out=out)
     if intensity.kind == "normalize":
         return (values - np.float32(intensity.mean)) / np.float32(intensity.std)

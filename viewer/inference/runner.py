@@ -269,8 +269,9 @@ def _run(
             samples.append(sample)
             boxes.append(box)
             domains.append(_domain(manifest, series, i, sample, box))
-        feed = {spec.name: np.stack(samples).astype(np.float32)}
-        feed.update({name: np.stack(items).astype(np.float32) for name, items in feeds.items()})
+        feed = {spec.name: np.stack(samples).astype(np.float32, copy=False)}
+        feed.update({name: np.stack(items).astype(np.float32, copy=False)
+                     for name, items in feeds.items()})
         raw = session.run(names, feed)
         per_sample = split_batch(manifest.id, manifest.outputs, raw, len(chunk))
         for k, i in enumerate(chunk):

@@ -118,6 +118,7 @@ class Viewport(QWidget):
         self.corner_groups: tuple[str, ...] = CORNER_GROUPS
         # The image as last rendered: the numpy buffer must outlive the QImage built on it.
         self._array: np.ndarray | None = None
+        self._buffer: np.ndarray | None = None  # rendered into again by the next frame
         self._stored: np.ndarray | None = None
         self._qimage: QImage | None = None
         self._dirty = True
@@ -270,7 +271,8 @@ class Viewport(QWidget):
         return self._loading.get(self.state.index)
 
     def displayed_image(self) -> np.ndarray | None:
-        """The grey (or RGB) image as it is painted, before zoom/rotation."""
+        """The grey (or RGB) image as it is painted, before zoom/rotation (the next
+        rendering may reuse its memory: copy it to keep it)."""
         self._ensure_rendered()
         return self._array
 
@@ -517,14 +519,18 @@ class Viewport(QWidget):
             self._loading.request(self.state.index)
             return
         try:
+            # Rendered into the buffer of the frame before when it fits (a window drag
+            # renders the same frame over and over): no new 7.5 MB image per mouse move.
             image = render_frame(stored, ref.instance, ref.frame, self.state.window,
-                                 self.state.invert)
+                                 self.state.invert, out=self._buffer)
         except Exception as exc:  # noqa: BLE001 - shown in the viewport and reported
             self._loading.failures[self.state.index] = exc
             self._boundary.report(exc, "rendering an image")
             return
         self._stored = stored
         self._array = np.ascontiguousarray(image)
+        self._buffer = self._array if self._array.ndim == 2 and self._array.flags.writeable \
+            else None
         height, width = self._array.shape[:2]
         fmt = QImage.Format.Format_RGB888 if self._array.ndim == 3 \
             else QImage.Format.Format_Grayscale8
