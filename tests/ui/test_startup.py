@@ -77,7 +77,8 @@ def test_the_first_image_needs_no_highdicom_no_torch_no_model_and_no_decoder_pro
     seen = json.loads(line.removeprefix("PROBE "))
     assert seen["code"] == 0 and seen["shown"]
     modules = set(seen["modules"])
-    for heavy in ("highdicom", "torch", "onnxruntime", "onnx", "scipy", "pydicom.sr"):
+    for heavy in ("highdicom", "torch", "onnxruntime", "onnx", "scipy", "pydicom.sr",
+                  "viewer.inference.runner", "viewer.inference.registry", "viewer.audit"):
         assert heavy not in modules, f"{heavy} was imported before the first image"
     assert "PySide6.QtWidgets" in modules and "viewer.ui.window.main_window" in modules
     if sys.platform.startswith("linux"):  # /proc lists every child, forkserver included

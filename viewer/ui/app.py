@@ -22,7 +22,7 @@ SCREENSHOT_LIMIT_S = 300
 #: ``from __feature__ import``; napari#8584), 400 modules of NumPy, pydicom and the core.
 CORE_BEFORE_QT = ("numpy", "pydicom", "viewer.host.settings", "viewer.host.logs",
                   "viewer.io.scan", "viewer.io.frames", "viewer.imaging.presets",
-                  "viewer.state.session", "viewer.inference")
+                  "viewer.state.session")
 
 
 def _import_core_before_qt() -> None:
