@@ -70,6 +70,17 @@ def test_bench_gui_prints_first_image_against_its_baselines(tmp_path) -> None:
     ])
 
 
+def test_bench_startup_prints_whole_processes_against_a_minimal_pyside6_script(
+        tmp_path) -> None:
+    out = run_bench("bench_startup.py", "--slices", "4", "--size", "64", "--rounds", "1",
+                    tmp_path=tmp_path)
+    for what in ("one file", "folder"):
+        assert_lines(out, [
+            rf"start-up to first image, {what} +lightbox +{MS} .*minimal PySide6 +{MS} +"
+            rf"\(\d+\.\d+x\) +target <= 1.5x: (ok|MISSED)",
+        ])
+
+
 def test_bench_loading_prints_both_encodings(tmp_path) -> None:
     out = run_bench("bench_loading.py", "--slices", "6", "--size", "64", "--repeat", "1",
                     tmp_path=tmp_path)

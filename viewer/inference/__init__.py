@@ -59,38 +59,90 @@ Rendering overlays (Qt-free, numpy): :mod:`viewer.imaging.ai_layers`.
 Errors (all ``viewer.errors.LightboxError``): :mod:`viewer.inference.errors`.
 """
 
-from viewer.inference.errors import (
-    ArtifactError,
-    GoldenMismatchError,
-    IntendedUseError,
-    ManifestError,
-    ModelError,
-    ModelInputError,
-    NotVerifiedError,
-)
-from viewer.inference.intended_use import UseCheck, check_intended_use
-from viewer.inference.manifest import Label, Manifest, read_manifest
-from viewer.inference.preprocess import Letterbox
-from viewer.inference.registry import (
-    Applicability,
-    ModelEntry,
-    ModelRegistry,
-    bundled_models_dir,
-    default_model_dirs,
-)
-from viewer.inference.results import (
-    Box,
-    BoxesOutput,
-    HeatmapOutput,
-    LabelsOutput,
-    MaskOutput,
-    Provenance,
-    Result,
-    ValuesOutput,
-)
-from viewer.inference.runner import run_model
-from viewer.inference.signing import UNSIGNED_MARK, TrustPolicy, UntrustedModelError
-from viewer.inference.verify import VerifiedModel, verify_artifact
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+# The names are loaded on first use (PEP 562): the viewer's start-up imports this package
+# for light parts (results, manifests) and must not pay for the runner, the registry and
+# the audit's cryptography before the first image is painted (bench/bench_startup.py).
+if TYPE_CHECKING:
+    from viewer.inference.errors import (
+        ArtifactError,
+        GoldenMismatchError,
+        IntendedUseError,
+        ManifestError,
+        ModelError,
+        ModelInputError,
+        NotVerifiedError,
+    )
+    from viewer.inference.intended_use import UseCheck, check_intended_use
+    from viewer.inference.manifest import Label, Manifest, read_manifest
+    from viewer.inference.preprocess import Letterbox
+    from viewer.inference.registry import (
+        Applicability,
+        ModelEntry,
+        ModelRegistry,
+        bundled_models_dir,
+        default_model_dirs,
+    )
+    from viewer.inference.results import (
+        Box,
+        BoxesOutput,
+        HeatmapOutput,
+        LabelsOutput,
+        MaskOutput,
+        Provenance,
+        Result,
+        ValuesOutput,
+    )
+    from viewer.inference.runner import run_model
+    from viewer.inference.signing import UNSIGNED_MARK, TrustPolicy, UntrustedModelError
+    from viewer.inference.verify import VerifiedModel, verify_artifact
+
+_HOME = {  # public name -> the module that defines it
+    "Applicability": "registry",
+    "ArtifactError": "errors",
+    "Box": "results",
+    "BoxesOutput": "results",
+    "bundled_models_dir": "registry",
+    "check_intended_use": "intended_use",
+    "default_model_dirs": "registry",
+    "GoldenMismatchError": "errors",
+    "HeatmapOutput": "results",
+    "IntendedUseError": "errors",
+    "Label": "manifest",
+    "LabelsOutput": "results",
+    "Letterbox": "preprocess",
+    "Manifest": "manifest",
+    "ManifestError": "errors",
+    "MaskOutput": "results",
+    "ModelEntry": "registry",
+    "ModelError": "errors",
+    "ModelInputError": "errors",
+    "ModelRegistry": "registry",
+    "NotVerifiedError": "errors",
+    "Provenance": "results",
+    "read_manifest": "manifest",
+    "Result": "results",
+    "run_model": "runner",
+    "TrustPolicy": "signing",
+    "UNSIGNED_MARK": "signing",
+    "UntrustedModelError": "signing",
+    "UseCheck": "intended_use",
+    "ValuesOutput": "results",
+    "VerifiedModel": "verify",
+    "verify_artifact": "verify",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'viewer.inference' has no attribute {name!r}")
+    value = getattr(import_module(f"viewer.inference.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Applicability",

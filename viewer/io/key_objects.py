@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import highdicom as hd
 from pydicom import Dataset
-from pydicom.sr.coding import Code
 from pydicom.uid import generate_uid
 
 from viewer.io.atomic import write_bytes_atomic
@@ -29,9 +28,12 @@ from viewer.io.presentation_state import (
     short_hash,
 )
 
+if TYPE_CHECKING:  # highdicom (and pydicom.sr's code tables) load when a KOS is written:
+    import highdicom as hd  # the viewer's start-up never needs them (bench_startup.py)
+
 KOS_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.88.59"
-#: CID 7010 document title: (113000, DCM, "Of Interest").
-OF_INTEREST = Code("113000", "DCM", "Of Interest")
+#: CID 7010 document title: (113000, DCM, "Of Interest"), as (value, scheme, meaning).
+OF_INTEREST = ("113000", "DCM", "Of Interest")
 
 FrameKey = tuple[str, int]
 
@@ -57,10 +59,13 @@ def default_name(study_uid: str) -> str:
 def build_kos(keys: Sequence[FrameKey], headers: Mapping[str, Dataset]) -> hd.ko.KeyObjectSelectionDocument:
     if not keys:
         raise AnnotationFileError("Nothing to save: no key images in this study.")
+    import highdicom as hd
+    from pydicom.sr.coding import Code
+
     ordered = sorted(set(keys))
     referenced = [headers[uid] for uid, _ in ordered]
     try:
-        content = hd.ko.KeyObjectSelection(document_title=OF_INTEREST,
+        content = hd.ko.KeyObjectSelection(document_title=Code(*OF_INTEREST),
                                            referenced_objects=referenced,
                                            description="Key images marked by the reader")
         kos = hd.ko.KeyObjectSelectionDocument(

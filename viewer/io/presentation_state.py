@@ -28,9 +28,8 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import highdicom as hd
 import numpy as np
 import pydicom
 from pydicom import Dataset
@@ -40,6 +39,9 @@ from pydicom.uid import generate_uid
 import viewer
 from viewer.errors import LightboxError
 from viewer.io.atomic import write_bytes_atomic
+
+if TYPE_CHECKING:  # highdicom loads when a GSPS is written: start-up never needs it
+    import highdicom as hd
 
 GSPS_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.11.1"
 MANUFACTURER = "Lightbox"
@@ -136,6 +138,7 @@ def _inside(points: np.ndarray, header: Dataset) -> np.ndarray:
 
 
 def _graphic_object(g: Graphic, header: Dataset) -> hd.pr.GraphicObject:
+    import highdicom as hd
     pts = _inside(np.array(g.points, dtype=np.float64), header)
     if g.kind in ("distance", "angle"):
         return hd.pr.GraphicObject("POLYLINE", pts, "PIXEL")
@@ -152,6 +155,7 @@ def _graphic_object(g: Graphic, header: Dataset) -> hd.pr.GraphicObject:
 
 
 def _text_object(g: Graphic, header: Dataset) -> hd.pr.TextObject | None:
+    import highdicom as hd
     if not g.text:
         return None
     anchor = _inside(np.array([max(g.points, key=lambda p: p[0])]), header)[0]
@@ -160,6 +164,7 @@ def _text_object(g: Graphic, header: Dataset) -> hd.pr.TextObject | None:
 
 
 def _annotation(g: Graphic, header: Dataset, layer: hd.pr.GraphicLayer) -> hd.pr.GraphicAnnotation:
+    import highdicom as hd
     frames = int(header.get("NumberOfFrames", 1) or 1)
     text = _text_object(g, header)
     item = hd.pr.GraphicAnnotation(
@@ -181,6 +186,7 @@ def build_gsps(graphics: Sequence[Graphic], headers: Mapping[str, Dataset], *,
                window: tuple[float, float] | None = None,
                series_description: str = "Measurements") -> hd.pr.GrayscaleSoftcopyPresentationState:
     """One GSPS for ``graphics`` on images of one series (``headers`` by SOP Instance UID)."""
+    import highdicom as hd
     if not graphics:
         raise AnnotationFileError("Nothing to save: no measurements on this series.")
     missing = {g.sop_instance_uid for g in graphics} - set(headers)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,19 @@ log = logging.getLogger(__name__)
 APP_NAME = "Lightbox"
 #: Seconds the screenshot mode waits for scanning and loading before it gives up.
 SCREENSHOT_LIMIT_S = 300
+
+
+#: Qt-free modules the window needs, imported before PySide6: once PySide6 is loaded, its
+#: import hook reads the source of every Python module imported after it (to look for
+#: ``from __feature__ import``; napari#8584), 400 modules of NumPy, pydicom and the core.
+CORE_BEFORE_QT = ("numpy", "pydicom", "viewer.host.settings", "viewer.host.logs",
+                  "viewer.io.scan", "viewer.io.frames", "viewer.imaging.presets",
+                  "viewer.state.session")
+
+
+def _import_core_before_qt() -> None:
+    for name in CORE_BEFORE_QT:
+        importlib.import_module(name)
 
 
 def qt_runtime_problem(pyside_version: str, python: tuple[int, int]) -> str | None:
@@ -38,6 +51,7 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
     With ``screenshot``, wait until scanning finished and the shown series is loaded, save
     the window to that PNG and exit: 0 when saved, 1 (with a message on stderr) otherwise.
     """
+    _import_core_before_qt()
     import PySide6
 
     problem = qt_runtime_problem(PySide6.__version__, sys.version_info[:2])
@@ -49,8 +63,8 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
 
     from viewer.host.logs import enable_fault_log, setup_logging
     from viewer.host.settings import load_settings
-    from viewer.io import decode_pool
     from viewer.ui.dialogs.crash import CrashHandler
+    from viewer.ui.first_paint import after_first_image, arm_bench_hook
     from viewer.ui.i18n import apply_ui_font, install_translators
     from viewer.ui.theme import apply_dark_theme
     from viewer.ui.window.main_window import MainWindow
@@ -76,16 +90,21 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
             to_open.append(str(build_demo()))
         except Exception as exc:  # noqa: BLE001 - say why, and still open the rest
             print(f"lightbox: cannot build the demo study: {exc}", file=sys.stderr)
-    window = MainWindow(settings=settings)
+    # The models are verified once the first image is on screen (or at once when there is
+    # nothing to show): their golden replays must not compete with it for the CPU.
+    window = MainWindow(settings=settings, load_models=False)
     crashes = CrashHandler(window, settings.log_dir, boundary=window.boundary)
     crashes.install()
     status = {"code": 0}
     if screenshot:
         _arm_screenshot(app, window, Path(screenshot), status, bool(to_open))
     window.show()
-    # Start the decoder processes while the reader looks at the window, so the first
-    # compressed series does not wait for them.
-    threading.Thread(target=decode_pool.warm_up, name="decoder-warm-up", daemon=True).start()
+    after_first_image(window, window.ai_panel.load_models, waiting=bool(to_open))
+    # Installed last, so its filter sees the first paint first: the time is noted before
+    # the models' verification starts.
+    arm_bench_hook(app, window)
+    # The decoder processes start with the first compressed frame (viewer.io.decode_pool),
+    # not here: an uncompressed study never needs them.
     window.open_paths(to_open)
     try:
         code = app.exec()
@@ -151,6 +170,7 @@ def qt_self_check(settings: Settings) -> str:
     Raises when any of it fails. For ``lightbox --self-test``, which runs it in a child
     process: a missing platform plugin makes Qt abort the process it runs in.
     """
+    _import_core_before_qt()
     import PySide6
 
     problem = qt_runtime_problem(PySide6.__version__, sys.version_info[:2])

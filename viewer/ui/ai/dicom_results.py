@@ -12,7 +12,6 @@ import logging
 from pathlib import Path
 
 from viewer.errors import LightboxError
-from viewer.inference.dicom_import import ForeignResultsError, is_result_object, read_results
 from viewer.io.model import Series, Study
 from viewer.state.ai_results import OverlayState
 
@@ -23,12 +22,13 @@ def result_files(study: Study | None) -> list[Path]:
     """The SEG/SR files of ``study`` that may hold AI results."""
     if study is None:
         return []
-    return [
-        inst.path
-        for series in study.series
-        for inst in series.instances
-        if inst.kind == "dicom" and not inst.has_pixels and is_result_object(inst.sop_class_uid)
-    ]
+    objects = [inst for series in study.series for inst in series.instances
+               if inst.kind == "dicom" and not inst.has_pixels]
+    if not objects:  # images only: the SEG/SR reader (and highdicom) is not even loaded
+        return []
+    from viewer.inference.dicom_import import is_result_object
+
+    return [inst.path for inst in objects if is_result_object(inst.sop_class_uid)]
 
 
 def load_study_results(overlays: OverlayState, series: Series, study: Study | None,
@@ -38,8 +38,13 @@ def load_study_results(overlays: OverlayState, series: Series, study: Study | No
     about what is shown). ``done`` (kept by the caller) remembers which file was already
     read for which series, so going back to a series does not read its files again, nor
     put stored results back over newer runs."""
+    files = result_files(study)
+    if not files:
+        return 0
+    from viewer.inference.dicom_import import ForeignResultsError, read_results
+
     added = 0
-    for path in result_files(study):
+    for path in files:
         if done is not None:
             if (path, series.uid) in done:
                 continue
@@ -60,6 +65,8 @@ def load_study_results(overlays: OverlayState, series: Series, study: Study | No
 def load_results_file(overlays: OverlayState, path: str | Path, series: Series) -> int:
     """An explicit "load AI results from DICOM": raises ForeignResultsError (a message for
     the reader) when the file is about another series."""
+    from viewer.inference.dicom_import import read_results
+
     results = read_results(path, series)
     overlays.add_results(results)
     return len(results)

@@ -37,20 +37,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.audit.log import AuditLog
-from viewer.audit.signing import AuditError
 from viewer.host.settings import Settings
-from viewer.inference import (
-    UNSIGNED_MARK,
-    Applicability,
-    IntendedUseError,
-    ModelEntry,
-    ModelRegistry,
-    Result,
-    UseCheck,
-    run_model,
-)
+from viewer.inference.errors import IntendedUseError
 from viewer.inference.series_match import extra_inputs
+from viewer.inference.signing import UNSIGNED_MARK
 from viewer.io.frames import FrameSource, frame_source
 from viewer.state.runs import Status
 from viewer.state.series_choice import SeriesChoice
@@ -63,7 +53,9 @@ from viewer.ui.bridge import Background, Outcome
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
 from viewer.ui.problem_text import problem_text
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the registry, the runner and the audit load when first used, after
+    # the first image is on screen (viewer/ui/first_paint.py; bench/bench_startup.py)
+    from viewer.inference import Applicability, ModelEntry, ModelRegistry, Result
     from viewer.io.model import Series
     from viewer.state.session import Session
     from viewer.ui.boundary import ErrorBoundary
@@ -277,6 +269,8 @@ class AIPanel(QWidget):
         self.status_label.setText(translate("AiPanel", VERIFYING))
         self.model_list.clear()
         self._sync_buttons()
+        from viewer.inference.registry import ModelRegistry
+
         self._jobs.submit(lambda: ModelRegistry(wanted, settings=settings),
                           lambda outcome: self._registry_built(number, outcome))
 
@@ -306,6 +300,9 @@ class AIPanel(QWidget):
         if series is not None:
             found = self.registry.applicable(series)
         else:
+            from viewer.inference.intended_use import UseCheck
+            from viewer.inference.registry import Applicability
+
             found = [Applicability(entry, UseCheck()) for entry in entries]
         self._applicability = {a.entry.id: a for a in found}
         found.sort(key=lambda a: (not a.applies, not a.can_run, a.entry.title.lower()))
@@ -470,6 +467,9 @@ class AIPanel(QWidget):
         else:
             where = translate("AiPanel", "{} images").format(request.total)
 
+        from viewer.audit.log import AuditLog
+        from viewer.inference.runner import run_model
+
         audit, frames = AuditLog.of(self.settings), self._frames
         # a volume run counts images read, then patches run
         self.progress_bar.setFormat(translate("AiPanel", "%v / %m steps")
@@ -510,7 +510,7 @@ class AIPanel(QWidget):
             self._end(job, "declined", "", emit=False)
             self._ask(request, error.warnings)
             self._sync_buttons()
-        elif isinstance(error, AuditError):
+        elif isinstance(error, _audit_error()):
             # Not recorded, so not final: the results are dropped and the reader is told why.
             self._end(job, "error",
                       translate("AiPanel", "AI · {} was not recorded in the audit log, so its "
@@ -613,6 +613,12 @@ class AIPanel(QWidget):
             self.use_dialog.close()
         if self.series_dialog is not None:
             self.series_dialog.close()
+
+
+def _audit_error() -> type[Exception]:
+    from viewer.audit.signing import AuditError
+
+    return AuditError
 
 
 def _summary(results: Sequence[Result]) -> str:
