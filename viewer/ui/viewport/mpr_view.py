@@ -7,7 +7,8 @@ the ``Reformat`` for each plane (a numpy view of the volume, or a slab projectio
 of the io loader. The crosshair is one point in the volume: clicking or dragging in a
 plane (crosshair tool, key X) moves it, which scrolls the two other planes to it; scrolling
 a plane moves it along that plane's normal. The volume is read on a worker, with progress
-and cancel, before the planes appear.
+and cancel, before the planes appear; it is counted in the frame cache's budget while the
+planes are open (a series that does not fit is refused up front, with a slab that does).
 """
 
 from __future__ import annotations
@@ -25,20 +26,26 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from viewer.errors import Cancelled
 from viewer.imaging.mpr import (
     Plane,
     Reformat,
     Slab,
     Volume,
+    VolumeTooLargeError,
+    check_budget,
     check_series,
     load_volume,
     opening_point,
+    release_volume,
+    slab_series,
 )
 from viewer.imaging.mpr_series import plane_series
 from viewer.io.frames import frame_source
@@ -46,6 +53,7 @@ from viewer.state.plane_results import plane_results
 from viewer.state.session import Session
 from viewer.tasks.jobs import Job, Jobs
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
+from viewer.ui.problem_text import problem_text
 from viewer.ui.viewport.corner_text import CornerText
 from viewer.ui.viewport.grid import ViewportFrame
 from viewer.ui.viewport.transform import to_image
@@ -273,6 +281,8 @@ class MprView(QWidget):
     abandoned = Signal()
     #: A plane viewport became the active one.
     activated = Signal(object)
+    #: The reader took the slab offered for a series too large for memory: it is building.
+    slab_started = Signal()
 
     def __init__(self, cache: FrameCache, bridge: Bridge, boundary: ErrorBoundary,
                  background: Background, parent: QWidget | None = None, *,
@@ -280,6 +290,8 @@ class MprView(QWidget):
         super().__init__(parent)
         self._cache, self._bridge, self._boundary = cache, bridge, boundary
         self._jobs: Jobs[Series, Volume] = Jobs(background.submit, bridge.post)
+        #: The open offer of a slab for a series over the memory budget (non-modal).
+        self.slab_offer: QMessageBox | None = None
         self.volume: Volume | None = None
         self.source: Series | None = None
         self.point: tuple[float, float, float] | None = None  # crosshair, voxel (k, i, j)
@@ -368,11 +380,13 @@ class MprView(QWidget):
 
     def start(self, series: Series, study: Study | None, window: Window | None = None,
               hide_identity: bool = False, index: int | None = None) -> None:
-        """Check ``series`` now (raises VolumeError with the reason), then read it;
-        the planes open at frame ``index`` (the slice being read), else the middle."""
+        """Check ``series`` now (raises VolumeError with the reason; VolumeTooLargeError
+        with the slab that fits when the memory budget is too small), then read it; the
+        planes open at frame ``index`` (the slice being read), else the middle."""
         check_series(series)
         self.cancel()
         self.clear()
+        check_budget(series, self._cache, index)
         self.source = series
         self.progress.setRange(0, len(series.frames))
         self.progress.setValue(0)
@@ -382,14 +396,51 @@ class MprView(QWidget):
         cache = self._cache
 
         def job(job: Job[Series]) -> Volume:
-            return load_volume(job.request, source=frame_source(cache),
-                               progress=job.progress, cancel=job.token)
+            volume = load_volume(job.request, source=frame_source(cache),
+                                 progress=job.progress, cancel=job.token)
+            if job.token.cancelled:  # dropped while finishing: its outcome will be stale
+                release_volume(volume, cache)
+                raise Cancelled()
+            return volume
 
         def built(_job: Job[Series], outcome: Outcome[Volume]) -> None:
             self._built(series, study, window, hide_identity, outcome, index)
 
         self._jobs.start(series, job, built,
                          lambda _job, done, _total: self.progress.setValue(done))
+
+    def offer_slab(self, error: VolumeTooLargeError, series: Series, study: Study | None,
+                   window: Window | None = None, hide_identity: bool = False,
+                   index: int | None = None) -> None:
+        """Say why ``series`` does not fit, and offer MPR on the slab of it that does
+        (non-modal; :attr:`slab_started` when the reader takes it)."""
+        slab = error.slab
+        if slab is None:
+            raise error
+        if self.slab_offer is not None:
+            self.slab_offer.close()
+        box = QMessageBox(QMessageBox.Icon.Question,
+                          translate("MprView", "MPR does not fit in memory"),
+                          problem_text(str(error)), QMessageBox.StandardButton.Cancel, self)
+        take = box.addButton(translate("MprView", "Open the slab (images {} to {})").format(
+            slab.start + 1, slab.stop), QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(take)
+        box.setObjectName("mpr_slab_offer")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(_result: int) -> None:
+            self.slab_offer = None
+            if box.clickedButton() is not take:
+                return
+            part = slab_series(series, slab)
+            at = None if index is None else min(max(index - slab.start, 0), len(slab) - 1)
+            self._boundary.guard(self.start)(part, study, window, hide_identity, at)
+            if self.building:
+                self.slab_started.emit()
+
+        box.finished.connect(answered)
+        self.slab_offer = box
+        box.open()
 
     def _built(self, series: Series, study: Study | None, window: Window | None,
                hide_identity: bool, outcome: Outcome[Volume], index: int | None = None) -> None:
@@ -406,6 +457,8 @@ class MprView(QWidget):
                     index: int | None = None) -> None:
         """Show the three planes of ``volume`` (built from ``series``), the crosshair on
         frame ``index`` of the series (the slice being read), else at the centre."""
+        if self.volume is not None and self.volume is not volume:
+            release_volume(self.volume, self._cache)
         self.volume, self.source = volume, series
         reformats = {plane: Reformat.of(volume, plane) for plane in Plane}
         for plane, viewport in self.planes.items():
@@ -463,6 +516,8 @@ class MprView(QWidget):
             viewport.close_series()
             viewport.reformat = viewport.frames = None
             viewport.crosshair = None
+        if self.volume is not None:
+            release_volume(self.volume, self._cache)  # the budget goes back to the frames
         self.volume = self.source = self.point = None
 
     def shutdown(self) -> None:
