@@ -33,9 +33,15 @@ from enum import StrEnum
 import numpy as np
 
 from viewer.imaging.lut import PixelTransform, modality_values
+from viewer.imaging.volume_fill import (
+    Allocation,
+    allocate,
+    fill_into,
+    shared_transform,
+    volume_bytes,
+)
 from viewer.imaging.volume_fill import VolumeError as VolumeError
 from viewer.imaging.volume_fill import VolumeTooLargeError as VolumeTooLargeError
-from viewer.imaging.volume_fill import fill_volume, shared_transform, volume_bytes
 from viewer.io.cache import FrameCache
 from viewer.io.frames import CachedFrames, FrameSource
 from viewer.io.geometry import dot, norm, normal
@@ -215,11 +221,29 @@ def load_volume(series: Series, *, source: FrameSource = read_frame,
     Checks first, so a refused series reads no pixels; from a cache, the volume is held in
     its budget (:func:`release_volume` when done) or refused with a slab that fits
     (:class:`VolumeTooLargeError`). Runs on any thread."""
+    volume = empty_volume(series, source=source)
+    fill_volume(volume, series, source=source, progress=progress, cancel=cancel)
+    return volume
+
+
+def empty_volume(series: Series, *, source: FrameSource = read_frame) -> Volume:
+    """The volume of ``series``, checked and allocated (blank: zeros) but not read yet, so
+    its planes can be shown while :func:`fill_volume` reads the slices into it."""
     check_series(series)
     if isinstance(source, CachedFrames):
         check_budget(series, source.cache)
-    data, modality, key = fill_volume(series, source, progress, cancel)
-    return dataclasses.replace(_volume(series, data), modality=modality, budget_key=key)
+    room = allocate(series, source)
+    return dataclasses.replace(_volume(series, room.data), modality=room.transform,
+                               budget_key=room.key)
+
+
+def fill_volume(volume: Volume, series: Series, *, source: FrameSource = read_frame,
+                progress: Callable[[int, int], None] | None = None,
+                cancel: CancelToken | None = None) -> None:
+    """Read ``series``' slices into :func:`empty_volume`'s ``volume`` (two threads; any
+    thread may call it). On failure or cancel its budget is given back."""
+    fill_into(Allocation(volume.data, volume.modality, volume.budget_key), series, source,
+              progress, cancel)
 
 
 def release_volume(volume: Volume, cache: FrameCache) -> None:

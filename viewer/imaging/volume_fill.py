@@ -22,6 +22,7 @@ import itertools
 import os
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -108,32 +109,53 @@ def volume_bytes(series: Series, stored: bool) -> int:
     return per * len(series.frames)
 
 
-def fill(series: Series, source: FrameSource, transform: PixelTransform | None,
-         key: Hashable | None,
-         progress: Callable[[int, int], None] | None = None,
-         cancel: CancelToken | None = None) -> np.ndarray:
-    """The volume's array: stored values when ``transform`` is given, else float32 modality
-    values; read through ``source``, held in its cache's budget under ``key`` when it has
-    one."""
+@dataclass(frozen=True)
+class Allocation:
+    """A volume's array before (or while) it is filled: zeros until each slice arrives,
+    so planes can be shown while slices are read (an unread slice is blank)."""
+
+    data: np.ndarray
+    #: The modality transform still to apply per plane; None: ``data`` holds modality
+    #: values (float32) already.
+    transform: PixelTransform | None
+    #: Where ``data`` is counted in the source's cache budget (None: no cache).
+    key: Hashable | None
+
+
+def allocate(series: Series, source: FrameSource) -> Allocation:
+    """Room for ``series``' volume: its stored type when every slice shares one linear
+    rescale, else float32; held in ``source``'s cache budget when it reads from one (the
+    caller checked :func:`viewer.imaging.mpr.check_budget`). ``np.zeros`` takes its pages
+    from the OS as they are written, so nothing is paid for until the slices arrive."""
     frames = series.frames
     first = frames[0].instance.pixel
     assert first is not None
-    cache = source.cache if isinstance(source, CachedFrames) else None
-    shape = (len(frames), first.rows, first.columns)
+    transform = shared_transform(series)
     dtype = _stored_dtype(series) if transform is not None else None
     if dtype is None:
         dtype, transform = np.dtype(np.float32), None
-    data = np.empty(shape, dtype)
-    if cache is not None and key is not None and not cache.hold(key, data):  # checked before; another came first
+    data = np.zeros((len(frames), first.rows, first.columns), dtype)
+    cache = source.cache if isinstance(source, CachedFrames) else None
+    key = volume_key(series) if cache is not None else None
+    if cache is not None and not cache.hold(key, data):  # checked before; another came first
         raise VolumeTooLargeError("MPR no longer fits the image memory budget: close the "
                                   "other MPR view or series and try again.", None)
+    return Allocation(data, transform, key)
+
+
+def fill_into(allocation: Allocation, series: Series, source: FrameSource,
+              progress: Callable[[int, int], None] | None = None,
+              cancel: CancelToken | None = None) -> None:
+    """Read every slice of ``series`` into ``allocation`` (two threads); on failure or
+    cancel the budget is given back, so nothing half-built stays counted."""
+    cache = source.cache if isinstance(source, CachedFrames) else None
     try:
-        _fill(data, frames, source, cache, transform, progress, cancel)
+        _fill(allocation.data, series.frames, source, cache, allocation.transform, progress,
+              cancel)
     except BaseException:
-        if cache is not None and key is not None:
-            cache.release(key)  # nothing half-built stays counted
+        if cache is not None and allocation.key is not None:
+            cache.release(allocation.key)
         raise
-    return data
 
 
 def _stored_dtype(series: Series) -> np.dtype | None:
@@ -168,9 +190,10 @@ def _fill(data: np.ndarray, frames: list[FrameRef], source: FrameSource,
         if array.ndim != 2:
             raise _not_grey(ref)
         if stored:
-            if array.dtype != data.dtype:
-                raise _MixedTypes
             data[k] = array
+            if array.dtype != data.dtype and not np.array_equal(data[k], array):
+                raise VolumeError(f"{ref.instance.path.name}: its pixel values do not fit "
+                                  "the type of the other slices; MPR cannot stack them.")
             if cache is not None:  # the volume's slice now stands for the cached frame
                 cache.put(ref.key, data[k])
         else:
@@ -190,26 +213,5 @@ def _fill(data: np.ndarray, frames: list[FrameRef], source: FrameSource,
             raise
 
 
-class _MixedTypes(Exception):
-    """Slices decoded to different integer types: the volume falls back to float32."""
-
-
 def _not_grey(ref: FrameRef) -> Exception:
     return VolumeError(f"{ref.instance.path.name}: MPR needs grey-scale images.")
-
-
-def fill_volume(series: Series, source: FrameSource,
-                progress: Callable[[int, int], None] | None = None,
-                cancel: CancelToken | None = None,
-                ) -> tuple[np.ndarray, PixelTransform | None, Hashable | None]:
-    """The volume's array, the transform still to apply per plane (None: the array holds
-    modality values already) and the key it is held under in the source's cache (None:
-    no cache)."""
-    key = volume_key(series) if isinstance(source, CachedFrames) else None
-    transform = shared_transform(series)
-    if transform is not None:
-        try:
-            return fill(series, source, transform, key, progress, cancel), transform, key
-        except _MixedTypes:
-            pass  # released by fill
-    return fill(series, source, None, key, progress, cancel), None, key

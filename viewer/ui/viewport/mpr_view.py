@@ -7,8 +7,9 @@ the ``Reformat`` for each plane (a numpy view of the volume, or a slab projectio
 of the io loader. The crosshair is one point in the volume: clicking or dragging in a
 plane (crosshair tool, key X) moves it, which scrolls the two other planes to it; scrolling
 a plane moves it along that plane's normal. The volume is read on a worker, with progress
-and cancel, before the planes appear; it is counted in the frame cache's budget while the
-planes are open (a series that does not fit is refused up front, with a slab that does).
+and cancel; its planes are shown from the start and fill in as the slices arrive. It is
+counted in the frame cache's budget while the planes are open (a series that does not fit
+is refused up front, with the slab of it that does).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.errors import Cancelled
 from viewer.imaging.mpr import (
     Plane,
     Reformat,
@@ -42,7 +42,8 @@ from viewer.imaging.mpr import (
     VolumeTooLargeError,
     check_budget,
     check_series,
-    load_volume,
+    empty_volume,
+    fill_volume,
     opening_point,
     release_volume,
     slab_series,
@@ -121,6 +122,10 @@ class PlaneFrames(QObject):
     def set_slab(self, slab: Slab, thickness: float) -> None:
         self.slab, self.thickness = slab, float(thickness)
 
+    def refresh(self) -> None:
+        """The volume changed (slices arrived): cut the plane again when next asked."""
+        self._last = None
+
     def close(self) -> None:
         self._closed = True
 
@@ -166,6 +171,11 @@ class PlaneViewport(Viewport):
             shown = (self.reformat.slice_spacing if slab is Slab.OFF
                      else self.reformat.slab_count(thickness) * self.reformat.slice_spacing)
             ref.instance.header.SliceThickness = f"{shown:.2f}"
+        self._dirty = True
+        self.update()
+
+    def refresh_plane(self) -> None:
+        """Draw the plane again from the volume (slices arrived while it was shown)."""
         self._dirty = True
         self.update()
 
@@ -394,20 +404,24 @@ class MprView(QWidget):
         self.title.setText(translate("Mpr", "MPR · {}").format(
             series.description or translate("Mpr", "series")))
         cache = self._cache
+        source = frame_source(cache)
+        # The planes open at once on the blank volume and fill in as slices arrive.
+        volume = empty_volume(series, source=source)
+        self.show_volume(volume, series, study, window, hide_identity, index, announce=False)
 
         def job(job: Job[Series]) -> Volume:
-            volume = load_volume(job.request, source=frame_source(cache),
-                                 progress=job.progress, cancel=job.token)
-            if job.token.cancelled:  # dropped while finishing: its outcome will be stale
-                release_volume(volume, cache)
-                raise Cancelled()
+            fill_volume(volume, job.request, source=source, progress=job.progress,
+                        cancel=job.token)
             return volume
 
         def built(_job: Job[Series], outcome: Outcome[Volume]) -> None:
-            self._built(series, study, window, hide_identity, outcome, index)
+            self._built(outcome)
 
-        self._jobs.start(series, job, built,
-                         lambda _job, done, _total: self.progress.setValue(done))
+        def arrived(_job: Job[Series], done: int, _total: int) -> None:
+            self.progress.setValue(done)
+            self._refresh_planes()
+
+        self._jobs.start(series, job, built, arrived)
 
     def offer_slab(self, error: VolumeTooLargeError, series: Series, study: Study | None,
                    window: Window | None = None, hide_identity: bool = False,
@@ -442,21 +456,29 @@ class MprView(QWidget):
         self.slab_offer = box
         box.open()
 
-    def _built(self, series: Series, study: Study | None, window: Window | None,
-               hide_identity: bool, outcome: Outcome[Volume], index: int | None = None) -> None:
+    def _built(self, outcome: Outcome[Volume]) -> None:
         self._show_progress(False)
         if outcome.error is not None or outcome.value is None:
             if not outcome.cancelled and outcome.error is not None:
                 self._boundary.report(outcome.error, "building the MPR volume")
             self.abandoned.emit()
             return
-        self.show_volume(outcome.value, series, study, window, hide_identity, index)
+        self._refresh_planes()
+        self.ready.emit()
+
+    def _refresh_planes(self) -> None:
+        """Show the slices read so far: every plane is cut again from the volume."""
+        for viewport in self.planes.values():
+            if viewport.frames is not None:
+                viewport.frames.refresh()
+            viewport.refresh_plane()
 
     def show_volume(self, volume: Volume, series: Series, study: Study | None,
                     window: Window | None = None, hide_identity: bool = False,
-                    index: int | None = None) -> None:
+                    index: int | None = None, *, announce: bool = True) -> None:
         """Show the three planes of ``volume`` (built from ``series``), the crosshair on
-        frame ``index`` of the series (the slice being read), else at the centre."""
+        frame ``index`` of the series (the slice being read), else at the centre;
+        ``announce``: the volume is complete (:attr:`ready`), else it is being filled."""
         if self.volume is not None and self.volume is not volume:
             release_volume(self.volume, self._cache)
         self.volume, self.source = volume, series
@@ -471,7 +493,8 @@ class MprView(QWidget):
         self._apply_slab()
         self._derive_results()
         self.set_point(opening_point(volume, index))
-        self.ready.emit()
+        if announce:
+            self.ready.emit()
 
     def cancel(self) -> None:
         if self._jobs.busy:
