@@ -149,3 +149,18 @@ def test_a_cancelled_build_gives_its_budget_back(tmp_path) -> None:
     assert seen[-1] == 3 and cache.held_bytes == 0
     assert all(cache.get(ref.key) is None or cache.get(ref.key).base is None
                for ref in series.frames)  # no frame left pointing into a dropped volume
+
+
+def test_slices_read_straight_into_the_volume_clear_unused_high_bits(tmp_path) -> None:
+    series = ct_series(tmp_path)
+    for ref in series.frames:  # 12 bits stored; the file keeps an overlay in bit 14
+        ds = pydicom.dcmread(ref.instance.path)
+        ds.BitsStored, ds.HighBit = 12, 11
+        values = ds.pixel_array.astype(np.int16) & 0x0FFF
+        ds.PixelData = (values | 0x4000).astype("<i2").tobytes()
+        ds.save_as(ref.instance.path)
+    series = scan([tmp_path]).all_series()[0]
+    volume = load_volume(series)
+    assert volume.data.dtype == np.int16
+    assert np.array_equal(volume.data, np.stack([read_frame(ref) for ref in series.frames]))
+    assert_same_planes(volume, reference(series))

@@ -27,11 +27,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from viewer.errors import LightboxError
+from viewer.host.memory import give_back_freed_memory
 from viewer.imaging.lut import PixelTransform, pixel_transform
 from viewer.io.cache import FrameCache, frame_bytes
 from viewer.io.frames import CachedFrames, FrameSource
 from viewer.io.model import FrameRef, Series
-from viewer.io.pixels import read_frame
+from viewer.io.pixels import read_frame, read_frame_into
 from viewer.tasks.cancel import CancelToken
 
 #: Header elements that decide a single-frame image's modality transform.
@@ -156,6 +157,8 @@ def fill_into(allocation: Allocation, series: Series, source: FrameSource,
         if cache is not None and allocation.key is not None:
             cache.release(allocation.key)
         raise
+    if cache is not None:
+        give_back_freed_memory()  # the frames the volume's slices replaced
 
 
 def _stored_dtype(series: Series) -> np.dtype | None:
@@ -185,12 +188,17 @@ def _fill(data: np.ndarray, frames: list[FrameRef], source: FrameSource,
         # From a cache, a miss is read here and cached once, as the volume's slice (the
         # source would cache the read frame first, evicting another for a moment).
         array = cache.get(ref.key) if cache is not None else None
-        if array is None:
+        in_place = (array is None and stored and (cache is not None or source is read_frame)
+                    and read_frame_into(ref, data[k]))  # no temporary, no copy
+        if in_place:
+            array = data[k]
+        elif array is None:
             array = read_frame(ref) if cache is not None else source(ref)
         if array.ndim != 2:
             raise _not_grey(ref)
         if stored:
-            data[k] = array
+            if not in_place:
+                data[k] = array
             if array.dtype != data.dtype and not np.array_equal(data[k], array):
                 raise VolumeError(f"{ref.instance.path.name}: its pixel values do not fit "
                                   "the type of the other slices; MPR cannot stack them.")
