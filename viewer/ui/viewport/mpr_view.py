@@ -15,6 +15,7 @@ is refused up front, with the slab of it that does).
 from __future__ import annotations
 
 import math
+import time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -74,6 +75,8 @@ PLANE_COLOURS = {Plane.AXIAL: QColor(230, 80, 70), Plane.CORONAL: QColor(110, 20
 SLAB_TITLES = {Slab.OFF: QT_TRANSLATE_NOOP("MprView", "Off"), Slab.MIP: "MIP",
                Slab.MINIP: "MinIP", Slab.AVERAGE: QT_TRANSLATE_NOOP("MprView", "Average")}
 DEFAULT_SLAB_MM = 10.0
+#: Seconds between redrawing the planes while slices arrive.
+REFRESH_INTERVAL_S = 0.25
 #: Gap left around the crosshair centre so the anatomy under it stays visible.
 CROSSHAIR_GAP = 12
 
@@ -417,9 +420,15 @@ class MprView(QWidget):
         def built(_job: Job[Series], outcome: Outcome[Volume]) -> None:
             self._built(outcome)
 
+        shown_at = [time.monotonic()]
+
         def arrived(_job: Job[Series], done: int, _total: int) -> None:
             self.progress.setValue(done)
-            self._refresh_planes()
+            # Cut the planes again a few times a second: each cut converts whole planes,
+            # and the GUI thread must not take the interpreter from the reading threads.
+            if time.monotonic() - shown_at[0] >= REFRESH_INTERVAL_S:
+                shown_at[0] = time.monotonic()
+                self._refresh_planes()
 
         self._jobs.start(series, job, built, arrived)
 
