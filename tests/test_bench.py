@@ -173,3 +173,16 @@ def test_bench_volume_prints_window_resampling_and_memory_figures(tmp_path) -> N
     ])
     difference = float(re.search(r"max difference (\S+)", out).group(1))
     assert difference < 1e-5  # the same centre-aligned sampling as scipy's zoom
+
+
+def test_bench_mpr_prints_open_to_plane_and_memory_against_its_peers(tmp_path) -> None:
+    out = run_bench("bench_mpr.py", "--slices", "6", "--size", "64", tmp_path=tmp_path)
+    assert_lines(out, [
+        r"two-thread read floor +" + MS,
+        r"plain pydicom \+ numpy +" + MS + r" +\(\d+\.\d+x floor\)",
+        r"lightbox open -> plane +" + MS + r" +\(\d+\.\d+x floor, \d+\.\d+x pydicom",
+        r"lightbox, cache warm +" + MS,
+        r"lightbox +peak memory +\d+\.\d MiB traced \(\d+\.\d+x pixels\), RSS growth",
+        r"warm: whole process with MPR open +\d+\.\d MiB RSS \(\d+\.\d+x pixels",
+        r"target: memory with MPR open <= 1\.3x",
+    ])

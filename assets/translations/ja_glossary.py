@@ -238,6 +238,16 @@ JA.update({
 "MPR refused for {}: the slices are sheared by {}° (gantry tilt), so the other planes would be distorted. Use a tilt-corrected reconstruction from the scanner, or read this series in its own plane.":
     "{} の MPR を中止しました: スライスが {}° ずれており（ガントリー傾斜）、他の断面が歪みます。"
     "装置で傾斜補正した再構成画像を使うか、このシリーズは元の断面で読影してください。",
+"MPR needs {} MiB for the {} slices of {}, more than the {} MiB left in the memory budget for images. Open MPR on a slab of {} slices around the current one instead.":
+    "MPR には {} MiB 必要です（{} 枚のスライス、{}）が、画像用メモリ予算の残りは {} MiB です。"
+    "代わりに現在のスライス周辺の {} 枚のスラブで MPR を開いてください。",
+"MPR needs {} MiB for the {} slices of {}, more than the {} MiB left in the memory budget for images. Close other series, or read this one in its own plane.":
+    "MPR には {} MiB 必要です（{} 枚のスライス、{}）が、画像用メモリ予算の残りは {} MiB です。"
+    "他のシリーズを閉じるか、このシリーズは元の断面で読影してください。",
+"MPR no longer fits the image memory budget: close the other MPR view or series and try again.":
+    "MPR が画像用メモリ予算に収まらなくなりました。他の MPR 表示またはシリーズを閉じて、もう一度お試しください。",
+"MPR does not fit in memory": "MPR がメモリに収まりません",
+"Open the slab (images {} to {})": "スラブを開く（画像 {}〜{}）",
 "AI results saved as DICOM are shown again": "DICOMとして保存されたAI結果を再表示しています",
 "{}: open the series it refers to first": "{}: 先に参照先のシリーズを開いてください",
 "⚠ Unlike the model's training data: ": "⚠ モデルの学習データと異なる画像: ",

@@ -1458,7 +1458,7 @@
     </message>
     <message>
         <source>MPR</source>
-        <extracomment>The volume is built and the planes shown. The build ended without planes (cancelled or failed): the window goes back. A plane viewport became the active one.</extracomment>
+        <extracomment>The volume is built and the planes shown. The build ended without planes (cancelled or failed): the window goes back. A plane viewport became the active one. The reader took the slab offered for a series too large for memory: it is building. The open offer of a slab for a series over the memory budget (non-modal).</extracomment>
         <translation>MPR</translation>
     </message>
     <message>
@@ -1484,6 +1484,14 @@
     <message>
         <source>Slab</source>
         <translation>スラブ</translation>
+    </message>
+    <message>
+        <source>MPR does not fit in memory</source>
+        <translation>MPR がメモリに収まりません</translation>
+    </message>
+    <message>
+        <source>Open the slab (images {} to {})</source>
+        <translation>スラブを開く（画像 {}〜{}）</translation>
     </message>
 </context>
 <context>
@@ -1835,6 +1843,18 @@
     <message>
         <source>MPR refused for {}: the slices are sheared by {}° (gantry tilt), so the other planes would be distorted. Use a tilt-corrected reconstruction from the scanner, or read this series in its own plane.</source>
         <translation>{} の MPR を中止しました: スライスが {}° ずれており（ガントリー傾斜）、他の断面が歪みます。装置で傾斜補正した再構成画像を使うか、このシリーズは元の断面で読影してください。</translation>
+    </message>
+    <message>
+        <source>MPR needs {} MiB for the {} slices of {}, more than the {} MiB left in the memory budget for images. Open MPR on a slab of {} slices around the current one instead.</source>
+        <translation>MPR には {} MiB 必要です（{} 枚のスライス、{}）が、画像用メモリ予算の残りは {} MiB です。代わりに現在のスライス周辺の {} 枚のスラブで MPR を開いてください。</translation>
+    </message>
+    <message>
+        <source>MPR needs {} MiB for the {} slices of {}, more than the {} MiB left in the memory budget for images. Close other series, or read this one in its own plane.</source>
+        <translation>MPR には {} MiB 必要です（{} 枚のスライス、{}）が、画像用メモリ予算の残りは {} MiB です。他のシリーズを閉じるか、このシリーズは元の断面で読影してください。</translation>
+    </message>
+    <message>
+        <source>MPR no longer fits the image memory budget: close the other MPR view or series and try again.</source>
+        <translation>MPR が画像用メモリ予算に収まらなくなりました。他の MPR 表示またはシリーズを閉じて、もう一度お試しください。</translation>
     </message>
     <message>
         <source>the image this report refers to is not open; open the study it belongs to (File &gt; Open), then follow the reference again</source>

@@ -147,7 +147,7 @@ def test_loading_real_files_gives_modality_values_and_can_be_cancelled(tmp_path)
     loaded = load_volume(series, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (6, 6)
     order = [round(-dot(f.geometry.position, (0, 0, 1)) / 2) for f in series.frames]
-    assert np.array_equal(loaded.data, volume[order].astype(np.float32))
+    assert np.array_equal(loaded.values(loaded.data), volume[order].astype(np.float32))
     token = CancelToken()
     token.cancel()
     with pytest.raises(Cancelled):
@@ -190,5 +190,6 @@ def test_a_volume_is_read_through_the_frame_source(tmp_path) -> None:
         return cached(ref)
 
     loaded = load_volume(series, source=source)
-    assert asked == [f.key for f in series.frames] and len(cache) == 4
+    # Each frame asked for once (two threads read them, in no fixed order).
+    assert sorted(asked) == sorted(f.key for f in series.frames) and len(cache) == 4
     assert np.array_equal(loaded.data, load_volume(series).data)

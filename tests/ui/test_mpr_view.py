@@ -117,3 +117,52 @@ def test_mpr_without_a_series_says_what_to_do(main_window) -> None:
     main_window._actions["mpr"].trigger()
     assert not main_window.mpr_shown
     assert "Open a CT or MR series first" in main_window.boundary.messages[-1]
+
+
+def test_a_series_over_the_memory_budget_is_offered_as_a_slab(make_main_window, qtbot,
+                                                              phantom_dir) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    slice_bytes = 128 * 128 * 2
+    w = make_main_window(cache_bytes=10 * slice_bytes)  # room for 10 of the 20 slices
+    open_and_wait(qtbot, w, phantom_dir)
+    reading = w.grid.active.state.index
+    w._actions["mpr"].trigger()
+    box = w.mpr.slab_offer
+    assert box is not None and not w.mpr_shown and not w._actions["mpr"].isChecked()
+    assert "MPR needs" in box.text() and "slab of 10 slices" in box.text()
+    assert w.cache.held_bytes == 0  # nothing read before the reader chooses
+    start = min(max(0, reading - 5), 10)
+    take = next(b for b in box.buttons()
+                if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole)
+    assert f"images {start + 1} to {start + 10}" in take.text()
+    take.click()
+    qtbot.waitUntil(lambda: w.mpr.volume is not None and w.is_settled(), timeout=20_000)
+    assert w.mpr_shown and w._actions["mpr"].isChecked()
+    axial, coronal = w.mpr.planes[Plane.AXIAL], w.mpr.planes[Plane.CORONAL]
+    assert len(axial.series.frames) == 10 and coronal.displayed_image().shape == (10, 128)
+    assert axial.state.index == reading - start  # on the slice being read
+    # The volume is counted in the frame cache's budget while MPR is open, and only then.
+    assert w.cache.held_bytes == w.mpr.volume.data.nbytes == 10 * slice_bytes
+    assert w.cache.nbytes <= w.cache.max_bytes
+    w._actions["mpr"].trigger()
+    assert not w.mpr_shown and w.cache.held_bytes == 0
+    # Declining the offer leaves the reading as it was.
+    w._actions["mpr"].trigger()
+    box = w.mpr.slab_offer
+    assert box is not None
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert w.mpr.slab_offer is None and not w.mpr_shown and w.cache.held_bytes == 0
+
+
+def test_the_planes_open_at_once_and_fill_in_as_slices_arrive(phantom_window, qtbot) -> None:
+    w = phantom_window
+    w._actions["mpr"].trigger()
+    # Still reading (the outcome has not reached the GUI thread), yet the planes are there.
+    assert w.mpr.building and w.mpr_shown
+    coronal = w.mpr.planes[Plane.CORONAL]
+    assert coronal.series is not None and len(coronal.series.frames) == 128
+    qtbot.waitUntil(lambda: not w.mpr.building and w.is_settled(), timeout=20_000)
+    shown = coronal.displayed_image()
+    assert shown.shape == (20, 128) and shown.std() > 10  # every slice arrived, drawn again
+    assert w.cache.held_bytes == w.mpr.volume.data.nbytes  # counted while MPR is open

@@ -1,8 +1,9 @@
 """Multiplanar reconstruction: a series as a volume, resliced in three patient planes.
 
-A stack of parallel, evenly spaced slices becomes a ``Volume``: modality values (HU for
-CT) in float32, indexed ``[slice, row, column]``, with the patient geometry of each index
-axis. A ``Reformat`` presents the volume as a stack of 2-D planes perpendicular to one
+A stack of parallel, evenly spaced slices becomes a ``Volume``: the stored values in their
+own integer type when every slice shares one rescale (the rescale is applied to each plane
+as it is cut, :mod:`viewer.imaging.volume_fill`), else modality values in float32, indexed
+``[slice, row, column]``, with the patient geometry of each index axis. A ``Reformat`` presents the volume as a stack of 2-D planes perpendicular to one
 patient axis (axial, coronal, sagittal), laid out as radiologists expect to read them:
 
 * axial: patient left on screen right, posterior at the bottom, head first;
@@ -21,18 +22,28 @@ gantry tilt, missing slices, uneven spacing, mixed orientations or sizes, colour
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
 
-from viewer.errors import LightboxError
-from viewer.imaging.lut import modality_values
-from viewer.io.frames import FrameSource
+from viewer.imaging.lut import PixelTransform, modality_values
+from viewer.imaging.volume_fill import (
+    Allocation,
+    allocate,
+    fill_into,
+    shared_transform,
+    volume_bytes,
+)
+from viewer.imaging.volume_fill import VolumeError as VolumeError
+from viewer.imaging.volume_fill import VolumeTooLargeError as VolumeTooLargeError
+from viewer.io.cache import FrameCache
+from viewer.io.frames import CachedFrames, FrameSource
 from viewer.io.geometry import dot, norm, normal
 from viewer.io.model import FrameRef, Orientation, Series, Vec3
 from viewer.io.pixels import read_frame
@@ -46,10 +57,6 @@ MAX_TILT_DEGREES = 0.5
 SPACING_TOLERANCE = 0.1
 #: Orientation cosines that differ by less than this are the same plane.
 ORIENTATION_TOLERANCE = 1e-3
-
-
-class VolumeError(LightboxError):
-    """The series cannot be reconstructed in other planes; ``str()`` says why and what to do."""
 
 
 class Plane(StrEnum):
@@ -78,11 +85,13 @@ _LAYOUT: dict[Plane, tuple[tuple[int, int], tuple[int, int], tuple[int, int]]] =
 
 @dataclass(frozen=True)
 class Volume:
-    """Modality values ``data[k, i, j]`` and where each index lies in the patient (mm).
+    """Voxel values ``data[k, i, j]`` and where each index lies in the patient (mm).
 
     Voxel (k, i, j) is at ``origin + k * spacing[0] * axes[0] + i * spacing[1] * axes[1]
     + j * spacing[2] * axes[2]``: k runs along the stack, i down the rows (DICOM column
-    direction cosines), j along a row (row direction cosines).
+    direction cosines), j along a row (row direction cosines). ``data`` holds stored values
+    and ``modality`` the rescale every slice shares (:meth:`values` applies it), or, with
+    ``modality`` None, modality values already (float32).
     """
 
     data: np.ndarray
@@ -90,6 +99,21 @@ class Volume:
     axes: tuple[Vec3, Vec3, Vec3]
     spacing: tuple[float, float, float]
     frame_of_reference: str = ""
+    modality: PixelTransform | None = None
+    #: Where the volume is counted in the frame cache's budget (None: not counted).
+    budget_key: Hashable | None = None
+
+    def values(self, block: np.ndarray) -> np.ndarray:
+        """Modality values (float32, HU for CT) of ``block``, a part of :attr:`data`."""
+        if self.modality is None:
+            return block
+        return self.modality.modality(block)
+
+    @property
+    def increasing(self) -> bool:
+        """Whether the modality transform keeps the order of values (slope ≥ 0): a
+        maximum of stored values is then the maximum of modality values."""
+        return self.modality is None or self.modality.slope >= 0
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -176,7 +200,8 @@ def check_series(series: Series, purpose: str = "MPR") -> None:
 
 
 def build_volume(series: Series, stored: Sequence[np.ndarray]) -> Volume:
-    """A volume from the series' decoded frames (in ``series.frames`` order)."""
+    """A volume of float32 modality values from the series' decoded frames (in
+    ``series.frames`` order); the reference :func:`load_volume`'s planes are compared to."""
     check_series(series)
     frames = series.frames
     if len(stored) != len(frames):
@@ -192,20 +217,73 @@ def load_volume(series: Series, *, source: FrameSource = read_frame,
                 progress: Callable[[int, int], None] | None = None,
                 cancel: CancelToken | None = None) -> Volume:
     """Read every frame of ``series`` (from ``source``: ``frame_source(cache)`` in the GUI,
-    else from disk) into a volume. Checks first, so a refused series reads no pixels. Runs
-    on any thread."""
+    else from disk) into a volume of stored values (see :mod:`viewer.imaging.volume_fill`).
+    Checks first, so a refused series reads no pixels; from a cache, the volume is held in
+    its budget (:func:`release_volume` when done) or refused with a slab that fits
+    (:class:`VolumeTooLargeError`). Runs on any thread."""
+    volume = empty_volume(series, source=source)
+    fill_volume(volume, series, source=source, progress=progress, cancel=cancel)
+    return volume
+
+
+def empty_volume(series: Series, *, source: FrameSource = read_frame) -> Volume:
+    """The volume of ``series``, checked and allocated (blank: zeros) but not read yet, so
+    its planes can be shown while :func:`fill_volume` reads the slices into it."""
     check_series(series)
-    frames = series.frames
-    first = frames[0].instance.pixel
-    assert first is not None
-    data = np.empty((len(frames), first.rows, first.columns), dtype=np.float32)
-    for k, ref in enumerate(frames):
-        if cancel is not None:
-            cancel.check()
-        data[k] = _modality(ref, source(ref))
-        if progress is not None:
-            progress(k + 1, len(frames))
-    return _volume(series, data)
+    if isinstance(source, CachedFrames):
+        check_budget(series, source.cache)
+    room = allocate(series, source)
+    return dataclasses.replace(_volume(series, room.data), modality=room.transform,
+                               budget_key=room.key)
+
+
+def fill_volume(volume: Volume, series: Series, *, source: FrameSource = read_frame,
+                progress: Callable[[int, int], None] | None = None,
+                cancel: CancelToken | None = None) -> None:
+    """Read ``series``' slices into :func:`empty_volume`'s ``volume`` (two threads; any
+    thread may call it). On failure or cancel its budget is given back."""
+    fill_into(Allocation(volume.data, volume.modality, volume.budget_key), series, source,
+              progress, cancel)
+
+
+def release_volume(volume: Volume, cache: FrameCache) -> None:
+    """Give the budget back: ``volume`` (and the cached frames that are its slices) leaves
+    ``cache``. Nothing happens for a volume that is not counted there."""
+    if volume.budget_key is not None:
+        cache.release(volume.budget_key)
+
+
+def check_budget(series: Series, cache: FrameCache, index: int | None = None) -> None:
+    """Raise :class:`VolumeTooLargeError` when ``series``' volume cannot be held in
+    ``cache``'s budget beside the other held blocks; the error carries the contiguous slab
+    of slices around frame ``index`` (the slice being read; the middle when None) that fits.
+    """
+    needed = volume_bytes(series, shared_transform(series) is not None)
+    room = cache.room_to_hold()
+    if needed <= room:
+        return
+    count = len(series.frames)
+    fits = min(count - 1, room // (needed // count))
+    slab = None
+    if fits >= MIN_SLICES:
+        centre = count // 2 if index is None else min(max(index, 0), count - 1)
+        start = min(max(0, centre - fits // 2), count - fits)
+        slab = range(start, start + fits)
+    name = series.description or "this series"
+    offer = (f" Open MPR on a slab of {fits} slices around the current one instead."
+             if slab is not None else " Close other series, or read this one in its own plane.")
+    raise VolumeTooLargeError(
+        f"MPR needs {needed / 2**20:,.0f} MiB for the {count} slices of {name}, more than the "
+        f"{room / 2**20:,.0f} MiB left in the memory budget for images.{offer}", slab)
+
+
+def slab_series(series: Series, slab: range) -> Series:
+    """The contiguous frames ``slab`` of ``series`` as a series of their own (same UID
+    suffixed, so its MPR and results stay apart from the whole series')."""
+    frames = series.frames[slab.start:slab.stop]
+    instances = list(dict.fromkeys(ref.instance for ref in frames))
+    return dataclasses.replace(series, uid=f"{series.uid}.slab{slab.start}-{slab.stop - 1}",
+                               instances=instances, frames=frames)
 
 
 def _modality(ref: FrameRef, array: np.ndarray) -> np.ndarray:
@@ -344,21 +422,25 @@ class Reformat:
         return max(1, round(thickness_mm / self.slice_spacing))
 
     def image(self, index: int, slab: Slab = Slab.OFF, thickness_mm: float = 0.0) -> np.ndarray:
-        """Plane ``index`` (float32 modality values), or the slab centred on it."""
+        """Plane ``index`` (float32 modality values: the volume's rescale is applied here,
+        to this plane only), or the slab centred on it."""
         if not 0 <= index < self.count:
             raise IndexError(f"plane {index} outside 0..{self.count - 1}")
         view = self.view
+        volume = self.volume
         n = 1 if slab is Slab.OFF else self.slab_count(thickness_mm)
         if n == 1:
-            return np.ascontiguousarray(view[index])
+            return np.ascontiguousarray(volume.values(np.ascontiguousarray(view[index])))
         start = max(0, index - (n - 1) // 2)
         stop = min(self.count, start + n)
         block = view[start:stop]
-        if slab is Slab.MIP:
-            return np.ascontiguousarray(block.max(axis=0))
-        if slab is Slab.MINIP:
-            return np.ascontiguousarray(block.min(axis=0))
-        return np.ascontiguousarray(block.mean(axis=0, dtype=np.float32))
+        if slab in (Slab.MIP, Slab.MINIP):
+            # The rescale keeps (or reverses) the order: project the stored values, then
+            # rescale one plane, exactly as projecting the rescaled block.
+            highest = (slab is Slab.MIP) == volume.increasing
+            projected = block.max(axis=0) if highest else block.min(axis=0)
+            return np.ascontiguousarray(volume.values(projected))
+        return np.ascontiguousarray(volume.values(block).mean(axis=0, dtype=np.float32))
 
 
 def opening_point(volume: Volume, frame_index: int | None = None) -> tuple[float, float, float]:

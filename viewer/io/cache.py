@@ -2,6 +2,12 @@
 
 Frames are evicted least-recently-used first, by bytes rather than by count, so a cache
 sized for 300 CT slices also holds the right number of large colour frames.
+
+One budget covers every large pixel array the viewer keeps: a block such as the MPR volume
+is *held* in the cache (:meth:`FrameCache.hold`): its bytes count against the same limit,
+it is never evicted, and frames that are views into it (the MPR volume's slices stand in
+for the acquired frames they were copied from) cost nothing more, so a series open in MPR
+is in memory once.
 """
 
 from __future__ import annotations
@@ -58,7 +64,10 @@ class FrameCache:
             raise ValueError("max_bytes must be >= 0")
         self._max_bytes = int(max_bytes)
         self._items: OrderedDict[Hashable, np.ndarray] = OrderedDict()
+        self._sizes: dict[Hashable, int] = {}  # bytes each frame counts (0: a held view)
         self._nbytes = 0
+        self._held: dict[Hashable, np.ndarray] = {}
+        self._held_bytes = 0
         self._lock = threading.Lock()
 
     @property
@@ -67,7 +76,18 @@ class FrameCache:
 
     @property
     def nbytes(self) -> int:
-        return self._nbytes
+        """Bytes counted against the budget: the frames plus the held blocks."""
+        return self._nbytes + self._held_bytes
+
+    @property
+    def held_bytes(self) -> int:
+        """Bytes of the held blocks (the MPR volume), part of :attr:`nbytes`."""
+        return self._held_bytes
+
+    def room_to_hold(self) -> int:
+        """Bytes a new held block may take: the budget less the held blocks (frames are
+        evicted to make room; held blocks are not)."""
+        return max(0, self._max_bytes - self._held_bytes)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -84,29 +104,78 @@ class FrameCache:
             return array
 
     def put(self, key: Hashable, array: np.ndarray) -> bool:
-        """Store ``array``; returns False when it alone is larger than the whole cache."""
-        size = int(array.nbytes)
-        if size > self._max_bytes:
-            return False
-        array.flags.writeable = False
+        """Store ``array``; returns False when it alone is larger than the whole cache.
+        A view into a held block is stored at no cost."""
         with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._nbytes -= int(old.nbytes)
+            size = 0 if self._held_owner(array) is not None else int(array.nbytes)
+            if size > self._max_bytes:
+                return False
+            array.flags.writeable = False
+            self._pop(key)
             self._items[key] = array
+            self._sizes[key] = size
             self._nbytes += size
-            while self._nbytes > self._max_bytes:
-                _, evicted = self._items.popitem(last=False)
-                self._nbytes -= int(evicted.nbytes)
+            self._evict()
         return True
 
     def discard(self, key: Hashable) -> None:
         with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._nbytes -= int(old.nbytes)
+            self._pop(key)
 
     def clear(self) -> None:
+        """Forget every frame and every held block."""
         with self._lock:
             self._items.clear()
-            self._nbytes = 0
+            self._sizes.clear()
+            self._held.clear()
+            self._nbytes = self._held_bytes = 0
+
+    def hold(self, key: Hashable, array: np.ndarray) -> bool:
+        """Count ``array`` (a large block, e.g. the MPR volume) against the budget until
+        :meth:`release`; frames are evicted to make room. Returns False, holding nothing,
+        when it does not fit beside the other held blocks (:meth:`room_to_hold`)."""
+        with self._lock:
+            self._release(key)
+            other = self._held_bytes
+            if int(array.nbytes) + other > self._max_bytes:
+                return False
+            self._held[key] = array
+            self._held_bytes += int(array.nbytes)
+            self._evict()
+        return True
+
+    def release(self, key: Hashable) -> None:
+        """Stop holding ``key``'s block; frames that are views into it leave the cache
+        (each would keep the whole block alive)."""
+        with self._lock:
+            self._release(key)
+
+    # -- internals (lock held) ---------------------------------------------------------
+
+    def _held_owner(self, array: np.ndarray) -> Hashable | None:
+        base = array.base
+        while base is not None:
+            for key, held in self._held.items():
+                if base is held:
+                    return key
+            base = getattr(base, "base", None)
+        return None
+
+    def _pop(self, key: Hashable) -> None:
+        if self._items.pop(key, None) is not None:
+            self._nbytes -= self._sizes.pop(key)
+
+    def _evict(self) -> None:
+        while self._nbytes + self._held_bytes > self._max_bytes and self._items:
+            key, _ = self._items.popitem(last=False)
+            self._nbytes -= self._sizes.pop(key)
+
+    def _release(self, key: Hashable) -> None:
+        block = self._held.get(key)
+        if block is None:
+            return
+        views = [k for k, a in self._items.items() if self._held_owner(a) == key]
+        for k in views:
+            self._pop(k)
+        del self._held[key]
+        self._held_bytes -= int(block.nbytes)

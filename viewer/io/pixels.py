@@ -252,3 +252,31 @@ def _apply_palette(inst: Instance, arr: np.ndarray) -> np.ndarray:
         return palette_rgb(arr, inst.header, signed)
     except Exception as exc:
         raise UnreadableFileError(inst.path, "the palette colour lookup table is damaged") from exc
+
+
+def read_frame_into(ref: FrameRef, out: np.ndarray) -> bool:
+    """Read a native grey frame straight into ``out`` (C-contiguous, its shape and native
+    type), with no temporary: how the MPR volume is filled. Returns False, reading
+    nothing, when the frame needs a decoder or a conversion (then use :func:`read_frame`).
+    Raises what ``read_frame`` raises for a damaged file."""
+    inst = ref.instance
+    pixel = inst.pixel
+    if inst.kind != "dicom" or pixel is None or not has_fast_path(inst):
+        return False
+    pixel = _checked(inst, ref.frame)
+    dtype = _dtype(pixel)
+    if (pixel.samples_per_pixel != 1 or pixel.photometric == "PALETTE COLOR"
+            or not dtype.isnative or dtype != out.dtype or not out.flags.c_contiguous
+            or not out.flags.writeable or out.shape != (pixel.rows, pixel.columns)):
+        return False
+    offset = int(inst.pixel_offset or 0) + ref.frame * out.nbytes
+    try:
+        with inst.path.open("rb") as f:
+            f.seek(offset)
+            got = f.readinto(out.data.cast("B"))
+    except OSError as exc:
+        raise UnreadableFileError(inst.path, f"cannot be read ({exc.strerror or exc})") from exc
+    if got < out.nbytes:
+        raise UnreadableFileError(inst.path, "file is truncated (pixel data incomplete)")
+    _mask_unused_bits(out, pixel)  # in place: ``out`` is writeable
+    return True

@@ -124,6 +124,14 @@ TEMPLATES = (
                       "(gantry tilt), so the other planes would be distorted. Use a "
                       "tilt-corrected reconstruction from the scanner, or read this series in "
                       "its own plane."),
+    QT_TRANSLATE_NOOP("ProblemText", "MPR needs {} MiB for the {} slices of {}, more than the "
+                      "{} MiB left in the memory budget for images. Open MPR on a slab of {} "
+                      "slices around the current one instead."),
+    QT_TRANSLATE_NOOP("ProblemText", "MPR needs {} MiB for the {} slices of {}, more than the "
+                      "{} MiB left in the memory budget for images. Close other series, or "
+                      "read this one in its own plane."),
+    QT_TRANSLATE_NOOP("ProblemText", "MPR no longer fits the image memory budget: close the "
+                      "other MPR view or series and try again."),
     QT_TRANSLATE_NOOP("ProblemText", "the image this report refers to is not open; open the "
                       "study it belongs to (File > Open), then follow the reference again"),
     # a model the site runs unsigned (viewer/inference/signing.py UNSIGNED_MARK)

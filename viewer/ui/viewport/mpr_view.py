@@ -7,12 +7,15 @@ the ``Reformat`` for each plane (a numpy view of the volume, or a slab projectio
 of the io loader. The crosshair is one point in the volume: clicking or dragging in a
 plane (crosshair tool, key X) moves it, which scrolls the two other planes to it; scrolling
 a plane moves it along that plane's normal. The volume is read on a worker, with progress
-and cancel, before the planes appear.
+and cancel; its planes are shown from the start and fill in as the slices arrive. It is
+counted in the frame cache's budget while the planes are open (a series that does not fit
+is refused up front, with the slab of it that does).
 """
 
 from __future__ import annotations
 
 import math
+import time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -36,9 +40,14 @@ from viewer.imaging.mpr import (
     Reformat,
     Slab,
     Volume,
+    VolumeTooLargeError,
+    check_budget,
     check_series,
-    load_volume,
+    empty_volume,
+    fill_volume,
     opening_point,
+    release_volume,
+    slab_series,
 )
 from viewer.imaging.mpr_series import plane_series
 from viewer.io.frames import frame_source
@@ -46,6 +55,7 @@ from viewer.state.plane_results import plane_results
 from viewer.state.session import Session
 from viewer.tasks.jobs import Job, Jobs
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
+from viewer.ui.problem_text import problem_text
 from viewer.ui.viewport.corner_text import CornerText
 from viewer.ui.viewport.grid import ViewportFrame
 from viewer.ui.viewport.transform import to_image
@@ -65,6 +75,8 @@ PLANE_COLOURS = {Plane.AXIAL: QColor(230, 80, 70), Plane.CORONAL: QColor(110, 20
 SLAB_TITLES = {Slab.OFF: QT_TRANSLATE_NOOP("MprView", "Off"), Slab.MIP: "MIP",
                Slab.MINIP: "MinIP", Slab.AVERAGE: QT_TRANSLATE_NOOP("MprView", "Average")}
 DEFAULT_SLAB_MM = 10.0
+#: Seconds between redrawing the planes while slices arrive.
+REFRESH_INTERVAL_S = 0.25
 #: Gap left around the crosshair centre so the anatomy under it stays visible.
 CROSSHAIR_GAP = 12
 
@@ -113,6 +125,10 @@ class PlaneFrames(QObject):
     def set_slab(self, slab: Slab, thickness: float) -> None:
         self.slab, self.thickness = slab, float(thickness)
 
+    def refresh(self) -> None:
+        """The volume changed (slices arrived): cut the plane again when next asked."""
+        self._last = None
+
     def close(self) -> None:
         self._closed = True
 
@@ -158,6 +174,11 @@ class PlaneViewport(Viewport):
             shown = (self.reformat.slice_spacing if slab is Slab.OFF
                      else self.reformat.slab_count(thickness) * self.reformat.slice_spacing)
             ref.instance.header.SliceThickness = f"{shown:.2f}"
+        self._dirty = True
+        self.update()
+
+    def refresh_plane(self) -> None:
+        """Draw the plane again from the volume (slices arrived while it was shown)."""
         self._dirty = True
         self.update()
 
@@ -273,6 +294,8 @@ class MprView(QWidget):
     abandoned = Signal()
     #: A plane viewport became the active one.
     activated = Signal(object)
+    #: The reader took the slab offered for a series too large for memory: it is building.
+    slab_started = Signal()
 
     def __init__(self, cache: FrameCache, bridge: Bridge, boundary: ErrorBoundary,
                  background: Background, parent: QWidget | None = None, *,
@@ -280,6 +303,8 @@ class MprView(QWidget):
         super().__init__(parent)
         self._cache, self._bridge, self._boundary = cache, bridge, boundary
         self._jobs: Jobs[Series, Volume] = Jobs(background.submit, bridge.post)
+        #: The open offer of a slab for a series over the memory budget (non-modal).
+        self.slab_offer: QMessageBox | None = None
         self.volume: Volume | None = None
         self.source: Series | None = None
         self.point: tuple[float, float, float] | None = None  # crosshair, voxel (k, i, j)
@@ -368,11 +393,13 @@ class MprView(QWidget):
 
     def start(self, series: Series, study: Study | None, window: Window | None = None,
               hide_identity: bool = False, index: int | None = None) -> None:
-        """Check ``series`` now (raises VolumeError with the reason), then read it;
-        the planes open at frame ``index`` (the slice being read), else the middle."""
+        """Check ``series`` now (raises VolumeError with the reason; VolumeTooLargeError
+        with the slab that fits when the memory budget is too small), then read it; the
+        planes open at frame ``index`` (the slice being read), else the middle."""
         check_series(series)
         self.cancel()
         self.clear()
+        check_budget(series, self._cache, index)
         self.source = series
         self.progress.setRange(0, len(series.frames))
         self.progress.setValue(0)
@@ -380,32 +407,89 @@ class MprView(QWidget):
         self.title.setText(translate("Mpr", "MPR · {}").format(
             series.description or translate("Mpr", "series")))
         cache = self._cache
+        source = frame_source(cache)
+        # The planes open at once on the blank volume and fill in as slices arrive.
+        volume = empty_volume(series, source=source)
+        self.show_volume(volume, series, study, window, hide_identity, index, announce=False)
 
         def job(job: Job[Series]) -> Volume:
-            return load_volume(job.request, source=frame_source(cache),
-                               progress=job.progress, cancel=job.token)
+            fill_volume(volume, job.request, source=source, progress=job.progress,
+                        cancel=job.token)
+            return volume
 
         def built(_job: Job[Series], outcome: Outcome[Volume]) -> None:
-            self._built(series, study, window, hide_identity, outcome, index)
+            self._built(outcome)
 
-        self._jobs.start(series, job, built,
-                         lambda _job, done, _total: self.progress.setValue(done))
+        shown_at = [time.monotonic()]
 
-    def _built(self, series: Series, study: Study | None, window: Window | None,
-               hide_identity: bool, outcome: Outcome[Volume], index: int | None = None) -> None:
+        def arrived(_job: Job[Series], done: int, _total: int) -> None:
+            self.progress.setValue(done)
+            # Cut the planes again a few times a second: each cut converts whole planes,
+            # and the GUI thread must not take the interpreter from the reading threads.
+            if time.monotonic() - shown_at[0] >= REFRESH_INTERVAL_S:
+                shown_at[0] = time.monotonic()
+                self._refresh_planes()
+
+        self._jobs.start(series, job, built, arrived)
+
+    def offer_slab(self, error: VolumeTooLargeError, series: Series, study: Study | None,
+                   window: Window | None = None, hide_identity: bool = False,
+                   index: int | None = None) -> None:
+        """Say why ``series`` does not fit, and offer MPR on the slab of it that does
+        (non-modal; :attr:`slab_started` when the reader takes it)."""
+        slab = error.slab
+        if slab is None:
+            raise error
+        if self.slab_offer is not None:
+            self.slab_offer.close()
+        box = QMessageBox(QMessageBox.Icon.Question,
+                          translate("MprView", "MPR does not fit in memory"),
+                          problem_text(str(error)), QMessageBox.StandardButton.Cancel, self)
+        take = box.addButton(translate("MprView", "Open the slab (images {} to {})").format(
+            slab.start + 1, slab.stop), QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(take)
+        box.setObjectName("mpr_slab_offer")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(_result: int) -> None:
+            self.slab_offer = None
+            if box.clickedButton() is not take:
+                return
+            part = slab_series(series, slab)
+            at = None if index is None else min(max(index - slab.start, 0), len(slab) - 1)
+            self._boundary.guard(self.start)(part, study, window, hide_identity, at)
+            if self.building:
+                self.slab_started.emit()
+
+        box.finished.connect(answered)
+        self.slab_offer = box
+        box.open()
+
+    def _built(self, outcome: Outcome[Volume]) -> None:
         self._show_progress(False)
         if outcome.error is not None or outcome.value is None:
             if not outcome.cancelled and outcome.error is not None:
                 self._boundary.report(outcome.error, "building the MPR volume")
             self.abandoned.emit()
             return
-        self.show_volume(outcome.value, series, study, window, hide_identity, index)
+        self._refresh_planes()
+        self.ready.emit()
+
+    def _refresh_planes(self) -> None:
+        """Show the slices read so far: every plane is cut again from the volume."""
+        for viewport in self.planes.values():
+            if viewport.frames is not None:
+                viewport.frames.refresh()
+            viewport.refresh_plane()
 
     def show_volume(self, volume: Volume, series: Series, study: Study | None,
                     window: Window | None = None, hide_identity: bool = False,
-                    index: int | None = None) -> None:
+                    index: int | None = None, *, announce: bool = True) -> None:
         """Show the three planes of ``volume`` (built from ``series``), the crosshair on
-        frame ``index`` of the series (the slice being read), else at the centre."""
+        frame ``index`` of the series (the slice being read), else at the centre;
+        ``announce``: the volume is complete (:attr:`ready`), else it is being filled."""
+        if self.volume is not None and self.volume is not volume:
+            release_volume(self.volume, self._cache)
         self.volume, self.source = volume, series
         reformats = {plane: Reformat.of(volume, plane) for plane in Plane}
         for plane, viewport in self.planes.items():
@@ -418,7 +502,8 @@ class MprView(QWidget):
         self._apply_slab()
         self._derive_results()
         self.set_point(opening_point(volume, index))
-        self.ready.emit()
+        if announce:
+            self.ready.emit()
 
     def cancel(self) -> None:
         if self._jobs.busy:
@@ -463,6 +548,8 @@ class MprView(QWidget):
             viewport.close_series()
             viewport.reformat = viewport.frames = None
             viewport.crosshair = None
+        if self.volume is not None:
+            release_volume(self.volume, self._cache)  # the budget goes back to the frames
         self.volume = self.source = self.point = None
 
     def shutdown(self) -> None:

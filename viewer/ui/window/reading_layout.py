@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QMenu, QStackedWidget
 
-from viewer.imaging.mpr import VolumeError
+from viewer.imaging.mpr import VolumeError, VolumeTooLargeError
 from viewer.imaging.reference_lines import Segment, lines_on
 from viewer.state.studies import StudiesAdded
 from viewer.ui.i18n import translate
@@ -95,6 +95,7 @@ class ReadingLayout:
         self.mpr.abandoned.connect(self.close_mpr)
         self.mpr.ready.connect(self._mpr_ready)
         self.mpr.close_button.clicked.connect(self.close_mpr)
+        self.mpr.slab_started.connect(self._show_mpr)
         self._viewport_unsubscribes.append(self.session.studies.subscribe(self._studies_added))
 
     def _studies_added(self: MainWindow, added: StudiesAdded) -> None:
@@ -276,8 +277,19 @@ class ReadingLayout:
                 raise VolumeError(translate("WindowLayout", "Open a CT or MR series first, then choose MPR."))
             self.mpr.start(source.series, source.study, source.state.window,
                            source.state.hide_identity, index=source.state.index)
+        except VolumeTooLargeError as too_large:
+            if too_large.slab is None or source.series is None:
+                raise
+            # Larger than the memory budget: say so, and offer the slab that fits.
+            self.mpr.offer_slab(too_large, source.series, source.study, source.state.window,
+                                source.state.hide_identity, source.state.index)
+            return
         finally:
             self._actions["mpr"].setChecked(self.mpr.building)
+        self._show_mpr()
+
+    def _show_mpr(self: MainWindow) -> None:
+        self._actions["mpr"].setChecked(self.mpr.building or self.mpr.volume is not None)
         self.central.setCurrentWidget(self.mpr)
         self.mpr.active.setFocus()
         self._active_changed()
