@@ -1449,7 +1449,7 @@
     </message>
     <message>
         <source>Reading the series for MPR…</source>
-        <extracomment>Gap left around the crosshair centre so the anatomy under it stays visible. The reader put the crosshair at (row, column) of the shown plane (image pixels). (row, column) of the crosshair in this plane, and the colours of its vertical and horizontal lines (the planes they stand for).</extracomment>
+        <extracomment>Seconds between redrawing the planes while slices arrive. Gap left around the crosshair centre so the anatomy under it stays visible. The reader put the crosshair at (row, column) of the shown plane (image pixels). (row, column) of the crosshair in this plane, and the colours of its vertical and horizontal lines (the planes they stand for).</extracomment>
         <translation>MPR用にシリーズを読込中…</translation>
     </message>
     <message>
