@@ -9,6 +9,8 @@ folder, then measures on the same files:
 * pydicom    ``dcmread(f).pixel_array`` for every file, one thread (the plain loop)
 * floor      JPEG 2000 only: the decoder alone on each frame's bytes, already in memory,
              one thread (the single-thread decode floor)
+* worker     JPEG 2000 only: what a decoder process does per frame (``decode_stored``:
+             read the frame's bytes, check the codestream, decode), one thread
 * pool       JPEG 2000 only: a plain two-process pool, ``ProcessPoolExecutor(2).map`` of
              the plain loop's ``dcmread(f).pixel_array`` (processes started beforehand)
 * first      Lightbox: scan the folder, decode and render the middle slice
@@ -42,6 +44,7 @@ from viewer.io import decode_pool
 from viewer.io.cache import FrameCache
 from viewer.io.demo import write_phantom_series
 from viewer.io.loader import SeriesLoader
+from viewer.io.pixels import decode_stored
 from viewer.io.scan import scan
 
 
@@ -83,6 +86,16 @@ def decode_floor(frames: list[bytes]) -> None:
 
     for frame in frames:
         np.asarray(openjpeg.decode(frame))
+
+
+def worker_decodes(folder: Path) -> float:
+    (series,) = scan([folder]).all_series()
+    jobs = [(f.instance.path, f.frame, f.instance.pixel) for f in series.frames]
+    t0 = time.perf_counter()
+    for path, frame, pixel in jobs:
+        assert pixel is not None
+        decode_stored(path, frame, pixel.transfer_syntax, pixel)
+    return time.perf_counter() - t0
 
 
 def plain_pool(pool: ProcessPoolExecutor, files: list[Path]) -> None:
@@ -161,7 +174,10 @@ def main() -> None:
             frames = encoded_frames(files)
             t_floor = best(lambda f=frames: decode_floor(f), repeat)
             t_pool = best(lambda f=files: plain_pool(peer_pool, f), repeat)
+            t_worker = min(worker_decodes(folder) for _ in range(repeat))
             print(f"  decode floor, 1 thr {t_floor * 1e3:8.1f} ms")
+            print(f"  worker path, 1 thr  {t_worker * 1e3:8.1f} ms  "
+                  f"({t_worker / t_floor:.2f}x floor: file, header, checks, copies)")
             print(f"  plain 2-proc pool   {t_pool * 1e3:8.1f} ms  "
                   f"({t_pool / t_floor:.2f}x floor)")
             print(f"  Lightbox vs floor   {t_series / t_floor:.2f}x  "

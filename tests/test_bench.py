@@ -78,6 +78,7 @@ def test_bench_loading_prints_both_encodings(tmp_path) -> None:
         ])
     assert_lines(sections[4], [
         rf"decode floor, 1 thr +{MS}",
+        rf"worker path, 1 thr +{MS} +\(\d+\.\d+x floor",
         rf"plain 2-proc pool +{MS} +\(\d+\.\d+x floor\)",
         r"Lightbox vs floor +\d+\.\d+x +\(target <= 0\.55x; \d+\.\d+x the plain pool\)",
     ])
