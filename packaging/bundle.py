@@ -138,6 +138,16 @@ EXCLUDES = (
     "_hashlib",
     "readline",
     "curses",
+    # HTTP: only pydicom.data.download imports requests, inside try/except ImportError,
+    # to fetch test files the app never asks for (its samples are bundled). 1.1 MB with
+    # urllib3, certifi (a CA bundle with no TLS to use it) and charset_normalizer.
+    "requests",
+    "urllib3",
+    "certifi",
+    "charset_normalizer",
+    "idna",
+    # numpy's Fortran wrapper generator: a build tool, loaded only as numpy.f2py.
+    "numpy.f2py",
     # Pillow formats and bridges the app does not read (AVIF alone brings 5 MB).
     "PIL._avif",
     "PIL.AvifImagePlugin",

@@ -93,6 +93,12 @@ def test_bench_loading_prints_both_encodings(tmp_path) -> None:
             rf"Lightbox first img +{MS}",
             rf"Lightbox series +{MS}",
         ])
+    assert_lines(sections[4], [
+        rf"decode floor, 1 thr +{MS}",
+        rf"worker path, 1 thr +{MS} +\(\d+\.\d+x floor",
+        rf"plain 2-proc pool +{MS} +\(\d+\.\d+x floor\)",
+        r"Lightbox vs floor +\d+\.\d+x +\(target <= 0\.55x; \d+\.\d+x the plain pool\)",
+    ])
 
 
 def test_bench_models_prints_latency_ratios_and_click_to_overlay(tmp_path) -> None:

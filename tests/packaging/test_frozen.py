@@ -156,6 +156,27 @@ def test_screenshot_of_the_demo_study(exe, tmp_path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_japanese_ui_from_the_build(exe, tmp_path, monkeypatch) -> None:
+    """With the language set to Japanese, the window differs from the English one: the
+    build holds Lightbox's own catalogue (once dropped with Qt's unused ones) and Qt's."""
+    internal = exe.parent / "_internal" if (exe.parent / "_internal").is_dir() else exe.parent
+    assert list(internal.rglob("assets/translations/lightbox_ja.qm"))
+    assert list(internal.rglob("qtbase_ja.qm"))
+    shots = {}
+    for language in ("en", "ja"):
+        config = tmp_path / language
+        config.mkdir()
+        (config / "preferences.json").write_text(
+            json.dumps({"schema_version": 1, "language": language}), encoding="utf-8")
+        monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(config))
+        shots[language] = tmp_path / f"{language}.png"
+        done = run(exe, "--demo", "--screenshot", str(shots[language]))
+        assert done.returncode == 0, done.stderr
+        assert "translation catalogue" not in done.stderr
+    english, japanese = (np.asarray(Image.open(shots[k]).convert("L")) for k in ("en", "ja"))
+    assert english.shape == japanese.shape and (english != japanese).any()
+
+
 # --- what the build holds ------------------------------------------------------------------
 
 

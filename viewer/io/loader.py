@@ -6,6 +6,12 @@ the current slice first). Native frames are read in the worker thread (``np.from
 releases the GIL); compressed frames are decoded in the shared process pool because the
 decoders hold the GIL. Callbacks run on worker threads; the UI bridges them to its own.
 After ``close()`` nothing more is decoded and late results are dropped.
+
+A compressed series keeps :data:`IN_FLIGHT_PER_PROCESS` frames per decoder process in
+flight (one thread waits on each), so a process never idles while its last result travels
+back and the next frame travels out. Frames queued in the pool but not yet started are
+taken back when the reader asks for another frame (``request``) or the loader closes:
+what the reader looks at never waits behind more than the frames already being decoded.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import CancelledError, Future
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
@@ -32,6 +39,9 @@ log = logging.getLogger(__name__)
 _REQUEST, _PREFETCH = 0, 1
 #: Share of the cache prefetching may fill; the rest keeps room for other viewports.
 _PREFETCH_SHARE = 0.8
+#: Compressed frames in flight per decoder process (bounded: each holds a waiting thread,
+#: and every one queued ahead of a request may delay it by one decode).
+IN_FLIGHT_PER_PROCESS = 2
 
 Entry = tuple[int, float, int, int]  # (class, rank, sequence, frame index)
 
@@ -51,6 +61,14 @@ class SeriesLoader:
         self._on_frame = on_frame
         self._on_error = on_error
         self._workers = max(1, workers or decode_pool.worker_count())
+        # Compressed frames: enough threads to keep IN_FLIGHT_PER_PROCESS frames per
+        # decoder process in flight (only when the pool is used at all: workers > 1).
+        compressed = self._workers > 1 and any(
+            needs_decoder(inst) for inst in {id(f.instance): f.instance for f in self._frames}.values())
+        self._threads_wanted = (
+            self._workers * IN_FLIGHT_PER_PROCESS if compressed else self._workers)
+        # Frames handed to the decoder pool and not back yet: frame -> (future, entry).
+        self._in_pool: dict[int, tuple[Future[np.ndarray], Entry]] = {}
         self._cond = threading.Condition()
         self._heap: list[Entry] = []
         self._queued: dict[int, Entry] = {}  # frame index -> its live heap entry
@@ -103,8 +121,10 @@ class SeriesLoader:
             self._failed.discard(i)  # an explicit request retries a failed frame
             # Newest request first: the reader has scrolled on from older ones.
             self._push((_REQUEST, -next(self._sequence), 0, i))
+            if i not in self._in_pool:
+                self._take_back(lambda entry: entry[0] == _PREFETCH)
             self._start_workers()
-            self._cond.notify()
+            self._cond.notify_all()
 
     def prefetch(self, center: int) -> None:
         """Queue every frame, nearest to ``center`` first, as many as the cache can hold."""
@@ -140,6 +160,7 @@ class SeriesLoader:
             self._closed = True
             self._heap.clear()
             self._queued.clear()
+            self._take_back(lambda entry: True)
             self._cond.notify_all()
 
     @property
@@ -159,8 +180,15 @@ class SeriesLoader:
         self._queued[entry[3]] = entry
         heapq.heappush(self._heap, entry)
 
+    def _take_back(self, which: Callable[[Entry], bool]) -> None:
+        """Cancel the pool work of ``which`` frames that no process has started yet; the
+        threads waiting on them put them back in the queue (see ``_work``). Hold the lock."""
+        for future, entry in list(self._in_pool.values()):
+            if which(entry):
+                future.cancel()
+
     def _start_workers(self) -> None:
-        while len(self._threads) < self._workers:
+        while len(self._threads) < self._threads_wanted:
             t = threading.Thread(
                 target=self._work, name=f"lightbox-loader-{len(self._threads)}", daemon=True
             )
@@ -169,8 +197,8 @@ class SeriesLoader:
 
     # -- workers ------------------------------------------------------------------------
 
-    def _next(self) -> tuple[int, bool] | None:
-        """The next frame to decode, and whether it is in the cache already."""
+    def _next(self) -> tuple[int, bool, Entry] | None:
+        """The next frame to decode, whether it is in the cache already, and its entry."""
         with self._cond:
             while True:
                 if self._closed:
@@ -190,21 +218,30 @@ class SeriesLoader:
                         # cache (a thumbnail, an AI run, another viewport): nothing to
                         # decode, but whoever asked for it must still hear that it is here.
                         self._announced.add(i)
-                        return i, True
+                        return i, True, entry
                     self._busy.add(i)
-                    return i, False
+                    return i, False, entry
                 self._cond.wait()
 
     def _work(self) -> None:
         while (nxt := self._next()) is not None:
-            i, cached = nxt
+            i, cached, entry = nxt
             if cached:
                 if self._on_frame:
                     self._on_frame(i)
                 continue
             ref = self._frames[i]
             try:
-                array = self._decode(ref)
+                array = self._decode(ref, i, entry)
+            except CancelledError:
+                # Taken back from the pool before any process started it (a request came,
+                # or close()): queue it again where it was, unless something newer did.
+                with self._cond:
+                    self._busy.discard(i)
+                    if not self._closed and i not in self._queued:
+                        self._push(entry)
+                        self._cond.notify()
+                continue
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException as exc:  # noqa: BLE001 - one bad frame must not stop the others
@@ -230,7 +267,7 @@ class SeriesLoader:
             if self._on_frame:
                 self._on_frame(i)
 
-    def _decode(self, ref: FrameRef) -> np.ndarray:
+    def _decode(self, ref: FrameRef, i: int = -1, entry: Entry | None = None) -> np.ndarray:
         inst = ref.instance
         pool = decode_pool.get_pool() if needs_decoder(inst) and self._workers > 1 else None
         if pool is None:
@@ -256,10 +293,19 @@ class SeriesLoader:
             log.exception("decoder processes cannot run here; decoding in threads instead")
             decode_pool.discard_pool(disable=True)
             return read_frame(ref)
+        with self._cond:
+            if entry is not None:
+                self._in_pool[i] = (future, entry)
+            if self._closed:
+                future.cancel()
         try:
-            # FileProblemError pickles (see errors.py), so a bad frame comes back typed.
-            stored = future.result()
-        except FileProblemError:
+            try:
+                # FileProblemError pickles (see errors.py), so a bad frame comes back typed.
+                stored = future.result()
+            finally:
+                with self._cond:
+                    self._in_pool.pop(i, None)
+        except (FileProblemError, CancelledError):
             raise
         except BrokenProcessPool as exc:
             # A worker died on this frame (a decoder abort, SIGSEGV, the OOM killer). Never

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydicom import dcmread
-from pydicom.encaps import get_frame
+from pydicom.encaps import encapsulate, get_frame
 from pydicom.pixels.decoders.base import get_decoder
 from pydicom.pixels.processing import convert_color_space
 from pydicom.pixels.utils import pixel_array
@@ -123,10 +124,15 @@ def decode_stored(
     claims a larger image is refused before the decoder allocates for it.
     """
     try:
-        if pixel is not None and pixel.transfer_syntax != RLELossless:
+        if pixel is not None and UID(transfer_syntax).is_compressed and (
+                transfer_syntax != DeflatedExplicitVRLittleEndian):
             encoded = _encoded_frame(path, frame, pixel.number_of_frames)
             if encoded is not None:
-                check_codestream(path, pixel, encoded)
+                if pixel.transfer_syntax != RLELossless:
+                    check_codestream(path, pixel, encoded)
+                decoded = _decode_encoded(encoded, pixel, transfer_syntax)
+                if decoded is not None:
+                    return decoded
         return _decode_stored(path, frame, transfer_syntax)
     except (KeyboardInterrupt, SystemExit, FileProblemError):
         raise
@@ -150,6 +156,30 @@ def _encoded_frame(path: Path, frame: int, frames: int) -> bytes | None:
             return get_frame(f, frame, number_of_frames=frames)
     except Exception:  # noqa: BLE001 - damage is for the decoder to name
         return None
+
+
+def _decode_encoded(encoded: bytes, pixel: PixelInfo, transfer_syntax: str) -> np.ndarray | None:
+    """Decode one frame's compressed bytes, already read, as ``pixel_array`` would.
+
+    The bytes were read once to check the codestream; decoding them here saves reading and
+    parsing the file a second time (a third of the work on a 128 x 128 JPEG 2000 frame).
+    None when this fails: the full path then decodes again and names the damage."""
+    try:
+        decoder = get_decoder(UID(transfer_syntax))
+        if not decoder.is_available:
+            return None
+        # Any: pydicom annotates **kwargs as if each value were the whole options dict.
+        options: dict[str, Any] = {
+            "rows": pixel.rows, "columns": pixel.columns,
+            "samples_per_pixel": pixel.samples_per_pixel,
+            "bits_allocated": pixel.bits_allocated, "bits_stored": pixel.bits_stored,
+            "pixel_representation": pixel.pixel_representation,
+            "photometric_interpretation": pixel.photometric, "number_of_frames": 1,
+            "planar_configuration": pixel.planar_configuration}
+        array, _ = decoder.as_array(encapsulate([encoded]), index=0, **options)
+    except Exception:  # noqa: BLE001 - the full path decodes again and names the damage
+        return None
+    return array
 
 
 def _decode_stored(path: Path, frame: int, transfer_syntax: str) -> np.ndarray:
