@@ -135,3 +135,20 @@ def test_bench_volume_prints_window_resampling_and_memory_figures(tmp_path) -> N
     ])
     difference = float(re.search(r"max difference (\S+)", out).group(1))
     assert difference < 1e-5  # the same centre-aligned sampling as scipy's zoom
+
+
+def test_bench_scan_prints_whole_process_ratios_against_its_peers(tmp_path) -> None:
+    out = run_bench("bench_scan.py", "--files", "6,12", "--size", "32", "--repeat", "1",
+                    tmp_path=tmp_path)
+    for count in (6, 12):
+        assert_lines(out, [
+            rf"^scan +{count} files +lightbox info +{MS} +plain pydicom +{MS} +ratio "
+            r"\d+\.\d+x +target <= 0\.6x: (ok|MISSED)",
+        ])
+    assert_lines(out, [r"lightbox marginal cost -?\d+\.\d+ ms/file between 6 and 12 files",
+                       r"load average at the end"])
+    if "SimpleITK not installed" not in out:
+        assert_lines(out, [
+            rf"^scan +6 files +SimpleITK/GDCM +{MS}",
+            rf"^first image +6 files +lightbox scan\+first +{MS} +SimpleITK scan\+read +{MS}",
+        ])
