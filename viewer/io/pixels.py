@@ -16,14 +16,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pydicom import dcmread
-from pydicom.encaps import get_frame
-from pydicom.pixels.decoders.base import get_decoder
-from pydicom.pixels.processing import convert_color_space
-from pydicom.pixels.utils import pixel_array
-from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, RLELossless
 
 from viewer.errors import (
     FileProblemError,
@@ -31,10 +26,22 @@ from viewer.errors import (
     UnreadableFileError,
     UnsupportedImageError,
 )
-from viewer.io.budget import check_codestream, check_deflated, check_frame
+from viewer.io.budget import (
+    DeflatedExplicitVRLittleEndian,
+    RLELossless,
+    check_codestream,
+    check_deflated,
+    check_frame,
+)
 from viewer.io.model import FrameRef, Instance, PixelInfo
 from viewer.io.objects import object_note
-from viewer.io.palette import palette_rgb
+
+if TYPE_CHECKING:
+    from pydicom.uid import UID
+
+# pydicom is imported where a frame needs it (decoders, colour conversion, palettes):
+# native frames are read with NumPy alone, so the first image of an ordinary series does
+# not wait for pydicom's import (longer than the whole scan of 300 files).
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +49,19 @@ log = logging.getLogger(__name__)
 #: panic, an assertion in C): the image is refused, the app goes on.
 DECODER_CRASHED = "the decoder crashed on this image (the image data is damaged)"
 _INT_BITS = (8, 16, 32, 64)
+#: Native transfer syntaxes by byte order, known without pydicom.
+_LITTLE = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.1.99"})
+_BIG = "1.2.840.10008.1.2.2"
+
+
+def _little_endian(transfer_syntax: str) -> bool:
+    if transfer_syntax in _LITTLE:
+        return True
+    if transfer_syntax == _BIG:
+        return False
+    from pydicom.uid import UID
+
+    return bool(UID(transfer_syntax).is_little_endian)
 
 
 def read_frame(ref: FrameRef) -> np.ndarray:
@@ -75,7 +95,7 @@ def has_fast_path(inst: Instance) -> bool:
     if pixel.bits_allocated not in _INT_BITS or pixel.photometric == "YBR_FULL_422":
         return False
     # Big-endian 8-bit data stored as OW has its bytes swapped in pairs; let pydicom untangle it.
-    return UID(pixel.transfer_syntax).is_little_endian or pixel.bits_allocated > 8
+    return _little_endian(pixel.transfer_syntax) or pixel.bits_allocated > 8
 
 
 def needs_decoder(inst: Instance) -> bool:
@@ -84,7 +104,7 @@ def needs_decoder(inst: Instance) -> bool:
 
 
 def _dtype(pixel: PixelInfo) -> np.dtype:
-    order = "<" if UID(pixel.transfer_syntax).is_little_endian else ">"
+    order = "<" if _little_endian(pixel.transfer_syntax) else ">"
     size = pixel.bits_allocated // 8
     if pixel.is_float:
         kind = "f"
@@ -138,6 +158,9 @@ def decode_stored(
 def _encoded_frame(path: Path, frame: int, frames: int) -> bytes | None:
     """The compressed bytes of one frame, read without decoding; None if they cannot be
     found (the decoder then reports the damage in its own words)."""
+    from pydicom import dcmread
+    from pydicom.encaps import get_frame
+
     try:
         with path.open("rb") as f:
             dcmread(f, force=True, stop_before_pixels=True, defer_size=4096)
@@ -153,6 +176,11 @@ def _encoded_frame(path: Path, frame: int, frames: int) -> bytes | None:
 
 
 def _decode_stored(path: Path, frame: int, transfer_syntax: str) -> np.ndarray:
+    from pydicom import dcmread
+    from pydicom.pixels.decoders.base import get_decoder
+    from pydicom.pixels.utils import pixel_array
+    from pydicom.uid import UID
+
     ts = UID(transfer_syntax)
     if ts.is_compressed:
         try:
@@ -206,6 +234,8 @@ def finish_frame(inst: Instance, arr: np.ndarray) -> np.ndarray:
     if arr.ndim == 3:
         if pixel.photometric == "YBR_FULL" and has_fast_path(inst):
             # Only the native path sees raw YCbCr; pydicom's decoders already return RGB.
+            from pydicom.pixels.processing import convert_color_space
+
             arr = convert_color_space(arr, "YBR_FULL", "RGB")
         return _to_uint8(_mask_unused_bits(arr, pixel), pixel.bits_stored)
     if arr.ndim != 2:
@@ -245,6 +275,8 @@ def _to_uint8(arr: np.ndarray, bits_stored: int) -> np.ndarray:
 
 
 def _apply_palette(inst: Instance, arr: np.ndarray) -> np.ndarray:
+    from viewer.io.palette import palette_rgb
+
     try:
         if inst.header is None:
             raise ValueError("no header to take the palette from")

@@ -67,6 +67,17 @@ HELD: dict[str, tuple[int, str]] = {
     "LossyImageCompressionRatio": (0x00282112, "DS"),
     "LossyImageCompressionMethod": (0x00282114, "CS"),
     "GridFrameOffsetVector": (0x3004000C, "DS"),
+    # The display transform of the first image (viewer.imaging.lut): rescale and window.
+    "RescaleIntercept": (0x00281052, "DS"),
+    "RescaleSlope": (0x00281053, "DS"),
+    "WindowCenter": (0x00281050, "DS"),
+    "WindowWidth": (0x00281051, "DS"),
+    "VOILUTFunction": (0x00281056, "CS"),
+    # Sequences: only whether they are there; their values come from the full header.
+    "ModalityLUTSequence": (0x00283000, "SQ"),
+    "VOILUTSequence": (0x00283010, "SQ"),
+    "PixelValueTransformationSequence": (0x00289145, "SQ"),
+    "FrameVOILUTSequence": (0x00289132, "SQ"),
     "PerFrameFunctionalGroupsSequence": (0x52009230, "SQ"),
     "SharedFunctionalGroupsSequence": (0x52009229, "SQ"),
 }
@@ -292,6 +303,8 @@ def _elements(buf: _Buffer, pos: int, raw: dict[int, bytes], *, explicit: bool,
             length = _U32.unpack_from(data, pos + 4)[0]
             start = pos + 8
         if length == _UNDEFINED:
+            if tag in held:
+                raw[tag] = b""  # a sequence is there: the full header gives its items
             pos = _skip_undefined(buf, start, explicit, depth + 1)
             data = buf.data
             continue
