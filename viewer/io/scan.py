@@ -190,13 +190,19 @@ def _has_dicom_marker(path: Path) -> bool:
         return False
 
 
-def read_file(path: Path) -> Instance | None:
+def read_file(path: Path, *, regular: bool = False) -> Instance | None:
     """One file as an Instance; None for files to skip quietly (a DICOMDIR by another name).
 
     An ordinary image file is read quickly (:mod:`viewer.io.quick_instance`: the bytes
     before its pixel data, no pydicom); anything else, damaged files included, by the
     thorough readers, which name what is wrong. A named pipe, a device or a socket is
-    refused before anything opens it."""
+    refused before anything opens it: ``regular`` says the caller has just seen a regular
+    file there (the scan's own ``stat``), which saves a second one; a pipe swapped in
+    since then is still refused by the ``fstat`` of the open descriptor."""
+    if not regular:
+        reason = special_file_reason(path)
+        if reason is not None:
+            raise FileProblemError(path, reason)
     inst = read_quick_instance(path)
     if inst is not None:
         return inst
@@ -239,7 +245,7 @@ def scan(
         if cancel is not None:
             cancel.check()
         try:
-            inst = read_file(path)
+            inst = read_file(path, regular=True)
         except FileProblemError as exc:
             problems.append(FileProblem(path, exc.reason))
         except (KeyboardInterrupt, SystemExit):
