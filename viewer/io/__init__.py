@@ -13,7 +13,6 @@ it: the setting is applied the moment anything imports pydicom, wherever that ha
 from __future__ import annotations
 
 import importlib.abc
-import importlib.machinery
 import sys
 from types import ModuleType
 from typing import Any
@@ -30,10 +29,10 @@ class _ConfigureOnImport(importlib.abc.MetaPathFinder):
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
         if name != "pydicom.config":
             return None
-        others = [f for f in sys.meta_path if f is not self]
-        spec = importlib.machinery.PathFinder.find_spec(name, path) if path else None
-        for finder in others if spec is None else ():
-            spec = finder.find_spec(name, path, target)
+        spec = None
+        for finder in [f for f in sys.meta_path if f is not self]:  # the usual order
+            find = getattr(finder, "find_spec", None)
+            spec = find(name, path, target) if find is not None else None
             if spec is not None:
                 break
         if spec is None or spec.loader is None:
@@ -47,7 +46,7 @@ class _ConfigureOnImport(importlib.abc.MetaPathFinder):
             if _FINDER in sys.meta_path:
                 sys.meta_path.remove(_FINDER)
 
-        loader.exec_module = exec_then_configure  # type: ignore[method-assign]
+        loader.exec_module = exec_then_configure
         return spec
 
 
