@@ -192,3 +192,20 @@ def test_bench_mpr_prints_open_to_plane_and_memory_against_its_peers(tmp_path) -
         r"warm: whole process with MPR open +\d+\.\d MiB RSS \(\d+\.\d+x pixels",
         r"target: memory with MPR open <= 1\.3x",
     ])
+
+
+def test_bench_scan_prints_whole_process_ratios_against_its_peers(tmp_path) -> None:
+    out = run_bench("bench_scan.py", "--files", "6,12", "--size", "32", "--repeat", "1",
+                    tmp_path=tmp_path)
+    for count in (6, 12):
+        assert_lines(out, [
+            rf"^scan +{count} files +lightbox info +{MS} +plain pydicom +{MS} +ratio "
+            r"\d+\.\d+x +target <= 0\.6x: (ok|MISSED)",
+        ])
+    assert_lines(out, [r"lightbox marginal cost -?\d+\.\d+ ms/file between 6 and 12 files",
+                       r"load average at the end"])
+    if "SimpleITK not installed" not in out:
+        assert_lines(out, [
+            rf"^scan +6 files +SimpleITK/GDCM +{MS}",
+            rf"^first image +6 files +lightbox scan\+first +{MS} +SimpleITK scan\+read +{MS}",
+        ])

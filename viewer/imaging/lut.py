@@ -131,7 +131,9 @@ def pixel_transform(instance: Instance, frame: int = 0) -> PixelTransform:
 
 def _read_transform(instance: Instance, frame: int) -> PixelTransform:
     photometric = instance.pixel.photometric if instance.pixel else "MONOCHROME2"
-    header = instance.header
+    # The quick scan's values when it kept them (rescale, window; sequences send it to the
+    # whole header): the first image does not wait for a second read of its header.
+    header = instance.tags
     if header is None:
         return PixelTransform(monochrome1=photometric == "MONOCHROME1")
     signed = bool(instance.pixel.pixel_representation) if instance.pixel else False

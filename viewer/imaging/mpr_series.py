@@ -30,7 +30,7 @@ def _mark_lossy(header: Dataset, source: Series) -> None:
     """Planes made from lossy-compressed slices carry that loss: the corner says LOSSY."""
     for ref in source.frames:
         pixel = ref.instance.pixel
-        found = lossy(ref.instance.header, pixel.transfer_syntax if pixel else "")
+        found = lossy(ref.instance.tags, pixel.transfer_syntax if pixel else "")
         if found is not None:
             header.LossyImageCompression = "01"
             if found.ratios:

@@ -24,13 +24,15 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
-from pydicom.filereader import _read_file_meta_info, read_preamble
-from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, RLELossless
-
 from viewer.errors import UnreadableFileError, UnsupportedImageError
 from viewer.io.codestream import frame_header
 from viewer.io.model import PixelInfo
 
+#: Transfer syntax UIDs, spelled out: importing pydicom costs more than a quick scan of
+#: 300 files (see :mod:`viewer.io.quick_header`), so it is imported only where a file is
+#: read through it.
+RLELossless = "1.2.840.10008.1.2.5"
+DeflatedExplicitVRLittleEndian = "1.2.840.10008.1.2.1.99"
 #: Pixels in one frame: 2**28, a 16384 × 16384 image.
 MAX_FRAME_PIXELS = 1 << 28
 #: Bytes one frame may take decoded (as stored, before display conversion): 1 GiB.
@@ -117,6 +119,8 @@ def check_encapsulated(path: Path, pixel: PixelInfo, bytes_present: int) -> None
 def deflate_start(path: Path) -> int | None:
     """Where the deflated data set begins, or None when the file is not deflated."""
     try:
+        from pydicom.filereader import _read_file_meta_info, read_preamble
+
         with path.open("rb") as f:
             read_preamble(f, force=True)
             meta = _read_file_meta_info(f)
@@ -124,7 +128,7 @@ def deflate_start(path: Path) -> int | None:
         uid = meta.get("TransferSyntaxUID")
     except Exception:  # no readable meta header: pydicom will not inflate this file either
         return None
-    return start if uid is not None and UID(str(uid)) == DeflatedExplicitVRLittleEndian else None
+    return start if uid is not None and str(uid) == DeflatedExplicitVRLittleEndian else None
 
 
 def check_deflated(path: Path) -> None:
@@ -165,6 +169,8 @@ def check_codestream(path: Path, pixel: PixelInfo, frame: bytes) -> None:
         return  # RLE (its size is the header's), or a damaged start the decoder will name
     columns, rows, components = found.columns, found.rows, found.components
     if columns * rows * max(1, components) > pixel.columns * pixel.rows * pixel.samples_per_pixel:
+        from pydicom.uid import UID
+
         raise UnreadableFileError(
             path,
             f"the {UID(pixel.transfer_syntax).name} image data is damaged and cannot be decoded: "

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
-
-from pydicom.dataset import Dataset
-from pydicom.uid import UID
+from typing import Any
 
 from viewer.errors import InconsistentImageError
 from viewer.io.codestream import frame_header
@@ -32,7 +30,7 @@ SAMPLES = {"MONOCHROME1": 1, "MONOCHROME2": 1, "PALETTE COLOR": 1, "RGB": 3, "YB
 SUFFIX = "the header contradicts the image data, so it is not shown"
 
 
-def check_pixel_header(path: Path, ds: Dataset, pixel: PixelInfo,
+def check_pixel_header(path: Path, ds: Any, pixel: PixelInfo,
                        native_length: int | None, frame_bytes: int) -> None:
     """Raise :class:`InconsistentImageError` when the header cannot describe the pixels.
 
@@ -41,13 +39,27 @@ def check_pixel_header(path: Path, ds: Dataset, pixel: PixelInfo,
     what one frame takes in that encoding.
     """
     reason = _contradiction(ds, pixel, native_length, frame_bytes)
-    if reason is None and UID(pixel.transfer_syntax).is_compressed:
+    if reason is None and _is_compressed(pixel.transfer_syntax):
         reason = _codestream_contradiction(path, ds, pixel)
     if reason is not None:
         raise InconsistentImageError(path, f"{reason}: {SUFFIX}")
 
 
-def _contradiction(ds: Dataset, pixel: PixelInfo, native_length: int | None,
+#: Uncompressed transfer syntaxes (implicit / explicit little, explicit big endian,
+#: deflated): known without importing pydicom, which a quick scan avoids.
+_NATIVE = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2",
+                     "1.2.840.10008.1.2.1.99"})
+
+
+def _is_compressed(transfer_syntax: str) -> bool:
+    if transfer_syntax in _NATIVE:
+        return False
+    from pydicom.uid import UID
+
+    return bool(UID(transfer_syntax).is_compressed)
+
+
+def _contradiction(ds: Any, pixel: PixelInfo, native_length: int | None,
                    frame_bytes: int) -> str | None:
     bits, stored = pixel.bits_allocated, pixel.bits_stored
     if bits not in BITS_ALLOCATED:
@@ -78,7 +90,7 @@ HEAD_BYTES = 16384
 _ITEM = b"\xfe\xff\x00\xe0"  # (FFFE,E000) in little endian: encapsulated data always is
 
 
-def _codestream_contradiction(path: Path, ds: Dataset, pixel: PixelInfo) -> str | None:
+def _codestream_contradiction(path: Path, ds: Any, pixel: PixelInfo) -> str | None:
     head = _first_fragment(path, ds, pixel.pixel_keyword)
     found = frame_header(head) if head else None
     if found is None:
@@ -99,7 +111,7 @@ def _codestream_contradiction(path: Path, ds: Dataset, pixel: PixelInfo) -> str 
     return None
 
 
-def _first_fragment(path: Path, ds: Dataset, keyword: str) -> bytes | None:
+def _first_fragment(path: Path, ds: Any, keyword: str) -> bytes | None:
     """The first bytes of the first frame's codestream, or None when not found."""
     try:
         element = ds.get_item(keyword, keep_deferred=True)

@@ -31,6 +31,8 @@ from viewer.io.budget import check_deflated, check_encapsulated, check_frame, st
 from viewer.io.consistency import check_pixel_header
 from viewer.io.geometry import read_geometry
 from viewer.io.model import Instance, PixelInfo
+from viewer.io.pixel_info import BAD_FRAME_COUNT, pixel_info
+from viewer.io.quick_header import SEG_SOP_CLASS
 from viewer.io.values import safe_int, safe_value
 
 log = logging.getLogger(__name__)
@@ -38,14 +40,8 @@ log = logging.getLogger(__name__)
 #: Values larger than this stay on disk until asked for (pydicom re-reads them by path).
 DEFER_SIZE = 4096
 _UNDEFINED_LENGTH = 0xFFFFFFFF
-#: Media Storage Directory (a DICOMDIR): an index of other files, not an object to show.
-DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
-_BAD_FRAME_COUNT = "Number of Frames is invalid; the frame count was taken from the pixel data size"
 _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 _PIXEL_TAGS = {kw: Tag(kw) for kw in _PIXEL_KEYWORDS}
-#: Segmentation Storage: its pixels are masks over other images, not an image to show; it
-#: is listed under its study and shown as an overlay on the series it references.
-SEG_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
 #: Attributes that only a DICOM object would have; used to tell a DICOM file without a
 #: preamble from arbitrary bytes that pydicom's forced reading turned into nonsense.
 _IDENTIFYING = ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID")
@@ -143,42 +139,6 @@ def _is_native(ts: UID) -> bool:
     return not ts.is_compressed and ts != DeflatedExplicitVRLittleEndian
 
 
-def _pixel_info(path: Path, ds: Dataset, keyword: str, ts: UID, warnings: list[str]) -> PixelInfo:
-    rows, cols = safe_int(ds, "Rows"), safe_int(ds, "Columns")
-    bits = safe_int(ds, "BitsAllocated")
-    if keyword == "FloatPixelData":
-        bits = 32
-    elif keyword == "DoubleFloatPixelData":
-        bits = 64
-    if not rows or not cols or not bits:
-        raise UnreadableFileError(
-            path, "damaged: pixel data without image size (Rows, Columns or Bits Allocated missing)"
-        )
-    samples = safe_int(ds, "SamplesPerPixel", 1) or 1
-    photometric = str(safe_value(ds, "PhotometricInterpretation", "")).strip().upper()
-    if not photometric:
-        photometric = "RGB" if samples == 3 else "MONOCHROME2"
-    frames_value = safe_value(ds, "NumberOfFrames")
-    frames = safe_int(ds, "NumberOfFrames")
-    if frames_value is not None and (frames is None or frames < 1):
-        warnings.append(_BAD_FRAME_COUNT)
-    if frames is None or frames < 1:
-        frames = 1
-    return PixelInfo(
-        rows=rows,
-        columns=cols,
-        samples_per_pixel=samples,
-        photometric=photometric,
-        bits_allocated=bits,
-        bits_stored=safe_int(ds, "BitsStored", bits) or bits,
-        pixel_representation=safe_int(ds, "PixelRepresentation", 0) or 0,
-        transfer_syntax=str(ts),
-        number_of_frames=frames,
-        planar_configuration=safe_int(ds, "PlanarConfiguration", 0) or 0,
-        pixel_keyword=keyword,
-    )
-
-
 def _native_location(
     path: Path, ds: Dataset, pixel: PixelInfo, ts: UID
 ) -> tuple[int | None, int | None]:
@@ -208,6 +168,16 @@ def _bytes_after_pixel_tag(path: Path, ds: Dataset, pixel: PixelInfo) -> int:
     return max(0, size - offset)
 
 
+def read_header(path: Path) -> Dataset:
+    """The whole header of ``path`` without its pixel data: what a quick-scanned instance
+    reads on first use (see :class:`~viewer.io.quick_header.QuickHeader`)."""
+    ds = read_dataset(path)
+    for kw in _PIXEL_KEYWORDS:
+        if kw in ds:
+            del ds[kw]
+    return ds
+
+
 def read_instance(path: str | Path) -> Instance:
     """Read one DICOM file's header. Raises ``UnreadableFileError`` for unusable files.
 
@@ -229,13 +199,13 @@ def read_instance(path: str | Path) -> Instance:
             raise UnsupportedImageError(
                 path, "the image data is in an unknown encoding (transfer syntax) and cannot be read"
             )
-        pixel = _pixel_info(path, ds, keyword, ts, warnings)
+        pixel = pixel_info(path, ds, keyword, str(ts), warnings)
         check_frame(path, pixel)
         if _is_native(ts):
             offset, length = _native_location(path, ds, pixel, ts)
         else:
             check_encapsulated(path, pixel, _bytes_after_pixel_tag(path, ds, pixel))
-        if _BAD_FRAME_COUNT in warnings and offset is not None and length is not None:
+        if BAD_FRAME_COUNT in warnings and offset is not None and length is not None:
             # Without this, multi-frame native data would show only its first frame.
             pixel = replace(pixel, number_of_frames=max(1, length // stored_frame_bytes(pixel)))
         check_pixel_header(path, ds, pixel, length, stored_frame_bytes(pixel))

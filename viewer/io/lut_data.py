@@ -13,11 +13,12 @@ that pydicom has already turned into numbers (VR US/SS) is taken as it is.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydicom.dataset import Dataset
-from pydicom.uid import UID
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 
 def is_little_endian(header: Dataset) -> bool:
@@ -26,7 +27,11 @@ def is_little_endian(header: Dataset) -> bool:
     if encoding[1] is not None:
         return bool(encoding[1])
     syntax = getattr(getattr(header, "file_meta", None), "TransferSyntaxUID", None)
-    return UID(str(syntax)).is_little_endian if syntax else True
+    if not syntax:
+        return True
+    from pydicom.uid import UID  # only for a header pydicom read: it is imported already
+
+    return bool(UID(str(syntax)).is_little_endian)
 
 
 def entry_count(descriptor_first: int) -> int:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from pydicom import Dataset
+
+    from viewer.io.quick_header import QuickHeader
 
 Vec3 = tuple[float, float, float]
 #: Row direction cosines followed by column direction cosines (DICOM ImageOrientationPatient).
@@ -55,6 +57,24 @@ class FrameGeometry:
     spacing_source: str = ""  # "PixelSpacing", "ImagerPixelSpacing", ... ("" = none)
 
 
+class _Header:
+    """``Instance.header``: the data set given, or the quick header's full one, read by
+    pydicom on first use (a scan keeps only the values it needs, see
+    :mod:`viewer.io.quick_header`; the tag browser, corner text and exports ask here)."""
+
+    def __get__(self, obj: Instance | None, objtype: type | None = None) -> Dataset | None:
+        if obj is None:
+            return None  # the dataclass default
+        header: Dataset | None = obj.__dict__.get("_header")
+        if header is None and obj.quick is not None:
+            header = obj.quick.full()
+        return header
+
+    def __set__(self, obj: Instance, value: Dataset | _Header | None) -> None:
+        # The dataclass passes this descriptor itself as the default: no header given.
+        obj.__dict__["_header"] = None if isinstance(value, _Header) else value
+
+
 @dataclass(eq=False)
 class Instance:
     """One file: a DICOM object or a plain image. Compared by identity."""
@@ -69,12 +89,24 @@ class Instance:
     instance_number: int | None = None
     pixel: PixelInfo | None = None  # None: no image to display (SR, RT plan, waveform...)
     geometry: list[FrameGeometry] = field(default_factory=list)  # one per frame, or one shared
-    header: Dataset | None = None  # the DICOM header without pixel data, for the tag browser
+    #: The DICOM header without pixel data (tag browser, corner text, exports): given, or
+    #: read on first use when the scan kept only ``quick``.
+    header: _Header = field(default=_Header(), repr=False)
     #: Byte offset and length of native (uncompressed) pixel data in the file, when it can be
     #: read straight from disk; None when it must go through a decoder.
     pixel_offset: int | None = None
     pixel_length: int | None = None
     warnings: list[str] = field(default_factory=list)
+    #: The values a quick scan kept (see :mod:`viewer.io.quick_header`); None when the
+    #: header was read whole.
+    quick: QuickHeader | None = field(default=None, repr=False)
+
+    @property
+    def tags(self) -> Any:
+        """Something with ``get(keyword, default)``: the quick values when the scan kept
+        them (no file read for the values held), else the header; None for plain images.
+        For code that looks at a few values of every instance (grouping, lossy marks)."""
+        return self.quick if self.quick is not None else self.header
 
     @property
     def has_pixels(self) -> bool:

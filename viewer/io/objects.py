@@ -8,8 +8,8 @@ reader is told how to see it (its images open with it: the SEG then shows as an 
 
 from __future__ import annotations
 
-from viewer.io.dicom import SEG_SOP_CLASS
 from viewer.io.model import Instance
+from viewer.io.quick_header import SEG_SOP_CLASS
 
 ONE_SEGMENT = "Segmentation (1 segment): open its images to see it"
 SEGMENTS = "Segmentation ({} segments): open its images to see it"

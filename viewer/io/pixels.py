@@ -16,15 +16,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydicom import dcmread
-from pydicom.encaps import encapsulate, get_frame
-from pydicom.pixels.decoders.base import get_decoder
-from pydicom.pixels.processing import convert_color_space
-from pydicom.pixels.utils import pixel_array
-from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, RLELossless
 
 from viewer.errors import (
     FileProblemError,
@@ -32,10 +26,22 @@ from viewer.errors import (
     UnreadableFileError,
     UnsupportedImageError,
 )
-from viewer.io.budget import check_codestream, check_deflated, check_frame
+from viewer.io.budget import (
+    DeflatedExplicitVRLittleEndian,
+    RLELossless,
+    check_codestream,
+    check_deflated,
+    check_frame,
+)
 from viewer.io.model import FrameRef, Instance, PixelInfo
 from viewer.io.objects import object_note
-from viewer.io.palette import palette_rgb
+
+if TYPE_CHECKING:
+    from pydicom.uid import UID
+
+# pydicom is imported where a frame needs it (decoders, colour conversion, palettes):
+# native frames are read with NumPy alone, so the first image of an ordinary series does
+# not wait for pydicom's import (longer than the whole scan of 300 files).
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +49,19 @@ log = logging.getLogger(__name__)
 #: panic, an assertion in C): the image is refused, the app goes on.
 DECODER_CRASHED = "the decoder crashed on this image (the image data is damaged)"
 _INT_BITS = (8, 16, 32, 64)
+#: Native transfer syntaxes by byte order, known without pydicom.
+_LITTLE = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.1.99"})
+_BIG = "1.2.840.10008.1.2.2"
+
+
+def _little_endian(transfer_syntax: str) -> bool:
+    if transfer_syntax in _LITTLE:
+        return True
+    if transfer_syntax == _BIG:
+        return False
+    from pydicom.uid import UID
+
+    return bool(UID(transfer_syntax).is_little_endian)
 
 
 def read_frame(ref: FrameRef) -> np.ndarray:
@@ -76,7 +95,7 @@ def has_fast_path(inst: Instance) -> bool:
     if pixel.bits_allocated not in _INT_BITS or pixel.photometric == "YBR_FULL_422":
         return False
     # Big-endian 8-bit data stored as OW has its bytes swapped in pairs; let pydicom untangle it.
-    return UID(pixel.transfer_syntax).is_little_endian or pixel.bits_allocated > 8
+    return _little_endian(pixel.transfer_syntax) or pixel.bits_allocated > 8
 
 
 def needs_decoder(inst: Instance) -> bool:
@@ -85,7 +104,7 @@ def needs_decoder(inst: Instance) -> bool:
 
 
 def _dtype(pixel: PixelInfo) -> np.dtype:
-    order = "<" if UID(pixel.transfer_syntax).is_little_endian else ">"
+    order = "<" if _little_endian(pixel.transfer_syntax) else ">"
     size = pixel.bits_allocated // 8
     if pixel.is_float:
         kind = "f"
@@ -144,6 +163,9 @@ def decode_stored(
 def _encoded_frame(path: Path, frame: int, frames: int) -> bytes | None:
     """The compressed bytes of one frame, read without decoding; None if they cannot be
     found (the decoder then reports the damage in its own words)."""
+    from pydicom import dcmread
+    from pydicom.encaps import get_frame
+
     try:
         with path.open("rb") as f:
             dcmread(f, force=True, stop_before_pixels=True, defer_size=4096)
@@ -164,6 +186,10 @@ def _decode_encoded(encoded: bytes, pixel: PixelInfo, transfer_syntax: str) -> n
     The bytes were read once to check the codestream; decoding them here saves reading and
     parsing the file a second time (a third of the work on a 128 x 128 JPEG 2000 frame).
     None when this fails: the full path then decodes again and names the damage."""
+    from pydicom.encaps import encapsulate
+    from pydicom.pixels.decoders.base import get_decoder
+    from pydicom.uid import UID
+
     try:
         decoder = get_decoder(UID(transfer_syntax))
         if not decoder.is_available:
@@ -183,6 +209,11 @@ def _decode_encoded(encoded: bytes, pixel: PixelInfo, transfer_syntax: str) -> n
 
 
 def _decode_stored(path: Path, frame: int, transfer_syntax: str) -> np.ndarray:
+    from pydicom import dcmread
+    from pydicom.pixels.decoders.base import get_decoder
+    from pydicom.pixels.utils import pixel_array
+    from pydicom.uid import UID
+
     ts = UID(transfer_syntax)
     if ts.is_compressed:
         try:
@@ -236,6 +267,8 @@ def finish_frame(inst: Instance, arr: np.ndarray) -> np.ndarray:
     if arr.ndim == 3:
         if pixel.photometric == "YBR_FULL" and has_fast_path(inst):
             # Only the native path sees raw YCbCr; pydicom's decoders already return RGB.
+            from pydicom.pixels.processing import convert_color_space
+
             arr = convert_color_space(arr, "YBR_FULL", "RGB")
         return _to_uint8(_mask_unused_bits(arr, pixel), pixel.bits_stored)
     if arr.ndim != 2:
@@ -275,6 +308,8 @@ def _to_uint8(arr: np.ndarray, bits_stored: int) -> np.ndarray:
 
 
 def _apply_palette(inst: Instance, arr: np.ndarray) -> np.ndarray:
+    from viewer.io.palette import palette_rgb
+
     try:
         if inst.header is None:
             raise ValueError("no header to take the palette from")

@@ -13,13 +13,11 @@ import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from pydicom import dcmread
-
 from viewer.errors import FileProblemError
 from viewer.host.files import link_problem, open_regular, special_file_reason, special_kind
-from viewer.io.dicom import DICOMDIR_SOP_CLASS, read_instance
-from viewer.io.images import IMAGE_SUFFIXES, looks_like_image, read_image
 from viewer.io.model import FileProblem, Instance, ScanResult
+from viewer.io.quick_header import DICOMDIR_SOP_CLASS
+from viewer.io.quick_instance import read_quick_instance
 from viewer.io.series import build_studies, file_order_key
 from viewer.tasks.cancel import CancelToken
 
@@ -137,6 +135,8 @@ def _dicomdir_files(path: Path) -> tuple[list[Path], list[FileProblem]]:
     absolute, or resolves outside through a symbolic link is refused, so a DICOMDIR on a
     stick cannot make the viewer open files elsewhere on the machine.
     """
+    from pydicom import dcmread
+
     try:
         with open_regular(path) as f:
             ds = dcmread(f, force=True)
@@ -190,10 +190,25 @@ def _has_dicom_marker(path: Path) -> bool:
         return False
 
 
-def read_file(path: Path) -> Instance | None:
+def read_file(path: Path, *, regular: bool = False) -> Instance | None:
     """One file as an Instance; None for files to skip quietly (a DICOMDIR by another name).
 
-    A named pipe, a device or a socket is refused before anything opens it."""
+    An ordinary image file is read quickly (:mod:`viewer.io.quick_instance`: the bytes
+    before its pixel data, no pydicom); anything else, damaged files included, by the
+    thorough readers, which name what is wrong. A named pipe, a device or a socket is
+    refused before anything opens it: ``regular`` says the caller has just seen a regular
+    file there (the scan's own ``stat``), which saves a second one; a pipe swapped in
+    since then is still refused by the ``fstat`` of the open descriptor."""
+    if not regular:
+        reason = special_file_reason(path)
+        if reason is not None:
+            raise FileProblemError(path, reason)
+    inst = read_quick_instance(path)
+    if inst is not None:
+        return inst
+    from viewer.io.dicom import read_instance
+    from viewer.io.images import IMAGE_SUFFIXES, looks_like_image, read_image
+
     reason = special_file_reason(path)
     if reason is not None:
         raise FileProblemError(path, reason)
@@ -230,7 +245,7 @@ def scan(
         if cancel is not None:
             cancel.check()
         try:
-            inst = read_file(path)
+            inst = read_file(path, regular=True)
         except FileProblemError as exc:
             problems.append(FileProblem(path, exc.reason))
         except (KeyboardInterrupt, SystemExit):

@@ -12,8 +12,6 @@ import statistics
 from collections.abc import Iterable
 from pathlib import Path
 
-from pydicom.uid import generate_uid
-
 from viewer.io.geometry import dot, norm, normal
 from viewer.io.model import FrameRef, Instance, Orientation, Series, Study
 
@@ -28,10 +26,11 @@ _TILT_DEGREES = 0.5
 
 
 def _text(inst: Instance, keyword: str) -> str:
-    if inst.header is None:
+    tags = inst.tags  # the quick values when the scan kept them: no file is read again
+    if tags is None:
         return ""
     try:
-        value = inst.header.get(keyword)
+        value = tags.get(keyword)
     except Exception:
         return ""
     return "" if value is None else str(value).strip()
@@ -39,6 +38,8 @@ def _text(inst: Instance, keyword: str) -> str:
 
 def _synthetic_uid(kind: str, inst: Instance) -> str:
     # Objects without UIDs are grouped per folder: files exported together belong together.
+    from pydicom.uid import generate_uid
+
     return generate_uid(entropy_srcs=[f"lightbox-missing-{kind}", str(inst.path.parent.resolve())])
 
 

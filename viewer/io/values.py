@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydicom.datadict import dictionary_VR, tag_for_keyword
-from pydicom.dataelem import RawDataElement
+if TYPE_CHECKING:
+    from pydicom.dataelem import RawDataElement
 
 _TEXT = frozenset({"UI", "CS", "DA", "TM", "AS"})
 _NUMBER = frozenset({"IS", "DS"})
@@ -24,6 +24,8 @@ _NUMBER = frozenset({"IS", "DS"})
 
 @cache
 def _tag_and_vr(keyword: str) -> tuple[int | None, str | None]:
+    from pydicom.datadict import dictionary_VR, tag_for_keyword
+
     tag = tag_for_keyword(keyword)
     if tag is None:
         return None, None
@@ -33,11 +35,23 @@ def _tag_and_vr(keyword: str) -> tuple[int | None, str | None]:
         return tag, None
 
 
+@cache
+def _raw_element() -> type[RawDataElement]:
+    from pydicom.dataelem import RawDataElement
+
+    return RawDataElement
+
+
 def fast_get(ds: Any, keyword: str, default: Any = None) -> Any:
-    """``ds.get(keyword, default)``, decoded from the raw bytes when that is safe."""
+    """``ds.get(keyword, default)``, decoded from the raw bytes when that is safe.
+
+    ``ds`` is a pydicom data set, or anything else with ``get`` (a quick header decodes
+    its own values): pydicom is imported only for a data set, which implies it."""
+    if not hasattr(ds, "_dict"):
+        return ds.get(keyword, default)
     tag, dict_vr = _tag_and_vr(keyword)
-    raw = ds._dict.get(tag) if tag is not None and hasattr(ds, "_dict") else None
-    if isinstance(raw, RawDataElement) and raw.value is not None:
+    raw = ds._dict.get(tag) if tag is not None else None
+    if isinstance(raw, _raw_element()) and raw.value is not None:
         vr = raw.VR or dict_vr
         try:
             if vr in _TEXT or vr in _NUMBER:
