@@ -142,6 +142,8 @@ def decode_stored(
     With ``pixel`` (the header's description), a compressed frame whose own codestream
     claims a larger image is refused before the decoder allocates for it.
     """
+    from pydicom.uid import UID  # a compressed frame needs pydicom's decoders anyway
+
     try:
         if pixel is not None and UID(transfer_syntax).is_compressed and (
                 transfer_syntax != DeflatedExplicitVRLittleEndian):
