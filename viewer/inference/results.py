@@ -19,7 +19,9 @@ from viewer.inference.preprocess import Letterbox
 from viewer.inference.signing import UNSIGNED_MARK
 
 if TYPE_CHECKING:
+    from viewer.inference.verify import VerifiedModel
     from viewer.inference.volume_summary import VolumeSummary
+    from viewer.io.model import FrameRef
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,26 @@ class Provenance:
     unsigned: bool = False  # ran without a trusted signature (site developer mode)
     #: Inputs read from other series of the study, in manifest order (empty: one series).
     inputs: tuple[InputSource, ...] = ()
+
+    @classmethod
+    def of(cls, verified: VerifiedModel, series_uid: str, ref: FrameRef, index: int,
+           inputs: tuple[InputSource, ...] = ()) -> Provenance:
+        """What every result of ``verified`` on frame ``index`` (``ref``) carries."""
+        manifest = verified.manifest
+        return cls(
+            model_id=manifest.id,
+            model_name=manifest.name,
+            model_version=manifest.version,
+            model_digest=manifest.digest,
+            not_for_clinical_use=manifest.not_for_clinical_use,
+            runtime=f"onnxruntime {verified.runtime}",
+            series_uid=series_uid,
+            sop_instance_uid=ref.instance.sop_instance_uid,
+            frame_index=index,
+            instance_frame=ref.frame,
+            unsigned=verified.unsigned,
+            inputs=inputs,
+        )
 
     @property
     def series_uids(self) -> tuple[str, ...]:

@@ -296,20 +296,7 @@ def _result(
     inputs: tuple[InputSource, ...] = (),
 ) -> Result:
     manifest = verified.manifest
-    provenance = Provenance(
-        model_id=manifest.id,
-        model_name=manifest.name,
-        model_version=manifest.version,
-        model_digest=manifest.digest,
-        not_for_clinical_use=manifest.not_for_clinical_use,
-        runtime=f"onnxruntime {verified.runtime}",
-        series_uid=series_uid,
-        sop_instance_uid=ref.instance.sop_instance_uid,
-        frame_index=index,
-        instance_frame=ref.frame,
-        unsigned=verified.unsigned,
-        inputs=inputs,
-    )
+    provenance = Provenance.of(verified, series_uid, ref, index, inputs)
     return Result(
         provenance, box.source, box, postprocess(outputs, manifest.outputs, box), accepted, domain
     )

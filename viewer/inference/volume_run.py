@@ -222,19 +222,4 @@ def _domain(manifest: Manifest, series: Series, image: np.ndarray) -> DomainChec
 
 def _provenance(verified: VerifiedModel, series: Series, index: int,
                 inputs: tuple[InputSource, ...] = ()) -> Provenance:
-    manifest = verified.manifest
-    ref = series.frames[index]
-    return Provenance(
-        model_id=manifest.id,
-        model_name=manifest.name,
-        model_version=manifest.version,
-        model_digest=manifest.digest,
-        not_for_clinical_use=manifest.not_for_clinical_use,
-        runtime=f"onnxruntime {verified.runtime}",
-        series_uid=series.uid,
-        sop_instance_uid=ref.instance.sop_instance_uid,
-        frame_index=index,
-        instance_frame=ref.frame,
-        unsigned=verified.unsigned,
-        inputs=inputs,
-    )
+    return Provenance.of(verified, series.uid, series.frames[index], index, inputs)
