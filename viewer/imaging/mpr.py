@@ -309,8 +309,8 @@ def _volume(series: Series, data: np.ndarray) -> Volume:
     slice_spacing = norm(step)
     o: Orientation = g0.orientation
     along_row, along_col = _unit(o[:3]), _unit(o[3:])
-    header = series.frames[0].instance.header
-    for_uid = str(header.get("FrameOfReferenceUID", "")) if header is not None else ""
+    tags = series.frames[0].instance.tags  # held by a quick scan: no header read
+    for_uid = str(tags.get("FrameOfReferenceUID", "")) if tags is not None else ""
     return Volume(
         data=data,
         origin=g0.position,

@@ -23,6 +23,7 @@ import os
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,7 +34,11 @@ from viewer.io.cache import FrameCache, frame_bytes
 from viewer.io.frames import CachedFrames, FrameSource
 from viewer.io.model import FrameRef, Series
 from viewer.io.pixels import read_frame, read_frame_into
+from viewer.io.quick_header import QuickHeader
 from viewer.tasks.cancel import CancelToken
+
+if TYPE_CHECKING:
+    from pydicom import Dataset
 
 #: Header elements that decide a single-frame image's modality transform.
 _RESCALE_TAGS = (0x00281052, 0x00281053)  # Rescale Intercept, Rescale Slope
@@ -72,11 +77,13 @@ def shared_transform(series: Series) -> PixelTransform | None:
     instances = list(dict.fromkeys(ref.instance for ref in series.frames))
     keys: set[tuple[str, ...]] = set()
     for instance in instances:
-        header = instance.header
-        if header is None or any(name in header for name in _PER_FRAME):
+        # The quick scan's kept values when there are (no second read of 2,000 headers:
+        # that read was most of the time to the first MPR plane), else the header.
+        tags = instance.tags
+        if tags is None or any(name in tags for name in _PER_FRAME):
             keys = set()
             break
-        keys.add(tuple(_raw(header.get_item(tag)) for tag in _RESCALE_TAGS))
+        keys.add(_rescale_key(tags))
     if len(keys) == 1:  # one raw slope and intercept: the first frame's transform is all's
         first = series.frames[0]
         transforms = {_linear(pixel_transform(first.instance, first.frame))}
@@ -85,6 +92,13 @@ def shared_transform(series: Series) -> PixelTransform | None:
     if len(transforms) != 1:
         return None
     return next(iter(transforms))
+
+
+def _rescale_key(tags: QuickHeader | Dataset) -> tuple[str, ...]:
+    """Rescale Intercept and Slope as the file writes them."""
+    if isinstance(tags, QuickHeader):
+        return tuple(tags.raw_text(tag) for tag in _RESCALE_TAGS)
+    return tuple(_raw(tags.get_item(tag)) for tag in _RESCALE_TAGS)
 
 
 def _raw(element: object) -> str:

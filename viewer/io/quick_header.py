@@ -156,6 +156,13 @@ class QuickHeader:
         full = self.full()
         return full is not None and keyword in full
 
+    def raw_text(self, tag: int) -> str:
+        """A held element's value as the file writes it (ASCII, padding stripped; "" when
+        absent): how :func:`viewer.imaging.volume_fill.shared_transform` compares slices."""
+        if tag not in _VR_OF:
+            raise KeyError(f"({tag >> 16:04X},{tag & 0xFFFF:04X}) is not a held element")
+        return self._raw.get(tag, b"").decode("ascii", "replace").strip(" \0")
+
     def full(self) -> Dataset | None:
         """The whole header (no pixel data), read on first use; None when the file can no
         longer be read (moved or changed since the scan: the reason is logged)."""
