@@ -450,4 +450,51 @@ JA.update({
 "Not run: no series was confirmed for AI · {}.": "未実行: AI · {} のシリーズが確認されませんでした。",
 "Input {}: image {} of series {}": "入力 {0}: シリーズ {2} の画像 {1}",
 " · resampled onto this image's pixels": "・この画像の画素に再標本化",
+# AI refusals: several series, whole volumes (issue 12)
+'model {}: the series for {} has no frame of reference, so its slices cannot be matched to the images the model runs on by position':
+    'モデル {}: {} のシリーズには Frame of Reference がないため、モデルを実行する画像と位置で対応付けられません',
+'model {}: the series for {} is in a different frame of reference from the series the model runs on: positions in one mean nothing in the other (the two would need a registration first)':
+    'モデル {}: {} のシリーズは、モデルを実行するシリーズと Frame of Reference が異なります。一方の位置は他方では意味を持ちません（先に位置合わせが必要です）',
+'model {}: the series for {} holds no images':
+    'モデル {}: {} のシリーズに画像がありません',
+'model {}: the series for {} has an image without position, orientation or pixel spacing, so it cannot be aligned':
+    'モデル {}: {} のシリーズに位置・方向・ピクセル間隔のない画像があるため、位置を合わせられません',
+'model {}: the series for {} mixes slice orientations; only a stack of parallel slices can be matched by position':
+    'モデル {}: {} のシリーズはスライスの方向が混在しています。位置で対応付けられるのは平行なスライスの積み重ねだけです',
+'model {}: the series for {} is cut in another orientation ({}° from the images the model runs on); only parallel slices are matched':
+    'モデル {}: {} のシリーズは別の方向で切られています（モデルを実行する画像から {}°）。対応付けるのは平行なスライスだけです',
+"model {}: the series for {} has no slice near this image's position: the nearest is {} mm away, more than half its slice spacing ({} mm)":
+    'モデル {}: {} のシリーズには、この画像の位置の近くにスライスがありません。最も近いものでも {} mm 離れており、スライス間隔の半分（{} mm）を超えています',
+'model {}: the series for {} does not overlap this image in the patient':
+    'モデル {}: {} のシリーズは、患者座標でこの画像と重なりません',
+'model {}: an image to run on has no position, orientation or pixel spacing, so {} cannot be aligned to it':
+    'モデル {}: 実行する画像に位置・方向・ピクセル間隔がないため、{} をその画像に合わせられません',
+'model {}: the series for {} or the series the model runs on has no frame of reference, so the two cannot be placed on one grid':
+    'モデル {}: {} のシリーズまたはモデルを実行するシリーズに Frame of Reference がないため、両者を一つの格子に置けません',
+'model {}: the series for {} does not overlap the series the model runs on in the patient: the model would read nothing but padding from it':
+    'モデル {}: {} のシリーズは、患者座標でモデルを実行するシリーズと重なりません。モデルはそこから埋め草しか読み取れません',
+"model {}: this series at the model's spacing needs about {} of memory (grid {}); this computer has {}. Close other programs or run it on a larger workstation.":
+    'モデル {}: このシリーズをモデルの間隔で処理するには約 {} のメモリが必要です（格子 {}）。このコンピューターには {} しかありません。他のプログラムを閉じるか、より大きなワークステーションで実行してください。',
+'model {}: the model has no input {} read from another series (it has {})':
+    'モデル {}: このモデルには他のシリーズから読む入力 {} がありません（あるのは {}）',
+'model {}: input {} reads another series of the study; choose one (the command line: --input NAME=SERIES)':
+    'モデル {}: 入力 {} はこの検査の別のシリーズを読み込みます。シリーズを選んでください（コマンドラインでは --input NAME=SERIES）',
+'model {}: the series chosen for input {} cannot be used: {}':
+    'モデル {}: 入力 {} に選ばれたシリーズは使えません: {}',
+'model {}: the slices around this image differ in size':
+    'モデル {}: この画像の前後のスライスは大きさが異なります',
+'model {}: the model reads the series as a volume of at least {} slices; the series has {}':
+    'モデル {}: このモデルはシリーズを {} 枚以上のボリュームとして読み込みますが、このシリーズは {} 枚です',
+'the model reads the series as a volume of at least {} slices; the series has {}':
+    'このモデルはシリーズを {} 枚以上のボリュームとして読み込みますが、このシリーズは {} 枚です',
+'no series of this study matches input {}: needs {}; found: {}':
+    'この検査には入力 {} に合うシリーズがありません。必要なもの: {}。見つかったもの: {}',
+'it is the series the model runs on; input {} needs another series':
+    'モデルを実行するシリーズそのものです。入力 {} には別のシリーズが必要です',
+'it belongs to another study':
+    '別の検査のシリーズです',
+'it holds no images':
+    '画像がありません',
+'it does not fit input {}: {}':
+    '入力 {} に合いません: {}',
 })

@@ -1865,6 +1865,98 @@
         <translation>署名なし・開発者モード</translation>
     </message>
     <message>
+        <source>model {}: the series for {} has no frame of reference, so its slices cannot be matched to the images the model runs on by position</source>
+        <translation>モデル {}: {} のシリーズには Frame of Reference がないため、モデルを実行する画像と位置で対応付けられません</translation>
+    </message>
+    <message>
+        <source>model {}: the series for {} is in a different frame of reference from the series the model runs on: positions in one mean nothing in the other (the two would need a registration first)</source>
+        <translation>モデル {}: {} のシリーズは、モデルを実行するシリーズと Frame of Reference が異なります。一方の位置は他方では意味を持ちません（先に位置合わせが必要です）</translation>
+    </message>
+    <message>
+        <source>model {}: the series for {} holds no images</source>
+        <translation>モデル {}: {} のシリーズに画像がありません</translation>
+    </message>
+    <message>
+        <source>model {}: the series for {} has an image without position, orientation or pixel spacing, so it cannot be aligned</source>
+        <translation>モデル {}: {} のシリーズに位置・方向・ピクセル間隔のない画像があるため、位置を合わせられません</translation>
+    </message>
+    <message>
+        <source>model {}: the series for {} mixes slice orientations; only a stack of parallel slices can be matched by position</source>
+        <translation>モデル {}: {} のシリーズはスライスの方向が混在しています。位置で対応付けられるのは平行なスライスの積み重ねだけです</translation>
+    </message>
+    <message>
+        <source>model {}: the series for {} is cut in another orientation ({}° from the images the model runs on); only parallel slices are matched</source>
+        <translation>モデル {}: {} のシリーズは別の方向で切られています（モデルを実行する画像から {}°）。対応付けるのは平行なスライスだけです</translation>
+    </message>
+    <message>
+        <source>model {}: the series for {} has no slice near this image's position: the nearest is {} mm away, more than half its slice spacing ({} mm)</source>
+        <translation>モデル {}: {} のシリーズには、この画像の位置の近くにスライスがありません。最も近いものでも {} mm 離れており、スライス間隔の半分（{} mm）を超えています</translation>
+    </message>
+    <message>
+        <source>model {}: the series for {} does not overlap this image in the patient</source>
+        <translation>モデル {}: {} のシリーズは、患者座標でこの画像と重なりません</translation>
+    </message>
+    <message>
+        <source>model {}: an image to run on has no position, orientation or pixel spacing, so {} cannot be aligned to it</source>
+        <translation>モデル {}: 実行する画像に位置・方向・ピクセル間隔がないため、{} をその画像に合わせられません</translation>
+    </message>
+    <message>
+        <source>model {}: the series for {} or the series the model runs on has no frame of reference, so the two cannot be placed on one grid</source>
+        <translation>モデル {}: {} のシリーズまたはモデルを実行するシリーズに Frame of Reference がないため、両者を一つの格子に置けません</translation>
+    </message>
+    <message>
+        <source>model {}: the series for {} does not overlap the series the model runs on in the patient: the model would read nothing but padding from it</source>
+        <translation>モデル {}: {} のシリーズは、患者座標でモデルを実行するシリーズと重なりません。モデルはそこから埋め草しか読み取れません</translation>
+    </message>
+    <message>
+        <source>model {}: this series at the model's spacing needs about {} of memory (grid {}); this computer has {}. Close other programs or run it on a larger workstation.</source>
+        <translation>モデル {}: このシリーズをモデルの間隔で処理するには約 {} のメモリが必要です（格子 {}）。このコンピューターには {} しかありません。他のプログラムを閉じるか、より大きなワークステーションで実行してください。</translation>
+    </message>
+    <message>
+        <source>model {}: the model has no input {} read from another series (it has {})</source>
+        <translation>モデル {}: このモデルには他のシリーズから読む入力 {} がありません（あるのは {}）</translation>
+    </message>
+    <message>
+        <source>model {}: input {} reads another series of the study; choose one (the command line: --input NAME=SERIES)</source>
+        <translation>モデル {}: 入力 {} はこの検査の別のシリーズを読み込みます。シリーズを選んでください（コマンドラインでは --input NAME=SERIES）</translation>
+    </message>
+    <message>
+        <source>model {}: the series chosen for input {} cannot be used: {}</source>
+        <translation>モデル {}: 入力 {} に選ばれたシリーズは使えません: {}</translation>
+    </message>
+    <message>
+        <source>model {}: the slices around this image differ in size</source>
+        <translation>モデル {}: この画像の前後のスライスは大きさが異なります</translation>
+    </message>
+    <message>
+        <source>model {}: the model reads the series as a volume of at least {} slices; the series has {}</source>
+        <translation>モデル {}: このモデルはシリーズを {} 枚以上のボリュームとして読み込みますが、このシリーズは {} 枚です</translation>
+    </message>
+    <message>
+        <source>the model reads the series as a volume of at least {} slices; the series has {}</source>
+        <translation>このモデルはシリーズを {} 枚以上のボリュームとして読み込みますが、このシリーズは {} 枚です</translation>
+    </message>
+    <message>
+        <source>no series of this study matches input {}: needs {}; found: {}</source>
+        <translation>この検査には入力 {} に合うシリーズがありません。必要なもの: {}。見つかったもの: {}</translation>
+    </message>
+    <message>
+        <source>it is the series the model runs on; input {} needs another series</source>
+        <translation>モデルを実行するシリーズそのものです。入力 {} には別のシリーズが必要です</translation>
+    </message>
+    <message>
+        <source>it belongs to another study</source>
+        <translation>別の検査のシリーズです</translation>
+    </message>
+    <message>
+        <source>it holds no images</source>
+        <translation>画像がありません</translation>
+    </message>
+    <message>
+        <source>it does not fit input {}: {}</source>
+        <translation>入力 {} に合いません: {}</translation>
+    </message>
+    <message>
         <source>a named pipe, not a file</source>
         <translation>名前付きパイプです（ファイルではありません）</translation>
     </message>

@@ -136,6 +136,31 @@ TEMPLATES = (
                       "study it belongs to (File > Open), then follow the reference again"),
     # a model the site runs unsigned (viewer/inference/signing.py UNSIGNED_MARK)
     QT_TRANSLATE_NOOP("ProblemText", "UNSIGNED · developer mode"),
+    # AI refusals of models reading several series or a whole volume (viewer/inference:
+    # companion.py, volume_inputs.py, volume_run.py, runner.py, series_match.py)
+    QT_TRANSLATE_NOOP("ProblemText", 'model {}: the series for {} has no frame of reference, so its slices cannot be matched to the images the model runs on by position'),
+    QT_TRANSLATE_NOOP("ProblemText", 'model {}: the series for {} is in a different frame of reference from the series the model runs on: positions in one mean nothing in the other (the two would need a registration first)'),
+    QT_TRANSLATE_NOOP("ProblemText", 'model {}: the series for {} holds no images'),
+    QT_TRANSLATE_NOOP("ProblemText", 'model {}: the series for {} has an image without position, orientation or pixel spacing, so it cannot be aligned'),
+    QT_TRANSLATE_NOOP("ProblemText", 'model {}: the series for {} mixes slice orientations; only a stack of parallel slices can be matched by position'),
+    QT_TRANSLATE_NOOP("ProblemText", 'model {}: the series for {} is cut in another orientation ({}° from the images the model runs on); only parallel slices are matched'),
+    QT_TRANSLATE_NOOP("ProblemText", "model {}: the series for {} has no slice near this image's position: the nearest is {} mm away, more than half its slice spacing ({} mm)"),
+    QT_TRANSLATE_NOOP("ProblemText", 'model {}: the series for {} does not overlap this image in the patient'),
+    QT_TRANSLATE_NOOP("ProblemText", 'model {}: an image to run on has no position, orientation or pixel spacing, so {} cannot be aligned to it'),
+    QT_TRANSLATE_NOOP("ProblemText", 'model {}: the series for {} or the series the model runs on has no frame of reference, so the two cannot be placed on one grid'),
+    QT_TRANSLATE_NOOP("ProblemText", 'model {}: the series for {} does not overlap the series the model runs on in the patient: the model would read nothing but padding from it'),
+    QT_TRANSLATE_NOOP("ProblemText", "model {}: this series at the model's spacing needs about {} of memory (grid {}); this computer has {}. Close other programs or run it on a larger workstation."),
+    QT_TRANSLATE_NOOP("ProblemText", 'model {}: the model has no input {} read from another series (it has {})'),
+    QT_TRANSLATE_NOOP("ProblemText", 'model {}: input {} reads another series of the study; choose one (the command line: --input NAME=SERIES)'),
+    QT_TRANSLATE_NOOP("ProblemText", 'model {}: the series chosen for input {} cannot be used: {}'),
+    QT_TRANSLATE_NOOP("ProblemText", 'model {}: the slices around this image differ in size'),
+    QT_TRANSLATE_NOOP("ProblemText", 'model {}: the model reads the series as a volume of at least {} slices; the series has {}'),
+    QT_TRANSLATE_NOOP("ProblemText", 'the model reads the series as a volume of at least {} slices; the series has {}'),
+    QT_TRANSLATE_NOOP("ProblemText", 'no series of this study matches input {}: needs {}; found: {}'),
+    QT_TRANSLATE_NOOP("ProblemText", 'it is the series the model runs on; input {} needs another series'),
+    QT_TRANSLATE_NOOP("ProblemText", 'it belongs to another study'),
+    QT_TRANSLATE_NOOP("ProblemText", 'it holds no images'),
+    QT_TRANSLATE_NOOP("ProblemText", 'it does not fit input {}: {}'),
     # the file system as it is (viewer/io/scan.py, viewer/host/files.py)
     QT_TRANSLATE_NOOP("ProblemText", 'a named pipe, not a file'),
     QT_TRANSLATE_NOOP("ProblemText", 'a character device, not a file'),
@@ -165,8 +190,10 @@ def problem_text(reason: str) -> str:
     for pattern, template in _patterns():
         match = pattern.match(reason)
         if match:
+            # A value may itself be a catalogued reason ("cannot be used: {}"): in turn.
+            values = [problem_text(value) for value in match.groups()]
             try:  # a translation may reorder the values ({2} ... {0})
-                return translate(CONTEXT, template).format(*match.groups())
+                return translate(CONTEXT, template).format(*values)
             except (IndexError, KeyError, ValueError):
                 return reason  # a broken translation must not lose the file's numbers
     return reason

@@ -424,7 +424,7 @@ class AIPanel(QWidget):
             return
         if not found.can_run:
             self._say(translate("AiPanel", "Cannot run {}: {}").format(found.entry.title,
-                                                                       found.reason))
+                                                                       _reason_text(found)))
             return
         self._number += 1
         # a volume model reads the whole series either way: its masks go on every image
@@ -599,7 +599,7 @@ class AIPanel(QWidget):
         self.run_image_button.setEnabled(ready)
         self.run_series_button.setEnabled(ready)
         self.card_button.setEnabled(found is not None)
-        tip = "" if found is None or found.can_run else found.reason
+        tip = "" if found is None or found.can_run else _reason_text(found)
         self.run_image_button.setToolTip(tip)
         self.run_series_button.setToolTip(tip)
 
@@ -652,3 +652,10 @@ def _is_volume(entry: object) -> bool:
 def _plain(rich: str) -> str:
     """Rich text of a list row → plain text."""
     return html.unescape(re.sub(r"<br>", "\n", re.sub(r"<(?!br>)[^>]+>", "", rich)))
+
+
+def _reason_text(found: Applicability) -> str:
+    """Why a model cannot run here, in the UI language (the core's reasons, one by one)."""
+    if not found.entry.available:
+        return translate("AiPanel", "Unavailable: {}").format(problem_text(found.entry.reason))
+    return "; ".join(map(problem_text, found.check.problems + found.check.warnings))

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from viewer.inference.series_match import describe_series
 from viewer.state.series_choice import InputRow, SeriesChoice
 from viewer.ui.i18n import translate
+from viewer.ui.problem_text import problem_text
 
 
 class SeriesChoiceDialog(QDialog):
@@ -57,7 +58,7 @@ class SeriesChoiceDialog(QDialog):
 
     def _field(self, row: InputRow) -> QWidget:
         if not row.options:
-            reason = QLabel(row.reason)
+            reason = QLabel(problem_text(row.reason))
             reason.setWordWrap(True)
             reason.setStyleSheet("color: #e57373")
             self.reasons[row.name] = reason
