@@ -71,6 +71,30 @@ def test_nms_keeps_the_best_of_overlapping_boxes_per_class():
     assert nms(boxes, scores, classes, 0.5) == [1, 2, 3]
 
 
+def test_the_pairwise_nms_keeps_what_one_box_at_a_time_keeps(monkeypatch):
+    """The matrix path (and its shortcut for boxes that overlap nothing) against the
+    one-row-at-a-time path, on random boxes with ties, duplicates and empty boxes; the
+    matrix's IoU equals :func:`iou` row by row, to the bit."""
+    import viewer.inference.postprocess as post
+
+    rng = np.random.default_rng(13)
+    for trial in range(200):
+        n = int(rng.integers(0, 120))
+        boxes = rng.uniform(0, 100, (n, 4))
+        boxes[:, 2:] = boxes[:, :2] + rng.uniform(-5, 30, (n, 2))
+        if trial % 3 == 0:
+            boxes[: n // 2] = boxes[n // 2 : 2 * (n // 2)]
+        scores = np.round(rng.uniform(0, 1, n), 1 if trial % 2 else 6)
+        classes = rng.integers(0, 3, n)
+        matrix = post.pairwise_iou(boxes, boxes)
+        for i in range(n):
+            assert np.array_equal(matrix[i], post.iou(boxes[i], boxes))
+        kept = nms(boxes, scores, classes, 0.3)
+        monkeypatch.setattr(post, "NMS_MATRIX_LIMIT", -1)
+        assert nms(boxes, scores, classes, 0.3) == kept
+        monkeypatch.undo()
+
+
 def test_boxes_with_several_classes_take_the_best_class():
     spec = OutputSpec(
         "boxes",

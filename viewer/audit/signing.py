@@ -115,7 +115,8 @@ def load_state(log_path: Path) -> ChainState | None:
         data = json.loads(text)
         state = ChainState(str(data["chain"]), int(data["seq"]), str(data["link"]),
                            bytes.fromhex(data["next_key"]))
-        public_hex(state.next_seed)
+        if len(state.next_seed) != 32:  # what from_private_bytes would refuse
+            raise ValueError("not an Ed25519 private key")
     except (ValueError, KeyError, TypeError):
         raise AuditError(
             f"the audit key state {path} is damaged, so no AI run can be recorded. Do not "
