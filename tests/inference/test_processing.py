@@ -95,6 +95,19 @@ def test_the_pairwise_nms_keeps_what_one_box_at_a_time_keeps(monkeypatch):
         monkeypatch.undo()
 
 
+def test_a_box_made_the_fast_way_is_the_box():
+    from viewer.inference.postprocess import _box
+    from viewer.inference.results import Box
+
+    values = (1.5, 2.0, 30.25, 40.0, 0.75, 2, "lesion", "#FF0000")
+    fast, plain = _box(*values), Box(*values)
+    assert fast == plain and hash(fast) == hash(plain) and repr(fast) == repr(plain)
+    with pytest.raises(AttributeError):
+        fast.score = 0.1  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        _box(*values[:-1])
+
+
 def test_boxes_with_several_classes_take_the_best_class():
     spec = OutputSpec(
         "boxes",
