@@ -189,3 +189,18 @@ def test_a_heatmap_is_the_four_corner_bilinear_mix_to_the_bit(source):
     got = sample_linear(plane, box)
     assert got.dtype == np.float32 and got.shape == source
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("value_range", [(0.0, 1.0), (-2.0, 3.5), (0.25, 0.3)])
+def test_a_heatmap_output_is_the_clipped_scaled_mix_to_the_bit(value_range):
+    """Scaled and clipped in place: the same float32 values as the expression."""
+    from viewer.inference.postprocess import heatmap_output
+
+    plane = np.random.default_rng(7).normal(size=(1, 16, 16)).astype(np.float32)
+    box = letterbox((512, 384), Resize((16, 16)))
+    spec = OutputSpec("cam", "heatmap", ("batch", 1, 16, 16), value_range=value_range)
+    lo, hi = value_range
+    expected = np.clip((sample_linear(plane[0], box) - lo) / (hi - lo), 0.0, 1.0)
+    got = heatmap_output(spec, plane, box).heatmap
+    assert got.dtype == np.float32 and not got.flags.writeable
+    np.testing.assert_array_equal(got, expected)
