@@ -160,6 +160,17 @@ def test_bench_audit_prints_ms_and_fsyncs_per_record_against_its_floor(tmp_path)
         assert "[strace] skipped: strace is not installed" in out
 
 
+def test_bench_spinning_prints_run_model_with_and_without_spinning_workers(tmp_path) -> None:
+    out = run_bench("bench_spinning.py", "--rounds", "1", "--repeat", "1", "--slices", "3",
+                    "--size", "64", tmp_path=tmp_path)
+    assert_lines(out, [r"^\[spinning\] run_model on one 64x64 slice, 1 alternating process "
+                       r"pairs, medians; load average"])
+    for model in ("ct-body-seg", "ct-lesion-det", "ct-lesion-cls"):
+        assert_lines(out, [rf"^  {model} +no spin: run_model +{MS}, network alone +{MS} "
+                           rf"\(\d+\.\d+x\) +spin: run_model +{MS}, network alone +{MS} "
+                           rf"\(\d+\.\d+x\) +run_model no spin / spin \d+\.\d+x$"])
+
+
 def test_bench_companion_prints_numpy_against_scipy_and_they_agree(tmp_path) -> None:
     out = run_bench("bench_companion.py", "--size", "32", "--repeat", "1", tmp_path=tmp_path)
     assert_lines(out, [rf"^resample 23x23 @0.7 mm onto 32x32 @0.5 mm +Lightbox \(NumPy\) {MS} "
