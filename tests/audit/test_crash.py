@@ -142,6 +142,20 @@ def test_an_unfinished_last_line_is_cut_off_by_the_next_run(capsys):
     assert code == 0 and "began writing" not in out, out
 
 
+def test_a_whole_last_record_without_its_newline_is_kept(capsys):
+    """Only its newline missing (a power cut between the two pages of the line, or an
+    edit): the record stays, and the next one starts on a line of its own."""
+    log = _log()
+    for frames in range(1, 4):
+        log.append(_record(frames))
+    log.path.write_text(log.path.read_text()[:-1])
+    assert _verify(capsys)[0] == 0
+    log.append(_record(4))
+    assert _seqs(log) == [1, 2, 3, 4]
+    code, out = _verify(capsys)
+    assert code == 0 and "intact, 4 signed record(s)" in out, out
+
+
 def test_a_cut_last_record_that_was_written_is_not_taken_for_a_crash(capsys):
     """The key state and head name record 3: cutting its line is damage, not a crash."""
     log = _log()

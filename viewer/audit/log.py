@@ -350,7 +350,9 @@ class AuditLog:
         entry = link(entry_fields, previous, seed, next_seed)
         line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode()
         end = tail.size
-        if tail.torn_at is not None:
+        if tail.unterminated:
+            line = b"\n" + line
+        elif tail.torn_at is not None:
             if tail.data[tail.torn_at - tail.start:].startswith(b"{"):
                 # The start of a line a crash cut before its fsync (no run counted on it).
                 os.ftruncate(fd, end := tail.torn_at)
@@ -458,6 +460,7 @@ class _Tail:
     torn_at: int | None
     start: int
     data: bytes
+    unterminated: bool = False  # the last record lacks its newline (it stays; one is added)
 
 
 def _read_tail(fd: int) -> _Tail:
@@ -472,6 +475,11 @@ def _read_tail(fd: int) -> _Tail:
         start, data = 0, _read_at(fd, 0, size)
         end = data.rfind(b"\n") + 1
         torn_at = None if end == len(data) else end
+    if torn_at is not None:  # a whole record without its newline is a record: kept
+        with contextlib.suppress(ValueError):
+            value = json.loads(data[end:])
+            if isinstance(value, dict):
+                return _Tail(size, value, None, start, data, unterminated=True)
     for line in reversed(data[:end].splitlines()):
         try:
             value = json.loads(line)
