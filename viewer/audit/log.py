@@ -36,7 +36,7 @@ import secrets
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -248,7 +248,8 @@ class AuditRecord:
     input_series: Mapping[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        record = asdict(self)
+        # Every field is a plain value (input_series is copied below): no deep copy needed.
+        record = {f.name: getattr(self, f.name) for f in fields(self)}
         if self.input_series:
             record["input_series"] = dict(self.input_series)
         else:
