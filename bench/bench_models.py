@@ -28,8 +28,8 @@ Per bundled model (``models/<id>``), in the same run:
             file, for scale), the intended-use check, prepare (modality values, intensity,
             letterbox, the batch tensor), run, postprocess, the domain check, and the audit
             record (the check before the run, the series hash and the append, with its
-            fsyncs: one fsync in the audit folder is timed for scale). Medians of
-            ``--repeat``.
+            fsync, counted: one fsync in the audit folder is timed for scale). Medians of
+            ``--repeat``. ``bench_audit.py`` times the record on its own.
 
 No target for the click figures: they say where a click's time goes. Needs torch for the latency part
 (``--no-torch`` skips it); the viewer itself never imports torch.
@@ -311,7 +311,20 @@ def bench_clicks(ids: Sequence[str], folder: Path, repeat: int) -> None:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
-FSYNCS_PER_RECORD = 5  # the log; the key state and its folder; the head and its folder
+def fsyncs_of(fn: Callable[[], object]) -> int:
+    """How many ``os.fsync`` calls ``fn()`` makes (the bench's own count, put back after)."""
+    real, calls = os.fsync, [0]
+
+    def counting(fd: int) -> None:
+        calls[0] += 1
+        real(fd)
+
+    os.fsync = counting  # type: ignore[assignment]
+    try:
+        fn()
+    finally:
+        os.fsync = real  # type: ignore[assignment]
+    return calls[0]
 
 
 def bench_stages(ids: Sequence[str], folder: Path, repeat: int) -> None:
@@ -381,6 +394,7 @@ def bench_stages(ids: Sequence[str], folder: Path, repeat: int) -> None:
             return audit.append(AuditRecord(m.id, m.version, m.digest, series_hash(series.uid),
                                             "bench", 0.0, 1, "ok"))
 
+        fsyncs = fsyncs_of(record)
         t = {
             "total": median_ms(whole, repeat),
             "net": median_ms(lambda s=session, f=feed, n=names: s.run(n, f), repeat),
@@ -404,7 +418,7 @@ def bench_stages(ids: Sequence[str], folder: Path, repeat: int) -> None:
         print(f"  {'':<14} stages   read {t['read']:.3f} (frame cache; the file "
               f"{t['file']:.2f}) / intended use {t['use']:.3f} / prepare {t['prepare']:.2f} / "
               f"run {t['net']:.2f} / postprocess {t['post']:.2f} / domain {t['domain']:.2f} / "
-              f"audit record {t['audit']:.2f} ms   [{FSYNCS_PER_RECORD} fsyncs per record, "
+              f"audit record {t['audit']:.2f} ms   [{fsyncs} fsync(s) per record, "
               f"one fsync here {fsync_ms:.2f} ms]")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -131,7 +132,7 @@ def test_bench_models_prints_latency_ratios_and_click_to_overlay(tmp_path) -> No
             rf"target <= 1\.5x: (ok|MISSED)\) +stages but the audit record {MS} .*"
             rf"frame reads per run 1$",
         ])
-    stages = re.findall(r"^ +stages +read .* audit record (\S+) ms +\[5 fsyncs per record, "
+    stages = re.findall(r"^ +stages +read .* audit record (\S+) ms +\[1 fsync\(s\) per record, "
                         r"one fsync here (\S+) ms\]$", out, re.MULTILINE)
     assert len(stages) == len(models)
     for model in models:
@@ -140,6 +141,34 @@ def test_bench_models_prints_latency_ratios_and_click_to_overlay(tmp_path) -> No
                 rf"^  {model} +{what} +click→overlay +{MS} +click→run_finished +{MS} +"
                 rf"run_model alone +{MS} +\(\d+(\.\d+)?x; ",
             ])
+
+
+def test_bench_audit_prints_ms_and_fsyncs_per_record_against_its_floor(tmp_path) -> None:
+    """One fsync per record (the log line's), counted in the process and, where strace is
+    installed, by strace; the five-fsync writer it replaced, rebuilt in the same run."""
+    out = run_bench("bench_audit.py", "--records", "3", "--rounds", "1", tmp_path=tmp_path)
+    assert_lines(out, [r"^\[audit\] 3 records x 1 interleaved rounds, medians; load average"])
+    for name, fsyncs in (("record", "1.0"), ("five-fsync", "5.0"), ("floor", "1.0"),
+                         ("no fsync", "0.0")):
+        assert_lines(out, [rf"^  {name} +{MS}/record +\d+ records/s +{fsyncs} fsync\(s\) per "
+                           rf"record +\(\d+\.\d+x the one-fsync floor\)$"])
+    assert_lines(out, [r"^  record / five-fsync: \d+\.\d+x$"])
+    if shutil.which("strace") and "[strace] failed" not in out:  # (no ptrace: it says so)
+        assert_lines(out, [r"^\[strace\] 3 appends to an existing log in a child process: 3 "
+                           r"fsync/fdatasync calls \(1\.00 per record\)$"])
+    elif not shutil.which("strace"):
+        assert "[strace] skipped: strace is not installed" in out
+
+
+def test_bench_spinning_prints_run_model_with_and_without_spinning_workers(tmp_path) -> None:
+    out = run_bench("bench_spinning.py", "--rounds", "1", "--repeat", "1", "--slices", "3",
+                    "--size", "64", tmp_path=tmp_path)
+    assert_lines(out, [r"^\[spinning\] run_model on one 64x64 slice, 1 alternating process "
+                       r"pairs, medians; load average"])
+    for model in ("ct-body-seg", "ct-lesion-det", "ct-lesion-cls"):
+        assert_lines(out, [rf"^  {model} +no spin: run_model +{MS}, network alone +{MS} "
+                           rf"\(\d+\.\d+x\) +spin: run_model +{MS}, network alone +{MS} "
+                           rf"\(\d+\.\d+x\) +run_model no spin / spin \d+\.\d+x$"])
 
 
 def test_bench_companion_prints_numpy_against_scipy_and_they_agree(tmp_path) -> None:

@@ -71,6 +71,43 @@ def test_nms_keeps_the_best_of_overlapping_boxes_per_class():
     assert nms(boxes, scores, classes, 0.5) == [1, 2, 3]
 
 
+def test_the_pairwise_nms_keeps_what_one_box_at_a_time_keeps(monkeypatch):
+    """The matrix path (and its shortcut for boxes that overlap nothing) against the
+    one-row-at-a-time path, on random boxes with ties, duplicates and empty boxes; the
+    matrix's IoU equals :func:`iou` row by row, to the bit."""
+    import viewer.inference.postprocess as post
+
+    rng = np.random.default_rng(13)
+    for trial in range(200):
+        n = int(rng.integers(0, 120))
+        boxes = rng.uniform(0, 100, (n, 4))
+        boxes[:, 2:] = boxes[:, :2] + rng.uniform(-5, 30, (n, 2))
+        if trial % 3 == 0:
+            boxes[: n // 2] = boxes[n // 2 : 2 * (n // 2)]
+        scores = np.round(rng.uniform(0, 1, n), 1 if trial % 2 else 6)
+        classes = rng.integers(0, 3, n)
+        matrix = post.pairwise_iou(boxes, boxes)
+        for i in range(n):
+            assert np.array_equal(matrix[i], post.iou(boxes[i], boxes))
+        kept = nms(boxes, scores, classes, 0.3)
+        monkeypatch.setattr(post, "NMS_MATRIX_LIMIT", -1)
+        assert nms(boxes, scores, classes, 0.3) == kept
+        monkeypatch.undo()
+
+
+def test_a_box_made_the_fast_way_is_the_box():
+    from viewer.inference.postprocess import _box
+    from viewer.inference.results import Box
+
+    values = (1.5, 2.0, 30.25, 40.0, 0.75, 2, "lesion", "#FF0000")
+    fast, plain = _box(*values), Box(*values)
+    assert fast == plain and hash(fast) == hash(plain) and repr(fast) == repr(plain)
+    with pytest.raises(AttributeError):
+        fast.score = 0.1  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        _box(*values[:-1])
+
+
 def test_boxes_with_several_classes_take_the_best_class():
     spec = OutputSpec(
         "boxes",
@@ -151,4 +188,19 @@ def test_a_heatmap_is_the_four_corner_bilinear_mix_to_the_bit(source):
     expected = top * (1 - fy)[:, None] + bottom * fy[:, None]
     got = sample_linear(plane, box)
     assert got.dtype == np.float32 and got.shape == source
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("value_range", [(0.0, 1.0), (-2.0, 3.5), (0.25, 0.3)])
+def test_a_heatmap_output_is_the_clipped_scaled_mix_to_the_bit(value_range):
+    """Scaled and clipped in place: the same float32 values as the expression."""
+    from viewer.inference.postprocess import heatmap_output
+
+    plane = np.random.default_rng(7).normal(size=(1, 16, 16)).astype(np.float32)
+    box = letterbox((512, 384), Resize((16, 16)))
+    spec = OutputSpec("cam", "heatmap", ("batch", 1, 16, 16), value_range=value_range)
+    lo, hi = value_range
+    expected = np.clip((sample_linear(plane[0], box) - lo) / (hi - lo), 0.0, 1.0)
+    got = heatmap_output(spec, plane, box).heatmap
+    assert got.dtype == np.float32 and not got.flags.writeable
     np.testing.assert_array_equal(got, expected)

@@ -13,6 +13,16 @@ The *head* file beside the log holds the last ``seq`` and link, signed by the ke
 that no longer exists. The account's key state (``signing.ChainState``) is a second copy
 of where the chain stands, kept elsewhere.
 
+The log line is the one write of a record made durable before the run counts; the head
+and the key state are written after it without an ``fsync``, so a crash (or a power cut)
+can leave either *behind* the log, never ahead of it. Verification accepts a valid head
+of the record before the last (a new chain writes a head of "record 0" first, signed with
+record 1's key) and a key state whose keys (:func:`signing.ratchet`) signed every record
+after it (:func:`follow_state`), and says so in a note; the next append brings both up to
+date. A head or key state *ahead* of the log is records cut off the end.
+An unfinished last line (a write the crash cut) is accepted only where neither names a
+record past the last complete one; the next append removes it.
+
 Records without a signature (older Lightbox versions) may stand only at the start of a
 log and only before the site's ``audit_required_since``; they cannot be checked. An
 export (:func:`export_lines`) carries the whole chain: full records in its time range,
@@ -23,13 +33,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from viewer.audit.signing import ChainState, chain_id, public_hex, sign, signature_ok
+from viewer.audit.signing import ChainState, chain_id, public_hex, ratchet, sign, signature_ok
 
 GENESIS = "0" * 64
 CHAIN_FIELDS = ("seq", "prev", "hash", "next_key", "sig", "chain_key", "stub")
@@ -77,11 +87,44 @@ def link(entry: dict[str, Any], previous: dict[str, Any] | None, seed: bytes,
     return entry
 
 
+def head_of_start(seed: bytes) -> dict[str, Any]:
+    """The head of a new chain before its record 1, signed with record 1's key: what a crash
+    before record 1's own head leaves (one record behind, as any head a crash leaves)."""
+    return {"seq": 0, "link": GENESIS, "time": "", "sig": sign(seed, _head_signed(0, GENESIS))}
+
+
 def head_of(entry: dict[str, Any], next_seed: bytes) -> dict[str, Any]:
     """The head file's content after ``entry``, signed with the key of the record to come."""
     seq, link_ = int(entry["seq"]), link_hash(entry)
     return {"seq": seq, "link": link_, "time": entry.get("time", ""),
             "sig": sign(next_seed, _head_signed(seq, link_))}
+
+
+def follow_state(records: Mapping[int, dict[str, Any]], state: ChainState,
+                 last_seq: int) -> tuple[ChainState | None, str | None]:
+    """Roll a key state that stands at an earlier record forward to ``last_seq``.
+
+    ``records`` maps seq to record (at least ``state.seq`` to ``last_seq``). Each record
+    after the state must link to the one before, match its hash, be signed with the key
+    the state holds (ratcheted once per record) and name the next ratchet key: only the
+    holder of the key state can have written it. Returns (the state after ``last_seq``,
+    None), or (None, what does not match)."""
+    base = records.get(state.seq)
+    if (link_hash(base) if base is not None else GENESIS if state.seq == 0 else None) \
+            != state.link:
+        return None, (f"record {state.seq}, where this account's key state stands, is not "
+                      "the one it wrote")
+    seed, link_ = state.next_seed, state.link
+    for seq in range(state.seq + 1, last_seq + 1):
+        record = records.get(seq)
+        next_seed = ratchet(seed)
+        if (record is None or record.get("prev") != link_ or record.get("hash") != own_hash(record)
+                or not signature_ok(public_hex(seed), record.get("sig"),
+                                    _signed(seq, str(record.get("hash"))))
+                or record.get("next_key") != public_hex(next_seed)):
+            return None, f"record {seq} was not signed with this account's key"
+        seed, link_ = next_seed, link_hash(record)
+    return ChainState(state.chain, last_seq, link_, seed), None
 
 
 @dataclass(frozen=True)
@@ -141,15 +184,22 @@ def verify_lines(lines: list[str], expect: Expect = Expect()) -> Verdict:  # noq
     unchained = checked = 0
     key: str | None = None
     last: dict[str, Any] | None = None
+    by_seq: dict[int, dict[str, Any]] = {}
     expected_seq, expected_prev = 1, GENESIS
     chain, user = "", ""
+    torn: int | None = None  # an unfinished last line: a write a crash cut, or an edit
 
     def fail(problem: str, line: int | None, seq: int | None) -> Verdict:
         return Verdict(checked, unchained, problem, line, seq, (), chain, user)
 
+    def incomplete(number: int) -> str:
+        return f"line {number} is not a complete record (edited or torn)"
+
+    if rows and rows[-1][1] is None and not expect.stubs:
+        torn, rows = rows[-1][0], rows[:-1]
     for number, record in rows:
         if record is None:
-            return fail(f"line {number} is not a complete record (edited or torn)", number, None)
+            return fail(incomplete(number), number, None)
         if EXPORT_KEY in record:
             return fail(f"line {number} is an export's first line: this file is an export, "
                         "not the log (replaced?)", number, None)
@@ -191,6 +241,7 @@ def verify_lines(lines: list[str], expect: Expect = Expect()) -> Verdict:  # noq
                         f"log of {user!r} (inserted from another log)", number, seq)
         key, last, checked = record.get("next_key"), record, checked + 1
         expected_seq, expected_prev = seq + 1, link_hash(record)
+        by_seq[seq] = record
     notes = [f"{unchained} older record(s) before the chain cannot be verified"] if unchained \
         else []
     last_seq = expected_seq - 1
@@ -199,11 +250,21 @@ def verify_lines(lines: list[str], expect: Expect = Expect()) -> Verdict:  # noq
     def fail_end(problem: str, seq: int | None) -> Verdict:
         return Verdict(checked, unchained, problem, end, seq, tuple(notes), chain, user)
 
+    if torn is not None:
+        head_seq = expect.head.get("seq") if expect.head is not None else None
+        named = [n for n in (expect.state.seq if expect.state is not None else None, head_seq)
+                 if isinstance(n, int) and not isinstance(n, bool)]
+        if any(n > last_seq for n in named) or (not named and checked):
+            return Verdict(checked, unchained, incomplete(torn), torn, None, (), chain, user)
+        notes.append(f"line {torn} is a record Lightbox began writing when it stopped (not "
+                     "complete, so no result counted on it); the next run removes it")
+
     head = expect.head
     if head is not None and "sig" not in head and "link" not in head and not checked:
         head = None  # the head of an older, unsigned log: it says nothing about signatures
         notes.append("the head file was written by an older Lightbox and cannot be verified")
-    signed_before = (expect.state is not None and expect.state.seq > 0) or head is not None
+    signed_before = (expect.state is not None and expect.state.seq > 0) or (
+        head is not None and head.get("seq") != 0)  # seq 0: a new chain's, before record 1
     if unchained and not checked and signed_before:
         witness = "its key state" if expect.state is not None else "its head"
         return fail_end(f"the log holds no signed record, but {witness} says signed records "
@@ -221,17 +282,49 @@ def verify_lines(lines: list[str], expect: Expect = Expect()) -> Verdict:  # noq
                             "truncated or rolled back): this account wrote record "
                             f"{state.seq}", last_seq + 1)
         if state.seq < last_seq:
-            return fail_end(f"record {state.seq + 1} onwards were not written by Lightbox for "
-                            f"this account (forged append): it wrote {state.seq} record(s)",
-                            state.seq + 1)
+            if follow_state(by_seq, state, last_seq)[1] is not None:
+                return fail_end(f"record {state.seq + 1} onwards were not written by Lightbox "
+                                f"for this account (forged append): it wrote {state.seq} "
+                                "record(s)", state.seq + 1)
+            notes.append(f"the key state stands at record {state.seq}, "
+                         f"{_behind(last_seq - state.seq)}: Lightbox stopped before it was "
+                         "brought up to date; the next run does it")
     if head is not None:
         problem = _head_problem(head, last_seq, last, key)
+        if problem and _head_of_previous(head, by_seq, last_seq):
+            problem = None
+            notes.append(f"the head names record {last_seq - 1}, one before the end: "
+                         "Lightbox stopped before it was brought up to date; the next run "
+                         "does it")
         if problem:
             return fail_end(problem, last_seq)
     elif checked and expect.head_required:
         return fail_end("the head file is missing (deleted): records cut off the end could "
                         "not be ruled out", None)
     return Verdict(checked, unchained, None, None, None, tuple(notes), chain, user)
+
+
+def _behind(n: int) -> str:
+    return f"{n} record{'s' if n > 1 else ''} before the end"
+
+
+def _head_of_previous(head: dict[str, Any], by_seq: Mapping[int, dict[str, Any]],
+                      last_seq: int) -> bool:
+    """Whether ``head`` is the valid head of the record before the last (signed with the
+    key that record names for the next; for record 0, record 1's own key): the head a
+    crash between the log line and the head leaves. Further behind is not a crash's."""
+    seq = head.get("seq")
+    if seq != last_seq - 1 or isinstance(seq, bool) or last_seq not in by_seq:
+        return False
+    if seq == 0:
+        link_, key = GENESIS, by_seq[1].get("chain_key")
+    else:
+        record = by_seq.get(seq)
+        if record is None:
+            return False
+        link_, key = link_hash(record), record.get("next_key")
+    return head.get("link") == link_ and signature_ok(key, head.get("sig"),
+                                                      _head_signed(seq, link_))
 
 
 def _gone(first: int, last: int) -> str:
@@ -255,6 +348,8 @@ def _head_problem(head: dict[str, Any], last_seq: int, last: dict[str, Any] | No
     seq = head.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool):
         return "the head file is damaged (edited)"
+    if seq == 0 == last_seq and head.get("link") == GENESIS:
+        return None  # a new chain's head, made before its record 1 (which a crash cut)
     if seq > last_seq:
         return (f"{_gone(last_seq + 1, seq)} missing at the end (deleted or truncated): the "
                 f"head names record {seq}")

@@ -1,5 +1,14 @@
 """The audit log: one JSON line per AI run, appended, flushed and fsynced.
 
+Durability: the log line is the record, and its ``fsync`` the one wait of a run (plus the
+folder's, once, when the log is made). The key state and the head are written after it
+without their own ``fsync`` (on disk with the next record's or the system's next flush):
+a crash at any point leaves them at the log's last record or behind it, never ahead, and
+the next append rolls them forward after checking each record they missed with the key
+it was signed with (``chain.follow_state``); a half-written last line (which was never
+fsynced, so no run counted on it) is cut off then. A key state or head *ahead* of the log,
+or records it cannot follow, are damage: the append refuses, as before.
+
 A record says who ran which model (id, version, digest) on what (a keyed hash of the
 series UID, never the UID itself nor any patient data), with which runtime, how long it
 took and how it ended. Records are signed and chained (``viewer.audit.chain``, keys in
@@ -15,6 +24,7 @@ says what to fix: the run it records does not count as done.
 from __future__ import annotations
 
 import contextlib
+import errno
 import getpass
 import hashlib
 import hmac
@@ -25,15 +35,24 @@ import re
 import secrets
 import sys
 import threading
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from viewer.audit.chain import head_of, link, link_hash
-from viewer.audit.signing import AuditError, ChainState, chain_id, load_state, new_key, save_state
-from viewer.host.files import write_atomic
+from viewer.audit.chain import GENESIS, follow_state, head_of, head_of_start, link, link_hash
+from viewer.audit.signing import (
+    AuditError,
+    ChainState,
+    chain_id,
+    load_state,
+    new_key,
+    public_hex,
+    ratchet,
+    save_state,
+)
+from viewer.host.files import sync_folder, write_atomic
 from viewer.host.folders import user_config_dir
 from viewer.host.settings import Settings
 
@@ -54,12 +73,23 @@ else:
 LOG_NAME = "ai-runs.jsonl"  # the one log of a per-user folder, before per-user names
 LOG_PREFIX, LOG_SUFFIX = "ai-runs", ".jsonl"
 HEAD_SUFFIX = ".head"  # ai-runs-….jsonl.head: the chain's last seq and hash
-_TAIL = 65536  # bytes read back to find the last record; a record is well under this
+_TAIL = 8192  # bytes read back to find the last record; a record is well under this
 KEY_NAME = "audit-key"
 OUTCOMES = ("ok", "cancelled", "error", "refused")
 
 _lock = threading.Lock()
 logger = logging.getLogger(__name__)
+
+#: Test hook (``tests/audit/test_crash.py``): called with the name of each point of an
+#: append where a crash must be recoverable, in order: ``"log-written"`` (the line
+#: written, not yet fsynced; a new chain's ``"key-kept"`` comes first), ``"log-synced"``, ``"state-saved"``, ``"head-saved"``. A test
+#: process sets it to exit there; it is None in the product.
+crash_point: Callable[[str], None] | None = None
+
+
+def _at(point: str) -> None:
+    if crash_point is not None:
+        crash_point(point)
 
 
 def _cannot_write(path: Path, exc: OSError) -> AuditError:
@@ -218,7 +248,8 @@ class AuditRecord:
     input_series: Mapping[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        record = asdict(self)
+        # Every field is a plain value (input_series is copied below): no deep copy needed.
+        record = {f.name: getattr(self, f.name) for f in fields(self)}
         if self.input_series:
             record["input_series"] = dict(self.input_series)
         else:
@@ -276,7 +307,7 @@ class AuditLog:
             fd = os.open(self.path, os.O_RDONLY)
             try:
                 _check_owner(self.path, fd)
-                _key_to_continue(self.path, state, _last_record(fd)[0])
+                _continue(self.path, fd, state, _read_tail(fd))
             finally:
                 os.close(fd)
 
@@ -300,23 +331,55 @@ class AuditLog:
 
     def _append_locked(self, fd: int, record: AuditRecord) -> dict[str, Any]:
         state = load_state(self.path)
-        previous, torn = _last_record(fd)
+        tail = _read_tail(fd)
+        previous = tail.last
         entry_fields = record.as_dict()
         if previous is not None and "sig" not in previous:
             entry_fields["chain_start"] = "after unsigned records written by an older Lightbox"
-        seed = _key_to_continue(self.path, state, previous)
+        seed, state = _continue(self.path, fd, state, tail)
+        if state is None:
+            # A new chain. Its first key is kept (durably, once) before the record it signs:
+            # every later key follows from it, so nothing else needs an fsync of its own.
+            # So is a head of "record 0" (signed with it), which a crash may leave behind.
+            state = ChainState(chain_id(public_hex(seed)), 0, GENESIS, seed)
+            save_state(self.path, state)
+            write_atomic(self.head_path, json.dumps(head_of_start(seed), sort_keys=True),
+                         mode=0o600)
+            _at("key-kept")
         previous = previous if previous is not None and "sig" in previous else None
-        next_seed, _ = new_key()
+        next_seed = ratchet(seed)
         entry = link(entry_fields, previous, seed, next_seed)
         line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode()
-        # One write() of the whole line on an O_APPEND descriptor, under the lock:
-        # a crash leaves at most the last line short, on a line of its own.
-        os.write(fd, (b"\n" if torn else b"") + line)
-        os.fsync(fd)
-        chain = state.chain if state is not None else chain_id(entry["chain_key"])
-        save_state(self.path, ChainState(chain, entry["seq"], link_hash(entry), next_seed))
+        end = tail.size
+        if tail.unterminated:
+            line = b"\n" + line
+        elif tail.torn_at is not None:
+            if tail.data[tail.torn_at - tail.start:].startswith(b"{"):
+                # The start of a line a crash cut before its fsync (no run counted on it).
+                os.ftruncate(fd, end := tail.torn_at)
+            else:  # something else: left for verify to name, on a line of its own
+                line = b"\n" + line
+        # One write() of the whole line on an O_APPEND descriptor, under the lock.
+        written = os.write(fd, line)
+        if written != len(line):  # a full disk: take the piece back, the run does not count
+            os.ftruncate(fd, end)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        _at("log-written")
+        os.fsync(fd)  # the record is durable: the one wait of a run
+        if tail.size == 0:
+            sync_folder(self.path.parent)  # a new log: its name too
+        _at("log-synced")
+        # The key state and head follow without an fsync of their own (a new file's first
+        # version with one): a crash leaves them behind the log, and the next append rolls
+        # them forward (_continue). Until then a reader sees them, so neither is stale for
+        # anyone but a power cut.
+        chain = state.chain
+        save_state(self.path, ChainState(chain, entry["seq"], link_hash(entry), next_seed),
+                   durable=False)
+        _at("state-saved")
         write_atomic(self.head_path, json.dumps(head_of(entry, next_seed), sort_keys=True),
-                     mode=0o600)
+                     mode=0o600, durable=False)
+        _at("head-saved")
         # A second copy of where the chain stands, in the application log (no patient data).
         logger.info("audit record %d of chain %s written to %s", entry["seq"], chain,
                     self.path.name)
@@ -354,43 +417,114 @@ def _check_owner(path: Path, fd: int) -> None:
                          "it: ask IT to check it ('lightbox audit verify') and move it aside")
 
 
-def _key_to_continue(path: Path, state: ChainState | None,
-                     previous: dict[str, Any] | None) -> bytes:
-    """The key that signs the record after ``previous`` (the log's last): the key state's,
-    or a new chain's when the log holds no signed record. Raises :class:`AuditError` when
-    the log and the key state disagree: appending would hide what happened to the log."""
+def _continue(path: Path, fd: int, state: ChainState | None,
+              tail: _Tail) -> tuple[bytes, ChainState | None]:
+    """The key that signs the record after the log's last, and the key state rolled forward
+    to that record: the key state's own, or a new chain's when the log holds no signed
+    record. Raises :class:`AuditError` when the log and the key state disagree in a way no
+    crash leaves (the state ahead of the log, or records it cannot have signed): appending
+    would hide what happened to the log."""
+    previous = tail.last
     if previous is None or "sig" not in previous:  # empty, or an older unsigned log
+        if state is not None and state.seq == 0:  # record 1's key, kept before record 1
+            return state.next_seed, state
         if state is not None:
             raise _lost(path, f"it holds no signed record, but this account wrote "
                         f"{state.seq} record(s) to it")
-        return new_key()[0]
+        return new_key()[0], None
     if state is None:
         raise _lost(path, "its key state (the key for the next record) is missing")
-    if state.seq != previous.get("seq") or state.link != link_hash(previous):
-        raise _lost(path, f"it ends at record {previous.get('seq')} but this account last "
-                    f"wrote record {state.seq}")
-    return state.next_seed
+    last_seq = previous.get("seq")
+    if not isinstance(last_seq, int) or state.seq > last_seq:
+        raise _lost(path, f"it ends at record {last_seq} but this account last wrote record "
+                    f"{state.seq}")
+    if state.seq == last_seq:
+        if state.link != link_hash(previous):
+            raise _lost(path, f"its record {last_seq} is not the one this account wrote")
+        return state.next_seed, state
+    # A crash after the log line, before the key state: roll it forward over the records
+    # it missed, each checked with the key the state holds for it.
+    followed, problem = follow_state(_records_from(fd, tail, state.seq), state, last_seq)
+    if followed is None:
+        raise _lost(path, f"it ends at record {last_seq} but this account last wrote record "
+                    f"{state.seq}, and {problem}")
+    return followed.next_seed, followed
 
 
-def _last_record(fd: int) -> tuple[dict[str, Any] | None, bool]:
-    """The last complete record of the open log, and whether a torn line ends it."""
+@dataclass(frozen=True)
+class _Tail:
+    """The end of the open log: its size, the last complete record, where an unfinished
+    last line starts (None: the log ends with a newline) and the bytes read."""
+
+    size: int
+    last: dict[str, Any] | None
+    torn_at: int | None
+    start: int
+    data: bytes
+    unterminated: bool = False  # the last record lacks its newline (it stays; one is added)
+
+
+def _read_tail(fd: int) -> _Tail:
     size = os.fstat(fd).st_size
     if size == 0:
-        return None, False
+        return _Tail(0, None, None, 0, b"")
     start = max(0, size - _TAIL)
-    os.lseek(fd, start, os.SEEK_SET)
-    tail = b""
-    while len(tail) < size - start:
-        chunk = os.read(fd, size - start - len(tail))
-        if not chunk:
-            break
-        tail += chunk
-    torn = not tail.endswith(b"\n")
-    for line in reversed(tail.splitlines()):
+    data = _read_at(fd, start, size)
+    end = data.rfind(b"\n") + 1
+    torn_at = None if end == len(data) else start + end
+    if torn_at is not None and end == 0 and start > 0:  # one line longer than the tail
+        start, data = 0, _read_at(fd, 0, size)
+        end = data.rfind(b"\n") + 1
+        torn_at = None if end == len(data) else end
+    if torn_at is not None:  # a whole record without its newline is a record: kept
+        with contextlib.suppress(ValueError):
+            value = json.loads(data[end:])
+            if isinstance(value, dict):
+                return _Tail(size, value, None, start, data, unterminated=True)
+    for line in reversed(data[:end].splitlines()):
         try:
             value = json.loads(line)
         except ValueError:
             continue
         if isinstance(value, dict):
-            return value, torn
-    return None, torn
+            return _Tail(size, value, torn_at, start, data)
+    if start > 0:  # no record in the tail: look at the whole log
+        data = _read_at(fd, 0, size)
+        for line in reversed(data[:data.rfind(b"\n") + 1].splitlines()):
+            with contextlib.suppress(ValueError):
+                value = json.loads(line)
+                if isinstance(value, dict):
+                    return _Tail(size, value, torn_at, 0, data)
+    return _Tail(size, None, torn_at, start, data)
+
+
+def _read_at(fd: int, start: int, end: int) -> bytes:
+    os.lseek(fd, start, os.SEEK_SET)
+    data = b""
+    while len(data) < end - start:
+        chunk = os.read(fd, end - start - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _records_from(fd: int, tail: _Tail, seq: int) -> dict[int, dict[str, Any]]:
+    """The signed records of the log from ``seq`` on, by seq (the tail's bytes, or the
+    whole log when ``seq`` stands before them)."""
+    found = _signed_records(tail.data)
+    if seq not in found and tail.start > 0:
+        found = _signed_records(_read_at(fd, 0, tail.size))
+    return found
+
+
+def _signed_records(data: bytes) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    for line in data.splitlines():
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict) and "sig" in value and isinstance(value.get("seq"), int):
+            found.setdefault(value["seq"], value)
+    return found

@@ -1,4 +1,4 @@
-"""The audit chain's keys: a fresh Ed25519 key for every record, the next one's kept secret.
+"""The audit chain's keys: an Ed25519 key for every record, the next one's kept secret.
 
 Record *n* is signed with key *n* and names the public half of key *n+1*; once record *n*
 is written, key *n* is gone and only the private half of key *n+1* is kept, in the
@@ -7,6 +7,13 @@ log). Anyone can check every signature with the public keys the log carries, but
 can sign a record that is already written again: its key no longer exists. The state also
 holds the chain's identity (the digest of record 1's key), its last record number and
 link, so a log that is deleted, shortened, rolled back or swapped no longer matches it.
+
+Key *n+1* is :func:`ratchet` of key *n* (a one-way hash; record 1's key is random), so the
+key state needs no ``fsync`` of its own: the log line is the one durable write of a
+record, and a key state that a crash left one or more records behind is rolled forward
+from the log (each record checked with the key it was signed with) at the next run
+(``viewer.audit.log``). Holding key *n+1* gives every later key, never an earlier one.
+A key state written by an older Lightbox (random next keys) continues the same way.
 
 What this cannot do without a privileged writer: the account can always sign the *next*
 record (it holds that key), and it can delete every copy it owns and start a new chain.
@@ -39,6 +46,12 @@ def new_key() -> tuple[bytes, str]:
     """A fresh key: (private seed, public key as hex)."""
     private = Ed25519PrivateKey.generate()
     return private.private_bytes_raw(), public_hex(private.private_bytes_raw())
+
+
+def ratchet(seed: bytes) -> bytes:
+    """The private key of the record after the one ``seed`` signs: SHA-256 of it, labelled.
+    One-way: the key state (key *n+1*) cannot give back key *n*."""
+    return hashlib.sha256(b"lightbox-audit-ratchet|" + seed).digest()
 
 
 def public_hex(seed: bytes) -> str:
@@ -102,7 +115,8 @@ def load_state(log_path: Path) -> ChainState | None:
         data = json.loads(text)
         state = ChainState(str(data["chain"]), int(data["seq"]), str(data["link"]),
                            bytes.fromhex(data["next_key"]))
-        public_hex(state.next_seed)
+        if len(state.next_seed) != 32:  # what from_private_bytes would refuse
+            raise ValueError("not an Ed25519 private key")
     except (ValueError, KeyError, TypeError):
         raise AuditError(
             f"the audit key state {path} is damaged, so no AI run can be recorded. Do not "
@@ -111,7 +125,10 @@ def load_state(log_path: Path) -> ChainState | None:
     return state
 
 
-def save_state(log_path: Path, state: ChainState) -> None:
+def save_state(log_path: Path, state: ChainState, *, durable: bool = True) -> None:
+    """Replace the key state (atomically; ``durable=False``: without its ``fsync``s, for a
+    state that can be rolled forward from the log after a power cut)."""
     path = state_path(log_path)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_atomic(path, state.as_json(log_path), mode=0o600)
+    if durable:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_atomic(path, state.as_json(log_path), mode=0o600, durable=durable)

@@ -149,7 +149,7 @@ def _verify_one(file: Path | None, settings: Settings, own: AuditLog | None = No
     if not log.path.is_file():
         if file is not None:
             return _fail(f"{log.path} does not exist")
-        if state is not None:
+        if state is not None and state.seq > 0:  # seq 0: record 1's key, kept before it
             return _fail(f"{log.path} is missing (deleted): this account wrote {state.seq} "
                          "record(s) to it")
         if log.head_path.is_file():  # the chain's head survives: the log itself was removed

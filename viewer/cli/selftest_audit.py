@@ -61,7 +61,7 @@ def check_chain(log: AuditLog, settings: Settings) -> Check:
     except AuditError as exc:
         return Check(label, FAIL, str(exc))
     if not log.path.exists():
-        if state is not None or log.head_path.exists():
+        if (state is not None and state.seq > 0) or log.head_path.exists():
             written = f"{state.seq} record(s)" if state is not None else "records"
             return Check(label, FAIL, f"{log.path} is missing, but this account wrote "
                          f"{written} to it (deleted?): {remedy}")

@@ -7,7 +7,8 @@ empty blocks. On any failure the temporary file is removed and the old file is l
 was; the ``OSError`` goes to the caller, who knows what to tell the reader
 (``viewer.io.atomic`` turns it into an ``ExportError`` for exports).
 
-Appending (the audit log) is a different operation and does not come here.
+Appending (the audit log) is a different operation and does not come here; it uses
+:func:`sync_folder` to make a new log's name durable.
 
 It lives in ``host`` (this machine's file system), below every layer that writes: the
 preferences (``host.settings``), the audit chain's head, the verification cache, exports,
@@ -38,11 +39,17 @@ from typing import BinaryIO
 PART_SUFFIX = ".part"
 
 
-def write_atomic(path: str | Path, data: bytes | str, *, mode: int | None = None) -> Path:
+def write_atomic(path: str | Path, data: bytes | str, *, mode: int | None = None,
+                 durable: bool = True) -> Path:
     """Replace ``path`` with ``data`` (``str`` is written as UTF-8), atomically and durably.
 
     ``mode``: the new file's permission bits before the umask (default 0o666, as
     ``open()`` creates files; ``0o600`` for private files). The folder must exist.
+    ``durable=False`` leaves out the two ``fsync`` calls (the data, the folder): still
+    atomic for every reader and for a crash of the process (the operating system keeps
+    what was written), but a power cut may bring back the previous file. Only for copies
+    that can be rebuilt from a file that was made durable (the audit chain's head and key
+    state, rolled forward from the log).
     Raises ``OSError``; then ``path`` is unchanged and no temporary file is left behind.
     """
     path = Path(path)
@@ -53,14 +60,16 @@ def write_atomic(path: str | Path, data: bytes | str, *, mode: int | None = None
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         check_replaceable(path)  # again: the write may have taken a while
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _sync_folder(path.parent)
+    if durable:
+        sync_folder(path.parent)
     return path
 
 
@@ -78,7 +87,7 @@ def _create_beside(path: Path, mode: int) -> tuple[int, Path]:
     raise FileExistsError(f"no free temporary name beside {path.name}")
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
     try:
         fd = os.open(folder, os.O_RDONLY)

@@ -43,8 +43,10 @@ def thread_count() -> int:
     return max(1, min(MAX_THREADS, os.cpu_count() or 1))
 
 
-def create_session(model_bytes: bytes, *, optimize: bool = True) -> onnxruntime.InferenceSession:
-    """A CPU-only session for an ONNX graph given as bytes."""
+def create_session(model_bytes: bytes, *, optimize: bool = True,
+                   spin: bool = False) -> onnxruntime.InferenceSession:
+    """A CPU-only session for an ONNX graph given as bytes. ``spin``: let the workers
+    busy-wait between runs (ONNX Runtime's default; ``bench/bench_spinning.py`` only)."""
     ort = import_runtime()
     options = ort.SessionOptions()
     options.intra_op_num_threads = thread_count()
@@ -56,6 +58,11 @@ def create_session(model_bytes: bytes, *, optimize: bool = True) -> onnxruntime.
         else ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     )
     options.log_severity_level = 3  # warnings about unused initialisers are not the user's
+    # ONNX Runtime's workers busy-wait for the next run after each one by default. Between
+    # two runs the viewer prepares, post-processes, audits and paints on the same few
+    # cores, and a spinning worker takes them: run_model on one slice took about twice as
+    # long with it on the 2-core machine (``bench/bench_spinning.py``).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
     return ort.InferenceSession(
         model_bytes, sess_options=options, providers=["CPUExecutionProvider"]
     )
