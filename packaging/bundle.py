@@ -138,6 +138,9 @@ EXCLUDES = (
     "_hashlib",
     "readline",
     "curses",
+    # Ed25519 is signed and checked through PyNaCl (libsodium, 0.6 MB stripped);
+    # the general-purpose cryptography package froze to 12 MB for the same two calls.
+    "cryptography",
     # HTTP: only pydicom.data.download imports requests, inside try/except ImportError,
     # to fetch test files the app never asks for (its samples are bundled). 1.1 MB with
     # urllib3, certifi (a CA bundle with no TLS to use it) and charset_normalizer.
@@ -243,6 +246,7 @@ SYSTEM_LIBRARIES = ("libdbus-1.so*", "libfontconfig.so*", "libfreetype.so*")
 #: Top-level folders of the build that must not exist (checked on the finished build).
 FORBIDDEN_IN_BUILD = (
     "torch",
+    "cryptography",
     "onnx",
     "onnxscript",
     "viewer/modelkit",

@@ -51,7 +51,7 @@ BUNDLED_LICENCES = (
     ("OpenJPEG", "BSD-2-clause"),
     ("libjpeg (IJG)", "IJG"),
     ("Pillow", "MIT-CMU"),
-    ("cryptography", "Apache-2.0 or BSD-3-clause"),
+    ("PyNaCl (pynacl) and libsodium", "Apache-2.0 and ISC"),
     ("cffi", "MIT"),
     ("freetype, harfbuzz, libpng, zlib, zstd, brotli, bzip2, xz, lcms2, libtiff", "various permissive"),
     ("libX11, libxcb and its utility libraries, libxkbcommon", "MIT"),
