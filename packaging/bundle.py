@@ -58,6 +58,7 @@ HIDDEN_IMPORTS = (
     "rle.utils",
     "pylibjpeg.utils",
     "viewer.io.loader",  # the decoder pool's forkserver preloads it by name
+    "_cffi_backend",  # PyNaCl's compiled libsodium binding imports it from C
 )
 
 #: Optional Lightbox modules, frozen when they exist (written by other parts of the app).
