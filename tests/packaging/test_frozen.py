@@ -95,6 +95,30 @@ def test_infer_writes_dicom_seg_and_sr_from_the_build(exe, phantom, tmp_path) ->
         assert "Lightbox" in makers, makers
 
 
+def test_burned_in_capture_from_the_build_equals_the_source(exe, phantom, tmp_path) -> None:
+    """The Secondary Capture's banner is drawn with Pillow's bitmap font, so the build,
+    which ships Pillow without FreeType and LittleCMS, burns the very same pixels."""
+    import pydicom
+
+    from viewer.cli.ai import infer_main
+
+    frozen, source = tmp_path / "frozen", tmp_path / "source"
+    args = ["--model", "ct-lesion-det", "--frame", "44", "--dicom", "--dicom-sc"]
+    done = run(exe, "infer", str(phantom), *args, "--out", str(frozen))
+    assert done.returncode == 0, done.stderr
+    assert infer_main([str(phantom), *args, "--out", str(source)]) == 0
+    (built,) = frozen.glob("*-sc-*.dcm")
+    pixels = pydicom.dcmread(built).pixel_array
+    assert np.array_equal(pixels, pydicom.dcmread(source / built.name).pixel_array)
+    assert (pixels[2:13, 3:90] == 255).all(axis=-1).sum() > 50  # the banner's text
+    internal = frozen_internal(exe)
+    assert not list(internal.rglob("_imagingft*")) and not list(internal.rglob("_imagingcms*"))
+
+
+def frozen_internal(exe: Path) -> Path:
+    return exe.parent / "_internal" if (exe.parent / "_internal").is_dir() else exe.parent
+
+
 @pytest.mark.parametrize("model", ["ct-body-seg", "ct-lesion-det", "ct-lesion-cls"])
 def test_infer_gives_the_same_result_as_the_source(exe, phantom, model, tmp_path) -> None:
     frozen, source = tmp_path / "frozen", tmp_path / "source"
