@@ -275,10 +275,13 @@ QT_CATALOGUES = ("qt", "qtbase")
 #: (PySide6, ONNX Runtime, NumPy) take from the system: pip-installed, they run on exactly
 #: those. A bundled libstdc++ would also be older than the one the desktop's OpenGL driver
 #: (Mesa) was built with, which then fails to load. Qt's own libzstd is the system's too.
+#: SQLite is the interpreter's own: CPython on Linux links the system's (highdicom keeps
+#: a SEG's frame index in an in-memory database), and rpm and dpkg's neighbours need it.
 #: All are on every Linux desktop and in the .deb's Depends (linux_packages.DEPENDS).
 SYSTEM_LIBRARIES = ("libdbus-1.so*", "libfontconfig.so*", "libfreetype.so*",
                     "libstdc++.so*", "libgcc_s.so*", "libglib-2.0.so*", "libgthread-2.0.so*",
-                    "libX11.so*", "libX11-xcb.so*", "libz.so*", "libzstd.so*")
+                    "libX11.so*", "libX11-xcb.so*", "libz.so*", "libzstd.so*",
+                    "libsqlite3.so*")
 
 #: Top-level folders of the build that must not exist (checked on the finished build).
 FORBIDDEN_IN_BUILD = (

@@ -54,7 +54,7 @@ BUNDLED_LICENCES = (
     ("cffi", "MIT"),
     ("zstd, bzip2, xz, libtiff", "various permissive"),
     ("libxcb's utility libraries, libxkbcommon", "MIT"),
-    ("libffi, sqlite, libuuid", "MIT, public-domain, BSD-3-clause"),
+    ("libffi, libuuid", "MIT, BSD-3-clause"),
 )
 
 #: What the frozen Qt needs from the system (Debian 12 names; ``a | b`` where Debian 13 and
@@ -65,6 +65,7 @@ DEPENDS = (
     "libgcc-s1",
     "zlib1g",
     "libzstd1",
+    "libsqlite3-0",
     "libglib2.0-0t64 | libglib2.0-0",
     "libdbus-1-3",
     "libfontconfig1",
@@ -111,6 +112,7 @@ SHLIB_PACKAGES = {
     "libstdc++.so.6": "libstdc++6", "libgcc_s.so.1": "libgcc-s1",
     "libgthread-2.0.so.0": "libglib2.0-0", "libX11.so.6": "libx11-6",
     "libX11-xcb.so.1": "libx11-xcb1", "libzstd.so.1": "libzstd1",
+    "libsqlite3.so.0": "libsqlite3-0",
 }
 # Nothing is recommended: apt fetches Recommends by default, so one that is not already on
 # the machine makes ``apt-get install ./lightbox_*.deb`` fail offline. A font comes with
