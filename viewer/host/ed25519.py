@@ -12,6 +12,10 @@ Ed25519 algorithm of RFC 8410), the file ``openssl genpkey -algorithm ed25519`` 
 whose DER is the Ed25519 ``PrivateKeyInfo`` (optionally with the public key, which must
 then match); anything else (another algorithm, an encrypted key, an OpenSSH key, extra
 bytes) is refused with a :class:`KeyFormatError` that says what the file is instead.
+
+PyNaCl is imported by the functions that sign or check, not with this module: the
+viewer's start-up reads :mod:`viewer.inference.signing`'s constants and must not load
+libsodium (and cffi) before the first image is painted (tests/ui/test_startup.py).
 """
 
 from __future__ import annotations
@@ -19,9 +23,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-
-from nacl.exceptions import CryptoError
-from nacl.signing import SigningKey, VerifyKey
 
 SEED_BYTES = 32
 PUBLIC_BYTES = 32
@@ -42,21 +43,30 @@ class KeyFormatError(ValueError):
 
 def new_seed() -> bytes:
     """A fresh private key (its 32-byte seed) from the operating system's random source."""
+    from nacl.signing import SigningKey
+
     return bytes(SigningKey.generate())
 
 
 def public_key(seed: bytes) -> bytes:
     """The 32-byte public key of the private key ``seed``."""
+    from nacl.signing import SigningKey
+
     return bytes(SigningKey(_seed(seed)).verify_key)
 
 
 def sign(seed: bytes, message: bytes) -> bytes:
     """The 64-byte Ed25519 signature of ``message`` by the private key ``seed``."""
+    from nacl.signing import SigningKey
+
     return SigningKey(_seed(seed)).sign(message).signature
 
 
 def verify(public: bytes, signature: bytes, message: bytes) -> bool:
     """Whether ``signature`` is ``public``'s over ``message``; False for anything malformed."""
+    from nacl.exceptions import CryptoError
+    from nacl.signing import VerifyKey
+
     if len(public) != PUBLIC_BYTES or len(signature) != SIGNATURE_BYTES:
         return False
     try:
