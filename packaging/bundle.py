@@ -58,6 +58,7 @@ HIDDEN_IMPORTS = (
     "rle.utils",
     "pylibjpeg.utils",
     "viewer.io.loader",  # the decoder pool's forkserver preloads it by name
+    "_cffi_backend",  # PyNaCl's compiled libsodium binding imports it from C
 )
 
 #: Optional Lightbox modules, frozen when they exist (written by other parts of the app).
@@ -138,6 +139,9 @@ EXCLUDES = (
     "_hashlib",
     "readline",
     "curses",
+    # Ed25519 is signed and checked through PyNaCl (libsodium, 0.6 MB stripped);
+    # the general-purpose cryptography package froze to 12 MB for the same two calls.
+    "cryptography",
     # HTTP: only pydicom.data.download imports requests, inside try/except ImportError,
     # to fetch test files the app never asks for (its samples are bundled). 1.1 MB with
     # urllib3, certifi (a CA bundle with no TLS to use it) and charset_normalizer.
@@ -148,6 +152,36 @@ EXCLUDES = (
     "idna",
     # numpy's Fortran wrapper generator: a build tool, loaded only as numpy.f2py.
     "numpy.f2py",
+    # numpy parts nothing frozen uses (numpy loads each only when asked for): FFT,
+    # the polynomial classes, the test tools and their C test module; with them the
+    # standard library's test and documentation tools (unittest, doctest, pdb, pydoc and
+    # its 140 kB of help topics) and asyncio (typing_extensions imports it only when
+    # asked about a coroutine). numpy.random stays: the demo study's noise is drawn with it.
+    "numpy.fft",
+    "numpy.polynomial",
+    "numpy.testing",
+    "numpy._core._multiarray_tests",
+    "unittest",
+    "doctest",
+    "pdb",
+    "pydoc",
+    "pydoc_data",
+    "asyncio",
+    "_asyncio",
+    # Pillow's FreeType (text in TrueType fonts: FreeType, HarfBuzz, Brotli, libpng, 3.3 MB)
+    # and LittleCMS (ICC colour management) bindings: the app draws the Secondary
+    # Capture's banner with Pillow's bitmap font (dicom_capture.py) and applies no ICC
+    # profile; Qt draws everything on screen with its own text engine.
+    "PIL._imagingft",
+    "PIL._imagingcms",
+    # CharLS through pyjpegls: highdicom's JPEG-LS encoder, which Lightbox never asks for
+    # (it writes uncompressed DICOM); JPEG-LS is decoded by pylibjpeg-libjpeg.
+    "jpeg_ls",
+    "_CharLS",
+    # Big5 and HKSCS: no DICOM character set uses them (the CJK codecs for Japanese,
+    # Chinese GB18030/GBK and Korean stay).
+    "_codecs_hk",
+    "_codecs_tw",
     # Pillow formats and bridges the app does not read (AVIF alone brings 5 MB).
     "PIL._avif",
     "PIL.AvifImagePlugin",
@@ -235,14 +269,24 @@ LANGUAGES = ("en", "ja")
 QT_CATALOGUES = ("qt", "qtbase")
 
 #: Linux libraries taken from the system rather than bundled, with what only they
-#: needed (systemd and gcrypt come with D-Bus). D-Bus must match the desktop's daemon and
-#: fontconfig the desktop's font configuration files; both are on every Linux desktop and
-#: in the .deb's Depends.
-SYSTEM_LIBRARIES = ("libdbus-1.so*", "libfontconfig.so*", "libfreetype.so*")
+#: needed (systemd and gcrypt come with D-Bus, PCRE2 with GLib). D-Bus must match the
+#: desktop's daemon and fontconfig the desktop's font configuration files. The C++ and GCC
+#: runtimes, GLib, Xlib and zlib are what the manylinux policy lets every wheel frozen here
+#: (PySide6, ONNX Runtime, NumPy) take from the system: pip-installed, they run on exactly
+#: those. A bundled libstdc++ would also be older than the one the desktop's OpenGL driver
+#: (Mesa) was built with, which then fails to load. Qt's own libzstd is the system's too.
+#: SQLite is the interpreter's own: CPython on Linux links the system's (highdicom keeps
+#: a SEG's frame index in an in-memory database), and rpm and dpkg's neighbours need it.
+#: All are on every Linux desktop and in the .deb's Depends (linux_packages.DEPENDS).
+SYSTEM_LIBRARIES = ("libdbus-1.so*", "libfontconfig.so*", "libfreetype.so*",
+                    "libstdc++.so*", "libgcc_s.so*", "libglib-2.0.so*", "libgthread-2.0.so*",
+                    "libX11.so*", "libX11-xcb.so*", "libz.so*", "libzstd.so*",
+                    "libsqlite3.so*")
 
 #: Top-level folders of the build that must not exist (checked on the finished build).
 FORBIDDEN_IN_BUILD = (
     "torch",
+    "cryptography",
     "onnx",
     "onnxscript",
     "viewer/modelkit",

@@ -47,15 +47,14 @@ BUNDLED_LICENCES = (
     ("pydicom", "MIT"),
     ("highdicom", "MIT"),
     ("pylibjpeg, pylibjpeg-libjpeg, pylibjpeg-openjpeg, pylibjpeg-rle", "MIT"),
-    ("pyjpegls (CharLS)", "BSD-3-clause"),
     ("OpenJPEG", "BSD-2-clause"),
     ("libjpeg (IJG)", "IJG"),
     ("Pillow", "MIT-CMU"),
-    ("cryptography", "Apache-2.0 or BSD-3-clause"),
+    ("PyNaCl (pynacl) and libsodium", "Apache-2.0 and ISC"),
     ("cffi", "MIT"),
-    ("freetype, harfbuzz, libpng, zlib, zstd, brotli, bzip2, xz, lcms2, libtiff", "various permissive"),
-    ("libX11, libxcb and its utility libraries, libxkbcommon", "MIT"),
-    ("glib, libffi, pcre2, sqlite, libuuid, libstdc++, libgcc", "LGPL-2.1+, MIT, BSD, public-domain, GPL-3+ with GCC runtime exception"),
+    ("zstd, bzip2, xz, libtiff", "various permissive"),
+    ("libxcb's utility libraries, libxkbcommon", "MIT"),
+    ("libffi, libuuid", "MIT, BSD-3-clause"),
 )
 
 #: What the frozen Qt needs from the system (Debian 12 names; ``a | b`` where Debian 13 and
@@ -65,6 +64,8 @@ DEPENDS = (
     "libstdc++6",
     "libgcc-s1",
     "zlib1g",
+    "libzstd1",
+    "libsqlite3-0",
     "libglib2.0-0t64 | libglib2.0-0",
     "libdbus-1-3",
     "libfontconfig1",
@@ -109,6 +110,9 @@ SHLIB_PACKAGES = {
     "libwayland-cursor.so.0": "libwayland-cursor0", "libwayland-egl.so.1": "libwayland-egl1",
     "libglib-2.0.so.0": "libglib2.0-0", "libz.so.1": "zlib1g",
     "libstdc++.so.6": "libstdc++6", "libgcc_s.so.1": "libgcc-s1",
+    "libgthread-2.0.so.0": "libglib2.0-0", "libX11.so.6": "libx11-6",
+    "libX11-xcb.so.1": "libx11-xcb1", "libzstd.so.1": "libzstd1",
+    "libsqlite3.so.0": "libsqlite3-0",
 }
 # Nothing is recommended: apt fetches Recommends by default, so one that is not already on
 # the machine makes ``apt-get install ./lightbox_*.deb`` fail offline. A font comes with

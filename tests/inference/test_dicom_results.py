@@ -15,7 +15,11 @@ from viewer.audit.log import AuditLog
 from viewer.cli.ai import infer_main
 from viewer.host.settings import load_settings
 from viewer.inference import run_model, verify_artifact
-from viewer.inference.dicom_capture import SC_SERIES_DESCRIPTION, write_secondary_captures
+from viewer.inference.dicom_capture import (
+    SC_SERIES_DESCRIPTION,
+    banner_text,
+    write_secondary_captures,
+)
 from viewer.inference.dicom_export import device_uid, write_dicom, write_seg
 from viewer.inference.dicom_import import ForeignResultsError, read_results
 from viewer.io.demo import write_phantom_series
@@ -149,8 +153,16 @@ def test_secondary_capture_opens_as_labelled_rgb(results, tmp_path):
     pixels = read_frame(sc.frames[0])
     assert pixels.shape == (96, 96, 3)
     assert (pixels[2:6, 2:40] == [160, 0, 0]).any(axis=-1).any()  # the red banner
+    assert (pixels[2:13, 3:90] == 255).all(axis=-1).sum() > 50  # its text, in white
     source = read_frame(series.frames[lesion.provenance.frame_index])
     assert source.ndim == 2  # the original is untouched and still grey
+
+
+def test_the_banner_draws_any_model_name_in_its_latin_1_font():
+    """The banner's bitmap font (the frozen app has no FreeType) holds Latin-1: dashes and
+    quotes become their plain forms, other scripts "?", never an error."""
+    assert banner_text("AI · Modèle “CT” — v1…") == 'AI · Modèle "CT" - v1...'
+    assert banner_text("AI · 肺結節 2.0") == "AI · ??? 2.0"
 
 
 def test_infer_dicom_writes_seg_beside_the_json(results, tmp_path):

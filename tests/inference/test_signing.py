@@ -29,7 +29,10 @@ from viewer.inference.signing import (
     key_id,
     load_private_key,
     public_key_text,
+    sign_digest,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _site(tmp_path: Path, monkeypatch, text: str):
@@ -56,6 +59,27 @@ def _resign(folder: Path, key: Path | None) -> None:
 
 def test_the_demo_key_in_the_repository_is_the_one_the_viewer_knows():
     assert public_key_text(load_private_key(DEMO_KEY)) == DEMO_PUBLIC_KEY
+
+
+def test_signing_again_gives_the_bundled_signatures_byte_for_byte():
+    """Ed25519 is deterministic: the demo key signs each bundled model's digest to the
+    very signature.json the earlier signing library wrote (keys and files unchanged)."""
+    private = load_private_key(DEMO_KEY)
+    for folder in sorted(p.parent for p in (ROOT / "models").glob("*/" + SIGNATURE)):
+        written = (folder / SIGNATURE).read_text(encoding="utf-8")
+        digest = json.loads(written)["digest"]
+        assert json.dumps(sign_digest(digest, private), indent=2) + "\n" == written, folder.name
+
+
+def test_a_key_file_of_another_kind_is_refused_with_the_reason(tmp_path, capsys):
+    key = tmp_path / "rsa.pem"
+    key.write_text("-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n")
+    graph, inputs, outputs = specs("threshold")
+    folder = write_artifact(tmp_path / "m" / "x", base_manifest("x", inputs, outputs), graph)
+    assert main(["model", "sign", str(folder), "--key", str(key)]) == 1
+    err = capsys.readouterr().err
+    assert "'RSA PRIVATE KEY' PEM block, not an Ed25519" in err
+    assert "lightbox model keygen" in err
 
 
 def test_the_bundled_models_are_signed_by_the_demo_key_and_available():

@@ -95,6 +95,30 @@ def test_infer_writes_dicom_seg_and_sr_from_the_build(exe, phantom, tmp_path) ->
         assert "Lightbox" in makers, makers
 
 
+def test_burned_in_capture_from_the_build_equals_the_source(exe, phantom, tmp_path) -> None:
+    """The Secondary Capture's banner is drawn with Pillow's bitmap font, so the build,
+    which ships Pillow without FreeType and LittleCMS, burns the very same pixels."""
+    import pydicom
+
+    from viewer.cli.ai import infer_main
+
+    frozen, source = tmp_path / "frozen", tmp_path / "source"
+    args = ["--model", "ct-lesion-det", "--frame", "44", "--dicom", "--dicom-sc"]
+    done = run(exe, "infer", str(phantom), *args, "--out", str(frozen))
+    assert done.returncode == 0, done.stderr
+    assert infer_main([str(phantom), *args, "--out", str(source)]) == 0
+    (built,) = frozen.glob("*-sc-*.dcm")
+    pixels = pydicom.dcmread(built).pixel_array
+    assert np.array_equal(pixels, pydicom.dcmread(source / built.name).pixel_array)
+    assert (pixels[2:13, 3:90] == 255).all(axis=-1).sum() > 50  # the banner's text
+    internal = frozen_internal(exe)
+    assert not list(internal.rglob("_imagingft*")) and not list(internal.rglob("_imagingcms*"))
+
+
+def frozen_internal(exe: Path) -> Path:
+    return exe.parent / "_internal" if (exe.parent / "_internal").is_dir() else exe.parent
+
+
 @pytest.mark.parametrize("model", ["ct-body-seg", "ct-lesion-det", "ct-lesion-cls"])
 def test_infer_gives_the_same_result_as_the_source(exe, phantom, model, tmp_path) -> None:
     frozen, source = tmp_path / "frozen", tmp_path / "source"
@@ -191,7 +215,7 @@ def test_build_holds_no_build_time_code(exe, frozen_dir) -> None:
     modules = _modules(exe)
     assert "viewer.cli.main" in modules and "viewer.ui.window.main_window" in modules
     for forbidden in ("torch", "onnx", "onnxscript", "viewer.modelkit", "tests", "pytest",
-                      "ssl", "PySide6.QtNetwork", "PySide6.QtWebEngineCore"):
+                      "ssl", "PySide6.QtNetwork", "PySide6.QtWebEngineCore", "cryptography"):
         hits = sorted(m for m in modules if m == forbidden or m.startswith(forbidden + "."))
         assert hits == [], hits
     files = [p.relative_to(frozen_dir).as_posix() for p in frozen_dir.rglob("*")]
@@ -201,6 +225,19 @@ def test_build_holds_no_build_time_code(exe, frozen_dir) -> None:
     for model in (bundle.ROOT / "models").glob("*/manifest.json"):
         assert f"_internal/models/{model.parent.name}/model.onnx" in files
     assert not any("/recipes" in f for f in files)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ELF and its links")
+def test_pillow_uses_the_system_libxcb_and_no_link_dangles(frozen_dir) -> None:
+    """The spec points Pillow's core at the system's libxcb (which Xlib loads anyway)
+    and leaves out Pillow's private libxcb and libXau, links to them included."""
+    internal = frozen_dir / "_internal"
+    private = re.compile(r"lib(xcb|Xau)-[0-9a-f]{8}\.so")  # auditwheel's names for them
+    assert not [p.name for p in internal.rglob("*") if private.match(p.name)]
+    assert [p for p in frozen_dir.rglob("*") if p.is_symlink() and not p.exists()] == []
+    (core,) = internal.glob("PIL/_imaging.*")
+    listing = subprocess.run(["ldd", str(core)], capture_output=True, text=True).stdout
+    assert "libxcb.so.1 => /" in listing and "not found" not in listing
 
 
 def test_build_holds_only_the_qt_pieces_it_uses(frozen_dir) -> None:

@@ -81,7 +81,8 @@ def test_the_first_image_needs_no_highdicom_no_torch_no_model_and_no_decoder_pro
     assert seen["code"] == 0 and seen["shown"]
     modules = set(seen["modules"])
     for heavy in ("highdicom", "torch", "onnxruntime", "onnx", "scipy", "pydicom.sr",
-                  "viewer.inference.runner", "viewer.inference.registry", "viewer.audit"):
+                  "viewer.inference.runner", "viewer.inference.registry", "viewer.audit",
+                  "nacl"):
         assert heavy not in modules, f"{heavy} was imported before the first image"
     assert "PySide6.QtWidgets" in modules and "viewer.ui.window.main_window" in modules
     if seen["children"] is not None:  # Linux's /proc: every child, forkserver included

@@ -27,11 +27,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
 from viewer.errors import LightboxError
+from viewer.host import ed25519
 from viewer.host.files import write_atomic
 from viewer.host.folders import user_config_dir
 
@@ -44,8 +41,8 @@ class AuditError(LightboxError):
 
 def new_key() -> tuple[bytes, str]:
     """A fresh key: (private seed, public key as hex)."""
-    private = Ed25519PrivateKey.generate()
-    return private.private_bytes_raw(), public_hex(private.private_bytes_raw())
+    seed = ed25519.new_seed()
+    return seed, public_hex(seed)
 
 
 def ratchet(seed: bytes) -> bytes:
@@ -55,12 +52,12 @@ def ratchet(seed: bytes) -> bytes:
 
 
 def public_hex(seed: bytes) -> str:
-    public = Ed25519PrivateKey.from_private_bytes(seed).public_key()
-    return public.public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+    """The public key (hex) of the private key ``seed``; ValueError if it is not 32 bytes."""
+    return ed25519.public_key(seed).hex()
 
 
 def sign(seed: bytes, message: bytes) -> str:
-    return Ed25519PrivateKey.from_private_bytes(seed).sign(message).hex()
+    return ed25519.sign(seed, message).hex()
 
 
 def signature_ok(public: object, signature: object, message: bytes) -> bool:
@@ -68,11 +65,9 @@ def signature_ok(public: object, signature: object, message: bytes) -> bool:
     if not isinstance(public, str) or not isinstance(signature, str):
         return False
     try:
-        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public)).verify(
-            bytes.fromhex(signature), message)
-    except (ValueError, InvalidSignature):
+        return ed25519.verify(bytes.fromhex(public), bytes.fromhex(signature), message)
+    except ValueError:
         return False
-    return True
 
 
 def chain_id(first_key: str) -> str:

@@ -64,7 +64,7 @@ from typing import TYPE_CHECKING
 
 # The names are loaded on first use (PEP 562): the viewer's start-up imports this package
 # for light parts (results, manifests) and must not pay for the runner, the registry and
-# the audit's cryptography before the first image is painted (bench/bench_startup.py).
+# the audit's signing before the first image is painted (bench/bench_startup.py).
 if TYPE_CHECKING:
     from viewer.inference.errors import (
         ArtifactError,

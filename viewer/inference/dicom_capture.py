@@ -14,7 +14,7 @@ from pathlib import Path
 
 import highdicom as hd
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from pydicom import dcmread
 from pydicom.uid import generate_uid
 
@@ -55,13 +55,27 @@ def default_layers(res: Result) -> list[np.ndarray]:
     return layers
 
 
+#: Punctuation outside Latin-1 that model names and labels use, in the banner's font.
+_PLAIN = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'",
+                        "\u201c": '"', "\u201d": '"', "\u2026": "..."})
+
+
+def banner_text(line: str) -> str:
+    """``line`` as the banner's bitmap font can draw it: Latin-1, anything else as "?"."""
+    return line.translate(_PLAIN).encode("latin-1", "replace").decode("latin-1")
+
+
 def _banner(rgb: np.ndarray, lines: list[str]) -> np.ndarray:
+    """Burn ``lines`` in white on red across the top. Pillow's built-in bitmap font (11
+    pixels high): the same pixels in the source and the frozen app, which ships Pillow
+    without FreeType (packaging/bundle.py)."""
     image = Image.fromarray(rgb, "RGB")
     draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default_imagefont()
     height = 12 * len(lines) + 4
     draw.rectangle((0, 0, image.width, height), fill=(160, 0, 0))
     for i, line in enumerate(lines):
-        draw.text((3, 2 + 12 * i), line, fill=(255, 255, 255))
+        draw.text((3, 2 + 12 * i), banner_text(line), fill=(255, 255, 255), font=font)
     return np.asarray(image)
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from viewer.host import ed25519
 from viewer.inference.errors import ModelError
 from viewer.inference.manifest import Manifest, read_limited
 
@@ -103,37 +104,34 @@ def key_id(key: str) -> str:
     return hashlib.sha256(raw if raw is not None else key.encode()).hexdigest()[:16]
 
 
-def public_key_text(private: Any) -> str:
-    from cryptography.hazmat.primitives import serialization
+@dataclass(frozen=True, repr=False)
+class PrivateKey:
+    """An Ed25519 private key read from a key file (its 32-byte seed; never printed)."""
 
-    raw = private.public_key().public_bytes(serialization.Encoding.Raw,
-                                            serialization.PublicFormat.Raw)
+    seed: bytes
+
+    def sign(self, message: bytes) -> bytes:
+        return ed25519.sign(self.seed, message)
+
+
+def public_key_text(private: PrivateKey) -> str:
+    raw = ed25519.public_key(private.seed)
     return KEY_PREFIX + base64.b64encode(raw).decode("ascii")
 
 
-def load_private_key(path: str | Path) -> Any:
+def load_private_key(path: str | Path) -> PrivateKey:
     """An Ed25519 private key from a PEM file; raises :class:`ModelError` with the reason."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     path = Path(path)
+    data = read_limited(path, MAX_SIGNATURE_BYTES, what=path.name)
     try:
-        data = read_limited(path, MAX_SIGNATURE_BYTES, what=path.name)
-        key = serialization.load_pem_private_key(data, password=None)
-    except ModelError:
-        raise
-    except (ValueError, TypeError) as exc:
-        raise ModelError(path, f"not an unencrypted PEM private key ({exc})") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ModelError(path, "not an Ed25519 private key")
-    return key
+        return PrivateKey(ed25519.seed_from_pem(data))
+    except ed25519.KeyFormatError as exc:
+        raise ModelError(path, f"{exc}; a signing key is an unencrypted Ed25519 PEM "
+                         "file such as 'lightbox model keygen' writes") from None
 
 
 def generate_key(out: str | Path, name: str = "model-signing") -> tuple[Path, Path]:
     """Write ``NAME.pem`` (private, 0600) and ``NAME.pub`` (``ed25519:…``) into ``out``."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     from viewer.host.files import write_atomic
 
     out = Path(out)
@@ -141,10 +139,8 @@ def generate_key(out: str | Path, name: str = "model-signing") -> tuple[Path, Pa
     private, public = out / f"{name}.pem", out / f"{name}.pub"
     if private.exists():
         raise ModelError(private, "already exists; a signing key is never overwritten")
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    write_atomic(private, pem, mode=0o600)
+    key = PrivateKey(ed25519.new_seed())
+    write_atomic(private, ed25519.pem_of(key.seed), mode=0o600)
     write_atomic(public, public_key_text(key) + "\n")
     return private, public
 
@@ -152,7 +148,7 @@ def generate_key(out: str | Path, name: str = "model-signing") -> tuple[Path, Pa
 # --- signing ---------------------------------------------------------------------------
 
 
-def sign_digest(digest: str, private: Any) -> dict[str, Any]:
+def sign_digest(digest: str, private: PrivateKey) -> dict[str, Any]:
     key = public_key_text(private)
     signature = private.sign(CONTEXT + digest.encode("ascii"))
     return {"format": FORMAT, "algorithm": ALGORITHM, "key": key, "key_id": key_id(key),
@@ -201,9 +197,6 @@ def check_trust(manifest: Manifest, policy: TrustPolicy) -> Trust:
 
 def _verified_signer(manifest: Manifest, path: Path) -> str:
     """The public key whose valid signature of this manifest's digest ``path`` holds."""
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
     folder = manifest.folder
     data = read_limited(path, MAX_SIGNATURE_BYTES, what=SIGNATURE)
     try:
@@ -222,10 +215,12 @@ def _verified_signer(manifest: Manifest, path: Path) -> str:
         raise UntrustedModelError(folder, f"{SIGNATURE} signs another manifest (the manifest "
                                   "changed after it was signed)")
     try:
-        Ed25519PublicKey.from_public_bytes(raw).verify(
-            base64.b64decode(signature, validate=True), CONTEXT + manifest.digest.encode("ascii"))
-    except (InvalidSignature, binascii.Error, ValueError):
+        signed = ed25519.verify(raw, base64.b64decode(signature, validate=True),
+                                CONTEXT + manifest.digest.encode("ascii"))
+    except (binascii.Error, ValueError):
+        signed = False
+    if not signed:
         raise UntrustedModelError(folder, f"{SIGNATURE}: the signature does not verify "
-                                  "(forged or damaged)") from None
+                                  "(forged or damaged)")
     assert isinstance(key, str)
     return key

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from viewer.inference.errors import ModelError
-from viewer.inference.signing import SIGNATURE, load_private_key, sign_digest
+from viewer.inference.signing import SIGNATURE, PrivateKey, load_private_key, sign_digest
 from viewer.modelkit.card import render_card
 from viewer.modelkit.checks import (
     EvalChecks,
@@ -144,7 +144,7 @@ def _draft(recipe: Recipe) -> dict[str, Any]:
                           unknown, unknown)
 
 
-def _signing_key(key: str | Path) -> Any:
+def _signing_key(key: str | Path) -> PrivateKey:
     try:
         return load_private_key(key)
     except ModelError as exc:
