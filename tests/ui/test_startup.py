@@ -82,7 +82,8 @@ def test_the_first_image_needs_no_pydicom_no_torch_no_model_and_no_decoder_proce
     modules = set(seen["modules"])
     # pydicom too: an ordinary file's first image is read and painted from the values the
     # scan kept (viewer.io.quick_header); pydicom loads just after the first paint.
-    for heavy in ("highdicom", "torch", "onnxruntime", "onnx", "scipy", "pydicom",
+    for heavy in ("highdicom", "torch", "onnxruntime", "onnx", "scipy", "pydicom", "PIL",
+                  "viewer.io.dicom", "viewer.ui.dialogs.tag_browser",
                   "viewer.inference.runner", "viewer.inference.registry", "viewer.audit"):
         assert heavy not in modules, f"{heavy} was imported before the first image"
     assert "PySide6.QtWidgets" in modules and "viewer.ui.window.main_window" in modules

@@ -13,6 +13,7 @@ The window itself only wires parts together.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import platform
@@ -44,7 +45,8 @@ from viewer.imaging.presets import Preset
 from viewer.inference.session import runtime_version
 from viewer.io.cache import FrameCache, default_cache_bytes, estimate_series_bytes
 from viewer.io.frames import frame_source
-from viewer.io.model import Instance, ScanResult, Series, Study
+from viewer.io.model import FrameRef, Instance, ScanResult, Series, Study
+from viewer.io.pixels import needs_decoder
 from viewer.io.scan import scan
 from viewer.state.session import Session
 from viewer.state.structure_sets import StructureSetsRead
@@ -323,9 +325,18 @@ class MainWindow(ReadingLayout, QMainWindow):
             ", ".join(Path(p).name for p in paths)))
         self._scans.start(
             paths, lambda job: scan(job.request, progress=job.progress, cancel=job.token,
-                                    first_image=lambda inst: self.bridge.post(
-                                        self._first_image, job, inst)),
+                                    first_image=lambda inst: self._early_read(job, inst)),
             self._scan_done, lambda _job, done, total: self._scan_progress(done, total))
+
+    def _early_read(self, job: Job[list[str]], instance: Instance) -> None:
+        """On the scan's worker: an uncompressed early image's pixels go into the cache
+        there and then (a read of one frame), so the viewport paints it without waiting
+        for a loader thread; then the window hears of it."""
+        if not needs_decoder(instance):
+            # A failure here is the viewport's to report: it reads the frame again.
+            with contextlib.suppress(LightboxError, OSError, ValueError):
+                frame_source(self.cache)(FrameRef(instance, instance.number_of_frames // 2))
+        self.bridge.post(self._first_image, job, instance)
 
     def _first_image(self, job: Job[list[str]], instance: Instance) -> None:
         # Through the bridge, like the scan's progress: dropped once the scan is over or
