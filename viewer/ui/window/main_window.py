@@ -4,8 +4,10 @@ The window builds the one :class:`viewer.state.session.Session` and hands it to 
 Opening runs the io scan as a background job (cancellable, with progress in the status
 bar); what it finds is merged into the session, which tells the browser what is new (a
 re-opened folder adds nothing); files it could not use go to the Problems dock, and the
-first image series opens. Choosing an object without pixels goes through
-:meth:`MainWindow.show_object` (an SR is then read as a document, see ``reports.py``).
+first image series opens. A folder's first image is painted before the scan ends
+(``early_image.py``), and its sorted series then opens at that image. Choosing an object
+without pixels goes through :meth:`MainWindow.show_object` (an SR is then read as a
+document, see ``reports.py``).
 RT structure sets are read once for the whole session, on a worker, and drawn by every
 viewport showing a matching series. The AI models are verified on a worker from the start.
 The window itself only wires parts together.
