@@ -28,6 +28,7 @@ class Steps:
     def __init__(self, window, *, on_open=None) -> None:
         self.window, self.on_open = window, on_open
         self.opened: list[tuple[int, str, int]] = []
+        self.scanning: list[bool] = []  # the scan's progress bar shown as each opened
         self.messages: list[str] = []
         window.viewport.series_opened.connect(self._opened)
         window.statusBar().messageChanged.connect(self.messages.append)
@@ -37,6 +38,7 @@ class Steps:
         ref = viewport.current_ref()
         self.opened.append((len(series.frames), ref.instance.path.name if ref else "",
                             viewport.state.index))
+        self.scanning.append(self.window.scan_bar.isVisible())
         if self.on_open is not None:
             self.on_open(len(self.opened))
 
@@ -59,11 +61,13 @@ def test_the_middle_image_is_shown_as_its_file_then_the_sorted_series_keeps_it(
 
     steps = Steps(w, on_open=reader_adjusts)
     open_and_wait(qtbot, w, tmp_path / "ct")
-    # First the file alone (one image: nothing to scroll), named in the status bar...
-    assert steps.opened[0] == (1, middle, 0)
+    # First the file alone (one image: nothing to scroll), named in the status bar, while
+    # the scan's progress is still shown...
+    assert steps.opened[0] == (1, middle, 0) and steps.scanning[0]
     assert any(middle in m and "scanned" in m for m in steps.messages)
     # ...then its series, sorted, at that same image, with the view the reader set.
     assert steps.opened[1:] == [(9, middle, _sorted_index(w, middle))]
+    assert not steps.scanning[1] and not w.scan_bar.isVisible()
     assert w.viewport.current_ref().instance.path.name == middle
     assert w.viewport.state.window == kept and w.viewport.state.zoom == 2.0
     assert w.viewport.displayed_image() is not None
