@@ -10,6 +10,12 @@ interleaved rounds (one of each per round, so load on the machine hits both alik
                          window, painted in a PySide6 widget
 * lightbox, folder       ``python -m viewer FOLDER``
 * minimal, folder        the minimal script on the folder (it paints the middle file)
+* lightbox, scan end     ``python -m viewer FOLDER`` with ``LIGHTBOX_BENCH_SCAN_END=1``:
+                         the first painted image's time and the scan's end (its result
+                         listed in the browser), from one process. The folder's first
+                         image is painted while the scan reads the rest
+                         (viewer/ui/window/early_image.py): the line "folder: first image
+                         painted vs scan end" shows by how much it comes first.
 
 Each process is started with ``LIGHTBOX_BENCH_FIRST_PAINT=PATH`` (the bench hook in
 ``viewer/ui/first_paint.py``): at its first painted image it writes ``time.time()`` there
@@ -41,8 +47,9 @@ TARGET_RATIO = 1.5
 LIMIT_S = 120
 
 
-def first_paint(command: list[str], marker: Path, env: dict[str, str], cwd: Path) -> float:
-    """Seconds from launch to the first painted image of one process."""
+def noted(command: list[str], marker: Path, env: dict[str, str], cwd: Path) -> list[float]:
+    """Seconds from launch to each time the process noted: its first painted image (and,
+    with LIGHTBOX_BENCH_SCAN_END=1 in ``env``, its scan's end)."""
     marker.unlink(missing_ok=True)
     t0 = time.time()
     done = subprocess.run(command, cwd=cwd, env=dict(env, LIGHTBOX_BENCH_FIRST_PAINT=str(marker)),
@@ -50,7 +57,12 @@ def first_paint(command: list[str], marker: Path, env: dict[str, str], cwd: Path
     if not marker.exists():
         raise RuntimeError(f"no image was painted by {command}: exit {done.returncode}\n"
                            f"{done.stdout}\n{done.stderr}")
-    return float(marker.read_text(encoding="ascii")) - t0
+    return [float(line) - t0 for line in marker.read_text(encoding="ascii").split()]
+
+
+def first_paint(command: list[str], marker: Path, env: dict[str, str], cwd: Path) -> float:
+    """Seconds from launch to the first painted image of one process."""
+    return noted(command, marker, env, cwd)[0]
 
 
 def main() -> None:
@@ -89,11 +101,15 @@ def main() -> None:
             contestants["other checkout, one file"] = [py, "-m", "viewer", str(middle)]
             contestants["other checkout, folder"] = [py, "-m", "viewer", str(folder)]
         times: dict[str, list[float]] = {name: [] for name in contestants}
+        progressive = [py, "-m", "viewer", str(folder)]
+        scan_env = dict(env, LIGHTBOX_BENCH_SCAN_END="1")
+        painted_then_scanned: list[list[float]] = []
         for name, command in contestants.items():  # one untimed launch each: warm caches
             first_paint(command, marker, env, cwd(name))
         for _ in range(ns.rounds):
             for name, command in contestants.items():
                 times[name].append(first_paint(command, marker, env, cwd(name)))
+            painted_then_scanned.append(noted(progressive, marker, scan_env, ROOT))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"cores: {os.cpu_count()}, load average {load:.2f}, series: {ns.slices} x "
           f"{ns.size}x{ns.size} uncompressed, {ns.rounds} interleaved rounds, medians")
@@ -111,6 +127,12 @@ def main() -> None:
         print(f"  start-up to first image, {what:<8}  lightbox {ours * 1e3:7.0f} ms "
               f"(range {spread})  minimal PySide6 {peer * 1e3:7.0f} ms  "
               f"({ratio:.2f}x)   target <= {TARGET_RATIO}x: {ok}")
+    paint = statistics.median(p for p, _ in painted_then_scanned)
+    end = statistics.median(e for _, e in painted_then_scanned)
+    before = sum(p < e for p, e in painted_then_scanned)
+    print(f"  folder: first image painted vs scan end  painted {paint * 1e3:7.0f} ms  "
+          f"scan end {end * 1e3:7.0f} ms  ({paint / end:.2f}x; painted first in "
+          f"{before} of {len(painted_then_scanned)} rounds)")
 
 
 if __name__ == "__main__":

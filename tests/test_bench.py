@@ -80,6 +80,10 @@ def test_bench_startup_prints_whole_processes_against_a_minimal_pyside6_script(
             rf"start-up to first image, {what} +lightbox +{MS} .*minimal PySide6 +{MS} +"
             rf"\(\d+\.\d+x\) +target <= 1.5x: (ok|MISSED)",
         ])
+    assert_lines(out, [
+        rf"folder: first image painted vs scan end +painted +{MS} +scan end +{MS} +"
+        r"\(\d+\.\d+x; painted first in \d+ of 1 rounds\)",
+    ])
 
 
 def test_bench_loading_prints_both_encodings(tmp_path) -> None:

@@ -87,6 +87,7 @@ JA = {
 "About Lightbox": "Lightbox について", "Your key bindings were not applied: {}": "キー設定は適用されませんでした: {}",
 "Lightbox started with safe settings because of a problem in its configuration:": "設定ファイルに問題があるため、Lightbox は安全な設定で起動しました:",
 "Scanning {}…": "{} を走査中…", "Scan cancelled": "走査をキャンセルしました",
+"Showing {} while the rest is scanned; the series opens sorted when the scan is done": "残りを走査中のため {} を表示しています。走査が終わるとシリーズが並べ替えられて開きます",
 "Nothing to display in {}: no DICOM files or images were found.": "{} に表示できるものはありません。DICOMファイルや画像が見つかりませんでした。",
 "{} file(s) could not be used, see Problems.": "{} 件のファイルを使用できませんでした（「問題」を参照）。",
 ", {} problem(s)": "、問題 {} 件", "Found {} study(ies), {} series": "{} 検査、{} シリーズが見つかりました",

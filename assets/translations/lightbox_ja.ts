@@ -1091,7 +1091,7 @@
     <name>MainWindow</name>
     <message>
         <source>Studies</source>
-        <extracomment>Nothing left to do: no scan running or queued, the shown series loaded (or nothing to show) and the browser's thumbnails made. The screenshot mode waits for this.</extracomment>
+        <extracomment>Nothing left to do: no scan running or queued, the shown series loaded (or nothing to show) and the browser's thumbnails made. The screenshot mode waits for this. A scan is over and its result (a ScanResult; None when cancelled or failed) shown.</extracomment>
         <translation>検査</translation>
     </message>
     <message>
@@ -1341,6 +1341,11 @@
     <message>
         <source>Not for diagnostic use unless your institution has validated it.</source>
         <translation>施設で検証されていない限り、診断には使用しないでください。</translation>
+    </message>
+    <message>
+        <source>Showing {} while the rest is scanned; the series opens sorted when the scan is done</source>
+        <extracomment>View settings carried from the early image to the sorted series (not the index: it is found again; not identity, annotations or the tool: those are the window's, unchanged).</extracomment>
+        <translation>残りを走査中のため {} を表示しています。走査が終わるとシリーズが並べ替えられて開きます</translation>
     </message>
 </context>
 <context>

@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 from pathlib import Path
 from typing import BinaryIO
@@ -79,7 +78,7 @@ def _create_beside(path: Path, mode: int) -> tuple[int, Path]:
     race with other threads); ``os.open`` lets the kernel apply the umask."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}{PART_SUFFIX}")
+        tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}{PART_SUFFIX}")
         try:
             return os.open(tmp, flags, mode), tmp
         except FileExistsError:

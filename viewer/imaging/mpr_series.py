@@ -11,13 +11,15 @@ never touch disk or the frame cache: the viewport's frame source asks the ``Refo
 from __future__ import annotations
 
 from pathlib import Path
-
-from pydicom import Dataset
+from typing import TYPE_CHECKING
 
 from viewer.imaging.lossy import lossy
 from viewer.imaging.mpr import Plane, Reformat
 from viewer.imaging.window import Window
 from viewer.io.model import FrameGeometry, FrameRef, Instance, PixelInfo, Series
+
+if TYPE_CHECKING:  # pydicom is imported when planes are made, not at start-up
+    from pydicom import Dataset
 
 #: Header elements copied from the source, so corner text and identity hiding work as on
 #: the acquired images (the header stays in memory; it is never written or logged).
@@ -43,6 +45,8 @@ def _mark_lossy(header: Dataset, source: Series) -> None:
 def plane_series(reformat: Reformat, source: Series, window: Window | None = None) -> Series:
     """The planes of ``reformat`` as a series derived from ``source``; ``window`` (modality
     units) becomes the new header's window, so the planes open as the reader left it."""
+    from pydicom import Dataset
+
     rows, cols = reformat.size
     header = Dataset()
     first = source.frames[0].instance.header if source.frames else None

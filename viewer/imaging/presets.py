@@ -149,7 +149,7 @@ def file_presets(instance: Instance, frame: int = 0, stored: np.ndarray | None =
     ("BRAIN", "BONE"...) when the modality gives one. Without any window, the file's VOI
     LUT, else the image's own range (``stored``) stands in, so there is always a way back.
     """
-    header = instance.header
+    header = instance.tags  # the scan's values where it kept them: no header read here
     explanations: list[str] = []
     if header is not None:
         try:

@@ -131,7 +131,7 @@ def reference_line(source: ImagePlane, target: ImagePlane) -> Segment | None:
 
 def plane_of(ref: FrameRef) -> ImagePlane:
     """The image plane of one displayed frame (unplaced when its header lacks a part)."""
-    header, pixel = ref.instance.header, ref.instance.pixel
+    header, pixel = ref.instance.tags, ref.instance.pixel  # the scan's values, if kept
     try:
         uid = str(header.get("FrameOfReferenceUID", "") or "") if header is not None else ""
     except Exception:  # noqa: BLE001 - a malformed UID means "unknown"
@@ -144,6 +144,8 @@ def lines_on(target: FrameRef, sources: list[tuple[FrameRef, str]]
              ) -> list[tuple[Segment, str]]:
     """The labelled reference lines that ``sources`` (other viewports' shown frames) draw
     on ``target``; sources that cannot be related to it draw none."""
+    if not sources:
+        return []
     plane = plane_of(target)
     found = []
     for ref, label in sources:

@@ -20,7 +20,6 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
 
 from viewer.imaging.lut import (
     COLOUR_IDENTITY,
@@ -125,6 +124,8 @@ def render_thumbnail(
     target = (max(1, round(width * scale)), max(1, round(height * scale)))
     if target == (cols, rows):
         return image
+    from PIL import Image  # thumbnails only: the first image is painted without Pillow
+
     resized = Image.fromarray(image).resize(target, Image.Resampling.BOX)
     return np.array(resized)
 

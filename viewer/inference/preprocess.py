@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
 from viewer.inference.manifest import InputSpec, Intensity, Resize
 
@@ -104,6 +103,8 @@ def apply_intensity(values: np.ndarray, intensity: Intensity) -> np.ndarray:
 
 def fit(planes: np.ndarray, box: Letterbox, resize: Resize) -> np.ndarray:
     """Resample (..., H, W) planes into the letterbox; the margin takes ``pad_value``."""
+    from PIL import Image  # when a model runs, not at start-up (bench/bench_startup.py)
+
     lead = planes.shape[:-2]
     flat = planes.reshape((-1, *planes.shape[-2:]))
     out = np.full((flat.shape[0], *box.target), resize.pad_value, dtype=np.float32)

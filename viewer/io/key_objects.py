@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydicom import Dataset
-from pydicom.uid import generate_uid
-
 from viewer.io.atomic import write_bytes_atomic
 from viewer.io.presentation_state import (
     MANUFACTURER,
@@ -30,6 +27,7 @@ from viewer.io.presentation_state import (
 
 if TYPE_CHECKING:  # highdicom (and pydicom.sr's code tables) load when a KOS is written:
     import highdicom as hd  # the viewer's start-up never needs them (bench_startup.py)
+    from pydicom import Dataset
 
 KOS_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.88.59"
 #: CID 7010 document title: (113000, DCM, "Of Interest"), as (value, scheme, meaning).
@@ -61,6 +59,7 @@ def build_kos(keys: Sequence[FrameKey], headers: Mapping[str, Dataset]) -> hd.ko
         raise AnnotationFileError("Nothing to save: no key images in this study.")
     import highdicom as hd
     from pydicom.sr.coding import Code
+    from pydicom.uid import generate_uid
 
     ordered = sorted(set(keys))
     referenced = [headers[uid] for uid, _ in ordered]

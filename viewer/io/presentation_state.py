@@ -31,17 +31,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pydicom
-from pydicom import Dataset
-from pydicom.errors import InvalidDicomError
-from pydicom.uid import generate_uid
 
 import viewer
 from viewer.errors import LightboxError
 from viewer.io.atomic import write_bytes_atomic
 
 if TYPE_CHECKING:  # highdicom loads when a GSPS is written: start-up never needs it
-    import highdicom as hd
+    import highdicom as hd  # nor pydicom (imported where a file is read or written)
+    from pydicom import Dataset
 
 GSPS_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.11.1"
 MANUFACTURER = "Lightbox"
@@ -116,6 +113,9 @@ def default_name(series_uid: str, series_number: int | None = None) -> str:
 
 def image_header(path: Path) -> Dataset:
     """The image's header, with the type 2 attributes a derived object copies present."""
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
     try:
         ds = pydicom.dcmread(path, stop_before_pixels=True)
     except (OSError, InvalidDicomError, ValueError, EOFError) as exc:
@@ -187,6 +187,8 @@ def build_gsps(graphics: Sequence[Graphic], headers: Mapping[str, Dataset], *,
                series_description: str = "Measurements") -> hd.pr.GrayscaleSoftcopyPresentationState:
     """One GSPS for ``graphics`` on images of one series (``headers`` by SOP Instance UID)."""
     import highdicom as hd
+    from pydicom.uid import generate_uid
+
     if not graphics:
         raise AnnotationFileError("Nothing to save: no measurements on this series.")
     missing = {g.sop_instance_uid for g in graphics} - set(headers)
@@ -256,6 +258,9 @@ def damaged(path: Path, what: str) -> AnnotationFileError:
 
 def read_dataset(path: str | Path, what: str) -> Dataset:
     """The whole file, or an AnnotationFileError that says what to do."""
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
     path = Path(path)
     try:
         with warnings.catch_warnings():

@@ -43,6 +43,8 @@ HELD: dict[str, tuple[int, str]] = {
     "SeriesDescription": (0x0008103E, "LO"),
     "PatientName": (0x00100010, "PN"),
     "PatientID": (0x00100020, "LO"),
+    "PatientBirthDate": (0x00100030, "DA"),  # corner text (viewer.ui.viewport.corner_text)
+    "SliceThickness": (0x00180050, "DS"),  # corner text
     "ImagerPixelSpacing": (0x00181164, "DS"),
     "NominalScannedPixelSpacing": (0x00182010, "DS"),
     "StudyInstanceUID": (0x0020000D, "UI"),
@@ -52,6 +54,7 @@ HELD: dict[str, tuple[int, str]] = {
     "ImagePositionPatient": (0x00200032, "DS"),
     "ImageOrientationPatient": (0x00200037, "DS"),
     "FrameOfReferenceUID": (0x00200052, "UI"),
+    "SliceLocation": (0x00201041, "DS"),  # corner text, where the geometry has no position
     "SamplesPerPixel": (0x00280002, "US"),
     "PhotometricInterpretation": (0x00280004, "CS"),
     "PlanarConfiguration": (0x00280006, "US"),
@@ -73,6 +76,7 @@ HELD: dict[str, tuple[int, str]] = {
     "WindowCenter": (0x00281050, "DS"),
     "WindowWidth": (0x00281051, "DS"),
     "VOILUTFunction": (0x00281056, "CS"),
+    "WindowCenterWidthExplanation": (0x00281055, "LO"),  # the file windows' names
     # Sequences: only whether they are there; their values come from the full header.
     "ModalityLUTSequence": (0x00283000, "SQ"),
     "VOILUTSequence": (0x00283010, "SQ"),

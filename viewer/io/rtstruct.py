@@ -19,7 +19,6 @@ import numpy as np
 
 from viewer.errors import FileProblemError, LightboxError, UnreadableFileError
 from viewer.io import sr_values as values
-from viewer.io.dicom import read_dataset
 from viewer.io.model import Series, Study
 
 RTSTRUCT_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.481.3"
@@ -85,6 +84,8 @@ def read_structure_set(path: str | Path) -> StructureSet:
     """The structure set in ``path``; raises UnreadableStructureSetError if it cannot be used."""
     path = Path(path)
     try:
+        from viewer.io.dicom import read_dataset  # pydicom: not needed at start-up
+
         ds = read_dataset(path, defer_size=None)
         sop_class = values.text(ds, "SOPClassUID")
         roi_items = values.sequence(ds, "StructureSetROISequence")
@@ -173,9 +174,10 @@ def _contour(item: Any, budget: list[int]) -> Contour | None:
 
 
 def frame_of_reference(series: Series) -> str:
-    """The series' Frame of Reference UID from its first header ("" when unknown)."""
+    """The series' Frame of Reference UID from its first header ("" when unknown): the
+    value the scan kept where it kept one, so no header is read again for it."""
     for instance in series.instances:
-        uid = values.text(instance.header, "FrameOfReferenceUID")
+        uid = values.text(instance.tags, "FrameOfReferenceUID")
         if uid:
             return uid
     return ""

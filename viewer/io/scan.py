@@ -227,25 +227,58 @@ def read_file(path: Path, *, regular: bool = False) -> Instance | None:
     return inst
 
 
+def _read_ahead(path: Path) -> Instance | None | BaseException:
+    """``read_file``'s instance, or the exception it raised (a reader bug included), to be
+    dealt with when the scan reaches the file in its order."""
+    try:
+        return read_file(path, regular=True)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - handled where the file's turn comes
+        return exc
+
+
+def _shows(inst: Instance | None | BaseException) -> bool:
+    return isinstance(inst, Instance) and bool(inst.pixel) and inst.number_of_frames > 0
+
+
 def scan(
     paths: Iterable[str | Path],
     progress: Callable[[int, int], None] | None = None,
     cancel: CancelToken | None = None,
+    first_image: Callable[[Instance], None] | None = None,
 ) -> ScanResult:
     """Read the headers of everything under ``paths`` and group them into studies.
 
     ``progress(done, total)`` counts files; ``cancel.check()`` may raise ``Cancelled``.
+    ``first_image(instance)``, when given, is called once, as soon as a file with an image
+    is read, so that image can be painted while the rest is read (a folder on a slow share
+    takes minutes). The middle file is read first: the middle image of a series written
+    in order, the one a series opens at once sorted, so what is painted early is what
+    stays on screen. When it has no image, the first file in order that has one is given.
+    Nothing else changes: every file is read once, problems are listed in file order.
     """
     files, problems = collect_files(paths)
     total = len(files)
     instances: list[Instance] = []
     if progress:
         progress(0, total)
+    ahead: dict[int, Instance | None | BaseException] = {}
+    if first_image is not None and files:
+        if cancel is not None:
+            cancel.check()
+        middle = total // 2
+        read = ahead[middle] = _read_ahead(files[middle])
+        if isinstance(read, Instance) and _shows(read):
+            first_image(read)
+            first_image = None
     for done, path in enumerate(files, start=1):
         if cancel is not None:
             cancel.check()
         try:
-            inst = read_file(path, regular=True)
+            inst = ahead.pop(done - 1) if done - 1 in ahead else read_file(path, regular=True)
+            if isinstance(inst, BaseException):
+                raise inst
         except FileProblemError as exc:
             problems.append(FileProblem(path, exc.reason))
         except (KeyboardInterrupt, SystemExit):
@@ -260,6 +293,9 @@ def scan(
         else:
             if inst is not None:
                 instances.append(inst)
+                if first_image is not None and _shows(inst):
+                    first_image(inst)
+                    first_image = None
         if progress:
             progress(done, total)
     log.info("scanned %d files: %d usable, %d problems", total, len(instances), len(problems))

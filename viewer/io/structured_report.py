@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from pydicom.dataset import Dataset
+from typing import TYPE_CHECKING, Any
 
 from viewer.errors import FileProblemError, UnreadableFileError
 from viewer.io import sr_values as values
-from viewer.io.dicom import read_dataset
 from viewer.io.sr_values import AIContribution, ImageRef, Observer, Region
+
+if TYPE_CHECKING:  # pydicom is imported when a report is read, not at start-up
+    from pydicom.dataset import Dataset
 
 #: Deeper nesting than this is not a report a reader can follow; real ones stay under 10.
 MAX_DEPTH = 24
@@ -122,6 +122,8 @@ def read_report(path: str | Path) -> Report:
     """The report in ``path``; raises UnreadableReportError when the file cannot be used."""
     path = Path(path)
     try:
+        from viewer.io.dicom import read_dataset  # pydicom: not needed at start-up
+
         ds = read_dataset(path, defer_size=None)
     except UnreadableFileError as exc:
         raise UnreadableReportError(

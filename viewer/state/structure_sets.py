@@ -119,10 +119,11 @@ class StructureSets:
     def for_series(self, series: Series, study: Study | None) -> list[StructureSet]:
         """The sets read so far of ``study`` drawn on ``series``' frame of reference (those
         on another frame of reference are about other images: left out quietly)."""
-        if study is None:
+        read = self._read.get(study.uid, {}) if study is not None else {}
+        if not any(isinstance(e, StructureSet) for e in read.values()):
             return []
         own = frame_of_reference(series)
-        return [e for e in self._read.get(study.uid, {}).values()
+        return [e for e in read.values()
                 if isinstance(e, StructureSet) and e.fits(own)]
 
     def problems(self, study_uid: str) -> list[LightboxError]:

@@ -19,14 +19,29 @@ SCREENSHOT_LIMIT_S = 300
 
 #: Qt-free modules the window needs, imported before PySide6: once PySide6 is loaded, its
 #: import hook reads the source of every Python module imported after it (to look for
-#: ``from __feature__ import``; napari#8584), 400 modules of NumPy, pydicom and the core.
-CORE_BEFORE_QT = ("numpy", "pydicom", "viewer.host.settings", "viewer.host.logs",
+#: ``from __feature__ import``; napari#8584), some 200 modules of NumPy and the core.
+#: pydicom is not among them: the first image of an ordinary file is read and painted
+#: from the scan's own values (viewer.io.quick_header); pydicom, about as long to import
+#: as the rest of the start-up, loads just after the first paint (:data:`AFTER_FIRST_IMAGE`).
+CORE_BEFORE_QT = ("numpy", "viewer.host.settings", "viewer.host.logs",
                   "viewer.io.scan", "viewer.io.frames", "viewer.imaging.presets",
                   "viewer.state.session")
 
 
+#: Imported once the first image is on screen, before anything asks for them, so the
+#: reader's first action (tag browser, an annotation file, an SR, an export) does not wait
+#: for pydicom's import.
+AFTER_FIRST_IMAGE = ("viewer.io.dicom",)
+
+
 def _import_core_before_qt() -> None:
     for name in CORE_BEFORE_QT:
+        importlib.import_module(name)
+
+
+def import_after_first_image() -> None:
+    """Import what the first image did without (:data:`AFTER_FIRST_IMAGE`)."""
+    for name in AFTER_FIRST_IMAGE:
         importlib.import_module(name)
 
 
@@ -99,6 +114,7 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
     if screenshot:
         _arm_screenshot(app, window, Path(screenshot), status, bool(to_open))
     window.show()
+    after_first_image(window, import_after_first_image, waiting=bool(to_open))
     after_first_image(window, window.ai_panel.load_models, waiting=bool(to_open))
     # Installed last, so its filter sees the first paint first: the time is noted before
     # the models' verification starts.

@@ -10,7 +10,9 @@ then, and lists no model, so no unverified model can run.
 
 The bench hook: with ``LIGHTBOX_BENCH_FIRST_PAINT=PATH`` in the environment,
 :func:`arm_bench_hook` writes ``time.time()`` to PATH at the first painted image and quits
-the application. Readers never set it; without it nothing of the hook runs.
+the application; with ``LIGHTBOX_BENCH_SCAN_END=1`` as well, it waits for the scan's end
+too and writes that time on a second line. Readers never set them; without them nothing
+of the hook runs.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
 
 #: The environment variable that arms the bench hook (a file path to write the time to).
 BENCH_ENV = "LIGHTBOX_BENCH_FIRST_PAINT"
+#: Set to "1" beside :data:`BENCH_ENV`: note the scan's end too (a second line), then quit.
+BENCH_SCAN_END_ENV = "LIGHTBOX_BENCH_SCAN_END"
 
 
 class FirstPaint(QObject):
@@ -62,14 +66,27 @@ def after_first_image(window: MainWindow, action: Callable[[], None], *,
     ``waiting`` False (nothing is being opened): as soon as the event loop runs. Otherwise
     after the first painted image, or when the window has settled (scan over, the shown
     series loaded) with no image to paint: nothing found, pixels that cannot be decoded.
-    A minimised window paints, and so verifies, when the reader brings it up.
+    A folder's first image is painted while the scan reads the rest
+    (:mod:`viewer.ui.window.early_image`): then ``action`` waits for the scan's end too,
+    so it does not compete with the scan. A minimised window paints, and so verifies,
+    when the reader brings it up.
     """
-    done = {"ran": False}
+    done = {"ran": False, "waiting": False}
+
+    def scan_over(_result: object) -> None:
+        window.scan_finished.disconnect(scan_over)
+        done["waiting"] = False
+        QTimer.singleShot(0, once)
 
     def once() -> None:
-        if not done["ran"]:
-            done["ran"] = True
-            action()
+        if done["ran"] or done["waiting"]:
+            return
+        if window.scanning:
+            done["waiting"] = True
+            window.scan_finished.connect(scan_over)
+            return
+        done["ran"] = True
+        action()
 
     if not waiting:
         QTimer.singleShot(0, once)
@@ -87,14 +104,29 @@ def after_first_image(window: MainWindow, action: Callable[[], None], *,
 
 
 def arm_bench_hook(app: QApplication, window: MainWindow) -> None:
-    """With :data:`BENCH_ENV` set: note the first painted image's time there, then quit."""
+    """With :data:`BENCH_ENV` set: note the first painted image's time there (and, with
+    :data:`BENCH_SCAN_END_ENV`, the scan's end on a second line), then quit."""
     value = os.environ.get(BENCH_ENV, "")
     if not value:
         return
     out = Path(value)
+    scan_end = os.environ.get(BENCH_SCAN_END_ENV, "") == "1"
+    times: dict[str, float] = {}
+
+    def finish() -> None:
+        if "paint" in times and ("scan" in times or not scan_end):
+            lines = [times["paint"]] + ([times["scan"]] if scan_end else [])
+            write_atomic(out, "".join(f"{t:.6f}\n" for t in lines).encode("ascii"))
+            app.quit()
 
     def painted() -> None:
-        write_atomic(out, f"{time.time():.6f}\n".encode("ascii"))
-        app.quit()
+        times["paint"] = time.time()
+        finish()
 
+    def scanned(_result: object) -> None:
+        times.setdefault("scan", time.time())
+        finish()
+
+    if scan_end:
+        window.scan_finished.connect(scanned)
     FirstPaint(window.viewport, painted)

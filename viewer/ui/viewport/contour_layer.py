@@ -62,8 +62,10 @@ class ContourLayer:
     def set_structure_sets(self, series: Series | None, sets: Sequence[StructureSet]) -> None:
         self.structure_sets = list(sets)
         self._frames.clear()
-        frames = series.frames if series is not None else []
-        thickness = _thickness(series)
+        frames = series.frames if series is not None and self.structure_sets else []
+        # The thickness is in the full header (read by pydicom): only when there is
+        # something to draw, not for every series opened (start-up, bench_startup.py).
+        thickness = _thickness(series) if frames else None
         self._tolerance = slice_tolerance([f.geometry for f in frames], thickness)
         self._series_images = frozenset(f.instance.sop_instance_uid for f in frames)
 

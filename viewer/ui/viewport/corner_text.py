@@ -74,7 +74,8 @@ def person_name(value: Any) -> str:
 
 
 def _header(ref: FrameRef | None, keyword: str) -> Any:
-    header = ref.instance.header if ref else None
+    # The scan's values where it kept them: the first image is painted without pydicom.
+    header = ref.instance.tags if ref else None
     return header.get(keyword) if header is not None else None
 
 
@@ -117,7 +118,7 @@ def _number(value: Any) -> float | None:
 
 def lossy_line(ref: FrameRef, tr: Callable[[str], str] = _same) -> str | None:
     """"LOSSY 10:1 ISO_10918_1" when the image was compressed with loss, else None."""
-    found = lossy(ref.instance.header,
+    found = lossy(ref.instance.tags,
                   ref.instance.pixel.transfer_syntax if ref.instance.pixel else "")
     if found is None:
         return None

@@ -155,8 +155,10 @@ class Viewport(QWidget):
 
     # -- opening ----------------------------------------------------------------------------
 
-    def open_series(self, series: Series, study: Study | None = None) -> None:
-        """Show ``series`` as Basic Image Review asks: middle image, fit, the file's window."""
+    def open_series(self, series: Series, study: Study | None = None, *,
+                    index: int | None = None) -> None:
+        """Show ``series`` as Basic Image Review asks: middle image (or ``index``), fit,
+        the file's window."""
         self.close_series()
         self.series, self.study = series, study
         self._show_in_slot(series.uid)
@@ -170,7 +172,7 @@ class Viewport(QWidget):
             loading.progress.connect(self.load_progress)
             loading.finished.connect(self._check_loaded)
             self._loading = loading
-        self.state.set_stack(len(series.frames))
+        self.state.set_stack(len(series.frames), index)
         self.state.reset_view(self._opening_window())
         if self._loading is not None:
             # Only the image the reader sees at first; the rest is prefetched once it is

@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (
 
 from viewer.errors import LightboxError
 from viewer.io.atomic import ExportError, write_bytes_atomic, write_text_atomic
-from viewer.io.deidentify import ExportReport, export_series
 from viewer.state.measurements import to_csv, to_json
 from viewer.state.view import Tool
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
 
 if TYPE_CHECKING:
+    from viewer.io.deidentify import ExportReport  # pydicom: imported when exporting
     from viewer.ui.bridge import Outcome
     from viewer.ui.window.main_window import MainWindow
 
@@ -198,6 +198,8 @@ class ReadingTools:
         if any(inst.kind != "dicom" for inst in series.instances):
             raise LightboxError(translate("Exports", "Only DICOM series can be exported as de-identified DICOM."))
         folder = Path(folder)
+        from viewer.io.deidentify import export_series
+
         self.window.statusBar().showMessage(
             translate("Exports", "Exporting {} file(s)…").format(len(paths)))
         self.window.background.submit(lambda: export_series(paths, folder),

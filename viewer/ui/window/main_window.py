@@ -4,8 +4,10 @@ The window builds the one :class:`viewer.state.session.Session` and hands it to 
 Opening runs the io scan as a background job (cancellable, with progress in the status
 bar); what it finds is merged into the session, which tells the browser what is new (a
 re-opened folder adds nothing); files it could not use go to the Problems dock, and the
-first image series opens. Choosing an object without pixels goes through
-:meth:`MainWindow.show_object` (an SR is then read as a document, see ``reports.py``).
+first image series opens. A folder's first image is painted before the scan ends
+(``early_image.py``), and its sorted series then opens at that image. Choosing an object
+without pixels goes through :meth:`MainWindow.show_object` (an SR is then read as a
+document, see ``reports.py``).
 RT structure sets are read once for the whole session, on a worker, and drawn by every
 viewport showing a matching series. The AI models are verified on a worker from the start.
 The window itself only wires parts together.
@@ -13,12 +15,14 @@ The window itself only wires parts together.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import platform
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import PySide6
 from PySide6.QtCore import Qt, Signal, qVersion
@@ -43,7 +47,8 @@ from viewer.imaging.presets import Preset
 from viewer.inference.session import runtime_version
 from viewer.io.cache import FrameCache, default_cache_bytes, estimate_series_bytes
 from viewer.io.frames import frame_source
-from viewer.io.model import Instance, ScanResult, Series, Study
+from viewer.io.model import FrameRef, Instance, ScanResult, Series, Study
+from viewer.io.pixels import needs_decoder
 from viewer.io.scan import scan
 from viewer.state.session import Session
 from viewer.state.structure_sets import StructureSetsRead
@@ -52,16 +57,19 @@ from viewer.ui.ai.panel import AIPanel
 from viewer.ui.bindings import BINDINGS, Scope, apply_user_keys, shortcut
 from viewer.ui.boundary import ErrorBoundary
 from viewer.ui.bridge import Background, Bridge, Outcome
-from viewer.ui.dialogs.help import HelpDialog
-from viewer.ui.dialogs.tag_browser import TagBrowser
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, bindings_tr, corner_tr, translate
 from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN, person_name
 from viewer.ui.window.annotation_files import AnnotationFiles
 from viewer.ui.window.browser import SeriesBrowser
+from viewer.ui.window.early_image import EarlyImage
 from viewer.ui.window.exports import ReadingTools
 from viewer.ui.window.problems import ProblemsPanel
 from viewer.ui.window.reading_layout import ReadingLayout
 from viewer.ui.window.reports import ReportReading, is_report
+
+if TYPE_CHECKING:  # built when first asked for, imported then
+    from viewer.ui.dialogs.help import HelpDialog
+    from viewer.ui.dialogs.tag_browser import TagBrowser
 
 log = logging.getLogger(__name__)
 APP_NAME = "Lightbox"
@@ -72,7 +80,8 @@ class MainWindow(ReadingLayout, QMainWindow):
     #: Nothing left to do: no scan running or queued, the shown series loaded (or nothing
     #: to show) and the browser's thumbnails made. The screenshot mode waits for this.
     settled = Signal()
-    scan_finished = Signal(object)  # ScanResult
+    #: A scan is over and its result (a ScanResult; None when cancelled or failed) shown.
+    scan_finished = Signal(object)
 
     def __init__(self, cache: FrameCache | None = None, parent: QWidget | None = None, *,
                  model_dirs: Sequence[str | Path] | None = None,
@@ -125,6 +134,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.annotation_files = AnnotationFiles(self)
         # Structured reports read as documents in place of the images.
         self.reports = ReportReading(self)
+        # A folder's first image, painted while the scan reads the rest.
+        self.early_image = EarlyImage(self)
         self._apply_settings()
         if load_models:
             self.ai_panel.load_models()
@@ -315,8 +326,25 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.statusBar().showMessage(translate("MainWindow", "Scanning {}…").format(
             ", ".join(Path(p).name for p in paths)))
         self._scans.start(
-            paths, lambda job: scan(job.request, progress=job.progress, cancel=job.token),
+            paths, lambda job: scan(job.request, progress=job.progress, cancel=job.token,
+                                    first_image=lambda inst: self._early_read(job, inst)),
             self._scan_done, lambda _job, done, total: self._scan_progress(done, total))
+
+    def _early_read(self, job: Job[list[str]], instance: Instance) -> None:
+        """On the scan's worker: an uncompressed early image's pixels go into the cache
+        there and then (a read of one frame), so the viewport paints it without waiting
+        for a loader thread; then the window hears of it."""
+        if not needs_decoder(instance):
+            # A failure here is the viewport's to report: it reads the frame again.
+            with contextlib.suppress(LightboxError, OSError, ValueError):
+                frame_source(self.cache)(FrameRef(instance, instance.number_of_frames // 2))
+        self.bridge.post(self._first_image, job, instance)
+
+    def _first_image(self, job: Job[list[str]], instance: Instance) -> None:
+        # Through the bridge, like the scan's progress: dropped once the scan is over or
+        # cancelled (its done has come, or will say so).
+        if self._scans.is_current(job) and not job.cancelled:
+            self.early_image.offer(instance)
 
     def _scan_progress(self, done: int, total: int) -> None:
         self.scan_bar.setRange(0, max(total, 1))
@@ -331,12 +359,15 @@ class MainWindow(ReadingLayout, QMainWindow):
     def _scan_done(self, job: Job[list[str]], outcome: Outcome[ScanResult]) -> None:
         self.scan_bar.hide()
         self.cancel_button.hide()
+        if outcome.cancelled or outcome.value is None:
+            self.early_image.drop()
         if outcome.cancelled:
             self.statusBar().showMessage(translate("MainWindow", "Scan cancelled"), 10_000)
         elif outcome.error is not None:
             self.boundary.report(outcome.error, "scanning")
         elif outcome.value is not None:
             self._show_result(outcome.value, job.request)
+        self.scan_finished.emit(None if outcome.cancelled else outcome.value)
         if self._queue:
             self._start_next_scan()
         else:
@@ -371,20 +402,25 @@ class MainWindow(ReadingLayout, QMainWindow):
                 translate("MainWindow", "Found {} study(ies), {} series").format(
                     len(added.studies), series_count) + problems, 10_000)
         # After the summary, so a warning about the series opened now is what stays shown.
-        # Not while a report is read: the images it links to open when a link is followed.
+        # The early image becomes its sorted series, at the same image; else the first
+        # series opens. Not while a report is read: its images open when a link is followed.
+        if self.early_image.settle():
+            return
         if self.viewport.series is None and not self.reports.shown:
             first = self.browser.first_image_series()
             if first is not None:
                 self.open_series(*first)
 
-    def open_series(self, series: Series, study: Study | None = None) -> None:
-        """Show ``series`` in the active viewport of the layout (leaving MPR or a report)."""
+    def open_series(self, series: Series, study: Study | None = None, *,
+                    index: int | None = None) -> None:
+        """Show ``series`` in the active viewport of the layout (leaving MPR or a report),
+        at its middle image or ``index``."""
         self.reports.leave()
         if self.mpr_shown:
             self.close_mpr()
         if series is self.viewport.series:
             return
-        self.viewport.open_series(series, study)
+        self.viewport.open_series(series, study, index=index)
         self._load_dicom_results(series, study)
         self.viewport.setFocus()
         self.browser.select_series(series)
@@ -564,6 +600,8 @@ class MainWindow(ReadingLayout, QMainWindow):
 
     def show_tags_of(self, instance: Instance | None) -> None:
         if self.tag_browser is None:
+            from viewer.ui.dialogs.tag_browser import TagBrowser
+
             self.tag_browser = TagBrowser(self)
             self.tag_browser.set_hide_identity(self.viewport.state.hide_identity)
         self.tag_browser.show_instance(instance)
@@ -593,6 +631,8 @@ class MainWindow(ReadingLayout, QMainWindow):
 
     def show_help(self) -> None:
         if self.help_dialog is None:
+            from viewer.ui.dialogs.help import HelpDialog
+
             self.help_dialog = HelpDialog(self)
         self.help_dialog.show()
         self.help_dialog.raise_()
