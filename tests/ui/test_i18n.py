@@ -168,6 +168,37 @@ def test_japanese_window_renders_real_glyphs(qtbot, qapp):
         remove_translators(qapp, translators)
 
 
+def test_numbers_are_drawn_in_the_platforms_own_font(qapp):
+    # The Japanese fonts fill in what the platform's font lacks; they must not take over
+    # the digits and decimal points of the corner text and measurements (IPAGothic's small
+    # full stop reads as a comma: "Thick: 2,5 mm").
+    from PySide6.QtGui import QColor, QFontInfo, QImage, QPainter
+
+    from viewer.ui.viewport.painting import overlay_font
+
+    before = qapp.font()
+    try:
+        platform = QFontInfo(before).family()
+        apply_ui_font(qapp)
+        font = overlay_font()
+        assert QFontInfo(font).family() == platform
+        assert font.families()[0] == platform and "IPAGothic" in font.families()
+
+        def drawn(text: str) -> bytes:
+            image = QImage(40, 24, QImage.Format.Format_Grayscale8)
+            image.fill(0)
+            painter = QPainter(image)
+            painter.setPen(QColor("white"))
+            painter.setFont(font)
+            painter.drawText(2, 18, text)
+            painter.end()
+            return bytes(image.constBits())
+
+        assert drawn("2.5") != drawn("2,5")
+    finally:
+        qapp.setFont(before)
+
+
 def test_file_problems_read_in_japanese_with_the_english_in_the_tooltip(qapp):
     from viewer.ui.problem_text import problem_text
     from viewer.ui.window.problems import ProblemsPanel

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontInfo
 from PySide6.QtWidgets import QApplication
 
 from viewer.host.assets import assets_dir
@@ -92,7 +92,12 @@ def remove_translators(app: QCoreApplication, translators: list[QTranslator]) ->
 def apply_ui_font(app: QApplication) -> QFont:
     """The application font with the Japanese-capable fallbacks after the platform's own."""
     font = app.font()
-    families = [font.family(), *(f for f in FONT_FALLBACKS if f != font.family())]
+    # The family the platform's font resolves to, not its name: a generic name such as
+    # "Sans Serif" is no installed family, so Qt would skip it and draw every glyph, digits
+    # and decimal points included, in the first Japanese fallback (IPAGothic's small
+    # full stop looks like a comma: "2,5 mm").
+    own = QFontInfo(font).family()
+    families = [own, *(f for f in FONT_FALLBACKS if f != own)]
     font.setFamilies(families)
     app.setFont(font)
     return font
