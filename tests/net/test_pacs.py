@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.net.conftest import LIGHTBOX_AET, MARKED, ORTHANC_AET, Orthanc, free_port
+from tests.pacs_server import LIGHTBOX_AET, MARKED, Orthanc, free_port, site_file
 from viewer.errors import Cancelled
 from viewer.host.settings import Settings, load_settings
 from viewer.net.dimse import echo, node_named
@@ -32,16 +32,6 @@ from viewer.net.store import PARTIAL, LocalStore
 from viewer.tasks.cancel import CancelToken
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def site_file(path: Path, orthanc: Orthanc, store: Path, *, ae: str = ORTHANC_AET,
-              port: int | None = None, host: str = "127.0.0.1", timeout: float = 10) -> Path:
-    path.write_text(
-        f'local_ae_title = "{LIGHTBOX_AET}"\nstorage_port = {orthanc.storage_port}\n'
-        f'pacs_store_dir = "{store}"\ndicom_timeout_s = {timeout}\n'
-        f'[dicom_nodes.orthanc]\nae_title = "{ae}"\nhost = "{host}"\n'
-        f"port = {port or orthanc.dicom_port}\n", encoding="utf-8")
-    return path
 
 
 @pytest.fixture

@@ -355,7 +355,7 @@ def load_settings(site_file: str | Path | None = None,
         pacs_store_dir=Path(site.get("pacs_store_dir") or user_data_dir() / "studies"),
         pacs_max_results=int(site.get("pacs_max_results", DEFAULT_MAX_RESULTS)),
         dicom_timeout_s=float(site.get("dicom_timeout_s", DEFAULT_TIMEOUT_S)),
-        default_node=values.get("default_node"),
+        default_node=values.get("default_node") or None,
         sources=MappingProxyType(sources),
         problems=tuple(problems),
         site_file=site_path,
@@ -616,10 +616,10 @@ def _check(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
         if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 3600:
             return float(value), ""
         return None, f"must be a number of seconds above 0 and at most 3600, not {value!r}"
-    if spec.kind == "name":
-        if isinstance(value, str) and value.strip():
+    if spec.kind == "name":  # "" is none
+        if isinstance(value, str):
             return value.strip(), ""
-        return None, f"must be a non-empty string, not {value!r}"
+        return None, f"must be a string, not {value!r}"
     raise AssertionError(spec.kind)
 
 
