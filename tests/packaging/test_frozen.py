@@ -191,7 +191,7 @@ def test_build_holds_no_build_time_code(exe, frozen_dir) -> None:
     modules = _modules(exe)
     assert "viewer.cli.main" in modules and "viewer.ui.window.main_window" in modules
     for forbidden in ("torch", "onnx", "onnxscript", "viewer.modelkit", "tests", "pytest",
-                      "ssl", "PySide6.QtNetwork", "PySide6.QtWebEngineCore"):
+                      "_hashlib", "PySide6.QtNetwork", "PySide6.QtWebEngineCore"):
         hits = sorted(m for m in modules if m == forbidden or m.startswith(forbidden + "."))
         assert hits == [], hits
     files = [p.relative_to(frozen_dir).as_posix() for p in frozen_dir.rglob("*")]
@@ -300,3 +300,21 @@ def test_portable_archive_runs_where_it_is_unpacked(frozen_dir, tmp_path) -> Non
     assert (top / "share" / "applications" / f"{bundle.APP_ID}.desktop").is_file()
     assert (top / "install.md").is_file()
     assert run(top / "lightbox", "--version").stdout.strip() == f"Lightbox {viewer.__version__}"
+
+
+def test_pacs_echo_find_get_against_a_real_orthanc(exe, tmp_path, monkeypatch) -> None:
+    """pynetdicom is frozen in and works: IT's commands against the tests' Orthanc."""
+    from tests.pacs_server import running_orthanc, site_file
+
+    with running_orthanc(tmp_path / "orthanc", tmp_path / "demo") as orthanc:
+        site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+        monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+        study = orthanc.studies["phantom"]
+        assert run(exe, "pacs", "echo", "orthanc").returncode == 0
+        found = run(exe, "pacs", "find", "--modality", "CT", "orthanc")
+        assert found.returncode == 0 and study in found.stdout, found.stderr
+        for how in ((), ("--move",)):
+            shutil.rmtree(tmp_path / "store", ignore_errors=True)
+            got = run(exe, "pacs", "get", "--study", study, *how, "orthanc")
+            assert got.returncode == 0, got.stderr
+            assert len(list((tmp_path / "store" / study).glob("*/*.dcm"))) == 64

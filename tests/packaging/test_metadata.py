@@ -113,7 +113,7 @@ def test_install_guide_documents_the_installers_switches_and_places(monkeypatch)
 def test_build_time_tools_tests_and_unused_qt_stay_out() -> None:
     for name in ("torch", "onnx", "onnxscript", "viewer.modelkit", "tests", "pytest",
                  "PySide6.QtWebEngineCore", "PySide6.QtNetwork", "PySide6.QtQml",
-                 "PySide6.QtQuick", "ssl"):
+                 "PySide6.QtQuick", "_hashlib"):
         assert name in bundle.EXCLUDES, name
     assert not {"Qt6Network", "Qt6WebEngineCore", "Qt6Quick", "Qt6Qml"} & set(bundle.QT_LIBRARIES)
     assert not any(p.startswith(("tls/", "networkinformation/")) for p in bundle.QT_PLUGINS)
