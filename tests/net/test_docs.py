@@ -37,7 +37,7 @@ def test_the_configuration_and_every_command_run(orthanc, tmp_path) -> None:
                   .replace("port = 104", f"port = {orthanc.dicom_port}"))
     assert load_settings(site).problems == ()
     study = orthanc.studies["phantom"]
-    (commands,) = _blocks("sh")
+    commands, self_test = _blocks("sh")
     env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site)}
     lines = [line for line in commands.splitlines() if line.strip()]
     assert len(lines) == 8
@@ -54,6 +54,12 @@ def test_the_configuration_and_every_command_run(orthanc, tmp_path) -> None:
         if "--level" in args:
             series = done.stdout.split()[-1]
     assert len(list((tmp_path / "store" / study).glob("*/*.dcm"))) == 64
+    args = shlex.split(self_test)
+    assert args[0] == "lightbox"
+    done = subprocess.run([sys.executable, "-m", "viewer", *args[1:]], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^OK +DICOM node pacs: .* answers C-ECHO", done.stdout, re.MULTILINE)
 
 
 def _write(path: Path, text: str) -> Path:

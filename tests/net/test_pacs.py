@@ -282,3 +282,59 @@ def test_the_storage_scp_refuses_a_caller_that_is_not_a_configured_node(settings
         assoc = stranger.associate("127.0.0.1", settings.storage_port, ae_title=LIGHTBOX_AET)
         assert assoc.is_rejected
     assert stored == []
+
+
+def test_the_self_test_echoes_each_node_only_when_asked(orthanc, tmp_path) -> None:
+    from viewer.cli.selftest import check_network, run_checks
+
+    good = load_settings(site_file(tmp_path / "s.toml", orthanc, tmp_path / "st"))
+    (check,) = check_network(good)
+    assert (check.name, check.status) == ("DICOM node orthanc", "OK")
+    wrong = load_settings(site_file(tmp_path / "w.toml", orthanc, tmp_path / "st", ae="NOPE"))
+    (check,) = check_network(wrong)
+    assert check.status == "FAIL" and "refused" in check.detail
+    assert check_network(load_settings(tmp_path / "absent.toml"))[0].status == "SKIP"
+    assert not any("DICOM node" in c.name for c in run_checks(good, qt=False))
+
+
+def test_a_malformed_or_foreign_object_sent_to_the_scp_is_refused_not_stored(
+        settings, tmp_path, pydicom_files) -> None:
+    """What a node sends is checked before it is stored: a malformed data set (a Study
+    Instance UID with a path after it) and an object of another study are refused with a
+    failure status, counted and named, and nothing is written outside the store."""
+    import pydicom
+    from pynetdicom import AE
+    from pynetdicom.sop_class import CTImageStorage
+
+    from tests.pacs_server import ORTHANC_AET
+    from viewer.net.retrieve import _Receiver
+    from viewer.net.storage_scp import storage_scp
+
+    ds = pydicom.dcmread(pydicom_files / "CT_small.dcm")
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = "1.2.3.4", "1.2.3.4.1"
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = "1.2.3.4.1.1"
+    ds.save_as(tmp_path / "good.dcm")
+    ds.StudyInstanceUID = "1.2.3.999"
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = "1.2.3.4.1.2"
+    ds.save_as(tmp_path / "foreign.dcm")
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = "1.2.3.4.1.3"
+    ds.StudyInstanceUID = "1.2.3.4\x00/../../../x"  # garbage after the UID: a path
+    ds.save_as(tmp_path / "broken.dcm")
+
+    store = LocalStore(tmp_path / "store")
+    receiver = _Receiver(store, "1.2.3.4", None, 3, 0, CancelToken(), None)
+    with storage_scp(settings, receiver.on_store):
+        node = AE(ae_title=ORTHANC_AET)
+        node.add_requested_context(CTImageStorage)
+        assoc = node.associate("127.0.0.1", settings.storage_port, ae_title=LIGHTBOX_AET)
+        assert assoc.is_established
+        statuses = [assoc.send_c_store(tmp_path / name).Status
+                    for name in ("good.dcm", "foreign.dcm", "broken.dcm")]
+        assoc.release()
+    assert statuses[0] == 0x0000 and statuses[1] != 0x0000 and statuses[2] != 0x0000
+    assert store.instances("1.2.3.4") == {("1.2.3.4.1", "1.2.3.4.1.1")}
+    assert (receiver.stored, receiver.failed) == (1, 2)
+    assert any("another study" in p for p in receiver.problems)
+    assert any("not DICOM UIDs" in p for p in receiver.problems), receiver.problems
+    assert not list((tmp_path / "store").rglob("*.part"))
+    assert not (tmp_path / "x").exists() and not list(tmp_path.parent.glob("x"))

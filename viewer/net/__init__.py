@@ -15,4 +15,10 @@ that). Qt-free.
 * :mod:`viewer.net.store`: the per-user local store, written atomically, resumable;
 * :mod:`viewer.net.retrieve`: C-GET and C-MOVE (with a Storage SCP), progress, cancel,
   resumption.
+
+pynetdicom decodes received data sets with pydicom, whose value checks would *log* a
+malformed value (a name, a birth date): importing :mod:`viewer.io` first makes pydicom
+quiet the moment it is imported, as everywhere else in Lightbox.
 """
+
+import viewer.io  # noqa: F401 - before pydicom: no value of a received object is logged
