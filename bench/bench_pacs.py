@@ -70,7 +70,8 @@ def main() -> int:
         first_image: list[float] = []
 
         def lightbox(method: str) -> Callable[[Path], None]:
-            from viewer.net.retrieve import Progress, retrieve
+            from viewer.net.receiver import Progress
+            from viewer.net.retrieve import retrieve
             from viewer.net.store import LocalStore
 
             def run(out: Path) -> None:

@@ -27,7 +27,8 @@ from viewer.net.errors import (
     TransferBrokenError,
 )
 from viewer.net.query import Query, SeriesMatch, StudyMatch, find
-from viewer.net.retrieve import Progress, retrieve
+from viewer.net.receiver import Progress
+from viewer.net.retrieve import retrieve
 from viewer.net.store import PARTIAL, LocalStore
 from viewer.tasks.cancel import CancelToken
 
@@ -289,10 +290,10 @@ def test_the_self_test_echoes_each_node_only_when_asked(orthanc, tmp_path) -> No
 
     good = load_settings(site_file(tmp_path / "s.toml", orthanc, tmp_path / "st"))
     (check,) = check_network(good)
-    assert (check.name, check.status) == ("DICOM node orthanc", "OK")
+    assert (check.name, check.status) == ("DICOM node orthanc", "OK"), check.detail
     wrong = load_settings(site_file(tmp_path / "w.toml", orthanc, tmp_path / "st", ae="NOPE"))
     (check,) = check_network(wrong)
-    assert check.status == "FAIL" and "refused" in check.detail
+    assert check.status == "FAIL" and "refused" in check.detail, check.detail
     assert check_network(load_settings(tmp_path / "absent.toml"))[0].status == "SKIP"
     assert not any("DICOM node" in c.name for c in run_checks(good, qt=False))
 
@@ -307,7 +308,7 @@ def test_a_malformed_or_foreign_object_sent_to_the_scp_is_refused_not_stored(
     from pynetdicom.sop_class import CTImageStorage
 
     from tests.pacs_server import ORTHANC_AET
-    from viewer.net.retrieve import _Receiver
+    from viewer.net.receiver import Receiver
     from viewer.net.storage_scp import storage_scp
 
     ds = pydicom.dcmread(pydicom_files / "CT_small.dcm")
@@ -322,7 +323,8 @@ def test_a_malformed_or_foreign_object_sent_to_the_scp_is_refused_not_stored(
     ds.save_as(tmp_path / "broken.dcm")
 
     store = LocalStore(tmp_path / "store")
-    receiver = _Receiver(store, "1.2.3.4", None, 3, 0, CancelToken(), None)
+    receiver = Receiver(store, "1.2.3.4", None, 3, 0, CancelToken(), None)
+    receiver.start()
     with storage_scp(settings, receiver.on_store):
         node = AE(ae_title=ORTHANC_AET)
         node.add_requested_context(CTImageStorage)
@@ -331,6 +333,7 @@ def test_a_malformed_or_foreign_object_sent_to_the_scp_is_refused_not_stored(
         statuses = [assoc.send_c_store(tmp_path / name).Status
                     for name in ("good.dcm", "foreign.dcm", "broken.dcm")]
         assoc.release()
+    receiver.finish()
     assert statuses[0] == 0x0000 and statuses[1] != 0x0000 and statuses[2] != 0x0000
     assert store.instances("1.2.3.4") == {("1.2.3.4.1", "1.2.3.4.1.1")}
     assert (receiver.stored, receiver.failed) == (1, 2)

@@ -139,7 +139,8 @@ def _find(node: DicomNode, args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _get(node: DicomNode, args: argparse.Namespace, settings: Settings) -> int:
-    from viewer.net.retrieve import Progress, retrieve
+    from viewer.net.receiver import Progress
+    from viewer.net.retrieve import retrieve
 
     token = CancelToken()
     lock = threading.Lock()

@@ -13,6 +13,7 @@ that). Qt-free.
   C-ECHO;
 * :mod:`viewer.net.query`: C-FIND at study and series level, typed, capped;
 * :mod:`viewer.net.store`: the per-user local store, written atomically, resumable;
+* :mod:`viewer.net.receiver`: each received object checked, then written by one thread;
 * :mod:`viewer.net.retrieve`: C-GET and C-MOVE (with a Storage SCP), progress, cancel,
   resumption.
 

@@ -13,17 +13,17 @@ is stored. Cancel (:class:`~viewer.tasks.cancel.CancelToken`), a lost connection
 full disk or a node that stops answering leave complete files and the marker; running
 the same retrieve again fetches the rest.
 
-``progress`` is called after each image, from pynetdicom's thread (C-GET) or the Storage
-SCP's (C-MOVE): it must be quick and must not block (the UI hands it to its bridge).
+``progress`` is called after each image, from the receiver's writer thread (or
+pynetdicom's, for an image refused or already here): it must be quick and must not block
+(the UI hands it to its bridge).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from viewer.errors import Cancelled
@@ -31,11 +31,11 @@ from viewer.host.dicom_nodes import DicomNode
 from viewer.host.settings import Settings
 from viewer.net.dimse import make_ae, open_association
 from viewer.net.errors import (
-    LocalStoreError,
     NodeFailureError,
     QueryKeyError,
     TransferBrokenError,
 )
+from viewer.net.receiver import Progress, Receiver
 from viewer.net.store import LocalStore, is_uid
 from viewer.tasks.cancel import CancelToken
 
@@ -66,20 +66,6 @@ MOST_IMAGES = 200_000
 
 
 @dataclass(frozen=True)
-class Progress:
-    """Where a retrieve stands: images stored now, already here, refused, listed."""
-
-    stored: int
-    skipped: int
-    failed: int
-    total: int
-
-    @property
-    def done(self) -> int:
-        return self.stored + self.skipped + self.failed
-
-
-@dataclass(frozen=True)
 class RetrieveOutcome:
     study_uid: str
     stored: int
@@ -88,74 +74,6 @@ class RetrieveOutcome:
     total: int
     complete: bool
     problems: tuple[str, ...] = ()
-
-
-@dataclass
-class _Receiver:
-    """Takes the images a node sends: checks, stores, counts (any thread)."""
-
-    store: LocalStore
-    study_uid: str
-    series_uid: str | None
-    total: int
-    skipped: int
-    token: CancelToken
-    progress: Callable[[Progress], None] | None
-    stored: int = 0
-    failed: int = 0
-    problems: list[str] = field(default_factory=list)
-    fatal: LocalStoreError | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def snapshot(self) -> Progress:
-        return Progress(self.stored, self.skipped, self.failed, self.total)
-
-    def on_store(self, event: Event) -> int:
-        if self.token.cancelled or self.fatal is not None:
-            return 0xA700  # Out of resources: the node stops sending
-        try:
-            ds = event.dataset
-            uids = (ds.get("StudyInstanceUID"), ds.get("SeriesInstanceUID"),
-                    ds.get("SOPInstanceUID"))
-        except Exception:  # noqa: BLE001 - whatever pydicom raises on a broken object
-            return self._refuse("an object that cannot be read (malformed data set)",
-                                0xC210)
-        study, series, sop = (str(u) if u is not None else "" for u in uids)
-        if not all(is_uid(u) for u in (study, series, sop)):
-            return self._refuse("an object whose UIDs are not DICOM UIDs", 0xC210)
-        if sop != str(getattr(event.request, "AffectedSOPInstanceUID", "")):
-            return self._refuse("an object whose SOP Instance UID differs from the "
-                                "request's", 0xC210)
-        if study != self.study_uid or (self.series_uid and series != self.series_uid):
-            return self._refuse("an object of another study or series than asked for",
-                                0xC211)
-        with self.lock:
-            if self.store.has(study, series, sop):
-                self.skipped += 1
-                self._report()
-                return 0x0000
-        try:
-            self.store.write(study, series, sop, event.encoded_dataset())
-        except LocalStoreError as exc:
-            self.fatal = exc
-            return 0xA700
-        with self.lock:
-            self.stored += 1
-            self._report()
-        return 0x0000
-
-    def _refuse(self, what: str, status: int) -> int:
-        with self.lock:
-            self.failed += 1
-            reason = f"the node sent {what}; it was not stored"
-            if reason not in self.problems:
-                self.problems.append(reason)
-            self._report()
-        return status
-
-    def _report(self) -> None:
-        if self.progress is not None:
-            self.progress(self.snapshot())
 
 
 def retrieve(node: DicomNode, settings: Settings, study_uid: str,
@@ -194,7 +112,7 @@ def retrieve(node: DicomNode, settings: Settings, study_uid: str,
             ae.add_requested_context(uid, ACCEPTED_SYNTAXES)
     roles = ([build_role(c.abstract_syntax, scp_role=True) for c in ae.requested_contexts
               if c.abstract_syntax in storage] if method == "get" else [])
-    receiver: _Receiver | None = None
+    receiver: Receiver | None = None
     handlers: list[tuple[Any, Any]] = []
 
     def on_store(event: Event) -> int:
@@ -207,7 +125,7 @@ def retrieve(node: DicomNode, settings: Settings, study_uid: str,
         listed, strangers = _list_images(assoc, FindModel, node, study_uid, series_uid)
         here = store.instances(study_uid)
         missing = listed - here
-        receiver = _Receiver(store, study_uid, series_uid, len(listed) + strangers,
+        receiver = Receiver(store, study_uid, series_uid, len(listed) + strangers,
                              len(listed & here), token, progress, failed=strangers)
         if strangers:
             receiver.problems.append(
@@ -217,14 +135,20 @@ def retrieve(node: DicomNode, settings: Settings, study_uid: str,
         if missing:
             store.mark_partial(study_uid, node.name)
             requests = list(_requests(study_uid, listed, missing))
-            if method == "get":
-                _run(assoc, requests, model, receiver, node, token, move_to=None)
-            else:
-                from viewer.net.storage_scp import storage_scp
+            receiver.start()
+            try:
+                if method == "get":
+                    _run(assoc, requests, model, receiver, node, token, move_to=None)
+                else:
+                    from viewer.net.storage_scp import storage_scp
 
-                with storage_scp(settings, on_store):
-                    _run(assoc, requests, model, receiver, node, token,
-                         move_to=settings.local_ae_title)
+                    with storage_scp(settings, on_store):
+                        _run(assoc, requests, model, receiver, node, token,
+                             move_to=settings.local_ae_title)
+            finally:
+                receiver.finish()  # every image the node sent is on disk, or dropped
+            if receiver.fatal is not None:
+                raise receiver.fatal
     left = listed - store.instances(study_uid)
     if not left:
         store.clear_partial(study_uid)
@@ -313,7 +237,7 @@ def _requests(study_uid: str, listed: set[tuple[str, str]],
             yield ds
 
 
-def _run(assoc: Association, requests: Iterable[Dataset], model: Any, receiver: _Receiver,
+def _run(assoc: Association, requests: Iterable[Dataset], model: Any, receiver: Receiver,
          node: DicomNode, token: CancelToken, move_to: str | None) -> None:
     where = f"DICOM node {node.name!r} ({node.address})"
     for request in requests:

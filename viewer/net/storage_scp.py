@@ -4,7 +4,7 @@ Opened only while a C-MOVE retrieve runs, on the site's ``storage_port`` (all in
 the node connects from the hospital network), with Lightbox's AE title as the only called
 AE title it answers to and the configured nodes' AE titles as the only callers it
 accepts; anything else is refused at association. Each received object goes to the
-handler the retrieve gave (:class:`viewer.net.retrieve._Receiver`), which checks and
+handler the retrieve gave (:class:`viewer.net.receiver.Receiver`), which checks and
 stores it.
 """
 
