@@ -38,11 +38,15 @@ from typing import BinaryIO
 PART_SUFFIX = ".part"
 
 
-def write_atomic(path: str | Path, data: bytes | str, *, mode: int | None = None) -> Path:
+def write_atomic(path: str | Path, data: bytes | str, *, mode: int | None = None,
+                 sync_folder: bool = True) -> Path:
     """Replace ``path`` with ``data`` (``str`` is written as UTF-8), atomically and durably.
 
     ``mode``: the new file's permission bits before the umask (default 0o666, as
     ``open()`` creates files; ``0o600`` for private files). The folder must exist.
+    ``sync_folder=False`` leaves the rename's durability to the caller, who writes many
+    files into one folder and syncs it once (:func:`sync_folder`): after a power cut a
+    file may then be missing, never present with the wrong content.
     Raises ``OSError``; then ``path`` is unchanged and no temporary file is left behind.
     """
     path = Path(path)
@@ -60,8 +64,15 @@ def write_atomic(path: str | Path, data: bytes | str, *, mode: int | None = None
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _sync_folder(path.parent)
+    if sync_folder:
+        _sync_folder(path.parent)
     return path
+
+
+def sync_folder(folder: Path) -> None:
+    """Make the renames done in ``folder`` durable (after ``write_atomic(...,
+    sync_folder=False)``)."""
+    _sync_folder(folder)
 
 
 def _create_beside(path: Path, mode: int) -> tuple[int, Path]:

@@ -147,6 +147,7 @@ def retrieve(node: DicomNode, settings: Settings, study_uid: str,
                              move_to=settings.local_ae_title)
             finally:
                 receiver.finish()  # every image the node sent is on disk, or dropped
+                store.sync(study_uid)
             if receiver.fatal is not None:
                 raise receiver.fatal
     left = listed - store.instances(study_uid)

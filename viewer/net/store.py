@@ -20,7 +20,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from viewer.host.files import write_atomic
+from viewer.host.files import sync_folder, write_atomic
 from viewer.net.errors import LocalStoreError
 
 #: PS3.5 9.1: components of digits without leading zeros, separated by dots; 64 at most.
@@ -66,9 +66,18 @@ class LocalStore:
         path = self.path_for(study_uid, series_uid, sop_uid)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            return write_atomic(path, data, mode=0o600)
+            # Each file is synced before its rename (never a torn file); the folder once
+            # per retrieve (sync): a rename lost in a power cut is only fetched again.
+            return write_atomic(path, data, mode=0o600, sync_folder=False)
         except OSError as exc:
             raise _store_error(self.root, exc) from exc
+
+    def sync(self, study_uid: str) -> None:
+        """Make the study's stored files' names durable (its series folders and itself)."""
+        folder = self.study_dir(study_uid)
+        for series in [p for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []:
+            sync_folder(series)
+        sync_folder(folder)
 
     def mark_partial(self, study_uid: str, node: str) -> None:
         folder = self.study_dir(study_uid)
@@ -80,6 +89,8 @@ class LocalStore:
             raise _store_error(self.root, exc) from exc
 
     def clear_partial(self, study_uid: str) -> None:
+        """The study is complete: its files made durable first, then the marker goes."""
+        self.sync(study_uid)
         (self.study_dir(study_uid) / PARTIAL).unlink(missing_ok=True)
 
     def is_partial(self, study_uid: str) -> bool:
