@@ -341,3 +341,39 @@ def test_a_malformed_or_foreign_object_sent_to_the_scp_is_refused_not_stored(
     assert any("not DICOM UIDs" in p for p in receiver.problems), receiver.problems
     assert not list((tmp_path / "store").rglob("*.part"))
     assert not (tmp_path / "x").exists() and not list(tmp_path.parent.glob("x"))
+
+
+KILLER = """
+import os, signal, sys
+from viewer.host.settings import load_settings
+from viewer.net.retrieve import retrieve
+
+settings = load_settings(sys.argv[1])
+
+
+def die_at_12(p):
+    if p.stored == 12:
+        os.kill(os.getpid(), signal.SIGKILL)  # as a crash or the task manager would
+
+
+retrieve(settings.dicom_nodes["orthanc"], settings, sys.argv[2], progress=die_at_12)
+"""
+
+
+def test_lightbox_killed_mid_retrieve_resumes_with_the_command(orthanc, tmp_path) -> None:
+    site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+    study = phantom(orthanc)
+    killed = subprocess.run([sys.executable, "-c", KILLER, str(site), study], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -9, killed.stderr
+    store = LocalStore(tmp_path / "store")
+    kept = len(store.instances(study))
+    assert 12 <= kept < 64 and store.is_partial(study)
+    env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site)}
+    resumed = subprocess.run([sys.executable, "-m", "viewer", "pacs", "get", "--study", study,
+                              "orthanc"], cwd=ROOT, env=env, capture_output=True, text=True,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"({64 - kept} received, {kept} already here, 0 refused)" in resumed.stderr
+    assert len(store.instances(study)) == 64 and not store.is_partial(study)
+    assert not list((tmp_path / "store").rglob("*.part")), "a killed write's leftovers stay"

@@ -123,6 +123,7 @@ def retrieve(node: DicomNode, settings: Settings, study_uid: str,
         handlers.append((evt.EVT_C_STORE, on_store))
     with open_association(ae, node, settings, handlers=handlers, ext_neg=roles) as assoc:
         listed, strangers = _list_images(assoc, FindModel, node, study_uid, series_uid)
+        store.discard_leftovers(study_uid)  # a killed retrieve's temporary files
         here = store.instances(study_uid)
         missing = listed - here
         receiver = Receiver(store, study_uid, series_uid, len(listed) + strangers,

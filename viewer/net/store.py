@@ -20,7 +20,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from viewer.host.files import sync_folder, write_atomic
+from viewer.host.files import PART_SUFFIX, sync_folder, write_atomic
 from viewer.net.errors import LocalStoreError
 
 #: PS3.5 9.1: components of digits without leading zeros, separated by dots; 64 at most.
@@ -78,6 +78,17 @@ class LocalStore:
         for series in [p for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []:
             sync_folder(series)
         sync_folder(folder)
+
+    def discard_leftovers(self, study_uid: str) -> int:
+        """Remove the temporary files a killed retrieve left (``.NAME.xxxx.part``: never a
+        stored image, whose name is its UID); how many. Called as a retrieve starts:
+        one retrieve of a study at a time (the commands and, later, the study list)."""
+        folder = self.study_dir(study_uid)
+        removed = 0
+        for leftover in folder.glob(f"*/.*{PART_SUFFIX}") if folder.is_dir() else []:
+            leftover.unlink(missing_ok=True)
+            removed += 1
+        return removed
 
     def mark_partial(self, study_uid: str, node: str) -> None:
         folder = self.study_dir(study_uid)
