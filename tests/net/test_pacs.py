@@ -377,3 +377,16 @@ def test_lightbox_killed_mid_retrieve_resumes_with_the_command(orthanc, tmp_path
     assert f"({64 - kept} received, {kept} already here, 0 refused)" in resumed.stderr
     assert len(store.instances(study)) == 64 and not store.is_partial(study)
     assert not list((tmp_path / "store").rglob("*.part")), "a killed write's leftovers stay"
+
+
+def test_a_workstation_the_node_does_not_know_is_told_what_to_ask_for(orthanc, tmp_path):
+    """Orthanc accepts the association of an unknown AE title, then aborts its search."""
+    site = site_file(tmp_path / "s.toml", orthanc, tmp_path / "st")
+    site.write_text(site.read_text().replace(f'"{LIGHTBOX_AET}"', '"UNKNOWNWS"'))
+    settings = load_settings(site)
+    node = node_named(settings, "orthanc")
+    with pytest.raises(TransferBrokenError, match="may not let Lightbox's AE title 'UNKNOWNWS'"):
+        find(node, Query(), settings)
+    with pytest.raises(TransferBrokenError, match="broke off the listing"):
+        retrieve(node, settings, phantom(orthanc), method="move")
+    assert not LocalStore(tmp_path / "st").is_partial(phantom(orthanc))

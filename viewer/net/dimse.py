@@ -26,6 +26,7 @@ from viewer.net.errors import (
     NodeNotConfiguredError,
     NodeTimeoutError,
     NodeUnreachableError,
+    TransferBrokenError,
 )
 
 if TYPE_CHECKING:
@@ -142,6 +143,18 @@ def _why_not(node: DicomNode, settings: Settings, rejected: bool) -> Exception:
     return NodeTimeoutError(
         f"{where} accepted the connection but did not answer the association request "
         f"within {timeout:g} s: is it a DICOM node, on this port?")
+
+
+def broke_off(node: DicomNode, settings: Settings, during: str) -> TransferBrokenError:
+    """The error for an association that ended without a final answer. pynetdicom does
+    not say whether the node aborted it, the connection dropped or the wait timed out, so
+    the message names the three, and the usual cause of an immediate abort."""
+    return TransferBrokenError(
+        f"DICOM node {node.name!r} ({node.address}) broke off {during}: it aborted the "
+        f"association, the connection was lost, or it did not answer within "
+        f"{settings.dicom_timeout_s:g} s. Try again; if it happens at once every time, the "
+        f"node may not let Lightbox's AE title {settings.local_ae_title!r} search or "
+        "retrieve: ask its administrator to add it")
 
 
 def echo(node: DicomNode, settings: Settings) -> None:

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from viewer.host.dicom_nodes import DicomNode
 from viewer.host.settings import Settings
-from viewer.net.dimse import make_ae, open_association
-from viewer.net.errors import NodeFailureError, QueryKeyError, TransferBrokenError
+from viewer.net.dimse import broke_off, make_ae, open_association
+from viewer.net.errors import NodeFailureError, QueryKeyError
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -140,9 +140,7 @@ def find(node: DicomNode, query: Query, settings: Settings,
         for status, found in responses:
             code = getattr(status, "Status", None)
             if code is None:
-                raise TransferBrokenError(
-                    f"DICOM node {node.name!r} ({node.address}) stopped answering the "
-                    "search (connection lost or timed out); try again")
+                raise broke_off(node, settings, "the search")
             if code in (0xFF00, 0xFF01) and found is not None:
                 if len(matches) == limit:
                     more = True

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from viewer.errors import Cancelled
 from viewer.host.dicom_nodes import DicomNode
 from viewer.host.settings import Settings
-from viewer.net.dimse import make_ae, open_association
+from viewer.net.dimse import broke_off, make_ae, open_association
 from viewer.net.errors import (
     NodeFailureError,
     QueryKeyError,
@@ -122,7 +122,8 @@ def retrieve(node: DicomNode, settings: Settings, study_uid: str,
     if method == "get":
         handlers.append((evt.EVT_C_STORE, on_store))
     with open_association(ae, node, settings, handlers=handlers, ext_neg=roles) as assoc:
-        listed, strangers = _list_images(assoc, FindModel, node, study_uid, series_uid)
+        listed, strangers = _list_images(assoc, FindModel, node, settings, study_uid,
+                                         series_uid)
         store.discard_leftovers(study_uid)  # a killed retrieve's temporary files
         here = store.instances(study_uid)
         missing = listed - here
@@ -172,8 +173,8 @@ def storage_classes() -> list[str]:
     return [str(c.abstract_syntax) for c in StoragePresentationContexts]
 
 
-def _list_images(assoc: Association, find_model: Any, node: DicomNode, study_uid: str,
-                 series_uid: str | None) -> tuple[set[tuple[str, str]], int]:
+def _list_images(assoc: Association, find_model: Any, node: DicomNode, settings: Settings,
+                 study_uid: str, series_uid: str | None) -> tuple[set[tuple[str, str]], int]:
     """The (series, SOP instance) UIDs the node lists, and how many listed images have
     UIDs that are not UIDs (never asked for: they could not be stored safely)."""
     from pydicom import Dataset
@@ -188,9 +189,7 @@ def _list_images(assoc: Association, find_model: Any, node: DicomNode, study_uid
     for status, found in assoc.send_c_find(ds, find_model):
         code = getattr(status, "Status", None)
         if code is None:
-            raise TransferBrokenError(
-                f"DICOM node {node.name!r} ({node.address}) stopped answering while it "
-                "listed the study's images; retrieve again")
+            raise broke_off(node, settings, "the listing of the study's images")
         if code in (0xFF00, 0xFF01) and found is not None:
             series, sop = str(found.get("SeriesInstanceUID", "")), str(
                 found.get("SOPInstanceUID", ""))
