@@ -145,8 +145,15 @@ def _get(node: DicomNode, args: argparse.Namespace, settings: Settings) -> int:
     token = CancelToken()
     lock = threading.Lock()
 
+    shown = [-1]
+
     def show(p: Progress) -> None:
+        # About twenty lines for a whole retrieve, and always the last one.
+        step = max(1, p.total // 20)
         with lock:
+            if p.done == shown[0] or (p.done % step and p.done < p.total):
+                return
+            shown[0] = p.done
             print(f"{p.done}/{p.total} images ({p.stored} received, {p.skipped} already "
                   f"here, {p.failed} refused)", file=sys.stderr, flush=True)
 
