@@ -98,11 +98,20 @@ def open_association(ae: AE, node: DicomNode, settings: Settings, *,
                      ext_neg: Sequence[Any] = ()) -> Iterator[Association]:
     """An established association with ``node`` (released, or aborted after an error,
     on leaving). Raises the error that names why there is none."""
-    del _reasons[:]
-    assoc = ae.associate(node.host, node.port, ae_title=node.ae_title,
-                         evt_handlers=list(handlers), ext_neg=list(ext_neg) or None)
+    def associate() -> Association:
+        del _reasons[:]
+        return ae.associate(node.host, node.port, ae_title=node.ae_title,
+                            evt_handlers=list(handlers), ext_neg=list(ext_neg) or None)
+
+    assoc = associate()
+    if not (assoc.is_established or assoc.is_rejected or _reasons) and _probe(
+            node, settings) is None:
+        # The node is there and answered nothing we saw: a rejection whose connection
+        # closed before pynetdicom read it looks like this. Once more, to read why.
+        assoc = associate()
     if not assoc.is_established:
-        raise _why_not(node, settings, assoc.is_rejected)
+        raise _why_not(node, settings, assoc.is_rejected or any(
+            r.startswith("Reason: ") for r in _reasons))
     log.info("association with DICOM node %s (%s)", node.name, node.address)
     try:
         yield assoc
@@ -125,6 +134,15 @@ def _why_not(node: DicomNode, settings: Settings, rejected: bool) -> Exception:
             f"{node.ae_title!r} is the node's own AE title")
     # pynetdicom says only "unable to connect": find out why, by the same address.
     timeout = settings.dicom_timeout_s
+    return _probe(node, settings) or NodeTimeoutError(
+        f"{where} accepted the connection but did not answer the association request "
+        f"within {timeout:g} s: is it a DICOM node, on this port?")
+
+
+def _probe(node: DicomNode, settings: Settings) -> Exception | None:
+    """Why a plain TCP connection to the node fails, or None when it succeeds."""
+    where = f"DICOM node {node.name!r} ({node.address})"
+    timeout = settings.dicom_timeout_s
     try:
         with socket.create_connection((node.host, node.port), timeout=timeout):
             pass
@@ -140,9 +158,7 @@ def _why_not(node: DicomNode, settings: Settings, rejected: bool) -> Exception:
         return NodeUnreachableError(
             f"{where} cannot be reached ({exc.strerror or exc}): the node is not running "
             "or the port is wrong")
-    return NodeTimeoutError(
-        f"{where} accepted the connection but did not answer the association request "
-        f"within {timeout:g} s: is it a DICOM node, on this port?")
+    return None
 
 
 def broke_off(node: DicomNode, settings: Settings, during: str) -> TransferBrokenError:
