@@ -66,6 +66,8 @@ HIDDEN_IMPORTS = (
     "viewer.net.query",
     "viewer.net.retrieve",
     "viewer.net.storage_scp",
+    "viewer.net.receiver",
+    "viewer.net.push",
     "pynetdicom.sop_class",
 )
 

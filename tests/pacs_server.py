@@ -115,6 +115,13 @@ class Orthanc:
         with urllib.request.urlopen(request, timeout=30) as answer:
             return json.loads(answer.read() or b"null")
 
+    def push(self, study_uid: str) -> object:
+        """C-STORE the study to the tests' Lightbox (the "lightbox" modality), as a PACS
+        routing rule would; returns when Orthanc has sent it."""
+        found = self.rest("/tools/lookup", study_uid.encode())
+        assert isinstance(found, list) and found, found
+        return self.rest("/modalities/lightbox/store", found[0]["ID"].encode())
+
     def upload(self, path: Path) -> dict[str, str] | None:
         try:
             answer = self.rest("/instances", path.read_bytes())

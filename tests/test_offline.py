@@ -216,8 +216,8 @@ def test_with_no_node_configured_the_pacs_commands_load_no_network_code(offline_
              "from viewer.cli.main import main\n"
              "codes = [main(['pacs', 'nodes']), main(['pacs', 'echo', 'pacs']),\n"
              "         main(['pacs', 'find', '--patient-id', 'X']),\n"
-             "         main(['pacs', 'get', '--study', '1.2.3'])]\n"
-             "assert codes == [0, 2, 2, 2], codes\n"
+             "         main(['pacs', 'get', '--study', '1.2.3']), main(['pacs', 'listen'])]\n"
+             "assert codes == [0, 2, 2, 2, 2], codes\n"
              "loaded = [m for m in ('pynetdicom', 'socket', 'ssl') if m in sys.modules]\n"
              "assert 'pynetdicom' not in loaded, loaded\n")
     run([sys.executable, "-c", probe], offline_env)

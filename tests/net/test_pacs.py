@@ -390,3 +390,41 @@ def test_a_workstation_the_node_does_not_know_is_told_what_to_ask_for(orthanc, t
     with pytest.raises(TransferBrokenError, match="broke off the listing"):
         retrieve(node, settings, phantom(orthanc), method="move")
     assert not LocalStore(tmp_path / "st").is_partial(phantom(orthanc))
+
+
+def test_a_study_pushed_by_the_pacs_is_stored(settings, orthanc) -> None:
+    from viewer.net.push import receive_pushes
+
+    seen: list[Progress] = []
+    with receive_pushes(settings, progress=seen.append) as receiver:
+        orthanc.push(phantom(orthanc))
+    assert (receiver.stored, receiver.studies) == (64, {phantom(orthanc)})
+    assert len(LocalStore(settings.pacs_store_dir).instances(phantom(orthanc))) == 64
+    assert seen[-1].stored == 64
+    with receive_pushes(settings) as again:  # pushed twice: nothing written twice
+        orthanc.push(phantom(orthanc))
+    assert (again.stored, again.skipped) == (0, 64)
+
+
+def test_lightbox_pacs_listen_stores_a_push_until_ctrl_c(orthanc, tmp_path) -> None:
+    import signal
+
+    site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+    env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site)}
+    listener = subprocess.Popen([sys.executable, "-m", "viewer", "pacs", "listen"], cwd=ROOT,
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+    try:
+        assert listener.stderr is not None
+        first = listener.stderr.readline()
+        assert first.startswith(f"listening on port {orthanc.storage_port} as {LIGHTBOX_AET}"), (
+            first + listener.stderr.read())
+        orthanc.push(orthanc.studies["marked"])
+        listener.send_signal(signal.SIGINT)
+        out, err = listener.communicate(timeout=120)
+    finally:
+        if listener.poll() is None:
+            listener.kill()
+    assert listener.returncode == 0, err
+    assert "stopped: 1 images of 1 studies stored" in err
+    assert out.strip() == str(tmp_path / "store" / orthanc.studies["marked"])

@@ -6,15 +6,17 @@
                        [--date FROM-TO] [--modality MOD] [--level study|series]
                        [--study UID] [--limit N] [--json] [NODE]
     lightbox pacs get --study UID [--series UID] [--move] [NODE]
+    lightbox pacs listen                                  receive studies the PACS pushes
 
 NODE is a node's name from the site configuration (default: the user's ``default_node``).
 ``get`` stores into the local store (``pacs_store_dir``), prints progress on stderr, and
-resumes a retrieve that stopped: what is already stored is skipped.
+resumes a retrieve that stopped: what is already stored is skipped. ``listen`` opens the
+storage port for the configured nodes until Ctrl+C and stores what they send.
 
 Exit status: 0 success; 1 the node or the transfer failed (what arrived is kept; run
 ``get`` again to resume), or a search matched more than the limit (the first matches are
 printed, narrow it); 2 usage (a wrong key, an unknown node, no node configured); 130
-interrupted (Ctrl+C; run again to resume).
+interrupted (Ctrl+C; run again to resume; for ``listen``, Ctrl+C is how it ends: 0).
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     get.add_argument("--move", action="store_true",
                      help="C-MOVE to Lightbox's storage port instead of C-GET")
     get.add_argument("node", nargs="?")
+    commands.add_parser("listen", help="store the studies the configured nodes push "
+                        "(C-STORE to the storage port) until Ctrl+C")
     return parser
 
 
@@ -69,6 +73,8 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     settings = settings if settings is not None else load_settings()
     if args.command == "nodes":
         return _nodes(settings)
+    if args.command == "listen":
+        return _listen(settings)
     # Only now is anything of the network loaded, and only for a configured node.
     from viewer.net.dimse import node_named
     from viewer.net.errors import NodeNotConfiguredError, QueryKeyError
@@ -177,4 +183,38 @@ def _get(node: DicomNode, args: argparse.Namespace, settings: Settings) -> int:
               file=sys.stderr)
         return FAILED
     print(folder)
+    return OK
+
+
+def _listen(settings: Settings) -> int:
+    import time
+
+    from viewer.net.errors import NodeNotConfiguredError
+    from viewer.net.push import receive_pushes
+    from viewer.net.receiver import Progress
+
+    def show(p: Progress) -> None:
+        print(f"{p.stored} images received ({p.skipped} already here, {p.failed} refused)",
+              file=sys.stderr, flush=True)
+
+    try:
+        with receive_pushes(settings, progress=show) as receiver:
+            print(f"listening on port {settings.storage_port} as {settings.local_ae_title} "
+                  f"for {', '.join(sorted(settings.dicom_nodes))}; Ctrl+C to stop",
+                  file=sys.stderr, flush=True)
+            try:
+                while True:
+                    time.sleep(0.5)
+            except KeyboardInterrupt:
+                pass
+    except NodeNotConfiguredError as exc:
+        print(f"lightbox pacs listen: {exc}", file=sys.stderr)
+        return USAGE
+    except LightboxError as exc:
+        print(f"lightbox pacs listen: {exc}", file=sys.stderr)
+        return FAILED
+    print(f"stopped: {receiver.stored} images of {len(receiver.studies)} studies stored in "
+          f"{settings.pacs_store_dir}", file=sys.stderr)
+    for study in sorted(receiver.studies):
+        print(settings.pacs_store_dir / study)
     return OK

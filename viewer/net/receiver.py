@@ -53,11 +53,12 @@ class Progress:
 
 @dataclass
 class Receiver:
-    """Takes the images a node sends for one study (or series). :meth:`start` before
-    the first object, :meth:`finish` after the last (it waits for the writer)."""
+    """Takes the images a node sends for one study (or series; ``study_uid`` None: any
+    study, as the PACS pushes them). :meth:`start` before the first object,
+    :meth:`finish` after the last (it waits for the writer)."""
 
     store: LocalStore
-    study_uid: str
+    study_uid: str | None
     series_uid: str | None
     total: int
     skipped: int
@@ -70,6 +71,7 @@ class Receiver:
     lock: threading.Lock = field(default_factory=threading.Lock)
     _queue: queue.Queue[_Item | None] = field(default_factory=lambda: queue.Queue(QUEUED))
     _queued: set[str] = field(default_factory=set)
+    studies: set[str] = field(default_factory=set)  # the studies objects were stored for
     _writer: threading.Thread | None = None
 
     def snapshot(self) -> Progress:
@@ -104,7 +106,8 @@ class Receiver:
         if sop != str(getattr(event.request, "AffectedSOPInstanceUID", "")):
             return self._refuse("an object whose SOP Instance UID differs from the "
                                 "request's", 0xC210)
-        if study != self.study_uid or (self.series_uid and series != self.series_uid):
+        if ((self.study_uid is not None and study != self.study_uid)
+                or (self.series_uid and series != self.series_uid)):
             return self._refuse("an object of another study or series than asked for",
                                 0xC211)
         with self.lock:
@@ -132,6 +135,7 @@ class Receiver:
                 continue
             with self.lock:
                 self.stored += 1
+                self.studies.add(item[0])
                 self._report()
 
     def _refuse(self, what: str, status: int) -> int:

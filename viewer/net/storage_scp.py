@@ -1,6 +1,6 @@
 """Lightbox's Storage SCP: the port a node sends C-MOVE results to.
 
-Opened only while a C-MOVE retrieve runs, on the site's ``storage_port`` (all interfaces:
+Opened only while a C-MOVE retrieve (or ``viewer.net.push.receive_pushes``) runs, on the site's ``storage_port`` (all interfaces:
 the node connects from the hospital network), with Lightbox's AE title as the only called
 AE title it answers to and the configured nodes' AE titles as the only callers it
 accepts; anything else is refused at association. Each received object goes to the
