@@ -428,3 +428,17 @@ def test_lightbox_pacs_listen_stores_a_push_until_ctrl_c(orthanc, tmp_path) -> N
     assert listener.returncode == 0, err
     assert "stopped: 1 images of 1 studies stored" in err
     assert out.strip() == str(tmp_path / "store" / orthanc.studies["marked"])
+
+
+def test_a_move_the_node_cannot_deliver_says_where_to_look(orthanc, tmp_path) -> None:
+    """Orthanc knows Lightbox at another port than the one it listens on (a firewall or a
+    wrong entry at the PACS looks the same): the retrieve is incomplete and says why."""
+    site = site_file(tmp_path / "s.toml", orthanc, tmp_path / "st")
+    site.write_text(site.read_text().replace(f"storage_port = {orthanc.storage_port}",
+                                             f"storage_port = {free_port()}"))
+    settings = load_settings(site)
+    outcome = retrieve(node_named(settings, "orthanc"), settings, phantom(orthanc),
+                       method="move")
+    assert not outcome.complete and outcome.stored == 0
+    assert any("may not reach this workstation" in p for p in outcome.problems), outcome
+    assert LocalStore(tmp_path / "st").is_partial(phantom(orthanc))

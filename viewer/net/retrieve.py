@@ -265,8 +265,15 @@ def _run(assoc: Association, requests: Iterable[Dataset], model: Any, receiver: 
                     f"{where} does not know the destination {move_to!r}: ask the PACS "
                     f"administrator to add Lightbox's AE title {move_to!r} with this "
                     "workstation's address and storage port")
-            if code in (0xA701, 0xA702, 0xA900, 0xC000) or code >= 0xA700:
-                break  # sub-operations failed: the final count below says what is missing
+            if code >= 0xA700:  # sub-operations failed: the final count says what is missing
+                problem = f"{where} reported that images could not be sent (status 0x{code:04X})"
+                if move_to is not None:
+                    problem += (f"; it may not reach this workstation at the address and "
+                                f"port it has for {move_to!r} (check them there, and the "
+                                "firewall), or use C-GET")
+                if problem not in receiver.problems:
+                    receiver.problems.append(problem)
+                break
     if token.cancelled:
         raise Cancelled()
     if receiver.fatal is not None:
