@@ -318,3 +318,28 @@ def test_pacs_echo_find_get_against_a_real_orthanc(exe, tmp_path, monkeypatch) -
             got = run(exe, "pacs", "get", "--study", study, *how, "orthanc")
             assert got.returncode == 0, got.stderr
             assert len(list((tmp_path / "store" / study).glob("*/*.dcm"))) == 64
+
+
+def test_pacs_listen_stores_what_orthanc_pushes(exe, tmp_path) -> None:
+    import signal
+
+    from tests.pacs_server import running_orthanc, site_file
+
+    with running_orthanc(tmp_path / "orthanc", tmp_path / "demo") as orthanc:
+        site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+        env["LIGHTBOX_SITE_CONFIG"] = str(site)
+        listener = subprocess.Popen([str(exe), "pacs", "listen"], env=env, text=True,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            assert listener.stderr is not None
+            first = listener.stderr.readline()
+            assert first.startswith("listening on port"), first + listener.stderr.read()
+            orthanc.push(orthanc.studies["phantom"])
+            listener.send_signal(signal.SIGINT)
+            out, err = listener.communicate(timeout=LIMIT_S)
+        finally:
+            if listener.poll() is None:
+                listener.kill()
+    assert listener.returncode == 0, err
+    assert len(list((tmp_path / "store" / orthanc.studies["phantom"]).glob("*/*.dcm"))) == 64
