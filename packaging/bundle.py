@@ -59,6 +59,17 @@ HIDDEN_IMPORTS = (
     "pylibjpeg.utils",
     "viewer.io.loader",  # the decoder pool's forkserver preloads it by name
     "_cffi_backend",  # PyNaCl's compiled libsodium binding imports it from C
+    # `lightbox pacs` (viewer.cli.main loads viewer.cli.pacs by a function-level import,
+    # which the graph sees; named here so a refactor to importlib cannot drop it) and
+    # pynetdicom's SOP class module, whose names are made at import time.
+    "viewer.cli.pacs",
+    "viewer.net.dimse",
+    "viewer.net.query",
+    "viewer.net.retrieve",
+    "viewer.net.storage_scp",
+    "viewer.net.receiver",
+    "viewer.net.push",
+    "pynetdicom.sop_class",
 )
 
 #: Optional Lightbox modules, frozen when they exist (written by other parts of the app).
@@ -132,10 +143,10 @@ EXCLUDES = (
     "_tkinter",
     "setuptools",
     "pkg_resources",
-    # No TLS: the app never connects anywhere. Without OpenSSL's hashlib binding
-    # (4.6 MB) hashlib and hmac use Python's built-in SHA-2, MD5, BLAKE2 and SHA-3.
-    "ssl",
-    "_ssl",
+    # No TLS to the PACS yet (a node with tls = true is refused), but pynetdicom's ae.py
+    # imports ssl.SSLContext at import time, so ssl and _ssl are frozen (viewer/net,
+    # docs/pacs.md). OpenSSL's hashlib binding stays out (4.6 MB): hashlib and hmac
+    # use Python's built-in SHA-2, MD5, BLAKE2 and SHA-3.
     "_hashlib",
     "readline",
     "curses",
@@ -277,11 +288,14 @@ QT_CATALOGUES = ("qt", "qtbase")
 #: (Mesa) was built with, which then fails to load. Qt's own libzstd is the system's too.
 #: SQLite is the interpreter's own: CPython on Linux links the system's (highdicom keeps
 #: a SEG's frame index in an in-memory database), and rpm and dpkg's neighbours need it.
+#: OpenSSL 3 likewise: the interpreter's ssl module links the system's (pynetdicom imports
+#: ssl to talk to the PACS), and a bundled copy would miss the distribution's security
+#: updates.
 #: All are on every Linux desktop and in the .deb's Depends (linux_packages.DEPENDS).
 SYSTEM_LIBRARIES = ("libdbus-1.so*", "libfontconfig.so*", "libfreetype.so*",
                     "libstdc++.so*", "libgcc_s.so*", "libglib-2.0.so*", "libgthread-2.0.so*",
                     "libX11.so*", "libX11-xcb.so*", "libz.so*", "libzstd.so*",
-                    "libsqlite3.so*")
+                    "libsqlite3.so*", "libssl.so*", "libcrypto.so*")
 
 #: Top-level folders of the build that must not exist (checked on the finished build).
 FORBIDDEN_IN_BUILD = (

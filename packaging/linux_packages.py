@@ -66,6 +66,7 @@ DEPENDS = (
     "zlib1g",
     "libzstd1",
     "libsqlite3-0",
+    "libssl3t64 | libssl3",
     "libglib2.0-0t64 | libglib2.0-0",
     "libdbus-1-3",
     "libfontconfig1",
@@ -113,6 +114,7 @@ SHLIB_PACKAGES = {
     "libgthread-2.0.so.0": "libglib2.0-0", "libX11.so.6": "libx11-6",
     "libX11-xcb.so.1": "libx11-xcb1", "libzstd.so.1": "libzstd1",
     "libsqlite3.so.0": "libsqlite3-0",
+    "libssl.so.3": "libssl3", "libcrypto.so.3": "libssl3",
 }
 # Nothing is recommended: apt fetches Recommends by default, so one that is not already on
 # the machine makes ``apt-get install ./lightbox_*.deb`` fail offline. A font comes with

@@ -242,3 +242,17 @@ def test_bench_scan_prints_whole_process_ratios_against_its_peers(tmp_path) -> N
             rf"^scan +6 files +SimpleITK/GDCM +{MS}",
             rf"^first image +6 files +lightbox scan\+first +{MS} +SimpleITK scan\+read +{MS}",
         ])
+
+
+@pytest.mark.skipif(not Path("/usr/sbin/Orthanc").is_file() and not shutil.which("Orthanc"),
+                    reason="Orthanc is not installed (CI installs it)")
+def test_bench_pacs_prints_lightbox_against_plain_retrieves(tmp_path) -> None:
+    out = run_bench("bench_pacs.py", "--slices", "4", "--size", "32", "--rounds", "1",
+                    tmp_path=tmp_path)
+    assert_lines(out, [
+        r"^series: 4 images of 32x32",
+        rf"^Lightbox C-GET +{MS} +\d+(\.\d+)? images/s +\(\d+\.\d+x plain pynetdicom C-GET",
+        rf"^Lightbox C-MOVE +{MS}",
+        rf"^plain pynetdicom C-GET +{MS}",
+        rf"^Lightbox first image stored after {MS}",
+    ])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
 
 import pydicom
@@ -96,3 +97,33 @@ def test_the_marker_patient_reaches_no_log_crash_report_or_audit_record(tmp_path
     assert not [name for name, text in audit.items() if uid in text]  # a keyed hash only
     captured = capsys.readouterr()
     assert not any(mark in captured.err for mark in MARKS)
+
+
+def test_the_pacs_commands_log_no_patient_data(tmp_path, capsys):
+    """The marker patient found, retrieved (C-GET and C-MOVE) and refused by a real Orthanc
+    with the log at DEBUG: pynetdicom (which logs whole data sets at debug level) and
+    Lightbox's own network records leave no name or ID in the log."""
+    from tests.pacs_server import MARKED, running_orthanc, site_file
+    from viewer.cli.pacs import main as pacs_main
+
+    assert (MARKED["PatientName"], MARKED["PatientID"]) == (MARK_NAME, MARK_ID)
+    with running_orthanc(tmp_path / "orthanc", tmp_path / "demo") as orthanc:
+        site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+        wrong = site_file(tmp_path / "wrong.toml", orthanc, tmp_path / "store", ae="NOPE")
+        settings = load_settings(site)
+        setup_logging(settings, level=logging.DEBUG)
+        study = orthanc.studies["marked"]
+        assert pacs_main(["find", "--patient-name", "Zzq*", "orthanc"], settings) == 0
+        assert MARK_NAME in capsys.readouterr().out  # the reader asked: stdout shows it
+        assert pacs_main(["find", "--level", "series", "--study", study, "orthanc"],
+                         settings) == 0
+        assert pacs_main(["get", "--study", study, "orthanc"], settings) == 0
+        shutil.rmtree(tmp_path / "store")
+        assert pacs_main(["get", "--study", study, "--move", "orthanc"], settings) == 0
+        assert pacs_main(["echo", "orthanc"], load_settings(wrong)) == 1
+    logs = _texts(tmp_path / "logs")
+    assert any("C-MOVE from node orthanc" in text for text in logs.values())
+    leaks = [(name, line) for name, text in logs.items() for line in text.splitlines()
+             if any(mark in line for mark in MARKS)]
+    assert not leaks
+    assert not any(mark in capsys.readouterr().err for mark in MARKS)

@@ -6,11 +6,17 @@ of every Python process started (children too) with ones that record the attempt
 raise; where ``unshare -n`` works, a network namespace without interfaces; and where
 ``strace`` works, a record of every connect/send system call, which also sees attempts
 made by C++ libraries (Qt, ONNX Runtime) that the Python wall cannot.
+
+The hospital network (viewer/net, docs/pacs.md) changes none of this: with no DICOM node
+configured the PACS commands load no network code and attempt nothing; with nodes
+configured, an audit hook on every ``socket.connect`` of a real echo, find, C-GET and
+C-MOVE against Orthanc sees the configured node's address and nothing else.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import shutil
@@ -20,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pacs_server import running_orthanc, site_file
 from viewer.io.demo import build_demo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +75,10 @@ for _name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr
 #: Modules that talk to a network. None may be imported anywhere in the viewer.
 NETWORK_MODULES = {"socket", "ssl", "urllib", "http", "ftplib", "smtplib", "poplib",
                    "imaplib", "telnetlib", "xmlrpc", "socketserver", "asyncio", "requests",
-                   "httpx", "aiohttp", "urllib3", "websocket", "websockets", "grpc"}
+                   "httpx", "aiohttp", "urllib3", "websocket", "websockets", "grpc",
+                   "pynetdicom", "dicomweb_client"}
+#: The one room that talks to the hospital network, and only to IT's nodes.
+NETWORK_ROOM = "viewer/net/"
 #: Qt's network module would be the GUI's way out; the viewer does not use it.
 QT_NETWORK = ("QtNetwork", "QtWebEngineCore", "QtWebEngineWidgets", "QtWebSockets")
 
@@ -192,8 +202,61 @@ def _imports(path: Path) -> set[str]:
 def test_no_viewer_module_imports_a_network_library() -> None:
     offenders = []
     for path in sorted((ROOT / "viewer").rglob("*.py")):
+        if path.relative_to(ROOT).as_posix().startswith(NETWORK_ROOM):
+            continue
         for name in _imports(path):
             parts = name.split(".")
             if parts[0] in NETWORK_MODULES or any(p in QT_NETWORK for p in parts):
                 offenders.append(f"{path.relative_to(ROOT)}: {name}")
     assert offenders == []
+
+
+def test_with_no_node_configured_the_pacs_commands_load_no_network_code(offline_env) -> None:
+    probe = ("import sys\n"
+             "from viewer.cli.main import main\n"
+             "codes = [main(['pacs', 'nodes']), main(['pacs', 'echo', 'pacs']),\n"
+             "         main(['pacs', 'find', '--patient-id', 'X']),\n"
+             "         main(['pacs', 'get', '--study', '1.2.3']), main(['pacs', 'listen'])]\n"
+             "assert codes == [0, 2, 2, 2, 2], codes\n"
+             "loaded = [m for m in ('pynetdicom', 'socket', 'ssl') if m in sys.modules]\n"
+             "assert 'pynetdicom' not in loaded, loaded\n")
+    run([sys.executable, "-c", probe], offline_env)
+    assert attempts(offline_env) == "", "a network connection was attempted"
+
+
+CONNECT_PROBE = """
+import json, shutil, sys
+seen = []
+def hook(event, args):
+    if event in ("socket.connect", "socket.bind", "socket.getaddrinfo"):
+        address = args[1] if event != "socket.getaddrinfo" else list(args[:2])
+        seen.append([event, list(address) if isinstance(address, tuple) else address])
+sys.addaudithook(hook)
+from viewer.cli.main import main
+study = sys.argv[1]
+codes = [main(["pacs", "echo", "orthanc"]), main(["pacs", "find", "orthanc"]),
+         main(["pacs", "get", "--study", study, "orthanc"])]
+shutil.rmtree(sys.argv[2])  # so that the C-MOVE has every image to fetch again
+codes.append(main(["pacs", "get", "--study", study, "--move", "orthanc"]))
+print(json.dumps({"codes": codes, "seen": seen}))
+"""
+
+
+def test_with_nodes_configured_nothing_but_them_is_contacted(tmp_path) -> None:
+    """Every connect() of echo, find, C-GET and C-MOVE goes to the configured node; the
+    only port listened on is the Storage SCP's, the configured one, for the C-MOVE."""
+    with running_orthanc(tmp_path / "orthanc", tmp_path / "demo") as orthanc:
+        site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+        env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site),
+               "LIGHTBOX_LOG_DIR": str(tmp_path / "logs")}
+        done = subprocess.run([sys.executable, "-c", CONNECT_PROBE, orthanc.studies["phantom"],
+                               str(tmp_path / "store")],
+                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["codes"] == [0, 0, 0, 0], done.stderr
+    connects = {tuple(a) for e, a in report["seen"] if e == "socket.connect"}
+    binds = {tuple(a) for e, a in report["seen"] if e == "socket.bind"}
+    assert connects == {("127.0.0.1", orthanc.dicom_port)}, report["seen"]
+    # Port 0: the local end of an outgoing connection, chosen by the system.
+    assert {port for _, port in binds} - {0} == {orthanc.storage_port}, report["seen"]

@@ -215,7 +215,7 @@ def test_build_holds_no_build_time_code(exe, frozen_dir) -> None:
     modules = _modules(exe)
     assert "viewer.cli.main" in modules and "viewer.ui.window.main_window" in modules
     for forbidden in ("torch", "onnx", "onnxscript", "viewer.modelkit", "tests", "pytest",
-                      "ssl", "PySide6.QtNetwork", "PySide6.QtWebEngineCore", "cryptography"):
+                      "_hashlib", "PySide6.QtNetwork", "PySide6.QtWebEngineCore", "cryptography"):
         hits = sorted(m for m in modules if m == forbidden or m.startswith(forbidden + "."))
         assert hits == [], hits
     files = [p.relative_to(frozen_dir).as_posix() for p in frozen_dir.rglob("*")]
@@ -337,3 +337,46 @@ def test_portable_archive_runs_where_it_is_unpacked(frozen_dir, tmp_path) -> Non
     assert (top / "share" / "applications" / f"{bundle.APP_ID}.desktop").is_file()
     assert (top / "install.md").is_file()
     assert run(top / "lightbox", "--version").stdout.strip() == f"Lightbox {viewer.__version__}"
+
+
+def test_pacs_echo_find_get_against_a_real_orthanc(exe, tmp_path, monkeypatch) -> None:
+    """pynetdicom is frozen in and works: IT's commands against the tests' Orthanc."""
+    from tests.pacs_server import running_orthanc, site_file
+
+    with running_orthanc(tmp_path / "orthanc", tmp_path / "demo") as orthanc:
+        site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+        monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+        study = orthanc.studies["phantom"]
+        assert run(exe, "pacs", "echo", "orthanc").returncode == 0
+        found = run(exe, "pacs", "find", "--modality", "CT", "orthanc")
+        assert found.returncode == 0 and study in found.stdout, found.stderr
+        for how in ((), ("--move",)):
+            shutil.rmtree(tmp_path / "store", ignore_errors=True)
+            got = run(exe, "pacs", "get", "--study", study, *how, "orthanc")
+            assert got.returncode == 0, got.stderr
+            assert len(list((tmp_path / "store" / study).glob("*/*.dcm"))) == 64
+
+
+def test_pacs_listen_stores_what_orthanc_pushes(exe, tmp_path) -> None:
+    import signal
+
+    from tests.pacs_server import running_orthanc, site_file
+
+    with running_orthanc(tmp_path / "orthanc", tmp_path / "demo") as orthanc:
+        site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+        env["LIGHTBOX_SITE_CONFIG"] = str(site)
+        listener = subprocess.Popen([str(exe), "pacs", "listen"], env=env, text=True,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            assert listener.stderr is not None
+            first = listener.stderr.readline()
+            assert first.startswith("listening on port"), first + listener.stderr.read()
+            orthanc.push(orthanc.studies["phantom"])
+            listener.send_signal(signal.SIGINT)
+            out, err = listener.communicate(timeout=LIMIT_S)
+        finally:
+            if listener.poll() is None:
+                listener.kill()
+    assert listener.returncode == 0, err
+    assert len(list((tmp_path / "store" / orthanc.studies["phantom"]).glob("*/*.dcm"))) == 64

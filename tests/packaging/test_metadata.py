@@ -113,7 +113,7 @@ def test_install_guide_documents_the_installers_switches_and_places(monkeypatch)
 def test_build_time_tools_tests_and_unused_qt_stay_out() -> None:
     for name in ("torch", "onnx", "onnxscript", "viewer.modelkit", "tests", "pytest",
                  "PySide6.QtWebEngineCore", "PySide6.QtNetwork", "PySide6.QtQml",
-                 "PySide6.QtQuick", "ssl", "cryptography"):
+                 "PySide6.QtQuick", "_hashlib", "cryptography"):
         assert name in bundle.EXCLUDES, name
     assert "cryptography" in bundle.FORBIDDEN_IN_BUILD  # Ed25519 is libsodium's (PyNaCl)
     assert not {"Qt6Network", "Qt6WebEngineCore", "Qt6Quick", "Qt6Qml"} & set(bundle.QT_LIBRARIES)

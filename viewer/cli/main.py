@@ -8,6 +8,7 @@
     lightbox infer PATH --model ID --out DIR                  run a model, write JSON + PNGs
     lightbox anonymize SRC OUT                                de-identified copy (PS3.15)
     lightbox audit verify | export --from ISO --to ISO --out FILE   the AI-run log
+    lightbox pacs nodes | echo | find | get                   the site's DICOM nodes (IT)
     lightbox model build RECIPE_DIR --weights FILE --out DIR  (build time, needs torch)
     lightbox model sign ARTIFACT --key KEY.pem                sign a model (approving team)
     lightbox model keygen --out DIR                           a new signing key pair
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 #: A headless command: its arguments and the settings built once by :func:`main`.
 Handler = Callable[[list[str], "Settings"], int]
 
-SUBCOMMANDS = ("info", "render", "models", "infer", "model", "anonymize", "audit")
+SUBCOMMANDS = ("info", "render", "models", "infer", "model", "anonymize", "audit", "pacs")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "model": _model,
             "anonymize": _anonymize,
             "audit": _audit,
+            "pacs": _pacs,
         }[command]
         return _headless(command, handler, rest)
     return _gui(args)
@@ -102,6 +104,12 @@ def _audit(argv: list[str], settings: Settings) -> int:
     from viewer.cli.audit import main as audit_main
 
     return audit_main(argv, settings)
+
+
+def _pacs(argv: list[str], settings: Settings) -> int:
+    from viewer.cli.pacs import main as pacs_main
+
+    return pacs_main(argv, settings)
 
 
 def _anonymize(argv: list[str], settings: Settings) -> int:

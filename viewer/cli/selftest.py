@@ -1,6 +1,6 @@
 """``lightbox --self-test``: does this install work? IT runs it after every install.
 
-    lightbox --self-test [--json] [--no-qt]
+    lightbox --self-test [--json] [--no-qt] [--network]
 
 One line per check, ``OK``/``FAIL``/``SKIP``, then a summary; exit status 0 when nothing
 failed, 1 otherwise. The checks: the site configuration reads cleanly; Qt starts and
@@ -12,7 +12,8 @@ decoder (JPEG baseline, JPEG-LS, JPEG 2000, RLE) decodes its sample from
 plugins are found in a frozen build; each file this account writes (the application log,
 its audit log, head, key state and key, its preferences) can be appended to or created,
 with a remedy for IT in each failure. Nothing is created: a self-test run as root leaves
-no root-owned folder behind.
+no root-owned folder behind. With ``--network`` (only then: by default the self-test
+touches no network), each configured DICOM node gets a C-ECHO (docs/pacs.md).
 
 Nothing here imports Qt except the child process, which goes through ``viewer.ui``.
 """
@@ -321,10 +322,33 @@ def check_system_log() -> list[Check]:
     return [Check("system log", OK, f"records go to {type(handler).__name__}")]
 
 
+# --- the hospital network (only with --network) ---------------------------------------------
+
+
+def check_network(settings: Settings) -> list[Check]:
+    """A C-ECHO to each configured DICOM node; SKIP when none is configured."""
+    if not settings.dicom_nodes:
+        return [Check("network", SKIP, "no DICOM node is configured (docs/pacs.md)")]
+    from viewer.errors import LightboxError
+    from viewer.net.dimse import echo
+
+    checks = []
+    for node in settings.dicom_nodes.values():
+        try:
+            echo(node, settings)
+        except LightboxError as exc:
+            checks.append(Check(f"DICOM node {node.name}", FAIL, str(exc)))
+        else:
+            checks.append(Check(f"DICOM node {node.name}", OK,
+                                f"{node.address} answers C-ECHO from "
+                                f"{settings.local_ae_title}"))
+    return checks
+
+
 # --- the report ------------------------------------------------------------------------------
 
 
-def run_checks(settings: Settings, *, qt: bool = True) -> list[Check]:
+def run_checks(settings: Settings, *, qt: bool = True, network: bool = False) -> list[Check]:
     checks: list[Check] = []
     checks += _guarded("configuration", lambda: check_configuration(settings))
     checks += _guarded("Qt", lambda: check_qt(settings)) if qt else [Check("Qt", SKIP, "--no-qt")]
@@ -332,6 +356,8 @@ def run_checks(settings: Settings, *, qt: bool = True) -> list[Check]:
     checks += _guarded("models", lambda: check_models(settings))
     checks += _guarded("decoders", check_decoders)
     checks += _guarded("files", lambda: check_files(settings))
+    if network:
+        checks += _guarded("network", lambda: check_network(settings))
     return checks
 
 
@@ -344,7 +370,7 @@ def fleet_fields() -> dict[str, Any]:
 
 
 def run_self_test(out: IO[str] | None = None, *, settings: Settings,
-                  qt: bool = True, as_json: bool = False) -> int:
+                  qt: bool = True, as_json: bool = False, network: bool = False) -> int:
     """Run every check, print the report to ``out`` (stdout); 0 when nothing failed."""
     out = out if out is not None else sys.stdout
     frozen = " frozen" if getattr(sys, "frozen", False) else ""
@@ -352,7 +378,7 @@ def run_self_test(out: IO[str] | None = None, *, settings: Settings,
               f"{platform.system()} {platform.release()})")
     if not as_json:
         print(header, file=out, flush=True)
-    checks = run_checks(settings, qt=qt)
+    checks = run_checks(settings, qt=qt, network=network)
     failed = [c for c in checks if c.status == FAIL]
     if as_json:
         json.dump({**fleet_fields(), "passed": not failed,
@@ -375,9 +401,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "folders. Exit status 0 when every check passed.")
     parser.add_argument("--json", action="store_true", help="machine-readable report")
     parser.add_argument("--no-qt", action="store_true", help="skip the Qt check")
+    parser.add_argument("--network", action="store_true",
+                        help="also C-ECHO every configured DICOM node")
     ns = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     # The self-test is an entry point: it reads the settings once, as the app would.
-    return run_self_test(settings=load_settings(), qt=not ns.no_qt, as_json=ns.json)
+    return run_self_test(settings=load_settings(), qt=not ns.no_qt, as_json=ns.json,
+                         network=ns.network)
 
 
 if __name__ == "__main__":

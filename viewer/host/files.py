@@ -39,7 +39,7 @@ PART_SUFFIX = ".part"
 
 
 def write_atomic(path: str | Path, data: bytes | str, *, mode: int | None = None,
-                 durable: bool = True) -> Path:
+                 durable: bool = True, sync_rename: bool = True) -> Path:
     """Replace ``path`` with ``data`` (``str`` is written as UTF-8), atomically and durably.
 
     ``mode``: the new file's permission bits before the umask (default 0o666, as
@@ -49,6 +49,9 @@ def write_atomic(path: str | Path, data: bytes | str, *, mode: int | None = None
     what was written), but a power cut may bring back the previous file. Only for copies
     that can be rebuilt from a file that was made durable (the audit chain's head and key
     state, rolled forward from the log).
+    ``sync_rename=False`` leaves the rename's durability to the caller, who writes many
+    files into one folder and syncs it once (:func:`sync_folder`): after a power cut a
+    file may then be missing, never present with the wrong content.
     Raises ``OSError``; then ``path`` is unchanged and no temporary file is left behind.
     """
     path = Path(path)
@@ -67,7 +70,7 @@ def write_atomic(path: str | Path, data: bytes | str, *, mode: int | None = None
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    if durable:
+    if durable and sync_rename:
         sync_folder(path.parent)
     return path
 
@@ -87,7 +90,8 @@ def _create_beside(path: Path, mode: int) -> tuple[int, Path]:
 
 
 def sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    """Make the renames done in ``folder`` durable (POSIX; after ``write_atomic`` or
+    ``write_atomic(..., sync_rename=False)``); a no-op where folders cannot be opened."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:  # Windows cannot open a folder; NTFS journals the rename itself

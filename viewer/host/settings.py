@@ -43,6 +43,16 @@ from typing import Any
 
 from viewer.errors import LightboxError
 from viewer.host import grouppolicy
+from viewer.host.dicom_nodes import (
+    DEFAULT_AE_TITLE,
+    DEFAULT_MAX_RESULTS,
+    DEFAULT_STORAGE_PORT,
+    DEFAULT_TIMEOUT_S,
+    DicomNode,
+    check_ae_title,
+    check_nodes,
+    check_port,
+)
 from viewer.host.files import write_atomic
 from viewer.host.folders import (
     AUDIT_DIR_ENV,
@@ -57,9 +67,10 @@ from viewer.host.folders import (
     program_is_writable,
     site_config_path,
     system_site_path,
+    user_data_dir,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 LANGUAGES = ("en", "ja")
 #: The groups of viewport corner text a reader may show or hide, in corner order.
 CORNER_GROUPS = ("identity", "study", "series", "position", "display")
@@ -85,7 +96,8 @@ class SettingsError(LightboxError):
 class Key:
     name: str
     kind: str  # bool | date | language | path | str_list | id_list | key_map | name_map
-    #            | corner_set | public_keys | key_refs | digests
+    #            | corner_set | public_keys | key_refs | digests | dicom_nodes | ae_title
+    #            | port | count | seconds | name
     user: bool  # a user preference may set it (unless the site locks it)
     doc: str
     #: Security-relevant: a mistake in the site configuration gives it its closed value
@@ -133,6 +145,27 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
         "a modality not named opens with the file's own window"),
     Key("corner_text", "corner_set", True,
         "which viewport corner text groups are shown: " + ", ".join(CORNER_GROUPS)),
+    # The hospital network (docs/pacs.md). The site's alone: no preference adds a node.
+    Key("dicom_nodes", "dicom_nodes", False,
+        "the DICOM nodes (PACS) Lightbox may contact, one table each: [dicom_nodes.NAME] "
+        "with ae_title, host, port, tls = false; absent: Lightbox opens no network "
+        "connection at all"),
+    Key("local_ae_title", "ae_title", False,
+        f"Lightbox's own AE title (default {DEFAULT_AE_TITLE!r}); the nodes must know it"),
+    Key("storage_port", "port", False,
+        f"TCP port of Lightbox's Storage SCP, open only during a C-MOVE retrieve "
+        f"(default {DEFAULT_STORAGE_PORT})"),
+    Key("pacs_store_dir", "path", False,
+        "folder of the studies retrieved from the PACS (default: the per-user data "
+        "folder's 'studies')"),
+    Key("pacs_max_results", "count", False,
+        f"most matches a PACS query lists before asking to narrow it (default "
+        f"{DEFAULT_MAX_RESULTS})"),
+    Key("dicom_timeout_s", "seconds", False,
+        f"seconds to wait for a DICOM node to connect or answer (default "
+        f"{DEFAULT_TIMEOUT_S})"),
+    Key("default_node", "name", True,
+        "the DICOM node the PACS commands use when none is named"),
 )})
 
 
@@ -142,7 +175,10 @@ KIND_TEXT: Mapping[str, str] = MappingProxyType({
     "path": "folder path", "str_list": "list of folder paths", "id_list": "list of strings",
     "key_map": "table of lists", "name_map": "table of strings",
     "corner_set": "list of strings", "public_keys": "list of \"ed25519:…\" keys",
-    "key_refs": "list of key ids or keys", "digests": "list of digests"})
+    "key_refs": "list of key ids or keys", "digests": "list of digests",
+    "dicom_nodes": "tables (one per node)", "ae_title": "string (AE title)",
+    "port": "integer (1–65535)", "count": "integer", "seconds": "number (seconds)",
+    "name": "string"})
 
 
 def schema_table() -> str:
@@ -188,6 +224,14 @@ class Settings:
     revoked_keys: frozenset[str] = frozenset()
     revoked_models: frozenset[str] = frozenset()
     developer_mode: bool = False
+    # The hospital network (host.dicom_nodes; docs/pacs.md). Site only, but default_node.
+    dicom_nodes: Mapping[str, DicomNode] = field(default_factory=lambda: MappingProxyType({}))
+    local_ae_title: str = DEFAULT_AE_TITLE
+    storage_port: int = DEFAULT_STORAGE_PORT
+    pacs_store_dir: Path = field(default_factory=lambda: user_data_dir() / "studies")
+    pacs_max_results: int = DEFAULT_MAX_RESULTS
+    dicom_timeout_s: float = DEFAULT_TIMEOUT_S
+    default_node: str | None = None
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()
     site_file: Path = field(default_factory=site_config_path)
@@ -305,6 +349,13 @@ def load_settings(site_file: str | Path | None = None,
         revoked_keys=frozenset(site.get("revoked_keys", ())),
         revoked_models=frozenset(site.get("revoked_models", ())),
         developer_mode=bool(site.get("developer_mode", False)),
+        dicom_nodes=MappingProxyType(dict(site.get("dicom_nodes", {}))),
+        local_ae_title=str(site.get("local_ae_title", DEFAULT_AE_TITLE)),
+        storage_port=int(site.get("storage_port", DEFAULT_STORAGE_PORT)),
+        pacs_store_dir=Path(site.get("pacs_store_dir") or user_data_dir() / "studies"),
+        pacs_max_results=int(site.get("pacs_max_results", DEFAULT_MAX_RESULTS)),
+        dicom_timeout_s=float(site.get("dicom_timeout_s", DEFAULT_TIMEOUT_S)),
+        default_node=values.get("default_node") or None,
         sources=MappingProxyType(sources),
         problems=tuple(problems),
         site_file=site_path,
@@ -383,7 +434,9 @@ _AT_LINE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)\s*$
 #: named here keep what the intact files said (more revocation or audit is never less safe).
 CLOSED: Mapping[str, Any] = MappingProxyType({
     "allowed_models": [], "hide_identity": True, "developer_mode": False,
-    "trusted_keys": [], "allow_environment_overrides": False})
+    "trusted_keys": [], "allow_environment_overrides": False,
+    # Any doubt about the site's intent, and Lightbox contacts nobody.
+    "dicom_nodes": {}})
 
 
 def _fail_closed(site: dict[str, Any]) -> dict[str, Any]:
@@ -488,7 +541,7 @@ def read_site_config(path: Path, problems: list[str]) -> tuple[dict[str, Any], b
 
 def _line_of(text: str, key: str) -> int | str:
     pattern = re.compile(
-        rf"""^\s*(?:\[\s*)?(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*[=\]]""")
+        rf"""^\s*(?:\[\s*)?(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*[=\].]""")
     for number, line in enumerate(text.splitlines(), start=1):
         if pattern.match(line):
             return number
@@ -549,6 +602,24 @@ def _check(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
             return [g for g in CORNER_GROUPS if g in value], ""
         return None, ("must be a list of corner text groups from "
                       f"{', '.join(map(repr, CORNER_GROUPS))}, not {value!r}")
+    if spec.kind == "dicom_nodes":
+        return check_nodes(value)
+    if spec.kind == "ae_title":
+        return check_ae_title(value)
+    if spec.kind == "port":
+        return check_port(value)
+    if spec.kind == "count":
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 100_000:
+            return value, ""
+        return None, f"must be a whole number from 1 to 100000, not {value!r}"
+    if spec.kind == "seconds":
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 3600:
+            return float(value), ""
+        return None, f"must be a number of seconds above 0 and at most 3600, not {value!r}"
+    if spec.kind == "name":  # "" is none
+        if isinstance(value, str):
+            return value.strip(), ""
+        return None, f"must be a string, not {value!r}"
     raise AssertionError(spec.kind)
 
 
@@ -581,6 +652,8 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: lambda old: {**old, "schema_version": 2},
     # 3 added default_presets and corner_text; absent, they keep the old behaviour.
     2: lambda old: {**old, "schema_version": 3},
+    # 4 added default_node (the PACS commands' node when none is named); absent: none.
+    3: lambda old: {**old, "schema_version": 4},
 }
 
 

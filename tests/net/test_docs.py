@@ -1,0 +1,67 @@
+"""docs/pacs.md runs as written: its configuration against the tests' Orthanc, then
+every command of its "Commands" block."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.pacs_server import LIGHTBOX_AET, ORTHANC_AET
+from viewer.host.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "pacs.md"
+
+
+def _blocks(kind: str) -> list[str]:
+    return re.findall(rf"^```{kind}\n(.*?)^```", DOC.read_text(encoding="utf-8"),
+                      re.DOTALL | re.MULTILINE)
+
+
+def test_the_configuration_and_every_command_run(orthanc, tmp_path) -> None:
+    (config,) = _blocks("toml")
+    documented = load_settings(_write(tmp_path / "doc.toml", config))
+    assert documented.problems == () and list(documented.dicom_nodes) == ["pacs"]
+    assert documented.dicom_nodes["pacs"].port == 104
+    # The same file, pointed at the tests' Orthanc.
+    site = _write(tmp_path / "site.toml", config
+                  .replace('"LIGHTBOX_WS1"', f'"{LIGHTBOX_AET}"')
+                  .replace("11112", str(orthanc.storage_port))
+                  .replace('"/srv/lightbox/studies"', f'"{tmp_path / "store"}"')
+                  .replace('"HOSPITAL_PACS"', f'"{ORTHANC_AET}"')
+                  .replace('"pacs.hospital.local"', '"127.0.0.1"')
+                  .replace("port = 104", f"port = {orthanc.dicom_port}"))
+    assert load_settings(site).problems == ()
+    study = orthanc.studies["phantom"]
+    commands, self_test = _blocks("sh")
+    env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site)}
+    lines = [line for line in commands.splitlines() if line.strip()]
+    assert len(lines) == 8
+    series = None
+    for line in lines:
+        args = shlex.split(line.replace("1.2.840.99999.1.2", "SERIES")
+                           .replace("1.2.840.99999.1", study))
+        assert args[:2] == ["lightbox", "pacs"]
+        if "SERIES" in args:
+            args[args.index("SERIES")] = series or ""
+        done = subprocess.run([sys.executable, "-m", "viewer", *args[1:]], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, (line, done.stderr)
+        if "--level" in args:
+            series = done.stdout.split()[-1]
+    assert len(list((tmp_path / "store" / study).glob("*/*.dcm"))) == 64
+    args = shlex.split(self_test)
+    assert args[0] == "lightbox"
+    done = subprocess.run([sys.executable, "-m", "viewer", *args[1:]], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^OK +DICOM node pacs: .* answers C-ECHO", done.stdout, re.MULTILINE)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

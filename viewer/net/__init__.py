@@ -1,0 +1,26 @@
+"""The hospital network: DICOM query/retrieve with the nodes IT configured (pynetdicom).
+
+Nothing here runs unless the site configuration lists ``dicom_nodes``
+(``viewer.host.dicom_nodes``); nothing here contacts any host but those nodes, and the
+only socket it listens on is the Storage SCP that a C-MOVE retrieve (or ``lightbox pacs
+listen``) opens for its duration on the configured ``storage_port``, accepting only the configured nodes' AE titles.
+Importing this package imports no network library: each module imports pynetdicom where
+it runs. The only room that may (tests/test_offline.py holds the rest of ``viewer`` to
+that). Qt-free.
+
+* :mod:`viewer.net.errors`: what went wrong, in the one error tree, for the reader or IT;
+* :mod:`viewer.net.dimse`: the association (timeouts, refusals, the causes of a failure),
+  C-ECHO;
+* :mod:`viewer.net.query`: C-FIND at study and series level, typed, capped;
+* :mod:`viewer.net.store`: the per-user local store, written atomically, resumable;
+* :mod:`viewer.net.receiver`: each received object checked, then written by one thread;
+* :mod:`viewer.net.retrieve`: C-GET and C-MOVE (with a Storage SCP), progress, cancel,
+  resumption;
+* :mod:`viewer.net.push`: studies a node pushes to the Storage SCP.
+
+pynetdicom decodes received data sets with pydicom, whose value checks would *log* a
+malformed value (a name, a birth date): importing :mod:`viewer.io` first makes pydicom
+quiet the moment it is imported, as everywhere else in Lightbox.
+"""
+
+import viewer.io  # noqa: F401 - before pydicom: no value of a received object is logged

@@ -1,0 +1,46 @@
+"""Network and local-store errors, in the one tree (``viewer.errors.LightboxError``).
+
+Every message names the node by its configured name and address (IT's data, never a
+patient's) and says what to do. A retrieve that stopped half-way says so and that running
+it again resumes it: what was stored stays, complete files only.
+"""
+
+from __future__ import annotations
+
+from viewer.errors import LightboxError
+
+
+class NetworkError(LightboxError):
+    """A DICOM node could not be used."""
+
+
+class NodeNotConfiguredError(NetworkError):
+    """The node named is not one IT configured (or none is)."""
+
+
+class NodeUnreachableError(NetworkError):
+    """Nothing answers at the node's address (refused, no route, unknown host name)."""
+
+
+class NodeTimeoutError(NetworkError):
+    """The node did not answer in time."""
+
+
+class AssociationRefusedError(NetworkError):
+    """The node refused to talk to this workstation (A-ASSOCIATE-RJ)."""
+
+
+class NodeFailureError(NetworkError):
+    """The node answered a request with a failure status."""
+
+
+class TransferBrokenError(NetworkError):
+    """A retrieve stopped before every image arrived; running it again resumes it."""
+
+
+class QueryKeyError(LightboxError):
+    """A search key that cannot be sent (wrong date range, a backslash, too long)."""
+
+
+class LocalStoreError(LightboxError):
+    """The local store cannot take a received object (full disk, no permission)."""

@@ -1,0 +1,46 @@
+"""Studies the PACS pushes to this workstation (C-STORE to Lightbox's Storage SCP).
+
+:func:`receive_pushes` opens the Storage SCP on the site's ``storage_port`` (only the
+configured nodes' AE titles may store) for as long as the ``with`` block runs, and stores
+whatever they send into the local store through the same checks and atomic writes as a
+retrieve (:class:`~viewer.net.receiver.Receiver`, with no study imposed). ``lightbox pacs
+listen`` is the command; the viewer's study list will be its other user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+
+from viewer.host.settings import Settings
+from viewer.net.errors import NodeNotConfiguredError
+from viewer.net.receiver import Progress, Receiver
+from viewer.net.storage_scp import storage_scp
+from viewer.net.store import LocalStore
+from viewer.tasks.cancel import CancelToken
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def receive_pushes(settings: Settings, *, store: LocalStore | None = None,
+                   progress: Callable[[Progress], None] | None = None) -> Iterator[Receiver]:
+    """Listen for pushed objects during the block; the receiver counts what came."""
+    if not settings.dicom_nodes:
+        raise NodeNotConfiguredError(
+            "no DICOM node is configured, so none may send studies to this workstation "
+            f"(site configuration: {settings.site_file}; see docs/pacs.md)")
+    store = store or LocalStore(settings.pacs_store_dir)
+    receiver = Receiver(store, None, None, 0, 0, CancelToken(), progress)
+    receiver.start()
+    try:
+        with storage_scp(settings, receiver.on_store):
+            yield receiver
+    finally:
+        receiver.finish()
+        for study in sorted(receiver.studies):
+            store.sync(study)
+        log.info("pushed to this workstation: %d stored, %d already here, %d refused, "
+                 "%d studies", receiver.stored, receiver.skipped, receiver.failed,
+                 len(receiver.studies))
