@@ -45,6 +45,7 @@ BUNDLED_LICENCES = (
     ("numpy and its OpenBLAS/gfortran runtime", "BSD-3-clause"),
     ("onnxruntime", "MIT"),
     ("pydicom", "MIT"),
+    ("pynetdicom", "MIT"),
     ("highdicom", "MIT"),
     ("pylibjpeg, pylibjpeg-libjpeg, pylibjpeg-openjpeg, pylibjpeg-rle", "MIT"),
     ("OpenJPEG", "BSD-2-clause"),
