@@ -204,3 +204,19 @@ def test_a_heatmap_output_is_the_clipped_scaled_mix_to_the_bit(value_range):
     got = heatmap_output(spec, plane, box).heatmap
     assert got.dtype == np.float32 and not got.flags.writeable
     np.testing.assert_array_equal(got, expected)
+
+
+def test_a_heatmap_stays_on_the_model_grid_until_it_is_shown():
+    """A run over a series keeps each heatmap as the model gave it (16² here, not the
+    image's 512 × 384); the image-size map is made on first use, the same to the bit."""
+    from viewer.inference.postprocess import heatmap_output
+
+    plane = np.random.default_rng(3).normal(size=(1, 16, 16)).astype(np.float32)
+    box = letterbox((512, 384), Resize((16, 16)))
+    spec = OutputSpec("cam", "heatmap", ("batch", 1, 16, 16), value_range=(0.0, 1.0))
+    out = heatmap_output(spec, plane, box)
+    assert out.grid is not None and out.grid.shape == (16, 16) and "heatmap" not in vars(out)
+    first = out.heatmap
+    assert first.shape == (512, 384) and out.heatmap is first  # made once, then kept
+    expected = np.clip(sample_linear(plane[0], box), 0.0, 1.0)
+    np.testing.assert_array_equal(first, expected)

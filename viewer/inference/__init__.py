@@ -50,7 +50,8 @@ Public API (stable; the UI builds on it)::
         BoxesOutput(output, boxes: tuple[Box], score_threshold, classes, candidates)
             Box(x0, y0, x1, y1, score, class_index, class_name, color)  # original px
             candidates: every box after NMS at threshold 0, for a threshold slider
-        HeatmapOutput(output, heatmap: (rows, cols) float32 0..1, colormap, for_output)
+        HeatmapOutput(output, given, colormap, for_output, grid, box, value_range);
+            .heatmap: (rows, cols) float32 0..1 at the image size, made when first read
         LabelsOutput(output, labels, probabilities; .top, .probability(name))
         ValuesOutput(output, names, units, decimals, values; .value(name), .items())
     Label(name, value, color "#RRGGBB" | None, unit)

@@ -160,14 +160,23 @@ def values_output(spec: OutputSpec, values: np.ndarray) -> ValuesOutput:
 
 
 def heatmap_output(spec: OutputSpec, values: np.ndarray, box: Letterbox) -> HeatmapOutput:
+    """The model's heatmap, kept on its grid; placed on the image when first shown."""
     plane = values.reshape(values.shape[-2:]).astype(np.float32)
     plane = activate(plane, spec.activation)
-    lo, hi = spec.value_range
+    return HeatmapOutput(spec.name, None, spec.colormap, spec.for_output,
+                         grid=_frozen(np.ascontiguousarray(plane)), box=box,
+                         value_range=spec.value_range)
+
+
+def place_heatmap(plane: np.ndarray, box: Letterbox,
+                  value_range: tuple[float, float]) -> np.ndarray:
+    """A model-grid heatmap at the image's size, scaled to 0..1 by ``value_range``."""
+    lo, hi = value_range
     heat = sample_linear(plane, box)  # float32, our own: scaled in place (the same values)
     heat -= lo
     heat /= hi - lo
     np.clip(heat, 0.0, 1.0, out=heat)
-    return HeatmapOutput(spec.name, _frozen(heat), spec.colormap, spec.for_output)
+    return _frozen(heat)
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:

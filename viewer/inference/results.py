@@ -9,6 +9,7 @@ banner). Arrays are read-only; the source pixels are never touched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
@@ -128,10 +129,30 @@ class BoxesOutput:
 
 @dataclass(frozen=True, eq=False)
 class HeatmapOutput:
+    """A heatmap over the image. A model's is kept as it came out, on the model's grid
+    (``grid``, activated, with the letterbox ``box`` and ``value_range`` that place and
+    scale it), and :attr:`heatmap`, the map at the image's size, is made when something
+    first asks for it: a run over a series keeps 64 KB a slice instead of 1 MB (128² on a
+    512² CT), and a slice nobody looks at is never resampled. Heatmaps read at the image's
+    size (``given``) are kept as they are."""
+
     output: str
-    heatmap: np.ndarray  # (rows, columns) float32 in 0..1 at the original size, read-only
+    given: np.ndarray | None  # (rows, columns) float32 in 0..1 at the image's size
     colormap: str
     for_output: str | None
+    grid: np.ndarray | None = None  # the model's plane, activated, read-only
+    box: Letterbox | None = None
+    value_range: tuple[float, float] = (0.0, 1.0)
+
+    @cached_property
+    def heatmap(self) -> np.ndarray:
+        """(rows, columns) float32 in 0..1 at the image's size, read-only."""
+        if self.given is not None:
+            return self.given
+        from viewer.inference.postprocess import place_heatmap  # it imports this module
+
+        assert self.grid is not None and self.box is not None
+        return place_heatmap(self.grid, self.box, self.value_range)
 
 
 @dataclass(frozen=True)
