@@ -1,0 +1,179 @@
+"""JPEG 2000 series: Lightbox's loader against the decode floor and a plain process pool.
+
+    .venv/bin/python bench/bench_j2k.py [--sizes 128,512] [--slices 300,60] [--rounds 3]
+                                        [--compare CHECKOUT]
+
+Issue 13's target: a JPEG 2000 series loads in at most 0.55x the single-thread decode floor
+on 2 cores, and the first image is not delayed by the decoder processes. For each size a
+phantom CT series is written once (JPEG 2000 lossless), then every round measures, one
+after the other (interleaved, so a busy machine slows all alike):
+
+* floor     the OpenJPEG decoder alone on each frame's codestream, already in memory, one
+            thread: no file, no header, no copy
+* pool      a plain two-process ``ProcessPoolExecutor.map`` of ``dcmread(f).pixel_array``
+            (processes started beforehand): the peer
+* Lightbox  in a fresh process with its decoder processes started: scan the folder, then
+            ``SeriesLoader`` until every frame is in the cache (scan and load timed apart)
+* other     the same for another checkout (``--compare``, e.g. main's worktree)
+
+Lightbox's child process also times the first image with the decoder processes not yet
+started (what a reader sees on opening a compressed series first): ``request`` of the
+middle frame until it is in the cache, beside decoding that frame in the thread.
+
+Prints medians over the rounds and the ratios; the load average is printed at the start and
+the end, since the machine's other work moves every absolute figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pydicom
+from pydicom.encaps import generate_frames
+from pydicom.uid import JPEG2000Lossless
+
+from viewer.io.demo import write_phantom_series
+
+HERE = Path(__file__).resolve().parent.parent
+
+#: Run in a fresh process whose sys.path starts at a checkout: the first image with cold
+#: decoder processes, then (processes started) ``runs`` timed scan + whole-series loads.
+CHILD = r"""
+import json, sys, threading, time
+from pathlib import Path
+folder, runs = Path(sys.argv[1]), int(sys.argv[2])
+from viewer.io import decode_pool
+from viewer.io.cache import FrameCache
+from viewer.io.loader import SeriesLoader
+from viewer.io.scan import scan
+
+def load(series, wanted=None):
+    total = len(series.frames)
+    done, lock, seen = threading.Event(), threading.Lock(), set()
+    def on_frame(i):
+        with lock:
+            seen.add(i)
+            if (wanted is not None and i == wanted) or len(seen) == total:
+                done.set()
+    loader = SeriesLoader(series, FrameCache(4 << 30), on_frame=on_frame)
+    try:
+        if wanted is None:
+            loader.prefetch(total // 2)
+        else:
+            loader.request(wanted)
+        if not done.wait(600):
+            raise RuntimeError(f"only {len(seen)} of {total} frames loaded")
+    finally:
+        loader.close()
+
+(series,) = scan([folder]).all_series()
+middle = len(series.frames) // 2
+t0 = time.perf_counter(); load(series, middle); cold = time.perf_counter() - t0
+t0 = time.perf_counter(); SeriesLoader(series, FrameCache(1 << 30)).load(middle - 1)
+in_thread = time.perf_counter() - t0
+decode_pool.warm_up()
+scans, loads = [], []
+for _ in range(runs + 1):  # the first run is untimed: lazy imports, first-touch pages
+    t0 = time.perf_counter(); (series,) = scan([folder]).all_series()
+    t1 = time.perf_counter(); load(series); t2 = time.perf_counter()
+    scans.append(t1 - t0); loads.append(t2 - t1)
+best = min(range(1, runs + 1), key=lambda k: scans[k] + loads[k])
+print(json.dumps({"scan": scans[best], "load": loads[best], "cold_first": cold,
+                  "in_thread": in_thread}))
+decode_pool.shutdown_pool()
+"""
+
+
+def lightbox(checkout: Path, folder: Path, runs: int) -> dict[str, float]:
+    env = dict(os.environ, PYTHONPATH=str(checkout))
+    out = subprocess.run([sys.executable, "-c", CHILD, str(folder), str(runs)], cwd=checkout,
+                         env=env, capture_output=True, text=True, timeout=900)
+    if out.returncode != 0:
+        raise RuntimeError(f"{checkout}: {out.stderr[-2000:]}")
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def decode_floor(frames: list[bytes]) -> float:
+    import openjpeg
+
+    t0 = time.perf_counter()
+    for frame in frames:
+        openjpeg.decode(frame)
+    return time.perf_counter() - t0
+
+
+def _decode_file(path: Path) -> int:
+    return int(pydicom.dcmread(path).pixel_array.shape[0])
+
+
+def plain_pool(pool: ProcessPoolExecutor, files: list[Path]) -> float:
+    t0 = time.perf_counter()
+    list(pool.map(_decode_file, files))
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="128,512")
+    ap.add_argument("--slices", default="300,60", help="per size, comma-separated")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=2, help="timed loads per Lightbox process")
+    ap.add_argument("--compare", type=Path, help="another checkout, e.g. main's worktree")
+    ns = ap.parse_args()
+    sizes = [int(s) for s in ns.sizes.split(",")]
+    slices = [int(s) for s in ns.slices.split(",")]
+    print(f"cores: {os.cpu_count()}, rounds: {ns.rounds}, "
+          f"load average {os.getloadavg()[0]:.2f} at the start")
+    with tempfile.TemporaryDirectory(prefix="lightbox-j2k-") as tmp, \
+            ProcessPoolExecutor(2) as peer:
+        list(peer.map(abs, range(4)))  # both peer processes started
+        for size, count in zip(sizes, slices, strict=True):
+            folder = Path(tmp) / f"s{size}"
+            files = write_phantom_series(folder, slices=count, size=size,
+                                         transfer_syntax=JPEG2000Lossless)
+            frames = [next(generate_frames(pydicom.dcmread(f).PixelData, number_of_frames=1))
+                      for f in files]
+            runs: dict[str, list[float]] = {}
+            for _ in range(ns.rounds):
+                runs.setdefault("floor", []).append(decode_floor(frames))
+                runs.setdefault("pool", []).append(plain_pool(peer, files))
+                mine = lightbox(HERE, folder, ns.runs)
+                for key, value in mine.items():
+                    runs.setdefault(key, []).append(value)
+                runs.setdefault("series", []).append(mine["scan"] + mine["load"])
+                if ns.compare:
+                    other = lightbox(ns.compare, folder, ns.runs)
+                    runs.setdefault("other", []).append(other["scan"] + other["load"])
+                    runs.setdefault("other cold", []).append(other["cold_first"])
+            m = {key: statistics.median(values) for key, values in runs.items()}
+            floor = m["floor"]
+            print(f"\n[JPEG 2000 {count} x {size}x{size}] medians of {ns.rounds} rounds")
+            print(f"  decode floor, 1 thr {m['floor'] * 1e3:8.1f} ms")
+            print(f"  plain 2-proc pool   {m['pool'] * 1e3:8.1f} ms  ({m['pool'] / floor:.2f}x floor)")
+            print(f"  Lightbox series     {m['series'] * 1e3:8.1f} ms  "
+                  f"({m['series'] / floor:.2f}x floor, {m['series'] / m['pool']:.2f}x the plain "
+                  f"pool; target <= 0.55x floor)")
+            print(f"    scan              {m['scan'] * 1e3:8.1f} ms  ({m['scan'] / floor:.2f}x floor)")
+            print(f"    load              {m['load'] * 1e3:8.1f} ms  ({m['load'] / floor:.2f}x floor)")
+            print(f"  first image, cold   {m['cold_first'] * 1e3:8.1f} ms  (decoder processes "
+                  f"not started; one frame in the thread {m['in_thread'] * 1e3:.1f} ms)")
+            if ns.compare:
+                print(f"  other checkout      {m['other'] * 1e3:8.1f} ms  "
+                      f"({m['other'] / floor:.2f}x floor; this one "
+                      f"{m['series'] / m['other']:.2f}x it; its cold first image "
+                      f"{m['other cold'] * 1e3:.1f} ms)")
+    print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
+
+
+if __name__ == "__main__":
+    main()
