@@ -37,6 +37,7 @@ from viewer.io.budget import (
 from viewer.io.encapsulated import decode_j2k, read_items
 from viewer.io.model import FrameRef, Instance, PixelInfo
 from viewer.io.objects import object_note
+from viewer.io.quick_header import ENCAPSULATED
 
 if TYPE_CHECKING:
     from pydicom.uid import UID
@@ -148,11 +149,8 @@ def decode_stored(
     ``items_offset`` too (``Instance.items_offset``), a one-frame file's bytes are read
     from there without parsing its header again (:mod:`viewer.io.encapsulated`).
     """
-    from pydicom.uid import UID  # a compressed frame needs pydicom's decoders anyway
-
     try:
-        if pixel is not None and UID(transfer_syntax).is_compressed and (
-                transfer_syntax != DeflatedExplicitVRLittleEndian):
+        if pixel is not None and _is_encapsulated(transfer_syntax):
             encoded = None
             if items_offset is not None and frame == 0 and pixel.number_of_frames == 1:
                 encoded = read_items(path, items_offset)
@@ -172,6 +170,19 @@ def decode_stored(
     except BaseException as exc:  # noqa: BLE001 - a decoder panic is a damaged file
         log.info("frame %d of %s: the decoder crashed (%s)", frame, path.name, type(exc).__name__)
         raise UnreadableFileError(path, DECODER_CRASHED) from None
+
+
+def _is_encapsulated(transfer_syntax: str) -> bool:
+    """Compressed frame by frame. The usual syntaxes are known without pydicom: a JPEG
+    2000 frame decoded the short way never imports it (a third of a second, which the
+    first image of a compressed series would otherwise wait for)."""
+    if transfer_syntax in ENCAPSULATED:
+        return True
+    if transfer_syntax in _LITTLE or transfer_syntax == _BIG:
+        return False
+    from pydicom.uid import UID
+
+    return bool(UID(transfer_syntax).is_compressed)
 
 
 #: One frame for a decoder process: ``decode_stored``'s arguments.
