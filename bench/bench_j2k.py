@@ -1,7 +1,7 @@
 """JPEG 2000 series: Lightbox's loader against the decode floor and a plain process pool.
 
     .venv/bin/python bench/bench_j2k.py [--sizes 128,512] [--slices 300,60] [--rounds 3]
-                                        [--compare CHECKOUT]
+                                        [--compare CHECKOUT] [--profile DIR]
 
 Issue 13's target: a JPEG 2000 series loads in at most 0.55x the single-thread decode floor
 on 2 cores, and the first image is not delayed by the decoder processes. For each size a
@@ -22,6 +22,11 @@ middle frame until it is in the cache, beside decoding that frame in the thread.
 
 Prints medians over the rounds and the ratios; the load average is printed at the start and
 the end, since the machine's other work moves every absolute figure.
+
+``--profile DIR`` also writes ``DIR/j2k_<size>.txt`` per size: where a whole-series load
+spends its time (wall clock, the CPU time of this process and of the decoder processes,
+against the floor), one thread's worker path per frame beside the floor, and a cProfile of
+this process during the load.
 """
 
 from __future__ import annotations
@@ -41,9 +46,11 @@ import pydicom
 from pydicom.encaps import generate_frames
 from pydicom.uid import JPEG2000Lossless
 
-from viewer.io.demo import write_phantom_series
-
 HERE = Path(__file__).resolve().parent.parent
+if str(HERE) not in sys.path:  # this checkout's viewer, not an installed one
+    sys.path.insert(0, str(HERE))
+
+from viewer.io.demo import write_phantom_series  # noqa: E402
 
 #: Run in a fresh process whose sys.path starts at a checkout: the first image with cold
 #: decoder processes, then (processes started) ``runs`` timed scan + whole-series loads.
@@ -122,6 +129,97 @@ def plain_pool(pool: ProcessPoolExecutor, files: list[Path]) -> float:
     return time.perf_counter() - t0
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux ``/proc``)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _load(series: object) -> None:
+    import threading
+
+    from viewer.io.cache import FrameCache
+    from viewer.io.loader import SeriesLoader
+    from viewer.io.model import Series
+
+    assert isinstance(series, Series)
+    total = len(series.frames)
+    done, lock, seen = threading.Event(), threading.Lock(), set()
+
+    def on_frame(i: int) -> None:
+        with lock:
+            seen.add(i)
+            if len(seen) == total:
+                done.set()
+
+    with SeriesLoader(series, FrameCache(4 << 30), on_frame=on_frame) as loader:
+        loader.prefetch(total // 2)
+        if not done.wait(600):
+            raise RuntimeError(f"only {len(seen)} of {total} frames loaded")
+
+
+def profile(folder: Path, frames: list[bytes], out: Path) -> None:
+    """The ``--profile`` report for one series (see the module docstring)."""
+    import cProfile
+    import io
+    import pstats
+
+    from viewer.io import decode_pool
+    from viewer.io.loader import SeriesLoader
+    from viewer.io.pixels import decode_stored
+    from viewer.io.scan import scan
+
+    decode_pool.warm_up()
+    pool = decode_pool.get_pool()
+    pids = list(getattr(pool, "_processes", {}))
+    (series,) = scan([folder]).all_series()
+    _load(series)  # untimed: lazy imports, first-touch pages
+    floor = decode_floor(frames)
+    jobs = [(f.instance.path, f.frame, f.instance.pixel.transfer_syntax, f.instance.pixel,
+             f.instance.items_offset) for f in series.frames if f.instance.pixel]
+    t0 = time.perf_counter()
+    for job in jobs:
+        decode_stored(*job)
+    worker = time.perf_counter() - t0
+    # The loader's work happens on its threads: each is profiled on its own (cProfile sees
+    # one thread), the main thread too, and the statistics added up.
+    profiles = [cProfile.Profile()]
+    work = SeriesLoader._work
+
+    def profiled_work(self: SeriesLoader) -> None:
+        profiles.append(cProfile.Profile())
+        profiles[-1].runcall(work, self)
+
+    SeriesLoader._work = profiled_work  # type: ignore[method-assign]
+    workers0, parent0, t0 = _cpu_seconds(pids), time.process_time(), time.perf_counter()
+    try:
+        profiles[0].runcall(_load, series)
+    finally:
+        SeriesLoader._work = work  # type: ignore[method-assign]
+    wall = time.perf_counter() - t0
+    parent, workers = time.process_time() - parent0, _cpu_seconds(pids) - workers0
+    n = len(frames)
+    text = io.StringIO()
+    print(f"{n} frames, load average {os.getloadavg()[0]:.2f}\n"
+          f"decode floor, 1 thread   {floor * 1e3:8.1f} ms  ({floor / n * 1e3:.2f} ms/frame)\n"
+          f"worker path, 1 thread    {worker * 1e3:8.1f} ms  ({worker / floor:.2f}x floor)\n"
+          f"whole-series load, wall  {wall * 1e3:8.1f} ms  ({wall / floor:.2f}x floor)\n"
+          f"  CPU of this process    {parent * 1e3:8.1f} ms  ({parent / n * 1e3:.3f} ms/frame)\n"
+          f"  CPU of the decoders    {workers * 1e3:8.1f} ms  ({workers / floor:.2f}x floor; "
+          f"/proc clock ticks)\n", file=text)
+    stats = pstats.Stats(profiles[0], stream=text)
+    for prof in profiles[1:]:
+        stats.add(prof)
+    print(f"cProfile of the main thread and the {len(profiles) - 1} loader threads:",
+          file=text)
+    stats.sort_stats("tottime").print_stats(20)
+    out.write_text(text.getvalue())
+    print(f"  profile written to {out}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="128,512")
@@ -129,6 +227,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--runs", type=int, default=2, help="timed loads per Lightbox process")
     ap.add_argument("--compare", type=Path, help="another checkout, e.g. main's worktree")
+    ap.add_argument("--profile", type=Path, help="write a load profile per size here")
     ns = ap.parse_args()
     sizes = [int(s) for s in ns.sizes.split(",")]
     slices = [int(s) for s in ns.slices.split(",")]
@@ -172,6 +271,9 @@ def main() -> None:
                       f"({m['other'] / floor:.2f}x floor; this one "
                       f"{m['series'] / m['other']:.2f}x it; its cold first image "
                       f"{m['other cold'] * 1e3:.1f} ms)")
+            if ns.profile:
+                ns.profile.mkdir(parents=True, exist_ok=True)
+                profile(folder, frames, ns.profile / f"j2k_{size}.txt")
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
 
 

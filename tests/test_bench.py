@@ -209,3 +209,24 @@ def test_bench_scan_prints_whole_process_ratios_against_its_peers(tmp_path) -> N
             rf"^scan +6 files +SimpleITK/GDCM +{MS}",
             rf"^first image +6 files +lightbox scan\+first +{MS} +SimpleITK scan\+read +{MS}",
         ])
+
+
+def test_bench_j2k_prints_lightbox_against_the_floor_and_the_plain_pool(tmp_path) -> None:
+    out = run_bench("bench_j2k.py", "--sizes", "64,96", "--slices", "6,3", "--rounds", "1",
+                    "--runs", "1", "--compare", str(ROOT), "--profile", str(tmp_path / "p"),
+                    tmp_path=tmp_path)
+    for count, size in ((6, 64), (3, 96)):
+        section = out.split(f"[JPEG 2000 {count} x {size}x{size}]")[1]
+        assert_lines(section, [
+            rf"decode floor, 1 thr +{MS}",
+            rf"plain 2-proc pool +{MS} +\(\d+\.\d+x floor\)",
+            rf"Lightbox series +{MS} +\(\d+\.\d+x floor, \d+\.\d+x the plain pool; "
+            r"target <= 0\.55x floor\)",
+            rf"scan +{MS} +\(\d+\.\d+x floor\)",
+            rf"load +{MS} +\(\d+\.\d+x floor\)",
+            rf"first image, cold +{MS} +\(decoder processes not started; one frame in the "
+            rf"thread {MS}\)",
+            rf"other checkout +{MS} +\(\d+\.\d+x floor; this one \d+\.\d+x it",
+        ])
+        report = (tmp_path / "p" / f"j2k_{size}.txt").read_text()
+        assert_lines(report, [rf"CPU of the decoders +{MS}", r"loader threads"])
