@@ -7,11 +7,15 @@ releases the GIL); compressed frames are decoded in the shared process pool beca
 decoders hold the GIL. Callbacks run on worker threads; the UI bridges them to its own.
 After ``close()`` nothing more is decoded and late results are dropped.
 
-A compressed series keeps :data:`IN_FLIGHT_PER_PROCESS` frames per decoder process in
+A compressed series keeps :data:`IN_FLIGHT_PER_PROCESS` tasks per decoder process in
 flight (one thread waits on each), so a process never idles while its last result travels
-back and the next frame travels out. Frames queued in the pool but not yet started are
-taken back when the reader asks for another frame (``request``) or the loader closes:
-what the reader looks at never waits behind more than the frames already being decoded.
+back and the next task travels out. Prefetched frames travel in batches of about
+:data:`BATCH_PIXELS` pixels, results in one message, each frame's failure its own; the
+reader's frame always goes alone, and while the processes are still starting it is
+decoded in the loader's thread instead (the first image never waits for them). Tasks
+queued in the pool but not yet started are taken back when the reader asks for another
+frame (``request``) or the loader closes: what the reader looks at never waits behind more
+than the batches already being decoded.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ IN_FLIGHT_PER_PROCESS = 2
 #: Prefetched frames go to a decoder process in batches of about this many pixels: about
 #: 10 ms of JPEG 2000 decoding here (0.1 µs a pixel), six 128 x 128 frames, one 512 x 512
 #: frame. Handing a task over and its result back costs about as much as decoding one
-#: 128 x 128 frame (bench/profiles/j2k_loader.txt); a batch pays it once, and a request
+#: 128 x 128 frame (bench/profiles/j2k_128.txt); a batch pays it once, and a request
 #: queued behind a batch waits at most about that long.
 BATCH_PIXELS = 100_000
 MAX_BATCH = 16

@@ -268,7 +268,8 @@ def _walk(path: Path, buf: _Buffer) -> QuickFile | None:
     pos, tag = _elements(buf, 132, raw, explicit=True, meta=True,  # the file meta group
                          stops=frozenset())
     syntax = _decode(raw.get(0x00020010, b""), "UI")
-    if syntax not in (_IMPLICIT_LE, _EXPLICIT_LE) and syntax not in ENCAPSULATED:
+    if not isinstance(syntax, str) or (
+            syntax not in (_IMPLICIT_LE, _EXPLICIT_LE) and syntax not in ENCAPSULATED):
         return None
     explicit = syntax != _IMPLICIT_LE
     pos, tag = _elements(buf, pos, raw, explicit=explicit, meta=False)
