@@ -266,7 +266,11 @@ def main() -> None:
             print(f"    load              {m['load'] * 1e3:8.1f} ms  ({m['load'] / floor:.2f}x floor)")
             print(f"  first image, cold   {m['cold_first'] * 1e3:8.1f} ms  (decoder processes "
                   f"not started; one frame in the thread {m['in_thread'] * 1e3:.1f} ms)")
+            per_round = [a / b for a, b in zip(runs["series"], runs["floor"], strict=True)]
+            print("  Lightbox / floor per round: " + " ".join(f"{r:.2f}" for r in per_round))
             if ns.compare:
+                per_round = [a / b for a, b in zip(runs["series"], runs["other"], strict=True)]
+                print("  this / other per round:     " + " ".join(f"{r:.2f}" for r in per_round))
                 print(f"  other checkout      {m['other'] * 1e3:8.1f} ms  "
                       f"({m['other'] / floor:.2f}x floor; this one "
                       f"{m['series'] / m['other']:.2f}x it; its cold first image "

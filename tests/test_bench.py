@@ -227,6 +227,8 @@ def test_bench_j2k_prints_lightbox_against_the_floor_and_the_plain_pool(tmp_path
             rf"first image, cold +{MS} +\(decoder processes not started; one frame in the "
             rf"thread {MS}\)",
             rf"other checkout +{MS} +\(\d+\.\d+x floor; this one \d+\.\d+x it",
+            r"Lightbox / floor per round: \d+\.\d+$",
+            r"this / other per round: +\d+\.\d+$",
         ])
         report = (tmp_path / "p" / f"j2k_{size}.txt").read_text()
         assert_lines(report, [rf"CPU of the decoders +{MS}", r"loader threads"])
