@@ -15,6 +15,9 @@ after the other (interleaved, so a busy machine slows all alike):
 * Lightbox  in a fresh process with its decoder processes started: scan the folder, then
             ``SeriesLoader`` until every frame is in the cache (scan and load timed apart)
 * other     the same for another checkout (``--compare``, e.g. main's worktree)
+* CPU       the CPU time of Lightbox's process and its decoder processes per series (scan
+            and load), against the floor's CPU time: unlike wall clock, hardly moved by the
+            machine's other work; half of it is the best two free cores could do
 
 Lightbox's child process also times the first image with the decoder processes not yet
 started (what a reader sees on opening a compressed series first): ``request`` of the
@@ -55,7 +58,7 @@ from viewer.io.demo import write_phantom_series  # noqa: E402
 #: Run in a fresh process whose sys.path starts at a checkout: the first image with cold
 #: decoder processes, then (processes started) ``runs`` timed scan + whole-series loads.
 CHILD = r"""
-import json, sys, threading, time
+import json, os, sys, threading, time
 from pathlib import Path
 folder, runs = Path(sys.argv[1]), int(sys.argv[2])
 from viewer.io import decode_pool
@@ -88,14 +91,27 @@ t0 = time.perf_counter(); load(series, middle); cold = time.perf_counter() - t0
 t0 = time.perf_counter(); SeriesLoader(series, FrameCache(1 << 30)).load(middle - 1)
 in_thread = time.perf_counter() - t0
 decode_pool.warm_up()
-scans, loads = [], []
+pids = list(decode_pool.get_pool()._processes)
+
+def decoders_cpu():
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+scans, loads, cpus = [], [], []
 for _ in range(runs + 1):  # the first run is untimed: lazy imports, first-touch pages
+    c0, d0 = time.process_time(), decoders_cpu()
     t0 = time.perf_counter(); (series,) = scan([folder]).all_series()
     t1 = time.perf_counter(); load(series); t2 = time.perf_counter()
     scans.append(t1 - t0); loads.append(t2 - t1)
+    cpus.append((time.process_time() - c0, decoders_cpu() - d0))
 best = min(range(1, runs + 1), key=lambda k: scans[k] + loads[k])
 print(json.dumps({"scan": scans[best], "load": loads[best], "cold_first": cold,
-                  "in_thread": in_thread}))
+                  "in_thread": in_thread,
+                  "cpu_parent": sum(c[0] for c in cpus[1:]) / runs,
+                  "cpu_decoders": sum(c[1] for c in cpus[1:]) / runs}))
 decode_pool.shutdown_pool()
 """
 
@@ -110,12 +126,15 @@ def lightbox(checkout: Path, folder: Path, runs: int) -> dict[str, float]:
     return result
 
 
-def decode_floor(frames: list[bytes]) -> float:
+def decode_floor(frames: list[bytes], cpu: list[float] | None = None) -> float:
+    """Seconds of wall clock; its CPU seconds appended to ``cpu`` when given."""
     import openjpeg
 
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     for frame in frames:
         openjpeg.decode(frame)
+    if cpu is not None:
+        cpu.append(time.process_time() - c0)
     return time.perf_counter() - t0
 
 
@@ -244,7 +263,8 @@ def main() -> None:
                       for f in files]
             runs: dict[str, list[float]] = {}
             for _ in range(ns.rounds):
-                runs.setdefault("floor", []).append(decode_floor(frames))
+                runs.setdefault("floor", []).append(
+                    decode_floor(frames, runs.setdefault("floor cpu", [])))
                 runs.setdefault("pool", []).append(plain_pool(peer, files))
                 mine = lightbox(HERE, folder, ns.runs)
                 for key, value in mine.items():
@@ -266,6 +286,14 @@ def main() -> None:
             print(f"    load              {m['load'] * 1e3:8.1f} ms  ({m['load'] / floor:.2f}x floor)")
             print(f"  first image, cold   {m['cold_first'] * 1e3:8.1f} ms  (decoder processes "
                   f"not started; one frame in the thread {m['in_thread'] * 1e3:.1f} ms)")
+            # CPU time moves far less than wall clock with the machine's other work: what
+            # the whole load costs in CPU against the floor's, and so the best wall clock
+            # two free cores could give (both busy all the time).
+            cpu = m["cpu_parent"] + m["cpu_decoders"]
+            print(f"  CPU per series      {cpu * 1e3:8.1f} ms  ({cpu / m['floor cpu']:.2f}x the "
+                  f"floor's {m['floor cpu'] * 1e3:.1f} ms: this process "
+                  f"{m['cpu_parent'] * 1e3:.1f}, decoders {m['cpu_decoders'] * 1e3:.1f}; on 2 "
+                  f"free cores at best {cpu / 2 / m['floor cpu']:.2f}x floor)")
             per_round = [a / b for a, b in zip(runs["series"], runs["floor"], strict=True)]
             print("  Lightbox / floor per round: " + " ".join(f"{r:.2f}" for r in per_round))
             if ns.compare:
