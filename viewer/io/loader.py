@@ -34,6 +34,7 @@ from viewer.errors import FileProblemError, UnreadableFileError
 from viewer.io import decode_pool
 from viewer.io.budget import check_frame
 from viewer.io.cache import FrameCache, frame_bytes
+from viewer.io.frame_buffer import FrameBuffer, Placed, stored_bytes
 from viewer.io.frames import CachedFrames
 from viewer.io.model import FrameRef, Instance, Series
 from viewer.io.pixels import (
@@ -62,6 +63,7 @@ BATCH_PIXELS = 100_000
 MAX_BATCH = 16
 
 Entry = tuple[int, float, int, int]  # (class, rank, sequence, frame index)
+Decoded = np.ndarray | FileProblemError | Placed  # one frame of a task's result
 
 
 class SeriesLoader:
@@ -86,7 +88,7 @@ class SeriesLoader:
         self._threads_wanted = (
             self._workers * IN_FLIGHT_PER_PROCESS if compressed else self._workers)
         # Frames handed to the decoder pool and not back yet: frame -> (future, entry).
-        self._in_pool: dict[int, tuple[Future[list[np.ndarray | FileProblemError]], Entry]] = {}
+        self._in_pool: dict[int, tuple[Future[list[Decoded]], Entry]] = {}
         self._cond = threading.Condition()
         self._heap: list[Entry] = []
         self._queued: dict[int, Entry] = {}  # frame index -> its live heap entry
@@ -244,6 +246,13 @@ class SeriesLoader:
                 self._cond.wait()
 
     def _work(self) -> None:
+        buffer = FrameBuffer()  # this thread's, for the frames its tasks return
+        try:
+            self._work_with(buffer)
+        finally:
+            buffer.close()
+
+    def _work_with(self, buffer: FrameBuffer) -> None:
         while (nxt := self._next()) is not None:
             i, cached, entry = nxt
             if cached:
@@ -257,7 +266,7 @@ class SeriesLoader:
             batch = [(i, entry)]
             if entry[0] == _PREFETCH and i not in self._solo:
                 batch += self._more_prefetch(i)
-            if not self._in_pool_run(pool, batch):
+            if not self._in_pool_run(pool, batch, buffer):
                 return  # closed
 
     def _pool_for(self, i: int, entry: Entry) -> ProcessPoolExecutor | None:
@@ -311,7 +320,8 @@ class SeriesLoader:
     def _decode(self, ref: FrameRef) -> np.ndarray:
         return read_frame(ref)
 
-    def _in_pool_run(self, pool: ProcessPoolExecutor, batch: list[tuple[int, Entry]]) -> bool:
+    def _in_pool_run(self, pool: ProcessPoolExecutor, batch: list[tuple[int, Entry]],
+                     buffer: FrameBuffer) -> bool:
         """Decode ``batch`` as one task in a decoder process and deliver each frame;
         False once the loader is closed."""
         jobs: list[FrameJob] = []
@@ -333,16 +343,17 @@ class SeriesLoader:
             sent.append((i, entry))
         if not sent:
             return True
+        target = buffer.target(sum(stored_bytes(job[3]) for job in jobs))
         try:
             try:
-                future = pool.submit(decode_batch, jobs)
+                future = pool.submit(decode_batch, jobs, target)
             except BrokenProcessPool:
                 # A worker died earlier, on another frame: a fresh pool takes these.
                 decode_pool.discard_pool()
                 fresh = decode_pool.get_pool()
                 if fresh is None:
                     raise
-                future = fresh.submit(decode_batch, jobs)
+                future = fresh.submit(decode_batch, jobs, target)
         except Exception:
             # The pool cannot even take work: processes cannot start here (e.g. a script
             # without an ``if __name__ == "__main__"`` guard). Nothing was decoded yet.
@@ -404,6 +415,8 @@ class SeriesLoader:
                     return False
             return True
         for (i, _entry), result in zip(sent, results, strict=True):
+            if isinstance(result, tuple):
+                result = buffer.take(result)
             if isinstance(result, np.ndarray):
                 try:
                     array = finish_frame(self._frames[i].instance, result)

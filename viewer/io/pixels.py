@@ -35,6 +35,7 @@ from viewer.io.budget import (
     check_frame,
 )
 from viewer.io.encapsulated import decode_j2k, read_items
+from viewer.io.frame_buffer import Placed, Target, place
 from viewer.io.model import FrameRef, Instance, PixelInfo
 from viewer.io.objects import object_note
 from viewer.io.quick_header import ENCAPSULATED
@@ -189,20 +190,22 @@ def _is_encapsulated(transfer_syntax: str) -> bool:
 FrameJob = tuple[Path, int, str, PixelInfo, "int | None"]
 
 
-def decode_batch(jobs: Sequence[FrameJob]) -> list[np.ndarray | FileProblemError]:
+def decode_batch(jobs: Sequence[FrameJob], target: Target | None = None,
+                 ) -> list[np.ndarray | FileProblemError | Placed]:
     """Decode several frames in one task of a decoder process, results in one message.
 
     A 128 x 128 JPEG 2000 frame decodes in about 2 ms, as long as handing one task to a
     process and its result back; a batch pays that once. Each frame's failure is its own:
     a damaged frame comes back as its ``FileProblemError`` in its place, the others
-    decoded."""
+    decoded. With ``target`` (a loader thread's shared buffer), decoded frames are copied
+    there and only their places come back (:mod:`viewer.io.frame_buffer`)."""
     results: list[np.ndarray | FileProblemError] = []
     for job in jobs:
         try:
             results.append(decode_stored(*job))
         except FileProblemError as exc:
             results.append(exc)
-    return results
+    return place(results, target)
 
 
 def _encoded_frame(path: Path, frame: int, frames: int) -> bytes | None:
