@@ -1,9 +1,10 @@
 """Decoded frames handed back from a decoder process through shared memory, not the pipe.
 
-Returning a 512 x 512 frame through the process pool's pipe cost this process about 1.6 ms
-of CPU a frame (bench/profiles/j2k_512.txt: the 512 KB pickled, written through a 64 KB
-pipe, read back chunk by chunk, unpickled), 6 % of the frame's decode, and the decoder
-process about as much again. Here each loader thread owns one buffer (a Linux memfd, no
+Returning a 512 x 512 frame through the process pool's pipe (pickled, written through a
+64 KB pipe, read back chunk by chunk, unpickled) cost this process about 0.5 ms of CPU a
+frame more than a small result, and the decoder process 0.2 ms (bench/README.md, "JPEG
+2000 loading"): together 2-3 % of the frame's decode, in a budget where the whole load
+must stay within 10 % of the decoder's own work. Here each loader thread owns one buffer (a Linux memfd, no
 name anywhere, freed with its last descriptor); a task names it (this process's id and
 the descriptor), the decoder process opens it through ``/proc`` and copies each decoded
 frame in, and only each frame's place, type and shape travel back. Where that cannot
