@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -38,14 +39,18 @@ import pydicom
 from pydicom.encaps import generate_frames
 from pydicom.uid import ExplicitVRLittleEndian, JPEG2000Lossless
 
-from viewer.imaging.lut import default_window
-from viewer.imaging.render import render_frame
-from viewer.io import decode_pool
-from viewer.io.cache import FrameCache
-from viewer.io.demo import write_phantom_series
-from viewer.io.loader import SeriesLoader
-from viewer.io.pixels import decode_stored
-from viewer.io.scan import scan
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # this checkout's viewer, not an installed one
+    sys.path.insert(0, str(ROOT))
+
+from viewer.imaging.lut import default_window  # noqa: E402
+from viewer.imaging.render import render_frame  # noqa: E402
+from viewer.io import decode_pool  # noqa: E402
+from viewer.io.cache import FrameCache  # noqa: E402
+from viewer.io.demo import write_phantom_series  # noqa: E402
+from viewer.io.loader import SeriesLoader  # noqa: E402
+from viewer.io.pixels import decode_stored  # noqa: E402
+from viewer.io.scan import scan  # noqa: E402
 
 
 def best(fn: Callable[[], object], repeat: int) -> float:
@@ -90,11 +95,12 @@ def decode_floor(frames: list[bytes]) -> None:
 
 def worker_decodes(folder: Path) -> float:
     (series,) = scan([folder]).all_series()
-    jobs = [(f.instance.path, f.frame, f.instance.pixel) for f in series.frames]
+    jobs = [(f.instance.path, f.frame, f.instance.pixel, f.instance.items_offset)
+            for f in series.frames]
     t0 = time.perf_counter()
-    for path, frame, pixel in jobs:
+    for path, frame, pixel, items in jobs:
         assert pixel is not None
-        decode_stored(path, frame, pixel.transfer_syntax, pixel)
+        decode_stored(path, frame, pixel.transfer_syntax, pixel, items)
     return time.perf_counter() - t0
 
 

@@ -256,3 +256,26 @@ def test_bench_pacs_prints_lightbox_against_plain_retrieves(tmp_path) -> None:
         rf"^plain pynetdicom C-GET +{MS}",
         rf"^Lightbox first image stored after {MS}",
     ])
+
+
+def test_bench_j2k_prints_lightbox_against_the_floor_and_the_plain_pool(tmp_path) -> None:
+    out = run_bench("bench_j2k.py", "--sizes", "64,96", "--slices", "6,3", "--rounds", "1",
+                    "--runs", "1", "--compare", str(ROOT), "--profile", str(tmp_path / "p"),
+                    tmp_path=tmp_path)
+    for count, size in ((6, 64), (3, 96)):
+        section = out.split(f"[JPEG 2000 {count} x {size}x{size}]")[1]
+        assert_lines(section, [
+            rf"decode floor, 1 thr +{MS}",
+            rf"plain 2-proc pool +{MS} +\(\d+\.\d+x floor\)",
+            rf"Lightbox series +{MS} +\(\d+\.\d+x floor, \d+\.\d+x the plain pool; "
+            r"target <= 0\.55x floor\)",
+            rf"scan +{MS} +\(\d+\.\d+x floor\)",
+            rf"load +{MS} +\(\d+\.\d+x floor\)",
+            rf"first image, cold +{MS} +\(decoder processes not started; one frame in the "
+            rf"thread {MS}\)",
+            rf"other checkout +{MS} +\(\d+\.\d+x floor; this one \d+\.\d+x it",
+            r"Lightbox / floor per round: \d+\.\d+$",
+            r"this / other per round: +\d+\.\d+$",
+        ])
+        report = (tmp_path / "p" / f"j2k_{size}.txt").read_text()
+        assert_lines(report, [rf"CPU of the decoders +{MS}", r"loader threads"])

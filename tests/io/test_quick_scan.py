@@ -30,7 +30,8 @@ from .conftest import TEST_FILES, ct_slice, sample
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = ("sop_instance_uid", "sop_class_uid", "study_uid", "series_uid", "modality",
-          "instance_number", "pixel", "geometry", "pixel_offset", "pixel_length", "warnings")
+          "instance_number", "pixel", "geometry", "pixel_offset", "pixel_length",
+          "items_offset", "warnings")
 #: Values the scan, the series tree, lossy marks and corner text read from every file.
 KEYWORDS = ("PatientName", "PatientID", "StudyDate", "StudyDescription", "SeriesDescription",
             "SeriesNumber", "FrameOfReferenceUID", "Modality", "Rows", "Columns",
@@ -71,9 +72,22 @@ def test_every_sample_the_quick_path_takes_gives_the_thorough_instance():
     assert taken >= 30, f"only {taken} sample files took the quick path"
 
 
+def test_compressed_samples_take_the_quick_path():
+    # The walk stops at encapsulated pixel data as at native; the equality with the
+    # thorough reader is checked above, file by file (items_offset included). A file
+    # not ending with the items' delimiter (cut short, or elements after the pixels, as
+    # MR_small_jp2klossless.dcm has) goes to the thorough reader.
+    for name in ("JPEG2000.dcm", "examples_jpeg2k.dcm", "SC_rgb_rle.dcm",
+                 "JPEGLSNearLossless_16.dcm", "SC_rgb_jpeg_dcmtk.dcm", "SC_rgb_rle_2frame.dcm"):
+        inst = read_quick_instance(sample(name))
+        assert inst is not None and inst.pixel_offset is None, name
+        assert (inst.items_offset is not None) == (inst.number_of_frames == 1), name
+
+
 def test_unusual_files_go_to_the_thorough_reader():
-    # Big endian, deflated, compressed, enhanced multi-frame, no pixels, a SEG: not quick.
-    for name in ("MR_small_bigendian.dcm", "image_dfl.dcm", "JPEG2000.dcm",
+    # Big endian, deflated, enhanced multi-frame, no pixels, a SEG, compressed data
+    # followed by other elements: not quick.
+    for name in ("MR_small_bigendian.dcm", "image_dfl.dcm", "MR_small_jp2klossless.dcm",
                  "liver_1frame.dcm", "rtplan.dcm", "test-SR.dcm"):
         assert read_quick_instance(sample(name)) is None, name
 
@@ -173,3 +187,12 @@ def test_pydicom_reads_quietly_whoever_imports_it_first():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=120, check=True)
     assert done.stdout.strip() == "True"
+
+
+def test_compressed_file_cut_short_goes_to_the_thorough_reader(tmp_path):
+    (path,) = write_phantom_series(tmp_path / "ct", slices=1, size=32,
+                                   transfer_syntax="1.2.840.10008.1.2.4.90")
+    whole = path.read_bytes()
+    assert read_quick_instance(path) is not None
+    path.write_bytes(whole[:-100])
+    assert read_quick_instance(path) is None

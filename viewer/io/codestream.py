@@ -26,6 +26,8 @@ class FrameHeader:
     rows: int
     columns: int
     components: int
+    #: JPEG 2000 only (its SIZ segment says so per component; the first one's here).
+    signed: bool = False
 
 
 def frame_header(src: bytes) -> FrameHeader | None:
@@ -58,4 +60,5 @@ def _j2k(src: bytes) -> FrameHeader | None:
     x, y, x0, y0 = struct.unpack(">IIII", siz[4:20])
     (components,) = struct.unpack(">H", siz[36:38])
     precision = (siz[38] & 0x7F) + 1
-    return FrameHeader(precision, max(0, y - y0), max(0, x - x0), components)
+    return FrameHeader(precision, max(0, y - y0), max(0, x - x0), components,
+                       bool(siz[38] & 0x80))

@@ -21,6 +21,7 @@ from typing import Any
 from viewer.errors import InconsistentImageError
 from viewer.io.codestream import frame_header
 from viewer.io.model import PixelInfo
+from viewer.io.quick_header import ENCAPSULATED
 from viewer.io.values import safe_int
 
 BITS_ALLOCATED = (1, 8, 16, 32, 64)
@@ -31,16 +32,19 @@ SUFFIX = "the header contradicts the image data, so it is not shown"
 
 
 def check_pixel_header(path: Path, ds: Any, pixel: PixelInfo,
-                       native_length: int | None, frame_bytes: int) -> None:
+                       native_length: int | None, frame_bytes: int,
+                       items_offset: int | None = None) -> None:
     """Raise :class:`InconsistentImageError` when the header cannot describe the pixels.
 
     ``native_length`` is the length of uncompressed pixel data (None for encapsulated
     data, whose decoded size the decoders check against the header); ``frame_bytes`` is
-    what one frame takes in that encoding.
+    what one frame takes in that encoding. ``items_offset``: where encapsulated data's
+    items start in the file, when the caller knows (a quick header has no elements to
+    ask); else the pixel element of ``ds`` says.
     """
     reason = _contradiction(ds, pixel, native_length, frame_bytes)
     if reason is None and _is_compressed(pixel.transfer_syntax):
-        reason = _codestream_contradiction(path, ds, pixel)
+        reason = _codestream_contradiction(path, ds, pixel, items_offset)
     if reason is not None:
         raise InconsistentImageError(path, f"{reason}: {SUFFIX}")
 
@@ -54,6 +58,8 @@ _NATIVE = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.
 def _is_compressed(transfer_syntax: str) -> bool:
     if transfer_syntax in _NATIVE:
         return False
+    if transfer_syntax in ENCAPSULATED:
+        return True
     from pydicom.uid import UID
 
     return bool(UID(transfer_syntax).is_compressed)
@@ -90,8 +96,9 @@ HEAD_BYTES = 16384
 _ITEM = b"\xfe\xff\x00\xe0"  # (FFFE,E000) in little endian: encapsulated data always is
 
 
-def _codestream_contradiction(path: Path, ds: Any, pixel: PixelInfo) -> str | None:
-    head = _first_fragment(path, ds, pixel.pixel_keyword)
+def _codestream_contradiction(path: Path, ds: Any, pixel: PixelInfo,
+                              items_offset: int | None) -> str | None:
+    head = _first_fragment(path, ds, pixel.pixel_keyword, items_offset)
     found = frame_header(head) if head else None
     if found is None:
         return None  # RLE, or a codestream this check does not know: the decoder decides
@@ -111,11 +118,13 @@ def _codestream_contradiction(path: Path, ds: Any, pixel: PixelInfo) -> str | No
     return None
 
 
-def _first_fragment(path: Path, ds: Any, keyword: str) -> bytes | None:
+def _first_fragment(path: Path, ds: Any, keyword: str,
+                    start: int | None = None) -> bytes | None:
     """The first bytes of the first frame's codestream, or None when not found."""
     try:
-        element = ds.get_item(keyword, keep_deferred=True)
-        start = getattr(element, "value_tell", None)
+        if start is None:
+            element = ds.get_item(keyword, keep_deferred=True)
+            start = getattr(element, "value_tell", None)
         if start is None:
             return None
         with open(path, "rb") as f:

@@ -20,6 +20,9 @@ from concurrent.futures import ProcessPoolExecutor
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _disabled = False
+#: Set once the current pool's processes have answered (see :func:`ready_pool`).
+_warm = threading.Event()
+_starting: threading.Thread | None = None
 
 
 def worker_count() -> int:
@@ -58,6 +61,26 @@ def warm_up() -> None:
             future.result()
     except Exception:  # a pool that cannot start is handled where frames are decoded
         discard_pool()
+        return
+    with _lock:
+        if _pool is pool:
+            _warm.set()
+
+
+def ready_pool() -> ProcessPoolExecutor | None:
+    """The pool if its processes are running; else None, having started them in the
+    background. For the frame the reader waits for: decoding it in the caller's thread
+    (a few to a few hundred milliseconds) beats waiting half a second for the processes
+    to start, so the first image of a compressed series is never delayed by the pool."""
+    global _starting
+    if _warm.is_set():
+        return get_pool()
+    with _lock:
+        if _disabled or worker_count() < 2 or (_starting is not None and _starting.is_alive()):
+            return None
+        _starting = threading.Thread(target=warm_up, name="lightbox-decoders-start", daemon=True)
+        _starting.start()
+    return None
 
 
 def discard_pool(*, disable: bool = False) -> None:
@@ -70,6 +93,7 @@ def discard_pool(*, disable: bool = False) -> None:
     with _lock:
         pool, _pool = _pool, None
         _disabled = _disabled or disable
+        _warm.clear()
     if pool is not None:
         pool.shutdown(wait=False, cancel_futures=True)
 
@@ -83,6 +107,7 @@ def shutdown_pool(timeout: float = 3.0) -> None:
     global _pool
     with _lock:
         pool, _pool = _pool, None
+        _warm.clear()
     if pool is None:
         return
     processes = list(getattr(pool, "_processes", {}).values())

@@ -168,6 +168,15 @@ def _bytes_after_pixel_tag(path: Path, ds: Dataset, pixel: PixelInfo) -> int:
     return max(0, size - offset)
 
 
+def _items_offset(ds: Dataset, pixel: PixelInfo, ts: UID) -> int | None:
+    """Where a one-frame file's encapsulated items start (see ``Instance.items_offset``)."""
+    if pixel.number_of_frames != 1 or ts == DeflatedExplicitVRLittleEndian:
+        return None
+    element = ds.get_item(_PIXEL_TAGS[pixel.pixel_keyword], keep_deferred=True)
+    offset = getattr(element, "value_tell", None)
+    return offset if isinstance(offset, int) and offset > 0 else None
+
+
 def read_header(path: Path) -> Dataset:
     """The whole header of ``path`` without its pixel data: what a quick-scanned instance
     reads on first use (see :class:`~viewer.io.quick_header.QuickHeader`)."""
@@ -193,7 +202,7 @@ def read_instance(path: str | Path) -> Instance:
         del ds[keyword]
         keyword = None
     pixel: PixelInfo | None = None
-    offset = length = None
+    offset = length = items = None
     if keyword is not None:
         if not ts.is_transfer_syntax:
             raise UnsupportedImageError(
@@ -205,6 +214,7 @@ def read_instance(path: str | Path) -> Instance:
             offset, length = _native_location(path, ds, pixel, ts)
         else:
             check_encapsulated(path, pixel, _bytes_after_pixel_tag(path, ds, pixel))
+            items = _items_offset(ds, pixel, ts)
         if BAD_FRAME_COUNT in warnings and offset is not None and length is not None:
             # Without this, multi-frame native data would show only its first frame.
             pixel = replace(pixel, number_of_frames=max(1, length // stored_frame_bytes(pixel)))
@@ -233,5 +243,6 @@ def read_instance(path: str | Path) -> Instance:
         header=ds,
         pixel_offset=offset,
         pixel_length=length,
+        items_offset=items,
         warnings=warnings,
     )

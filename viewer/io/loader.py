@@ -7,11 +7,15 @@ releases the GIL); compressed frames are decoded in the shared process pool beca
 decoders hold the GIL. Callbacks run on worker threads; the UI bridges them to its own.
 After ``close()`` nothing more is decoded and late results are dropped.
 
-A compressed series keeps :data:`IN_FLIGHT_PER_PROCESS` frames per decoder process in
+A compressed series keeps :data:`IN_FLIGHT_PER_PROCESS` tasks per decoder process in
 flight (one thread waits on each), so a process never idles while its last result travels
-back and the next frame travels out. Frames queued in the pool but not yet started are
-taken back when the reader asks for another frame (``request``) or the loader closes:
-what the reader looks at never waits behind more than the frames already being decoded.
+back and the next task travels out. Prefetched frames travel in batches of about
+:data:`BATCH_PIXELS` pixels, results in one message, each frame's failure its own; the
+reader's frame always goes alone, and while the processes are still starting it is
+decoded in the loader's thread instead (the first image never waits for them). Tasks
+queued in the pool but not yet started are taken back when the reader asks for another
+frame (``request``) or the loader closes: what the reader looks at never waits behind more
+than the batches already being decoded.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import CancelledError, Future
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
@@ -30,9 +34,17 @@ from viewer.errors import FileProblemError, UnreadableFileError
 from viewer.io import decode_pool
 from viewer.io.budget import check_frame
 from viewer.io.cache import FrameCache, frame_bytes
+from viewer.io.frame_buffer import FrameBuffer, Placed, stored_bytes
 from viewer.io.frames import CachedFrames
-from viewer.io.model import FrameRef, Series
-from viewer.io.pixels import DECODER_CRASHED, decode_stored, finish_frame, needs_decoder, read_frame
+from viewer.io.model import FrameRef, Instance, Series
+from viewer.io.pixels import (
+    DECODER_CRASHED,
+    FrameJob,
+    decode_batch,
+    finish_frame,
+    needs_decoder,
+    read_frame,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +54,16 @@ _PREFETCH_SHARE = 0.8
 #: Compressed frames in flight per decoder process (bounded: each holds a waiting thread,
 #: and every one queued ahead of a request may delay it by one decode).
 IN_FLIGHT_PER_PROCESS = 2
+#: Prefetched frames go to a decoder process in batches of about this many pixels: about
+#: 10 ms of JPEG 2000 decoding here (0.1 µs a pixel), six 128 x 128 frames, one 512 x 512
+#: frame. Handing a task over and its result back costs about as much as decoding one
+#: 128 x 128 frame (bench/profiles/j2k_128.txt); a batch pays it once, and a request
+#: queued behind a batch waits at most about that long.
+BATCH_PIXELS = 100_000
+MAX_BATCH = 16
 
 Entry = tuple[int, float, int, int]  # (class, rank, sequence, frame index)
+Decoded = np.ndarray | FileProblemError | Placed  # one frame of a task's result
 
 
 class SeriesLoader:
@@ -68,7 +88,7 @@ class SeriesLoader:
         self._threads_wanted = (
             self._workers * IN_FLIGHT_PER_PROCESS if compressed else self._workers)
         # Frames handed to the decoder pool and not back yet: frame -> (future, entry).
-        self._in_pool: dict[int, tuple[Future[np.ndarray], Entry]] = {}
+        self._in_pool: dict[int, tuple[Future[list[Decoded]], Entry]] = {}
         self._cond = threading.Condition()
         self._heap: list[Entry] = []
         self._queued: dict[int, Entry] = {}  # frame index -> its live heap entry
@@ -76,6 +96,8 @@ class SeriesLoader:
         # Frames this loader told its reader about: never announced twice.
         self._announced: set[int] = set()
         self._failed: set[int] = set()
+        # Frames that go to a decoder process alone: their batch killed a process.
+        self._solo: set[int] = set()
         self._sequence = itertools.count()
         self._threads: list[threading.Thread] = []
         self._closed = False
@@ -224,99 +246,220 @@ class SeriesLoader:
                 self._cond.wait()
 
     def _work(self) -> None:
+        buffer = FrameBuffer()  # this thread's, for the frames its tasks return
+        try:
+            self._work_with(buffer)
+        finally:
+            buffer.close()
+
+    def _work_with(self, buffer: FrameBuffer) -> None:
         while (nxt := self._next()) is not None:
             i, cached, entry = nxt
             if cached:
                 if self._on_frame:
                     self._on_frame(i)
                 continue
-            ref = self._frames[i]
-            try:
-                array = self._decode(ref, i, entry)
-            except CancelledError:
-                # Taken back from the pool before any process started it (a request came,
-                # or close()): queue it again where it was, unless something newer did.
-                with self._cond:
-                    self._busy.discard(i)
-                    if not self._closed and i not in self._queued:
-                        self._push(entry)
-                        self._cond.notify()
+            pool = self._pool_for(i, entry)
+            if pool is None:
+                self._in_thread(i)
                 continue
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException as exc:  # noqa: BLE001 - one bad frame must not stop the others
-                # The thread must survive anything a decoder throws (a panic derives from
-                # BaseException): the frame is reported failed, never left "loading".
-                error = exc if isinstance(exc, Exception) else UnreadableFileError(
-                    ref.instance.path, DECODER_CRASHED)
-                with self._cond:
-                    self._busy.discard(i)
-                    if self._closed:
-                        return
-                    self._failed.add(i)
-                log.info("frame %d of %s failed: %s", i, ref.instance.path.name, error)
-                if self._on_error:
-                    self._on_error(i, error)
-                continue
-            with self._cond:
-                self._busy.discard(i)
-                if self._closed:
-                    return  # stale: whoever asked has gone
-                self._announced.add(i)
-            self._cache.put(ref.key, array)
-            if self._on_frame:
-                self._on_frame(i)
+            batch = [(i, entry)]
+            if entry[0] == _PREFETCH and i not in self._solo:
+                batch += self._more_prefetch(i)
+            if not self._in_pool_run(pool, batch, buffer):
+                return  # closed
 
-    def _decode(self, ref: FrameRef, i: int = -1, entry: Entry | None = None) -> np.ndarray:
-        inst = ref.instance
-        pool = decode_pool.get_pool() if needs_decoder(inst) and self._workers > 1 else None
-        if pool is None:
-            return read_frame(ref)
-        assert inst.pixel is not None
-        if not 0 <= ref.frame < inst.pixel.number_of_frames:
-            return read_frame(ref)  # raises the usual error
-        check_frame(inst.path, inst.pixel)
-        args = (inst.path, ref.frame, inst.pixel.transfer_syntax, inst.pixel)
+    def _pool_for(self, i: int, entry: Entry) -> ProcessPoolExecutor | None:
+        """The decoder pool for frame ``i``, or None to decode it in this thread: a
+        native frame, one core, or the reader's frame while the processes are still
+        starting (the first image never waits for them; prefetch does)."""
+        inst = self._frames[i].instance
+        if self._workers < 2 or not needs_decoder(inst):
+            return None
+        if entry[0] == _REQUEST:
+            return decode_pool.ready_pool()
+        return decode_pool.get_pool()
+
+    def _more_prefetch(self, first: int) -> list[tuple[int, Entry]]:
+        """Further prefetched frames to send with ``first`` in one task: the next ones in
+        the queue that also need the pool, up to :data:`BATCH_PIXELS` in all, and no more
+        than an even share of what is queued (so the last frames still go to every
+        process). The reader's frames never join a batch."""
+        more: list[tuple[int, Entry]] = []
+        with self._cond:
+            share = len(self._queued) // self._threads_wanted
+            budget = BATCH_PIXELS - _pixels(self._frames[first].instance)
+            while self._heap and budget > 0 and len(more) < min(MAX_BATCH - 1, share):
+                entry = self._heap[0]
+                j = entry[3]
+                if self._queued.get(j) is not entry:
+                    heapq.heappop(self._heap)  # superseded
+                    continue
+                ref = self._frames[j]
+                if (entry[0] != _PREFETCH or j in self._busy or j in self._solo
+                        or ref.key in self._cache or not needs_decoder(ref.instance)):
+                    break  # for _next to deal with
+                heapq.heappop(self._heap)
+                del self._queued[j]
+                self._busy.add(j)
+                more.append((j, entry))
+                budget -= _pixels(ref.instance)
+        return more
+
+    def _in_thread(self, i: int) -> None:
+        ref = self._frames[i]
+        try:
+            array = self._decode(ref)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - one bad frame must not stop the others
+            self._fail(i, exc)
+            return
+        self._deliver(i, array)
+
+    def _decode(self, ref: FrameRef) -> np.ndarray:
+        return read_frame(ref)
+
+    def _in_pool_run(self, pool: ProcessPoolExecutor, batch: list[tuple[int, Entry]],
+                     buffer: FrameBuffer) -> bool:
+        """Decode ``batch`` as one task in a decoder process and deliver each frame;
+        False once the loader is closed."""
+        jobs: list[FrameJob] = []
+        sent: list[tuple[int, Entry]] = []
+        for i, entry in batch:
+            inst = self._frames[i].instance
+            pixel = inst.pixel
+            assert pixel is not None
+            frame = self._frames[i].frame
+            try:
+                if not 0 <= frame < pixel.number_of_frames:
+                    read_frame(self._frames[i])  # raises the usual error
+                check_frame(inst.path, pixel)
+            except Exception as exc:  # noqa: BLE001 - reported for this frame alone
+                if not self._fail(i, exc):
+                    return False
+                continue
+            jobs.append((inst.path, frame, pixel.transfer_syntax, pixel, inst.items_offset))
+            sent.append((i, entry))
+        if not sent:
+            return True
+        target = buffer.target(sum(stored_bytes(job[3]) for job in jobs))
         try:
             try:
-                future = pool.submit(decode_stored, *args)
+                future = pool.submit(decode_batch, jobs, target)
             except BrokenProcessPool:
-                # A worker died earlier, on another frame: a fresh pool takes this one.
+                # A worker died earlier, on another frame: a fresh pool takes these.
                 decode_pool.discard_pool()
-                pool = decode_pool.get_pool()
-                if pool is None:
-                    return read_frame(ref)
-                future = pool.submit(decode_stored, *args)
+                fresh = decode_pool.get_pool()
+                if fresh is None:
+                    raise
+                future = fresh.submit(decode_batch, jobs, target)
         except Exception:
             # The pool cannot even take work: processes cannot start here (e.g. a script
             # without an ``if __name__ == "__main__"`` guard). Nothing was decoded yet.
             log.exception("decoder processes cannot run here; decoding in threads instead")
             decode_pool.discard_pool(disable=True)
-            return read_frame(ref)
+            for i, _entry in sent:
+                self._in_thread(i)
+            return not self._closed
         with self._cond:
-            if entry is not None:
+            for i, entry in sent:
                 self._in_pool[i] = (future, entry)
             if self._closed:
                 future.cancel()
         try:
             try:
                 # FileProblemError pickles (see errors.py), so a bad frame comes back typed.
-                stored = future.result()
+                results = future.result()
             finally:
                 with self._cond:
-                    self._in_pool.pop(i, None)
-        except (FileProblemError, CancelledError):
-            raise
+                    for i, _entry in sent:
+                        self._in_pool.pop(i, None)
+        except CancelledError:
+            # Taken back before any process started it (a request came, or close()):
+            # queued again where it was, unless something newer did.
+            with self._cond:
+                for i, entry in sent:
+                    self._busy.discard(i)
+                    if not self._closed and i not in self._queued:
+                        self._push(entry)
+                self._cond.notify_all()
+            return not self._closed
         except BrokenProcessPool as exc:
-            # A worker died on this frame (a decoder abort, SIGSEGV, the OOM killer). Never
-            # retry it here: what killed a worker would kill the app. A fresh pool serves
-            # the next frame.
+            # A worker died (a decoder abort, SIGSEGV, the OOM killer). A fresh pool serves
+            # the next task. In a batch, which frame did it is unknown: each goes again on
+            # its own, and only the one that kills a process alone fails. Never retried in
+            # this process: what killed a worker would kill the app.
             log.warning("a decoder process died; starting a fresh pool")
             decode_pool.discard_pool()
-            raise UnreadableFileError(inst.path, DECODER_CRASHED) from exc
+            if len(sent) > 1:
+                with self._cond:
+                    for i, entry in sent:
+                        self._busy.discard(i)
+                        self._solo.add(i)
+                        if not self._closed and i not in self._queued:
+                            self._push(entry)
+                    self._cond.notify_all()
+                return not self._closed
+            i = sent[0][0]
+            crashed = UnreadableFileError(self._frames[i].instance.path, DECODER_CRASHED)
+            crashed.__cause__ = exc
+            return self._fail(i, crashed)
         except (KeyboardInterrupt, SystemExit):
             raise
-        except BaseException as exc:  # noqa: BLE001 - whatever came back, the frame failed
-            log.warning("decoding a frame failed in its process (%s)", type(exc).__name__)
-            raise UnreadableFileError(inst.path, DECODER_CRASHED) from exc
-        return finish_frame(inst, stored)
+        except BaseException as exc:  # noqa: BLE001 - whatever came back, the frames failed
+            log.warning("decoding frames failed in their process (%s)", type(exc).__name__)
+            for i, _entry in sent:
+                if not self._fail(i, UnreadableFileError(
+                        self._frames[i].instance.path, DECODER_CRASHED)):
+                    return False
+            return True
+        for (i, _entry), result in zip(sent, results, strict=True):
+            if isinstance(result, tuple):
+                result = buffer.take(result)
+            if isinstance(result, np.ndarray):
+                try:
+                    array = finish_frame(self._frames[i].instance, result)
+                except FileProblemError as exc:
+                    result = exc
+                else:
+                    if not self._deliver(i, array):
+                        return False
+                    continue
+            if not self._fail(i, result):
+                return False
+        return True
+
+    def _deliver(self, i: int, array: np.ndarray) -> bool:
+        """Put frame ``i`` in the cache and announce it; False (nothing done) once closed."""
+        with self._cond:
+            self._busy.discard(i)
+            if self._closed:
+                return False  # stale: whoever asked has gone
+            self._announced.add(i)
+        self._cache.put(self._frames[i].key, array)
+        if self._on_frame:
+            self._on_frame(i)
+        return True
+
+    def _fail(self, i: int, exc: BaseException) -> bool:
+        """Report frame ``i`` failed; False (nothing reported) once closed. The thread
+        survives anything a decoder throws (a panic derives from BaseException): the frame
+        is reported failed, never left "loading"."""
+        ref = self._frames[i]
+        error = exc if isinstance(exc, Exception) else UnreadableFileError(
+            ref.instance.path, DECODER_CRASHED)
+        with self._cond:
+            self._busy.discard(i)
+            if self._closed:
+                return False
+            self._failed.add(i)
+        log.info("frame %d of %s failed: %s", i, ref.instance.path.name, error)
+        if self._on_error:
+            self._on_error(i, error)
+        return True
+
+
+def _pixels(inst: Instance) -> int:
+    pixel = inst.pixel
+    return pixel.rows * pixel.columns * pixel.samples_per_pixel if pixel else 0

@@ -96,6 +96,10 @@ class Instance:
     #: read straight from disk; None when it must go through a decoder.
     pixel_offset: int | None = None
     pixel_length: int | None = None
+    #: Compressed pixel data of one frame: where its items (offset table, fragments) start,
+    #: so a decoder process reads the frame's bytes with one seek instead of parsing the
+    #: header again; None when unknown (pydicom then finds the frame).
+    items_offset: int | None = None
     warnings: list[str] = field(default_factory=list)
     #: The values a quick scan kept (see :mod:`viewer.io.quick_header`); None when the
     #: header was read whole.

@@ -5,15 +5,15 @@ object; image size and layout; where the slice lies). pydicom parses and keeps e
 element of every header, and importing it costs more than scanning 300 files: profiled in
 ``bench/profiles/``, a ``lightbox info`` of 300 CT slices spent most of its time importing
 pydicom and NumPy and building full data sets nobody looked at. This module walks the
-elements of an ordinary file (preamble, explicit or implicit VR little endian, native
-pixel data) in pure Python, keeps the raw bytes of the held keywords only, and stops at the
-pixel data; the full header is read by pydicom later, once, for the objects a reader
+elements of an ordinary file (preamble, explicit or implicit VR little endian, native or
+compressed pixel data) in pure Python, keeps the raw bytes of the held keywords only, and
+stops at the pixel data; the full header is read by pydicom later, once, for the objects a reader
 actually opens (:meth:`QuickHeader.full`).
 
 Anything unusual returns None from :func:`read_quick`, and the caller reads the file the
 thorough way (:func:`viewer.io.dicom.read_instance`), which names what is wrong: big
-endian, deflated or compressed data, enhanced multi-frame objects, segmentations, objects
-without pixels, files cut short or followed by trailing elements, damaged elements.
+endian or deflated data, enhanced multi-frame objects, segmentations, objects without
+pixels, files cut short or followed by trailing elements, damaged elements.
 """
 
 from __future__ import annotations
@@ -95,6 +95,14 @@ _STOPS = _BAIL_TAGS | _OTHER_PIXELS | {_PIXEL_DATA}
 #: Transfer syntaxes read here: implicit and explicit VR little endian, native pixels.
 _IMPLICIT_LE = "1.2.840.10008.1.2"
 _EXPLICIT_LE = "1.2.840.10008.1.2.1"
+#: Compressed (encapsulated, explicit VR little endian) transfer syntaxes read here too: the
+#: header is as ordinary as any, and the pixel data's items start where the walk stops.
+#: JPEG (baseline, extended, lossless, lossless SV1), JPEG-LS, JPEG 2000, HTJ2K, RLE.
+ENCAPSULATED = frozenset({
+    "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.57",
+    "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81",
+    "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.201",
+    "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203", "1.2.840.10008.1.2.5"})
 #: Segmentation Storage: its pixels are masks over other images, not an image to show; it
 #: is listed under its study and shown as an overlay on the series it references.
 SEG_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
@@ -109,6 +117,8 @@ _SHORT_VRS = frozenset({b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", 
 _UNDEFINED = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQ_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _ITEM_STOP = frozenset({_ITEM_END})
+#: (FFFE,E0DD) with length 0, little endian: the end of encapsulated pixel data.
+_ITEMS_END = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
 #: First read; a longer header is read on in steps. Past the limit: the thorough reader.
 _FIRST_READ = 8192
 _MAX_HEADER = 4 << 20
@@ -214,13 +224,16 @@ def _decode(raw: bytes, vr: str) -> Any:
 
 
 class QuickFile:
-    """What :func:`read_quick` found: the held values, the native pixel data's place."""
+    """What :func:`read_quick` found: the held values, the pixel data's place (for
+    encapsulated data: where its items start, and the bytes from there to the end)."""
 
-    __slots__ = ("header", "pixel_keyword", "pixel_length", "pixel_offset", "size",
-                 "transfer_syntax")
+    __slots__ = ("encapsulated", "header", "pixel_keyword", "pixel_length", "pixel_offset",
+                 "size", "transfer_syntax")
 
     def __init__(self, header: QuickHeader, transfer_syntax: str, pixel_keyword: str,
-                 pixel_offset: int, pixel_length: int, size: int) -> None:
+                 pixel_offset: int, pixel_length: int, size: int,
+                 encapsulated: bool = False) -> None:
+        self.encapsulated = encapsulated
         self.header = header
         self.transfer_syntax = transfer_syntax
         self.pixel_keyword = pixel_keyword
@@ -266,9 +279,10 @@ def _walk(path: Path, buf: _Buffer) -> QuickFile | None:
     pos, tag = _elements(buf, 132, raw, explicit=True, meta=True,  # the file meta group
                          stops=frozenset())
     syntax = _decode(raw.get(0x00020010, b""), "UI")
-    if syntax not in (_IMPLICIT_LE, _EXPLICIT_LE):
+    if not isinstance(syntax, str) or (
+            syntax not in (_IMPLICIT_LE, _EXPLICIT_LE) and syntax not in ENCAPSULATED):
         return None
-    explicit = syntax == _EXPLICIT_LE
+    explicit = syntax != _IMPLICIT_LE
     pos, tag = _elements(buf, pos, raw, explicit=explicit, meta=False)
     if tag in _BAIL_TAGS or pos >= buf.size:
         return None  # enhanced multi-frame; or no pixel data (SR, plan, DICOMDIR...)
@@ -338,14 +352,27 @@ def _at_pixels(path: Path, buf: _Buffer, pos: int, tag: int, raw: dict[int, byte
         offset, length = pos + 12, _U32.unpack_from(data, pos + 8)[0]
     else:
         offset, length = pos + 8, _U32.unpack_from(data, pos + 4)[0]
-    if length == _UNDEFINED or offset + length != buf.size:
+    encapsulated = syntax in ENCAPSULATED
+    if encapsulated:
+        # Its items run to the end of the file (what follows them is for the full header,
+        # read when asked); the loader's decoders find each frame from ``offset``.
+        if length != _UNDEFINED or tag != _PIXEL_DATA or offset + 8 > buf.size:
+            return None
+        # The file ends with the items' delimiter: not cut short, nothing after them (8
+        # bytes read; anything else is for the thorough reader to name, as before).
+        buf.f.seek(buf.size - 8)
+        if buf.f.read(8) != _ITEMS_END:
+            return None
+        length = buf.size - offset
+    elif length == _UNDEFINED or offset + length != buf.size:
         return None  # encapsulated, cut short, or elements after the pixels
     sop_class = _decode(raw.get(0x00080016, b""), "UI")
     if sop_class in (SEG_SOP_CLASS, DICOMDIR_SOP_CLASS) or not raw.get(0x00080018):
         return None
     keyword = ("PixelData" if tag == _PIXEL_DATA
                else "FloatPixelData" if tag == 0x7FE00008 else "DoubleFloatPixelData")
-    return QuickFile(QuickHeader(path, raw), syntax, keyword, offset, length, buf.size)
+    return QuickFile(QuickHeader(path, raw), syntax, keyword, offset, length, buf.size,
+                     encapsulated)
 
 
 def _skip_undefined(buf: _Buffer, pos: int, explicit: bool, depth: int) -> int:
