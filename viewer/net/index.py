@@ -282,12 +282,14 @@ class StudyIndex:
         with self.transaction() as db:
             db.execute("UPDATE studies SET state = ? WHERE study_uid = ?", (state, study_uid))
 
-    def add_opened(self, folder: Path, result: ScanResult) -> int:
+    def add_opened(self, result: ScanResult) -> int:
         """Index what a folder's scan found, by reference (no copy); how many studies.
         A study already in the store keeps its rows there; each becomes last opened."""
         now = time.time()
         with self.transaction() as db:
             for study in result.studies:
+                paths = [str(i.path.parent) for s in study.series for i in s.instances]
+                folder = os.path.commonpath(paths) if paths else ""
                 for series in study.series:
                     for instance in series.instances:
                         try:
@@ -298,7 +300,7 @@ class StudyIndex:
                                    instance.sop_class_uid, study.patient_name,
                                    study.patient_id, study.date, study.description, "",
                                    series.modality, series.description, series.number)
-                        self._add(db, h, instance.path, size, OPENED, "", str(folder))
+                        self._add(db, h, instance.path, size, OPENED, "", folder)
                 db.execute("UPDATE studies SET last_opened = ? WHERE study_uid = ?",
                            (now, study.uid))
         return len(result.studies)
@@ -376,6 +378,32 @@ class StudyIndex:
         return int(self.rows(
             "SELECT COALESCE(SUM(i.bytes), 0) FROM instances i JOIN studies s "
             "ON s.study_uid = i.study_uid WHERE s.source != 'opened'")[0][0])
+
+
+def record_opened(store_root: Path, result: ScanResult) -> None:
+    """What the viewer opened: listed (by reference), marked last opened, and pinned for
+    as long as this process runs (the viewer keeps what it opened on screen: never
+    evicted meanwhile). Never stops the open: a study list that cannot be used is
+    logged."""
+    if not result.studies:
+        return
+    try:
+        with StudyIndex.open(store_root, reconcile=False) as index:
+            index.add_opened(result)
+            for study in result.studies:
+                index.pin(study.uid)
+    except (LocalStoreError, sqlite3.Error, OSError) as exc:
+        log.warning("the study list could not record the opened studies: %s", exc)
+
+
+def record_ai(store_root: Path, study_uid: str) -> None:
+    """An AI run in the viewer gave results for the study (listed or not yet: a study
+    not in the list is not added). Never stops the run: a failure is logged."""
+    try:
+        with StudyIndex.open(store_root, reconcile=False) as index:
+            index.mark_ai(study_uid)
+    except (LocalStoreError, sqlite3.Error, OSError) as exc:
+        log.warning("the study list could not record the AI results: %s", exc)
 
 
 def _connect(path: Path, busy_s: float) -> sqlite3.Connection:

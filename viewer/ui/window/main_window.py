@@ -325,10 +325,18 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.cancel_button.show()
         self.statusBar().showMessage(translate("MainWindow", "Scanning {}…").format(
             ", ".join(Path(p).name for p in paths)))
-        self._scans.start(
-            paths, lambda job: scan(job.request, progress=job.progress, cancel=job.token,
-                                    first_image=lambda inst: self._early_read(job, inst)),
-            self._scan_done, lambda _job, done, total: self._scan_progress(done, total))
+        self._scans.start(paths, self._scan_and_list, self._scan_done,
+                          lambda _job, done, total: self._scan_progress(done, total))
+
+    def _scan_and_list(self, job: Job[list[str]]) -> ScanResult:
+        """On the scan's worker: the scan, then what it found in the local study list
+        (by reference, pinned while this viewer runs; viewer.net.index)."""
+        result = scan(job.request, progress=job.progress, cancel=job.token,
+                      first_image=lambda inst: self._early_read(job, inst))
+        from viewer.net.index import record_opened  # sqlite3: not on the start-up path
+
+        record_opened(self.settings.pacs_store_dir, result)
+        return result
 
     def _early_read(self, job: Job[list[str]], instance: Instance) -> None:
         """On the scan's worker: an uncompressed early image's pixels go into the cache
