@@ -370,6 +370,12 @@ class StudyIndex:
                          r[12] if r[10] == OPENED else str(self.root / r[0]),
                          r[13] == PARTIAL, r[14], bool(r[15])) for r in found]
 
+    def changes(self) -> int:
+        """Rows this connection changed so far (``PRAGMA data_version`` counts the
+        other connections')."""
+        with self._lock:
+            return self._db.total_changes
+
     def study(self, study_uid: str) -> StudyRow | None:
         return next((r for r in self.search() if r.study_uid == study_uid), None)
 
