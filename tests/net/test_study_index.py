@@ -6,6 +6,7 @@ and a crash at every point of an eviction is repaired at the next open."""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -124,6 +125,20 @@ def test_an_opened_folder_is_indexed_by_reference_not_copied(tmp_path):
         assert index.cached_bytes() == 0
     assert [p.name for p in (tmp_path / "store").iterdir()
             if not p.name.startswith(INDEX_NAME)] == []
+
+
+def test_a_stored_study_opened_from_another_copy_keeps_its_store_files(tmp_path):
+    store = LocalStore(tmp_path / "store")
+    study = store_study(store, images=2)
+    store.close()
+    shutil.copytree(tmp_path / "store" / study, tmp_path / "cd" / study)
+    with _index(tmp_path / "store") as index:
+        index.add_opened(scan([tmp_path / "cd"]))
+        row = index.study(study)
+        assert row is not None and (row.source, row.images) == ("received", 2)
+        assert row.last_opened is not None
+        paths = {p for (p,) in index.rows("SELECT path FROM instances")}
+        assert all(Path(p).is_relative_to(tmp_path / "store") for p in paths)
 
 
 def test_a_damaged_database_is_said_and_rebuilt_from_the_store(tmp_path):

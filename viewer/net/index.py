@@ -246,6 +246,11 @@ class StudyIndex:
 
     def _add(self, db: sqlite3.Connection, h: Header, path: Path, size: int, source: str,
              node: str, folder: str) -> None:
+        if source == OPENED:
+            known = db.execute("SELECT source FROM studies WHERE study_uid = ?",
+                               (h.study_uid,)).fetchone()
+            if known is not None and known[0] != OPENED:
+                return  # in the store: its files there stay the ones listed
         db.execute(
             "INSERT INTO studies (study_uid, patient_name, patient_id, study_date, "
             "description, accession, source, node, folder, added) VALUES (?,?,?,?,?,?,?,?,?,?) "
@@ -265,8 +270,7 @@ class StudyIndex:
         db.execute(
             "INSERT INTO instances (sop_uid, series_uid, study_uid, path, bytes, sop_class) "
             "VALUES (?,?,?,?,?,?) ON CONFLICT (sop_uid) DO UPDATE SET path = excluded.path, "
-            "bytes = excluded.bytes WHERE (SELECT source FROM studies WHERE study_uid = "
-            "excluded.study_uid) != 'opened' OR excluded.path = path",
+            "bytes = excluded.bytes",
             (h.sop_uid, h.series_uid, h.study_uid, str(path), size, h.sop_class))
 
     def set_source(self, study_uid: str, source: str, node: str = "") -> None:
