@@ -193,7 +193,13 @@ class StudyIndex:
                       "set aside and rebuilt from the studies in the local store (opened "
                       "folders are listed again when next opened)")
             log.warning("%s", notice)
-            _set_aside(path)
+            try:
+                _set_aside(path)
+            except OSError as moved:
+                raise StudyIndexError(
+                    f"the study list's database {path} could not be read ({exc}) nor set "
+                    f"aside ({moved.strerror or moved}); close other Lightbox windows and "
+                    "try again, or remove the file to rebuild it") from moved
             try:
                 connection = _connect(path, busy_s)
             except sqlite3.DatabaseError as again:
