@@ -19,7 +19,6 @@ import shutil
 import sys
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from pathlib import Path
 
 from viewer.net.index import (
     COMPLETE,
@@ -32,7 +31,7 @@ from viewer.net.index import (
     _delete_rows,
     header_of,
 )
-from viewer.net.store import ORIGIN, SUFFIX, LocalStore, is_uid
+from viewer.net.store import ORIGIN, LocalStore, is_uid
 
 log = logging.getLogger(__name__)
 GB = 1_000_000_000
@@ -198,7 +197,3 @@ def _alive(pid: int) -> bool:
         return True
     return True
 
-
-def study_files(root: Path, study: str) -> list[Path]:
-    """The stored files of one study (for tests and the CLI)."""
-    return sorted((root / study).glob(f"*/*{SUFFIX}"))
