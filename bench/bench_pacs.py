@@ -4,9 +4,11 @@ plain pynetdicom C-GET and dcmtk's ``getscu`` of the same series, in the same ru
 Lightbox's retrieve does more than the plain ones: it first lists the series' images
 (C-FIND at image level, for resumption), checks each object's UIDs, and writes each file
 atomically (temporary name, fsync, rename) with a ``.partial`` marker for the study.
-This prints what that costs, as medians of interleaved rounds (contestants alternate in
-every round, so a busy machine slows them alike), and Lightbox's time to its first
-stored image, while the rest of the series is still arriving.
+It also enters each image in the local study list (viewer.net.index); the same C-GET
+into a store without the list shows what that costs. This prints what it all costs, as
+medians of interleaved rounds (contestants alternate in every round, so a busy machine
+slows them alike), and Lightbox's time to its first stored image, while the rest of the
+series is still arriving.
 
     .venv/bin/python bench/bench_pacs.py [--slices N] [--size PX] [--rounds N]
 
@@ -69,7 +71,7 @@ def main() -> int:
         node = settings.dicom_nodes["orthanc"]
         first_image: list[float] = []
 
-        def lightbox(method: str) -> Callable[[Path], None]:
+        def lightbox(method: str, listed: bool = True) -> Callable[[Path], None]:
             from viewer.net.receiver import Progress
             from viewer.net.retrieve import retrieve
             from viewer.net.store import LocalStore
@@ -82,8 +84,13 @@ def main() -> int:
                         first_image.append(time.perf_counter() - start)
 
                 outcome = retrieve(node, settings, study, series, method=method,  # type: ignore[arg-type]
-                                   progress=progress, store=LocalStore(out))
+                                   progress=progress, store=LocalStore(out, indexed=listed))
                 assert outcome.complete and outcome.stored == ns.slices
+                if listed:  # the study list holds every image
+                    from viewer.net.index import StudyIndex
+
+                    with StudyIndex.open(out, reconcile=False) as index:
+                        assert index.search()[0].images == ns.slices
             return run
 
         def plain_get(out: Path) -> None:
@@ -127,6 +134,7 @@ def main() -> int:
 
         contestants: dict[str, Callable[[Path], None]] = {
             "Lightbox C-GET": lightbox("get"), "Lightbox C-MOVE": lightbox("move"),
+            "Lightbox C-GET unlisted": lightbox("get", listed=False),
             "plain pynetdicom C-GET": plain_get}
         if shutil.which("getscu"):
             contestants["dcmtk getscu"] = getscu
@@ -147,6 +155,9 @@ def main() -> int:
             rate = ns.slices / seconds
             print(f"{name:<24} {seconds * 1000:8.0f} ms  {rate:7.1f} images/s"
                   + (f"  ({ratios})" if name.startswith("Lightbox") and ratios else ""))
+        print(f"the study list: Lightbox C-GET "
+              f"{median['Lightbox C-GET'] / median['Lightbox C-GET unlisted']:.2f}x the same "
+              "retrieve without it (each image's header read and its rows written)")
         print(f"Lightbox first image stored after {statistics.median(first_image) * 1000:.0f} ms "
               f"(median of {len(first_image)} retrieves; the whole series: "
               f"{median['Lightbox C-GET'] * 1000:.0f} ms by C-GET)")

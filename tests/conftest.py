@@ -38,6 +38,9 @@ def _private_cache_dir(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(base / "audit"))
     monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(base / "config"))
     monkeypatch.setenv("LIGHTBOX_LOG_DIR", str(base / "logs"))
+    # The per-user data folder (the local store and its study list, which every folder
+    # the viewer opens is entered in) is the tests' own too.
+    monkeypatch.setenv("XDG_DATA_HOME", str(base / "data"))
     # A real /etc/lightbox/lightbox.toml on the test machine must not change the tests.
     # These policy variables are honoured because the tests run a copy of Lightbox the
     # account can change (developer mode, viewer.host.folders.program_is_writable); an

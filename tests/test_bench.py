@@ -253,7 +253,9 @@ def test_bench_pacs_prints_lightbox_against_plain_retrieves(tmp_path) -> None:
         r"^series: 4 images of 32x32",
         rf"^Lightbox C-GET +{MS} +\d+(\.\d+)? images/s +\(\d+\.\d+x plain pynetdicom C-GET",
         rf"^Lightbox C-MOVE +{MS}",
+        rf"^Lightbox C-GET unlisted +{MS}",
         rf"^plain pynetdicom C-GET +{MS}",
+        r"^the study list: Lightbox C-GET \d+\.\d+x the same retrieve without it",
         rf"^Lightbox first image stored after {MS}",
     ])
 

@@ -27,6 +27,8 @@ EXPECTED = {
     "logs": r"\.local/state/lightbox/logs/[^/]+",
     "the audit of AI runs and its key": r"\.local/share/lightbox/audit/[^/]+",
     "per-user data (install key)": r"\.local/share/lightbox/[^/]+",
+    "the local study list (what the viewer opened)":
+        r"\.local/share/lightbox/studies/index\.sqlite3(-wal|-shm)?",
     "preferences and window state": r"\.config/lightbox/[^/]+",
     "the audit's per-log key state": r"\.config/lightbox/audit-chain/[0-9a-f]+\.json",
     "what the commands were asked to write": r"out/.+",

@@ -499,3 +499,15 @@ JA.update({
 'it does not fit input {}: {}':
     '入力 {} に合いません: {}',
 })
+
+# The local study list (viewer/ui/window/study_list.py).
+JA.update({
+"Study list": "検査リスト", "Date": "日付", "Patient ID": "患者ID", "Accession": "受付番号",
+"Modality": "モダリティ", "Images": "画像数", "Size": "サイズ", "From": "取得元",
+"PACS": "PACS", "Received": "受信", "Folder": "フォルダ", "incomplete": "未完了",
+"{} studies": "{} 件の検査",
+"Search name, ID, accession, date, modality": "氏名・ID・受付番号・日付・モダリティで検索",
+"Reading the study list…": "検査リストを読み込み中…",
+"The study list cannot be shown: {}": "検査リストを表示できません: {}",
+"AI results exist for this study": "この検査にはAI結果があります",
+})

@@ -1103,6 +1103,10 @@
         <translation>AI</translation>
     </message>
     <message>
+        <source>Study list</source>
+        <translation>検査リスト</translation>
+    </message>
+    <message>
         <source>Images %v / %m</source>
         <translation>画像 %v / %m</translation>
     </message>
@@ -2124,6 +2128,83 @@
     <message>
         <source>Back to images</source>
         <translation>画像に戻る</translation>
+    </message>
+</context>
+<context>
+    <name>StudyList</name>
+    <message>
+        <source>Date</source>
+        <extracomment>How often the list asks the database whether it changed. The pause after a key before searching. Most studies shown at once (a search narrows it).</extracomment>
+        <translation>日付</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Patient ID</source>
+        <translation>患者ID</translation>
+    </message>
+    <message>
+        <source>Accession</source>
+        <translation>受付番号</translation>
+    </message>
+    <message>
+        <source>Modality</source>
+        <translation>モダリティ</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>画像数</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>サイズ</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>取得元</translation>
+    </message>
+    <message>
+        <source>AI</source>
+        <translation>AI</translation>
+    </message>
+    <message>
+        <source>Search name, ID, accession, date, modality</source>
+        <extracomment>The folder of a study the reader asked to open.</extracomment>
+        <translation>氏名・ID・受付番号・日付・モダリティで検索</translation>
+    </message>
+    <message>
+        <source>Reading the study list…</source>
+        <translation>検査リストを読み込み中…</translation>
+    </message>
+    <message>
+        <source>The study list cannot be shown: {}</source>
+        <translation>検査リストを表示できません: {}</translation>
+    </message>
+    <message>
+        <source>PACS</source>
+        <translation>PACS</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>受信</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>フォルダ</translation>
+    </message>
+    <message>
+        <source>incomplete</source>
+        <translation>未完了</translation>
+    </message>
+    <message>
+        <source>AI results exist for this study</source>
+        <translation>この検査にはAI結果があります</translation>
+    </message>
+    <message>
+        <source>{} studies</source>
+        <translation>{} 件の検査</translation>
     </message>
 </context>
 <context>

@@ -37,7 +37,7 @@ def test_the_configuration_and_every_command_run(orthanc, tmp_path) -> None:
                   .replace("port = 104", f"port = {orthanc.dicom_port}"))
     assert load_settings(site).problems == ()
     study = orthanc.studies["phantom"]
-    commands, self_test = _blocks("sh")
+    commands, self_test, studies = _blocks("sh")
     env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site)}
     lines = [line for line in commands.splitlines() if line.strip()]
     assert len(lines) == 8
@@ -54,6 +54,17 @@ def test_the_configuration_and_every_command_run(orthanc, tmp_path) -> None:
         if "--level" in args:
             series = done.stdout.split()[-1]
     assert len(list((tmp_path / "store" / study).glob("*/*.dcm"))) == 64
+    # "The local study list": each command as written, the last removing the study.
+    outputs = []
+    for line in studies.splitlines():
+        args = shlex.split(line.replace("--evict-to 20", "--evict-to 0"))
+        assert args[:2] == ["lightbox", "studies"]
+        done = subprocess.run([sys.executable, "-m", "viewer", *args[1:]], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, (line, done.stderr)
+        outputs.append(done.stdout)
+    assert study in outputs[1] and "retrieved from pacs" in outputs[0]
+    assert not (tmp_path / "store" / study).exists()
     args = shlex.split(self_test)
     assert args[0] == "lightbox"
     done = subprocess.run([sys.executable, "-m", "viewer", *args[1:]], cwd=ROOT, env=env,

@@ -9,6 +9,7 @@
     lightbox anonymize SRC OUT                                de-identified copy (PS3.15)
     lightbox audit verify | export --from ISO --to ISO --out FILE   the AI-run log
     lightbox pacs nodes | echo | find | get                   the site's DICOM nodes (IT)
+    lightbox studies [--search TEXT] [--json] [--evict-to GB] the local study list
     lightbox model build RECIPE_DIR --weights FILE --out DIR  (build time, needs torch)
     lightbox model sign ARTIFACT --key KEY.pem                sign a model (approving team)
     lightbox model keygen --out DIR                           a new signing key pair
@@ -41,7 +42,8 @@ if TYPE_CHECKING:
 #: A headless command: its arguments and the settings built once by :func:`main`.
 Handler = Callable[[list[str], "Settings"], int]
 
-SUBCOMMANDS = ("info", "render", "models", "infer", "model", "anonymize", "audit", "pacs")
+SUBCOMMANDS = ("info", "render", "models", "infer", "model", "anonymize", "audit", "pacs",
+               "studies")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "anonymize": _anonymize,
             "audit": _audit,
             "pacs": _pacs,
+            "studies": _studies,
         }[command]
         return _headless(command, handler, rest)
     return _gui(args)
@@ -110,6 +113,12 @@ def _pacs(argv: list[str], settings: Settings) -> int:
     from viewer.cli.pacs import main as pacs_main
 
     return pacs_main(argv, settings)
+
+
+def _studies(argv: list[str], settings: Settings) -> int:
+    from viewer.cli.studies import main as studies_main
+
+    return studies_main(argv, settings)
 
 
 def _anonymize(argv: list[str], settings: Settings) -> int:

@@ -33,6 +33,8 @@ DEFAULT_STORAGE_PORT = 11112
 DEFAULT_MAX_RESULTS = 500
 #: Seconds to wait for a node to connect or to answer one message.
 DEFAULT_TIMEOUT_S = 30
+#: The size of the local cache of retrieved and received studies, in gigabytes (10⁹ bytes).
+DEFAULT_CACHE_GB = 50.0
 
 #: PS3.5 6.2: at most 16 characters of the default repertoire, no backslash, no control
 #: characters, not only spaces.

@@ -45,6 +45,7 @@ from viewer.errors import LightboxError
 from viewer.host import grouppolicy
 from viewer.host.dicom_nodes import (
     DEFAULT_AE_TITLE,
+    DEFAULT_CACHE_GB,
     DEFAULT_MAX_RESULTS,
     DEFAULT_STORAGE_PORT,
     DEFAULT_TIMEOUT_S,
@@ -97,7 +98,7 @@ class Key:
     name: str
     kind: str  # bool | date | language | path | str_list | id_list | key_map | name_map
     #            | corner_set | public_keys | key_refs | digests | dicom_nodes | ae_title
-    #            | port | count | seconds | name
+    #            | port | count | seconds | gigabytes | name
     user: bool  # a user preference may set it (unless the site locks it)
     doc: str
     #: Security-relevant: a mistake in the site configuration gives it its closed value
@@ -158,6 +159,10 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
     Key("pacs_store_dir", "path", False,
         "folder of the studies retrieved from the PACS (default: the per-user data "
         "folder's 'studies')"),
+    Key("pacs_cache_gb", "gigabytes", False,
+        f"most gigabytes the studies in pacs_store_dir may take (default {DEFAULT_CACHE_GB:g}): "
+        "past it, the least recently opened complete studies are removed, never one open "
+        "on screen or still arriving"),
     Key("pacs_max_results", "count", False,
         f"most matches a PACS query lists before asking to narrow it (default "
         f"{DEFAULT_MAX_RESULTS})"),
@@ -178,6 +183,7 @@ KIND_TEXT: Mapping[str, str] = MappingProxyType({
     "key_refs": "list of key ids or keys", "digests": "list of digests",
     "dicom_nodes": "tables (one per node)", "ae_title": "string (AE title)",
     "port": "integer (1–65535)", "count": "integer", "seconds": "number (seconds)",
+    "gigabytes": "number (gigabytes)",
     "name": "string"})
 
 
@@ -229,6 +235,7 @@ class Settings:
     local_ae_title: str = DEFAULT_AE_TITLE
     storage_port: int = DEFAULT_STORAGE_PORT
     pacs_store_dir: Path = field(default_factory=lambda: user_data_dir() / "studies")
+    pacs_cache_gb: float = DEFAULT_CACHE_GB
     pacs_max_results: int = DEFAULT_MAX_RESULTS
     dicom_timeout_s: float = DEFAULT_TIMEOUT_S
     default_node: str | None = None
@@ -353,6 +360,7 @@ def load_settings(site_file: str | Path | None = None,
         local_ae_title=str(site.get("local_ae_title", DEFAULT_AE_TITLE)),
         storage_port=int(site.get("storage_port", DEFAULT_STORAGE_PORT)),
         pacs_store_dir=Path(site.get("pacs_store_dir") or user_data_dir() / "studies"),
+        pacs_cache_gb=float(site.get("pacs_cache_gb", DEFAULT_CACHE_GB)),
         pacs_max_results=int(site.get("pacs_max_results", DEFAULT_MAX_RESULTS)),
         dicom_timeout_s=float(site.get("dicom_timeout_s", DEFAULT_TIMEOUT_S)),
         default_node=values.get("default_node") or None,
@@ -616,6 +624,10 @@ def _check(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
         if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 3600:
             return float(value), ""
         return None, f"must be a number of seconds above 0 and at most 3600, not {value!r}"
+    if spec.kind == "gigabytes":
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1e6:
+            return float(value), ""
+        return None, f"must be a number of gigabytes above 0, e.g. 50 or 0.5, not {value!r}"
     if spec.kind == "name":  # "" is none
         if isinstance(value, str):
             return value.strip(), ""

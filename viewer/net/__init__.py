@@ -16,7 +16,11 @@ that). Qt-free.
 * :mod:`viewer.net.receiver`: each received object checked, then written by one thread;
 * :mod:`viewer.net.retrieve`: C-GET and C-MOVE (with a Storage SCP), progress, cancel,
   resumption;
-* :mod:`viewer.net.push`: studies a node pushes to the Storage SCP.
+* :mod:`viewer.net.push`: studies a node pushes to the Storage SCP;
+* :mod:`viewer.net.index`: the local study list (SQLite; no network code), which the
+  viewer also loads for the folders it opens;
+* :mod:`viewer.net.cache`: the store kept within ``pacs_cache_gb``, the list kept equal
+  to the folder after a crash.
 
 pynetdicom decodes received data sets with pydicom, whose value checks would *log* a
 malformed value (a name, a birth date): importing :mod:`viewer.io` first makes pydicom

@@ -31,7 +31,8 @@ def receive_pushes(settings: Settings, *, store: LocalStore | None = None,
         raise NodeNotConfiguredError(
             "no DICOM node is configured, so none may send studies to this workstation "
             f"(site configuration: {settings.site_file}; see docs/pacs.md)")
-    store = store or LocalStore(settings.pacs_store_dir)
+    own = store is None
+    store = store or LocalStore.of(settings)
     receiver = Receiver(store, None, None, 0, 0, CancelToken(), progress)
     receiver.start()
     try:
@@ -41,6 +42,9 @@ def receive_pushes(settings: Settings, *, store: LocalStore | None = None,
         receiver.finish()
         for study in sorted(receiver.studies):
             store.sync(study)
+        store.enforce_cache(set(receiver.studies))
+        if own:
+            store.close()
         log.info("pushed to this workstation: %d stored, %d already here, %d refused, "
                  "%d studies", receiver.stored, receiver.skipped, receiver.failed,
                  len(receiver.studies))

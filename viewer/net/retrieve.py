@@ -92,8 +92,19 @@ def retrieve(node: DicomNode, settings: Settings, study_uid: str,
         if uid is not None and not is_uid(uid):
             raise QueryKeyError(f"the {what} UID to retrieve is not a DICOM UID (digits "
                                 "and dots, at most 64 characters)")
-    token = token or CancelToken()
-    store = store or LocalStore(settings.pacs_store_dir)
+    own = store is None
+    store = store or LocalStore.of(settings)
+    try:
+        return _retrieve(node, settings, study_uid, series_uid, method, progress,
+                         token or CancelToken(), store)
+    finally:
+        if own:
+            store.close()
+
+
+def _retrieve(node: DicomNode, settings: Settings, study_uid: str, series_uid: str | None,
+              method: Method, progress: Callable[[Progress], None] | None,
+              token: CancelToken, store: LocalStore) -> RetrieveOutcome:
     from pynetdicom import build_role, evt
 
     from pynetdicom.sop_class import (  # type: ignore[attr-defined] # isort: skip
@@ -136,6 +147,7 @@ def retrieve(node: DicomNode, settings: Settings, study_uid: str,
         receiver._report()
         if missing:
             store.mark_partial(study_uid, node.name)
+            store.enforce_cache({study_uid})  # room for it: the oldest studies go first
             requests = list(_requests(study_uid, listed, missing))
             receiver.start()
             try:
@@ -155,6 +167,7 @@ def retrieve(node: DicomNode, settings: Settings, study_uid: str,
     left = listed - store.instances(study_uid)
     if not left:
         store.clear_partial(study_uid)
+    store.enforce_cache({study_uid})
     outcome = RetrieveOutcome(study_uid, receiver.stored, receiver.skipped, receiver.failed,
                               receiver.total, not left and not strangers,
                               tuple(receiver.problems))

@@ -476,11 +476,18 @@ class AIPanel(QWidget):
                                     if _is_volume(request.entry)
                                     else translate("AiPanel", "%v / %m images"))
 
+        store_dir = self.settings.pacs_store_dir
+
         def job(job: Job[RunRequest]) -> list[Result]:
             r = job.request
-            return run_model(r.entry, r.series, r.frames, progress=job.progress,
-                             cancel=job.token, accept_warnings=r.accept_warnings,
-                             audit_log=audit, source=frames, inputs=dict(r.inputs))
+            results = run_model(r.entry, r.series, r.frames, progress=job.progress,
+                                cancel=job.token, accept_warnings=r.accept_warnings,
+                                audit_log=audit, source=frames, inputs=dict(r.inputs))
+            if results:  # the study list shows that AI results exist for the study
+                from viewer.net.index import record_ai
+
+                record_ai(store_dir, r.series.study_uid)
+            return results
 
         started = self._runs.start(request, job, self._done,
                                    lambda j, done, total: self.session.runs.progress(

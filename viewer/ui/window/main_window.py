@@ -66,6 +66,7 @@ from viewer.ui.window.exports import ReadingTools
 from viewer.ui.window.problems import ProblemsPanel
 from viewer.ui.window.reading_layout import ReadingLayout
 from viewer.ui.window.reports import ReportReading, is_report
+from viewer.ui.window.study_list import StudyListPanel
 
 if TYPE_CHECKING:  # built when first asked for, imported then
     from viewer.ui.dialogs.help import HelpDialog
@@ -159,6 +160,17 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.ai_dock.setWidget(self.ai_panel)
         self.ai_dock.setMinimumWidth(320)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.ai_dock)
+        # The local study list (viewer.net.index), a tab beside the open studies: in
+        # front at start, behind them once something opens.
+        self.study_list = StudyListPanel(self.settings.pacs_store_dir, self.bridge.post, self)
+        self.study_list_dock = QDockWidget(translate("MainWindow", "Study list"), self)
+        self.study_list_dock.setObjectName("study-list")
+        self.study_list_dock.setWidget(self.study_list)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.study_list_dock)
+        self.tabifyDockWidget(self.browser_dock, self.study_list_dock)
+        self.study_list_dock.raise_()
+        self.study_list.open_requested.connect(lambda folder: self.open_paths([folder]))
+        self.study_list.start()
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -248,6 +260,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         self._action(view, "tag_browser", self.show_tags, text=translate("MainWindow", "Tag browser…"))
         view.addSeparator()
         view.addAction(self.browser_dock.toggleViewAction())
+        view.addAction(self.study_list_dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())
         view.addAction(self.ai_dock.toggleViewAction())
 
@@ -325,10 +338,18 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.cancel_button.show()
         self.statusBar().showMessage(translate("MainWindow", "Scanning {}…").format(
             ", ".join(Path(p).name for p in paths)))
-        self._scans.start(
-            paths, lambda job: scan(job.request, progress=job.progress, cancel=job.token,
-                                    first_image=lambda inst: self._early_read(job, inst)),
-            self._scan_done, lambda _job, done, total: self._scan_progress(done, total))
+        self._scans.start(paths, self._scan_and_list, self._scan_done,
+                          lambda _job, done, total: self._scan_progress(done, total))
+
+    def _scan_and_list(self, job: Job[list[str]]) -> ScanResult:
+        """On the scan's worker: the scan, then what it found in the local study list
+        (by reference, pinned while this viewer runs; viewer.net.index)."""
+        result = scan(job.request, progress=job.progress, cancel=job.token,
+                      first_image=lambda inst: self._early_read(job, inst))
+        from viewer.net.index import record_opened  # sqlite3: not on the start-up path
+
+        record_opened(self.settings.pacs_store_dir, result)
+        return result
 
     def _early_read(self, job: Job[list[str]], instance: Instance) -> None:
         """On the scan's worker: an uncompressed early image's pixels go into the cache
@@ -375,6 +396,8 @@ class MainWindow(ReadingLayout, QMainWindow):
 
     def _show_result(self, result: ScanResult, paths: list[str]) -> None:
         found = bool(result.studies)
+        if found:
+            self.browser_dock.raise_()  # the study list's tab goes behind what opened
         # The browser hears what is new from the session: what is already open adds nothing.
         added = self.session.open(result.studies)
         for study in self.session.studies:  # new structure sets read now, on a worker
@@ -697,6 +720,7 @@ class MainWindow(ReadingLayout, QMainWindow):
             unsubscribe()
         self._unsubscribes.clear()
         self.session.structure_sets.close()
+        self.study_list.close_index()
         self.bridge.close()
         self.background.close()
         self._shutdown_reading()

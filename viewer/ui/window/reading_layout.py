@@ -325,6 +325,7 @@ class ReadingLayout:
         for viewport in self.all_viewports():
             viewport.state.hide_identity = hide
         self.reports.set_hide_identity(hide)
+        self.study_list.set_identity_hidden(hide)
 
     def _shutdown_reading(self: MainWindow) -> None:
         self.mpr.shutdown()
