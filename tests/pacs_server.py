@@ -115,6 +115,15 @@ class Orthanc:
         with urllib.request.urlopen(request, timeout=30) as answer:
             return json.loads(answer.read() or b"null")
 
+    def forget_series(self, series_uid: str) -> None:
+        """Delete a series (what a test sent), so the session's Orthanc stays as the other
+        tests expect it (the demo study: one series)."""
+        found = self.rest("/tools/lookup", series_uid.encode())
+        for item in found if isinstance(found, list) else []:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{self.http_port}{item['Path']}", method="DELETE")
+            urllib.request.urlopen(request, timeout=30).close()
+
     def push(self, study_uid: str) -> object:
         """C-STORE the study to the tests' Lightbox (the "lightbox" modality), as a PACS
         routing rule would; returns when Orthanc has sent it."""

@@ -1,5 +1,5 @@
 """docs/pacs.md runs as written: its configuration against the tests' Orthanc, then
-every command of its "Commands" block."""
+every command of its "Commands" block, the self-test, and "Sending results back"."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def test_the_configuration_and_every_command_run(orthanc, tmp_path) -> None:
                   .replace("port = 104", f"port = {orthanc.dicom_port}"))
     assert load_settings(site).problems == ()
     study = orthanc.studies["phantom"]
-    commands, self_test = _blocks("sh")
+    commands, self_test, sending = _blocks("sh")
     env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site)}
     lines = [line for line in commands.splitlines() if line.strip()]
     assert len(lines) == 8
@@ -60,6 +60,24 @@ def test_the_configuration_and_every_command_run(orthanc, tmp_path) -> None:
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"^OK +DICOM node pacs: .* answers C-ECHO", done.stdout, re.MULTILINE)
+    # Sending results back: an AI run on the retrieved study, its SR sent, then again.
+    sent = []
+    try:
+        for line in [line for line in sending.splitlines() if line.strip()]:
+            args = shlex.split(line.replace("/srv/lightbox/studies", str(tmp_path / "store"))
+                               .replace("1.2.840.99999.1", study)
+                               .replace("results", str(tmp_path / "results")))
+            assert args[0] == "lightbox"
+            done = subprocess.run([sys.executable, "-m", "viewer", *args[1:]], cwd=ROOT,
+                                  env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, (line, done.stderr)
+            assert "1 object(s) sent to pacs" in done.stderr, done.stderr
+            sent = list((tmp_path / "results").glob("*-sr.dcm"))
+    finally:
+        import pydicom
+
+        for path in sent:
+            orthanc.forget_series(pydicom.dcmread(path).SeriesInstanceUID)
 
 
 def _write(path: Path, text: str) -> Path:

@@ -8,7 +8,7 @@
     lightbox infer PATH --model ID --out DIR                  run a model, write JSON + PNGs
     lightbox anonymize SRC OUT                                de-identified copy (PS3.15)
     lightbox audit verify | export --from ISO --to ISO --out FILE   the AI-run log
-    lightbox pacs nodes | echo | find | get                   the site's DICOM nodes (IT)
+    lightbox pacs nodes | echo | find | get | send            the site's DICOM nodes (IT)
     lightbox model build RECIPE_DIR --weights FILE --out DIR  (build time, needs torch)
     lightbox model sign ARTIFACT --key KEY.pem                sign a model (approving team)
     lightbox model keygen --out DIR                           a new signing key pair

@@ -16,7 +16,8 @@ that). Qt-free.
 * :mod:`viewer.net.receiver`: each received object checked, then written by one thread;
 * :mod:`viewer.net.retrieve`: C-GET and C-MOVE (with a Storage SCP), progress, cancel,
   resumption;
-* :mod:`viewer.net.push`: studies a node pushes to the Storage SCP.
+* :mod:`viewer.net.push`: studies a node pushes to the Storage SCP;
+* :mod:`viewer.net.send`: C-STORE of the results Lightbox wrote to a configured node.
 
 pynetdicom decodes received data sets with pydicom, whose value checks would *log* a
 malformed value (a name, a birth date): importing :mod:`viewer.io` first makes pydicom
