@@ -156,6 +156,48 @@ def test_a_refused_association_is_named_and_audited(orthanc, phantom_here, tmp_p
     assert audit_main(["verify"], wrong) == 0
 
 
+def test_each_objects_outcome_is_named(orthanc, phantom_here, tmp_path, capsys):
+    """One send of two objects: the first stored, the second in a transfer syntax the
+    node does not take (the tests' Orthanc refuses deflate) refused by context, not
+    converted; exit status 1, both outcomes in the audit record."""
+    from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+    settings, study = phantom_here
+    out = tmp_path / "out"
+    assert infer_main([str(study), "--model", "ct-lesion-cls", "--frame", "4", "--out",
+                       str(out), "--models-dir", str(MODELS), "--accept-warnings",
+                       "--dicom"], settings=settings) == 0
+    plain = out / "ct-lesion-cls-sr.dcm"
+    deflated = tmp_path / "deflated-sr.dcm"
+    ds = pydicom.dcmread(plain)
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = pydicom.uid.generate_uid()
+    ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    ds.save_as(deflated, enforce_file_format=True)
+    capsys.readouterr()
+    try:
+        assert pacs_main(["send", "orthanc", str(plain), str(deflated)], settings) == 1
+        err = capsys.readouterr().err
+        assert "1/2 sent: ct-lesion-cls-sr.dcm" in err
+        assert "2/2 refused: deflated-sr.dcm (Comprehensive 3D SR)" in err
+        assert "does not accept Comprehensive 3D SR objects in transfer syntax" in err
+        assert "1 of 2 object(s) stored by orthanc" in err
+        (record,) = [r for r in AuditLog.of(settings).records() if r.get("event") == "send"]
+        assert record["outcome"] == "error" and record["sent"] == 1
+        assert [o["status"] for o in record["objects"]] == ["sent", "refused"]
+        assert audit_main(["verify"], settings) == 0
+    finally:
+        orthanc.forget_series(ds.SeriesInstanceUID)
+
+
+def test_status_codes_are_sorted_and_named() -> None:
+    from viewer.net.send import _meaning, _status
+
+    assert [_status(c) for c in (0x0000, 0x0001, 0xB000, 0xB007, 0xA700, 0xC123, 0x0122)] == [
+        "sent", "warning", "warning", "warning", "failed", "failed", "failed"]
+    assert _meaning(0xA701) == "status 0xA701 (out of resources)"
+    assert _meaning(0xC005) == "status 0xC005 (cannot understand)"
+
+
 def test_only_lightbox_results_to_configured_nodes(orthanc, phantom_here, tmp_path, capsys):
     settings, study = phantom_here
     image = next(study.rglob("*.dcm"))
