@@ -158,10 +158,11 @@ def _gui(argv: list[str]) -> int:
     )
     parser.add_argument("--version", action="version", version=f"Lightbox {__version__}")
     ns = parser.parse_args(argv)
+    from viewer.cli.pacs_send import results_sender
     from viewer.ui.app import run_gui  # Qt is imported only for the GUI
 
     screenshot = None if ns.screenshot is None else str(ns.screenshot)
-    return run_gui(ns.paths, demo=ns.demo, screenshot=screenshot)
+    return run_gui(ns.paths, demo=ns.demo, screenshot=screenshot, make_sender=results_sender)
 
 
 # --- lightbox info -------------------------------------------------------------------

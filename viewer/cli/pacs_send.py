@@ -17,11 +17,11 @@ could not be written; 2 usage (an unknown node, a file that is not one Lightbox 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from viewer.errors import LightboxError
+from viewer.errors import Cancelled, LightboxError
 from viewer.host.dicom_nodes import DicomNode
 from viewer.host.settings import Settings
 from viewer.tasks.cancel import CancelToken
@@ -55,7 +55,8 @@ def destination(settings: Settings, name: str | None) -> DicomNode:
 
 def send_and_record(node: DicomNode, settings: Settings, paths: Sequence[Path], *,
                     trigger: str = "reader", token: CancelToken | None = None,
-                    quiet: bool = False) -> SendOutcome:
+                    quiet: bool = False,
+                    progress: Callable[[int, int], None] | None = None) -> SendOutcome:
     """Send ``paths`` to ``node`` and append the audit record; the outcome.
 
     Raises :class:`SendUsageError` when a file cannot go (nothing sent),
@@ -73,6 +74,8 @@ def send_and_record(node: DicomNode, settings: Settings, paths: Sequence[Path], 
     audit.check()  # a send that cannot be recorded does not start
 
     def show(p: SendProgress) -> None:
+        if progress is not None:
+            progress(p.done, p.total)
         if not quiet and p.last is not None:
             o = p.last
             print(f"{p.done}/{p.total} {o.status}: {o.object.path.name} ({o.object.kind})",
@@ -137,3 +140,29 @@ def send_command(name: str, files: Sequence[str], settings: Settings) -> int:
         print(f"{command}: {exc}", file=sys.stderr)
         return FAILED
     return report(outcome, command)
+
+
+#: What the viewer's "Send AI results to PACS" calls on its worker thread: the files, the
+#: job's cancel token and progress; (objects stored, objects, problems). Raises Cancelled
+#: (the record says what went), or a LightboxError that says what is wrong.
+ResultsSender = Callable[[Sequence[Path], CancelToken, Callable[[int, int], None]],
+                         tuple[int, int, tuple[str, ...]]]
+
+
+def results_sender(settings: Settings) -> ResultsSender | None:
+    """The viewer's sender to the site's ``results_destination``; None when there is none
+    (the action is then disabled). Handed to the GUI by ``lightbox`` (viewer.cli.main):
+    ``viewer.ui`` may not load the network layer itself, and does not until a send."""
+    if settings.results_destination is None:
+        return None
+
+    def send_results(paths: Sequence[Path], token: CancelToken,
+                     progress: Callable[[int, int], None]) -> tuple[int, int, tuple[str, ...]]:
+        node = destination(settings, None)
+        outcome = send_and_record(node, settings, paths, token=token, quiet=True,
+                                  progress=progress)
+        if outcome.cancelled:
+            raise Cancelled()
+        return outcome.sent, len(outcome.objects), tuple(outcome.problems())
+
+    return send_results
