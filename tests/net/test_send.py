@@ -189,6 +189,65 @@ def test_each_objects_outcome_is_named(orthanc, phantom_here, tmp_path, capsys):
         orthanc.forget_series(ds.SeriesInstanceUID)
 
 
+def test_key_images_and_annotations_go_too(orthanc, phantom_here, tmp_path, capsys):
+    """The reader's key-image selection (KOS) and saved measurements (GSPS), as Lightbox
+    writes them, sent by the IT command and found again as series KO and PR."""
+    from viewer.io.key_objects import write_kos
+    from viewer.io.presentation_state import Graphic, write_gsps
+
+    settings, study = phantom_here
+    node = node_named(settings, "orthanc")
+    images = {str(pydicom.dcmread(p, stop_before_pixels=True).SOPInstanceUID): p
+              for p in study.rglob("*.dcm")}
+    first, second = sorted(images)[:2]
+    kos = write_kos([(first, 0), (second, 0)], images, tmp_path / "keys.dcm")
+    gsps = write_gsps([Graphic("distance", ((10.0, 10.0), (40.0, 30.0)), first, text="36 mm")],
+                      images, tmp_path / "measurements.dcm")
+    sent = {"KO": pydicom.dcmread(kos).SeriesInstanceUID,
+            "PR": pydicom.dcmread(gsps).SeriesInstanceUID}
+    try:
+        assert pacs_main(["send", "orthanc", str(kos), str(gsps)], settings) == 0, \
+            capsys.readouterr().err
+        for modality, series_uid in sent.items():
+            found = find(node, Query(level="series", study_uid=orthanc.studies["phantom"],
+                                     modality=modality), settings).matches
+            assert [m.series_uid for m in found] == [series_uid], modality
+        (record,) = [r for r in AuditLog.of(settings).records() if r.get("event") == "send"]
+        image_series = series_hash(pydicom.dcmread(images[first]).SeriesInstanceUID)
+        assert [(o["status"], o["references"]) for o in record["objects"]] == [
+            ("sent", [image_series]), ("sent", [image_series])]
+        assert all("model_id" not in o for o in record["objects"])  # not AI objects
+    finally:
+        for series_uid in sent.values():
+            orthanc.forget_series(series_uid)
+
+
+def test_a_cancelled_send_stops_between_objects(orthanc, phantom_here, tmp_path):
+    """Cancelled after the first object: it is stored, the second is "not sent"."""
+    from viewer.io.key_objects import write_kos
+    from viewer.tasks.cancel import CancelToken
+
+    settings, study = phantom_here
+    uid = str(pydicom.dcmread(next(study.rglob("*.dcm")), stop_before_pixels=True).SOPInstanceUID)
+    paths = [write_kos([(uid, 0)], {uid: next(study.rglob("*.dcm"))}, tmp_path / f"k{i}.dcm")
+             for i in range(2)]
+    token = CancelToken()
+    seen = []
+
+    def cancel_after_first(progress):
+        seen.append(progress.done)
+        token.cancel()
+
+    try:
+        outcome = send(node_named(settings, "orthanc"), settings, read_objects(paths),
+                       progress=cancel_after_first, token=token)
+        assert seen == [1] and outcome.cancelled and not outcome.ok
+        assert [o.status for o in outcome.objects] == ["sent", "not sent"]
+    finally:
+        for path in paths:
+            orthanc.forget_series(pydicom.dcmread(path).SeriesInstanceUID)
+
+
 def test_status_codes_are_sorted_and_named() -> None:
     from viewer.net.send import _meaning, _status
 

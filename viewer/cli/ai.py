@@ -296,6 +296,9 @@ def _infer(ns: argparse.Namespace, settings: Settings) -> int:
         print(" ".join(str(p) for p in paths))
     if node is not None and dicom[0]:
         return _send(node, settings, dicom[0], automatic=not (ns.send or ns.send_to))
+    if node is not None:
+        print("lightbox infer: nothing was sent: these results hold no mask, box, class or "
+              "value that a SEG or SR carries", file=sys.stderr)
     return 0
 
 
