@@ -271,6 +271,8 @@ def test_only_lightbox_results_to_configured_nodes(orthanc, phantom_here, tmp_pa
     with pytest.raises(NodeNotConfiguredError, match="not one the site configured"):
         send(stranger, settings, [])
     assert read_objects([]) == []
+    empty = send(node_named(settings, "orthanc"), settings, [])
+    assert empty.objects == () and empty.ok  # no association opened for nothing
 
 
 def test_the_destination_is_the_sites_alone(tmp_path) -> None:

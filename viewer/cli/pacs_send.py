@@ -70,6 +70,8 @@ def send_and_record(node: DicomNode, settings: Settings, paths: Sequence[Path], 
         objects = read_objects(paths)
     except SendFileError as exc:
         raise SendUsageError(str(exc)) from None
+    if not objects:
+        raise SendUsageError("there is nothing to send: no SEG, SR or other result was written")
     audit = AuditLog.of(settings)
     audit.check()  # a send that cannot be recorded does not start
 

@@ -232,6 +232,8 @@ def send(node: DicomNode, settings: Settings, objects: Sequence[SendObject], *,
     from pynetdicom import _config
 
     _check_configured(node, settings)
+    if not objects:  # no association for nothing (pynetdicom cannot propose no context)
+        return SendOutcome(node, (), 0.0)
     token = token or CancelToken()
     start = time.monotonic()
     # The file's data set goes as its bytes on disk: what the writer wrote, not re-encoded.
