@@ -80,6 +80,15 @@ def test_send_ai_results_to_pacs_from_the_viewer(orthanc, window_for, qtbot, tmp
         (record,) = [r for r in AuditLog.of(settings).records() if r.get("event") == "send"]
         assert record["outcome"] == "ok" and record["objects"][0]["model_id"] == "ct-body-seg"
         assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("lightbox-send-*/0"))
+        # Results read back from a SEG file are stored already: not offered again.
+        from viewer.inference.dicom_export import write_seg
+
+        seg = write_seg(results, series, tmp_path / "seg.dcm")
+        window.viewport.overlays.clear()
+        window.load_dicom_results(seg)
+        assert window.viewport.overlays.runs(series.uid)
+        assert not box.send_button.isEnabled()
+        assert "no AI results of this series" in box.send_button.toolTip()
     finally:
         for uid in found:
             orthanc.forget_series(uid)

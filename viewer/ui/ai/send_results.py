@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from viewer.host.settings import Settings
+from viewer.inference.results import READ_FROM_DICOM
 from viewer.tasks.cancel import CancelToken
 from viewer.tasks.jobs import Job, Jobs
 from viewer.ui.bridge import Background, Bridge, Outcome
@@ -85,8 +86,11 @@ class SendResultsBox(QWidget):
         self.refresh()
 
     def _runs(self) -> list[Run]:
+        """The series' runs of this workstation: results read back from a SEG/SR file are
+        already stored (in the PACS, or the file) and are not sent again."""
         series = self.viewport.series
-        return self.viewport.overlays.runs(series.uid) if series is not None else []
+        runs = self.viewport.overlays.runs(series.uid) if series is not None else []
+        return [r for r in runs if r.provenance.runtime != READ_FROM_DICOM]
 
     def refresh(self) -> None:
         """Enabled only with a destination, a result to send and no send going."""
