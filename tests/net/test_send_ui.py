@@ -101,3 +101,46 @@ def test_without_a_destination_the_action_says_why(orthanc, window_for, tmp_path
     button = window.ai_panel.sender_box.send_button
     assert not button.isEnabled()
     assert "results_destination" in button.toolTip()
+
+
+def test_auto_send_after_each_run_in_the_viewer(orthanc, window_for, qtbot, tmp_path):
+    """The site sets results_auto_send: a run from the AI panel ends, and its SR goes to
+    the PACS without the reader asking; the audit says "automatic"."""
+    import shutil
+
+    from PySide6.QtCore import Qt
+
+    settings = settings_for(tmp_path, orthanc,
+                            'results_destination = "orthanc"\nresults_auto_send = true\n')
+    node = node_named(settings, "orthanc")
+    study_uid = orthanc.studies["phantom"]
+    assert retrieve(node, settings, study_uid).complete
+    models = tmp_path / "models"
+    shutil.copytree(MODELS / "ct-lesion-cls", models / "ct-lesion-cls")
+    window = window_for(settings)
+    panel = window.ai_panel
+    panel.load_models([models])
+    qtbot.waitUntil(lambda: panel.is_ready, timeout=60_000)
+    window.open_paths([str(settings.pacs_store_dir / study_uid)])
+    qtbot.waitUntil(window.is_settled, timeout=30_000)
+    assert panel.select_model("ct-lesion-cls")
+    found: list[str] = []
+    try:
+        with qtbot.waitSignal(panel.run_finished, timeout=60_000) as finished:
+            qtbot.mouseClick(panel.run_image_button, Qt.MouseButton.LeftButton)
+            if panel.use_dialog is not None:  # outside intended use: the reader runs it
+                qtbot.mouseClick(panel.use_dialog.run_button, Qt.MouseButton.LeftButton)
+        assert finished.args == ["ok"]
+        box = panel.sender_box
+        qtbot.waitUntil(lambda: "recorded in the audit log" in box.status_label.text(),
+                        timeout=60_000)
+        assert box.status_label.text().startswith("1 object(s) sent to orthanc")
+        found = [m.series_uid for m in find(node, Query(level="series", study_uid=study_uid,
+                                                        modality="SR"), settings).matches]
+        assert len(found) == 1
+        (record,) = [r for r in AuditLog.of(settings).records() if r.get("event") == "send"]
+        assert record["trigger"] == "automatic" and record["outcome"] == "ok"
+        assert record["objects"][0]["model_id"] == "ct-lesion-cls"
+    finally:
+        for uid in found:
+            orthanc.forget_series(uid)

@@ -145,9 +145,10 @@ def send_command(name: str, files: Sequence[str], settings: Settings) -> int:
 
 
 #: What the viewer's "Send AI results to PACS" calls on its worker thread: the files, the
-#: job's cancel token and progress; (objects stored, objects, problems). Raises Cancelled
-#: (the record says what went), or a LightboxError that says what is wrong.
-ResultsSender = Callable[[Sequence[Path], CancelToken, Callable[[int, int], None]],
+#: job's cancel token and progress, whether the site's auto-send sent them; (objects
+#: stored, objects, problems). Raises Cancelled (the record says what went), or a
+#: LightboxError that says what is wrong.
+ResultsSender = Callable[[Sequence[Path], CancelToken, Callable[[int, int], None], bool],
                          tuple[int, int, tuple[str, ...]]]
 
 
@@ -159,10 +160,12 @@ def results_sender(settings: Settings) -> ResultsSender | None:
         return None
 
     def send_results(paths: Sequence[Path], token: CancelToken,
-                     progress: Callable[[int, int], None]) -> tuple[int, int, tuple[str, ...]]:
+                     progress: Callable[[int, int], None],
+                     automatic: bool) -> tuple[int, int, tuple[str, ...]]:
         node = destination(settings, None)
         outcome = send_and_record(node, settings, paths, token=token, quiet=True,
-                                  progress=progress)
+                                  progress=progress,
+                                  trigger="automatic" if automatic else "reader")
         if outcome.cancelled:
             raise Cancelled()
         return outcome.sent, len(outcome.objects), tuple(outcome.problems())

@@ -170,8 +170,8 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
         "the DICOM node (one of dicom_nodes) that AI results, key images and annotations "
         "are sent to with C-STORE; absent: nothing is ever sent"),
     Key("results_auto_send", "bool", False,
-        "send each AI run's SEG/SR to results_destination as soon as it is written "
-        "(default false: only when the reader sends them)"),
+        "send each AI run's SEG/SR to results_destination as soon as the run ends, in "
+        "the viewer and by lightbox infer (default false: only when the reader sends them)"),
 )})
 
 

@@ -531,6 +531,7 @@ class AIPanel(QWidget):
             results = outcome.value or []
             self.session.results.add_results(results)
             self._end(job, "ok", _summary(results))
+            self.sender_box.send_automatically(results, request.series)
 
     def _end(self, job: Job[RunRequest], status: Status, text: str, emit: bool = True) -> None:
         self.session.runs.finish(job.number, status, text)

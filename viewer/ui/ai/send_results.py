@@ -1,7 +1,8 @@
 """"Send AI results to PACS": the shown series' AI results as SEG/SR, sent in the background.
 
-The reader's explicit action of issue 14 (``results_auto_send`` is the automatic one, for
-``lightbox infer``). The button is disabled, with a tooltip that says why, when the site
+The reader's explicit action of issue 14; where the site sets ``results_auto_send``, each
+run's results also go as soon as the run ends (:meth:`SendResultsBox.send_automatically`,
+as ``lightbox infer`` does). The button is disabled, with a tooltip that says why, when the site
 names no ``results_destination`` or the series has no AI result. A send writes each
 model's SEG/SR (``viewer.inference.dicom_export.write_dicom``: the bytes
 ``lightbox infer --dicom`` writes) into a temporary folder and hands them to the sender
@@ -29,11 +30,14 @@ from viewer.ui.i18n import translate
 from viewer.ui.problem_text import problem_text
 
 if TYPE_CHECKING:
+    from viewer.inference.results import Result
+    from viewer.io.model import Series
     from viewer.state.ai_results import Run
     from viewer.ui.viewport.viewport import Viewport
 
-#: (files, cancel token, progress(done, total)) -> (objects stored, objects, problems).
-SendResults = Callable[[Sequence[Path], CancelToken, Callable[[int, int], None]],
+#: (files, cancel token, progress(done, total), automatic) -> (objects stored, objects,
+#: problems); ``automatic``: sent because the site set ``results_auto_send``.
+SendResults = Callable[[Sequence[Path], CancelToken, Callable[[int, int], None], bool],
                        tuple[int, int, tuple[str, ...]]]
 Sent = tuple[int, int, tuple[str, ...]]
 
@@ -63,6 +67,7 @@ class SendResultsBox(QWidget):
         layout.addWidget(self.send_button)
         layout.addLayout(row)
         layout.addWidget(self.status_label)
+        self._waiting: list[tuple[Series, list[list[Result]]]] = []
         self._show_progress(False)
         self._unsubscribe = viewport.overlays.subscribe(self._on_overlays)
         viewport.series_opened.connect(self._series_opened)
@@ -111,11 +116,26 @@ class SendResultsBox(QWidget):
         self.send_button.setToolTip(tip)
 
     def send(self) -> None:
-        series, sender = self.viewport.series, self.send_results
-        runs = self._runs()
-        if series is None or sender is None or not runs or self._jobs.busy:
+        """The reader's action: every run of the shown series."""
+        series, runs = self.viewport.series, self._runs()
+        if series is None or not runs or self._jobs.busy:
             return
-        batches = [[r.results[f] for f in sorted(r.results)] for r in runs]
+        self._start(series, [[r.results[f] for f in sorted(r.results)] for r in runs], False)
+
+    def send_automatically(self, results: Sequence[Result], series: Series) -> None:
+        """A run just finished and the site set ``results_auto_send``: its results go,
+        after the send going (if any)."""
+        if self.send_results is None or not self.settings.results_auto_send or not results:
+            return
+        if self._jobs.busy:
+            self._waiting.append((series, [list(results)]))
+            return
+        self._start(series, [list(results)], True)
+
+    def _start(self, series: Series, batches: list[list[Result]], automatic: bool) -> None:
+        sender = self.send_results
+        if sender is None:
+            return
 
         def work(job: Job[str]) -> Sent:
             from viewer.inference.dicom_export import write_dicom
@@ -127,7 +147,7 @@ class SendResultsBox(QWidget):
                     job.check()
                     (folder / str(number)).mkdir()
                     paths += write_dicom(results, series, folder / str(number))
-                return sender(paths, job.token, job.progress)
+                return sender(paths, job.token, job.progress, automatic)
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
 
@@ -161,6 +181,9 @@ class SendResultsBox(QWidget):
                 text = translate("SendResults", "{} of {} object(s) stored by {}:"
                                  ).format(sent, total, node) + "\n" + "\n".join(problems)
         self.status_label.setText(text)
+        if self._waiting:  # an automatic send that came while this one went
+            series, batches = self._waiting.pop(0)
+            self._start(series, batches, True)
         self.refresh()
 
     def _show_progress(self, on: bool) -> None:
@@ -172,6 +195,7 @@ class SendResultsBox(QWidget):
         return self._jobs.busy
 
     def shutdown(self) -> None:
+        self._waiting.clear()
         self._jobs.drop()
         self._unsubscribe()
         self._background.close()
