@@ -89,6 +89,18 @@ def test_send_ai_results_to_pacs_from_the_viewer(orthanc, window_for, qtbot, tmp
         assert window.viewport.overlays.runs(series.uid)
         assert not box.send_button.isEnabled()
         assert "no AI results of this series" in box.send_button.toolTip()
+        # Cancel right after Send: the send ends as cancelled (whatever went is audited),
+        # and every SEG in the study is found for the clean-up below.
+        window.viewport.overlays.clear()
+        window.viewport.overlays.add_results(results)
+        box.send_button.click()
+        assert box.cancel_button.isVisible()
+        box.cancel_button.click()
+        qtbot.waitUntil(lambda: not box.busy, timeout=60_000)
+        assert box.status_label.text().startswith("Sending cancelled")
+        assert box.send_button.isEnabled() and not box.cancel_button.isVisible()
+        found = [m.series_uid for m in find(node, Query(level="series", study_uid=study_uid,
+                                                        modality="SEG"), settings).matches]
     finally:
         for uid in found:
             orthanc.forget_series(uid)
