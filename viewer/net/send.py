@@ -31,7 +31,7 @@ from viewer.errors import LightboxError
 from viewer.host.dicom_nodes import DicomNode
 from viewer.host.settings import Settings
 from viewer.net.dimse import make_ae, open_association
-from viewer.net.errors import NetworkError, NodeNotConfiguredError
+from viewer.net.errors import AssociationRefusedError, NetworkError, NodeNotConfiguredError
 from viewer.tasks.cancel import CancelToken
 
 log = logging.getLogger(__name__)
@@ -250,8 +250,6 @@ def send(node: DicomNode, settings: Settings, objects: Sequence[SendObject], *,
         rest = [ObjectOutcome(o, "not sent") for o in objects[len(done):]]
         return SendOutcome(node, (*done, *rest), time.monotonic() - start, cancelled,
                            error, refused)
-
-    from viewer.net.errors import AssociationRefusedError
 
     try:
         with open_association(ae, node, settings) as assoc:
