@@ -3,7 +3,8 @@
 :func:`running_orthanc` (used by tests/net/conftest.py's session fixture and by
 tests/test_offline.py) writes a temporary Orthanc configuration (free ports for DICOM and
 HTTP, its own storage and index folders, remote access off, no plugins, the called AE
-title checked, the tests' Lightbox AE listed as a modality for C-MOVE), starts Orthanc,
+title checked, the tests' Lightbox AE listed as a modality for C-MOVE, every transfer
+syntax accepted over DICOM but deflate), starts Orthanc,
 waits until its local HTTP port answers, loads the demo study (the CT phantom and
 pydicom's samples) through that port's REST API, and stops Orthanc at the end. Where
 Orthanc is not installed the tests skip and say so (CI installs it: .ci/run).
@@ -73,6 +74,11 @@ class Orthanc:
             "DicomScuTimeout": 10,
             "LimitFindResults": 0,
             "LimitFindInstances": 0,
+            # Every transfer syntax but deflate: an archive that refuses one (the results
+            # sent back in it are refused by context, tests/net/test_send.py).
+            "AcceptedTransferSyntaxes": ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1",
+                                         "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.4.*",
+                                         "1.2.840.10008.1.2.5"],
         }
         self.config.write_text(json.dumps(config, indent=1), encoding="utf-8")
 
@@ -114,6 +120,15 @@ class Orthanc:
         request = urllib.request.Request(f"http://127.0.0.1:{self.http_port}{path}", data=data)
         with urllib.request.urlopen(request, timeout=30) as answer:
             return json.loads(answer.read() or b"null")
+
+    def forget_series(self, series_uid: str) -> None:
+        """Delete a series (what a test sent), so the session's Orthanc stays as the other
+        tests expect it (the demo study: one series)."""
+        found = self.rest("/tools/lookup", series_uid.encode())
+        for item in found if isinstance(found, list) else []:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{self.http_port}{item['Path']}", method="DELETE")
+            urllib.request.urlopen(request, timeout=30).close()
 
     def push(self, study_uid: str) -> object:
         """C-STORE the study to the tests' Lightbox (the "lightbox" modality), as a PACS

@@ -121,8 +121,20 @@ def test_the_pacs_commands_log_no_patient_data(tmp_path, capsys):
         shutil.rmtree(tmp_path / "store")
         assert pacs_main(["get", "--study", study, "--move", "orthanc"], settings) == 0
         assert pacs_main(["echo", "orthanc"], load_settings(wrong)) == 1
+        # Sent back: a key-image selection of the marker patient (it carries the name),
+        # stored, then refused by a node that does not know Lightbox.
+        from viewer.io.key_objects import write_kos
+
+        image = next((tmp_path / "store" / study).rglob("*.dcm"))
+        uid = str(pydicom.dcmread(image, stop_before_pixels=True).SOPInstanceUID)
+        kos = write_kos([(uid, 0)], {uid: image}, tmp_path / "keys.dcm")
+        assert pacs_main(["send", "orthanc", str(kos)], settings) == 0
+        assert pacs_main(["send", "orthanc", str(kos)], load_settings(wrong)) == 1
+        audit = AuditLog.of(settings).path.read_text(encoding="utf-8")
+        assert '"event": "send"' in audit and not any(mark in audit for mark in MARKS)
     logs = _texts(tmp_path / "logs")
     assert any("C-MOVE from node orthanc" in text for text in logs.values())
+    assert any("sent 1 of 1 object(s) to DICOM node orthanc" in t for t in logs.values())
     leaks = [(name, line) for name, text in logs.items() for line in text.splitlines()
              if any(mark in line for mark in MARKS)]
     assert not leaks

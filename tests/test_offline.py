@@ -10,7 +10,8 @@ made by C++ libraries (Qt, ONNX Runtime) that the Python wall cannot.
 The hospital network (viewer/net, docs/pacs.md) changes none of this: with no DICOM node
 configured the PACS commands load no network code and attempt nothing; with nodes
 configured, an audit hook on every ``socket.connect`` of a real echo, find, C-GET and
-C-MOVE against Orthanc sees the configured node's address and nothing else.
+C-MOVE and of sending AI results back (``infer --send-to``, ``pacs send``) against Orthanc
+sees the configured node's address and nothing else.
 """
 
 from __future__ import annotations
@@ -216,8 +217,9 @@ def test_with_no_node_configured_the_pacs_commands_load_no_network_code(offline_
              "from viewer.cli.main import main\n"
              "codes = [main(['pacs', 'nodes']), main(['pacs', 'echo', 'pacs']),\n"
              "         main(['pacs', 'find', '--patient-id', 'X']),\n"
-             "         main(['pacs', 'get', '--study', '1.2.3']), main(['pacs', 'listen'])]\n"
-             "assert codes == [0, 2, 2, 2, 2], codes\n"
+             "         main(['pacs', 'get', '--study', '1.2.3']), main(['pacs', 'listen']),\n"
+             "         main(['pacs', 'send', 'pacs', 'result.dcm'])]\n"
+             "assert codes == [0, 2, 2, 2, 2, 2], codes\n"
              "loaded = [m for m in ('pynetdicom', 'socket', 'ssl') if m in sys.modules]\n"
              "assert 'pynetdicom' not in loaded, loaded\n")
     run([sys.executable, "-c", probe], offline_env)
@@ -236,6 +238,10 @@ from viewer.cli.main import main
 study = sys.argv[1]
 codes = [main(["pacs", "echo", "orthanc"]), main(["pacs", "find", "orthanc"]),
          main(["pacs", "get", "--study", study, "orthanc"])]
+# Results back: an AI run on the retrieved study sends its SR, then the IT command again.
+codes.append(main(["infer", f"{sys.argv[2]}/{study}", "--model", "ct-lesion-cls", "--frame",
+                   "1", "--out", sys.argv[3], "--accept-warnings", "--send-to", "orthanc"]))
+codes.append(main(["pacs", "send", "orthanc", f"{sys.argv[3]}/ct-lesion-cls-sr.dcm"]))
 shutil.rmtree(sys.argv[2])  # so that the C-MOVE has every image to fetch again
 codes.append(main(["pacs", "get", "--study", study, "--move", "orthanc"]))
 print(json.dumps({"codes": codes, "seen": seen}))
@@ -243,18 +249,19 @@ print(json.dumps({"codes": codes, "seen": seen}))
 
 
 def test_with_nodes_configured_nothing_but_them_is_contacted(tmp_path) -> None:
-    """Every connect() of echo, find, C-GET and C-MOVE goes to the configured node; the
-    only port listened on is the Storage SCP's, the configured one, for the C-MOVE."""
+    """Every connect() of echo, find, C-GET, C-MOVE and of sending results back (infer
+    --send-to, pacs send) goes to the configured node; the only port listened on is the
+    Storage SCP's, the configured one, for the C-MOVE."""
     with running_orthanc(tmp_path / "orthanc", tmp_path / "demo") as orthanc:
         site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
         env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site),
                "LIGHTBOX_LOG_DIR": str(tmp_path / "logs")}
         done = subprocess.run([sys.executable, "-c", CONNECT_PROBE, orthanc.studies["phantom"],
-                               str(tmp_path / "store")],
+                               str(tmp_path / "store"), str(tmp_path / "out")],
                               env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.splitlines()[-1])
-    assert report["codes"] == [0, 0, 0, 0], done.stderr
+    assert report["codes"] == [0, 0, 0, 0, 0, 0], done.stderr
     connects = {tuple(a) for e, a in report["seen"] if e == "socket.connect"}
     binds = {tuple(a) for e, a in report["seen"] if e == "socket.bind"}
     assert connects == {("127.0.0.1", orthanc.dicom_port)}, report["seen"]

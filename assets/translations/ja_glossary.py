@@ -511,3 +511,16 @@ JA.update({
 "The study list cannot be shown: {}": "検査リストを表示できません: {}",
 "AI results exist for this study": "この検査にはAI結果があります",
 })
+# Results back to the PACS (viewer/ui/ai/send_results.py)
+JA.update({
+"Send AI results to PACS": "AI結果をPACSへ送信",
+"%v / %m objects": "%v / %m オブジェクト",
+"No PACS destination is configured: IT names one (results_destination) in the site configuration.": "PACSの送信先が設定されていません。IT担当者がサイト設定（results_destination）で指定します。",
+"There are no AI results of this series to send: run a model first.": "このシリーズには送信するAI結果がありません。先にモデルを実行してください。",
+"Sends this series' AI results (SEG, SR) to {} with C-STORE; each send is recorded in the audit log.": "このシリーズのAI結果（SEG、SR）をC-STOREで{}へ送信します。送信はすべて監査ログに記録されます。",
+"Sending to {}…": "{}へ送信中…",
+"Sending cancelled; the audit log records what was sent.": "送信をキャンセルしました。送信済みの内容は監査ログに記録されています。",
+"Not sent: {}": "送信されませんでした: {}",
+"{} object(s) sent to {} and recorded in the audit log.": "{} 件のオブジェクトを{}へ送信し、監査ログに記録しました。",
+"{} of {} object(s) stored by {}:": "{} 件を保存しました（全 {} 件、送信先 {}）:",
+})

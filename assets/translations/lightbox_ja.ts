@@ -2131,6 +2131,54 @@
     </message>
 </context>
 <context>
+    <name>SendResults</name>
+    <message>
+        <source>Send AI results to PACS</source>
+        <extracomment>(files, cancel token, progress(done, total), automatic) -&gt; (objects stored, objects, problems); ``automatic``: sent because the site set ``results_auto_send``.</extracomment>
+        <translation>AI結果をPACSへ送信</translation>
+    </message>
+    <message>
+        <source>%v / %m objects</source>
+        <translation>%v / %m オブジェクト</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>キャンセル</translation>
+    </message>
+    <message>
+        <source>No PACS destination is configured: IT names one (results_destination) in the site configuration.</source>
+        <translation>PACSの送信先が設定されていません。IT担当者がサイト設定（results_destination）で指定します。</translation>
+    </message>
+    <message>
+        <source>There are no AI results of this series to send: run a model first.</source>
+        <translation>このシリーズには送信するAI結果がありません。先にモデルを実行してください。</translation>
+    </message>
+    <message>
+        <source>Sends this series' AI results (SEG, SR) to {} with C-STORE; each send is recorded in the audit log.</source>
+        <translation>このシリーズのAI結果（SEG、SR）をC-STOREで{}へ送信します。送信はすべて監査ログに記録されます。</translation>
+    </message>
+    <message>
+        <source>Sending to {}…</source>
+        <translation>{}へ送信中…</translation>
+    </message>
+    <message>
+        <source>Not sent: {}</source>
+        <translation>送信されませんでした: {}</translation>
+    </message>
+    <message>
+        <source>{} object(s) sent to {} and recorded in the audit log.</source>
+        <translation>{} 件のオブジェクトを{}へ送信し、監査ログに記録しました。</translation>
+    </message>
+    <message>
+        <source>{} of {} object(s) stored by {}:</source>
+        <translation>{} 件を保存しました（全 {} 件、送信先 {}）:</translation>
+    </message>
+    <message>
+        <source>Sending cancelled; the audit log records what was sent.</source>
+        <translation>送信をキャンセルしました。送信済みの内容は監査ログに記録されています。</translation>
+    </message>
+</context>
+<context>
     <name>StudyList</name>
     <message>
         <source>Date</source>

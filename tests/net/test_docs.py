@@ -1,5 +1,5 @@
 """docs/pacs.md runs as written: its configuration against the tests' Orthanc, then
-every command of its "Commands" block."""
+every command of its "Commands" block, the self-test, and "Sending results back"."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def test_the_configuration_and_every_command_run(orthanc, tmp_path) -> None:
                   .replace("port = 104", f"port = {orthanc.dicom_port}"))
     assert load_settings(site).problems == ()
     study = orthanc.studies["phantom"]
-    commands, self_test, studies = _blocks("sh")
+    commands, self_test, sending, studies = _blocks("sh")
     env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site)}
     lines = [line for line in commands.splitlines() if line.strip()]
     assert len(lines) == 8
@@ -54,6 +54,31 @@ def test_the_configuration_and_every_command_run(orthanc, tmp_path) -> None:
         if "--level" in args:
             series = done.stdout.split()[-1]
     assert len(list((tmp_path / "store" / study).glob("*/*.dcm"))) == 64
+    args = shlex.split(self_test)
+    assert args[0] == "lightbox"
+    done = subprocess.run([sys.executable, "-m", "viewer", *args[1:]], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^OK +DICOM node pacs: .* answers C-ECHO", done.stdout, re.MULTILINE)
+    # Sending results back: an AI run on the retrieved study, its SR sent, then again.
+    sent = []
+    try:
+        for line in [line for line in sending.splitlines() if line.strip()]:
+            args = shlex.split(line.replace("/srv/lightbox/studies", str(tmp_path / "store"))
+                               .replace("1.2.840.99999.1", study)
+                               .replace("results", str(tmp_path / "results")))
+            assert args[0] == "lightbox"
+            done = subprocess.run([sys.executable, "-m", "viewer", *args[1:]], cwd=ROOT,
+                                  env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, (line, done.stderr)
+            assert "1 object(s) sent to pacs" in done.stderr, done.stderr
+            sent = list((tmp_path / "results").glob("*-sr.dcm"))
+    finally:
+        import pydicom
+
+        for path in sent:
+            orthanc.forget_series(pydicom.dcmread(path).SeriesInstanceUID)
+
     # "The local study list": each command as written, the last removing the study.
     outputs = []
     for line in studies.splitlines():
@@ -65,12 +90,6 @@ def test_the_configuration_and_every_command_run(orthanc, tmp_path) -> None:
         outputs.append(done.stdout)
     assert study in outputs[1] and "retrieved from pacs" in outputs[0]
     assert not (tmp_path / "store" / study).exists()
-    args = shlex.split(self_test)
-    assert args[0] == "lightbox"
-    done = subprocess.run([sys.executable, "-m", "viewer", *args[1:]], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert re.search(r"^OK +DICOM node pacs: .* answers C-ECHO", done.stdout, re.MULTILINE)
 
 
 def _write(path: Path, text: str) -> Path:

@@ -1,6 +1,7 @@
-"""A local, append-only record of every AI run (no patient data).
+"""A local, append-only record of every AI run and every send to the PACS (no patient data).
 
 AuditLog(path).append(AuditRecord(...))        one JSON line per run, fsynced
+AuditLog(path).append(send_record(...))        one per send ("event": "send"; audit.sends)
 AuditLog.of(settings)   the configured log: Settings.audit_dir (LIGHTBOX_AUDIT_DIR, else the
                         site configuration, else per-user data)
 AuditLog(path).records() -> list[dict]

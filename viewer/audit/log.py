@@ -1,4 +1,5 @@
-"""The audit log: one JSON line per AI run, appended, flushed and fsynced.
+"""The audit log: one JSON line per AI run (and per send to the PACS: ``viewer.audit.sends``),
+appended, flushed and fsynced.
 
 Durability: the log line is the record, and its ``fsync`` the one wait of a run (plus the
 folder's, once, when the log is made). The key state and the head are written after it
@@ -39,7 +40,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from viewer.audit.chain import GENESIS, follow_state, head_of, head_of_start, link, link_hash
 from viewer.audit.signing import (
@@ -260,6 +261,16 @@ class AuditRecord:
         return record
 
 
+class Record(Protocol):
+    """What the log appends: an AI run (:class:`AuditRecord`) or a send to the PACS
+    (``viewer.audit.sends.SendRecord``, ``"event": "send"``), one signed chain for both."""
+
+    @property
+    def outcome(self) -> str: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
 class AuditLog:
     """The append-only log file ``path`` (:meth:`of` gives the configured one)."""
 
@@ -311,7 +322,7 @@ class AuditLog:
             finally:
                 os.close(fd)
 
-    def append(self, record: AuditRecord) -> dict[str, Any]:
+    def append(self, record: Record) -> dict[str, Any]:
         """Sign and append ``record``; raises :class:`AuditError` (what to fix) when it
         cannot be written."""
         if record.outcome not in OUTCOMES:
@@ -329,7 +340,7 @@ class AuditLog:
         except OSError as exc:
             raise _cannot_write(self.path, exc) from None
 
-    def _append_locked(self, fd: int, record: AuditRecord) -> dict[str, Any]:
+    def _append_locked(self, fd: int, record: Record) -> dict[str, Any]:
         state = load_state(self.path)
         tail = _read_tail(fd)
         previous = tail.last

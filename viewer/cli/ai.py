@@ -3,7 +3,7 @@
     lightbox models [--models-dir DIR ...] [--json]
     lightbox infer PATH --model ID --out DIR [--models-dir DIR ...]
                    [--frame N | --all] [--series UID] [--input NAME=SERIES ...]
-                   [--accept-warnings] [--dicom] [--dicom-sc]
+                   [--accept-warnings] [--dicom] [--dicom-sc] [--send | --send-to NODE]
 
 ``models`` lists every artifact with its verification status (exit 0 when all verify,
 1 when any is unavailable or none is found). ``infer`` runs one verified model and writes,
@@ -14,6 +14,10 @@ original pixels, mask label counts, every source series), ``MODEL-frame-NNNN-ove
 success, 1 on failure (message on stderr), 2 on bad usage, 130 when interrupted. Neither
 imports Qt or torch. A model reading other series of the study takes each with
 ``--input NAME=SERIES`` (a UID or a path), else the proposed one (:mod:`viewer.cli.ai_inputs`).
+``--send`` (to the site's ``results_destination``) or ``--send-to NODE`` also writes the
+DICOM (``--dicom``) and sends that SEG/SR to the PACS with C-STORE, recorded in the audit
+log (:mod:`viewer.cli.pacs_send`); a site with ``results_auto_send = true`` sends every
+run's as if ``--send`` were given. A send that fails leaves the results written and exits 1.
 
 A run of several images reports its progress on stderr every ``PROGRESS_EVERY`` images.
 Ctrl+C cancels it (between batches, audited as cancelled); results are written into a
@@ -188,6 +192,16 @@ def infer_main(argv: Sequence[str] | None = None, settings: Settings | None = No
         help="also write the overlays burned into RGB secondary captures (for archives "
         "that show neither SEG nor SR)",
     )
+    sending = parser.add_mutually_exclusive_group()
+    sending.add_argument(
+        "--send", action="store_true",
+        help="also send the SEG/SR to the PACS (the site's results_destination) with "
+        "C-STORE, recorded in the audit log; implies --dicom",
+    )
+    sending.add_argument(
+        "--send-to", metavar="NODE",
+        help="as --send, to the configured DICOM node NODE",
+    )
     ns = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         return _infer(ns, settings if settings is not None else load_settings())
@@ -248,9 +262,10 @@ def _infer(ns: argparse.Namespace, settings: Settings) -> int:
                f"image{'s' if count != 1 else ''} ({valid})")
         return 2
     assert entry.manifest is not None  # an available entry has its manifest
+    node = _send_destination(ns, settings)  # a wrong destination: before the run
     others = choose_inputs(entry.manifest, series, result.all_series(), ns.input)
     token = CancelToken()
-    with _ctrl_c_cancels(token):
+    with ctrl_c_cancels(token):
         try:
             results = run_model(entry, series, frames, accept_warnings=ns.accept_warnings,
                                 progress=_Progress(entry.id, "steps" if volume else "images"),
@@ -263,9 +278,10 @@ def _infer(ns: argparse.Namespace, settings: Settings) -> int:
             return 1
         written = write_results(results, series, Path(ns.out), token)
     try:
-        written += _write_dicom(ns, results, series)
+        dicom = _write_dicom(ns, results, series)
     except OSError as exc:  # a full disk, or a pipe where a file should go
         raise LightboxError(f"cannot write the DICOM results: {exc}") from exc
+    written += [paths for paths in dicom if paths]
     unlike = sum(1 for r in results if r.domain is not None and r.domain.unlike)
     if unlike:  # said once on stderr; each image's reason is in its JSON ("ood")
         first = next(r.domain for r in results if r.domain is not None and r.domain.unlike)
@@ -278,20 +294,60 @@ def _infer(ns: argparse.Namespace, settings: Settings) -> int:
             print(f"{entry.id}: {line}")
     for paths in written:
         print(" ".join(str(p) for p in paths))
+    if node is not None and dicom[0]:
+        return _send(node, settings, dicom[0], automatic=not (ns.send or ns.send_to))
+    if node is not None:
+        print("lightbox infer: nothing was sent: these results hold no mask, box, class or "
+              "value that a SEG or SR carries", file=sys.stderr)
     return 0
 
 
+def _send_destination(ns: argparse.Namespace, settings: Settings) -> Any:
+    """The node the run's SEG/SR go to (None: not sent); a wrong one is usage (2)."""
+    if not (ns.send or ns.send_to or settings.results_auto_send):
+        return None
+    from viewer.cli.pacs_send import SendUsageError, destination
+
+    ns.dicom = True  # what is sent is what --dicom writes
+    try:
+        return destination(settings, ns.send_to)
+    except SendUsageError as exc:
+        raise InputUsageError(str(exc)) from None
+
+
+def _send(node: Any, settings: Settings, paths: list[Path], *, automatic: bool) -> int:
+    from viewer.cli.pacs_send import SendUsageError, report, send_and_record
+
+    token = CancelToken()
+    try:
+        with ctrl_c_cancels(token):
+            outcome = send_and_record(node, settings, paths, token=token,
+                                      trigger="automatic" if automatic else "reader")
+    except SendUsageError as exc:
+        _error(f"results written, not sent: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        _error("interrupted while sending; the results are written")
+        return EXIT_INTERRUPTED
+    except LightboxError as exc:
+        _error(f"results written, not sent: {exc}")
+        return 1
+    return report(outcome, "lightbox infer")
+
+
 def _write_dicom(ns: argparse.Namespace, results: Sequence[Any], series: Any) -> list[list[Path]]:
-    written: list[list[Path]] = []
+    """The DICOM files written: ``write_dicom``'s (SEG/SR: what is sent; [] without
+    --dicom) first, then the secondary captures'."""
+    written: list[list[Path]] = [[]]
     if ns.dicom:
         from viewer.inference.dicom_export import write_dicom
 
-        written.append(write_dicom(results, series, Path(ns.out)))
+        written[0] = write_dicom(results, series, Path(ns.out))
     if ns.dicom_sc:
         from viewer.inference.dicom_capture import write_secondary_captures
 
         written.append(write_secondary_captures(list(results), series, Path(ns.out)))
-    return [paths for paths in written if paths]
+    return written
 
 
 class _Progress:
@@ -308,7 +364,7 @@ class _Progress:
 
 
 @contextlib.contextmanager
-def _ctrl_c_cancels(token: CancelToken) -> Iterator[None]:
+def ctrl_c_cancels(token: CancelToken, command: str = "lightbox infer") -> Iterator[None]:
     """The first Ctrl+C cancels ``token`` (the run stops at its next check and is audited
     as cancelled); a second one interrupts at once."""
     if threading.current_thread() is not threading.main_thread():
@@ -320,7 +376,7 @@ def _ctrl_c_cancels(token: CancelToken) -> Iterator[None]:
 
     def cancel(_signum: int, _frame: object) -> None:
         token.cancel()
-        print("lightbox infer: cancelling (Ctrl+C again to stop at once)…", file=sys.stderr,
+        print(f"{command}: cancelling (Ctrl+C again to stop at once)…", file=sys.stderr,
               flush=True)
         signal.signal(signal.SIGINT, signal.default_int_handler)
 

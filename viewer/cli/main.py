@@ -8,7 +8,7 @@
     lightbox infer PATH --model ID --out DIR                  run a model, write JSON + PNGs
     lightbox anonymize SRC OUT                                de-identified copy (PS3.15)
     lightbox audit verify | export --from ISO --to ISO --out FILE   the AI-run log
-    lightbox pacs nodes | echo | find | get                   the site's DICOM nodes (IT)
+    lightbox pacs nodes | echo | find | get | send            the site's DICOM nodes (IT)
     lightbox studies [--search TEXT] [--json] [--evict-to GB] the local study list
     lightbox model build RECIPE_DIR --weights FILE --out DIR  (build time, needs torch)
     lightbox model sign ARTIFACT --key KEY.pem                sign a model (approving team)
@@ -167,10 +167,11 @@ def _gui(argv: list[str]) -> int:
     )
     parser.add_argument("--version", action="version", version=f"Lightbox {__version__}")
     ns = parser.parse_args(argv)
+    from viewer.cli.pacs_send import results_sender
     from viewer.ui.app import run_gui  # Qt is imported only for the GUI
 
     screenshot = None if ns.screenshot is None else str(ns.screenshot)
-    return run_gui(ns.paths, demo=ns.demo, screenshot=screenshot)
+    return run_gui(ns.paths, demo=ns.demo, screenshot=screenshot, make_sender=results_sender)
 
 
 # --- lightbox info -------------------------------------------------------------------

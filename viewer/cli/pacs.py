@@ -7,11 +7,14 @@
                        [--study UID] [--limit N] [--json] [NODE]
     lightbox pacs get --study UID [--series UID] [--move] [NODE]
     lightbox pacs listen                                  receive studies the PACS pushes
+    lightbox pacs send NODE FILE...                       C-STORE results Lightbox wrote
 
 NODE is a node's name from the site configuration (default: the user's ``default_node``).
 ``get`` stores into the local store (``pacs_store_dir``), prints progress on stderr, and
 resumes a retrieve that stopped: what is already stored is skipped. ``listen`` opens the
-storage port for the configured nodes until Ctrl+C and stores what they send.
+storage port for the configured nodes until Ctrl+C and stores what they send. ``send``
+sends SEG, SR, key-object selections, presentation states and secondary captures that
+Lightbox wrote, and records what went where in the audit log (:mod:`viewer.cli.pacs_send`).
 
 Exit status: 0 success; 1 the node or the transfer failed (what arrived is kept; run
 ``get`` again to resume), or a search matched more than the limit (the first matches are
@@ -62,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     get.add_argument("node", nargs="?")
     commands.add_parser("listen", help="store the studies the configured nodes push "
                         "(C-STORE to the storage port) until Ctrl+C")
+    send = commands.add_parser("send", help="C-STORE results Lightbox wrote (SEG, SR, key "
+                               "images, annotations) to a node; recorded in the audit log")
+    send.add_argument("node")
+    send.add_argument("files", nargs="+", metavar="FILE")
     return parser
 
 
@@ -75,6 +82,10 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return _nodes(settings)
     if args.command == "listen":
         return _listen(settings)
+    if args.command == "send":
+        from viewer.cli.pacs_send import send_command
+
+        return send_command(args.node, args.files, settings)
     # Only now is anything of the network loaded, and only for a configured node.
     from viewer.net.dimse import node_named
     from viewer.net.errors import NodeNotConfiguredError, QueryKeyError

@@ -171,6 +171,12 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
         f"{DEFAULT_TIMEOUT_S})"),
     Key("default_node", "name", True,
         "the DICOM node the PACS commands use when none is named"),
+    Key("results_destination", "name", False,
+        "the DICOM node (one of dicom_nodes) that AI results, key images and annotations "
+        "are sent to with C-STORE; absent: nothing is ever sent"),
+    Key("results_auto_send", "bool", False,
+        "send each AI run's SEG/SR to results_destination as soon as the run ends, in "
+        "the viewer and by lightbox infer (default false: only when the reader sends them)"),
 )})
 
 
@@ -239,6 +245,9 @@ class Settings:
     pacs_max_results: int = DEFAULT_MAX_RESULTS
     dicom_timeout_s: float = DEFAULT_TIMEOUT_S
     default_node: str | None = None
+    # Results back to the PACS (net.send; docs/pacs.md "Sending results back"). Site only.
+    results_destination: str | None = None
+    results_auto_send: bool = False
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()
     site_file: Path = field(default_factory=site_config_path)
@@ -364,6 +373,9 @@ def load_settings(site_file: str | Path | None = None,
         pacs_max_results=int(site.get("pacs_max_results", DEFAULT_MAX_RESULTS)),
         dicom_timeout_s=float(site.get("dicom_timeout_s", DEFAULT_TIMEOUT_S)),
         default_node=values.get("default_node") or None,
+        results_destination=_destination(site, problems),
+        results_auto_send=bool(site.get("results_auto_send", False))
+        and bool(_destination(site, [])),
         sources=MappingProxyType(sources),
         problems=tuple(problems),
         site_file=site_path,
@@ -376,6 +388,22 @@ def load_settings(site_file: str | Path | None = None,
         environment_overrides=overrides,
         ignored_environment=ignored,
     )
+
+
+def _destination(site: Mapping[str, Any], problems: list[str]) -> str | None:
+    """The site's ``results_destination`` when it names a configured node; otherwise None,
+    and a problem that says so (results are then sent nowhere)."""
+    name = site.get("results_destination") or None
+    if name is None:
+        return None
+    nodes = site.get("dicom_nodes", {})
+    if name not in nodes:
+        known = ", ".join(sorted(nodes)) or "none is configured"
+        problems.append(f"results_destination names {name!r}, which is not one of the "
+                        f"dicom_nodes ({known}): AI results are sent nowhere until IT "
+                        "corrects it")
+        return None
+    return str(name)
 
 
 # --- Windows Group Policy ----------------------------------------------------------------

@@ -24,6 +24,7 @@ from viewer.inference.dicom_export import MANUFACTURER, SCHEME, SEG_SOP_CLASS
 from viewer.inference.manifest import Label
 from viewer.inference.preprocess import Letterbox
 from viewer.inference.results import (
+    READ_FROM_DICOM,
     Box,
     BoxesOutput,
     LabelsOutput,
@@ -105,7 +106,7 @@ def _provenance(ds: Dataset, series_uid: str) -> Provenance:
         model_id, digest, demo = f"dicom:{ds.get('SeriesInstanceUID', '')}", "", False
     return Provenance(
         model_id=model_id, model_name=name, model_version=version, model_digest=digest,
-        not_for_clinical_use=demo, runtime="read from DICOM", series_uid=series_uid,
+        not_for_clinical_use=demo, runtime=READ_FROM_DICOM, series_uid=series_uid,
         sop_instance_uid="", frame_index=0, instance_frame=0,
     )
 

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from viewer.inference.volume_summary import VolumeSummary
     from viewer.io.model import FrameRef
 
+#: ``Provenance.runtime`` of results read back from a SEG/SR file: not a run of this
+#: workstation (the viewer does not send them to the PACS again).
+READ_FROM_DICOM = "read from DICOM"
+
 
 @dataclass(frozen=True)
 class InputSource:

@@ -21,6 +21,7 @@ that). Qt-free.
   viewer also loads for the folders it opens;
 * :mod:`viewer.net.cache`: the store kept within ``pacs_cache_gb``, the list kept equal
   to the folder after a crash.
+* :mod:`viewer.net.send`: C-STORE of the results Lightbox wrote to a configured node.
 
 pynetdicom decodes received data sets with pydicom, whose value checks would *log* a
 malformed value (a name, a birth date): importing :mod:`viewer.io` first makes pydicom

@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from viewer.host.settings import Settings
+    from viewer.ui.ai.send_results import SendResults
 
 log = logging.getLogger(__name__)
 APP_NAME = "Lightbox"
@@ -60,8 +63,12 @@ def qt_runtime_problem(pyside_version: str, python: tuple[int, int]) -> str | No
     return None
 
 
-def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = None) -> int:
+def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = None,
+            make_sender: Callable[[Settings], SendResults | None] | None = None) -> int:
     """Open the viewer on ``paths`` (and the demo study); return the exit status.
+
+    ``make_sender``: given the settings, how "Send AI results to PACS" sends (``lightbox``
+    hands in ``viewer.cli.pacs_send.results_sender``; the UI does not load the network).
 
     With ``screenshot``, wait until scanning finished and the shown series is loaded, save
     the window to that PNG and exit: 0 when saved, 1 (with a message on stderr) otherwise.
@@ -107,7 +114,8 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
             print(f"lightbox: cannot build the demo study: {exc}", file=sys.stderr)
     # The models are verified once the first image is on screen (or at once when there is
     # nothing to show): their golden replays must not compete with it for the CPU.
-    window = MainWindow(settings=settings, load_models=False)
+    sender = make_sender(settings) if make_sender is not None else None
+    window = MainWindow(settings=settings, load_models=False, send_results=sender)
     crashes = CrashHandler(window, settings.log_dir, boundary=window.boundary)
     crashes.install()
     status = {"code": 0}

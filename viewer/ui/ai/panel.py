@@ -48,6 +48,7 @@ from viewer.tasks.jobs import Job, Jobs
 from viewer.ui.ai.dialogs import IntendedUseDialog
 from viewer.ui.ai.findings import AIResults
 from viewer.ui.ai.model_card import ModelCardDialog
+from viewer.ui.ai.send_results import SendResults, SendResultsBox
 from viewer.ui.ai.series_dialog import SeriesChoiceDialog
 from viewer.ui.bridge import Background, Outcome
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
@@ -121,7 +122,8 @@ class AIPanel(QWidget):
     def __init__(self, viewport: Viewport, bridge: Bridge, boundary: ErrorBoundary,
                  model_dirs: Sequence[str | Path] | None = None,
                  parent: QWidget | None = None, *, settings: Settings,
-                 session: Session | None = None, frames: FrameSource | None = None) -> None:
+                 session: Session | None = None, frames: FrameSource | None = None,
+                 send_results: SendResults | None = None) -> None:
         """``session``: where results and the run state go (default: the viewport's);
         ``frames``: where a run reads pixels (the window passes its frame cache's source,
         so a run reuses what the viewports already decoded)."""
@@ -143,6 +145,7 @@ class AIPanel(QWidget):
         self.series_dialog: SeriesChoiceDialog | None = None
         self.card_dialog: ModelCardDialog | None = None
         self._applicability: dict[str, Applicability] = {}
+        self._send_results = send_results
         self._build()
         viewport.series_opened.connect(self._series_opened)
         viewport.state_changed.connect(self._on_view)
@@ -189,6 +192,7 @@ class AIPanel(QWidget):
         viewport.series_opened.connect(self._series_opened)
         viewport.state_changed.connect(self._on_view)
         self.results.set_viewport(viewport)
+        self.sender_box.set_viewport(viewport)
         self.refresh_models()
         self._show_run_line()
         self._sync_buttons()
@@ -227,6 +231,8 @@ class AIPanel(QWidget):
         progress.addWidget(self.cancel_button)
         self.results = AIResults(self.viewport)
         self.results.clear_button.clicked.connect(self._then_focus(lambda: None))
+        self.sender_box = SendResultsBox(self.viewport, self._bridge, self.settings,
+                                         self._send_results)
 
         inner = QWidget()
         layout = QVBoxLayout(inner)
@@ -237,6 +243,7 @@ class AIPanel(QWidget):
         layout.addLayout(progress)
         layout.addWidget(self.run_label)
         layout.addWidget(self.results, 1)
+        layout.addWidget(self.sender_box)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -531,6 +538,7 @@ class AIPanel(QWidget):
             results = outcome.value or []
             self.session.results.add_results(results)
             self._end(job, "ok", _summary(results))
+            self.sender_box.send_automatically(results, request.series)
 
     def _end(self, job: Job[RunRequest], status: Status, text: str, emit: bool = True) -> None:
         self.session.runs.finish(job.number, status, text)
@@ -616,6 +624,7 @@ class AIPanel(QWidget):
         self._unsubscribe_runs()
         self._jobs.close()
         self.results.shutdown()
+        self.sender_box.shutdown()
         if self.use_dialog is not None:
             self.use_dialog.close()
         if self.series_dialog is not None:

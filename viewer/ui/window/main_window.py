@@ -54,6 +54,7 @@ from viewer.state.session import Session
 from viewer.state.structure_sets import StructureSetsRead
 from viewer.tasks.jobs import Job, Jobs
 from viewer.ui.ai.panel import AIPanel
+from viewer.ui.ai.send_results import SendResults
 from viewer.ui.bindings import BINDINGS, Scope, apply_user_keys, shortcut
 from viewer.ui.boundary import ErrorBoundary
 from viewer.ui.bridge import Background, Bridge, Outcome
@@ -86,12 +87,15 @@ class MainWindow(ReadingLayout, QMainWindow):
 
     def __init__(self, cache: FrameCache | None = None, parent: QWidget | None = None, *,
                  model_dirs: Sequence[str | Path] | None = None,
-                 load_models: bool = True, settings: Settings) -> None:
+                 load_models: bool = True, settings: Settings,
+                 send_results: SendResults | None = None) -> None:
         """``model_dirs``: folders of AI model artifacts (default: the bundled ``models/``,
         ``LIGHTBOX_MODEL_DIRS`` and the configured folders); ``load_models`` False leaves
         them unverified until ``ai_panel.load_models()``. ``settings``: the effective
         configuration, built once by the entry point (``ui.app.run_gui``); it sets whether
         patient identity starts hidden, the allowed models and the audit folder.
+        ``send_results``: how "Send AI results to PACS" sends (``lightbox`` hands it in;
+        None: the action stays disabled).
         """
         super().__init__(parent)
         self.settings = settings
@@ -119,7 +123,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.problems = ProblemsPanel(self)
         self.ai_panel = AIPanel(self.viewport, self.bridge, self.boundary, model_dirs, self,
                                 settings=self.settings, session=self.session,
-                                frames=frame_source(self.cache))
+                                frames=frame_source(self.cache), send_results=send_results)
         self.tag_browser: TagBrowser | None = None
         self.help_dialog: HelpDialog | None = None
         self.preferences_dialog: QDialog | None = None
