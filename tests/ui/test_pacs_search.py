@@ -244,7 +244,7 @@ def test_the_window_reads_in_japanese(qapp, pacs_window) -> None:
 def test_the_results_sort_by_date_and_by_image_count(pacs_window, qtbot, orthanc) -> None:
     dialog = open_search(pacs_window)
     rows = search(qtbot, dialog)
-    assert len(rows) == 9
+    assert len(rows) >= 9  # the demo study, the samples (tests/net may add to them)
     dates = [r.data(DATE, SORT) for r in dialog.study_rows()]
     assert dates == sorted(dates, reverse=True)  # newest first, as the reader expects
     dialog.results.sortByColumn(IMAGES, Qt.SortOrder.AscendingOrder)

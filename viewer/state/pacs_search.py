@@ -5,9 +5,9 @@ turns clicks into calls; everything it can do, a script can do here. Network wor
 through the one job mechanism (``viewer.tasks.jobs``) on whatever thread ``submit`` hands
 it to, and comes back through ``post``:
 
-* a search is a numbered :class:`~viewer.tasks.jobs.Jobs` request: a newer search drops
-  the one before (its late answer is stale and never shown); so is each study's series
-  listing (a :class:`~viewer.tasks.jobs.Batch`, cleared by a new search);
+* a search is a numbered :class:`~viewer.tasks.jobs.Jobs` request: a newer search cancels
+  the one before (its C-FIND stops at the next match) and drops its answer; each study's
+  series listing is a :class:`~viewer.tasks.jobs.Batch` job, cleared by a new search;
 * retrieves run one at a time, in the order asked (one association, and one retrieve of a
   study at a time, as the local store expects); each study has its line (queued, n of m,
   complete, partial, failed); cancel stops the running one mid-transfer (what arrived is
@@ -31,10 +31,11 @@ from typing import TYPE_CHECKING, Literal
 
 from viewer.host.settings import Settings
 from viewer.state.events import Listeners
+from viewer.tasks.cancel import CancelToken
 from viewer.tasks.jobs import Batch, Job, Jobs, Outcome, Post, Submit
 
 if TYPE_CHECKING:
-    from viewer.net.query import FindResult, SeriesMatch, StudyMatch
+    from viewer.net.query import FindResult, Query, SeriesMatch, StudyMatch
     from viewer.net.retrieve import RetrieveOutcome
     from viewer.net.store import LocalStore
 
@@ -139,16 +140,15 @@ class PacsSearch:
                       modality=form.modality.strip().upper()).checked()
         self._series_jobs.clear()
         self.form, self.studies, self.more, self.series = form, (), False, {}
-        self._searches.start(form, lambda job: self._find(form.node, query),
+        self._searches.start(form, lambda job: self._find(form.node, query, job.token),
                              self._search_done)
         self.changed.emit("searching")
 
-    def _find(self, node_name: str, query: object) -> FindResult:
+    def _find(self, node_name: str, query: Query, token: CancelToken) -> FindResult:
         from viewer.net.dimse import node_named
-        from viewer.net.query import Query, find
+        from viewer.net.query import find
 
-        assert isinstance(query, Query)
-        return find(node_named(self.settings, node_name), query, self.settings)
+        return find(node_named(self.settings, node_name), query, self.settings, token=token)
 
     def _search_done(self, job: Job[SearchForm], outcome: Outcome[FindResult]) -> None:
         if outcome.error is not None:
@@ -175,7 +175,7 @@ class PacsSearch:
         query = Query(level="series", study_uid=study_uid).checked()
         self.series[study_uid] = ()
         self._series_jobs.start((self.form.node, study_uid),
-                                lambda job: self._find(job.request[0], query),
+                                lambda job: self._find(job.request[0], query, job.token),
                                 self._series_done)
 
     def _series_done(self, job: Job[tuple[str, str]], outcome: Outcome[FindResult]) -> None:
