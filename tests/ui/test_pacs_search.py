@@ -5,6 +5,8 @@ at the error boundary, "narrow the search", the menu item without nodes, Japanes
 
 from __future__ import annotations
 
+import errno
+import socket
 import threading
 from datetime import date
 from pathlib import Path
@@ -13,9 +15,9 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.pacs_server import MARKED, Orthanc, site_file
+from tests.pacs_server import MARKED, Orthanc, free_port, site_file
 from tests.ui.helpers import click_item, grab_array
-from viewer.net.store import LocalStore
+from viewer.net.store import LocalStore, _store_error
 from viewer.ui.i18n import install_translators, remove_translators
 from viewer.ui.window.main_window import MainWindow
 from viewer.ui.window.pacs_search import (
@@ -184,6 +186,60 @@ def test_a_refused_node_says_why_at_the_error_boundary(make_main_window, qtbot, 
     w.boundary._box.close()  # noqa: SLF001
 
 
+def test_unreachable_and_silent_nodes_say_so_at_the_boundary(make_main_window, qtbot,
+                                                             orthanc, tmp_path,
+                                                             monkeypatch) -> None:
+    with socket.socket() as silent:  # accepts the connection (backlog), never speaks
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        for port, expected in ((free_port(), "cannot be reached"),
+                               (silent.getsockname()[1], "did not answer")):
+            site = site_file(tmp_path / f"site{port}.toml", orthanc, tmp_path / "store",
+                             port=port, timeout=1)
+            monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+            w = make_main_window()
+            dialog = open_search(w)
+            assert search(qtbot, dialog, patient_id="X") == []
+            assert len(w.boundary.messages) == 1 and expected in w.boundary.messages[0]
+            assert dialog.search_button.isEnabled()  # the window stays usable
+            w.boundary._box.close()  # noqa: SLF001
+
+
+class FullStore(LocalStore):
+    """The real local store on a disk that fills up after three images (ENOSPC, as the
+    operating system says it; the tmpfs variant of tests/net needs root)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.written = 0
+
+    def write(self, study_uid: str, series_uid: str, sop_uid: str, data: bytes) -> Path:
+        if self.written == 3:
+            raise _store_error(self.root, OSError(errno.ENOSPC, "No space left on device"))
+        self.written += 1
+        return super().write(study_uid, series_uid, sop_uid, data)
+
+
+def test_a_full_disk_stops_the_retrieve_with_its_message_and_keeps_what_arrived(
+        pacs_window, qtbot, orthanc: Orthanc) -> None:
+    w = pacs_window
+    dialog = open_search(w)
+    dialog.modality.setCurrentText("CT")
+    search(qtbot, dialog)
+    study = orthanc.studies["phantom"]
+    store = FullStore(w.settings.pacs_store_dir)
+    dialog.model.store = store
+    row = row_of(dialog, study)
+    click_item(dialog.results, row)
+    dialog.retrieve_button.click()
+    qtbot.waitUntil(lambda: not dialog.model.retrieving, timeout=WAIT)
+    assert row.text(STATUS) == "Failed"
+    assert len(w.boundary.messages) == 1 and "is full" in w.boundary.messages[0]
+    assert len(store.instances(study)) == 3 and store.is_partial(study)
+    assert w.viewport.series is None
+    w.boundary._box.close()  # noqa: SLF001
+
+
 def test_a_search_over_the_limit_asks_to_narrow_it(make_main_window, qtbot, orthanc,
                                                    tmp_path, monkeypatch) -> None:
     site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
@@ -233,6 +289,10 @@ def test_the_window_reads_in_japanese(qapp, pacs_window) -> None:
                       if w.text()]
             assert "患者名" in labels and "受付番号" in labels
             assert not any(label.isascii() and label.isalpha() for label in labels)
+            dialog.show()
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            assert dialog.grab().save(str(SCREENSHOTS / "pacs-search-ja.png"))
+            dialog.close()
         finally:
             dialog.shutdown()
             dialog.deleteLater()
