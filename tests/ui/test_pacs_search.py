@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from tests.pacs_server import MARKED, Orthanc, free_port, site_file
@@ -155,12 +156,20 @@ def test_cancel_mid_retrieve_leaves_a_partial_study_that_a_second_retrieve_compl
     assert w.viewport.series is None  # a partial study is not opened as if complete
 
     dialog.model.store = LocalStore(w.settings.pacs_store_dir)
-    row.setSelected(True)
-    dialog.retrieve_button.click()
+    dialog.results.scrollToItem(row)  # a double-click on the study retrieves the rest
+    QTest.mouseDClick(dialog.results.viewport(), Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier,
+                      dialog.results.visualItemRect(row).center())
     qtbot.waitUntil(lambda: row.text(STATUS) == "Complete · opened", timeout=WAIT)
     assert len(store.instances(study)) == 64 and not store.is_partial(study)
     qtbot.waitUntil(lambda: w.viewport.series is not None and w.is_settled(), timeout=WAIT)
     assert len(w.viewport.series.instances) == 64
+    with qtbot.waitSignal(w.scan_finished, timeout=WAIT):  # complete: a double-click opens
+        QTest.mouseDClick(dialog.results.viewport(), Qt.MouseButton.LeftButton,
+                          Qt.KeyboardModifier.NoModifier,
+                          dialog.results.visualItemRect(row).center())
+    assert "already open" in w.statusBar().currentMessage()
+    assert row.text(STATUS) == "Complete · opened" and not dialog.model.retrieving
 
 
 def test_a_refused_node_says_why_at_the_error_boundary(make_main_window, qtbot, orthanc,
