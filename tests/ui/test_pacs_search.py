@@ -310,7 +310,7 @@ def test_the_window_reads_in_japanese(qapp, pacs_window) -> None:
         remove_translators(qapp, translators)
 
 
-def test_the_results_sort_by_date_and_by_image_count(pacs_window, qtbot, orthanc) -> None:
+def test_the_results_sort_by_date_and_count_and_hide_identity_with_the_viewer(pacs_window, qtbot, orthanc) -> None:
     dialog = open_search(pacs_window)
     rows = search(qtbot, dialog)
     assert len(rows) >= 9  # the demo study, the samples (tests/net may add to them)
@@ -322,3 +322,9 @@ def test_the_results_sort_by_date_and_by_image_count(pacs_window, qtbot, orthanc
     marked = row_of(dialog, orthanc.studies["marked"])
     assert marked.text(COLUMNS.index("Accession")) == MARKED["AccessionNumber"]
     assert marked.text(COLUMNS.index("Patient ID")) == MARKED["PatientID"]
+    pacs_window._actions["hide_identity"].trigger()  # View > Hide patient identity
+    assert marked.text(PATIENT) == "Identity hidden"
+    assert marked.text(COLUMNS.index("Patient ID")) == marked.text(
+        COLUMNS.index("Accession")) == ""
+    pacs_window._actions["hide_identity"].trigger()
+    assert marked.text(PATIENT) == "Zzqmarker Patient"

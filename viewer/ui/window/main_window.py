@@ -551,6 +551,8 @@ class MainWindow(ReadingLayout, QMainWindow):
             self.browser.set_hide_identity(hide)
             if self.tag_browser is not None:
                 self.tag_browser.set_hide_identity(hide)
+            if self.pacs_search is not None:
+                self.pacs_search.set_hide_identity(hide)
             self._update_title()
         if "index" in changed and self.tag_browser is not None and self.tag_browser.isVisible():
             self._update_tags()
@@ -634,6 +636,7 @@ class MainWindow(ReadingLayout, QMainWindow):
             self.pacs_search = PacsSearchWindow(
                 self.settings, self.bridge, self.boundary,
                 lambda folder: self.open_paths([folder]), self)
+            self.pacs_search.set_hide_identity(self.viewport.state.hide_identity)
         self.pacs_search.show()
         self.pacs_search.raise_()
         self.pacs_search.patient_name.setFocus()

@@ -39,7 +39,8 @@ from PySide6.QtWidgets import (
 from viewer.host.settings import Settings
 from viewer.state.pacs_search import Change, DatePreset, PacsSearch, RetrieveStatus, SearchForm
 from viewer.ui.bridge import Background, Bridge
-from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
+from viewer.ui.i18n import QT_TRANSLATE_NOOP, corner_tr, translate
+from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN
 
 if TYPE_CHECKING:
     from viewer.net.query import SeriesMatch, StudyMatch
@@ -109,6 +110,7 @@ class PacsSearchWindow(QDialog):
         self._boundary = boundary
         self._background = Background(bridge, workers=3, name="lightbox-pacs")
         self._open_study = open_study
+        self.hide_identity = False
         self.model = PacsSearch(settings, self._background.submit, bridge.post,
                                 report=boundary.report, open_study=self._opened,
                                 today=today)
@@ -286,16 +288,31 @@ class PacsSearchWindow(QDialog):
         self._show_retrieves()
 
     def _study_row(self, study: StudyMatch) -> QTreeWidgetItem:
-        row = _Row([study.patient_name.replace("^", " ").strip(), study.patient_id,
-                    _day(study.study_date), study.description, ", ".join(study.modalities),
-                    study.accession, _count(study.series_count),
+        row = _Row(["", "", _day(study.study_date), study.description,
+                    ", ".join(study.modalities), "", _count(study.series_count),
                     _count(study.instance_count), ""])
         row.setData(0, UIDS, (study.study_uid, None))
+        self._identity(row, study)
         row.setData(DATE, SORT, study.study_date + study.study_time)
         for column, value in ((SERIES, study.series_count), (IMAGES, study.instance_count)):
             row.setData(column, SORT, -1 if value is None else value)
         row.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
         return row
+
+    def _identity(self, row: QTreeWidgetItem, study: StudyMatch) -> None:
+        """Name, ID and accession number, or the viewer's "Identity hidden" while the
+        reader hides patient identity (View menu), as everywhere else."""
+        hidden = corner_tr(IDENTITY_HIDDEN) if self.hide_identity else None
+        row.setText(PATIENT, hidden or study.patient_name.replace("^", " ").strip())
+        row.setText(PATIENT_ID, "" if hidden else study.patient_id)
+        row.setText(ACCESSION, "" if hidden else study.accession)
+
+    def set_hide_identity(self, hide: bool) -> None:
+        self.hide_identity = hide
+        for row in self.study_rows():
+            study = self.model.study(row.data(0, UIDS)[0])
+            if study is not None:
+                self._identity(row, study)
 
     def _show_series(self) -> None:
         for row in self.study_rows():
