@@ -249,6 +249,18 @@ def test_a_full_disk_stops_the_retrieve_with_its_message_and_keeps_what_arrived(
     w.boundary._box.close()  # noqa: SLF001
 
 
+def test_enter_in_a_field_searches_once(pacs_window, qtbot, orthanc) -> None:
+    dialog = open_search(pacs_window)
+    searches: list[str] = []
+    dialog.model.changed.subscribe(lambda change: searches.append(change)
+                                   if change == "searching" else None)
+    QTest.keyClicks(dialog.patient_id, MARKED["PatientID"])
+    QTest.keyClick(dialog.patient_id, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.model.searching, timeout=WAIT)
+    assert searches == ["searching"]
+    assert [r.text(PATIENT) for r in dialog.study_rows()] == ["Zzqmarker Patient"]
+
+
 def test_a_search_over_the_limit_asks_to_narrow_it(make_main_window, qtbot, orthanc,
                                                    tmp_path, monkeypatch) -> None:
     site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")

@@ -146,8 +146,7 @@ class PacsSearchWindow(QDialog):
         self.search_button = QPushButton(translate("PacsSearch", "Search"))
         self.search_button.setDefault(True)
         self.search_button.clicked.connect(g(lambda *_: self.search(), "searching the PACS"))
-        for line in (self.patient_name, self.patient_id, self.accession):
-            line.returnPressed.connect(g(lambda *_: self.search(), "searching the PACS"))
+        # Enter in any field presses the default button: one search, not one per signal.
 
         form = QFormLayout()
         form.addRow(translate("PacsSearch", "Node"), self.node)
