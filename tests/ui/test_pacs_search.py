@@ -6,6 +6,7 @@ at the error boundary, "narrow the search", the menu item without nodes, Japanes
 from __future__ import annotations
 
 import errno
+import re
 import socket
 import threading
 from datetime import date
@@ -340,3 +341,43 @@ def test_the_results_sort_by_date_and_count_and_hide_identity_with_the_viewer(pa
         COLUMNS.index("Accession")) == ""
     pacs_window._actions["hide_identity"].trigger()
     assert marked.text(PATIENT) == "Zzqmarker Patient"
+
+
+def _core_messages(settings) -> list[str]:
+    """The network's messages as the core writes them (no node contacted but a closed
+    local port)."""
+    from viewer.host.dicom_nodes import DicomNode
+    from viewer.net.dimse import _probe, broke_off, node_named
+    from viewer.net.errors import QueryKeyError
+    from viewer.net.query import Query
+
+    messages = []
+    for query in (Query(study_date="20240331-20240301"), Query(study_date="2024"),
+                  Query(study_date="20240231"), Query(patient_name="A\\B"),
+                  Query(accession="X" * 17)):
+        with pytest.raises(QueryKeyError) as raised:
+            query.checked()
+        messages.append(str(raised.value))
+    node = DicomNode("pacs", "PACS", "127.0.0.1", free_port())
+    messages += [str(_probe(node, settings)), str(broke_off(node, settings, "the search")),
+                 str(broke_off(node, settings, "the listing of the study's images")),
+                 str(_store_error(Path("/store"), OSError(errno.ENOSPC, "No space left"))),
+                 str(_store_error(Path("/store"), OSError(errno.EACCES, "Permission denied")))]
+    with pytest.raises(Exception) as unknown:
+        node_named(settings, "nope")
+    return [*messages, str(unknown.value)]
+
+
+def test_the_networks_messages_read_in_japanese(qapp, pacs_window) -> None:
+    from viewer.ui.problem_text import problem_text
+
+    messages = _core_messages(pacs_window.settings)
+    translators = install_translators(qapp, "ja")
+    try:
+        for message in messages:
+            shown = problem_text(message)
+            assert shown != message, message
+            # Only the values stay Latin (names, addresses, dates, the OS's reason).
+            assert not re.search(r"\b(the|is|and|or|to|not)\b", shown), shown
+    finally:
+        remove_translators(qapp, translators)
