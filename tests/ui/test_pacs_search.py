@@ -173,6 +173,23 @@ def test_cancel_mid_retrieve_leaves_a_partial_study_that_a_second_retrieve_compl
     assert row.text(STATUS) == "Complete · opened" and not dialog.model.retrieving
 
 
+def test_a_node_set_to_c_move_retrieves_through_the_storage_port(
+        make_main_window, qtbot, orthanc, tmp_path, monkeypatch) -> None:
+    site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+    site.write_text(site.read_text() + 'retrieve = "move"\n')  # in [dicom_nodes.orthanc]
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+    w = make_main_window()
+    assert w.settings.dicom_nodes["orthanc"].retrieve == "move"
+    dialog = open_search(w)
+    rows = search(qtbot, dialog, patient_id=MARKED["PatientID"])
+    click_item(dialog.results, rows[0])
+    dialog.retrieve_button.click()
+    qtbot.waitUntil(lambda: rows[0].text(STATUS) == "Complete · opened", timeout=WAIT)
+    qtbot.waitUntil(lambda: w.viewport.series is not None and w.is_settled(), timeout=WAIT)
+    assert w.viewport.series.study_uid == orthanc.studies["marked"]
+    assert w.boundary.messages == []
+
+
 def test_a_refused_node_says_why_at_the_error_boundary(make_main_window, qtbot, orthanc,
                                                        tmp_path, monkeypatch) -> None:
     site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store", ae="NOT_ORTHANC")

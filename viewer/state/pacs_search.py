@@ -241,11 +241,12 @@ class PacsSearch:
 
     def _fetch(self, job: Job[RetrieveRequest], store: LocalStore) -> RetrieveOutcome:
         from viewer.net.dimse import node_named
-        from viewer.net.retrieve import retrieve
+        from viewer.net.retrieve import node_method, retrieve
 
         request = job.request
-        return retrieve(node_named(self.settings, request.node), self.settings,
-                        request.study_uid, request.series_uid, token=job.token, store=store,
+        node = node_named(self.settings, request.node)
+        return retrieve(node, self.settings, request.study_uid, request.series_uid,
+                        method=node_method(node), token=job.token, store=store,
                         progress=lambda p: job.progress(p.done, p.total))
 
     def _retrieve_progress(self, job: Job[RetrieveRequest], done: int, total: int) -> None:
