@@ -147,6 +147,10 @@ def test_cancel_mid_retrieve_leaves_a_partial_study_that_a_second_retrieve_compl
     click_item(dialog.results, row)
     dialog.retrieve_button.click()
     qtbot.waitUntil(store.paused.is_set, timeout=WAIT)
+    qtbot.waitUntil(lambda: row.text(STATUS).endswith(" / 64 images"), timeout=WAIT)
+    assert dialog.progress.isVisible() and dialog.progress.maximum() == 64
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert dialog.grab().save(str(SCREENSHOTS / "pacs-search-retrieving.png"))
     dialog.cancel_button.click()
     store.go.set()
     qtbot.waitUntil(lambda: not dialog.model.retrieving, timeout=WAIT)
