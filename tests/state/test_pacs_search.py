@@ -96,3 +96,22 @@ def test_series_listed_once_then_retrieves_queue_open_and_cancel(model, orthanc)
     assert search.retrieves[marked].state == "cancelled"
     assert search.retrieves[phantom].state == "cancelled"
     assert len(seen.opened) == 2 and seen.errors == [] and not search.retrieving
+
+
+def test_a_series_retrieved_alone_does_not_make_the_study_whole(model, orthanc) -> None:
+    search, loop, seen = model
+    search.search(SearchForm("orthanc", patient_id=MARKED["PatientID"]))
+    loop.run_all()
+    marked = orthanc.studies["marked"]
+    search.list_series(marked)
+    loop.run_all()
+    (series,) = search.series[marked]
+    search.retrieve(marked, series.series_uid)
+    loop.run_all()
+    status = search.retrieves[marked]
+    assert status.state == "complete" and status.series_uid == series.series_uid
+    assert not status.whole_study_here  # a double-click on the study retrieves it whole
+    assert seen.opened == [search.study_folder(marked)]
+    search.retrieve(marked)
+    loop.run_all()
+    assert search.retrieves[marked].whole_study_here

@@ -86,6 +86,11 @@ class RetrieveStatus:
     done: int = 0
     total: int = 0
     problems: tuple[str, ...] = ()
+    series_uid: str | None = None  # the one series asked for; None: the whole study
+
+    @property
+    def whole_study_here(self) -> bool:
+        return self.state == "complete" and self.series_uid is None
 
 
 class PacsSearch:
@@ -207,14 +212,15 @@ class PacsSearch:
         if request in self._queue or (running is not None and running.request == request):
             return
         self._queue.append(request)
-        self.retrieves[study_uid] = RetrieveStatus("queued")
+        self.retrieves[study_uid] = RetrieveStatus("queued", series_uid=series_uid)
         self.changed.emit("retrieve")
         self._next_retrieve()
 
     def cancel_retrieves(self) -> None:
         """Stop the running retrieve (what arrived stays, resumable) and the queued ones."""
         for request in self._queue:
-            self.retrieves[request.study_uid] = RetrieveStatus("cancelled")
+            self.retrieves[request.study_uid] = RetrieveStatus("cancelled",
+                                                               series_uid=request.series_uid)
         self._queue.clear()
         self._retrieves.cancel()
         self.changed.emit("retrieve")
@@ -234,7 +240,8 @@ class PacsSearch:
             return
         request = self._queue.pop(0)
         store = self.local_store()
-        self.retrieves[request.study_uid] = RetrieveStatus("running")
+        self.retrieves[request.study_uid] = RetrieveStatus("running",
+                                                           series_uid=request.series_uid)
         self._retrieves.start(request, lambda job: self._fetch(job, store),
                               self._retrieve_done, self._retrieve_progress)
         self.changed.emit("retrieve")
@@ -257,7 +264,8 @@ class PacsSearch:
     def _retrieve_done(self, job: Job[RetrieveRequest],
                        outcome: Outcome[RetrieveOutcome]) -> None:
         uid = job.request.study_uid
-        before = self.retrieves.get(uid, RetrieveStatus("running"))
+        before = self.retrieves.get(uid, RetrieveStatus("running",
+                                                       series_uid=job.request.series_uid))
         result = outcome.value
         if outcome.cancelled:
             self.retrieves[uid] = dataclasses.replace(before, state="cancelled")
@@ -269,7 +277,7 @@ class PacsSearch:
             self.retrieves[uid] = RetrieveStatus(
                 "complete" if result.complete else "partial",
                 result.stored + result.skipped + result.failed, result.total,
-                result.problems)
+                result.problems, job.request.series_uid)
             if result.complete and job.request.open_when_done:
                 self._open_study(self.study_folder(uid))
         self.changed.emit("retrieve")

@@ -240,7 +240,7 @@ class PacsSearchWindow(QDialog):
     def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         study, series = item.data(0, UIDS)
         status = self.model.retrieves.get(study)
-        if series is None and status is not None and status.state == "complete":
+        if series is None and status is not None and status.whole_study_here:
             self._opened(self.model.study_folder(study))
         else:
             self.model.retrieve(study, series)
