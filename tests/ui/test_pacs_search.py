@@ -48,7 +48,7 @@ def open_search(window: MainWindow) -> PacsSearchWindow:
 def pacs_window(make_main_window, orthanc, tmp_path, monkeypatch) -> MainWindow:
     site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
     monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
-    return make_main_window()
+    return make_main_window(load_models=False)
 
 
 def search(qtbot, dialog: PacsSearchWindow, **fields: str) -> list:
@@ -182,7 +182,7 @@ def test_a_node_set_to_c_move_retrieves_through_the_storage_port(
     site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
     site.write_text(site.read_text() + 'retrieve = "move"\n')  # in [dicom_nodes.orthanc]
     monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
-    w = make_main_window()
+    w = make_main_window(load_models=False)
     assert w.settings.dicom_nodes["orthanc"].retrieve == "move"
     dialog = open_search(w)
     rows = search(qtbot, dialog, patient_id=MARKED["PatientID"])
@@ -198,7 +198,7 @@ def test_a_refused_node_says_why_at_the_error_boundary(make_main_window, qtbot, 
                                                        tmp_path, monkeypatch) -> None:
     site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store", ae="NOT_ORTHANC")
     monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
-    w = make_main_window()
+    w = make_main_window(load_models=False)
     dialog = open_search(w)
     search(qtbot, dialog, patient_id="X")
     assert len(w.boundary.messages) == 1
@@ -228,7 +228,7 @@ def test_unreachable_and_silent_nodes_say_so_at_the_boundary(make_main_window, q
             site = site_file(tmp_path / f"site{port}.toml", orthanc, tmp_path / "store",
                              port=port, timeout=1)
             monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
-            w = make_main_window()
+            w = make_main_window(load_models=False)
             dialog = open_search(w)
             assert search(qtbot, dialog, patient_id="X") == []
             assert len(w.boundary.messages) == 1 and expected in w.boundary.messages[0]
@@ -288,7 +288,7 @@ def test_a_search_over_the_limit_asks_to_narrow_it(make_main_window, qtbot, orth
     site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
     site.write_text("pacs_max_results = 2\n" + site.read_text())
     monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
-    dialog = open_search(make_main_window())
+    dialog = open_search(make_main_window(load_models=False))
     assert len(search(qtbot, dialog)) == 2
     assert dialog.narrow.isVisible()
     assert dialog.narrow.text().startswith("More than 2 studies match: the first 2 are listed")
@@ -306,7 +306,8 @@ def test_a_bad_date_key_is_refused_before_anything_is_sent(pacs_window, qtbot) -
 
 
 def test_without_nodes_the_menu_item_is_disabled_and_says_who_configures_them(
-        main_window) -> None:
+        make_main_window) -> None:
+    main_window = make_main_window(load_models=False)
     action = main_window._actions["search_pacs"]
     assert not action.isEnabled()
     assert "IT" in action.toolTip() and "docs/pacs.md" in action.toolTip()
