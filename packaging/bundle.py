@@ -69,6 +69,9 @@ HIDDEN_IMPORTS = (
     "viewer.net.storage_scp",
     "viewer.net.receiver",
     "viewer.net.push",
+    # the viewer's Search PACS window, imported by the main window when first opened
+    "viewer.ui.window.pacs_search",
+    "viewer.state.pacs_search",
     "pynetdicom.sop_class",
 )
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.pacs_server import Orthanc, running_orthanc
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +58,12 @@ def private_audit(tmp_path, monkeypatch):
     monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
     monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
 
+
+
+@pytest.fixture(scope="session")
+def orthanc(tmp_path_factory) -> Iterator[Orthanc]:
+    """The real PACS of the network and PACS-window tests (tests/pacs_server.py): one
+    Orthanc for the whole session, shared by tests/net and tests/ui."""
+    with running_orthanc(tmp_path_factory.mktemp("orthanc"),
+                         tmp_path_factory.mktemp("pacs-demo") / "demo") as server:
+        yield server

@@ -1,6 +1,6 @@
 """A real PACS for the network tests: Debian's Orthanc, started on 127.0.0.1 by the tests.
 
-:func:`running_orthanc` (used by tests/net/conftest.py's session fixture and by
+:func:`running_orthanc` (used by the session fixture in tests/conftest.py and by
 tests/test_offline.py) writes a temporary Orthanc configuration (free ports for DICOM and
 HTTP, its own storage and index folders, remote access off, no plugins, the called AE
 title checked, the tests' Lightbox AE listed as a modality for C-MOVE, every transfer

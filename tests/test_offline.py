@@ -8,7 +8,8 @@ raise; where ``unshare -n`` works, a network namespace without interfaces; and w
 made by C++ libraries (Qt, ONNX Runtime) that the Python wall cannot.
 
 The hospital network (viewer/net, docs/pacs.md) changes none of this: with no DICOM node
-configured the PACS commands load no network code and attempt nothing; with nodes
+configured the PACS commands and the viewer's window load no network code and attempt
+nothing (the Search PACS menu item is disabled); with nodes
 configured, an audit hook on every ``socket.connect`` of a real echo, find, C-GET and
 C-MOVE and of sending AI results back (``infer --send-to``, ``pacs send``) against Orthanc
 sees the configured node's address and nothing else.
@@ -223,6 +224,43 @@ def test_with_no_node_configured_the_pacs_commands_load_no_network_code(offline_
              "loaded = [m for m in ('pynetdicom', 'socket', 'ssl') if m in sys.modules]\n"
              "assert 'pynetdicom' not in loaded, loaded\n")
     run([sys.executable, "-c", probe], offline_env)
+    assert attempts(offline_env) == "", "a network connection was attempted"
+
+
+GUI_PROBE = """
+import sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from viewer.host.settings import load_settings
+from viewer.ui.window.main_window import MainWindow
+window = MainWindow(settings=load_settings(), load_models=False)
+window.show()
+app.processEvents()
+action = window._actions["search_pacs"]
+assert not action.isEnabled() and "IT" in action.toolTip(), action.toolTip()
+action.trigger()
+window.show_pacs_search()  # a shortcut remapped onto it
+app.processEvents()
+assert window.pacs_search is None
+# The local study list (viewer.net.index, .cache, .store: SQLite and files) is shown at
+# start; nothing of the network is: no pynetdicom, no module that opens a connection.
+# Named by what may load, so that a network module added later is caught.
+local = {"viewer.net", "viewer.net.index", "viewer.net.cache", "viewer.net.store",
+         "viewer.net.errors"}
+loaded = sorted(m for m in sys.modules
+                if (m.startswith("viewer.net") and m not in local)
+                or m.startswith("pynetdicom") or m.endswith(".pacs_search"))
+assert loaded == [], loaded
+assert "viewer.net.index" in sys.modules  # the study list is there, offline
+window.shutdown()
+"""
+
+
+def test_with_no_node_configured_the_viewer_loads_no_network_code(offline_env) -> None:
+    """The GUI: the Search PACS item is disabled and says IT configures nodes; neither the
+    window, its model, viewer.net's network modules nor pynetdicom is imported (the local
+    study list is), and nothing is attempted."""
+    run([sys.executable, "-c", GUI_PROBE], offline_env)
     assert attempts(offline_env) == "", "a network connection was attempted"
 
 

@@ -524,3 +524,71 @@ JA.update({
 "{} object(s) sent to {} and recorded in the audit log.": "{} 件のオブジェクトを{}へ送信し、監査ログに記録しました。",
 "{} of {} object(s) stored by {}:": "{} 件を保存しました（全 {} 件、送信先 {}）:",
 })
+# The Search PACS window (viewer/ui/window/pacs_search.py) and the network's messages
+JA.update({
+"Search PACS…": "PACS検索…", "Search PACS": "PACS検索",
+"Search the PACS (configured DICOM nodes)...": "PACSを検索（設定済みのDICOMノード）...",
+"No PACS is configured: your IT department lists the DICOM nodes (docs/pacs.md)":
+    "PACSが設定されていません。DICOMノードはIT部門が設定します（docs/pacs.md）",
+"searching the PACS": "PACSの検索", "listing the series": "シリーズの一覧取得",
+"retrieving from the PACS": "PACSからの取得",
+"Patient ID": "患者ID", "Date": "日付", "Description": "説明", "Modalities": "モダリティ",
+"Accession": "受付番号", "Images": "画像数", "Retrieve": "取得",
+"Any date": "全期間", "Today": "今日", "Last 7 days": "過去7日間", "Between": "期間指定",
+"DOE* (wildcards * and ?)": "YAMADA*（ワイルドカード * と ?）",
+"Search": "検索", "Node": "ノード", "Patient name": "患者名",
+"Accession number": "受付番号", "Study date": "検査日", "Modality": "モダリティ",
+"%v / %m images": "%v / %m 画像",
+"Retrieve the selected studies or series into this workstation's store; each opens when complete":
+    "選択した検査またはシリーズをこの端末の保存先に取得します。完了したものから開きます",
+"Cancel retrieve": "取得を中止", "Searching…": "検索中…",
+"{} study(ies) found": "{} 件の検査が見つかりました",
+"More than {0} studies match: the first {0} are listed. Narrow the search (patient, accession number, date, modality).":
+    "該当する検査が {0} 件を超えています。最初の {0} 件を表示しています。検索条件（患者、受付番号、日付、モダリティ）を絞り込んでください。",
+"Waiting": "待機中", "{} / {} images": "{} / {} 画像", "Starting…": "開始中…",
+"Complete · opened": "完了・表示済み",
+"Incomplete: {} / {} images (retrieve again)": "未完了: {} / {} 画像（再取得してください）",
+"Cancelled (retrieve again to resume)": "中止（再取得で続きから再開）",
+"Failed": "失敗",
+"DICOM node {} ({}) refused to talk to this workstation ({}): check that the node knows Lightbox's AE title {} and that {} is the node's own AE title":
+    "DICOMノード {}（{}）がこの端末との通信を拒否しました（{}）。ノードにLightboxのAEタイトル {} が登録されていること、{} がノード自身のAEタイトルであることを確認してください",
+"DICOM node {} ({}) accepted the connection but did not answer the association request within {} s: is it a DICOM node, on this port?":
+    "DICOMノード {}（{}）は接続を受け付けましたが、{} 秒以内にアソシエーション要求に応答しませんでした。このポートのDICOMノードですか？",
+"DICOM node {} ({}): the host name {} is unknown on this network; check the site configuration or the workstation's name resolution":
+    "DICOMノード {}（{}）: ホスト名 {} はこのネットワークで見つかりません。サイト設定か端末の名前解決を確認してください",
+"DICOM node {} ({}) did not answer within {} s: the node is down, or a firewall drops the connection":
+    "DICOMノード {}（{}）が {} 秒以内に応答しませんでした。ノードが停止しているか、ファイアウォールが接続を遮断しています",
+"DICOM node {} ({}) cannot be reached ({}): the node is not running or the port is wrong":
+    "DICOMノード {}（{}）に接続できません（{}）。ノードが動作していないか、ポートが誤っています",
+"DICOM node {} ({}) broke off {}: it aborted the association, the connection was lost, or it did not answer within {} s. Try again; if it happens at once every time, the node may not let Lightbox's AE title {} search or retrieve: ask its administrator to add it":
+    "DICOMノード {}（{}）が{}を中断しました。アソシエーションの中止、接続の切断、または {} 秒以内に応答がなかったためです。もう一度お試しください。毎回すぐに起こる場合は、ノードがLightboxのAEタイトル {} に検索・取得を許可していない可能性があります。管理者に追加を依頼してください",
+"the search": "検索", "the listing of the study's images": "検査の画像一覧の取得",
+"DICOM node {} ({}) refused the search (status {}): the keys may be more than it supports":
+    "DICOMノード {}（{}）が検索を拒否しました（ステータス {}）。ノードが対応していない検索キーが含まれている可能性があります",
+"no DICOM node named {} is configured; the configured ones are {}":
+    "{} という名前のDICOMノードは設定されていません。設定済みのノード: {}",
+"the {} may not hold a backslash or control characters": "{}にバックスラッシュや制御文字は使えません",
+"the {} is longer than DICOM allows ({})": "{}がDICOMの上限（{}）より長すぎます",
+"patient name": "患者名", "patient ID": "患者ID", "accession number": "受付番号",
+"the study date {} is not a date or range: write YYYYMMDD, YYYYMMDD-YYYYMMDD, YYYYMMDD- (from) or -YYYYMMDD (until)":
+    "検査日 {} は日付または期間ではありません。YYYYMMDD、YYYYMMDD-YYYYMMDD、YYYYMMDD-（以降）または -YYYYMMDD（以前）と入力してください",
+"the study date range {} ends before it starts": "検査日の期間 {} は終了日が開始日より前です",
+"{} is not a calendar date (YYYYMMDD)": "{} は存在する日付ではありません（YYYYMMDD）",
+"the connection to DICOM node {} ({}) was lost or timed out after {} of {} images; what arrived is kept: retrieve again to fetch the rest":
+    "DICOMノード {}（{}）との接続が {} / {} 画像の時点で切れたかタイムアウトしました。受信済みの画像は保存されています。再取得すると残りを取得します",
+"DICOM node {} ({}) does not know the destination {}: ask the PACS administrator to add Lightbox's AE title {} with this workstation's address and storage port":
+    "DICOMノード {}（{}）は送信先 {} を知りません。PACS管理者に、LightboxのAEタイトル {} をこの端末のアドレスと保存ポートとともに登録するよう依頼してください",
+"DICOM node {} ({}) has no images of that study": "DICOMノード {}（{}）にその検査の画像はありません",
+"DICOM node {} ({}) has no images of that study and series":
+    "DICOMノード {}（{}）にその検査・シリーズの画像はありません",
+"DICOM node {} ({}) refused to list the study's images (status {})":
+    "DICOMノード {}（{}）が検査の画像一覧を拒否しました（ステータス {}）",
+"DICOM node {} lists more than {} images for one study":
+    "DICOMノード {} が1検査に {} を超える画像を返しました",
+"the local store {} is full ({}): free space there (or ask IT to move pacs_store_dir) and retrieve again; what arrived is kept and the rest resumes":
+    "保存先 {} が一杯です（{}）。空き容量を確保して（またはIT部門に pacs_store_dir の移動を依頼して）再取得してください。受信済みの画像は保存され、残りから再開します",
+"cannot write to the local store {} ({}); check the folder's permissions":
+    "保存先 {} に書き込めません（{}）。フォルダの権限を確認してください",
+"storing a received image failed unexpectedly; what was stored is kept, retrieve again":
+    "受信した画像の保存が予期せず失敗しました。保存済みの画像はそのままです。再取得してください",
+})

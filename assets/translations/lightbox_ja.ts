@@ -659,6 +659,10 @@
         <translation>DICOMDIRを開く...</translation>
     </message>
     <message>
+        <source>Search the PACS (configured DICOM nodes)...</source>
+        <translation>PACSを検索（設定済みのDICOMノード）...</translation>
+    </message>
+    <message>
         <source>Open the dropped files or folders</source>
         <translation>ドロップしたファイル・フォルダを開く</translation>
     </message>
@@ -766,6 +770,18 @@
     <message>
         <source>reading contours</source>
         <translation>輪郭の読み込み</translation>
+    </message>
+    <message>
+        <source>searching the PACS</source>
+        <translation>PACSの検索</translation>
+    </message>
+    <message>
+        <source>listing the series</source>
+        <translation>シリーズの一覧取得</translation>
+    </message>
+    <message>
+        <source>retrieving from the PACS</source>
+        <translation>PACSからの取得</translation>
     </message>
 </context>
 <context>
@@ -1139,6 +1155,14 @@
         <translation>DICOMDIRを開く…</translation>
     </message>
     <message>
+        <source>Search PACS…</source>
+        <translation>PACS検索…</translation>
+    </message>
+    <message>
+        <source>No PACS is configured: your IT department lists the DICOM nodes (docs/pacs.md)</source>
+        <translation>PACSが設定されていません。DICOMノードはIT部門が設定します（docs/pacs.md）</translation>
+    </message>
+    <message>
         <source>Quit</source>
         <translation>終了</translation>
     </message>
@@ -1501,6 +1525,145 @@
     <message>
         <source>Open the slab (images {} to {})</source>
         <translation>スラブを開く（画像 {}〜{}）</translation>
+    </message>
+</context>
+<context>
+    <name>PacsSearch</name>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Patient ID</source>
+        <translation>患者ID</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日付</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>説明</translation>
+    </message>
+    <message>
+        <source>Modalities</source>
+        <translation>モダリティ</translation>
+    </message>
+    <message>
+        <source>Accession</source>
+        <translation>受付番号</translation>
+    </message>
+    <message>
+        <source>Series</source>
+        <translation>シリーズ</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>画像数</translation>
+    </message>
+    <message>
+        <source>Retrieve</source>
+        <translation>取得</translation>
+    </message>
+    <message>
+        <source>Any date</source>
+        <translation>全期間</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今日</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>過去7日間</translation>
+    </message>
+    <message>
+        <source>Between</source>
+        <translation>期間指定</translation>
+    </message>
+    <message>
+        <source>Search PACS</source>
+        <translation>PACS検索</translation>
+    </message>
+    <message>
+        <source>DOE* (wildcards * and ?)</source>
+        <translation>YAMADA*（ワイルドカード * と ?）</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>検索</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation>ノード</translation>
+    </message>
+    <message>
+        <source>Patient name</source>
+        <translation>患者名</translation>
+    </message>
+    <message>
+        <source>Accession number</source>
+        <translation>受付番号</translation>
+    </message>
+    <message>
+        <source>Study date</source>
+        <translation>検査日</translation>
+    </message>
+    <message>
+        <source>Modality</source>
+        <translation>モダリティ</translation>
+    </message>
+    <message>
+        <source>%v / %m images</source>
+        <translation>%v / %m 画像</translation>
+    </message>
+    <message>
+        <source>Retrieve the selected studies or series into this workstation's store; each opens when complete</source>
+        <translation>選択した検査またはシリーズをこの端末の保存先に取得します。完了したものから開きます</translation>
+    </message>
+    <message>
+        <source>Cancel retrieve</source>
+        <translation>取得を中止</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>検索中…</translation>
+    </message>
+    <message>
+        <source>{} study(ies) found</source>
+        <translation>{} 件の検査が見つかりました</translation>
+    </message>
+    <message>
+        <source>More than {0} studies match: the first {0} are listed. Narrow the search (patient, accession number, date, modality).</source>
+        <translation>該当する検査が {0} 件を超えています。最初の {0} 件を表示しています。検索条件（患者、受付番号、日付、モダリティ）を絞り込んでください。</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>待機中</translation>
+    </message>
+    <message>
+        <source>{} / {} images</source>
+        <translation>{} / {} 画像</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>開始中…</translation>
+    </message>
+    <message>
+        <source>Complete · opened</source>
+        <translation>完了・表示済み</translation>
+    </message>
+    <message>
+        <source>Incomplete: {} / {} images (retrieve again)</source>
+        <translation>未完了: {} / {} 画像（再取得してください）</translation>
+    </message>
+    <message>
+        <source>Cancelled (retrieve again to resume)</source>
+        <translation>中止（再取得で続きから再開）</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失敗</translation>
     </message>
 </context>
 <context>
@@ -2012,6 +2175,114 @@
     <message>
         <source>listed in the DICOMDIR but missing</source>
         <translation>DICOMDIR に記載されていますが見つかりません</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}) refused to talk to this workstation ({}): check that the node knows Lightbox's AE title {} and that {} is the node's own AE title</source>
+        <translation>DICOMノード {}（{}）がこの端末との通信を拒否しました（{}）。ノードにLightboxのAEタイトル {} が登録されていること、{} がノード自身のAEタイトルであることを確認してください</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}) accepted the connection but did not answer the association request within {} s: is it a DICOM node, on this port?</source>
+        <translation>DICOMノード {}（{}）は接続を受け付けましたが、{} 秒以内にアソシエーション要求に応答しませんでした。このポートのDICOMノードですか？</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}): the host name {} is unknown on this network; check the site configuration or the workstation's name resolution</source>
+        <translation>DICOMノード {}（{}）: ホスト名 {} はこのネットワークで見つかりません。サイト設定か端末の名前解決を確認してください</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}) did not answer within {} s: the node is down, or a firewall drops the connection</source>
+        <translation>DICOMノード {}（{}）が {} 秒以内に応答しませんでした。ノードが停止しているか、ファイアウォールが接続を遮断しています</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}) cannot be reached ({}): the node is not running or the port is wrong</source>
+        <translation>DICOMノード {}（{}）に接続できません（{}）。ノードが動作していないか、ポートが誤っています</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}) broke off {}: it aborted the association, the connection was lost, or it did not answer within {} s. Try again; if it happens at once every time, the node may not let Lightbox's AE title {} search or retrieve: ask its administrator to add it</source>
+        <translation>DICOMノード {}（{}）が{}を中断しました。アソシエーションの中止、接続の切断、または {} 秒以内に応答がなかったためです。もう一度お試しください。毎回すぐに起こる場合は、ノードがLightboxのAEタイトル {} に検索・取得を許可していない可能性があります。管理者に追加を依頼してください</translation>
+    </message>
+    <message>
+        <source>the search</source>
+        <translation>検索</translation>
+    </message>
+    <message>
+        <source>the listing of the study's images</source>
+        <translation>検査の画像一覧の取得</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}) refused the search (status {}): the keys may be more than it supports</source>
+        <translation>DICOMノード {}（{}）が検索を拒否しました（ステータス {}）。ノードが対応していない検索キーが含まれている可能性があります</translation>
+    </message>
+    <message>
+        <source>no DICOM node named {} is configured; the configured ones are {}</source>
+        <translation>{} という名前のDICOMノードは設定されていません。設定済みのノード: {}</translation>
+    </message>
+    <message>
+        <source>the {} may not hold a backslash or control characters</source>
+        <translation>{}にバックスラッシュや制御文字は使えません</translation>
+    </message>
+    <message>
+        <source>the {} is longer than DICOM allows ({})</source>
+        <translation>{}がDICOMの上限（{}）より長すぎます</translation>
+    </message>
+    <message>
+        <source>patient name</source>
+        <translation>患者名</translation>
+    </message>
+    <message>
+        <source>patient ID</source>
+        <translation>患者ID</translation>
+    </message>
+    <message>
+        <source>accession number</source>
+        <translation>受付番号</translation>
+    </message>
+    <message>
+        <source>the study date {} is not a date or range: write YYYYMMDD, YYYYMMDD-YYYYMMDD, YYYYMMDD- (from) or -YYYYMMDD (until)</source>
+        <translation>検査日 {} は日付または期間ではありません。YYYYMMDD、YYYYMMDD-YYYYMMDD、YYYYMMDD-（以降）または -YYYYMMDD（以前）と入力してください</translation>
+    </message>
+    <message>
+        <source>the study date range {} ends before it starts</source>
+        <translation>検査日の期間 {} は終了日が開始日より前です</translation>
+    </message>
+    <message>
+        <source>{} is not a calendar date (YYYYMMDD)</source>
+        <translation>{} は存在する日付ではありません（YYYYMMDD）</translation>
+    </message>
+    <message>
+        <source>the connection to DICOM node {} ({}) was lost or timed out after {} of {} images; what arrived is kept: retrieve again to fetch the rest</source>
+        <translation>DICOMノード {}（{}）との接続が {} / {} 画像の時点で切れたかタイムアウトしました。受信済みの画像は保存されています。再取得すると残りを取得します</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}) does not know the destination {}: ask the PACS administrator to add Lightbox's AE title {} with this workstation's address and storage port</source>
+        <translation>DICOMノード {}（{}）は送信先 {} を知りません。PACS管理者に、LightboxのAEタイトル {} をこの端末のアドレスと保存ポートとともに登録するよう依頼してください</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}) has no images of that study</source>
+        <translation>DICOMノード {}（{}）にその検査の画像はありません</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}) has no images of that study and series</source>
+        <translation>DICOMノード {}（{}）にその検査・シリーズの画像はありません</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}) refused to list the study's images (status {})</source>
+        <translation>DICOMノード {}（{}）が検査の画像一覧を拒否しました（ステータス {}）</translation>
+    </message>
+    <message>
+        <source>DICOM node {} lists more than {} images for one study</source>
+        <translation>DICOMノード {} が1検査に {} を超える画像を返しました</translation>
+    </message>
+    <message>
+        <source>the local store {} is full ({}): free space there (or ask IT to move pacs_store_dir) and retrieve again; what arrived is kept and the rest resumes</source>
+        <translation>保存先 {} が一杯です（{}）。空き容量を確保して（またはIT部門に pacs_store_dir の移動を依頼して）再取得してください。受信済みの画像は保存され、残りから再開します</translation>
+    </message>
+    <message>
+        <source>cannot write to the local store {} ({}); check the folder's permissions</source>
+        <translation>保存先 {} に書き込めません（{}）。フォルダの権限を確認してください</translation>
+    </message>
+    <message>
+        <source>storing a received image failed unexpectedly; what was stored is kept, retrieve again</source>
+        <translation>受信した画像の保存が予期せず失敗しました。保存済みの画像はそのままです。再取得してください</translation>
     </message>
 </context>
 <context>

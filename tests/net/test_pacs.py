@@ -1,4 +1,4 @@
-"""Query/retrieve against a real Orthanc (tests/net/conftest.py): echo, find by each key,
+"""Query/retrieve against a real Orthanc (the session fixture in tests/conftest.py): echo, find by each key,
 get, move, resumption after a cancelled retrieve and after Orthanc was killed mid-way,
 refused association, unreachable and silent nodes, a full disk, hostile UIDs."""
 

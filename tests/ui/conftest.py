@@ -47,8 +47,11 @@ def make_main_window(qapp, qtbot) -> Iterator:
     before = _alive_top_levels()
     windows: list[MainWindow] = []
 
-    def make(cache_bytes: int = 256 * 1024 * 1024) -> MainWindow:
-        window = MainWindow(cache=FrameCache(cache_bytes), settings=load_settings())
+    def make(cache_bytes: int = 256 * 1024 * 1024, *, load_models: bool = True) -> MainWindow:
+        # load_models False: no verification of the AI models left running on a worker
+        # after a short test (it would outlive the window, into the next tests).
+        window = MainWindow(cache=FrameCache(cache_bytes), settings=load_settings(),
+                            load_models=load_models)
         window.resize(1100, 760)
         window.show()
         qtbot.waitExposed(window)

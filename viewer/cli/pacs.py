@@ -61,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     get.add_argument("--study", required=True, help="Study Instance UID")
     get.add_argument("--series", help="Series Instance UID (default: the whole study)")
     get.add_argument("--move", action="store_true",
-                     help="C-MOVE to Lightbox's storage port instead of C-GET")
+                     help="C-MOVE to Lightbox's storage port (default: the node's "
+                     "retrieve, C-GET unless IT set \"move\")")
     get.add_argument("node", nargs="?")
     commands.add_parser("listen", help="store the studies the configured nodes push "
                         "(C-STORE to the storage port) until Ctrl+C")
@@ -157,7 +158,7 @@ def _find(node: DicomNode, args: argparse.Namespace, settings: Settings) -> int:
 
 def _get(node: DicomNode, args: argparse.Namespace, settings: Settings) -> int:
     from viewer.net.receiver import Progress
-    from viewer.net.retrieve import retrieve
+    from viewer.net.retrieve import node_method, retrieve
 
     token = CancelToken()
     lock = threading.Lock()
@@ -176,7 +177,7 @@ def _get(node: DicomNode, args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         outcome = retrieve(node, settings, args.study, args.series,
-                           method="move" if args.move else "get", progress=show,
+                           method="move" if args.move else node_method(node), progress=show,
                            token=token)
     except KeyboardInterrupt:
         token.cancel()

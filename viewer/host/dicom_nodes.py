@@ -10,6 +10,7 @@ The site file (``lightbox.toml`` or a drop-in in ``conf.d``) lists each node as 
     host = "pacs.hospital.local"
     port = 4242
     tls = false
+    retrieve = "get"                     # or "move": how the viewer retrieves from it
 
 These keys are the site's alone (``Key.user`` is false): a user's preferences file cannot
 add a node, change one, or move Lightbox's port. With no ``dicom_nodes`` nothing in
@@ -44,7 +45,9 @@ _NODE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 #: A host name (RFC 1123 labels) or an IPv4/IPv6 literal.
 _HOST = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                    r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]{2,45}")
-NODE_FIELDS = ("ae_title", "host", "port", "tls")
+NODE_FIELDS = ("ae_title", "host", "port", "tls", "retrieve")
+#: How studies are retrieved from a node: C-GET (no incoming port) or C-MOVE.
+RETRIEVE_METHODS = ("get", "move")
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class DicomNode:
     host: str
     port: int
     tls: bool = False
+    retrieve: str = "get"  # "get" or "move" (RETRIEVE_METHODS)
 
     @property
     def address(self) -> str:
@@ -114,10 +118,14 @@ def check_nodes(value: Any) -> tuple[dict[str, DicomNode] | None, str]:
             return None, (f"{where} asks for TLS, which this version of Lightbox does not "
                           "support yet: use the node over the hospital's closed network "
                           "(tls = false) or leave it out")
+        retrieve = table.get("retrieve", "get")
+        if retrieve not in RETRIEVE_METHODS:
+            return None, (f"{where}: retrieve must be \"get\" (C-GET) or \"move\" "
+                          f"(C-MOVE to Lightbox's storage port), not {retrieve!r}")
         if title in titles:
             return None, (f"{where} has the AE title {title!r} of node {titles[title]!r}: "
                           "each node needs its own, so that a received object's sender is "
                           "known")
         titles[title] = name
-        nodes[name] = DicomNode(name, title, host.strip(), port, tls)
+        nodes[name] = DicomNode(name, title, host.strip(), port, tls, retrieve)
     return nodes, ""

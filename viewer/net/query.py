@@ -16,10 +16,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from viewer.errors import Cancelled
 from viewer.host.dicom_nodes import DicomNode
 from viewer.host.settings import Settings
 from viewer.net.dimse import broke_off, make_ae, open_association
 from viewer.net.errors import NodeFailureError, QueryKeyError
+from viewer.tasks.cancel import CancelToken
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -122,9 +124,10 @@ class FindResult:
 
 
 def find(node: DicomNode, query: Query, settings: Settings,
-         limit: int | None = None) -> FindResult:
+         limit: int | None = None, token: CancelToken | None = None) -> FindResult:
     """C-FIND ``query`` at ``node``: at most ``limit`` (default: the site's
-    ``pacs_max_results``) matches; the search is cancelled at the node beyond that."""
+    ``pacs_max_results``) matches; the search is cancelled at the node beyond that, or
+    when ``token`` is (a newer search in the viewer): :class:`Cancelled` then."""
     from pynetdicom.sop_class import (  # type: ignore[attr-defined]
         StudyRootQueryRetrieveInformationModelFind as FindModel,
     )
@@ -138,6 +141,9 @@ def find(node: DicomNode, query: Query, settings: Settings,
     with open_association(ae, node, settings) as assoc:
         responses = assoc.send_c_find(identifier(query), FindModel)
         for status, found in responses:
+            if token is not None and token.cancelled:
+                assoc.abort()
+                raise Cancelled()
             code = getattr(status, "Status", None)
             if code is None:
                 raise broke_off(node, settings, "the search")

@@ -65,6 +65,11 @@ UIDS_PER_REQUEST = 100
 MOST_IMAGES = 200_000
 
 
+def node_method(node: DicomNode) -> Method:
+    """How IT set the node to be retrieved from (``retrieve`` in its table)."""
+    return "move" if node.retrieve == "move" else "get"
+
+
 @dataclass(frozen=True)
 class RetrieveOutcome:
     study_uid: str

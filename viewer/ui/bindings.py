@@ -142,6 +142,8 @@ BINDINGS: dict[str, Binding] = {b.action: b for b in (
     _b("open_files", QT_TRANSLATE_NOOP("Bindings", "Open files..."), "Ctrl+O", scope=_W),
     _b("open_folder", QT_TRANSLATE_NOOP("Bindings", "Open folder..."), "Ctrl+Shift+O", scope=_W),
     _b("open_dicomdir", QT_TRANSLATE_NOOP("Bindings", "Open DICOMDIR..."), "Ctrl+D", scope=_W),
+    _b("search_pacs", QT_TRANSLATE_NOOP("Bindings", "Search the PACS (configured DICOM nodes)..."), "Ctrl+F",
+       scope=_W),
     _b("drop", QT_TRANSLATE_NOOP("Bindings", "Open the dropped files or folders"), mouse=(_M.DROP,), scope=_W),
     _b("hide_identity", QT_TRANSLATE_NOOP("Bindings", "Hide patient identity"), "Ctrl+H", scope=_W),
     _b("tag_browser", QT_TRANSLATE_NOOP("Bindings", "Show DICOM tags of the current image"), "Ctrl+T", scope=_W),

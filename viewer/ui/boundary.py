@@ -106,6 +106,9 @@ CONTEXTS = (
     QT_TRANSLATE_NOOP("Boundary", "reading a report"),
     QT_TRANSLATE_NOOP("Boundary", "going to an image"),
     QT_TRANSLATE_NOOP("Boundary", "reading contours"),
+    QT_TRANSLATE_NOOP("Boundary", "searching the PACS"),
+    QT_TRANSLATE_NOOP("Boundary", "listing the series"),
+    QT_TRANSLATE_NOOP("Boundary", "retrieving from the PACS"),
 )
 
 

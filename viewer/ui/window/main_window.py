@@ -72,6 +72,7 @@ from viewer.ui.window.study_list import StudyListPanel
 if TYPE_CHECKING:  # built when first asked for, imported then
     from viewer.ui.dialogs.help import HelpDialog
     from viewer.ui.dialogs.tag_browser import TagBrowser
+    from viewer.ui.window.pacs_search import PacsSearchWindow
 
 log = logging.getLogger(__name__)
 APP_NAME = "Lightbox"
@@ -125,6 +126,7 @@ class MainWindow(ReadingLayout, QMainWindow):
                                 settings=self.settings, session=self.session,
                                 frames=frame_source(self.cache), send_results=send_results)
         self.tag_browser: TagBrowser | None = None
+        self.pacs_search: PacsSearchWindow | None = None
         self.help_dialog: HelpDialog | None = None
         self.preferences_dialog: QDialog | None = None
         self._queue: list[list[str]] = []
@@ -224,6 +226,15 @@ class MainWindow(ReadingLayout, QMainWindow):
         self._action(file_menu, "open_files", self.choose_files, text=translate("MainWindow", "Open files…"))
         self._action(file_menu, "open_folder", self.choose_folder, text=translate("MainWindow", "Open folder…"))
         self._action(file_menu, "open_dicomdir", self.choose_dicomdir, text=translate("MainWindow", "Open DICOMDIR…"))
+        file_menu.addSeparator()
+        pacs = self._action(file_menu, "search_pacs", self.show_pacs_search,
+                            text=translate("MainWindow", "Search PACS…"))
+        if not self.settings.dicom_nodes:
+            # No node: no search, and none of the network code is ever loaded.
+            pacs.setEnabled(False)
+            pacs.setToolTip(translate("MainWindow", "No PACS is configured: your IT "
+                                      "department lists the DICOM nodes (docs/pacs.md)"))
+            file_menu.setToolTipsVisible(True)
         file_menu.addSeparator()
         self._action(file_menu, "quit", self.close, text=translate("MainWindow", "Quit"))
 
@@ -567,6 +578,8 @@ class MainWindow(ReadingLayout, QMainWindow):
             self.browser.set_hide_identity(hide)
             if self.tag_browser is not None:
                 self.tag_browser.set_hide_identity(hide)
+            if self.pacs_search is not None:
+                self.pacs_search.set_hide_identity(hide)
             self._update_title()
         if "index" in changed and self.tag_browser is not None and self.tag_browser.isVisible():
             self._update_tags()
@@ -639,6 +652,21 @@ class MainWindow(ReadingLayout, QMainWindow):
         ref = self.viewport.current_ref()
         if self.tag_browser is not None and ref is not None:
             self.tag_browser.show_instance(ref.instance)
+
+    def show_pacs_search(self) -> None:
+        """The Search PACS window (built, with its network code, when first asked for)."""
+        if not self.settings.dicom_nodes:
+            return  # the menu item is disabled; a remapped shortcut still reaches here
+        if self.pacs_search is None:
+            from viewer.ui.window.pacs_search import PacsSearchWindow
+
+            self.pacs_search = PacsSearchWindow(
+                self.settings, self.bridge, self.boundary,
+                lambda folder: self.open_paths([folder]), self)
+            self.pacs_search.set_hide_identity(self.viewport.state.hide_identity)
+        self.pacs_search.show()
+        self.pacs_search.raise_()
+        self.pacs_search.patient_name.setFocus()
 
     def show_preferences(self) -> None:
         from viewer.ui.dialogs.preferences import PreferencesDialog
@@ -716,6 +744,8 @@ class MainWindow(ReadingLayout, QMainWindow):
     def shutdown(self) -> None:
         """Stop background work; safe to call twice."""
         self.cancel_scan()
+        if self.pacs_search is not None:
+            self.pacs_search.shutdown()
         self.ai_panel.shutdown()
         self.browser.shutdown()
         self.reports.shutdown()
