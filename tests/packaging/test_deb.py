@@ -71,8 +71,11 @@ def guide_blocks() -> dict[str, str]:
 
 def machine_env(**extra: str) -> dict[str, str]:
     """The environment of an administrator's shell: none of the test suite's LIGHTBOX_*
-    redirections (the installed product must find its own folders)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTBOX_")}
+    redirections, nor its per-user data folder (tests/conftest.py sets XDG_DATA_HOME to a
+    folder of root's; another account given it could not write there): the installed
+    product must find each user's own folders."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("LIGHTBOX_") and k != "XDG_DATA_HOME"}
     env.update(HOME=pwd.getpwuid(os.geteuid()).pw_dir, DEBIAN_FRONTEND="noninteractive")
     return {**env, **extra}
 
