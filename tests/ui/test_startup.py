@@ -98,7 +98,7 @@ def test_the_first_image_needs_no_pydicom_no_torch_no_model_and_no_decoder_proce
     for heavy in ("highdicom", "torch", "onnxruntime", "onnx", "scipy", "pydicom", "PIL",
                   "viewer.io.dicom", "viewer.ui.dialogs.tag_browser",
                   "viewer.inference.runner", "viewer.inference.registry", "viewer.audit",
-                  "nacl"):
+                  "nacl", "viewer.net.index", "sqlite3"):  # the study list: after it
         assert heavy not in modules, f"{heavy} was imported before the first image"
     assert "PySide6.QtWidgets" in modules and "viewer.ui.window.main_window" in modules
     # Imported after the first image, before the reader asks (tag browser, an SR, export).

@@ -29,6 +29,14 @@ def test_an_opened_study_is_listed_and_never_evicted_while_on_screen(
     assert window.settings.pacs_store_dir == tmp_path / "store"
     open_and_wait(qtbot, window, tmp_path / "store" / shown)
     open_and_wait(qtbot, window, phantom_dir)
+
+    def listed() -> bool:  # entered on a worker once the series is on its way to the screen
+        with StudyIndex.open(tmp_path / "store") as index:
+            rows = index.search()
+        return (any(r.source == "opened" for r in rows)
+                and any(r.study_uid == shown and r.last_opened is not None for r in rows))
+
+    qtbot.waitUntil(listed, timeout=10_000)
     with StudyIndex.open(tmp_path / "store") as index:
         rows = {r.study_uid: r for r in index.search()}
         assert rows[shown].source == "received" and rows[shown].last_opened is not None

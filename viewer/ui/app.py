@@ -115,7 +115,8 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
     # The models are verified once the first image is on screen (or at once when there is
     # nothing to show): their golden replays must not compete with it for the CPU.
     sender = make_sender(settings) if make_sender is not None else None
-    window = MainWindow(settings=settings, load_models=False, send_results=sender)
+    window = MainWindow(settings=settings, load_models=False, send_results=sender,
+                        open_study_list=False)
     crashes = CrashHandler(window, settings.log_dir, boundary=window.boundary)
     crashes.install()
     status = {"code": 0}
@@ -124,6 +125,7 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
     window.show()
     after_first_image(window, import_after_first_image, waiting=bool(to_open))
     after_first_image(window, window.ai_panel.load_models, waiting=bool(to_open))
+    after_first_image(window, window.study_list.start, waiting=bool(to_open))
     # Installed last, so its filter sees the first paint first: the time is noted before
     # the models' verification starts.
     arm_bench_hook(app, window)

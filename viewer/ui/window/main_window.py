@@ -89,14 +89,17 @@ class MainWindow(ReadingLayout, QMainWindow):
     def __init__(self, cache: FrameCache | None = None, parent: QWidget | None = None, *,
                  model_dirs: Sequence[str | Path] | None = None,
                  load_models: bool = True, settings: Settings,
-                 send_results: SendResults | None = None) -> None:
+                 send_results: SendResults | None = None,
+                 open_study_list: bool = True) -> None:
         """``model_dirs``: folders of AI model artifacts (default: the bundled ``models/``,
         ``LIGHTBOX_MODEL_DIRS`` and the configured folders); ``load_models`` False leaves
         them unverified until ``ai_panel.load_models()``. ``settings``: the effective
         configuration, built once by the entry point (``ui.app.run_gui``); it sets whether
         patient identity starts hidden, the allowed models and the audit folder.
         ``send_results``: how "Send AI results to PACS" sends (``lightbox`` hands it in;
-        None: the action stays disabled).
+        None: the action stays disabled). ``open_study_list`` False leaves the study list
+        closed until ``study_list.start()`` (the entry point starts it after the first
+        image: checking the store against its folder must not compete with that image).
         """
         super().__init__(parent)
         self.settings = settings
@@ -130,7 +133,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.help_dialog: HelpDialog | None = None
         self.preferences_dialog: QDialog | None = None
         self._queue: list[list[str]] = []
-        self._build_docks()
+        self._build_docks(open_study_list)
         self._build_status_bar()
         self._actions: dict[str, QAction] = {}
         self._build_menus()
@@ -149,7 +152,7 @@ class MainWindow(ReadingLayout, QMainWindow):
 
     # -- construction ----------------------------------------------------------------------
 
-    def _build_docks(self) -> None:
+    def _build_docks(self, open_study_list: bool) -> None:
         self.browser_dock = QDockWidget(translate("MainWindow", "Studies"), self)
         self.browser_dock.setObjectName("studies")
         self.browser_dock.setWidget(self.browser)
@@ -176,7 +179,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.tabifyDockWidget(self.browser_dock, self.study_list_dock)
         self.study_list_dock.raise_()
         self.study_list.open_requested.connect(lambda folder: self.open_paths([folder]))
-        self.study_list.start()
+        if open_study_list:
+            self.study_list.start()
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -357,14 +361,24 @@ class MainWindow(ReadingLayout, QMainWindow):
                           lambda _job, done, total: self._scan_progress(done, total))
 
     def _scan_and_list(self, job: Job[list[str]]) -> ScanResult:
-        """On the scan's worker: the scan, then what it found in the local study list
-        (by reference, pinned while this viewer runs; viewer.net.index)."""
-        result = scan(job.request, progress=job.progress, cancel=job.token,
-                      first_image=lambda inst: self._early_read(job, inst))
-        from viewer.net.index import record_opened  # sqlite3: not on the start-up path
+        """On the scan's worker: the scan (what it found enters the study list after it
+        is shown: :meth:`_list_opened`)."""
+        return scan(job.request, progress=job.progress, cancel=job.token,
+                    first_image=lambda inst: self._early_read(job, inst))
 
-        record_opened(self.settings.pacs_store_dir, result)
-        return result
+    def _list_opened(self, result: ScanResult) -> None:
+        """What a scan found, entered in the local study list on a worker (by reference,
+        pinned while this viewer runs; viewer.net.index), once it is on its way to the
+        screen: the SQLite import and write do not delay the first image. A failure is
+        logged there and never reaches the reader."""
+        store = self.settings.pacs_store_dir
+
+        def record() -> None:
+            from viewer.net.index import record_opened  # sqlite3: not on the start-up path
+
+            record_opened(store, result)
+
+        self.background.submit(record, lambda _outcome: None)
 
     def _early_read(self, job: Job[list[str]], instance: Instance) -> None:
         """On the scan's worker: an uncompressed early image's pixels go into the cache
@@ -403,6 +417,7 @@ class MainWindow(ReadingLayout, QMainWindow):
             self.boundary.report(outcome.error, "scanning")
         elif outcome.value is not None:
             self._show_result(outcome.value, job.request)
+            self._list_opened(outcome.value)
         self.scan_finished.emit(None if outcome.cancelled else outcome.value)
         if self._queue:
             self._start_next_scan()
