@@ -125,7 +125,7 @@ def run_gui(paths: list[str], *, demo: bool = False, screenshot: str | None = No
     window.show()
     after_first_image(window, import_after_first_image, waiting=bool(to_open))
     after_first_image(window, window.ai_panel.load_models, waiting=bool(to_open))
-    after_first_image(window, window.study_list.start, waiting=bool(to_open))
+    after_first_image(window, window.start_study_list, waiting=bool(to_open))
     # Installed last, so its filter sees the first paint first: the time is noted before
     # the models' verification starts.
     arm_bench_hook(app, window)

@@ -98,7 +98,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         patient identity starts hidden, the allowed models and the audit folder.
         ``send_results``: how "Send AI results to PACS" sends (``lightbox`` hands it in;
         None: the action stays disabled). ``open_study_list`` False leaves the study list
-        closed until ``study_list.start()`` (the entry point starts it after the first
+        closed until :meth:`start_study_list` (the entry point starts it after the first
         image: checking the store against its folder must not compete with that image).
         """
         super().__init__(parent)
@@ -179,6 +179,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.tabifyDockWidget(self.browser_dock, self.study_list_dock)
         self.study_list_dock.raise_()
         self.study_list.open_requested.connect(lambda folder: self.open_paths([folder]))
+        #: Scans whose studies wait to enter the study list until it is started.
+        self._unlisted: list[ScanResult] | None = None if open_study_list else []
         if open_study_list:
             self.study_list.start()
 
@@ -366,11 +368,22 @@ class MainWindow(ReadingLayout, QMainWindow):
         return scan(job.request, progress=job.progress, cancel=job.token,
                     first_image=lambda inst: self._early_read(job, inst))
 
+    def start_study_list(self) -> None:
+        """Open the study list (the entry point calls this after the first image) and enter
+        what was opened before it."""
+        waiting, self._unlisted = self._unlisted or [], None
+        self.study_list.start()
+        for result in waiting:
+            self._list_opened(result)
+
     def _list_opened(self, result: ScanResult) -> None:
         """What a scan found, entered in the local study list on a worker (by reference,
-        pinned while this viewer runs; viewer.net.index), once it is on its way to the
-        screen: the SQLite import and write do not delay the first image. A failure is
+        pinned while this viewer runs; viewer.net.index); held until the list is started,
+        so the SQLite import and write never come before the first image. A failure is
         logged there and never reaches the reader."""
+        if self._unlisted is not None:
+            self._unlisted.append(result)
+            return
         store = self.settings.pacs_store_dir
 
         def record() -> None:
