@@ -134,18 +134,25 @@ class PausingStore(LocalStore):
         return super().write(study_uid, series_uid, sop_uid, data)
 
 
-def test_cancel_mid_retrieve_leaves_a_partial_study_that_a_second_retrieve_completes(
-        pacs_window, qtbot, orthanc: Orthanc) -> None:
-    w = pacs_window
-    dialog = open_search(w)
+def retrieve_phantom(window, qtbot, study: str, store):
+    """Search the CT studies, retrieve ``study`` into ``store`` (a real local store that
+    pauses or fills up): the window and the study's row."""
+    dialog = open_search(window)
     dialog.modality.setCurrentText("CT")
     search(qtbot, dialog)
-    study = orthanc.studies["phantom"]
-    store = PausingStore(w.settings.pacs_store_dir)
     dialog.model.store = store
     row = row_of(dialog, study)
     click_item(dialog.results, row)
     dialog.retrieve_button.click()
+    return dialog, row
+
+
+def test_cancel_mid_retrieve_leaves_a_partial_study_that_a_second_retrieve_completes(
+        pacs_window, qtbot, orthanc: Orthanc) -> None:
+    w = pacs_window
+    study = orthanc.studies["phantom"]
+    store = PausingStore(w.settings.pacs_store_dir)
+    dialog, row = retrieve_phantom(w, qtbot, study, store)
     qtbot.waitUntil(store.paused.is_set, timeout=WAIT)
     qtbot.waitUntil(lambda: row.text(STATUS).endswith(" / 64 images"), timeout=WAIT)
     assert dialog.progress.isVisible() and dialog.progress.maximum() == 64
@@ -254,15 +261,9 @@ class FullStore(LocalStore):
 def test_a_full_disk_stops_the_retrieve_with_its_message_and_keeps_what_arrived(
         pacs_window, qtbot, orthanc: Orthanc) -> None:
     w = pacs_window
-    dialog = open_search(w)
-    dialog.modality.setCurrentText("CT")
-    search(qtbot, dialog)
     study = orthanc.studies["phantom"]
     store = FullStore(w.settings.pacs_store_dir)
-    dialog.model.store = store
-    row = row_of(dialog, study)
-    click_item(dialog.results, row)
-    dialog.retrieve_button.click()
+    dialog, row = retrieve_phantom(w, qtbot, study, store)
     qtbot.waitUntil(lambda: not dialog.model.retrieving, timeout=WAIT)
     assert row.text(STATUS) == "Failed"
     assert len(w.boundary.messages) == 1 and "is full" in w.boundary.messages[0]
