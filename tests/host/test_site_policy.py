@@ -294,3 +294,26 @@ def test_a_missing_model_folder_is_named_by_the_models_listing(site, tmp_path, c
     assert models_main([], load_settings()) == 1
     assert (f"the model folder {tmp_path / 'share'} does not exist"
             in capsys.readouterr().err)
+
+
+# --- TLS files ----------------------------------------------------------------------------
+
+
+def test_tls_files_are_read_relative_to_the_site_file_and_empty_means_none(site) -> None:
+    site.write_text('tls_ca_file = "ca.pem"\ntls_cert_file = "/etc/pki/ws1.pem"\n'
+                    'tls_key_file = ""\n', encoding="utf-8")
+    s = load_settings()
+    assert s.problems == ()
+    assert s.tls_ca_file == site.parent / "ca.pem"
+    assert s.tls_cert_file == Path("/etc/pki/ws1.pem") and s.tls_key_file is None
+
+
+def test_a_user_cannot_point_lightbox_at_another_ca(site) -> None:
+    site.write_text("", encoding="utf-8")
+    user = site.parent.parent / "user"
+    user.mkdir()
+    (user / "preferences.json").write_text(
+        json.dumps({"schema_version": 4, "tls_ca_file": "/tmp/mine.pem"}), encoding="utf-8")
+    s = load_settings()
+    assert s.tls_ca_file is None
+    assert any("tls_ca_file" in p for p in s.problems)

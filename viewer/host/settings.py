@@ -98,7 +98,7 @@ class Key:
     name: str
     kind: str  # bool | date | language | path | str_list | id_list | key_map | name_map
     #            | corner_set | public_keys | key_refs | digests | dicom_nodes | ae_title
-    #            | port | count | seconds | gigabytes | name
+    #            | port | count | seconds | gigabytes | name | file
     user: bool  # a user preference may set it (unless the site locks it)
     doc: str
     #: Security-relevant: a mistake in the site configuration gives it its closed value
@@ -177,6 +177,15 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
     Key("results_auto_send", "bool", False,
         "send each AI run's SEG/SR to results_destination as soon as the run ends, in "
         "the viewer and by lightbox infer (default false: only when the reader sends them)"),
+    # TLS towards the nodes (DICOM over TLS, DICOMweb over https). Site only.
+    Key("tls_ca_file", "file", False,
+        "PEM file of the certificate authorities whose certificates Lightbox trusts for the "
+        "nodes' TLS (the hospital's CA); absent: the system's trusted authorities"),
+    Key("tls_cert_file", "file", False,
+        "PEM file of this workstation's certificate, for nodes that require mutual TLS "
+        "(with tls_key_file)"),
+    Key("tls_key_file", "file", False,
+        "PEM file of the private key of tls_cert_file (readable by Lightbox's users only)"),
 )})
 
 
@@ -190,7 +199,7 @@ KIND_TEXT: Mapping[str, str] = MappingProxyType({
     "dicom_nodes": "tables (one per node)", "ae_title": "string (AE title)",
     "port": "integer (1–65535)", "count": "integer", "seconds": "number (seconds)",
     "gigabytes": "number (gigabytes)",
-    "name": "string"})
+    "name": "string", "file": "file path"})
 
 
 def schema_table() -> str:
@@ -248,6 +257,10 @@ class Settings:
     # Results back to the PACS (net.send; docs/pacs.md "Sending results back"). Site only.
     results_destination: str | None = None
     results_auto_send: bool = False
+    # TLS towards the nodes (net; docs/pacs.md "TLS"). Site only; None: not configured.
+    tls_ca_file: Path | None = None
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()
     site_file: Path = field(default_factory=site_config_path)
@@ -376,6 +389,9 @@ def load_settings(site_file: str | Path | None = None,
         results_destination=_destination(site, problems),
         results_auto_send=bool(site.get("results_auto_send", False))
         and bool(_destination(site, [])),
+        tls_ca_file=_file(site, "tls_ca_file"),
+        tls_cert_file=_file(site, "tls_cert_file"),
+        tls_key_file=_file(site, "tls_key_file"),
         sources=MappingProxyType(sources),
         problems=tuple(problems),
         site_file=site_path,
@@ -388,6 +404,11 @@ def load_settings(site_file: str | Path | None = None,
         environment_overrides=overrides,
         ignored_environment=ignored,
     )
+
+
+def _file(site: Mapping[str, Any], key: str) -> Path | None:
+    value = site.get(key)
+    return Path(value) if value else None
 
 
 def _destination(site: Mapping[str, Any], problems: list[str]) -> str | None:
@@ -604,6 +625,10 @@ def _check(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
         if isinstance(value, str) and value.strip():
             return _path(value, base), ""
         return None, "must be a folder path in quotes"
+    if spec.kind == "file":  # "" is none
+        if isinstance(value, str):
+            return (str(_path(value.strip(), base)) if value.strip() else ""), ""
+        return None, "must be a file path in quotes (\"\" for none)"
     if spec.kind in ("str_list", "id_list"):
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             return None, "must be a list of non-empty strings, e.g. [\"a\", \"b\"]"
