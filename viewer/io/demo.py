@@ -244,11 +244,10 @@ def write_phantom_series(
     layout = _Layout(slices, size, (float(spacing[0]), float(spacing[1])), float(thickness))
     uids = _Uids(seed, slices, size, str(transfer_syntax))
     static = _static_labels(size)
-    rng = np.random.default_rng(seed)
     paths = []
     for index in range(slices):
         labels = phantom_labels(index, layout, static)
-        noise = rng.standard_normal((size, size), dtype=np.float32) * np.float32(NOISE_HU)
+        noise = _gaussian_noise(seed, index, (size, size)) * np.float32(NOISE_HU)
         hu = HU[labels] + np.rint(noise).astype(np.int16)
         stored = np.clip(hu - RESCALE_INTERCEPT, 0, 2**BITS_STORED - 1).astype(np.uint16)
         ds = _slice_header(index, layout, uids, str(transfer_syntax))
@@ -260,6 +259,28 @@ def write_phantom_series(
         ds.save_as(path, enforce_file_format=True)
         paths.append(path)
     return paths
+
+
+def _gaussian_noise(seed: int, index: int, shape: tuple[int, int]) -> np.ndarray:
+    """Standard normal noise, the same for the same (seed, slice, shape) on every machine.
+
+    Counter-based (SplitMix64 of each pixel's number, then Box-Muller) rather than
+    ``numpy.random``: the frozen app leaves numpy.random out (2.5 MB), and this is all the
+    demo study needs from it.
+    """
+    count = shape[0] * shape[1]
+    start = np.uint64((((seed & 0xFFFFFFFF) << 32 | (index & 0xFFFFFFFF)) * 2 * count) % 2**64)
+    with np.errstate(over="ignore"):
+        z = np.arange(2 * count, dtype=np.uint64) + start
+        z = z * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    # 53 high bits → uniform in (0, 1]; two uniforms give one normal (Box-Muller).
+    uniform = ((z >> np.uint64(11)).astype(np.float64) + 1.0) / float(1 << 53)
+    u1, u2 = uniform[:count], uniform[count:]
+    normal = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+    return normal.astype(np.float32).reshape(shape)
 
 
 @dataclass(frozen=True)
