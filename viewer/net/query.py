@@ -95,6 +95,7 @@ class StudyMatch:
     modalities: tuple[str, ...]
     series_count: int | None
     instance_count: int | None
+    issuer: str = ""  # Issuer of Patient ID, when the node returns it (priors compare it)
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ def identifier(query: Query) -> Dataset:
     ds.StudyInstanceUID = query.study_uid
     if query.level == "study":
         ds.PatientBirthDate = ""
+        ds.IssuerOfPatientID = ""
         ds.StudyTime = ""
         ds.StudyDescription = ""
         ds.ModalitiesInStudy = query.modality
@@ -215,7 +217,8 @@ def _match(level: Level, ds: Dataset) -> StudyMatch | SeriesMatch:
             accession=_text(ds, "AccessionNumber"), description=_text(ds, "StudyDescription"),
             modalities=tuple(str(m) for m in modalities if str(m)),
             series_count=_number(ds, "NumberOfStudyRelatedSeries"),
-            instance_count=_number(ds, "NumberOfStudyRelatedInstances"))
+            instance_count=_number(ds, "NumberOfStudyRelatedInstances"),
+            issuer=_text(ds, "IssuerOfPatientID"))
     return SeriesMatch(
         study_uid=_text(ds, "StudyInstanceUID"), series_uid=_text(ds, "SeriesInstanceUID"),
         modality=_text(ds, "Modality"), number=_number(ds, "SeriesNumber"),

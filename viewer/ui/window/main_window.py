@@ -64,6 +64,7 @@ from viewer.ui.window.annotation_files import AnnotationFiles
 from viewer.ui.window.browser import SeriesBrowser
 from viewer.ui.window.early_image import EarlyImage
 from viewer.ui.window.exports import ReadingTools
+from viewer.ui.window.priors import PriorsReading
 from viewer.ui.window.problems import ProblemsPanel
 from viewer.ui.window.reading_layout import ReadingLayout
 from viewer.ui.window.reports import ReportReading, is_report
@@ -146,6 +147,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.reports = ReportReading(self)
         # A folder's first image, painted while the scan reads the rest.
         self.early_image = EarlyImage(self)
+        # The patient's priors and the comparison hanging (ui/window/priors.py).
+        self.priors = PriorsReading(self)
         self._apply_settings()
         if load_models:
             self.ai_panel.load_models()
@@ -772,6 +775,7 @@ class MainWindow(ReadingLayout, QMainWindow):
     def shutdown(self) -> None:
         """Stop background work; safe to call twice."""
         self.cancel_scan()
+        self.priors.shutdown()
         if self.pacs_search is not None:
             self.pacs_search.shutdown()
         self.ai_panel.shutdown()

@@ -1,0 +1,385 @@
+"""Priors and the comparison hanging on the main window (docs/pacs.md "Priors and hanging
+protocols").
+
+Installed by ``PriorsReading(window)``. A "Priors" tab beside the open studies and the
+study list lists the same patient's other studies for the study being read: those of the
+local study list at once, those of the PACS when its answer comes (where nodes are
+configured). "Open as comparison" hangs the chosen prior beside the current study
+(:meth:`PriorsReading.hang`); a prior that is only on the PACS is retrieved first through
+the Search PACS window's retrieve (its queue, its progress shown here, its cancel) and hung
+when it opens. "Save hanging" keeps the hanging on screen as the reader's protocol for
+the current study's modality and body part; a study that opens with a protocol is hung by
+it (beside its most recent comparable prior when the protocol says so).
+
+The model is :class:`viewer.state.priors.PriorsLookup` (Qt-free); which series and which
+link, :mod:`viewer.state.hanging`. The PACS is never asked without a configured node.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewer.errors import LightboxError
+from viewer.host.hanging import HangingProtocol, protocol_for, protocol_key, protocols_json
+from viewer.host.settings import save_user_preferences
+from viewer.state.hanging import best_match, comparison_link, first_image_series
+from viewer.state.priors import Prior, PriorsLookup, StudyFacts
+from viewer.ui.bridge import Background
+from viewer.ui.i18n import translate
+
+if TYPE_CHECKING:
+    from viewer.io.model import ScanResult, Series, Study
+    from viewer.state.pacs_search import Change, PacsSearch
+    from viewer.ui.viewport.viewport import Viewport
+    from viewer.ui.window.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+CONTEXT = "Priors"
+
+
+def _tr(text: str) -> str:
+    return translate(CONTEXT, text)
+
+
+def _headers() -> list[str]:
+    return [_tr("Date"), _tr("Modality"), _tr("Description"), _tr("Body part"), _tr("Where")]
+
+
+class PriorsPanel(QWidget):
+    """The list of priors, its buttons and a quiet status line."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.status = QLabel(_tr("Open a study: its patient's other studies are listed here."))
+        self.status.setWordWrap(True)
+        self.table = QTableWidget(0, len(_headers()))
+        self.table.setHorizontalHeaderLabels(_headers())
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.compare_button = QPushButton(_tr("Open as comparison"))
+        self.compare_button.setToolTip(_tr("Hang the chosen prior beside the current study "
+                                           "(retrieved from the PACS first if needed)"))
+        self.save_button = QPushButton(_tr("Save hanging"))
+        self.progress = QProgressBar()
+        self.progress.setFormat(_tr("%v / %m images"))
+        self.progress.hide()
+        self.cancel_button = QPushButton(_tr("Cancel retrieve"))
+        self.cancel_button.hide()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.compare_button)
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        retrieve = QHBoxLayout()
+        retrieve.addWidget(self.progress, 1)
+        retrieve.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addLayout(retrieve)
+        layout.addWidget(self.status)
+
+    def show_priors(self, priors: tuple[Prior, ...], default: Prior | None) -> None:
+        self.table.setRowCount(len(priors))
+        chosen = -1
+        for number, prior in enumerate(priors):
+            where = (_tr("This workstation") if prior.local
+                     else _tr("PACS {}").format(prior.node))
+            cells = [prior.day, "/".join(prior.modalities), prior.description,
+                     prior.body_part, where]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, prior.study_uid)
+                if prior is default:
+                    item.setToolTip(_tr("The most recent comparable prior"))
+                self.table.setItem(number, column, item)
+            if prior is default:
+                chosen = number
+        if chosen >= 0 and not self.table.selectedItems():
+            self.table.selectRow(chosen)
+
+    def chosen_uid(self) -> str | None:
+        items = self.table.selectedItems()
+        return str(items[0].data(Qt.ItemDataRole.UserRole)) if items else None
+
+
+class PriorsReading:
+    """The priors tab and the comparison hanging of one main window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.background = Background(window.bridge, workers=1, name="lightbox-priors")
+        self.model = PriorsLookup(window.settings, self.background.submit, window.bridge.post)
+        self.panel = PriorsPanel(window)
+        self.dock = QDockWidget(translate("MainWindow", "Priors"), window)
+        self.dock.setObjectName("priors")
+        self.dock.setWidget(self.panel)
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        window.tabifyDockWidget(window.study_list_dock, self.dock)
+        window.study_list_dock.raise_()
+        g = window.boundary.guard
+        self.panel.compare_button.clicked.connect(g(lambda *_: self.compare_chosen(),
+                                                    "opening a prior"))
+        self.panel.table.cellDoubleClicked.connect(g(lambda *_: self.compare_chosen(),
+                                                     "opening a prior"))
+        self.panel.save_button.clicked.connect(g(lambda *_: self.save_hanging(),
+                                                 "saving the hanging"))
+        self.panel.cancel_button.clicked.connect(g(lambda *_: self.cancel_retrieve(),
+                                                   "cancelling the retrieve"))
+        window.scan_finished.connect(self._scanned)
+        self._unsubscribes = [self.model.changed.subscribe(lambda _c: self._changed())]
+        #: The study being read (the one whose priors are listed).
+        self.current: Study | None = None
+        #: The prior whose opening is awaited, to be hung when its scan ends.
+        self.waiting: str | None = None
+        #: The protocol the current study opened with, waiting for the priors' answer.
+        self._pending: HangingProtocol | None = None
+        #: The two viewports of the comparison on screen (current, prior).
+        self.pair: tuple[Viewport, Viewport] | None = None
+        self._search: PacsSearch | None = None
+        self._update_buttons()
+
+    # -- studies opening -------------------------------------------------------------------
+
+    def _scanned(self, result: ScanResult | None) -> None:
+        if result is None or not result.studies:
+            return
+        opened = {s.uid: s for s in self.window.session.studies}
+        if self.waiting is not None and self.waiting in opened:
+            prior, self.waiting = opened[self.waiting], None
+            if self.current is not None:
+                self.hang(self.current, prior)
+            return
+        study = opened.get(result.studies[0].uid)
+        if study is None or first_image_series(study) is None:
+            return
+        self.current, self.pair, self._pending = study, None, None
+        facts = StudyFacts.of(study)
+        self.panel.table.setRowCount(0)
+        self.panel.status.setText(_tr("Looking for priors…"))
+        found = self._protocol(study)
+        if found is not None:
+            protocol = found[1]
+            if protocol.comparison:
+                self._pending = protocol
+            else:
+                self._hang_alone(protocol)
+        self.model.look_up(facts)
+        self._update_buttons()
+
+    def _changed(self) -> None:
+        default = self.model.default_prior()
+        self.panel.show_priors(self.model.priors, default)
+        count = len(self.model.priors)
+        lines = [(_tr("Looking for priors…") if self.model.searching
+                  else _tr("{} other study(ies) of this patient").format(count))]
+        if self.model.note:
+            lines.append(_tr("Priors: {}").format(self.model.note))
+        self.panel.status.setText("\n".join(lines))
+        self._update_buttons()
+        if self._pending is not None and not self.model.searching:
+            self._pending = None
+            if default is not None:
+                self.open_as_comparison(default)
+            else:
+                self.panel.status.setText(self.panel.status.text() + "\n" + _tr(
+                    "The saved hanging wants a comparison: no comparable prior was found."))
+
+    def _update_buttons(self) -> None:
+        self.panel.compare_button.setEnabled(self.current is not None
+                                             and bool(self.model.priors))
+        locked = self.window.settings.is_locked("hanging_protocols")
+        self.panel.save_button.setEnabled(self.current is not None and not locked)
+        self.panel.save_button.setToolTip(
+            _tr("Set by your IT department") if locked else
+            _tr("Open studies of this modality and body part as they hang now"))
+
+    # -- comparison ------------------------------------------------------------------------
+
+    def compare_chosen(self) -> None:
+        uid = self.panel.chosen_uid()
+        prior = self.model.prior(uid) if uid else self.model.default_prior()
+        if prior is not None:
+            self.open_as_comparison(prior)
+
+    def open_as_comparison(self, prior: Prior) -> None:
+        """Hang ``prior`` beside the current study: at once if open, after a scan if local,
+        after a retrieve if only on the PACS."""
+        if self.current is None:
+            return
+        opened = {s.uid: s for s in self.window.session.studies}
+        if prior.study_uid in opened:
+            self.hang(self.current, opened[prior.study_uid])
+            return
+        self.waiting = prior.study_uid
+        if prior.local:
+            self.window.open_paths([prior.folder])
+            return
+        search = self._search_model()
+        if search is None:
+            self.waiting = None
+            return
+        search.retrieve(prior.study_uid, node=prior.node)
+        self.panel.status.setText(_tr("Retrieving the prior from {}…").format(prior.node))
+
+    def _search_model(self) -> PacsSearch | None:
+        """The Search PACS window's model (its retrieve queue, progress and cancel), made
+        without showing the window."""
+        window = self.window
+        if not window.settings.dicom_nodes:
+            return None
+        if window.pacs_search is None:
+            from viewer.ui.window.pacs_search import PacsSearchWindow
+
+            window.pacs_search = PacsSearchWindow(
+                window.settings, window.bridge, window.boundary,
+                lambda folder: window.open_paths([folder]), window)
+            window.pacs_search.set_hide_identity(window.viewport.state.hide_identity)
+        if self._search is None:
+            self._search = window.pacs_search.model
+            self._unsubscribes.append(self._search.changed.subscribe(self._retrieve_changed))
+        return self._search
+
+    def _retrieve_changed(self, change: Change) -> None:
+        if change != "retrieve" or self._search is None or self.waiting is None:
+            return
+        status = self._search.retrieves.get(self.waiting)
+        running = status is not None and status.state in ("queued", "running")
+        self.panel.progress.setVisible(running)
+        self.panel.cancel_button.setVisible(running)
+        if status is None:
+            return
+        if running:
+            self.panel.progress.setRange(0, max(status.total, 1))
+            self.panel.progress.setValue(status.done)
+        elif status.state != "complete":
+            self.waiting = None
+            self.panel.status.setText(_tr("The prior was not retrieved ({}); open it as "
+                                          "comparison again to resume.").format(status.state))
+
+    def cancel_retrieve(self) -> None:
+        if self._search is not None:
+            self._search.cancel_retrieves()
+
+    def hang(self, current: Study, prior: Study) -> None:
+        """Current and prior side by side (1×2), each at its best-matching series, linked
+        by position (or by the centre offset) as the current protocol says."""
+        found = self._protocol(current)
+        protocol = found[1] if found is not None else HangingProtocol()
+        window = self.window
+        active = window.grid.active
+        current_series = (active.series if active.series is not None
+                          and active.study is current else first_image_series(current))
+        if current_series is None:
+            return
+        prior_series = best_match(current_series, prior.series)
+        if prior_series is None:
+            self.panel.status.setText(_tr("The prior has no images to compare."))
+            return
+        index = active.state.index if active.series is current_series else None
+        window.linker.unlink_offset()
+        window.linker.set_scroll(False)
+        window.set_layout("1x2")
+        left, right = window.grid.visible_viewports()[:2]
+        here, there = (left, right) if protocol.current == "left" else (right, left)
+        if here.series is not current_series:
+            here.open_series(current_series, current, index=index)
+        if there.series is not prior_series:
+            there.open_series(prior_series, prior)
+        for viewport, preset in zip((here, there), protocol.presets, strict=True):
+            if preset:
+                viewport.apply_preset_named(preset)
+        self._link(here, there, current_series, prior_series, protocol.link)
+        window.grid.activate(here)
+        self.pair = (here, there)
+        window._maybe_settled()
+
+    def _link(self, here: Viewport, there: Viewport, current: Series, prior: Series,
+              on: bool) -> None:
+        window = self.window
+        if on:
+            link = comparison_link(current, prior)
+            if link.by_position:
+                window.linker.set_scroll(True, here)
+            elif link.offset is not None:
+                window.linker.set_offset(link.offset, here, there)
+        window._actions["link_scroll"].setChecked(window.linker.scroll)
+        window._actions["link_offset"].setChecked(window.linker.offset is not None)
+
+    def _hang_alone(self, protocol: HangingProtocol) -> None:
+        if protocol.presets[0]:
+            self.window.viewport.apply_preset_named(protocol.presets[0])
+
+    # -- protocols ---------------------------------------------------------------------------
+
+    def _facts(self, study: Study) -> tuple[str, str]:
+        series = first_image_series(study)
+        facts = StudyFacts.of(study)
+        return (series.modality if series is not None else ""), facts.body_part
+
+    def _protocol(self, study: Study) -> tuple[str, HangingProtocol] | None:
+        modality, body_part = self._facts(study)
+        return protocol_for(self.window.settings.hanging_protocols, modality, body_part)
+
+    def save_hanging(self) -> str | None:
+        """Save what is on screen as the protocol of the current study's modality and body
+        part; the key it was saved under."""
+        window = self.window
+        if self.current is None:
+            return None
+        modality, body_part = self._facts(self.current)
+        key = protocol_key(modality, body_part)
+        pair = self.pair if self.pair is not None and all(
+            v in window.grid.visible_viewports() and v.series is not None
+            for v in self.pair) else None
+        if pair is None:
+            protocol = HangingProtocol(comparison=False,
+                                       presets=(window.viewport.window_name() or "", ""))
+        else:
+            here, there = pair
+            slots = window.grid.visible_viewports()
+            protocol = HangingProtocol(
+                comparison=True,
+                current="left" if slots.index(here) < slots.index(there) else "right",
+                link=window.linker.scroll or window.linker.offset is not None,
+                presets=(here.window_name() or "", there.window_name() or ""))
+        protocols = {**window.settings.hanging_protocols, key: protocol}
+        try:
+            save_user_preferences({"hanging_protocols": protocols_json(protocols)},
+                                  window.settings)
+        except (LightboxError, OSError) as exc:
+            window.boundary.report(exc, "saving the hanging")
+            return None
+        window._preferences_saved()  # the one place the window reads preferences again
+        self.model.settings = window.settings
+        self.panel.status.setText(
+            _tr("Saved: {} studies open beside their most recent comparable prior").format(key)
+            if protocol.comparison else _tr("Saved: {} studies open alone").format(key))
+        return key
+
+    def shutdown(self) -> None:
+        for unsubscribe in self._unsubscribes:
+            unsubscribe()
+        self._unsubscribes.clear()
+        self.model.shutdown()
+        self.background.close()
