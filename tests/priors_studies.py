@@ -29,7 +29,8 @@ def write_study(folder: Path, *, date: str, body_part: str = "CHEST", modality: 
                 series: tuple[str, ...] = ("CHEST 5mm",), issuer: str = "",
                 size: int = 32) -> Written:
     """One study: each description in ``series`` is one axial stack of ``slices`` images
-    starting at ``z0`` (mm), every ``spacing`` mm; pixel value = slice number × 10."""
+    (a "SCOUT" has 2) starting at ``z0`` (mm), every ``spacing`` mm; pixel value = slice
+    number × 10."""
     folder.mkdir(parents=True, exist_ok=True)
     study_uid = generate_uid()
     for_uid = frame_of_reference or generate_uid()
@@ -37,7 +38,7 @@ def write_study(folder: Path, *, date: str, body_part: str = "CHEST", modality: 
     for number, description in enumerate(series, start=1):
         series_uid = generate_uid()
         series_uids.append(series_uid)
-        for index in range(slices):
+        for index in range(2 if description == "SCOUT" else slices):
             meta = FileMetaDataset()
             meta.MediaStorageSOPClassUID = CTImageStorage
             meta.MediaStorageSOPInstanceUID = generate_uid()

@@ -9,7 +9,8 @@ made by C++ libraries (Qt, ONNX Runtime) that the Python wall cannot.
 
 The hospital network (viewer/net, docs/pacs.md) changes none of this: with no DICOM node
 configured the PACS commands and the viewer's window load no network code and attempt
-nothing (the Search PACS menu item is disabled); with nodes
+nothing (the Search PACS menu item is disabled, and an opened study's priors are looked
+for in the local study list only); with nodes
 configured, an audit hook on every ``socket.connect`` of a real echo, find, C-GET and
 C-MOVE and of sending AI results back (``infer --send-to``, ``pacs send``) against Orthanc
 sees the configured node's address and nothing else.
@@ -242,6 +243,15 @@ action.trigger()
 window.show_pacs_search()  # a shortcut remapped onto it
 app.processEvents()
 assert window.pacs_search is None
+# Priors of an opened study: the local study list is asked, the PACS is not (no node).
+import time
+from viewer.state.priors import StudyFacts
+window.priors.model.look_up(StudyFacts("1.2.3", "PID-1", date="20260101", modalities=("CT",)))
+until = time.monotonic() + 60
+while window.priors.model.searching and time.monotonic() < until:
+    app.processEvents()
+    time.sleep(0.01)
+assert not window.priors.model.searching and window.priors.model.note == ""
 # The local study list (viewer.net.index, .cache, .store: SQLite and files) is shown at
 # start; nothing of the network is: no pynetdicom, no module that opens a connection.
 # Named by what may load, so that a network module added later is caught.

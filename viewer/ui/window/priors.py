@@ -157,7 +157,13 @@ class PriorsReading:
         #: The two viewports of the comparison on screen (current, prior).
         self.pair: tuple[Viewport, Viewport] | None = None
         self._search: PacsSearch | None = None
+        #: The reader chose a series of the current study (not only what opened first).
+        self._chosen = False
+        window.browser.series_chosen.connect(lambda *_: self._reader_chose())
         self._update_buttons()
+
+    def _reader_chose(self) -> None:
+        self._chosen = True
 
     # -- studies opening -------------------------------------------------------------------
 
@@ -173,7 +179,7 @@ class PriorsReading:
         study = opened.get(result.studies[0].uid)
         if study is None or first_image_series(study) is None:
             return
-        self.current, self.pair, self._pending = study, None, None
+        self.current, self.pair, self._pending, self._chosen = study, None, None, False
         facts = StudyFacts.of(study)
         self.panel.table.setRowCount(0)
         self.panel.status.setText(_tr("Looking for priors…"))
@@ -283,12 +289,14 @@ class PriorsReading:
 
     def hang(self, current: Study, prior: Study) -> None:
         """Current and prior side by side (1×2), each at its best-matching series, linked
-        by position (or by the centre offset) as the current protocol says."""
+        by position (or by the centre offset) as the current protocol says. The current
+        side keeps the series the reader chose (the active viewport's, once the reader
+        chose one), else the study's main stack (the series with the most images)."""
         found = self._protocol(current)
         protocol = found[1] if found is not None else HangingProtocol()
         window = self.window
         active = window.grid.active
-        current_series = (active.series if active.series is not None
+        current_series = (active.series if active.series is not None and self._chosen
                           and active.study is current else first_image_series(current))
         if current_series is None:
             return
