@@ -135,6 +135,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.preferences_dialog: QDialog | None = None
         self._queue: list[list[str]] = []
         self._build_docks(open_study_list)
+        # The patient's priors and the comparison hanging (ui/window/priors.py).
+        self.priors = PriorsReading(self)
         self._build_status_bar()
         self._actions: dict[str, QAction] = {}
         self._build_menus()
@@ -147,8 +149,6 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.reports = ReportReading(self)
         # A folder's first image, painted while the scan reads the rest.
         self.early_image = EarlyImage(self)
-        # The patient's priors and the comparison hanging (ui/window/priors.py).
-        self.priors = PriorsReading(self)
         self._apply_settings()
         if load_models:
             self.ai_panel.load_models()
@@ -279,12 +279,15 @@ class MainWindow(ReadingLayout, QMainWindow):
                      checkable=True, text=translate("MainWindow", "AI overlays"))
         view.addSeparator()
         self._build_layout_menu(view)
+        self._action(view, "save_hanging", lambda: self.priors.save_hanging(),
+                     text=translate("MainWindow", "Save hanging protocol"))
         self._action(view, "hide_identity", self.toggle_identity, checkable=True,
                      text=translate("MainWindow", "Hide patient identity"))
         self._action(view, "tag_browser", self.show_tags, text=translate("MainWindow", "Tag browser…"))
         view.addSeparator()
         view.addAction(self.browser_dock.toggleViewAction())
         view.addAction(self.study_list_dock.toggleViewAction())
+        view.addAction(self.priors.dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())
         view.addAction(self.ai_dock.toggleViewAction())
 
@@ -378,6 +381,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.study_list.start()
         for result in waiting:
             self._list_opened(result)
+        self.priors.start()
 
     def _list_opened(self, result: ScanResult) -> None:
         """What a scan found, entered in the local study list on a worker (by reference,

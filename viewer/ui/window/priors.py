@@ -50,15 +50,8 @@ if TYPE_CHECKING:
     from viewer.ui.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
-CONTEXT = "Priors"
-
-
-def _tr(text: str) -> str:
-    return translate(CONTEXT, text)
-
-
 def _headers() -> list[str]:
-    return [_tr("Date"), _tr("Modality"), _tr("Description"), _tr("Body part"), _tr("Where")]
+    return [translate("Priors", "Date"), translate("Priors", "Modality"), translate("Priors", "Description"), translate("Priors", "Body part"), translate("Priors", "Where")]
 
 
 class PriorsPanel(QWidget):
@@ -66,7 +59,7 @@ class PriorsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.status = QLabel(_tr("Open a study: its patient's other studies are listed here."))
+        self.status = QLabel(translate("Priors", "Open a study: its patient's other studies are listed here."))
         self.status.setWordWrap(True)
         self.table = QTableWidget(0, len(_headers()))
         self.table.setHorizontalHeaderLabels(_headers())
@@ -76,14 +69,14 @@ class PriorsPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
-        self.compare_button = QPushButton(_tr("Open as comparison"))
-        self.compare_button.setToolTip(_tr("Hang the chosen prior beside the current study "
+        self.compare_button = QPushButton(translate("Priors", "Open as comparison"))
+        self.compare_button.setToolTip(translate("Priors", "Hang the chosen prior beside the current study "
                                            "(retrieved from the PACS first if needed)"))
-        self.save_button = QPushButton(_tr("Save hanging"))
+        self.save_button = QPushButton(translate("Priors", "Save hanging"))
         self.progress = QProgressBar()
-        self.progress.setFormat(_tr("%v / %m images"))
+        self.progress.setFormat(translate("Priors", "%v / %m images"))
         self.progress.hide()
-        self.cancel_button = QPushButton(_tr("Cancel retrieve"))
+        self.cancel_button = QPushButton(translate("Priors", "Cancel retrieve"))
         self.cancel_button.hide()
         buttons = QHBoxLayout()
         buttons.addWidget(self.compare_button)
@@ -103,15 +96,15 @@ class PriorsPanel(QWidget):
         self.table.setRowCount(len(priors))
         chosen = -1
         for number, prior in enumerate(priors):
-            where = (_tr("This workstation") if prior.local
-                     else _tr("PACS {}").format(prior.node))
+            where = (translate("Priors", "This workstation") if prior.local
+                     else translate("Priors", "PACS {}").format(prior.node))
             cells = [prior.day, "/".join(prior.modalities), prior.description,
                      prior.body_part, where]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, prior.study_uid)
                 if prior is default:
-                    item.setToolTip(_tr("The most recent comparable prior"))
+                    item.setToolTip(translate("Priors", "The most recent comparable prior"))
                 self.table.setItem(number, column, item)
             if prior is default:
                 chosen = number
@@ -157,6 +150,8 @@ class PriorsReading:
         #: The two viewports of the comparison on screen (current, prior).
         self.pair: tuple[Viewport, Viewport] | None = None
         self._search: PacsSearch | None = None
+        #: A scan done before the study list started (start() takes it up).
+        self._held: ScanResult | None = None
         #: The reader chose a series of the current study (not only what opened first).
         self._chosen = False
         window.browser.series_chosen.connect(lambda *_: self._reader_chose())
@@ -167,8 +162,18 @@ class PriorsReading:
 
     # -- studies opening -------------------------------------------------------------------
 
+    def start(self) -> None:
+        """The study list has started (after the first image): a study opened before looks
+        for its priors now (its headers, pydicom and SQLite never come before that image)."""
+        held, self._held = self._held, None
+        if held is not None:
+            self._scanned(held)
+
     def _scanned(self, result: ScanResult | None) -> None:
         if result is None or not result.studies:
+            return
+        if self.window._unlisted is not None:  # the study list waits for the first image
+            self._held = result
             return
         opened = {s.uid: s for s in self.window.session.studies}
         if self.waiting is not None and self.waiting in opened:
@@ -176,13 +181,16 @@ class PriorsReading:
             if self.current is not None:
                 self.hang(self.current, prior)
             return
-        study = opened.get(result.studies[0].uid)
-        if study is None or first_image_series(study) is None:
+        # A folder holding several studies of the patient: the newest is the one read.
+        candidates = [opened[s.uid] for s in result.studies if s.uid in opened
+                      and first_image_series(opened[s.uid]) is not None]
+        if not candidates:
             return
+        study = max(candidates, key=lambda s: s.date)
         self.current, self.pair, self._pending, self._chosen = study, None, None, False
         facts = StudyFacts.of(study)
         self.panel.table.setRowCount(0)
-        self.panel.status.setText(_tr("Looking for priors…"))
+        self.panel.status.setText(translate("Priors", "Looking for priors…"))
         found = self._protocol(study)
         if found is not None:
             protocol = found[1]
@@ -197,10 +205,12 @@ class PriorsReading:
         default = self.model.default_prior()
         self.panel.show_priors(self.model.priors, default)
         count = len(self.model.priors)
-        lines = [(_tr("Looking for priors…") if self.model.searching
-                  else _tr("{} other study(ies) of this patient").format(count))]
+        self.dock.setWindowTitle(translate("MainWindow", "Priors ({})").format(count)
+                                 if count else translate("MainWindow", "Priors"))
+        lines = [(translate("Priors", "Looking for priors…") if self.model.searching
+                  else translate("Priors", "{} other study(ies) of this patient").format(count))]
         if self.model.note:
-            lines.append(_tr("Priors: {}").format(self.model.note))
+            lines.append(translate("Priors", "Priors: {}").format(self.model.note))
         self.panel.status.setText("\n".join(lines))
         self._update_buttons()
         if self._pending is not None and not self.model.searching:
@@ -208,7 +218,7 @@ class PriorsReading:
             if default is not None:
                 self.open_as_comparison(default)
             else:
-                self.panel.status.setText(self.panel.status.text() + "\n" + _tr(
+                self.panel.status.setText(self.panel.status.text() + "\n" + translate("Priors",
                     "The saved hanging wants a comparison: no comparable prior was found."))
 
     def _update_buttons(self) -> None:
@@ -217,8 +227,8 @@ class PriorsReading:
         locked = self.window.settings.is_locked("hanging_protocols")
         self.panel.save_button.setEnabled(self.current is not None and not locked)
         self.panel.save_button.setToolTip(
-            _tr("Set by your IT department") if locked else
-            _tr("Open studies of this modality and body part as they hang now"))
+            translate("Priors", "Set by your IT department") if locked else
+            translate("Priors", "Open studies of this modality and body part as they hang now"))
 
     # -- comparison ------------------------------------------------------------------------
 
@@ -246,7 +256,7 @@ class PriorsReading:
             self.waiting = None
             return
         search.retrieve(prior.study_uid, node=prior.node)
-        self.panel.status.setText(_tr("Retrieving the prior from {}…").format(prior.node))
+        self.panel.status.setText(translate("Priors", "Retrieving the prior from {}…").format(prior.node))
 
     def _search_model(self) -> PacsSearch | None:
         """The Search PACS window's model (its retrieve queue, progress and cancel), made
@@ -280,8 +290,10 @@ class PriorsReading:
             self.panel.progress.setValue(status.done)
         elif status.state != "complete":
             self.waiting = None
-            self.panel.status.setText(_tr("The prior was not retrieved ({}); open it as "
-                                          "comparison again to resume.").format(status.state))
+            from viewer.ui.window.pacs_search import PacsSearchWindow
+
+            self.panel.status.setText(translate("Priors", "The prior was not retrieved: {}")
+                                      .format(PacsSearchWindow.status_text(status)))
 
     def cancel_retrieve(self) -> None:
         if self._search is not None:
@@ -302,7 +314,7 @@ class PriorsReading:
             return
         prior_series = best_match(current_series, prior.series)
         if prior_series is None:
-            self.panel.status.setText(_tr("The prior has no images to compare."))
+            self.panel.status.setText(translate("Priors", "The prior has no images to compare."))
             return
         index = active.state.index if active.series is current_series else None
         window.linker.unlink_offset()
@@ -381,8 +393,8 @@ class PriorsReading:
         window._preferences_saved()  # the one place the window reads preferences again
         self.model.settings = window.settings
         self.panel.status.setText(
-            _tr("Saved: {} studies open beside their most recent comparable prior").format(key)
-            if protocol.comparison else _tr("Saved: {} studies open alone").format(key))
+            translate("Priors", "Saved: {} studies open beside their most recent comparable prior").format(key)
+            if protocol.comparison else translate("Priors", "Saved: {} studies open alone").format(key))
         return key
 
     def shutdown(self) -> None:
