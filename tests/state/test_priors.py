@@ -7,6 +7,7 @@ round trip, migration to schema 5)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,17 @@ def test_preferences_of_schema_4_migrate_to_5() -> None:
     old = {"schema_version": 4, "default_node": "pacs"}
     assert MIGRATIONS[4](old) == {"schema_version": 5, "default_node": "pacs"}
     assert migrate(dict(old)) == {"schema_version": 5, "default_node": "pacs"}
+
+
+def test_the_documented_preferences_are_read_as_written(tmp_path) -> None:
+    """docs/pacs.md's preferences snippet, as a user's preferences file."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "pacs.md").read_text("utf-8")
+    (snippet,) = re.findall(r"^```json\n(.*?)^```", doc, re.DOTALL | re.MULTILINE)
+    prefs = tmp_path / "preferences.json"
+    prefs.write_text(snippet, encoding="utf-8")
+    settings = load_settings(_site(tmp_path, ""), prefs)
+    assert settings.problems == ()
+    assert protocol_for(settings.hanging_protocols, "CT", "CHEST") == (
+        "CT/CHEST", HangingProtocol(presets=("Lung", "Lung")))
+    assert protocol_for(settings.hanging_protocols, "MR", "KNEE") == (
+        "MR", HangingProtocol(comparison=False, link=False))

@@ -214,10 +214,11 @@ class PriorsReading:
         self.panel.status.setText("\n".join(lines))
         self._update_buttons()
         if self._pending is not None and not self.model.searching:
-            self._pending = None
+            protocol, self._pending = self._pending, None
             if default is not None:
                 self.open_as_comparison(default)
             else:
+                self._hang_alone(protocol)
                 self.panel.status.setText(self.panel.status.text() + "\n" + translate("Priors",
                     "The saved hanging wants a comparison: no comparable prior was found."))
 
