@@ -122,12 +122,23 @@ def test_a_saved_hanging_opens_the_next_study_beside_its_prior(
     assert right.window_name() == preset and again.linker.offset is not None
 
 
-def test_no_prior_and_no_patient_id_are_said_quietly(make_main_window, qtbot, studies,
-                                                      tmp_path) -> None:
+def test_a_protocol_without_a_prior_hangs_alone_and_a_locked_one_cannot_be_saved(
+        make_main_window, qtbot, studies, tmp_path) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text(site.read_text("utf-8") + 'locked = ["hanging_protocols"]\n'
+                    '[hanging_protocols."CT/CHEST"]\ncomparison = true\n'
+                    'presets = ["Lung", ""]\n', encoding="utf-8")
     lonely = write_study(tmp_path / "lonely", date="20261201", patient_id="NOBODY")
     window = make_main_window(load_models=False)
+    assert window.settings.problems == ()
     open_and_wait(qtbot, window, lonely.folder)
     priors_listed(qtbot, window, 0)
-    assert "0 other stud" in window.priors.panel.status.text()
-    assert not window.priors.panel.compare_button.isEnabled()
-    assert window.grid.visible_viewports()[0].study.uid == lonely.study_uid
+    panel = window.priors.panel
+    assert "0 other stud" in panel.status.text()
+    assert "no comparable prior" in panel.status.text()
+    assert not panel.compare_button.isEnabled()
+    assert len(window.grid.visible_viewports()) == 1
+    assert window.viewport.study.uid == lonely.study_uid
+    assert window.viewport.window_name() == "Lung"  # the protocol's preset, alone
+    assert not panel.save_button.isEnabled()
+    assert panel.save_button.toolTip() == "Set by your IT department"
