@@ -1783,6 +1783,7 @@
     </message>
     <message>
         <source>Open as comparison</source>
+        <extracomment>The study the reader clicked (kept when a later answer refills the list).</extracomment>
         <translation>比較として開く</translation>
     </message>
     <message>
@@ -1815,7 +1816,7 @@
     </message>
     <message>
         <source>Looking for priors…</source>
-        <extracomment>The study being read (the one whose priors are listed). The prior whose opening is awaited, to be hung when its scan ends. The protocol the current study opened with, waiting for the priors' answer. The two viewports of the comparison on screen (current, prior). The reader chose a series of the current study (not only what opened first).</extracomment>
+        <extracomment>The study being read (the one whose priors are listed). The prior whose opening is awaited, to be hung when its scan ends. The protocol the current study opened with, waiting for the priors' answer. The two viewports of the comparison on screen (current, prior). A scan done before the study list started (start() takes it up). The reader chose a series of the current study (not only what opened first).</extracomment>
         <translation>過去検査を検索中…</translation>
     </message>
     <message>

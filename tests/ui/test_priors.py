@@ -142,3 +142,25 @@ def test_a_protocol_without_a_prior_hangs_alone_and_a_locked_one_cannot_be_saved
     assert window.viewport.window_name() == "Lung"  # the protocol's preset, alone
     assert not panel.save_button.isEnabled()
     assert panel.save_button.toolTip() == "Set by your IT department"
+
+
+def test_a_later_answer_keeps_the_readers_pick_else_selects_the_new_default(qtbot) -> None:
+    from viewer.state.priors import Prior
+    from viewer.ui.window.priors import PriorsPanel
+
+    panel = PriorsPanel()
+    qtbot.addWidget(panel)
+    old, older = Prior("a", "20250101", ("CT",), "old", local=True), \
+        Prior("b", "20240101", ("CT",), "older", local=True)
+    newer = Prior("c", "20260101", ("CT",), "newer", node="pacs")
+    panel.show_priors((old, older), old)
+    assert panel.chosen_uid() == "a"
+    panel.show_priors((newer, old, older), newer)  # the PACS answer: a newer default
+    assert panel.chosen_uid() == "c"
+    panel.table.selectRow(2)  # the reader picks the older one
+    assert panel.reader_pick == "b"
+    panel.show_priors((newer, old, older), newer)
+    assert panel.chosen_uid() == "b"
+    assert panel.table.item(0, 4).text() == "PACS pacs"
+    panel.reset()
+    assert panel.table.rowCount() == 0 and panel.reader_pick is None

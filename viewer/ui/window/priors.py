@@ -67,6 +67,10 @@ class PriorsPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
+        #: The study the reader clicked (kept when a later answer refills the list).
+        self.reader_pick: str | None = None
+        self._filling = False
+        self.table.itemSelectionChanged.connect(self._picked)
         self.table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
         self.compare_button = QPushButton(translate("Priors", "Open as comparison"))
@@ -93,6 +97,11 @@ class PriorsPanel(QWidget):
         layout.addWidget(self.status)
 
     def show_priors(self, priors: tuple[Prior, ...], default: Prior | None) -> None:
+        """List ``priors``; the reader's selection stays on its study (a later answer can
+        add rows above it), else the default prior is selected."""
+        kept = self.reader_pick
+        self._filling = True
+        self.table.clearSelection()
         self.table.setRowCount(len(priors))
         chosen = -1
         for number, prior in enumerate(priors):
@@ -103,13 +112,25 @@ class PriorsPanel(QWidget):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, prior.study_uid)
-                if prior is default:
+                if prior == default:
                     item.setToolTip(translate("Priors", "The most recent comparable prior"))
                 self.table.setItem(number, column, item)
-            if prior is default:
+            if (kept is None and prior == default) or prior.study_uid == kept:
                 chosen = number
-        if chosen >= 0 and not self.table.selectedItems():
+        if chosen >= 0:
             self.table.selectRow(chosen)
+        self._filling = False
+
+    def reset(self) -> None:
+        """Another study is read: no list, no pick."""
+        self._filling = True
+        self.table.setRowCount(0)
+        self._filling = False
+        self.reader_pick = None
+
+    def _picked(self) -> None:
+        if not self._filling:  # the reader's click or key, not the list being filled
+            self.reader_pick = self.chosen_uid()
 
     def chosen_uid(self) -> str | None:
         items = self.table.selectedItems()
@@ -189,7 +210,7 @@ class PriorsReading:
         study = max(candidates, key=lambda s: s.date)
         self.current, self.pair, self._pending, self._chosen = study, None, None, False
         facts = StudyFacts.of(study)
-        self.panel.table.setRowCount(0)
+        self.panel.reset()
         self.panel.status.setText(translate("Priors", "Looking for priors…"))
         found = self._protocol(study)
         if found is not None:
