@@ -1,6 +1,7 @@
 """Priors from the real PACS (Orthanc, the session fixture in tests/conftest.py): a prior
 uploaded to Orthanc only is offered when the current study opens (a study-level C-FIND by
-Patient ID in the background), "Open as comparison" retrieves it through the Search PACS
+Patient ID in the background, the body parts asked at series level: a newer head CT is
+not the default), "Open as comparison" retrieves it through the Search PACS
 retrieve (its progress shown in the Priors tab) and hangs it beside the current, and
 scrolling the current moves the prior by the centre offset."""
 
@@ -22,10 +23,12 @@ def pacs_prior(orthanc, tmp_path):
     stays as the other tests expect it)."""
     prior = write_study(tmp_path / "prior", date="20240610", slices=16, z0=-40.0,
                         patient_id="PRI-PACS", series=("CHEST 5mm",))
-    for path in prior.paths:
+    head = write_study(tmp_path / "head", date="20250901", slices=3, body_part="HEAD",
+                       patient_id="PRI-PACS", series=("HEAD 5mm",))
+    for path in (*prior.paths, *head.paths):
         assert orthanc.upload(path) is not None
     yield prior
-    for series_uid in prior.series_uids:
+    for series_uid in (*prior.series_uids, *head.series_uids):
         orthanc.forget_series(series_uid)
 
 
@@ -42,12 +45,16 @@ def test_a_prior_on_the_pacs_is_offered_retrieved_and_hung(make_main_window, qtb
     model = window.priors.model
     qtbot.waitUntil(lambda: not model.searching and bool(model.priors), timeout=WAIT)
     assert model.note == "" and model.node == "orthanc"
-    [offered] = model.priors
+    head, offered = model.priors  # newest first
     assert (offered.study_uid, offered.local, offered.node) == (pacs_prior.study_uid, False,
                                                                 "orthanc")
+    # The body parts, asked of the node at series level: the newer head CT is no match.
+    assert (head.body_part, offered.body_part) == ("HEAD", "CHEST")
+    assert model.default_prior() == offered
     panel = window.priors.panel
-    assert panel.table.item(0, 4).text() == "PACS orthanc"
-    assert panel.table.item(0, 0).text() == "2024-06-10"
+    assert panel.chosen_uid() == pacs_prior.study_uid
+    assert [panel.table.item(1, c).text() for c in (0, 3, 4)] == [
+        "2024-06-10", "CHEST", "PACS orthanc"]
 
     panel.compare_button.click()
     assert window.pacs_search is not None and not window.pacs_search.isVisible()

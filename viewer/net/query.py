@@ -106,6 +106,7 @@ class SeriesMatch:
     number: int | None
     description: str
     instance_count: int | None
+    body_part: str = ""  # Body Part Examined, when the node returns it (priors compare it)
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,7 @@ def identifier(query: Query) -> Dataset:
         ds.SeriesNumber = None
         ds.SeriesDescription = ""
         ds.NumberOfSeriesRelatedInstances = None
+        ds.BodyPartExamined = ""
     return ds
 
 
@@ -223,4 +225,5 @@ def _match(level: Level, ds: Dataset) -> StudyMatch | SeriesMatch:
         study_uid=_text(ds, "StudyInstanceUID"), series_uid=_text(ds, "SeriesInstanceUID"),
         modality=_text(ds, "Modality"), number=_number(ds, "SeriesNumber"),
         description=_text(ds, "SeriesDescription"),
-        instance_count=_number(ds, "NumberOfSeriesRelatedInstances"))
+        instance_count=_number(ds, "NumberOfSeriesRelatedInstances"),
+        body_part=_text(ds, "BodyPartExamined"))

@@ -16,25 +16,28 @@ once, as local. The network code is imported only when a node is asked: with no 
 configured nothing of it loads (tests/test_offline.py).
 
 "Comparable" (:func:`comparable`): an earlier date, a modality of the current study, and
-the same Body Part Examined where both are known (a PACS study-level answer carries no
-body part: such a prior is comparable by modality and date, and ranked after one whose
-body part is known to match). The default prior is the most recent comparable one.
+the same Body Part Examined where both are known. A PACS study-level answer carries no
+body part: the :data:`BODY_PART_QUERIES` most recent priors comparable by date and
+modality are asked for their series' body part (series level); one still unknown is
+comparable by modality and date, ranked after one whose body part is known to match.
+The default prior is the most recent comparable one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from viewer.host.settings import Settings
 from viewer.state.events import Listeners
+from viewer.tasks.cancel import CancelToken
 from viewer.tasks.jobs import Job, Jobs, Outcome, Post, Submit
 
 if TYPE_CHECKING:
     from viewer.io.model import Series, Study
-    from viewer.net.query import FindResult
 
 Change = Literal["local", "pacs"]
 
@@ -166,16 +169,49 @@ def find_local(store_root: Path, current: StudyFacts) -> LocalAnswer:
     return LocalAnswer(tuple(priors), node)
 
 
+#: Most PACS priors whose series are asked for their body part (the most recent ones
+#: comparable by date and modality): one series-level C-FIND each.
+BODY_PART_QUERIES = 5
+
+
+def find_remote(settings: Settings, node_name: str, current: StudyFacts, *,
+                token: CancelToken | None = None) -> tuple[Prior, ...]:
+    """The patient's studies at ``node_name`` (one study-level C-FIND by Patient ID); the
+    most recent ones comparable by date and modality are asked for their series'
+    Body Part Examined (series level), so the default prior is chosen by body part too."""
+    from viewer.net.dimse import node_named
+    from viewer.net.query import Query, SeriesMatch, StudyMatch, find
+
+    node = node_named(settings, node_name)
+    answer = find(node, Query(patient_id=current.patient_id).checked(), settings, token=token)
+    priors = [Prior(m.study_uid, m.study_date, m.modalities, m.description, node=node_name,
+                    issuer=m.issuer)
+              for m in answer.matches
+              if isinstance(m, StudyMatch) and m.study_uid != current.study_uid
+              and same_patient(current, m.patient_id, m.issuer)]
+    asked = sorted((p for p in priors if comparable(current, p)), key=lambda p: p.date,
+                   reverse=True)[:BODY_PART_QUERIES]
+    for prior in asked:
+        series = find(node, Query(level="series", study_uid=prior.study_uid).checked(),
+                      settings, token=token)
+        parts = {m.body_part.strip().upper() for m in series.matches
+                 if isinstance(m, SeriesMatch) and m.body_part
+                 and m.modality.upper() in current.modalities}
+        if parts:
+            # The current's body part when one of its series shows it, else the first.
+            part = current.body_part if current.body_part in parts else sorted(parts)[0]
+            priors[priors.index(prior)] = dataclasses.replace(prior, body_part=part)
+    return tuple(priors)
+
+
 class PriorsLookup:
     """The priors of the study being read; ``changed`` says "local" or "pacs" when an
     answer arrives (or failed: :attr:`note`)."""
 
-    def __init__(self, settings: Settings, submit: Submit, post: Post, *,
-                 find: Callable[[str, StudyFacts], FindResult] | None = None) -> None:
+    def __init__(self, settings: Settings, submit: Submit, post: Post) -> None:
         self.settings = settings
         self._local: Jobs[StudyFacts, LocalAnswer] = Jobs(submit, post)
-        self._remote: Jobs[tuple[str, StudyFacts], FindResult] = Jobs(submit, post)
-        self._find = find or self._c_find
+        self._remote: Jobs[tuple[str, StudyFacts], tuple[Prior, ...]] = Jobs(submit, post)
         self.changed: Listeners[Change] = Listeners()
         self.current: StudyFacts | None = None
         self.local: tuple[Prior, ...] = ()
@@ -221,31 +257,18 @@ class PriorsLookup:
         came_from = outcome.value.node if outcome.value is not None else ""
         default = self.settings.default_node or ""
         self.node = next(n for n in (came_from, default, *sorted(nodes)) if n in nodes)
-        self._remote.start((self.node, job.request), lambda j: self._find(*j.request),
+        self._remote.start((self.node, job.request),
+                           lambda j: find_remote(self.settings, *j.request, token=j.token),
                            self._remote_done)
 
-    def _c_find(self, node_name: str, current: StudyFacts) -> FindResult:
-        from viewer.net.dimse import node_named
-        from viewer.net.query import Query, find
-
-        query = Query(patient_id=current.patient_id).checked()
-        return find(node_named(self.settings, node_name), query, self.settings)
-
     def _remote_done(self, job: Job[tuple[str, StudyFacts]],
-                     outcome: Outcome[FindResult]) -> None:
-        node, current = job.request
+                     outcome: Outcome[tuple[Prior, ...]]) -> None:
         if outcome.error is not None:
             if not outcome.cancelled:
-                self.note = f"the PACS {node} could not be asked for priors: {outcome.error}"
+                self.note = f"the PACS {job.request[0]} could not be asked for priors: " \
+                            f"{outcome.error}"
         elif outcome.value is not None:
-            from viewer.net.query import StudyMatch
-
-            self.remote = tuple(
-                Prior(m.study_uid, m.study_date, m.modalities, m.description, node=node,
-                      issuer=m.issuer)
-                for m in outcome.value.matches
-                if isinstance(m, StudyMatch) and m.study_uid != current.study_uid
-                and same_patient(current, m.patient_id, m.issuer))
+            self.remote = outcome.value
         self.changed.emit("pacs")
 
     def shutdown(self) -> None:
