@@ -122,6 +122,25 @@ def test_a_saved_hanging_opens_the_next_study_beside_its_prior(
     assert right.window_name() == preset and again.linker.offset is not None
 
 
+def test_a_protocol_can_hang_the_current_on_the_right_unlinked(
+        make_main_window, qtbot, studies, tmp_path) -> None:
+    current, prior = studies
+    site = tmp_path / "site.toml"
+    site.write_text(site.read_text("utf-8") + '[hanging_protocols.CT]\ncurrent = "right"\n'
+                    'link = false\n', encoding="utf-8")
+    window = make_main_window(load_models=False)
+    open_and_wait(qtbot, window, current.folder)  # CT/CHEST falls back to CT
+    qtbot.waitUntil(lambda: window.grid.visible_viewports()[0].study is not None
+                    and window.grid.visible_viewports()[0].study.uid == prior.study_uid
+                    and window.is_settled(), timeout=WAIT)
+    left, right = window.grid.visible_viewports()
+    assert right.study.uid == current.study_uid and window.grid.active is right
+    assert window.linker.offset is None and not window.linker.scroll
+    index = left.state.index
+    wheel(right, 2)
+    assert left.state.index == index  # not linked: the prior stays
+
+
 def test_a_protocol_without_a_prior_hangs_alone_and_a_locked_one_cannot_be_saved(
         make_main_window, qtbot, studies, tmp_path) -> None:
     site = tmp_path / "site.toml"
