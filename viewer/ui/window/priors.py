@@ -209,6 +209,7 @@ class PriorsReading:
             return
         study = max(candidates, key=lambda s: s.date)
         self.current, self.pair, self._pending, self._chosen = study, None, None, False
+        self.waiting = None  # a prior of the study read before is no longer awaited
         facts = StudyFacts.of(study)
         self.panel.reset()
         self.panel.status.setText(translate("Priors", "Looking for priors…"))
