@@ -165,7 +165,7 @@ def test_a_protocol_without_a_prior_hangs_alone_and_a_locked_one_cannot_be_saved
 
 def test_a_later_answer_keeps_the_readers_pick_else_selects_the_new_default(qtbot) -> None:
     from viewer.state.priors import Prior
-    from viewer.ui.window.priors import PriorsPanel
+    from viewer.ui.window.priors_panel import PriorsPanel
 
     panel = PriorsPanel()
     qtbot.addWidget(panel)
