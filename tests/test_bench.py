@@ -246,6 +246,17 @@ def test_bench_scan_prints_whole_process_ratios_against_its_peers(tmp_path) -> N
 
 @pytest.mark.skipif(not Path("/usr/sbin/Orthanc").is_file() and not shutil.which("Orthanc"),
                     reason="Orthanc is not installed (CI installs it)")
+def test_bench_priors_prints_the_look_up_and_the_scroll_link_against_peers(tmp_path) -> None:
+    out = run_bench("bench_priors.py", "--studies", "20", "--priors", "2", "--slices", "6",
+                    "--rounds", "1", tmp_path=tmp_path)
+    assert_lines(out, [
+        r"^store: 20 studies, 2 of the patient; load average \S+",
+        rf"^priors local look-up {MS} +\(study list search alone {MS}: \d+\.\d+x\)",
+        r"^scroll link per slice \(6 slices\) +offset \d+\.\d+ us +\(by position "
+        r"\d+\.\d+ us: \d+\.\d+x\)",
+    ])
+
+
 def test_bench_pacs_prints_lightbox_against_plain_retrieves(tmp_path) -> None:
     out = run_bench("bench_pacs.py", "--slices", "4", "--size", "32", "--rounds", "1",
                     tmp_path=tmp_path)

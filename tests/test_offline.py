@@ -9,10 +9,12 @@ made by C++ libraries (Qt, ONNX Runtime) that the Python wall cannot.
 
 The hospital network (viewer/net, docs/pacs.md) changes none of this: with no DICOM node
 configured the PACS commands and the viewer's window load no network code and attempt
-nothing (the Search PACS menu item is disabled); with nodes
+nothing (the Search PACS menu item is disabled, and an opened study's priors are looked
+for in the local study list only); with nodes
 configured, an audit hook on every ``socket.connect`` of a real echo, find, C-GET and
-C-MOVE and of sending AI results back (``infer --send-to``, ``pacs send``) against Orthanc
-sees the configured node's address and nothing else.
+C-MOVE, of sending AI results back (``infer --send-to``, ``pacs send``) and of the
+viewer's look-up of an opened study's priors against Orthanc sees the configured node's
+address and nothing else.
 """
 
 from __future__ import annotations
@@ -242,6 +244,15 @@ action.trigger()
 window.show_pacs_search()  # a shortcut remapped onto it
 app.processEvents()
 assert window.pacs_search is None
+# Priors of an opened study: the local study list is asked, the PACS is not (no node).
+import time
+from viewer.state.priors import StudyFacts
+window.priors.model.look_up(StudyFacts("1.2.3", "PID-1", date="20260101", modalities=("CT",)))
+until = time.monotonic() + 60
+while window.priors.model.searching and time.monotonic() < until:
+    app.processEvents()
+    time.sleep(0.01)
+assert not window.priors.model.searching and window.priors.model.note == ""
 # The local study list (viewer.net.index, .cache, .store: SQLite and files) is shown at
 # start; nothing of the network is: no pynetdicom, no module that opens a connection.
 # Named by what may load, so that a network module added later is caught.
@@ -305,3 +316,55 @@ def test_with_nodes_configured_nothing_but_them_is_contacted(tmp_path) -> None:
     assert connects == {("127.0.0.1", orthanc.dicom_port)}, report["seen"]
     # Port 0: the local end of an outgoing connection, chosen by the system.
     assert {port for _, port in binds} - {0} == {orthanc.storage_port}, report["seen"]
+
+
+GUI_PRIORS_PROBE = """
+import json, sys, time
+seen = []
+def hook(event, args):
+    if event in ("socket.connect", "socket.getaddrinfo"):
+        address = args[1] if event != "socket.getaddrinfo" else list(args[:2])
+        seen.append([event, list(address) if isinstance(address, tuple) else address])
+sys.addaudithook(hook)
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from viewer.host.settings import load_settings
+from viewer.ui.window.main_window import MainWindow
+window = MainWindow(settings=load_settings(), load_models=False)
+window.open_paths([sys.argv[1]])
+until = time.monotonic() + 120
+model = window.priors.model
+while time.monotonic() < until and (window.scanning or model.current is None
+                                    or model.searching):
+    app.processEvents()
+    time.sleep(0.01)
+print(json.dumps({"priors": [p.study_uid for p in model.priors], "note": model.note,
+                  "seen": seen}))
+window.shutdown()
+"""
+
+
+def test_with_nodes_configured_the_priors_ask_only_them(orthanc, tmp_path) -> None:
+    """The viewer opening a study asks the configured node for the patient's priors (a
+    prior only on Orthanc is found), and connects nowhere else."""
+    from tests.priors_studies import write_study
+
+    prior = write_study(tmp_path / "prior", date="20240101", patient_id="OFF-PRIORS")
+    for path in prior.paths:
+        assert orthanc.upload(path) is not None
+    current = write_study(tmp_path / "current", date="20261201", patient_id="OFF-PRIORS")
+    site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+    env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site), "QT_QPA_PLATFORM": "offscreen",
+           "LIGHTBOX_LOG_DIR": str(tmp_path / "logs"),
+           "LIGHTBOX_CONFIG_DIR": str(tmp_path / "config")}
+    try:
+        done = subprocess.run([sys.executable, "-c", GUI_PRIORS_PROBE, str(current.folder)],
+                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    finally:
+        for series_uid in prior.series_uids:
+            orthanc.forget_series(series_uid)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["priors"] == [prior.study_uid] and report["note"] == "", report
+    connects = {tuple(a) for e, a in report["seen"] if e == "socket.connect"}
+    assert connects == {("127.0.0.1", orthanc.dicom_port)}, report["seen"]

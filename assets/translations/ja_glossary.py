@@ -592,3 +592,26 @@ JA.update({
 "storing a received image failed unexpectedly; what was stored is kept, retrieve again":
     "受信した画像の保存が予期せず失敗しました。保存済みの画像はそのままです。再取得してください",
 })
+# Priors and hanging protocols (ui/window/priors.py).
+JA.update({
+"Body part": "部位", "Where": "場所",
+"Open a study: its patient's other studies are listed here.": "検査を開くと、同じ患者の他の検査がここに一覧表示されます。",
+"Open as comparison": "比較として開く",
+"Hang the chosen prior beside the current study (retrieved from the PACS first if needed)":
+    "選択した過去検査を現在の検査の横に並べます（必要ならPACSから先に取得）",
+"Save hanging": "表示配置を保存", "This workstation": "このワークステーション",
+"PACS {}": "PACS {}", "The most recent comparable prior": "比較可能な最新の過去検査",
+"Priors": "過去検査", "Priors ({})": "過去検査 ({})", "Looking for priors…": "過去検査を検索中…",
+"{} other study(ies) of this patient": "この患者の他の検査 {} 件", "Priors: {}": "過去検査: {}",
+"Open studies of this modality and body part as they hang now":
+    "このモダリティと部位の検査を、現在の配置で開くようにします",
+"Retrieving the prior from {}…": "{} から過去検査を取得中…",
+"The prior was not retrieved: {}": "過去検査を取得できませんでした: {}",
+"The prior has no images to compare.": "過去検査に比較できる画像がありません。",
+"The saved hanging wants a comparison: no comparable prior was found.":
+    "保存された表示配置は比較を指定していますが、比較可能な過去検査が見つかりませんでした。",
+"Saved: {} studies open beside their most recent comparable prior":
+    "保存しました: {} の検査は比較可能な最新の過去検査と並べて開きます",
+"Saved: {} studies open alone": "保存しました: {} の検査は単独で開きます",
+"Save hanging protocol": "表示配置（ハンギングプロトコル）を保存",
+})

@@ -1124,6 +1124,7 @@
     </message>
     <message>
         <source>Images %v / %m</source>
+        <extracomment>Scans whose studies wait to enter the study list until it is started.</extracomment>
         <translation>画像 %v / %m</translation>
     </message>
     <message>
@@ -1229,6 +1230,10 @@
     <message>
         <source>AI overlays</source>
         <translation>AIオーバーレイ</translation>
+    </message>
+    <message>
+        <source>Save hanging protocol</source>
+        <translation>表示配置（ハンギングプロトコル）を保存</translation>
     </message>
     <message>
         <source>Hide patient identity</source>
@@ -1374,6 +1379,14 @@
         <source>Showing {} while the rest is scanned; the series opens sorted when the scan is done</source>
         <extracomment>View settings carried from the early image to the sorted series (not the index: it is found again; not identity, annotations or the tool: those are the window's, unchanged).</extracomment>
         <translation>残りを走査中のため {} を表示しています。走査が終わるとシリーズが並べ替えられて開きます</translation>
+    </message>
+    <message>
+        <source>Priors</source>
+        <translation>過去検査</translation>
+    </message>
+    <message>
+        <source>Priors ({})</source>
+        <translation>過去検査 ({})</translation>
     </message>
 </context>
 <context>
@@ -1740,6 +1753,111 @@
     <message>
         <source>Your preferences were not saved: {}</source>
         <translation>設定を保存できませんでした: {}</translation>
+    </message>
+</context>
+<context>
+    <name>Priors</name>
+    <message>
+        <source>Date</source>
+        <translation>日付</translation>
+    </message>
+    <message>
+        <source>Modality</source>
+        <translation>モダリティ</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>説明</translation>
+    </message>
+    <message>
+        <source>Body part</source>
+        <translation>部位</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>場所</translation>
+    </message>
+    <message>
+        <source>Open a study: its patient's other studies are listed here.</source>
+        <translation>検査を開くと、同じ患者の他の検査がここに一覧表示されます。</translation>
+    </message>
+    <message>
+        <source>Open as comparison</source>
+        <extracomment>The study the reader clicked (kept when a later answer refills the list).</extracomment>
+        <translation>比較として開く</translation>
+    </message>
+    <message>
+        <source>Hang the chosen prior beside the current study (retrieved from the PACS first if needed)</source>
+        <translation>選択した過去検査を現在の検査の横に並べます（必要ならPACSから先に取得）</translation>
+    </message>
+    <message>
+        <source>Save hanging</source>
+        <translation>表示配置を保存</translation>
+    </message>
+    <message>
+        <source>%v / %m images</source>
+        <translation>%v / %m 画像</translation>
+    </message>
+    <message>
+        <source>Cancel retrieve</source>
+        <translation>取得を中止</translation>
+    </message>
+    <message>
+        <source>This workstation</source>
+        <translation>このワークステーション</translation>
+    </message>
+    <message>
+        <source>PACS {}</source>
+        <translation>PACS {}</translation>
+    </message>
+    <message>
+        <source>The most recent comparable prior</source>
+        <translation>比較可能な最新の過去検査</translation>
+    </message>
+    <message>
+        <source>Looking for priors…</source>
+        <extracomment>The study being read (the one whose priors are listed). The prior whose opening is awaited, to be hung when its scan ends. The protocol the current study opened with, waiting for the priors' answer. The two viewports of the comparison on screen (current, prior). A scan done before the study list started (start() takes it up). The reader chose a series of the current study (not only what opened first).</extracomment>
+        <translation>過去検査を検索中…</translation>
+    </message>
+    <message>
+        <source>{} other study(ies) of this patient</source>
+        <translation>この患者の他の検査 {} 件</translation>
+    </message>
+    <message>
+        <source>Priors: {}</source>
+        <translation>過去検査: {}</translation>
+    </message>
+    <message>
+        <source>The saved hanging wants a comparison: no comparable prior was found.</source>
+        <translation>保存された表示配置は比較を指定していますが、比較可能な過去検査が見つかりませんでした。</translation>
+    </message>
+    <message>
+        <source>Set by your IT department</source>
+        <translation>IT部門により設定されています</translation>
+    </message>
+    <message>
+        <source>Open studies of this modality and body part as they hang now</source>
+        <translation>このモダリティと部位の検査を、現在の配置で開くようにします</translation>
+    </message>
+    <message>
+        <source>Retrieving the prior from {}…</source>
+        <translation>{} から過去検査を取得中…</translation>
+    </message>
+    <message>
+        <source>The prior was not retrieved: {}</source>
+        <translation>過去検査を取得できませんでした: {}</translation>
+    </message>
+    <message>
+        <source>The prior has no images to compare.</source>
+        <translation>過去検査に比較できる画像がありません。</translation>
+    </message>
+    <message>
+        <source>Saved: {} studies open beside their most recent comparable prior</source>
+        <translation>保存しました: {} の検査は比較可能な最新の過去検査と並べて開きます</translation>
+    </message>
+    <message>
+        <source>Saved: {} studies open alone</source>
+        <translation>保存しました: {} の検査は単独で開きます</translation>
     </message>
 </context>
 <context>

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from viewer.host.dicom_nodes import DicomNode
-from viewer.host.settings import SAFE_DEFAULT, SCHEMA_VERSION, load_settings, migrate
+from viewer.host.settings import (
+    MIGRATIONS,
+    SAFE_DEFAULT,
+    SCHEMA_VERSION,
+    load_settings,
+    migrate,
+)
 
 NODE = '[dicom_nodes.pacs]\nae_title = "PACS1"\nhost = "10.1.2.3"\nport = 104\n'
 
@@ -87,5 +93,7 @@ def test_a_site_configuration_with_a_mistake_contacts_no_one(tmp_path) -> None:
 
 
 def test_preferences_of_schema_3_migrate_to_4() -> None:
-    assert migrate({"schema_version": 3, "language": "ja"}) == {
+    assert MIGRATIONS[3]({"schema_version": 3, "language": "ja"}) == {
         "schema_version": 4, "language": "ja"}
+    assert migrate({"schema_version": 3, "language": "ja"}) == {
+        "schema_version": SCHEMA_VERSION, "language": "ja"}

@@ -62,5 +62,6 @@ def test_the_study_list_panel(make_main_window, qtbot, tmp_path, monkeypatch) ->
     qtbot.waitUntil(window.is_settled, timeout=20_000)
     qtbot.waitUntil(lambda: window.viewport.series is not None, timeout=20_000)
     assert window.viewport.study.uid == jane
-    assert window.tabifiedDockWidgets(window.browser_dock) == [window.study_list_dock]
+    assert window.tabifiedDockWidgets(window.browser_dock) == [window.study_list_dock,
+                                                               window.priors.dock]
     assert panel.visibleRegion().isEmpty() and not window.browser.visibleRegion().isEmpty()

@@ -70,8 +70,9 @@ from viewer.host.folders import (
     system_site_path,
     user_data_dir,
 )
+from viewer.host.hanging import HangingProtocol, check_protocols, protocols_json
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 LANGUAGES = ("en", "ja")
 #: The groups of viewport corner text a reader may show or hide, in corner order.
 CORNER_GROUPS = ("identity", "study", "series", "position", "display")
@@ -98,7 +99,7 @@ class Key:
     name: str
     kind: str  # bool | date | language | path | str_list | id_list | key_map | name_map
     #            | corner_set | public_keys | key_refs | digests | dicom_nodes | ae_title
-    #            | port | count | seconds | gigabytes | name | file
+    #            | port | count | seconds | gigabytes | name | file | hanging_map
     user: bool  # a user preference may set it (unless the site locks it)
     doc: str
     #: Security-relevant: a mistake in the site configuration gives it its closed value
@@ -186,6 +187,12 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
         "(with tls_key_file)"),
     Key("tls_key_file", "file", False,
         "PEM file of the private key of tls_cert_file (readable by Lightbox's users only)"),
+    # The reader's hanging protocols (viewer.host.hanging; docs/pacs.md "Priors").
+    Key("hanging_protocols", "hanging_map", True,
+        "saved hangings by \"MODALITY/BODY PART\" or \"MODALITY\": {\"CT/CHEST\": "
+        "{\"comparison\": true, \"current\": \"left\", \"link\": true, \"presets\": "
+        "[\"Lung\", \"Lung\"]}}; a study opens as its protocol says (comparison: beside "
+        "its most recent comparable prior)"),
 )})
 
 
@@ -199,7 +206,7 @@ KIND_TEXT: Mapping[str, str] = MappingProxyType({
     "dicom_nodes": "tables (one per node)", "ae_title": "string (AE title)",
     "port": "integer (1–65535)", "count": "integer", "seconds": "number (seconds)",
     "gigabytes": "number (gigabytes)",
-    "name": "string", "file": "file path"})
+    "name": "string", "file": "file path", "hanging_map": "table of tables"})
 
 
 def schema_table() -> str:
@@ -261,6 +268,9 @@ class Settings:
     tls_ca_file: Path | None = None
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
+    # The reader's hanging protocols by "MODALITY/BODY PART" or "MODALITY" (host.hanging).
+    hanging_protocols: Mapping[str, HangingProtocol] = field(
+        default_factory=lambda: MappingProxyType({}))
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()
     site_file: Path = field(default_factory=site_config_path)
@@ -392,6 +402,8 @@ def load_settings(site_file: str | Path | None = None,
         tls_ca_file=_file(site, "tls_ca_file"),
         tls_cert_file=_file(site, "tls_cert_file"),
         tls_key_file=_file(site, "tls_key_file"),
+        hanging_protocols=MappingProxyType(
+            check_protocols(values.get("hanging_protocols", {}))[0] or {}),
         sources=MappingProxyType(sources),
         problems=tuple(problems),
         site_file=site_path,
@@ -681,6 +693,9 @@ def _check(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
         if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1e6:
             return float(value), ""
         return None, f"must be a number of gigabytes above 0, e.g. 50 or 0.5, not {value!r}"
+    if spec.kind == "hanging_map":  # kept as JSON (the file's form), checked and normalised
+        protocols, reason = check_protocols(value)
+        return (protocols_json(protocols), "") if protocols is not None else (None, reason)
     if spec.kind == "name":  # "" is none
         if isinstance(value, str):
             return value.strip(), ""
@@ -719,6 +734,8 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     2: lambda old: {**old, "schema_version": 3},
     # 4 added default_node (the PACS commands' node when none is named); absent: none.
     3: lambda old: {**old, "schema_version": 4},
+    # 5 added hanging_protocols (the reader's saved hangings); absent: none saved.
+    4: lambda old: {**old, "schema_version": 5},
 }
 
 

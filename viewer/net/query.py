@@ -95,6 +95,7 @@ class StudyMatch:
     modalities: tuple[str, ...]
     series_count: int | None
     instance_count: int | None
+    issuer: str = ""  # Issuer of Patient ID, when the node returns it (priors compare it)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class SeriesMatch:
     number: int | None
     description: str
     instance_count: int | None
+    body_part: str = ""  # Body Part Examined, when the node returns it (priors compare it)
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,7 @@ def identifier(query: Query) -> Dataset:
     ds.StudyInstanceUID = query.study_uid
     if query.level == "study":
         ds.PatientBirthDate = ""
+        ds.IssuerOfPatientID = ""
         ds.StudyTime = ""
         ds.StudyDescription = ""
         ds.ModalitiesInStudy = query.modality
@@ -188,6 +191,7 @@ def identifier(query: Query) -> Dataset:
         ds.SeriesNumber = None
         ds.SeriesDescription = ""
         ds.NumberOfSeriesRelatedInstances = None
+        ds.BodyPartExamined = ""
     return ds
 
 
@@ -215,9 +219,11 @@ def _match(level: Level, ds: Dataset) -> StudyMatch | SeriesMatch:
             accession=_text(ds, "AccessionNumber"), description=_text(ds, "StudyDescription"),
             modalities=tuple(str(m) for m in modalities if str(m)),
             series_count=_number(ds, "NumberOfStudyRelatedSeries"),
-            instance_count=_number(ds, "NumberOfStudyRelatedInstances"))
+            instance_count=_number(ds, "NumberOfStudyRelatedInstances"),
+            issuer=_text(ds, "IssuerOfPatientID"))
     return SeriesMatch(
         study_uid=_text(ds, "StudyInstanceUID"), series_uid=_text(ds, "SeriesInstanceUID"),
         modality=_text(ds, "Modality"), number=_number(ds, "SeriesNumber"),
         description=_text(ds, "SeriesDescription"),
-        instance_count=_number(ds, "NumberOfSeriesRelatedInstances"))
+        instance_count=_number(ds, "NumberOfSeriesRelatedInstances"),
+        body_part=_text(ds, "BodyPartExamined"))

@@ -203,11 +203,13 @@ class PacsSearch:
         return self._retrieves.busy
 
     def retrieve(self, study_uid: str, series_uid: str | None = None, *,
-                 open_when_done: bool = True) -> None:
-        """Queue a retrieve of the study (or one of its series) from the searched node."""
-        if self.form is None:
+                 open_when_done: bool = True, node: str | None = None) -> None:
+        """Queue a retrieve of the study (or one of its series) from ``node``, by default
+        the searched one (a prior offered for comparison names its own)."""
+        node = node or (self.form.node if self.form is not None else None)
+        if node is None:
             return
-        request = RetrieveRequest(self.form.node, study_uid, series_uid, open_when_done)
+        request = RetrieveRequest(node, study_uid, series_uid, open_when_done)
         running = self._retrieves.current
         if request in self._queue or (running is not None and running.request == request):
             return

@@ -58,6 +58,12 @@ class Linker:
         self._offset_pair = (source, target)
         return self.offset
 
+    def set_offset(self, link: OffsetLink, source: Viewport, target: Viewport) -> None:
+        """Tie ``target`` to ``source`` with an offset computed elsewhere (the comparison
+        hanging's centre alignment); ``target`` moves to it at once."""
+        self.offset, self._offset_pair = link, (source, target)
+        self._follow_offset(source)
+
     def unlink_offset(self) -> None:
         self.offset = self._offset_pair = None
 

@@ -372,6 +372,15 @@ class Viewport(QWidget):
         self.state.window = chosen.window
         return True
 
+    def apply_preset_named(self, name: str) -> bool:
+        """The bundled preset called ``name`` (a saved hanging's), if this modality has it."""
+        chosen = next((p for p in self._presets if p.name == name), None)
+        if chosen is None:
+            return False
+        self._chosen = chosen
+        self.state.window = chosen.window
+        return True
+
     def file_presets(self) -> list[Preset]:
         """The current image's own windows (see :func:`file_presets`), for the menu."""
         ref = self.current_ref()

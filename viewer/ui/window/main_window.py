@@ -64,6 +64,7 @@ from viewer.ui.window.annotation_files import AnnotationFiles
 from viewer.ui.window.browser import SeriesBrowser
 from viewer.ui.window.early_image import EarlyImage
 from viewer.ui.window.exports import ReadingTools
+from viewer.ui.window.priors import PriorsReading
 from viewer.ui.window.problems import ProblemsPanel
 from viewer.ui.window.reading_layout import ReadingLayout
 from viewer.ui.window.reports import ReportReading, is_report
@@ -134,6 +135,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.preferences_dialog: QDialog | None = None
         self._queue: list[list[str]] = []
         self._build_docks(open_study_list)
+        # The patient's priors and the comparison hanging (ui/window/priors.py).
+        self.priors = PriorsReading(self)
         self._build_status_bar()
         self._actions: dict[str, QAction] = {}
         self._build_menus()
@@ -276,12 +279,15 @@ class MainWindow(ReadingLayout, QMainWindow):
                      checkable=True, text=translate("MainWindow", "AI overlays"))
         view.addSeparator()
         self._build_layout_menu(view)
+        self._action(view, "save_hanging", lambda: self.priors.save_hanging(),
+                     text=translate("MainWindow", "Save hanging protocol"))
         self._action(view, "hide_identity", self.toggle_identity, checkable=True,
                      text=translate("MainWindow", "Hide patient identity"))
         self._action(view, "tag_browser", self.show_tags, text=translate("MainWindow", "Tag browser…"))
         view.addSeparator()
         view.addAction(self.browser_dock.toggleViewAction())
         view.addAction(self.study_list_dock.toggleViewAction())
+        view.addAction(self.priors.dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())
         view.addAction(self.ai_dock.toggleViewAction())
 
@@ -375,6 +381,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.study_list.start()
         for result in waiting:
             self._list_opened(result)
+        self.priors.start()
 
     def _list_opened(self, result: ScanResult) -> None:
         """What a scan found, entered in the local study list on a worker (by reference,
@@ -772,6 +779,7 @@ class MainWindow(ReadingLayout, QMainWindow):
     def shutdown(self) -> None:
         """Stop background work; safe to call twice."""
         self.cancel_scan()
+        self.priors.shutdown()
         if self.pacs_search is not None:
             self.pacs_search.shutdown()
         self.ai_panel.shutdown()
