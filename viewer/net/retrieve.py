@@ -161,7 +161,7 @@ def _retrieve(node: DicomNode, settings: Settings, study_uid: str, series_uid: s
                 else:
                     from viewer.net.storage_scp import storage_scp
 
-                    with storage_scp(settings, on_store):
+                    with storage_scp(settings, on_store, tls=node.tls):
                         _run(assoc, requests, model, receiver, node, token,
                              move_to=settings.local_ae_title)
             finally:

@@ -1,0 +1,147 @@
+"""DICOM over TLS against a real Orthanc in TLS mode (a second one, for this module):
+echo, find, get and move over TLS with mutual TLS; and each way it goes wrong says why —
+a CA that did not issue the node's certificate, a certificate for another address, a
+plain node marked ``tls = true``, a node that requires the certificate the site did not
+give, files that are not PEM, and the C-MOVE certificate the self-test asks for."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from tests.net.tls_certs import Pki, make_pki
+from tests.pacs_server import Orthanc, running_orthanc, site_file
+from viewer.host.settings import Settings, load_settings
+from viewer.net.dimse import echo, node_named
+from viewer.net.errors import (
+    TlsCertificateRequiredError,
+    TlsHostnameError,
+    TlsNotSpokenError,
+    TlsSetupError,
+    TlsUntrustedError,
+)
+from viewer.net.query import Query, find
+from viewer.net.retrieve import retrieve
+from viewer.net.store import LocalStore
+from viewer.net.tls import client_context, server_context, tls_problems
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory) -> Pki:
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def tls_orthanc(tmp_path_factory, pki) -> Orthanc:
+    """Orthanc speaking DICOM over TLS only, requiring the client's certificate."""
+    with running_orthanc(tmp_path_factory.mktemp("orthanc-tls"), None, tls={
+            "certificate": pki.server_cert, "key": pki.server_key, "trusted": pki.ca,
+            "client_required": True}) as server:
+        yield server
+
+
+def tls_site(tmp_path: Path, server: Orthanc, pki: Pki, *, ca: Path | None = None,
+             client: bool = True, host: str = "127.0.0.1", retrieve: str = "get") -> Settings:
+    top = f'tls_ca_file = "{ca or pki.ca}"\n'
+    if client:
+        top += f'tls_cert_file = "{pki.client_cert}"\ntls_key_file = "{pki.client_key}"\n'
+    settings = load_settings(site_file(tmp_path / "site.toml", server, tmp_path / "store",
+                                       host=host, top=top,
+                                       node=f'tls = true\nretrieve = "{retrieve}"\n'),
+                             tmp_path / "prefs.json")
+    assert settings.problems == (), settings.problems
+    return settings
+
+
+def test_echo_find_get_over_mutual_tls(tls_orthanc, pki, tmp_path) -> None:
+    settings = tls_site(tmp_path, tls_orthanc, pki)
+    node = node_named(settings, "orthanc")
+    echo(node, settings)
+    matches = find(node, Query(patient_id="MRK-98765"), settings).matches
+    assert [m.study_uid for m in matches] == [tls_orthanc.studies["marked"]]
+    outcome = retrieve(node, settings, tls_orthanc.studies["marked"])
+    assert outcome.complete and outcome.stored == 1
+    store = LocalStore.of(settings)
+    try:
+        assert len(store.instances(tls_orthanc.studies["marked"])) == 1
+    finally:
+        store.close()
+
+
+def test_move_over_tls_to_lightbox_s_tls_storage_port(tls_orthanc, pki, tmp_path) -> None:
+    """Orthanc connects to Lightbox's Storage SCP over TLS with its own certificate."""
+    settings = tls_site(tmp_path, tls_orthanc, pki, retrieve="move")
+    assert tls_problems(settings) == []
+    outcome = retrieve(node_named(settings, "orthanc"), settings,
+                       tls_orthanc.studies["marked"])
+    assert outcome.complete and outcome.stored == 1
+
+
+def test_a_certificate_from_another_ca_is_not_trusted(tls_orthanc, pki, tmp_path) -> None:
+    settings = tls_site(tmp_path, tls_orthanc, pki, ca=pki.other_ca)
+    with pytest.raises(TlsUntrustedError, match="not trusted") as caught:
+        echo(node_named(settings, "orthanc"), settings)
+    assert str(pki.other_ca) in str(caught.value)
+    assert "IT must give the CA that issued it" in str(caught.value)
+
+
+def test_a_certificate_for_another_address_is_named(tls_orthanc, pki, tmp_path) -> None:
+    """The certificate is for 127.0.0.1 and localhost; 127.0.0.2 is the same machine."""
+    settings = tls_site(tmp_path, tls_orthanc, pki, host="127.0.0.2")
+    with pytest.raises(TlsHostnameError, match="not issued for '127.0.0.2'"):
+        echo(node_named(settings, "orthanc"), settings)
+
+
+def test_the_node_requires_a_certificate_the_site_did_not_give(tls_orthanc, pki,
+                                                              tmp_path) -> None:
+    settings = tls_site(tmp_path, tls_orthanc, pki, client=False)
+    with pytest.raises(TlsCertificateRequiredError,
+                       match="requires this workstation's certificate"):
+        echo(node_named(settings, "orthanc"), settings)
+
+
+def test_a_plain_node_marked_tls_is_named(orthanc, pki, tmp_path) -> None:
+    settings = tls_site(tmp_path, orthanc, pki)
+    with pytest.raises(TlsNotSpokenError, match="does not speak DICOM over TLS"):
+        echo(node_named(settings, "orthanc"), settings)
+
+
+def test_files_that_are_not_pem_are_named_with_their_key(tls_orthanc, pki, tmp_path) -> None:
+    settings = tls_site(tmp_path, tls_orthanc, pki)
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n", encoding="ascii")
+    for key, value, said in [
+            ("tls_ca_file", junk, f"tls_ca_file {junk} holds no PEM certificates"),
+            ("tls_ca_file", tmp_path / "gone.pem", "tls_ca_file"),
+            ("tls_key_file", pki.server_key,
+             f"tls_key_file {pki.server_key} is not the private key of"),
+            ("tls_cert_file", junk, f"tls_cert_file {junk} or tls_key_file")]:
+        broken = dataclasses.replace(settings, **{key: value})
+        with pytest.raises(TlsSetupError, match="the site's ") as caught:
+            client_context(broken)
+        assert said in str(caught.value)
+        assert tls_problems(broken) == [str(caught.value)]
+        # Nothing is sent: the association is never attempted.
+        with pytest.raises(TlsSetupError):
+            echo(node_named(broken, "orthanc"), broken)
+
+
+def test_a_tls_node_that_moves_needs_lightbox_s_certificate(tls_orthanc, pki,
+                                                            tmp_path) -> None:
+    settings = tls_site(tmp_path, tls_orthanc, pki, client=False, retrieve="move")
+    (problem,) = tls_problems(settings)
+    assert "node(s) orthanc" in problem and "tls_cert_file and tls_key_file" in problem
+    with pytest.raises(TlsSetupError):
+        server_context(settings)
+
+
+def test_the_self_test_names_the_tls_problem_without_a_network(tls_orthanc, pki,
+                                                              tmp_path) -> None:
+    from viewer.cli.selftest import FAIL, run_checks
+
+    settings = tls_site(tmp_path, tls_orthanc, pki, client=False, retrieve="move")
+    checks = [c for c in run_checks(settings, qt=False) if c.name == "TLS"]
+    assert [c.status for c in checks] == [FAIL]
+    assert "tls_cert_file" in checks[0].detail
