@@ -145,3 +145,23 @@ def test_the_self_test_names_the_tls_problem_without_a_network(tls_orthanc, pki,
     checks = [c for c in run_checks(settings, qt=False) if c.name == "TLS"]
     assert [c.status for c in checks] == [FAIL]
     assert "tls_cert_file" in checks[0].detail
+
+
+def test_the_documented_tls_configuration_runs(tls_orthanc, pki, tmp_path) -> None:
+    """docs/pacs.md's "TLS" block, pointed at the files and the TLS Orthanc, echoes."""
+    from tests.net.test_docs import _blocks
+    from tests.pacs_server import LIGHTBOX_AET, ORTHANC_AET
+
+    _config, documented = _blocks("toml")
+    for name, path in (("hospital-ca.pem", pki.ca), ("ws1.pem", pki.client_cert),
+                       ("ws1.key", pki.client_key)):
+        documented = documented.replace(f"/etc/lightbox/{name}", str(path))
+    documented = (documented.replace('"HOSPITAL_PACS"', f'"{ORTHANC_AET}"')
+                  .replace('"pacs.hospital.local"', '"127.0.0.1"')
+                  .replace("port = 2762", f"port = {tls_orthanc.dicom_port}"))
+    site = tmp_path / "site.toml"
+    site.write_text(f'local_ae_title = "{LIGHTBOX_AET}"\ndicom_timeout_s = 10\n'
+                    + documented, encoding="utf-8")
+    settings = load_settings(site, tmp_path / "prefs.json")
+    assert settings.problems == () and tls_problems(settings) == []
+    echo(node_named(settings, "pacs-tls"), settings)
