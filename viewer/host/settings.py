@@ -183,7 +183,7 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
         "nodes' TLS (the hospital's CA); absent: the system's trusted authorities"),
     Key("tls_cert_file", "file", False,
         "PEM file of this workstation's certificate, for nodes that require mutual TLS "
-        "(with tls_key_file)"),
+        "and the storage port of a TLS node's C-MOVE (with tls_key_file)"),
     Key("tls_key_file", "file", False,
         "PEM file of the private key of tls_cert_file (readable by Lightbox's users only)"),
 )})
