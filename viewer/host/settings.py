@@ -454,11 +454,13 @@ def apply_policy(site: Mapping[str, Any],
     as the site file's; a wrong one for a policy key makes the configuration unsound (the
     caller fails closed), for another key it is reported and the site file decides.
     ``locked`` and the revocation lists are added to, never replaced (:data:`POLICY_ADDS`).
+    A policy's ``dicom_nodes`` replace the file's; a wrong one leaves no node at all.
     """
     raw, policy_problems = grouppolicy.site_values(values, lists)
     problems.extend(policy_problems)
-    configured = {n for n in grouppolicy.FLAGS + grouppolicy.TEXTS if n in values}
-    configured |= {n for n in grouppolicy.LISTS if values.get(n) == 1}
+    configured = {n for n in grouppolicy.FLAGS + grouppolicy.TEXTS + grouppolicy.INTEGERS
+                  + grouppolicy.REALS if n in values}
+    configured |= {n for n in grouppolicy.SUBKEYS if values.get(n) == 1}
     sound = not any(KEYS[n].policy for n in configured - raw.keys())
     merged = dict(site)
     applied: set[str] = set()
@@ -468,6 +470,13 @@ def apply_policy(site: Mapping[str, Any],
         if not reason and name == "locked":
             unknown = [k for k in checked if k not in KEYS]
             reason = f"names unknown key(s) {', '.join(map(repr, unknown))}" if unknown else ""
+        if reason and name == grouppolicy.NODES:
+            # As a wrong table in the file: no node at all (never the file's instead).
+            problems.append(f"Group Policy {grouppolicy.POLICY_KEY}\\{name}: {name} {reason}; "
+                            "no DICOM node is used until IT corrects it")
+            merged[name], reason = {}, ""
+            applied.add(name)
+            continue
         if reason:
             problems.append(f"Group Policy {grouppolicy.POLICY_KEY}\\{name}: {name} {reason}"
                             + ("" if spec.policy else "; the site file's value is used"))
