@@ -44,6 +44,7 @@ def tls_orthanc(tmp_path_factory, pki) -> Orthanc:
 
 def tls_site(tmp_path: Path, server: Orthanc, pki: Pki, *, ca: Path | None = None,
              client: bool = True, host: str = "127.0.0.1", retrieve: str = "get") -> Settings:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     top = f'tls_ca_file = "{ca or pki.ca}"\n'
     if client:
         top += f'tls_cert_file = "{pki.client_cert}"\ntls_key_file = "{pki.client_key}"\n'
@@ -165,3 +166,16 @@ def test_the_documented_tls_configuration_runs(tls_orthanc, pki, tmp_path) -> No
     settings = load_settings(site, tmp_path / "prefs.json")
     assert settings.problems == () and tls_problems(settings) == []
     echo(node_named(settings, "pacs-tls"), settings)
+
+
+def test_the_commands_say_which_nodes_speak_tls(tls_orthanc, pki, tmp_path, capsys) -> None:
+    from viewer.cli import pacs
+
+    settings = tls_site(tmp_path, tls_orthanc, pki)
+    assert pacs.main(["nodes"], settings) == 0
+    assert "ORTHANCTEST@127.0.0.1" in capsys.readouterr().out.split("(DICOM over TLS)")[0]
+    assert pacs.main(["echo", "orthanc"], settings) == 0
+    assert "answers (C-ECHO over TLS)" in capsys.readouterr().out
+    wrong = tls_site(tmp_path / "wrong", tls_orthanc, pki, ca=pki.other_ca)
+    assert pacs.main(["echo", "orthanc"], wrong) == 1
+    assert "not trusted" in capsys.readouterr().err

@@ -120,7 +120,8 @@ def _nodes(settings: Settings) -> int:
           f"{settings.storage_port}")
     for node in settings.dicom_nodes.values():
         default = "  (default)" if node.name == settings.default_node else ""
-        print(f"{node.name}: {node.address}{default}")
+        tls = "  (DICOM over TLS)" if node.tls else ""
+        print(f"{node.name}: {node.address}{tls}{default}")
     return OK
 
 
@@ -128,7 +129,7 @@ def _echo(node: DicomNode, settings: Settings) -> int:
     from viewer.net.dimse import echo
 
     echo(node, settings)
-    print(f"{node.name}: {node.address} answers (C-ECHO)")
+    print(f"{node.name}: {node.address} answers (C-ECHO{' over TLS' if node.tls else ''})")
     return OK
 
 
