@@ -7,6 +7,7 @@ give, files that are not PEM, and the C-MOVE certificate the self-test asks for.
 from __future__ import annotations
 
 import dataclasses
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -113,12 +114,17 @@ def test_files_that_are_not_pem_are_named_with_their_key(tls_orthanc, pki, tmp_p
     settings = tls_site(tmp_path, tls_orthanc, pki)
     junk = tmp_path / "junk.pem"
     junk.write_text("not a certificate\n", encoding="ascii")
+    encrypted = tmp_path / "encrypted.key"
+    subprocess.run(["openssl", "rsa", "-in", str(pki.client_key), "-aes256", "-passout",
+                    "pass:secret", "-out", str(encrypted)], check=True, capture_output=True)
     for key, value, said in [
             ("tls_ca_file", junk, f"tls_ca_file {junk} holds no PEM certificates"),
             ("tls_ca_file", tmp_path / "gone.pem", "tls_ca_file"),
             ("tls_key_file", pki.server_key,
              f"tls_key_file {pki.server_key} is not the private key of"),
-            ("tls_cert_file", junk, f"tls_cert_file {junk} or tls_key_file")]:
+            ("tls_cert_file", junk, f"tls_cert_file {junk} or tls_key_file"),
+            # An encrypted key is refused with the reason, never a passphrase prompt.
+            ("tls_key_file", encrypted, "unencrypted PEM private key")]:
         broken = dataclasses.replace(settings, **{key: value})
         with pytest.raises(TlsSetupError, match="the site's ") as caught:
             client_context(broken)

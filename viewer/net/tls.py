@@ -76,14 +76,20 @@ def _load(context: ssl.SSLContext, settings: Settings, *, own_required: bool) ->
         except OSError as exc:
             raise TlsSetupError(_file_problem(name, path, exc, "")) from exc
     try:
-        context.load_cert_chain(str(cert), str(key))
+        # No password: an encrypted key fails here instead of OpenSSL asking a terminal.
+        context.load_cert_chain(str(cert), str(key), password=_no_password)
     except ssl.SSLError as exc:
         if "KEY_VALUES_MISMATCH" in str(exc):
             raise TlsSetupError(f"the site's tls_key_file {key} is not the private key of "
                                 f"its tls_cert_file {cert}") from exc
         raise TlsSetupError(
             f"the site's tls_cert_file {cert} or tls_key_file {key} is not a PEM "
-            f"certificate and its unencrypted PEM private key ({exc.reason or exc})") from exc
+            f"certificate and its unencrypted PEM private key "
+            f"({exc.reason or 'not readable as PEM'})") from exc
+
+
+def _no_password() -> bytes:
+    return b""
 
 
 def _file_problem(name: str, path: Path, exc: OSError, what: str) -> str:
