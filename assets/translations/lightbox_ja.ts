@@ -2286,12 +2286,20 @@
         <translation>受信した画像の保存が予期せず失敗しました。保存済みの画像はそのままです。再取得してください</translation>
     </message>
     <message>
-        <source>DICOM node {} ({}): the node's certificate is not trusted ({}) by {}: IT must give the CA that issued it</source>
-        <translation>DICOMノード {}（{}）: ノードの証明書は信頼されていません（{}）。信頼元: {}。IT担当者が発行元のCAを設定してください</translation>
+        <source>DICOM node {} ({}): the node's certificate is not trusted ({}) by the site's tls_ca_file {}: IT must give the CA that issued it</source>
+        <translation>DICOMノード {0}（{1}）: ノードの証明書はサイト設定の tls_ca_file {3} で信頼されていません（{2}）。IT担当者が発行元のCAを設定してください</translation>
     </message>
     <message>
-        <source>DICOM node {} ({}): the node's certificate is not issued for {} ({}): the site's host must be a name or address the certificate lists, or the node needs a certificate for it</source>
-        <translation>DICOMノード {}（{}）: ノードの証明書は {} 向けに発行されていません（{}）。サイト設定のhostを証明書に記載された名前かアドレスにするか、ノードにその名前の証明書が必要です</translation>
+        <source>DICOM node {} ({}): the node's certificate is not trusted ({}) by the system's authorities, and the site sets no tls_ca_file: IT must give the CA that issued it</source>
+        <translation>DICOMノード {}（{}）: ノードの証明書はシステムの認証局で信頼されていません（{}）。サイト設定に tls_ca_file がありません。IT担当者が発行元のCAを設定してください</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}): the node's certificate is not issued for {}: the site's host must be a name or address the certificate lists, or the node needs a certificate for it</source>
+        <translation>DICOMノード {}（{}）: ノードの証明書は {} 向けに発行されていません。サイト設定のhostを証明書に記載された名前かアドレスにするか、ノードにその名前の証明書が必要です</translation>
+    </message>
+    <message>
+        <source>the site's {} {} holds no PEM certificate Lightbox can use ({})</source>
+        <translation>サイト設定の {} {} にLightboxが使えるPEM証明書がありません（{}）</translation>
     </message>
     <message>
         <source>DICOM node {} ({}) requires this workstation's certificate (mutual TLS), and the site gives none: IT sets tls_cert_file and tls_key_file</source>
@@ -2304,10 +2312,6 @@
     <message>
         <source>DICOM node {} ({}) did not complete a TLS handshake ({}): it does not speak DICOM over TLS on this port; set tls = false for it, or ask for its TLS port</source>
         <translation>DICOMノード {}（{}）とのTLSハンドシェイクが完了しませんでした（{}）。このポートはDICOM over TLSに対応していません。tls = false にするか、TLS用のポートを確認してください</translation>
-    </message>
-    <message>
-        <source>the site's {} {} holds no PEM {} Lightbox can use ({})</source>
-        <translation>サイト設定の {} {} にLightboxが使えるPEMの{}がありません（{}）</translation>
     </message>
     <message>
         <source>the site's {} {} cannot be read ({})</source>

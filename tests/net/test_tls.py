@@ -92,7 +92,7 @@ def test_a_certificate_from_another_ca_is_not_trusted(tls_orthanc, pki, tmp_path
 def test_a_certificate_for_another_address_is_named(tls_orthanc, pki, tmp_path) -> None:
     """The certificate is for 127.0.0.1 and localhost; 127.0.0.2 is the same machine."""
     settings = tls_site(tmp_path, tls_orthanc, pki, host="127.0.0.2")
-    with pytest.raises(TlsHostnameError, match="not issued for '127.0.0.2'"):
+    with pytest.raises(TlsHostnameError, match="not issued for '127.0.0.2': the site's host"):
         echo(node_named(settings, "orthanc"), settings)
 
 
@@ -118,7 +118,7 @@ def test_files_that_are_not_pem_are_named_with_their_key(tls_orthanc, pki, tmp_p
     subprocess.run(["openssl", "rsa", "-in", str(pki.client_key), "-aes256", "-passout",
                     "pass:secret", "-out", str(encrypted)], check=True, capture_output=True)
     for key, value, said in [
-            ("tls_ca_file", junk, f"tls_ca_file {junk} holds no PEM certificates"),
+            ("tls_ca_file", junk, f"tls_ca_file {junk} holds no PEM certificate"),
             ("tls_ca_file", tmp_path / "gone.pem", "tls_ca_file"),
             ("tls_key_file", pki.server_key,
              f"tls_key_file {pki.server_key} is not the private key of"),
@@ -185,3 +185,46 @@ def test_the_commands_say_which_nodes_speak_tls(tls_orthanc, pki, tmp_path, caps
     wrong = tls_site(tmp_path / "wrong", tls_orthanc, pki, ca=pki.other_ca)
     assert pacs.main(["echo", "orthanc"], wrong) == 1
     assert "not trusted" in capsys.readouterr().err
+
+
+def test_the_tls_messages_read_in_japanese(qapp, tls_orthanc, orthanc, pki, tmp_path) -> None:
+    """Every TLS message a reader can meet, made for real, is in the UI's catalogue."""
+    import re
+
+    from viewer.errors import LightboxError
+    from viewer.ui.i18n import install_translators, remove_translators
+    from viewer.ui.problem_text import problem_text
+
+    cases = [tls_site(tmp_path / "ca", tls_orthanc, pki, ca=pki.other_ca),
+             tls_site(tmp_path / "host", tls_orthanc, pki, host="127.0.0.2"),
+             tls_site(tmp_path / "anonymous", tls_orthanc, pki, client=False),
+             tls_site(tmp_path / "plain", orthanc, pki)]
+    good = tls_site(tmp_path / "good", tls_orthanc, pki)
+    junk = tmp_path / "junk.pem"
+    junk.write_text("junk\n", encoding="ascii")
+    cases += [dataclasses.replace(good, tls_ca_file=None),  # the system's: not the test CA
+              dataclasses.replace(good, tls_ca_file=junk),
+              dataclasses.replace(good, tls_ca_file=tmp_path / "gone.pem"),
+              dataclasses.replace(good, tls_key_file=None),
+              dataclasses.replace(good, tls_key_file=pki.server_key),
+              dataclasses.replace(good, tls_cert_file=junk)]
+    messages = []
+    for settings in cases:
+        with pytest.raises(LightboxError) as caught:
+            echo(node_named(settings, "orthanc"), settings)
+        messages.append(str(caught.value))
+    moving = tls_site(tmp_path / "moving", tls_orthanc, pki, client=False, retrieve="move")
+    with pytest.raises(TlsSetupError) as caught:
+        server_context(moving)
+    messages.append(str(caught.value))
+    assert "by the system's authorities, and the site sets no tls_ca_file" in messages[4]
+    translators = install_translators(qapp, "ja")
+    try:
+        for message in messages:
+            shown = problem_text(message)
+            assert shown != message, message
+            # Only the values stay Latin; in brackets, OpenSSL's or the system's reason.
+            bare = re.sub(r"（[^）]*）", "", shown)
+            assert not re.search(r"\b(the|is|and|or|to|not)\b", bare), shown
+    finally:
+        remove_translators(qapp, translators)

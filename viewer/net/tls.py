@@ -43,18 +43,13 @@ _NAME_MISMATCH = {62, 64}
 _REFUSAL_WAIT_S = 2.0
 
 
-def _authorities(settings: Settings) -> str:
-    return (f"the site's tls_ca_file {settings.tls_ca_file}" if settings.tls_ca_file
-            else "the system's trusted authorities (the site sets no tls_ca_file)")
-
-
 def _load(context: ssl.SSLContext, settings: Settings, *, own_required: bool) -> None:
     ca, cert, key = settings.tls_ca_file, settings.tls_cert_file, settings.tls_key_file
     if ca is not None:
         try:
             context.load_verify_locations(cafile=str(ca))
         except OSError as exc:  # ssl.SSLError is an OSError
-            raise TlsSetupError(_file_problem("tls_ca_file", ca, exc, "certificates")) from exc
+            raise TlsSetupError(_file_problem("tls_ca_file", ca, exc)) from exc
     else:
         context.load_default_certs(ssl.Purpose.SERVER_AUTH if context.check_hostname
                                    else ssl.Purpose.CLIENT_AUTH)
@@ -74,7 +69,7 @@ def _load(context: ssl.SSLContext, settings: Settings, *, own_required: bool) ->
         try:
             path.read_bytes()
         except OSError as exc:
-            raise TlsSetupError(_file_problem(name, path, exc, "")) from exc
+            raise TlsSetupError(_file_problem(name, path, exc)) from exc
     try:
         # No password: an encrypted key fails here instead of OpenSSL asking a terminal.
         context.load_cert_chain(str(cert), str(key), password=_no_password)
@@ -92,11 +87,11 @@ def _no_password() -> bytes:
     return b""
 
 
-def _file_problem(name: str, path: Path, exc: OSError, what: str) -> str:
-    if isinstance(exc, ssl.SSLError) or not exc.strerror:
-        return (f"the site's {name} {path} holds no PEM {what or 'data'} Lightbox can use "
-                f"({getattr(exc, 'reason', None) or exc})")
-    return f"the site's {name} {path} cannot be read ({exc.strerror})"
+def _file_problem(name: str, path: Path, exc: OSError) -> str:
+    if isinstance(exc, ssl.SSLError):
+        return (f"the site's {name} {path} holds no PEM certificate Lightbox can use "
+                f"({exc.reason or 'not readable as PEM'})")
+    return f"the site's {name} {path} cannot be read ({exc.strerror or exc})"
 
 
 def client_context(settings: Settings) -> ssl.SSLContext:
@@ -156,12 +151,17 @@ def handshake_problem(node: DicomNode, settings: Settings) -> Exception | None:
         detail = str(exc.verify_message or exc.reason).rstrip(".")
         if exc.verify_code in _NAME_MISMATCH:
             return TlsHostnameError(
-                f"{where}: the node's certificate is not issued for {node.host!r} "
-                f"({detail}): the site's host must be a name or address the "
-                "certificate lists, or the node needs a certificate for it")
+                f"{where}: the node's certificate is not issued for {node.host!r}: the "
+                "site's host must be a name or address the certificate lists, or the node "
+                "needs a certificate for it")
+        if settings.tls_ca_file is None:
+            return TlsUntrustedError(
+                f"{where}: the node's certificate is not trusted ({detail}) by the system's "
+                "authorities, and the site sets no tls_ca_file: IT must give the CA that "
+                "issued it")
         return TlsUntrustedError(
-            f"{where}: the node's certificate is not trusted ({detail}) by "
-            f"{_authorities(settings)}: IT must give the CA that issued it")
+            f"{where}: the node's certificate is not trusted ({detail}) by the site's "
+            f"tls_ca_file {settings.tls_ca_file}: IT must give the CA that issued it")
     except ssl.SSLError as exc:
         reason = exc.reason or ""
         if "CERTIFICATE_REQUIRED" in reason or (
