@@ -228,3 +228,25 @@ def test_the_tls_messages_read_in_japanese(qapp, tls_orthanc, orthanc, pki, tmp_
             assert not re.search(r"\b(the|is|and|or|to|not)\b", bare), shown
     finally:
         remove_translators(qapp, translators)
+
+
+def test_a_tls_node_pushes_over_tls_and_a_plain_push_is_refused(tls_orthanc, orthanc, pki,
+                                                                tmp_path) -> None:
+    """Where a node is a TLS node, the storage port speaks TLS only: the TLS Orthanc's
+    push arrives (its certificate verified), a plain connection gets no association."""
+    from pynetdicom import AE
+    from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
+
+    from tests.pacs_server import LIGHTBOX_AET, ORTHANC_AET
+    from viewer.net.push import listens_tls, receive_pushes
+
+    settings = tls_site(tmp_path, tls_orthanc, pki)
+    assert listens_tls(settings)
+    with receive_pushes(settings) as receiver:
+        tls_orthanc.push(tls_orthanc.studies["marked"])
+        plain = AE(ae_title=ORTHANC_AET)
+        plain.add_requested_context(Verification)
+        plain.acse_timeout = plain.network_timeout = 5
+        assoc = plain.associate("127.0.0.1", settings.storage_port, ae_title=LIGHTBOX_AET)
+        assert not assoc.is_established
+    assert receiver.stored == 1 and receiver.studies == {tls_orthanc.studies["marked"]}
