@@ -250,3 +250,15 @@ def test_a_tls_node_pushes_over_tls_and_a_plain_push_is_refused(tls_orthanc, ort
         assoc = plain.associate("127.0.0.1", settings.storage_port, ae_title=LIGHTBOX_AET)
         assert not assoc.is_established
     assert receiver.stored == 1 and receiver.studies == {tls_orthanc.studies["marked"]}
+
+
+def test_a_node_that_does_not_trust_lightbox_s_certificate_says_so(pki, tmp_path) -> None:
+    """An Orthanc that trusts another CA than the one that issued Lightbox's certificate."""
+    with running_orthanc(tmp_path / "orthanc", None, tls={
+            "certificate": pki.server_cert, "key": pki.server_key, "trusted": pki.other_ca,
+            "client_required": True}) as server:
+        settings = tls_site(tmp_path / "site", server, pki)
+        with pytest.raises(TlsCertificateRequiredError,
+                           match="does not accept this workstation's certificate") as caught:
+            echo(node_named(settings, "orthanc"), settings)
+    assert str(pki.client_cert) in str(caught.value)
