@@ -4,7 +4,7 @@
 tests/test_offline.py) writes a temporary Orthanc configuration (free ports for DICOM and
 HTTP, its own storage and index folders, remote access off, no plugins, the called AE
 title checked, the tests' Lightbox AE listed as a modality for C-MOVE, every transfer
-syntax accepted over DICOM but deflate), starts Orthanc,
+syntax accepted over DICOM but deflate; DICOM over TLS only where asked), starts Orthanc,
 waits until its local HTTP port answers, loads the demo study (the CT phantom and
 pydicom's samples) through that port's REST API, and stops Orthanc at the end. Where
 Orthanc is not installed the tests skip and say so (CI installs it: .ci/run).
@@ -51,6 +51,9 @@ class Orthanc:
     storage_port: int
     process: subprocess.Popen[bytes] | None = None
     studies: dict[str, str] = field(default_factory=dict)  # demo part → StudyInstanceUID
+    #: DICOM TLS (tests/net/test_tls.py): None, plain DICOM (the session's Orthanc); else
+    #: the PEM files {"certificate", "key", "trusted"} and "client_required" (bool).
+    tls: dict[str, object] | None = None
 
     @property
     def config(self) -> Path:
@@ -67,7 +70,9 @@ class Orthanc:
             "RemoteAccessAllowed": False,
             "AuthenticationEnabled": False,
             "DicomCheckCalledAet": True,
-            "DicomModalities": {"lightbox": [LIGHTBOX_AET, "127.0.0.1", self.storage_port]},
+            "DicomModalities": {"lightbox": {
+                "AET": LIGHTBOX_AET, "Host": "127.0.0.1", "Port": self.storage_port,
+                "UseDicomTls": self.tls is not None}},
             "Plugins": [],
             "ConcurrentJobs": 2,
             "SaveJobs": False,
@@ -80,6 +85,14 @@ class Orthanc:
                                          "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.4.*",
                                          "1.2.840.10008.1.2.5"],
         }
+        if self.tls is not None:
+            config.update({
+                "DicomTlsEnabled": True,
+                "DicomTlsCertificate": str(self.tls["certificate"]),
+                "DicomTlsPrivateKey": str(self.tls["key"]),
+                "DicomTlsTrustedCertificates": str(self.tls["trusted"]),
+                "DicomTlsRemoteCertificateRequired": bool(self.tls["client_required"]),
+            })
         self.config.write_text(json.dumps(config, indent=1), encoding="utf-8")
 
     def start(self) -> None:
@@ -166,25 +179,33 @@ def _upload_marked(server: Orthanc, path: Path) -> str:
 
 
 def site_file(path: Path, orthanc: Orthanc, store: Path, *, ae: str = ORTHANC_AET,
-              port: int | None = None, host: str = "127.0.0.1", timeout: float = 10) -> Path:
+              port: int | None = None, host: str = "127.0.0.1", timeout: float = 10,
+              top: str = "", node: str = "") -> Path:
+    """``top``: more site keys (lines); ``node``: more fields of the node (lines)."""
     path.write_text(
         f'local_ae_title = "{LIGHTBOX_AET}"\nstorage_port = {orthanc.storage_port}\n'
-        f'pacs_store_dir = "{store}"\ndicom_timeout_s = {timeout}\n'
+        f'pacs_store_dir = "{store}"\ndicom_timeout_s = {timeout}\n{top}'
         f'[dicom_nodes.orthanc]\nae_title = "{ae}"\nhost = "{host}"\n'
-        f"port = {port or orthanc.dicom_port}\n", encoding="utf-8")
+        f"port = {port or orthanc.dicom_port}\n{node}", encoding="utf-8")
     return path
 
 
 @contextlib.contextmanager
-def running_orthanc(folder: Path, demo_folder: Path) -> Iterator[Orthanc]:
-    """A started Orthanc in ``folder`` holding the demo study and the marked study."""
+def running_orthanc(folder: Path, demo_folder: Path | None,
+                    tls: dict[str, object] | None = None) -> Iterator[Orthanc]:
+    """A started Orthanc in ``folder`` holding the demo study (unless ``demo_folder`` is
+    None) and the marked study; ``tls``: DICOM TLS only (see :attr:`Orthanc.tls`)."""
     if ORTHANC is None:
         pytest.skip("Orthanc is not installed (Debian: apt-get install orthanc; CI does)")
     folder.mkdir(parents=True, exist_ok=True)
-    server = Orthanc(folder, free_port(), free_port(), free_port())
+    server = Orthanc(folder, free_port(), free_port(), free_port(), tls=tls)
     server.write_config()
     server.start()
     try:
+        if demo_folder is None:
+            server.studies["marked"] = _upload_marked(server, folder / "marked.dcm")
+            yield server
+            return
         demo = build_demo(demo_folder)
         for path in sorted(demo.rglob("*")):
             if path.is_file():

@@ -271,6 +271,21 @@ def test_bench_pacs_prints_lightbox_against_plain_retrieves(tmp_path) -> None:
     ])
 
 
+@pytest.mark.skipif((not Path("/usr/sbin/Orthanc").is_file() and not shutil.which("Orthanc"))
+                    or not shutil.which("openssl"),
+                    reason="Orthanc or openssl is not installed (CI installs both)")
+def test_bench_tls_prints_tls_against_plain(tmp_path) -> None:
+    out = run_bench("bench_tls.py", "--slices", "3", "--size", "32", "--rounds", "1",
+                    "--echoes", "1", tmp_path=tmp_path)
+    assert_lines(out, [
+        r"^series: 3 images of 32x32",
+        rf"^Lightbox C-GET plain +{MS} +\(the series\)",
+        rf"^Lightbox C-GET TLS +{MS} +\(\d+\.\d+x plain\)",
+        rf"^C-ECHO plain +{MS} +\(one association\)",
+        rf"^C-ECHO TLS +{MS} +\(\d+\.\d+x plain\)",
+    ])
+
+
 def test_bench_j2k_prints_lightbox_against_the_floor_and_the_plain_pool(tmp_path) -> None:
     out = run_bench("bench_j2k.py", "--sizes", "64,96", "--slices", "6,3", "--rounds", "1",
                     "--runs", "1", "--compare", str(ROOT), "--profile", str(tmp_path / "p"),

@@ -14,7 +14,8 @@ for in the local study list only); with nodes
 configured, an audit hook on every ``socket.connect`` of a real echo, find, C-GET and
 C-MOVE, of sending AI results back (``infer --send-to``, ``pacs send``) and of the
 viewer's look-up of an opened study's priors against Orthanc sees the configured node's
-address and nothing else.
+address and nothing else; the same over DICOM TLS, the handshake probe that explains a
+refused TLS connection included.
 """
 
 from __future__ import annotations
@@ -368,3 +369,56 @@ def test_with_nodes_configured_the_priors_ask_only_them(orthanc, tmp_path) -> No
     assert report["priors"] == [prior.study_uid] and report["note"] == "", report
     connects = {tuple(a) for e, a in report["seen"] if e == "socket.connect"}
     assert connects == {("127.0.0.1", orthanc.dicom_port)}, report["seen"]
+
+
+TLS_PROBE = """
+import json, sys
+seen = []
+def hook(event, args):
+    if event in ("socket.connect", "socket.bind", "socket.getaddrinfo"):
+        address = args[1] if event != "socket.getaddrinfo" else list(args[:2])
+        seen.append([event, list(address) if isinstance(address, tuple) else address])
+sys.addaudithook(hook)
+from viewer.cli.pacs import main
+from viewer.host.settings import load_settings
+mutual, moving, anonymous = (load_settings(path) for path in sys.argv[2:5])
+study = sys.argv[1]
+codes = [main(["echo", "orthanc"], mutual), main(["find", "orthanc"], mutual),
+         main(["get", "--study", study, "orthanc"], mutual),
+         main(["get", "--study", study, "--move", "orthanc"], moving),  # another store
+         # Refused for want of a certificate: the handshake probe goes to the node too.
+         main(["echo", "orthanc"], anonymous)]
+print(json.dumps({"codes": codes, "seen": seen}))
+"""
+
+
+def test_with_tls_nodes_nothing_but_them_is_contacted(tmp_path) -> None:
+    """The same over DICOM TLS (docs/pacs.md, "TLS"): echo, find, C-GET, C-MOVE to the TLS
+    Storage SCP, and the handshake probe that explains a refusal, all go to the node."""
+    from tests.net.tls_certs import make_pki
+
+    pki = make_pki(tmp_path / "pki")
+    with running_orthanc(tmp_path / "orthanc", None, tls={
+            "certificate": pki.server_cert, "key": pki.server_key, "trusted": pki.ca,
+            "client_required": True}) as orthanc:
+        sites = []
+        for name, client in (("mutual", True), ("moving", True), ("anonymous", False)):
+            top = f'tls_ca_file = "{pki.ca}"\n' + (
+                f'tls_cert_file = "{pki.client_cert}"\ntls_key_file = "{pki.client_key}"\n'
+                if client else "")
+            sites.append(str(site_file(tmp_path / f"{name}.toml", orthanc,
+                                       tmp_path / f"store-{name}", top=top,
+                                       node="tls = true\n")))
+        env = {**os.environ, "LIGHTBOX_LOG_DIR": str(tmp_path / "logs"),
+               "LIGHTBOX_CONFIG_DIR": str(tmp_path / "user")}
+        done = subprocess.run([sys.executable, "-c", TLS_PROBE, orthanc.studies["marked"],
+                               *sites], env=env, cwd=ROOT, capture_output=True, text=True,
+                              timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["codes"] == [0, 0, 0, 0, 1], done.stderr
+    assert "requires this workstation's certificate" in done.stderr
+    connects = {tuple(a) for e, a in report["seen"] if e == "socket.connect"}
+    binds = {tuple(a) for e, a in report["seen"] if e == "socket.bind"}
+    assert connects == {("127.0.0.1", orthanc.dicom_port)}, report["seen"]
+    assert {port for _, port in binds} - {0} == {orthanc.storage_port}, report["seen"]

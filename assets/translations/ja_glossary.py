@@ -550,6 +550,30 @@ JA.update({
 "Incomplete: {} / {} images (retrieve again)": "未完了: {} / {} 画像（再取得してください）",
 "Cancelled (retrieve again to resume)": "中止（再取得で続きから再開）",
 "Failed": "失敗",
+"DICOM node {} ({}) requires this workstation's certificate (mutual TLS), and the site gives none: IT sets tls_cert_file and tls_key_file":
+    "DICOMノード {}（{}）はこの端末の証明書（相互TLS）を要求していますが、サイト設定にありません。IT担当者が tls_cert_file と tls_key_file を設定してください",
+"DICOM node {} ({}) does not accept this workstation's certificate {} ({}): the node must trust the CA that issued it":
+    "DICOMノード {}（{}）はこの端末の証明書 {} を受け付けません（{}）。ノードが発行元のCAを信頼する必要があります",
+"DICOM node {} ({}) did not complete a TLS handshake ({}): it does not speak DICOM over TLS on this port; set tls = false for it, or ask for its TLS port":
+    "DICOMノード {}（{}）とのTLSハンドシェイクが完了しませんでした（{}）。このポートはDICOM over TLSに対応していません。tls = false にするか、TLS用のポートを確認してください",
+"the site's {} {} cannot be read ({})":
+    "サイト設定の {} {} を読み込めません（{}）",
+"the site sets {} but not {}: this workstation's certificate needs both (or neither)":
+    "サイト設定に {} はありますが {} がありません。この端末の証明書には両方が必要です（または両方なし）",
+"the site's tls_key_file {} is not the private key of its tls_cert_file {}":
+    "サイト設定の tls_key_file {} は tls_cert_file {} の秘密鍵ではありません",
+"the site's tls_cert_file {} or tls_key_file {} is not a PEM certificate and its unencrypted PEM private key ({})":
+    "サイト設定の tls_cert_file {} または tls_key_file {} がPEM証明書と暗号化されていないPEM秘密鍵ではありません（{}）",
+"a TLS node sends by C-MOVE, so Lightbox's storage port needs its own certificate: the site must set tls_cert_file and tls_key_file (or the node retrieve = \"get\")":
+    "TLSノードがC-MOVEで送信するため、Lightboxの受信ポートに独自の証明書が必要です。サイト設定で tls_cert_file と tls_key_file を設定してください（またはノードを retrieve = \"get\" に）",
+"DICOM node {} ({}): the node's certificate is not trusted ({}) by the site's tls_ca_file {}: IT must give the CA that issued it":
+    "DICOMノード {0}（{1}）: ノードの証明書はサイト設定の tls_ca_file {3} で信頼されていません（{2}）。IT担当者が発行元のCAを設定してください",
+"DICOM node {} ({}): the node's certificate is not trusted ({}) by the system's authorities, and the site sets no tls_ca_file: IT must give the CA that issued it":
+    "DICOMノード {}（{}）: ノードの証明書はシステムの認証局で信頼されていません（{}）。サイト設定に tls_ca_file がありません。IT担当者が発行元のCAを設定してください",
+"DICOM node {} ({}): the node's certificate is not issued for {}: the site's host must be a name or address the certificate lists, or the node needs a certificate for it":
+    "DICOMノード {}（{}）: ノードの証明書は {} 向けに発行されていません。サイト設定のhostを証明書に記載された名前かアドレスにするか、ノードにその名前の証明書が必要です",
+"the site's {} {} holds no PEM certificate Lightbox can use ({})":
+    "サイト設定の {} {} にLightboxが使えるPEM証明書がありません（{}）",
 "DICOM node {} ({}) refused to talk to this workstation ({}): check that the node knows Lightbox's AE title {} and that {} is the node's own AE title":
     "DICOMノード {}（{}）がこの端末との通信を拒否しました（{}）。ノードにLightboxのAEタイトル {} が登録されていること、{} がノード自身のAEタイトルであることを確認してください",
 "DICOM node {} ({}) accepted the connection but did not answer the association request within {} s: is it a DICOM node, on this port?":

@@ -2402,6 +2402,54 @@
         <source>storing a received image failed unexpectedly; what was stored is kept, retrieve again</source>
         <translation>受信した画像の保存が予期せず失敗しました。保存済みの画像はそのままです。再取得してください</translation>
     </message>
+    <message>
+        <source>DICOM node {} ({}): the node's certificate is not trusted ({}) by the site's tls_ca_file {}: IT must give the CA that issued it</source>
+        <translation>DICOMノード {0}（{1}）: ノードの証明書はサイト設定の tls_ca_file {3} で信頼されていません（{2}）。IT担当者が発行元のCAを設定してください</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}): the node's certificate is not trusted ({}) by the system's authorities, and the site sets no tls_ca_file: IT must give the CA that issued it</source>
+        <translation>DICOMノード {}（{}）: ノードの証明書はシステムの認証局で信頼されていません（{}）。サイト設定に tls_ca_file がありません。IT担当者が発行元のCAを設定してください</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}): the node's certificate is not issued for {}: the site's host must be a name or address the certificate lists, or the node needs a certificate for it</source>
+        <translation>DICOMノード {}（{}）: ノードの証明書は {} 向けに発行されていません。サイト設定のhostを証明書に記載された名前かアドレスにするか、ノードにその名前の証明書が必要です</translation>
+    </message>
+    <message>
+        <source>the site's {} {} holds no PEM certificate Lightbox can use ({})</source>
+        <translation>サイト設定の {} {} にLightboxが使えるPEM証明書がありません（{}）</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}) requires this workstation's certificate (mutual TLS), and the site gives none: IT sets tls_cert_file and tls_key_file</source>
+        <translation>DICOMノード {}（{}）はこの端末の証明書（相互TLS）を要求していますが、サイト設定にありません。IT担当者が tls_cert_file と tls_key_file を設定してください</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}) does not accept this workstation's certificate {} ({}): the node must trust the CA that issued it</source>
+        <translation>DICOMノード {}（{}）はこの端末の証明書 {} を受け付けません（{}）。ノードが発行元のCAを信頼する必要があります</translation>
+    </message>
+    <message>
+        <source>DICOM node {} ({}) did not complete a TLS handshake ({}): it does not speak DICOM over TLS on this port; set tls = false for it, or ask for its TLS port</source>
+        <translation>DICOMノード {}（{}）とのTLSハンドシェイクが完了しませんでした（{}）。このポートはDICOM over TLSに対応していません。tls = false にするか、TLS用のポートを確認してください</translation>
+    </message>
+    <message>
+        <source>the site's {} {} cannot be read ({})</source>
+        <translation>サイト設定の {} {} を読み込めません（{}）</translation>
+    </message>
+    <message>
+        <source>the site sets {} but not {}: this workstation's certificate needs both (or neither)</source>
+        <translation>サイト設定に {} はありますが {} がありません。この端末の証明書には両方が必要です（または両方なし）</translation>
+    </message>
+    <message>
+        <source>the site's tls_key_file {} is not the private key of its tls_cert_file {}</source>
+        <translation>サイト設定の tls_key_file {} は tls_cert_file {} の秘密鍵ではありません</translation>
+    </message>
+    <message>
+        <source>the site's tls_cert_file {} or tls_key_file {} is not a PEM certificate and its unencrypted PEM private key ({})</source>
+        <translation>サイト設定の tls_cert_file {} または tls_key_file {} がPEM証明書と暗号化されていないPEM秘密鍵ではありません（{}）</translation>
+    </message>
+    <message>
+        <source>a TLS node sends by C-MOVE, so Lightbox's storage port needs its own certificate: the site must set tls_cert_file and tls_key_file (or the node retrieve = "get")</source>
+        <translation>TLSノードがC-MOVEで送信するため、Lightboxの受信ポートに独自の証明書が必要です。サイト設定で tls_cert_file と tls_key_file を設定してください（またはノードを retrieve = "get" に）</translation>
+    </message>
 </context>
 <context>
     <name>Problems</name>

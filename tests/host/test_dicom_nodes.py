@@ -41,13 +41,14 @@ def test_nodes_and_the_workstation_are_read(tmp_path) -> None:
     site(tmp_path, 'local_ae_title = "WS1"\nstorage_port = 4006\npacs_max_results = 50\n'
                    'dicom_timeout_s = 5\n' + NODE
                    + '[dicom_nodes.archive]\nae_title = "ARCH"\nhost = "archive.local"\n'
-                     'port = 11112\ntls = false\nretrieve = "move"\n')
+                     'port = 11112\ntls = true\nretrieve = "move"\n')
     s = load_settings()
     assert s.problems == ()
     assert s.dicom_nodes["pacs"] == DicomNode("pacs", "PACS1", "10.1.2.3", 104)
     assert s.dicom_nodes["pacs"].retrieve == "get"  # C-GET unless IT says move
     assert s.dicom_nodes["archive"].host == "archive.local"
     assert s.dicom_nodes["archive"].retrieve == "move"
+    assert s.dicom_nodes["archive"].tls and not s.dicom_nodes["pacs"].tls
     assert (s.local_ae_title, s.storage_port, s.pacs_max_results, s.dicom_timeout_s) == (
         "WS1", 4006, 50, 5.0)
 
@@ -57,7 +58,7 @@ def test_nodes_and_the_workstation_are_read(tmp_path) -> None:
     (NODE.replace('"PACS1"', '"A_TITLE_MUCH_TOO_LONG"'), "ae_title must be an AE title"),
     (NODE.replace('"PACS1"', '"BACK\\\\SLASH"'), "ae_title must be an AE title"),
     (NODE.replace('"10.1.2.3"', '"bad host/x"'), "host must be a host name or IP address"),
-    (NODE + "tls = true\n", "asks for TLS, which this version of Lightbox does not support"),
+    (NODE + "tls = 1\n", "tls must be true or false"),
     (NODE + "hots = 1\n", "unknown field(s) 'hots'"),
     (NODE + 'retrieve = "wado"\n', 'retrieve must be "get" (C-GET) or "move"'),
     (NODE.replace('port = 104\n', ''), "lacks port"),

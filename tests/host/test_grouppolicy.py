@@ -29,9 +29,15 @@ from viewer.host.settings import (
 KEY = "ed25519:sH+bBMdXf627g03aAhPN7bZ49kTSht1Q5WQYh5XoZu0="
 
 
+def _toml(value: object) -> str:
+    # bool, numbers, str and lists of str: JSON's spelling is TOML's; tables inline.
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
 def as_toml(values: dict[str, grouppolicy.SiteValue]) -> str:
-    # bool, str and lists of str: JSON's spelling is TOML's for these.
-    return "".join(f"{name} = {json.dumps(value)}\n" for name, value in values.items())
+    return "".join(f"{name} = {_toml(value)}\n" for name, value in values.items())
 
 
 def test_every_policy_is_a_site_file_key_only_it_sets_or_locks() -> None:
@@ -84,6 +90,86 @@ def test_a_value_of_the_wrong_type_is_reported_and_left_out() -> None:
     assert len(problems) == 3
     assert all(p.startswith("Group Policy Software\\Policies\\Lightbox\\") for p in problems)
     assert "ask IT" in problems[0]
+
+
+# --- the hospital network (docs/pacs.md) -------------------------------------------------
+
+NETWORK: dict[str, grouppolicy.RegistryValue] = {
+    "dicom_nodes": 1, "local_ae_title": "WS1", "storage_port": 4006,
+    "pacs_store_dir": r"%ProgramData%\Lightbox\studies", "pacs_cache_gb": "0.5",
+    "pacs_max_results": 200, "dicom_timeout_s": 20, "results_destination": "pacs",
+    "results_auto_send": 1, "tls_ca_file": r"C:\pki\ca.pem",
+    "tls_cert_file": r"C:\pki\ws1.pem", "tls_key_file": r"C:\pki\ws1.key",
+}
+NODES = {"dicom_nodes": {"1": "pacs=HOSPITAL_PACS@pacs.hospital.local:104",
+                         "2": "archive=ARCH@10.1.2.3:2762;tls;move",
+                         "3": "v6=V6NODE@[fd00::17]:11112; TLS"}}
+
+
+def test_the_network_policies_become_the_site_file_s_keys_and_nodes(tmp_path) -> None:
+    site, problems = grouppolicy.site_values(NETWORK, NODES)
+    assert problems == []
+    assert site["dicom_nodes"] == {
+        "pacs": {"ae_title": "HOSPITAL_PACS", "host": "pacs.hospital.local", "port": 104,
+                 "tls": False, "retrieve": "get"},
+        "archive": {"ae_title": "ARCH", "host": "10.1.2.3", "port": 2762, "tls": True,
+                    "retrieve": "move"},
+        "v6": {"ae_title": "V6NODE", "host": "fd00::17", "port": 11112, "tls": True,
+               "retrieve": "get"}}
+    assert (site["storage_port"], site["pacs_cache_gb"], site["results_auto_send"]) == (
+        4006, 0.5, True)
+    # The same table in a site file passes the file's checks.
+    path = tmp_path / "lightbox.toml"
+    path.write_text(as_toml(site), encoding="utf-8")
+    read_problems: list[str] = []
+    checked, ok = read_site_config(path, read_problems)
+    assert ok and read_problems == [] and set(checked) == set(site)
+
+
+def test_network_policies_rule_and_lock(files) -> None:
+    site, prefs = files
+    site.write_text(SITE_FILE + '[dicom_nodes.old]\nae_title = "OLD"\nhost = "old.local"\n'
+                    'port = 104\n', encoding="utf-8")
+    s = load_settings(site, prefs, policy=(NETWORK, NODES))
+    assert s.problems == () and not s.failed_closed
+    assert sorted(s.dicom_nodes) == ["archive", "pacs", "v6"]  # the file's node: replaced
+    archive = s.dicom_nodes["archive"]
+    assert archive.tls and archive.retrieve == "move" and archive.address == "ARCH@10.1.2.3:2762"
+    assert (s.local_ae_title, s.storage_port, s.pacs_max_results, s.dicom_timeout_s,
+            s.pacs_cache_gb) == ("WS1", 4006, 200, 20.0, 0.5)
+    assert s.results_destination == "pacs" and s.results_auto_send
+    assert s.tls_ca_file == Path(r"C:\pki\ca.pem") and s.tls_key_file is not None
+    assert s.source("dicom_nodes") == POLICY and {"dicom_nodes", "tls_ca_file"} <= s.locked
+
+
+@pytest.mark.parametrize(("entry", "said"), [
+    ("pacs=HOSPITAL_PACS@pacs.local", "is not a node (NAME=AE_TITLE@host:port"),
+    ("HOSPITAL_PACS@pacs.local:104", "is not a node"),
+    ("pacs=HOSPITAL_PACS@pacs.local:http", "the port must be a number"),
+    ("pacs=HOSPITAL_PACS@pacs.local:104;tsl", "options are ;tls and ;move (or ;get), not 'tsl'"),
+    ("pacs=HOSPITAL_PACS@pacs.local:104;move;get", "options are ;tls and ;move"),
+    # The layout is right; the same checks as the site file's find what is wrong.
+    ("pacs=HOSPITAL_PACS@pacs.local:70000", "port must be a TCP port number"),
+    ("pacs=A_TITLE_MUCH_TOO_LONG@pacs.local:104", "ae_title must be an AE title"),
+    ("../x=PACS@pacs.local:104", "node name"),
+])
+def test_a_wrong_node_entry_leaves_no_node_at_all(files, entry, said) -> None:
+    site, prefs = files
+    site.write_text(SITE_FILE + '[dicom_nodes.old]\nae_title = "OLD"\nhost = "old.local"\n'
+                    'port = 104\n', encoding="utf-8")
+    s = load_settings(site, prefs, policy=({"dicom_nodes": 1},
+                                           {"dicom_nodes": {"1": "ok=OK@ok.local:104",
+                                                            "2": entry}}))
+    assert dict(s.dicom_nodes) == {}  # not the policy's first, not the file's
+    assert any(said in p and "Policies\\Lightbox\\dicom_nodes" in p for p in s.problems), \
+        s.problems
+
+
+def test_a_wrong_number_policy_is_reported_and_the_site_file_decides(files) -> None:
+    site, prefs = files
+    s = load_settings(site, prefs, policy=({"storage_port": 0, "pacs_cache_gb": "lots"}, {}))
+    assert s.storage_port == 11112 and s.pacs_cache_gb == 50.0 and not s.failed_closed
+    assert len(s.problems) == 2 and all("Policies\\Lightbox\\" in p for p in s.problems)
 
 
 # --- the policy in the settings Lightbox starts with ------------------------------------

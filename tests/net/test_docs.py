@@ -23,7 +23,7 @@ def _blocks(kind: str) -> list[str]:
 
 
 def test_the_configuration_and_every_command_run(orthanc, tmp_path) -> None:
-    (config,) = _blocks("toml")
+    config, _tls = _blocks("toml")  # the TLS one runs in tests/net/test_tls.py
     documented = load_settings(_write(tmp_path / "doc.toml", config))
     assert documented.problems == () and list(documented.dicom_nodes) == ["pacs"]
     assert documented.dicom_nodes["pacs"].port == 104

@@ -106,19 +106,21 @@ def test_one_machine_policy_per_key_the_reader_maps() -> None:
         assert policy.get("class") == "Machine", name  # HKLM: only administrators
         assert policy.get("key") == grouppolicy.POLICY_KEY, name
         elements = list(policy.iterfind("p:elements/*", NS))
-        if name in grouppolicy.FLAGS or name in grouppolicy.LISTS:
+        if name in grouppolicy.FLAGS or name in grouppolicy.SUBKEYS:
             assert policy.get("valueName") == name
             assert policy.find("p:enabledValue/p:decimal", NS).get("value") == "1"  # type: ignore[union-attr]
             assert policy.find("p:disabledValue/p:decimal", NS).get("value") == "0"  # type: ignore[union-attr]
-        if name in grouppolicy.LISTS:
+        if name in grouppolicy.SUBKEYS:  # the lists, and the nodes: one entry a line
             (element,) = elements
             assert element.tag.endswith("}list")
             assert element.get("key") == f"{grouppolicy.POLICY_KEY}\\{name}"
             assert element.get("valuePrefix") == ""  # values named 1, 2, …
-        elif name in grouppolicy.TEXTS:
+        elif name in grouppolicy.TEXTS + grouppolicy.REALS + grouppolicy.INTEGERS:
             (element,) = elements
             assert element.get("valueName") == name
             assert element.get("required") == "true"
+            # Whole numbers are DWORDs (a decimal element), the rest REG_SZ (text).
+            assert element.tag.endswith("}decimal") == (name in grouppolicy.INTEGERS), name
         else:
             assert name in grouppolicy.FLAGS and not elements
 
@@ -127,3 +129,11 @@ def test_the_language_policy_offers_the_languages_lightbox_has() -> None:
     (enum,) = policies()["language"].iterfind("p:elements/p:enum", NS)
     codes = [v.text for v in enum.iterfind("p:item/p:value/p:string", NS)]
     assert tuple(codes) == LANGUAGES
+
+
+def test_the_number_policies_take_the_range_the_site_file_does() -> None:
+    found = policies()
+    for name, low, high in (("storage_port", 1, 65535), ("pacs_max_results", 1, 100000),
+                            ("dicom_timeout_s", 1, 3600)):
+        (element,) = found[name].iterfind("p:elements/p:decimal", NS)
+        assert (element.get("minValue"), element.get("maxValue")) == (str(low), str(high))

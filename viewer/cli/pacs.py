@@ -4,7 +4,7 @@
     lightbox pacs echo [NODE]                             C-ECHO: can Lightbox talk to it?
     lightbox pacs find [--patient-name NAME] [--patient-id ID] [--accession NUMBER]
                        [--date FROM-TO] [--modality MOD] [--level study|series]
-                       [--study UID] [--limit N] [--json] [NODE]
+                       [--study UID] [--limit N] [--json] [--show-identity] [NODE]
     lightbox pacs get --study UID [--series UID] [--move] [NODE]
     lightbox pacs listen                                  receive studies the PACS pushes
     lightbox pacs send NODE FILE...                       C-STORE results Lightbox wrote
@@ -15,6 +15,9 @@ resumes a retrieve that stopped: what is already stored is skipped. ``listen`` o
 storage port for the configured nodes until Ctrl+C and stores what they send. ``send``
 sends SEG, SR, key-object selections, presentation states and secondary captures that
 Lightbox wrote, and records what went where in the audit log (:mod:`viewer.cli.pacs_send`).
+Where the site hides patient identity, ``find`` prints "Identity hidden" for the name and
+leaves the ID and accession number out; ``--show-identity`` shows them where the site
+leaves it to the user (:mod:`viewer.cli.identity`).
 
 Exit status: 0 success; 1 the node or the transfer failed (what arrived is kept; run
 ``get`` again to resume), or a search matched more than the limit (the first matches are
@@ -29,8 +32,9 @@ import json
 import sys
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
+from viewer.cli.identity import IDENTITY_HIDDEN, IdentityLocked, add_flag, hides_identity
 from viewer.errors import Cancelled, LightboxError
 from viewer.host.dicom_nodes import DicomNode
 from viewer.host.settings import Settings, load_settings
@@ -56,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     find.add_argument("--study", default="", help="series level: the study UID")
     find.add_argument("--limit", type=int, help="most matches (default: the site's)")
     find.add_argument("--json", action="store_true", help="one JSON object per match")
+    add_flag(find)
     find.add_argument("node", nargs="?")
     get = commands.add_parser("get", help="retrieve a study or series (C-GET or C-MOVE)")
     get.add_argument("--study", required=True, help="Study Instance UID")
@@ -115,7 +120,8 @@ def _nodes(settings: Settings) -> int:
           f"{settings.storage_port}")
     for node in settings.dicom_nodes.values():
         default = "  (default)" if node.name == settings.default_node else ""
-        print(f"{node.name}: {node.address}{default}")
+        tls = "  (DICOM over TLS)" if node.tls else ""
+        print(f"{node.name}: {node.address}{tls}{default}")
     return OK
 
 
@@ -123,7 +129,7 @@ def _echo(node: DicomNode, settings: Settings) -> int:
     from viewer.net.dimse import echo
 
     echo(node, settings)
-    print(f"{node.name}: {node.address} answers (C-ECHO)")
+    print(f"{node.name}: {node.address} answers (C-ECHO{' over TLS' if node.tls else ''})")
     return OK
 
 
@@ -136,12 +142,22 @@ def _find(node: DicomNode, args: argparse.Namespace, settings: Settings) -> int:
     query = Query(patient_name=args.patient_name, patient_id=args.patient_id,
                   accession=args.accession, study_date=args.date, modality=args.modality,
                   study_uid=args.study, level=args.level)
+    try:
+        hidden = hides_identity(settings, args.show_identity)
+    except IdentityLocked as exc:
+        print(f"lightbox pacs find: {exc}", file=sys.stderr)
+        return USAGE
     result = find(node, query, settings, limit=args.limit)
     for match in result.matches:
+        if hidden and isinstance(match, StudyMatch):
+            match = replace(match, patient_name="", patient_id="", accession="")
         if args.json:
-            print(json.dumps(asdict(match), ensure_ascii=False))
+            print(json.dumps({**asdict(match), **({"identity_hidden": True} if hidden
+                                                  and isinstance(match, StudyMatch) else {})},
+                             ensure_ascii=False))
         elif isinstance(match, StudyMatch):
-            print("\t".join([match.study_date, match.patient_id, match.patient_name,
+            print("\t".join([match.study_date, match.patient_id,
+                             IDENTITY_HIDDEN if hidden else match.patient_name,
                              match.accession, "/".join(match.modalities),
                              str(match.instance_count or ""), match.description,
                              match.study_uid]))

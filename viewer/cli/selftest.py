@@ -345,6 +345,20 @@ def check_network(settings: Settings) -> list[Check]:
     return checks
 
 
+def check_tls(settings: Settings) -> list[Check]:
+    """The TLS nodes' files (readable, PEM, the key the certificate's) and the C-MOVE
+    certificate, without a network; nothing when no node uses TLS."""
+    if not any(node.tls for node in settings.dicom_nodes.values()):
+        return []
+    from viewer.net.tls import tls_problems
+
+    problems = tls_problems(settings)
+    if problems:
+        return [Check("TLS", FAIL, p) for p in problems]
+    return [Check("TLS", OK, "the TLS nodes' certificate files can be used "
+                  f"(CA: {settings.tls_ca_file or 'the system authorities'})")]
+
+
 # --- the report ------------------------------------------------------------------------------
 
 
@@ -356,6 +370,7 @@ def run_checks(settings: Settings, *, qt: bool = True, network: bool = False) ->
     checks += _guarded("models", lambda: check_models(settings))
     checks += _guarded("decoders", check_decoders)
     checks += _guarded("files", lambda: check_files(settings))
+    checks += _guarded("TLS", lambda: check_tls(settings))
     if network:
         checks += _guarded("network", lambda: check_network(settings))
     return checks

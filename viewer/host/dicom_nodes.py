@@ -14,8 +14,9 @@ The site file (``lightbox.toml`` or a drop-in in ``conf.d``) lists each node as 
 
 These keys are the site's alone (``Key.user`` is false): a user's preferences file cannot
 add a node, change one, or move Lightbox's port. With no ``dicom_nodes`` nothing in
-``viewer.net`` runs and no socket is ever opened (tests/test_offline.py). A node that
-asks for TLS is refused with the reason: this version does not speak DICOM over TLS yet.
+``viewer.net`` runs and no socket is ever opened (tests/test_offline.py). A node with ``tls = true`` is reached over DICOM
+TLS only, with the site's ``tls_ca_file``/``tls_cert_file``/``tls_key_file``
+(``viewer.net.tls``).
 
 Pure checks, no network: ``viewer.host.settings`` calls :func:`check_nodes` and
 :func:`check_ae_title` the way it checks every other value. Qt-free.
@@ -114,10 +115,6 @@ def check_nodes(value: Any) -> tuple[dict[str, DicomNode] | None, str]:
         tls = table.get("tls", False)
         if not isinstance(tls, bool):
             return None, f"{where}: tls must be true or false, not {tls!r}"
-        if tls:
-            return None, (f"{where} asks for TLS, which this version of Lightbox does not "
-                          "support yet: use the node over the hospital's closed network "
-                          "(tls = false) or leave it out")
         retrieve = table.get("retrieve", "get")
         if retrieve not in RETRIEVE_METHODS:
             return None, (f"{where}: retrieve must be \"get\" (C-GET) or \"move\" "

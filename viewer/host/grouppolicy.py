@@ -5,6 +5,14 @@ The ADMX template writes the site file's own keys under ``HKLM\\Software\\Polici
 * ``hide_identity``, ``developer_mode``: REG_DWORD 1 or 0;
 * ``language``, ``log_dir``, ``audit_dir``, ``audit_required_since``: REG_SZ (the paths
   REG_EXPAND_SZ), the same text as in lightbox.toml;
+* ``results_auto_send``: REG_DWORD 1 or 0; ``storage_port``, ``pacs_max_results``,
+  ``dicom_timeout_s``: REG_DWORD; ``pacs_cache_gb``: REG_SZ (a number, "0.5");
+  ``local_ae_title``, ``results_destination``: REG_SZ; ``pacs_store_dir`` and the
+  ``tls_*_file`` paths: REG_EXPAND_SZ (``""`` for none, as in the file);
+* ``dicom_nodes``: a list (below) whose entries are ``NAME=AE_TITLE@host:port`` followed
+  by ``;tls`` and/or ``;move`` as needed (``pacs=PACS1@10.1.2.3:104;move``), which becomes
+  the file's ``[dicom_nodes.NAME]`` tables and is checked by the same rules; a policy's
+  nodes replace the file's (a wrong entry: no node at all, like a wrong table);
 * each list (``model_dirs``, ``allowed_models``, ``locked``, ``trusted_keys``,
   ``revoked_keys``, ``revoked_models``): REG_DWORD 1 under its name when the policy is
   enabled, and its entries as the values ``1``, ``2``, … of the subkey of the same name.
@@ -24,15 +32,28 @@ import sys
 from collections.abc import Mapping
 
 POLICY_KEY = r"Software\Policies\Lightbox"
-FLAGS = ("hide_identity", "developer_mode")
-TEXTS = ("language", "log_dir", "audit_dir", "audit_required_since")
+FLAGS = ("hide_identity", "developer_mode", "results_auto_send")
+TEXTS = ("language", "log_dir", "audit_dir", "audit_required_since", "local_ae_title",
+         "pacs_store_dir", "results_destination", "tls_ca_file", "tls_cert_file",
+         "tls_key_file")
+#: Whole numbers: REG_DWORD.
+INTEGERS = ("storage_port", "pacs_max_results", "dicom_timeout_s")
+#: Numbers that may have a fraction (0.5 GB): REG_SZ, the number as written in the file.
+REALS = ("pacs_cache_gb",)
 LISTS = ("model_dirs", "allowed_models", "locked", "trusted_keys", "revoked_keys",
          "revoked_models")
+#: The DICOM nodes: a list whose entries are "NAME=AE_TITLE@host:port[;tls][;move]".
+NODES = "dicom_nodes"
 #: Every site-file key a policy can set (the ADMX template has one policy for each).
-POLICY_KEYS = FLAGS + TEXTS + LISTS
+POLICY_KEYS = FLAGS + TEXTS + INTEGERS + REALS + LISTS + (NODES,)
+#: The policies whose entries are the values of a subkey of their own name.
+SUBKEYS = LISTS + (NODES,)
+#: A node entry's options after its address.
+NODE_OPTIONS = ("tls", "move", "get")
 
 RegistryValue = int | str
-SiteValue = bool | str | list[str]
+NodeTable = dict[str, str | int | bool]
+SiteValue = bool | str | int | float | list[str] | dict[str, NodeTable]
 
 
 def site_values(values: Mapping[str, RegistryValue],
@@ -65,7 +86,21 @@ def site_values(values: Mapping[str, RegistryValue],
                 site[name] = value.strip()
             else:
                 wrong(name, value, "text")
-    for name in LISTS:
+    for name in INTEGERS:
+        if name in values:
+            value = values[name]
+            if isinstance(value, int) and not isinstance(value, bool):
+                site[name] = value
+            else:
+                wrong(name, value, "a DWORD number")
+    for name in REALS:
+        if name in values:
+            value = values[name]
+            try:
+                site[name] = float(str(value).strip()) if isinstance(value, str) else int(value)
+            except ValueError:
+                wrong(name, value, "a number such as 50 or 0.5")
+    for name in SUBKEYS:
         if values.get(name) != 1:
             continue  # not configured (or disabled): the site file decides
         entries = lists.get(name, {})
@@ -73,8 +108,45 @@ def site_values(values: Mapping[str, RegistryValue],
         if len(numbered) != len(entries) or not all(isinstance(v, str) for _, v in numbered):
             wrong(name, dict(entries), "a list of text values named 1, 2, …")
             continue
-        site[name] = [str(v).strip() for _, v in numbered if str(v).strip()]
+        items = [str(v).strip() for _, v in numbered if str(v).strip()]
+        if name != NODES:
+            site[name] = items
+            continue
+        nodes, reason = parse_nodes(items)
+        if reason:
+            problems.append(f"Group Policy {POLICY_KEY}\\{NODES}: {reason}; no DICOM node "
+                            "is used until IT corrects it")
+        site[name] = nodes
     return site, problems
+
+
+def parse_nodes(entries: list[str]) -> tuple[dict[str, NodeTable], str]:
+    """The ``[dicom_nodes.NAME]`` tables the entries stand for, or ({}, why the first bad
+    one is not an entry). Only the layout is read here; ``dicom_nodes.check_nodes`` checks
+    the values (AE title, host, port) as it does the file's."""
+    nodes: dict[str, NodeTable] = {}
+    for entry in entries:
+        name, equals, rest = entry.partition("=")
+        address, *options = rest.split(";")
+        title, at, endpoint = address.rpartition("@")
+        host, colon, port = endpoint.rpartition(":")
+        layout = "NAME=AE_TITLE@host:port, then ;tls and/or ;move if needed"
+        if not (equals and at and colon and name.strip() and title and host):
+            return {}, f"{entry!r} is not a node ({layout})"
+        if not port.strip().isdigit():
+            return {}, f"{entry!r}: the port must be a number ({layout})"
+        flags = [o.strip().lower() for o in options if o.strip()]
+        unknown = [o for o in flags if o not in NODE_OPTIONS]
+        if unknown or ("move" in flags and "get" in flags):
+            return {}, (f"{entry!r}: options are ;tls and ;move (or ;get), not "
+                        f"{';'.join(unknown or flags)!r}")
+        if name.strip() in nodes:
+            return {}, f"{entry!r}: the node {name.strip()!r} is listed twice"
+        table: NodeTable = {"ae_title": title.strip(), "host": host.strip().strip("[]"),
+                            "port": int(port), "tls": "tls" in flags,
+                            "retrieve": "move" if "move" in flags else "get"}
+        nodes[name.strip()] = table
+    return nodes, ""
 
 
 if sys.platform == "win32":
@@ -100,7 +172,7 @@ if sys.platform == "win32":
         with root:
             values = _values(root)
             lists: dict[str, dict[str, RegistryValue]] = {}
-            for name in LISTS:
+            for name in SUBKEYS:
                 try:
                     with winreg.OpenKey(root, name) as sub:
                         lists[name] = _values(sub)

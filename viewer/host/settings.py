@@ -184,7 +184,7 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
         "nodes' TLS (the hospital's CA); absent: the system's trusted authorities"),
     Key("tls_cert_file", "file", False,
         "PEM file of this workstation's certificate, for nodes that require mutual TLS "
-        "(with tls_key_file)"),
+        "and the storage port of a TLS node's C-MOVE (with tls_key_file)"),
     Key("tls_key_file", "file", False,
         "PEM file of the private key of tls_cert_file (readable by Lightbox's users only)"),
     # The reader's hanging protocols (viewer.host.hanging; docs/pacs.md "Priors").
@@ -466,11 +466,13 @@ def apply_policy(site: Mapping[str, Any],
     as the site file's; a wrong one for a policy key makes the configuration unsound (the
     caller fails closed), for another key it is reported and the site file decides.
     ``locked`` and the revocation lists are added to, never replaced (:data:`POLICY_ADDS`).
+    A policy's ``dicom_nodes`` replace the file's; a wrong one leaves no node at all.
     """
     raw, policy_problems = grouppolicy.site_values(values, lists)
     problems.extend(policy_problems)
-    configured = {n for n in grouppolicy.FLAGS + grouppolicy.TEXTS if n in values}
-    configured |= {n for n in grouppolicy.LISTS if values.get(n) == 1}
+    configured = {n for n in grouppolicy.FLAGS + grouppolicy.TEXTS + grouppolicy.INTEGERS
+                  + grouppolicy.REALS if n in values}
+    configured |= {n for n in grouppolicy.SUBKEYS if values.get(n) == 1}
     sound = not any(KEYS[n].policy for n in configured - raw.keys())
     merged = dict(site)
     applied: set[str] = set()
@@ -480,6 +482,13 @@ def apply_policy(site: Mapping[str, Any],
         if not reason and name == "locked":
             unknown = [k for k in checked if k not in KEYS]
             reason = f"names unknown key(s) {', '.join(map(repr, unknown))}" if unknown else ""
+        if reason and name == grouppolicy.NODES:
+            # As a wrong table in the file: no node at all (never the file's instead).
+            problems.append(f"Group Policy {grouppolicy.POLICY_KEY}\\{name}: {name} {reason}; "
+                            "no DICOM node is used until IT corrects it")
+            merged[name], reason = {}, ""
+            applied.add(name)
+            continue
         if reason:
             problems.append(f"Group Policy {grouppolicy.POLICY_KEY}\\{name}: {name} {reason}"
                             + ("" if spec.policy else "; the site file's value is used"))

@@ -11,6 +11,8 @@ that). Qt-free.
 * :mod:`viewer.net.errors`: what went wrong, in the one error tree, for the reader or IT;
 * :mod:`viewer.net.dimse`: the association (timeouts, refusals, the causes of a failure),
   C-ECHO;
+* :mod:`viewer.net.tls`: DICOM over TLS for ``tls = true`` nodes (the site's certificate
+  files, what a failed handshake means);
 * :mod:`viewer.net.query`: C-FIND at study and series level, typed, capped;
 * :mod:`viewer.net.store`: the per-user local store, written atomically, resumable;
 * :mod:`viewer.net.receiver`: each received object checked, then written by one thread;

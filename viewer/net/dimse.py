@@ -2,9 +2,11 @@
 
 :func:`open_association` is the only way this package connects to anything: it takes a
 :class:`~viewer.host.dicom_nodes.DicomNode` from the settings (never a free host name),
-applies the site's timeout, and turns every way an association can fail into an error
+applies the site's timeout and, for a ``tls = true`` node, DICOM over TLS
+(:mod:`viewer.net.tls`), and turns every way an association can fail into an error
 that names the cause: refused by the node (with the node's reason), nothing listening,
-unknown host, no answer in time. pynetdicom reports those by logging them, not by
+unknown host, no answer in time, and for TLS the handshake's cause (an untrusted or
+misnamed certificate, a plain node, a certificate the node requires). pynetdicom reports those by logging them, not by
 raising, so its log is kept out of the application log (it can quote a whole data set at
 debug level) and the reason is read from the few records that carry it.
 """
@@ -98,12 +100,26 @@ def open_association(ae: AE, node: DicomNode, settings: Settings, *,
                      ext_neg: Sequence[Any] = ()) -> Iterator[Association]:
     """An established association with ``node`` (released, or aborted after an error,
     on leaving). Raises the error that names why there is none."""
+    tls_args = None
+    if node.tls:
+        from viewer.net.tls import client_context
+
+        tls_args = (client_context(settings), node.host)  # checks the site's files first
+
     def associate() -> Association:
         del _reasons[:]
         return ae.associate(node.host, node.port, ae_title=node.ae_title,
-                            evt_handlers=list(handlers), ext_neg=list(ext_neg) or None)
+                            evt_handlers=list(handlers), ext_neg=list(ext_neg) or None,
+                            tls_args=tls_args)
 
     assoc = associate()
+    if not (assoc.is_established or assoc.is_rejected or _reasons) and node.tls and _probe(
+            node, settings) is None:
+        from viewer.net.tls import handshake_problem
+
+        problem = handshake_problem(node, settings)
+        if problem is not None:
+            raise problem
     if not (assoc.is_established or assoc.is_rejected or _reasons) and _probe(
             node, settings) is None:
         # The node is there and answered nothing we saw: a rejection whose connection

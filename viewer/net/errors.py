@@ -44,3 +44,27 @@ class QueryKeyError(LightboxError):
 
 class LocalStoreError(LightboxError):
     """The local store cannot take a received object (full disk, no permission)."""
+
+
+class TlsError(NetworkError):
+    """A TLS node could not be used over TLS (certificates, host name, handshake)."""
+
+
+class TlsSetupError(TlsError):
+    """The site's TLS files cannot be used (unreadable, not PEM, key not the cert's)."""
+
+
+class TlsUntrustedError(TlsError):
+    """The node's certificate is not issued by an authority Lightbox trusts."""
+
+
+class TlsHostnameError(TlsError):
+    """The node's certificate names another host than the site's ``host``."""
+
+
+class TlsNotSpokenError(TlsError):
+    """The node does not complete a TLS handshake (a plain DICOM port)."""
+
+
+class TlsCertificateRequiredError(TlsError):
+    """The node requires (or refuses) this workstation's certificate (mutual TLS)."""

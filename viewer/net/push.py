@@ -23,6 +23,13 @@ from viewer.tasks.cancel import CancelToken
 log = logging.getLogger(__name__)
 
 
+def listens_tls(settings: Settings) -> bool:
+    """Whether pushes are received over TLS: when any configured node is a TLS node. The
+    port then takes TLS only (a TLS node's studies never cross the network in the clear,
+    and a plain node cannot push): a site with both kinds pushes from the TLS ones."""
+    return any(node.tls for node in settings.dicom_nodes.values())
+
+
 @contextlib.contextmanager
 def receive_pushes(settings: Settings, *, store: LocalStore | None = None,
                    progress: Callable[[Progress], None] | None = None) -> Iterator[Receiver]:
@@ -36,7 +43,7 @@ def receive_pushes(settings: Settings, *, store: LocalStore | None = None,
     receiver = Receiver(store, None, None, 0, 0, CancelToken(), progress)
     receiver.start()
     try:
-        with storage_scp(settings, receiver.on_store):
+        with storage_scp(settings, receiver.on_store, tls=listens_tls(settings)):
             yield receiver
     finally:
         receiver.finish()

@@ -118,6 +118,10 @@ def _retrieve(node: DicomNode, settings: Settings, study_uid: str, series_uid: s
         StudyRootQueryRetrieveInformationModelMove as MoveModel,
     )
 
+    if method == "move" and node.tls:
+        from viewer.net.tls import server_context
+
+        server_context(settings)  # its certificate files, before anything is asked or marked
     ae = make_ae(settings)
     ae.add_requested_context(FindModel)
     model = GetModel if method == "get" else MoveModel
@@ -161,7 +165,7 @@ def _retrieve(node: DicomNode, settings: Settings, study_uid: str, series_uid: s
                 else:
                     from viewer.net.storage_scp import storage_scp
 
-                    with storage_scp(settings, on_store):
+                    with storage_scp(settings, on_store, tls=node.tls):
                         _run(assoc, requests, model, receiver, node, token,
                              move_to=settings.local_ae_title)
             finally:

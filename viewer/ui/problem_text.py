@@ -203,6 +203,18 @@ TEMPLATES = (
     QT_TRANSLATE_NOOP("ProblemText", "the local store {} is full ({}): free space there (or ask IT to move pacs_store_dir) and retrieve again; what arrived is kept and the rest resumes"),
     QT_TRANSLATE_NOOP("ProblemText", "cannot write to the local store {} ({}); check the folder's permissions"),
     QT_TRANSLATE_NOOP("ProblemText", "storing a received image failed unexpectedly; what was stored is kept, retrieve again"),
+    QT_TRANSLATE_NOOP("ProblemText", "DICOM node {} ({}): the node's certificate is not trusted ({}) by the site's tls_ca_file {}: IT must give the CA that issued it"),
+    QT_TRANSLATE_NOOP("ProblemText", "DICOM node {} ({}): the node's certificate is not trusted ({}) by the system's authorities, and the site sets no tls_ca_file: IT must give the CA that issued it"),
+    QT_TRANSLATE_NOOP("ProblemText", "DICOM node {} ({}): the node's certificate is not issued for {}: the site's host must be a name or address the certificate lists, or the node needs a certificate for it"),
+    QT_TRANSLATE_NOOP("ProblemText", "the site's {} {} holds no PEM certificate Lightbox can use ({})"),
+    QT_TRANSLATE_NOOP("ProblemText", "DICOM node {} ({}) requires this workstation's certificate (mutual TLS), and the site gives none: IT sets tls_cert_file and tls_key_file"),
+    QT_TRANSLATE_NOOP("ProblemText", "DICOM node {} ({}) does not accept this workstation's certificate {} ({}): the node must trust the CA that issued it"),
+    QT_TRANSLATE_NOOP("ProblemText", "DICOM node {} ({}) did not complete a TLS handshake ({}): it does not speak DICOM over TLS on this port; set tls = false for it, or ask for its TLS port"),
+    QT_TRANSLATE_NOOP("ProblemText", "the site's {} {} cannot be read ({})"),
+    QT_TRANSLATE_NOOP("ProblemText", "the site sets {} but not {}: this workstation's certificate needs both (or neither)"),
+    QT_TRANSLATE_NOOP("ProblemText", "the site's tls_key_file {} is not the private key of its tls_cert_file {}"),
+    QT_TRANSLATE_NOOP("ProblemText", "the site's tls_cert_file {} or tls_key_file {} is not a PEM certificate and its unencrypted PEM private key ({})"),
+    QT_TRANSLATE_NOOP("ProblemText", "a TLS node sends by C-MOVE, so Lightbox's storage port needs its own certificate: the site must set tls_cert_file and tls_key_file (or the node retrieve = \"get\")"),
 )
 
 
