@@ -63,6 +63,25 @@ class Service:
             return Reply(error.code, {k.lower(): v for k, v in error.headers.items()},
                          error.read())
 
+    def raw(self, head: bytes, chunks: Sequence[bytes] = ()) -> tuple[int, Any]:
+        """Send ``head`` (request line and headers) then ``chunks`` on one socket, as a
+        client that keeps writing would; the status and JSON body of the answer. A server
+        that answered early and closed may refuse the rest: that is not a failure here."""
+        host, port = self.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=120) as sock:
+            sock.sendall(head)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                for chunk in chunks:
+                    sock.sendall(chunk)
+            sock.shutdown(socket.SHUT_WR) if not chunks else None
+            data = b""
+            with contextlib.suppress(ConnectionResetError):
+                while part := sock.recv(65536):
+                    data += part
+        status_line, _, rest = data.partition(b"\r\n")
+        body = rest.split(b"\r\n\r\n", 1)[1]
+        return int(status_line.split()[1]), json.loads(body)
+
     def get(self, path: str, **kw: Any) -> Reply:
         return self.call("GET", path, **kw)
 

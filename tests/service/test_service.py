@@ -105,8 +105,24 @@ def test_intended_use_needs_an_explicit_accept(service, pydicom_files):
 
 
 def test_limits_answer_413_and_keep_nothing(service, tmp_path):
-    big = service.upload("/v1/models/ct-lesion-cls/run", [b"\0" * (1024 * 1024 + 10)])
-    assert big.status == 413 and big.json()["reason"] == "too_large"
+    auth = f"Authorization: Bearer {service.key}\r\n".encode()
+    # a declared length over the limit: answered before a byte of the body is sent (as
+    # curl waits with "Expect: 100-continue")
+    status, problem = service.raw(
+        b"POST /v1/models/ct-lesion-cls/run HTTP/1.1\r\nHost: x\r\n" + auth
+        + b"Content-Type: multipart/form-data; boundary=b\r\n"
+        + b"Content-Length: 5000000\r\nExpect: 100-continue\r\n\r\n")
+    assert status == 413 and problem["reason"] == "too_large"
+    assert "service_max_request_mb" in problem["message"]
+    # no declared length (chunked): stopped where the body passes the limit
+    part = b"--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a\"\r\n\r\n"
+    chunks = [part] + [b"\0" * 65536] * 18  # 1.1 MiB
+    status, problem = service.raw(
+        b"POST /v1/models/ct-lesion-cls/run HTTP/1.1\r\nHost: x\r\n" + auth
+        + b"Content-Type: multipart/form-data; boundary=b\r\n"
+        + b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        [b"%x\r\n%s\r\n" % (len(c), c) for c in chunks] + [b"0\r\n\r\n"])
+    assert status == 413 and problem["reason"] == "too_large"
     from viewer.io.demo import write_phantom_series
 
     nine = write_phantom_series(tmp_path / "nine", slices=9, size=16)
@@ -269,6 +285,7 @@ def test_not_ready_until_every_model_verifies(tmp_path):
     with running_service(tmp_path / "home", args=["--models-dir", str(models)]) as server:
         ready = server.get("/v2/health/ready")
         assert ready.status == 503 and not ready.json()["ready"]
+        assert ready.json()["reason"] == "not_ready" and "ct-lesion-det" in ready.json()["message"]
         assert "golden.npz does not match its digest" in ready.json()["models"]["ct-lesion-det"]
         listed = {m["id"]: m for m in server.get("/v1/models").json()["models"]}
         assert not listed["ct-lesion-det"]["verified"] and listed["ct-lesion-cls"]["verified"]
@@ -325,3 +342,28 @@ def test_without_the_server_extra_serve_says_what_to_install(tmp_path):
                           text=True, env=environment(tmp_path, ""), timeout=120)
     assert done.returncode == 1
     assert "needs the server extra (pip install 'lightbox[server]'" in done.stderr
+
+
+def test_no_patient_data_in_logs_and_the_audit_chain_verifies(service, phantom, tmp_path,
+                                                             monkeypatch, capsys):
+    marked = []
+    for path in phantom:
+        ds = pydicom.dcmread(path)
+        ds.PatientName, ds.PatientID = "Zzqmarker^Patient", "MRK-98765"
+        ds.save_as(tmp_path / path.name)
+        marked.append(tmp_path / path.name)
+    assert service.upload("/v1/models/ct-lesion-det/run?dicom=sr", marked).status == 200
+    assert service.upload("/v1/models/nope/run", marked).status == 404
+    seen = (service.home / "serve.log").read_text(errors="replace")
+    seen += "".join(p.read_text(errors="replace") for p in
+                    (service.home / "audit").glob("*.jsonl"))
+    seen += "".join(p.read_text(errors="replace") for p in
+                    (service.home / "logs").rglob("*") if p.is_file())
+    assert "Zzqmarker" not in seen and "MRK-98765" not in seen
+    from viewer.cli.audit import main as audit_main
+    from viewer.host.settings import load_settings
+
+    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(service.home / "audit"))
+    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(service.home / "config"))
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(service.home / "site.toml"))
+    assert audit_main(["verify"], load_settings()) == 0, capsys.readouterr()

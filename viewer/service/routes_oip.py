@@ -54,10 +54,14 @@ def ready(request: Request, _who: Annotated[str, Depends(client)]) -> Any:
     """Ready only when every model verified (503 with each one's reason otherwise)."""
     engine: Engine = request.app.state.engine
     models = {e.id: e.status if e.available else e.reason for e in engine.registry}
-    answer = Ready(ready=engine.ready, models=models)
-    if not answer.ready:
-        return JSONResponse(answer.model_dump(), status_code=503)
-    return answer
+    if engine.ready:
+        return Ready(ready=True, models=models)
+    broken = [name for name, state in models.items() if state != "available"]
+    message = (f"model(s) {', '.join(broken)} did not verify" if broken
+               else "no model is installed")
+    answer = Ready(ready=False, models=models, reason="not_ready", message=message)
+    request.app.state.metrics.failures.labels("not_ready").inc()
+    return JSONResponse(answer.model_dump(), status_code=503)
 
 
 @router.get("", response_model=ServerMetadata)

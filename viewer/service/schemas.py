@@ -100,6 +100,8 @@ class Ready(BaseModel):
     ready: bool
     models: dict[str, str] = Field(default_factory=dict,
                                    description="id → available | the reason it is not")
+    reason: str | None = Field(None, description="not_ready when it is not")
+    message: str | None = None
 
 
 class TensorMetadata(BaseModel):
