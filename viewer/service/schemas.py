@@ -3,7 +3,7 @@ from these, so what it says is what the service checks and answers."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -17,8 +17,8 @@ class Problem(BaseModel):
     reason: str = Field(examples=["unknown_model"])
     message: str
     error: str
-    warnings: list[str] | None = Field(
-        None, description="intended_use: what differs from the model's intended use")
+    warnings: Annotated[list[str] | None, Field(
+        description="intended_use: what differs from the model's intended use")] = None
     problems: list[str] | None = None
 
 
@@ -100,7 +100,7 @@ class Ready(BaseModel):
     ready: bool
     models: dict[str, str] = Field(default_factory=dict,
                                    description="id → available | the reason it is not")
-    reason: str | None = Field(None, description="not_ready when it is not")
+    reason: Annotated[str | None, Field(description="not_ready when it is not")] = None
     message: str | None = None
 
 
