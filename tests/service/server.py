@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -45,6 +46,7 @@ class Service:
     key: str | None
     process: subprocess.Popen[bytes]
     home: Path  # audit, spool (TMPDIR), config of the process
+    context: ssl.SSLContext | None = None  # https: the client's TLS (mutual TLS tests)
 
     def call(self, method: str, path: str, body: bytes | None = None, *,
              headers: Mapping[str, str] | None = None, key: str | None | bool = True
@@ -56,7 +58,7 @@ class Service:
         request = urllib.request.Request(self.url + path, data=body, method=method,
                                          headers=sent)
         try:
-            with urllib.request.urlopen(request, timeout=300) as answer:
+            with urllib.request.urlopen(request, timeout=300, context=self.context) as answer:
                 return Reply(answer.status, {k.lower(): v for k, v in answer.headers.items()},
                              answer.read())
         except urllib.error.HTTPError as error:
@@ -118,7 +120,8 @@ def environment(home: Path, site: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def running_service(home: Path, *, site: str = "", key: str | None = None,
-                    args: Sequence[str] = (), start_s: float = 180) -> Iterator[Service]:
+                    args: Sequence[str] = (), start_s: float = 180,
+                    context: ssl.SSLContext | None = None) -> Iterator[Service]:
     """``python -m viewer serve`` on a free port until the block ends."""
     port = free_port()
     home.mkdir(parents=True, exist_ok=True)
@@ -126,7 +129,8 @@ def running_service(home: Path, *, site: str = "", key: str | None = None,
     process = subprocess.Popen(
         [sys.executable, "-m", "viewer", "serve", "--port", str(port), *args],
         cwd=ROOT, env=environment(home, site), stdout=log, stderr=subprocess.STDOUT)
-    service = Service(f"http://127.0.0.1:{port}", key, process, home)
+    scheme = "https" if context is not None else "http"
+    service = Service(f"{scheme}://127.0.0.1:{port}", key, process, home, context)
     try:
         deadline = time.monotonic() + start_s
         while True:
