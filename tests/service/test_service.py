@@ -367,3 +367,40 @@ def test_no_patient_data_in_logs_and_the_audit_chain_verifies(service, phantom, 
     monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(service.home / "config"))
     monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(service.home / "site.toml"))
     assert audit_main(["verify"], load_settings()) == 0, capsys.readouterr()
+
+
+def test_concurrent_clients_all_answered_and_audited(service, monkeypatch, capsys):
+    """A load bounded in count (8 clients × 5 requests) on 127.0.0.1: every answer right,
+    one audit record each, and the chain still verifies."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    image = _image()[:1]
+    body = {"inputs": [{"name": "image", "shape": list(image.shape), "datatype": "FP32",
+                        "data": image.reshape(-1).tolist()}], "outputs": [{"name": "probs"}]}
+    audit = service.home / "audit"
+
+    def count() -> int:
+        return sum(1 for p in audit.glob("*.jsonl") for line in p.read_text().splitlines()
+                   if '"open inference protocol: raw tensors"' in line)
+
+    before = count()
+    expected = _direct("ct-lesion-cls", image)["probs"]
+
+    def one(_: int) -> np.ndarray:
+        reply = service.post_json("/v2/models/ct-lesion-cls/infer", body)
+        assert reply.status == 200, reply.body
+        (out,) = reply.json()["outputs"]
+        return np.asarray(out["data"], np.float32).reshape(out["shape"])
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(one, range(40)))
+    for got in answers:
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    assert count() == before + 40
+    from viewer.cli.audit import main as audit_main
+    from viewer.host.settings import load_settings
+
+    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(audit))
+    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(service.home / "config"))
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(service.home / "site.toml"))
+    assert audit_main(["verify"], load_settings()) == 0, capsys.readouterr()
