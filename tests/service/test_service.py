@@ -49,7 +49,7 @@ def test_run_on_a_series_equals_the_desktop_core(service, phantom, tmp_path):
     assert answer["provenance"]["model_digest"] == manifest["digest"]
     assert answer["provenance"]["runtime"] == "onnxruntime"
     assert answer["provenance"]["provider"] == "CPUExecutionProvider"
-    assert answer["instances"] == 4 and len(answer["results"]) == 4
+    assert answer["images"] == 4 and len(answer["results"]) == 4
     # the same core in this process, on the same files, gives the same JSON
     from viewer.audit.log import AuditLog
     from viewer.host.settings import load_settings
@@ -226,10 +226,14 @@ def test_ready_and_metrics(service):
     ready = service.get("/v2/health/ready").json()
     assert ready["ready"] and ready["models"]["ct-lesion-cls"] == "available"
     assert service.get("/v2").json()["extensions"] == ["binary_tensor_data"]
-    service.get("/v1/models", key=False)  # one failure at least
+    service.get("/v1/models", key=False)  # one failure at least, and one before routing:
+    assert service.raw(b"POST /v2/models/x/infer HTTP/1.1\r\nHost: x\r\n"
+                       b"Content-Length: 9000000\r\nExpect: 100-continue\r\n\r\n")[0] == 413
     text = service.get("/metrics").body.decode()
     assert 'lightbox_requests_total{method="GET",route="/v1/models",status="200"}' in text
     assert 'lightbox_failures_total{reason="unauthorized"}' in text
+    assert 'lightbox_failures_total{reason="too_large"}' in text  # answered before routing
+    assert 'route="unmatched",status="413"' in text
     assert "lightbox_request_seconds_bucket" in text
 
 
@@ -404,3 +408,14 @@ def test_concurrent_clients_all_answered_and_audited(service, monkeypatch, capsy
     monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(service.home / "config"))
     monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(service.home / "site.toml"))
     assert audit_main(["verify"], load_settings()) == 0, capsys.readouterr()
+
+
+def test_a_mistake_in_the_keys_keeps_the_service_down(tmp_path, monkeypatch, capsys):
+    from viewer.cli.serve import main
+
+    site = tmp_path / "site.toml"
+    site.write_text('service_api_keys = ["the-key-itself"]\n')
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+    assert main([]) == 1
+    err = capsys.readouterr().err
+    assert "service_api_keys must be a list of" in err and "never the keys themselves" in err

@@ -45,8 +45,9 @@ def create_app(engine: Engine, config: ServiceConfig) -> FastAPI:
         data, content_type = metrics.exposition()
         return Response(data, media_type=content_type)
 
-    app.add_middleware(Measure, metrics=metrics)
+    # the last added is the outermost: every request is measured, a 413 before routing too
     app.add_middleware(BodyLimit, max_bytes=config.max_request_bytes, metrics=metrics)
+    app.add_middleware(Measure, metrics=metrics)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app
 

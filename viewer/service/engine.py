@@ -107,7 +107,7 @@ class Engine:
         return RunResponse(
             provenance=self.provenance(model),
             series_uid=series[0].uid,
-            instances=len(series[0].frames),
+            images=len(series[0].frames),
             warnings_accepted=list(results[0].warnings) if results else [],
             results=[result_summary(r) for r in results],
             dicom=objects,

@@ -75,7 +75,7 @@ class DicomObject(BaseModel):
 class RunResponse(BaseModel):
     provenance: RunProvenance
     series_uid: str
-    instances: int
+    images: int = Field(description="images (frames) of the series the model ran on")
     warnings_accepted: list[str]
     results: list[dict[str, Any]] = Field(
         description="one per image, as `lightbox infer` writes MODEL-frame-NNNN.json")
