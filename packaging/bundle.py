@@ -236,6 +236,17 @@ EXCLUDES = (
     "PySide6.QtConcurrent",
     "PySide6.QtPdf",
     "PySide6.QtMultimedia",
+    # `lightbox serve` (viewer/service, docs/service.md) is the server extra, never the
+    # workstation: the frozen app's `lightbox serve` says to install lightbox[server].
+    "viewer.service",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "pydantic",
+    "pydantic_core",
+    "python_multipart",
+    "multipart",
+    "prometheus_client",
 )
 
 #: The Qt libraries the frozen app may hold (file names without ``lib``/``.so``/``.dll``
@@ -309,6 +320,10 @@ FORBIDDEN_IN_BUILD = (
     "onnx",
     "onnxscript",
     "viewer/modelkit",
+    "viewer/service",
+    "fastapi",
+    "uvicorn",
+    "pydantic",
     "tests",
     "sympy",
     "PySide6/Qt/qml",

@@ -307,3 +307,21 @@ def test_bench_j2k_prints_lightbox_against_the_floor_and_the_plain_pool(tmp_path
         ])
         report = (tmp_path / "p" / f"j2k_{size}.txt").read_text()
         assert_lines(report, [rf"CPU of the decoders +{MS}", r"loader threads"])
+
+
+def test_bench_service_prints_the_service_against_the_plain_pattern(tmp_path) -> None:
+    out = run_bench("bench_service.py", "--clients", "1,2", "--requests", "2",
+                    tmp_path=tmp_path)
+    rate = r"\d+(\.\d+)? req/s"
+    assert_lines(out, [
+        rf"^bare ORT +session.run p50 +{MS}",
+        rf"^service json +clients +1 +{rate} +p50 +{MS} +p99 +{MS}",
+        rf"^service binary +clients +2 +{rate} +p50 +{MS} +p99 +{MS}",
+        rf"^peer torch json +clients +2 +{rate}",
+        r"^ratios +clients +1: JSON/binary p50 \d+\.\d+x; service binary p50 over bare ORT "
+        r"\+-?\d+\.\d+ ms \(\d+\.\d+x\); service binary/peer req/s \d+\.\d+x",
+        r"^load average ",
+    ])
+    assert "note: service" not in out  # the service's tensors are bare ORT's, exactly
+    worst = float(re.search(r"peer outputs vs bare ORT: max \|diff\| (\S+)", out).group(1))
+    assert worst < 1e-3

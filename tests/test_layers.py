@@ -28,6 +28,13 @@ def test_import_contracts_hold():
     ("viewer/newroom/__init__.py", "", "Layers BROKEN"),
     # Qt below the UI, even in a brand-new module of a core room.
     ("viewer/state/probe_qt.py", "import PySide6.QtCore\n", "Only viewer.ui imports Qt BROKEN"),
+    # The web stack (the server extra) outside viewer/service, and Qt inside it.
+    ("viewer/inference/probe_web.py", "import fastapi\n",
+     "Only viewer.service imports the web stack BROKEN"),
+    ("viewer/state/probe_pydantic.py", "from pydantic import BaseModel\n",
+     "Only viewer.service imports the web stack BROKEN"),
+    ("viewer/service/probe_qt.py", "import PySide6.QtCore\n", "Only viewer.ui imports Qt BROKEN"),
+    ("viewer/service/probe_ui.py", "import viewer.ui.app\n", "Layers BROKEN"),
 ])
 def test_the_contracts_catch_a_module_added_in_the_wrong_place(tmp_path, module, source, broken):
     """The contracts name rooms, not modules: whatever is added later is covered at once."""

@@ -84,6 +84,9 @@ NETWORK_MODULES = {"socket", "ssl", "urllib", "http", "ftplib", "smtplib", "popl
                    "pynetdicom", "dicomweb_client"}
 #: The one room that talks to the hospital network, and only to IT's nodes.
 NETWORK_ROOM = "viewer/net/"
+#: `lightbox serve` (docs/service.md) listens where IT starts it and connects nowhere; only
+#: that command loads it (test_no_command_but_serve_loads_the_service).
+SERVICE_ROOMS = ("viewer/service/", "viewer/cli/serve.py")
 #: Qt's network module would be the GUI's way out; the viewer does not use it.
 QT_NETWORK = ("QtNetwork", "QtWebEngineCore", "QtWebEngineWidgets", "QtWebSockets")
 
@@ -207,7 +210,7 @@ def _imports(path: Path) -> set[str]:
 def test_no_viewer_module_imports_a_network_library() -> None:
     offenders = []
     for path in sorted((ROOT / "viewer").rglob("*.py")):
-        if path.relative_to(ROOT).as_posix().startswith(NETWORK_ROOM):
+        if path.relative_to(ROOT).as_posix().startswith((NETWORK_ROOM, *SERVICE_ROOMS)):
             continue
         for name in _imports(path):
             parts = name.split(".")
@@ -227,6 +230,25 @@ def test_with_no_node_configured_the_pacs_commands_load_no_network_code(offline_
              "loaded = [m for m in ('pynetdicom', 'socket', 'ssl') if m in sys.modules]\n"
              "assert 'pynetdicom' not in loaded, loaded\n")
     run([sys.executable, "-c", probe], offline_env)
+    assert attempts(offline_env) == "", "a network connection was attempted"
+
+
+def test_no_command_but_serve_loads_the_service(offline_env, tmp_path) -> None:
+    """The headless commands and `serve --hash-key` (which hashes with the standard
+    library) load neither the service's app nor the web stack, and attempt nothing."""
+    probe = ("import sys\n"
+             "from viewer.cli.main import main\n"
+             "codes = [main(['models']), main(['info', sys.argv[1]]),\n"
+             "         main(['serve', '--hash-key', 'k'])]\n"
+             "assert codes == [0, 0, 0], codes\n"
+             "web = ('fastapi', 'starlette', 'uvicorn', 'pydantic', 'prometheus_client')\n"
+             "loaded = [m for m in sys.modules if m.split('.')[0] in web\n"
+             "          or m in ('viewer.service.app', 'viewer.service.engine')]\n"
+             "assert loaded == [], loaded\n")
+    from viewer.io.demo import write_phantom_series
+
+    write_phantom_series(tmp_path / "phantom", slices=2, size=16)
+    run([sys.executable, "-c", probe, str(tmp_path / "phantom")], offline_env)
     assert attempts(offline_env) == "", "a network connection was attempted"
 
 

@@ -215,7 +215,9 @@ def test_build_holds_no_build_time_code(exe, frozen_dir) -> None:
     modules = _modules(exe)
     assert "viewer.cli.main" in modules and "viewer.ui.window.main_window" in modules
     for forbidden in ("torch", "onnx", "onnxscript", "viewer.modelkit", "tests", "pytest",
-                      "_hashlib", "PySide6.QtNetwork", "PySide6.QtWebEngineCore", "cryptography"):
+                      "_hashlib", "PySide6.QtNetwork", "PySide6.QtWebEngineCore", "cryptography",
+                      "viewer.service", "fastapi", "starlette", "uvicorn", "pydantic",
+                      "prometheus_client"):
         hits = sorted(m for m in modules if m == forbidden or m.startswith(forbidden + "."))
         assert hits == [], hits
     files = [p.relative_to(frozen_dir).as_posix() for p in frozen_dir.rglob("*")]

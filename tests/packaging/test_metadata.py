@@ -113,7 +113,10 @@ def test_install_guide_documents_the_installers_switches_and_places(monkeypatch)
 def test_build_time_tools_tests_and_unused_qt_stay_out() -> None:
     for name in ("torch", "onnx", "onnxscript", "viewer.modelkit", "tests", "pytest",
                  "PySide6.QtWebEngineCore", "PySide6.QtNetwork", "PySide6.QtQml",
-                 "PySide6.QtQuick", "_hashlib", "cryptography"):
+                 "PySide6.QtQuick", "_hashlib", "cryptography",
+                 # the server extra (viewer/service): never in the workstation executable
+                 "viewer.service", "fastapi", "starlette", "uvicorn", "pydantic",
+                 "pydantic_core", "python_multipart", "prometheus_client"):
         assert name in bundle.EXCLUDES, name
     assert "cryptography" in bundle.FORBIDDEN_IN_BUILD  # Ed25519 is libsodium's (PyNaCl)
     assert not {"Qt6Network", "Qt6WebEngineCore", "Qt6Quick", "Qt6Qml"} & set(bundle.QT_LIBRARIES)
@@ -135,12 +138,15 @@ def test_nothing_the_app_imports_is_excluded() -> None:
     excluded = set(bundle.EXCLUDES)
     offending = []
     for path in sorted((ROOT / "viewer").rglob("*.py")):
-        if "modelkit" in path.parts:
-            continue
+        if "modelkit" in path.parts or "service" in path.parts:
+            continue  # build time; the server extra (never frozen)
         for module in _imports(path):
             parts = module.split(".")
             prefixes = {".".join(parts[: i + 1]) for i in range(len(parts))}
-            if prefixes & excluded and not module.startswith("viewer.modelkit"):
+            # `lightbox serve` imports the server extra inside a try: frozen, it says to
+            # install lightbox[server] (tests/service/test_service.py)
+            serve = path.name == "serve.py" and module.startswith(("viewer.service", "uvicorn"))
+            if prefixes & excluded and not module.startswith("viewer.modelkit") and not serve:
                 offending.append(f"{path.relative_to(ROOT)}: {module}")
     # viewer/cli.py imports viewer.modelkit by name, at run time, on purpose.
     assert offending == []

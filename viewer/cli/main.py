@@ -10,6 +10,7 @@
     lightbox audit verify | export --from ISO --to ISO --out FILE   the AI-run log
     lightbox pacs nodes | echo | find | get | send            the site's DICOM nodes (IT)
     lightbox studies [--search TEXT] [--json] [--evict-to GB] the local study list
+    lightbox serve [--host H] [--port P] | --hash-key         the models over HTTP (IT)
     lightbox model build RECIPE_DIR --weights FILE --out DIR  (build time, needs torch)
     lightbox model sign ARTIFACT --key KEY.pem                sign a model (approving team)
     lightbox model keygen --out DIR                           a new signing key pair
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 Handler = Callable[[list[str], "Settings"], int]
 
 SUBCOMMANDS = ("info", "render", "models", "infer", "model", "anonymize", "audit", "pacs",
-               "studies")
+               "studies", "serve")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "audit": _audit,
             "pacs": _pacs,
             "studies": _studies,
+            "serve": _serve,
         }[command]
         return _headless(command, handler, rest)
     return _gui(args)
@@ -101,6 +103,12 @@ def _infer(argv: list[str], settings: Settings) -> int:
     from viewer.cli.ai import infer_main
 
     return infer_main(argv, settings)
+
+
+def _serve(argv: list[str], settings: Settings) -> int:
+    from viewer.cli.serve import main as serve_main
+
+    return serve_main(argv, settings)
 
 
 def _audit(argv: list[str], settings: Settings) -> int:

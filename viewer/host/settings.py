@@ -73,6 +73,9 @@ from viewer.host.folders import (
 from viewer.host.hanging import HangingProtocol, check_protocols, protocols_json
 
 SCHEMA_VERSION = 5
+#: `lightbox serve`'s request limits when the site sets none (docs/service.md).
+DEFAULT_SERVICE_MAX_MB = 1024
+DEFAULT_SERVICE_MAX_INSTANCES = 2000
 LANGUAGES = ("en", "ja")
 #: The groups of viewport corner text a reader may show or hide, in corner order.
 CORNER_GROUPS = ("identity", "study", "series", "position", "display")
@@ -100,6 +103,7 @@ class Key:
     kind: str  # bool | date | language | path | str_list | id_list | key_map | name_map
     #            | corner_set | public_keys | key_refs | digests | dicom_nodes | ae_title
     #            | port | count | seconds | gigabytes | name | file | hanging_map
+    #            | key_hashes
     user: bool  # a user preference may set it (unless the site locks it)
     doc: str
     #: Security-relevant: a mistake in the site configuration gives it its closed value
@@ -193,6 +197,20 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
         "{\"comparison\": true, \"current\": \"left\", \"link\": true, \"presets\": "
         "[\"Lung\", \"Lung\"]}}; a study opens as its protocol says (comparison: beside "
         "its most recent comparable prior)"),
+    # `lightbox serve` (docs/service.md). Site only.
+    Key("service_api_keys", "key_hashes", False,
+        "SHA-256 hashes (\"sha256:<64 hex>\", from `lightbox serve --hash-key`) of the API "
+        "keys `lightbox serve` accepts; set: no anonymous call; absent: the service answers "
+        "anyone who reaches it and binds the local machine (127.0.0.1) only", True),
+    Key("service_mutual_tls", "bool", False,
+        "`lightbox serve` speaks https with tls_cert_file and tls_key_file and accepts only "
+        "clients whose certificate tls_ca_file signed", True),
+    Key("service_max_request_mb", "count", False,
+        f"most megabytes one request to `lightbox serve` may carry (default "
+        f"{DEFAULT_SERVICE_MAX_MB}); past it: 413"),
+    Key("service_max_instances", "count", False,
+        f"most DICOM files one run request to `lightbox serve` may upload (default "
+        f"{DEFAULT_SERVICE_MAX_INSTANCES}); past it: 413"),
 )})
 
 
@@ -206,7 +224,8 @@ KIND_TEXT: Mapping[str, str] = MappingProxyType({
     "dicom_nodes": "tables (one per node)", "ae_title": "string (AE title)",
     "port": "integer (1–65535)", "count": "integer", "seconds": "number (seconds)",
     "gigabytes": "number (gigabytes)",
-    "name": "string", "file": "file path", "hanging_map": "table of tables"})
+    "name": "string", "file": "file path", "hanging_map": "table of tables",
+    "key_hashes": "list of \"sha256:…\" hashes"})
 
 
 def schema_table() -> str:
@@ -271,6 +290,11 @@ class Settings:
     # The reader's hanging protocols by "MODALITY/BODY PART" or "MODALITY" (host.hanging).
     hanging_protocols: Mapping[str, HangingProtocol] = field(
         default_factory=lambda: MappingProxyType({}))
+    # `lightbox serve` (viewer.service; docs/service.md). Site only.
+    service_api_keys: tuple[str, ...] = ()  # "sha256:<hex>" of each key, never a key
+    service_mutual_tls: bool = False
+    service_max_request_mb: int = DEFAULT_SERVICE_MAX_MB
+    service_max_instances: int = DEFAULT_SERVICE_MAX_INSTANCES
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()
     site_file: Path = field(default_factory=site_config_path)
@@ -404,6 +428,12 @@ def load_settings(site_file: str | Path | None = None,
         tls_key_file=_file(site, "tls_key_file"),
         hanging_protocols=MappingProxyType(
             check_protocols(values.get("hanging_protocols", {}))[0] or {}),
+        service_api_keys=tuple(site.get("service_api_keys", ())),
+        service_mutual_tls=bool(site.get("service_mutual_tls", False)),
+        service_max_request_mb=int(site.get("service_max_request_mb",
+                                            DEFAULT_SERVICE_MAX_MB)),
+        service_max_instances=int(site.get("service_max_instances",
+                                           DEFAULT_SERVICE_MAX_INSTANCES)),
         sources=MappingProxyType(sources),
         problems=tuple(problems),
         site_file=site_path,
@@ -655,6 +685,13 @@ def _check(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
             return None, "must be a list of non-empty strings, e.g. [\"a\", \"b\"]"
         if spec.kind == "str_list":
             return [str(_path(v, base)) for v in value], ""
+        return [v.strip() for v in value], ""
+    if spec.kind == "key_hashes":
+        if not isinstance(value, list) or not all(
+                isinstance(v, str) and re.fullmatch(r"sha256:[0-9a-f]{64}", v.strip())
+                for v in value):
+            return None, ("must be a list of \"sha256:<64 hex digits>\" key hashes (from "
+                          "`lightbox serve --hash-key`), never the keys themselves")
         return [v.strip() for v in value], ""
     if spec.kind in ("public_keys", "key_refs", "digests"):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -1,0 +1,234 @@
+"""``lightbox serve`` against the plain pattern (FastAPI + PyTorch eager per request).
+
+    .venv/bin/python bench/bench_service.py [--model ct-lesion-cls] [--clients 1,8]
+        [--requests 40] [--no-torch]
+
+In the same run, on the same model and payload (one 1 × 1 × 128 × 128 float32 image,
+golden.npz's first input), each server a real uvicorn process on 127.0.0.1 (one worker),
+called by ``--clients`` concurrent clients (threads, one keep-alive connection each,
+``--requests`` requests each):
+
+* service json     ``POST /v2/models/ID/infer``, Open Inference Protocol, JSON tensors
+* service binary   the same with the binary tensor data extension (input and outputs)
+* peer torch json  ``bench/service_peer.py``: FastAPI, a Pydantic body of floats, PyTorch
+                   eager per request (the recipe's module with the artifact's weights)
+* bare ORT         ``session.run`` in this process on the same tensor, no HTTP (the
+                   viewer's session settings): the floor the service's overhead is over
+
+Per server and client count: requests/s (all requests over the wall time), p50 and p99
+latency. Ratios: service binary / peer (requests/s, above 1 the service is faster), JSON /
+binary p50, and the service's p50 over bare ORT (overhead, ms and ×). Every service
+request is a real audited run (one signed, fsynced audit record each). Outputs are checked
+equal to bare ORT (service) and within the golden tolerance (peer). Load average printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from tests.service.server import environment, free_port, running_service  # noqa: E402
+from viewer.inference.session import create_session, thread_count  # noqa: E402
+
+Call = Callable[[http.client.HTTPConnection], bytes]
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def load(clients: int, requests: int, port: int, call: Call) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms) of ``clients`` threads doing ``requests`` calls each."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        try:
+            call(conn)  # warm-up: the connection, the first run
+            mine = []
+            for _ in range(requests):
+                t0 = time.perf_counter()
+                call(conn)
+                mine.append(time.perf_counter() - t0)
+            with lock:
+                latencies.extend(mine)
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    if errors:
+        raise errors[0]
+    return (len(latencies) / wall, percentile(latencies, 50) * 1e3,
+            percentile(latencies, 99) * 1e3)
+
+
+def post(conn: http.client.HTTPConnection, path: str, body: bytes,
+         headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+    conn.request("POST", path, body, headers)
+    answer = conn.getresponse()
+    data = answer.read()
+    if answer.status != 200:
+        raise SystemExit(f"{path}: {answer.status} {data[:300]!r}")
+    return data, {k.lower(): v for k, v in answer.getheaders()}
+
+
+@contextlib.contextmanager
+def peer(model: Path, home: Path) -> Iterator[int]:
+    port = free_port()
+    log = (home / "peer.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "service_peer.py"), "--port", str(port),
+         "--model", str(model), "--threads", str(thread_count())],
+        cwd=ROOT, env=environment(home, ""), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if process.poll() is not None:
+                raise SystemExit("the peer stopped: " + (home / "peer.log").read_text())
+            with contextlib.suppress(OSError):
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/health")
+                if conn.getresponse().status == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise SystemExit("the peer did not start")
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(30)
+        log.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="ct-lesion-cls")
+    ap.add_argument("--clients", default="1,8", help="concurrent clients, comma-separated")
+    ap.add_argument("--requests", type=int, default=40, help="requests per client")
+    ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch peer")
+    ns = ap.parse_args()
+    counts = [int(c) for c in ns.clients.split(",")]
+    folder = ROOT / "models" / ns.model
+    manifest = json.loads((folder / "manifest.json").read_text())
+    input_name = manifest["inputs"][0]["name"]
+    with np.load(folder / "golden.npz") as golden:
+        image = np.ascontiguousarray(golden[f"input:{input_name}"][:1], dtype=np.float32)
+    session = create_session((folder / "model.onnx").read_bytes())
+    names = [o.name for o in session.get_outputs()]
+    bare_out = dict(zip(names, session.run(names, {input_name: image}), strict=True))
+    bare = []
+    for _ in range(3):
+        session.run(names, {input_name: image})
+    for _ in range(max(20, ns.requests)):
+        t0 = time.perf_counter()
+        session.run(names, {input_name: image})
+        bare.append(time.perf_counter() - t0)
+    bare_p50 = statistics.median(bare) * 1e3
+
+    path = f"/v2/models/{ns.model}/infer"
+    json_body = json.dumps({"inputs": [{"name": input_name, "shape": list(image.shape),
+                                        "datatype": "FP32",
+                                        "data": image.reshape(-1).tolist()}]}).encode()
+    header = json.dumps({"inputs": [{"name": input_name, "shape": list(image.shape),
+                                     "datatype": "FP32",
+                                     "parameters": {"binary_data_size": image.nbytes}}],
+                         "parameters": {"binary_data_output": True}}).encode()
+    binary_body = header + image.astype("<f4").tobytes()
+    peer_body = json.dumps({"data": image.reshape(-1).tolist(),
+                            "shape": list(image.shape)}).encode()
+
+    def service_json(conn: http.client.HTTPConnection) -> bytes:
+        return post(conn, path, json_body, {"Content-Type": "application/json"})[0]
+
+    def service_binary(conn: http.client.HTTPConnection) -> bytes:
+        return post(conn, path, binary_body, {
+            "Content-Type": "application/octet-stream",
+            "Inference-Header-Content-Length": str(len(header))})[0]
+
+    def peer_json(conn: http.client.HTTPConnection) -> bytes:
+        return post(conn, "/predict", peer_body, {"Content-Type": "application/json"})[0]
+
+    rows: dict[tuple[str, int], tuple[float, float, float]] = {}
+    print(f"model {ns.model}, payload {image.shape} float32 ({image.nbytes} bytes binary, "
+          f"{len(json_body)} bytes JSON); {ns.requests} requests per client; ORT threads "
+          f"{thread_count()}")
+    print(f"bare ORT              session.run p50 {bare_p50:8.2f} ms")
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        with running_service(home / "serve") as server:
+            port = int(server.url.rsplit(":", 1)[1])
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+            served = json.loads(service_json(conn))
+            for out in served["outputs"]:
+                got = np.asarray(out["data"], np.float32).reshape(out["shape"])
+                if not np.array_equal(got, bare_out[out["name"]]):
+                    diff = float(np.abs(got - bare_out[out["name"]]).max())
+                    print(f"  note: service {out['name']} differs from bare ORT by {diff:.3g}")
+            conn.close()
+            for clients in counts:
+                for label, call in (("service json", service_json),
+                                    ("service binary", service_binary)):
+                    rows[(label, clients)] = load(clients, ns.requests, port, call)
+                    show(label, clients, rows[(label, clients)])
+        if not ns.no_torch:
+            (home / "peer").mkdir()
+            with peer(folder, home / "peer") as port:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+                answer = json.loads(peer_json(conn))
+                conn.close()
+                worst = max(float(np.abs(np.asarray(answer[n], np.float32)
+                                         - bare_out[n].reshape(-1)).max()) for n in names)
+                print(f"  peer outputs vs bare ORT: max |diff| {worst:.3g}")
+                for clients in counts:
+                    rows[("peer torch json", clients)] = load(clients, ns.requests, port,
+                                                              peer_json)
+                    show("peer torch json", clients, rows[("peer torch json", clients)])
+    for clients in counts:
+        binary, js = rows[("service binary", clients)], rows[("service json", clients)]
+        line = (f"ratios  clients {clients:>2}: JSON/binary p50 {js[1] / binary[1]:.2f}x; "
+                f"service binary p50 over bare ORT +{binary[1] - bare_p50:.2f} ms "
+                f"({binary[1] / bare_p50:.2f}x)")
+        if ("peer torch json", clients) in rows:
+            p = rows[("peer torch json", clients)]
+            line += (f"; service binary/peer req/s {binary[0] / p[0]:.2f}x, "
+                     f"service json/peer req/s {js[0] / p[0]:.2f}x")
+        print(line)
+    print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    return 0
+
+
+def show(label: str, clients: int, row: tuple[float, float, float]) -> None:
+    rate, p50, p99 = row
+    print(f"{label:<17} clients {clients:>2}  {rate:8.1f} req/s  p50 {p50:8.2f} ms  "
+          f"p99 {p99:8.2f} ms")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""``lightbox serve``: the verified models as an HTTP service (docs/service.md).
+
+    lightbox serve [--host 127.0.0.1] [--port 8000] [--models-dir DIR ...]
+    lightbox serve --hash-key [KEY | -]     a new key (or KEY, or one read from stdin)
+                                            and the hash IT writes into service_api_keys
+
+Listens on 127.0.0.1 unless the site configures API keys or mutual TLS: without either,
+anyone on the network could run models and read their results (viewer.service.config).
+Needs the ``server`` extra (``pip install lightbox[server]``: FastAPI, uvicorn,
+python-multipart, prometheus-client); the workstation build does not contain it. Exit 0
+when stopped, 1 when the service cannot start (what to fix on stderr), 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from viewer.host.settings import Settings, load_settings
+
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, not {text!r}")
+    return int(text)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lightbox serve",
+                                description="Serve the verified AI models over HTTP.")
+    p.add_argument("--host", default=DEFAULT_HOST,
+                   help=f"address to listen on (default {DEFAULT_HOST}; another needs "
+                   "service_api_keys or service_mutual_tls in the site configuration)")
+    p.add_argument("--port", type=_port, default=DEFAULT_PORT,
+                   help=f"TCP port (default {DEFAULT_PORT})")
+    p.add_argument("--models-dir", action="append", metavar="DIR",
+                   help="serve the model artifacts in DIR instead of the installed ones "
+                   "(repeatable)")
+    p.add_argument("--hash-key", nargs="?", const="", metavar="KEY",
+                   help="print the hash of KEY ('-': read it from stdin; none: a new "
+                   "random key) for service_api_keys, and exit")
+    return p
+
+
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    ns = parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    if ns.hash_key is not None:
+        return _hash_key(ns.hash_key)
+    settings = settings if settings is not None else load_settings()
+    try:  # the whole web stack, before anything else: absent, say what to install
+        import uvicorn  # noqa: F401
+
+        import viewer.service.app  # noqa: F401
+    except ImportError as exc:  # the server extra is not installed (or a frozen workstation)
+        print(f"lightbox serve: needs the server extra (pip install 'lightbox[server]'; "
+              f"the workstation executable does not contain it): {exc}", file=sys.stderr)
+        return 1
+    from viewer.service.config import ServiceConfig, bind_problem, tls_problem
+
+    dirs = [Path(d) for d in ns.models_dir] if ns.models_dir else None
+    missing = [d for d in dirs or [] if not d.is_dir()]
+    if missing:
+        print(f"lightbox serve: --models-dir {missing[0]}: no such folder", file=sys.stderr)
+        return 2
+    if settings.failed_closed:
+        for problem in settings.problems:
+            print(f"lightbox serve: {problem}", file=sys.stderr)
+        return 1
+    config = ServiceConfig.of(settings, tuple(dirs) if dirs else None)
+    refused = bind_problem(ns.host, config)
+    if refused:
+        print(f"lightbox serve: {refused}", file=sys.stderr)
+        return 2
+    missing_tls = tls_problem(settings)
+    if missing_tls:
+        print(f"lightbox serve: {missing_tls}", file=sys.stderr)
+        return 1
+    return _serve(ns.host, ns.port, settings, config)
+
+
+def _hash_key(given: str) -> int:
+    from viewer.service.keys import hash_key, new_key
+
+    key = sys.stdin.readline().strip() if given == "-" else given.strip()
+    if not key:
+        key = new_key()
+        print(f"key:  {key}   (give it to the client; it is not stored anywhere)")
+    print(f"hash: {hash_key(key)}   (add it to service_api_keys in the site configuration)")
+    return 0
+
+
+def _serve(host: str, port: int, settings: Settings, config: object) -> int:
+    import ssl
+
+    import uvicorn
+
+    from viewer.service.app import create_app
+    from viewer.service.config import ServiceConfig
+    from viewer.service.engine import Engine
+
+    assert isinstance(config, ServiceConfig)
+    engine = Engine(settings, config.models_dirs)
+    for entry in engine.registry:
+        state = "verified" if entry.available else f"unavailable: {entry.reason}"
+        print(f"lightbox serve: {entry.id} {entry.version}: {state}", file=sys.stderr)
+    if not engine.registry.entries:
+        print("lightbox serve: no model found; the service starts but is not ready",
+              file=sys.stderr)
+    tls: dict[str, object] = {}
+    if config.mutual_tls:
+        tls = {"ssl_certfile": str(settings.tls_cert_file),
+               "ssl_keyfile": str(settings.tls_key_file),
+               "ssl_ca_certs": str(settings.tls_ca_file), "ssl_cert_reqs": ssl.CERT_REQUIRED}
+    uvicorn.run(create_app(engine, config), host=host, port=port, log_level="info",
+                server_header=False, **tls)  # type: ignore[arg-type]
+    return 0

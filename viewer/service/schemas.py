@@ -1,0 +1,155 @@
+"""The service's requests and responses as Pydantic models: the OpenAPI document is made
+from these, so what it says is what the service checks and answers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+# --- errors ----------------------------------------------------------------------------
+
+
+class Problem(BaseModel):
+    """Every error: ``reason`` for programs, ``message`` for people (``error`` repeats it,
+    as the Open Inference Protocol names it)."""
+
+    reason: str = Field(examples=["unknown_model"])
+    message: str
+    error: str
+    warnings: Annotated[list[str] | None, Field(
+        description="intended_use: what differs from the model's intended use")] = None
+    problems: list[str] | None = None
+
+
+# --- /v1 -------------------------------------------------------------------------------
+
+
+class IntendedUse(BaseModel):
+    modality: list[str]
+    body_part: list[str]
+    view: str | None
+    input: str = Field(description="slice | volume")
+    not_for_clinical_use: bool
+
+
+class ModelInfo(BaseModel):
+    id: str
+    name: str
+    version: str
+    digest: str | None = Field(description="the manifest digest (SHA-256), as signed")
+    verified: bool
+    status: str = Field(description="available | unavailable")
+    reason: str = Field(description="why it is unavailable; empty when verified")
+    unsigned: bool
+    intended_use: IntendedUse | None
+    outputs: list[str]
+    runtime: str = "onnxruntime"
+    provider: str = Field(description="the ONNX Runtime execution provider serving it")
+    provider_reason: str
+
+
+class ModelList(BaseModel):
+    models: list[ModelInfo]
+
+
+class RunProvenance(BaseModel):
+    model_id: str
+    model_name: str
+    model_version: str
+    model_digest: str
+    runtime: str = "onnxruntime"
+    runtime_version: str
+    provider: str
+    unsigned: bool
+    not_for_clinical_use: bool
+
+
+class DicomObject(BaseModel):
+    kind: str = Field(description="SEG | SR")
+    filename: str
+    media_type: str = "application/dicom"
+    data_base64: str
+
+
+class RunResponse(BaseModel):
+    provenance: RunProvenance
+    series_uid: str
+    images: int = Field(description="images (frames) of the series the model ran on")
+    warnings_accepted: list[str]
+    results: list[dict[str, Any]] = Field(
+        description="one per image, as `lightbox infer` writes MODEL-frame-NNNN.json")
+    dicom: list[DicomObject] = Field(
+        default_factory=list, description="the SEG/SR asked for with ?dicom=seg,sr")
+
+
+# --- the Open Inference Protocol v2 ----------------------------------------------------
+
+
+class ServerMetadata(BaseModel):
+    name: str
+    version: str
+    extensions: list[str]
+
+
+class Live(BaseModel):
+    live: bool
+
+
+class Ready(BaseModel):
+    ready: bool
+    models: dict[str, str] = Field(default_factory=dict,
+                                   description="id → available | the reason it is not")
+    reason: Annotated[str | None, Field(description="not_ready when it is not")] = None
+    message: str | None = None
+
+
+class TensorMetadata(BaseModel):
+    name: str
+    datatype: str
+    shape: list[int] = Field(description="-1: any size")
+
+
+class ModelMetadata(BaseModel):
+    name: str
+    versions: list[str]
+    platform: str
+    inputs: list[TensorMetadata]
+    outputs: list[TensorMetadata]
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class RequestInput(BaseModel):
+    name: str
+    shape: list[int]
+    datatype: str
+    parameters: dict[str, Any] | None = None
+    data: list[Any] | None = None
+
+
+class RequestOutput(BaseModel):
+    name: str
+    parameters: dict[str, Any] | None = None
+
+
+class InferRequest(BaseModel):
+    id: str | None = None
+    parameters: dict[str, Any] | None = None
+    inputs: list[RequestInput]
+    outputs: list[RequestOutput] | None = None
+
+
+class ResponseOutput(BaseModel):
+    name: str
+    shape: list[int]
+    datatype: str
+    parameters: dict[str, Any] | None = None
+    data: list[Any] | None = None
+
+
+class InferResponse(BaseModel):
+    model_name: str
+    model_version: str | None = None
+    id: str | None = None
+    parameters: dict[str, Any] | None = None
+    outputs: list[ResponseOutput]
