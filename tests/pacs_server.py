@@ -2,7 +2,8 @@
 
 :func:`running_orthanc` (used by the session fixture in tests/conftest.py and by
 tests/test_offline.py) writes a temporary Orthanc configuration (free ports for DICOM and
-HTTP, its own storage and index folders, remote access off, no plugins, the called AE
+HTTP, its own storage and index folders, remote access off, the DICOMweb plugin (QIDO-RS,
+WADO-RS, STOW-RS under ``/dicom-web``) and no other, the called AE
 title checked, the tests' Lightbox AE listed as a modality for C-MOVE, every transfer
 syntax accepted over DICOM but deflate), starts Orthanc,
 waits until its local HTTP port answers, loads the demo study (the CT phantom and
@@ -33,6 +34,9 @@ ORTHANC = shutil.which("Orthanc") or next(
     (p for p in ("/usr/sbin/Orthanc", "/usr/bin/Orthanc") if Path(p).is_file()), None)
 ORTHANC_AET = "ORTHANCTEST"
 LIGHTBOX_AET = "LBTEST"
+DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
+#: The tests' DICOMweb user, for an Orthanc started with ``users`` (authentication on).
+WEB_USER, WEB_PASSWORD = "lightbox", "s3cret-web"
 
 
 def free_port() -> int:
@@ -51,6 +55,12 @@ class Orthanc:
     storage_port: int
     process: subprocess.Popen[bytes] | None = None
     studies: dict[str, str] = field(default_factory=dict)  # demo part → StudyInstanceUID
+    #: Orthanc's RegisteredUsers; not empty: HTTP (REST and DICOMweb) asks for them.
+    users: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def dicomweb_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/dicom-web"
 
     @property
     def config(self) -> Path:
@@ -65,10 +75,14 @@ class Orthanc:
             "DicomPort": self.dicom_port,
             "HttpPort": self.http_port,
             "RemoteAccessAllowed": False,
-            "AuthenticationEnabled": False,
+            "AuthenticationEnabled": bool(self.users),
+            "RegisteredUsers": self.users,
             "DicomCheckCalledAet": True,
             "DicomModalities": {"lightbox": [LIGHTBOX_AET, "127.0.0.1", self.storage_port]},
-            "Plugins": [],
+            "Plugins": [str(DICOMWEB_PLUGIN)] if DICOMWEB_PLUGIN.is_file() else [],
+            "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "EnableWado": False,
+                         "Ssl": False, "StudiesMetadata": "MainDicomTags",
+                         "SeriesMetadata": "MainDicomTags"},
             "ConcurrentJobs": 2,
             "SaveJobs": False,
             "DicomScuTimeout": 10,
@@ -118,6 +132,12 @@ class Orthanc:
 
     def rest(self, path: str, data: bytes | None = None) -> object:
         request = urllib.request.Request(f"http://127.0.0.1:{self.http_port}{path}", data=data)
+        if self.users:
+            import base64
+
+            user, password = next(iter(self.users.items()))
+            request.add_header("Authorization", "Basic " + base64.b64encode(
+                f"{user}:{password}".encode()).decode())
         with urllib.request.urlopen(request, timeout=30) as answer:
             return json.loads(answer.read() or b"null")
 
