@@ -53,8 +53,8 @@ _lock = threading.Lock()
 #: Study-level and series-level attributes asked for besides the defaults (tags).
 STUDY_FIELDS = ("00100030", "00080030", "00081030", "00080061", "00201206", "00201208")
 SERIES_FIELDS = ("0008103E", "00200011", "00201209")
-#: What a query string leaves as it is (encodeURIComponent's set).
-SAFE = "-_.!~*'()"
+#: What a query string leaves as it is (encodeURIComponent's set, and the ? wildcard).
+SAFE = "-_.!~*'()?"
 
 
 def load_requests() -> Any:
