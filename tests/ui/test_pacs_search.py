@@ -404,3 +404,28 @@ def test_the_networks_messages_read_in_japanese(qapp, pacs_window) -> None:
             assert not re.search(r"\b(the|is|and|or|to|not)\b", shown), shown
     finally:
         remove_translators(qapp, translators)
+
+
+def test_a_dicomweb_node_is_listed_beside_the_dicom_one_and_retrieves(
+        make_main_window, qtbot, orthanc, tmp_path, monkeypatch) -> None:
+    """The node box lists both kinds of node; a search and a retrieve through the
+    DICOMweb one (QIDO-RS, WADO-RS) open the study as a C-GET does."""
+    site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+    site.write_text(site.read_text(encoding="utf-8")
+                    + f'[dicomweb_nodes.web]\nurl = "{orthanc.dicomweb_url}"\n',
+                    encoding="utf-8")
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+    w = make_main_window(load_models=False)
+    dialog = open_search(w)
+    assert [dialog.node.itemText(i) for i in range(dialog.node.count())] == ["orthanc", "web"]
+    dialog.node.setCurrentText("web")
+    dialog.modality.setCurrentText("CT")
+    search(qtbot, dialog)
+    row = row_of(dialog, orthanc.studies["phantom"])
+    assert row.text(IMAGES) == "64"
+    click_item(dialog.results, row)
+    dialog.retrieve_button.click()
+    qtbot.waitUntil(lambda: row.text(STATUS) == "Complete · opened", timeout=WAIT)
+    qtbot.waitUntil(lambda: w.viewport.series is not None and w.is_settled(), timeout=WAIT)
+    assert w.viewport.series.study_uid == orthanc.studies["phantom"]
+    assert grab_array(w.viewport).std() > 10
