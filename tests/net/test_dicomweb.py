@@ -267,3 +267,71 @@ def test_one_namespace_for_both_kinds_of_node(orthanc, tmp_path) -> None:
     web = node_named(loaded, None)  # default_node names the DICOMweb node
     assert isinstance(web, DicomWebNode) and web.token_file == tmp_path / "secret" / "token"
     assert (web.host, web.port) == ("pacs", 80)
+
+
+def _certificates(folder: Path) -> tuple[Path, Path]:
+    """A CA (its PEM) and, signed by it, a certificate for 127.0.0.1 with its key (one
+    PEM, as Orthanc's SslCertificate wants): made with the openssl command."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    folder.mkdir()
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+            "/CN=Lightbox test CA", "-keyout", "ca.key", "-out", "ca.pem")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
+            "server.key", "-out", "server.csr")
+    (folder / "ext.cnf").write_text("subjectAltName = IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "server.pem")
+    both = folder / "orthanc.pem"
+    both.write_text((folder / "server.pem").read_text() + (folder / "server.key").read_text())
+    return folder / "ca.pem", both
+
+
+def test_https_trusts_the_sites_ca_and_names_an_untrusted_certificate(orthanc,
+                                                                       tmp_path) -> None:
+    """Debian's Orthanc 1.10 crashes on its first HTTPS request (civetweb with OpenSSL 3),
+    so the HTTPS end is Python's own server with a certificate of the test CA, answering
+    a QIDO-RS search with no match: what is tested is whom Lightbox trusts."""
+    import json
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    ca, pem = _certificates(tmp_path / "tls")
+
+    class Qido(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            body = json.dumps([]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/dicom+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Qido)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(pem)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{server.server_address[1]}/dicom-web"
+    try:
+        system = web_site(tmp_path / "sys", orthanc, url=url)
+        with pytest.raises(NodeUnreachableError, match="TLS connection failed.*tls_ca_file"):
+            echo(node_named(system, "web"), system)
+        trusted = web_site(tmp_path / "ca", orthanc, url=url, top=f'tls_ca_file = "{ca}"\n')
+        assert trusted.problems == () and trusted.tls_ca_file == ca
+        echo(node_named(trusted, "web"), trusted)
+        assert find(node_named(trusted, "web"), Query(), trusted).matches == ()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -6,8 +6,9 @@ and builds a ``requests`` session that
 
 * ignores the environment (``trust_env = False``: no ``HTTP(S)_PROXY``, no ``.netrc``,
   no ``REQUESTS_CA_BUNDLE``): only the configured node is contacted, directly;
-* verifies HTTPS with the site's ``tls_ca_file`` (else the system's authorities), and
-  presents ``tls_cert_file``/``tls_key_file`` when both are set;
+* verifies HTTPS with the site's ``tls_ca_file`` (else the system's authorities, not the
+  bundle requests ships), and presents ``tls_cert_file``/``tls_key_file`` when both are
+  set;
 * refuses a redirect to any other host or port (the credentials go nowhere else);
 * waits ``dicom_timeout_s`` to connect and for each read; never retries by itself.
 
@@ -111,14 +112,42 @@ def session(node: DicomWebNode, settings: Settings) -> Any:
     http = NodeSession()
     http.trust_env = False
     http.max_redirects = 5
-    http.verify = str(settings.tls_ca_file) if settings.tls_ca_file else True
-    if settings.tls_cert_file and settings.tls_key_file:
-        http.cert = (str(settings.tls_cert_file), str(settings.tls_key_file))
+    http.verify = True
+    if urlsplit(node.url).scheme == "https":
+        http.mount("https://", _tls_adapter(requests, node, settings))
     if node.auth == "basic":
         http.auth = (node.username, _secret(node, node.password_file, "password"))
     elif node.auth == "bearer":
         http.headers["Authorization"] = "Bearer " + _secret(node, node.token_file, "token")
     return http
+
+
+def _tls_adapter(requests: Any, node: DicomWebNode, settings: Settings) -> Any:
+    """HTTPS that trusts the site's ``tls_ca_file`` alone when set, else the system's
+    authorities (not a bundle shipped with requests), and presents this workstation's
+    certificate when ``tls_cert_file`` and ``tls_key_file`` are both set."""
+    import ssl
+
+    try:
+        context = ssl.create_default_context(
+            cafile=str(settings.tls_ca_file) if settings.tls_ca_file else None)
+        if settings.tls_cert_file and settings.tls_key_file:
+            context.load_cert_chain(str(settings.tls_cert_file), str(settings.tls_key_file))
+    except (OSError, ssl.SSLError) as exc:
+        raise NodeNotConfiguredError(
+            f"{where(node)}: the site's TLS files (tls_ca_file, tls_cert_file, "
+            f"tls_key_file) cannot be used ({getattr(exc, 'strerror', None) or exc}); ask "
+            "IT to check them") from None
+
+    class SiteTLS(requests.adapters.HTTPAdapter):  # type: ignore[misc]
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["ssl_context"] = context
+            super().init_poolmanager(*args, **kwargs)
+
+        def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+            conn.cert_reqs = "CERT_REQUIRED"  # the context's authorities, nothing added
+
+    return SiteTLS()
 
 
 def client(node: DicomWebNode, settings: Settings) -> DICOMwebClient:
