@@ -7,6 +7,7 @@ path that is not the service's, the site file's rules for ``dicomweb_nodes``."""
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from viewer.net.errors import (
     NodeFailureError,
     NodeNotConfiguredError,
     NodeUnreachableError,
+    TransferBrokenError,
 )
 from viewer.net.nodes import echo, find, node_named, retrieve
 from viewer.net.query import Query, SeriesMatch, StudyMatch
@@ -299,7 +301,6 @@ def test_https_trusts_the_sites_ca_and_names_an_untrusted_certificate(orthanc,
     """Debian's Orthanc 1.10 crashes on its first HTTPS request (civetweb with OpenSSL 3),
     so the HTTPS end is Python's own server with a certificate of the test CA, answering
     a QIDO-RS search with no match: what is tested is whom Lightbox trusts."""
-    import json
     import ssl
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -335,3 +336,76 @@ def test_https_trusts_the_sites_ca_and_names_an_untrusted_certificate(orthanc,
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _Archive:
+    """A small HTTP server of the test's own (Python's http.server, in a thread) for what
+    Orthanc never does: redirect elsewhere, send a malformed multipart answer. ``answer``
+    maps a path's start to (status, headers, body)."""
+
+    def __init__(self, answer) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                status, headers, body = answer(self.path)
+                self.send_response(status)
+                for key, value in {**headers, "Content-Length": str(len(body))}.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/dicom-web"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_redirect_to_another_host_is_refused(orthanc, tmp_path) -> None:
+    elsewhere = f"http://127.0.0.1:{orthanc.http_port}/dicom-web/studies"
+    archive = _Archive(lambda path: (302, {"Location": elsewhere}, b""))
+    try:
+        settings = web_site(tmp_path, orthanc, url=archive.url, node=(
+            f'auth = "bearer"\ntoken_file = "{tmp_path}/token"\n'))
+        (tmp_path / "token").write_text("t0ken\n")
+        with pytest.raises(NodeFailureError, match="redirected to another address"):
+            echo(node_named(settings, "web"), settings)
+    finally:
+        archive.close()
+
+
+def test_a_malformed_part_is_refused_and_a_broken_answer_resumes(orthanc, tmp_path) -> None:
+    """One part that is not DICOM: named, not stored, the study stays partial; a multipart
+    body whose part has no header end: the retrieve stops and says to run it again."""
+    study, series = "1.2.3.4", "1.2.3.4.5"
+    listing = json.dumps([{"0020000E": {"vr": "UI", "Value": [series]},
+                           "00080018": {"vr": "UI", "Value": ["1.2.3.4.5.6"]}}]).encode()
+    bodies = {"garbage": b"--b\r\nContent-Type: application/dicom\r\n\r\nnot dicom\r\n--b--",
+              "broken": b"--b\r\nContent-Type: application/dicom no header end--b--\r\n"}
+    which = ["garbage"]
+
+    def answer(path: str):
+        if "/instances" in path:
+            return 200, {"Content-Type": "application/dicom+json"}, listing
+        return 200, {"Content-Type": 'multipart/related; type="application/dicom"; '
+                     "boundary=b"}, bodies[which[0]]
+
+    archive = _Archive(answer)
+    try:
+        settings = web_site(tmp_path, orthanc, url=archive.url)
+        outcome = retrieve(node_named(settings, "web"), settings, study)
+        assert (outcome.stored, outcome.failed, outcome.complete) == (0, 1, False)
+        assert any("not a readable DICOM file" in p for p in outcome.problems)
+        assert LocalStore(settings.pacs_store_dir).is_partial(study)
+        which[0] = "broken"
+        with pytest.raises(TransferBrokenError, match="malformed multipart.*retrieve again"):
+            retrieve(node_named(settings, "web"), settings, study)
+    finally:
+        archive.close()
