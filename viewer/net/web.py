@@ -245,9 +245,9 @@ def search(web: DICOMwebClient, url: str, params: dict[str, Any]) -> list[dict[s
 
 def echo(node: DicomWebNode, settings: Settings) -> None:
     """The DICOMweb "echo": a QIDO-RS study search with ``limit=1`` answers."""
+    web = client(node, settings)  # requests first, quietly (load_requests)
     from dicomweb_client.web import _Transaction
 
-    web = client(node, settings)
     try:
         search(web, web._get_studies_url(_Transaction.SEARCH),
                {"limit": 1, "includefield": "0020000D"})
@@ -269,12 +269,13 @@ def find(node: DicomWebNode, query: Query, settings: Settings, limit: int | None
          token: CancelToken | None = None) -> FindResult:
     """QIDO-RS ``query`` at ``node``: at most ``limit`` (default ``pacs_max_results``)
     matches, and whether it had more (one more is asked for, to know)."""
-    from dicomweb_client.web import _Transaction
     from pydicom import Dataset
 
     query = query.checked()
     limit = limit or settings.pacs_max_results
-    web = client(node, settings)
+    web = client(node, settings)  # requests first, quietly (load_requests)
+    from dicomweb_client.web import _Transaction
+
     study = query.level == "series" and query.study_uid or None
     url = (web._get_studies_url(_Transaction.SEARCH) if query.level == "study"
            else web._get_series_url(_Transaction.SEARCH, study))
