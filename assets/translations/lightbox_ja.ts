@@ -1124,6 +1124,7 @@
     </message>
     <message>
         <source>Images %v / %m</source>
+        <extracomment>Scans whose studies wait to enter the study list until it is started.</extracomment>
         <translation>画像 %v / %m</translation>
     </message>
     <message>
@@ -2283,6 +2284,94 @@
     <message>
         <source>storing a received image failed unexpectedly; what was stored is kept, retrieve again</source>
         <translation>受信した画像の保存が予期せず失敗しました。保存済みの画像はそのままです。再取得してください</translation>
+    </message>
+    <message>
+        <source>no node named {} is configured; the configured ones are {}</source>
+        <translation>{} という名前のノードは設定されていません。設定済みのノード: {}</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) refused {} (HTTP {}): {}; ask IT to check the node's auth, username and password or token file</source>
+        <translation>DICOMwebノード {}（{}）が{}を拒否しました（HTTP {}）。{}。IT部門にノードの auth、username、パスワードまたはトークンのファイルを確認するよう依頼してください</translation>
+    </message>
+    <message>
+        <source>it asks for credentials and none are configured</source>
+        <translation>認証情報が求められていますが、設定されていません</translation>
+    </message>
+    <message>
+        <source>the user name {} or its password was refused</source>
+        <translation>ユーザー名 {} またはそのパスワードが拒否されました</translation>
+    </message>
+    <message>
+        <source>the token was refused (expired or wrong)</source>
+        <translation>トークンが拒否されました（期限切れまたは誤り）</translation>
+    </message>
+    <message>
+        <source>the credentials were accepted but do not allow {}</source>
+        <translation>認証情報は受け付けられましたが、{}は許可されていません</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) answered 404 (not found) to {}: the URL's path is probably not the DICOMweb service's base (e.g. http://pacs:8042/dicom-web), or the study is not there</source>
+        <translation>DICOMwebノード {}（{}）は{}に 404（見つかりません）と応答しました。URLのパスがDICOMwebサービスのベース（例: http://pacs:8042/dicom-web）でないか、検査が存在しません</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) failed {} (HTTP {}): the service has a problem; try again later or ask its administrator</source>
+        <translation>DICOMwebノード {}（{}）で{}が失敗しました（HTTP {}）。サービスに問題があります。後でもう一度試すか、管理者に問い合わせてください</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) refused {} (HTTP {})</source>
+        <translation>DICOMwebノード {}（{}）が{}を拒否しました（HTTP {}）</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}): the TLS connection failed ({}): its certificate is not trusted by this workstation or does not name that host; IT sets tls_ca_file to the hospital's certificate authority</source>
+        <translation>DICOMwebノード {}（{}）: TLS接続に失敗しました（{}）。証明書がこの端末で信頼されていないか、ホスト名と一致しません。IT部門が tls_ca_file に病院の認証局を設定します</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) did not answer {} within {} s: the service is down or overloaded, or a firewall drops the connection</source>
+        <translation>DICOMwebノード {}（{}）が{}に {} 秒以内に応答しませんでした。サービスが停止または過負荷か、ファイアウォールが接続を遮断しています</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}): the host name {} is unknown on this network; check the site configuration</source>
+        <translation>DICOMwebノード {}（{}）: ホスト名 {} はこのネットワークで見つかりません。サイト設定を確認してください</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) cannot be reached ({}): the service is not running, or the URL's host or port is wrong</source>
+        <translation>DICOMwebノード {}（{}）に接続できません（{}）。サービスが動作していないか、URLのホストまたはポートが誤っています</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) sent an answer to {} that is not DICOMweb ({}): check the URL</source>
+        <translation>DICOMwebノード {}（{}）の{}への応答はDICOMwebではありません（{}）。URLを確認してください</translation>
+    </message>
+    <message>
+        <source>the connection to DICOMweb node {} ({}) was lost or timed out after {} of {} images ({}); what arrived is kept: retrieve again to fetch the rest</source>
+        <translation>DICOMwebノード {}（{}）との接続が {} / {} 画像の時点で切れたかタイムアウトしました（{}）。受信済みの画像は保存されています。再取得すると残りを取得します</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) sent a malformed multipart answer after {} of {} images; what arrived is kept: retrieve again to fetch the rest</source>
+        <translation>DICOMwebノード {}（{}）が {} / {} 画像の時点で不正なマルチパート応答を送りました。受信済みの画像は保存されています。再取得すると残りを取得します</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) redirected to another address ({}); Lightbox contacts only the configured URL: ask IT to configure the address it redirects to</source>
+        <translation>DICOMwebノード {}（{}）が別のアドレス（{}）へリダイレクトしました。Lightboxは設定されたURLにのみ接続します。リダイレクト先のアドレスを設定するようIT部門に依頼してください</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) has no images of that study</source>
+        <translation>DICOMwebノード {}（{}）にその検査の画像はありません</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) has no images of that study and series</source>
+        <translation>DICOMwebノード {}（{}）にその検査・シリーズの画像はありません</translation>
+    </message>
+    <message>
+        <source>the retrieve</source>
+        <translation>取得</translation>
+    </message>
+    <message>
+        <source>a search</source>
+        <translation>検索</translation>
+    </message>
+    <message>
+        <source>the send</source>
+        <translation>送信</translation>
     </message>
 </context>
 <context>

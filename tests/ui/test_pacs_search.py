@@ -429,3 +429,35 @@ def test_a_dicomweb_node_is_listed_beside_the_dicom_one_and_retrieves(
     qtbot.waitUntil(lambda: w.viewport.series is not None and w.is_settled(), timeout=WAIT)
     assert w.viewport.series.study_uid == orthanc.studies["phantom"]
     assert grab_array(w.viewport).std() > 10
+
+
+def test_the_dicomweb_messages_read_in_japanese(qapp, orthanc, tmp_path) -> None:
+    """Real failures of a DICOMweb node (nothing listening, a wrong base path, an unknown
+    node's name) as the reader sees them in Japanese."""
+    from viewer.host.settings import load_settings
+    from viewer.net.errors import NetworkError
+    from viewer.net.nodes import echo, find, node_named
+    from viewer.net.query import Query
+    from viewer.ui.problem_text import problem_text
+
+    site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+    site.write_text(site.read_text(encoding="utf-8")
+                    + f'[dicomweb_nodes.closed]\nurl = "http://127.0.0.1:{free_port()}/x"\n'
+                    f'[dicomweb_nodes.wrong]\nurl = "http://127.0.0.1:{orthanc.http_port}/x"\n',
+                    encoding="utf-8")
+    settings = load_settings(site)
+    messages = []
+    for call in (lambda: echo(node_named(settings, "closed"), settings),
+                 lambda: find(node_named(settings, "wrong"), Query(), settings),
+                 lambda: node_named(settings, "nowhere")):
+        with pytest.raises(NetworkError) as caught:
+            call()
+        messages.append(str(caught.value))
+    translators = install_translators(qapp, "ja")
+    try:
+        for message in messages:
+            shown = problem_text(message)
+            assert shown != message, message
+            assert not re.search(r"\b(the|is|and|or|to|not)\b", shown), shown
+    finally:
+        remove_translators(qapp, translators)
