@@ -409,3 +409,19 @@ def test_a_malformed_part_is_refused_and_a_broken_answer_resumes(orthanc, tmp_pa
             retrieve(node_named(settings, "web"), settings, study)
     finally:
         archive.close()
+
+
+def test_pydicom_does_not_load_the_http_stack() -> None:
+    """``import pydicom`` (its test-file downloader) would import requests: Lightbox keeps
+    it out of reach there, so only a DICOMweb node loads it (and the frozen app, which
+    ships requests without its text-encoding guesser, prints no warning about it)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, viewer.io, pydicom, pydicom.data\n"
+             "assert 'requests' not in sys.modules and 'urllib3' not in sys.modules\n"
+             "from viewer.net.web import load_requests\n"
+             "assert load_requests().Session\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).parents[2],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
