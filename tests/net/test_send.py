@@ -269,7 +269,7 @@ def test_only_lightbox_results_to_configured_nodes(orthanc, phantom_here, tmp_pa
     assert pacs_main(["send", "orthanc", str(image)], settings) == 2
     assert "not a kind of object Lightbox sends back" in capsys.readouterr().err
     assert pacs_main(["send", "elsewhere", str(image)], settings) == 2
-    assert "no DICOM node named 'elsewhere'" in capsys.readouterr().err
+    assert "no node named 'elsewhere' is configured" in capsys.readouterr().err
     assert AuditLog.of(settings).records() == before  # nothing sent, nothing recorded
     stranger = DicomNode("orthanc", "ORTHANCTEST", "127.0.0.2", orthanc.dicom_port)
     with pytest.raises(NodeNotConfiguredError, match="not one the site configured"):

@@ -32,13 +32,26 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from viewer.host.dicom_nodes import DicomNode
 
 NODE_FIELDS = ("url", "auth", "username", "password_file", "token_file")
 AUTH_METHODS = ("none", "basic", "bearer")
 _NODE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+#: scheme://host[:port][/path], host a name, an IPv4 or a bracketed IPv6 literal. A URL
+#: parser of our own: this room imports no network library (tests/test_offline.py).
+_URL = re.compile(r"(?P<scheme>https?)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%-]+)"
+                  r"(?::(?P<port>[0-9]{1,5}))?(?P<path>/[^?#\s]*)?", re.IGNORECASE)
+
+
+def split_url(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of a base URL this module accepted, or None."""
+    match = _URL.fullmatch(url)
+    if match is None:
+        return None
+    scheme = match["scheme"].lower()
+    port = int(match["port"]) if match["port"] else (443 if scheme == "https" else 80)
+    return scheme, match["host"].strip("[]").lower(), port
 
 
 @dataclass(frozen=True)
@@ -53,13 +66,16 @@ class DicomWebNode:
     token_file: Path | None = None
 
     @property
+    def scheme(self) -> str:
+        return (split_url(self.url) or ("http", "", 80))[0]
+
+    @property
     def host(self) -> str:
-        return urlsplit(self.url).hostname or ""
+        return (split_url(self.url) or ("http", "", 80))[1]
 
     @property
     def port(self) -> int:
-        parts = urlsplit(self.url)
-        return parts.port or (443 if parts.scheme == "https" else 80)
+        return (split_url(self.url) or ("http", "", 80))[2]
 
     @property
     def address(self) -> str:
@@ -86,20 +102,19 @@ def check_url(value: Any) -> tuple[str | None, str]:
     """(the base URL without a trailing slash, "") or (None, why it is not one)."""
     if not isinstance(value, str):
         return None, f"url must be an http:// or https:// URL, not {value!r}"
-    try:
-        parts = urlsplit(value.strip())
-        parts.port  # noqa: B018 - raises on a port that is not a number
-    except ValueError:
-        return None, f"url {value!r} is not a URL"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    url = value.strip().rstrip("/")
+    if not re.match(r"https?://", url, re.IGNORECASE):
         return None, (f"url must start with http:// or https:// and name a host, e.g. "
                       f"\"http://pacs:8042/dicom-web\", not {value!r}")
-    if parts.username or parts.password:
+    if "@" in url.split("/", 3)[2]:
         return None, ("url may not hold a user name or password: use auth with username "
                       "and password_file")
-    if parts.query or parts.fragment:
+    if "?" in url or "#" in url:
         return None, "url is the service's base URL: no '?query' or '#fragment'"
-    return value.strip().rstrip("/"), ""
+    parts = split_url(url)
+    if parts is None or not parts[1] or not 1 <= parts[2] <= 65535:
+        return None, f"url {value!r} is not a URL of a host (and port 1-65535)"
+    return url, ""
 
 
 def check_web_nodes(value: Any, base: Path | None = None,

@@ -101,7 +101,7 @@ def session(node: DicomWebNode, settings: Settings) -> Any:
                 parts = urlsplit(urljoin(resp.url, target))
                 port = parts.port or (443 if parts.scheme == "https" else 80)
                 if (parts.scheme, parts.hostname, port) != (
-                        urlsplit(node.url).scheme, node.host, node.port):
+                        node.scheme, node.host, node.port):
                     raise NodeFailureError(
                         f"{where(node)} redirected to another address "
                         f"({parts.scheme}://{parts.hostname}:{port}); Lightbox contacts "
@@ -113,7 +113,7 @@ def session(node: DicomWebNode, settings: Settings) -> Any:
     http.trust_env = False
     http.max_redirects = 5
     http.verify = True
-    if urlsplit(node.url).scheme == "https":
+    if node.scheme == "https":
         http.mount("https://", _tls_adapter(requests, node, settings))
     if node.auth == "basic":
         http.auth = (node.username, _secret(node, node.password_file, "password"))
