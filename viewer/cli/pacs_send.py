@@ -3,8 +3,8 @@
 The one path for ``lightbox pacs send NODE FILE...`` and ``lightbox infer ... --send``
 (and the automatic send a site turns on with ``results_auto_send``): the files' headers
 are read and the audit log checked *before* anything goes (a send that could not be
-recorded does not start), the objects go over one association
-(:func:`viewer.net.send.send`), and the record of what went where, object by object, is
+recorded does not start), the objects go over one association, or by STOW-RS to a
+DICOMweb node (:func:`viewer.net.nodes.send`), and the record of what went where, object by object, is
 appended and fsynced (:mod:`viewer.audit.sends`) before the command says it is done. A
 send that fails half-way is recorded too, with each object's outcome.
 

@@ -171,10 +171,10 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
         f"seconds to wait for a DICOM node to connect or answer (default "
         f"{DEFAULT_TIMEOUT_S})"),
     Key("default_node", "name", True,
-        "the DICOM node the PACS commands use when none is named"),
+        "the node (DICOM or DICOMweb) the PACS commands use when none is named"),
     Key("results_destination", "name", False,
-        "the DICOM node (one of dicom_nodes) that AI results, key images and annotations "
-        "are sent to with C-STORE; absent: nothing is ever sent"),
+        "the node (one of dicom_nodes or dicomweb_nodes) that AI results, key images and "
+        "annotations are sent to with C-STORE or STOW-RS; absent: nothing is ever sent"),
     Key("results_auto_send", "bool", False,
         "send each AI run's SEG/SR to results_destination as soon as the run ends, in "
         "the viewer and by lightbox infer (default false: only when the reader sends them)"),
