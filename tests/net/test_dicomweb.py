@@ -7,6 +7,7 @@ path that is not the service's, the site file's rules for ``dicomweb_nodes``."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import urllib.request
 from pathlib import Path
@@ -32,6 +33,7 @@ from viewer.net.errors import (
     AssociationRefusedError,
     NodeFailureError,
     NodeNotConfiguredError,
+    NodeTimeoutError,
     NodeUnreachableError,
     TransferBrokenError,
 )
@@ -343,7 +345,7 @@ class _Archive:
     Orthanc never does: redirect elsewhere, send a malformed multipart answer. ``answer``
     maps a path's start to (status, headers, body)."""
 
-    def __init__(self, answer) -> None:
+    def __init__(self, answer, *, cut: bool = False) -> None:
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -351,7 +353,10 @@ class _Archive:
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 status, headers, body = answer(self.path)
                 self.send_response(status)
-                for key, value in {**headers, "Content-Length": str(len(body))}.items():
+                # cut: announce twice the body, send it, close: the connection drops.
+                multipart = headers.get("Content-Type", "").startswith("multipart")
+                length = len(body) * (2 if cut and multipart else 1)
+                for key, value in {**headers, "Content-Length": str(length)}.items():
                     self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(body)
@@ -425,3 +430,66 @@ def test_pydicom_does_not_load_the_http_stack() -> None:
     done = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).parents[2],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def _instance(study: str, series: str, sop: str) -> bytes:
+    """A small CT image file (Part 10) with these UIDs, as an archive stores it."""
+    import io
+
+    from pydicom.data import get_testdata_file
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm", download=False))
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = study, series
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = sop
+    out = io.BytesIO()
+    ds.save_as(out, enforce_file_format=True)
+    return out.getvalue()
+
+
+def test_a_connection_dropped_mid_answer_keeps_what_arrived_and_resumes(orthanc,
+                                                                         tmp_path) -> None:
+    study, series = "1.2.3.7", "1.2.3.7.1"
+    sops = ["1.2.3.7.1.1", "1.2.3.7.1.2"]
+    listing = json.dumps([{"0020000E": {"vr": "UI", "Value": [series]},
+                           "00080018": {"vr": "UI", "Value": [sop]}} for sop in sops]).encode()
+    first = _instance(study, series, sops[0])
+    body = (b"--b\r\nContent-Type: application/dicom\r\n\r\n" + first
+            + b"\r\n--b\r\nContent-Type: application/dicom\r\n\r\n" + first * 3)
+
+    def answer(path: str):
+        if "/instances" in path and not path.rstrip("/").endswith(tuple(sops)):
+            return 200, {"Content-Type": "application/dicom+json"}, listing
+        return 200, {"Content-Type": 'multipart/related; type="application/dicom"; '
+                     "boundary=b"}, body
+
+    archive = _Archive(answer, cut=True)
+    try:
+        settings = web_site(tmp_path, orthanc, url=archive.url)
+        with pytest.raises(TransferBrokenError, match="lost or timed out after 1 of 2.*again"):
+            retrieve(node_named(settings, "web"), settings, study)
+        store = LocalStore(settings.pacs_store_dir)
+        assert store.instances(study) == {(series, sops[0])} and store.is_partial(study)
+        assert not list(settings.pacs_store_dir.rglob("*.part"))
+    finally:
+        archive.close()
+
+
+def test_a_failing_service_and_one_that_never_answers(orthanc, tmp_path) -> None:
+    import socket
+
+    archive = _Archive(lambda path: (503, {"Content-Type": "text/plain"}, b"down"))
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # accepts the connection, never answers
+    try:
+        failing = web_site(tmp_path / "f", orthanc, url=archive.url)
+        with pytest.raises(NodeFailureError, match="HTTP 503.*has a problem"):
+            find(node_named(failing, "web"), Query(), failing)
+        mute = web_site(tmp_path / "m", orthanc,
+                        url=f"http://127.0.0.1:{silent.getsockname()[1]}/dicom-web")
+        mute = dataclasses.replace(mute, dicom_timeout_s=0.5)
+        with pytest.raises(NodeTimeoutError, match="did not answer a search within 0.5 s"):
+            echo(node_named(mute, "web"), mute)
+    finally:
+        archive.close()
+        silent.close()

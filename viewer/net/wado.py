@@ -32,15 +32,13 @@ from viewer.net.errors import NodeFailureError, QueryKeyError, TransferBrokenErr
 from viewer.net.receiver import Progress, Receiver
 from viewer.net.retrieve import MOST_IMAGES, RetrieveOutcome
 from viewer.net.store import LocalStore, is_uid
-from viewer.net.web import client, failure, search, where
+from viewer.net.web import client, failure, reason, search, where
 from viewer.tasks.cancel import CancelToken
 
 log = logging.getLogger(__name__)
 
 #: Any transfer syntax: the file as the node stores it (Lightbox decodes them all).
 ACCEPT = 'multipart/related; type="application/dicom"; transfer-syntax=*'
-#: Bytes read from the socket at a time while a part arrives.
-CHUNK = 1 << 20
 
 
 def retrieve(node: DicomWebNode, settings: Settings, study_uid: str,
@@ -180,19 +178,20 @@ def _fetch(web: Any, url: str, node: DicomWebNode, settings: Settings, receiver:
         except (Cancelled, NodeFailureError):
             raise
         except ValueError:
+            receiver.finish()  # what was read is on disk before it is counted
             p = receiver.snapshot()
             raise TransferBrokenError(
                 f"{at} sent a malformed multipart answer after {p.done} of {p.total} "
                 "images; what arrived is kept: retrieve again to fetch the rest") from None
         except Exception as exc:  # noqa: BLE001 - requests' errors while streaming
+            receiver.finish()  # what was read is on disk before it is counted
             if receiver.fatal is not None:
                 raise receiver.fatal from None
             p = receiver.snapshot()
-            why = failure(node, settings, exc, "the retrieve")
             raise TransferBrokenError(
                 f"the connection to {at} was lost or timed out after {p.done} of "
-                f"{p.total} images ({why}); what arrived is kept: retrieve again to fetch "
-                "the rest") from None
+                f"{p.total} images ({reason(exc)}); what arrived is kept: retrieve again to "
+                "fetch the rest") from None
 
 
 def _offer(data: bytes, receiver: Receiver) -> None:

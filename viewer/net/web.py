@@ -41,6 +41,7 @@ from viewer.net.errors import (
     NodeNotConfiguredError,
     NodeTimeoutError,
     NodeUnreachableError,
+    TransferBrokenError,
 )
 from viewer.net.query import FindResult, Query, SeriesMatch, StudyMatch, _match
 from viewer.tasks.cancel import CancelToken
@@ -54,6 +55,9 @@ _lock = threading.Lock()
 #: Study-level and series-level attributes asked for besides the defaults (tags).
 STUDY_FIELDS = ("00100030", "00080030", "00081030", "00080061", "00201206", "00201208")
 SERIES_FIELDS = ("0008103E", "00200011", "00201209")
+#: Bytes read from the socket at a time while a WADO-RS answer arrives: a part is handed
+#: on as soon as its end is read, and a connection lost mid-answer loses at most this.
+CHUNK = 1 << 16
 #: What a query string leaves as it is (encodeURIComponent's set, and the ? wildcard).
 SAFE = "-_.!~*'()?"
 
@@ -159,7 +163,8 @@ def client(node: DicomWebNode, settings: Settings) -> DICOMwebClient:
     from dicomweb_client.api import DICOMwebClient
 
     timeout = settings.dicom_timeout_s
-    web = DICOMwebClient(node.url, session=http, timeout=(timeout, timeout))
+    web = DICOMwebClient(node.url, session=http, timeout=(timeout, timeout),
+                         chunk_size=CHUNK)
     web.set_http_retry_params(retry=False)
     return web
 
@@ -195,7 +200,7 @@ def failure(node: DicomWebNode, settings: Settings, exc: BaseException,
         return NodeFailureError(f"{at} refused {during} (HTTP {code})")
     if isinstance(exc, errors.SSLError):
         return NodeUnreachableError(
-            f"{at}: the TLS connection failed ({_reason(exc)}): its certificate is not "
+            f"{at}: the TLS connection failed ({reason(exc)}): its certificate is not "
             "trusted by this workstation or does not name that host; IT sets tls_ca_file "
             "to the hospital's certificate authority")
     if isinstance(exc, errors.Timeout):
@@ -203,19 +208,22 @@ def failure(node: DicomWebNode, settings: Settings, exc: BaseException,
                                 "service is down or overloaded, or a firewall drops the "
                                 "connection")
     if isinstance(exc, errors.ConnectionError):
-        text = _reason(exc)
+        text = reason(exc)
         if "Name or service not known" in text or "getaddrinfo" in text:
             return NodeUnreachableError(f"{at}: the host name {node.host!r} is unknown on "
                                         "this network; check the site configuration")
         return NodeUnreachableError(f"{at} cannot be reached ({text}): the service is not "
                                     "running, or the URL's host or port is wrong")
+    if isinstance(exc, errors.ChunkedEncodingError):
+        return TransferBrokenError(f"the connection to {at} was lost during {during}; try "
+                                   "again")
     if isinstance(exc, errors.RequestException | ValueError):
         return NodeFailureError(f"{at} sent an answer to {during} that is not DICOMweb "
                                 f"({type(exc).__name__}): check the URL")
     raise exc
 
 
-def _reason(exc: BaseException) -> str:
+def reason(exc: BaseException) -> str:
     """The innermost reason of a requests/urllib3 error, without the URL it repeats."""
     inner: BaseException = exc
     while inner.__context__ is not None and len(str(inner.__context__)) < len(str(inner)):
