@@ -635,4 +635,22 @@ JA.update({
     "検索",
 "the send":
     "送信",
+"the connection to DICOMweb node {} ({}) was lost during {}; try again":
+    "DICOMwebノード {}（{}）との接続が{}の途中で切れました。もう一度お試しください",
+"DICOMweb node {} ({}): the {} file {} is readable by every account on this computer; IT makes it readable by Lightbox's users only (chmod o-r {})":
+    "DICOMwebノード {}（{}）: {}ファイル {} はこのコンピューターのすべてのアカウントが読めます。IT部門がLightboxの利用者だけが読めるようにします（chmod o-r {}）",
+"DICOMweb node {} ({}): the {} file {} cannot be read ({}); ask IT to check it and its permissions":
+    "DICOMwebノード {}（{}）: {}ファイル {} を読めません（{}）。IT部門にファイルとその権限の確認を依頼してください",
+"DICOMweb node {} ({}): the {} file {} is empty":
+    "DICOMwebノード {}（{}）: {}ファイル {} が空です",
+"password":
+    "パスワード",
+"token":
+    "トークン",
+"DICOMweb node {} ({}): the site's TLS files (tls_ca_file, tls_cert_file, tls_key_file) cannot be used ({}); ask IT to check them":
+    "DICOMwebノード {}（{}）: サイトのTLSファイル（tls_ca_file、tls_cert_file、tls_key_file）を使用できません（{}）。IT部門に確認を依頼してください",
+"no DICOM or DICOMweb node is configured: IT lists them in the site configuration ({}), [dicom_nodes.NAME] or [dicomweb_nodes.NAME] tables (see docs/pacs.md)":
+    "DICOMノードもDICOMwebノードも設定されていません。IT部門がサイト設定（{}）の [dicom_nodes.NAME] または [dicomweb_nodes.NAME] に記載します（docs/pacs.md を参照）",
+"name the node to use: one of {}":
+    "使用するノードを指定してください: {} のいずれか",
 })

@@ -2286,6 +2286,42 @@
         <translation>受信した画像の保存が予期せず失敗しました。保存済みの画像はそのままです。再取得してください</translation>
     </message>
     <message>
+        <source>the connection to DICOMweb node {} ({}) was lost during {}; try again</source>
+        <translation>DICOMwebノード {}（{}）との接続が{}の途中で切れました。もう一度お試しください</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}): the {} file {} is readable by every account on this computer; IT makes it readable by Lightbox's users only (chmod o-r {})</source>
+        <translation>DICOMwebノード {}（{}）: {}ファイル {} はこのコンピューターのすべてのアカウントが読めます。IT部門がLightboxの利用者だけが読めるようにします（chmod o-r {}）</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}): the {} file {} cannot be read ({}); ask IT to check it and its permissions</source>
+        <translation>DICOMwebノード {}（{}）: {}ファイル {} を読めません（{}）。IT部門にファイルとその権限の確認を依頼してください</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}): the {} file {} is empty</source>
+        <translation>DICOMwebノード {}（{}）: {}ファイル {} が空です</translation>
+    </message>
+    <message>
+        <source>password</source>
+        <translation>パスワード</translation>
+    </message>
+    <message>
+        <source>token</source>
+        <translation>トークン</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}): the site's TLS files (tls_ca_file, tls_cert_file, tls_key_file) cannot be used ({}); ask IT to check them</source>
+        <translation>DICOMwebノード {}（{}）: サイトのTLSファイル（tls_ca_file、tls_cert_file、tls_key_file）を使用できません（{}）。IT部門に確認を依頼してください</translation>
+    </message>
+    <message>
+        <source>no DICOM or DICOMweb node is configured: IT lists them in the site configuration ({}), [dicom_nodes.NAME] or [dicomweb_nodes.NAME] tables (see docs/pacs.md)</source>
+        <translation>DICOMノードもDICOMwebノードも設定されていません。IT部門がサイト設定（{}）の [dicom_nodes.NAME] または [dicomweb_nodes.NAME] に記載します（docs/pacs.md を参照）</translation>
+    </message>
+    <message>
+        <source>name the node to use: one of {}</source>
+        <translation>使用するノードを指定してください: {} のいずれか</translation>
+    </message>
+    <message>
         <source>no node named {} is configured; the configured ones are {}</source>
         <translation>{} という名前のノードは設定されていません。設定済みのノード: {}</translation>
     </message>

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import urllib.request
 from pathlib import Path
 
@@ -203,8 +204,9 @@ def test_credentials_an_orthanc_asks_for(tmp_path) -> None:
     server.write_config()
     server.start()
     try:
-        (tmp_path / "password").write_text(WEB_PASSWORD + "\n")
-        (tmp_path / "wrong").write_text("not-it\n")
+        for name, text in (("password", WEB_PASSWORD), ("wrong", "not-it")):
+            (tmp_path / name).write_text(text + "\n")
+            (tmp_path / name).chmod(0o640)  # readable by the owner and its group only
         base = tmp_path / "s"
         anonymous = web_site(base / "a", server)
         with pytest.raises(AssociationRefusedError, match="HTTP 401.*asks for credentials"):
@@ -225,6 +227,10 @@ def test_credentials_an_orthanc_asks_for(tmp_path) -> None:
             f'auth = "bearer"\ntoken_file = "{tmp_path}/absent"\n'))
         with pytest.raises(NodeNotConfiguredError, match="token file .* cannot be read"):
             echo(node_named(missing, "web"), missing)
+        (tmp_path / "password").chmod(0o644)
+        if os.name == "posix":  # the secret is everyone's: refused before any connection
+            with pytest.raises(NodeNotConfiguredError, match="readable by every account"):
+                echo(node_named(right, "web"), right)
     finally:
         server.stop()
 
@@ -380,6 +386,7 @@ def test_a_redirect_to_another_host_is_refused(orthanc, tmp_path) -> None:
         settings = web_site(tmp_path, orthanc, url=archive.url, node=(
             f'auth = "bearer"\ntoken_file = "{tmp_path}/token"\n'))
         (tmp_path / "token").write_text("t0ken\n")
+        (tmp_path / "token").chmod(0o600)
         with pytest.raises(NodeFailureError, match="redirected to another address"):
             echo(node_named(settings, "web"), settings)
     finally:

@@ -17,8 +17,9 @@ authenticate to it::
 Secrets are never in the site file itself: that file must be readable by every account
 that runs Lightbox (and is copied into tickets and backups), while a password or token
 file is one IT can make readable to a group alone, and rotate without touching the site
-policy. Lightbox reads it when the node is used, never logs it, and sends it only to the
-node's own host and port (a redirect elsewhere is refused).
+policy. Lightbox reads it when the node is used (refusing, on POSIX, a file every
+account may read), never logs it, and sends it only to the node's own host and port (a
+redirect elsewhere is refused).
 
 Node names share one namespace with ``dicom_nodes`` (``default_node`` and
 ``results_destination`` may name either kind): a name in both is a mistake

@@ -81,8 +81,18 @@ def where(node: DicomWebNode) -> str:
 
 
 def _secret(node: DicomWebNode, path: Path | None, what: str) -> str:
+    """The password or token in ``path``. On POSIX a file any account may read is
+    refused (as ssh refuses such a key): the secret would be everyone's."""
+    import os
+    import stat
+
     assert path is not None
     try:
+        if os.name == "posix" and path.stat().st_mode & stat.S_IROTH:
+            raise NodeNotConfiguredError(
+                f"{where(node)}: the {what} file {path} is readable by every account on "
+                f"this computer; IT makes it readable by Lightbox's users only (chmod o-r "
+                f"{path})")
         text = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise NodeNotConfiguredError(
