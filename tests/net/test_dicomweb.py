@@ -163,6 +163,7 @@ def test_stow_sends_what_infer_wrote_and_a_query_finds_it(orthanc, tmp_path, cap
         assert [m.series_uid for m in found] == [written.SeriesInstanceUID]
         (record,) = [r for r in AuditLog.of(settings).records() if r.get("event") == "send"]
         assert record["node"] == "web" and record["outcome"] == "ok"
+        assert record["address"] == orthanc.dicomweb_url and record["ae_title"] == ""
         assert record["objects"][0]["status"] == "sent"
         # The command sends by the same path; an image is not something Lightbox sends.
         assert pacs_main(["send", "web", str(seg)], settings) == 0
@@ -188,6 +189,9 @@ def test_the_commands_and_the_self_test_take_a_dicomweb_node(settings, orthanc,
     assert pacs_main(["get", "--study", orthanc.studies["marked"], "web"], settings) == 0
     assert capsys.readouterr().out.strip() == str(
         settings.pacs_store_dir / orthanc.studies["marked"])
+    assert pacs_main(["get", "--study", orthanc.studies["marked"], "--move", "web"],
+                     settings) == 2
+    assert "--move (C-MOVE) is for DICOM nodes" in capsys.readouterr().err
     checks = {c.name: c for c in check_network(settings)}
     assert checks["DICOMweb node web"].status == "OK", checks
     assert checks["DICOM node orthanc"].status == "OK", checks

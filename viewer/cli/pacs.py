@@ -167,9 +167,13 @@ def _find(node: AnyNode, args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _get(node: AnyNode, args: argparse.Namespace, settings: Settings) -> int:
-    from viewer.net.nodes import retrieve
+    from viewer.net.nodes import protocol, retrieve
     from viewer.net.receiver import Progress
 
+    if args.move and protocol(node) == "DICOMweb":
+        print(f"lightbox pacs get: --move (C-MOVE) is for DICOM nodes; {node.name} is a "
+              "DICOMweb node, retrieved with WADO-RS: leave --move out", file=sys.stderr)
+        return USAGE
     token = CancelToken()
     lock = threading.Lock()
 

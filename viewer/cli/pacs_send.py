@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from viewer.errors import Cancelled, LightboxError
-from viewer.host.dicomweb_nodes import AnyNode
+from viewer.host.dicomweb_nodes import AnyNode, DicomWebNode
 from viewer.host.settings import Settings
 from viewer.tasks.cancel import CancelToken
 
@@ -88,7 +88,8 @@ def send_and_record(node: AnyNode, settings: Settings, paths: Sequence[Path], *,
     result = ("ok" if outcome.ok else "cancelled" if outcome.cancelled
               else "refused" if outcome.refused else "error")
     record = send_record(
-        node.name, node.ae_title, f"{node.host}:{node.port}",
+        node.name, node.ae_title,
+        node.url if isinstance(node, DicomWebNode) else f"{node.host}:{node.port}",
         [SentObject(o.object.sop_class, o.object.sop_instance, o.object.series_uid,
                     o.object.study_uid, o.object.references, o.status, o.code, o.detail,
                     o.object.model) for o in outcome.objects],
