@@ -35,6 +35,9 @@ ORTHANC = shutil.which("Orthanc") or next(
 ORTHANC_AET = "ORTHANCTEST"
 LIGHTBOX_AET = "LBTEST"
 DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
+#: For the DICOMweb tests: CI installs orthanc-dicomweb (.ci/run); elsewhere they skip.
+needs_dicomweb = pytest.mark.skipif(not DICOMWEB_PLUGIN.is_file(), reason=(
+    "Orthanc's DICOMweb plugin is not installed (Debian: apt-get install orthanc-dicomweb)"))
 #: The tests' DICOMweb user, for an Orthanc started with ``users`` (authentication on).
 WEB_USER, WEB_PASSWORD = "lightbox", "s3cret-web"
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pacs_server import free_port, running_orthanc, site_file
+from tests.pacs_server import free_port, needs_dicomweb, running_orthanc, site_file
 from viewer.io.demo import build_demo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -328,6 +328,7 @@ print(json.dumps({"codes": codes, "seen": seen}))
 """
 
 
+@needs_dicomweb
 def test_with_a_dicomweb_node_only_its_host_and_port_are_contacted_never_a_proxy(
         tmp_path) -> None:
     """QIDO-RS, WADO-RS and STOW-RS connect to the DICOMweb node's host:port alone, even

@@ -22,6 +22,7 @@ from tests.pacs_server import (
     WEB_USER,
     Orthanc,
     free_port,
+    needs_dicomweb,
     site_file,
 )
 from viewer.audit.log import AuditLog
@@ -45,7 +46,7 @@ from viewer.net.store import PARTIAL, LocalStore
 from viewer.net.web import CHUNK
 from viewer.tasks.cancel import CancelToken
 
-pytestmark = pytest.mark.usefixtures("private_audit")
+pytestmark = [pytest.mark.usefixtures("private_audit"), needs_dicomweb]
 MODELS = Path(__file__).resolve().parents[2] / "models"
 
 

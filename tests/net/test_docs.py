@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.pacs_server import LIGHTBOX_AET, ORTHANC_AET
+from tests.pacs_server import LIGHTBOX_AET, ORTHANC_AET, needs_dicomweb
 from viewer.host.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +92,7 @@ def test_the_configuration_and_every_command_run(orthanc, tmp_path) -> None:
     assert not (tmp_path / "store" / study).exists()
 
 
+@needs_dicomweb
 def test_the_dicomweb_configuration_and_commands_run(orthanc, tmp_path) -> None:
     """"DICOMweb nodes": its table (pointed at the tests' Orthanc, no credentials), then
     each of its commands."""

@@ -14,6 +14,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
 
 from tests.net.test_send import MODELS, settings_for  # noqa: E402
+from tests.pacs_server import needs_dicomweb  # noqa: E402
 from viewer.audit.log import AuditLog  # noqa: E402
 from viewer.cli.pacs_send import results_sender  # noqa: E402
 from viewer.host.settings import Settings  # noqa: E402
@@ -158,6 +159,7 @@ def test_auto_send_after_each_run_in_the_viewer(orthanc, window_for, qtbot, tmp_
             orthanc.forget_series(uid)
 
 
+@needs_dicomweb
 def test_send_ai_results_to_a_dicomweb_destination(orthanc, window_for, qtbot, tmp_path):
     """results_destination naming a DICOMweb node: the same button sends by STOW-RS."""
     from viewer.net.nodes import find as find_any

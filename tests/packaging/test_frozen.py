@@ -360,7 +360,11 @@ def test_pacs_echo_find_get_against_a_real_orthanc(exe, tmp_path, monkeypatch) -
 def test_dicomweb_echo_find_get_against_a_real_orthanc(exe, tmp_path, monkeypatch) -> None:
     """dicomweb-client, requests, urllib3 are frozen in and work (QIDO-RS, WADO-RS through
     the HTTP stack), without charset_normalizer and without a word about it on stderr."""
-    from tests.pacs_server import running_orthanc, site_file
+    from tests.pacs_server import DICOMWEB_PLUGIN, running_orthanc, site_file
+
+    if not DICOMWEB_PLUGIN.is_file():
+        pytest.skip("Orthanc's DICOMweb plugin is not installed (apt-get install "
+                    "orthanc-dicomweb)")
 
     with running_orthanc(tmp_path / "orthanc", tmp_path / "demo") as orthanc:
         site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")

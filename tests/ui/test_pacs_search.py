@@ -17,7 +17,7 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from tests.pacs_server import MARKED, Orthanc, free_port, site_file
+from tests.pacs_server import MARKED, Orthanc, free_port, needs_dicomweb, site_file
 from tests.ui.helpers import click_item, grab_array
 from viewer.net.store import LocalStore, _store_error
 from viewer.ui.i18n import install_translators, remove_translators
@@ -406,6 +406,7 @@ def test_the_networks_messages_read_in_japanese(qapp, pacs_window) -> None:
         remove_translators(qapp, translators)
 
 
+@needs_dicomweb
 def test_a_dicomweb_node_is_listed_beside_the_dicom_one_and_retrieves(
         make_main_window, qtbot, orthanc, tmp_path, monkeypatch) -> None:
     """The node box lists both kinds of node; a search and a retrieve through the
