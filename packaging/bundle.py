@@ -69,6 +69,11 @@ HIDDEN_IMPORTS = (
     "viewer.net.storage_scp",
     "viewer.net.receiver",
     "viewer.net.push",
+    # DICOMweb (QIDO-RS, WADO-RS, STOW-RS), loaded only when a [dicomweb_nodes] node is used.
+    "viewer.net.nodes",
+    "viewer.net.web",
+    "viewer.net.wado",
+    "viewer.net.stow",
     # the viewer's Search PACS window, imported by the main window when first opened
     "viewer.ui.window.pacs_search",
     "viewer.state.pacs_search",
@@ -156,14 +161,12 @@ EXCLUDES = (
     # Ed25519 is signed and checked through PyNaCl (libsodium, 0.6 MB stripped);
     # the general-purpose cryptography package froze to 12 MB for the same two calls.
     "cryptography",
-    # HTTP: only pydicom.data.download imports requests, inside try/except ImportError,
-    # to fetch test files the app never asks for (its samples are bundled). 1.1 MB with
-    # urllib3, certifi (a CA bundle with no TLS to use it) and charset_normalizer.
-    "requests",
-    "urllib3",
-    "certifi",
+    # DICOMweb (viewer/net/web.py) freezes dicomweb-client with requests, urllib3, idna
+    # and certifi (requests imports it; Lightbox verifies HTTPS with the site's CA or the
+    # system's, never its bundle). requests' text-encoding guesser stays out (0.57 MB):
+    # DICOMweb answers are JSON and DICOM, and viewer.net.web silences the warning.
     "charset_normalizer",
-    "idna",
+    "chardet",
     # numpy's Fortran wrapper generator: a build tool, loaded only as numpy.f2py.
     "numpy.f2py",
     # numpy parts nothing frozen uses (numpy loads each only when asked for): FFT,

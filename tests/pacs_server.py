@@ -2,7 +2,8 @@
 
 :func:`running_orthanc` (used by the session fixture in tests/conftest.py and by
 tests/test_offline.py) writes a temporary Orthanc configuration (free ports for DICOM and
-HTTP, its own storage and index folders, remote access off, no plugins, the called AE
+HTTP, its own storage and index folders, remote access off, the DICOMweb plugin (QIDO-RS,
+WADO-RS, STOW-RS under ``/dicom-web``) and no other, the called AE
 title checked, the tests' Lightbox AE listed as a modality for C-MOVE, every transfer
 syntax accepted over DICOM but deflate; DICOM over TLS only where asked), starts Orthanc,
 waits until its local HTTP port answers, loads the demo study (the CT phantom and
@@ -33,6 +34,12 @@ ORTHANC = shutil.which("Orthanc") or next(
     (p for p in ("/usr/sbin/Orthanc", "/usr/bin/Orthanc") if Path(p).is_file()), None)
 ORTHANC_AET = "ORTHANCTEST"
 LIGHTBOX_AET = "LBTEST"
+DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
+#: For the DICOMweb tests: CI installs orthanc-dicomweb (.ci/run); elsewhere they skip.
+needs_dicomweb = pytest.mark.skipif(not DICOMWEB_PLUGIN.is_file(), reason=(
+    "Orthanc's DICOMweb plugin is not installed (Debian: apt-get install orthanc-dicomweb)"))
+#: The tests' DICOMweb user, for an Orthanc started with ``users`` (authentication on).
+WEB_USER, WEB_PASSWORD = "lightbox", "s3cret-web"
 
 
 def free_port() -> int:
@@ -54,6 +61,12 @@ class Orthanc:
     #: DICOM TLS (tests/net/test_tls.py): None, plain DICOM (the session's Orthanc); else
     #: the PEM files {"certificate", "key", "trusted"} and "client_required" (bool).
     tls: dict[str, object] | None = None
+    #: Orthanc's RegisteredUsers; not empty: HTTP (REST and DICOMweb) asks for them.
+    users: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def dicomweb_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/dicom-web"
 
     @property
     def config(self) -> Path:
@@ -68,12 +81,16 @@ class Orthanc:
             "DicomPort": self.dicom_port,
             "HttpPort": self.http_port,
             "RemoteAccessAllowed": False,
-            "AuthenticationEnabled": False,
+            "AuthenticationEnabled": bool(self.users),
+            "RegisteredUsers": self.users,
             "DicomCheckCalledAet": True,
             "DicomModalities": {"lightbox": {
                 "AET": LIGHTBOX_AET, "Host": "127.0.0.1", "Port": self.storage_port,
                 "UseDicomTls": self.tls is not None}},
-            "Plugins": [],
+            "Plugins": [str(DICOMWEB_PLUGIN)] if DICOMWEB_PLUGIN.is_file() else [],
+            "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "EnableWado": False,
+                         "Ssl": False, "StudiesMetadata": "MainDicomTags",
+                         "SeriesMetadata": "MainDicomTags"},
             "ConcurrentJobs": 2,
             "SaveJobs": False,
             "DicomScuTimeout": 10,
@@ -131,6 +148,12 @@ class Orthanc:
 
     def rest(self, path: str, data: bytes | None = None) -> object:
         request = urllib.request.Request(f"http://127.0.0.1:{self.http_port}{path}", data=data)
+        if self.users:
+            import base64
+
+            user, password = next(iter(self.users.items()))
+            request.add_header("Authorization", "Basic " + base64.b64encode(
+                f"{user}:{password}".encode()).decode())
         with urllib.request.urlopen(request, timeout=30) as answer:
             return json.loads(answer.read() or b"null")
 

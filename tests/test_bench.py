@@ -286,6 +286,23 @@ def test_bench_tls_prints_tls_against_plain(tmp_path) -> None:
     ])
 
 
+@pytest.mark.skipif(not Path("/usr/sbin/Orthanc").is_file() and not shutil.which("Orthanc"),
+                    reason="Orthanc is not installed (CI installs it)")
+def test_bench_dicomweb_prints_wado_rs_against_plain_dicomweb_client_and_c_get(
+        tmp_path) -> None:
+    out = run_bench("bench_dicomweb.py", "--slices", "4", "--size", "32", "--rounds", "1",
+                    tmp_path=tmp_path)
+    assert_lines(out, [
+        r"^series: 4 images of 32x32",
+        rf"^Lightbox WADO-RS +{MS} +\d+(\.\d+)? images/s",
+        rf"^plain dicomweb-client +{MS}",
+        rf"^Lightbox C-GET +{MS}",
+        r"^Lightbox WADO-RS: \d+\.\d+x plain dicomweb-client retrieve_series, \d+\.\d+x "
+        r"Lightbox C-GET",
+        rf"^Lightbox first image stored after {MS} by WADO-RS",
+    ])
+
+
 def test_bench_j2k_prints_lightbox_against_the_floor_and_the_plain_pool(tmp_path) -> None:
     out = run_bench("bench_j2k.py", "--sizes", "64,96", "--slices", "6,3", "--rounds", "1",
                     "--runs", "1", "--compare", str(ROOT), "--profile", str(tmp_path / "p"),

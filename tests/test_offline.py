@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pacs_server import running_orthanc, site_file
+from tests.pacs_server import free_port, needs_dicomweb, running_orthanc, site_file
 from viewer.io.demo import build_demo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -227,8 +227,10 @@ def test_with_no_node_configured_the_pacs_commands_load_no_network_code(offline_
              "         main(['pacs', 'get', '--study', '1.2.3']), main(['pacs', 'listen']),\n"
              "         main(['pacs', 'send', 'pacs', 'result.dcm'])]\n"
              "assert codes == [0, 2, 2, 2, 2, 2], codes\n"
-             "loaded = [m for m in ('pynetdicom', 'socket', 'ssl') if m in sys.modules]\n"
-             "assert 'pynetdicom' not in loaded, loaded\n")
+             "loaded = [m for m in ('pynetdicom', 'socket', 'ssl', 'requests',\n"
+             "                      'dicomweb_client', 'urllib3') if m in sys.modules]\n"
+             "assert not {'pynetdicom', 'requests', 'dicomweb_client', 'urllib3'} & {*loaded},"
+             " loaded\n")
     run([sys.executable, "-c", probe], offline_env)
     assert attempts(offline_env) == "", "a network connection was attempted"
 
@@ -283,7 +285,8 @@ local = {"viewer.net", "viewer.net.index", "viewer.net.cache", "viewer.net.store
          "viewer.net.errors"}
 loaded = sorted(m for m in sys.modules
                 if (m.startswith("viewer.net") and m not in local)
-                or m.startswith("pynetdicom") or m.endswith(".pacs_search"))
+                or m.startswith(("pynetdicom", "requests", "dicomweb_client", "urllib3"))
+                or m.endswith(".pacs_search"))
 assert loaded == [], loaded
 assert "viewer.net.index" in sys.modules  # the study list is there, offline
 window.shutdown()
@@ -444,3 +447,48 @@ def test_with_tls_nodes_nothing_but_them_is_contacted(tmp_path) -> None:
     binds = {tuple(a) for e, a in report["seen"] if e == "socket.bind"}
     assert connects == {("127.0.0.1", orthanc.dicom_port)}, report["seen"]
     assert {port for _, port in binds} - {0} == {orthanc.storage_port}, report["seen"]
+
+
+WEB_PROBE = """
+import json, shutil, sys
+seen = []
+def hook(event, args):
+    if event in ("socket.connect", "socket.bind", "socket.getaddrinfo"):
+        address = args[1] if event != "socket.getaddrinfo" else list(args[:2])
+        seen.append([event, list(address) if isinstance(address, tuple) else address])
+sys.addaudithook(hook)
+from viewer.cli.main import main
+study = sys.argv[1]
+codes = [main(["pacs", "echo", "web"]), main(["pacs", "find", "web"]),
+         main(["pacs", "get", "--study", study, "web"])]
+codes.append(main(["infer", f"{sys.argv[2]}/{study}", "--model", "ct-lesion-cls", "--frame",
+                   "1", "--out", sys.argv[3], "--accept-warnings", "--send-to", "web"]))
+print(json.dumps({"codes": codes, "seen": seen}))
+"""
+
+
+@needs_dicomweb
+def test_with_a_dicomweb_node_only_its_host_and_port_are_contacted_never_a_proxy(
+        tmp_path) -> None:
+    """QIDO-RS, WADO-RS and STOW-RS connect to the DICOMweb node's host:port alone, even
+    with HTTP(S)_PROXY and ALL_PROXY set in the environment (pointing elsewhere): the
+    session ignores the environment."""
+    with running_orthanc(tmp_path / "orthanc", tmp_path / "demo") as orthanc:
+        site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+        site.write_text(site.read_text(encoding="utf-8").replace("[dicom_nodes.orthanc]", (
+            f'[dicomweb_nodes.web]\nurl = "{orthanc.dicomweb_url}"\n'
+            "[dicom_nodes.orthanc]")), encoding="utf-8")
+        proxy = f"http://127.0.0.1:{free_port()}"
+        env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site),
+               "LIGHTBOX_LOG_DIR": str(tmp_path / "logs"), "HTTP_PROXY": proxy,
+               "HTTPS_PROXY": proxy, "http_proxy": proxy, "https_proxy": proxy,
+               "ALL_PROXY": proxy, "NO_PROXY": "", "no_proxy": ""}
+        done = subprocess.run([sys.executable, "-c", WEB_PROBE, orthanc.studies["phantom"],
+                               str(tmp_path / "store"), str(tmp_path / "out")],
+                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout.splitlines()[-1])
+        assert report["codes"] == [0, 0, 0, 0], done.stderr
+        connects = {tuple(a) for e, a in report["seen"] if e == "socket.connect"}
+        assert connects == {("127.0.0.1", orthanc.http_port)}, report["seen"]
+        assert (tmp_path / "out" / "ct-lesion-cls-sr.dcm").is_file()

@@ -615,6 +615,68 @@ JA.update({
     "保存先 {} に書き込めません（{}）。フォルダの権限を確認してください",
 "storing a received image failed unexpectedly; what was stored is kept, retrieve again":
     "受信した画像の保存が予期せず失敗しました。保存済みの画像はそのままです。再取得してください",
+"no node named {} is configured; the configured ones are {}":
+    "{} という名前のノードは設定されていません。設定済みのノード: {}",
+"DICOMweb node {} ({}) refused {} (HTTP {}): {}; ask IT to check the node's auth, username and password or token file":
+    "DICOMwebノード {}（{}）が{}を拒否しました（HTTP {}）。{}。IT部門にノードの auth、username、パスワードまたはトークンのファイルを確認するよう依頼してください",
+"it asks for credentials and none are configured":
+    "認証情報が求められていますが、設定されていません",
+"the user name {} or its password was refused":
+    "ユーザー名 {} またはそのパスワードが拒否されました",
+"the token was refused (expired or wrong)":
+    "トークンが拒否されました（期限切れまたは誤り）",
+"the credentials were accepted but do not allow {}":
+    "認証情報は受け付けられましたが、{}は許可されていません",
+"DICOMweb node {} ({}) answered 404 (not found) to {}: the URL's path is probably not the DICOMweb service's base (e.g. http://pacs:8042/dicom-web), or the study is not there":
+    "DICOMwebノード {}（{}）は{}に 404（見つかりません）と応答しました。URLのパスがDICOMwebサービスのベース（例: http://pacs:8042/dicom-web）でないか、検査が存在しません",
+"DICOMweb node {} ({}) failed {} (HTTP {}): the service has a problem; try again later or ask its administrator":
+    "DICOMwebノード {}（{}）で{}が失敗しました（HTTP {}）。サービスに問題があります。後でもう一度試すか、管理者に問い合わせてください",
+"DICOMweb node {} ({}) refused {} (HTTP {})":
+    "DICOMwebノード {}（{}）が{}を拒否しました（HTTP {}）",
+"DICOMweb node {} ({}): the TLS connection failed ({}): its certificate is not trusted by this workstation or does not name that host; IT sets tls_ca_file to the hospital's certificate authority":
+    "DICOMwebノード {}（{}）: TLS接続に失敗しました（{}）。証明書がこの端末で信頼されていないか、ホスト名と一致しません。IT部門が tls_ca_file に病院の認証局を設定します",
+"DICOMweb node {} ({}) did not answer {} within {} s: the service is down or overloaded, or a firewall drops the connection":
+    "DICOMwebノード {}（{}）が{}に {} 秒以内に応答しませんでした。サービスが停止または過負荷か、ファイアウォールが接続を遮断しています",
+"DICOMweb node {} ({}): the host name {} is unknown on this network; check the site configuration":
+    "DICOMwebノード {}（{}）: ホスト名 {} はこのネットワークで見つかりません。サイト設定を確認してください",
+"DICOMweb node {} ({}) cannot be reached ({}): the service is not running, or the URL's host or port is wrong":
+    "DICOMwebノード {}（{}）に接続できません（{}）。サービスが動作していないか、URLのホストまたはポートが誤っています",
+"DICOMweb node {} ({}) sent an answer to {} that is not DICOMweb ({}): check the URL":
+    "DICOMwebノード {}（{}）の{}への応答はDICOMwebではありません（{}）。URLを確認してください",
+"the connection to DICOMweb node {} ({}) was lost or timed out after {} of {} images ({}); what arrived is kept: retrieve again to fetch the rest":
+    "DICOMwebノード {}（{}）との接続が {} / {} 画像の時点で切れたかタイムアウトしました（{}）。受信済みの画像は保存されています。再取得すると残りを取得します",
+"DICOMweb node {} ({}) sent a malformed multipart answer after {} of {} images; what arrived is kept: retrieve again to fetch the rest":
+    "DICOMwebノード {}（{}）が {} / {} 画像の時点で不正なマルチパート応答を送りました。受信済みの画像は保存されています。再取得すると残りを取得します",
+"DICOMweb node {} ({}) redirected to another address ({}); Lightbox contacts only the configured URL: ask IT to configure the address it redirects to":
+    "DICOMwebノード {}（{}）が別のアドレス（{}）へリダイレクトしました。Lightboxは設定されたURLにのみ接続します。リダイレクト先のアドレスを設定するようIT部門に依頼してください",
+"DICOMweb node {} ({}) has no images of that study":
+    "DICOMwebノード {}（{}）にその検査の画像はありません",
+"DICOMweb node {} ({}) has no images of that study and series":
+    "DICOMwebノード {}（{}）にその検査・シリーズの画像はありません",
+"the retrieve":
+    "取得",
+"a search":
+    "検索",
+"the send":
+    "送信",
+"the connection to DICOMweb node {} ({}) was lost during {}; try again":
+    "DICOMwebノード {}（{}）との接続が{}の途中で切れました。もう一度お試しください",
+"DICOMweb node {} ({}): the {} file {} is readable by every account on this computer; IT makes it readable by Lightbox's users only (chmod o-r {})":
+    "DICOMwebノード {}（{}）: {}ファイル {} はこのコンピューターのすべてのアカウントが読めます。IT部門がLightboxの利用者だけが読めるようにします（chmod o-r {}）",
+"DICOMweb node {} ({}): the {} file {} cannot be read ({}); ask IT to check it and its permissions":
+    "DICOMwebノード {}（{}）: {}ファイル {} を読めません（{}）。IT部門にファイルとその権限の確認を依頼してください",
+"DICOMweb node {} ({}): the {} file {} is empty":
+    "DICOMwebノード {}（{}）: {}ファイル {} が空です",
+"password":
+    "パスワード",
+"token":
+    "トークン",
+"DICOMweb node {} ({}): the site's TLS files (tls_ca_file, tls_cert_file, tls_key_file) cannot be used ({}); ask IT to check them":
+    "DICOMwebノード {}（{}）: サイトのTLSファイル（tls_ca_file、tls_cert_file、tls_key_file）を使用できません（{}）。IT部門に確認を依頼してください",
+"no DICOM or DICOMweb node is configured: IT lists them in the site configuration ({}), [dicom_nodes.NAME] or [dicomweb_nodes.NAME] tables (see docs/pacs.md)":
+    "DICOMノードもDICOMwebノードも設定されていません。IT部門がサイト設定（{}）の [dicom_nodes.NAME] または [dicomweb_nodes.NAME] に記載します（docs/pacs.md を参照）",
+"name the node to use: one of {}":
+    "使用するノードを指定してください: {} のいずれか",
 })
 # Priors and hanging protocols (ui/window/priors.py).
 JA.update({

@@ -1758,6 +1758,51 @@
 <context>
     <name>Priors</name>
     <message>
+        <source>Looking for priors…</source>
+        <extracomment>The study being read (the one whose priors are listed). The prior whose opening is awaited, to be hung when its scan ends. The protocol the current study opened with, waiting for the priors' answer. The two viewports of the comparison on screen (current, prior). A scan done before the study list started (start() takes it up). The reader chose a series of the current study (not only what opened first).</extracomment>
+        <translation>過去検査を検索中…</translation>
+    </message>
+    <message>
+        <source>{} other study(ies) of this patient</source>
+        <translation>この患者の他の検査 {} 件</translation>
+    </message>
+    <message>
+        <source>Priors: {}</source>
+        <translation>過去検査: {}</translation>
+    </message>
+    <message>
+        <source>The saved hanging wants a comparison: no comparable prior was found.</source>
+        <translation>保存された表示配置は比較を指定していますが、比較可能な過去検査が見つかりませんでした。</translation>
+    </message>
+    <message>
+        <source>Set by your IT department</source>
+        <translation>IT部門により設定されています</translation>
+    </message>
+    <message>
+        <source>Open studies of this modality and body part as they hang now</source>
+        <translation>このモダリティと部位の検査を、現在の配置で開くようにします</translation>
+    </message>
+    <message>
+        <source>Retrieving the prior from {}…</source>
+        <translation>{} から過去検査を取得中…</translation>
+    </message>
+    <message>
+        <source>The prior was not retrieved: {}</source>
+        <translation>過去検査を取得できませんでした: {}</translation>
+    </message>
+    <message>
+        <source>The prior has no images to compare.</source>
+        <translation>過去検査に比較できる画像がありません。</translation>
+    </message>
+    <message>
+        <source>Saved: {} studies open beside their most recent comparable prior</source>
+        <translation>保存しました: {} の検査は比較可能な最新の過去検査と並べて開きます</translation>
+    </message>
+    <message>
+        <source>Saved: {} studies open alone</source>
+        <translation>保存しました: {} の検査は単独で開きます</translation>
+    </message>
+    <message>
         <source>Date</source>
         <translation>日付</translation>
     </message>
@@ -1813,51 +1858,6 @@
     <message>
         <source>The most recent comparable prior</source>
         <translation>比較可能な最新の過去検査</translation>
-    </message>
-    <message>
-        <source>Looking for priors…</source>
-        <extracomment>The study being read (the one whose priors are listed). The prior whose opening is awaited, to be hung when its scan ends. The protocol the current study opened with, waiting for the priors' answer. The two viewports of the comparison on screen (current, prior). A scan done before the study list started (start() takes it up). The reader chose a series of the current study (not only what opened first).</extracomment>
-        <translation>過去検査を検索中…</translation>
-    </message>
-    <message>
-        <source>{} other study(ies) of this patient</source>
-        <translation>この患者の他の検査 {} 件</translation>
-    </message>
-    <message>
-        <source>Priors: {}</source>
-        <translation>過去検査: {}</translation>
-    </message>
-    <message>
-        <source>The saved hanging wants a comparison: no comparable prior was found.</source>
-        <translation>保存された表示配置は比較を指定していますが、比較可能な過去検査が見つかりませんでした。</translation>
-    </message>
-    <message>
-        <source>Set by your IT department</source>
-        <translation>IT部門により設定されています</translation>
-    </message>
-    <message>
-        <source>Open studies of this modality and body part as they hang now</source>
-        <translation>このモダリティと部位の検査を、現在の配置で開くようにします</translation>
-    </message>
-    <message>
-        <source>Retrieving the prior from {}…</source>
-        <translation>{} から過去検査を取得中…</translation>
-    </message>
-    <message>
-        <source>The prior was not retrieved: {}</source>
-        <translation>過去検査を取得できませんでした: {}</translation>
-    </message>
-    <message>
-        <source>The prior has no images to compare.</source>
-        <translation>過去検査に比較できる画像がありません。</translation>
-    </message>
-    <message>
-        <source>Saved: {} studies open beside their most recent comparable prior</source>
-        <translation>保存しました: {} の検査は比較可能な最新の過去検査と並べて開きます</translation>
-    </message>
-    <message>
-        <source>Saved: {} studies open alone</source>
-        <translation>保存しました: {} の検査は単独で開きます</translation>
     </message>
 </context>
 <context>
@@ -2449,6 +2449,130 @@
     <message>
         <source>a TLS node sends by C-MOVE, so Lightbox's storage port needs its own certificate: the site must set tls_cert_file and tls_key_file (or the node retrieve = "get")</source>
         <translation>TLSノードがC-MOVEで送信するため、Lightboxの受信ポートに独自の証明書が必要です。サイト設定で tls_cert_file と tls_key_file を設定してください（またはノードを retrieve = "get" に）</translation>
+    </message>
+    <message>
+        <source>the connection to DICOMweb node {} ({}) was lost during {}; try again</source>
+        <translation>DICOMwebノード {}（{}）との接続が{}の途中で切れました。もう一度お試しください</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}): the {} file {} is readable by every account on this computer; IT makes it readable by Lightbox's users only (chmod o-r {})</source>
+        <translation>DICOMwebノード {}（{}）: {}ファイル {} はこのコンピューターのすべてのアカウントが読めます。IT部門がLightboxの利用者だけが読めるようにします（chmod o-r {}）</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}): the {} file {} cannot be read ({}); ask IT to check it and its permissions</source>
+        <translation>DICOMwebノード {}（{}）: {}ファイル {} を読めません（{}）。IT部門にファイルとその権限の確認を依頼してください</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}): the {} file {} is empty</source>
+        <translation>DICOMwebノード {}（{}）: {}ファイル {} が空です</translation>
+    </message>
+    <message>
+        <source>password</source>
+        <translation>パスワード</translation>
+    </message>
+    <message>
+        <source>token</source>
+        <translation>トークン</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}): the site's TLS files (tls_ca_file, tls_cert_file, tls_key_file) cannot be used ({}); ask IT to check them</source>
+        <translation>DICOMwebノード {}（{}）: サイトのTLSファイル（tls_ca_file、tls_cert_file、tls_key_file）を使用できません（{}）。IT部門に確認を依頼してください</translation>
+    </message>
+    <message>
+        <source>no DICOM or DICOMweb node is configured: IT lists them in the site configuration ({}), [dicom_nodes.NAME] or [dicomweb_nodes.NAME] tables (see docs/pacs.md)</source>
+        <translation>DICOMノードもDICOMwebノードも設定されていません。IT部門がサイト設定（{}）の [dicom_nodes.NAME] または [dicomweb_nodes.NAME] に記載します（docs/pacs.md を参照）</translation>
+    </message>
+    <message>
+        <source>name the node to use: one of {}</source>
+        <translation>使用するノードを指定してください: {} のいずれか</translation>
+    </message>
+    <message>
+        <source>no node named {} is configured; the configured ones are {}</source>
+        <translation>{} という名前のノードは設定されていません。設定済みのノード: {}</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) refused {} (HTTP {}): {}; ask IT to check the node's auth, username and password or token file</source>
+        <translation>DICOMwebノード {}（{}）が{}を拒否しました（HTTP {}）。{}。IT部門にノードの auth、username、パスワードまたはトークンのファイルを確認するよう依頼してください</translation>
+    </message>
+    <message>
+        <source>it asks for credentials and none are configured</source>
+        <translation>認証情報が求められていますが、設定されていません</translation>
+    </message>
+    <message>
+        <source>the user name {} or its password was refused</source>
+        <translation>ユーザー名 {} またはそのパスワードが拒否されました</translation>
+    </message>
+    <message>
+        <source>the token was refused (expired or wrong)</source>
+        <translation>トークンが拒否されました（期限切れまたは誤り）</translation>
+    </message>
+    <message>
+        <source>the credentials were accepted but do not allow {}</source>
+        <translation>認証情報は受け付けられましたが、{}は許可されていません</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) answered 404 (not found) to {}: the URL's path is probably not the DICOMweb service's base (e.g. http://pacs:8042/dicom-web), or the study is not there</source>
+        <translation>DICOMwebノード {}（{}）は{}に 404（見つかりません）と応答しました。URLのパスがDICOMwebサービスのベース（例: http://pacs:8042/dicom-web）でないか、検査が存在しません</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) failed {} (HTTP {}): the service has a problem; try again later or ask its administrator</source>
+        <translation>DICOMwebノード {}（{}）で{}が失敗しました（HTTP {}）。サービスに問題があります。後でもう一度試すか、管理者に問い合わせてください</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) refused {} (HTTP {})</source>
+        <translation>DICOMwebノード {}（{}）が{}を拒否しました（HTTP {}）</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}): the TLS connection failed ({}): its certificate is not trusted by this workstation or does not name that host; IT sets tls_ca_file to the hospital's certificate authority</source>
+        <translation>DICOMwebノード {}（{}）: TLS接続に失敗しました（{}）。証明書がこの端末で信頼されていないか、ホスト名と一致しません。IT部門が tls_ca_file に病院の認証局を設定します</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) did not answer {} within {} s: the service is down or overloaded, or a firewall drops the connection</source>
+        <translation>DICOMwebノード {}（{}）が{}に {} 秒以内に応答しませんでした。サービスが停止または過負荷か、ファイアウォールが接続を遮断しています</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}): the host name {} is unknown on this network; check the site configuration</source>
+        <translation>DICOMwebノード {}（{}）: ホスト名 {} はこのネットワークで見つかりません。サイト設定を確認してください</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) cannot be reached ({}): the service is not running, or the URL's host or port is wrong</source>
+        <translation>DICOMwebノード {}（{}）に接続できません（{}）。サービスが動作していないか、URLのホストまたはポートが誤っています</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) sent an answer to {} that is not DICOMweb ({}): check the URL</source>
+        <translation>DICOMwebノード {}（{}）の{}への応答はDICOMwebではありません（{}）。URLを確認してください</translation>
+    </message>
+    <message>
+        <source>the connection to DICOMweb node {} ({}) was lost or timed out after {} of {} images ({}); what arrived is kept: retrieve again to fetch the rest</source>
+        <translation>DICOMwebノード {}（{}）との接続が {} / {} 画像の時点で切れたかタイムアウトしました（{}）。受信済みの画像は保存されています。再取得すると残りを取得します</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) sent a malformed multipart answer after {} of {} images; what arrived is kept: retrieve again to fetch the rest</source>
+        <translation>DICOMwebノード {}（{}）が {} / {} 画像の時点で不正なマルチパート応答を送りました。受信済みの画像は保存されています。再取得すると残りを取得します</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) redirected to another address ({}); Lightbox contacts only the configured URL: ask IT to configure the address it redirects to</source>
+        <translation>DICOMwebノード {}（{}）が別のアドレス（{}）へリダイレクトしました。Lightboxは設定されたURLにのみ接続します。リダイレクト先のアドレスを設定するようIT部門に依頼してください</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) has no images of that study</source>
+        <translation>DICOMwebノード {}（{}）にその検査の画像はありません</translation>
+    </message>
+    <message>
+        <source>DICOMweb node {} ({}) has no images of that study and series</source>
+        <translation>DICOMwebノード {}（{}）にその検査・シリーズの画像はありません</translation>
+    </message>
+    <message>
+        <source>the retrieve</source>
+        <translation>取得</translation>
+    </message>
+    <message>
+        <source>a search</source>
+        <translation>検索</translation>
+    </message>
+    <message>
+        <source>the send</source>
+        <translation>送信</translation>
     </message>
 </context>
 <context>

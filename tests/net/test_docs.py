@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.pacs_server import LIGHTBOX_AET, ORTHANC_AET
+from tests.pacs_server import LIGHTBOX_AET, ORTHANC_AET, needs_dicomweb
 from viewer.host.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +23,8 @@ def _blocks(kind: str) -> list[str]:
 
 
 def test_the_configuration_and_every_command_run(orthanc, tmp_path) -> None:
-    config, _tls = _blocks("toml")  # the TLS one runs in tests/net/test_tls.py
+    # The TLS block runs in tests/net/test_tls.py, the DICOMweb one below.
+    config, _tls, _web = _blocks("toml")
     documented = load_settings(_write(tmp_path / "doc.toml", config))
     assert documented.problems == () and list(documented.dicom_nodes) == ["pacs"]
     assert documented.dicom_nodes["pacs"].port == 104
@@ -37,7 +38,7 @@ def test_the_configuration_and_every_command_run(orthanc, tmp_path) -> None:
                   .replace("port = 104", f"port = {orthanc.dicom_port}"))
     assert load_settings(site).problems == ()
     study = orthanc.studies["phantom"]
-    commands, self_test, sending, studies = _blocks("sh")
+    _, commands, self_test, sending, studies = _blocks("sh")
     env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site)}
     lines = [line for line in commands.splitlines() if line.strip()]
     assert len(lines) == 8
@@ -90,6 +91,36 @@ def test_the_configuration_and_every_command_run(orthanc, tmp_path) -> None:
         outputs.append(done.stdout)
     assert study in outputs[1] and "retrieved from pacs" in outputs[0]
     assert not (tmp_path / "store" / study).exists()
+
+
+@needs_dicomweb
+def test_the_dicomweb_configuration_and_commands_run(orthanc, tmp_path) -> None:
+    """"DICOMweb nodes": its table (pointed at the tests' Orthanc, no credentials), then
+    each of its commands."""
+    _, _tls, config = _blocks("toml")
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "dicomweb-password").write_text("x\n")
+    documented = load_settings(_write(tmp_path / "doc.toml", config))
+    assert documented.problems == () and list(documented.dicomweb_nodes) == ["web"]
+    assert documented.dicomweb_nodes["web"].password_file == (
+        tmp_path / "secrets" / "dicomweb-password")
+    site = _write(tmp_path / "site.toml", f'pacs_store_dir = "{tmp_path / "store"}"\n'
+                  + config.replace("https://pacs.hospital.local/dicom-web",
+                                   orthanc.dicomweb_url)
+                  .replace('auth = "basic"', 'auth = "none"')
+                  .replace('username = "lightbox"\n', "")
+                  .replace('password_file = "secrets/dicomweb-password"\n', ""))
+    assert load_settings(site).problems == ()
+    env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site)}
+    study = orthanc.studies["phantom"]
+    web_commands = _blocks("sh")[0]
+    for line in [line for line in web_commands.splitlines() if line.strip()]:
+        args = shlex.split(line.replace("1.2.840.99999.1", study))
+        assert args[:2] == ["lightbox", "pacs"] and args[-1] == "web"
+        done = subprocess.run([sys.executable, "-m", "viewer", *args[1:]], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, (line, done.stderr)
+    assert len(list((tmp_path / "store" / study).glob("*/*.dcm"))) == 64
 
 
 def _write(path: Path, text: str) -> Path:

@@ -31,11 +31,15 @@ MODELS = Path(__file__).resolve().parents[2] / "models"
 SEG, SR3D = "1.2.840.10008.5.1.4.1.1.66.4", "1.2.840.10008.5.1.4.1.1.88.34"
 
 
-def settings_for(tmp_path: Path, orthanc: Orthanc, extra: str = "", **kw: object) -> Settings:
-    """The tests' site file with ``extra`` top-level keys (before the node's table)."""
+def settings_for(tmp_path: Path, orthanc: Orthanc, extra: str = "", web: str = "",
+                 **kw: object) -> Settings:
+    """The tests' site file with ``extra`` top-level keys (before the node's table), and
+    the DICOMweb node "web" at the URL ``web`` when given."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store", **kw)  # type: ignore[arg-type]
-    path.write_text(extra + path.read_text(encoding="utf-8"), encoding="utf-8")
+    path.write_text(extra + path.read_text(encoding="utf-8")
+                    + (f'[dicomweb_nodes.web]\nurl = "{web}"\n' if web else ""),
+                    encoding="utf-8")
     loaded = load_settings(path)
     assert loaded.problems == ()
     return loaded
@@ -265,7 +269,7 @@ def test_only_lightbox_results_to_configured_nodes(orthanc, phantom_here, tmp_pa
     assert pacs_main(["send", "orthanc", str(image)], settings) == 2
     assert "not a kind of object Lightbox sends back" in capsys.readouterr().err
     assert pacs_main(["send", "elsewhere", str(image)], settings) == 2
-    assert "no DICOM node named 'elsewhere'" in capsys.readouterr().err
+    assert "no node named 'elsewhere' is configured" in capsys.readouterr().err
     assert AuditLog.of(settings).records() == before  # nothing sent, nothing recorded
     stranger = DicomNode("orthanc", "ORTHANCTEST", "127.0.0.2", orthanc.dicom_port)
     with pytest.raises(NodeNotConfiguredError, match="not one the site configured"):

@@ -14,6 +14,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
 
 from tests.net.test_send import MODELS, settings_for  # noqa: E402
+from tests.pacs_server import needs_dicomweb  # noqa: E402
 from viewer.audit.log import AuditLog  # noqa: E402
 from viewer.cli.pacs_send import results_sender  # noqa: E402
 from viewer.host.settings import Settings  # noqa: E402
@@ -153,6 +154,41 @@ def test_auto_send_after_each_run_in_the_viewer(orthanc, window_for, qtbot, tmp_
         (record,) = [r for r in AuditLog.of(settings).records() if r.get("event") == "send"]
         assert record["trigger"] == "automatic" and record["outcome"] == "ok"
         assert record["objects"][0]["model_id"] == "ct-lesion-cls"
+    finally:
+        for uid in found:
+            orthanc.forget_series(uid)
+
+
+@needs_dicomweb
+def test_send_ai_results_to_a_dicomweb_destination(orthanc, window_for, qtbot, tmp_path):
+    """results_destination naming a DICOMweb node: the same button sends by STOW-RS."""
+    from viewer.net.nodes import find as find_any
+    from viewer.net.nodes import node_named as named
+
+    settings = settings_for(tmp_path, orthanc, 'results_destination = "web"\n',
+                            web=orthanc.dicomweb_url)
+    web = named(settings, "web")
+    study_uid = orthanc.studies["phantom"]
+    window = window_for(settings)
+    assert retrieve(node_named(settings, "orthanc"), settings, study_uid).complete
+    window.open_paths([str(settings.pacs_store_dir / study_uid)])
+    qtbot.waitUntil(window.is_settled, timeout=30_000)
+    series = window.viewport.series
+    assert series is not None
+    results = run_model(verify_artifact(MODELS / "ct-body-seg"), series, [5],
+                        accept_warnings=True, audit_log=AuditLog.of(settings))
+    window.viewport.overlays.add_results(results)
+    box = window.ai_panel.sender_box
+    assert box.send_button.isEnabled() and "web" in box.send_button.toolTip()
+    found: list[str] = []
+    try:
+        box.send_button.click()
+        qtbot.waitUntil(lambda: not box.busy, timeout=60_000)
+        assert box.status_label.text() == ("1 object(s) sent to web and recorded in the "
+                                           "audit log.")
+        found = [m.series_uid for m in find_any(web, Query(
+            level="series", study_uid=study_uid, modality="SEG"), settings).matches]
+        assert len(found) == 1
     finally:
         for uid in found:
             orthanc.forget_series(uid)

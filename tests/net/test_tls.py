@@ -159,7 +159,7 @@ def test_the_documented_tls_configuration_runs(tls_orthanc, pki, tmp_path) -> No
     from tests.net.test_docs import _blocks
     from tests.pacs_server import LIGHTBOX_AET, ORTHANC_AET
 
-    _config, documented = _blocks("toml")
+    _config, documented, _web = _blocks("toml")
     for name, path in (("hospital-ca.pem", pki.ca), ("ws1.pem", pki.client_cert),
                        ("ws1.key", pki.client_key)):
         documented = documented.replace(f"/etc/lightbox/{name}", str(path))

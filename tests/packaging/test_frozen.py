@@ -359,6 +359,31 @@ def test_pacs_echo_find_get_against_a_real_orthanc(exe, tmp_path, monkeypatch) -
             assert len(list((tmp_path / "store" / study).glob("*/*.dcm"))) == 64
 
 
+def test_dicomweb_echo_find_get_against_a_real_orthanc(exe, tmp_path, monkeypatch) -> None:
+    """dicomweb-client, requests, urllib3 are frozen in and work (QIDO-RS, WADO-RS through
+    the HTTP stack), without charset_normalizer and without a word about it on stderr."""
+    from tests.pacs_server import DICOMWEB_PLUGIN, running_orthanc, site_file
+
+    if not DICOMWEB_PLUGIN.is_file():
+        pytest.skip("Orthanc's DICOMweb plugin is not installed (apt-get install "
+                    "orthanc-dicomweb)")
+
+    with running_orthanc(tmp_path / "orthanc", tmp_path / "demo") as orthanc:
+        site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+        site.write_text(site.read_text(encoding="utf-8")
+                        + f'[dicomweb_nodes.web]\nurl = "{orthanc.dicomweb_url}"\n',
+                        encoding="utf-8")
+        monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+        study = orthanc.studies["phantom"]
+        runs = [run(exe, "pacs", "echo", "web"),
+                run(exe, "pacs", "find", "--modality", "CT", "web"),
+                run(exe, "pacs", "get", "--study", study, "web")]
+        assert [r.returncode for r in runs] == [0, 0, 0], [r.stderr for r in runs]
+        assert study in runs[1].stdout
+        assert len(list((tmp_path / "store" / study).glob("*/*.dcm"))) == 64
+        assert not any("Warning" in r.stderr for r in runs), [r.stderr for r in runs]
+
+
 def test_pacs_listen_stores_what_orthanc_pushes(exe, tmp_path) -> None:
     import signal
 

@@ -17,7 +17,7 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from tests.pacs_server import MARKED, Orthanc, free_port, site_file
+from tests.pacs_server import MARKED, Orthanc, free_port, needs_dicomweb, site_file
 from tests.ui.helpers import click_item, grab_array
 from viewer.net.store import LocalStore, _store_error
 from viewer.ui.i18n import install_translators, remove_translators
@@ -401,6 +401,64 @@ def test_the_networks_messages_read_in_japanese(qapp, pacs_window) -> None:
             shown = problem_text(message)
             assert shown != message, message
             # Only the values stay Latin (names, addresses, dates, the OS's reason).
+            assert not re.search(r"\b(the|is|and|or|to|not)\b", shown), shown
+    finally:
+        remove_translators(qapp, translators)
+
+
+@needs_dicomweb
+def test_a_dicomweb_node_is_listed_beside_the_dicom_one_and_retrieves(
+        make_main_window, qtbot, orthanc, tmp_path, monkeypatch) -> None:
+    """The node box lists both kinds of node; a search and a retrieve through the
+    DICOMweb one (QIDO-RS, WADO-RS) open the study as a C-GET does."""
+    site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+    site.write_text(site.read_text(encoding="utf-8")
+                    + f'[dicomweb_nodes.web]\nurl = "{orthanc.dicomweb_url}"\n',
+                    encoding="utf-8")
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+    w = make_main_window(load_models=False)
+    dialog = open_search(w)
+    assert [dialog.node.itemText(i) for i in range(dialog.node.count())] == ["orthanc", "web"]
+    dialog.node.setCurrentText("web")
+    dialog.modality.setCurrentText("CT")
+    search(qtbot, dialog)
+    row = row_of(dialog, orthanc.studies["phantom"])
+    assert row.text(IMAGES) == "64"
+    click_item(dialog.results, row)
+    dialog.retrieve_button.click()
+    qtbot.waitUntil(lambda: row.text(STATUS) == "Complete · opened", timeout=WAIT)
+    qtbot.waitUntil(lambda: w.viewport.series is not None and w.is_settled(), timeout=WAIT)
+    assert w.viewport.series.study_uid == orthanc.studies["phantom"]
+    assert grab_array(w.viewport).std() > 10
+
+
+def test_the_dicomweb_messages_read_in_japanese(qapp, orthanc, tmp_path) -> None:
+    """Real failures of a DICOMweb node (nothing listening, a wrong base path, an unknown
+    node's name) as the reader sees them in Japanese."""
+    from viewer.host.settings import load_settings
+    from viewer.net.errors import NetworkError
+    from viewer.net.nodes import echo, find, node_named
+    from viewer.net.query import Query
+    from viewer.ui.problem_text import problem_text
+
+    site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+    site.write_text(site.read_text(encoding="utf-8")
+                    + f'[dicomweb_nodes.closed]\nurl = "http://127.0.0.1:{free_port()}/x"\n'
+                    f'[dicomweb_nodes.wrong]\nurl = "http://127.0.0.1:{orthanc.http_port}/x"\n',
+                    encoding="utf-8")
+    settings = load_settings(site)
+    messages = []
+    for call in (lambda: echo(node_named(settings, "closed"), settings),
+                 lambda: find(node_named(settings, "wrong"), Query(), settings),
+                 lambda: node_named(settings, "nowhere")):
+        with pytest.raises(NetworkError) as caught:
+            call()
+        messages.append(str(caught.value))
+    translators = install_translators(qapp, "ja")
+    try:
+        for message in messages:
+            shown = problem_text(message)
+            assert shown != message, message
             assert not re.search(r"\b(the|is|and|or|to|not)\b", shown), shown
     finally:
         remove_translators(qapp, translators)

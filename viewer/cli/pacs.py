@@ -1,7 +1,9 @@
-"""``lightbox pacs``: IT's tools for the DICOM nodes the site configured (docs/pacs.md).
+"""``lightbox pacs``: IT's tools for the DICOM and DICOMweb nodes the site configured
+(docs/pacs.md).
 
     lightbox pacs nodes                                   list the configured nodes
-    lightbox pacs echo [NODE]                             C-ECHO: can Lightbox talk to it?
+    lightbox pacs echo [NODE]                             C-ECHO (DICOMweb: a QIDO-RS
+                                                          search, limit 1): does it answer?
     lightbox pacs find [--patient-name NAME] [--patient-id ID] [--accession NUMBER]
                        [--date FROM-TO] [--modality MOD] [--level study|series]
                        [--study UID] [--limit N] [--json] [--show-identity] [NODE]
@@ -9,7 +11,9 @@
     lightbox pacs listen                                  receive studies the PACS pushes
     lightbox pacs send NODE FILE...                       C-STORE results Lightbox wrote
 
-NODE is a node's name from the site configuration (default: the user's ``default_node``).
+NODE is a node's name from the site configuration (default: the user's ``default_node``):
+a DICOM node (C-FIND, C-GET/C-MOVE, C-STORE) or a DICOMweb node (QIDO-RS, WADO-RS,
+STOW-RS), the same commands and results either way (:mod:`viewer.net.nodes`).
 ``get`` stores into the local store (``pacs_store_dir``), prints progress on stderr, and
 resumes a retrieve that stopped: what is already stored is skipped. ``listen`` opens the
 storage port for the configured nodes until Ctrl+C and stores what they send. ``send``
@@ -36,7 +40,7 @@ from dataclasses import asdict, replace
 
 from viewer.cli.identity import IDENTITY_HIDDEN, IdentityLocked, add_flag, hides_identity
 from viewer.errors import Cancelled, LightboxError
-from viewer.host.dicom_nodes import DicomNode
+from viewer.host.dicomweb_nodes import AnyNode
 from viewer.host.settings import Settings, load_settings
 from viewer.tasks.cancel import CancelToken
 
@@ -46,10 +50,10 @@ OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lightbox pacs", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("nodes", help="list the DICOM nodes the site configured")
-    echo = commands.add_parser("echo", help="C-ECHO a node")
+    commands.add_parser("nodes", help="list the DICOM and DICOMweb nodes the site configured")
+    echo = commands.add_parser("echo", help="C-ECHO a node (DICOMweb: a QIDO-RS search, limit 1)")
     echo.add_argument("node", nargs="?")
-    find = commands.add_parser("find", help="C-FIND studies or series")
+    find = commands.add_parser("find", help="C-FIND (or QIDO-RS) studies or series")
     find.add_argument("--patient-name", default="", help="wildcards * and ? allowed")
     find.add_argument("--patient-id", default="")
     find.add_argument("--accession", default="")
@@ -62,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     find.add_argument("--json", action="store_true", help="one JSON object per match")
     add_flag(find)
     find.add_argument("node", nargs="?")
-    get = commands.add_parser("get", help="retrieve a study or series (C-GET or C-MOVE)")
+    get = commands.add_parser("get", help="retrieve a study or series (C-GET, C-MOVE or WADO-RS)")
     get.add_argument("--study", required=True, help="Study Instance UID")
     get.add_argument("--series", help="Series Instance UID (default: the whole study)")
     get.add_argument("--move", action="store_true",
@@ -93,8 +97,8 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
 
         return send_command(args.node, args.files, settings)
     # Only now is anything of the network loaded, and only for a configured node.
-    from viewer.net.dimse import node_named
     from viewer.net.errors import NodeNotConfiguredError, QueryKeyError
+    from viewer.net.nodes import node_named
 
     try:
         node = node_named(settings, args.node)
@@ -112,9 +116,9 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
 
 
 def _nodes(settings: Settings) -> int:
-    if not settings.dicom_nodes:
-        print("no DICOM node is configured: Lightbox opens no network connection "
-              f"(site configuration: {settings.site_file})")
+    if not settings.dicom_nodes and not settings.dicomweb_nodes:
+        print("no DICOM or DICOMweb node is configured: Lightbox opens no network "
+              f"connection (site configuration: {settings.site_file})")
         return OK
     print(f"this workstation: AE title {settings.local_ae_title}, storage port "
           f"{settings.storage_port}")
@@ -122,19 +126,28 @@ def _nodes(settings: Settings) -> int:
         default = "  (default)" if node.name == settings.default_node else ""
         tls = "  (DICOM over TLS)" if node.tls else ""
         print(f"{node.name}: {node.address}{tls}{default}")
+    for web in settings.dicomweb_nodes.values():
+        default = "  (default)" if web.name == settings.default_node else ""
+        auth = f", auth {web.auth}" if web.auth != "none" else ""
+        print(f"{web.name}: DICOMweb {web.url}{auth}{default}")
     return OK
 
 
-def _echo(node: DicomNode, settings: Settings) -> int:
-    from viewer.net.dimse import echo
+def _echo(node: AnyNode, settings: Settings) -> int:
+    from viewer.net.nodes import echo, protocol
 
     echo(node, settings)
-    print(f"{node.name}: {node.address} answers (C-ECHO{' over TLS' if node.tls else ''})")
+    if protocol(node) == "DICOMweb":
+        how = "QIDO-RS"
+    else:
+        how = "C-ECHO over TLS" if getattr(node, "tls", False) else "C-ECHO"
+    print(f"{node.name}: {node.address} answers ({how})")
     return OK
 
 
-def _find(node: DicomNode, args: argparse.Namespace, settings: Settings) -> int:
-    from viewer.net.query import Query, StudyMatch, find
+def _find(node: AnyNode, args: argparse.Namespace, settings: Settings) -> int:
+    from viewer.net.nodes import find
+    from viewer.net.query import Query, StudyMatch
 
     if args.limit is not None and args.limit < 1:
         print("lightbox pacs find: --limit must be 1 or more", file=sys.stderr)
@@ -172,10 +185,14 @@ def _find(node: DicomNode, args: argparse.Namespace, settings: Settings) -> int:
     return OK
 
 
-def _get(node: DicomNode, args: argparse.Namespace, settings: Settings) -> int:
+def _get(node: AnyNode, args: argparse.Namespace, settings: Settings) -> int:
+    from viewer.net.nodes import protocol, retrieve
     from viewer.net.receiver import Progress
-    from viewer.net.retrieve import node_method, retrieve
 
+    if args.move and protocol(node) == "DICOMweb":
+        print(f"lightbox pacs get: --move (C-MOVE) is for DICOM nodes; {node.name} is a "
+              "DICOMweb node, retrieved with WADO-RS: leave --move out", file=sys.stderr)
+        return USAGE
     token = CancelToken()
     lock = threading.Lock()
 
@@ -192,9 +209,8 @@ def _get(node: DicomNode, args: argparse.Namespace, settings: Settings) -> int:
                   f"here, {p.failed} refused)", file=sys.stderr, flush=True)
 
     try:
-        outcome = retrieve(node, settings, args.study, args.series,
-                           method="move" if args.move else node_method(node), progress=show,
-                           token=token)
+        outcome = retrieve(node, settings, args.study, args.series, move=args.move,
+                           progress=show, token=token)
     except KeyboardInterrupt:
         token.cancel()
         print("lightbox pacs get: interrupted; run the same command again to resume",

@@ -3,8 +3,8 @@
 The one path for ``lightbox pacs send NODE FILE...`` and ``lightbox infer ... --send``
 (and the automatic send a site turns on with ``results_auto_send``): the files' headers
 are read and the audit log checked *before* anything goes (a send that could not be
-recorded does not start), the objects go over one association
-(:func:`viewer.net.send.send`), and the record of what went where, object by object, is
+recorded does not start), the objects go over one association, or by STOW-RS to a
+DICOMweb node (:func:`viewer.net.nodes.send`), and the record of what went where, object by object, is
 appended and fsynced (:mod:`viewer.audit.sends`) before the command says it is done. A
 send that fails half-way is recorded too, with each object's outcome.
 
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from viewer.errors import Cancelled, LightboxError
-from viewer.host.dicom_nodes import DicomNode
+from viewer.host.dicomweb_nodes import AnyNode, DicomWebNode
 from viewer.host.settings import Settings
 from viewer.tasks.cancel import CancelToken
 
@@ -36,10 +36,10 @@ class SendUsageError(LightboxError):
     """Nothing was sent: no destination, an unknown node, a file Lightbox does not send."""
 
 
-def destination(settings: Settings, name: str | None) -> DicomNode:
+def destination(settings: Settings, name: str | None) -> AnyNode:
     """The node ``name``, or the site's ``results_destination`` when None."""
-    from viewer.net.dimse import node_named
     from viewer.net.errors import NodeNotConfiguredError
+    from viewer.net.nodes import node_named
 
     chosen = name or settings.results_destination
     if chosen is None:
@@ -53,7 +53,7 @@ def destination(settings: Settings, name: str | None) -> DicomNode:
         raise SendUsageError(str(exc)) from None
 
 
-def send_and_record(node: DicomNode, settings: Settings, paths: Sequence[Path], *,
+def send_and_record(node: AnyNode, settings: Settings, paths: Sequence[Path], *,
                     trigger: str = "reader", token: CancelToken | None = None,
                     quiet: bool = False,
                     progress: Callable[[int, int], None] | None = None) -> SendOutcome:
@@ -64,7 +64,8 @@ def send_and_record(node: DicomNode, settings: Settings, paths: Sequence[Path], 
     (before sending: nothing sent; after: the message says what went)."""
     from viewer.audit.log import AuditLog
     from viewer.audit.sends import SentObject, send_record
-    from viewer.net.send import SendFileError, read_objects, send
+    from viewer.net.nodes import send
+    from viewer.net.send import SendFileError, read_objects
 
     try:
         objects = read_objects(paths)
@@ -87,7 +88,8 @@ def send_and_record(node: DicomNode, settings: Settings, paths: Sequence[Path], 
     result = ("ok" if outcome.ok else "cancelled" if outcome.cancelled
               else "refused" if outcome.refused else "error")
     record = send_record(
-        node.name, node.ae_title, f"{node.host}:{node.port}",
+        node.name, node.ae_title,
+        node.url if isinstance(node, DicomWebNode) else f"{node.host}:{node.port}",
         [SentObject(o.object.sop_class, o.object.sop_instance, o.object.series_uid,
                     o.object.study_uid, o.object.references, o.status, o.code, o.detail,
                     o.object.model) for o in outcome.objects],

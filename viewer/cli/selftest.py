@@ -326,21 +326,25 @@ def check_system_log() -> list[Check]:
 
 
 def check_network(settings: Settings) -> list[Check]:
-    """A C-ECHO to each configured DICOM node; SKIP when none is configured."""
-    if not settings.dicom_nodes:
-        return [Check("network", SKIP, "no DICOM node is configured (docs/pacs.md)")]
+    """A C-ECHO to each configured DICOM node, a QIDO-RS search (limit 1) to each
+    DICOMweb node; SKIP when none is configured."""
+    if not settings.dicom_nodes and not settings.dicomweb_nodes:
+        return [Check("network", SKIP, "no DICOM or DICOMweb node is configured "
+                      "(docs/pacs.md)")]
     from viewer.errors import LightboxError
-    from viewer.net.dimse import echo
+    from viewer.net.nodes import configured, echo, protocol
 
     checks = []
-    for node in settings.dicom_nodes.values():
+    for node in configured(settings).values():
+        kind = protocol(node)
         try:
             echo(node, settings)
         except LightboxError as exc:
-            checks.append(Check(f"DICOM node {node.name}", FAIL, str(exc)))
+            checks.append(Check(f"{kind} node {node.name}", FAIL, str(exc)))
         else:
-            checks.append(Check(f"DICOM node {node.name}", OK,
-                                f"{node.address} answers C-ECHO from "
+            checks.append(Check(f"{kind} node {node.name}", OK,
+                                f"{node.address} answers a QIDO-RS search" if kind ==
+                                "DICOMweb" else f"{node.address} answers C-ECHO from "
                                 f"{settings.local_ae_title}"))
     return checks
 

@@ -54,6 +54,7 @@ from viewer.host.dicom_nodes import (
     check_nodes,
     check_port,
 )
+from viewer.host.dicomweb_nodes import DicomWebNode, check_web_nodes
 from viewer.host.files import write_atomic
 from viewer.host.folders import (
     AUDIT_DIR_ENV,
@@ -103,7 +104,7 @@ class Key:
     kind: str  # bool | date | language | path | str_list | id_list | key_map | name_map
     #            | corner_set | public_keys | key_refs | digests | dicom_nodes | ae_title
     #            | port | count | seconds | gigabytes | name | file | hanging_map
-    #            | key_hashes
+    #            | key_hashes | dicomweb_nodes
     user: bool  # a user preference may set it (unless the site locks it)
     doc: str
     #: Security-relevant: a mistake in the site configuration gives it its closed value
@@ -175,10 +176,10 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
         f"seconds to wait for a DICOM node to connect or answer (default "
         f"{DEFAULT_TIMEOUT_S})"),
     Key("default_node", "name", True,
-        "the DICOM node the PACS commands use when none is named"),
+        "the node (DICOM or DICOMweb) the PACS commands use when none is named"),
     Key("results_destination", "name", False,
-        "the DICOM node (one of dicom_nodes) that AI results, key images and annotations "
-        "are sent to with C-STORE; absent: nothing is ever sent"),
+        "the node (one of dicom_nodes or dicomweb_nodes) that AI results, key images and "
+        "annotations are sent to with C-STORE or STOW-RS; absent: nothing is ever sent"),
     Key("results_auto_send", "bool", False,
         "send each AI run's SEG/SR to results_destination as soon as the run ends, in "
         "the viewer and by lightbox infer (default false: only when the reader sends them)"),
@@ -211,6 +212,10 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
     Key("service_max_instances", "count", False,
         f"most DICOM files one run request to `lightbox serve` may upload (default "
         f"{DEFAULT_SERVICE_MAX_INSTANCES}); past it: 413"),
+    Key("dicomweb_nodes", "dicomweb_nodes", False,
+        "the DICOMweb services (QIDO-RS, WADO-RS, STOW-RS) Lightbox may contact, one table "
+        "each: [dicomweb_nodes.NAME] with url, auth = \"none\" | \"basic\" (username, "
+        "password_file) | \"bearer\" (token_file); names shared with dicom_nodes"),
 )})
 
 
@@ -223,7 +228,7 @@ KIND_TEXT: Mapping[str, str] = MappingProxyType({
     "key_refs": "list of key ids or keys", "digests": "list of digests",
     "dicom_nodes": "tables (one per node)", "ae_title": "string (AE title)",
     "port": "integer (1–65535)", "count": "integer", "seconds": "number (seconds)",
-    "gigabytes": "number (gigabytes)",
+    "gigabytes": "number (gigabytes)", "dicomweb_nodes": "tables (one per node)",
     "name": "string", "file": "file path", "hanging_map": "table of tables",
     "key_hashes": "list of \"sha256:…\" hashes"})
 
@@ -295,6 +300,10 @@ class Settings:
     service_mutual_tls: bool = False
     service_max_request_mb: int = DEFAULT_SERVICE_MAX_MB
     service_max_instances: int = DEFAULT_SERVICE_MAX_INSTANCES
+    # DICOMweb services (host.dicomweb_nodes; docs/pacs.md). Site only; names shared with
+    # dicom_nodes.
+    dicomweb_nodes: Mapping[str, DicomWebNode] = field(
+        default_factory=lambda: MappingProxyType({}))
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()
     site_file: Path = field(default_factory=site_config_path)
@@ -365,6 +374,7 @@ def load_settings(site_file: str | Path | None = None,
             f"{site_path}: the site configuration has a mistake (above), so Lightbox fails "
             "closed until IT corrects it: no AI model runs, patient identity is hidden, "
             "developer_mode and allow_environment_overrides are off")
+    site = _one_namespace(site, problems)
     for key, value in site.items():
         values[key] = value
         if not sound and key in CLOSED:
@@ -434,6 +444,7 @@ def load_settings(site_file: str | Path | None = None,
                                             DEFAULT_SERVICE_MAX_MB)),
         service_max_instances=int(site.get("service_max_instances",
                                            DEFAULT_SERVICE_MAX_INSTANCES)),
+        dicomweb_nodes=MappingProxyType(dict(site.get("dicomweb_nodes", {}))),
         sources=MappingProxyType(sources),
         problems=tuple(problems),
         site_file=site_path,
@@ -453,13 +464,27 @@ def _file(site: Mapping[str, Any], key: str) -> Path | None:
     return Path(value) if value else None
 
 
+def _one_namespace(site: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """DICOM and DICOMweb nodes share one namespace (a command names a node, not a
+    protocol): a name in both is a mistake, and neither of the two is used."""
+    dimse, web = site.get("dicom_nodes") or {}, site.get("dicomweb_nodes") or {}
+    both = sorted(set(dimse) & set(web))
+    if not both:
+        return site
+    problems.append(f"the node name(s) {', '.join(map(repr, both))} are both in dicom_nodes "
+                    "and in dicomweb_nodes: each node needs its own name; neither is used "
+                    "until IT renames one")
+    return {**site, "dicom_nodes": {n: v for n, v in dimse.items() if n not in both},
+            "dicomweb_nodes": {n: v for n, v in web.items() if n not in both}}
+
+
 def _destination(site: Mapping[str, Any], problems: list[str]) -> str | None:
     """The site's ``results_destination`` when it names a configured node; otherwise None,
     and a problem that says so (results are then sent nowhere)."""
     name = site.get("results_destination") or None
     if name is None:
         return None
-    nodes = site.get("dicom_nodes", {})
+    nodes = {**site.get("dicom_nodes", {}), **site.get("dicomweb_nodes", {})}
     if name not in nodes:
         known = ", ".join(sorted(nodes)) or "none is configured"
         problems.append(f"results_destination names {name!r}, which is not one of the "
@@ -544,7 +569,7 @@ CLOSED: Mapping[str, Any] = MappingProxyType({
     "allowed_models": [], "hide_identity": True, "developer_mode": False,
     "trusted_keys": [], "allow_environment_overrides": False,
     # Any doubt about the site's intent, and Lightbox contacts nobody.
-    "dicom_nodes": {}})
+    "dicom_nodes": {}, "dicomweb_nodes": {}})
 
 
 def _fail_closed(site: dict[str, Any]) -> dict[str, Any]:
@@ -723,6 +748,8 @@ def _check(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
                       f"{', '.join(map(repr, CORNER_GROUPS))}, not {value!r}")
     if spec.kind == "dicom_nodes":
         return check_nodes(value)
+    if spec.kind == "dicomweb_nodes":
+        return check_web_nodes(value, base)
     if spec.kind == "ae_title":
         return check_ae_title(value)
     if spec.kind == "port":

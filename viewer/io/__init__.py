@@ -8,6 +8,13 @@ cannot be converted are still handled where they are used.
 pydicom (with NumPy, which it imports) takes longer to import than a quick scan of 300
 files takes (:mod:`viewer.io.quick_header`), so importing this package does not import
 it: the setting is applied the moment anything imports pydicom, wherever that happens.
+
+pydicom's test-file downloader (``pydicom.data.download``, imported by ``import pydicom``)
+imports ``requests`` when it can, only to fetch test files Lightbox never asks for. It
+is run with ``requests`` out of its reach (it falls back to urllib, never used): the HTTP
+stack is loaded only when a DICOMweb node is used (``viewer.net.web``), not by every
+command and at every start, and the frozen app prints no warning about what requests
+lacks.
 """
 
 from __future__ import annotations
@@ -23,10 +30,13 @@ def _quiet(config: Any) -> None:
 
 class _ConfigureOnImport:  # a meta path finder (importlib.abc costs 10 ms to import)
     """Finds nothing itself: wraps the loader of ``pydicom.config`` so that the setting is
-    applied as soon as that module has run, before any file can be read with it."""
+    applied as soon as that module has run, before any file can be read with it, and the
+    loader of ``pydicom.data.download`` so that it runs without ``requests``."""
+
+    pending = {"pydicom.config", "pydicom.data.download"}
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        if name != "pydicom.config":
+        if name not in self.pending:
             return None
         spec = None
         for finder in [f for f in sys.meta_path if f is not self]:  # the usual order
@@ -40,9 +50,20 @@ class _ConfigureOnImport:  # a meta path finder (importlib.abc costs 10 ms to im
         exec_module = loader.exec_module
 
         def exec_then_configure(module: ModuleType) -> None:
-            exec_module(module)
-            _quiet(module)
-            if _FINDER in sys.meta_path:
+            if name == "pydicom.config":
+                exec_module(module)
+                _quiet(module)
+            else:
+                blocked = "requests" not in sys.modules
+                if blocked:
+                    sys.modules["requests"] = None  # type: ignore[assignment] # ImportError
+                try:
+                    exec_module(module)
+                finally:
+                    if blocked and sys.modules.get("requests", ModuleType("x")) is None:
+                        del sys.modules["requests"]  # requests itself may load later
+            self.pending.discard(name)
+            if not self.pending and _FINDER in sys.meta_path:
                 sys.meta_path.remove(_FINDER)
 
         loader.exec_module = exec_then_configure
@@ -52,5 +73,8 @@ class _ConfigureOnImport:  # a meta path finder (importlib.abc costs 10 ms to im
 _FINDER = _ConfigureOnImport()
 if "pydicom.config" in sys.modules:
     _quiet(sys.modules["pydicom.config"])
-else:
+    _FINDER.pending.discard("pydicom.config")
+if "pydicom.data.download" in sys.modules:
+    _FINDER.pending.discard("pydicom.data.download")
+if _FINDER.pending:
     sys.meta_path.insert(0, _FINDER)

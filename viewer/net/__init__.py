@@ -1,7 +1,8 @@
 """The hospital network: DICOM query/retrieve with the nodes IT configured (pynetdicom).
 
-Nothing here runs unless the site configuration lists ``dicom_nodes``
-(``viewer.host.dicom_nodes``); nothing here contacts any host but those nodes, and the
+Nothing here runs unless the site configuration lists ``dicom_nodes`` or
+``dicomweb_nodes`` (``viewer.host.dicom_nodes``, ``viewer.host.dicomweb_nodes``); nothing
+here contacts any host but those nodes, and the
 only socket it listens on is the Storage SCP that a C-MOVE retrieve (or ``lightbox pacs
 listen``) opens for its duration on the configured ``storage_port``, accepting only the configured nodes' AE titles.
 Importing this package imports no network library: each module imports pynetdicom where
@@ -24,6 +25,12 @@ that). Qt-free.
 * :mod:`viewer.net.cache`: the store kept within ``pacs_cache_gb``, the list kept equal
   to the folder after a crash.
 * :mod:`viewer.net.send`: C-STORE of the results Lightbox wrote to a configured node.
+* :mod:`viewer.net.web`: a DICOMweb node's HTTP session (no proxy, the site's TLS, no
+  redirect elsewhere), its failures as these errors, QIDO-RS;
+* :mod:`viewer.net.wado`: WADO-RS retrieve into the same store, as C-GET;
+* :mod:`viewer.net.stow`: STOW-RS of the same results as :mod:`viewer.net.send`;
+* :mod:`viewer.net.nodes`: one dispatch (echo, find, retrieve, send) for both kinds of
+  node, which every caller uses. requests and dicomweb-client load only there.
 
 pynetdicom decodes received data sets with pydicom, whose value checks would *log* a
 malformed value (a name, a birth date): importing :mod:`viewer.io` first makes pydicom

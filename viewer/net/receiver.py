@@ -98,17 +98,22 @@ class Receiver:
             uids = (ds.get("StudyInstanceUID"), ds.get("SeriesInstanceUID"),
                     ds.get("SOPInstanceUID"))
         except Exception:  # noqa: BLE001 - whatever pydicom raises on a broken object
-            return self._refuse("an object that cannot be read (malformed data set)",
+            return self.refuse("an object that cannot be read (malformed data set)",
                                 0xC210)
         study, series, sop = (str(u) if u is not None else "" for u in uids)
         if not all(is_uid(u) for u in (study, series, sop)):
-            return self._refuse("an object whose UIDs are not DICOM UIDs", 0xC210)
+            return self.refuse("an object whose UIDs are not DICOM UIDs", 0xC210)
         if sop != str(getattr(event.request, "AffectedSOPInstanceUID", "")):
-            return self._refuse("an object whose SOP Instance UID differs from the "
+            return self.refuse("an object whose SOP Instance UID differs from the "
                                 "request's", 0xC210)
+        return self.take(study, series, sop, event.encoded_dataset)
+
+    def take(self, study: str, series: str, sop: str, data: Callable[[], bytes]) -> int:
+        """Queue one object whose UIDs are UIDs (``data`` gives its file bytes): the
+        status for the node. The WADO-RS retrieve (viewer.net.wado) hands each part here."""
         if ((self.study_uid is not None and study != self.study_uid)
                 or (self.series_uid and series != self.series_uid)):
-            return self._refuse("an object of another study or series than asked for",
+            return self.refuse("an object of another study or series than asked for",
                                 0xC211)
         with self.lock:
             if sop in self._queued or self.store.has(study, series, sop):
@@ -116,7 +121,7 @@ class Receiver:
                 self._report()
                 return 0x0000
             self._queued.add(sop)
-        self._queue.put((study, series, sop, event.encoded_dataset()))
+        self._queue.put((study, series, sop, data()))
         return 0x0000
 
     def _write_all(self) -> None:
@@ -138,7 +143,7 @@ class Receiver:
                 self.studies.add(item[0])
                 self._report()
 
-    def _refuse(self, what: str, status: int) -> int:
+    def refuse(self, what: str, status: int) -> int:
         with self.lock:
             self.failed += 1
             reason = f"the node sent {what}; it was not stored"

@@ -29,6 +29,7 @@ from typing import Literal
 
 from viewer.errors import LightboxError
 from viewer.host.dicom_nodes import DicomNode
+from viewer.host.dicomweb_nodes import AnyNode
 from viewer.host.settings import Settings
 from viewer.net.dimse import make_ae, open_association
 from viewer.net.errors import AssociationRefusedError, NetworkError, NodeNotConfiguredError
@@ -95,7 +96,7 @@ class SendOutcome:
     """Every object's outcome, in order; ``error`` is why the association failed or
     broke (then the objects without an answer are "not sent")."""
 
-    node: DicomNode
+    node: AnyNode
     objects: tuple[ObjectOutcome, ...]
     duration_s: float
     cancelled: bool = False

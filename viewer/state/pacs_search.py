@@ -120,12 +120,12 @@ class PacsSearch:
 
     @property
     def nodes(self) -> list[str]:
-        return sorted(self.settings.dicom_nodes)
+        return sorted({*self.settings.dicom_nodes, *self.settings.dicomweb_nodes})
 
     @property
     def default_node(self) -> str | None:
         chosen = self.settings.default_node
-        if chosen in self.settings.dicom_nodes:
+        if chosen in self.nodes:
             return chosen
         return self.nodes[0] if self.nodes else None
 
@@ -150,8 +150,7 @@ class PacsSearch:
         self.changed.emit("searching")
 
     def _find(self, node_name: str, query: Query, token: CancelToken) -> FindResult:
-        from viewer.net.dimse import node_named
-        from viewer.net.query import find
+        from viewer.net.nodes import find, node_named
 
         return find(node_named(self.settings, node_name), query, self.settings, token=token)
 
@@ -249,13 +248,12 @@ class PacsSearch:
         self.changed.emit("retrieve")
 
     def _fetch(self, job: Job[RetrieveRequest], store: LocalStore) -> RetrieveOutcome:
-        from viewer.net.dimse import node_named
-        from viewer.net.retrieve import node_method, retrieve
+        from viewer.net.nodes import node_named, retrieve
 
         request = job.request
         node = node_named(self.settings, request.node)
         return retrieve(node, self.settings, request.study_uid, request.series_uid,
-                        method=node_method(node), token=job.token, store=store,
+                        token=job.token, store=store,
                         progress=lambda p: job.progress(p.done, p.total))
 
     def _retrieve_progress(self, job: Job[RetrieveRequest], done: int, total: int) -> None:

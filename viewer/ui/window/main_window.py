@@ -238,7 +238,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         file_menu.addSeparator()
         pacs = self._action(file_menu, "search_pacs", self.show_pacs_search,
                             text=translate("MainWindow", "Search PACS…"))
-        if not self.settings.dicom_nodes:
+        if not (self.settings.dicom_nodes or self.settings.dicomweb_nodes):
             # No node: no search, and none of the network code is ever loaded.
             pacs.setEnabled(False)
             pacs.setToolTip(translate("MainWindow", "No PACS is configured: your IT "
@@ -690,7 +690,7 @@ class MainWindow(ReadingLayout, QMainWindow):
 
     def show_pacs_search(self) -> None:
         """The Search PACS window (built, with its network code, when first asked for)."""
-        if not self.settings.dicom_nodes:
+        if not (self.settings.dicom_nodes or self.settings.dicomweb_nodes):
             return  # the menu item is disabled; a remapped shortcut still reaches here
         if self.pacs_search is None:
             from viewer.ui.window.pacs_search import PacsSearchWindow
