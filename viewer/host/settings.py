@@ -154,8 +154,9 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
     Key("local_ae_title", "ae_title", False,
         f"Lightbox's own AE title (default {DEFAULT_AE_TITLE!r}); the nodes must know it"),
     Key("storage_port", "port", False,
-        f"TCP port of Lightbox's Storage SCP, open only during a C-MOVE retrieve "
-        f"(default {DEFAULT_STORAGE_PORT})"),
+        f"TCP port of Lightbox's Storage SCP, open during a C-MOVE retrieve, lightbox pacs "
+        f"listen, or while the viewer runs with receive_pushes (default "
+        f"{DEFAULT_STORAGE_PORT})"),
     Key("pacs_store_dir", "path", False,
         "folder of the studies retrieved from the PACS (default: the per-user data "
         "folder's 'studies')"),
@@ -186,6 +187,10 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
         "(with tls_key_file)"),
     Key("tls_key_file", "file", False,
         "PEM file of the private key of tls_cert_file (readable by Lightbox's users only)"),
+    Key("receive_pushes", "bool", False,
+        "the running viewer listens on storage_port for studies the configured nodes push "
+        "to it, and shows them as they arrive (default false: only lightbox pacs listen "
+        "and C-MOVE retrieves open the port)"),
 )})
 
 
@@ -261,6 +266,8 @@ class Settings:
     tls_ca_file: Path | None = None
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
+    # The viewer's own Storage SCP for pushed studies (ui.window.receiving). Site only.
+    receive_pushes: bool = False
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()
     site_file: Path = field(default_factory=site_config_path)
@@ -392,6 +399,7 @@ def load_settings(site_file: str | Path | None = None,
         tls_ca_file=_file(site, "tls_ca_file"),
         tls_cert_file=_file(site, "tls_cert_file"),
         tls_key_file=_file(site, "tls_key_file"),
+        receive_pushes=bool(site.get("receive_pushes", False)),
         sources=MappingProxyType(sources),
         problems=tuple(problems),
         site_file=site_path,
