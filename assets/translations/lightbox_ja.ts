@@ -400,6 +400,26 @@
     </message>
 </context>
 <context>
+    <name>Arriving</name>
+    <message>
+        <source>⚠ Incomplete: {} / {} images</source>
+        <extracomment>How often a followed study's folder is listed. Studies whose delivery stopped short: the line they keep while shown.</extracomment>
+        <translation>⚠ 未完了: {} / {} 画像</translation>
+    </message>
+    <message>
+        <source>⚠ Incomplete: {} images</source>
+        <translation>⚠ 未完了: {} 画像</translation>
+    </message>
+    <message>
+        <source>Receiving {} / {} images…</source>
+        <translation>受信中 {} / {} 画像…</translation>
+    </message>
+    <message>
+        <source>Receiving: {} images so far…</source>
+        <translation>受信中: これまでに {} 画像…</translation>
+    </message>
+</context>
+<context>
     <name>Bindings</name>
     <message>
         <source>Viewport</source>
@@ -1124,6 +1144,7 @@
     </message>
     <message>
         <source>Images %v / %m</source>
+        <extracomment>Scans whose studies wait to enter the study list until it is started.</extracomment>
         <translation>画像 %v / %m</translation>
     </message>
     <message>
@@ -2294,6 +2315,38 @@
     <message>
         <source>Reason</source>
         <translation>理由</translation>
+    </message>
+</context>
+<context>
+    <name>Receiving</name>
+    <message>
+        <source>Studies pushed by the PACS are not received: port {} is in use by another program (another Lightbox, or lightbox pacs listen). Searching and retrieving work as usual.</source>
+        <extracomment>Why the viewer does not receive pushes ("" while it does, or was not asked to). What the reader was told of received studies, newest last. Pushed studies whose delivery is under way: images landed so far.</extracomment>
+        <translation>PACSから送られる検査は受信されません: ポート {} は他のプログラム（別のLightbox、または lightbox pacs listen）が使用中です。検索と取得は通常どおり使えます。</translation>
+    </message>
+    <message>
+        <source>⚠ Not receiving (port {} in use)</source>
+        <translation>⚠ 受信停止中（ポート {} 使用中）</translation>
+    </message>
+    <message>
+        <source>Receiving from the PACS</source>
+        <translation>PACSから受信中</translation>
+    </message>
+    <message>
+        <source>Lightbox receives the studies the PACS sends to it on port {}</source>
+        <translation>LightboxはPACSから送られる検査をポート {} で受信します</translation>
+    </message>
+    <message>
+        <source>Study received from {}: {} images</source>
+        <translation>{} から検査を受信しました: {} 画像</translation>
+    </message>
+    <message>
+        <source>Study received from {}: {}, {} images</source>
+        <translation>{} から検査を受信しました: {}、{} 画像</translation>
+    </message>
+    <message>
+        <source>({} refused: see the log)</source>
+        <translation>（{} 件を拒否: ログを参照）</translation>
     </message>
 </context>
 <context>

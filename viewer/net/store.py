@@ -198,9 +198,7 @@ class LocalStore:
                   "pushed": True}
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(folder / PARTIAL, json.dumps(marker) + "\n")
-            if not (folder / ORIGIN).is_file():
-                write_atomic(folder / ORIGIN, json.dumps({"node": node}) + "\n")
+            write_atomic(folder / PARTIAL, json.dumps(marker) + "\n")  # no .origin: pushed
         except OSError as exc:
             raise _store_error(self.root, exc) from exc
         from viewer.net.index import PARTIAL as PARTIAL_STATE
