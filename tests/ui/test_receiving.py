@@ -180,3 +180,34 @@ def test_a_study_still_arriving_shows_at_once_and_fills_in_keeping_the_view(
     assert w.viewport.state.window == chosen
     assert not store.is_partial(study)
     assert w.boundary.messages == []
+
+
+def test_a_push_opened_from_the_list_while_arriving_fills_in(listening, qtbot, orthanc):
+    w = listening
+    study = orthanc.studies["phantom"]
+    listener = w.receiving.listener
+    assert listener is not None
+    store = PausingStore(w.settings.pacs_store_dir)
+    listener.store = store  # the real store, holding its writer after the 5th image
+    pushing = _push(orthanc, study)
+    qtbot.waitUntil(store.paused.is_set, timeout=WAIT)
+    # Listed while it arrives, marked incomplete; opened from the list.
+    qtbot.waitUntil(lambda: [(r.study_uid, r.partial) for r in w.study_list.rows]
+                    == [(study, True)], timeout=WAIT)
+    assert "incomplete" in w.study_list.table.item(0, 7).text()
+    w.study_list.table.selectRow(0)
+    w.study_list.table.setFocus()
+    QTest.keyClick(w.study_list.table, "\r")
+    qtbot.waitUntil(lambda: w.viewport.series is not None
+                    and w.viewport.displayed_image() is not None
+                    and len(w.viewport.series.frames) == 5, timeout=WAIT)
+    qtbot.waitUntil(lambda: w.arriving.label.text() == "Receiving: 5 images so far…",
+                    timeout=WAIT)
+    assert not w.is_settled()  # not done while images are on their way
+    store.go.set()
+    pushing.join(120)
+    qtbot.waitUntil(lambda: len(w.viewport.series.frames) == 64
+                    and not w.arriving.label.isVisible() and w.is_settled(), timeout=WAIT)
+    assert w.receiving.notices[-1].endswith(", 64 images")
+    qtbot.waitUntil(lambda: [(r.images, r.partial) for r in w.study_list.rows] == [(64, False)],
+                    timeout=WAIT)

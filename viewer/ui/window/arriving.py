@@ -32,6 +32,7 @@ from viewer.ui.bridge import Outcome
 from viewer.ui.i18n import translate
 
 if TYPE_CHECKING:
+    from viewer.state.pacs_search import PacsSearch
     from viewer.ui.window.main_window import MainWindow
 
 #: How often a followed study's folder is listed.
@@ -96,6 +97,16 @@ class ArrivingStudies:
         if study_uid in self.followed:
             self._tick()
 
+    def follow_retrieves(self, model: PacsSearch) -> None:
+        """The Search PACS window's retrieves: a followed study whose retrieve ended is
+        finished at once, not at the next poll."""
+        model.changed.subscribe(lambda change: self._retrieves_changed()
+                                if change == "retrieve" else None)
+
+    def _retrieves_changed(self) -> None:
+        if any(not self.arriving(uid)[0] for uid in self.followed):
+            self._tick()
+
     # -- following ----------------------------------------------------------------------
 
     def _files(self, folder: Path) -> set[Path]:
@@ -146,6 +157,8 @@ class ArrivingStudies:
                 keys = [r.key for r in viewport.series.frames] if viewport.series else []
                 if key in keys and keys.index(key) != viewport.state.index:
                     viewport.state.update(index=keys.index(key))
+        if not self.arriving(followed.study_uid)[0]:
+            self._tick()  # the delivery is over: the last files now, then finished
         self._show()
 
     def _finished(self, followed: _Followed) -> None:

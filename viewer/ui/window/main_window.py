@@ -701,6 +701,7 @@ class MainWindow(ReadingLayout, QMainWindow):
                 self.settings, self.bridge, self.boundary,
                 lambda folder: self.arriving.open(folder), self)
             self.pacs_search.set_hide_identity(self.viewport.state.hide_identity)
+            self.arriving.follow_retrieves(self.pacs_search.model)
         self.pacs_search.show()
         self.pacs_search.raise_()
         self.pacs_search.patient_name.setFocus()
