@@ -93,8 +93,11 @@ class ArrivingStudies:
         self._timer.start()
 
     def heard(self, study_uid: str) -> None:
-        """A push landed images (or ended): a followed study is looked at now."""
-        if study_uid in self.followed:
+        """A push landed images (or ended): a followed study not on screen yet, or whose
+        delivery ended, is looked at now (the rest at the next poll: one merge per image
+        would read the series again for each)."""
+        followed = self.followed.get(study_uid)
+        if followed is not None and (not followed.opened or not self.arriving(study_uid)[0]):
             self._tick()
 
     def follow_retrieves(self, model: PacsSearch) -> None:
