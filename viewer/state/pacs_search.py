@@ -265,7 +265,8 @@ class PacsSearch:
         uid = job.request.study_uid
         self.retrieves[uid] = dataclasses.replace(self.retrieves[uid], done=done, total=total)
         self.changed.emit("retrieve")
-        if done and job.request.open_when_done and uid not in self._opened:
+        if (done and job.request.open_when_done and not job.cancelled
+                and uid not in self._opened):
             self._opened.add(uid)  # the first image is stored: shown while the rest arrives
             self._open_study(self.study_folder(uid))
 
