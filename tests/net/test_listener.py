@@ -114,3 +114,25 @@ def test_a_caller_that_is_not_a_configured_node_stores_nothing(settings):
         listener.stop()
     assert arrivals == [] and listener.stored == 0
     assert not settings.pacs_store_dir.exists() or not any(settings.pacs_store_dir.glob("*/*/*.dcm"))
+
+
+def test_a_push_of_a_study_a_retrieve_left_partial_leaves_it_for_the_retrieve(settings,
+                                                                            orthanc):
+    """A partial retrieve's marker is the retrieve's: a push does not say it is complete
+    (here every image does arrive; the next retrieve finds them and completes it)."""
+    from viewer.net.store import PARTIAL
+
+    study = phantom(orthanc)
+    store = LocalStore(settings.pacs_store_dir)
+    store.mark_partial(study, "orthanc")
+    marker = (store.study_dir(study) / PARTIAL).read_text()
+    listener = Listener(settings, store=store)
+    listener.start()
+    try:
+        orthanc.push(study)
+    finally:
+        listener.stop()
+    assert store.is_partial(study) and (store.study_dir(study) / PARTIAL).read_text() == marker
+    outcome = retrieve(node_named(settings, "orthanc"), settings, study, store=store)
+    assert outcome.complete and outcome.skipped == 64 and not store.is_partial(study)
+    store.close()

@@ -23,7 +23,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from viewer.host.settings import Settings
@@ -70,6 +70,9 @@ class _Delivery:
     node: str
     receiver: Receiver
     names: dict[str, str]  # study → patient name, from its first object
+    #: Studies already partial before this delivery (a retrieve that stopped short):
+    #: they stay so, the next retrieve completes them.
+    partial_before: set[str] = field(default_factory=set)
 
 
 class Listener:
@@ -154,7 +157,10 @@ class Listener:
         if study and study not in delivery.names:
             try:
                 delivery.names[study] = str(event.dataset.get("PatientName", "") or "")
-                self.store.mark_receiving(study, delivery.node)
+                if self.store.is_partial(study):
+                    delivery.partial_before.add(study)  # its marker stays as it is
+                else:
+                    self.store.mark_receiving(study, delivery.node)
             except (LocalStoreError, ValueError):
                 pass  # a UID that is not one: the receiver refuses the object and says so
             except Exception:  # noqa: BLE001 - a broken name: the receiver decides
@@ -198,7 +204,7 @@ class Listener:
             self.skipped += receiver.skipped
             self.failed += receiver.failed
             self.studies |= set(delivery.names)
-        for study in sorted(delivery.names):
+        for study in sorted(set(delivery.names) - delivery.partial_before):
             try:
                 self.store.clear_partial(study)
             except (LocalStoreError, OSError, ValueError) as exc:
