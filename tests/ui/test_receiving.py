@@ -18,7 +18,7 @@ from PySide6.QtTest import QTest
 from tests.pacs_server import LIGHTBOX_AET, MARKED, site_file
 from tests.ui.conftest import open_and_wait
 from tests.ui.helpers import click_item, grab_array
-from tests.ui.test_pacs_search import STATUS, WAIT, open_search, row_of, search
+from tests.ui.test_pacs_search import SCREENSHOTS, STATUS, WAIT, open_search, row_of, search
 from viewer.imaging.window import Window
 from viewer.net.store import LocalStore
 
@@ -169,6 +169,11 @@ def test_a_study_still_arriving_shows_at_once_and_fills_in_keeping_the_view(
     qtbot.waitUntil(lambda: len(w.viewport.series.frames) == 5, timeout=WAIT)  # all landed
     assert w.arriving.label.isVisible()
     assert w.arriving.label.text() == "Receiving 5 / 64 images…"
+    # In the viewport too, under the image number: never "Im: 5 / 5" alone.
+    lines = w.viewport.corner_text().bottom_left
+    assert lines[:2] == ["Im: 5 / 5", "Receiving 5 / 64 images…"], lines
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert w.grab().save(str(SCREENSHOTS / "study-arriving.png"))
     chosen = Window(40.0, 123.0)
     w.viewport.state.update(window=chosen)
     ref = w.viewport.current_ref()
@@ -176,6 +181,7 @@ def test_a_study_still_arriving_shows_at_once_and_fills_in_keeping_the_view(
     store.go.set()
     qtbot.waitUntil(lambda: len(w.viewport.series.frames) == 64
                     and not w.arriving.label.isVisible(), timeout=WAIT)
+    assert "Receiving 5 / 64 images…" not in w.viewport.corner_text().bottom_left
     assert w.viewport.current_ref().key == ref.key  # the same image, the same window
     assert w.viewport.state.window == chosen
     assert not store.is_partial(study)

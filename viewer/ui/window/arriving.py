@@ -176,20 +176,25 @@ class ArrivingStudies:
                 if total else translate("Arriving", "⚠ Incomplete: {} images").format(have))
 
     def _show(self) -> None:
-        """The line for the study on screen: receiving, or stopped short; else hidden."""
+        """The status line for the active viewport's study (receiving, or stopped short;
+        else hidden), and the same under the image number of each viewport showing a
+        study that is not whole."""
+        for viewport in self._window.grid.visible_viewports():
+            shown = viewport.series
+            viewport.set_arriving_note(self._text(shown.study_uid) if shown else "")
         shown = self._window.viewport.series
-        uid = shown.study_uid if shown is not None else None
-        text = ""
+        text = self._text(shown.study_uid) if shown is not None else ""
+        self.label.setText(text)
+        self.label.setVisible(bool(text))
+
+    def _text(self, uid: str) -> str:
         if uid in self.followed:
             total = self.arriving(uid)[1]
             have = len(self.followed[uid].known)
-            text = (translate("Arriving", "Receiving {} / {} images…").format(have, total)
+            return (translate("Arriving", "Receiving {} / {} images…").format(have, total)
                     if total else
                     translate("Arriving", "Receiving: {} images so far…").format(have))
-        elif uid in self.incomplete:
-            text = self.incomplete[uid]
-        self.label.setText(text)
-        self.label.setVisible(bool(text))
+        return self.incomplete.get(uid, "")
 
     def stop(self) -> None:
         self._timer.stop()
