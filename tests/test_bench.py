@@ -303,6 +303,20 @@ def test_bench_dicomweb_prints_wado_rs_against_plain_dicomweb_client_and_c_get(
     ])
 
 
+@pytest.mark.skipif(not Path("/usr/sbin/Orthanc").is_file() and not shutil.which("Orthanc"),
+                    reason="Orthanc is not installed (CI installs it)")
+def test_bench_arriving_prints_the_first_image_against_retrieve_then_open(tmp_path) -> None:
+    out = run_bench("bench_arriving.py", "--slices", "4", "--size", "32", "--rounds", "1",
+                    tmp_path=tmp_path)
+    assert_lines(out, [
+        r"^series: 4 images of 32x32, .*load average \d+\.\d+",
+        rf"^Lightbox first image while arriving +{MS} +\(\d+ of 4 images here then\)",
+        rf"^Lightbox whole series on screen +{MS}",
+        rf"^plain pynetdicom C-GET, then open +{MS} +\(retrieve {MS}, then the first image; "
+        r"Lightbox's first image: \d+\.\d+x this\)",
+    ])
+
+
 def test_bench_j2k_prints_lightbox_against_the_floor_and_the_plain_pool(tmp_path) -> None:
     out = run_bench("bench_j2k.py", "--sizes", "64,96", "--slices", "6,3", "--rounds", "1",
                     "--runs", "1", "--compare", str(ROOT), "--profile", str(tmp_path / "p"),

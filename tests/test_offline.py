@@ -289,6 +289,9 @@ loaded = sorted(m for m in sys.modules
                 or m.endswith(".pacs_search"))
 assert loaded == [], loaded
 assert "viewer.net.index" in sys.modules  # the study list is there, offline
+# receive_pushes without nodes: no listener, nothing started to open one.
+assert window.settings.receive_pushes
+assert window.receiving.listener is None and not window.receiving.starting
 window.shutdown()
 """
 
@@ -296,7 +299,9 @@ window.shutdown()
 def test_with_no_node_configured_the_viewer_loads_no_network_code(offline_env) -> None:
     """The GUI: the Search PACS item is disabled and says IT configures nodes; neither the
     window, its model, viewer.net's network modules nor pynetdicom is imported (the local
-    study list is), and nothing is attempted."""
+    study list is), and nothing is attempted, even with ``receive_pushes`` on."""
+    Path(offline_env["LIGHTBOX_SITE_CONFIG"]).write_text("receive_pushes = true\n",
+                                                         encoding="utf-8")
     run([sys.executable, "-c", GUI_PROBE], offline_env)
     assert attempts(offline_env) == "", "a network connection was attempted"
 
@@ -319,6 +324,20 @@ codes.append(main(["infer", f"{sys.argv[2]}/{study}", "--model", "ct-lesion-cls"
 codes.append(main(["pacs", "send", "orthanc", f"{sys.argv[3]}/ct-lesion-cls-sr.dcm"]))
 shutil.rmtree(sys.argv[2])  # so that the C-MOVE has every image to fetch again
 codes.append(main(["pacs", "get", "--study", study, "--move", "orthanc"]))
+# The viewer with receive_pushes: its listener binds the storage port, and nothing else.
+import time
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from viewer.host.settings import load_settings
+from viewer.ui.window.main_window import MainWindow
+window = MainWindow(settings=load_settings(), load_models=False)
+for _ in range(1200):
+    app.processEvents()
+    if window.receiving.listener is not None or window.receiving.problem:
+        break
+    time.sleep(0.05)
+codes.append(0 if window.receiving.listener is not None else 1)
+window.shutdown()
 print(json.dumps({"codes": codes, "seen": seen}))
 """
 
@@ -326,17 +345,18 @@ print(json.dumps({"codes": codes, "seen": seen}))
 def test_with_nodes_configured_nothing_but_them_is_contacted(tmp_path) -> None:
     """Every connect() of echo, find, C-GET, C-MOVE and of sending results back (infer
     --send-to, pacs send) goes to the configured node; the only port listened on is the
-    Storage SCP's, the configured one, for the C-MOVE."""
+    Storage SCP's, the configured one, for the C-MOVE and for the viewer receiving pushes."""
     with running_orthanc(tmp_path / "orthanc", tmp_path / "demo") as orthanc:
         site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
-        env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site),
+        site.write_text("receive_pushes = true\n" + site.read_text(), encoding="utf-8")
+        env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site), "QT_QPA_PLATFORM": "offscreen",
                "LIGHTBOX_LOG_DIR": str(tmp_path / "logs")}
         done = subprocess.run([sys.executable, "-c", CONNECT_PROBE, orthanc.studies["phantom"],
                                str(tmp_path / "store"), str(tmp_path / "out")],
                               env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.splitlines()[-1])
-    assert report["codes"] == [0, 0, 0, 0, 0, 0], done.stderr
+    assert report["codes"] == [0, 0, 0, 0, 0, 0, 0], done.stderr
     connects = {tuple(a) for e, a in report["seen"] if e == "socket.connect"}
     binds = {tuple(a) for e, a in report["seen"] if e == "socket.bind"}
     assert connects == {("127.0.0.1", orthanc.dicom_port)}, report["seen"]

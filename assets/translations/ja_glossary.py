@@ -701,3 +701,19 @@ JA.update({
 "Saved: {} studies open alone": "保存しました: {} の検査は単独で開きます",
 "Save hanging protocol": "表示配置（ハンギングプロトコル）を保存",
 })
+# The viewer receiving pushed studies, and studies shown while they arrive (issue 14).
+JA.update({
+"Studies pushed by the PACS are not received: port {} is in use by another program (another Lightbox, or lightbox pacs listen). Searching and retrieving work as usual.":
+    "PACSから送られる検査は受信されません: ポート {} は他のプログラム（別のLightbox、または lightbox pacs listen）が使用中です。検索と取得は通常どおり使えます。",
+"⚠ Not receiving (port {} in use)": "⚠ 受信停止中（ポート {} 使用中）",
+"Receiving from the PACS": "PACSから受信中",
+"Lightbox receives the studies the PACS sends to it on port {}":
+    "LightboxはPACSから送られる検査をポート {} で受信します",
+"Study received from {}: {} images": "{} から検査を受信しました: {} 画像",
+"Study received from {}: {}, {} images": "{} から検査を受信しました: {}、{} 画像",
+"({} refused: see the log)": "（{} 件を拒否: ログを参照）",
+"⚠ Incomplete: {} / {} images": "⚠ 未完了: {} / {} 画像",
+"⚠ Incomplete: {} images": "⚠ 未完了: {} 画像",
+"Receiving {} / {} images…": "受信中 {} / {} 画像…",
+"Receiving: {} images so far…": "受信中: これまでに {} 画像…",
+})

@@ -400,6 +400,26 @@
     </message>
 </context>
 <context>
+    <name>Arriving</name>
+    <message>
+        <source>⚠ Incomplete: {} / {} images</source>
+        <extracomment>How often a followed study's folder is listed. Studies whose delivery stopped short: the line they keep while shown.</extracomment>
+        <translation>⚠ 未完了: {} / {} 画像</translation>
+    </message>
+    <message>
+        <source>⚠ Incomplete: {} images</source>
+        <translation>⚠ 未完了: {} 画像</translation>
+    </message>
+    <message>
+        <source>Receiving {} / {} images…</source>
+        <translation>受信中 {} / {} 画像…</translation>
+    </message>
+    <message>
+        <source>Receiving: {} images so far…</source>
+        <translation>受信中: これまでに {} 画像…</translation>
+    </message>
+</context>
+<context>
     <name>Bindings</name>
     <message>
         <source>Viewport</source>
@@ -2587,6 +2607,38 @@
     </message>
 </context>
 <context>
+    <name>Receiving</name>
+    <message>
+        <source>Studies pushed by the PACS are not received: port {} is in use by another program (another Lightbox, or lightbox pacs listen). Searching and retrieving work as usual.</source>
+        <extracomment>Why the viewer does not receive pushes ("" while it does, or was not asked to). What the reader was told of received studies, newest last. Pushed studies whose delivery is under way: images landed so far.</extracomment>
+        <translation>PACSから送られる検査は受信されません: ポート {} は他のプログラム（別のLightbox、または lightbox pacs listen）が使用中です。検索と取得は通常どおり使えます。</translation>
+    </message>
+    <message>
+        <source>⚠ Not receiving (port {} in use)</source>
+        <translation>⚠ 受信停止中（ポート {} 使用中）</translation>
+    </message>
+    <message>
+        <source>Receiving from the PACS</source>
+        <translation>PACSから受信中</translation>
+    </message>
+    <message>
+        <source>Lightbox receives the studies the PACS sends to it on port {}</source>
+        <translation>LightboxはPACSから送られる検査をポート {} で受信します</translation>
+    </message>
+    <message>
+        <source>Study received from {}: {} images</source>
+        <translation>{} から検査を受信しました: {} 画像</translation>
+    </message>
+    <message>
+        <source>Study received from {}: {}, {} images</source>
+        <translation>{} から検査を受信しました: {}、{} 画像</translation>
+    </message>
+    <message>
+        <source>({} refused: see the log)</source>
+        <translation>（{} 件を拒否: ログを参照）</translation>
+    </message>
+</context>
+<context>
     <name>ReportView</name>
     <message>
         <source>(hidden)</source>
@@ -2882,7 +2934,7 @@
     </message>
     <message>
         <source>Unnamed</source>
-        <extracomment>The reader's cine rate ([ and ]); None: the file's own (or the default). The preset the reader chose last, to name the window on the image. Reference lines from the other viewports: (segment in this image's pixels, label); the reading layout supplies them, a lone viewport has none.</extracomment>
+        <extracomment>"Receiving 5 / 64" under the image number while the series still arrives (ui/window/arriving.py): a partial stack is never shown as the whole series. The reader's cine rate ([ and ]); None: the file's own (or the default). The preset the reader chose last, to name the window on the image. Reference lines from the other viewports: (segment in this image's pixels, label); the reading layout supplies them, a lone viewport has none.</extracomment>
         <translation>氏名なし</translation>
     </message>
     <message>

@@ -1,6 +1,7 @@
 """The Search PACS model without Qt, against the real Orthanc (tests/conftest.py): a newer
 search drops an older one's late answer, series listed once, retrieves queued one at a
-time and opened when complete, cancel empties the queue; the date presets."""
+time and each opened at its first stored image (once), cancel empties the queue and
+opens nothing; the date presets."""
 
 from __future__ import annotations
 
@@ -115,3 +116,23 @@ def test_a_series_retrieved_alone_does_not_make_the_study_whole(model, orthanc) 
     search.retrieve(marked)
     loop.run_all()
     assert search.retrieves[marked].whole_study_here
+
+
+def test_a_retrieve_opens_its_study_at_its_first_image_not_at_the_end(settings, orthanc):
+    loop = Manual()
+    phantom = orthanc.studies["phantom"]
+    at_open: list[tuple[str, int, int]] = []
+
+    def opened(_folder: Path) -> None:
+        status = search.retrieves[phantom]
+        at_open.append((status.state, status.done, status.total))
+
+    search = PacsSearch(settings, loop.submit, loop.post, report=lambda e, c: None,
+                        open_study=opened, today=lambda: TODAY)
+    search.search(SearchForm("orthanc"))
+    loop.run_all()
+    search.retrieve(phantom)
+    loop.run_all()
+    assert search.retrieves[phantom].state == "complete"
+    [(state, done, total)] = at_open  # once, while it was still running
+    assert state == "running" and 1 <= done < total == 64

@@ -165,7 +165,10 @@ def test_cancel_mid_retrieve_leaves_a_partial_study_that_a_second_retrieve_compl
     assert w.boundary.messages == []  # cancelled is not an error
     kept = len(store.instances(study))
     assert 5 <= kept < 64 and store.is_partial(study)
-    assert w.viewport.series is None  # a partial study is not opened as if complete
+    # Shown from its first images on, and never as complete: the line says what is missing.
+    qtbot.waitUntil(lambda: w.arriving.label.text() == f"⚠ Incomplete: {kept} / 64 images",
+                    timeout=WAIT)
+    assert w.viewport.series is not None and len(w.viewport.series.frames) == kept
 
     dialog.model.store = LocalStore(w.settings.pacs_store_dir)
     dialog.results.scrollToItem(row)  # a double-click on the study retrieves the rest
@@ -174,8 +177,9 @@ def test_cancel_mid_retrieve_leaves_a_partial_study_that_a_second_retrieve_compl
                       dialog.results.visualItemRect(row).center())
     qtbot.waitUntil(lambda: row.text(STATUS) == "Complete · opened", timeout=WAIT)
     assert len(store.instances(study)) == 64 and not store.is_partial(study)
-    qtbot.waitUntil(lambda: w.viewport.series is not None and w.is_settled(), timeout=WAIT)
-    assert len(w.viewport.series.instances) == 64
+    qtbot.waitUntil(lambda: w.viewport.series is not None and w.is_settled()
+                    and len(w.viewport.series.instances) == 64, timeout=WAIT)
+    qtbot.waitUntil(lambda: not w.arriving.label.isVisible(), timeout=WAIT)
     with qtbot.waitSignal(w.scan_finished, timeout=WAIT):  # complete: a double-click opens
         QTest.mouseDClick(dialog.results.viewport(), Qt.MouseButton.LeftButton,
                           Qt.KeyboardModifier.NoModifier,
@@ -268,7 +272,10 @@ def test_a_full_disk_stops_the_retrieve_with_its_message_and_keeps_what_arrived(
     assert row.text(STATUS) == "Failed"
     assert len(w.boundary.messages) == 1 and "is full" in w.boundary.messages[0]
     assert len(store.instances(study)) == 3 and store.is_partial(study)
-    assert w.viewport.series is None
+    # What arrived is shown (from its first image), never as complete.
+    qtbot.waitUntil(lambda: w.arriving.label.text() == "⚠ Incomplete: 3 / 64 images",
+                    timeout=WAIT)
+    assert len(w.viewport.series.frames) == 3
     w.boundary._box.close()  # noqa: SLF001
 
 

@@ -98,7 +98,8 @@ def test_the_first_image_needs_no_pydicom_no_torch_no_model_and_no_decoder_proce
     for heavy in ("highdicom", "torch", "onnxruntime", "onnx", "scipy", "pydicom", "PIL",
                   "viewer.io.dicom", "viewer.ui.dialogs.tag_browser",
                   "viewer.inference.runner", "viewer.inference.registry", "viewer.audit",
-                  "nacl", "viewer.net.index", "sqlite3"):  # the study list: after it
+                  "nacl", "viewer.net.index", "sqlite3",  # the study list: after it
+                  "pynetdicom", "viewer.net.listener"):  # and the network, always
         assert heavy not in modules, f"{heavy} was imported before the first image"
     assert "PySide6.QtWidgets" in modules and "viewer.ui.window.main_window" in modules
     # Imported after the first image, before the reader asks (tag browser, an SR, export).
@@ -109,6 +110,27 @@ def test_the_first_image_needs_no_pydicom_no_torch_no_model_and_no_decoder_proce
     # The models are not verified yet, and the panel says so (it lists none meanwhile).
     assert not seen["ready"]
     assert seen["status"] == "Verifying models…"
+
+
+def test_with_pushes_received_the_listener_starts_after_the_first_image(tmp_path) -> None:
+    """Nodes configured and receive_pushes on: pynetdicom and the listener load after the
+    first paint, never before it; the port is open before the probe quits."""
+    from tests.pacs_server import free_port
+
+    image = write_phantom_series(tmp_path / "ct", slices=3, size=64)[1]
+    site = tmp_path / "site.toml"
+    site.write_text(f'receive_pushes = true\nstorage_port = {free_port()}\n'
+                    f'pacs_store_dir = "{tmp_path / "store"}"\n[dicom_nodes.pacs]\n'
+                    'ae_title = "PACS"\nhost = "127.0.0.1"\nport = 9\n', encoding="utf-8")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", LIGHTBOX_SITE_CONFIG=str(site))
+    done = subprocess.run([sys.executable, "-c", PROBE, str(image)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stdout.splitlines() if x.startswith("PROBE "))
+    seen = json.loads(line.removeprefix("PROBE "))
+    assert seen["code"] == 0 and seen["shown"]
+    for heavy in ("pynetdicom", "viewer.net.listener", "viewer.net.index", "sqlite3"):
+        assert heavy not in seen["modules"], f"{heavy} was imported before the first image"
 
 
 def _window(models: Path) -> MainWindow:

@@ -160,8 +160,9 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
     Key("local_ae_title", "ae_title", False,
         f"Lightbox's own AE title (default {DEFAULT_AE_TITLE!r}); the nodes must know it"),
     Key("storage_port", "port", False,
-        f"TCP port of Lightbox's Storage SCP, open only during a C-MOVE retrieve "
-        f"(default {DEFAULT_STORAGE_PORT})"),
+        f"TCP port of Lightbox's Storage SCP, open during a C-MOVE retrieve, lightbox pacs "
+        f"listen, or while the viewer runs with receive_pushes (default "
+        f"{DEFAULT_STORAGE_PORT})"),
     Key("pacs_store_dir", "path", False,
         "folder of the studies retrieved from the PACS (default: the per-user data "
         "folder's 'studies')"),
@@ -216,6 +217,10 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
         "the DICOMweb services (QIDO-RS, WADO-RS, STOW-RS) Lightbox may contact, one table "
         "each: [dicomweb_nodes.NAME] with url, auth = \"none\" | \"basic\" (username, "
         "password_file) | \"bearer\" (token_file); names shared with dicom_nodes"),
+    Key("receive_pushes", "bool", False,
+        "the running viewer listens on storage_port for studies the configured nodes push "
+        "to it, and shows them as they arrive (default false: only lightbox pacs listen "
+        "and C-MOVE retrieves open the port)"),
 )})
 
 
@@ -304,6 +309,8 @@ class Settings:
     # dicom_nodes.
     dicomweb_nodes: Mapping[str, DicomWebNode] = field(
         default_factory=lambda: MappingProxyType({}))
+    # The viewer's own Storage SCP for pushed studies (ui.window.receiving). Site only.
+    receive_pushes: bool = False
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()
     site_file: Path = field(default_factory=site_config_path)
@@ -445,6 +452,7 @@ def load_settings(site_file: str | Path | None = None,
         service_max_instances=int(site.get("service_max_instances",
                                            DEFAULT_SERVICE_MAX_INSTANCES)),
         dicomweb_nodes=MappingProxyType(dict(site.get("dicomweb_nodes", {}))),
+        receive_pushes=bool(site.get("receive_pushes", False)),
         sources=MappingProxyType(sources),
         problems=tuple(problems),
         site_file=site_path,

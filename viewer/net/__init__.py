@@ -2,9 +2,10 @@
 
 Nothing here runs unless the site configuration lists ``dicom_nodes`` or
 ``dicomweb_nodes`` (``viewer.host.dicom_nodes``, ``viewer.host.dicomweb_nodes``); nothing
-here contacts any host but those nodes, and the
-only socket it listens on is the Storage SCP that a C-MOVE retrieve (or ``lightbox pacs
-listen``) opens for its duration on the configured ``storage_port``, accepting only the configured nodes' AE titles.
+here contacts any host but those nodes, and the only socket it listens on is the Storage
+SCP on the configured ``storage_port``, opened by a C-MOVE retrieve or ``lightbox pacs
+listen`` for their duration, or by the viewer while it runs with ``receive_pushes``,
+accepting only the configured nodes' AE titles.
 Importing this package imports no network library: each module imports pynetdicom where
 it runs. The only room that may (tests/test_offline.py holds the rest of ``viewer`` to
 that). Qt-free.
@@ -20,6 +21,7 @@ that). Qt-free.
 * :mod:`viewer.net.retrieve`: C-GET and C-MOVE (with a Storage SCP), progress, cancel,
   resumption;
 * :mod:`viewer.net.push`: studies a node pushes to the Storage SCP;
+* :mod:`viewer.net.listener`: the running viewer's Storage SCP (pushes, and its C-MOVEs);
 * :mod:`viewer.net.index`: the local study list (SQLite; no network code), which the
   viewer also loads for the folders it opens;
 * :mod:`viewer.net.cache`: the store kept within ``pacs_cache_gb``, the list kept equal

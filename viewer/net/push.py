@@ -4,7 +4,7 @@
 configured nodes' AE titles may store) for as long as the ``with`` block runs, and stores
 whatever they send into the local store through the same checks and atomic writes as a
 retrieve (:class:`~viewer.net.receiver.Receiver`, with no study imposed). ``lightbox pacs
-listen`` is the command; the viewer's study list will be its other user.
+listen`` is the command; the viewer receives pushes with :mod:`viewer.net.listener`.
 """
 
 from __future__ import annotations

@@ -72,6 +72,8 @@ class Receiver:
     _queue: queue.Queue[_Item | None] = field(default_factory=lambda: queue.Queue(QUEUED))
     _queued: set[str] = field(default_factory=set)
     studies: set[str] = field(default_factory=set)  # the studies objects were stored for
+    #: Images of each study stored now or already here (a push names no total).
+    images: dict[str, int] = field(default_factory=dict)
     _writer: threading.Thread | None = None
 
     def snapshot(self) -> Progress:
@@ -118,6 +120,7 @@ class Receiver:
         with self.lock:
             if sop in self._queued or self.store.has(study, series, sop):
                 self.skipped += 1
+                self.images[study] = self.images.get(study, 0) + 1
                 self._report()
                 return 0x0000
             self._queued.add(sop)
@@ -141,6 +144,7 @@ class Receiver:
             with self.lock:
                 self.stored += 1
                 self.studies.add(item[0])
+                self.images[item[0]] = self.images.get(item[0], 0) + 1
                 self._report()
 
     def refuse(self, what: str, status: int) -> int:

@@ -3,7 +3,9 @@
 C-GET brings the images back on the association that asked for them; C-MOVE asks the
 node to send them to Lightbox's own Storage SCP (:mod:`viewer.net.storage_scp`), opened
 on the site's ``storage_port`` for the retrieve's duration and accepting only the
-configured nodes' AE titles.
+configured nodes' AE titles, or, when the viewer already listens there for pushes
+(:mod:`viewer.net.listener`), that listener, which hands the study's images to this
+retrieve.
 
 Resumable by construction: the node is first asked which images the study (or series)
 holds (C-FIND at image level), images already in the local store are skipped, a series
@@ -20,6 +22,7 @@ pynetdicom's, for an image refused or already here): it must be quick and must n
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -163,9 +166,7 @@ def _retrieve(node: DicomNode, settings: Settings, study_uid: str, series_uid: s
                 if method == "get":
                     _run(assoc, requests, model, receiver, node, token, move_to=None)
                 else:
-                    from viewer.net.storage_scp import storage_scp
-
-                    with storage_scp(settings, on_store, tls=node.tls):
+                    with _scp_for(settings, study_uid, on_store, tls=node.tls):
                         _run(assoc, requests, model, receiver, node, token,
                              move_to=settings.local_ae_title)
             finally:
@@ -185,6 +186,21 @@ def _retrieve(node: DicomNode, settings: Settings, study_uid: str, series_uid: s
              outcome.skipped, outcome.failed, outcome.total,
              "" if outcome.complete else " (incomplete)")
     return outcome
+
+
+def _scp_for(settings: Settings, study_uid: str, on_store: Callable[[Event], int], *,
+             tls: bool) -> contextlib.AbstractContextManager[None]:
+    """Where the C-MOVE's images arrive: the listener already open on the storage port in
+    this process (the viewer receiving pushes), routed to this retrieve; else a Storage
+    SCP of the retrieve's own, for its duration (over TLS for a TLS node)."""
+    from viewer.net.listener import running
+
+    shared = running(settings)
+    if shared is not None:
+        return shared.routing(study_uid, on_store)
+    from viewer.net.storage_scp import storage_scp
+
+    return storage_scp(settings, on_store, tls=tls)
 
 
 def storage_classes() -> list[str]:

@@ -189,6 +189,27 @@ class LocalStore:
             self._indexing("a retrieve", index.set_source, study_uid, RETRIEVED, node)
             self._indexing("a retrieve", index.set_state, study_uid, PARTIAL_STATE)
 
+    def mark_receiving(self, study_uid: str, node: str) -> None:
+        """A node started pushing the study: marked partial (and listed as received from
+        ``node``) until its association ends (:meth:`clear_partial`); a crash meanwhile
+        leaves it marked, as a push cannot be resumed from here."""
+        folder = self.study_dir(study_uid)
+        marker = {"node": node, "started": datetime.now(UTC).isoformat(timespec="seconds"),
+                  "pushed": True}
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(folder / PARTIAL, json.dumps(marker) + "\n")  # no .origin: pushed
+        except OSError as exc:
+            raise _store_error(self.root, exc) from exc
+        from viewer.net.index import PARTIAL as PARTIAL_STATE
+        from viewer.net.index import RECEIVED
+
+        self._source.setdefault(study_uid, (RECEIVED, node))
+        if (index := self.index) is not None:
+            if index.study(study_uid) is None:  # a study retrieved before stays so listed
+                self._indexing("a push", index.set_source, study_uid, RECEIVED, node)
+            self._indexing("a push", index.set_state, study_uid, PARTIAL_STATE)
+
     def clear_partial(self, study_uid: str) -> None:
         """The study is complete: its files made durable first, then the marker goes."""
         self.sync(study_uid)

@@ -12,7 +12,10 @@ it to, and comes back through ``post``:
   study at a time, as the local store expects); each study has its line (queued, n of m,
   complete, partial, failed); cancel stops the running one mid-transfer (what arrived is
   kept, the study stays marked partial, the next retrieve resumes it) and empties the
-  queue; a study whose retrieve completes is handed to ``open_study`` (its store folder).
+  queue; a study is handed to ``open_study`` (its store folder) as soon as its first
+  image is stored, not at the end: the viewer shows it at once and follows it while the
+  rest arrives (``viewer/ui/window/arriving.py``), saying "receiving", then complete or
+  incomplete.
 
 The network code (``viewer.net``) is imported only when a search or a retrieve runs:
 with no DICOM node configured the viewer loads none of it (tests/test_offline.py).
@@ -115,6 +118,8 @@ class PacsSearch:
         self.retrieves: dict[str, RetrieveStatus] = {}
         #: The local store (the site's ``pacs_store_dir``); None: made when first needed.
         self.store: LocalStore | None = None
+        #: Studies handed to ``open_study`` by the running retrieve (at its first image).
+        self._opened: set[str] = set()
 
     # -- nodes ------------------------------------------------------------------------------
 
@@ -260,6 +265,10 @@ class PacsSearch:
         uid = job.request.study_uid
         self.retrieves[uid] = dataclasses.replace(self.retrieves[uid], done=done, total=total)
         self.changed.emit("retrieve")
+        if (done and job.request.open_when_done and not job.cancelled
+                and uid not in self._opened):
+            self._opened.add(uid)  # the first image is stored: shown while the rest arrives
+            self._open_study(self.study_folder(uid))
 
     def _retrieve_done(self, job: Job[RetrieveRequest],
                        outcome: Outcome[RetrieveOutcome]) -> None:
@@ -278,8 +287,10 @@ class PacsSearch:
                 "complete" if result.complete else "partial",
                 result.stored + result.skipped + result.failed, result.total,
                 result.problems, job.request.series_uid)
-            if result.complete and job.request.open_when_done:
+            if (result.complete and job.request.open_when_done
+                    and uid not in self._opened):
                 self._open_study(self.study_folder(uid))
+        self._opened.discard(uid)
         self.changed.emit("retrieve")
         self._next_retrieve()
 

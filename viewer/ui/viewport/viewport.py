@@ -116,6 +116,9 @@ class Viewport(QWidget):
         # and which corner text groups are drawn.
         self.default_presets: Mapping[str, str] = {}
         self.corner_groups: tuple[str, ...] = CORNER_GROUPS
+        #: "Receiving 5 / 64" under the image number while the series still arrives
+        #: (ui/window/arriving.py): a partial stack is never shown as the whole series.
+        self.arriving_note = ""
         # The image as last rendered: the numpy buffer must outlive the QImage built on it.
         self._array: np.ndarray | None = None
         self._buffer: np.ndarray | None = None  # rendered into again by the next frame
@@ -190,6 +193,7 @@ class Viewport(QWidget):
 
     def close_series(self) -> None:
         closing = self.series
+        self.arriving_note = ""  # said again for the next series if it too is arriving
         self.shown_object = None
         self._cine.stop()
         self.cine_rate = None
@@ -279,9 +283,17 @@ class Viewport(QWidget):
         return self._array
 
     def corner_text(self) -> CornerText:
-        return corner_text(self.study, self.series, self.state, tr=corner_tr,
+        text = corner_text(self.study, self.series, self.state, tr=corner_tr,
                            show=self.corner_groups, window_name=self.window_name(),
                            cine_fps=self._cine_fps() if self.cine_running else None)
+        if self.arriving_note and self.series is not None:  # whatever the preferences hide
+            text.bottom_left.insert(1 if text.bottom_left else 0, self.arriving_note)
+        return text
+
+    def set_arriving_note(self, note: str) -> None:
+        if note != self.arriving_note:
+            self.arriving_note = note
+            self.update()
 
     def window_name(self) -> str | None:
         """The preset the window is, or None (a dragged window): the one the reader chose

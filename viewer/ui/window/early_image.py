@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 #: View settings carried from the early image to the sorted series (not the index: it is
 #: found again; not identity, annotations or the tool: those are the window's, unchanged).
-_KEPT = tuple(f for f in FIELDS if f in ("window", "zoom", "fit", "pan", "rotation",
+KEPT_VIEW = tuple(f for f in FIELDS if f in ("window", "zoom", "fit", "pan", "rotation",
                                          "flip_h", "flip_v", "invert"))
 
 
@@ -76,7 +76,7 @@ class EarlyImage:
             window._update_title()
             return False
         series, study, index = found
-        kept = {name: getattr(viewport.state, name) for name in _KEPT}
+        kept = {name: getattr(viewport.state, name) for name in KEPT_VIEW}
         window.open_series(series, study, index=index)
         viewport.state.update(**kept)
         return True

@@ -61,12 +61,14 @@ from viewer.ui.bridge import Background, Bridge, Outcome
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, bindings_tr, corner_tr, translate
 from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN, person_name
 from viewer.ui.window.annotation_files import AnnotationFiles
+from viewer.ui.window.arriving import ArrivingStudies
 from viewer.ui.window.browser import SeriesBrowser
 from viewer.ui.window.early_image import EarlyImage
 from viewer.ui.window.exports import ReadingTools
 from viewer.ui.window.priors import PriorsReading
 from viewer.ui.window.problems import ProblemsPanel
 from viewer.ui.window.reading_layout import ReadingLayout
+from viewer.ui.window.receiving import Receiving
 from viewer.ui.window.reports import ReportReading, is_report
 from viewer.ui.window.study_list import StudyListPanel
 
@@ -138,6 +140,9 @@ class MainWindow(ReadingLayout, QMainWindow):
         # The patient's priors and the comparison hanging (ui/window/priors.py).
         self.priors = PriorsReading(self)
         self._build_status_bar()
+        # Studies the PACS pushes (receive_pushes), and studies shown while they arrive.
+        self.receiving = Receiving(self)
+        self.arriving = ArrivingStudies(self)
         self._actions: dict[str, QAction] = {}
         self._build_menus()
         self._connect()
@@ -150,6 +155,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         # A folder's first image, painted while the scan reads the rest.
         self.early_image = EarlyImage(self)
         self._apply_settings()
+        if open_study_list:
+            self.receiving.start()
         if load_models:
             self.ai_panel.load_models()
 
@@ -181,7 +188,7 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.study_list_dock)
         self.tabifyDockWidget(self.browser_dock, self.study_list_dock)
         self.study_list_dock.raise_()
-        self.study_list.open_requested.connect(lambda folder: self.open_paths([folder]))
+        self.study_list.open_requested.connect(lambda folder: self.arriving.open(folder))
         #: Scans whose studies wait to enter the study list until it is started.
         self._unlisted: list[ScanResult] | None = None if open_study_list else []
         if open_study_list:
@@ -375,10 +382,11 @@ class MainWindow(ReadingLayout, QMainWindow):
                     first_image=lambda inst: self._early_read(job, inst))
 
     def start_study_list(self) -> None:
-        """Open the study list (the entry point calls this after the first image) and enter
-        what was opened before it."""
+        """Open the study list and start receiving pushes (the entry point calls this after
+        the first image) and enter what was opened before it."""
         waiting, self._unlisted = self._unlisted or [], None
         self.study_list.start()
+        self.receiving.start()  # the storage port, on a thread: nothing without nodes
         for result in waiting:
             self._list_opened(result)
         self.priors.start()
@@ -571,10 +579,11 @@ class MainWindow(ReadingLayout, QMainWindow):
             self.settled.emit()
 
     def is_settled(self) -> bool:
-        """No scan running or queued, the shown series loaded, every thumbnail made, every
-        structure set read."""
+        """No scan running or queued, no study on screen still arriving, the shown series
+        loaded, every thumbnail made, every structure set read."""
         return not (self.scanning or self._queue or self.browser.thumbnails_pending
-                    or self.session.structure_sets.pending) and self._reading_settled()
+                    or self.session.structure_sets.pending
+                    or self.arriving.followed) and self._reading_settled()
 
     # -- file dialogs and drops ---------------------------------------------------------------
 
@@ -697,8 +706,9 @@ class MainWindow(ReadingLayout, QMainWindow):
 
             self.pacs_search = PacsSearchWindow(
                 self.settings, self.bridge, self.boundary,
-                lambda folder: self.open_paths([folder]), self)
+                lambda folder: self.arriving.open(folder), self)
             self.pacs_search.set_hide_identity(self.viewport.state.hide_identity)
+            self.arriving.follow_retrieves(self.pacs_search.model)
         self.pacs_search.show()
         self.pacs_search.raise_()
         self.pacs_search.patient_name.setFocus()
@@ -780,6 +790,8 @@ class MainWindow(ReadingLayout, QMainWindow):
         """Stop background work; safe to call twice."""
         self.cancel_scan()
         self.priors.shutdown()
+        self.receiving.stop()  # the storage port closes with the window
+        self.arriving.stop()
         if self.pacs_search is not None:
             self.pacs_search.shutdown()
         self.ai_panel.shutdown()

@@ -99,13 +99,19 @@ class ReadingLayout:
         self._viewport_unsubscribes.append(self.session.studies.subscribe(self._studies_added))
 
     def _studies_added(self: MainWindow, added: StudiesAdded) -> None:
-        """A series on screen took new images (a second scan held more of it): its
-        viewports read it again, at the same place, so no new slice stays unloaded."""
+        """A series on screen took new images (a second scan held more of it, or more of a
+        study still arriving landed, ``arriving.py``, which then finds the reader's image
+        again): its viewports read it again, with the same window, zoom and pan, so no new
+        slice stays unloaded and the view does not jump."""
+        from viewer.ui.window.early_image import KEPT_VIEW
+
         for viewport in self.grid.visible_viewports():
             if viewport.series is not None and viewport.series in added.grown:
                 index, series, study = viewport.state.index, viewport.series, viewport.study
-                viewport.open_series(series, study)
-                viewport.state.update(index=min(index, max(len(series.frames) - 1, 0)))
+                kept = {name: getattr(viewport.state, name) for name in KEPT_VIEW}
+                viewport.open_series(series, study,
+                                     index=min(index, max(len(series.frames) - 1, 0)))
+                viewport.state.update(**kept)
 
     def _wire_viewport(self: MainWindow, viewport: Viewport) -> None:
         def if_active(fn: Callable[..., object]) -> Callable[..., None]:
