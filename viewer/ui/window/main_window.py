@@ -701,6 +701,14 @@ class MainWindow(ReadingLayout, QMainWindow):
         """The Search PACS window (built, with its network code, when first asked for)."""
         if not (self.settings.dicom_nodes or self.settings.dicomweb_nodes):
             return  # the menu item is disabled; a remapped shortcut still reaches here
+        search = self.pacs_search_window()
+        search.show()
+        search.raise_()
+        search.patient_name.setFocus()
+
+    def pacs_search_window(self) -> PacsSearchWindow:
+        """The Search PACS window, built hidden when first needed (by the reader, or by a
+        prior retrieved for comparison): one retrieve queue for the whole window."""
         if self.pacs_search is None:
             from viewer.ui.window.pacs_search import PacsSearchWindow
 
@@ -709,9 +717,7 @@ class MainWindow(ReadingLayout, QMainWindow):
                 lambda folder: self.arriving.open(folder), self)
             self.pacs_search.set_hide_identity(self.viewport.state.hide_identity)
             self.arriving.follow_retrieves(self.pacs_search.model)
-        self.pacs_search.show()
-        self.pacs_search.raise_()
-        self.pacs_search.patient_name.setFocus()
+        return self.pacs_search
 
     def show_preferences(self) -> None:
         from viewer.ui.dialogs.preferences import PreferencesDialog

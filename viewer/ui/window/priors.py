@@ -68,6 +68,8 @@ class PriorsReading:
         self.current: Study | None = None
         #: The prior whose opening is awaited, to be hung when its scan ends.
         self.waiting: str | None = None
+        #: The retrieved prior handed to the scan (the retrieve queue reports often).
+        self._opening: str | None = None
         #: The protocol the current study opened with, waiting for the priors' answer.
         self._pending: HangingProtocol | None = None
         #: The two viewports of the comparison on screen (current, prior).
@@ -180,7 +182,9 @@ class PriorsReading:
         if search is None:
             self.waiting = None
             return
-        search.retrieve(prior.study_uid, node=prior.node)
+        # Opened here once complete, not at its first image as the Search PACS window's
+        # retrieves are: the comparison's offset is set from the whole prior series.
+        search.retrieve(prior.study_uid, node=prior.node, open_when_done=False)
         self.panel.status.setText(translate("Priors", "Retrieving the prior from {}…").format(prior.node))
 
     def _search_model(self) -> PacsSearch | None:
@@ -189,15 +193,8 @@ class PriorsReading:
         window = self.window
         if not window.settings.dicom_nodes:
             return None
-        if window.pacs_search is None:
-            from viewer.ui.window.pacs_search import PacsSearchWindow
-
-            window.pacs_search = PacsSearchWindow(
-                window.settings, window.bridge, window.boundary,
-                lambda folder: window.open_paths([folder]), window)
-            window.pacs_search.set_hide_identity(window.viewport.state.hide_identity)
         if self._search is None:
-            self._search = window.pacs_search.model
+            self._search = window.pacs_search_window().model
             self._unsubscribes.append(self._search.changed.subscribe(self._retrieve_changed))
         return self._search
 
@@ -213,7 +210,11 @@ class PriorsReading:
         if running:
             self.panel.progress.setRange(0, max(status.total, 1))
             self.panel.progress.setValue(status.done)
-        elif status.state != "complete":
+        elif status.state == "complete":
+            if self._opening != self.waiting:  # once: other retrieves change the queue too
+                self._opening = self.waiting
+                self.window.open_paths([self._search.study_folder(self.waiting)])  # hung then
+        else:
             self.waiting = None
             from viewer.ui.window.pacs_search import PacsSearchWindow
 
