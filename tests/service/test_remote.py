@@ -1,0 +1,173 @@
+"""The viewer as a client of a REAL ``lightbox serve`` process (tests/service/server.py):
+the same Results as a run here, the server's model checked against the artifact verified
+here, and every failure a clear message."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from tests.service.server import KEY, ROOT, free_port, running_service
+from viewer.audit.log import AuditLog
+from viewer.host.settings import load_settings
+from viewer.inference.errors import IntendedUseError
+from viewer.inference.registry import ModelRegistry
+from viewer.io.scan import scan
+from viewer.net.errors import ServerAuthError, ServerModelMismatchError, ServerUnreachableError
+
+
+def client_settings(tmp_path, url, key=KEY, name="gpu1"):
+    key_file = tmp_path / f"{name}.key"
+    key_file.write_text(key + "\n")
+    site = tmp_path / f"site-{name}.toml"
+    site.write_text(f'[inference_servers.{name}]\nurl = "{url}"\n'
+                    f'api_key_file = "{key_file}"\ntimeout_s = 120\n')
+    settings = load_settings(site)
+    assert not settings.problems, settings.problems
+    return settings
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return ModelRegistry([ROOT / "models"], settings=load_settings())
+
+
+def _series(folder):
+    return next(s for s in scan([folder]).all_series() if s.has_images)
+
+
+def test_remote_run_gives_the_local_results(service, phantom, registry, tmp_path):
+    from viewer.inference.remote import run_remote
+    from viewer.inference.runner import run_model
+
+    settings = client_settings(tmp_path, service.url)
+    series = _series(phantom[0].parent)
+    audit = AuditLog.of(settings)
+    for model_id in ("ct-body-seg", "ct-lesion-cls", "ct-lesion-det"):
+        entry = registry.get(model_id)
+        here = run_model(entry, series, accept_warnings=True, audit_log=audit)
+        there = run_remote(entry, series, server="gpu1", settings=settings,
+                           audit_log=audit, accept_warnings=True)
+        assert len(there) == len(here)
+        for a, b in zip(here, there, strict=True):
+            assert b.provenance.server == "gpu1"
+            assert b.provenance.provider == "CPUExecutionProvider"
+            assert b.provenance.label.endswith(" · on gpu1 (CPU)")
+            assert (b.provenance.model_digest, b.provenance.sop_instance_uid) == (
+                a.provenance.model_digest, a.provenance.sop_instance_uid)
+            assert b.warnings == a.warnings
+            for ma, mb in zip(a.masks, b.masks, strict=True):
+                assert np.array_equal(ma.mask, mb.mask) and ma.labels == mb.labels
+                assert ma.counts == mb.counts
+            for la, lb in zip(a.labels, b.labels, strict=True):
+                assert np.allclose(la.probabilities, lb.probabilities, atol=1e-5)
+            for ba, bb in zip(a.boxes, b.boxes, strict=True):
+                assert [x.class_name for x in ba.boxes] == [x.class_name for x in bb.boxes]
+                assert np.allclose([[x.x0, x.y0, x.x1, x.y1] for x in ba.boxes],
+                                   [[x.x0, x.y0, x.x1, x.y1] for x in bb.boxes], atol=1e-2)
+            assert len(a.masks) == len(b.masks) and len(a.labels) == len(b.labels)
+            assert len(a.boxes) == len(b.boxes)
+        if model_id == "ct-body-seg":  # a segmentation really came back
+            assert any(np.count_nonzero(r.masks[0].mask) for r in there)
+    records = [r for r in audit.records() if "gpu1" in r.get("runtime", "")]
+    assert records and all("CPUExecutionProvider" in r["runtime"] for r in records)
+
+
+def _older_build(folder, tmp_path):
+    """ct-lesion-cls as another (older) build: version 0.9.0, its digest recomputed and
+    signed by a key the server's site trusts."""
+    from viewer.inference.digest import manifest_digest
+    from viewer.inference.signing import generate_key, sign_artifact
+
+    target = folder / "ct-lesion-cls"
+    shutil.copytree(ROOT / "models" / "ct-lesion-cls", target)
+    (target / "signature.json").unlink()
+    manifest = json.loads((target / "manifest.json").read_text())
+    manifest["version"] = "0.9.0"
+    manifest["digest"] = manifest_digest(manifest)
+    (target / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    private, public = generate_key(tmp_path / "keys")
+    sign_artifact(target, private)
+    return public.read_text().strip()
+
+
+def test_a_server_with_another_build_is_refused_field_by_field(phantom, registry, tmp_path):
+    from viewer.inference.remote import check_server, run_remote
+    from viewer.service.keys import hash_key
+
+    models = tmp_path / "models"
+    public = _older_build(models, tmp_path)
+    site = f'service_api_keys = ["{hash_key(KEY)}"]\ntrusted_keys = ["{public}"]\n'
+    with running_service(tmp_path / "old", site=site, key=KEY,
+                         args=["--models-dir", str(models)]) as old:
+        assert old.get("/v1/models").json()["models"][0]["verified"]
+        settings = client_settings(tmp_path, old.url, name="old")
+        entry = registry.get("ct-lesion-cls")
+        audit = AuditLog.of(settings)
+        with pytest.raises(ServerModelMismatchError) as refused:
+            check_server(settings, "old", entry)
+        fields = [d.split(":")[0] for d in refused.value.differences]
+        assert fields == ["version", "digest"]
+        assert "on the server '0.9.0'" in str(refused.value)
+        assert f"here '{entry.version}'" in str(refused.value)
+        before = len(audit.records())
+        with pytest.raises(ServerModelMismatchError):
+            run_remote(entry, _series(phantom[0].parent), server="old", settings=settings,
+                       audit_log=audit, accept_warnings=True)
+        assert len(audit.records()) == before  # nothing was sent, nothing ran
+        # a model the server does not have at all
+        with pytest.raises(ServerModelMismatchError, match="the server has no model"):
+            check_server(settings, "old", registry.get("ct-body-seg"))
+
+
+def test_wrong_key_and_no_key_are_named(service, registry, tmp_path):
+    from viewer.inference.remote import check_server
+
+    entry = registry.get("ct-lesion-cls")
+    wrong = client_settings(tmp_path, service.url, key="not-the-key", name="wrong")
+    with pytest.raises(ServerAuthError, match="does not accept this workstation's API key"):
+        check_server(wrong, "wrong", entry)
+    site = tmp_path / "nokey.toml"
+    site.write_text(f'[inference_servers.nokey]\nurl = "{service.url}"\n')
+    with pytest.raises(ServerAuthError, match="asks for an API key and the site gives none"):
+        check_server(load_settings(site), "nokey", entry)
+    assert KEY not in (service.home / "serve.log").read_text(errors="replace")
+
+
+def test_a_server_that_is_down_is_named_and_a_run_here_still_works(phantom, registry,
+                                                                    tmp_path):
+    from viewer.inference.remote import check_server
+    from viewer.inference.runner import run_model
+
+    settings = client_settings(tmp_path, f"http://127.0.0.1:{free_port()}", name="down")
+    entry = registry.get("ct-lesion-cls")
+    with pytest.raises(ServerUnreachableError, match=r"inference server down \(127\.0\.0\.1:"
+                       r"\d+\) cannot be reached .*not running"):
+        check_server(settings, "down", entry)
+    here = run_model(entry, _series(phantom[0].parent), accept_warnings=True,
+                     audit_log=AuditLog.of(settings))
+    assert here and here[0].provenance.server == ""
+
+
+def test_intended_use_warnings_are_asked_here_first(service, registry, tmp_path):
+    """An MR series for a CT model: refused here with the same warnings as a local run,
+    before anything is uploaded."""
+    from viewer.inference.remote import run_remote
+    from viewer.io.demo import write_phantom_series
+
+    settings = client_settings(tmp_path, service.url)
+    import pydicom
+
+    files = write_phantom_series(tmp_path / "mr", slices=2, size=64)
+    for path in files:
+        ds = pydicom.dcmread(path)
+        ds.Modality = "MR"
+        ds.save_as(path)
+    series = _series(files[0].parent)
+    with pytest.raises(IntendedUseError) as refused:
+        run_remote(registry.get("ct-lesion-cls"), series, server="gpu1", settings=settings,
+                   audit_log=AuditLog.of(settings))
+    assert any("MR" in w for w in refused.value.warnings)
