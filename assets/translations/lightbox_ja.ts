@@ -100,7 +100,7 @@
     </message>
     <message>
         <source>An AI run is going on another series.</source>
-        <extracomment>The status dot of a row: applies, outside intended use (may run on a yes), cannot run. The series of each input read from another series, as the reader confirmed them. The registry is built (or failed to build). A run ended: "ok", "cancelled", "declined" (intended use) or "error". One line on how the run goes (also for the status bar). The effective configuration (allowed models, model folders, audit folder).</extracomment>
+        <extracomment>The status dot of a row: applies, outside intended use (may run on a yes), cannot run. The series of each input read from another series, as the reader confirmed them. The configured inference server it runs on ("": here). The registry is built (or failed to build). A run ended: "ok", "cancelled", "declined" (intended use) or "error". One line on how the run goes (also for the status bar). The effective configuration (allowed models, model folders, audit folder).</extracomment>
         <translation>別のシリーズで AI を実行中です。</translation>
     </message>
     <message>
@@ -176,6 +176,10 @@
         <translation>{} 画像</translation>
     </message>
     <message>
+        <source>{} on {}</source>
+        <translation>{}（{} で）</translation>
+    </message>
+    <message>
         <source>%v / %m steps</source>
         <translation>%v / %m ステップ</translation>
     </message>
@@ -223,12 +227,29 @@
         <source>{} {} mL</source>
         <translation>{} {} mL</translation>
     </message>
+    <message>
+        <source>Run on {}</source>
+        <extracomment>Per (server, model id): None while the check goes, "" when it may run there, else why not.</extracomment>
+        <translation>{} で実行</translation>
+    </message>
+    <message>
+        <source>Checking that {} serves this model…</source>
+        <translation>{} がこのモデルを提供しているか確認中…</translation>
+    </message>
+    <message>
+        <source>Runs the whole series on {} ({}), the same model as here</source>
+        <translation>シリーズ全体を {}（{}）で実行します（ここと同じモデル）</translation>
+    </message>
 </context>
 <context>
     <name>AiResults</name>
     <message>
         <source>AI · demonstration, not for clinical use · {}</source>
         <translation>AI · デモ・臨床使用不可 · {}</translation>
+    </message>
+    <message>
+        <source> · on {} ({})</source>
+        <translation> · {} で実行（{}）</translation>
     </message>
     <message>
         <source>Display</source>
@@ -2449,6 +2470,34 @@
     <message>
         <source>a TLS node sends by C-MOVE, so Lightbox's storage port needs its own certificate: the site must set tls_cert_file and tls_key_file (or the node retrieve = "get")</source>
         <translation>TLSノードがC-MOVEで送信するため、Lightboxの受信ポートに独自の証明書が必要です。サイト設定で tls_cert_file と tls_key_file を設定してください（またはノードを retrieve = "get" に）</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) cannot be reached ({}): the server is not running, or the url is wrong</source>
+        <translation>推論サーバー {}（{}）に接続できません（{}）。サーバーが動作していないか、URLが誤っています</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) did not answer within {} s: it is overloaded or down, or a firewall drops the connection</source>
+        <translation>推論サーバー {}（{}）が {} 秒以内に応答しませんでした。過負荷か停止しているか、ファイアウォールが接続を遮断しています</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}): the host name {} is unknown on this network; check the site configuration</source>
+        <translation>推論サーバー {}（{}）: ホスト名 {} はこのネットワークで解決できません。サイト設定を確認してください</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) does not accept this workstation's API key (from {}): IT must give a key the server's service_api_keys lists</source>
+        <translation>推論サーバー {}（{}）はこのワークステーションのAPIキー（{} から読み込み）を受け付けません。サーバーの service_api_keys にあるキーをITが設定する必要があります</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) asks for an API key and the site gives none: IT sets api_key_file for it</source>
+        <translation>推論サーバー {}（{}）はAPIキーを求めていますが、サイト設定にありません。ITが api_key_file を設定します</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) does not serve the model verified here, so it was not sent there: {}. Run it here, or IT installs the same artifact on both</source>
+        <translation>推論サーバー {}（{}）はここで検証したモデルと同じものを提供していないため、送信しませんでした: {}。ここで実行するか、ITが両方に同じアーティファクトを導入してください</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) does not take a series this large ({}): run it here, or IT raises the server's service_max_request_mb / service_max_instances</source>
+        <translation>推論サーバー {}（{}）はこの大きさのシリーズを受け付けません（{}）。ここで実行するか、ITがサーバーの service_max_request_mb / service_max_instances を引き上げてください</translation>
     </message>
 </context>
 <context>

@@ -10,7 +10,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.service.server import KEY, free_port, running_service
-from tests.ui.test_ai_panel import _private_dirs, demo_dir, ready_window, run_and_wait  # noqa: F401
+from tests.ui.test_ai_panel import (  # noqa: F401 - fixtures
+    _private_dirs,
+    ready_window,
+    run_and_wait,
+)
+from tests.ui.test_ai_panel import demo_dir as demo_dir  # noqa: F401 - a fixture
 from viewer.audit.log import AuditLog
 from viewer.host.settings import load_settings
 
@@ -88,3 +93,34 @@ def test_a_server_with_a_wrong_key_disables_its_button_with_the_reason(
     qtbot.waitUntil(lambda: "API key" in button.toolTip(), timeout=30_000)
     assert not button.isEnabled()
     assert "does not accept this workstation's API key" in button.toolTip()
+
+
+def test_what_a_server_answers_reads_in_japanese(qapp, server, tmp_path):
+    """Every server failure a reader meets, made for real, reads in Japanese."""
+    from viewer.inference.registry import ModelRegistry
+    from viewer.inference.remote import check_server
+    from viewer.net.errors import ServerError
+    from viewer.ui.i18n import install_translators, remove_translators
+    from viewer.ui.problem_text import problem_text
+
+    wrong, site = tmp_path / "wrong.key", tmp_path / "site.toml"
+    wrong.write_text("not-the-key")
+    site.write_text(f'[inference_servers.down]\nurl = "http://127.0.0.1:{free_port()}"\n'
+                    f'[inference_servers.nokey]\nurl = "{server.url}"\n'
+                    f'[inference_servers.wrong]\nurl = "{server.url}"\n'
+                    f'api_key_file = "{wrong}"\n')
+    settings = load_settings(site)
+    entry = ModelRegistry(None, settings=settings).get("ct-lesion-cls")
+    messages = []
+    for name in ("down", "nokey", "wrong"):
+        with pytest.raises(ServerError) as failed:
+            check_server(settings, name, entry)
+        messages.append(str(failed.value))
+    assert [problem_text(m) for m in messages] == messages
+    translators = install_translators(qapp, "ja")
+    try:
+        shown = [problem_text(m) for m in messages]
+    finally:
+        remove_translators(qapp, translators)
+    assert all(s.startswith("推論サーバー ") for s in shown), shown
+    assert "wrong.key" in shown[2]  # the file IT must look at stays named

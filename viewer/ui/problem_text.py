@@ -215,6 +215,14 @@ TEMPLATES = (
     QT_TRANSLATE_NOOP("ProblemText", "the site's tls_key_file {} is not the private key of its tls_cert_file {}"),
     QT_TRANSLATE_NOOP("ProblemText", "the site's tls_cert_file {} or tls_key_file {} is not a PEM certificate and its unencrypted PEM private key ({})"),
     QT_TRANSLATE_NOOP("ProblemText", "a TLS node sends by C-MOVE, so Lightbox's storage port needs its own certificate: the site must set tls_cert_file and tls_key_file (or the node retrieve = \"get\")"),
+    # the inference servers (viewer/net/inference_client.py, viewer/inference/remote.py)
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}) cannot be reached ({}): the server is not running, or the url is wrong"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}) did not answer within {} s: it is overloaded or down, or a firewall drops the connection"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}): the host name {} is unknown on this network; check the site configuration"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}) does not accept this workstation's API key (from {}): IT must give a key the server's service_api_keys lists"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}) asks for an API key and the site gives none: IT sets api_key_file for it"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}) does not serve the model verified here, so it was not sent there: {}. Run it here, or IT installs the same artifact on both"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}) does not take a series this large ({}): run it here, or IT raises the server's service_max_request_mb / service_max_instances"),
 )
 
 
