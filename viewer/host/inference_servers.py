@@ -24,12 +24,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 #: Seconds to wait for a server to connect or to answer one request (a run included).
 DEFAULT_SERVER_TIMEOUT_S = 300.0
 SERVER_FIELDS = ("url", "api_key_file", "timeout_s")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+#: scheme://host[:port][/]: a host name, an IPv4 address or a bracketed IPv6 one. Parsed
+#: here by hand: viewer/host imports no network library, urllib included (test_offline).
+_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?:\[(?P<ipv6>[0-9A-Fa-f:.]{2,45})\]"
+                  r"|(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})))(?::(?P<port>\d{1,5}))?/?")
 
 
 @dataclass(frozen=True)
@@ -57,21 +60,20 @@ class InferenceServer:
 def _url(where: str, value: Any) -> tuple[tuple[str, str, int] | None, str]:
     if not isinstance(value, str) or not value.strip():
         return None, f"{where}: url must be a string like \"https://ai.hospital.local:8443\""
-    try:
-        parts = urlsplit(value.strip())
-        port = parts.port
-    except ValueError as exc:
-        return None, f"{where}: url {value!r} is not a URL ({exc})"
-    if parts.scheme not in ("http", "https"):
+    text = value.strip()
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    if scheme not in ("http", "https"):
         return None, f"{where}: url must start with https:// (or http://), not {value!r}"
-    if not parts.hostname:
-        return None, f"{where}: url {value!r} names no host"
-    if parts.username or parts.password:
+    if "@" in text:
         return None, (f"{where}: url must not hold a user or password; the key goes in "
                       "api_key_file")
-    if parts.path.strip("/") or parts.query or parts.fragment:
+    match = _URL.fullmatch(text)
+    if match is None:
         return None, f"{where}: url must be only scheme://host[:port], not {value!r}"
-    return (parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)), ""
+    port = int(match["port"]) if match["port"] else (443 if scheme == "https" else 80)
+    if not 1 <= port <= 65535:
+        return None, f"{where}: url has the port {port}: use 1 to 65535"
+    return (scheme, match["ipv6"] or match["host"], port), ""
 
 
 def check_servers(value: Any, base: Path | None = None
