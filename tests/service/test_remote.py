@@ -171,3 +171,38 @@ def test_intended_use_warnings_are_asked_here_first(service, registry, tmp_path)
         run_remote(registry.get("ct-lesion-cls"), series, server="gpu1", settings=settings,
                    audit_log=AuditLog.of(settings))
     assert any("MR" in w for w in refused.value.warnings)
+
+
+def test_the_docs_example_configures_a_server_and_runs_on_it(service, phantom, tmp_path):
+    """docs/service.md "The viewer as a client": its table is a valid site configuration,
+    and its command runs on a real server and writes what a run here writes."""
+    import re
+    import subprocess
+    import sys
+
+    from tests.service.server import environment
+
+    doc = (ROOT / "docs" / "service.md").read_text(encoding="utf-8")
+    part = doc[doc.index("## The viewer as a client"):doc.index("## Still to come")]
+    (toml,) = re.findall(r"```toml\n(.*?)```", part, re.S)
+    (command,) = re.findall(r"```sh\n(.*?)```", part, re.S)
+    site = tmp_path / "doc.toml"
+    site.write_text(toml)
+    documented = load_settings(site)
+    assert not documented.problems and documented.inference_servers["gpu1"].port == 8443
+    key = tmp_path / "gpu1.key"
+    key.write_text(KEY)
+    text = toml.replace("https://ai.hospital.local:8443", service.url).replace(
+        "/etc/lightbox/gpu1.key", str(key))
+    env = environment(tmp_path / "client", text)
+    args = command.strip().replace('"$SERIES"', str(phantom[0].parent)).split()
+    assert args[0] == "lightbox"
+    done = subprocess.run([sys.executable, "-m", "viewer", *args[1:]], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    written = json.loads((tmp_path / "results" / "ct-body-seg-frame-0000.json").read_text())
+    assert written["marking"].endswith(" · on gpu1 (CPU)")
+    assert written["computed_on"] == {"server": "gpu1", "provider": "CPUExecutionProvider"}
+    assert written["model"]["digest"] == json.loads(
+        (ROOT / "models" / "ct-body-seg" / "manifest.json").read_text())["digest"]
+    assert KEY not in done.stdout + done.stderr
