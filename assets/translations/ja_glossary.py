@@ -663,4 +663,14 @@ JA.update({
     "{}（{} で）",
 " · on {} ({})":
     " · {} で実行（{}）",
+"inference server {} ({}) closed the connection: it requires this workstation's certificate (mutual TLS), and the site gives none: IT sets tls_cert_file and tls_key_file":
+    "推論サーバー {}（{}）が接続を閉じました。このワークステーションの証明書（相互TLS）が必要ですが、サイト設定にありません。ITが tls_cert_file と tls_key_file を設定します",
+"inference server {} ({}): its certificate is not trusted by {} or does not name {} ({}): IT must give the CA that issued it":
+    "推論サーバー {}（{}）: その証明書は {} で信頼されていないか、{} を名指していません（{}）。発行したCAをITが設定する必要があります",
+"inference server {} ({}): the TLS handshake failed ({}); is it an https server on this port?":
+    "推論サーバー {}（{}）: TLSハンドシェイクに失敗しました（{}）。このポートはhttpsサーバーですか？",
+"inference server {} ({}) failed (HTTP {}, {}): {}":
+    "推論サーバー {}（{}）でエラーが発生しました（HTTP {}、{}）: {}",
+"inference server {} ({}) refused the request (HTTP {}, {}): {}":
+    "推論サーバー {}（{}）が要求を拒否しました（HTTP {}、{}）: {}",
 })

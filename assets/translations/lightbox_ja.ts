@@ -2496,6 +2496,26 @@
         <translation>推論サーバー {}（{}）はここで検証したモデルと同じものを提供していないため、送信しませんでした: {}。ここで実行するか、ITが両方に同じアーティファクトを導入してください</translation>
     </message>
     <message>
+        <source>inference server {} ({}) closed the connection: it requires this workstation's certificate (mutual TLS), and the site gives none: IT sets tls_cert_file and tls_key_file</source>
+        <translation>推論サーバー {}（{}）が接続を閉じました。このワークステーションの証明書（相互TLS）が必要ですが、サイト設定にありません。ITが tls_cert_file と tls_key_file を設定します</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}): its certificate is not trusted by {} or does not name {} ({}): IT must give the CA that issued it</source>
+        <translation>推論サーバー {}（{}）: その証明書は {} で信頼されていないか、{} を名指していません（{}）。発行したCAをITが設定する必要があります</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}): the TLS handshake failed ({}); is it an https server on this port?</source>
+        <translation>推論サーバー {}（{}）: TLSハンドシェイクに失敗しました（{}）。このポートはhttpsサーバーですか？</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) failed (HTTP {}, {}): {}</source>
+        <translation>推論サーバー {}（{}）でエラーが発生しました（HTTP {}、{}）: {}</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) refused the request (HTTP {}, {}): {}</source>
+        <translation>推論サーバー {}（{}）が要求を拒否しました（HTTP {}、{}）: {}</translation>
+    </message>
+    <message>
         <source>inference server {} ({}) does not take a series this large ({}): run it here, or IT raises the server's service_max_request_mb / service_max_instances</source>
         <translation>推論サーバー {}（{}）はこの大きさのシリーズを受け付けません（{}）。ここで実行するか、ITがサーバーの service_max_request_mb / service_max_instances を引き上げてください</translation>
     </message>

@@ -206,3 +206,75 @@ def test_the_docs_example_configures_a_server_and_runs_on_it(service, phantom, t
     assert written["model"]["digest"] == json.loads(
         (ROOT / "models" / "ct-body-seg" / "manifest.json").read_text())["digest"]
     assert KEY not in done.stdout + done.stderr
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+def test_mutual_tls_with_the_site_files(phantom, registry, tmp_path):
+    """A server with service_mutual_tls: the viewer runs on it with the site's CA and its
+    certificate; without a certificate it is told that the server requires one."""
+    from tests.service.test_mutual_tls import _certificates
+    from viewer.inference.remote import check_server, run_remote
+
+    certs = tmp_path / "certs"
+    _certificates(certs)
+    served = (f'service_mutual_tls = true\ntls_ca_file = "{certs / "ca.pem"}"\n'
+              f'tls_cert_file = "{certs / "server.pem"}"\n'
+              f'tls_key_file = "{certs / "server.key"}"\n')
+    import ssl
+
+    probe = ssl.create_default_context(cafile=str(certs / "ca.pem"))
+    probe.load_cert_chain(str(certs / "client.pem"), str(certs / "client.key"))
+    with running_service(tmp_path / "tls", site=served, context=probe) as server:
+        site = tmp_path / "client.toml"
+        table = f'[inference_servers.secure]\nurl = "{server.url}"\n'
+        site.write_text(f'tls_ca_file = "{certs / "ca.pem"}"\n'
+                        f'tls_cert_file = "{certs / "client.pem"}"\n'
+                        f'tls_key_file = "{certs / "client.key"}"\n' + table)
+        settings = load_settings(site)
+        entry = registry.get("ct-lesion-cls")
+        results = run_remote(entry, _series(phantom[0].parent), server="secure",
+                             settings=settings, audit_log=AuditLog.of(settings))
+        assert len(results) == 4 and results[0].provenance.server == "secure"
+        site.write_text(f'tls_ca_file = "{certs / "ca.pem"}"\n' + table)
+        with pytest.raises(ServerUnreachableError, match="requires this workstation's "
+                           "certificate"):
+            check_server(load_settings(site), "secure", entry)
+        site.write_text(table)  # the system's authorities do not know the site's CA
+        with pytest.raises(ServerUnreachableError, match="certificate is not trusted"):
+            check_server(load_settings(site), "secure", entry)
+
+
+def test_too_many_files_and_a_silent_server_and_a_cancel(service, registry, tmp_path):
+    """413 (the server's service_max_instances is 8: tests/service/conftest.py), a server
+    that accepts the connection and never answers, and a run cancelled in its upload."""
+    import socket
+
+    from viewer.errors import Cancelled
+    from viewer.inference.remote import run_remote
+    from viewer.io.demo import write_phantom_series
+    from viewer.net.errors import ServerRefusedError
+    from viewer.tasks.cancel import CancelToken
+
+    settings = client_settings(tmp_path, service.url)
+    big = _series(write_phantom_series(tmp_path / "big", slices=10, size=32)[0].parent)
+    entry = registry.get("ct-lesion-cls")
+    audit = AuditLog.of(settings)
+    with pytest.raises(ServerRefusedError, match="does not take a series this large") as large:
+        run_remote(entry, big, server="gpu1", settings=settings, audit_log=audit,
+                   accept_warnings=True)
+    assert large.value.status == 413
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        run_remote(entry, big, server="gpu1", settings=settings, audit_log=audit,
+                   accept_warnings=True, cancel=token)
+    assert [r["outcome"] for r in audit.records()[-2:]] == ["error", "cancelled"]
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        site = tmp_path / "silent.toml"
+        site.write_text(f'[inference_servers.silent]\nurl = "http://127.0.0.1:{port}"\n'
+                        "timeout_s = 1\n")
+        from viewer.inference.remote import check_server
+
+        with pytest.raises(ServerUnreachableError, match=r"did not answer within 1 s"):
+            check_server(load_settings(site), "silent", entry)

@@ -172,6 +172,14 @@ class ServerClient:
                 f"{self.where}: the host name {self.server.host} is unknown on this "
                 "network; check the site configuration") from None
         except (ConnectionError, http.client.HTTPException, OSError) as exc:
+            if self.server.scheme == "https" and self.settings.tls_cert_file is None and \
+                    isinstance(exc, http.client.RemoteDisconnected | ConnectionResetError):
+                # TLS 1.3: a server that wants a client certificate closes after the
+                # handshake, and the alert saying so is often lost with the connection.
+                raise ServerUnreachableError(
+                    f"{self.where} closed the connection: it requires this workstation's "
+                    "certificate (mutual TLS), and the site gives none: IT sets "
+                    "tls_cert_file and tls_key_file") from None
             raise ServerUnreachableError(
                 f"{self.where} cannot be reached ({type(exc).__name__}): the server is not "
                 "running, or the url is wrong") from None
@@ -222,7 +230,8 @@ class ServerClient:
         reason = exc.reason or type(exc).__name__
         if self.settings.tls_cert_file is None and "CERTIFICATE_REQUIRED" in reason:
             return ServerUnreachableError(
-                f"{self.where} requires this workstation's certificate (mutual TLS) and the "
-                "site gives none: IT sets tls_cert_file and tls_key_file")
+                f"{self.where} closed the connection: it requires this workstation's "
+                "certificate (mutual TLS), and the site gives none: IT sets "
+                "tls_cert_file and tls_key_file")
         return ServerUnreachableError(f"{self.where}: the TLS handshake failed ({reason}); "
                                       "is it an https server on this port?")
