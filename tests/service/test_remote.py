@@ -72,6 +72,14 @@ def test_remote_run_gives_the_local_results(service, phantom, registry, tmp_path
             assert len(a.boxes) == len(b.boxes)
         if model_id == "ct-body-seg":  # a segmentation really came back
             assert any(np.count_nonzero(r.masks[0].mask) for r in there)
+        # SEG/SR export (and so send-to-PACS) takes them as it takes a run here
+        from viewer.inference.dicom_export import write_dicom
+
+        for folder in ("here", "there"):
+            (tmp_path / model_id / folder).mkdir(parents=True)
+        written = write_dicom(there, series, tmp_path / model_id / "there")
+        assert written and [p.name for p in written] == [p.name for p in write_dicom(
+            here, series, tmp_path / model_id / "here")]
     records = [r for r in audit.records() if "gpu1" in r.get("runtime", "")]
     assert records and all("CPUExecutionProvider" in r["runtime"] for r in records)
 

@@ -155,6 +155,8 @@ class AIPanel(QWidget):
         self._unsubscribe_runs = self.session.runs.subscribe(self._run_changed)
 
     def _series_opened(self, *_: object) -> None:
+        if self.remote is not None:
+            self.remote.retry_failed()
         self.refresh_models()
         self._show_run_line()
 

@@ -58,6 +58,11 @@ class RemoteButtons(QWidget):
                     self._check(name, entry)
         self._update()
 
+    def retry_failed(self) -> None:
+        """Check again the servers that failed (a new series opened: it may be back)."""
+        self.state = {k: v for k, v in self.state.items() if v is None or v == ""}
+        self.show_for(self._entry, self._ready)
+
     def forget(self, server: str, model_id: str) -> None:
         """Check again (a run there failed: the server may be down, or changed)."""
         self.state.pop((server, model_id), None)
