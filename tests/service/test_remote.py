@@ -286,3 +286,22 @@ def test_too_many_files_and_a_silent_server_and_a_cancel(service, registry, tmp_
 
         with pytest.raises(ServerUnreachableError, match=r"did not answer within 1 s"):
             check_server(load_settings(site), "silent", entry)
+
+
+def test_infer_server_usage_mistakes(phantom, tmp_path, capsys):
+    from viewer.cli.ai import infer_main
+
+    settings = client_settings(tmp_path, "http://127.0.0.1:9", name="gpu1")
+    folder = str(phantom[0].parent)
+    assert infer_main([folder, "--model", "ct-lesion-cls", "--out", str(tmp_path / "o"),
+                       "--server", "gpu2"], settings) == 2
+    assert "--server gpu2: no such inference server (the site's: gpu1)" in \
+        capsys.readouterr().err
+    assert infer_main([folder, "--model", "ct-lesion-cls", "--out", str(tmp_path / "o"),
+                       "--server", "gpu1", "--frame", "0"], settings) == 2
+    assert "--server runs the whole series" in capsys.readouterr().err
+    # a server that is down: exit 1 with the reason, nothing written
+    assert infer_main([folder, "--model", "ct-lesion-cls", "--out", str(tmp_path / "o"),
+                       "--server", "gpu1"], settings) == 1
+    assert "inference server gpu1 (127.0.0.1:9) cannot be reached" in capsys.readouterr().err
+    assert not list((tmp_path / "o").glob("*.json"))
