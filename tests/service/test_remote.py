@@ -305,3 +305,19 @@ def test_infer_server_usage_mistakes(phantom, tmp_path, capsys):
                        "--server", "gpu1"], settings) == 1
     assert "inference server gpu1 (127.0.0.1:9) cannot be reached" in capsys.readouterr().err
     assert not list((tmp_path / "o").glob("*.json"))
+
+
+def test_the_self_test_checks_each_server(service, tmp_path):
+    from viewer.cli.selftest import check_inference_servers
+
+    settings = client_settings(tmp_path, service.url)
+    (offline,) = check_inference_servers(settings, network=False)
+    assert offline.status == "OK" and "key and TLS files can be used" in offline.detail
+    (online,) = check_inference_servers(settings, network=True)
+    assert online.status == "OK", online.detail
+    assert "serves 5 of this workstation's 5 verified models identically" in online.detail
+    (tmp_path / "gpu1.key").unlink()
+    (missing,) = check_inference_servers(settings, network=False)
+    assert missing.status == "FAIL" and "cannot be read from the site's api_key_file" in \
+        missing.detail
+    assert check_inference_servers(load_settings(tmp_path / "none.toml"), True) == []

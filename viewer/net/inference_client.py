@@ -117,6 +117,15 @@ class ServerClient:
                                      "bad_answer")
         return answer
 
+    def check_files(self) -> None:
+        """What can be checked without a network (the self-test): the key file reads, the
+        TLS files make a context. Raises the error a call would meet."""
+        self._key()
+        if self.server.scheme == "https":
+            from viewer.net.tls import client_context
+
+            client_context(self.settings)
+
     # --- one request ------------------------------------------------------------------
 
     def _key(self) -> str | None:
