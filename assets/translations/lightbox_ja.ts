@@ -1353,6 +1353,10 @@
         <translation>ファイルのウィンドウ</translation>
     </message>
     <message>
+        <source>Lightbox connects only to what your IT configured ({}): no update checks, no telemetry, nothing downloaded.</source>
+        <translation>Lightbox はITが設定した接続先（{}）にのみ接続します。更新の確認、テレメトリ、ダウンロードは行いません。</translation>
+    </message>
+    <message>
         <source>standalone build</source>
         <translation>スタンドアロン版</translation>
     </message>

@@ -77,6 +77,11 @@ def test_run_on_a_server_gives_the_overlay_of_a_run_here(make_main_window, qtbot
     assert [r["outcome"] for r in records[-2:]] == ["ok", "ok"]
     assert "inference server gpu1" in records[-1]["runtime"]
     assert "CPUExecutionProvider" in records[-1]["runtime"]
+    # the About box no longer promises "no connection, ever": it names where
+    about = window.about_text()
+    assert "no network connection, ever" not in about
+    assert f"connects only to what your IT configured (127.0.0.1:{server.url.rsplit(':', 1)[1]}" \
+        in about
     # and the panel still runs here
     assert run_and_wait(qtbot, panel, "ct-body-seg", whole_series=True) == "ok"
     assert "on gpu1" not in masks_of(window)[0].title
