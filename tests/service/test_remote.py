@@ -321,3 +321,26 @@ def test_the_self_test_checks_each_server(service, tmp_path):
     assert missing.status == "FAIL" and "cannot be read from the site's api_key_file" in \
         missing.detail
     assert check_inference_servers(load_settings(tmp_path / "none.toml"), True) == []
+
+
+def test_a_server_error_is_named_with_its_reason(phantom, registry, tmp_path):
+    """A 5xx: the server cannot write its audit log, so it runs nothing (503
+    audit_unavailable); the reader is told so, with the server's reason."""
+    from viewer.inference.remote import run_remote
+    from viewer.net.errors import ServerRefusedError
+    from viewer.service.keys import hash_key
+
+    home = tmp_path / "broken"
+    home.mkdir()
+    (home / "audit").write_text("a file where the audit folder should be")
+    with running_service(home, site=f'service_api_keys = ["{hash_key(KEY)}"]\n',
+                         key=KEY) as broken:
+        settings = client_settings(tmp_path, broken.url, name="broken")
+        with pytest.raises(ServerRefusedError) as failed:
+            run_remote(registry.get("ct-lesion-cls"), _series(phantom[0].parent),
+                       server="broken", settings=settings,
+                       audit_log=AuditLog.of(load_settings()))
+    assert failed.value.status == 503 and failed.value.reason == "audit_unavailable"
+    assert str(failed.value).startswith("inference server broken (127.0.0.1:")
+    assert "failed (HTTP 503, audit_unavailable): the run cannot be recorded" in \
+        str(failed.value)
