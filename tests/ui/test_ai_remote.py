@@ -129,3 +129,22 @@ def test_what_a_server_answers_reads_in_japanese(qapp, server, tmp_path):
         remove_translators(qapp, translators)
     assert all(s.startswith("推論サーバー ") for s in shown), shown
     assert "wrong.key" in shown[2]  # the file IT must look at stays named
+
+
+def test_a_run_on_a_server_cancelled_adds_nothing(make_main_window, qtbot, demo_dir, server,
+                                                  tmp_path, monkeypatch):
+    """Cancel, through the one job mechanism: whatever the server had done by then, no
+    result of that run is shown."""
+    configure(tmp_path, monkeypatch, {"gpu1": server.url})
+    window = ready_window(make_main_window, qtbot, None, demo_dir)
+    panel = window.ai_panel
+    assert panel.select_model("ct-body-seg")
+    button = panel.remote.buttons["gpu1"]
+    qtbot.waitUntil(button.isEnabled, timeout=30_000)
+    with qtbot.waitSignal(panel.run_finished, timeout=120_000) as finished:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert panel.running and panel.cancel_button.isVisible()
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    assert finished.args[0] == "cancelled"
+    assert window.session.results.runs() == []
+    assert "added nothing" in panel.run_label.text()
