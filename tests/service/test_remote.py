@@ -121,11 +121,13 @@ def test_a_server_with_another_build_is_refused_field_by_field(phantom, registry
         assert fields == ["version", "digest"]
         assert "on the server '0.9.0'" in str(refused.value)
         assert f"here '{entry.version}'" in str(refused.value)
-        before = len(audit.records())
         with pytest.raises(ServerModelMismatchError):
             run_remote(entry, _series(phantom[0].parent), server="old", settings=settings,
                        audit_log=audit, accept_warnings=True)
-        assert len(audit.records()) == before  # nothing was sent, nothing ran
+        last = audit.records()[-1]  # refused here, before anything was sent
+        assert last["outcome"] == "refused" and last["frames"] == 0
+        assert last["message"] == ("inference server old serves another model: version, "
+                                   "digest differ")
         # a model the server does not have at all
         with pytest.raises(ServerModelMismatchError, match="the server has no model"):
             check_server(settings, "old", registry.get("ct-body-seg"))

@@ -137,20 +137,33 @@ def run_remote(entry: ModelEntry, series: Series, *, server: str, settings: Sett
     audit_log.check()
     started = time.perf_counter()
     check = check_intended_use(manifest, series)
-    if check.problems:
-        raise ModelInputError(manifest.id, "; ".join(check.problems))
-    if check.warnings and not accept_warnings:
-        raise IntendedUseError(manifest.id, check.warnings)
-    found = server_model(client, manifest)
-    where = f"{found.runtime} ({found.provider}) on inference server {server}"
+    runtime = f"inference server {server}"  # until the server says what it runs
 
     def record(outcome: str, frames: int = 0, message: str = "") -> None:
         audit_log.append(AuditRecord(
             model_id=manifest.id, model_version=manifest.version,
             model_digest=manifest.digest, series_hash=series_hash(series.uid),
-            runtime=where, duration_s=time.perf_counter() - started, frames=frames,
+            runtime=runtime, duration_s=time.perf_counter() - started, frames=frames,
             outcome=outcome, message=message or f"run on inference server {server} "
-            f"({client.server.address}), provider {found.provider}"))
+            f"({client.server.address})"))
+
+    # Refused here, recorded as a run here would be (nothing was sent).
+    if check.problems:
+        error: ModelInputError | IntendedUseError = ModelInputError(
+            manifest.id, "; ".join(check.problems))
+        record("refused", message=error.reason)
+        raise error
+    if check.warnings and not accept_warnings:
+        error = IntendedUseError(manifest.id, check.warnings)
+        record("refused", message=error.reason)
+        raise error
+    try:
+        found = server_model(client, manifest)
+    except ServerModelMismatchError as exc:
+        record("refused", message=f"inference server {server} serves another model: "
+               + ", ".join(d.split(":")[0] for d in exc.differences) + " differ")
+        raise
+    runtime = f"{found.runtime} ({found.provider}) on inference server {server}"
 
     files = list(dict.fromkeys(ref.instance.path for ref in series.frames))
     kinds = ["seg"] if any(o.kind in _MASK_KINDS for o in manifest.outputs) else []
@@ -165,10 +178,12 @@ def run_remote(entry: ModelEntry, series: Series, *, server: str, settings: Sett
     try:
         answer = client.run(manifest.id, files, accept_warnings=bool(check.warnings),
                             dicom=kinds, cancel=cancel, sent=sent)
+        results = to_results(answer, entry, series, server)
     except ServerRefusedError as exc:
-        record("error", message=f"inference server {server}: {exc.reason or exc.status}")
         if exc.reason == "intended_use":
+            record("refused", message=f"inference server {server}: outside intended use")
             raise IntendedUseError(manifest.id, exc.warnings) from None
+        record("error", message=f"inference server {server}: {exc.reason or exc.status}")
         raise
     except Cancelled:
         record("cancelled")
@@ -176,10 +191,10 @@ def run_remote(entry: ModelEntry, series: Series, *, server: str, settings: Sett
     except Exception as exc:
         record("error", message=f"inference server {server}: {type(exc).__name__}")
         raise
-    results = to_results(answer, entry, series, server)
     if progress is not None:
         progress(total, total)
-    record("ok", len(results))
+    record("ok", len(results), f"run on inference server {server} "
+           f"({client.server.address}), provider {found.provider}")
     return results
 
 
