@@ -675,4 +675,6 @@ JA.update({
     "推論サーバー {}（{}）が要求を拒否しました（HTTP {}、{}）: {}",
 "Lightbox connects only to what your IT configured ({}): no update checks, no telemetry, nothing downloaded.":
     "Lightbox はITが設定した接続先（{}）にのみ接続します。更新の確認、テレメトリ、ダウンロードは行いません。",
+"This model reads other series of the study: it runs here only.":
+    "このモデルは検査の他のシリーズも読み込むため、ここでのみ実行できます。",
 })

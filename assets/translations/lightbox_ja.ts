@@ -233,6 +233,10 @@
         <translation>{} で実行</translation>
     </message>
     <message>
+        <source>This model reads other series of the study: it runs here only.</source>
+        <translation>このモデルは検査の他のシリーズも読み込むため、ここでのみ実行できます。</translation>
+    </message>
+    <message>
         <source>Checking that {} serves this model…</source>
         <translation>{} がこのモデルを提供しているか確認中…</translation>
     </message>

@@ -148,3 +148,22 @@ def test_a_run_on_a_server_cancelled_adds_nothing(make_main_window, qtbot, demo_
     assert finished.args[0] == "cancelled"
     assert window.session.results.runs() == []
     assert "added nothing" in panel.run_label.text()
+
+
+def test_a_model_reading_other_series_runs_here_only(make_main_window, qtbot, server,
+                                                     tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    from tests.inference.multi_series import MODEL_ID, POST_OTHER_FRAME, build_model, write_study
+    from tests.ui.test_ai_series_choice import _show_pre
+
+    models = build_model(tmp_path / "multi-model")
+    configure(tmp_path, monkeypatch, {"gpu1": server.url})
+    write_study(tmp_path / "study", POST_OTHER_FRAME)
+    window = ready_window(make_main_window, qtbot, models, tmp_path / "study")
+    _show_pre(window)
+    panel = window.ai_panel
+    assert panel.select_model(MODEL_ID)
+    button = panel.remote.buttons["gpu1"]
+    assert not button.isEnabled()
+    assert button.toolTip() == "This model reads other series of the study: it runs here only."
+    assert panel.run_image_button.isEnabled()  # here it runs

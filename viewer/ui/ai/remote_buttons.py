@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from viewer.host.settings import Settings
+from viewer.inference.series_match import extra_inputs
 from viewer.ui.bridge import Background, Bridge, Outcome
 from viewer.ui.i18n import translate
 from viewer.ui.problem_text import problem_text
@@ -95,6 +96,9 @@ class RemoteButtons(QWidget):
                 button.setToolTip("")
                 continue
             why = self.state.get((name, entry.id))
+            if entry.manifest is not None and extra_inputs(entry.manifest):
+                why = translate("AiPanel", "This model reads other series of the study: "
+                                "it runs here only.")
             if why is None:
                 tip = translate("AiPanel", "Checking that {} serves this model…").format(name)
             elif why:
