@@ -84,9 +84,9 @@ def test_remote_run_gives_the_local_results(service, phantom, registry, tmp_path
     assert records and all("CPUExecutionProvider" in r["runtime"] for r in records)
 
 
-def _older_build(folder, tmp_path):
-    """ct-lesion-cls as another (older) build: version 0.9.0, its digest recomputed and
-    signed by a key the server's site trusts."""
+def _older_build(folder, tmp_path, **changes):
+    """ct-lesion-cls as another build (default: the older version 0.9.0), its digest
+    recomputed and signed by a key the server's site trusts."""
     from viewer.inference.digest import manifest_digest
     from viewer.inference.signing import generate_key, sign_artifact
 
@@ -94,10 +94,10 @@ def _older_build(folder, tmp_path):
     shutil.copytree(ROOT / "models" / "ct-lesion-cls", target)
     (target / "signature.json").unlink()
     manifest = json.loads((target / "manifest.json").read_text())
-    manifest["version"] = "0.9.0"
+    manifest.update(changes or {"version": "0.9.0"})
     manifest["digest"] = manifest_digest(manifest)
     (target / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    private, public = generate_key(tmp_path / "keys")
+    private, public = generate_key(folder / "keys")
     sign_artifact(target, private)
     return public.read_text().strip()
 
@@ -346,3 +346,20 @@ def test_a_server_error_is_named_with_its_reason(phantom, registry, tmp_path):
     assert str(failed.value).startswith("inference server broken (127.0.0.1:")
     assert "failed (HTTP 503, audit_unavailable): the run cannot be recorded" in \
         str(failed.value)
+
+
+def test_a_rebuild_of_the_same_version_is_refused_by_its_digest(registry, tmp_path):
+    """Same id and version, another build (its description changed): only the digest
+    differs, and that is enough."""
+    from viewer.inference.remote import check_server
+    from viewer.service.keys import hash_key
+
+    models = tmp_path / "models"
+    public = _older_build(models, tmp_path, description="rebuilt")
+    site = f'service_api_keys = ["{hash_key(KEY)}"]\ntrusted_keys = ["{public}"]\n'
+    with running_service(tmp_path / "rebuilt", site=site, key=KEY,
+                         args=["--models-dir", str(models)]) as rebuilt:
+        settings = client_settings(tmp_path, rebuilt.url, name="rebuilt")
+        with pytest.raises(ServerModelMismatchError) as refused:
+            check_server(settings, "rebuilt", registry.get("ct-lesion-cls"))
+    assert [d.split(":")[0] for d in refused.value.differences] == ["digest"]
