@@ -15,7 +15,10 @@ configured, an audit hook on every ``socket.connect`` of a real echo, find, C-GE
 C-MOVE, of sending AI results back (``infer --send-to``, ``pacs send``) and of the
 viewer's look-up of an opened study's priors against Orthanc sees the configured node's
 address and nothing else; the same over DICOM TLS, the handshake probe that explains a
-refused TLS connection included.
+refused TLS connection included. The same for an inference server (``inference_servers``,
+docs/service.md "The viewer as a client"): with none configured the HTTP client and the
+remote run are never imported; with one, the viewer's check and run and ``infer --server``
+connect to its host:port and nowhere else.
 """
 
 from __future__ import annotations
@@ -292,6 +295,11 @@ assert "viewer.net.index" in sys.modules  # the study list is there, offline
 # receive_pushes without nodes: no listener, nothing started to open one.
 assert window.settings.receive_pushes
 assert window.receiving.listener is None and not window.receiving.starting
+# No inference server configured: no "Run on" button, no HTTP client, no remote run.
+assert window.ai_panel.remote is None
+remote = [m for m in ("viewer.inference.remote", "viewer.net.inference_client",
+                      "viewer.ui.ai.remote_buttons") if m in sys.modules]
+assert remote == [], remote
 window.shutdown()
 """
 
@@ -512,3 +520,73 @@ def test_with_a_dicomweb_node_only_its_host_and_port_are_contacted_never_a_proxy
         connects = {tuple(a) for e, a in report["seen"] if e == "socket.connect"}
         assert connects == {("127.0.0.1", orthanc.http_port)}, report["seen"]
         assert (tmp_path / "out" / "ct-lesion-cls-sr.dcm").is_file()
+
+
+SERVER_PROBE = """
+import json, sys, time
+seen = []
+def hook(event, args):
+    if event in ("socket.connect", "socket.getaddrinfo"):
+        address = args[1] if event != "socket.getaddrinfo" else list(args[:2])
+        seen.append([event, list(address) if isinstance(address, tuple) else address])
+sys.addaudithook(hook)
+from viewer.cli.main import main
+code = main(["infer", sys.argv[1], "--model", "ct-lesion-cls", "--out", sys.argv[2],
+             "--accept-warnings", "--server", "gpu1"])
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from viewer.host.settings import load_settings
+from viewer.ui.window.main_window import MainWindow
+window = MainWindow(settings=load_settings())
+window.open_paths([sys.argv[1]])
+panel = window.ai_panel
+def wait(condition):
+    until = time.monotonic() + 120
+    while not condition() and time.monotonic() < until:
+        app.processEvents()
+        time.sleep(0.01)
+    return condition()
+assert wait(lambda: panel.is_ready and not window.scanning and window.viewport.series)
+assert panel.select_model("ct-lesion-cls")
+button = panel.remote.buttons["gpu1"]
+assert wait(button.isEnabled), button.toolTip()
+outcome = []
+panel.run_finished.connect(outcome.append)
+button.click()
+assert wait(lambda: outcome), "the remote run did not end"
+print(json.dumps({"code": code, "outcome": outcome, "seen": seen}))
+window.shutdown()
+"""
+
+
+def test_with_a_server_configured_only_it_is_contacted(tmp_path) -> None:
+    """``infer --server`` and the AI panel's check and "Run on gpu1" connect to the
+    configured server's host:port and to nothing else."""
+    from tests.service.server import KEY, running_service
+    from viewer.io.demo import write_phantom_series
+    from viewer.service.keys import hash_key
+
+    phantom = tmp_path / "phantom"
+    write_phantom_series(phantom, slices=4, size=128)
+    with running_service(tmp_path / "serve", key=KEY,
+                         site=f'service_api_keys = ["{hash_key(KEY)}"]\n') as service:
+        key = tmp_path / "key"
+        key.write_text(KEY)
+        site = tmp_path / "site.toml"
+        site.write_text(f'[inference_servers.gpu1]\nurl = "{service.url}"\n'
+                        f'api_key_file = "{key}"\n')
+        env = {**os.environ, "LIGHTBOX_SITE_CONFIG": str(site), "QT_QPA_PLATFORM": "offscreen",
+               "LIGHTBOX_LOG_DIR": str(tmp_path / "logs"),
+               "LIGHTBOX_AUDIT_DIR": str(tmp_path / "audit"),
+               "LIGHTBOX_CACHE_DIR": str(tmp_path / "cache"),
+               "LIGHTBOX_CONFIG_DIR": str(tmp_path / "config")}
+        done = subprocess.run([sys.executable, "-c", SERVER_PROBE, str(phantom),
+                               str(tmp_path / "out")], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)
+        port = int(service.url.rsplit(":", 1)[1])
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["code"] == 0 and report["outcome"] == ["ok"], report
+    connects = {tuple(a) for e, a in report["seen"] if e == "socket.connect"}
+    assert connects == {("127.0.0.1", port)}, report["seen"]
+    assert (tmp_path / "out" / "ct-lesion-cls-frame-0000.json").exists()

@@ -700,6 +700,45 @@ JA.update({
     "保存しました: {} の検査は比較可能な最新の過去検査と並べて開きます",
 "Saved: {} studies open alone": "保存しました: {} の検査は単独で開きます",
 "Save hanging protocol": "表示配置（ハンギングプロトコル）を保存",
+# the inference servers (Run on <server>)
+"inference server {} ({}) cannot be reached ({}): the server is not running, or the url is wrong":
+    "推論サーバー {}（{}）に接続できません（{}）。サーバーが動作していないか、URLが誤っています",
+"inference server {} ({}) did not answer within {} s: it is overloaded or down, or a firewall drops the connection":
+    "推論サーバー {}（{}）が {} 秒以内に応答しませんでした。過負荷か停止しているか、ファイアウォールが接続を遮断しています",
+"inference server {} ({}): the host name {} is unknown on this network; check the site configuration":
+    "推論サーバー {}（{}）: ホスト名 {} はこのネットワークで解決できません。サイト設定を確認してください",
+"inference server {} ({}) does not accept this workstation's API key (from {}): IT must give a key the server's service_api_keys lists":
+    "推論サーバー {}（{}）はこのワークステーションのAPIキー（{} から読み込み）を受け付けません。サーバーの service_api_keys にあるキーをITが設定する必要があります",
+"inference server {} ({}) asks for an API key and the site gives none: IT sets api_key_file for it":
+    "推論サーバー {}（{}）はAPIキーを求めていますが、サイト設定にありません。ITが api_key_file を設定します",
+"inference server {} ({}) does not serve the model verified here, so it was not sent there: {}. Run it here, or IT installs the same artifact on both":
+    "推論サーバー {}（{}）はここで検証したモデルと同じものを提供していないため、送信しませんでした: {}。ここで実行するか、ITが両方に同じアーティファクトを導入してください",
+"inference server {} ({}) does not take a series this large ({}): run it here, or IT raises the server's service_max_request_mb / service_max_instances":
+    "推論サーバー {}（{}）はこの大きさのシリーズを受け付けません（{}）。ここで実行するか、ITがサーバーの service_max_request_mb / service_max_instances を引き上げてください",
+"Run on {}":
+    "{} で実行",
+"Checking that {} serves this model…":
+    "{} がこのモデルを提供しているか確認中…",
+"Runs the whole series on {} ({}), the same model as here":
+    "シリーズ全体を {}（{}）で実行します（ここと同じモデル）",
+"{} on {}":
+    "{}（{} で）",
+" · on {} ({})":
+    " · {} で実行（{}）",
+"inference server {} ({}) closed the connection: it requires this workstation's certificate (mutual TLS), and the site gives none: IT sets tls_cert_file and tls_key_file":
+    "推論サーバー {}（{}）が接続を閉じました。このワークステーションの証明書（相互TLS）が必要ですが、サイト設定にありません。ITが tls_cert_file と tls_key_file を設定します",
+"inference server {} ({}): its certificate is not trusted by {} or does not name {} ({}): IT must give the CA that issued it":
+    "推論サーバー {}（{}）: その証明書は {} で信頼されていないか、{} を名指していません（{}）。発行したCAをITが設定する必要があります",
+"inference server {} ({}): the TLS handshake failed ({}); is it an https server on this port?":
+    "推論サーバー {}（{}）: TLSハンドシェイクに失敗しました（{}）。このポートはhttpsサーバーですか？",
+"inference server {} ({}) failed (HTTP {}, {}): {}":
+    "推論サーバー {}（{}）でエラーが発生しました（HTTP {}、{}）: {}",
+"inference server {} ({}) refused the request (HTTP {}, {}): {}":
+    "推論サーバー {}（{}）が要求を拒否しました（HTTP {}、{}）: {}",
+"Lightbox connects only to what your IT configured ({}): no update checks, no telemetry, nothing downloaded.":
+    "Lightbox はITが設定した接続先（{}）にのみ接続します。更新の確認、テレメトリ、ダウンロードは行いません。",
+"This model reads other series of the study: it runs here only.":
+    "このモデルは検査の他のシリーズも読み込むため、ここでのみ実行できます。",
 })
 # The viewer receiving pushed studies, and studies shown while they arrive (issue 14).
 JA.update({

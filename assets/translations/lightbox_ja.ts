@@ -100,7 +100,7 @@
     </message>
     <message>
         <source>An AI run is going on another series.</source>
-        <extracomment>The status dot of a row: applies, outside intended use (may run on a yes), cannot run. The series of each input read from another series, as the reader confirmed them. The registry is built (or failed to build). A run ended: "ok", "cancelled", "declined" (intended use) or "error". One line on how the run goes (also for the status bar). The effective configuration (allowed models, model folders, audit folder).</extracomment>
+        <extracomment>The status dot of a row: applies, outside intended use (may run on a yes), cannot run. The series of each input read from another series, as the reader confirmed them. The configured inference server it runs on ("": here). The registry is built (or failed to build). A run ended: "ok", "cancelled", "declined" (intended use) or "error". One line on how the run goes (also for the status bar). The effective configuration (allowed models, model folders, audit folder).</extracomment>
         <translation>別のシリーズで AI を実行中です。</translation>
     </message>
     <message>
@@ -176,6 +176,10 @@
         <translation>{} 画像</translation>
     </message>
     <message>
+        <source>{} on {}</source>
+        <translation>{}（{} で）</translation>
+    </message>
+    <message>
         <source>%v / %m steps</source>
         <translation>%v / %m ステップ</translation>
     </message>
@@ -223,12 +227,33 @@
         <source>{} {} mL</source>
         <translation>{} {} mL</translation>
     </message>
+    <message>
+        <source>Run on {}</source>
+        <extracomment>Per (server, model id): None while the check goes, "" when it may run there, else why not.</extracomment>
+        <translation>{} で実行</translation>
+    </message>
+    <message>
+        <source>This model reads other series of the study: it runs here only.</source>
+        <translation>このモデルは検査の他のシリーズも読み込むため、ここでのみ実行できます。</translation>
+    </message>
+    <message>
+        <source>Checking that {} serves this model…</source>
+        <translation>{} がこのモデルを提供しているか確認中…</translation>
+    </message>
+    <message>
+        <source>Runs the whole series on {} ({}), the same model as here</source>
+        <translation>シリーズ全体を {}（{}）で実行します（ここと同じモデル）</translation>
+    </message>
 </context>
 <context>
     <name>AiResults</name>
     <message>
         <source>AI · demonstration, not for clinical use · {}</source>
         <translation>AI · デモ・臨床使用不可 · {}</translation>
+    </message>
+    <message>
+        <source> · on {} ({})</source>
+        <translation> · {} で実行（{}）</translation>
     </message>
     <message>
         <source>Display</source>
@@ -1352,6 +1377,10 @@
         <translation>ファイルのウィンドウ</translation>
     </message>
     <message>
+        <source>Lightbox connects only to what your IT configured ({}): no update checks, no telemetry, nothing downloaded.</source>
+        <translation>Lightbox はITが設定した接続先（{}）にのみ接続します。更新の確認、テレメトリ、ダウンロードは行いません。</translation>
+    </message>
+    <message>
         <source>standalone build</source>
         <translation>スタンドアロン版</translation>
     </message>
@@ -1778,51 +1807,6 @@
 <context>
     <name>Priors</name>
     <message>
-        <source>Looking for priors…</source>
-        <extracomment>The study being read (the one whose priors are listed). The prior whose opening is awaited, to be hung when its scan ends. The protocol the current study opened with, waiting for the priors' answer. The two viewports of the comparison on screen (current, prior). A scan done before the study list started (start() takes it up). The reader chose a series of the current study (not only what opened first).</extracomment>
-        <translation>過去検査を検索中…</translation>
-    </message>
-    <message>
-        <source>{} other study(ies) of this patient</source>
-        <translation>この患者の他の検査 {} 件</translation>
-    </message>
-    <message>
-        <source>Priors: {}</source>
-        <translation>過去検査: {}</translation>
-    </message>
-    <message>
-        <source>The saved hanging wants a comparison: no comparable prior was found.</source>
-        <translation>保存された表示配置は比較を指定していますが、比較可能な過去検査が見つかりませんでした。</translation>
-    </message>
-    <message>
-        <source>Set by your IT department</source>
-        <translation>IT部門により設定されています</translation>
-    </message>
-    <message>
-        <source>Open studies of this modality and body part as they hang now</source>
-        <translation>このモダリティと部位の検査を、現在の配置で開くようにします</translation>
-    </message>
-    <message>
-        <source>Retrieving the prior from {}…</source>
-        <translation>{} から過去検査を取得中…</translation>
-    </message>
-    <message>
-        <source>The prior was not retrieved: {}</source>
-        <translation>過去検査を取得できませんでした: {}</translation>
-    </message>
-    <message>
-        <source>The prior has no images to compare.</source>
-        <translation>過去検査に比較できる画像がありません。</translation>
-    </message>
-    <message>
-        <source>Saved: {} studies open beside their most recent comparable prior</source>
-        <translation>保存しました: {} の検査は比較可能な最新の過去検査と並べて開きます</translation>
-    </message>
-    <message>
-        <source>Saved: {} studies open alone</source>
-        <translation>保存しました: {} の検査は単独で開きます</translation>
-    </message>
-    <message>
         <source>Date</source>
         <translation>日付</translation>
     </message>
@@ -1878,6 +1862,51 @@
     <message>
         <source>The most recent comparable prior</source>
         <translation>比較可能な最新の過去検査</translation>
+    </message>
+    <message>
+        <source>Looking for priors…</source>
+        <extracomment>The study being read (the one whose priors are listed). The prior whose opening is awaited, to be hung when its scan ends. The retrieved prior handed to the scan (the retrieve queue reports often). The protocol the current study opened with, waiting for the priors' answer. The two viewports of the comparison on screen (current, prior). A scan done before the study list started (start() takes it up). The reader chose a series of the current study (not only what opened first).</extracomment>
+        <translation>過去検査を検索中…</translation>
+    </message>
+    <message>
+        <source>{} other study(ies) of this patient</source>
+        <translation>この患者の他の検査 {} 件</translation>
+    </message>
+    <message>
+        <source>Priors: {}</source>
+        <translation>過去検査: {}</translation>
+    </message>
+    <message>
+        <source>The saved hanging wants a comparison: no comparable prior was found.</source>
+        <translation>保存された表示配置は比較を指定していますが、比較可能な過去検査が見つかりませんでした。</translation>
+    </message>
+    <message>
+        <source>Set by your IT department</source>
+        <translation>IT部門により設定されています</translation>
+    </message>
+    <message>
+        <source>Open studies of this modality and body part as they hang now</source>
+        <translation>このモダリティと部位の検査を、現在の配置で開くようにします</translation>
+    </message>
+    <message>
+        <source>Retrieving the prior from {}…</source>
+        <translation>{} から過去検査を取得中…</translation>
+    </message>
+    <message>
+        <source>The prior was not retrieved: {}</source>
+        <translation>過去検査を取得できませんでした: {}</translation>
+    </message>
+    <message>
+        <source>The prior has no images to compare.</source>
+        <translation>過去検査に比較できる画像がありません。</translation>
+    </message>
+    <message>
+        <source>Saved: {} studies open beside their most recent comparable prior</source>
+        <translation>保存しました: {} の検査は比較可能な最新の過去検査と並べて開きます</translation>
+    </message>
+    <message>
+        <source>Saved: {} studies open alone</source>
+        <translation>保存しました: {} の検査は単独で開きます</translation>
     </message>
 </context>
 <context>
@@ -2593,6 +2622,54 @@
     <message>
         <source>the send</source>
         <translation>送信</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) cannot be reached ({}): the server is not running, or the url is wrong</source>
+        <translation>推論サーバー {}（{}）に接続できません（{}）。サーバーが動作していないか、URLが誤っています</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) did not answer within {} s: it is overloaded or down, or a firewall drops the connection</source>
+        <translation>推論サーバー {}（{}）が {} 秒以内に応答しませんでした。過負荷か停止しているか、ファイアウォールが接続を遮断しています</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}): the host name {} is unknown on this network; check the site configuration</source>
+        <translation>推論サーバー {}（{}）: ホスト名 {} はこのネットワークで解決できません。サイト設定を確認してください</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) does not accept this workstation's API key (from {}): IT must give a key the server's service_api_keys lists</source>
+        <translation>推論サーバー {}（{}）はこのワークステーションのAPIキー（{} から読み込み）を受け付けません。サーバーの service_api_keys にあるキーをITが設定する必要があります</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) asks for an API key and the site gives none: IT sets api_key_file for it</source>
+        <translation>推論サーバー {}（{}）はAPIキーを求めていますが、サイト設定にありません。ITが api_key_file を設定します</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) does not serve the model verified here, so it was not sent there: {}. Run it here, or IT installs the same artifact on both</source>
+        <translation>推論サーバー {}（{}）はここで検証したモデルと同じものを提供していないため、送信しませんでした: {}。ここで実行するか、ITが両方に同じアーティファクトを導入してください</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) closed the connection: it requires this workstation's certificate (mutual TLS), and the site gives none: IT sets tls_cert_file and tls_key_file</source>
+        <translation>推論サーバー {}（{}）が接続を閉じました。このワークステーションの証明書（相互TLS）が必要ですが、サイト設定にありません。ITが tls_cert_file と tls_key_file を設定します</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}): its certificate is not trusted by {} or does not name {} ({}): IT must give the CA that issued it</source>
+        <translation>推論サーバー {}（{}）: その証明書は {} で信頼されていないか、{} を名指していません（{}）。発行したCAをITが設定する必要があります</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}): the TLS handshake failed ({}); is it an https server on this port?</source>
+        <translation>推論サーバー {}（{}）: TLSハンドシェイクに失敗しました（{}）。このポートはhttpsサーバーですか？</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) failed (HTTP {}, {}): {}</source>
+        <translation>推論サーバー {}（{}）でエラーが発生しました（HTTP {}、{}）: {}</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) refused the request (HTTP {}, {}): {}</source>
+        <translation>推論サーバー {}（{}）が要求を拒否しました（HTTP {}、{}）: {}</translation>
+    </message>
+    <message>
+        <source>inference server {} ({}) does not take a series this large ({}): run it here, or IT raises the server's service_max_request_mb / service_max_instances</source>
+        <translation>推論サーバー {}（{}）はこの大きさのシリーズを受け付けません（{}）。ここで実行するか、ITがサーバーの service_max_request_mb / service_max_instances を引き上げてください</translation>
     </message>
 </context>
 <context>

@@ -4,6 +4,7 @@
     lightbox infer PATH --model ID --out DIR [--models-dir DIR ...]
                    [--frame N | --all] [--series UID] [--input NAME=SERIES ...]
                    [--accept-warnings] [--dicom] [--dicom-sc] [--send | --send-to NODE]
+                   [--server NAME]
 
 ``models`` lists every artifact with its verification status (exit 0 when all verify,
 1 when any is unavailable or none is found). ``infer`` runs one verified model and writes,
@@ -18,6 +19,11 @@ imports Qt or torch. A model reading other series of the study takes each with
 DICOM (``--dicom``) and sends that SEG/SR to the PACS with C-STORE, recorded in the audit
 log (:mod:`viewer.cli.pacs_send`); a site with ``results_auto_send = true`` sends every
 run's as if ``--send`` were given. A send that fails leaves the results written and exits 1.
+
+``--server NAME`` runs the model on the configured inference server NAME
+(``inference_servers``; :mod:`viewer.inference.remote`) instead of here, on the whole
+series, after checking that it serves the same verified artifact; the files written are
+the same, their provenance naming the server and its execution provider.
 
 A run of several images reports its progress on stderr every ``PROGRESS_EVERY`` images.
 Ctrl+C cancels it (between batches, audited as cancelled); results are written into a
@@ -202,6 +208,11 @@ def infer_main(argv: Sequence[str] | None = None, settings: Settings | None = No
         "--send-to", metavar="NODE",
         help="as --send, to the configured DICOM node NODE",
     )
+    parser.add_argument(
+        "--server", metavar="NAME",
+        help="run on the inference server NAME the site configured (inference_servers), "
+        "on the whole series, once it serves the same verified model",
+    )
     ns = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         return _infer(ns, settings if settings is not None else load_settings())
@@ -229,6 +240,13 @@ def _infer(ns: argparse.Namespace, settings: Settings) -> int:
     from viewer.io.scan import scan
 
     path = Path(ns.path)
+    if ns.server is not None and ns.server not in settings.inference_servers:
+        known = ", ".join(sorted(settings.inference_servers)) or "none is configured"
+        _error(f"--server {ns.server}: no such inference server (the site's: {known})")
+        return 2
+    if ns.server is not None and (ns.frame is not None or ns.input):
+        _error("--server runs the whole series: leave out --frame and --input")
+        return 2
     if not path.exists():
         _error(f"{path}: no such file or folder")
         return 1
@@ -267,9 +285,20 @@ def _infer(ns: argparse.Namespace, settings: Settings) -> int:
     token = CancelToken()
     with ctrl_c_cancels(token):
         try:
-            results = run_model(entry, series, frames, accept_warnings=ns.accept_warnings,
-                                progress=_Progress(entry.id, "steps" if volume else "images"),
-                                cancel=token, audit_log=AuditLog.of(settings), inputs=others)
+            if ns.server is not None:
+                from viewer.inference.remote import run_remote
+
+                results = run_remote(entry, series, server=ns.server, settings=settings,
+                                     audit_log=AuditLog.of(settings),
+                                     accept_warnings=ns.accept_warnings,
+                                     progress=_Progress(entry.id, "images"), cancel=token)
+            else:
+                results = run_model(entry, series, frames,
+                                    accept_warnings=ns.accept_warnings,
+                                    progress=_Progress(entry.id,
+                                                       "steps" if volume else "images"),
+                                    cancel=token, audit_log=AuditLog.of(settings),
+                                    inputs=others)
         except IntendedUseError as exc:
             _error(f"model {exc.model} is not meant for this image:")
             for warning in exc.warnings:

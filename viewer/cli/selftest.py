@@ -363,6 +363,40 @@ def check_tls(settings: Settings) -> list[Check]:
                   f"(CA: {settings.tls_ca_file or 'the system authorities'})")]
 
 
+def check_inference_servers(settings: Settings, network: bool) -> list[Check]:
+    """Each configured inference server: its key file and TLS files (no network); with
+    ``--network``, which of this workstation's verified models it serves identically.
+    Nothing (and no HTTP client loaded) when none is configured."""
+    if not settings.inference_servers:
+        return []
+    from viewer.errors import LightboxError
+    from viewer.net.inference_client import ServerClient
+
+    checks = []
+    for server in settings.inference_servers.values():
+        name, client = f"inference server {server.name}", ServerClient(server, settings)
+        try:
+            client.check_files()
+            if not network:
+                checks.append(Check(name, OK, f"{server.url}: its key and TLS files can be "
+                                    "used (--network to ask it)"))
+                continue
+            from viewer.inference.registry import ModelRegistry
+            from viewer.inference.remote import ServerModel, compare
+
+            listed = {m.id: m for m in map(ServerModel.of, client.models())}
+            local = [e.model.manifest for e in ModelRegistry(None, settings=settings)
+                     if e.model is not None]
+            same = [m.id for m in local if not compare(m, listed.get(m.id))]
+        except LightboxError as exc:
+            checks.append(Check(name, FAIL, str(exc)))
+            continue
+        checks.append(Check(name, OK, f"{server.url} serves {len(same)} of this "
+                            f"workstation's {len(local)} verified models identically"
+                            + (f" ({', '.join(same)})" if same else "")))
+    return checks
+
+
 # --- the report ------------------------------------------------------------------------------
 
 
@@ -375,6 +409,8 @@ def run_checks(settings: Settings, *, qt: bool = True, network: bool = False) ->
     checks += _guarded("decoders", check_decoders)
     checks += _guarded("files", lambda: check_files(settings))
     checks += _guarded("TLS", lambda: check_tls(settings))
+    checks += _guarded("inference servers",
+                       lambda: check_inference_servers(settings, network))
     if network:
         checks += _guarded("network", lambda: check_network(settings))
     return checks

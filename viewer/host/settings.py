@@ -72,6 +72,7 @@ from viewer.host.folders import (
     user_data_dir,
 )
 from viewer.host.hanging import HangingProtocol, check_protocols, protocols_json
+from viewer.host.inference_servers import InferenceServer, check_servers
 
 SCHEMA_VERSION = 5
 #: `lightbox serve`'s request limits when the site sets none (docs/service.md).
@@ -104,7 +105,7 @@ class Key:
     kind: str  # bool | date | language | path | str_list | id_list | key_map | name_map
     #            | corner_set | public_keys | key_refs | digests | dicom_nodes | ae_title
     #            | port | count | seconds | gigabytes | name | file | hanging_map
-    #            | key_hashes | dicomweb_nodes
+    #            | key_hashes | dicomweb_nodes | inference_servers
     user: bool  # a user preference may set it (unless the site locks it)
     doc: str
     #: Security-relevant: a mistake in the site configuration gives it its closed value
@@ -221,6 +222,12 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
         "the running viewer listens on storage_port for studies the configured nodes push "
         "to it, and shows them as they arrive (default false: only lightbox pacs listen "
         "and C-MOVE retrieves open the port)"),
+    # The viewer as a client of `lightbox serve` (docs/service.md). Site only.
+    Key("inference_servers", "inference_servers", False,
+        "the inference servers (`lightbox serve`) the AI panel may run a model on, one "
+        "table each: [inference_servers.NAME] with url (https://host:port), api_key_file "
+        "(a file IT protects holding the key), timeout_s; TLS with tls_ca_file (and "
+        "tls_cert_file/tls_key_file for mutual TLS); absent: no run leaves the workstation"),
 )})
 
 
@@ -235,7 +242,8 @@ KIND_TEXT: Mapping[str, str] = MappingProxyType({
     "port": "integer (1–65535)", "count": "integer", "seconds": "number (seconds)",
     "gigabytes": "number (gigabytes)", "dicomweb_nodes": "tables (one per node)",
     "name": "string", "file": "file path", "hanging_map": "table of tables",
-    "key_hashes": "list of \"sha256:…\" hashes"})
+    "key_hashes": "list of \"sha256:…\" hashes",
+    "inference_servers": "tables (one per server)"})
 
 
 def schema_table() -> str:
@@ -311,6 +319,9 @@ class Settings:
         default_factory=lambda: MappingProxyType({}))
     # The viewer's own Storage SCP for pushed studies (ui.window.receiving). Site only.
     receive_pushes: bool = False
+    # The viewer as a client of `lightbox serve` (host.inference_servers). Site only.
+    inference_servers: Mapping[str, InferenceServer] = field(
+        default_factory=lambda: MappingProxyType({}))
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()
     site_file: Path = field(default_factory=site_config_path)
@@ -453,6 +464,7 @@ def load_settings(site_file: str | Path | None = None,
                                            DEFAULT_SERVICE_MAX_INSTANCES)),
         dicomweb_nodes=MappingProxyType(dict(site.get("dicomweb_nodes", {}))),
         receive_pushes=bool(site.get("receive_pushes", False)),
+        inference_servers=MappingProxyType(dict(site.get("inference_servers", {}))),
         sources=MappingProxyType(sources),
         problems=tuple(problems),
         site_file=site_path,
@@ -577,7 +589,7 @@ CLOSED: Mapping[str, Any] = MappingProxyType({
     "allowed_models": [], "hide_identity": True, "developer_mode": False,
     "trusted_keys": [], "allow_environment_overrides": False,
     # Any doubt about the site's intent, and Lightbox contacts nobody.
-    "dicom_nodes": {}, "dicomweb_nodes": {}})
+    "dicom_nodes": {}, "dicomweb_nodes": {}, "inference_servers": {}})
 
 
 def _fail_closed(site: dict[str, Any]) -> dict[str, Any]:
@@ -758,6 +770,8 @@ def _check(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
         return check_nodes(value)
     if spec.kind == "dicomweb_nodes":
         return check_web_nodes(value, base)
+    if spec.kind == "inference_servers":
+        return check_servers(value, base)
     if spec.kind == "ae_title":
         return check_ae_title(value)
     if spec.kind == "port":

@@ -99,6 +99,9 @@ def result_summary(res: Any) -> dict[str, Any]:
             "digest": p.model_digest,
         },
         "runtime": p.runtime,
+        # computed on an inference server (viewer.inference.remote); absent when here
+        **({"computed_on": {"server": p.server, "provider": p.provider}}
+           if getattr(p, "server", "") else {}),
         "source": {
             "series_uid": p.series_uid,
             "sop_instance_uid": p.sop_instance_uid,

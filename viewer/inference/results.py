@@ -56,6 +56,10 @@ class Provenance:
     unsigned: bool = False  # ran without a trusted signature (site developer mode)
     #: Inputs read from other series of the study, in manifest order (empty: one series).
     inputs: tuple[InputSource, ...] = ()
+    #: Where it was computed when not here: the configured inference server's name, and
+    #: the ONNX Runtime execution provider it ran on (viewer.inference.remote).
+    server: str = ""
+    provider: str = ""
 
     @classmethod
     def of(cls, verified: VerifiedModel, series_uid: str, ref: FrameRef, index: int,
@@ -88,7 +92,11 @@ class Provenance:
         mark = "AI" + (
             " · demonstration, not for clinical use" if self.not_for_clinical_use else ""
         ) + (f" · {UNSIGNED_MARK}" if self.unsigned else "")
-        return f"{mark} · {self.model_name} {self.model_version}"
+        where = ""
+        if self.server:
+            device = self.provider.removesuffix("ExecutionProvider") or "?"
+            where = f" · on {self.server} ({device})"
+        return f"{mark} · {self.model_name} {self.model_version}{where}"
 
 
 @dataclass(frozen=True, eq=False)

@@ -68,3 +68,37 @@ class TlsNotSpokenError(TlsError):
 
 class TlsCertificateRequiredError(TlsError):
     """The node requires (or refuses) this workstation's certificate (mutual TLS)."""
+
+
+class ServerError(NetworkError):
+    """An inference server (``inference_servers``) could not be used for a run."""
+
+
+class ServerNotConfiguredError(ServerError):
+    """The server named is not one IT configured (or none is)."""
+
+
+class ServerUnreachableError(ServerError):
+    """Nothing answers at the server's address, or it did not answer in time."""
+
+
+class ServerAuthError(ServerError):
+    """The server refused the workstation's key (401), or the key file cannot be read."""
+
+
+class ServerRefusedError(ServerError):
+    """The server answered a run with an error (its reason code is kept in ``reason``)."""
+
+    def __init__(self, message: str, reason: str = "", status: int = 0,
+                 warnings: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.reason, self.status, self.warnings = reason, status, warnings
+
+
+class ServerModelMismatchError(ServerError):
+    """The server's model is not the artifact this workstation verified: each difference
+    is named (id, version, digest), and the run is refused."""
+
+    def __init__(self, message: str, differences: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.differences = differences

@@ -84,8 +84,11 @@ class Run:
     def title(self) -> str:
         """The model as every overlay line and legend names it; an unsigned model run in
         the site's developer mode carries the mark wherever its results are shown."""
-        title = f"{self.provenance.model_name} {self.provenance.model_version}"
-        if not self.provenance.unsigned:
+        p = self.provenance
+        title = f"{p.model_name} {p.model_version}"
+        if p.server:  # computed on an inference server: where, and on which provider
+            title += f" · on {p.server} ({p.provider.removesuffix('ExecutionProvider')})"
+        if not p.unsigned:
             return title
         from viewer.inference.signing import UNSIGNED_MARK  # only when there is one
 
@@ -165,7 +168,9 @@ class OverlayState:
             p = result.provenance
             key = (p.series_uid, p.model_id)
             run = self._runs.get(key)
-            if run is None or run.provenance.model_digest != p.model_digest:
+            # where it ran belongs to the run too: a run elsewhere replaces this one
+            if run is None or run.provenance.model_digest != p.model_digest \
+                    or run.provenance.server != p.server:
                 run = self._runs[key] = Run(p)
                 self._hidden_findings = {k for k in self._hidden_findings
                                          if not k.startswith(f"{p.model_id}|{p.series_uid}|")}

@@ -247,6 +247,19 @@ TEMPLATES = (
     QT_TRANSLATE_NOOP("ProblemText", "the retrieve"),
     QT_TRANSLATE_NOOP("ProblemText", "a search"),
     QT_TRANSLATE_NOOP("ProblemText", "the send"),
+    # the inference servers (viewer/net/inference_client.py, viewer/inference/remote.py)
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}) cannot be reached ({}): the server is not running, or the url is wrong"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}) did not answer within {} s: it is overloaded or down, or a firewall drops the connection"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}): the host name {} is unknown on this network; check the site configuration"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}) does not accept this workstation's API key (from {}): IT must give a key the server's service_api_keys lists"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}) asks for an API key and the site gives none: IT sets api_key_file for it"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}) does not serve the model verified here, so it was not sent there: {}. Run it here, or IT installs the same artifact on both"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}) closed the connection: it requires this workstation's certificate (mutual TLS), and the site gives none: IT sets tls_cert_file and tls_key_file"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}): its certificate is not trusted by {} or does not name {} ({}): IT must give the CA that issued it"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}): the TLS handshake failed ({}); is it an https server on this port?"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}) failed (HTTP {}, {}): {}"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}) refused the request (HTTP {}, {}): {}"),
+    QT_TRANSLATE_NOOP("ProblemText", "inference server {} ({}) does not take a series this large ({}): run it here, or IT raises the server's service_max_request_mb / service_max_instances"),
 )
 
 

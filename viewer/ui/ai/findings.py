@@ -57,8 +57,14 @@ def result_header(provenance: Provenance) -> str:
     """How every result is marked in the panel: Provenance.label in the UI language."""
     name = f"{provenance.model_name} {provenance.model_version}"
     if provenance.not_for_clinical_use:
-        return translate("AiResults", "AI · demonstration, not for clinical use · {}").format(name)
-    return f"AI · {name}"
+        head = translate("AiResults", "AI · demonstration, not for clinical use · {}"
+                         ).format(name)
+    else:
+        head = f"AI · {name}"
+    if provenance.server:  # computed on an inference server, not here
+        device = provenance.provider.removesuffix("ExecutionProvider") or "?"
+        head += translate("AiResults", " · on {} ({})").format(provenance.server, device)
+    return head
 
 
 def _wrapping(text: str) -> QLabel:

@@ -59,6 +59,7 @@ if TYPE_CHECKING:  # the registry, the runner and the audit load when first used
     from viewer.inference import Applicability, ModelEntry, ModelRegistry, Result
     from viewer.io.model import Series
     from viewer.state.session import Session
+    from viewer.ui.ai.remote_buttons import RemoteButtons
     from viewer.ui.boundary import ErrorBoundary
     from viewer.ui.bridge import Bridge
     from viewer.ui.viewport.viewport import Viewport
@@ -82,6 +83,8 @@ class RunRequest:
     accept_warnings: bool = False
     #: The series of each input read from another series, as the reader confirmed them.
     inputs: tuple[tuple[str, Series], ...] = ()
+    #: The configured inference server it runs on ("": here).
+    server: str = ""
 
     @property
     def total(self) -> int:
@@ -152,6 +155,8 @@ class AIPanel(QWidget):
         self._unsubscribe_runs = self.session.runs.subscribe(self._run_changed)
 
     def _series_opened(self, *_: object) -> None:
+        if self.remote is not None:
+            self.remote.retry_failed()
         self.refresh_models()
         self._show_run_line()
 
@@ -216,6 +221,14 @@ class AIPanel(QWidget):
         self.run_series_button = QPushButton(translate("AiPanel", "Run on series"))
         self.run_series_button.clicked.connect(self._then_focus(
             self._boundary.guard(self.run_series, "running a model")))
+        # "Run on <server>" beside them, only when IT configured an inference server.
+        self.remote: RemoteButtons | None = None
+        if self.settings.inference_servers:
+            from viewer.ui.ai.remote_buttons import RemoteButtons
+
+            self.remote = RemoteButtons(self.settings, self._bridge, lambda server: (
+                self._then_focus(self._boundary.guard(
+                    lambda: self.run_on_server(server), "running a model on a server"))()))
         self.progress_bar = QProgressBar()
         self.progress_bar.setFormat(translate("AiPanel", "%v / %m images"))
         self.cancel_button = QPushButton(translate("AiPanel", "Cancel"))
@@ -240,6 +253,8 @@ class AIPanel(QWidget):
         layout.addWidget(self.model_list)
         layout.addWidget(self.card_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addLayout(buttons)
+        if self.remote is not None:
+            layout.addWidget(self.remote)
         layout.addLayout(progress)
         layout.addWidget(self.run_label)
         layout.addWidget(self.results, 1)
@@ -423,7 +438,11 @@ class AIPanel(QWidget):
     def run_series(self) -> None:
         self.run(whole_series=True)
 
-    def run(self, whole_series: bool = False) -> None:
+    def run_on_server(self, server: str) -> None:
+        """Run the selected model on every image of the series on ``server``."""
+        self.run(whole_series=True, server=server)
+
+    def run(self, whole_series: bool = False, server: str = "") -> None:
         found = self.selected()
         series = self.viewport.series
         if found is None or series is None or not series.frames or self.running \
@@ -437,9 +456,9 @@ class AIPanel(QWidget):
         # a volume model reads the whole series either way: its masks go on every image
         whole = whole_series or _is_volume(found.entry)
         frames = None if whole else (self.viewport.state.index,)
-        request = RunRequest(self._number, found.entry, series, frames)
+        request = RunRequest(self._number, found.entry, series, frames, server=server)
         manifest = found.entry.manifest
-        if manifest is not None and extra_inputs(manifest):
+        if manifest is not None and extra_inputs(manifest) and not server:
             self._confirm_series(request)
         else:
             self._start(request)
@@ -473,6 +492,8 @@ class AIPanel(QWidget):
             where = translate("AiPanel", "this image")
         else:
             where = translate("AiPanel", "{} images").format(request.total)
+        if request.server:
+            where = translate("AiPanel", "{} on {}").format(where, request.server)
 
         from viewer.audit.log import AuditLog
         from viewer.inference.runner import run_model
@@ -483,13 +504,20 @@ class AIPanel(QWidget):
                                     if _is_volume(request.entry)
                                     else translate("AiPanel", "%v / %m images"))
 
-        store_dir = self.settings.pacs_store_dir
+        store_dir, settings = self.settings.pacs_store_dir, self.settings
 
         def job(job: Job[RunRequest]) -> list[Result]:
             r = job.request
-            results = run_model(r.entry, r.series, r.frames, progress=job.progress,
-                                cancel=job.token, accept_warnings=r.accept_warnings,
-                                audit_log=audit, source=frames, inputs=dict(r.inputs))
+            if r.server:
+                from viewer.inference.remote import run_remote
+
+                results = run_remote(r.entry, r.series, server=r.server, settings=settings,
+                                     audit_log=audit, accept_warnings=r.accept_warnings,
+                                     progress=job.progress, cancel=job.token)
+            else:
+                results = run_model(r.entry, r.series, r.frames, progress=job.progress,
+                                    cancel=job.token, accept_warnings=r.accept_warnings,
+                                    audit_log=audit, source=frames, inputs=dict(r.inputs))
             if results:  # the study list shows that AI results exist for the study
                 from viewer.net.index import record_ai
 
@@ -532,8 +560,11 @@ class AIPanel(QWidget):
             self._boundary.report(error, f"recording {title}")
         elif error is not None:
             self._end(job, "error",
-                      translate("AiPanel", "AI · {} failed: {}").format(title, error))
+                      translate("AiPanel", "AI · {} failed: {}").format(
+                          title, problem_text(str(error))))
             self._boundary.report(error, f"running {title}")
+            if request.server and self.remote is not None:
+                self.remote.forget(request.server, request.entry.id)  # why, on its button
         else:
             results = outcome.value or []
             self.session.results.add_results(results)
@@ -617,6 +648,9 @@ class AIPanel(QWidget):
         tip = "" if found is None or found.can_run else _reason_text(found)
         self.run_image_button.setToolTip(tip)
         self.run_series_button.setToolTip(tip)
+        if self.remote is not None:
+            self.remote.show_for(found.entry if found is not None and found.can_run else None,
+                                 ready)
 
     def shutdown(self) -> None:
         """Cancel a run and drop the worker's queue; safe to call twice."""
@@ -625,6 +659,8 @@ class AIPanel(QWidget):
         self._jobs.close()
         self.results.shutdown()
         self.sender_box.shutdown()
+        if self.remote is not None:
+            self.remote.shutdown()
         if self.use_dialog is not None:
             self.use_dialog.close()
         if self.series_dialog is not None:

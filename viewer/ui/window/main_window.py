@@ -743,6 +743,18 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.help_dialog.show()
         self.help_dialog.raise_()
 
+    def _network_text(self) -> str:
+        """The About box's promise: none at all, or only where IT said (nodes, servers)."""
+        nodes, servers = self.settings.dicom_nodes, self.settings.inference_servers
+        if not nodes and not servers:
+            return translate("MainWindow", "Lightbox makes no network connection, ever: no "
+                             "update checks, no telemetry, nothing downloaded. Images and "
+                             "results stay on this computer.")
+        where = ", ".join([*(n.address for n in nodes.values()),
+                           *(s.address for s in servers.values())])
+        return translate("MainWindow", "Lightbox connects only to what your IT configured "
+                         "({}): no update checks, no telemetry, nothing downloaded.").format(where)
+
     def about_text(self) -> str:
         """What the About box says: version, build, where settings and logs are."""
         build = (translate("MainWindow", "standalone build") if getattr(sys, "frozen", False)
@@ -754,9 +766,7 @@ class MainWindow(ReadingLayout, QMainWindow):
             f"Lightbox {__version__}",
             translate("MainWindow", "An offline DICOM viewer with local AI models."),
             "",
-            translate("MainWindow", "Lightbox makes no network connection, ever: no update "
-                      "checks, no telemetry, nothing downloaded. Images and results stay on "
-                      "this computer."),
+            self._network_text(),
             "",
             translate("MainWindow", "Build: {}").format(build)
             + f"; Python {platform.python_version()}; "
