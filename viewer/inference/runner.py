@@ -27,6 +27,7 @@ from viewer.inference.postprocess import postprocess, split_batch
 from viewer.inference.preprocess import Letterbox, neighbours, prepare_slice, prepare_volume
 from viewer.inference.results import InputSource, Provenance, Result
 from viewer.inference.series_match import check_choice, extra_inputs, primary_input
+from viewer.inference.session import CPU
 from viewer.inference.verify import VerifiedModel, is_verified
 from viewer.inference.volume_inputs import OtherVolume
 from viewer.inference.volume_inputs import check_inputs as check_volume_inputs
@@ -90,7 +91,8 @@ def run_model(
     audit = audit_log
     audit.check()  # before the run: a run that cannot be recorded must not start
     started = time.perf_counter()
-    runtime = f"onnxruntime {verified.runtime}"
+    runtime = f"onnxruntime {verified.runtime}" + (
+        "" if verified.provider == CPU else f" on {verified.provider}")
 
     others = dict(inputs or {})
     hashes = {name: series_hash(s.uid) for name, s in others.items()}
