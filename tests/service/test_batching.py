@@ -117,3 +117,40 @@ def test_the_provider_asked_for_but_missing_is_named_with_the_reason(batching):
     meta = batching.get(f"/v2/models/{MODEL}").json()["parameters"]
     assert meta["provider"] == "CPUExecutionProvider"
     assert "cuda is not available" in meta["provider_reason"]
+
+
+def test_dicom_runs_of_several_clients_go_through_the_batcher(batching, phantom, tmp_path):
+    from viewer.audit.log import AuditLog
+    from viewer.host.settings import load_settings
+    from viewer.inference.registry import ModelRegistry
+    from viewer.inference.result_json import result_summary
+    from viewer.inference.runner import run_model
+    from viewer.io.scan import scan
+
+    rows_before, _ = _batches(batching)
+    answers: list[dict | None] = [None, None, None]
+    start = threading.Barrier(len(answers))
+
+    def client(i: int) -> None:
+        start.wait()
+        reply = batching.upload(f"/v1/models/{MODEL}/run", phantom)
+        assert reply.status == 200, reply.body
+        answers[i] = reply.json()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(answers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rows, _ = _batches(batching)
+    assert rows - rows_before == len(answers) * len(phantom)  # every image, through it
+    entry = ModelRegistry([MODELS], settings=load_settings()).get(MODEL)
+    (series,) = [s for s in scan([phantom[0].parent]).all_series() if s.has_images]
+    here = [result_summary(r) for r in run_model(entry, series, audit_log=AuditLog(
+        tmp_path / "audit.jsonl"))]
+    for answer in answers:
+        assert answer is not None and answer["provenance"]["provider"] == "CPUExecutionProvider"
+        for served, local in zip(answer["results"], here, strict=True):
+            assert served["outputs"][0]["probabilities"] == pytest.approx(
+                local["outputs"][0]["probabilities"], abs=1e-5)
+            assert served["source"] == local["source"]

@@ -111,7 +111,8 @@ class Engine:
                                "send the instances of one series per request")
         try:
             results = run_model(entry, series[0], None, accept_warnings=accept_warnings,
-                                audit_log=self.audit(client))
+                                audit_log=self.audit(client),
+                                session_run=self._stacked(model_id, model))
         except IntendedUseError as exc:
             raise ServiceError("intended_use", f"model {exc.model} is not meant for this "
                                "series; send accept_warnings=true to run it anyway",
@@ -135,6 +136,17 @@ class Engine:
             results=[result_summary(r) for r in results],
             dicom=objects,
         )
+
+    def _stacked(self, model_id: str, model: VerifiedModel) -> Any:
+        """The DICOM run's batches through the batcher: stacked with other clients' raw
+        tensors or series of the same model whenever their shapes agree."""
+        session = model.session()
+        limit = batch_limit(session, all(o.batch_first for o in model.manifest.outputs))
+
+        def run(names: Sequence[str], feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+            return self.batcher.run(model_id, session, feed, names, limit)
+
+        return run
 
     def _dicom(self, results: Sequence[Any], series: Any, out: Path,
                kinds: Sequence[str]) -> list[DicomObject]:
