@@ -53,11 +53,15 @@ def test_each_caller_gets_its_own_rows_and_shapes_are_not_mixed():
     sizes: list[int] = []
     batcher = Batcher(0.2, lambda _m, rows: sizes.append(rows))
     feeds = [np.full((1 + i % 2, 3 if i < 6 else 5), i, np.float32) for i in range(8)]
-    answers, errors = _together(batcher, session, feeds)
+    # a request after a quiet spell runs at once: a lone client never waits the window
+    lone = np.ones((1, 3), np.float32)
+    np.testing.assert_array_equal(batcher.run("m", session, {"x": lone}, ["y"], 32)[0], 2)
+    assert sizes == [1]
+    answers, errors = _together(batcher, session, feeds)  # within the window after it
     assert errors == [None] * 8
     for feed, answer in zip(feeds, answers, strict=True):
         np.testing.assert_array_equal(answer, feed * 2)
-    assert sum(sizes) == sum(f.shape[0] for f in feeds)
+    assert sum(sizes) == 1 + sum(f.shape[0] for f in feeds)
     assert max(sizes) > 2  # stacked: more rows in a run than any one request has
 
 
@@ -75,6 +79,8 @@ def test_a_run_that_fails_fails_each_request_in_it():
     session = _session([helper.make_node("Reshape", ["x", "shape"], ["y"])], [3, 4], [shape])
     sizes: list[int] = []
     batcher = Batcher(0.2, lambda _m, rows: sizes.append(rows))
+    with pytest.raises(Exception, match="Reshape"):  # alone, at once, and refused
+        batcher.run("m", session, {"x": np.ones((1, 4), np.float32)}, ["y"], BATCH_LIMIT)
     answers, errors = _together(batcher, session, [np.ones((1, 4), np.float32)] * 2)
     assert answers == [None, None]
     assert all(isinstance(e, Exception) and "Reshape" in str(e) for e in errors), errors

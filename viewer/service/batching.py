@@ -7,7 +7,9 @@ clients each send one image at a time. So each model has one worker thread: it t
 first waiting request, waits up to the window (``service_batch_window_ms``) for more with
 the same input shapes (beyond the batch axis) and outputs, up to the model's batch limit,
 runs them together and hands each caller exactly its own rows. While a batch runs, the
-next one gathers. A failing batch fails every request in it with the same error.
+next one gathers. A failing batch fails every request in it with the same error. A
+request that follows a quiet spell (no other request to the model within the window
+before it) does not wait: a lone client pays nothing for the batching of busy times.
 
 The limit is the graph's: a fixed batch axis (1, or any number) means no stacking; a
 dynamic one takes up to :data:`BATCH_LIMIT` rows. A model whose outputs are not all
@@ -40,6 +42,7 @@ class _Request:
     done: threading.Event = field(default_factory=threading.Event)
     result: list[np.ndarray] | None = None
     error: BaseException | None = None
+    quiet: bool = False  # no other request to the model arrived within the window before
 
 
 def batch_limit(session: Any, batch_first: bool) -> int:
@@ -60,6 +63,7 @@ class Batcher:
         self.window_s = window_s
         self.observe = observe  # (model, rows in the batch) after each run
         self._queues: dict[str, queue.Queue[_Request]] = {}
+        self._last: dict[str, float] = {}  # when the model's latest request arrived
         self._lock = threading.Lock()
 
     def run(self, model: str, session: Any, feed: Mapping[str, np.ndarray],
@@ -72,6 +76,10 @@ class Batcher:
         key = (id(session), tuple(names),
                tuple(sorted((n, a.shape[1:], a.dtype.str) for n, a in feed.items())))
         request = _Request(session, feed, tuple(names), _rows(feed), key)
+        with self._lock:
+            now = time.monotonic()
+            request.quiet = now - self._last.get(model, -1e9) > self.window_s
+            self._last[model] = now
         self._queue(model, limit).put(request)
         request.done.wait()
         if request.error is not None:
@@ -92,7 +100,8 @@ class Batcher:
         while True:
             first = held.pop(0) if held else waiting.get()
             batch, rows = [first], first.rows
-            deadline = time.monotonic() + self.window_s
+            alone = first.quiet and not held and waiting.empty()
+            deadline = time.monotonic() + (0.0 if alone else self.window_s)
             later: list[_Request] = []
             for item in list(held):  # the held ones first, in their order
                 if item.key == first.key and rows + item.rows <= limit:
@@ -101,10 +110,8 @@ class Batcher:
                     rows += item.rows
             while rows < limit:
                 left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                try:
-                    item = waiting.get(timeout=left)
+                try:  # past the deadline: only what is already waiting
+                    item = waiting.get(timeout=left) if left > 0 else waiting.get_nowait()
                 except queue.Empty:
                     break
                 if item.key == first.key and rows + item.rows <= limit:
