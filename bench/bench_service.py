@@ -1,7 +1,7 @@
 """``lightbox serve`` against the plain pattern (FastAPI + PyTorch eager per request).
 
     .venv/bin/python bench/bench_service.py [--model ct-lesion-cls] [--clients 1,8]
-        [--requests 40] [--no-torch]
+        [--requests 40] [--no-torch] [--batch-clients 8,32] [--batching-only]
 
 In the same run, on the same model and payload (one 1 × 1 × 128 × 128 float32 image,
 golden.npz's first input), each server a real uvicorn process on 127.0.0.1 (one worker),
@@ -20,6 +20,14 @@ latency. Ratios: service binary / peer (requests/s, above 1 the service is faste
 binary p50, and the service's p50 over bare ORT (overhead, ms and ×). Every service
 request is a real audited run (one signed, fsynced audit record each). Outputs are checked
 equal to bare ORT (service) and within the golden tolerance (peer). Load average printed.
+
+Dynamic batching: two services side by side, one with ``service_batch_window_ms`` = 0
+(off), one with the default window (on); at each ``--batch-clients`` count the binary
+load runs on each, interleaved (off, on, off, on: a drift of the machine's load falls on
+both), and the ratio on/off of requests/s and p50 is printed, with the mean rows per run
+(``lightbox_batch_size`` from /metrics). On a GPU machine (a GPU execution provider in
+ONNX Runtime) every bundled model's golden batch is also timed on each provider against
+the CPU (bench/gpu_check.py); elsewhere the line says "no GPU".
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -133,6 +142,10 @@ def main() -> int:
     ap.add_argument("--clients", default="1,8", help="concurrent clients, comma-separated")
     ap.add_argument("--requests", type=int, default=40, help="requests per client")
     ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch peer")
+    ap.add_argument("--batch-clients", default="8,32",
+                    help="client counts of the batching on/off comparison ('' to skip)")
+    ap.add_argument("--batching-only", action="store_true",
+                    help="only the batching comparison and the GPU check")
     ns = ap.parse_args()
     counts = [int(c) for c in ns.clients.split(",")]
     folder = ROOT / "models" / ns.model
@@ -180,6 +193,13 @@ def main() -> int:
           f"{len(json_body)} bytes JSON); {ns.requests} requests per client; ORT threads "
           f"{thread_count()}")
     print(f"bare ORT              session.run p50 {bare_p50:8.2f} ms")
+    batch_counts = [int(c) for c in ns.batch_clients.split(",") if c]
+    if batch_counts:
+        batching(batch_counts, ns.requests, ns.model, service_binary)
+    gpu_against_cpu()
+    if ns.batching_only:
+        print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         with running_service(home / "serve") as server:
@@ -222,6 +242,62 @@ def main() -> int:
         print(line)
     print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     return 0
+
+
+def batching(counts: list[int], requests: int, model: str, call: Call) -> None:
+    """Batching off against on, interleaved, on the binary load."""
+    from viewer.host.settings import DEFAULT_BATCH_WINDOW_MS
+
+    with tempfile.TemporaryDirectory() as tmp, \
+            running_service(Path(tmp) / "off", site="service_batch_window_ms = 0\n") as off, \
+            running_service(Path(tmp) / "on") as on:
+        ports = {"off": int(off.url.rsplit(":", 1)[1]), "on": int(on.url.rsplit(":", 1)[1])}
+        for clients in counts:
+            got: dict[str, list[tuple[float, float, float]]] = {"off": [], "on": []}
+            before = batch_totals(on, model)
+            for _ in range(2):
+                for label in ("off", "on"):
+                    got[label].append(load(clients, requests, ports[label], call))
+            after = batch_totals(on, model)
+            rows = (after[0] - before[0]) / max(1.0, after[1] - before[1])
+            median = {k: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v))
+                      for k, v in got.items()}
+            for label in ("off", "on"):
+                print(f"batching {label:<3}      clients {clients:>2}  {median[label][0]:8.1f} "
+                      f"req/s  p50 {median[label][1]:8.2f} ms")
+            print(f"ratios  batching clients {clients:>2}: on/off req/s "
+                  f"{median['on'][0] / median['off'][0]:.2f}x, p50 "
+                  f"{median['on'][1] / median['off'][1]:.2f}x; window "
+                  f"{DEFAULT_BATCH_WINDOW_MS:g} ms, {rows:.1f} rows per run")
+
+
+def batch_totals(server: Any, model: str) -> tuple[float, float]:
+    """(rows, runs) of ``model``'s raw-tensor runs so far, from /metrics."""
+    text = server.get("/metrics").body.decode()
+    found = {"sum": 0.0, "count": 0.0}
+    for line in text.splitlines():
+        for kind in found:
+            if line.startswith(f'lightbox_batch_size_{kind}{{model="{model}"}}'):
+                found[kind] = float(line.rsplit(" ", 1)[1])
+    return found["sum"], found["count"]
+
+
+def gpu_against_cpu() -> None:
+    """bench/gpu_check.py's replay and timing, where a GPU provider is offered."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from gpu_check import check
+
+    with tempfile.TemporaryDirectory() as tmp:
+        lines, _ok = check([], 5, Path(tmp))
+    if any(line.startswith("no GPU") for line in lines):
+        print("GPU vs CPU: " + next(line for line in lines if line.startswith("no GPU")))
+        return
+    bundled = sorted(p.name for p in (ROOT / "models").iterdir()
+                     if (p / "manifest.json").is_file())
+    with tempfile.TemporaryDirectory() as tmp:
+        lines, _ok = check(bundled, 20, Path(tmp))
+    for line in lines:
+        print("GPU vs CPU: " + line)
 
 
 def show(label: str, clients: int, row: tuple[float, float, float]) -> None:

@@ -369,3 +369,28 @@ def test_bench_remote_prints_a_run_on_a_server_against_here_and_a_plain_upload(
         r"^ratios +ct-lesion-cls: remote/here \d+\.\d+x; remote/plain \d+\.\d+x",
         r"^load average ",
     ])
+
+
+def test_bench_service_batching_on_against_off_and_the_gpu_line(tmp_path) -> None:
+    out = run_bench("bench_service.py", "--batch-clients", "2", "--requests", "2",
+                    "--batching-only", tmp_path=tmp_path)
+    rate = r"\d+(\.\d+)? req/s"
+    assert_lines(out, [
+        rf"^batching off +clients +2 +{rate} +p50 +{MS}",
+        rf"^batching on +clients +2 +{rate} +p50 +{MS}",
+        r"^ratios +batching clients +2: on/off req/s \d+\.\d+x, p50 \d+\.\d+x; window "
+        r"\d+(\.\d+)? ms, \d+\.\d+ rows per run",
+        r"^GPU vs CPU: ",
+        r"^load average ",
+    ])
+
+
+def test_gpu_check_replays_every_provider_and_says_when_there_is_no_gpu(tmp_path) -> None:
+    out = run_bench("gpu_check.py", "--runs", "1", "--models", "ct-lesion-cls",
+                    tmp_path=tmp_path)
+    assert_lines(out, [
+        r"^ONNX Runtime offers: .*CPUExecutionProvider",
+        rf"^ct-lesion-cls +CPUExecutionProvider +replay ok +batch +\d+ +{MS}",
+        r"^(no GPU: |GPU: )",
+    ])
+    assert "FALLS BACK" not in out

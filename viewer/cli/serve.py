@@ -105,7 +105,9 @@ def _serve(host: str, port: int, settings: Settings, config: object) -> int:
     assert isinstance(config, ServiceConfig)
     engine = Engine(settings, config.models_dirs)
     for entry in engine.registry:
-        state = "verified" if entry.available else f"unavailable: {entry.reason}"
+        served = engine.provider(entry.id)
+        state = (f"verified, on {served.name} ({served.reason})" if entry.available
+                 else f"unavailable: {entry.reason}")
         print(f"lightbox serve: {entry.id} {entry.version}: {state}", file=sys.stderr)
     if not engine.registry.entries:
         print("lightbox serve: no model found; the service starts but is not ready",

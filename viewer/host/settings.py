@@ -78,6 +78,8 @@ SCHEMA_VERSION = 5
 #: `lightbox serve`'s request limits when the site sets none (docs/service.md).
 DEFAULT_SERVICE_MAX_MB = 1024
 DEFAULT_SERVICE_MAX_INSTANCES = 2000
+#: `lightbox serve` waits this long for other requests to the same model (a batch).
+DEFAULT_BATCH_WINDOW_MS = 2.0
 LANGUAGES = ("en", "ja")
 #: The groups of viewport corner text a reader may show or hide, in corner order.
 CORNER_GROUPS = ("identity", "study", "series", "position", "display")
@@ -105,7 +107,7 @@ class Key:
     kind: str  # bool | date | language | path | str_list | id_list | key_map | name_map
     #            | corner_set | public_keys | key_refs | digests | dicom_nodes | ae_title
     #            | port | count | seconds | gigabytes | name | file | hanging_map
-    #            | key_hashes | dicomweb_nodes | inference_servers
+    #            | key_hashes | dicomweb_nodes | inference_servers | milliseconds
     user: bool  # a user preference may set it (unless the site locks it)
     doc: str
     #: Security-relevant: a mistake in the site configuration gives it its closed value
@@ -228,6 +230,16 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
         "table each: [inference_servers.NAME] with url (https://host:port), api_key_file "
         "(a file IT protects holding the key), timeout_s; TLS with tls_ca_file (and "
         "tls_cert_file/tls_key_file for mutual TLS); absent: no run leaves the workstation"),
+    Key("service_providers", "id_list", False,
+        "ONNX Runtime execution providers `lightbox serve` tries, in order of preference: "
+        "\"tensorrt\", \"cuda\", \"coreml\", \"cpu\"; a model is served on the first whose "
+        "golden replay passes, else the CPU (absent: those available, the CPU last)"),
+    Key("service_batch_window_ms", "milliseconds", False,
+        f"how long `lightbox serve` waits for other clients' requests to the same model to "
+        f"run them as one batch (default {DEFAULT_BATCH_WINDOW_MS:g}; 0: no batching)"),
+    Key("service_engine_cache_dir", "path", False,
+        "folder of the TensorRT engines `lightbox serve` builds (default: the cache "
+        "folder's tensorrt-engines)"),
 )})
 
 
@@ -243,7 +255,8 @@ KIND_TEXT: Mapping[str, str] = MappingProxyType({
     "gigabytes": "number (gigabytes)", "dicomweb_nodes": "tables (one per node)",
     "name": "string", "file": "file path", "hanging_map": "table of tables",
     "key_hashes": "list of \"sha256:…\" hashes",
-    "inference_servers": "tables (one per server)"})
+    "inference_servers": "tables (one per server)",
+    "milliseconds": "number (milliseconds, 0–1000)"})
 
 
 def schema_table() -> str:
@@ -322,6 +335,9 @@ class Settings:
     # The viewer as a client of `lightbox serve` (host.inference_servers). Site only.
     inference_servers: Mapping[str, InferenceServer] = field(
         default_factory=lambda: MappingProxyType({}))
+    service_providers: tuple[str, ...] | None = None  # None: what is available, CPU last
+    service_batch_window_ms: float = DEFAULT_BATCH_WINDOW_MS
+    service_engine_cache_dir: Path | None = None  # None: the cache folder's
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()
     site_file: Path = field(default_factory=site_config_path)
@@ -465,6 +481,12 @@ def load_settings(site_file: str | Path | None = None,
         dicomweb_nodes=MappingProxyType(dict(site.get("dicomweb_nodes", {}))),
         receive_pushes=bool(site.get("receive_pushes", False)),
         inference_servers=MappingProxyType(dict(site.get("inference_servers", {}))),
+        service_providers=(tuple(site["service_providers"]) if "service_providers" in site
+                           else None),
+        service_batch_window_ms=float(site.get("service_batch_window_ms",
+                                               DEFAULT_BATCH_WINDOW_MS)),
+        service_engine_cache_dir=(Path(site["service_engine_cache_dir"])
+                                  if site.get("service_engine_cache_dir") else None),
         sources=MappingProxyType(sources),
         problems=tuple(problems),
         site_file=site_path,
@@ -784,6 +806,10 @@ def _check(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
         if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 3600:
             return float(value), ""
         return None, f"must be a number of seconds above 0 and at most 3600, not {value!r}"
+    if spec.kind == "milliseconds":
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1000:
+            return float(value), ""
+        return None, f"must be a number of milliseconds from 0 to 1000, not {value!r}"
     if spec.kind == "gigabytes":
         if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1e6:
             return float(value), ""

@@ -17,6 +17,7 @@ import numpy as np
 from viewer.inference.domain import DomainCheck
 from viewer.inference.manifest import Label
 from viewer.inference.preprocess import Letterbox
+from viewer.inference.session import CPU
 from viewer.inference.signing import UNSIGNED_MARK
 
 if TYPE_CHECKING:
@@ -72,7 +73,8 @@ class Provenance:
             model_version=manifest.version,
             model_digest=manifest.digest,
             not_for_clinical_use=manifest.not_for_clinical_use,
-            runtime=f"onnxruntime {verified.runtime}",
+            runtime=f"onnxruntime {verified.runtime}" + (
+                "" if verified.provider == CPU else f" on {verified.provider}"),
             series_uid=series_uid,
             sop_instance_uid=ref.instance.sop_instance_uid,
             frame_index=index,

@@ -27,6 +27,7 @@ from viewer.inference.postprocess import postprocess, split_batch
 from viewer.inference.preprocess import Letterbox, neighbours, prepare_slice, prepare_volume
 from viewer.inference.results import InputSource, Provenance, Result
 from viewer.inference.series_match import check_choice, extra_inputs, primary_input
+from viewer.inference.session import CPU
 from viewer.inference.verify import VerifiedModel, is_verified
 from viewer.inference.volume_inputs import OtherVolume
 from viewer.inference.volume_inputs import check_inputs as check_volume_inputs
@@ -44,6 +45,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 4
 Progress = Callable[[int, int], None]
+#: ``session.run(names, feed)`` of the model's session, by another road: the service
+#: stacks several clients' images into one run (viewer.service.batching).
+SessionRun = Callable[[Sequence[str], dict[str, np.ndarray]], Sequence[np.ndarray]]
 
 
 def _model_of(model: VerifiedModel | ModelEntry) -> VerifiedModel:
@@ -68,6 +72,7 @@ def run_model(
     audit_log: AuditLog,
     source: FrameSource = read_frame,
     inputs: Mapping[str, Series] | None = None,
+    session_run: SessionRun | None = None,
 ) -> list[Result]:
     """Run ``model`` on ``series.frames[i]`` for each ``i`` in ``frames`` (default: all).
 
@@ -83,6 +88,8 @@ def run_model(
     (:mod:`viewer.inference.volume_run`); its results carry the run's ``VolumeSummary``.
     ``audit_log`` records the run (``AuditLog.of(settings)``); ``source`` gives the stored
     pixels (default: read from the files; the GUI passes ``frame_source(cache)``).
+    ``session_run``: how a slice model's batches run (default: its session's ``run``; the
+    service stacks them with other clients'); a volume model keeps its own.
     """
     verified = _model_of(model)
     manifest = verified.manifest
@@ -90,7 +97,8 @@ def run_model(
     audit = audit_log
     audit.check()  # before the run: a run that cannot be recorded must not start
     started = time.perf_counter()
-    runtime = f"onnxruntime {verified.runtime}"
+    runtime = f"onnxruntime {verified.runtime}" + (
+        "" if verified.provider == CPU else f" on {verified.provider}")
 
     others = dict(inputs or {})
     hashes = {name: series_hash(s.uid) for name, s in others.items()}
@@ -160,7 +168,7 @@ def run_model(
                        results, source, volumes)
         else:
             _run(verified, series, indices, check.warnings, progress, cancel, batch_size,
-                 results, source, companions)
+                 results, source, companions, session_run)
     except (Cancelled, KeyboardInterrupt):  # Ctrl+C in a script is a cancel too
         record("cancelled", done=len(results))
         raise
@@ -216,6 +224,7 @@ def _run(
     results: list[Result],
     source: FrameSource,
     companions: Sequence[Companion] = (),
+    session_run: SessionRun | None = None,
 ) -> None:
     manifest = verified.manifest
     spec = primary_input(manifest)
@@ -272,7 +281,7 @@ def _run(
         feed = {spec.name: np.stack(samples).astype(np.float32, copy=False)}
         feed.update({name: np.stack(items).astype(np.float32, copy=False)
                      for name, items in feeds.items()})
-        raw = session.run(names, feed)
+        raw = session.run(names, feed) if session_run is None else session_run(names, feed)
         per_sample = split_batch(manifest.id, manifest.outputs, raw, len(chunk))
         for k, i in enumerate(chunk):
             outputs = per_sample[k]

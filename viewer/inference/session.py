@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -43,26 +43,31 @@ def thread_count() -> int:
     return max(1, min(MAX_THREADS, os.cpu_count() or 1))
 
 
-def create_session(model_bytes: bytes, *, optimize: bool = True,
-                   spin: bool = False) -> onnxruntime.InferenceSession:
-    """A CPU-only session for an ONNX graph given as bytes. ``spin``: let the workers
-    busy-wait between runs (ONNX Runtime's default; ``bench/bench_spinning.py`` only)."""
+CPU = "CPUExecutionProvider"
+
+
+def create_session(model_bytes: bytes, *, optimize: bool = True, spin: bool = False,
+                   provider: str = CPU, options: dict[str, str] | None = None,
+                   ) -> onnxruntime.InferenceSession:
+    """A session for an ONNX graph given as bytes, on the CPU unless ``provider`` names
+    another execution provider (``options``: its provider options; the CPU stays behind
+    it for the nodes it cannot take). ``spin``: let the workers busy-wait between runs
+    (ONNX Runtime's default; ``bench/bench_spinning.py`` only)."""
     ort = import_runtime()
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = thread_count()
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = (
+    settings = ort.SessionOptions()
+    settings.intra_op_num_threads = thread_count()
+    settings.inter_op_num_threads = 1
+    settings.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    settings.graph_optimization_level = (
         ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if optimize
         else ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     )
-    options.log_severity_level = 3  # warnings about unused initialisers are not the user's
+    settings.log_severity_level = 3  # warnings about unused initialisers are not the user's
     # ONNX Runtime's workers busy-wait for the next run after each one by default. Between
     # two runs the viewer prepares, post-processes, audits and paints on the same few
     # cores, and a spinning worker takes them: run_model on one slice took about twice as
     # long with it on the 2-core machine (``bench/bench_spinning.py``).
-    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
-    return ort.InferenceSession(
-        model_bytes, sess_options=options, providers=["CPUExecutionProvider"]
-    )
+    settings.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+    chosen: list[Any] = [CPU] if provider == CPU else [(provider, dict(options or {})), CPU]
+    return ort.InferenceSession(model_bytes, sess_options=settings, providers=chosen)

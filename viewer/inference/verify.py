@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,10 +33,11 @@ from viewer.inference.digest import manifest_digest, sha256_file
 from viewer.inference.errors import (
     ArtifactError,
     GoldenMismatchError,
+    ModelError,
     NotVerifiedError,
 )
 from viewer.inference.manifest import MANIFEST, Manifest, read_manifest
-from viewer.inference.session import create_session, runtime_version
+from viewer.inference.session import CPU, create_session, runtime_version
 from viewer.inference.signing import SIGNATURE, Trust, TrustPolicy, check_trust
 
 if TYPE_CHECKING:
@@ -66,6 +68,12 @@ class VerifiedModel:
     parity: Mapping[str, OutputParity] = field(default_factory=dict)
     _session: list[Any] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: The execution provider the session runs on: the CPU unless :func:`serve_on` moved it.
+    _provider: list[str] = field(default_factory=lambda: [CPU], repr=False)
+
+    @property
+    def provider(self) -> str:
+        return self._provider[0]
 
     @property
     def unsigned(self) -> bool:
@@ -87,6 +95,35 @@ class VerifiedModel:
                 self._session.append(create_session(data))
             session: onnxruntime.InferenceSession = self._session[0]
             return session
+
+
+def serve_on(model: VerifiedModel, provider: str, options: dict[str, str] | None = None
+             ) -> str | None:
+    """Move ``model`` to a session on ``provider`` once its golden vectors replay there
+    within the manifest's tolerance (:func:`replay_golden`, the rule of the CPU's replay):
+    GPU kernels and reduced precision give other numbers than the CPU the model was
+    verified on. None when it moved; else why not, and the model stays where it was."""
+    if provider == model.provider:
+        return None
+    try:
+        data = _verified_bytes(model.manifest, "model.onnx")
+        with warnings.catch_warnings():  # ONNX Runtime's warning is the reason returned
+            warnings.simplefilter("ignore")
+            session = create_session(data, provider=provider, options=options)
+    except ModelError as exc:
+        return exc.reason
+    except Exception as exc:  # noqa: BLE001 - ONNX Runtime's own errors (libraries missing)
+        return f"no {provider} session ({type(exc).__name__}: {str(exc)[:200]})"
+    if provider not in session.get_providers():
+        return f"ONNX Runtime could not load {provider} (its libraries or device are missing)"
+    try:
+        replay_golden(model.manifest, session)
+    except ModelError as exc:
+        return f"golden vectors do not replay on {provider}: {exc.reason}"
+    with model._lock:  # noqa: SLF001 - the one place that swaps the served session
+        model._session[:] = [session]  # noqa: SLF001
+        model._provider[:] = [provider]  # noqa: SLF001
+    return None
 
 
 def is_verified(model: VerifiedModel) -> bool:

@@ -32,6 +32,7 @@ def create_app(engine: Engine, config: ServiceConfig) -> FastAPI:
                   description=DESCRIPTION, docs_url=None, redoc_url=None)
     metrics = Metrics()
     app.state.engine, app.state.config, app.state.metrics = engine, config, metrics
+    engine.metrics = metrics  # batch sizes and per-request model latency
     problems.install(app)
     app.include_router(routes_v1.router)
     app.include_router(routes_oip.router)

@@ -7,8 +7,11 @@ Inference Protocol) go to the verified model's one ONNX Runtime session, reused 
 request (ONNX Runtime's ``run`` is thread-safe), and are audited too. Both are blocking
 and run on the worker thread pool, never on the event loop.
 
-The seam for dynamic batching across clients (issue 15): :meth:`Engine.tensors` is the
-one call every raw run goes through; a batcher queues there.
+At start every verified model is placed on an execution provider
+(:mod:`viewer.service.providers`: the site's preference, what ONNX Runtime offers, and
+the golden replay on each); its one session on that provider serves every request.
+:meth:`Engine.tensors` is the one call every raw run goes through: requests from several
+clients to one model are stacked into one run there (:mod:`viewer.service.batching`).
 """
 
 from __future__ import annotations
@@ -35,17 +38,37 @@ from viewer.inference.registry import ModelEntry, ModelRegistry
 from viewer.inference.result_json import result_summary
 from viewer.inference.verify import VerifiedModel
 from viewer.service.audit_client import ClientAuditLog
+from viewer.service.batching import Batcher, batch_limit
 from viewer.service.problems import ServiceError
-from viewer.service.providers import provider_for
+from viewer.service.providers import Provider, available_providers, place, plan
 from viewer.service.schemas import DicomObject, RunProvenance, RunResponse
 
 DICOM_KINDS = ("seg", "sr")
 
 
 class Engine:
-    def __init__(self, settings: Settings, dirs: Sequence[Path] | None = None) -> None:
+    def __init__(self, settings: Settings, dirs: Sequence[Path] | None = None,
+                 available: Sequence[str] | None = None) -> None:
+        """``available``: the providers ONNX Runtime reports (None: ask it)."""
         self.settings = settings
         self.registry = ModelRegistry(dirs, settings=settings)
+        self.metrics: Any = None  # the app's Metrics (create_app sets it)
+        self.batcher = Batcher(settings.service_batch_window_ms / 1000, self._observe)
+        self.plan = plan(settings.service_providers,
+                         available if available is not None else available_providers())
+        self.placements: dict[str, Provider] = {}
+        for entry in self.registry:
+            if entry.model is not None:
+                self.placements[entry.id] = place(entry.model, self.plan, settings)
+
+    def provider(self, model_id: str) -> Provider:
+        """What serves ``model_id`` (for an unavailable model: nothing, and why)."""
+        found = self.placements.get(model_id)
+        return found or Provider("none", "the model did not verify, so it runs nowhere")
+
+    def _observe(self, model: str, rows: int) -> None:
+        if self.metrics is not None:
+            self.metrics.batch_size.labels(model).observe(rows)
 
     # --- models ---------------------------------------------------------------------
 
@@ -88,7 +111,8 @@ class Engine:
                                "send the instances of one series per request")
         try:
             results = run_model(entry, series[0], None, accept_warnings=accept_warnings,
-                                audit_log=self.audit(client))
+                                audit_log=self.audit(client),
+                                session_run=self._stacked(model_id, model))
         except IntendedUseError as exc:
             raise ServiceError("intended_use", f"model {exc.model} is not meant for this "
                                "series; send accept_warnings=true to run it anyway",
@@ -112,6 +136,17 @@ class Engine:
             results=[result_summary(r) for r in results],
             dicom=objects,
         )
+
+    def _stacked(self, model_id: str, model: VerifiedModel) -> Any:
+        """The DICOM run's batches through the batcher: stacked with other clients' raw
+        tensors or series of the same model whenever their shapes agree."""
+        session = model.session()
+        limit = batch_limit(session, all(o.batch_first for o in model.manifest.outputs))
+
+        def run(names: Sequence[str], feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+            return self.batcher.run(model_id, session, feed, names, limit)
+
+        return run
 
     def _dicom(self, results: Sequence[Any], series: Any, out: Path,
                kinds: Sequence[str]) -> list[DicomObject]:
@@ -138,7 +173,7 @@ class Engine:
         m = model.manifest
         return RunProvenance(model_id=m.id, model_name=m.name, model_version=m.version,
                              model_digest=m.digest, runtime_version=model.runtime,
-                             provider=provider_for(m.id).name, unsigned=model.unsigned,
+                             provider=model.provider, unsigned=model.unsigned,
                              not_for_clinical_use=m.not_for_clinical_use)
 
     # --- raw tensors ----------------------------------------------------------------
@@ -172,12 +207,17 @@ class Engine:
             raise ServiceError("audit_unavailable", f"the run cannot be recorded, so it did "
                                f"not run: {exc}") from None
         started = time.perf_counter()
+        limit = batch_limit(session, all(o.batch_first for o in model.manifest.outputs))
         try:
-            got = session.run(chosen, dict(feed))
+            got = self.batcher.run(model_id, session, feed, chosen, limit)
         except Exception as exc:  # noqa: BLE001 - ONNX Runtime's own errors name no patient
             self._record(audit, model, started, 0, "error", type(exc).__name__)
             raise ServiceError("invalid_tensor", f"ONNX Runtime refused the input "
                                f"({type(exc).__name__})") from None
+        finally:
+            if self.metrics is not None:
+                self.metrics.tensor_latency.labels(model_id).observe(
+                    time.perf_counter() - started)
         batch = next(iter(feed.values())).shape[0] if feed else 0
         self._record(audit, model, started, int(batch), "ok")
         return {n: np.asarray(v) for n, v in zip(chosen, got, strict=True)}
@@ -188,7 +228,7 @@ class Engine:
         try:
             audit.append(AuditRecord(
                 model_id=m.id, model_version=m.version, model_digest=m.digest,
-                series_hash="", runtime=f"onnxruntime {model.runtime}",
+                series_hash="", runtime=f"onnxruntime {model.runtime} {model.provider}",
                 duration_s=time.perf_counter() - started, frames=frames, outcome=outcome,
                 message=message or "open inference protocol: raw tensors"))
         except AuditError as exc:

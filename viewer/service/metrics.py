@@ -1,5 +1,6 @@
 """Prometheus metrics at ``/metrics``: requests by route and status, latency, model runs
-by outcome, failures by reason. One registry per app (a test's second app starts at 0)."""
+by outcome, failures by reason, rows per batched run and each raw-tensor request's model
+time. One registry per app (a test's second app starts at 0)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
 
@@ -23,6 +25,14 @@ class Metrics:
                             ["model", "api", "outcome"], registry=self.registry)
         self.failures = Counter("lightbox_failures", "error answers by reason",
                                 ["reason"], registry=self.registry)
+        self.batch_size = Histogram("lightbox_batch_size", "rows (images) per ONNX Runtime "
+                                    "run of raw tensors, several clients' requests stacked",
+                                    ["model"], buckets=BATCH_BUCKETS, registry=self.registry)
+        self.tensor_latency = Histogram("lightbox_tensor_request_seconds", "time from a "
+                                        "raw-tensor request reaching the model to its rows "
+                                        "coming back (waiting for a batch included)",
+                                        ["model"], buckets=LATENCY_BUCKETS,
+                                        registry=self.registry)
 
     def exposition(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

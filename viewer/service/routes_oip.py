@@ -85,7 +85,8 @@ def _metadata(engine: Engine, name: str, version: str | None) -> ModelMetadata:
     return ModelMetadata(name=m.id, versions=[m.version], platform="onnxruntime_onnx",
                          inputs=[tensor(t) for t in session.get_inputs()],
                          outputs=[tensor(t) for t in session.get_outputs()],
-                         parameters={"digest": m.digest})
+                         parameters={"digest": m.digest, "provider": model.provider,
+                                     "provider_reason": engine.provider(name).reason})
 
 
 @router.get("/models/{name}", response_model=ModelMetadata, responses=ERRORS)

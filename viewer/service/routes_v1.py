@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from viewer.inference.registry import ModelEntry
 from viewer.service.engine import DICOM_KINDS, Engine
 from viewer.service.problems import ServiceError
-from viewer.service.providers import provider_for
+from viewer.service.providers import Provider
 from viewer.service.schemas import IntendedUse, ModelInfo, ModelList, Problem, RunResponse
 from viewer.service.security import client
 from viewer.service.spool import spooled
@@ -20,9 +20,8 @@ ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": Problem} for code in (400, 401, 404, 409, 413, 415, 422, 503)}
 
 
-def model_info(entry: ModelEntry) -> ModelInfo:
+def model_info(entry: ModelEntry, provider: Provider) -> ModelInfo:
     m = entry.manifest
-    provider = provider_for(entry.id)
     use = None if m is None else IntendedUse(
         modality=list(m.intended_use.modality), body_part=list(m.intended_use.body_part),
         view=m.intended_use.view or None, input=m.intended_use.input,
@@ -38,7 +37,8 @@ def model_info(entry: ModelEntry) -> ModelInfo:
 def list_models(request: Request, _who: Annotated[str, Depends(client)]) -> ModelList:
     """Every model with its verification status (and, when unavailable, why)."""
     engine: Engine = request.app.state.engine
-    return ModelList(models=[model_info(e) for e in engine.registry.entries])
+    return ModelList(models=[model_info(e, engine.provider(e.id))
+                             for e in engine.registry.entries])
 
 
 RUN_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
