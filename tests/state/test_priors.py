@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pacs_server import needs_dicomweb, site_file
 from tests.priors_studies import PATIENT_ID, write_study
 from tests.tasks.test_jobs import Manual
 from viewer.host.hanging import (
@@ -37,6 +38,7 @@ from viewer.state.priors import (
     PriorsLookup,
     StudyFacts,
     comparable,
+    find_remote,
     merged,
     most_recent_comparable,
     same_patient,
@@ -232,3 +234,30 @@ def test_the_documented_preferences_are_read_as_written(tmp_path) -> None:
         "CT/CHEST", HangingProtocol(presets=("Lung", "Lung")))
     assert protocol_for(settings.hanging_protocols, "MR", "KNEE") == (
         "MR", HangingProtocol(comparison=False, link=False))
+
+
+@needs_dicomweb
+def test_a_dicomweb_node_offers_the_same_priors_as_c_find(orthanc, tmp_path) -> None:
+    """The patient's priors from QIDO-RS (a DICOMweb node of the same Orthanc) are those a
+    C-FIND finds: same studies, same body part asked at series level."""
+    prior_study = write_study(tmp_path / "prior", date="20240610", slices=2,
+                              patient_id="PRI-WEB", series=("CHEST 5mm",))
+    for path in prior_study.paths:
+        assert orthanc.upload(path) is not None
+    try:
+        site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+        site.write_text(site.read_text(encoding="utf-8").replace(
+            "[dicom_nodes.orthanc]",
+            f'[dicomweb_nodes.web]\nurl = "{orthanc.dicomweb_url}"\n[dicom_nodes.orthanc]'),
+            encoding="utf-8")
+        settings = load_settings(site)
+        current = StudyFacts("1.2.3.4", "PRI-WEB", "", "20261201", ("CT",), "CHEST")
+        by_web = find_remote(settings, "web", current)
+        by_dimse = find_remote(settings, "orthanc", current)
+    finally:
+        for series_uid in prior_study.series_uids:
+            orthanc.forget_series(series_uid)
+    assert [(p.study_uid, p.date, p.body_part, p.node) for p in by_web] == [
+        (prior_study.study_uid, "20240610", "CHEST", "web")]
+    assert [(p.study_uid, p.body_part) for p in by_dimse] == [
+        (prior_study.study_uid, "CHEST")]

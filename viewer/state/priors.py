@@ -176,11 +176,12 @@ BODY_PART_QUERIES = 5
 
 def find_remote(settings: Settings, node_name: str, current: StudyFacts, *,
                 token: CancelToken | None = None) -> tuple[Prior, ...]:
-    """The patient's studies at ``node_name`` (one study-level C-FIND by Patient ID); the
-    most recent ones comparable by date and modality are asked for their series'
-    Body Part Examined (series level), so the default prior is chosen by body part too."""
-    from viewer.net.dimse import node_named
-    from viewer.net.query import Query, SeriesMatch, StudyMatch, find
+    """The patient's studies at ``node_name`` (one study-level C-FIND, or QIDO-RS for a
+    DICOMweb node, by Patient ID); the most recent ones comparable by date and modality
+    are asked for their series' Body Part Examined (series level), so the default prior is
+    chosen by body part too."""
+    from viewer.net.nodes import find, node_named
+    from viewer.net.query import Query, SeriesMatch, StudyMatch
 
     node = node_named(settings, node_name)
     answer = find(node, Query(patient_id=current.patient_id).checked(), settings, token=token)
@@ -251,7 +252,7 @@ class PriorsLookup:
         elif outcome.error is not None and not outcome.cancelled:
             self.note = f"the local study list could not be read ({outcome.error})"
         self.changed.emit("local")
-        nodes = self.settings.dicom_nodes
+        nodes = {**self.settings.dicom_nodes, **self.settings.dicomweb_nodes}
         if not nodes:
             return  # no node: nothing of the network is ever loaded
         came_from = outcome.value.node if outcome.value is not None else ""

@@ -191,7 +191,7 @@ class PriorsReading:
         """The Search PACS window's model (its retrieve queue, progress and cancel), made
         without showing the window."""
         window = self.window
-        if not window.settings.dicom_nodes:
+        if not (window.settings.dicom_nodes or window.settings.dicomweb_nodes):
             return None
         if self._search is None:
             self._search = window.pacs_search_window().model
