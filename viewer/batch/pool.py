@@ -1,0 +1,69 @@
+"""The default engine: a local process pool (``concurrent.futures`` with the spawn
+context: no fork of a process holding threads and ONNX Runtime sessions). Each worker
+verifies the model once, before its first study, and reuses its session.
+
+At most ``workers`` studies are in flight, so a worker that dies (killed, out of memory)
+breaks only those: the pool is made again, each of them is retried once, and a study
+whose worker dies twice is failed with the reason; the job goes on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from viewer.batch.job import OnOutcome
+from viewer.batch.tasks import WORKER_DIED, JobSpec, StudyOutcome, StudyTask
+from viewer.batch.worker import run_study
+
+#: A study whose worker died this many times is failed, not run again.
+MAX_ATTEMPTS = 2
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+class PoolEngine:
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        self.name = f"a local pool of {self.workers} worker process(es)"
+
+    def run(self, spec: JobSpec, tasks: list[StudyTask], on_outcome: OnOutcome) -> None:
+        queue = list(reversed(tasks))
+        attempts: dict[str, int] = {}
+        context = multiprocessing.get_context("spawn")
+        while queue:
+            pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            running: dict[Future[StudyOutcome], StudyTask] = {}
+            try:
+                while queue or running:
+                    while queue and len(running) < self.workers:
+                        task = queue.pop()
+                        running[pool.submit(run_study, spec, task)] = task
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    broken = False
+                    for future in finished:
+                        task = running.pop(future)
+                        try:
+                            outcome = future.result()
+                        except BrokenProcessPool:
+                            broken = True
+                            attempts[task.study_uid] = attempts.get(task.study_uid, 0) + 1
+                            if attempts[task.study_uid] < MAX_ATTEMPTS:
+                                queue.append(task)  # retried in the next pool
+                                continue
+                            outcome = StudyOutcome(
+                                task.study_uid, "failed", WORKER_DIED,
+                                f"the worker process running it died {MAX_ATTEMPTS} times")
+                        on_outcome(outcome)
+                    if broken:
+                        for future, task in running.items():  # in flight: retried too
+                            future.cancel()
+                            queue.append(task)
+                        running.clear()
+                        break
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
