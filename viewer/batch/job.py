@@ -82,8 +82,8 @@ def _relative(path: Path, root: Path) -> str:
 class Progress:
     """``batch: 12/40 studies, 1 failed, 3.4 studies/s, ETA 0:00:08`` on stderr."""
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
-        self.total, self.stream = total, stream
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        self.total, self.stream = total, stream or sys.stderr
         self.done = self.failed = 0
         self.started = time.monotonic()
 
@@ -99,9 +99,10 @@ class Progress:
 
 
 def run_job(spec: JobSpec, source: Path, engine: Engine, audit: AuditLog,
-            stream: TextIO = sys.stderr) -> dict[str, Any]:
+            stream: TextIO | None = None) -> dict[str, Any]:
     """Run the job; returns the summary (also written to DIR). The audit log is checked
     before anything runs: a job whose runs cannot be recorded does not start."""
+    stream = stream or sys.stderr
     audit.check()
     out = Path(spec.out)
     out.mkdir(parents=True, exist_ok=True)
