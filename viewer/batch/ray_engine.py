@@ -30,6 +30,12 @@ OFFLINE_ENV = {
     "RAY_DISABLE_DOCKER_CPU_WARNING": "1",
     "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0",
 }
+for _key, _value in OFFLINE_ENV.items():  # before Ray reads its environment
+    os.environ.setdefault(_key, _value)
+
+import ray  # noqa: E402 - after the environment above
+from ray.job_config import JobConfig  # noqa: E402
+
 #: CPUs of a ``--ray local`` instance unless ``--workers`` says otherwise.
 LOCAL_CPUS = 2
 
@@ -49,10 +55,6 @@ class RayEngine:
             else where
 
     def run(self, spec: JobSpec, tasks: list[StudyTask], on_outcome: OnOutcome) -> None:
-        for key, value in OFFLINE_ENV.items():
-            os.environ.setdefault(key, value)
-        import ray
-        from ray.job_config import JobConfig
 
         # The workers import this very Lightbox (not another one on their path).
         job = JobConfig(code_search_path=[str(Path(viewer.__file__).resolve().parents[1])])
@@ -64,11 +66,11 @@ class RayEngine:
             ray.init(address=self.address, log_to_driver=False, configure_logging=False,
                      job_config=job)
         try:
-            self._run(ray, spec, tasks, on_outcome)
+            self._run(spec, tasks, on_outcome)
         finally:
             ray.shutdown()
 
-    def _run(self, ray: Any, spec: JobSpec, tasks: list[StudyTask],
+    def _run(self, spec: JobSpec, tasks: list[StudyTask],
              on_outcome: OnOutcome) -> None:
         remote = ray.remote(num_cpus=1, max_retries=1, retry_exceptions=False)(_study)
         window = max(2, 2 * self.workers)

@@ -82,8 +82,13 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
                    str(Path(ns.out).resolve()), ns.accept_warnings, ns.dicom, ns.all)
     engine: Engine
     if ns.ray:
-        from viewer.batch.ray_engine import RayEngine
-
+        try:  # the server extra: absent (a frozen workstation), say what to install
+            from viewer.batch.ray_engine import RayEngine
+        except ImportError as exc:
+            print(f"lightbox batch: --ray needs the server extra (pip install "
+                  f"'lightbox[server]'; the workstation executable does not contain it): "
+                  f"{exc}", file=sys.stderr)
+            return 1
         engine = RayEngine(ns.ray, ns.workers)
     else:
         from viewer.batch.pool import PoolEngine
