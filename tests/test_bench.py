@@ -325,3 +325,17 @@ def test_bench_service_prints_the_service_against_the_plain_pattern(tmp_path) ->
     assert "note: service" not in out  # the service's tensors are bare ORT's, exactly
     worst = float(re.search(r"peer outputs vs bare ORT: max \|diff\| (\S+)", out).group(1))
     assert worst < 1e-3
+
+
+def test_bench_batch_prints_the_pool_and_ray_against_a_plain_loop(tmp_path) -> None:
+    out = run_bench("bench_batch.py", "--studies", "6", "--workers", "2", "--ray-workers",
+                    "2", tmp_path=tmp_path)
+    rate = r"\d+(\.\d+)? studies/s"
+    assert_lines(out, [
+        rf"^plain loop +round 1 +{rate}",
+        rf"^pool +round 1 +{rate}",
+        rf"^ray local +round 1 +{rate}",
+        r"^ratios +pool/plain loop \d+\.\d+x; ray local/plain loop \d+\.\d+x",
+        r"^outputs identical across engines: yes",
+        r"^load average ",
+    ])

@@ -1,0 +1,135 @@
+"""``lightbox batch`` over many tiny studies: the process pool and a local Ray instance
+against a plain loop in one process.
+
+    .venv/bin/python bench/bench_batch.py [--studies 1000] [--workers N]
+        [--ray-workers 4] [--rounds 1] [--no-ray]
+
+The archive: ``--studies`` studies of one 32 × 32 CT slice each (the demo phantom, its own
+UIDs per study), the tiny ``threshold`` model of tests/inference/artifacts.py (verified
+like any artifact). In each round, interleaved, each into a fresh output folder:
+
+* plain loop  one process: load the model once, then per study scan → ``run_model``
+              (preprocess, ``session.run``, postprocess, the audit record) → write its
+              JSON; the same work per study as a batch worker, with no scheduling at all
+* pool        ``lightbox batch``'s job with the local process pool (``--workers``)
+* ray local   the same job on a local Ray instance of ``--ray-workers`` CPUs (its start
+              and shutdown included, as a user waits for them)
+
+Studies/s over the wall time of each, and the ratios over the plain loop (above 1 the
+batch is faster). The JSON of every study is checked equal across the three. Every run is
+a real audited run (one signed, fsynced record each, in a private audit folder).
+Load average printed: on a shared 2-core machine the ratios are what counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def plain_loop(model_folder: Path, studies: list[Path], out: Path) -> None:
+    from viewer.audit.log import AuditLog
+    from viewer.host.settings import load_settings
+    from viewer.inference import run_model
+    from viewer.inference.registry import load_entry
+    from viewer.inference.result_json import result_summary
+    from viewer.inference.signing import TrustPolicy
+    from viewer.io.scan import scan
+
+    settings = load_settings()
+    entry = load_entry(model_folder, trust=TrustPolicy.of(settings))
+    audit = AuditLog.of(settings)
+    for study in studies:
+        series = next(s for s in scan([study]).all_series() if s.has_images)
+        (res,) = run_model(entry, series, [0], audit_log=audit)
+        folder = out / series.study_uid
+        folder.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(result_summary(res), indent=2, ensure_ascii=False) + "\n"
+        (folder / "threshold-frame-0000.json").write_text(text, encoding="utf-8")
+
+
+def batch(engine: object, model_folder: Path, digest: str, source: Path, out: Path) -> None:
+    from viewer.audit.log import AuditLog
+    from viewer.batch.job import run_job
+    from viewer.batch.tasks import JobSpec
+    from viewer.host.settings import load_settings
+
+    spec = JobSpec("threshold", str(model_folder), digest, str(out))
+    summary = run_job(spec, source, engine, AuditLog.of(load_settings()),  # type: ignore[arg-type]
+                      stream=io.StringIO())
+    assert summary["failed"] == 0, summary
+
+
+def outputs(out: Path) -> dict[str, str]:
+    return {p.parent.name: p.read_text() for p in out.glob("*/threshold-frame-0000.json")}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--studies", type=int, default=1000)
+    ap.add_argument("--workers", type=int, default=None, help="pool workers (default: CPUs)")
+    ap.add_argument("--ray-workers", type=int, default=4)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--no-ray", action="store_true")
+    ns = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    os.environ["LIGHTBOX_AUDIT_DIR"] = str(work / "audit")
+    os.environ["LIGHTBOX_CONFIG_DIR"] = str(work / "config")
+    from tests.batch.archive import write_archive
+    from tests.inference.artifacts import build
+    from viewer.batch.pool import PoolEngine
+    from viewer.inference.manifest import read_manifest
+
+    build(work / "models", "threshold")
+    model = (work / "models" / "threshold").resolve()
+    digest = read_manifest(model).digest
+    source = work / "archive"
+    studies = write_archive(source, ns.studies, slices=1, size=32)
+    pool = PoolEngine(ns.workers)
+    print(f"{ns.studies} studies of one 32x32 CT slice; model threshold; pool workers "
+          f"{pool.workers}; ray workers {ns.ray_workers}; cpus {os.cpu_count()}")
+    rates: dict[str, list[float]] = {"plain loop": [], "pool": [], "ray local": []}
+    seen: dict[str, dict[str, str]] = {}
+    for round_ in range(ns.rounds):
+        runs: list[tuple[str, object]] = [("plain loop", None), ("pool", pool)]
+        if not ns.no_ray:
+            from viewer.batch.ray_engine import RayEngine
+
+            runs.append(("ray local", RayEngine("local", ns.ray_workers)))
+        for name, engine in runs:
+            out = work / f"out-{name.replace(' ', '-')}-{round_}"
+            started = time.perf_counter()
+            if engine is None:
+                plain_loop(model, studies, out)
+            else:
+                batch(engine, model, digest, source, out)
+            seconds = time.perf_counter() - started
+            rates[name].append(ns.studies / seconds)
+            seen[name] = outputs(out)
+            print(f"{name:<11} round {round_ + 1}  {ns.studies / seconds:8.2f} studies/s  "
+                  f"({seconds:.2f} s)", flush=True)
+    best = {name: max(r) for name, r in rates.items() if r}
+    loop = best["plain loop"]
+    line = f"ratios       pool/plain loop {best['pool'] / loop:.2f}x"
+    if "ray local" in best:
+        line += f"; ray local/plain loop {best['ray local'] / loop:.2f}x"
+    print(line)
+    reference = seen["plain loop"]
+    same = all(v == reference for v in seen.values()) and len(reference) == ns.studies
+    print(f"outputs identical across engines: {'yes' if same else 'NO'}")
+    print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
