@@ -16,6 +16,8 @@ dashboard, no usage statistics, loopback only) and shuts it down at the end.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,15 @@ def _study(spec: JobSpec, task: StudyTask) -> StudyOutcome:
     return run_study(spec, task)
 
 
+def _scratch() -> str:
+    """A private folder for the local instance's session (sockets, logs), removed after.
+    Short: Ray's socket paths must fit in 107 bytes, and TMPDIR may be long."""
+    for base in (tempfile.gettempdir(), "/tmp"):
+        if len(base) <= 32 and Path(base).is_dir():
+            return tempfile.mkdtemp(prefix="lb-ray-", dir=base)
+    return tempfile.mkdtemp(prefix="lb-ray-")
+
+
 class RayEngine:
     def __init__(self, address: str, workers: int | None = None) -> None:
         self.address = address
@@ -58,10 +69,12 @@ class RayEngine:
 
         # The workers import this very Lightbox (not another one on their path).
         job = JobConfig(code_search_path=[str(Path(viewer.__file__).resolve().parents[1])])
+        scratch = None
         if self.address == "local":
+            scratch = _scratch()
             ray.init(num_cpus=self.workers, include_dashboard=False,
                      _node_ip_address="127.0.0.1", log_to_driver=False,
-                     configure_logging=False, job_config=job)
+                     configure_logging=False, job_config=job, _temp_dir=scratch)
         else:
             ray.init(address=self.address, log_to_driver=False, configure_logging=False,
                      job_config=job)
@@ -69,6 +82,8 @@ class RayEngine:
             self._run(spec, tasks, on_outcome)
         finally:
             ray.shutdown()
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
 
     def _run(self, spec: JobSpec, tasks: list[StudyTask],
              on_outcome: OnOutcome) -> None:
