@@ -32,8 +32,8 @@ def audit_records() -> list[dict]:
     return AuditLog.of(load_settings()).records()
 
 
-def results_of(folder: Path) -> dict[str, dict]:
-    return {p.name: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
+def results_of(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(folder.glob("*.json"))}
 
 
 def study_folder(out: Path, study: Path) -> Path:
