@@ -133,6 +133,7 @@ def test_a_job_killed_mid_way_and_resumed_runs_each_study_once(models_dir, tmp_p
     assert len(runs) == 6 and {r["outcome"] for r in runs} == {"ok"}
     assert len({r["series_hash"] for r in runs}) == 6  # each study run exactly once
     assert finished() == 6
+    assert not list(out.rglob(".*.part"))  # what the kill left half-written is gone
 
 
 def test_a_pool_worker_killed_mid_job_is_retried(models_dir, tmp_path):

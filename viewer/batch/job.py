@@ -30,7 +30,7 @@ from viewer.batch.tasks import (
     StudyTask,
     study_folder_name,
 )
-from viewer.host.files import write_atomic
+from viewer.host.files import PART_SUFFIX, write_atomic
 
 OnOutcome = Callable[[StudyOutcome], None]
 
@@ -72,6 +72,14 @@ def discover(source: Path) -> Discovery:
     return found
 
 
+def _remove_leftovers(folder: Path) -> None:
+    """The atomic writer's temporary files left by a job killed mid-write (never a result:
+    those are renamed into place whole)."""
+    if folder.is_dir():
+        for leftover in folder.glob(f".*{PART_SUFFIX}"):
+            leftover.unlink(missing_ok=True)
+
+
 def _relative(path: Path, root: Path) -> str:
     try:
         return str(path.relative_to(root if root.is_dir() else root.parent))
@@ -109,6 +117,8 @@ def run_job(spec: JobSpec, source: Path, engine: Engine, audit: AuditLog,
     ledger = Ledger(out, spec.digest)
     found = discover(source)
     todo = [t for t in found.tasks if not ledger.done(t.study_uid)]
+    for folder in [ledger.folder, *(out / t.folder for t in todo)]:
+        _remove_leftovers(folder)
     skipped = len(found.tasks) - len(todo)
     print(f"batch: {len(found.tasks)} studies with images under {source}; {skipped} already "
           f"done (skipped), {len(todo)} to run on {engine.name}", file=stream, flush=True)

@@ -15,7 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 
 from viewer.batch.job import OnOutcome
-from viewer.batch.tasks import WORKER_DIED, JobSpec, StudyOutcome, StudyTask
+from viewer.batch.tasks import UNEXPECTED, WORKER_DIED, JobSpec, StudyOutcome, StudyTask
 from viewer.batch.worker import run_study
 
 #: A study whose worker died this many times is failed, not run again.
@@ -58,6 +58,9 @@ class PoolEngine:
                             outcome = StudyOutcome(
                                 task.study_uid, "failed", WORKER_DIED,
                                 f"the worker process running it died {MAX_ATTEMPTS} times")
+                        except Exception as exc:  # noqa: BLE001 - the pool's, not the study's
+                            outcome = StudyOutcome(task.study_uid, "failed", UNEXPECTED,
+                                                   f"the process pool: {type(exc).__name__}")
                         on_outcome(outcome)
                     if broken:
                         for future, task in running.items():  # in flight: retried too
