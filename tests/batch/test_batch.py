@@ -154,3 +154,25 @@ def test_a_pool_worker_killed_mid_job_is_retried(models_dir, tmp_path):
     assert job.returncode == 0, err  # its study was run again by a new worker
     runs = audit_records()
     assert len(runs) == 3 and len({r["series_hash"] for r in runs}) == 3
+
+
+def test_a_dicomdir_is_a_source_too(models_dir, tmp_path):
+    from pydicom.fileset import FileSet
+
+    studies = write_archive(tmp_path / "archive", 2)
+    fileset = FileSet()
+    for study in studies:
+        for path in sorted(study.iterdir()):
+            fileset.add(path)
+    fileset.write(tmp_path / "media")  # DICOMDIR + the files under its own names
+    out = tmp_path / "out"
+    assert batch_main([str(tmp_path / "media" / "DICOMDIR"), "--model", "threshold",
+                       "--out", str(out), "--models-dir", str(models_dir),
+                       "--workers", "1"]) == 0
+    from_folder = tmp_path / "from-folder"
+    assert batch_main([str(tmp_path / "archive"), "--model", "threshold", "--out",
+                       str(from_folder), "--models-dir", str(models_dir),
+                       "--workers", "1"]) == 0
+    for study in studies:  # the same study, the same result, wherever its files are
+        assert results_of(study_folder(out, study)) == results_of(
+            study_folder(from_folder, study))
