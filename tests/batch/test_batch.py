@@ -176,3 +176,21 @@ def test_a_dicomdir_is_a_source_too(models_dir, tmp_path):
     for study in studies:  # the same study, the same result, wherever its files are
         assert results_of(study_folder(out, study)) == results_of(
             study_folder(from_folder, study))
+
+
+def test_dicom_writes_the_seg_of_each_study(models_dir, tmp_path):
+    from pydicom import dcmread
+
+    (study,) = write_archive(tmp_path / "archive", 1)
+    out = tmp_path / "out"
+    assert batch_main([str(tmp_path / "archive"), "--model", "threshold", "--out", str(out),
+                       "--models-dir", str(models_dir), "--workers", "1", "--dicom"]) == 0
+    seg = study_folder(out, study) / "threshold-seg.dcm"
+    ds = dcmread(seg)
+    assert ds.Modality == "SEG" and ds.StudyInstanceUID == dcmread(
+        study / "CT0001.dcm", stop_before_pixels=True).StudyInstanceUID
+    summary = json.loads((out / "batch-summary-threshold.json").read_text())
+    assert summary["done"] == 1
+    ledger = json.loads(next((out / "batch-ledger").glob("*.json")).read_text())
+    assert sorted(Path(f).name for f in ledger["files"]) == [
+        "threshold-frame-0000.json", "threshold-seg.dcm"]
