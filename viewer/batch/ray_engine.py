@@ -15,6 +15,7 @@ dashboard, no usage statistics, loopback only) and shuts it down at the end.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -32,11 +33,12 @@ OFFLINE_ENV = {
     "RAY_DISABLE_DOCKER_CPU_WARNING": "1",
     "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0",
 }
-for _key, _value in OFFLINE_ENV.items():  # before Ray reads its environment
-    os.environ.setdefault(_key, _value)
+#: Ray's own switch that makes a node take the loopback address as its own (meant for
+#: laptops): with it, ``--ray local`` binds and talks to 127.0.0.1 only. Not for a cluster.
+LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 
-import ray  # noqa: E402 - after the environment above
-from ray.job_config import JobConfig  # noqa: E402
+if importlib.util.find_spec("ray") is None:  # the server extra is not installed
+    raise ImportError("No module named 'ray'")
 
 #: CPUs of a ``--ray local`` instance unless ``--workers`` says otherwise.
 LOCAL_CPUS = 2
@@ -66,6 +68,14 @@ class RayEngine:
             else where
 
     def run(self, spec: JobSpec, tasks: list[StudyTask], on_outcome: OnOutcome) -> None:
+        # Ray reads these when it is first imported, so they are set just before.
+        for key, value in OFFLINE_ENV.items():
+            os.environ.setdefault(key, value)
+        if self.address == "local":
+            os.environ.update(LOOPBACK_ENV)
+        import ray
+        from ray.job_config import JobConfig
+
 
         # The workers import this very Lightbox (not another one on their path).
         job = JobConfig(code_search_path=[str(Path(viewer.__file__).resolve().parents[1])])
@@ -79,13 +89,13 @@ class RayEngine:
             ray.init(address=self.address, log_to_driver=False, configure_logging=False,
                      job_config=job)
         try:
-            self._run(spec, tasks, on_outcome)
+            self._run(ray, spec, tasks, on_outcome)
         finally:
             ray.shutdown()
             if scratch is not None:
                 shutil.rmtree(scratch, ignore_errors=True)
 
-    def _run(self, spec: JobSpec, tasks: list[StudyTask],
+    def _run(self, ray: Any, spec: JobSpec, tasks: list[StudyTask],
              on_outcome: OnOutcome) -> None:
         remote = ray.remote(num_cpus=1, max_retries=1, retry_exceptions=False)(_study)
         window = max(2, 2 * self.workers)
