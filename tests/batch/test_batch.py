@@ -194,3 +194,25 @@ def test_dicom_writes_the_seg_of_each_study(models_dir, tmp_path):
     ledger = json.loads(next((out / "batch-ledger").glob("*.json")).read_text())
     assert sorted(Path(f).name for f in ledger["files"]) == [
         "threshold-frame-0000.json", "threshold-seg.dcm"]
+
+
+def test_ctrl_c_stops_the_job_and_the_same_command_goes_on(models_dir, tmp_path):
+    import os
+
+    write_archive(tmp_path / "archive", 8, slices=1)
+    out = tmp_path / "out"
+    args = ["batch", str(tmp_path / "archive"), "--model", "threshold", "--out", str(out),
+            "--models-dir", str(models_dir), "--workers", "1"]
+    job = lightbox(*args)
+    ledger = out / "batch-ledger"
+    _wait_for(lambda: ledger.is_dir() and any(ledger.glob("[!.]*.json")), "a study finished",
+              job)
+    os.killpg(job.pid, signal.SIGINT)  # Ctrl+C in a terminal reaches the whole group
+    _, err = job.communicate(timeout=600)
+    assert job.returncode == 130, err
+    assert "interrupted; run the same command again" in err
+    resumed = lightbox(*args)
+    _, err = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, err
+    ok = [r for r in audit_records() if r["outcome"] == "ok"]
+    assert len(ok) == 8 and len({r["series_hash"] for r in ok}) == 8

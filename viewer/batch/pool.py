@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -20,6 +22,12 @@ from viewer.batch.worker import run_study
 
 #: A study whose worker died this many times is failed, not run again.
 MAX_ATTEMPTS = 2
+
+
+def _ignore_ctrl_c() -> None:
+    """In each worker: Ctrl+C (sent to the whole process group) is the driver's to handle;
+    a worker finishes its study and the driver records it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def default_workers() -> int:
@@ -36,8 +44,10 @@ class PoolEngine:
         attempts: dict[str, int] = {}
         context = multiprocessing.get_context("spawn")
         while queue:
-            pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            pool = ProcessPoolExecutor(self.workers, mp_context=context,
+                                       initializer=_ignore_ctrl_c)
             running: dict[Future[StudyOutcome], StudyTask] = {}
+            wait_for_them = True
             try:
                 while queue or running:
                     while queue and len(running) < self.workers:
@@ -68,5 +78,18 @@ class PoolEngine:
                             queue.append(task)
                         running.clear()
                         break
+            except KeyboardInterrupt:
+                # The first Ctrl+C: nothing new starts; the studies running finish and are
+                # recorded (so a resumed job does not run them again). Ctrl+C again: now.
+                wait_for_them = False
+                print(f"lightbox batch: stopping after the {len(running)} running "
+                      "stud(y/ies) (Ctrl+C again to stop at once)", file=sys.stderr, flush=True)
+                for future in running:
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        continue
+                    on_outcome(outcome)
+                raise
             finally:
-                pool.shutdown(wait=True, cancel_futures=True)
+                pool.shutdown(wait=wait_for_them, cancel_futures=True)
