@@ -88,17 +88,25 @@ def _relative(path: Path, root: Path) -> str:
 
 
 class Progress:
-    """``batch: 12/40 studies, 1 failed, 3.4 studies/s, ETA 0:00:08`` on stderr."""
+    """``batch: 12/40 studies, 1 failed, 3.4 studies/s, ETA 0:00:08`` on stderr: after the
+    first study, then at most every ``EVERY_S`` seconds, and after the last (a job of
+    40,000 studies writes a readable log, not 40,000 lines)."""
+
+    EVERY_S = 1.0
 
     def __init__(self, total: int, stream: TextIO | None = None) -> None:
         self.total, self.stream = total, stream or sys.stderr
         self.done = self.failed = 0
-        self.started = time.monotonic()
+        self.started = self.shown = time.monotonic()
 
     def __call__(self, outcome: StudyOutcome) -> None:
         self.done += 1
         self.failed += outcome.status != "done"
-        elapsed = max(time.monotonic() - self.started, 1e-6)
+        now = time.monotonic()
+        if 1 < self.done < self.total and now - self.shown < self.EVERY_S:
+            return
+        self.shown = now
+        elapsed = max(now - self.started, 1e-6)
         rate = self.done / elapsed
         left = (self.total - self.done) / rate if rate > 0 else 0.0
         eta = time.strftime("%H:%M:%S", time.gmtime(left))
