@@ -24,7 +24,14 @@ from typing import Any
 
 import viewer
 from viewer.batch.job import OnOutcome
-from viewer.batch.tasks import UNEXPECTED, WORKER_DIED, JobSpec, StudyOutcome, StudyTask
+from viewer.batch.tasks import (
+    UNEXPECTED,
+    WORKER_DIED,
+    EngineUnavailableError,
+    JobSpec,
+    StudyOutcome,
+    StudyTask,
+)
 
 #: What keeps a local Ray instance off the network and quiet (set before ray is imported).
 OFFLINE_ENV = {
@@ -80,14 +87,24 @@ class RayEngine:
         # The workers import this very Lightbox (not another one on their path).
         job = JobConfig(code_search_path=[str(Path(viewer.__file__).resolve().parents[1])])
         scratch = None
-        if self.address == "local":
-            scratch = _scratch()
-            ray.init(num_cpus=self.workers, include_dashboard=False,
-                     _node_ip_address="127.0.0.1", log_to_driver=False,
-                     configure_logging=False, job_config=job, _temp_dir=scratch)
-        else:
-            ray.init(address=self.address, log_to_driver=False, configure_logging=False,
-                     job_config=job)
+        try:
+            if self.address == "local":
+                scratch = _scratch()
+                ray.init(num_cpus=self.workers, include_dashboard=False,
+                         _node_ip_address="127.0.0.1", log_to_driver=False,
+                         configure_logging=False, job_config=job, _temp_dir=scratch)
+            else:
+                ray.init(address=self.address, log_to_driver=False,
+                         configure_logging=False, job_config=job)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+            where = "a local Ray instance" if self.address == "local" else (
+                f"the Ray cluster at {self.address}")
+            raise EngineUnavailableError(
+                f"cannot start or reach {where} ({type(exc).__name__}: {exc}); nothing "
+                "ran. Check the address and that this machine may join it ('ray status' "
+                "there), or run without --ray") from None
         try:
             self._run(ray, spec, tasks, on_outcome)
         finally:

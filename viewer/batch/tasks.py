@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from viewer.errors import LightboxError
+
 #: The reasons a study is not done, as the summary counts them.
 NO_IMAGE = "no_image"
 UNREADABLE = "unreadable_file"
@@ -17,6 +19,10 @@ MODEL_UNAVAILABLE = "model_unavailable"
 WORKER_DIED = "worker_died"
 WRITE_FAILED = "write_failed"
 UNEXPECTED = "unexpected_error"
+
+class EngineUnavailableError(LightboxError):
+    """The engine cannot start (a Ray cluster that does not answer): nothing ran."""
+
 
 _SAFE_UID = re.compile(r"^[0-9][0-9.]{0,63}$")
 
