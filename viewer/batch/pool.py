@@ -9,10 +9,13 @@ whose worker dies twice is failed with the reason; the job goes on.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
 import sys
+import threading
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -40,17 +43,23 @@ class PoolEngine:
         self.name = f"a local pool of {self.workers} worker process(es)"
 
     def run(self, spec: JobSpec, tasks: list[StudyTask], on_outcome: OnOutcome) -> None:
+        with stop_on_ctrl_c() as stop:
+            self._run(spec, tasks, on_outcome, stop)
+        if stop.is_set():
+            raise KeyboardInterrupt
+
+    def _run(self, spec: JobSpec, tasks: list[StudyTask], on_outcome: OnOutcome,
+             stop: threading.Event) -> None:
         queue = list(reversed(tasks))
         attempts: dict[str, int] = {}
         context = multiprocessing.get_context("spawn")
-        while queue:
+        while queue and not stop.is_set():
             pool = ProcessPoolExecutor(self.workers, mp_context=context,
                                        initializer=_ignore_ctrl_c)
             running: dict[Future[StudyOutcome], StudyTask] = {}
-            wait_for_them = True
             try:
-                while queue or running:
-                    while queue and len(running) < self.workers:
+                while (queue and not stop.is_set()) or running:
+                    while queue and not stop.is_set() and len(running) < self.workers:
                         task = queue.pop()
                         running[pool.submit(run_study, spec, task)] = task
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -78,18 +87,31 @@ class PoolEngine:
                             queue.append(task)
                         running.clear()
                         break
-            except KeyboardInterrupt:
-                # The first Ctrl+C: nothing new starts; the studies running finish and are
-                # recorded (so a resumed job does not run them again). Ctrl+C again: now.
-                wait_for_them = False
-                print(f"lightbox batch: stopping after the {len(running)} running "
-                      "stud(y/ies) (Ctrl+C again to stop at once)", file=sys.stderr, flush=True)
-                for future in running:
-                    try:
-                        outcome = future.result()
-                    except BrokenProcessPool:
-                        continue
-                    on_outcome(outcome)
+            except KeyboardInterrupt:  # Ctrl+C a second time: at once
+                pool.shutdown(wait=False, cancel_futures=True)
                 raise
-            finally:
-                pool.shutdown(wait=wait_for_them, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def stop_on_ctrl_c() -> Iterator[threading.Event]:
+    """The first Ctrl+C sets the event (nothing new starts; the studies running finish and
+    are recorded whole: outputs, audit record, ledger, so a resumed job runs none twice);
+    a second one interrupts at once."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def requested(_signum: int, _frame: object) -> None:
+        stop.set()
+        print("lightbox batch: stopping after the studies running now (Ctrl+C again to "
+              "stop at once)", file=sys.stderr, flush=True)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, requested)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None
+                      else signal.default_int_handler)

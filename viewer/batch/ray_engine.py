@@ -24,6 +24,7 @@ from typing import Any
 
 import viewer
 from viewer.batch.job import OnOutcome
+from viewer.batch.pool import stop_on_ctrl_c
 from viewer.batch.tasks import (
     UNEXPECTED,
     WORKER_DIED,
@@ -118,8 +119,16 @@ class RayEngine:
         window = max(2, 2 * self.workers)
         queue = list(reversed(tasks))
         running: dict[Any, StudyTask] = {}
-        while queue or running:
-            while queue and len(running) < window:
+        with stop_on_ctrl_c() as stop:
+            self._loop(ray, remote, spec, queue, running, window, on_outcome, stop)
+        if stop.is_set():
+            raise KeyboardInterrupt
+
+    def _loop(self, ray: Any, remote: Any, spec: JobSpec, queue: list[StudyTask],
+              running: dict[Any, StudyTask], window: int, on_outcome: OnOutcome,
+              stop: Any) -> None:
+        while (queue and not stop.is_set()) or running:
+            while queue and not stop.is_set() and len(running) < window:
                 task = queue.pop()
                 running[remote.remote(spec, task)] = task
             ready, _ = ray.wait(list(running), num_returns=1)
