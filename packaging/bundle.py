@@ -250,6 +250,10 @@ EXCLUDES = (
     "python_multipart",
     "multipart",
     "prometheus_client",
+    # `lightbox batch --ray` (docs/batch.md): Ray is the server extra too; the process
+    # pool of `lightbox batch` stays in the app.
+    "ray",
+    "viewer.batch.ray_engine",
 )
 
 #: The Qt libraries the frozen app may hold (file names without ``lib``/``.so``/``.dll``
@@ -327,6 +331,7 @@ FORBIDDEN_IN_BUILD = (
     "fastapi",
     "uvicorn",
     "pydantic",
+    "ray",
     "tests",
     "sympy",
     "PySide6/Qt/qml",

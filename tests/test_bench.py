@@ -394,3 +394,17 @@ def test_gpu_check_replays_every_provider_and_says_when_there_is_no_gpu(tmp_path
         r"^(no GPU: |GPU: )",
     ])
     assert "FALLS BACK" not in out
+
+
+def test_bench_batch_prints_the_pool_and_ray_against_a_plain_loop(tmp_path) -> None:
+    out = run_bench("bench_batch.py", "--studies", "6", "--workers", "2", "--ray-workers",
+                    "2", tmp_path=tmp_path)
+    rate = r"\d+(\.\d+)? studies/s"
+    assert_lines(out, [
+        rf"^plain loop +round 1 +{rate}",
+        rf"^pool +round 1 +{rate}",
+        rf"^ray local +round 1 +{rate}",
+        r"^ratios +pool/plain loop \d+\.\d+x; ray local/plain loop \d+\.\d+x",
+        r"^outputs identical across engines: yes",
+        r"^load average ",
+    ])

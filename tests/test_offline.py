@@ -257,6 +257,28 @@ def test_no_command_but_serve_loads_the_service(offline_env, tmp_path) -> None:
     assert attempts(offline_env) == "", "a network connection was attempted"
 
 
+def test_batch_on_the_process_pool_loads_no_network_code_and_attempts_nothing(
+        offline_env, tmp_path) -> None:
+    """`lightbox batch` (docs/batch.md) without --ray: its driver and its spawned workers
+    (children: the blocker is in them too) open no connection; Ray and viewer/net stay
+    unloaded."""
+    probe = ("import sys\n"
+             "from viewer.cli.main import main\n"
+             "code = main(['batch', sys.argv[1], '--model', 'ct-lesion-cls', '--out',\n"
+             "             sys.argv[2], '--workers', '1'])\n"
+             "assert code == 0, code\n"
+             "loaded = [m for m in sys.modules if m.split('.')[0] == 'ray'\n"
+             "          or m.startswith(('viewer.net', 'viewer.service'))]\n"
+             "assert loaded == [], loaded\n")
+    from viewer.io.demo import write_phantom_series
+
+    write_phantom_series(tmp_path / "archive" / "study", slices=2, size=16)
+    run([sys.executable, "-c", probe, str(tmp_path / "archive"), str(tmp_path / "out")],
+        offline_env)
+    assert attempts(offline_env) == "", "a network connection was attempted"
+    assert list((tmp_path / "out").glob("*/ct-lesion-cls-frame-0000.json"))
+
+
 GUI_PROBE = """
 import sys
 from PySide6.QtWidgets import QApplication

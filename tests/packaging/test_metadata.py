@@ -116,7 +116,9 @@ def test_build_time_tools_tests_and_unused_qt_stay_out() -> None:
                  "PySide6.QtQuick", "_hashlib", "cryptography",
                  # the server extra (viewer/service): never in the workstation executable
                  "viewer.service", "fastapi", "starlette", "uvicorn", "pydantic",
-                 "pydantic_core", "python_multipart", "prometheus_client"):
+                 "pydantic_core", "python_multipart", "prometheus_client",
+                 # Ray (`lightbox batch --ray`): the server extra as well
+                 "ray", "viewer.batch.ray_engine"):
         assert name in bundle.EXCLUDES, name
     assert "cryptography" in bundle.FORBIDDEN_IN_BUILD  # Ed25519 is libsodium's (PyNaCl)
     assert not {"Qt6Network", "Qt6WebEngineCore", "Qt6Quick", "Qt6Qml"} & set(bundle.QT_LIBRARIES)
@@ -146,6 +148,9 @@ def test_nothing_the_app_imports_is_excluded() -> None:
             # `lightbox serve` imports the server extra inside a try: frozen, it says to
             # install lightbox[server] (tests/service/test_service.py)
             serve = path.name == "serve.py" and module.startswith(("viewer.service", "uvicorn"))
+            # so does `lightbox batch --ray` (tests/batch/test_batch.py)
+            serve |= path.name == "batch.py" and module == "viewer.batch.ray_engine"
+            serve |= path.name == "ray_engine.py" and module.split(".")[0] == "ray"
             if prefixes & excluded and not module.startswith("viewer.modelkit") and not serve:
                 offending.append(f"{path.relative_to(ROOT)}: {module}")
     # viewer/cli.py imports viewer.modelkit by name, at run time, on purpose.

@@ -10,6 +10,7 @@
     lightbox audit verify | export --from ISO --to ISO --out FILE   the AI-run log
     lightbox pacs nodes | echo | find | get | send            the site's DICOM nodes (IT)
     lightbox studies [--search TEXT] [--json] [--evict-to GB] the local study list
+    lightbox batch SOURCE --model ID --out DIR [--ray local|ADDR]  a model over an archive
     lightbox serve [--host H] [--port P] | --hash-key         the models over HTTP (IT)
     lightbox model build RECIPE_DIR --weights FILE --out DIR  (build time, needs torch)
     lightbox model sign ARTIFACT --key KEY.pem                sign a model (approving team)
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 Handler = Callable[[list[str], "Settings"], int]
 
 SUBCOMMANDS = ("info", "render", "models", "infer", "model", "anonymize", "audit", "pacs",
-               "studies", "serve")
+               "studies", "serve", "batch")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "pacs": _pacs,
             "studies": _studies,
             "serve": _serve,
+            "batch": _batch,
         }[command]
         return _headless(command, handler, rest)
     return _gui(args)
@@ -103,6 +105,12 @@ def _infer(argv: list[str], settings: Settings) -> int:
     from viewer.cli.ai import infer_main
 
     return infer_main(argv, settings)
+
+
+def _batch(argv: list[str], settings: Settings) -> int:
+    from viewer.cli.batch import main as batch_main
+
+    return batch_main(argv, settings)
 
 
 def _serve(argv: list[str], settings: Settings) -> int:

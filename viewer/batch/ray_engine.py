@@ -1,0 +1,145 @@
+"""The same job on Ray (``--ray local`` or ``--ray ADDRESS``): one Ray task per study,
+running :func:`viewer.batch.worker.run_study`; the only module that imports Ray.
+
+Each Ray worker process verifies the model before its first study and keeps it (and its
+ONNX Runtime session) for the next ones it is given. The study's outputs are written
+atomically by the task itself into DIR, so on a cluster DIR (and SOURCE, and the model
+folder) must be on storage every node sees at the same path; the audit records and the
+ledger are written by the driver, as with the process pool. A worker that dies mid-study
+(killed, out of memory, its node lost) is retried once by Ray (``max_retries=1``); if it
+dies again the study is failed with the reason and the job goes on.
+
+``--ray local`` starts a private Ray instance on this machine for the job (a few CPUs, no
+dashboard, no usage statistics, loopback only) and shuts it down at the end.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import viewer
+from viewer.batch.job import OnOutcome
+from viewer.batch.pool import stop_on_ctrl_c
+from viewer.batch.tasks import (
+    UNEXPECTED,
+    WORKER_DIED,
+    EngineUnavailableError,
+    JobSpec,
+    StudyOutcome,
+    StudyTask,
+)
+
+#: What keeps a local Ray instance off the network and quiet (set before ray is imported).
+OFFLINE_ENV = {
+    "RAY_USAGE_STATS_ENABLED": "0",
+    "RAY_USAGE_STATS_PROMPT_ENABLED": "0",
+    "RAY_DISABLE_DOCKER_CPU_WARNING": "1",
+    "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0",
+}
+#: Ray's own switch that makes a node take the loopback address as its own (meant for
+#: laptops): with it, ``--ray local`` binds and talks to 127.0.0.1 only. Not for a cluster.
+LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+
+if importlib.util.find_spec("ray") is None:  # the server extra is not installed
+    raise ImportError("No module named 'ray'")
+
+#: CPUs of a ``--ray local`` instance unless ``--workers`` says otherwise.
+LOCAL_CPUS = 2
+
+
+def _study(spec: JobSpec, task: StudyTask) -> StudyOutcome:
+    from viewer.batch.worker import run_study
+
+    return run_study(spec, task)
+
+
+def _scratch() -> str:
+    """A private folder for the local instance's session (sockets, logs), removed after.
+    Short: Ray's socket paths must fit in 107 bytes, and TMPDIR may be long."""
+    for base in (tempfile.gettempdir(), "/tmp"):
+        if len(base) <= 32 and Path(base).is_dir():
+            return tempfile.mkdtemp(prefix="lb-ray-", dir=base)
+    return tempfile.mkdtemp(prefix="lb-ray-")
+
+
+class RayEngine:
+    def __init__(self, address: str, workers: int | None = None) -> None:
+        self.address = address
+        self.workers = workers or LOCAL_CPUS
+        where = "a local Ray instance" if address == "local" else f"the Ray cluster {address}"
+        self.name = f"{where} ({self.workers} task(s) at a time)" if address == "local" \
+            else where
+
+    def run(self, spec: JobSpec, tasks: list[StudyTask], on_outcome: OnOutcome) -> None:
+        # Ray reads these when it is first imported, so they are set just before.
+        for key, value in OFFLINE_ENV.items():
+            os.environ.setdefault(key, value)
+        if self.address == "local":
+            os.environ.update(LOOPBACK_ENV)
+        import ray
+        from ray.job_config import JobConfig
+
+
+        # The workers import this very Lightbox (not another one on their path).
+        job = JobConfig(code_search_path=[str(Path(viewer.__file__).resolve().parents[1])])
+        scratch = None
+        try:
+            if self.address == "local":
+                scratch = _scratch()
+                ray.init(num_cpus=self.workers, include_dashboard=False,
+                         _node_ip_address="127.0.0.1", log_to_driver=False,
+                         configure_logging=False, job_config=job, _temp_dir=scratch)
+            else:
+                ray.init(address=self.address, log_to_driver=False,
+                         configure_logging=False, job_config=job)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+            where = "a local Ray instance" if self.address == "local" else (
+                f"the Ray cluster at {self.address}")
+            raise EngineUnavailableError(
+                f"cannot start or reach {where} ({type(exc).__name__}: {exc}); nothing "
+                "ran. Check the address and that this machine may join it ('ray status' "
+                "there), or run without --ray") from None
+        try:
+            self._run(ray, spec, tasks, on_outcome)
+        finally:
+            ray.shutdown()
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+
+    def _run(self, ray: Any, spec: JobSpec, tasks: list[StudyTask],
+             on_outcome: OnOutcome) -> None:
+        remote = ray.remote(num_cpus=1, max_retries=1, retry_exceptions=False)(_study)
+        window = max(2, 2 * self.workers)
+        queue = list(reversed(tasks))
+        running: dict[Any, StudyTask] = {}
+        with stop_on_ctrl_c() as stop:
+            self._loop(ray, remote, spec, queue, running, window, on_outcome, stop)
+        if stop.is_set():
+            raise KeyboardInterrupt
+
+    def _loop(self, ray: Any, remote: Any, spec: JobSpec, queue: list[StudyTask],
+              running: dict[Any, StudyTask], window: int, on_outcome: OnOutcome,
+              stop: Any) -> None:
+        while (queue and not stop.is_set()) or running:
+            while queue and not stop.is_set() and len(running) < window:
+                task = queue.pop()
+                running[remote.remote(spec, task)] = task
+            ready, _ = ray.wait(list(running), num_returns=1)
+            for ref in ready:
+                task = running.pop(ref)
+                try:
+                    outcome = ray.get(ref)
+                except ray.exceptions.WorkerCrashedError:
+                    outcome = StudyOutcome(task.study_uid, "failed", WORKER_DIED,
+                                           "the Ray worker running it died twice (retried once)")
+                except ray.exceptions.RayError as exc:
+                    outcome = StudyOutcome(task.study_uid, "failed", UNEXPECTED,
+                                           f"Ray: {type(exc).__name__}")
+                on_outcome(outcome)
