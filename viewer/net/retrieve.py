@@ -96,18 +96,83 @@ def retrieve(node: DicomNode, settings: Settings, study_uid: str,
     way, :class:`~viewer.net.errors.LocalStoreError` when the store cannot take more;
     in every case what was stored stays, complete, and the study stays marked partial.
     """
+    with retrieving_into(settings, store, study_uid, series_uid) as local:
+        return _retrieve(node, settings, study_uid, series_uid, method, progress,
+                         token or CancelToken(), local)
+
+
+# --- what every retrieve shares, C-GET, C-MOVE and WADO-RS alike ------------------------
+
+
+@contextlib.contextmanager
+def retrieving_into(settings: Settings, store: LocalStore | None, study_uid: str,
+                    series_uid: str | None) -> Iterator[LocalStore]:
+    """The UIDs checked to be UIDs (they become folder names), and the store to use: the
+    one given, or the site's, opened for this retrieve and closed after it."""
     for what, uid in (("study", study_uid), ("series", series_uid)):
         if uid is not None and not is_uid(uid):
             raise QueryKeyError(f"the {what} UID to retrieve is not a DICOM UID (digits "
                                 "and dots, at most 64 characters)")
     own = store is None
-    store = store or LocalStore.of(settings)
+    local = store or LocalStore.of(settings)
     try:
-        return _retrieve(node, settings, study_uid, series_uid, method, progress,
-                         token or CancelToken(), store)
+        yield local
     finally:
         if own:
-            store.close()
+            local.close()
+
+
+def begin(store: LocalStore, study_uid: str, series_uid: str | None,
+          listed: set[tuple[str, str]], strangers: int, token: CancelToken,
+          progress: Callable[[Progress], None] | None) -> tuple[Receiver, set[tuple[str, str]]]:
+    """Before a transfer: a killed retrieve's temporary files removed, and the receiver of
+    this one with what is here already counted; returns it and the images still missing."""
+    store.discard_leftovers(study_uid)
+    here = store.instances(study_uid)
+    missing = listed - here
+    receiver = Receiver(store, study_uid, series_uid, len(listed) + strangers,
+                        len(listed & here), token, progress, failed=strangers)
+    if strangers:
+        receiver.problems.append(
+            f"the node lists {strangers} image(s) whose UIDs are not DICOM UIDs; they "
+            "cannot be stored safely and are not retrieved")
+    receiver._report()
+    return receiver, missing
+
+
+@contextlib.contextmanager
+def transferring(store: LocalStore, study_uid: str, node_name: str,
+                 receiver: Receiver) -> Iterator[None]:
+    """Around the transfer itself: the study marked partial (it resumes after a crash),
+    room made in the cache (the oldest studies first), and, however it ends, every image
+    received on disk or dropped; the receiver's own failure (a full disk) raised after."""
+    store.mark_partial(study_uid, node_name)
+    store.enforce_cache({study_uid})
+    receiver.start()
+    try:
+        yield
+    finally:
+        receiver.finish()
+        store.sync(study_uid)
+    if receiver.fatal is not None:
+        raise receiver.fatal
+
+
+def finish(store: LocalStore, study_uid: str, listed: set[tuple[str, str]], strangers: int,
+           receiver: Receiver, how: str, node_name: str) -> RetrieveOutcome:
+    """After it: the partial marker cleared when every listed image is here, the cache
+    trimmed, and the outcome (logged without any patient data)."""
+    left = listed - store.instances(study_uid)
+    if not left:
+        store.clear_partial(study_uid)
+    store.enforce_cache({study_uid})
+    outcome = RetrieveOutcome(study_uid, receiver.stored, receiver.skipped, receiver.failed,
+                              receiver.total, not left and not strangers,
+                              tuple(receiver.problems))
+    log.info("%s from node %s: %d stored, %d already here, %d refused, %d listed%s",
+             how, node_name, outcome.stored, outcome.skipped, outcome.failed, outcome.total,
+             "" if outcome.complete else " (incomplete)")
+    return outcome
 
 
 def _retrieve(node: DicomNode, settings: Settings, study_uid: str, series_uid: str | None,
@@ -147,45 +212,19 @@ def _retrieve(node: DicomNode, settings: Settings, study_uid: str, series_uid: s
     with open_association(ae, node, settings, handlers=handlers, ext_neg=roles) as assoc:
         listed, strangers = _list_images(assoc, FindModel, node, settings, study_uid,
                                          series_uid)
-        store.discard_leftovers(study_uid)  # a killed retrieve's temporary files
-        here = store.instances(study_uid)
-        missing = listed - here
-        receiver = Receiver(store, study_uid, series_uid, len(listed) + strangers,
-                             len(listed & here), token, progress, failed=strangers)
-        if strangers:
-            receiver.problems.append(
-                f"the node lists {strangers} image(s) whose UIDs are not DICOM UIDs; they "
-                "cannot be stored safely and are not retrieved")
-        receiver._report()
+        receiver, missing = begin(store, study_uid, series_uid, listed, strangers, token,
+                                  progress)
         if missing:
-            store.mark_partial(study_uid, node.name)
-            store.enforce_cache({study_uid})  # room for it: the oldest studies go first
             requests = list(_requests(study_uid, listed, missing))
-            receiver.start()
-            try:
+            with transferring(store, study_uid, node.name, receiver):
                 if method == "get":
                     _run(assoc, requests, model, receiver, node, token, move_to=None)
                 else:
                     with _scp_for(settings, study_uid, on_store, tls=node.tls):
                         _run(assoc, requests, model, receiver, node, token,
                              move_to=settings.local_ae_title)
-            finally:
-                receiver.finish()  # every image the node sent is on disk, or dropped
-                store.sync(study_uid)
-            if receiver.fatal is not None:
-                raise receiver.fatal
-    left = listed - store.instances(study_uid)
-    if not left:
-        store.clear_partial(study_uid)
-    store.enforce_cache({study_uid})
-    outcome = RetrieveOutcome(study_uid, receiver.stored, receiver.skipped, receiver.failed,
-                              receiver.total, not left and not strangers,
-                              tuple(receiver.problems))
-    log.info("%s from node %s: %d stored, %d already here, %d refused, %d listed%s",
-             "C-GET" if method == "get" else "C-MOVE", node.name, outcome.stored,
-             outcome.skipped, outcome.failed, outcome.total,
-             "" if outcome.complete else " (incomplete)")
-    return outcome
+    return finish(store, study_uid, listed, strangers, receiver,
+                  "C-GET" if method == "get" else "C-MOVE", node.name)
 
 
 def _scp_for(settings: Settings, study_uid: str, on_store: Callable[[Event], int], *,

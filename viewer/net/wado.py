@@ -28,9 +28,16 @@ from typing import Any
 from viewer.errors import Cancelled
 from viewer.host.dicomweb_nodes import DicomWebNode
 from viewer.host.settings import Settings
-from viewer.net.errors import NodeFailureError, QueryKeyError, TransferBrokenError
+from viewer.net.errors import NodeFailureError, TransferBrokenError
 from viewer.net.receiver import Progress, Receiver
-from viewer.net.retrieve import MOST_IMAGES, RetrieveOutcome
+from viewer.net.retrieve import (
+    MOST_IMAGES,
+    RetrieveOutcome,
+    begin,
+    finish,
+    retrieving_into,
+    transferring,
+)
 from viewer.net.store import LocalStore, is_uid
 from viewer.net.web import client, failure, reason, search, where
 from viewer.tasks.cancel import CancelToken
@@ -48,18 +55,9 @@ def retrieve(node: DicomWebNode, settings: Settings, study_uid: str,
              store: LocalStore | None = None) -> RetrieveOutcome:
     """Bring the study (or one series of it) from ``node`` into the local store; raises
     as :func:`viewer.net.retrieve.retrieve` does."""
-    for what, uid in (("study", study_uid), ("series", series_uid)):
-        if uid is not None and not is_uid(uid):
-            raise QueryKeyError(f"the {what} UID to retrieve is not a DICOM UID (digits "
-                                "and dots, at most 64 characters)")
-    own = store is None
-    store = store or LocalStore.of(settings)
-    try:
+    with retrieving_into(settings, store, study_uid, series_uid) as local:
         return _retrieve(node, settings, study_uid, series_uid, progress,
-                         token or CancelToken(), store)
-    finally:
-        if own:
-            store.close()
+                         token or CancelToken(), local)
 
 
 def _retrieve(node: DicomWebNode, settings: Settings, study_uid: str,
@@ -67,39 +65,13 @@ def _retrieve(node: DicomWebNode, settings: Settings, study_uid: str,
               token: CancelToken, store: LocalStore) -> RetrieveOutcome:
     web = client(node, settings)
     listed, strangers = _list_images(web, node, settings, study_uid, series_uid)
-    store.discard_leftovers(study_uid)  # a killed retrieve's temporary files
-    here = store.instances(study_uid)
-    missing = listed - here
-    receiver = Receiver(store, study_uid, series_uid, len(listed) + strangers,
-                        len(listed & here), token, progress, failed=strangers)
-    if strangers:
-        receiver.problems.append(
-            f"the node lists {strangers} image(s) whose UIDs are not DICOM UIDs; they "
-            "cannot be stored safely and are not retrieved")
-    receiver._report()
+    receiver, missing = begin(store, study_uid, series_uid, listed, strangers, token,
+                              progress)
     if missing:
-        store.mark_partial(study_uid, node.name)
-        store.enforce_cache({study_uid})  # room for it: the oldest studies go first
-        receiver.start()
-        try:
+        with transferring(store, study_uid, node.name, receiver):
             for url in _urls(web, study_uid, listed, missing):
                 _fetch(web, url, node, settings, receiver, token)
-        finally:
-            receiver.finish()  # every part read is on disk, or dropped
-            store.sync(study_uid)
-        if receiver.fatal is not None:
-            raise receiver.fatal
-    left = listed - store.instances(study_uid)
-    if not left:
-        store.clear_partial(study_uid)
-    store.enforce_cache({study_uid})
-    outcome = RetrieveOutcome(study_uid, receiver.stored, receiver.skipped, receiver.failed,
-                              receiver.total, not left and not strangers,
-                              tuple(receiver.problems))
-    log.info("WADO-RS from node %s: %d stored, %d already here, %d refused, %d listed%s",
-             node.name, outcome.stored, outcome.skipped, outcome.failed, outcome.total,
-             "" if outcome.complete else " (incomplete)")
-    return outcome
+    return finish(store, study_uid, listed, strangers, receiver, "WADO-RS", node.name)
 
 
 def _list_images(web: Any, node: DicomWebNode, settings: Settings, study_uid: str,
