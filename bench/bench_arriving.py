@@ -21,16 +21,19 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere: this checkout's viewer
     sys.path.insert(0, str(ROOT))
+
+if TYPE_CHECKING:
+    from bench.orthanc_series import LoadedSeries
 
 
 def main() -> int:
@@ -40,7 +43,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     ns = parser.parse_args()
 
-    from tests.pacs_server import LIGHTBOX_AET, ORTHANC, ORTHANC_AET, Orthanc, free_port
+    from bench.orthanc_series import orthanc_with_series
+    from tests.pacs_server import ORTHANC
 
     if ORTHANC is None:
         print("Orthanc is not installed: nothing to measure (apt-get install orthanc)")
@@ -51,47 +55,27 @@ def main() -> int:
     for name in ("LIGHTBOX_LOG_DIR", "LIGHTBOX_AUDIT_DIR", "LIGHTBOX_CONFIG_DIR",
                  "LIGHTBOX_CACHE_DIR", "XDG_DATA_HOME"):
         os.environ[name] = str(work / name.lower())
-    server = Orthanc(work / "orthanc", free_port(), free_port(), free_port())
-    server.folder.mkdir()
-    server.write_config()
-    server.start()
     try:
-        return _measure(ns, work, server, LIGHTBOX_AET, ORTHANC_AET)
+        with orthanc_with_series(work, ns.slices, ns.size) as loaded:
+            return _measure(ns, work, loaded)
     finally:
-        server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _measure(ns: argparse.Namespace, work: Path, server: object, lightbox_aet: str,
-             orthanc_aet: str) -> int:
-    import pydicom
+def _measure(ns: argparse.Namespace, work: Path, loaded: LoadedSeries) -> int:
     from PySide6.QtWidgets import QApplication
 
-    from tests.pacs_server import Orthanc
     from viewer.host.settings import load_settings
     from viewer.io.cache import FrameCache
-    from viewer.io.demo import write_phantom_series
     from viewer.state.pacs_search import SearchForm
     from viewer.ui.first_paint import FirstPaint
     from viewer.ui.window.main_window import MainWindow
 
-    assert isinstance(server, Orthanc)
     app = QApplication.instance() or QApplication([])
-    paths = write_phantom_series(work / "series", slices=ns.slices, size=ns.size)
-    for path in paths:
-        assert server.upload(path) is not None
-    first = pydicom.dcmread(paths[0], stop_before_pixels=True)
-    study, series = str(first.StudyInstanceUID), str(first.SeriesInstanceUID)
-    megabytes = sum(p.stat().st_size for p in paths) / 1e6
+    study, megabytes = loaded.study, loaded.megabytes
 
     def settings_for(store: Path):  # type: ignore[no-untyped-def]
-        site = store.with_suffix(".toml")
-        site.write_text(
-            f'local_ae_title = "{lightbox_aet}"\nstorage_port = {server.storage_port}\n'
-            f'pacs_store_dir = "{store}"\n[dicom_nodes.orthanc]\n'
-            f'ae_title = "{orthanc_aet}"\nhost = "127.0.0.1"\nport = {server.dicom_port}\n',
-            encoding="utf-8")
-        return load_settings(site)
+        return load_settings(loaded.site(store.with_suffix(".toml"), store))
 
     def pump(done: Callable[[], bool], what: str) -> None:
         end = time.perf_counter() + 300
@@ -136,46 +120,6 @@ def _measure(ns: argparse.Namespace, work: Path, server: object, lightbox_aet: s
         close(window)
         return painted[0][0], whole, painted[0][1]
 
-    def plain_get(out: Path) -> None:
-        from pydicom import Dataset
-        from pynetdicom import AE, StoragePresentationContexts, build_role, evt
-        from pynetdicom.sop_class import (  # type: ignore[attr-defined]
-            StudyRootQueryRetrieveInformationModelGet,
-        )
-
-        out.mkdir(parents=True)
-        count = [0]
-
-        def store(event: evt.Event) -> int:
-            (out / f"{event.request.AffectedSOPInstanceUID}.dcm").write_bytes(
-                event.encoded_dataset())
-            count[0] += 1
-            return 0x0000
-
-        ae = AE(ae_title=lightbox_aet)
-        ae.add_requested_context(StudyRootQueryRetrieveInformationModelGet)
-        for cx in StoragePresentationContexts[:120]:
-            ae.add_requested_context(cx.abstract_syntax)
-        roles = [build_role(cx.abstract_syntax, scp_role=True)
-                 for cx in StoragePresentationContexts[:120]]
-        assoc = ae.associate("127.0.0.1", server.dicom_port, ae_title=orthanc_aet,
-                             ext_neg=roles, evt_handlers=[(evt.EVT_C_STORE, store)])
-        ds = Dataset()
-        ds.QueryRetrieveLevel = "SERIES"
-        ds.StudyInstanceUID, ds.SeriesInstanceUID = study, series
-        for _ in assoc.send_c_get(ds, StudyRootQueryRetrieveInformationModelGet):
-            pass
-        assoc.release()
-        assert count[0] == ns.slices
-
-    def getscu(out: Path) -> None:
-        out.mkdir(parents=True)
-        subprocess.run(["getscu", "-aet", lightbox_aet, "-aec", orthanc_aet, "-S",
-                        "-k", "QueryRetrieveLevel=SERIES", "-k", f"StudyInstanceUID={study}",
-                        "-k", f"SeriesInstanceUID={series}", "-od", str(out), "127.0.0.1",
-                        str(server.dicom_port)], check=True, capture_output=True)
-        assert len(list(out.iterdir())) == ns.slices
-
     def then_open(get: Callable[[Path], None]) -> Callable[[Path], tuple[float, float]]:
         def run(out: Path) -> tuple[float, float]:
             window = window_for(out.with_name(out.name + "-store"))
@@ -190,9 +134,9 @@ def _measure(ns: argparse.Namespace, work: Path, server: object, lightbox_aet: s
             return painted[0], fetched
         return run
 
-    peers = {"plain pynetdicom C-GET, then open": then_open(plain_get)}
+    peers = {"plain pynetdicom C-GET, then open": then_open(loaded.plain_get)}
     if shutil.which("getscu"):
-        peers["dcmtk getscu, then open"] = then_open(getscu)
+        peers["dcmtk getscu, then open"] = then_open(loaded.getscu)
     first_paint: list[float] = []
     whole: list[float] = []
     here: list[int] = []

@@ -38,100 +38,70 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     ns = parser.parse_args()
 
-    from tests.pacs_server import (
-        DICOMWEB_PLUGIN,
-        LIGHTBOX_AET,
-        ORTHANC,
-        ORTHANC_AET,
-        Orthanc,
-        free_port,
-    )
+    from bench.orthanc_series import interleaved_medians, orthanc_with_series
+    from tests.pacs_server import DICOMWEB_PLUGIN, ORTHANC
     from viewer.host.settings import load_settings
-    from viewer.io.demo import write_phantom_series
 
     if ORTHANC is None or not DICOMWEB_PLUGIN.is_file():
         print("Orthanc or its DICOMweb plugin is not installed: nothing to measure "
               "(apt-get install orthanc orthanc-dicomweb)")
         return 0
     work = Path(tempfile.mkdtemp(prefix="bench-dicomweb-"))
-    server = Orthanc(work / "orthanc", free_port(), free_port(), free_port())
-    server.folder.mkdir()
-    server.write_config()
-    server.start()
     try:
-        paths = write_phantom_series(work / "series", slices=ns.slices, size=ns.size)
-        for path in paths:
-            assert server.upload(path) is not None
-        import pydicom
+        with orthanc_with_series(work, ns.slices, ns.size) as loaded:
+            server, study, series = loaded.server, loaded.study, loaded.series
+            megabytes = loaded.megabytes
+            settings = load_settings(loaded.site(work / "site.toml", work / "store",
+                                                 dicomweb=True))
+            assert settings.problems == (), settings.problems
+            first_image: list[float] = []
 
-        first = pydicom.dcmread(paths[0], stop_before_pixels=True)
-        study, series = str(first.StudyInstanceUID), str(first.SeriesInstanceUID)
-        megabytes = sum(p.stat().st_size for p in paths) / 1e6
-        site = work / "site.toml"
-        site.write_text(
-            f'local_ae_title = "{LIGHTBOX_AET}"\nstorage_port = {server.storage_port}\n'
-            f'pacs_store_dir = "{work / "store"}"\n[dicom_nodes.orthanc]\n'
-            f'ae_title = "{ORTHANC_AET}"\nhost = "127.0.0.1"\nport = {server.dicom_port}\n'
-            f'[dicomweb_nodes.web]\nurl = "{server.dicomweb_url}"\n', encoding="utf-8")
-        settings = load_settings(site)
-        assert settings.problems == (), settings.problems
-        first_image: list[float] = []
+            def lightbox(name: str) -> Callable[[Path], None]:
+                from viewer.net.nodes import node_named, retrieve
+                from viewer.net.receiver import Progress
+                from viewer.net.store import LocalStore
 
-        def lightbox(name: str) -> Callable[[Path], None]:
-            from viewer.net.nodes import node_named, retrieve
-            from viewer.net.receiver import Progress
-            from viewer.net.store import LocalStore
+                node = node_named(settings, name)
 
-            node = node_named(settings, name)
+                def run(out: Path) -> None:
+                    start = time.perf_counter()
 
-            def run(out: Path) -> None:
-                start = time.perf_counter()
+                    def progress(p: Progress) -> None:
+                        if p.stored == 1 and name == "web":
+                            first_image.append(time.perf_counter() - start)
 
-                def progress(p: Progress) -> None:
-                    if p.stored == 1 and name == "web":
-                        first_image.append(time.perf_counter() - start)
+                    outcome = retrieve(node, settings, study, series, progress=progress,
+                                       store=LocalStore(out))
+                    assert outcome.complete and outcome.stored == ns.slices
+                return run
 
-                outcome = retrieve(node, settings, study, series, progress=progress,
-                                   store=LocalStore(out))
-                assert outcome.complete and outcome.stored == ns.slices
-            return run
+            def plain(out: Path) -> None:
+                from dicomweb_client.api import DICOMwebClient
 
-        def plain(out: Path) -> None:
-            from dicomweb_client.api import DICOMwebClient
+                out.mkdir(parents=True)
+                client = DICOMwebClient(server.dicomweb_url)
+                datasets = client.retrieve_series(study, series)
+                for ds in datasets:
+                    ds.save_as(out / f"{ds.SOPInstanceUID}.dcm")
+                assert len(datasets) == ns.slices
 
-            out.mkdir(parents=True)
-            client = DICOMwebClient(server.dicomweb_url)
-            datasets = client.retrieve_series(study, series)
-            for ds in datasets:
-                ds.save_as(out / f"{ds.SOPInstanceUID}.dcm")
-            assert len(datasets) == ns.slices
-
-        contestants: dict[str, Callable[[Path], None]] = {
-            "Lightbox WADO-RS": lightbox("web"),
-            "plain dicomweb-client": plain,
-            "Lightbox C-GET": lightbox("orthanc")}
-        times: dict[str, list[float]] = {name: [] for name in contestants}
-        for round_ in range(ns.rounds):
-            for name, fn in contestants.items():
-                out = work / f"out-{round_}-{name.replace(' ', '-')}"
-                start = time.perf_counter()
-                fn(out)
-                times[name].append(time.perf_counter() - start)
-                shutil.rmtree(out)
-        median = {name: statistics.median(t) for name, t in times.items()}
-        print(f"series: {ns.slices} images of {ns.size}x{ns.size}, {megabytes:.1f} MB; "
-              f"{ns.rounds} interleaved rounds, medians")
-        for name, seconds in median.items():
-            print(f"{name:<24} {seconds * 1000:8.0f} ms  {ns.slices / seconds:7.1f} images/s")
-        web = median["Lightbox WADO-RS"]
-        print(f"Lightbox WADO-RS: {web / median['plain dicomweb-client']:.2f}x plain "
-              f"dicomweb-client retrieve_series, {web / median['Lightbox C-GET']:.2f}x "
-              "Lightbox C-GET")
-        print(f"Lightbox first image stored after {statistics.median(first_image) * 1000:.0f} ms "
-              f"by WADO-RS (median of {len(first_image)} retrieves; the whole series: "
-              f"{web * 1000:.0f} ms)")
+            contestants: dict[str, Callable[[Path], None]] = {
+                "Lightbox WADO-RS": lightbox("web"),
+                "plain dicomweb-client": plain,
+                "Lightbox C-GET": lightbox("orthanc")}
+            median = interleaved_medians(contestants, ns.rounds, work)
+            print(f"series: {ns.slices} images of {ns.size}x{ns.size}, {megabytes:.1f} MB; "
+                  f"{ns.rounds} interleaved rounds, medians")
+            for name, seconds in median.items():
+                print(f"{name:<24} {seconds * 1000:8.0f} ms  {ns.slices / seconds:7.1f} images/s")
+            web = median["Lightbox WADO-RS"]
+            print(f"Lightbox WADO-RS: {web / median['plain dicomweb-client']:.2f}x plain "
+                  f"dicomweb-client retrieve_series, {web / median['Lightbox C-GET']:.2f}x "
+                  "Lightbox C-GET")
+            print(f"Lightbox first image stored after {statistics.median(first_image) * 1000:.0f} ms "
+                  f"by WADO-RS (median of {len(first_image)} retrieves; the whole series: "
+                  f"{web * 1000:.0f} ms)")
     finally:
-        server.stop()
         shutil.rmtree(work, ignore_errors=True)
     return 0
 
