@@ -342,13 +342,17 @@ def test_bench_j2k_prints_lightbox_against_the_floor_and_the_plain_pool(tmp_path
 
 def test_bench_service_prints_the_service_against_the_plain_pattern(tmp_path) -> None:
     out = run_bench("bench_service.py", "--clients", "1,2", "--requests", "2",
-                    tmp_path=tmp_path)
+                    "--batch-clients", "", "--audit-clients", "2", tmp_path=tmp_path)
     rate = r"\d+(\.\d+)? req/s"
     assert_lines(out, [
         rf"^bare ORT +session.run p50 +{MS}",
         rf"^service json +clients +1 +{rate} +p50 +{MS} +p99 +{MS}",
         rf"^service binary +clients +2 +{rate} +p50 +{MS} +p99 +{MS}",
         rf"^peer torch json +clients +2 +{rate}",
+        rf"^audit one fsync +clients +2 +{rate} +p50 +{MS} +over bare ORT \+-?\d+\.\d+ ms",
+        rf"^audit group +clients +2 +{rate} +p50 +{MS} +over bare ORT \+-?\d+\.\d+ ms",
+        r"^ratios +audit clients +2: group/one-fsync req/s \d+\.\d+x, p50 \d+\.\d+x; "
+        r"overhead over bare ORT -?\d+\.\d+ ms against -?\d+\.\d+ ms",
         r"^ratios +clients +1: JSON/binary p50 \d+\.\d+x; service binary p50 over bare ORT "
         r"\+-?\d+\.\d+ ms \(\d+\.\d+x\); service binary/peer req/s \d+\.\d+x",
         r"^load average ",
