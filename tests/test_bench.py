@@ -364,13 +364,16 @@ def test_bench_service_prints_the_service_against_the_plain_pattern(tmp_path) ->
 
 def test_bench_remote_prints_a_run_on_a_server_against_here_and_a_plain_upload(
         tmp_path) -> None:
-    out = run_bench("bench_remote.py", "--models", "ct-lesion-cls", "--slices", "2",
+    out = run_bench("bench_remote.py", "--models", "ct-lesion-cls,ct-body-seg", "--slices", "2",
                     "--size", "64", "--repeats", "1", tmp_path=tmp_path)
     assert_lines(out, [
         rf"^here +ct-lesion-cls +{MS}",
         rf"^remote +ct-lesion-cls +{MS}",
         rf"^plain +ct-lesion-cls +{MS}",
-        r"^ratios +ct-lesion-cls: remote/here \d+\.\d+x; remote/plain \d+\.\d+x",
+        r"^ratios +ct-lesion-cls: remote/here \d+\.\d+x; remote/plain \d+\.\d+x$",
+        rf"^seg +ct-body-seg +{MS}",
+        r"^ratios +ct-body-seg: remote/here \d+\.\d+x; remote/plain \d+\.\d+x; "
+        r"remote/seg \d+\.\d+x",
         r"^load average ",
     ])
 
