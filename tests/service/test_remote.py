@@ -142,6 +142,9 @@ def test_the_json_default_is_unchanged_and_arrays_come_on_request(service, phant
     assert reply.status == 200, reply.body
     answer = reply.json()
     assert answer["results"] == plain.json()["results"]
+    from viewer.service.schemas import RunResponse
+
+    assert RunResponse.model_validate(answer).arrays is not None  # as the OpenAPI says
     from viewer.inference.result_arrays import decode_array
 
     for frame, summary in zip(answer["arrays"]["frames"], answer["results"], strict=True):
