@@ -95,6 +95,10 @@ def test_a_failed_group_write_fails_every_caller_in_it(tmp_path):
     group = GroupCommit()
     with pytest.raises(AuditError, match="cannot be written"):
         group.append(AuditLog(folder / "ai-runs.jsonl"), _record(1))
+    with pytest.raises(ValueError, match="unknown outcome"):  # refused before it is queued
+        group.append(AuditLog(tmp_path / "ai-runs.jsonl"), AuditRecord(
+            "m", "1.0.0", "d" * 64, "h" * 32, "onnxruntime 1", 0.5, 1, "maybe"))
+    assert not (tmp_path / "ai-runs.jsonl").exists() and not group._pending  # noqa: SLF001
 
 
 CHILD = """

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from viewer.audit.log import AuditLog, Record
+from viewer.audit.log import OUTCOMES, AuditLog, Record
 
 
 @dataclass
@@ -43,6 +43,8 @@ class GroupCommit:
 
     def append(self, log: AuditLog, record: Record) -> dict[str, Any]:
         """``record`` appended to ``log``, durable when this returns; AuditError if not."""
+        if record.outcome not in OUTCOMES:  # a caller's mistake fails that caller alone
+            raise ValueError(f"unknown outcome {record.outcome!r}")
         me = _Waiter(record)
         path = log.path
         with self._mutex:
