@@ -10,10 +10,14 @@ with a real ``lightbox serve`` on 127.0.0.1 (one uvicorn worker, an API key), th
 * here     ``run_model`` in this process (the local run the panel's "Run on series" makes)
 * remote   ``viewer.inference.remote.run_remote``: the model check (``GET /v1/models``),
            the streamed upload, the server's run, and the answer turned back into the
-           same Results (masks decoded from the server's SEG)
-* plain    the same ``POST /v1/models/ID/run`` (same files, same ``?dicom=``) from a plain
+           same Results (``?outputs=arrays``: label maps, heatmaps and boxes decoded from
+           the JSON answer; no SEG)
+* plain    the same ``POST /v1/models/ID/run?outputs=arrays`` (same files) from a plain
            client: the whole multipart body built in memory, one urllib call, the JSON
            parsed and nothing more. The floor the viewer's client is over.
+* seg      (mask models) the way masks came back before ``?outputs=arrays``: the plain
+           call with ``?dicom=seg`` and the SEG read back into masks (``read_seg``), as
+           ``run_remote`` did; ratio remote / seg.
 
 Ratios per model: remote / here (what sending it to the server costs on the same CPU:
 above 1 the server must be that much faster to pay; on a GPU server it is the work that
@@ -25,6 +29,7 @@ exactly, probabilities within 1e-5). Load average printed.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import statistics
@@ -64,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from viewer.audit.log import AuditLog
     from viewer.host.settings import load_settings
+    from viewer.inference.dicom_import import read_seg
     from viewer.inference.registry import ModelRegistry
     from viewer.inference.remote import run_remote
     from viewer.inference.runner import run_model
@@ -96,8 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                 remote_ms, there = median_ms(ns.repeats, lambda e=entry: run_remote(
                     e, series, server="bench", settings=settings, audit_log=audit,
                     accept_warnings=True))
-                path = f"/v1/models/{model_id}/run?accept_warnings=true" + (
-                    "&dicom=seg" if seg else "")
+                path = f"/v1/models/{model_id}/run?accept_warnings=true&outputs=arrays"
 
                 def plain(path: str = path) -> Any:
                     body, content_type = multipart(files)
@@ -107,6 +112,17 @@ def main(argv: list[str] | None = None) -> int:
                         return json.loads(answer.read())
 
                 plain_ms, _ = median_ms(ns.repeats, plain)
+                seg_ms = 0.0
+                if seg:
+                    def old_way(model_id: str = model_id) -> Any:
+                        answer = plain(f"/v1/models/{model_id}/run?accept_warnings=true"
+                                       "&dicom=seg")
+                        target = Path(tmp) / "result-seg.dcm"
+                        target.write_bytes(base64.b64decode(next(
+                            d for d in answer["dicom"] if d["kind"] == "SEG")["data_base64"]))
+                        return read_seg(target, series)
+
+                    seg_ms, _ = median_ms(ns.repeats, old_way)
                 for a, b in zip(here, there, strict=True):
                     for ma, mb in zip(a.masks, b.masks, strict=True):
                         assert np.array_equal(ma.mask, mb.mask), "remote mask differs"
@@ -115,8 +131,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"here     {model_id:<16} {here_ms:9.1f} ms")
                 print(f"remote   {model_id:<16} {remote_ms:9.1f} ms")
                 print(f"plain    {model_id:<16} {plain_ms:9.1f} ms")
+                if seg:
+                    print(f"seg      {model_id:<16} {seg_ms:9.1f} ms")
                 print(f"ratios   {model_id}: remote/here {remote_ms / here_ms:.2f}x; "
-                      f"remote/plain {remote_ms / plain_ms:.2f}x")
+                      f"remote/plain {remote_ms / plain_ms:.2f}x"
+                      + (f"; remote/seg {remote_ms / seg_ms:.2f}x" if seg else ""))
     print("load average " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     return 0
 

@@ -28,6 +28,13 @@ both), and the ratio on/off of requests/s and p50 is printed, with the mean rows
 (``lightbox_batch_size`` from /metrics). On a GPU machine (a GPU execution provider in
 ONNX Runtime) every bundled model's golden batch is also timed on each provider against
 the CPU (bench/gpu_check.py); elsewhere the line says "no GPU".
+
+Audit group commit (``--audit-clients``, default 1,8): the service against itself with
+one fsync per audit record (``bench/service_one_fsync.py``: the same CLI, group commit
+replaced by a plain append), side by side, interleaved the same way, on the binary load:
+requests/s and p50 of each, p50 over bare ORT (the overhead line) for each, and the ratio
+group/one-fsync. One client gains nothing by construction (one record per fsync either
+way); concurrent clients whose runs finish together share a write and an fsync.
 """
 
 from __future__ import annotations
@@ -144,6 +151,8 @@ def main() -> int:
     ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch peer")
     ap.add_argument("--batch-clients", default="8,32",
                     help="client counts of the batching on/off comparison ('' to skip)")
+    ap.add_argument("--audit-clients", default="1,8",
+                    help="client counts of the audit group commit comparison ('' to skip)")
     ap.add_argument("--batching-only", action="store_true",
                     help="only the batching comparison and the GPU check")
     ns = ap.parse_args()
@@ -196,6 +205,9 @@ def main() -> int:
     batch_counts = [int(c) for c in ns.batch_clients.split(",") if c]
     if batch_counts:
         batching(batch_counts, ns.requests, ns.model, service_binary)
+    audit_counts = [int(c) for c in ns.audit_clients.split(",") if c]
+    if audit_counts and not ns.batching_only:
+        audit_group(audit_counts, ns.requests, bare_p50, service_binary)
     gpu_against_cpu()
     if ns.batching_only:
         print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
@@ -269,6 +281,31 @@ def batching(counts: list[int], requests: int, model: str, call: Call) -> None:
                   f"{median['on'][0] / median['off'][0]:.2f}x, p50 "
                   f"{median['on'][1] / median['off'][1]:.2f}x; window "
                   f"{DEFAULT_BATCH_WINDOW_MS:g} ms, {rows:.1f} rows per run")
+
+
+def audit_group(counts: list[int], requests: int, bare_p50: float, call: Call) -> None:
+    """One fsync per audit record against group commit, interleaved, binary load."""
+    with tempfile.TemporaryDirectory() as tmp, \
+            running_service(Path(tmp) / "one", program=(
+                str(ROOT / "bench" / "service_one_fsync.py"),)) as one, \
+            running_service(Path(tmp) / "group") as group:
+        ports = {"one fsync": int(one.url.rsplit(":", 1)[1]),
+                 "group": int(group.url.rsplit(":", 1)[1])}
+        for clients in counts:
+            got: dict[str, list[tuple[float, float, float]]] = {k: [] for k in ports}
+            for _ in range(2):
+                for label, port in ports.items():
+                    got[label].append(load(clients, requests, port, call))
+            median = {k: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v))
+                      for k, v in got.items()}
+            for label in ports:
+                rate, p50 = median[label]
+                print(f"audit {label:<9}   clients {clients:>2}  {rate:8.1f} req/s  p50 "
+                      f"{p50:8.2f} ms  over bare ORT +{p50 - bare_p50:.2f} ms")
+            g, o = median["group"], median["one fsync"]
+            print(f"ratios  audit clients {clients:>2}: group/one-fsync req/s "
+                  f"{g[0] / o[0]:.2f}x, p50 {g[1] / o[1]:.2f}x; overhead over bare ORT "
+                  f"{g[1] - bare_p50:.2f} ms against {o[1] - bare_p50:.2f} ms")
 
 
 def batch_totals(server: Any, model: str) -> tuple[float, float]:

@@ -342,13 +342,17 @@ def test_bench_j2k_prints_lightbox_against_the_floor_and_the_plain_pool(tmp_path
 
 def test_bench_service_prints_the_service_against_the_plain_pattern(tmp_path) -> None:
     out = run_bench("bench_service.py", "--clients", "1,2", "--requests", "2",
-                    tmp_path=tmp_path)
+                    "--batch-clients", "", "--audit-clients", "2", tmp_path=tmp_path)
     rate = r"\d+(\.\d+)? req/s"
     assert_lines(out, [
         rf"^bare ORT +session.run p50 +{MS}",
         rf"^service json +clients +1 +{rate} +p50 +{MS} +p99 +{MS}",
         rf"^service binary +clients +2 +{rate} +p50 +{MS} +p99 +{MS}",
         rf"^peer torch json +clients +2 +{rate}",
+        rf"^audit one fsync +clients +2 +{rate} +p50 +{MS} +over bare ORT \+-?\d+\.\d+ ms",
+        rf"^audit group +clients +2 +{rate} +p50 +{MS} +over bare ORT \+-?\d+\.\d+ ms",
+        r"^ratios +audit clients +2: group/one-fsync req/s \d+\.\d+x, p50 \d+\.\d+x; "
+        r"overhead over bare ORT -?\d+\.\d+ ms against -?\d+\.\d+ ms",
         r"^ratios +clients +1: JSON/binary p50 \d+\.\d+x; service binary p50 over bare ORT "
         r"\+-?\d+\.\d+ ms \(\d+\.\d+x\); service binary/peer req/s \d+\.\d+x",
         r"^load average ",
@@ -360,13 +364,16 @@ def test_bench_service_prints_the_service_against_the_plain_pattern(tmp_path) ->
 
 def test_bench_remote_prints_a_run_on_a_server_against_here_and_a_plain_upload(
         tmp_path) -> None:
-    out = run_bench("bench_remote.py", "--models", "ct-lesion-cls", "--slices", "2",
+    out = run_bench("bench_remote.py", "--models", "ct-lesion-cls,ct-body-seg", "--slices", "2",
                     "--size", "64", "--repeats", "1", tmp_path=tmp_path)
     assert_lines(out, [
         rf"^here +ct-lesion-cls +{MS}",
         rf"^remote +ct-lesion-cls +{MS}",
         rf"^plain +ct-lesion-cls +{MS}",
-        r"^ratios +ct-lesion-cls: remote/here \d+\.\d+x; remote/plain \d+\.\d+x",
+        r"^ratios +ct-lesion-cls: remote/here \d+\.\d+x; remote/plain \d+\.\d+x$",
+        rf"^seg +ct-body-seg +{MS}",
+        r"^ratios +ct-body-seg: remote/here \d+\.\d+x; remote/plain \d+\.\d+x; "
+        r"remote/seg \d+\.\d+x",
         r"^load average ",
     ])
 

@@ -121,13 +121,15 @@ def environment(home: Path, site: str) -> dict[str, str]:
 @contextlib.contextmanager
 def running_service(home: Path, *, site: str = "", key: str | None = None,
                     args: Sequence[str] = (), start_s: float = 180,
-                    context: ssl.SSLContext | None = None) -> Iterator[Service]:
-    """``python -m viewer serve`` on a free port until the block ends."""
+                    context: ssl.SSLContext | None = None,
+                    program: Sequence[str] = ("-m", "viewer")) -> Iterator[Service]:
+    """``python -m viewer serve`` (or ``python PROGRAM serve``: a benchmark's variant) on
+    a free port until the block ends."""
     port = free_port()
     home.mkdir(parents=True, exist_ok=True)
     log = (home / "serve.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "viewer", "serve", "--port", str(port), *args],
+        [sys.executable, *program, "serve", "--port", str(port), *args],
         cwd=ROOT, env=environment(home, site), stdout=log, stderr=subprocess.STDOUT)
     scheme = "https" if context is not None else "http"
     service = Service(f"{scheme}://127.0.0.1:{port}", key, process, home, context)

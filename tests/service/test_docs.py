@@ -24,7 +24,7 @@ def _blocks(after: str, before: str) -> list[str]:
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the examples use curl")
 def test_the_curl_examples_run(service, phantom, tmp_path):
     blocks = _blocks("## Endpoints", "## Errors")
-    assert len(blocks) == 5
+    assert len(blocks) == 6
     env = {"PATH": "/usr/bin:/bin", "LIGHTBOX_URL": service.url, "LIGHTBOX_KEY": service.key,
            "SERIES": str(phantom[0].parent), "HOME": str(tmp_path)}
     outputs = []
@@ -36,9 +36,10 @@ def test_the_curl_examples_run(service, phantom, tmp_path):
     assert '"id":"ct-lesion-cls"' in outputs[0]
     digest, count, kinds = outputs[1].split(" ", 2)
     assert len(digest) == 64 and count == "4" and kinds.strip() == "['SEG']"
-    assert '"model_name": "ct-lesion-cls"' in outputs[2]
-    assert outputs[3].lower().startswith("inference-header-content-length")
-    assert '"ready":true' in outputs[4] and "lightbox_requests_total" in outputs[4]
+    assert outputs[2].strip() == "uint8 [128, 128] 16384"  # a label map, decoded
+    assert '"model_name": "ct-lesion-cls"' in outputs[3]
+    assert outputs[4].lower().startswith("inference-header-content-length")
+    assert '"ready":true' in outputs[5] and "lightbox_requests_total" in outputs[5]
 
 
 def test_the_key_example_and_start_commands(capsys):

@@ -39,49 +39,124 @@ def _series(folder):
     return next(s for s in scan([folder]).all_series() if s.has_images)
 
 
-def test_remote_run_gives_the_local_results(service, phantom, registry, tmp_path):
+def _same_output(a, b) -> None:
+    """Two outputs equal as a reader would see them: same type, fields, pixels, numbers."""
+    from viewer.inference.results import (
+        BoxesOutput,
+        HeatmapOutput,
+        LabelsOutput,
+        MaskOutput,
+        ValuesOutput,
+    )
+
+    assert type(a) is type(b) and a.output == b.output
+    if isinstance(a, MaskOutput):
+        assert a.labels == b.labels and a.counts == b.counts
+        assert a.mask.dtype == b.mask.dtype and np.array_equal(a.mask, b.mask)
+        assert not b.mask.flags.writeable
+    elif isinstance(a, HeatmapOutput):
+        assert (a.colormap, a.for_output, a.box, a.value_range) == (
+            b.colormap, b.for_output, b.box, b.value_range)
+        assert a.grid is not None and b.grid is not None and a.grid.dtype == b.grid.dtype
+        np.testing.assert_allclose(b.grid, a.grid, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(b.heatmap, a.heatmap, rtol=1e-5, atol=1e-6)
+    elif isinstance(a, BoxesOutput):
+        assert (a.score_threshold, a.classes) == (b.score_threshold, b.classes)
+        for mine, theirs in ((a.boxes, b.boxes), (a.candidates, b.candidates)):
+            assert [(x.class_index, x.class_name, x.color) for x in mine] == [
+                (x.class_index, x.class_name, x.color) for x in theirs]
+            np.testing.assert_allclose([[x.x0, x.y0, x.x1, x.y1, x.score] for x in theirs],
+                                       [[x.x0, x.y0, x.x1, x.y1, x.score] for x in mine],
+                                       rtol=1e-5, atol=1e-4)
+    elif isinstance(a, LabelsOutput | ValuesOutput):
+        assert a.labels == b.labels if isinstance(a, LabelsOutput) else (
+            (a.names, a.units, a.decimals) == (b.names, b.units, b.decimals))
+        got = b.probabilities if isinstance(b, LabelsOutput) else b.values
+        np.testing.assert_allclose(got, a.probabilities if isinstance(a, LabelsOutput)
+                                   else a.values, rtol=1e-5, atol=1e-6)
+
+
+# Every output kind the bundled models have: a 2-D mask, labels + heatmap, boxes with
+# candidates below the threshold, a volume model's masks with its mL summary.
+KINDS = {"ct-body-seg": "mask", "ct-lesion-cls": "labels+heatmap",
+         "ct-lesion-det": "boxes", "ct-body-seg3d": "volume mask + mL"}
+
+
+@pytest.mark.parametrize("model_id", list(KINDS))
+def test_remote_run_gives_the_local_results(service, phantom, registry, tmp_path, model_id):
     from viewer.inference.remote import run_remote
     from viewer.inference.runner import run_model
 
     settings = client_settings(tmp_path, service.url)
     series = _series(phantom[0].parent)
     audit = AuditLog.of(settings)
-    for model_id in ("ct-body-seg", "ct-lesion-cls", "ct-lesion-det"):
-        entry = registry.get(model_id)
-        here = run_model(entry, series, accept_warnings=True, audit_log=audit)
-        there = run_remote(entry, series, server="gpu1", settings=settings,
-                           audit_log=audit, accept_warnings=True)
-        assert len(there) == len(here)
-        for a, b in zip(here, there, strict=True):
-            assert b.provenance.server == "gpu1"
-            assert b.provenance.provider == "CPUExecutionProvider"
-            assert b.provenance.label.endswith(" · on gpu1 (CPU)")
-            assert (b.provenance.model_digest, b.provenance.sop_instance_uid) == (
-                a.provenance.model_digest, a.provenance.sop_instance_uid)
-            assert b.warnings == a.warnings
-            for ma, mb in zip(a.masks, b.masks, strict=True):
-                assert np.array_equal(ma.mask, mb.mask) and ma.labels == mb.labels
-                assert ma.counts == mb.counts
-            for la, lb in zip(a.labels, b.labels, strict=True):
-                assert np.allclose(la.probabilities, lb.probabilities, atol=1e-5)
-            for ba, bb in zip(a.boxes, b.boxes, strict=True):
-                assert [x.class_name for x in ba.boxes] == [x.class_name for x in bb.boxes]
-                assert np.allclose([[x.x0, x.y0, x.x1, x.y1] for x in ba.boxes],
-                                   [[x.x0, x.y0, x.x1, x.y1] for x in bb.boxes], atol=1e-2)
-            assert len(a.masks) == len(b.masks) and len(a.labels) == len(b.labels)
-            assert len(a.boxes) == len(b.boxes)
-        if model_id == "ct-body-seg":  # a segmentation really came back
-            assert any(np.count_nonzero(r.masks[0].mask) for r in there)
-        # SEG/SR export (and so send-to-PACS) takes them as it takes a run here
-        from viewer.inference.dicom_export import write_dicom
+    entry = registry.get(model_id)
+    here = run_model(entry, series, accept_warnings=True, audit_log=audit)
+    there = run_remote(entry, series, server="gpu1", settings=settings,
+                       audit_log=audit, accept_warnings=True)
+    assert len(there) == len(here)
+    for a, b in zip(here, there, strict=True):
+        assert b.provenance.server == "gpu1"
+        assert b.provenance.provider == "CPUExecutionProvider"
+        assert b.provenance.label.endswith(" · on gpu1 (CPU)")
+        assert (b.provenance.model_digest, b.provenance.sop_instance_uid,
+                b.provenance.frame_index, b.provenance.instance_frame) == (
+            a.provenance.model_digest, a.provenance.sop_instance_uid,
+            a.provenance.frame_index, a.provenance.instance_frame)
+        assert (b.shape, b.geometry, b.warnings, b.domain) == (
+            a.shape, a.geometry, a.warnings, a.domain)
+        assert [type(o) for o in b.outputs] == [type(o) for o in a.outputs]
+        for oa, ob in zip(a.outputs, b.outputs, strict=True):
+            _same_output(oa, ob)
+        assert (a.volume is None) == (b.volume is None)
+        if a.volume is not None:
+            assert b.volume == a.volume  # mL per label, grid, patches: the same summary
+    if model_id == "ct-body-seg":  # a segmentation really came back
+        assert any(np.count_nonzero(r.masks[0].mask) for r in there)
+    if model_id == "ct-lesion-cls":  # the heatmap, as the desktop keeps it
+        assert there[0].heatmaps and there[0].heatmaps[0].grid.shape == (16, 16)
+    if model_id == "ct-lesion-det":  # the candidates for the threshold slider came back
+        assert sum(len(r.boxes[0].candidates) for r in there) > sum(
+            len(r.boxes[0].boxes) for r in there)
+    if model_id == "ct-body-seg3d":
+        assert there[0].volume is not None and there[0].volume.volumes
+        assert there[0].volume is there[-1].volume  # one summary shared, as here
+    # SEG/SR export (and so send-to-PACS) takes them as it takes a run here
+    from viewer.inference.dicom_export import write_dicom
 
-        for folder in ("here", "there"):
-            (tmp_path / model_id / folder).mkdir(parents=True)
-        written = write_dicom(there, series, tmp_path / model_id / "there")
-        assert written and [p.name for p in written] == [p.name for p in write_dicom(
-            here, series, tmp_path / model_id / "here")]
+    for folder in ("here", "there"):
+        (tmp_path / model_id / folder).mkdir(parents=True)
+    written = write_dicom(there, series, tmp_path / model_id / "there")
+    assert written and [p.name for p in written] == [p.name for p in write_dicom(
+        here, series, tmp_path / model_id / "here")]
     records = [r for r in audit.records() if "gpu1" in r.get("runtime", "")]
     assert records and all("CPUExecutionProvider" in r["runtime"] for r in records)
+
+
+def test_the_json_default_is_unchanged_and_arrays_come_on_request(service, phantom):
+    """Without ?outputs the answer is the summary it always was (no ``arrays`` key); with
+    it, compressed label maps whose counts are the summary's."""
+    plain = service.upload("/v1/models/ct-body-seg/run", phantom)
+    assert plain.status == 200 and "arrays" not in plain.json()
+    reply = service.upload("/v1/models/ct-body-seg/run?outputs=arrays", phantom)
+    assert reply.status == 200, reply.body
+    answer = reply.json()
+    assert answer["results"] == plain.json()["results"]
+    from viewer.service.schemas import RunResponse
+
+    assert RunResponse.model_validate(answer).arrays is not None  # as the OpenAPI says
+    from viewer.inference.result_arrays import decode_array
+
+    for frame, summary in zip(answer["arrays"]["frames"], answer["results"], strict=True):
+        (out,) = frame["outputs"]
+        assert out["label_map"]["encoding"] == "zlib+base64"
+        mask = decode_array(out["label_map"])
+        assert mask.shape == (128, 128) and mask.dtype == np.uint8
+        pixels = {lb["value"]: lb["pixels"] for lb in summary["outputs"][0]["labels"]}
+        assert all(int(np.count_nonzero(mask == v)) == n for v, n in pixels.items())
+        assert len(out["label_map"]["data"]) < mask.nbytes // 4  # compressed
+    bad = service.upload("/v1/models/ct-body-seg/run?outputs=pixels", phantom)
+    assert bad.status == 400 and bad.json()["reason"] == "bad_request"
 
 
 def _older_build(folder, tmp_path, **changes):

@@ -263,6 +263,11 @@ def test_the_openapi_document(service):
     infer = document["paths"]["/v2/models/{name}/infer"]["post"]["requestBody"]["content"]
     assert {"application/json", "application/octet-stream"} <= set(infer)
     assert {"InferRequest", "RequestInput", "InferResponse", "Problem"} <= set(schemas)
+    # ?outputs=arrays: the pixels' schema is in the document
+    assert {"RunArrays", "FrameArrays", "OutputArrays", "EncodedArray", "VolumeArrays",
+            "Geometry", "ExactBox"} <= set(schemas)
+    assert "outputs" in {p["name"] for p in run["parameters"]}
+    assert "class" in schemas["ExactBox"]["properties"]
     assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
 
 

@@ -296,6 +296,12 @@ def verify_lines(lines: list[str], expect: Expect = Expect()) -> Verdict:  # noq
             notes.append(f"the head names record {last_seq - 1}, one before the end: "
                          "Lightbox stopped before it was brought up to date; the next run "
                          "does it")
+        elif problem and _head_before_group(head, by_seq, last_seq):
+            problem = None
+            notes.append(f"the head names record {head['seq']}, just before the last "
+                         f"{last_seq - head['seq']} records written together (one fsync): "
+                         "Lightbox stopped before it was brought up to date; the next run "
+                         "does it")
         if problem:
             return fail_end(problem, last_seq)
     elif checked and expect.head_required:
@@ -308,13 +314,28 @@ def _behind(n: int) -> str:
     return f"{n} record{'s' if n > 1 else ''} before the end"
 
 
+def _head_before_group(head: dict[str, Any], by_seq: Mapping[int, dict[str, Any]],
+                       last_seq: int) -> bool:
+    """Whether ``head`` is the valid head of the record just before the last record's
+    group (records appended with one write and one fsync, ``viewer.audit.group``: each
+    carries the signed ``group`` {first, last}): what a crash between that fsync and the
+    head leaves. The group's own records are signed, so a cut inside it that leaves a
+    later head is still caught as records missing at the end."""
+    group = by_seq.get(last_seq, {}).get("group")
+    if not isinstance(group, dict) or not isinstance(group.get("first"), int):
+        return False
+    return _head_of_previous(head, by_seq, group["first"], of=group["first"] - 1)
+
+
 def _head_of_previous(head: dict[str, Any], by_seq: Mapping[int, dict[str, Any]],
-                      last_seq: int) -> bool:
-    """Whether ``head`` is the valid head of the record before the last (signed with the
-    key that record names for the next; for record 0, record 1's own key): the head a
-    crash between the log line and the head leaves. Further behind is not a crash's."""
+                      last_seq: int, of: int | None = None) -> bool:
+    """Whether ``head`` is the valid head of the record before the last (or of record
+    ``of``; signed with the key that record names for the next; for record 0, record 1's
+    own key): the head a crash between the log line and the head leaves. Further behind
+    is not a crash's (except before a group: :func:`_head_before_group`)."""
     seq = head.get("seq")
-    if seq != last_seq - 1 or isinstance(seq, bool) or last_seq not in by_seq:
+    if seq != (last_seq - 1 if of is None else of) or isinstance(seq, bool) \
+            or last_seq not in by_seq:
         return False
     if seq == 0:
         link_, key = GENESIS, by_seq[1].get("chain_key")

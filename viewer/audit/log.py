@@ -36,7 +36,7 @@ import re
 import secrets
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -325,8 +325,17 @@ class AuditLog:
     def append(self, record: Record) -> dict[str, Any]:
         """Sign and append ``record``; raises :class:`AuditError` (what to fix) when it
         cannot be written."""
-        if record.outcome not in OUTCOMES:
-            raise ValueError(f"unknown outcome {record.outcome!r}")
+        return self.append_many([record])[0]
+
+    def append_many(self, records: Sequence[Record]) -> list[dict[str, Any]]:
+        """Sign, chain and append ``records`` in order with ONE write and ONE ``fsync``
+        (group commit, :class:`viewer.audit.group.GroupCommit`): every one is durable when
+        this returns, or none counts (:class:`AuditError`)."""
+        for record in records:
+            if record.outcome not in OUTCOMES:
+                raise ValueError(f"unknown outcome {record.outcome!r}")
+        if not records:
+            return []
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with _lock:
@@ -334,19 +343,19 @@ class AuditLog:
                 try:
                     _check_owner(self.path, fd)
                     _lock_file(fd)
-                    return self._append_locked(fd, record)
+                    return self._append_locked(fd, records)
                 finally:
                     os.close(fd)  # closing releases the lock
         except OSError as exc:
             raise _cannot_write(self.path, exc) from None
 
-    def _append_locked(self, fd: int, record: Record) -> dict[str, Any]:
+    def _append_locked(self, fd: int, records: Sequence[Record]) -> list[dict[str, Any]]:
         state = load_state(self.path)
         tail = _read_tail(fd)
         previous = tail.last
-        entry_fields = record.as_dict()
+        first_fields = records[0].as_dict()
         if previous is not None and "sig" not in previous:
-            entry_fields["chain_start"] = "after unsigned records written by an older Lightbox"
+            first_fields["chain_start"] = "after unsigned records written by an older Lightbox"
         seed, state = _continue(self.path, fd, state, tail)
         if state is None:
             # A new chain. Its first key is kept (durably, once) before the record it signs:
@@ -358,9 +367,20 @@ class AuditLog:
                          mode=0o600)
             _at("key-kept")
         previous = previous if previous is not None and "sig" in previous else None
-        next_seed = ratchet(seed)
-        entry = link(entry_fields, previous, seed, next_seed)
-        line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode()
+        entries: list[dict[str, Any]] = []
+        lines: list[bytes] = []
+        first = int(previous["seq"]) + 1 if previous is not None else 1
+        for i, record in enumerate(records):
+            next_seed = ratchet(seed)
+            fields = first_fields if i == 0 else record.as_dict()
+            if len(records) > 1:  # signed: a crash may leave the head before the group
+                fields["group"] = {"first": first, "last": first + len(records) - 1}
+            entry = link(fields, previous, seed, next_seed)
+            entries.append(entry)
+            lines.append((json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
+                         .encode())
+            previous, seed = entry, next_seed
+        line = b"".join(lines)
         end = tail.size
         if tail.unterminated:
             line = b"\n" + line
@@ -370,31 +390,32 @@ class AuditLog:
                 os.ftruncate(fd, end := tail.torn_at)
             else:  # something else: left for verify to name, on a line of its own
                 line = b"\n" + line
-        # One write() of the whole line on an O_APPEND descriptor, under the lock.
+        # One write() of every line on an O_APPEND descriptor, under the lock.
         written = os.write(fd, line)
-        if written != len(line):  # a full disk: take the piece back, the run does not count
+        if written != len(line):  # a full disk: take the piece back, no run counts
             os.ftruncate(fd, end)
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         _at("log-written")
-        os.fsync(fd)  # the record is durable: the one wait of a run
+        os.fsync(fd)  # the records are durable: the one wait of the runs they record
         if tail.size == 0:
             sync_folder(self.path.parent)  # a new log: its name too
         _at("log-synced")
         # The key state and head follow without an fsync of their own (a new file's first
         # version with one): a crash leaves them behind the log, and the next append rolls
-        # them forward (_continue). Until then a reader sees them, so neither is stale for
-        # anyone but a power cut.
+        # them forward (_continue) over every record they missed. Until then a reader
+        # sees them, so neither is stale for anyone but a power cut.
+        last = entries[-1]
         chain = state.chain
-        save_state(self.path, ChainState(chain, entry["seq"], link_hash(entry), next_seed),
+        save_state(self.path, ChainState(chain, last["seq"], link_hash(last), seed),
                    durable=False)
         _at("state-saved")
-        write_atomic(self.head_path, json.dumps(head_of(entry, next_seed), sort_keys=True),
+        write_atomic(self.head_path, json.dumps(head_of(last, seed), sort_keys=True),
                      mode=0o600, durable=False)
         _at("head-saved")
         # A second copy of where the chain stands, in the application log (no patient data).
-        logger.info("audit record %d of chain %s written to %s", entry["seq"], chain,
-                    self.path.name)
-        return entry
+        logger.info("audit record(s) %d-%d of chain %s written to %s", entries[0]["seq"],
+                    last["seq"], chain, self.path.name)
+        return entries
 
     def records(self) -> list[dict[str, Any]]:
         """Every complete record (a torn last line is skipped)."""

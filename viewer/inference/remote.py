@@ -8,50 +8,43 @@ intended-use check runs here first, as for a local run: ``accept_warnings`` goes
 server only when the reader accepted the same warnings here.
 
 The series' files (the ones a local run reads) are streamed to ``POST /v1/models/{id}/run``
-and the JSON answer turned back into :class:`~viewer.inference.results.Result` objects:
-probabilities, values and boxes from the JSON, masks from the DICOM SEG the server makes
-(``?dicom=seg``: the JSON carries only label counts), on the same frames, with the
-manifest's labels. Their provenance names the server and the execution provider
+with ``?outputs=arrays``, and the answer turned back into the very
+:class:`~viewer.inference.results.Result` objects a run here gives
+(:mod:`viewer.inference.result_arrays`): label maps, heatmaps on the model's grid with
+their letterbox and value range, every box with the candidates below the threshold,
+unrounded probabilities and values, the letterbox geometry and a volume run's mL summary,
+on the same frames, with the manifest's labels. No SEG is decoded (that cost ~150 ms a
+series). Their provenance names the server and the execution provider
 (``Provenance.server``/``provider``: "AI · name version · on gpu1 (CUDA)"), so overlays,
 SEG/SR export, send-to-PACS and the audit work unchanged; the local audit log gets one
-record per remote run, saying where it ran. Not carried back (the service's answer has
-no pixels for them): heatmaps, box candidates below the threshold, a volume run's mL
-summary. This module imports the HTTP client; it is itself imported only when a server is
+record per remote run, saying where it ran. A server that answers without ``arrays`` (one
+older than this viewer) is refused with that reason rather than shown without its pixels.
+This module imports the HTTP client; it is itself imported only when a server is
 configured (tests/test_offline.py).
 """
 
 from __future__ import annotations
 
-import base64
-import math
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from viewer.audit.log import AuditLog, AuditRecord, series_hash
 from viewer.errors import Cancelled
 from viewer.host.settings import Settings
-from viewer.inference.domain import DomainCheck
 from viewer.inference.errors import IntendedUseError, ModelInputError
 from viewer.inference.intended_use import check_intended_use
 from viewer.inference.manifest import Manifest
-from viewer.inference.preprocess import Letterbox
 from viewer.inference.registry import ModelEntry
-from viewer.inference.results import (
-    Box,
-    BoxesOutput,
-    LabelsOutput,
-    MaskOutput,
-    Output,
-    Provenance,
-    Result,
-    ValuesOutput,
+from viewer.inference.result_arrays import (
+    ArrayFormatError,
+    domain_of,
+    letterbox,
+    outputs_of,
+    volume_of,
 )
+from viewer.inference.results import Provenance, Result
 from viewer.inference.series_match import extra_inputs
 from viewer.io.model import Series
 from viewer.net.errors import ServerModelMismatchError, ServerRefusedError
@@ -59,8 +52,6 @@ from viewer.net.inference_client import ServerClient, server_named
 from viewer.tasks.cancel import CancelToken
 
 Progress = Callable[[int, int], None]
-#: Output kinds whose pixels come back in the SEG.
-_MASK_KINDS = ("mask", "label_map")
 
 
 @dataclass(frozen=True)
@@ -166,7 +157,6 @@ def run_remote(entry: ModelEntry, series: Series, *, server: str, settings: Sett
     runtime = f"{found.runtime} ({found.provider}) on inference server {server}"
 
     files = list(dict.fromkeys(ref.instance.path for ref in series.frames))
-    kinds = ["seg"] if any(o.kind in _MASK_KINDS for o in manifest.outputs) else []
     total = len(series.frames)
     if progress is not None:
         progress(0, total)
@@ -177,7 +167,7 @@ def run_remote(entry: ModelEntry, series: Series, *, server: str, settings: Sett
 
     try:
         answer = client.run(manifest.id, files, accept_warnings=bool(check.warnings),
-                            dicom=kinds, cancel=cancel, sent=sent)
+                            arrays=True, cancel=cancel, sent=sent)
         results = to_results(answer, entry, series, server)
     except ServerRefusedError as exc:
         if exc.reason == "intended_use":
@@ -212,18 +202,28 @@ def to_results(answer: Mapping[str, Any], entry: ModelEntry, series: Series,
             f"inference server {server} answered with another model (digest "
             f"{str(prov.get('model_digest'))[:16]}…): the results are not shown",
             ("digest",))
-    masks = _masks(answer, series, manifest)
-    frame_of = {ref.instance.sop_instance_uid: i for i, ref in enumerate(series.frames)}
+    arrays = answer.get("arrays")
+    if not isinstance(arrays, Mapping):
+        raise ServerRefusedError(f"inference server {server} answered without the results' "
+                                 "pixels (a lightbox serve older than this viewer): the "
+                                 "results are not shown; IT updates the server", "bad_answer")
+    try:
+        volume = volume_of(arrays.get("volume"), manifest)
+        frames = {int(f["frame_index"]): f for f in arrays.get("frames", [])}
+    except (ArrayFormatError, KeyError, TypeError, ValueError) as exc:
+        raise _bad(server, exc) from None
     results = []
     for item in answer.get("results", []):
         source = item["source"]
         index = int(source["frame_index"])
-        ref = series.frames[index]
-        if frame_of.get(ref.instance.sop_instance_uid) is None \
-                or ref.instance.sop_instance_uid != source["sop_instance_uid"]:
+        frame = frames.get(index)
+        if not 0 <= index < len(series.frames) or frame is None \
+                or series.frames[index].instance.sop_instance_uid != source["sop_instance_uid"] \
+                or frame.get("sop_instance_uid") != source["sop_instance_uid"]:
             raise ServerRefusedError(f"inference server {server} answered about an image "
                                      "that is not in this series: the results are not shown",
                                      "bad_answer")
+        ref = series.frames[index]
         shape = (int(item["image_size"]["rows"]), int(item["image_size"]["columns"]))
         provenance = Provenance(
             model_id=manifest.id, model_name=manifest.name, model_version=manifest.version,
@@ -232,74 +232,20 @@ def to_results(answer: Mapping[str, Any], entry: ModelEntry, series: Series,
             .strip(), series_uid=series.uid, sop_instance_uid=ref.instance.sop_instance_uid,
             frame_index=index, instance_frame=ref.frame, unsigned=entry.model.unsigned,
             server=server, provider=str(prov.get("provider", "")))
-        outputs = _outputs(item, manifest, masks.get(index))
-        ood = item.get("ood")
-        domain = None if not ood else DomainCheck(
-            ood.get("psi"), str(ood.get("level", "")), tuple(ood.get("findings", ())),
-            tuple(ood.get("notes", ())))
-        results.append(Result(provenance, shape, _identity(shape), tuple(outputs),
-                              tuple(item.get("warnings_accepted", ())), domain))
+        try:
+            outputs = outputs_of(frame, manifest)
+            geometry = letterbox(frame["geometry"])
+            domain = domain_of(frame)
+        except (ArrayFormatError, KeyError, TypeError, ValueError) as exc:
+            raise _bad(server, exc) from None
+        results.append(Result(provenance, shape, geometry, outputs,
+                              tuple(item.get("warnings_accepted", ())), domain, volume))
     return results
 
 
-def _identity(shape: tuple[int, int]) -> Letterbox:
-    return Letterbox(source=shape, target=shape, scale=(1.0, 1.0), offset=(0, 0))
-
-
-def _masks(answer: Mapping[str, Any], series: Series,
-           manifest: Manifest) -> dict[int, np.ndarray]:
-    """Frame index → label map, from the SEG the server made."""
-    from viewer.inference.dicom_import import read_seg
-
-    seg = [d for d in answer.get("dicom", []) if d.get("kind") == "SEG"]
-    if not seg:
-        return {}
-    with tempfile.TemporaryDirectory(prefix="lightbox-remote-") as folder:
-        path = Path(folder) / "result-seg.dcm"
-        path.write_bytes(base64.b64decode(seg[0]["data_base64"]))
-        return {r.provenance.frame_index: r.masks[0].mask for r in read_seg(path, series)
-                if r.masks}
-
-
-def _outputs(item: Mapping[str, Any], manifest: Manifest,
-             mask: np.ndarray | None) -> list[Output]:
-    specs = {o.name: o for o in manifest.outputs}
-    outputs: list[Output] = []
-    for out in item.get("outputs", []):
-        spec = specs.get(out.get("name"))
-        if spec is None:
-            continue
-        kind = out.get("kind")
-        if kind == "mask" and mask is not None:
-            dtype = np.uint8 if max((lb.value or 0 for lb in spec.labels), default=0) < 256 \
-                else np.uint16
-            label_map = np.ascontiguousarray(mask, dtype=dtype)
-            label_map.flags.writeable = False
-            counts = np.bincount(label_map.reshape(-1), minlength=1)
-            outputs.append(MaskOutput(spec.name, spec.labels, label_map,
-                                      {int(v): int(counts[v]) for v in np.flatnonzero(counts)}))
-        elif kind == "labels":
-            probabilities = out.get("probabilities", {})
-            outputs.append(LabelsOutput(spec.name, spec.labels, tuple(
-                float(probabilities.get(lb.name, math.nan)) for lb in spec.labels)))
-        elif kind == "values":
-            values = out.get("values", [])
-            outputs.append(ValuesOutput(
-                spec.name, tuple(str(v.get("name", "")) for v in values),
-                tuple(str(v.get("unit") or "") for v in values), spec.decimals,
-                tuple(math.nan if v.get("value") is None else float(v["value"])
-                      for v in values)))
-        elif kind == "boxes":
-            index_of = {lb.name: i for i, lb in enumerate(spec.classes)}
-            colors = {lb.name: lb.color for lb in spec.classes}
-            boxes = tuple(Box(float(b["x0"]), float(b["y0"]), float(b["x1"]), float(b["y1"]),
-                              float(b["score"]), index_of.get(b["class"], 0), str(b["class"]),
-                              colors.get(b["class"]))
-                          for b in out.get("boxes", []))
-            outputs.append(BoxesOutput(spec.name, boxes, float(out.get("score_threshold",
-                                                                       spec.score_threshold)),
-                                       spec.classes))
-    return outputs
+def _bad(server: str, exc: Exception) -> ServerRefusedError:
+    return ServerRefusedError(f"inference server {server} answered with results this viewer "
+                              f"cannot read ({exc}): the results are not shown", "bad_answer")
 
 
 def server_names(settings: Settings) -> Sequence[str]:

@@ -72,10 +72,13 @@ class ServerClient:
         return [m for m in models if isinstance(m, dict)]
 
     def run(self, model_id: str, files: Sequence[Path], *, accept_warnings: bool,
-            dicom: Sequence[str] = (), cancel: CancelToken | None = None,
-            sent: Sent | None = None) -> dict[str, Any]:
-        """``POST /v1/models/{id}/run`` with ``files`` streamed as one multipart body."""
+            dicom: Sequence[str] = (), arrays: bool = False,
+            cancel: CancelToken | None = None, sent: Sent | None = None) -> dict[str, Any]:
+        """``POST /v1/models/{id}/run`` with ``files`` streamed as one multipart body
+        (``arrays``: ask for the pixels too, ``?outputs=arrays``)."""
         query: dict[str, str] = {}
+        if arrays:
+            query["outputs"] = "arrays"
         if accept_warnings:
             query["accept_warnings"] = "true"
         if dicom:

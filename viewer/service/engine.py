@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from viewer.audit.group import GroupCommit
 from viewer.audit.log import AuditLog, AuditRecord
 from viewer.audit.signing import AuditError
 from viewer.errors import FileProblemError, LightboxError
@@ -35,13 +36,14 @@ from viewer.inference.errors import (
     NotVerifiedError,
 )
 from viewer.inference.registry import ModelEntry, ModelRegistry
+from viewer.inference.result_arrays import run_arrays
 from viewer.inference.result_json import result_summary
 from viewer.inference.verify import VerifiedModel
 from viewer.service.audit_client import ClientAuditLog
 from viewer.service.batching import Batcher, batch_limit
 from viewer.service.problems import ServiceError
 from viewer.service.providers import Provider, available_providers, place, plan
-from viewer.service.schemas import DicomObject, RunProvenance, RunResponse
+from viewer.service.schemas import DicomObject, RunArrays, RunProvenance, RunResponse
 
 DICOM_KINDS = ("seg", "sr")
 
@@ -53,6 +55,7 @@ class Engine:
         self.settings = settings
         self.registry = ModelRegistry(dirs, settings=settings)
         self.metrics: Any = None  # the app's Metrics (create_app sets it)
+        self.audit_group = GroupCommit()  # one fsync for the records finishing together
         self.batcher = Batcher(settings.service_batch_window_ms / 1000, self._observe)
         self.plan = plan(settings.service_providers,
                          available if available is not None else available_providers())
@@ -91,12 +94,12 @@ class Engine:
         return bool(self.registry.entries) and all(e.available for e in self.registry)
 
     def audit(self, client: str) -> ClientAuditLog:
-        return ClientAuditLog(AuditLog.of(self.settings), client)
+        return ClientAuditLog(AuditLog.of(self.settings), client, self.audit_group)
 
     # --- DICOM ----------------------------------------------------------------------
 
     def run_dicom(self, model_id: str, folder: Path, *, accept_warnings: bool,
-                  dicom: Sequence[str], client: str) -> RunResponse:
+                  dicom: Sequence[str], client: str, arrays: bool = False) -> RunResponse:
         from viewer.inference.runner import run_model
         from viewer.io.scan import scan
 
@@ -135,6 +138,7 @@ class Engine:
             warnings_accepted=list(results[0].warnings) if results else [],
             results=[result_summary(r) for r in results],
             dicom=objects,
+            arrays=RunArrays.model_validate(run_arrays(results)) if arrays else None,
         )
 
     def _stacked(self, model_id: str, model: VerifiedModel) -> Any:

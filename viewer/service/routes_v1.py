@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from viewer.inference.registry import ModelEntry
@@ -58,22 +59,29 @@ async def run(
         description="run even when the series is outside the model's intended use")] = False,
     dicom: Annotated[str, Query(
         description="also return these DICOM results, base64: 'seg', 'sr' or 'seg,sr'")] = "",
-) -> RunResponse:
+    outputs: Annotated[str, Query(
+        description="'json' (the default): the summary only; 'arrays': also `arrays`, "
+        "the pixels and exact numbers (label maps, heatmaps, all boxes, volume)")] = "json",
+) -> JSONResponse:
     """Run a model on the uploaded instances of one series (multipart/form-data)."""
     engine: Engine = request.app.state.engine
     kinds = [k.strip().lower() for k in dicom.split(",") if k.strip()]
     bad = [k for k in kinds if k not in DICOM_KINDS]
     if bad:
         raise ServiceError("bad_request", f"dicom={bad[0]!r}: ask for seg, sr or seg,sr")
+    if outputs not in ("json", "arrays"):
+        raise ServiceError("bad_request", f"outputs={outputs!r}: ask for json or arrays")
     engine.verified(model_id)  # an unknown model: 404 before the upload is read
     metrics = request.app.state.metrics
     async with spooled(request, request.app.state.config.max_instances) as upload:
         try:
             answer = await run_in_threadpool(engine.run_dicom, model_id, upload.folder,
                                              accept_warnings=accept_warnings, dicom=kinds,
-                                             client=who)
+                                             client=who, arrays=outputs == "arrays")
         except ServiceError as exc:
             metrics.runs.labels(model_id, "dicom", exc.reason).inc()
             raise
     metrics.runs.labels(model_id, "dicom", "ok").inc()
-    return answer
+    if answer.arrays is None:  # the JSON default stays what it always was
+        return JSONResponse(answer.model_dump(mode="json", exclude={"arrays"}))
+    return JSONResponse(answer.model_dump(mode="json", by_alias=True))

@@ -72,6 +72,92 @@ class DicomObject(BaseModel):
     data_base64: str
 
 
+class EncodedArray(BaseModel):
+    """An array: its raw C-order bytes, zlib-compressed, then base64."""
+
+    dtype: str = Field(description="uint8 | uint16 | int32 | float32", examples=["uint8"])
+    shape: list[int]
+    encoding: str = Field("zlib+base64", description="always zlib+base64")
+    data: str
+
+
+class Geometry(BaseModel):
+    """Where the image lies in the model's input (the letterbox): model pixel = original
+    pixel × scale + offset, per (row, column)."""
+
+    source: list[int] = Field(description="(rows, columns) of the image")
+    target: list[int] = Field(description="(rows, columns) of the model input")
+    scale: list[float]
+    offset: list[int]
+
+
+class ExactBox(BaseModel):
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    score: float
+    class_index: int
+    class_: str = Field(alias="class")
+
+
+class OutputArrays(BaseModel):
+    """One output with everything the viewer's Result holds; which fields by ``kind``:
+    mask: ``label_map``; heatmap: ``grid`` (the model's plane, activated), ``box``,
+    ``value_range`` (or ``given``, a map at the image's size); boxes: ``boxes`` (at or
+    above ``score_threshold``), ``candidates`` (all after NMS, for a threshold slider);
+    labels: ``probabilities``; values: ``values`` (manifest order, null: no number)."""
+
+    name: str
+    kind: str = Field(description="mask | heatmap | boxes | labels | values")
+    label_map: EncodedArray | None = None
+    grid: EncodedArray | None = None
+    box: Geometry | None = None
+    value_range: list[float] | None = None
+    given: EncodedArray | None = None
+    score_threshold: float | None = None
+    boxes: list[ExactBox] | None = None
+    candidates: list[ExactBox] | None = None
+    probabilities: list[float | None] | None = None
+    values: list[float | None] | None = None
+
+
+class FrameArrays(BaseModel):
+    frame_index: int
+    sop_instance_uid: str
+    geometry: Geometry
+    outputs: list[OutputArrays]
+    domain: Annotated[dict[str, Any] | None, Field(
+        description="vs the training data, unrounded: psi, level, findings, notes; "
+        "null: the model has no reference")] = None
+
+
+class LabelVolumeArrays(BaseModel):
+    output: str
+    value: int
+    voxels: int
+    ml: float
+
+
+class VolumeArrays(BaseModel):
+    """A volume model's run as a whole (the same for every frame)."""
+
+    voxel_mm3: float
+    frames: int
+    target_shape: list[int]
+    target_spacing_mm: list[float]
+    patches: int
+    accumulator_bytes: int
+    volumes: list[LabelVolumeArrays]
+
+
+class RunArrays(BaseModel):
+    """``?outputs=arrays``: the results with their pixels (viewer.inference.result_arrays)."""
+
+    frames: list[FrameArrays]
+    volume: VolumeArrays | None = None
+
+
 class RunResponse(BaseModel):
     provenance: RunProvenance
     series_uid: str
@@ -81,6 +167,9 @@ class RunResponse(BaseModel):
         description="one per image, as `lightbox infer` writes MODEL-frame-NNNN.json")
     dicom: list[DicomObject] = Field(
         default_factory=list, description="the SEG/SR asked for with ?dicom=seg,sr")
+    arrays: RunArrays | None = Field(
+        None, description="with ?outputs=arrays only: per image the label maps, heatmaps, "
+        "every box (candidates too) and exact numbers; a volume run's summary")
 
 
 # --- the Open Inference Protocol v2 ----------------------------------------------------
