@@ -136,6 +136,57 @@ def test_a_job_killed_mid_way_and_resumed_runs_each_study_once(models_dir, tmp_p
     assert not list(out.rglob(".*.part"))  # what the kill left half-written is gone
 
 
+# The job in a process of its own that dies (os._exit, as a kill would) at the audit
+# log's last step for the second study: its records are on disk, its ledger file is not.
+DIES_AFTER_SECOND_AUDIT = """
+import os, sys
+import viewer.audit.log as log
+seen = []
+def crash(point):
+    if point == "head-saved":
+        seen.append(point)
+        if len(seen) == 2:
+            os._exit(9)
+log.crash_point = crash
+from viewer.cli.batch import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_job_killed_between_a_studys_audit_and_its_ledger_does_not_run_it_again(
+        models_dir, tmp_path):
+    import contextlib
+    import os
+    import subprocess
+    import sys
+
+    write_archive(tmp_path / "archive", 4)
+    out = tmp_path / "out"
+    args = [str(tmp_path / "archive"), "--model", "threshold", "--out", str(out),
+            "--models-dir", str(models_dir), "--workers", "1"]
+    root = Path(__file__).resolve().parents[2]
+    job = subprocess.Popen([sys.executable, "-c", DIES_AFTER_SECOND_AUDIT, *args], cwd=root,
+                           env={**os.environ, "PYTHONPATH": str(root)},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    try:
+        code = job.wait(timeout=600)
+    finally:  # the pool's workers outlive a driver that died: they go with its group
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(job.pid, signal.SIGKILL)
+    assert code == 9, job.stderr.read() if job.stderr else ""
+    ledger = out / "batch-ledger"
+    assert len(list(ledger.glob("*.json"))) == 1 and len(list(ledger.glob("*.pending"))) == 1
+    assert len(audit_records()) == 2  # the second study's run counted: it is audited
+    resumed = lightbox("batch", *args)
+    _, err = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, err
+    assert "2 already done (skipped), 2 to run" in err
+    runs = audit_records()
+    assert len(runs) == 4 and len({r["series_hash"] for r in runs}) == 4  # once each
+    assert len(list(ledger.glob("*.json"))) == 4 and not list(ledger.glob("*.pending"))
+
+
 def test_a_pool_worker_killed_mid_job_is_retried(models_dir, tmp_path):
     write_archive(tmp_path / "archive", 3)
     out = tmp_path / "out"

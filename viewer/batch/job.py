@@ -4,9 +4,11 @@ first (one writer: this process), then the ledger, then the progress line. At th
 summary of failures by reason, on stderr and in ``DIR/batch-summary-MODEL.json``.
 
 Order matters for resumption: a study's outputs land (atomically, by its worker), then
-its audit record, then its ledger file. A job killed anywhere leaves each study either in
-the ledger (never run again) or not (run again, its outputs rewritten whole), and its
-audit record written at most once for each run that counted.
+its intent, its audit records (one write, one fsync), then its ledger file. A job killed
+anywhere leaves each study either in the ledger, or with an intent whose records the
+next job finds in the audit log (then marked finished: ledger.py), or neither (run
+again, its outputs rewritten whole): its audit records are written once for each run
+that counted.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from viewer.audit.log import AuditLog, utc_now
-from viewer.batch.ledger import Ledger
+from viewer.batch.ledger import FixedRecord, Ledger
 from viewer.batch.tasks import (
     NO_IMAGE,
     UNREADABLE,
@@ -123,6 +125,7 @@ def run_job(spec: JobSpec, source: Path, engine: Engine, audit: AuditLog,
     out = Path(spec.out)
     out.mkdir(parents=True, exist_ok=True)
     ledger = Ledger(out, spec.digest)
+    ledger.recover(audit.records)  # a kill between a study's audit record and its ledger
     found = discover(source)
     todo = [t for t in found.tasks if not ledger.done(t.study_uid)]
     for folder in [ledger.folder, *(out / t.folder for t in todo)]:
@@ -135,8 +138,12 @@ def run_job(spec: JobSpec, source: Path, engine: Engine, audit: AuditLog,
     started = time.monotonic()
 
     def record(outcome: StudyOutcome) -> None:
-        for rec in outcome.records:  # one audit writer: this process
-            audit.append(rec)
+        fixed = [FixedRecord(rec.as_dict()) for rec in outcome.records]
+        if outcome.status == "done":  # the intent first (ledger.py): a kill now reruns it
+            ledger.intend(outcome.study_uid, spec.model_id, outcome.files, outcome.frames,
+                          [f.data for f in fixed])
+        if fixed:  # one audit writer: this process; one write and one fsync per study
+            audit.append_many(fixed)
         if outcome.status == "done":
             ledger.mark(outcome.study_uid, spec.model_id, outcome.files, outcome.frames)
         outcomes.append(outcome)
