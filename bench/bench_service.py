@@ -59,7 +59,12 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from tests.service.server import environment, free_port, running_service  # noqa: E402
+from tests.service.server import (  # noqa: E402
+    environment,
+    free_port,
+    quiet_port,
+    running_service,
+)
 from viewer.inference.session import create_session, thread_count  # noqa: E402
 
 Call = Callable[[http.client.HTTPConnection], bytes]
@@ -296,7 +301,7 @@ def ray_against_plain(clients: int, requests: int, folder: Path, call: Call,
         shutil.copytree(folder, models / folder.name)
         only = ["--models-dir", str(models)]
         with running_service(Path(tmp) / "plain", args=only) as plain, \
-                running_service(Path(tmp) / "ray", start_s=600,
+                running_service(Path(tmp) / "ray", start_s=600, port=quiet_port(),
                                 args=[*only, "--ray", "local", "--replicas", "2"]) as ray:
             ports = {"plain": int(plain.url.rsplit(":", 1)[1]),
                      "ray": int(ray.url.rsplit(":", 1)[1])}

@@ -23,7 +23,7 @@ import pytest
 from tests.batch.archive import lightbox, processes, write_archive
 from tests.batch.test_batch import audit_records
 from tests.inference.artifacts import build
-from tests.service.server import free_port
+from tests.service.server import quiet_port
 
 pytestmark = pytest.mark.usefixtures("private_audit")
 RAY = str(Path(sys.executable).with_name("ray"))
@@ -33,7 +33,7 @@ RAY = str(Path(sys.executable).with_name("ray"))
 def ray_cluster(token: Path) -> Iterator[str]:
     """A one-node cluster on 127.0.0.1 started as IT would (token authentication on)."""
     scratch = tempfile.mkdtemp(prefix="lb-rc-", dir="/tmp")
-    port = free_port()
+    port = quiet_port()
     env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token),
            "RAY_USAGE_STATS_ENABLED": "0"}
     started = subprocess.run(

@@ -152,7 +152,8 @@ def test_nothing_the_app_imports_is_excluded() -> None:
             serve |= path.name == "batch.py" and module == "viewer.batch.ray_engine"
             serve |= path.name == "ray_engine.py" and module.split(".")[0] == "ray"
             # and `lightbox serve --ray` (tests/service/test_ray_serve.py)
-            serve |= path.name == "serve.py" and module == "viewer.cli.serve_ray"
+            serve |= path.name == "serve.py" and module in ("viewer.cli.serve_ray",
+                                                            "viewer.batch.ray_engine")
             serve |= path.name == "serve_ray.py" and (
                 module.split(".")[0] == "ray" or module.startswith(("viewer.service",
                                                                      "viewer.batch.ray_engine")))

@@ -4,6 +4,8 @@ is slow on a small machine); the last test stops it and checks nothing is left."
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -13,8 +15,9 @@ import numpy as np
 import pytest
 
 from tests.batch.archive import processes
+from tests.batch.test_batch_ray_cluster import RAY, ray_cluster
 from tests.service.conftest import SITE
-from tests.service.server import KEY, ROOT, environment, running_service
+from tests.service.server import KEY, ROOT, environment, quiet_port, running_service
 from tests.service.test_service import MODELS, _direct, _image
 from viewer.audit.log import AuditLog, logs_in
 
@@ -26,7 +29,7 @@ def ray_service(tmp_path_factory):
     home = tmp_path_factory.mktemp("ray-serve")
     models = home / "models"
     shutil.copytree(MODELS / MODEL, models / MODEL)
-    with running_service(home, site=SITE, key=KEY, start_s=600,
+    with running_service(home, site=SITE, key=KEY, start_s=600, port=quiet_port(),
                          args=["--ray", "local", "--replicas", "2",
                                "--models-dir", str(models)]) as server:
         yield server
@@ -86,3 +89,28 @@ def _family(root: int) -> dict[int, str]:
         more = {pid for pid, (parent, _) in every.items() if parent in found} - found
         grown, found = bool(more), found | more
     return {pid: every[pid][1] for pid in found if pid in every}
+
+
+def test_serve_on_a_cluster_with_token_authentication(tmp_path, monkeypatch):
+    """``--ray ADDRESS``: a cluster IT started (docs/batch.md: its token where Ray looks);
+    at the end Serve, which this command started there, stops listening and the cluster
+    keeps running."""
+    token = tmp_path / "ray-token"
+    token.write_text(secrets.token_hex(32))
+    models = tmp_path / "models"
+    shutil.copytree(MODELS / MODEL, models / MODEL)
+    monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
+    monkeypatch.setenv("RAY_AUTH_TOKEN_PATH", str(token))
+    with ray_cluster(token) as address:
+        with running_service(tmp_path / "home", site=SITE, key=KEY, start_s=600,
+                             port=quiet_port(),
+                             args=["--ray", address, "--models-dir", str(models)]) as server:
+            assert server.get("/v1/models").json()["models"][0]["verified"]
+            assert server.get("/v1/models", key=False).status == 401
+            server.process.terminate()
+            assert server.process.wait(120) == 0
+            with pytest.raises(OSError):
+                server.get("/v2/health/live", key=False)  # the proxy is gone
+        assert subprocess.run([RAY, "status", f"--address={address}"], capture_output=True,
+                              env={**os.environ, "RAY_AUTH_MODE": "token"},
+                              timeout=120).returncode == 0  # the cluster is still there

@@ -88,18 +88,24 @@ def token_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     return {}
 
 
-def connect(address: str, cpus: int, env_vars: dict[str, str] | None = None) -> tuple[Any, str | None]:
-    """``ray.init`` for ``address`` (``local``: a private instance with ``cpus`` CPUs, off
-    the network; else the cluster there): the ``ray`` module and the local instance's
-    scratch folder (None for a cluster), for :func:`disconnect`. ``env_vars`` go to every
-    worker (the runtime environment of the job)."""
-    # Ray reads these when it is first imported, so they are set just before.
+def prepare(address: str) -> None:
+    """The environment Ray must find when it is first imported (it reads it then): quiet
+    and offline, loopback only for ``local``, the token for a cluster. Call it before
+    anything imports ``ray`` (``lightbox serve --ray`` does, before viewer.cli.serve_ray)."""
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
     if address == "local":
         os.environ.update(LOOPBACK_ENV)
     else:
         os.environ.update(token_env())
+
+
+def connect(address: str, cpus: int, env_vars: dict[str, str] | None = None) -> tuple[Any, str | None]:
+    """``ray.init`` for ``address`` (``local``: a private instance with ``cpus`` CPUs, off
+    the network; else the cluster there): the ``ray`` module and the local instance's
+    scratch folder (None for a cluster), for :func:`disconnect`. ``env_vars`` go to every
+    worker (the runtime environment of the job)."""
+    prepare(address)
     import ray
     from ray.job_config import JobConfig
 

@@ -115,6 +115,9 @@ def _serve_on_ray(ns: argparse.Namespace, settings: Settings, config: object) ->
               file=sys.stderr)
         return 2
     try:  # Ray (the server extra): absent, say what to install
+        from viewer.batch.ray_engine import prepare
+
+        prepare(ns.ray)  # before Ray is first imported: it reads its environment then
         from viewer.cli.serve_ray import serve_on_ray
     except ImportError as exc:
         print(f"lightbox serve: --ray needs the server extra (pip install "

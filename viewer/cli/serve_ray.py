@@ -14,8 +14,9 @@ Ray Serve's HTTP proxy listens on the given host and port on the head node (the 
 running this command for ``local``), under the same rule as ``lightbox serve``: loopback
 only unless the site sets API keys. ``local`` starts a private Ray instance (no
 dashboard, no usage statistics, loopback only; viewer.batch.ray_engine.connect) and
-shuts it down on Ctrl+C or SIGTERM; with an ADDRESS the application is deleted from the
-cluster at the end, the cluster itself is left running.
+shuts it down on Ctrl+C or SIGTERM. With an ADDRESS, Ray Serve is shut down at the end
+if this command started it (its proxy stops listening), else only the ``lightbox``
+application is deleted; the cluster itself is left running.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ray import serve
+from ray.serve._private.constants import SERVE_CONTROLLER_NAME, SERVE_NAMESPACE
 
 from viewer.batch.ray_engine import LOCAL_CPUS, connect, disconnect
 from viewer.batch.tasks import EngineUnavailableError
@@ -76,6 +78,15 @@ def deployment_options(replicas: int, max_replicas: int | None) -> dict[str, Any
     return options
 
 
+def _serve_running(ray: Any) -> bool:
+    """Whether Ray Serve already runs on the cluster (another team's applications)."""
+    try:
+        ray.get_actor(SERVE_CONTROLLER_NAME, namespace=SERVE_NAMESPACE)
+    except ValueError:
+        return False
+    return True
+
+
 def serve_on_ray(address: str, host: str, port: int, settings: Settings,
                  config: ServiceConfig, replicas: int, max_replicas: int | None) -> int:
     """Deploy, say where, and wait for Ctrl+C or SIGTERM; 0 once stopped, 1 when Ray or
@@ -88,6 +99,7 @@ def serve_on_ray(address: str, host: str, port: int, settings: Settings,
         return 1
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    ours = address == "local" or not _serve_running(ray)
     try:
         serve.start(http_options={"host": host, "port": port, "location": "HeadOnly"})
         app = serve.deployment(**deployment_options(replicas, max_replicas))(
@@ -112,9 +124,9 @@ def serve_on_ray(address: str, host: str, port: int, settings: Settings,
     finally:
         signal.signal(signal.SIGTERM, previous)
         try:
-            if address == "local":
+            if ours:  # Serve (its controller, its HTTP proxy) started by this command
                 serve.shutdown()  # type: ignore[no-untyped-call]
-            else:
+            else:  # others' applications may run on it: only ours goes
                 serve.delete(APP_NAME)
         finally:
             disconnect(ray, scratch)
