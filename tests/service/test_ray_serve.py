@@ -1,5 +1,5 @@
 """``lightbox serve --ray local``: the same service on a real local Ray instance with Ray
-Serve, two replicas, keys set, one small model. One service for the module (a Ray start
+Serve, two replicas (autoscaling up to three), keys set, one small model. One service for the module (a Ray start
 is slow on a small machine); the last test stops it and checks nothing is left."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def ray_service(tmp_path_factory):
     models = home / "models"
     shutil.copytree(MODELS / MODEL, models / MODEL)
     with running_service(home, site=SITE, key=KEY, start_s=600, port=quiet_port(),
-                         args=["--ray", "local", "--replicas", "2",
+                         args=["--ray", "local", "--replicas", "2", "--max-replicas", "3",
                                "--models-dir", str(models)]) as server:
         yield server
 
@@ -79,7 +79,7 @@ def test_sigterm_stops_serve_and_the_local_instance(ray_service):
         time.sleep(0.5)
     assert not left, [family[p] for p in left]
     log = (ray_service.home / "serve.log").read_text(errors="replace")
-    assert "2 replica(s), every one verified" in log and "stopping" in log
+    assert "2 to 3 replicas (autoscaling), every one verified" in log and "stopping" in log
 
 
 def _family(root: int) -> dict[int, str]:
