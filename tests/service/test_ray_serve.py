@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from tests.batch.archive import processes
+from tests.batch.test_batch_ray import LOOPBACK, _listening
 from tests.batch.test_batch_ray_cluster import RAY, ray_cluster
 from tests.service.conftest import SITE
 from tests.service.server import KEY, ROOT, environment, quiet_port, running_service
@@ -69,9 +70,12 @@ def test_open_inference_protocol_equals_onnx_runtime_and_is_audited(ray_service)
     assert len(runs) == 4 and all(r["client"].startswith("key:") for r in runs)
 
 
-def test_sigterm_stops_serve_and_the_local_instance(ray_service):
+def test_loopback_only_and_sigterm_stops_serve_and_the_local_instance(ray_service):
     family = _family(ray_service.process.pid)
     assert any("raylet" in cmd for cmd in family.values())  # the private instance
+    listening = _listening(ray_service.process)  # Serve's proxy and Ray's servers
+    outside = [a for a in listening if not a.startswith(LOOPBACK)]
+    assert listening and not outside, outside  # the replicas' own gRPC servers included
     ray_service.process.terminate()
     assert ray_service.process.wait(120) == 0
     deadline = time.monotonic() + 60

@@ -12,7 +12,8 @@ per chain, each folder verifiable with ``lightbox audit verify``).
 
 Ray Serve's HTTP proxy listens on the given host and port on the head node (the machine
 running this command for ``local``), under the same rule as ``lightbox serve``: loopback
-only unless the site sets API keys. ``local`` starts a private Ray instance (no
+only unless the site sets API keys. For ``local`` every replica's own gRPC server is kept
+on the loopback too (:func:`_inter_deployment_grpc_on_loopback`). ``local`` starts a private Ray instance (no
 dashboard, no usage statistics, loopback only; viewer.batch.ray_engine.connect) and
 shuts it down on Ctrl+C or SIGTERM. With an ADDRESS, Ray Serve is shut down at the end
 if this command started it (its proxy stops listening), else only the ``lightbox``
@@ -48,8 +49,11 @@ def replica_audit_dir(audit_dir: Path, replica: str) -> Path:
 class LightboxReplica:
     """One replica: verify the models, then serve :func:`create_app` over them."""
 
-    def __init__(self, settings: Settings, config: ServiceConfig) -> None:
+    def __init__(self, settings: Settings, config: ServiceConfig, loopback: bool) -> None:
         from viewer.service.engine import Engine
+
+        if loopback:
+            _inter_deployment_grpc_on_loopback()
 
         replica = serve.get_replica_context().replica_id.unique_id
         own = dataclasses.replace(settings,
@@ -62,6 +66,26 @@ class LightboxReplica:
         from viewer.service.app import create_app
 
         return create_app(self.engine, self.config)
+
+
+def _inter_deployment_grpc_on_loopback() -> None:
+    """Ray Serve 2.60 starts, in every replica after its constructor, a gRPC server for
+    calls between deployments on ``[::]:0``: every interface, hard-coded, no setting.
+    ``lightbox serve`` has one deployment (the proxy reaches it through Ray, not this
+    server), and ``--ray local`` promises loopback only, so in this replica that server
+    binds 127.0.0.1. Should Ray rename what is replaced here, nothing is patched and
+    tests/service/test_ray_serve.py (every listening socket on the loopback) fails."""
+    from ray.serve._private import replica as ray_replica
+
+    original = getattr(ray_replica, "add_port_to_grpc_server", None)
+    if original is None or getattr(original, "lightbox_loopback", False):
+        return
+
+    def on_loopback(server: Any, address: str) -> Any:
+        return original(server, "127.0.0.1:0" if address == "[::]:0" else address)
+
+    on_loopback.lightbox_loopback = True  # type: ignore[attr-defined]
+    setattr(ray_replica, "add_port_to_grpc_server", on_loopback)  # noqa: B010 - not exported
 
 
 def deployment_options(replicas: int, max_replicas: int | None) -> dict[str, Any]:
@@ -103,7 +127,7 @@ def serve_on_ray(address: str, host: str, port: int, settings: Settings,
     try:
         serve.start(http_options={"host": host, "port": port, "location": "HeadOnly"})
         app = serve.deployment(**deployment_options(replicas, max_replicas))(
-            LightboxReplica).bind(settings, config)
+            LightboxReplica).bind(settings, config, address == "local")
         serve.run(app, name=APP_NAME, route_prefix="/")
         scaling = (f"{replicas} to {max_replicas} replicas (autoscaling)"
                    if max_replicas and max_replicas > replicas else f"{replicas} replica(s)")
