@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,6 +46,7 @@ def ray_cluster(token: Path) -> Iterator[str]:
         yield f"127.0.0.1:{port}"
     finally:
         _stop(scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _stop(scratch: str) -> None:
