@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_service.py [--model ct-lesion-cls] [--clients 1,8]
         [--requests 40] [--no-torch] [--batch-clients 8,32] [--batching-only]
+        [--ray] [--ray-clients 8]
 
 In the same run, on the same model and payload (one 1 × 1 × 128 × 128 float32 image,
 golden.npz's first input), each server a real uvicorn process on 127.0.0.1 (one worker),
@@ -35,6 +36,11 @@ replaced by a plain append), side by side, interleaved the same way, on the bina
 requests/s and p50 of each, p50 over bare ORT (the overhead line) for each, and the ratio
 group/one-fsync. One client gains nothing by construction (one record per fsync either
 way); concurrent clients whose runs finish together share a write and an fsync.
+
+``--ray``: only ``lightbox serve --ray local --replicas 2`` (Ray Serve, a private local
+Ray instance) against plain ``lightbox serve``, both serving a copy of the one model, the
+binary load at ``--ray-clients`` interleaved (plain, ray, plain, ray; medians); prints
+the ray/plain ratio of requests/s and p50. Outputs checked equal to bare ORT on both.
 """
 
 from __future__ import annotations
@@ -60,7 +66,12 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from tests.service.server import environment, free_port, running_service  # noqa: E402
+from tests.service.server import (  # noqa: E402
+    environment,
+    free_port,
+    quiet_port,
+    running_service,
+)
 from viewer.inference.session import create_session, thread_count  # noqa: E402
 
 Call = Callable[[http.client.HTTPConnection], bytes]
@@ -155,6 +166,10 @@ def main() -> int:
                     help="client counts of the audit group commit comparison ('' to skip)")
     ap.add_argument("--batching-only", action="store_true",
                     help="only the batching comparison and the GPU check")
+    ap.add_argument("--ray", action="store_true",
+                    help="only Ray Serve with 2 replicas against plain lightbox serve")
+    ap.add_argument("--ray-clients", type=int, default=8,
+                    help="concurrent clients of the --ray comparison")
     ns = ap.parse_args()
     counts = [int(c) for c in ns.clients.split(",")]
     folder = ROOT / "models" / ns.model
@@ -202,6 +217,11 @@ def main() -> int:
           f"{len(json_body)} bytes JSON); {ns.requests} requests per client; ORT threads "
           f"{thread_count()}")
     print(f"bare ORT              session.run p50 {bare_p50:8.2f} ms")
+    if ns.ray:
+        ray_against_plain(ns.ray_clients, ns.requests, folder, service_binary,
+                          (input_name, image), bare_out)
+        print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+        return 0
     batch_counts = [int(c) for c in ns.batch_clients.split(",") if c]
     if batch_counts:
         batching(batch_counts, ns.requests, ns.model, service_binary)
@@ -306,6 +326,54 @@ def audit_group(counts: list[int], requests: int, bare_p50: float, call: Call) -
             print(f"ratios  audit clients {clients:>2}: group/one-fsync req/s "
                   f"{g[0] / o[0]:.2f}x, p50 {g[1] / o[1]:.2f}x; overhead over bare ORT "
                   f"{g[1] - bare_p50:.2f} ms against {o[1] - bare_p50:.2f} ms")
+
+def ray_against_plain(clients: int, requests: int, folder: Path, call: Call,
+                      image: tuple[str, np.ndarray], bare_out: dict[str, np.ndarray]) -> None:
+    """Plain ``lightbox serve`` against Ray Serve with 2 replicas, interleaved."""
+    import shutil
+
+    with tempfile.TemporaryDirectory() as tmp:
+        models = Path(tmp) / "models"
+        shutil.copytree(folder, models / folder.name)
+        only = ["--models-dir", str(models)]
+        with running_service(Path(tmp) / "plain", args=only) as plain, \
+                running_service(Path(tmp) / "ray", start_s=600, port=quiet_port(),
+                                args=[*only, "--ray", "local", "--replicas", "2"]) as ray:
+            ports = {"plain": int(plain.url.rsplit(":", 1)[1]),
+                     "ray": int(ray.url.rsplit(":", 1)[1])}
+            equal_to_bare(ports, folder.name, image, bare_out)
+            got: dict[str, list[tuple[float, float, float]]] = {"plain": [], "ray": []}
+            for _ in range(2):
+                for label in ("plain", "ray"):
+                    got[label].append(load(clients, requests, ports[label], call))
+    median = {k: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v))
+              for k, v in got.items()}
+    for label in ("plain", "ray"):
+        name = "serve plain" if label == "plain" else "serve ray x2"
+        print(f"{name:<17} clients {clients:>2}  {median[label][0]:8.1f} req/s  "
+              f"p50 {median[label][1]:8.2f} ms")
+    print(f"ratios  ray clients {clients:>2}: ray x2/plain req/s "
+          f"{median['ray'][0] / median['plain'][0]:.2f}x, p50 "
+          f"{median['ray'][1] / median['plain'][1]:.2f}x")
+
+
+def equal_to_bare(ports: dict[str, int], model: str, image: tuple[str, np.ndarray],
+                  bare_out: dict[str, np.ndarray]) -> None:
+    """Each server's JSON answer for the benchmark's image is bare ORT's."""
+    name, tensor = image
+    body = json.dumps({"inputs": [{"name": name, "shape": list(tensor.shape),
+                                   "datatype": "FP32",
+                                   "data": tensor.reshape(-1).tolist()}]}).encode()
+    for label, port in ports.items():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        data, _ = post(conn, f"/v2/models/{model}/infer", body,
+                       {"Content-Type": "application/json"})
+        conn.close()
+        for out in json.loads(data)["outputs"]:
+            got = np.asarray(out["data"], np.float32).reshape(out["shape"])
+            if not np.array_equal(got, bare_out[out["name"]]):
+                diff = float(np.abs(got - bare_out[out["name"]]).max())
+                print(f"  note: {label} {out['name']} differs from bare ORT by {diff:.3g}")
 
 
 def batch_totals(server: Any, model: str) -> tuple[float, float]:

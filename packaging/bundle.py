@@ -254,6 +254,7 @@ EXCLUDES = (
     # pool of `lightbox batch` stays in the app.
     "ray",
     "viewer.batch.ray_engine",
+    "viewer.cli.serve_ray",  # `lightbox serve --ray` (docs/service.md)
 )
 
 #: The Qt libraries the frozen app may hold (file names without ``lib``/``.so``/``.dll``

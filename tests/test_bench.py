@@ -362,6 +362,19 @@ def test_bench_service_prints_the_service_against_the_plain_pattern(tmp_path) ->
     assert worst < 1e-3
 
 
+def test_bench_service_ray_serve_against_plain_serve(tmp_path) -> None:
+    out = run_bench("bench_service.py", "--ray", "--ray-clients", "2", "--requests", "2",
+                    tmp_path=tmp_path)
+    rate = r"\d+(\.\d+)? req/s"
+    assert_lines(out, [
+        rf"^serve plain +clients +2 +{rate} +p50 +{MS}",
+        rf"^serve ray x2 +clients +2 +{rate} +p50 +{MS}",
+        r"^ratios +ray clients +2: ray x2/plain req/s \d+\.\d+x, p50 \d+\.\d+x",
+        r"^load average ",
+    ])
+    assert "note: " not in out  # both answer bare ORT's tensors, exactly
+
+
 def test_bench_remote_prints_a_run_on_a_server_against_here_and_a_plain_upload(
         tmp_path) -> None:
     out = run_bench("bench_remote.py", "--models", "ct-lesion-cls,ct-body-seg", "--slices", "2",

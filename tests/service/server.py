@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import socket
 import ssl
 import subprocess
@@ -28,6 +29,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def quiet_port() -> int:
+    """A free port below the kernel's ephemeral range and above Ray's worker ports
+    (10002-19999): a port from :func:`free_port`, released, can be taken again by any
+    server binding port 0 (Ray starts many) before the service under test binds it."""
+    for port in random.sample(range(20000, 32000), 200):
+        with socket.socket() as s, contextlib.suppress(OSError):
+            s.bind(("127.0.0.1", port))
+            return port
+    return free_port()
 
 
 @dataclass
@@ -122,10 +134,11 @@ def environment(home: Path, site: str) -> dict[str, str]:
 def running_service(home: Path, *, site: str = "", key: str | None = None,
                     args: Sequence[str] = (), start_s: float = 180,
                     context: ssl.SSLContext | None = None,
-                    program: Sequence[str] = ("-m", "viewer")) -> Iterator[Service]:
+                    program: Sequence[str] = ("-m", "viewer"),
+                    port: int | None = None) -> Iterator[Service]:
     """``python -m viewer serve`` (or ``python PROGRAM serve``: a benchmark's variant) on
-    a free port until the block ends."""
-    port = free_port()
+    a free port (or ``port``) until the block ends."""
+    port = port or free_port()
     home.mkdir(parents=True, exist_ok=True)
     log = (home / "serve.log").open("wb")
     process = subprocess.Popen(

@@ -72,3 +72,20 @@ def test_serve_is_in_the_command_list():
     out = subprocess.run([sys.executable, "-m", "viewer", "serve", "--help"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120).stdout
     assert "--hash-key" in out and "--host" in out
+
+
+def test_the_ray_serve_commands_are_valid_usage(tmp_path, capsys):
+    from viewer.cli.serve import main, parser
+    from viewer.host.settings import Settings
+
+    (block,) = _blocks("## Scaling out with Ray Serve", "## Still to come")
+    for line in block.strip().splitlines():
+        args = line.split("#")[0].split()
+        assert args[:2] == ["lightbox", "serve"]
+        ns = parser().parse_args(args[2:])  # tests/service/test_ray_serve.py runs one
+        assert ns.ray and ns.replicas == 2
+    assert main(["--replicas", "2"], Settings()) == 2  # replicas are Ray Serve's
+    assert "--replicas and --max-replicas need --ray" in capsys.readouterr().err
+    tls = Settings(service_mutual_tls=True)
+    assert main(["--ray", "local"], tls) == 2  # Serve's proxy cannot ask for client certs
+    assert "--ray does not do mutual TLS" in capsys.readouterr().err

@@ -1,5 +1,6 @@
 """The same job on Ray (``--ray local`` or ``--ray ADDRESS``): one Ray task per study,
-running :func:`viewer.batch.worker.run_study`; the only module that imports Ray.
+running :func:`viewer.batch.worker.run_study`; with viewer.cli.serve_ray the only
+modules that import Ray (:func:`connect` and :func:`disconnect` serve both).
 
 Each Ray worker process verifies the model before its first study and keeps it (and its
 ONNX Runtime session) for the next ones it is given. The study's outputs are written
@@ -67,6 +68,81 @@ def _scratch() -> str:
     return tempfile.mkdtemp(prefix="lb-ray-")
 
 
+def token_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """What a driver joining ``--ray ADDRESS`` needs for Ray's token authentication.
+
+    Ray 2.5x/2.6x: ``ray start --head`` turns token authentication on when
+    ``RAY_AUTH_MODE`` is unset and a token exists (``~/.ray/auth_token``, written by any
+    earlier local ``ray.init()``, ``lightbox batch --ray local`` included), but a driver
+    given an explicit address never turns it on by itself: it joins without a token and
+    the cluster answers ``InvalidAuthToken``. So when IT has not chosen (no
+    ``RAY_AUTH_MODE``) and a token is at hand (``RAY_AUTH_TOKEN``, the file named by
+    ``RAY_AUTH_TOKEN_PATH``, or ``~/.ray/auth_token``), the driver sends it. A cluster
+    without authentication ignores it."""
+    env = os.environ if environ is None else environ
+    if "RAY_AUTH_MODE" in env:
+        return {}
+    token_file = env.get("RAY_AUTH_TOKEN_PATH") or str(Path.home() / ".ray" / "auth_token")
+    if env.get("RAY_AUTH_TOKEN") or Path(token_file).is_file():
+        return {"RAY_AUTH_MODE": "token"}
+    return {}
+
+
+def prepare(address: str) -> None:
+    """The environment Ray must find when it is first imported (it reads it then): quiet
+    and offline, loopback only for ``local``, the token for a cluster. Call it before
+    anything imports ``ray`` (``lightbox serve --ray`` does, before viewer.cli.serve_ray)."""
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+    if address == "local":
+        os.environ.update(LOOPBACK_ENV)
+    else:
+        os.environ.update(token_env())
+
+
+def connect(address: str, cpus: int, env_vars: dict[str, str] | None = None) -> tuple[Any, str | None]:
+    """``ray.init`` for ``address`` (``local``: a private instance with ``cpus`` CPUs, off
+    the network; else the cluster there): the ``ray`` module and the local instance's
+    scratch folder (None for a cluster), for :func:`disconnect`. ``env_vars`` go to every
+    worker (the runtime environment of the job)."""
+    prepare(address)
+    import ray
+    from ray.job_config import JobConfig
+
+    # The workers import this very Lightbox (not another one on their path).
+    root = str(Path(viewer.__file__).resolve().parents[1])
+    job = JobConfig(code_search_path=[root],
+                    runtime_env={"env_vars": env_vars} if env_vars else None)
+    scratch = None
+    try:
+        if address == "local":
+            scratch = _scratch()
+            ray.init(num_cpus=cpus, include_dashboard=False,
+                     _node_ip_address="127.0.0.1", log_to_driver=False,
+                     configure_logging=False, job_config=job, _temp_dir=scratch)
+        else:
+            ray.init(address=address, log_to_driver=False,
+                     configure_logging=False, job_config=job)
+    except (ConnectionError, RuntimeError, ValueError, ray.exceptions.RayError) as exc:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+        where = "a local Ray instance" if address == "local" else (
+            f"the Ray cluster at {address}")
+        raise EngineUnavailableError(
+            f"cannot start or reach {where} ({type(exc).__name__}: {exc}); nothing "
+            "ran. Check the address and that this machine may join it ('ray status' "
+            "there; a cluster with token authentication needs its token here: "
+            "RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token), or run without --ray") from None
+    return ray, scratch
+
+
+def disconnect(ray: Any, scratch: str | None) -> None:
+    """Leave the cluster; a local instance is shut down and its scratch folder removed."""
+    ray.shutdown()
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 class RayEngine:
     def __init__(self, address: str, workers: int | None = None) -> None:
         self.address = address
@@ -76,42 +152,11 @@ class RayEngine:
             else where
 
     def run(self, spec: JobSpec, tasks: list[StudyTask], on_outcome: OnOutcome) -> None:
-        # Ray reads these when it is first imported, so they are set just before.
-        for key, value in OFFLINE_ENV.items():
-            os.environ.setdefault(key, value)
-        if self.address == "local":
-            os.environ.update(LOOPBACK_ENV)
-        import ray
-        from ray.job_config import JobConfig
-
-
-        # The workers import this very Lightbox (not another one on their path).
-        job = JobConfig(code_search_path=[str(Path(viewer.__file__).resolve().parents[1])])
-        scratch = None
-        try:
-            if self.address == "local":
-                scratch = _scratch()
-                ray.init(num_cpus=self.workers, include_dashboard=False,
-                         _node_ip_address="127.0.0.1", log_to_driver=False,
-                         configure_logging=False, job_config=job, _temp_dir=scratch)
-            else:
-                ray.init(address=self.address, log_to_driver=False,
-                         configure_logging=False, job_config=job)
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            if scratch is not None:
-                shutil.rmtree(scratch, ignore_errors=True)
-            where = "a local Ray instance" if self.address == "local" else (
-                f"the Ray cluster at {self.address}")
-            raise EngineUnavailableError(
-                f"cannot start or reach {where} ({type(exc).__name__}: {exc}); nothing "
-                "ran. Check the address and that this machine may join it ('ray status' "
-                "there), or run without --ray") from None
+        ray, scratch = connect(self.address, self.workers)
         try:
             self._run(ray, spec, tasks, on_outcome)
         finally:
-            ray.shutdown()
-            if scratch is not None:
-                shutil.rmtree(scratch, ignore_errors=True)
+            disconnect(ray, scratch)
 
     def _run(self, ray: Any, spec: JobSpec, tasks: list[StudyTask],
              on_outcome: OnOutcome) -> None:

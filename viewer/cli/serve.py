@@ -1,6 +1,9 @@
 """``lightbox serve``: the verified models as an HTTP service (docs/service.md).
 
     lightbox serve [--host 127.0.0.1] [--port 8000] [--models-dir DIR ...]
+    lightbox serve --ray local|ADDRESS [--replicas N] [--max-replicas M]
+                                            the same service on Ray Serve
+                                            (viewer.cli.serve_ray)
     lightbox serve --hash-key [KEY | -]     a new key (or KEY, or one read from stdin)
                                             and the hash IT writes into service_api_keys
 
@@ -29,6 +32,12 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"must be a number from 1 to 64, not {text!r}")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lightbox serve",
                                 description="Serve the verified AI models over HTTP.")
@@ -40,6 +49,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--models-dir", action="append", metavar="DIR",
                    help="serve the model artifacts in DIR instead of the installed ones "
                    "(repeatable)")
+    p.add_argument("--ray", metavar="local|ADDRESS",
+                   help="deploy with Ray Serve: 'local' starts a private Ray instance on "
+                   "this machine, ADDRESS joins a running cluster (host:port)")
+    p.add_argument("--replicas", type=_count, default=1, metavar="N",
+                   help="with --ray: replicas of the service, each with every model "
+                   "(default 1)")
+    p.add_argument("--max-replicas", type=_count, metavar="M",
+                   help="with --ray: let Ray Serve add replicas up to M under load "
+                   "(autoscaling; default: fixed at --replicas)")
     p.add_argument("--hash-key", nargs="?", const="", metavar="KEY",
                    help="print the hash of KEY ('-': read it from stdin; none: a new "
                    "random key) for service_api_keys, and exit")
@@ -75,11 +93,38 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     if refused:
         print(f"lightbox serve: {refused}", file=sys.stderr)
         return 2
+    if ns.ray:
+        return _serve_on_ray(ns, settings, config)
+    if ns.replicas != 1 or ns.max_replicas is not None:
+        print("lightbox serve: --replicas and --max-replicas need --ray", file=sys.stderr)
+        return 2
     missing_tls = tls_problem(settings)
     if missing_tls:
         print(f"lightbox serve: {missing_tls}", file=sys.stderr)
         return 1
     return _serve(ns.host, ns.port, settings, config)
+
+
+def _serve_on_ray(ns: argparse.Namespace, settings: Settings, config: object) -> int:
+    from viewer.service.config import ServiceConfig
+
+    assert isinstance(config, ServiceConfig)
+    if config.mutual_tls:
+        print("lightbox serve: --ray does not do mutual TLS (Ray Serve's proxy cannot "
+              "require client certificates): use service_api_keys, or serve without --ray",
+              file=sys.stderr)
+        return 2
+    try:  # Ray (the server extra): absent, say what to install
+        from viewer.batch.ray_engine import prepare
+
+        prepare(ns.ray)  # before Ray is first imported: it reads its environment then
+        from viewer.cli.serve_ray import serve_on_ray
+    except ImportError as exc:
+        print(f"lightbox serve: --ray needs the server extra (pip install "
+              f"'lightbox[server]'): {exc}", file=sys.stderr)
+        return 1
+    return serve_on_ray(ns.ray, ns.host, ns.port, settings, config, ns.replicas,
+                        ns.max_replicas)
 
 
 def _hash_key(given: str) -> int:

@@ -1,6 +1,7 @@
 """The FastAPI application: :func:`create_app` over one :class:`Engine` (the verified
 models) and the site's :class:`ServiceConfig`. ``lightbox serve`` (viewer.cli.serve) runs
-it with uvicorn; a Ray Serve deployment (issue 15, to come) would wrap the same factory."""
+it with uvicorn; ``lightbox serve --ray`` (viewer.cli.serve_ray) builds it in each Ray Serve
+replica."""
 
 from __future__ import annotations
 
