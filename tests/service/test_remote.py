@@ -268,7 +268,8 @@ def test_the_docs_example_configures_a_server_and_runs_on_it(service, phantom, t
     from tests.service.server import environment
 
     doc = (ROOT / "docs" / "service.md").read_text(encoding="utf-8")
-    part = doc[doc.index("## The viewer as a client"):doc.index("## Still to come")]
+    start = doc.index("## The viewer as a client")
+    part = doc[start:doc.index("\n## ", start + 1)]  # to the next section
     (toml,) = re.findall(r"```toml\n(.*?)```", part, re.S)
     (command,) = re.findall(r"```sh\n(.*?)```", part, re.S)
     site = tmp_path / "doc.toml"
