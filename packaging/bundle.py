@@ -253,8 +253,8 @@ EXCLUDES = (
     # `lightbox batch --ray` (docs/batch.md): Ray is the server extra too; the process
     # pool of `lightbox batch` stays in the app.
     "ray",
-    "viewer.batch.ray_engine",
-    "viewer.cli.serve_ray",  # `lightbox serve --ray` (docs/service.md)
+    "viewer.service.ray_batch",
+    "viewer.service.ray_serve",  # `lightbox serve --ray` (docs/service.md)
 )
 
 #: The Qt libraries the frozen app may hold (file names without ``lib``/``.so``/``.dll``

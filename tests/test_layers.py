@@ -37,9 +37,9 @@ def test_import_contracts_hold():
     ("viewer/service/probe_ui.py", "import viewer.ui.app\n", "Layers BROKEN"),
     # Ray (`lightbox batch --ray`, `lightbox serve --ray`) anywhere but its two modules.
     ("viewer/batch/probe_ray.py", "import ray\n",
-     "Only viewer.batch.ray_engine and viewer.cli.serve_ray import Ray BROKEN"),
+     "Only viewer.service.ray_batch and viewer.service.ray_serve import Ray BROKEN"),
     ("viewer/cli/probe_ray.py", "from ray import serve\n",
-     "Only viewer.batch.ray_engine and viewer.cli.serve_ray import Ray BROKEN"),
+     "Only viewer.service.ray_batch and viewer.service.ray_serve import Ray BROKEN"),
     ("viewer/inference/probe_batch.py", "import viewer.batch.job\n", "Layers BROKEN"),
 ])
 def test_the_contracts_catch_a_module_added_in_the_wrong_place(tmp_path, module, source, broken):

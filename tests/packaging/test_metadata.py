@@ -118,7 +118,7 @@ def test_build_time_tools_tests_and_unused_qt_stay_out() -> None:
                  "viewer.service", "fastapi", "starlette", "uvicorn", "pydantic",
                  "pydantic_core", "python_multipart", "prometheus_client",
                  # Ray (`lightbox batch --ray`): the server extra as well
-                 "ray", "viewer.batch.ray_engine", "viewer.cli.serve_ray"):
+                 "ray", "viewer.service.ray_batch", "viewer.service.ray_serve"):
         assert name in bundle.EXCLUDES, name
     assert "cryptography" in bundle.FORBIDDEN_IN_BUILD  # Ed25519 is libsodium's (PyNaCl)
     assert not {"Qt6Network", "Qt6WebEngineCore", "Qt6Quick", "Qt6Qml"} & set(bundle.QT_LIBRARIES)
@@ -149,14 +149,9 @@ def test_nothing_the_app_imports_is_excluded() -> None:
             # install lightbox[server] (tests/service/test_service.py)
             serve = path.name == "serve.py" and module.startswith(("viewer.service", "uvicorn"))
             # so does `lightbox batch --ray` (tests/batch/test_batch.py)
-            serve |= path.name == "batch.py" and module == "viewer.batch.ray_engine"
-            serve |= path.name == "ray_engine.py" and module.split(".")[0] == "ray"
+            serve |= path.name == "batch.py" and module == "viewer.service.ray_batch"
             # and `lightbox serve --ray` (tests/service/test_ray_serve.py)
-            serve |= path.name == "serve.py" and module in ("viewer.cli.serve_ray",
-                                                            "viewer.batch.ray_engine")
-            serve |= path.name == "serve_ray.py" and (
-                module.split(".")[0] == "ray" or module.startswith(("viewer.service",
-                                                                     "viewer.batch.ray_engine")))
+            serve |= path.name == "serve.py" and module == "viewer.service.ray_batch"
             if prefixes & excluded and not module.startswith("viewer.modelkit") and not serve:
                 offending.append(f"{path.relative_to(ROOT)}: {module}")
     # viewer/cli.py imports viewer.modelkit by name, at run time, on purpose.

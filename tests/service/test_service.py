@@ -226,6 +226,7 @@ def test_ready_and_metrics(service):
     ready = service.get("/v2/health/ready").json()
     assert ready["ready"] and ready["models"]["ct-lesion-cls"] == "available"
     assert service.get("/v2").json()["extensions"] == ["binary_tensor_data"]
+    assert service.get("/v1/models").status == 200  # one answered, whatever ran before
     service.get("/v1/models", key=False)  # one failure at least, and one before routing:
     assert service.raw(b"POST /v2/models/x/infer HTTP/1.1\r\nHost: x\r\n"
                        b"Content-Length: 9000000\r\nExpect: 100-continue\r\n\r\n")[0] == 413

@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     engine: Engine
     if ns.ray:
         try:  # the server extra: absent (a frozen workstation), say what to install
-            from viewer.batch.ray_engine import RayEngine
+            from viewer.service.ray_batch import RayEngine
         except ImportError as exc:
             print(f"lightbox batch: --ray needs the server extra (pip install "
                   f"'lightbox[server]'; the workstation executable does not contain it): "

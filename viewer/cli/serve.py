@@ -3,7 +3,7 @@
     lightbox serve [--host 127.0.0.1] [--port 8000] [--models-dir DIR ...]
     lightbox serve --ray local|ADDRESS [--replicas N] [--max-replicas M]
                                             the same service on Ray Serve
-                                            (viewer.cli.serve_ray)
+                                            (viewer.service.ray_serve)
     lightbox serve --hash-key [KEY | -]     a new key (or KEY, or one read from stdin)
                                             and the hash IT writes into service_api_keys
 
@@ -70,9 +70,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return _hash_key(ns.hash_key)
     settings = settings if settings is not None else load_settings()
     try:  # the whole web stack, before anything else: absent, say what to install
-        import uvicorn  # noqa: F401
-
-        import viewer.service.app  # noqa: F401
+        import viewer.service.run  # noqa: F401 - uvicorn, FastAPI, the app
     except ImportError as exc:  # the server extra is not installed (or a frozen workstation)
         print(f"lightbox serve: needs the server extra (pip install 'lightbox[server]'; "
               f"the workstation executable does not contain it): {exc}", file=sys.stderr)
@@ -102,7 +100,9 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     if missing_tls:
         print(f"lightbox serve: {missing_tls}", file=sys.stderr)
         return 1
-    return _serve(ns.host, ns.port, settings, config)
+    from viewer.service.run import serve_http
+
+    return serve_http(ns.host, ns.port, settings, config)
 
 
 def _serve_on_ray(ns: argparse.Namespace, settings: Settings, config: object) -> int:
@@ -115,10 +115,10 @@ def _serve_on_ray(ns: argparse.Namespace, settings: Settings, config: object) ->
               file=sys.stderr)
         return 2
     try:  # Ray (the server extra): absent, say what to install
-        from viewer.batch.ray_engine import prepare
+        from viewer.service.ray_batch import prepare
 
         prepare(ns.ray)  # before Ray is first imported: it reads its environment then
-        from viewer.cli.serve_ray import serve_on_ray
+        from viewer.service.ray_serve import serve_on_ray
     except ImportError as exc:
         print(f"lightbox serve: --ray needs the server extra (pip install "
               f"'lightbox[server]'): {exc}", file=sys.stderr)
@@ -135,33 +135,4 @@ def _hash_key(given: str) -> int:
         key = new_key()
         print(f"key:  {key}   (give it to the client; it is not stored anywhere)")
     print(f"hash: {hash_key(key)}   (add it to service_api_keys in the site configuration)")
-    return 0
-
-
-def _serve(host: str, port: int, settings: Settings, config: object) -> int:
-    import ssl
-
-    import uvicorn
-
-    from viewer.service.app import create_app
-    from viewer.service.config import ServiceConfig
-    from viewer.service.engine import Engine
-
-    assert isinstance(config, ServiceConfig)
-    engine = Engine(settings, config.models_dirs)
-    for entry in engine.registry:
-        served = engine.provider(entry.id)
-        state = (f"verified, on {served.name} ({served.reason})" if entry.available
-                 else f"unavailable: {entry.reason}")
-        print(f"lightbox serve: {entry.id} {entry.version}: {state}", file=sys.stderr)
-    if not engine.registry.entries:
-        print("lightbox serve: no model found; the service starts but is not ready",
-              file=sys.stderr)
-    tls: dict[str, object] = {}
-    if config.mutual_tls:
-        tls = {"ssl_certfile": str(settings.tls_cert_file),
-               "ssl_keyfile": str(settings.tls_key_file),
-               "ssl_ca_certs": str(settings.tls_ca_file), "ssl_cert_reqs": ssl.CERT_REQUIRED}
-    uvicorn.run(create_app(engine, config), host=host, port=port, log_level="info",
-                server_header=False, **tls)  # type: ignore[arg-type]
     return 0

@@ -1,6 +1,6 @@
 """The FastAPI application: :func:`create_app` over one :class:`Engine` (the verified
 models) and the site's :class:`ServiceConfig`. ``lightbox serve`` (viewer.cli.serve) runs
-it with uvicorn; ``lightbox serve --ray`` (viewer.cli.serve_ray) builds it in each Ray Serve
+it with uvicorn; ``lightbox serve --ray`` (viewer.service.ray_serve) builds it in each Ray Serve
 replica."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The same job on Ray (``--ray local`` or ``--ray ADDRESS``): one Ray task per study,
-running :func:`viewer.batch.worker.run_study`; with viewer.cli.serve_ray the only
+running :func:`viewer.batch.worker.run_study`; with viewer.service.ray_serve the only
 modules that import Ray (:func:`connect` and :func:`disconnect` serve both).
 
 Each Ray worker process verifies the model before its first study and keeps it (and its
@@ -91,7 +91,7 @@ def token_env(environ: dict[str, str] | None = None) -> dict[str, str]:
 def prepare(address: str) -> None:
     """The environment Ray must find when it is first imported (it reads it then): quiet
     and offline, loopback only for ``local``, the token for a cluster. Call it before
-    anything imports ``ray`` (``lightbox serve --ray`` does, before viewer.cli.serve_ray)."""
+    anything imports ``ray`` (``lightbox serve --ray`` does, before viewer.service.ray_serve)."""
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
     if address == "local":

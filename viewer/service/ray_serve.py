@@ -1,5 +1,5 @@
 """``lightbox serve --ray local|ADDRESS``: the same service deployed with Ray Serve
-(docs/service.md, "Scaling out with Ray Serve"); with viewer.batch.ray_engine the only
+(docs/service.md, "Scaling out with Ray Serve"); with viewer.service.ray_batch the only
 modules that import Ray.
 
 One deployment, ``lightbox``, whose replicas each hold the whole :func:`create_app` over
@@ -14,7 +14,7 @@ Ray Serve's HTTP proxy listens on the given host and port on the head node (the 
 running this command for ``local``), under the same rule as ``lightbox serve``: loopback
 only unless the site sets API keys. For ``local`` every replica's own gRPC server is kept
 on the loopback too (:func:`_inter_deployment_grpc_on_loopback`). ``local`` starts a private Ray instance (no
-dashboard, no usage statistics, loopback only; viewer.batch.ray_engine.connect) and
+dashboard, no usage statistics, loopback only; viewer.service.ray_batch.connect) and
 shuts it down on Ctrl+C or SIGTERM. With an ADDRESS, Ray Serve is shut down at the end
 if this command started it (its proxy stops listening), else only the ``lightbox``
 application is deleted; the cluster itself is left running.
@@ -32,10 +32,10 @@ from typing import Any
 from ray import serve
 from ray.serve._private.constants import SERVE_CONTROLLER_NAME, SERVE_NAMESPACE
 
-from viewer.batch.ray_engine import LOCAL_CPUS, connect, disconnect
 from viewer.batch.tasks import EngineUnavailableError
 from viewer.host.settings import Settings
 from viewer.service.config import ServiceConfig
+from viewer.service.ray_batch import LOCAL_CPUS, connect, disconnect
 
 APP_NAME = "lightbox"
 

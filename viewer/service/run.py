@@ -1,0 +1,40 @@
+"""``lightbox serve`` on one machine: the models verified, then the app served by uvicorn.
+
+Here, not in ``viewer.cli``, so that the web stack (uvicorn, FastAPI) is imported in this
+room alone (docs/architecture.md): the command only checks that it is installed (the
+server extra; the workstation executable does not carry it) and calls :func:`serve_http`.
+"""
+
+from __future__ import annotations
+
+import ssl
+import sys
+
+import uvicorn
+
+from viewer.host.settings import Settings
+from viewer.service.app import create_app
+from viewer.service.config import ServiceConfig
+from viewer.service.engine import Engine
+
+
+def serve_http(host: str, port: int, settings: Settings, config: ServiceConfig) -> int:
+    """Verify the models (one line each on stderr), then serve the app with uvicorn until
+    stopped; mutual TLS when the site asks for it."""
+    engine = Engine(settings, config.models_dirs)
+    for entry in engine.registry:
+        served = engine.provider(entry.id)
+        state = (f"verified, on {served.name} ({served.reason})" if entry.available
+                 else f"unavailable: {entry.reason}")
+        print(f"lightbox serve: {entry.id} {entry.version}: {state}", file=sys.stderr)
+    if not engine.registry.entries:
+        print("lightbox serve: no model found; the service starts but is not ready",
+              file=sys.stderr)
+    tls: dict[str, object] = {}
+    if config.mutual_tls:
+        tls = {"ssl_certfile": str(settings.tls_cert_file),
+               "ssl_keyfile": str(settings.tls_key_file),
+               "ssl_ca_certs": str(settings.tls_ca_file), "ssl_cert_reqs": ssl.CERT_REQUIRED}
+    uvicorn.run(create_app(engine, config), host=host, port=port, log_level="info",
+                server_header=False, **tls)  # type: ignore[arg-type]
+    return 0
