@@ -413,8 +413,12 @@ class AuditLog:
                      mode=0o600, durable=False)
         _at("head-saved")
         # A second copy of where the chain stands, in the application log (no patient data).
-        logger.info("audit record(s) %d-%d of chain %s written to %s", entries[0]["seq"],
-                    last["seq"], chain, self.path.name)
+        if len(entries) == 1:
+            logger.info("audit record %d of chain %s written to %s", last["seq"], chain,
+                        self.path.name)
+        else:
+            logger.info("audit records %d-%d of chain %s written to %s", entries[0]["seq"],
+                        last["seq"], chain, self.path.name)
         return entries
 
     def records(self) -> list[dict[str, Any]]:
