@@ -336,14 +336,21 @@ def test_with_no_node_configured_the_viewer_loads_no_network_code(offline_env) -
     assert attempts(offline_env) == "", "a network connection was attempted"
 
 
-CONNECT_PROBE = """
-import json, shutil, sys
+# Every probe below starts by recording, with an audit hook, each socket connect, bind
+# and name look-up its process makes (``seen``), before anything of Lightbox is imported.
+WATCH_SOCKETS = """
+import sys
 seen = []
 def hook(event, args):
     if event in ("socket.connect", "socket.bind", "socket.getaddrinfo"):
         address = args[1] if event != "socket.getaddrinfo" else list(args[:2])
         seen.append([event, list(address) if isinstance(address, tuple) else address])
 sys.addaudithook(hook)
+"""
+
+
+CONNECT_PROBE = WATCH_SOCKETS + """
+import json, shutil, sys
 from viewer.cli.main import main
 study = sys.argv[1]
 codes = [main(["pacs", "echo", "orthanc"]), main(["pacs", "find", "orthanc"]),
@@ -394,14 +401,8 @@ def test_with_nodes_configured_nothing_but_them_is_contacted(tmp_path) -> None:
     assert {port for _, port in binds} - {0} == {orthanc.storage_port}, report["seen"]
 
 
-GUI_PRIORS_PROBE = """
+GUI_PRIORS_PROBE = WATCH_SOCKETS + """
 import json, sys, time
-seen = []
-def hook(event, args):
-    if event in ("socket.connect", "socket.getaddrinfo"):
-        address = args[1] if event != "socket.getaddrinfo" else list(args[:2])
-        seen.append([event, list(address) if isinstance(address, tuple) else address])
-sys.addaudithook(hook)
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from viewer.host.settings import load_settings
@@ -446,14 +447,8 @@ def test_with_nodes_configured_the_priors_ask_only_them(orthanc, tmp_path) -> No
     assert connects == {("127.0.0.1", orthanc.dicom_port)}, report["seen"]
 
 
-TLS_PROBE = """
+TLS_PROBE = WATCH_SOCKETS + """
 import json, sys
-seen = []
-def hook(event, args):
-    if event in ("socket.connect", "socket.bind", "socket.getaddrinfo"):
-        address = args[1] if event != "socket.getaddrinfo" else list(args[:2])
-        seen.append([event, list(address) if isinstance(address, tuple) else address])
-sys.addaudithook(hook)
 from viewer.cli.pacs import main
 from viewer.host.settings import load_settings
 mutual, moving, anonymous = (load_settings(path) for path in sys.argv[2:5])
@@ -499,14 +494,8 @@ def test_with_tls_nodes_nothing_but_them_is_contacted(tmp_path) -> None:
     assert {port for _, port in binds} - {0} == {orthanc.storage_port}, report["seen"]
 
 
-WEB_PROBE = """
+WEB_PROBE = WATCH_SOCKETS + """
 import json, shutil, sys
-seen = []
-def hook(event, args):
-    if event in ("socket.connect", "socket.bind", "socket.getaddrinfo"):
-        address = args[1] if event != "socket.getaddrinfo" else list(args[:2])
-        seen.append([event, list(address) if isinstance(address, tuple) else address])
-sys.addaudithook(hook)
 from viewer.cli.main import main
 study = sys.argv[1]
 codes = [main(["pacs", "echo", "web"]), main(["pacs", "find", "web"]),
@@ -544,14 +533,8 @@ def test_with_a_dicomweb_node_only_its_host_and_port_are_contacted_never_a_proxy
         assert (tmp_path / "out" / "ct-lesion-cls-sr.dcm").is_file()
 
 
-SERVER_PROBE = """
+SERVER_PROBE = WATCH_SOCKETS + """
 import json, sys, time
-seen = []
-def hook(event, args):
-    if event in ("socket.connect", "socket.getaddrinfo"):
-        address = args[1] if event != "socket.getaddrinfo" else list(args[:2])
-        seen.append([event, list(address) if isinstance(address, tuple) else address])
-sys.addaudithook(hook)
 from viewer.cli.main import main
 code = main(["infer", sys.argv[1], "--model", "ct-lesion-cls", "--out", sys.argv[2],
              "--accept-warnings", "--server", "gpu1"])
