@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -42,6 +43,25 @@ def _ensure_env(extras: str) -> None:
     stamp.write_text(digest)
 
 
+def _ensure_web() -> None:
+    """Build the web viewer (web/, served by ``lightbox serve`` at /web/) with the npm
+    registry's tools: ``npm ci`` when the lockfile changed, then ``npm run build`` into
+    viewer/service/webapp/. Without npm the web tests skip and say why."""
+    web = ROOT / "web"
+    npm = shutil.which("npm")
+    if npm is None or not (web / "package.json").exists():
+        print("npm not found: the web viewer is not built (its tests skip)", flush=True)
+        return
+    lock = hashlib.sha256((web / "package-lock.json").read_bytes()).hexdigest()[:16]
+    stamp = web / "node_modules" / ".lightbox-installed"
+    if not (stamp.exists() and stamp.read_text() == lock):
+        print("installing the web viewer's packages (npm ci)", flush=True)
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=web, check=True)
+        stamp.write_text(lock)
+    subprocess.run([npm, "run", "--silent", "build"], cwd=web, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"demo", "test", "lint"}:
         print(__doc__)
@@ -57,6 +77,7 @@ def main(argv: list[str]) -> int:
         contracts = subprocess.call([str(BIN / "lint-imports")], cwd=ROOT)
         types = subprocess.call([str(PYTHON), "-m", "mypy"], cwd=ROOT)
         return ruff or contracts or types
+    _ensure_web()
     # Tests never need a screen: Qt renders offscreen unless the caller chose otherwise.
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     return subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT, env=env)
