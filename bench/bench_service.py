@@ -278,7 +278,7 @@ def main() -> int:
 
 def batching(counts: list[int], requests: int, model: str, call: Call) -> None:
     """Batching off against on, interleaved, on the binary load."""
-    from viewer.host.settings import DEFAULT_BATCH_WINDOW_MS
+    from viewer.host.site_keys import DEFAULT_BATCH_WINDOW_MS
 
     with tempfile.TemporaryDirectory() as tmp, \
             running_service(Path(tmp) / "off", site="service_batch_window_ms = 0\n") as off, \

@@ -16,7 +16,6 @@ import pytest
 
 from viewer.host import grouppolicy
 from viewer.host.settings import (
-    KEYS,
     POLICY,
     SAFE_DEFAULT,
     SITE,
@@ -25,6 +24,7 @@ from viewer.host.settings import (
     read_site_config,
     save_user_preferences,
 )
+from viewer.host.site_keys import KEYS
 
 KEY = "ed25519:sH+bBMdXf627g03aAhPN7bZ49kTSht1Q5WQYh5XoZu0="
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from viewer.host.settings import (
-    CORNER_GROUPS,
     ENVIRONMENT,
     SAFE_DEFAULT,
     SCHEMA_VERSION,
@@ -20,6 +19,7 @@ from viewer.host.settings import (
     save_user_preferences,
     site_config_path,
 )
+from viewer.host.site_keys import CORNER_GROUPS
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "packaging" / "lightbox.toml.example"
 
@@ -75,7 +75,7 @@ def test_the_shipped_example_parses_to_what_its_comments_say() -> None:
 
 
 def test_every_key_is_documented_in_the_example() -> None:
-    from viewer.host.settings import KEYS
+    from viewer.host.site_keys import KEYS
 
     text = EXAMPLE.read_text(encoding="utf-8")
     for key in KEYS:

@@ -21,8 +21,8 @@ from viewer.host.settings import (
     SettingsError,
     load_settings,
     save_user_preferences,
-    schema_table,
 )
+from viewer.host.site_keys import schema_table
 from viewer.inference.registry import SITE_BROKEN, ModelRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -283,8 +283,8 @@ def test_the_key_table_in_install_md_is_the_codes() -> None:
     begin, end = "<!-- site-keys:begin -->\n", "<!-- site-keys:end -->"
     documented = text[text.index(begin) + len(begin):text.index(end)]
     assert documented == schema_table(), (
-        "docs/install.md's key table differs from viewer/host/settings.py KEYS: paste "
-        "the output of `python -c 'from viewer.host.settings import schema_table; "
+        "docs/install.md's key table differs from viewer/host/site_keys.py KEYS: paste "
+        "the output of `python -c 'from viewer.host.site_keys import schema_table; "
         "print(schema_table(), end=\"\")'` between the site-keys markers")
 
 

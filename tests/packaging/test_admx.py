@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from viewer.host import grouppolicy
-from viewer.host.settings import KEYS, LANGUAGES
+from viewer.host.site_keys import KEYS, LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMX_DIR = ROOT / "packaging" / "windows" / "admx"

@@ -27,13 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.host.settings import (
-    CORNER_GROUPS,
-    LANGUAGES,
-    Settings,
-    SettingsError,
-    save_user_preferences,
-)
+from viewer.host.settings import Settings, SettingsError, save_user_preferences
+from viewer.host.site_keys import CORNER_GROUPS, LANGUAGES
 from viewer.imaging.presets import load_presets
 from viewer.ui.bindings import BINDINGS, DEFAULT_BINDINGS, apply_user_keys, keys_clashes
 from viewer.ui.i18n import LANGUAGE_NAMES, bindings_tr, translate

@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from viewer.host.settings import CORNER_GROUPS
+from viewer.host.site_keys import CORNER_GROUPS
 from viewer.imaging.lossy import lossy
 from viewer.io.model import FrameRef, Series, Study
 from viewer.state.view import ViewState

@@ -30,7 +30,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from viewer.host.settings import CORNER_GROUPS
+from viewer.host.site_keys import CORNER_GROUPS
 from viewer.imaging.lut import default_window, file_windows, modality_values
 from viewer.imaging.orientation import orientation_labels
 from viewer.imaging.presets import Preset, file_presets, preset_named, presets_for
