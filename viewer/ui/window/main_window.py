@@ -10,41 +10,34 @@ without pixels goes through :meth:`MainWindow.show_object` (an SR is then read a
 document, see ``reports.py``).
 RT structure sets are read once for the whole session, on a worker, and drawn by every
 viewport showing a matching series. The AI models are verified on a worker from the start.
-The window itself only wires parts together.
+The window itself only wires parts together; its viewport grid and MPR
+(``reading_layout.py``), its menu bar (``menus.py``) and the windows it opens beside
+itself (``side_windows.py``) are mixins of their own.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
-import platform
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import PySide6
-from PySide6.QtCore import Qt, Signal, qVersion
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
-    QMenu,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QWidget,
 )
 
-from viewer import __version__
 from viewer.errors import LightboxError
 from viewer.host.settings import Settings, load_settings
-from viewer.imaging.presets import Preset
-from viewer.inference.session import runtime_version
 from viewer.io.cache import FrameCache, default_cache_bytes, estimate_series_bytes
 from viewer.io.frames import frame_source
 from viewer.io.model import FrameRef, Instance, ScanResult, Series, Study
@@ -55,21 +48,23 @@ from viewer.state.structure_sets import StructureSetsRead
 from viewer.tasks.jobs import Job, Jobs
 from viewer.ui.ai.panel import AIPanel
 from viewer.ui.ai.send_results import SendResults
-from viewer.ui.bindings import BINDINGS, Scope, apply_user_keys, shortcut
+from viewer.ui.bindings import apply_user_keys
 from viewer.ui.boundary import ErrorBoundary
 from viewer.ui.bridge import Background, Bridge, Outcome
-from viewer.ui.i18n import QT_TRANSLATE_NOOP, bindings_tr, corner_tr, translate
+from viewer.ui.i18n import corner_tr, translate
 from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN, person_name
 from viewer.ui.window.annotation_files import AnnotationFiles
 from viewer.ui.window.arriving import ArrivingStudies
 from viewer.ui.window.browser import SeriesBrowser
 from viewer.ui.window.early_image import EarlyImage
 from viewer.ui.window.exports import ReadingTools
+from viewer.ui.window.menus import WindowMenus
 from viewer.ui.window.priors import PriorsReading
 from viewer.ui.window.problems import ProblemsPanel
 from viewer.ui.window.reading_layout import ReadingLayout
 from viewer.ui.window.receiving import Receiving
 from viewer.ui.window.reports import ReportReading, is_report
+from viewer.ui.window.side_windows import SideWindows
 from viewer.ui.window.study_list import StudyListPanel
 
 if TYPE_CHECKING:  # built when first asked for, imported then
@@ -82,7 +77,7 @@ APP_NAME = "Lightbox"
 MB = 1024 * 1024
 
 
-class MainWindow(ReadingLayout, QMainWindow):
+class MainWindow(ReadingLayout, WindowMenus, SideWindows, QMainWindow):
     #: Nothing left to do: no scan running or queued, the shown series loaded (or nothing
     #: to show) and the browser's thumbnails made. The screenshot mode waits for this.
     settled = Signal()
@@ -214,97 +209,6 @@ class MainWindow(ReadingLayout, QMainWindow):
         self.scan_bar.hide()
         self.cancel_button.hide()
 
-    def _action(self, menu: QMenu, name: str, slot: Callable[[], object], *,
-                checkable: bool = False, text: str | None = None) -> QAction:
-        binding = BINDINGS.get(name)
-        label = text or (bindings_tr(binding.description) if binding else name)
-        action = QAction(label, self)
-        key = shortcut(name) if binding else ""
-        if binding is not None and binding.scope is Scope.WINDOW and key:
-            action.setShortcut(QKeySequence(key))
-        elif key:
-            # Viewport keys are handled by the viewport itself; the menu only shows them.
-            action.setText(f"{label}\t{QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)}")
-        action.setCheckable(checkable)
-        action.triggered.connect(self.boundary.guard(lambda *_: slot(), name))
-        menu.addAction(action)
-        self._actions[name] = action
-        return action
-
-    def _on_active(self, action: str) -> None:
-        """Do ``action`` on the viewport that is active now, when the menu fires (a viewport
-        captured when the menus were built would be the first one for ever)."""
-        self.viewport.trigger(action)
-        self._sync_checks()
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu(translate("MainWindow", "&File"))
-        self._action(file_menu, "open_files", self.choose_files, text=translate("MainWindow", "Open files…"))
-        self._action(file_menu, "open_folder", self.choose_folder, text=translate("MainWindow", "Open folder…"))
-        self._action(file_menu, "open_dicomdir", self.choose_dicomdir, text=translate("MainWindow", "Open DICOMDIR…"))
-        file_menu.addSeparator()
-        pacs = self._action(file_menu, "search_pacs", self.show_pacs_search,
-                            text=translate("MainWindow", "Search PACS…"))
-        if not (self.settings.dicom_nodes or self.settings.dicomweb_nodes):
-            # No node: no search, and none of the network code is ever loaded.
-            pacs.setEnabled(False)
-            pacs.setToolTip(translate("MainWindow", "No PACS is configured: your IT "
-                                      "department lists the DICOM nodes (docs/pacs.md)"))
-            file_menu.setToolTipsVisible(True)
-        file_menu.addSeparator()
-        self._action(file_menu, "quit", self.close, text=translate("MainWindow", "Quit"))
-
-        edit_menu = self.menuBar().addMenu(translate("MainWindow", "&Edit"))
-        prefs = QAction(translate("MainWindow", "Preferences…"), self)
-        prefs.setShortcut(QKeySequence("Ctrl+,"))
-        prefs.triggered.connect(self.boundary.guard(lambda *_: self.show_preferences(),
-                                                    "preferences"))
-        edit_menu.addAction(prefs)
-        self._actions["preferences"] = prefs
-
-        view = self.menuBar().addMenu(translate("MainWindow", "&View"))
-        self.presets_menu = view.addMenu(translate("MainWindow", "Window presets"))
-        # Rebuilt on opening: the file's own windows can change from one image to the next.
-        self.presets_menu.aboutToShow.connect(self._rebuild_presets)
-        view.addSeparator()
-        for name, text in (("fit", QT_TRANSLATE_NOOP("MainWindow", "Fit to window")),
-                           ("actual_size", QT_TRANSLATE_NOOP("MainWindow", "Actual size (1:1)")),
-                           ("rotate", QT_TRANSLATE_NOOP("MainWindow", "Rotate 90° clockwise")),
-                           ("flip_h", QT_TRANSLATE_NOOP("MainWindow", "Flip horizontal")),
-                           ("flip_v", QT_TRANSLATE_NOOP("MainWindow", "Flip vertical")),
-                           ("reset", QT_TRANSLATE_NOOP("MainWindow", "Reset view")),
-                           ("cine", QT_TRANSLATE_NOOP("MainWindow", "Play / pause cine")),
-                           ("cine_slower", QT_TRANSLATE_NOOP("MainWindow", "Cine slower")),
-                           ("cine_faster", QT_TRANSLATE_NOOP("MainWindow", "Cine faster"))):
-            self._action(view, name, functools.partial(self._on_active, name),
-                         text=translate("MainWindow", text))
-        self._action(view, "invert", lambda: self._on_active("invert"), checkable=True,
-                     text=translate("MainWindow", "Invert"))
-        self._action(view, "annotations", lambda: self._on_active("annotations"),
-                     checkable=True, text=translate("MainWindow", "Annotations"))
-        self._action(view, "ai_overlays", lambda: self._on_active("ai_overlays"),
-                     checkable=True, text=translate("MainWindow", "AI overlays"))
-        view.addSeparator()
-        self._build_layout_menu(view)
-        self._action(view, "save_hanging", lambda: self.priors.save_hanging(),
-                     text=translate("MainWindow", "Save hanging protocol"))
-        self._action(view, "hide_identity", self.toggle_identity, checkable=True,
-                     text=translate("MainWindow", "Hide patient identity"))
-        self._action(view, "tag_browser", self.show_tags, text=translate("MainWindow", "Tag browser…"))
-        view.addSeparator()
-        view.addAction(self.browser_dock.toggleViewAction())
-        view.addAction(self.study_list_dock.toggleViewAction())
-        view.addAction(self.priors.dock.toggleViewAction())
-        view.addAction(self.problems_dock.toggleViewAction())
-        view.addAction(self.ai_dock.toggleViewAction())
-
-        help_menu = self.menuBar().addMenu(translate("MainWindow", "&Help"))
-        self._action(help_menu, "help", self.show_help, text=translate("MainWindow", "Keyboard and mouse shortcuts"))
-        about = QAction(translate("MainWindow", "About Lightbox"), self)
-        about.triggered.connect(self.show_about)
-        help_menu.addAction(about)
-        self._sync_checks()
-
     def _connect(self) -> None:
         b = self.boundary
         self.boundary.file_problem.connect(self._add_problem)
@@ -347,6 +251,13 @@ class MainWindow(ReadingLayout, QMainWindow):
         for viewport in self.all_viewports():
             viewport.set_display_preferences(self.settings.default_presets,
                                              self.settings.corner_text)
+
+    def _preferences_saved(self) -> None:
+        # The user changed the preferences file: the one place the GUI reads them again.
+        self.settings = load_settings(self.settings.site_file, self.settings.user_file)
+        self.ai_panel.settings = self.settings
+        self._apply_display_preferences()
+        self.help_dialog = None  # rebuilt from the remapped table when next shown
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -631,14 +542,6 @@ class MainWindow(ReadingLayout, QMainWindow):
             self.reading.show_tool()
         self._sync_checks()
 
-    def _sync_checks(self) -> None:
-        s = self.viewport.state
-        for name, value in (("invert", s.invert), ("annotations", s.annotations),
-                            ("hide_identity", s.hide_identity),
-                            ("ai_overlays", self.viewport.overlays.visible)):
-            if name in self._actions:
-                self._actions[name].setChecked(value)
-
     def toggle_identity(self) -> None:
         if self.settings.is_locked("hide_identity") and self.settings.hide_identity:
             self._sync_checks()  # a shortcut still reaches here: keep identity hidden
@@ -655,143 +558,6 @@ class MainWindow(ReadingLayout, QMainWindow):
             who = person_name(study.patient_name) or translate("MainWindow", "Unnamed")
             what = f" — {study.description}" if study.description else ""
             self.setWindowTitle(f"{APP_NAME} — {who}{what}")
-
-    def _rebuild_presets(self) -> None:
-        self.presets_menu.clear()
-        # The file's own windows first: "reset to the file's window" is always one click away.
-        own: list[Preset | None] = list(self.viewport.file_presets())
-        if not own and self.viewport.current_ref() is not None:
-            own = [None]  # no window in the header and no pixels yet: still offer the way back
-        for number, preset in enumerate(own):
-            text = (translate("MainWindow", "File window") if preset is None
-                    else f"{preset.name}  (W {preset.width:g} L {preset.center:g})")
-            action = self.presets_menu.addAction(f"{text}\t0" if number == 0 else text)
-            action.triggered.connect(lambda *_, n=number: self.viewport.apply_file_window(n))
-        if own and self.viewport.presets:
-            self.presets_menu.addSeparator()
-        for number, preset in enumerate(self.viewport.presets, start=1):
-            key = preset.key if preset.key is not None else number
-            action = self.presets_menu.addAction(
-                f"{preset.name}  (W {preset.width:g} L {preset.center:g})\t{key}")
-            action.triggered.connect(lambda *_, k=key: self.viewport.apply_preset(k))
-        self.presets_menu.setEnabled(bool(own or self.viewport.presets))
-
-    # -- dialogs -----------------------------------------------------------------------------
-
-    def show_tags(self) -> None:
-        ref = self.viewport.current_ref()
-        self.show_tags_of(ref.instance if ref else None)
-
-    def show_tags_of(self, instance: Instance | None) -> None:
-        if self.tag_browser is None:
-            from viewer.ui.dialogs.tag_browser import TagBrowser
-
-            self.tag_browser = TagBrowser(self)
-            self.tag_browser.set_hide_identity(self.viewport.state.hide_identity)
-        self.tag_browser.show_instance(instance)
-        self.tag_browser.show()
-        self.tag_browser.raise_()
-
-    def _update_tags(self) -> None:
-        ref = self.viewport.current_ref()
-        if self.tag_browser is not None and ref is not None:
-            self.tag_browser.show_instance(ref.instance)
-
-    def show_pacs_search(self) -> None:
-        """The Search PACS window (built, with its network code, when first asked for)."""
-        if not (self.settings.dicom_nodes or self.settings.dicomweb_nodes):
-            return  # the menu item is disabled; a remapped shortcut still reaches here
-        search = self.pacs_search_window()
-        search.show()
-        search.raise_()
-        search.patient_name.setFocus()
-
-    def pacs_search_window(self) -> PacsSearchWindow:
-        """The Search PACS window, built hidden when first needed (by the reader, or by a
-        prior retrieved for comparison): one retrieve queue for the whole window."""
-        if self.pacs_search is None:
-            from viewer.ui.window.pacs_search import PacsSearchWindow
-
-            self.pacs_search = PacsSearchWindow(
-                self.settings, self.bridge, self.boundary,
-                lambda folder: self.arriving.open(folder), self)
-            self.pacs_search.set_hide_identity(self.viewport.state.hide_identity)
-            self.arriving.follow_retrieves(self.pacs_search.model)
-        return self.pacs_search
-
-    def show_preferences(self) -> None:
-        from viewer.ui.dialogs.preferences import PreferencesDialog
-
-        dialog = PreferencesDialog(self.settings, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(self._preferences_saved)
-        self.preferences_dialog = dialog
-        dialog.open()  # window-modal without a nested event loop
-
-    def _preferences_saved(self) -> None:
-        # The user changed the preferences file: the one place the GUI reads them again.
-        self.settings = load_settings(self.settings.site_file, self.settings.user_file)
-        self.ai_panel.settings = self.settings
-        self._apply_display_preferences()
-        self.help_dialog = None  # rebuilt from the remapped table when next shown
-
-    def show_help(self) -> None:
-        if self.help_dialog is None:
-            from viewer.ui.dialogs.help import HelpDialog
-
-            self.help_dialog = HelpDialog(self)
-        self.help_dialog.show()
-        self.help_dialog.raise_()
-
-    def _network_text(self) -> str:
-        """The About box's promise: none at all, or only where IT said (nodes, servers)."""
-        nodes, servers = self.settings.dicom_nodes, self.settings.inference_servers
-        if not nodes and not servers:
-            return translate("MainWindow", "Lightbox makes no network connection, ever: no "
-                             "update checks, no telemetry, nothing downloaded. Images and "
-                             "results stay on this computer.")
-        where = ", ".join([*(n.address for n in nodes.values()),
-                           *(s.address for s in servers.values())])
-        return translate("MainWindow", "Lightbox connects only to what your IT configured "
-                         "({}): no update checks, no telemetry, nothing downloaded.").format(where)
-
-    def about_text(self) -> str:
-        """What the About box says: version, build, where settings and logs are."""
-        build = (translate("MainWindow", "standalone build") if getattr(sys, "frozen", False)
-                 else translate("MainWindow", "Python package"))
-        site = (str(self.settings.site_file) if self.settings.site_found
-                else translate("MainWindow", "none ({} not present)").format(
-                    self.settings.site_file))
-        return "\n".join([
-            f"Lightbox {__version__}",
-            translate("MainWindow", "An offline DICOM viewer with local AI models."),
-            "",
-            self._network_text(),
-            "",
-            translate("MainWindow", "Build: {}").format(build)
-            + f"; Python {platform.python_version()}; "
-            f"Qt {qVersion()} (PySide6 {PySide6.__version__}); "
-            f"ONNX Runtime {runtime_version()}",
-            translate("MainWindow", "System: {}").format(
-                f"{platform.system()} {platform.release()} ({platform.machine()})"),
-            translate("MainWindow", "Site configuration: {}").format(site),
-            translate("MainWindow", "Logs: {}").format(self.settings.log_dir),
-            translate("MainWindow", "AI audit log: {}").format(self.settings.audit_dir),
-            "",
-            translate("MainWindow",
-                      "Not for diagnostic use unless your institution has validated it."),
-        ])
-
-    def show_about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, translate("MainWindow", "About Lightbox"), self.about_text(),
-                          QMessageBox.StandardButton.Close, self)
-        # Plain text: the box shows no links, and nothing in it can open a browser.
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        box.setObjectName("about")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setModal(False)
-        box.show()
 
     # -- closing -------------------------------------------------------------------------
 
