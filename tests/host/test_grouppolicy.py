@@ -9,6 +9,7 @@ The registry as the ADMX template writes it is given as plain dicts (what
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from viewer.host.settings import (
     read_site_config,
     save_user_preferences,
 )
-from viewer.host.site_keys import KEYS
+from viewer.host.site_keys import KEYS, check_value
 
 KEY = "ed25519:sH+bBMdXf627g03aAhPN7bZ49kTSht1Q5WQYh5XoZu0="
 
@@ -170,6 +171,128 @@ def test_a_wrong_number_policy_is_reported_and_the_site_file_decides(files) -> N
     s = load_settings(site, prefs, policy=({"storage_port": 0, "pacs_cache_gb": "lots"}, {}))
     assert s.storage_port == 11112 and s.pacs_cache_gb == 50.0 and not s.failed_closed
     assert len(s.problems) == 2 and all("Policies\\Lightbox\\" in p for p in s.problems)
+
+
+# --- DICOMweb nodes and inference servers: "NAME=URL;field=value" entries -----------------
+
+def url_lists(folder: Path) -> dict[str, dict[str, grouppolicy.RegistryValue]]:
+    web: dict[str, grouppolicy.RegistryValue] = {
+        "1": "web=https://pacs.hospital.local/dicom-web",
+        "2": f"cloud=https://archive.local:8443/dicomweb;auth=bearer; token_file={folder / 't'}",
+        "3": f"plain=http://10.1.2.3:8042/dicom-web;auth=basic;username=lightbox;"
+             f"password_file={folder / 'pw'}"}
+    servers: dict[str, grouppolicy.RegistryValue] = {
+        "1": f"gpu1=https://ai.hospital.local:8443;api_key_file={folder / 'gpu1.key'};"
+             "timeout_s=120",
+        "2": "cpu=http://[fd00::5]:8000"}
+    return {"dicomweb_nodes": web, "inference_servers": servers}
+
+
+URL_POLICIES: dict[str, grouppolicy.RegistryValue] = {"dicomweb_nodes": 1,
+                                                      "inference_servers": 1}
+OLD_TABLES = """
+[dicomweb_nodes.old]
+url = "http://old.local/dicom-web"
+
+[inference_servers.old]
+url = "https://old.local:8443"
+"""
+
+
+def test_the_web_node_and_server_policies_become_the_site_file_s_tables(tmp_path) -> None:
+    site, problems = grouppolicy.site_values(URL_POLICIES, url_lists(tmp_path))
+    assert problems == []
+    assert site == {
+        "dicomweb_nodes": {
+            "web": {"url": "https://pacs.hospital.local/dicom-web"},
+            "cloud": {"url": "https://archive.local:8443/dicomweb", "auth": "bearer",
+                      "token_file": str(tmp_path / "t")},
+            "plain": {"url": "http://10.1.2.3:8042/dicom-web", "auth": "basic",
+                      "username": "lightbox", "password_file": str(tmp_path / "pw")}},
+        "inference_servers": {
+            "gpu1": {"url": "https://ai.hospital.local:8443",
+                     "api_key_file": str(tmp_path / "gpu1.key"), "timeout_s": 120.0},
+            "cpu": {"url": "http://[fd00::5]:8000"}}}
+    # The same tables in a site file pass the file's checks.
+    path = tmp_path / "lightbox.toml"
+    path.write_text(as_toml(site), encoding="utf-8")
+    read_problems: list[str] = []
+    checked, ok = read_site_config(path, read_problems)
+    assert ok and read_problems == [] and set(checked) == set(site)
+
+
+def test_web_node_and_server_policies_replace_the_file_s_and_lock(files) -> None:
+    site, prefs = files
+    site.write_text(SITE_FILE + OLD_TABLES, encoding="utf-8")
+    folder = site.parent
+    s = load_settings(site, prefs, policy=(URL_POLICIES, url_lists(folder)))
+    assert s.problems == () and not s.failed_closed
+    assert sorted(s.dicomweb_nodes) == ["cloud", "plain", "web"]  # the file's: replaced
+    cloud = s.dicomweb_nodes["cloud"]
+    assert (cloud.auth, cloud.token_file, cloud.port) == ("bearer", folder / "t", 8443)
+    assert s.dicomweb_nodes["plain"].password_file == folder / "pw"
+    assert sorted(s.inference_servers) == ["cpu", "gpu1"]
+    gpu1 = s.inference_servers["gpu1"]
+    assert (gpu1.address, gpu1.api_key_file, gpu1.timeout_s) == (
+        "ai.hospital.local:8443", folder / "gpu1.key", 120.0)
+    assert s.inference_servers["cpu"].address == "[fd00::5]:8000"
+    assert s.source("dicomweb_nodes") == s.source("inference_servers") == POLICY
+    assert {"dicomweb_nodes", "inference_servers"} <= s.locked
+
+
+@pytest.mark.parametrize(("key", "entry", "said"), [
+    ("dicomweb_nodes", "web https://pacs.local", "is not an entry (NAME=URL, then ;auth="),
+    ("dicomweb_nodes", "web=https://pacs.local;auth", "'auth' is not field=value"),
+    ("dicomweb_nodes", "web=https://pacs.local;auth=bearer;token_file=pacs.token",
+     "token_file must be a full path"),
+    ("dicomweb_nodes", "ok=https://elsewhere.local", "'ok' is listed twice"),
+    # The layout is right; the same checks as the site file's find what is wrong.
+    ("dicomweb_nodes", "web=ftp://pacs.local", "url must start with http:// or https://"),
+    ("dicomweb_nodes", "web=https://pacs.local;auth=bearer", "needs token_file"),
+    ("dicomweb_nodes", "web=https://pacs.local;colour=red", "unknown field(s) 'colour'"),
+    ("dicomweb_nodes", "../x=https://pacs.local", "node name"),
+    ("inference_servers", "gpu1 https://ai.local:8443", "NAME=URL, then ;api_key_file="),
+    ("inference_servers", "gpu1=https://ai.local:8443;timeout_s=soon",
+     "timeout_s must be a number, not 'soon'"),
+    ("inference_servers", "gpu1=https://ai.local:8443;timeout_s=5;timeout_s=6",
+     "timeout_s is given twice"),
+    ("inference_servers", "gpu1=https://ai.local:8443;api_key_file=gpu1.key",
+     "api_key_file must be a full path"),
+    ("inference_servers", "gpu1=https://ai.local:8443;timeout_s=0",
+     "timeout_s must be a number of seconds above 0"),
+    ("inference_servers", "gpu1=https://ai.local:99999", "use 1 to 65535"),
+])
+def test_a_wrong_web_node_or_server_entry_leaves_none_at_all(files, key, entry, said) -> None:
+    site, prefs = files
+    site.write_text(SITE_FILE + OLD_TABLES, encoding="utf-8")
+    s = load_settings(site, prefs, policy=({key: 1},
+                                           {key: {"1": "ok=https://ok.local", "2": entry}}))
+    assert dict(getattr(s, key)) == {}  # not the policy's first, not the file's
+    other = "inference_servers" if key == "dicomweb_nodes" else "dicomweb_nodes"
+    assert sorted(getattr(s, other)) == ["old"]  # the other table is the file's still
+    none_left = grouppolicy.NONE_LEFT[key]
+    assert any(said in p and f"Policies\\Lightbox\\{key}" in p and none_left in p
+               for p in s.problems), s.problems
+    assert not s.failed_closed
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+#: A policy entry as the docs show one: NAME=AE_TITLE@host:port… or NAME=URL….
+DOC_ENTRY = re.compile(r"`([A-Za-z0-9][\w.-]*=(?:https?://|[A-Z0-9_]+@)[^`\s]*)`")
+
+
+@pytest.mark.parametrize("doc", ["install.md", "pacs.md", "service.md"])
+def test_every_policy_entry_the_docs_show_is_accepted(doc: str) -> None:
+    entries = [e for e in DOC_ENTRY.findall((DOCS / doc).read_text(encoding="utf-8"))
+               if not e.startswith("NAME=")]  # the layout itself, not an example
+    assert entries
+    for entry in entries:
+        key = ("dicom_nodes" if "@" in entry.split(";")[0] else
+               "inference_servers" if "api_key_file" in entry or "timeout_s" in entry
+               else "dicomweb_nodes")
+        site, problems = grouppolicy.site_values({key: 1}, {key: {"1": entry}})
+        assert problems == [], (doc, entry, problems)
+        assert check_value(KEYS[key], site[key], None)[1] == "", (doc, entry)
 
 
 # --- the policy in the settings Lightbox starts with ------------------------------------

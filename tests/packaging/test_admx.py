@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from viewer.host import grouppolicy
-from viewer.host.site_keys import KEYS, LANGUAGES
+from viewer.host.site_keys import KEYS, LANGUAGES, check_value
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMX_DIR = ROOT / "packaging" / "windows" / "admx"
@@ -137,3 +137,18 @@ def test_the_number_policies_take_the_range_the_site_file_does() -> None:
                             ("dicom_timeout_s", 1, 3600)):
         (element,) = found[name].iterfind("p:elements/p:decimal", NS)
         assert (element.get("minValue"), element.get("maxValue")) == (str(low), str(high))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", grouppolicy.TABLES)
+def test_the_example_entries_in_a_table_policy_s_help_are_accepted(lang: str, name: str) -> None:
+    """What the editor shows IT as an example is an entry the mapping and the site file's
+    checks accept (the examples are those after "for instance" / "例: ")."""
+    help_text = strings(lang)[f"{name}_Help"]
+    found = re.search(r"(?:for instance |例: )(.+?)(?:\.\s|）)", help_text)
+    assert found, help_text
+    entries = found.group(1).replace("、", " or ").split(" or ")
+    lists = {name: {str(n): e.strip() for n, e in enumerate(entries, start=1)}}
+    site, problems = grouppolicy.site_values({name: 1}, lists)
+    assert problems == [] and len(site[name]) == len(entries), problems  # type: ignore[arg-type]
+    assert check_value(KEYS[name], site[name], None)[1] == ""

@@ -13,6 +13,11 @@ The ADMX template writes the site file's own keys under ``HKLM\\Software\\Polici
   by ``;tls`` and/or ``;move`` as needed (``pacs=PACS1@10.1.2.3:104;move``), which becomes
   the file's ``[dicom_nodes.NAME]`` tables and is checked by the same rules; a policy's
   nodes replace the file's (a wrong entry: no node at all, like a wrong table);
+* ``dicomweb_nodes`` and ``inference_servers``: lists of the same kind whose entries are
+  ``NAME=URL`` followed by ``;field=value`` for each other field of the file's table
+  (``web=https://pacs.local/dicom-web;auth=bearer;token_file=C:\\pki\\pacs.token``,
+  ``gpu1=https://ai.local:8443;api_key_file=C:\\pki\\gpu1.key;timeout_s=300``), file
+  paths full ones; they replace the file's tables, and a wrong entry leaves none;
 * each list (``model_dirs``, ``allowed_models``, ``locked``, ``trusted_keys``,
   ``revoked_keys``, ``revoked_models``): REG_DWORD 1 under its name when the policy is
   enabled, and its entries as the values ``1``, ``2``, … of the subkey of the same name.
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from pathlib import PurePosixPath, PureWindowsPath
 
 POLICY_KEY = r"Software\Policies\Lightbox"
 FLAGS = ("hide_identity", "developer_mode", "results_auto_send")
@@ -44,15 +50,30 @@ LISTS = ("model_dirs", "allowed_models", "locked", "trusted_keys", "revoked_keys
          "revoked_models")
 #: The DICOM nodes: a list whose entries are "NAME=AE_TITLE@host:port[;tls][;move]".
 NODES = "dicom_nodes"
+#: The DICOMweb nodes and the inference servers: lists whose entries are "NAME=URL"
+#: then ";field=value" for each other field of the site file's table.
+WEB_NODES, SERVERS = "dicomweb_nodes", "inference_servers"
+#: The policies that stand for the site file's tables of named entries, and what is left
+#: when one entry is wrong (nothing: never a half-understood list).
+TABLES = (NODES, WEB_NODES, SERVERS)
+NONE_LEFT = {NODES: "no DICOM node", WEB_NODES: "no DICOMweb node",
+             SERVERS: "no inference server"}
 #: Every site-file key a policy can set (the ADMX template has one policy for each).
-POLICY_KEYS = FLAGS + TEXTS + INTEGERS + REALS + LISTS + (NODES,)
+POLICY_KEYS = FLAGS + TEXTS + INTEGERS + REALS + LISTS + TABLES
 #: The policies whose entries are the values of a subkey of their own name.
-SUBKEYS = LISTS + (NODES,)
+SUBKEYS = LISTS + TABLES
 #: A node entry's options after its address.
 NODE_OPTIONS = ("tls", "move", "get")
+#: The fields of a "NAME=URL;field=value" entry that are numbers in the site file.
+NUMBER_FIELDS = ("timeout_s",)
+#: How each kind of "NAME=URL" entry is written, for the message about a wrong one.
+URL_LAYOUTS = {
+    WEB_NODES: "NAME=URL, then ;auth=basic;username=NAME;password_file=FULL PATH or "
+               ";auth=bearer;token_file=FULL PATH if needed",
+    SERVERS: "NAME=URL, then ;api_key_file=FULL PATH and ;timeout_s=SECONDS if needed"}
 
 RegistryValue = int | str
-NodeTable = dict[str, str | int | bool]
+NodeTable = dict[str, str | int | float | bool]
 SiteValue = bool | str | int | float | list[str] | dict[str, NodeTable]
 
 
@@ -109,14 +130,15 @@ def site_values(values: Mapping[str, RegistryValue],
             wrong(name, dict(entries), "a list of text values named 1, 2, …")
             continue
         items = [str(v).strip() for _, v in numbered if str(v).strip()]
-        if name != NODES:
+        if name not in TABLES:
             site[name] = items
             continue
-        nodes, reason = parse_nodes(items)
+        tables, reason = (parse_nodes(items) if name == NODES
+                          else parse_url_entries(items, URL_LAYOUTS[name]))
         if reason:
-            problems.append(f"Group Policy {POLICY_KEY}\\{NODES}: {reason}; no DICOM node "
-                            "is used until IT corrects it")
-        site[name] = nodes
+            problems.append(f"Group Policy {POLICY_KEY}\\{name}: {reason}; "
+                            f"{NONE_LEFT[name]} is used until IT corrects it")
+        site[name] = tables
     return site, problems
 
 
@@ -147,6 +169,45 @@ def parse_nodes(entries: list[str]) -> tuple[dict[str, NodeTable], str]:
                             "retrieve": "move" if "move" in flags else "get"}
         nodes[name.strip()] = table
     return nodes, ""
+
+
+def parse_url_entries(entries: list[str], layout: str) -> tuple[dict[str, NodeTable], str]:
+    """The ``[dicomweb_nodes.NAME]`` or ``[inference_servers.NAME]`` tables the entries
+    stand for, or ({}, why the first bad one is not an entry). Only the layout is read
+    here (and that a file path is a full one: a policy has no folder to be relative to);
+    ``check_web_nodes`` or ``check_servers`` check the values as they do the file's."""
+    tables: dict[str, NodeTable] = {}
+    for entry in entries:
+        name, equals, rest = entry.partition("=")
+        url, *options = rest.split(";")
+        if not (equals and name.strip() and url.strip()):
+            return {}, f"{entry!r} is not an entry ({layout})"
+        table: NodeTable = {"url": url.strip()}
+        for option in (o.strip() for o in options if o.strip()):
+            field, is_set, value = (part.strip() for part in option.partition("="))
+            if not (is_set and field):
+                return {}, f"{entry!r}: {option!r} is not field=value ({layout})"
+            if field in table:
+                return {}, f"{entry!r}: {field} is given twice"
+            if field in NUMBER_FIELDS:
+                try:
+                    table[field] = float(value)
+                except ValueError:
+                    return {}, f"{entry!r}: {field} must be a number, not {value!r}"
+            elif field.endswith("_file") and not _full_path(value):
+                return {}, (f"{entry!r}: {field} must be a full path (C:\\…), not "
+                            f"{value!r}")
+            else:
+                table[field] = value
+        if name.strip() in tables:
+            return {}, f"{entry!r}: {name.strip()!r} is listed twice"
+        tables[name.strip()] = table
+    return tables, ""
+
+
+def _full_path(value: str) -> bool:
+    # Windows' (C:\…, \\server\share) or POSIX's: the policy is read on Windows, tested anywhere.
+    return PureWindowsPath(value).is_absolute() or PurePosixPath(value).is_absolute()
 
 
 if sys.platform == "win32":

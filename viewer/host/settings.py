@@ -383,7 +383,8 @@ def apply_policy(site: Mapping[str, Any],
     as the site file's; a wrong one for a policy key makes the configuration unsound (the
     caller fails closed), for another key it is reported and the site file decides.
     ``locked`` and the revocation lists are added to, never replaced (:data:`POLICY_ADDS`).
-    A policy's ``dicom_nodes`` replace the file's; a wrong one leaves no node at all.
+    A policy's ``dicom_nodes``, ``dicomweb_nodes`` and ``inference_servers`` replace the
+    file's tables; a wrong one leaves none at all.
     """
     raw, policy_problems = grouppolicy.site_values(values, lists)
     problems.extend(policy_problems)
@@ -399,10 +400,10 @@ def apply_policy(site: Mapping[str, Any],
         if not reason and name == "locked":
             unknown = [k for k in checked if k not in KEYS]
             reason = f"names unknown key(s) {', '.join(map(repr, unknown))}" if unknown else ""
-        if reason and name == grouppolicy.NODES:
-            # As a wrong table in the file: no node at all (never the file's instead).
+        if reason and name in grouppolicy.TABLES:
+            # As a wrong table in the file: none at all (never the file's instead).
             problems.append(f"Group Policy {grouppolicy.POLICY_KEY}\\{name}: {name} {reason}; "
-                            "no DICOM node is used until IT corrects it")
+                            f"{grouppolicy.NONE_LEFT[name]} is used until IT corrects it")
             merged[name], reason = {}, ""
             applied.add(name)
             continue
