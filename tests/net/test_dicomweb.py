@@ -186,7 +186,13 @@ def test_the_commands_and_the_self_test_take_a_dicomweb_node(settings, orthanc,
     assert pacs_main(["echo", "web"], settings) == 0
     assert "answers (QIDO-RS)" in capsys.readouterr().out
     assert pacs_main(["find", "--accession", MARKED["AccessionNumber"], "web"], settings) == 0
-    assert orthanc.studies["marked"] in capsys.readouterr().out
+    by_web = capsys.readouterr().out
+    assert orthanc.studies["marked"] in by_web
+    # The same study line as C-FIND's, the name as the viewer writes it (not "Zzq^…").
+    assert pacs_main(["find", "--accession", MARKED["AccessionNumber"], "orthanc"],
+                     settings) == 0
+    assert capsys.readouterr().out == by_web
+    assert "\tZzqmarker, Patient\t" in by_web and "^" not in by_web
     assert pacs_main(["get", "--study", orthanc.studies["marked"], "web"], settings) == 0
     assert capsys.readouterr().out.strip() == str(
         settings.pacs_store_dir / orthanc.studies["marked"])

@@ -69,7 +69,7 @@ def test_search_by_name_and_by_date_then_series_then_retrieve_opens_the_study(
     dialog = open_search(w)
     assert dialog.node.currentText() == "orthanc"  # the only node, preselected
     rows = search(qtbot, dialog, patient_name="Zzqmark*")
-    assert [r.text(PATIENT) for r in rows] == ["Zzqmarker Patient"]
+    assert [r.text(PATIENT) for r in rows] == ["Zzqmarker, Patient"]
     assert rows[0].text(DATE) == "2024-03-15" and rows[0].text(MODALITIES) == "MR"
     assert dialog.status.text() == "1 study(ies) found" and not dialog.narrow.isVisible()
 
@@ -288,7 +288,7 @@ def test_enter_in_a_field_searches_once(pacs_window, qtbot, orthanc) -> None:
     QTest.keyClick(dialog.patient_id, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not dialog.model.searching, timeout=WAIT)
     assert searches == ["searching"]
-    assert [r.text(PATIENT) for r in dialog.study_rows()] == ["Zzqmarker Patient"]
+    assert [r.text(PATIENT) for r in dialog.study_rows()] == ["Zzqmarker, Patient"]
 
 
 def test_a_search_over_the_limit_asks_to_narrow_it(make_main_window, qtbot, orthanc,
@@ -370,7 +370,7 @@ def test_the_results_sort_by_date_and_count_and_hide_identity_with_the_viewer(pa
     assert marked.text(COLUMNS.index("Patient ID")) == marked.text(
         COLUMNS.index("Accession")) == ""
     pacs_window._actions["hide_identity"].trigger()
-    assert marked.text(PATIENT) == "Zzqmarker Patient"
+    assert marked.text(PATIENT) == "Zzqmarker, Patient"
 
 
 def _core_messages(settings) -> list[str]:
@@ -417,7 +417,8 @@ def test_the_networks_messages_read_in_japanese(qapp, pacs_window) -> None:
 def test_a_dicomweb_node_is_listed_beside_the_dicom_one_and_retrieves(
         make_main_window, qtbot, orthanc, tmp_path, monkeypatch) -> None:
     """The node box lists both kinds of node; a search and a retrieve through the
-    DICOMweb one (QIDO-RS, WADO-RS) open the study as a C-GET does."""
+    DICOMweb one (QIDO-RS, WADO-RS) open the study as a C-GET does, and its patient
+    names read as the DICOM node's do ("Family, Given", never DICOM's "^")."""
     site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
     site.write_text(site.read_text(encoding="utf-8")
                     + f'[dicomweb_nodes.web]\nurl = "{orthanc.dicomweb_url}"\n',
@@ -427,6 +428,9 @@ def test_a_dicomweb_node_is_listed_beside_the_dicom_one_and_retrieves(
     dialog = open_search(w)
     assert [dialog.node.itemText(i) for i in range(dialog.node.count())] == ["orthanc", "web"]
     dialog.node.setCurrentText("web")
+    rows = search(qtbot, dialog, patient_name="Zzqmark*")
+    assert [r.text(PATIENT) for r in rows] == ["Zzqmarker, Patient"]
+    dialog.patient_name.clear()
     dialog.modality.setCurrentText("CT")
     search(qtbot, dialog)
     row = row_of(dialog, orthanc.studies["phantom"])

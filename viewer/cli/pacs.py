@@ -42,6 +42,7 @@ from viewer.cli.identity import IDENTITY_HIDDEN, IdentityLocked, add_flag, hides
 from viewer.errors import Cancelled, LightboxError
 from viewer.host.dicomweb_nodes import AnyNode
 from viewer.host.settings import Settings, load_settings
+from viewer.io.person_names import person_name
 from viewer.tasks.cancel import CancelToken
 
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
@@ -170,7 +171,7 @@ def _find(node: AnyNode, args: argparse.Namespace, settings: Settings) -> int:
                              ensure_ascii=False))
         elif isinstance(match, StudyMatch):
             print("\t".join([match.study_date, match.patient_id,
-                             IDENTITY_HIDDEN if hidden else match.patient_name,
+                             IDENTITY_HIDDEN if hidden else person_name(match.patient_name),
                              match.accession, "/".join(match.modalities),
                              str(match.instance_count or ""), match.description,
                              match.study_uid]))

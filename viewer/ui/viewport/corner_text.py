@@ -13,6 +13,7 @@ from typing import Any
 from viewer.host.site_keys import CORNER_GROUPS
 from viewer.imaging.lossy import lossy
 from viewer.io.model import FrameRef, Series, Study
+from viewer.io.person_names import person_name
 from viewer.state.view import ViewState
 
 
@@ -64,13 +65,6 @@ def format_date(value: str) -> str:
     if len(value) == 8 and value.isdigit():
         return f"{value[:4]}-{value[4:6]}-{value[6:]}"
     return value
-
-
-def person_name(value: Any) -> str:
-    """DICOM PN "Family^Given^Middle" -> "Family, Given Middle"."""
-    parts = [p.strip() for p in str(value or "").split("=")[0].split("^")]
-    family, rest = (parts[0], " ".join(p for p in parts[1:4] if p)) if parts else ("", "")
-    return f"{family}, {rest}" if family and rest else family or rest
 
 
 def _header(ref: FrameRef | None, keyword: str) -> Any:

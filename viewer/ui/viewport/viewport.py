@@ -38,6 +38,7 @@ from viewer.imaging.reference_lines import Segment
 from viewer.imaging.render import render_frame
 from viewer.imaging.scalebar import scale_bar
 from viewer.io.objects import object_note
+from viewer.io.person_names import person_name
 from viewer.state.cine import DEFAULT_FPS, clamp_fps, file_fps, step_fps
 from viewer.state.session import ObjectShown, Session
 from viewer.state.view import Tool, ViewState
@@ -47,7 +48,7 @@ from viewer.ui.problem_text import problem_text
 from viewer.ui.viewport import painting
 from viewer.ui.viewport.ai_layer import BANNER_TOP, AILayer
 from viewer.ui.viewport.contour_layer import ContourLayer
-from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN, CornerText, corner_text, person_name
+from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN, CornerText, corner_text
 from viewer.ui.viewport.key_marker import KeyImageMarker
 from viewer.ui.viewport.loading import LoadedSeries
 from viewer.ui.viewport.measure_tools import MeasureController

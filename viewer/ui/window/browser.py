@@ -21,11 +21,12 @@ from viewer.imaging.lut import default_window
 from viewer.imaging.render import render_thumbnail
 from viewer.io.frames import FrameSource, frame_source
 from viewer.io.objects import object_note
+from viewer.io.person_names import person_name
 from viewer.tasks.jobs import Batch
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, corner_tr, translate
 from viewer.ui.problem_text import problem_text
 from viewer.ui.qt_items import child_items, top_level_items
-from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN, format_date, person_name
+from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN, format_date
 from viewer.ui.viewport.grid import SERIES_MIME
 
 if TYPE_CHECKING:

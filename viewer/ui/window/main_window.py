@@ -41,6 +41,7 @@ from viewer.host.settings import Settings, load_settings
 from viewer.io.cache import FrameCache, default_cache_bytes, estimate_series_bytes
 from viewer.io.frames import frame_source
 from viewer.io.model import FrameRef, Instance, ScanResult, Series, Study
+from viewer.io.person_names import person_name
 from viewer.io.pixels import needs_decoder
 from viewer.io.scan import scan
 from viewer.state.session import Session
@@ -52,7 +53,7 @@ from viewer.ui.bindings import apply_user_keys
 from viewer.ui.boundary import ErrorBoundary
 from viewer.ui.bridge import Background, Bridge, Outcome
 from viewer.ui.i18n import corner_tr, translate
-from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN, person_name
+from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN
 from viewer.ui.window.annotation_files import AnnotationFiles
 from viewer.ui.window.arriving import ArrivingStudies
 from viewer.ui.window.browser import SeriesBrowser

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.host.settings import Settings
+from viewer.io.person_names import person_name
 from viewer.state.pacs_search import Change, DatePreset, PacsSearch, RetrieveStatus, SearchForm
 from viewer.ui.bridge import Background, Bridge
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, corner_tr, translate
@@ -302,7 +303,7 @@ class PacsSearchWindow(QDialog):
         """Name, ID and accession number, or the viewer's "Identity hidden" while the
         reader hides patient identity (View menu), as everywhere else."""
         hidden = corner_tr(IDENTITY_HIDDEN) if self.hide_identity else None
-        row.setText(PATIENT, hidden or study.patient_name.replace("^", " ").strip())
+        row.setText(PATIENT, hidden or person_name(study.patient_name))
         row.setText(PATIENT_ID, "" if hidden else study.patient_id)
         row.setText(ACCESSION, "" if hidden else study.accession)
 

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLabel
 
+from viewer.io.person_names import person_name
 from viewer.ui.i18n import translate
-from viewer.ui.viewport.corner_text import person_name
 
 if TYPE_CHECKING:
     from viewer.net.listener import Arrival, Listener

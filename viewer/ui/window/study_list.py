@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from viewer.io.person_names import person_name
 from viewer.ui.i18n import corner_tr, translate
-from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN, person_name
+from viewer.ui.viewport.corner_text import IDENTITY_HIDDEN
 
 if TYPE_CHECKING:
     from viewer.net.index import StudyIndex, StudyRow
