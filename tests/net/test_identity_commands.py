@@ -68,7 +68,7 @@ def test_the_studies_command_hides_identity_where_the_site_does(stored, capsys) 
     # Left to the user: hidden unless asked.
     assert "Zzqmarker" not in _run(studies, [], left, capsys)[1]
     code, out, _ = _run(studies, ["--show-identity"], left, capsys)
-    assert code == 0 and "Zzqmarker^Local" in out and "LOC-4711" in out
+    assert code == 0 and "Zzqmarker, Local" in out and "LOC-4711" in out
     # A site that does not hide identity: shown, as before.
     assert "ACC-LOCAL-1" in _run(studies, [], shown, capsys)[1]
 

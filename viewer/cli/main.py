@@ -263,6 +263,8 @@ def scan_summary(result: ScanResult, *, identity: bool = False) -> dict[str, Any
 
 
 def format_summary(tree: dict[str, Any]) -> str:
+    from viewer.io.person_names import person_name
+
     lines: list[str] = []
     for study in tree["studies"]:
         head = f"Study {study['study_uid']}"
@@ -272,7 +274,7 @@ def format_summary(tree: dict[str, Any]) -> str:
         if study["description"]:
             head += f"  {study['description']}"
         if "patient_name" in study:
-            head += f"  [{study['patient_name']} / {study['patient_id']}]"
+            head += f"  [{person_name(study['patient_name'])} / {study['patient_id']}]"
         lines.append(head)
         for s in study["series"]:
             number = "" if s["number"] is None else f"#{s['number']} "

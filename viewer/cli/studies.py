@@ -25,6 +25,7 @@ from dataclasses import asdict, replace
 
 from viewer.cli.identity import IDENTITY_HIDDEN, IdentityLocked, add_flag, hides_identity
 from viewer.host.settings import Settings, load_settings
+from viewer.io.person_names import person_name
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -81,7 +82,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
                              ensure_ascii=False))
             continue
         print("\t".join([row.study_date, row.patient_id,
-                         IDENTITY_HIDDEN if hidden else row.patient_name, row.accession,
+                         IDENTITY_HIDDEN if hidden else person_name(row.patient_name), row.accession,
                          "/".join(row.modalities), str(row.series), str(row.images),
                          f"{row.bytes / 1e6:.1f} MB", row.origin,
                          "partial" if row.partial else "complete", "AI" if row.ai else "",
