@@ -88,7 +88,8 @@ def _reported(log_path) -> list[tuple[int, dict[str, str]]]:
     node)."""
     found = []
     for line in log_path.read_text(errors="replace").splitlines():
-        said = re.match(r"lightbox serve: (\d+) replica\(s\) running; on nodes: (.*)$", line)
+        said = re.match(r"lightbox serve: (\d+) replica\(s\) running; replicas \(starting "
+                        r"and stopping ones included\): (.*)$", line)
         if said:
             where = dict(re.findall(r"(\w+) on ([^,]+\))", said.group(2)))
             found.append((int(said.group(1)), where))

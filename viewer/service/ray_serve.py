@@ -139,8 +139,11 @@ def _node_of_actor(replica: Any) -> str:
 
 class Placement:
     """Where the replicas run, for IT: how many Serve's status API counts running, and on
-    which node each replica actor is (asked of the actor itself, once). :meth:`report`
-    says it on stderr when it changes (the start, a scale-up or down, a node lost)."""
+    which node each replica actor alive is (asked of the actor itself, once, with Ray's
+    ``__ray_call__``; Serve's status has counts, not nodes, and Ray's state API needs the
+    dashboard). A replica being started or stopped is an actor too, so the list may name
+    more replicas than are running. :meth:`report` says it on stderr when it changes
+    (the start, a scale-up or down, a node lost)."""
 
     def __init__(self, ray: Any) -> None:
         self.ray = ray
@@ -184,7 +187,8 @@ class Placement:
             running, where = self.running(), self.placement()
         except (self.ray.exceptions.RayError, RuntimeError, ValueError, KeyError):
             return  # the cluster is busy or a node is going: asked again next time
-        line = (f"lightbox serve: {running} replica(s) running; on nodes: "
+        line = (f"lightbox serve: {running} replica(s) running; replicas (starting and "
+                f"stopping ones included): "
                 + ", ".join(f"{replica} on {node}" for replica, node in where.items()))
         if line != self.said:
             self.said = line
