@@ -45,6 +45,18 @@ class Cluster:
                     if "/raylet" in cmd.split(" ", 1)[0] and self.scratch[node] in cmd)
 
 
+def ray_start(node: int, address: str, cpus: int) -> list[str]:
+    """``ray start`` for node ``node`` (0: the head) as docs/batch.md has IT run it
+    (tests/batch/test_docs.py compares), on 127.0.0.1."""
+    host, port = address.rsplit(":", 1)
+    where = [f"--node-ip-address={host}", f"--num-cpus={cpus}"]
+    if node == 0:
+        return ["start", "--head", f"--port={port}", *where, "--include-dashboard=false",
+                "--disable-usage-stats"]
+    return ["start", f"--address={address}", *where, f"--node-name=lightbox-node-{node}",
+            "--disable-usage-stats"]
+
+
 @contextlib.contextmanager
 def ray_nodes(token: Path, head_cpus: int = 1, workers: Sequence[int] = ()
               ) -> Iterator[Cluster]:
@@ -55,14 +67,11 @@ def ray_nodes(token: Path, head_cpus: int = 1, workers: Sequence[int] = ()
     cluster = Cluster(f"127.0.0.1:{port}")
     env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token),
            "RAY_USAGE_STATS_ENABLED": "0"}
-    common = ["--disable-usage-stats", "--node-ip-address=127.0.0.1"]
     try:
         for node, cpus in enumerate([head_cpus, *workers]):
             scratch = tempfile.mkdtemp(prefix="lb-rc-", dir="/tmp")
             cluster.scratch.append(scratch)
-            role = (["--head", f"--port={port}", "--include-dashboard=false"] if node == 0
-                    else [f"--address={cluster.address}", f"--node-name=lightbox-node-{node}"])
-            started = subprocess.run([RAY, "start", *role, *common, f"--num-cpus={cpus}",
+            started = subprocess.run([RAY, *ray_start(node, cluster.address, cpus),
                                       f"--temp-dir={scratch}"], env=env,
                                      capture_output=True, text=True, timeout=300)
             assert started.returncode == 0, started.stderr
