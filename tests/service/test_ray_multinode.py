@@ -96,12 +96,12 @@ def _reported(log_path) -> list[tuple[int, dict[str, str]]]:
     return found
 
 
-def _until(condition, what: str, deadline_s: float = 400):
+def _until(condition, what: str, deadline_s: float = 400, pause_s: float = 0.5):
     """Poll ``condition`` (a bound on a hung cluster, not a timing assertion)."""
     deadline = time.monotonic() + deadline_s
     while not (result := condition()):
         assert time.monotonic() < deadline, f"never saw {what}"
-        time.sleep(0.5)
+        time.sleep(pause_s)
     return result
 
 
@@ -174,13 +174,13 @@ def _running_study_on(raylet: int) -> bool:
 def test_a_worker_node_killed_mid_job_the_job_still_finishes(cluster, tmp_path,
                                                              monkeypatch):
     monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
-    write_archive(tmp_path / "archive", 8, slices=6)
+    write_archive(tmp_path / "archive", 12, slices=6)
     out = tmp_path / "out"
     job = _batch(cluster, tmp_path / "archive", out)
     try:
         raylet = cluster.raylet(1)
         _until(lambda: _running_study_on(raylet) or job.poll() is not None,
-               "a study on the worker node")
+               "a study on the worker node", pause_s=0.02)
         assert job.poll() is None, "the job ended first: " + job.stderr.read()
         os.kill(raylet, signal.SIGKILL)  # the node is lost, as a machine switched off
         _, err = job.communicate(timeout=600)
@@ -197,7 +197,7 @@ def test_a_worker_node_killed_mid_job_the_job_still_finishes(cluster, tmp_path,
         assert again.returncode == 0, err
         assert f"{summary['done']} skipped" in err
     else:
-        assert summary["done"] == 8, err
-    assert len(_ok_runs(tmp_path / "audit")) == 8  # every study done, and once
-    assert len(list((out / "batch-ledger").glob("*.json"))) == 8
+        assert summary["done"] == 12, err
+    assert len(_ok_runs(tmp_path / "audit")) == 12  # every study done, and once
+    assert len(list((out / "batch-ledger").glob("*.json"))) == 12
 
