@@ -18,6 +18,11 @@ dashboard, no usage statistics, loopback only; viewer.service.ray_batch.connect)
 shuts it down on Ctrl+C or SIGTERM. With an ADDRESS, Ray Serve is shut down at the end
 if this command started it (its proxy stops listening), else only the ``lightbox``
 application is deleted; the cluster itself is left running.
+
+With ``--max-replicas`` Serve autoscales on the knobs of :class:`Scaling` (command-line
+options); while it serves, the command says on stderr how many replicas run and on which
+node (:class:`Placement`), whenever that changes: a cluster's growth and Serve's scaling
+are visible in the service's own log.
 """
 
 from __future__ import annotations
@@ -166,6 +171,7 @@ class Placement:
         alive = {entry["name"][len(_REPLICA_ACTOR):]: entry["name"]
                  for entry in ray.util.list_named_actors(all_namespaces=True)
                  if entry["name"].startswith(_REPLICA_ACTOR)}
+        self.nodes = {r: node for r, node in self.nodes.items() if r in alive}  # gone: gone
         asked = {}
         for replica, name in alive.items():
             if replica not in self.nodes:
