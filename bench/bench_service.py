@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_service.py [--model ct-lesion-cls] [--clients 1,8]
         [--requests 40] [--no-torch] [--batch-clients 8,32] [--batching-only]
-        [--ray] [--ray-clients 8]
+        [--ray] [--ray-clients 8] [--ray-autoscale] [--max-replicas 3]
 
 In the same run, on the same model and payload (one 1 × 1 × 128 × 128 float32 image,
 golden.npz's first input), each server a real uvicorn process on 127.0.0.1 (one worker),
@@ -41,6 +41,14 @@ way); concurrent clients whose runs finish together share a write and an fsync.
 Ray instance) against plain ``lightbox serve``, both serving a copy of the one model, the
 binary load at ``--ray-clients`` interleaved (plain, ray, plain, ray; medians); prints
 the ray/plain ratio of requests/s and p50. Outputs checked equal to bare ORT on both.
+
+``--ray-autoscale``: only ``lightbox serve --ray local --replicas 1 --max-replicas M``
+(``--max-replicas``, default 3; ``--target-requests 1 --upscale-delay 1``) against plain
+``lightbox serve``: the binary load at ``--ray-clients`` on plain, then on Ray with its one
+replica (before), then concurrent load (bounded: at most 500 requests per client) until
+the command reports M replicas running (Serve's status API), then plain and Ray again
+(after). Prints requests/s and p50 of each, the replicas before and after, and the ratios
+ray before/plain, ray after/plain and after/before.
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -170,6 +179,11 @@ def main() -> int:
                     help="only Ray Serve with 2 replicas against plain lightbox serve")
     ap.add_argument("--ray-clients", type=int, default=8,
                     help="concurrent clients of the --ray comparison")
+    ap.add_argument("--ray-autoscale", action="store_true",
+                    help="only Ray Serve autoscaling from 1 replica, before and after, "
+                    "against plain lightbox serve")
+    ap.add_argument("--max-replicas", type=int, default=3,
+                    help="the replicas --ray-autoscale scales up to")
     ns = ap.parse_args()
     counts = [int(c) for c in ns.clients.split(",")]
     folder = ROOT / "models" / ns.model
@@ -217,6 +231,11 @@ def main() -> int:
           f"{len(json_body)} bytes JSON); {ns.requests} requests per client; ORT threads "
           f"{thread_count()}")
     print(f"bare ORT              session.run p50 {bare_p50:8.2f} ms")
+    if ns.ray_autoscale:
+        ray_autoscale(ns.ray_clients, ns.requests, ns.max_replicas, folder, service_binary,
+                      (input_name, image), bare_out)
+        print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+        return 0
     if ns.ray:
         ray_against_plain(ns.ray_clients, ns.requests, folder, service_binary,
                           (input_name, image), bare_out)
@@ -355,6 +374,56 @@ def ray_against_plain(clients: int, requests: int, folder: Path, call: Call,
     print(f"ratios  ray clients {clients:>2}: ray x2/plain req/s "
           f"{median['ray'][0] / median['plain'][0]:.2f}x, p50 "
           f"{median['ray'][1] / median['plain'][1]:.2f}x")
+
+
+REPORTED = re.compile(r"lightbox serve: (\d+) replica\(s\) running")
+
+
+def replicas_running(log: Path) -> int:
+    """The replicas ``lightbox serve --ray`` last said were running (Serve's status)."""
+    said = REPORTED.findall(log.read_text(errors="replace"))
+    return int(said[-1]) if said else 0
+
+
+def ray_autoscale(clients: int, requests: int, most: int, folder: Path, call: Call,
+                  image: tuple[str, np.ndarray], bare_out: dict[str, np.ndarray]) -> None:
+    """Plain ``lightbox serve`` against Ray Serve before and after it scales 1 → ``most``."""
+    import shutil
+
+    with tempfile.TemporaryDirectory() as tmp:
+        models = Path(tmp) / "models"
+        shutil.copytree(folder, models / folder.name)
+        only = ["--models-dir", str(models)]
+        scaling = ["--replicas", "1", "--max-replicas", str(most), "--target-requests", "1",
+                   "--upscale-delay", "1", "--downscale-delay", "600"]
+        with running_service(Path(tmp) / "plain", args=only) as plain, \
+                running_service(Path(tmp) / "ray", start_s=600, port=quiet_port(),
+                                args=[*only, "--ray", "local", *scaling]) as ray:
+            log = Path(tmp) / "ray" / "serve.log"
+            ports = {"plain": int(plain.url.rsplit(":", 1)[1]),
+                     "ray": int(ray.url.rsplit(":", 1)[1])}
+            equal_to_bare(ports, folder.name, image, bare_out)
+            rows = {"plain before": load(clients, requests, ports["plain"], call)}
+            before = max(replicas_running(log), 1)
+            rows["ray before"] = load(clients, requests, ports["ray"], call)
+            t0 = time.perf_counter()
+            sent = 0
+            while replicas_running(log) < most and sent < 500 * clients:
+                load(clients, 10, ports["ray"], call)  # the load that makes it scale
+                sent += 10 * clients
+            waited = time.perf_counter() - t0
+            after = replicas_running(log)
+            rows["ray after"] = load(clients, requests, ports["ray"], call)
+            rows["plain after"] = load(clients, requests, ports["plain"], call)
+    print(f"ray autoscale: {before} replica(s) before, {after} after {sent} requests of "
+          f"load ({waited:.0f} s); max {most}")
+    for label, row in rows.items():
+        show(f"serve {label}", clients, row)
+    plain_rate = (rows["plain before"][0] + rows["plain after"][0]) / 2
+    print(f"ratios  ray autoscale clients {clients:>2}: before x{before}/plain req/s "
+          f"{rows['ray before'][0] / plain_rate:.2f}x, after x{after}/plain "
+          f"{rows['ray after'][0] / plain_rate:.2f}x, after/before "
+          f"{rows['ray after'][0] / rows['ray before'][0]:.2f}x")
 
 
 def equal_to_bare(ports: dict[str, int], model: str, image: tuple[str, np.ndarray],

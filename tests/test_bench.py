@@ -375,6 +375,21 @@ def test_bench_service_ray_serve_against_plain_serve(tmp_path) -> None:
     assert "note: " not in out  # both answer bare ORT's tensors, exactly
 
 
+def test_bench_service_ray_autoscale_before_and_after_against_plain_serve(tmp_path) -> None:
+    out = run_bench("bench_service.py", "--ray-autoscale", "--max-replicas", "2",
+                    "--ray-clients", "4", "--requests", "2", tmp_path=tmp_path)
+    rate = r"\d+(\.\d+)? req/s"
+    assert_lines(out, [
+        r"^ray autoscale: 1 replica\(s\) before, 2 after \d+ requests of load",
+        *(rf"^serve {label} +clients +4 +{rate} +p50 +{MS}"
+          for label in ("plain before", "ray before", "ray after", "plain after")),
+        r"^ratios +ray autoscale clients +4: before x1/plain req/s \d+\.\d+x, after x2/plain "
+        r"\d+\.\d+x, after/before \d+\.\d+x",
+        r"^load average ",
+    ])
+    assert "note: " not in out
+
+
 def test_bench_remote_prints_a_run_on_a_server_against_here_and_a_plain_upload(
         tmp_path) -> None:
     out = run_bench("bench_remote.py", "--models", "ct-lesion-cls,ct-body-seg", "--slices", "2",

@@ -49,3 +49,33 @@ def test_the_reason_table_is_complete():
                and k != "_SAFE_UID"}
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", DOC, re.M))
     assert reasons == documented
+
+
+def _options(args: list[str]) -> list[str]:
+    return [a.split("=", 1)[0] for a in args if a.startswith("--")]
+
+
+def test_the_cluster_commands_are_the_tests_and_valid_usage():
+    """IT's commands for a cluster of several machines: the `ray start` lines take the
+    options tests/service/test_ray_multinode.py starts its nodes with (only the addresses
+    and counts differ), Ray's own command line accepts them, and `lightbox batch` parses."""
+    from ray.scripts.scripts import get_auth_token, start
+
+    from tests.batch.test_batch_ray_cluster import ray_start
+    from viewer.cli.batch import parser
+
+    (block,) = re.findall(r"## A cluster of several machines\n.*?```sh\n(.*?)```", DOC, re.S)
+    lines = [line.split() for line in block.strip().splitlines()]
+    assert [line[:2] for line in lines] == [
+        ["ray", "get-auth-token"], ["RAY_AUTH_MODE=token", "ray"],
+        ["RAY_AUTH_MODE=token", "ray"], ["lightbox", "batch"]]
+    get_auth_token.make_context("get-auth-token", lines[0][2:])
+    head, node = lines[1][2:], lines[2][2:]
+    for args, ours in ((head, ray_start(0, "127.0.0.1:1", 1)),
+                       (node, ray_start(1, "127.0.0.1:1", 1))):
+        assert args[0] == "start" and _options(args) == _options(ours[1:])
+        start.make_context("start", args[1:])  # Ray's click command: valid usage
+    said = dict(a.split("=", 1) for a in head if "=" in a)
+    assert node[1] == f"--address={said['--node-ip-address']}:{said['--port']}"
+    ns = parser().parse_args(lines[3][2:])
+    assert ns.ray == node[1].split("=", 1)[1]

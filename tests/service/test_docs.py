@@ -85,7 +85,10 @@ def test_the_ray_serve_commands_are_valid_usage(tmp_path, capsys):
         ns = parser().parse_args(args[2:])  # tests/service/test_ray_serve.py runs one
         assert ns.ray and ns.replicas == 2
     assert main(["--replicas", "2"], Settings()) == 2  # replicas are Ray Serve's
-    assert "--replicas and --max-replicas need --ray" in capsys.readouterr().err
+    assert "--replicas, --max-replicas and the autoscaling options need --ray" in \
+        capsys.readouterr().err
+    assert main(["--ray", "local", "--upscale-delay", "1"], Settings()) == 2
+    assert "need --max-replicas above --replicas" in capsys.readouterr().err
     tls = Settings(service_mutual_tls=True)
     assert main(["--ray", "local"], tls) == 2  # Serve's proxy cannot ask for client certs
     assert "--ray does not do mutual TLS" in capsys.readouterr().err

@@ -83,7 +83,8 @@ def test_loopback_only_and_sigterm_stops_serve_and_the_local_instance(ray_servic
         time.sleep(0.5)
     assert not left, [family[p] for p in left]
     log = (ray_service.home / "serve.log").read_text(errors="replace")
-    assert "2 to 3 replicas (autoscaling), every one verified" in log and "stopping" in log
+    assert "2 to 3 replicas (autoscaling: above 2 requests" in log and "stopping" in log
+    assert "every one verified" in log and "2 replica(s) running; replicas " in log
 
 
 def _family(root: int) -> dict[int, str]:

@@ -172,6 +172,9 @@ def _summary(spec: JobSpec, engine: str, studies: int, skipped: int,
         "failed": len(failed),
         "seconds": round(seconds, 3),
         "failures_by_reason": dict(Counter(o.reason for o in failed).most_common()),
+        # on a Ray cluster: how many studies each node ran (the pool: absent)
+        **({"done_by_node": dict(sorted(Counter(o.node for o in ran).items()))}
+           if any(o.node for o in ran) else {}),
         "failures": [{"study": o.study_uid, "reason": o.reason, "message": o.message}
                      for o in sorted(failed, key=lambda o: (o.reason, o.study_uid))],
     }
@@ -180,6 +183,10 @@ def _summary(spec: JobSpec, engine: str, studies: int, skipped: int,
 def _print_summary(summary: dict[str, Any], stream: TextIO) -> None:
     print(f"batch: {summary['done']} done, {summary['skipped_already_done']} skipped (done "
           f"before), {summary['failed']} failed", file=stream)
+    nodes = summary.get("done_by_node", {})
+    if nodes:
+        print(f"batch: done on {len(nodes)} node(s): "
+              + ", ".join(f"{node} {count}" for node, count in nodes.items()), file=stream)
     for reason, count in summary["failures_by_reason"].items():
         print(f"  {reason}: {count}", file=stream)
         for failure in [f for f in summary["failures"] if f["reason"] == reason][:3]:

@@ -70,3 +70,4 @@ class StudyOutcome:
     frames: int = 0
     records: list[Any] = field(default_factory=list)
     worker: int = 0  # the process id that ran it
+    node: str = ""  # on a Ray cluster, the node that ran it (its name and id): the summary counts them

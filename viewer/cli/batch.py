@@ -54,7 +54,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--dicom", action="store_true", help="also write SEG/SR per study")
     p.add_argument("--workers", type=_workers, metavar="N",
                    help="worker processes (default: the CPU count, at most 8; with "
-                   "--ray local: the CPUs of the local Ray instance, default 2)")
+                   "--ray local: the CPUs of the local Ray instance, default 2; with --ray ADDRESS: "
+                   "studies handed to the cluster at a time, default its CPUs)")
     p.add_argument("--ray", metavar="local|ADDRESS",
                    help="run on Ray: 'local' starts a private instance on this machine, "
                    "an address joins a running cluster (shared storage for SOURCE and DIR)")

@@ -2,8 +2,10 @@
 
     lightbox serve [--host 127.0.0.1] [--port 8000] [--models-dir DIR ...]
     lightbox serve --ray local|ADDRESS [--replicas N] [--max-replicas M]
+                   [--target-requests R] [--upscale-delay S] [--downscale-delay S]
                                             the same service on Ray Serve
-                                            (viewer.service.ray_serve)
+                                            (viewer.service.ray_serve), autoscaling
+                                            between N and M replicas
     lightbox serve --hash-key [KEY | -]     a new key (or KEY, or one read from stdin)
                                             and the hash IT writes into service_api_keys
 
@@ -38,6 +40,30 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be seconds from 0 to 3600, not {text!r}")
+    return value
+
+
+def _target(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError(f"must be a number above 0 (at most 1000), not {text!r}")
+    return value
+
+
+#: The autoscaling knobs (viewer.service.ray_serve.Scaling has their defaults).
+SCALING_FLAGS = ("target_requests", "upscale_delay", "downscale_delay")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lightbox serve",
                                 description="Serve the verified AI models over HTTP.")
@@ -58,6 +84,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-replicas", type=_count, metavar="M",
                    help="with --ray: let Ray Serve add replicas up to M under load "
                    "(autoscaling; default: fixed at --replicas)")
+    p.add_argument("--target-requests", type=_target, metavar="R",
+                   help="with --max-replicas: add a replica while each has more than R "
+                   "requests in flight or queued (default 2)")
+    p.add_argument("--upscale-delay", type=_seconds, metavar="S",
+                   help="with --max-replicas: seconds of load above the target before a "
+                   "replica is added (default 5)")
+    p.add_argument("--downscale-delay", type=_seconds, metavar="S",
+                   help="with --max-replicas: seconds below the target before a replica "
+                   "is removed, down to --replicas (default 60)")
     p.add_argument("--hash-key", nargs="?", const="", metavar="KEY",
                    help="print the hash of KEY ('-': read it from stdin; none: a new "
                    "random key) for service_api_keys, and exit")
@@ -93,8 +128,9 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return 2
     if ns.ray:
         return _serve_on_ray(ns, settings, config)
-    if ns.replicas != 1 or ns.max_replicas is not None:
-        print("lightbox serve: --replicas and --max-replicas need --ray", file=sys.stderr)
+    if ns.replicas != 1 or ns.max_replicas is not None or _scaling_given(ns):
+        print("lightbox serve: --replicas, --max-replicas and the autoscaling options "
+              "need --ray", file=sys.stderr)
         return 2
     missing_tls = tls_problem(settings)
     if missing_tls:
@@ -114,17 +150,30 @@ def _serve_on_ray(ns: argparse.Namespace, settings: Settings, config: object) ->
               "require client certificates): use service_api_keys, or serve without --ray",
               file=sys.stderr)
         return 2
+    if _scaling_given(ns) and (ns.max_replicas or 0) <= ns.replicas:
+        print("lightbox serve: --target-requests, --upscale-delay and --downscale-delay "
+              "need --max-replicas above --replicas (autoscaling)", file=sys.stderr)
+        return 2
     try:  # Ray (the server extra): absent, say what to install
         from viewer.service.ray_batch import prepare
 
         prepare(ns.ray)  # before Ray is first imported: it reads its environment then
-        from viewer.service.ray_serve import serve_on_ray
+        from viewer.service.ray_serve import Scaling, serve_on_ray
     except ImportError as exc:
         print(f"lightbox serve: --ray needs the server extra (pip install "
               f"'lightbox[server]'): {exc}", file=sys.stderr)
         return 1
+    default = Scaling()
+    scaling = Scaling(
+        default.target_requests if ns.target_requests is None else ns.target_requests,
+        default.upscale_delay_s if ns.upscale_delay is None else ns.upscale_delay,
+        default.downscale_delay_s if ns.downscale_delay is None else ns.downscale_delay)
     return serve_on_ray(ns.ray, ns.host, ns.port, settings, config, ns.replicas,
-                        ns.max_replicas)
+                        ns.max_replicas, scaling)
+
+
+def _scaling_given(ns: argparse.Namespace) -> bool:
+    return any(getattr(ns, flag) is not None for flag in SCALING_FLAGS)
 
 
 def _hash_key(given: str) -> int:

@@ -54,9 +54,20 @@ LOCAL_CPUS = 2
 
 
 def _study(spec: JobSpec, task: StudyTask) -> StudyOutcome:
+    import ray
+
     from viewer.batch.worker import run_study
 
-    return run_study(spec, task)
+    outcome = run_study(spec, task)
+    outcome.node = ray.get_runtime_context().get_node_id()  # named by the driver
+    return outcome
+
+
+def node_names(ray: Any) -> dict[str, str]:
+    """Each node of the cluster (its id) as people name it: ``NAME (id prefix)``, NAME
+    being what ``ray start --node-name`` set, else the node's address."""
+    return {n["NodeID"]: f"{n.get('NodeName') or n.get('NodeManagerAddress', '?')} "
+                         f"({n['NodeID'][:8]})" for n in ray.nodes()}
 
 
 def _scratch() -> str:
@@ -144,8 +155,14 @@ def disconnect(ray: Any, scratch: str | None) -> None:
 
 
 class RayEngine:
+    """One Ray task per study, twice ``workers`` handed to Ray at a time (the next study
+    is queued before a CPU frees). ``workers``: the CPUs of a local instance (default 2);
+    on a cluster, default the cluster's CPUs when the job starts (a machine added to the
+    cluster is used by the next job: nothing to change in the command)."""
+
     def __init__(self, address: str, workers: int | None = None) -> None:
         self.address = address
+        self.limit = workers
         self.workers = workers or LOCAL_CPUS
         where = "a local Ray instance" if address == "local" else f"the Ray cluster {address}"
         self.name = f"{where} ({self.workers} task(s) at a time)" if address == "local" \
@@ -154,6 +171,9 @@ class RayEngine:
     def run(self, spec: JobSpec, tasks: list[StudyTask], on_outcome: OnOutcome) -> None:
         ray, scratch = connect(self.address, self.workers)
         try:
+            if self.address != "local":
+                cpus = int(ray.cluster_resources().get("CPU", 1))
+                self.workers = self.limit or max(cpus, 1)
             self._run(ray, spec, tasks, on_outcome)
         finally:
             disconnect(ray, scratch)
@@ -172,6 +192,9 @@ class RayEngine:
     def _loop(self, ray: Any, remote: Any, spec: JobSpec, queue: list[StudyTask],
               running: dict[Any, StudyTask], window: int, on_outcome: OnOutcome,
               stop: Any) -> None:
+        names: dict[str, str] = {}
+        lost = (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError,
+                ray.exceptions.LocalRayletDiedError)
         while (queue and not stop.is_set()) or running:
             while queue and not stop.is_set() and len(running) < window:
                 task = queue.pop()
@@ -181,9 +204,13 @@ class RayEngine:
                 task = running.pop(ref)
                 try:
                     outcome = ray.get(ref)
-                except ray.exceptions.WorkerCrashedError:
+                    if outcome.node and outcome.node not in names:  # a node new to us
+                        names = node_names(ray)
+                    outcome.node = names.get(outcome.node, outcome.node)
+                except lost as exc:
                     outcome = StudyOutcome(task.study_uid, "failed", WORKER_DIED,
-                                           "the Ray worker running it died twice (retried once)")
+                                           "the Ray worker running it (or its node) died "
+                                           f"twice (retried once; {type(exc).__name__})")
                 except ray.exceptions.RayError as exc:
                     outcome = StudyOutcome(task.study_uid, "failed", UNEXPECTED,
                                            f"Ray: {type(exc).__name__}")

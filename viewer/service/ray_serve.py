@@ -18,10 +18,16 @@ dashboard, no usage statistics, loopback only; viewer.service.ray_batch.connect)
 shuts it down on Ctrl+C or SIGTERM. With an ADDRESS, Ray Serve is shut down at the end
 if this command started it (its proxy stops listening), else only the ``lightbox``
 application is deleted; the cluster itself is left running.
+
+With ``--max-replicas`` Serve autoscales on the knobs of :class:`Scaling` (command-line
+options); while it serves, the command says on stderr how many replicas run and on which
+node (:class:`Placement`), whenever that changes: a cluster's growth and Serve's scaling
+are visible in the service's own log.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import signal
 import sys
@@ -88,18 +94,111 @@ def _inter_deployment_grpc_on_loopback() -> None:
     setattr(ray_replica, "add_port_to_grpc_server", on_loopback)  # noqa: B010 - not exported
 
 
-def deployment_options(replicas: int, max_replicas: int | None) -> dict[str, Any]:
+@dataclasses.dataclass(frozen=True)
+class Scaling:
+    """How Ray Serve autoscales (``--max-replicas``), IT's knobs on the command line.
+
+    Serve's defaults (wait 30 s before adding a replica, 600 s before removing one) are
+    made for long-lived web traffic; a department's inference load comes in bursts (a
+    worklist opened, a batch from the PACS), and a replica costs seconds to start (its
+    models verified). So: a replica is added once each has had more than
+    ``target_requests`` requests in flight or queued, on average over the last
+    ``LOOK_BACK_S`` seconds, for ``upscale_delay_s``; removed after ``downscale_delay_s``
+    below it."""
+
+    target_requests: float = 2.0
+    upscale_delay_s: float = 5.0
+    downscale_delay_s: float = 60.0
+
+    LOOK_BACK_S = 10.0
+
+
+def deployment_options(replicas: int, max_replicas: int | None,
+                       scaling: Scaling | None = None) -> dict[str, Any]:
     """A fixed number of replicas, or autoscaling between ``replicas`` and
-    ``max_replicas`` on the requests each replica has in flight."""
+    ``max_replicas`` on the requests each replica has in flight (:class:`Scaling`)."""
     options: dict[str, Any] = {"name": APP_NAME, "ray_actor_options": {"num_cpus": 1}}
     if max_replicas is not None and max_replicas > replicas:
+        knobs = scaling or Scaling()
         options["autoscaling_config"] = {"min_replicas": replicas,
                                          "initial_replicas": replicas,
                                          "max_replicas": max_replicas,
-                                         "target_ongoing_requests": 4}
+                                         "target_ongoing_requests": knobs.target_requests,
+                                         "upscale_delay_s": knobs.upscale_delay_s,
+                                         "downscale_delay_s": knobs.downscale_delay_s,
+                                         "look_back_period_s": Scaling.LOOK_BACK_S}
     else:
         options["num_replicas"] = replicas
     return options
+
+
+#: Ray Serve names each replica's actor ``SERVE_REPLICA::<app>#<deployment>#<replica id>``.
+_REPLICA_ACTOR = f"SERVE_REPLICA::{APP_NAME}#{APP_NAME}#"
+
+
+def _node_of_actor(replica: Any) -> str:
+    import ray
+
+    return str(ray.get_runtime_context().get_node_id())
+
+
+class Placement:
+    """Where the replicas run, for IT: how many Serve's status API counts running, and on
+    which node each replica actor alive is (asked of the actor itself, once, with Ray's
+    ``__ray_call__``; Serve's status has counts, not nodes, and Ray's state API needs the
+    dashboard). A replica being started or stopped is an actor too, so the list may name
+    more replicas than are running. :meth:`report` says it on stderr when it changes
+    (the start, a scale-up or down, a node lost)."""
+
+    def __init__(self, ray: Any) -> None:
+        self.ray = ray
+        self.nodes: dict[str, str] = {}  # replica id → node id
+        self.names: dict[str, str] = {}  # node id → name (ray_batch.node_names)
+        self.said = ""
+
+    def running(self) -> int:
+        status = serve.status().applications.get(APP_NAME)
+        deployment = status.deployments.get(APP_NAME) if status else None
+        if deployment is None:
+            return 0
+        return sum(n for state, n in deployment.replica_states.items() if state == "RUNNING")
+
+    def placement(self) -> dict[str, str]:
+        """replica id → node name, for every replica actor alive now."""
+        from viewer.service.ray_batch import node_names
+
+        ray = self.ray
+        alive = {entry["name"][len(_REPLICA_ACTOR):]: entry["name"]
+                 for entry in ray.util.list_named_actors(all_namespaces=True)
+                 if entry["name"].startswith(_REPLICA_ACTOR)}
+        self.nodes = {r: node for r, node in self.nodes.items() if r in alive}  # gone: gone
+        asked = {}
+        for replica, name in alive.items():
+            if replica not in self.nodes:
+                with contextlib.suppress(ValueError, ray.exceptions.RayError):
+                    actor = ray.get_actor(name, namespace=SERVE_NAMESPACE)
+                    asked[actor.__ray_call__.remote(_node_of_actor)] = replica
+        if asked:
+            ready, _ = ray.wait(list(asked), num_returns=len(asked), timeout=5)
+            for ref in ready:
+                with contextlib.suppress(ray.exceptions.RayError):
+                    self.nodes[asked[ref]] = ray.get(ref)
+        if any(node not in self.names for node in self.nodes.values()):
+            self.names = node_names(ray)
+        return {replica: self.names.get(self.nodes[replica], self.nodes[replica][:8])
+                for replica in sorted(alive) if replica in self.nodes}
+
+    def report(self) -> None:
+        try:
+            running, where = self.running(), self.placement()
+        except (self.ray.exceptions.RayError, RuntimeError, ValueError, KeyError):
+            return  # the cluster is busy or a node is going: asked again next time
+        line = (f"lightbox serve: {running} replica(s) running; replicas (starting and "
+                f"stopping ones included): "
+                + ", ".join(f"{replica} on {node}" for replica, node in where.items()))
+        if line != self.said:
+            self.said = line
+            print(line, file=sys.stderr, flush=True)
 
 
 def _serve_running(ray: Any) -> bool:
@@ -112,7 +211,8 @@ def _serve_running(ray: Any) -> bool:
 
 
 def serve_on_ray(address: str, host: str, port: int, settings: Settings,
-                 config: ServiceConfig, replicas: int, max_replicas: int | None) -> int:
+                 config: ServiceConfig, replicas: int, max_replicas: int | None,
+                 scaling: Scaling | None = None) -> int:
     """Deploy, say where, and wait for Ctrl+C or SIGTERM; 0 once stopped, 1 when Ray or
     the deployment cannot start (the reason on stderr)."""
     cpus = max(LOCAL_CPUS, replicas, max_replicas or 0)
@@ -126,17 +226,24 @@ def serve_on_ray(address: str, host: str, port: int, settings: Settings,
     ours = address == "local" or not _serve_running(ray)
     try:
         serve.start(http_options={"host": host, "port": port, "location": "HeadOnly"})
-        app = serve.deployment(**deployment_options(replicas, max_replicas))(
+        app = serve.deployment(**deployment_options(replicas, max_replicas, scaling))(
             LightboxReplica).bind(settings, config, address == "local")
         serve.run(app, name=APP_NAME, route_prefix="/")
-        scaling = (f"{replicas} to {max_replicas} replicas (autoscaling)"
-                   if max_replicas and max_replicas > replicas else f"{replicas} replica(s)")
+        knobs = scaling or Scaling()
+        count = (f"{replicas} to {max_replicas} replicas (autoscaling: above "
+                 f"{knobs.target_requests:g} requests per replica for "
+                 f"{knobs.upscale_delay_s:g} s adds one, below for "
+                 f"{knobs.downscale_delay_s:g} s removes one)"
+                 if max_replicas and max_replicas > replicas else f"{replicas} replica(s)")
         where = "a local Ray instance" if address == "local" else f"the Ray cluster {address}"
-        print(f"lightbox serve: on {where}, {scaling}, every one verified; listening on "
+        print(f"lightbox serve: on {where}, {count}, every one verified; listening on "
               f"http://{host}:{port} (Ctrl+C stops)", file=sys.stderr, flush=True)
+        placement = Placement(ray)
         try:
-            while not stop.wait(0.5):
-                pass
+            while True:
+                placement.report()  # a scale-up or down, a node lost: on stderr
+                if stop.wait(2.0):
+                    break
         except KeyboardInterrupt:
             pass
         print("lightbox serve: stopping", file=sys.stderr, flush=True)
