@@ -62,6 +62,12 @@ function alphaOf(opacity: number): number {
 
 const tables = new Map<string, Uint8Array>();
 
+/** numpy's rint: halves to the even neighbour. */
+function rint(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 /** A 256×3 table interpolated from the anchors (colormap_table). */
 export function colormapTable(name: string): Uint8Array {
   const key = name.toLowerCase() in COLORMAPS ? name.toLowerCase() : DEFAULT_COLORMAP;
@@ -70,13 +76,15 @@ export function colormapTable(name: string): Uint8Array {
   const anchors = COLORMAPS[key];
   const table = new Uint8Array(256 * 3);
   for (let i = 0; i < 256; i++) {
-    const x = i / 255;
+    const x = i === 255 ? 1 : i * (1 / 255); // np.linspace(0, 1, 256)
     let k = 0;
-    while (k < anchors.length - 2 && x > anchors[k + 1][0]) k++;
+    while (k < anchors.length - 2 && x >= anchors[k + 1][0]) k++;
     const [x0, c0] = anchors[k];
     const [x1, c1] = anchors[k + 1];
-    const t = x1 > x0 ? Math.min(Math.max((x - x0) / (x1 - x0), 0), 1) : 0;
-    for (let c = 0; c < 3; c++) table[3 * i + c] = Math.round(c0[c] + (c1[c] - c0[c]) * t);
+    for (let c = 0; c < 3; c++) {
+      const slope = (c1[c] - c0[c]) / (x1 - x0); // np.interp's own formula
+      table[3 * i + c] = rint(slope * (x - x0) + c0[c]);
+    }
   }
   tables.set(key, table);
   return table;
