@@ -67,6 +67,9 @@ def test_studies_are_the_demo_with_identity_hidden(keyed, scanned):
     missing = keyed.get("/v1/studies/1.2.3.4/series")
     assert missing.status == 404 and missing.json()["reason"] == "unknown_study"
     assert missing.json()["detail"] == missing.json()["message"]
+    shown = keyed.get("/v1/studies?show_identity=true").json()  # not locked: as the
+    assert shown["identity_hidden"] is False  # desktop's View menu, a reader may show it
+    assert "Demo^Phantom" in {s["patient"] for s in shown["studies"]}
     started = (keyed.home / "serve.log").read_text()
     assert f"the web viewer at /web/ offers {len(studies)} studies from " in started
 

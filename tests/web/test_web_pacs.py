@@ -33,8 +33,13 @@ def test_search_and_retrieve_through_the_service(orthanc, tmp_path):
         assert frame.status == 200 and len(frame.body) == 256 * 256 * 4
 
 
-def test_without_nodes_a_pacs_source_is_refused(tmp_path):
-    with running_service(tmp_path / "home") as server:
+def test_without_nodes_a_pacs_source_is_refused_and_a_locked_identity_stays_hidden(tmp_path):
+    locked = 'hide_identity = true\nlocked = ["hide_identity"]\n'
+    with running_service(tmp_path / "home", site=locked) as server:
+        refused = server.get("/v1/studies?show_identity=true")
+        assert refused.status == 403 and refused.json()["reason"] == "identity_locked"
+        assert "show_identity is not allowed" in refused.json()["detail"]
+        assert server.get("/v1/studies").json()["identity_hidden"] is True
         refused = server.get("/v1/studies?source=orthanc")
         assert refused.status == 404 and refused.json()["reason"] == "unknown_node"
         assert "no PACS node is configured" in refused.json()["detail"]
