@@ -19,6 +19,9 @@ def test_search_and_retrieve_through_the_service(orthanc, tmp_path):
         match = next(s for s in found.json()["studies"] if s["study_uid"] == phantom)
         assert match["source"] == "orthanc" and match["patient"] == ""
         assert "Demo^Phantom" not in found.body.decode()
+        assert found.json()["more"] is False
+        one = server.get("/v1/studies?source=orthanc&limit=1").json()
+        assert len(one["studies"]) == 1 and one["more"] is True
         unknown = server.get("/v1/studies?source=elsewhere")
         assert unknown.status == 404 and unknown.json()["reason"] == "unknown_node"
         assert "orthanc" in unknown.json()["detail"]

@@ -98,10 +98,10 @@ async def studies(
                            "on this service (IT lists them in the site configuration)")
     from viewer.service.pacs_bridge import search
 
-    found = await run_in_threadpool(
+    found, more = await run_in_threadpool(
         search, engine.settings, source, hidden, limit=limit, patient_name=patient_name,
         patient_id=patient_id, accession=accession, date=date, modality=modality)
-    return StudyList(studies=found, identity_hidden=hidden)
+    return StudyList(studies=found, identity_hidden=hidden, more=more)
 
 
 @router.post("/studies/{study_uid}/retrieve", response_model=RetrieveAnswer,
