@@ -34,6 +34,12 @@ def test_search_and_retrieve_through_the_service(orthanc, tmp_path):
         assert series[0]["frames"] == 64
         frame = server.get(f"/v1/series/{series[0]['series_uid']}/frames/10")
         assert frame.status == 200 and len(frame.body) == 256 * 256 * 4
+        server.get("/v1/studies?source=orthanc&patient_name=Demo*&patient_id=PHANTOM-0")
+        logged = (tmp_path / "home" / "serve.log").read_text()  # the access log: no UID,
+        assert "GET /v1/series/…/frames/10 HTTP" in logged  # no search key
+        assert "GET /v1/studies?… HTTP" in logged
+        for secret in (phantom, series[0]["series_uid"], "Demo", "PHANTOM-0"):
+            assert secret not in logged, secret
 
 
 def test_without_nodes_a_pacs_source_is_refused_and_a_locked_identity_stays_hidden(tmp_path):
