@@ -59,6 +59,7 @@ export class App {
       b.addEventListener("click", () => a.run());
       line.append(" ", b);
     }
+    line.title = text;
     line.hidden = !text;
   }
 

@@ -50,7 +50,7 @@ export function renderStudies(list: HTMLElement, studies: StudyRow[], pick: (uid
     button.dataset.study = s.study_uid;
     const who = [showName(s.patient), s.patient_id].filter(Boolean).join(" · ");
     button.append(
-      el("span", "title", s.description || s.study_uid),
+      el("span", "title", s.description || [s.modalities.join(" "), showDate(s.study_date)].filter(Boolean).join(" · ") || s.study_uid),
       el("span", "detail", [showDate(s.study_date), s.modalities.join(" "), who,
                             s.source && s.source !== "local" ? s.source : ""].filter(Boolean).join(" · ")),
     );
