@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.web.browser import outside
 from viewer.imaging.ai_layers import parse_color
 from viewer.imaging.lut import apply_window
 from viewer.imaging.window import Window
@@ -192,3 +193,43 @@ def test_a_refused_run_changes_nothing_and_says_why(opened):
     missing = call(browser, "await lb.runModel('no-such-model', {where: 'service'});")
     assert "error" in missing and state(browser)["message"]
     assert state(browser)["overlays"] == []
+
+
+@pytest.fixture(scope="module")
+def keyed_service(tmp_path_factory):
+    """--demo where the site sets an API key (the page itself needs none)."""
+    from tests.service.server import KEY, running_service
+    from viewer.service.keys import hash_key
+
+    site = f'service_api_keys = ["{hash_key(KEY)}"]\n'
+    with running_service(tmp_path_factory.mktemp("web-key"), site=site, key=KEY,
+                         args=["--demo"]) as server:
+        yield server
+
+
+def test_the_page_asks_for_the_key_once_and_keeps_it_for_the_tab(keyed_service, browser):
+    from selenium.webdriver.common.by import By
+
+    from tests.service.server import KEY
+
+    driver = browser.driver
+    driver.get(keyed_service.url + "/web/")
+    form = driver.find_element(By.ID, "key-form")
+    browser.wait_for("const done = arguments[0]; (function poll() {"
+                     " if (!document.getElementById('key-form').hidden) done(true);"
+                     " else setTimeout(poll, 20); })();")
+    assert form.is_displayed()
+    assert "API key" in form.text
+    driver.find_element(By.ID, "api-key").send_keys(KEY + "\n")
+    assert browser.wait_for("const done = arguments[arguments.length - 1];"
+                            "window.lightbox.ready.then(() => done(''), e => done(String(e)));") == ""
+    assert not form.is_displayed()
+    assert state(browser)["message"] == ""
+    rows = driver.find_elements(By.CSS_SELECTOR, "#study-list button[data-study]")
+    assert len(rows) == len(keyed_service.get("/v1/studies").json()["studies"]) > 0
+    assert driver.find_elements(By.CSS_SELECTOR, "#models button[data-model][data-where=service]")
+    assert browser.script("return sessionStorage.getItem('lightbox.api_key')") == KEY
+    assert call(browser, "await lb.openSeries(args[0]);", phantom_uid(keyed_service)) == {
+        "value": None}
+    assert state(browser)["frame_index"] == 0
+    assert outside(browser.requests()) == []

@@ -157,7 +157,10 @@ export class App {
       this.refreshOverlay();
       series.prefetch(i);
     } catch (error) {
-      if (ticket === this.shown) this.fail(error);
+      if (ticket === this.shown && this.series === series) {
+        this.viewport.clear(); // the slider says frame i: never show another in its place
+        this.fail(error);
+      }
       throw error;
     }
   }
@@ -195,6 +198,7 @@ export class App {
   private renderPresets(presets: Preset[]): void {
     const bar = byId("presets");
     bar.replaceChildren();
+    if (this.viewport.pixels?.samples === 3) return; // RGB is shown as is: no window
     const add = (label: string, title: string, apply: () => void) => {
       const b = document.createElement("button");
       b.type = "button";
