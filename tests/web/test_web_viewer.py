@@ -233,3 +233,41 @@ def test_the_page_asks_for_the_key_once_and_keeps_it_for_the_tab(keyed_service, 
         "value": None}
     assert state(browser)["frame_index"] == 0
     assert outside(browser.requests()) == []
+
+
+POLL = """const [selector, done] = arguments; (function poll() {
+  if (document.querySelector(selector)) done(true); else setTimeout(poll, 50); })();"""
+
+
+def test_a_pacs_study_is_searched_retrieved_and_opened(orthanc, tmp_path, browser):
+    """The PACS through the service (a real Orthanc as the site's node): the page's search
+    lists the node's studies, a click retrieves one, and it opens like a local study."""
+    from selenium.webdriver.common.by import By
+
+    from tests.pacs_server import site_file
+    from tests.service.server import running_service
+
+    phantom = orthanc.studies["phantom"]
+    site = site_file(tmp_path / "site.toml", orthanc, tmp_path / "store")
+    with running_service(tmp_path / "home", site=site.read_text()) as server:
+        driver = browser.driver
+        driver.get(server.url + "/web/")
+        assert browser.wait_for("const done = arguments[arguments.length - 1];"
+                                "window.lightbox.ready.then(() => done(''), e => done(String(e)));") == ""
+        assert driver.find_elements(By.CSS_SELECTOR, "#study-list button[data-study]") == []
+        driver.find_element(By.CSS_SELECTOR, "#pacs summary").click()
+        form = driver.find_element(By.ID, "pacs-form")
+        form.find_element(By.NAME, "source").send_keys("orthanc")
+        form.find_element(By.NAME, "modality").send_keys("CT\n")
+        row = f"#study-list button[data-study='{phantom}'][data-source='orthanc']"
+        browser.wait_for(POLL, row)
+        driver.find_element(By.CSS_SELECTOR, row).click()
+        browser.wait_for(POLL, "#series-list button[data-series]")
+        assert driver.find_element(By.CSS_SELECTOR, "#study-list button[aria-current]") \
+            .get_attribute("data-source") == "local"
+        assert "64" in driver.find_element(By.ID, "progress").text
+        uid = driver.find_element(By.CSS_SELECTOR, "#series-list button[data-series]") \
+            .get_attribute("data-series")
+        assert call(browser, "await lb.openSeries(args[0]);", uid) == {"value": None}
+        assert state(browser)["frame_count"] == 64 and state(browser)["message"] == ""
+        assert outside(browser.requests()) == []

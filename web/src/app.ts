@@ -78,9 +78,8 @@ export class App {
   // --- lists ---------------------------------------------------------------------------
 
   async start(): Promise<void> {
-    const studies = this.api.json<{ studies: StudyRow[] }>("/v1/studies").then(async (answer) => {
-      renderStudies(byId("study-list"), answer.studies, (uid) => void this.openStudy(uid).catch((e) => this.fail(e)));
-      if (answer.studies.length) await this.openStudy(answer.studies[0].study_uid);
+    const studies = this.listStudies().then(async (rows) => {
+      if (rows.length) await this.openStudy(rows[0].study_uid);
     });
     const models = this.api.json<{ models: ModelRow[] }>("/v1/models").then((answer) => {
       this.models = answer.models;
@@ -91,7 +90,35 @@ export class App {
     if (failed) this.fail(failed.reason);
   }
 
-  async openStudy(studyUid: string): Promise<void> {
+  /** The studies on the service (no query), or a PACS node's answer to a search. */
+  async listStudies(query?: URLSearchParams): Promise<StudyRow[]> {
+    const answer = await this.api.json<{ studies: StudyRow[]; nodes?: string[] }>(
+      "/v1/studies" + (query ? `?${query}` : ""));
+    renderStudies(byId("study-list"), answer.studies,
+                  (uid, source) => void this.openStudy(uid, source).catch((e) => this.fail(e)));
+    if (query) this.progress(t("On {}: {} studies found", query.get("source") ?? "", answer.studies.length));
+    if (Array.isArray(answer.nodes)) { // the site's PACS nodes, where the service names them
+      byId("pacs").hidden = answer.nodes.length === 0;
+      byId("pacs-nodes").replaceChildren(...answer.nodes.map((n) => {
+        const option = document.createElement("option");
+        option.value = String(n);
+        return option;
+      }));
+    }
+    return answer.studies;
+  }
+
+  /** A local study's series; a PACS node's study is retrieved first (it is then local). */
+  async openStudy(studyUid: string, source = "local"): Promise<void> {
+    if (source !== "local") {
+      this.say("");
+      this.progress(t("Retrieving the study from {}…", source));
+      const got = await this.api.json<{ images: number }>(
+        `/v1/studies/${encodeURIComponent(studyUid)}/retrieve?node=${encodeURIComponent(source)}`,
+        { method: "POST" });
+      await this.listStudies();
+      this.progress(t("Study received from {}: {} images", source, got.images));
+    }
     markChosen(byId("study-list"), "study", studyUid);
     const answer = await this.api.json<{ series: SeriesRow[] }>(`/v1/studies/${encodeURIComponent(studyUid)}/series`);
     renderSeries(byId("series-list"), answer.series, (uid) => void this.openSeries(uid).catch(() => undefined));

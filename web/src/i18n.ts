@@ -40,6 +40,18 @@ const JA: Record<string, string> = {
   "Description": "説明",
   "Modalities": "モダリティ",
   "Remove AI overlays": "AIオーバーレイを消去",
+  "PACS search": "PACS検索",
+  "Node": "ノード",
+  "Patient name": "患者名",
+  "Patient ID": "患者ID",
+  "Study date": "検査日",
+  "Modality": "モダリティ",
+  "Search": "検索",
+  "Local studies": "ローカルの検査",
+  "on {}: click to retrieve": "{} 上・クリックで取得",
+  "Retrieving the study from {}…": "{} から検査を取得中…",
+  "Study received from {}: {} images": "{} から検査を受信しました: {} 画像",
+  "On {}: {} studies found": "{} 上で {} 件の検査が見つかりました",
 };
 
 let japanese = false;
