@@ -271,3 +271,46 @@ def test_a_pacs_study_is_searched_retrieved_and_opened(orthanc, tmp_path, browse
         assert call(browser, "await lb.openSeries(args[0]);", uid) == {"value": None}
         assert state(browser)["frame_count"] == 64 and state(browser)["message"] == ""
         assert outside(browser.requests()) == []
+
+
+WAIT_FRAME = """const [index, done] = arguments; (function poll() {
+  if (window.lightbox.state().frame_index === index) done(true); else setTimeout(poll, 20); })();"""
+
+
+def test_the_mouse_scrolls_zooms_pans_and_sets_the_window(opened):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
+    from selenium.webdriver.common.keys import Keys
+
+    browser, _server, _uid = opened
+    driver = browser.driver
+    canvas = driver.find_element("css selector", "canvas#image")
+    origin = ScrollOrigin.from_element(canvas)
+    ActionChains(driver).scroll_from_origin(origin, 0, 120).perform()  # the wheel: next frame
+    browser.wait_for(WAIT_FRAME, 1)
+    ActionChains(driver).scroll_from_origin(origin, 0, -120).perform()
+    browser.wait_for(WAIT_FRAME, 0)
+
+    before = state(browser)
+    assert before["zoom"] == 1 and before["pan"] == [0, 0]
+    ActionChains(driver).key_down(Keys.CONTROL).scroll_from_origin(origin, 0, -120) \
+        .key_up(Keys.CONTROL).perform()  # Ctrl + wheel up: zoom in, the frame stays
+    zoomed = state(browser)
+    assert zoomed["zoom"] > 1 and zoomed["frame_index"] == 0
+
+    ActionChains(driver).click_and_hold(canvas).move_by_offset(40, 25).release().perform()
+    assert state(browser)["pan"] == [40, 25]
+    assert state(browser)["window"] == before["window"]
+
+    ActionChains(driver).key_down(Keys.SHIFT).click_and_hold(canvas).move_by_offset(64, 32) \
+        .release().key_up(Keys.SHIFT).perform()  # Shift + drag: right wider, down higher
+    window = state(browser)["window"]
+    assert window["width"] > before["window"]["width"]
+    assert window["center"] > before["window"]["center"]
+    assert state(browser)["pan"] == [40, 25]
+
+    driver.find_element("id", "reset").click()
+    reset = state(browser)
+    assert reset["zoom"] == 1 and reset["pan"] == [0, 0]
+    driver.find_element("id", "zoom-in").click()
+    assert state(browser)["zoom"] == 1.25

@@ -3,7 +3,7 @@
 // first language is ja.
 
 const JA: Record<string, string> = {
-  "Studies": "検査リスト",
+  "Studies": "検査",
   "Series": "シリーズ",
   "AI models": "AIモデル",
   "Run in browser": "ブラウザで実行",
