@@ -133,10 +133,11 @@ export class App {
       if (!Array.isArray(info.frames) || !info.frames.length) {
         throw new Problem(0, "empty_series", `Series ${seriesUid} has no images to show.`);
       }
-      const frames = new SeriesFrames(this.api, info, (loaded, total, failed) => {
+      const frames = new SeriesFrames(this.api, info, (loaded, total, failed, idle) => {
         if (this.series !== frames) return;
-        this.progress(loaded < total - failed ? t("Loading {} / {} images", loaded, total)
-          : t("{} images loaded", loaded) + (failed ? ` (${failed} ✗)` : ""));
+        this.progress(!idle ? t("Loading {} / {} images", loaded, total)
+          : loaded + failed < total ? t("{} / {} images kept in memory (the nearest)", loaded, total)
+            : t("{} images loaded", loaded) + (failed ? ` (${failed} ✗)` : ""));
         this.updateSlider();
       });
       const first = await frames.frame(0);

@@ -24,6 +24,7 @@ const JA: Record<string, string> = {
   "Zoom: {}%": "ズーム: {}%",
   "Loading {} / {} images": "読み込み中 {} / {} 画像",
   "{} images loaded": "{} 画像を読み込みました",
+  "{} / {} images kept in memory (the nearest)": "{} / {} 画像をメモリに保持（近いものから）",
   "No studies on the service.": "サービスに検査がありません。",
   "No series in this study.": "この検査にシリーズがありません。",
   "No AI models are installed.": "AIモデルがインストールされていません。",
