@@ -67,6 +67,8 @@ def test_studies_are_the_demo_with_identity_hidden(keyed, scanned):
     missing = keyed.get("/v1/studies/1.2.3.4/series")
     assert missing.status == 404 and missing.json()["reason"] == "unknown_study"
     assert missing.json()["detail"] == missing.json()["message"]
+    started = (keyed.home / "serve.log").read_text()
+    assert f"the web viewer at /web/ offers {len(studies)} studies from " in started
 
 
 def test_series_geometry_is_in_the_viewers_spatial_order(keyed, scanned):

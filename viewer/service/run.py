@@ -35,6 +35,11 @@ def serve_http(host: str, port: int, settings: Settings, config: ServiceConfig) 
         tls = {"ssl_certfile": str(settings.tls_cert_file),
                "ssl_keyfile": str(settings.tls_key_file),
                "ssl_ca_certs": str(settings.tls_ca_file), "ssl_cert_reqs": ssl.CERT_REQUIRED}
-    uvicorn.run(create_app(engine, config), host=host, port=port, log_level="info",
+    app = create_app(engine, config)
+    if config.studies_dirs:
+        store = app.state.studies
+        print(f"lightbox serve: the web viewer at /web/ offers {len(store.studies())} "
+              f"studies from {', '.join(str(r) for r in store.roots)}", file=sys.stderr)
+    uvicorn.run(app, host=host, port=port, log_level="info",
                 server_header=False, **tls)  # type: ignore[arg-type]
     return 0
