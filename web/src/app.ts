@@ -154,6 +154,7 @@ export class App {
       this.fileWindow = info.samples === 3 || first.samples === 3 ? { center: 128, width: 256 }
         : meta.window ?? rangeWindow(first.values);
       this.viewport.window = this.fileWindow;
+      this.viewport.invert = String(info.photometric).toUpperCase() === "MONOCHROME1";
       this.viewport.zoom = 1;
       this.viewport.pan = [0, 0];
       this.viewport.show(first, meta.orientation, info.frames.length);
