@@ -333,3 +333,30 @@ def test_the_mouse_scrolls_zooms_pans_and_sets_the_window(opened):
     assert reset["zoom"] == 1 and reset["pan"] == [0, 0]
     driver.find_element("id", "zoom-in").click()
     assert state(browser)["zoom"] == 1.25
+
+
+def test_a_japanese_browser_gets_the_page_in_japanese(web_service, browser):
+    """navigator.language ja (the DevTools protocol's Accept-Language override): the page's
+    words are the desktop's Japanese; model names and the marking's "AI · name version"
+    stay as they are."""
+    driver = browser.driver
+    agent = browser.script("return navigator.userAgent")
+    driver.execute_cdp_cmd("Emulation.setUserAgentOverride",
+                           {"userAgent": agent, "acceptLanguage": "ja-JP,ja"})
+    try:
+        driver.get(web_service.url + "/web/")
+        assert browser.wait_for("const done = arguments[arguments.length - 1];"
+                                "window.lightbox.ready.then(() => done(''), e => done(String(e)));") == ""
+        assert browser.script("return document.documentElement.lang") == "ja"
+        assert call(browser, "await lb.openSeries(args[0]);", phantom_uid(web_service)) == {
+            "value": None}
+        run = call(browser, "await lb.runModel(args[0], {where: 'service', frames: [40]});", SEG)
+        assert "value" in run, run
+        assert driver.find_element("id", "demo-banner").text == "デモ用モデル — 臨床使用不可"
+        assert driver.find_element("id", "ai-label").text == f"{SEG_TITLE} · サービスで実行（CPU）"
+        buttons = {b.text for b in driver.find_elements("css selector", f"#models [data-model='{SEG}']")}
+        assert buttons == {"ブラウザで実行", "サービスで実行"}
+    finally:
+        driver.execute_cdp_cmd("Emulation.setUserAgentOverride",
+                               {"userAgent": agent, "acceptLanguage": "en-US,en"})
+    assert outside(browser.requests()) == []
