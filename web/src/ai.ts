@@ -123,6 +123,14 @@ export function frameOverlay(runs: ShownRun[], index: number, sopUid: string, ro
       }
     }
   }
+  // Why the image is unlike a model's training data (the desktop's banner says it too).
+  const unlike: string[] = [];
+  for (const { run } of runs) {
+    for (const finding of frameOf(run, index, sopUid)?.domain?.findings ?? []) {
+      if (!unlike.includes(finding)) unlike.push(finding);
+    }
+  }
+  if (unlike.length) lines.push(t("⚠ Unlike the model's training data: ") + unlike.join("; "));
   const layer = layers.length ? stackRgba(layers) : null;
   return { layer, boxes, lines };
 }

@@ -44,6 +44,7 @@ const JA: Record<string, string> = {
   "Show AI overlays (A)": "AIオーバーレイを表示 (A)",
   "AI results hidden · press A to show": "AI結果は非表示・Aキーで表示",
   "Opacity": "不透明度",
+  "⚠ Unlike the model's training data: ": "⚠ モデルの学習データと異なる画像: ",
   "PACS search": "PACS検索",
   "Node": "ノード",
   "Patient name": "患者名",

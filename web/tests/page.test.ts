@@ -71,6 +71,13 @@ describe("a run on the service", () => {
     expect(other.boxes).toEqual([]);
     expect(frameOverlay([{ run, labels: new Map() }], 0, "9.9.9", 2, 3).layer).toBeNull();
   });
+  it("says why an image is unlike the model's training data", () => {
+    const odd = runResultOf({ ...answer, arrays: { volume: null, frames: [{
+      ...answer.arrays.frames[0],
+      domain: { psi: 0.4, level: "unlike", findings: ["pixel spacing 3 mm (trained on 0.4-1.5)"], notes: [] } }] } });
+    const shown = frameOverlay([{ run: odd, labels: new Map() }], 0, "1.2.3", 2, 3);
+    expect(shown.lines.at(-1)).toBe("⚠ Unlike the model's training data: pixel spacing 3 mm (trained on 0.4-1.5)");
+  });
   it("refuses an answer without arrays", () => {
     expect(() => runResultOf({ ...answer, arrays: null })).toThrow(/arrays/);
   });
