@@ -214,7 +214,11 @@ export class App {
 
   preset(name: string): void {
     const found = this.presets().find((p) => p.name.toLowerCase() === name.toLowerCase());
-    if (!found) throw new Error(`no window preset named ${name}`);
+    if (!found) {
+      const error = new Error(`No window preset named ${name} for this series (${this.presets().map((p) => p.name).join(", ") || "none"}).`);
+      this.fail(error);
+      throw error;
+    }
     this.setWindow(found.center, found.width);
   }
 
