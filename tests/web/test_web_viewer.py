@@ -360,3 +360,38 @@ def test_a_japanese_browser_gets_the_page_in_japanese(web_service, browser):
         driver.execute_cdp_cmd("Emulation.setUserAgentOverride",
                                {"userAgent": agent, "acceptLanguage": "en-US,en"})
     assert outside(browser.requests()) == []
+
+
+@pytest.mark.parametrize("locked", [False, True], ids=["reader-may-show", "site-locked"])
+def test_names_hidden_by_the_site_are_shown_only_as_its_rule_allows(tmp_path, browser, locked):
+    """hide_identity: the list has no names; the reader may show them (the desktop's View
+    menu) unless the site locked the rule, when the page says why and keeps them hidden."""
+    from selenium.webdriver.common.by import By
+
+    from tests.service.server import running_service
+
+    site = "hide_identity = true\n" + ('locked = ["hide_identity"]\n' if locked else "")
+    with running_service(tmp_path / "home", site=site, args=["--demo"]) as server:
+        driver = browser.driver
+        driver.get(server.url + "/web/")
+        assert browser.wait_for("const done = arguments[arguments.length - 1];"
+                                "window.lightbox.ready.then(() => done(''), e => done(String(e)));") == ""
+        studies = driver.find_element(By.ID, "study-list")
+        assert "Demo Phantom" not in studies.text and "PHANTOM-0" not in studies.text
+        box = driver.find_element(By.ID, "hide-identity")
+        assert box.is_displayed() and box.is_selected()
+        box.click()
+        if locked:
+            browser.wait_for("const done = arguments[0]; (function poll() {"
+                             " if (window.lightbox.state().message) done(true);"
+                             " else setTimeout(poll, 20); })();")
+            assert "locked" in state(browser)["message"]
+            assert box.is_selected()
+            assert "Demo Phantom" not in driver.find_element(By.ID, "study-list").text
+        else:
+            browser.wait_for("const done = arguments[0]; (function poll() {"
+                             " if (document.getElementById('study-list').textContent"
+                             ".includes('Demo Phantom')) done(true); else setTimeout(poll, 20); })();")
+            assert not box.is_selected() and state(browser)["message"] == ""
+            assert "PHANTOM-0" in driver.find_element(By.ID, "study-list").text
+        assert outside(browser.requests()) == []

@@ -38,6 +38,10 @@ export class App {
    * the marking stays, as on the desktop). */
   opacity = MASK_OPACITY;
   overlaysVisible = true;
+  /** The reader asked to see names where the site hides them (its rule permitting). */
+  showIdentity = false;
+  /** The last study search (null: the service's own studies). */
+  lastQuery: URLSearchParams | null = null;
   models: ModelRow[] = [];
   private readonly labels: ModelLabels;
   private inferenceApi: BrowserInference | null = null;
@@ -95,13 +99,23 @@ export class App {
     if (failed) this.fail(failed.reason);
   }
 
-  /** The studies on the service (no query), or a PACS node's answer to a search. */
+  /** The studies on the service (no query), or a PACS node's answer to a search; names
+   * shown where the site hides them only when the reader asked (``showIdentity``). */
   async listStudies(query?: URLSearchParams): Promise<StudyRow[]> {
-    const answer = await this.api.json<{ studies: StudyRow[]; nodes?: string[] }>(
-      "/v1/studies" + (query ? `?${query}` : ""));
+    const params = new URLSearchParams(query);
+    if (this.showIdentity) params.set("show_identity", "true");
+    const answer = await this.api.json<{ studies: StudyRow[]; nodes?: string[]; identity_hidden?: boolean; more?: boolean }>(
+      "/v1/studies" + (params.toString() ? `?${params}` : ""));
     renderStudies(byId("study-list"), answer.studies,
                   (uid, source) => void this.openStudy(uid, source).catch((e) => this.fail(e)));
-    if (query) this.progress(t("On {}: {} studies found", query.get("source") ?? "", answer.studies.length));
+    if (answer.identity_hidden || this.showIdentity) {
+      byId("identity").hidden = false;
+      byId<HTMLInputElement>("hide-identity").checked = Boolean(answer.identity_hidden);
+    }
+    if (query) {
+      this.progress(t("On {}: {} studies found", query.get("source") ?? "", answer.studies.length)
+        + (answer.more ? " " + t("(more on the node: narrow the search)") : ""));
+    }
     if (Array.isArray(answer.nodes)) { // the site's PACS nodes, where the service names them
       byId("pacs").hidden = answer.nodes.length === 0;
       byId("pacs-nodes").replaceChildren(...answer.nodes.map((n) => {

@@ -44,6 +44,8 @@ const JA: Record<string, string> = {
   "Show AI overlays (A)": "AIオーバーレイを表示 (A)",
   "AI results hidden · press A to show": "AI結果は非表示・Aキーで表示",
   "Opacity": "不透明度",
+  "Hide patient identity": "患者情報を隠す",
+  "(more on the node: narrow the search)": "（ノードにはさらにあります: 検索条件を絞ってください）",
   "⚠ Unlike the model's training data: ": "⚠ モデルの学習データと異なる画像: ",
   "PACS search": "PACS検索",
   "Node": "ノード",
