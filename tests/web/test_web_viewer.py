@@ -214,6 +214,24 @@ def test_a_refused_run_changes_nothing_and_says_why(opened):
     assert state(browser)["overlays"] == []
 
 
+def test_run_anyway_runs_it_and_the_marking_keeps_the_warnings(opened):
+    browser, _server, _uid = opened
+    refused = call(browser, "await lb.runModel('mr-brain-tissue', {where: 'service'});")
+    assert "error" in refused
+    warnings = state(browser)["message"]
+    browser.driver.find_element("xpath", "//*[@id='message']//button[.='Run anyway']").click()
+    browser.wait_for("const done = arguments[0]; (function poll() {"
+                     " if (window.lightbox.state().overlays.length) done(true);"
+                     " else setTimeout(poll, 50); })();", timeout=300)
+    after = state(browser)
+    assert after["message"] == ""
+    assert [o["model_id"] for o in after["overlays"]] == ["mr-brain-tissue"]
+    label = browser.driver.find_element("id", "ai-label").text
+    assert label.startswith("AI · MR brain tissue segmentation (demo, 3-D) 1.0.0 · on the "
+                            "service (CPU) · ⚠ Outside the model's intended use: ")
+    assert "modality is CT" in label and "modality is CT" in warnings
+
+
 @pytest.fixture(scope="module")
 def keyed_service(tmp_path_factory):
     """--demo where the site sets an API key (the page itself needs none)."""
