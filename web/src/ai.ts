@@ -5,7 +5,8 @@
 import { Api } from "./api";
 import type { ScreenBox } from "./display/canvas";
 import {
-  frameLayer, HEATMAP_OPACITY, MASK_OPACITY, parseColor, stackRgba, type LabelSpec, type OutputLabels,
+  frameLayer, HEATMAP_OPACITY, labelColors, MASK_OPACITY, parseColor, stackRgba, type LabelSpec,
+  type OutputLabels, type RGB,
 } from "./display/overlay";
 import { t } from "./i18n";
 import type { BoxResult, ComputedWhere, FrameResult, RunResult } from "./types";
@@ -83,7 +84,10 @@ function shownBoxes(result: FrameResult): { box: BoxResult; output: string }[] {
 
 /** What one frame shows: the RGBA layer, the boxes with captions, the text lines. */
 export function frameOverlay(runs: ShownRun[], index: number, sopUid: string, rows: number,
-                             columns: number, opacity = MASK_OPACITY, heatOpacity = HEATMAP_OPACITY): { layer: Uint8ClampedArray | null; boxes: ScreenBox[]; lines: string[] } {
+                             columns: number, opacity = MASK_OPACITY, heatOpacity = HEATMAP_OPACITY): {
+  layer: Uint8ClampedArray | null; boxes: ScreenBox[]; lines: string[]; legend: { name: string; color: RGB }[];
+} {
+  const legend: { name: string; color: RGB }[] = [];
   const layers: Uint8ClampedArray[] = [];
   const boxes: ScreenBox[] = [];
   const lines: string[] = [];
@@ -103,7 +107,19 @@ export function frameOverlay(runs: ShownRun[], index: number, sopUid: string, ro
     }
     for (const o of result.outputs) {
       const names = labels.get(o.name);
-      if (o.kind === "labels") {
+      if (o.kind === "mask" && o.label_map.data.length === rows * columns) {
+        // The legend: the labels this frame has (the desktop's, under its banner).
+        const present = new Set<number>(o.label_map.data);
+        const colors = labelColors(names?.labels ?? []);
+        for (const value of [...present].sort((a, b) => a - b)) {
+          if (value === 0) continue;
+          const spec = names?.labels.find((l, i) => (l.value ?? i) === value);
+          const name = spec?.name ?? `label ${value}`;
+          if (!legend.some((l) => l.name === name)) {
+            legend.push({ name, color: colors.get(value) ?? parseColor(null, value - 1) });
+          }
+        }
+      } else if (o.kind === "labels") {
         let best = -1;
         o.probabilities.forEach((p, i) => {
           if (p !== null && (best < 0 || p > (o.probabilities[best] ?? -Infinity))) best = i;
@@ -132,5 +148,5 @@ export function frameOverlay(runs: ShownRun[], index: number, sopUid: string, ro
   }
   if (unlike.length) lines.push(t("⚠ Unlike the model's training data: ") + unlike.join("; "));
   const layer = layers.length ? stackRgba(layers) : null;
-  return { layer, boxes, lines };
+  return { layer, boxes, lines, legend: layers.length ? legend : [] };
 }

@@ -381,11 +381,20 @@ export class App {
     const shown = this.overlaysVisible ? this.runs : [];
     const drawn = frameOverlay(shown, this.frameIndex, p.sop_instance_uid, p.rows, p.columns,
                                this.opacity, this.opacity);
+    const legend = document.createElement("div");
+    legend.className = "ai-legend";
+    for (const item of drawn.legend) {
+      const entry = document.createElement("span");
+      const swatch = document.createElement("i");
+      swatch.style.background = `rgb(${item.color.join(",")})`;
+      entry.append(swatch, item.name);
+      legend.append(entry);
+    }
     text.replaceChildren(...drawn.lines.map((l) => {
       const d = document.createElement("div");
       d.textContent = l;
       return d;
-    }));
+    }), ...(drawn.legend.length ? [legend] : []));
     this.viewport.setOverlay(drawn.layer, drawn.boxes);
   }
 

@@ -57,6 +57,11 @@ describe("a run on the service", () => {
     expect(px(0)).toEqual([0, 0, 0, 0]); // background stays clear
     expect(px(1)).toEqual([0x4f, 0xc3, 0xf7, 115]); // the manifest's colour, opacity 0.45
     expect(px(2)).toEqual([60, 180, 75, 115]); // no colour given: the desktop's palette
+    expect(shown.legend).toEqual([
+      { name: "lung", color: [0x4f, 0xc3, 0xf7] },
+      { name: "label 2", color: [60, 180, 75] },
+      { name: "label 4", color: [0, 130, 200] },
+    ]);
     expect(shown.boxes.map((b) => b.caption)).toEqual(["AI · CT body segmentation (demo) 1.1.0 · lesion 93%"]);
     expect(shown.boxes[0].color).toEqual([255, 179, 0]);
     expect(shown.lines).toEqual([
