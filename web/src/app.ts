@@ -46,6 +46,7 @@ export class App {
   private readonly labels: ModelLabels;
   private inferenceApi: BrowserInference | null = null;
   private shown = 0; // bumps on every frame request: a late frame never replaces a newer one
+  private opening = 0; // the same for series
 
   constructor(api: Api) {
     this.api = api;
@@ -135,6 +136,7 @@ export class App {
       const got = await this.api.json<{ images: number }>(
         `/v1/studies/${encodeURIComponent(studyUid)}/retrieve?node=${encodeURIComponent(source)}`,
         { method: "POST" });
+      this.lastQuery = null; // the list is the service's own again, the study in it
       await this.listStudies();
       this.progress(t("Study received from {}: {} images", source, got.images));
     }
@@ -147,6 +149,7 @@ export class App {
 
   async openSeries(seriesUid: string): Promise<void> {
     this.say("");
+    const ticket = ++this.opening; // a later choice wins, whichever answer comes first
     try {
       const info = await this.api.json<SeriesInfo>(`/v1/series/${encodeURIComponent(seriesUid)}`);
       if (!Array.isArray(info.frames) || !info.frames.length) {
@@ -160,6 +163,10 @@ export class App {
         this.updateSlider();
       });
       const first = await frames.frame(0);
+      if (ticket !== this.opening) {
+        frames.close();
+        return;
+      }
       this.series?.close();
       this.series = frames;
       this.runs = [];
@@ -178,7 +185,7 @@ export class App {
       markChosen(byId("series-list"), "series", seriesUid);
       frames.prefetch(0);
     } catch (error) {
-      this.fail(error);
+      if (ticket === this.opening) this.fail(error);
       throw error;
     }
   }
