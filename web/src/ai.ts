@@ -97,6 +97,13 @@ export function frameOverlay(runs: ShownRun[], index: number, sopUid: string, ro
     const layer = frameLayer(result, rows, columns, labels, opacity, heatOpacity);
     if (layer) layers.push(layer);
     const title = aiTitle(run);
+    if (result.outputs.some((o) => o.kind === "boxes")) {
+      // "AI · name version · 2 findings (best 93%)", the desktop's banner line
+      const found = shownBoxes(result);
+      let line = title + (found.length === 1 ? t(" · 1 finding") : t(" · {} findings", found.length));
+      if (found.length) line += t(" (best {})", percent(Math.max(...found.map((f) => f.box.score))));
+      lines.push(line);
+    }
     if (result.geometry.source[0] === rows && result.geometry.source[1] === columns) {
       for (const { box, output } of shownBoxes(result)) {
         const spec = labels.get(output)?.labels.find((l) => l.name === box.class);

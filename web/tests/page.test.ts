@@ -65,6 +65,7 @@ describe("a run on the service", () => {
     expect(shown.boxes.map((b) => b.caption)).toEqual(["AI · CT body segmentation (demo) 1.1.0 · lesion 93%"]);
     expect(shown.boxes[0].color).toEqual([255, 179, 0]);
     expect(shown.lines).toEqual([
+      "AI · CT body segmentation (demo) 1.1.0 · 1 finding (best 93%)",
       "AI · CT body segmentation (demo) 1.1.0 · lesion 75%",
       "AI · CT body segmentation (demo) 1.1.0 · diameter 12.35 mm · volume — mL",
     ]);
