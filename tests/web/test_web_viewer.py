@@ -161,6 +161,25 @@ def test_a_run_on_the_service_is_drawn_and_marked(opened):
             break
     assert min(checked.values()) >= 3, f"too few pixels checked: {checked}"
 
+    # A hides the overlays (the image's own grey again) and keeps the marking; A again
+    # shows them.
+    liver = next(i for i in range(cols + 1, rows * cols - cols - 1)
+                 if {mask[i], mask[i - 1], mask[i + 1], mask[i - cols], mask[i + cols]} == {2})
+    row, col = divmod(liver, cols)
+    x, y = browser.script(TO_CANVAS, col, row, rows, cols)
+    tinted = browser.script(CANVAS_POINT, x, y)[:3]
+    g = int(grey[row, col])
+    assert tinted != [g, g, g]
+    canvas = browser.driver.find_element("css selector", "canvas#image")
+    canvas.send_keys("a")  # (the marking gains a line: the canvas moves, so map again)
+    x, y = browser.script(TO_CANVAS, col, row, rows, cols)
+    assert browser.script(CANVAS_POINT, x, y)[:3] == [g, g, g]
+    assert label.is_displayed() and "AI results hidden · press A to show" in label.text
+    assert banner.is_displayed()
+    canvas.send_keys("a")
+    x, y = browser.script(TO_CANVAS, col, row, rows, cols)
+    assert browser.script(CANVAS_POINT, x, y)[:3] == tinted
+
     # The marking is on screen: a screenshot shows the AI banner's and the demonstration
     # banner's colours where the page puts them.
     from PIL import Image
@@ -193,6 +212,24 @@ def test_a_refused_run_changes_nothing_and_says_why(opened):
     missing = call(browser, "await lb.runModel('no-such-model', {where: 'service'});")
     assert "error" in missing and state(browser)["message"]
     assert state(browser)["overlays"] == []
+
+
+def test_run_anyway_runs_it_and_the_marking_keeps_the_warnings(opened):
+    browser, _server, _uid = opened
+    refused = call(browser, "await lb.runModel('mr-brain-tissue', {where: 'service'});")
+    assert "error" in refused
+    warnings = state(browser)["message"]
+    browser.driver.find_element("xpath", "//*[@id='message']//button[.='Run anyway']").click()
+    browser.wait_for("const done = arguments[0]; (function poll() {"
+                     " if (window.lightbox.state().overlays.length) done(true);"
+                     " else setTimeout(poll, 50); })();", timeout=300)
+    after = state(browser)
+    assert after["message"] == ""
+    assert [o["model_id"] for o in after["overlays"]] == ["mr-brain-tissue"]
+    label = browser.driver.find_element("id", "ai-label").text
+    assert label.startswith("AI · MR brain tissue segmentation (demo, 3-D) 1.0.0 · on the "
+                            "service (CPU) · ⚠ Outside the model's intended use: ")
+    assert "modality is CT" in label and "modality is CT" in warnings
 
 
 @pytest.fixture(scope="module")
@@ -314,3 +351,65 @@ def test_the_mouse_scrolls_zooms_pans_and_sets_the_window(opened):
     assert reset["zoom"] == 1 and reset["pan"] == [0, 0]
     driver.find_element("id", "zoom-in").click()
     assert state(browser)["zoom"] == 1.25
+
+
+def test_a_japanese_browser_gets_the_page_in_japanese(web_service, browser):
+    """navigator.language ja (the DevTools protocol's Accept-Language override): the page's
+    words are the desktop's Japanese; model names and the marking's "AI · name version"
+    stay as they are."""
+    driver = browser.driver
+    agent = browser.script("return navigator.userAgent")
+    driver.execute_cdp_cmd("Emulation.setUserAgentOverride",
+                           {"userAgent": agent, "acceptLanguage": "ja-JP,ja"})
+    try:
+        driver.get(web_service.url + "/web/")
+        assert browser.wait_for("const done = arguments[arguments.length - 1];"
+                                "window.lightbox.ready.then(() => done(''), e => done(String(e)));") == ""
+        assert browser.script("return document.documentElement.lang") == "ja"
+        assert call(browser, "await lb.openSeries(args[0]);", phantom_uid(web_service)) == {
+            "value": None}
+        run = call(browser, "await lb.runModel(args[0], {where: 'service', frames: [40]});", SEG)
+        assert "value" in run, run
+        assert driver.find_element("id", "demo-banner").text == "デモ用モデル — 臨床使用不可"
+        assert driver.find_element("id", "ai-label").text == f"{SEG_TITLE} · サービスで実行（CPU）"
+        buttons = {b.text for b in driver.find_elements("css selector", f"#models [data-model='{SEG}']")}
+        assert buttons == {"ブラウザで実行", "サービスで実行"}
+    finally:
+        driver.execute_cdp_cmd("Emulation.setUserAgentOverride",
+                               {"userAgent": agent, "acceptLanguage": "en-US,en"})
+    assert outside(browser.requests()) == []
+
+
+@pytest.mark.parametrize("locked", [False, True], ids=["reader-may-show", "site-locked"])
+def test_names_hidden_by_the_site_are_shown_only_as_its_rule_allows(tmp_path, browser, locked):
+    """hide_identity: the list has no names; the reader may show them (the desktop's View
+    menu) unless the site locked the rule, when the page says why and keeps them hidden."""
+    from selenium.webdriver.common.by import By
+
+    from tests.service.server import running_service
+
+    site = "hide_identity = true\n" + ('locked = ["hide_identity"]\n' if locked else "")
+    with running_service(tmp_path / "home", site=site, args=["--demo"]) as server:
+        driver = browser.driver
+        driver.get(server.url + "/web/")
+        assert browser.wait_for("const done = arguments[arguments.length - 1];"
+                                "window.lightbox.ready.then(() => done(''), e => done(String(e)));") == ""
+        studies = driver.find_element(By.ID, "study-list")
+        assert "Demo Phantom" not in studies.text and "PHANTOM-0" not in studies.text
+        box = driver.find_element(By.ID, "hide-identity")
+        assert box.is_displayed() and box.is_selected()
+        box.click()
+        if locked:
+            browser.wait_for("const done = arguments[0]; (function poll() {"
+                             " if (window.lightbox.state().message) done(true);"
+                             " else setTimeout(poll, 20); })();")
+            assert "locked" in state(browser)["message"]
+            assert box.is_selected()
+            assert "Demo Phantom" not in driver.find_element(By.ID, "study-list").text
+        else:
+            browser.wait_for("const done = arguments[0]; (function poll() {"
+                             " if (document.getElementById('study-list').textContent"
+                             ".includes('Demo Phantom')) done(true); else setTimeout(poll, 20); })();")
+            assert not box.is_selected() and state(browser)["message"] == ""
+            assert "PHANTOM-0" in driver.find_element(By.ID, "study-list").text
+        assert outside(browser.requests()) == []

@@ -4,7 +4,10 @@
 // the demonstration banner; every score and value on screen names its model.
 import { Api } from "./api";
 import type { ScreenBox } from "./display/canvas";
-import { frameLayer, parseColor, stackRgba, type LabelSpec, type OutputLabels } from "./display/overlay";
+import {
+  frameLayer, HEATMAP_OPACITY, labelColors, MASK_OPACITY, parseColor, stackRgba, type LabelSpec,
+  type OutputLabels, type RGB,
+} from "./display/overlay";
 import { t } from "./i18n";
 import type { BoxResult, ComputedWhere, FrameResult, RunResult } from "./types";
 
@@ -81,16 +84,26 @@ function shownBoxes(result: FrameResult): { box: BoxResult; output: string }[] {
 
 /** What one frame shows: the RGBA layer, the boxes with captions, the text lines. */
 export function frameOverlay(runs: ShownRun[], index: number, sopUid: string, rows: number,
-                             columns: number): { layer: Uint8ClampedArray | null; boxes: ScreenBox[]; lines: string[] } {
+                             columns: number, opacity = MASK_OPACITY, heatOpacity = HEATMAP_OPACITY): {
+  layer: Uint8ClampedArray | null; boxes: ScreenBox[]; lines: string[]; legend: { name: string; color: RGB }[];
+} {
+  const legend: { name: string; color: RGB }[] = [];
   const layers: Uint8ClampedArray[] = [];
   const boxes: ScreenBox[] = [];
   const lines: string[] = [];
   for (const { run, labels } of runs) {
     const result = frameOf(run, index, sopUid);
     if (!result) continue;
-    const layer = frameLayer(result, rows, columns, labels);
+    const layer = frameLayer(result, rows, columns, labels, opacity, heatOpacity);
     if (layer) layers.push(layer);
     const title = aiTitle(run);
+    if (result.outputs.some((o) => o.kind === "boxes")) {
+      // "AI · name version · 2 findings (best 93%)", the desktop's banner line
+      const found = shownBoxes(result);
+      let line = title + (found.length === 1 ? t(" · 1 finding") : t(" · {} findings", found.length));
+      if (found.length) line += t(" (best {})", percent(Math.max(...found.map((f) => f.box.score))));
+      lines.push(line);
+    }
     if (result.geometry.source[0] === rows && result.geometry.source[1] === columns) {
       for (const { box, output } of shownBoxes(result)) {
         const spec = labels.get(output)?.labels.find((l) => l.name === box.class);
@@ -101,7 +114,19 @@ export function frameOverlay(runs: ShownRun[], index: number, sopUid: string, ro
     }
     for (const o of result.outputs) {
       const names = labels.get(o.name);
-      if (o.kind === "labels") {
+      if (o.kind === "mask" && o.label_map.data.length === rows * columns) {
+        // The legend: the labels this frame has (the desktop's, under its banner).
+        const present = new Set<number>(o.label_map.data);
+        const colors = labelColors(names?.labels ?? []);
+        for (const value of [...present].sort((a, b) => a - b)) {
+          if (value === 0) continue;
+          const spec = names?.labels.find((l, i) => (l.value ?? i) === value);
+          const name = spec?.name ?? `label ${value}`;
+          if (!legend.some((l) => l.name === name)) {
+            legend.push({ name, color: colors.get(value) ?? parseColor(null, value - 1) });
+          }
+        }
+      } else if (o.kind === "labels") {
         let best = -1;
         o.probabilities.forEach((p, i) => {
           if (p !== null && (best < 0 || p > (o.probabilities[best] ?? -Infinity))) best = i;
@@ -121,6 +146,14 @@ export function frameOverlay(runs: ShownRun[], index: number, sopUid: string, ro
       }
     }
   }
+  // Why the image is unlike a model's training data (the desktop's banner says it too).
+  const unlike: string[] = [];
+  for (const { run } of runs) {
+    for (const finding of frameOf(run, index, sopUid)?.domain?.findings ?? []) {
+      if (!unlike.includes(finding)) unlike.push(finding);
+    }
+  }
+  if (unlike.length) lines.push(t("⚠ Unlike the model's training data: ") + unlike.join("; "));
   const layer = layers.length ? stackRgba(layers) : null;
-  return { layer, boxes, lines };
+  return { layer, boxes, lines, legend: layers.length ? legend : [] };
 }

@@ -6,6 +6,7 @@ import { aiTitle, frameOverlay, ModelLabels, whereText, type ShownRun } from "./
 import { runResultOf } from "./arrays";
 import { Viewport } from "./display/canvas";
 import { rangeWindow, type Window } from "./display/lut";
+import { MASK_OPACITY } from "./display/overlay";
 import { t } from "./i18n";
 import { browserInference, type Backend, type BrowserInference } from "./inference/index";
 import { markChosen, renderSeries, renderStudies, type SeriesRow, type StudyRow } from "./lists";
@@ -33,10 +34,19 @@ export class App {
   frameIndex = 0;
   fileWindow: Window | null = null;
   runs: ShownRun[] = [];
+  /** The AI layer's opacity (masks; heatmaps follow) and whether it is drawn (A toggles:
+   * the marking stays, as on the desktop). */
+  opacity = MASK_OPACITY;
+  overlaysVisible = true;
+  /** The reader asked to see names where the site hides them (its rule permitting). */
+  showIdentity = false;
+  /** The last study search (null: the service's own studies). */
+  lastQuery: URLSearchParams | null = null;
   models: ModelRow[] = [];
   private readonly labels: ModelLabels;
   private inferenceApi: BrowserInference | null = null;
   private shown = 0; // bumps on every frame request: a late frame never replaces a newer one
+  private opening = 0; // the same for series
 
   constructor(api: Api) {
     this.api = api;
@@ -90,13 +100,23 @@ export class App {
     if (failed) this.fail(failed.reason);
   }
 
-  /** The studies on the service (no query), or a PACS node's answer to a search. */
+  /** The studies on the service (no query), or a PACS node's answer to a search; names
+   * shown where the site hides them only when the reader asked (``showIdentity``). */
   async listStudies(query?: URLSearchParams): Promise<StudyRow[]> {
-    const answer = await this.api.json<{ studies: StudyRow[]; nodes?: string[] }>(
-      "/v1/studies" + (query ? `?${query}` : ""));
+    const params = new URLSearchParams(query);
+    if (this.showIdentity) params.set("show_identity", "true");
+    const answer = await this.api.json<{ studies: StudyRow[]; nodes?: string[]; identity_hidden?: boolean; more?: boolean }>(
+      "/v1/studies" + (params.toString() ? `?${params}` : ""));
     renderStudies(byId("study-list"), answer.studies,
                   (uid, source) => void this.openStudy(uid, source).catch((e) => this.fail(e)));
-    if (query) this.progress(t("On {}: {} studies found", query.get("source") ?? "", answer.studies.length));
+    if (answer.identity_hidden || this.showIdentity) {
+      byId("identity").hidden = false;
+      byId<HTMLInputElement>("hide-identity").checked = Boolean(answer.identity_hidden);
+    }
+    if (query) {
+      this.progress(t("On {}: {} studies found", query.get("source") ?? "", answer.studies.length)
+        + (answer.more ? " " + t("(more on the node: narrow the search)") : ""));
+    }
     if (Array.isArray(answer.nodes)) { // the site's PACS nodes, where the service names them
       byId("pacs").hidden = answer.nodes.length === 0;
       byId("pacs-nodes").replaceChildren(...answer.nodes.map((n) => {
@@ -116,6 +136,7 @@ export class App {
       const got = await this.api.json<{ images: number }>(
         `/v1/studies/${encodeURIComponent(studyUid)}/retrieve?node=${encodeURIComponent(source)}`,
         { method: "POST" });
+      this.lastQuery = null; // the list is the service's own again, the study in it
       await this.listStudies();
       this.progress(t("Study received from {}: {} images", source, got.images));
     }
@@ -128,6 +149,7 @@ export class App {
 
   async openSeries(seriesUid: string): Promise<void> {
     this.say("");
+    const ticket = ++this.opening; // a later choice wins, whichever answer comes first
     try {
       const info = await this.api.json<SeriesInfo>(`/v1/series/${encodeURIComponent(seriesUid)}`);
       if (!Array.isArray(info.frames) || !info.frames.length) {
@@ -141,6 +163,10 @@ export class App {
         this.updateSlider();
       });
       const first = await frames.frame(0);
+      if (ticket !== this.opening) {
+        frames.close();
+        return;
+      }
       this.series?.close();
       this.series = frames;
       this.runs = [];
@@ -149,6 +175,7 @@ export class App {
       this.fileWindow = info.samples === 3 || first.samples === 3 ? { center: 128, width: 256 }
         : meta.window ?? rangeWindow(first.values);
       this.viewport.window = this.fileWindow;
+      this.viewport.invert = String(info.photometric).toUpperCase() === "MONOCHROME1";
       this.viewport.zoom = 1;
       this.viewport.pan = [0, 0];
       this.viewport.show(first, meta.orientation, info.frames.length);
@@ -158,7 +185,7 @@ export class App {
       markChosen(byId("series-list"), "series", seriesUid);
       frames.prefetch(0);
     } catch (error) {
-      this.fail(error);
+      if (ticket === this.opening) this.fail(error);
       throw error;
     }
   }
@@ -208,7 +235,11 @@ export class App {
 
   preset(name: string): void {
     const found = this.presets().find((p) => p.name.toLowerCase() === name.toLowerCase());
-    if (!found) throw new Error(`no window preset named ${name}`);
+    if (!found) {
+      const error = new Error(`No window preset named ${name} for this series (${this.presets().map((p) => p.name).join(", ") || "none"}).`);
+      this.fail(error);
+      throw error;
+    }
     this.setWindow(found.center, found.width);
   }
 
@@ -299,6 +330,16 @@ export class App {
     }
   }
 
+  toggleOverlays(): void {
+    this.overlaysVisible = !this.overlaysVisible;
+    this.refreshOverlay();
+  }
+
+  setOpacity(opacity: number): void {
+    this.opacity = Math.min(Math.max(opacity, 0), 1);
+    this.refreshOverlay();
+  }
+
   clearRuns(): void {
     this.runs = [];
     this.refreshOverlay();
@@ -330,20 +371,37 @@ export class App {
       }
       label.append(line);
     }
+    if (this.runs.length && !this.overlaysVisible) {
+      const hidden = document.createElement("div");
+      hidden.className = "ai-hidden";
+      hidden.textContent = t("AI results hidden · press A to show");
+      label.append(hidden);
+    }
     label.hidden = this.runs.length === 0;
+    byId("ai-controls").hidden = this.runs.length === 0;
     banner.hidden = !this.runs.some((r) => r.run.model.not_for_clinical_use);
-    byId("clear-ai").hidden = this.runs.length === 0;
     if (!p || !this.series) {
       text.replaceChildren();
       this.viewport.setOverlay(null, []);
       return;
     }
-    const drawn = frameOverlay(this.runs, this.frameIndex, p.sop_instance_uid, p.rows, p.columns);
+    const shown = this.overlaysVisible ? this.runs : [];
+    const drawn = frameOverlay(shown, this.frameIndex, p.sop_instance_uid, p.rows, p.columns,
+                               this.opacity, this.opacity);
+    const legend = document.createElement("div");
+    legend.className = "ai-legend";
+    for (const item of drawn.legend) {
+      const entry = document.createElement("span");
+      const swatch = document.createElement("i");
+      swatch.style.background = `rgb(${item.color.join(",")})`;
+      entry.append(swatch, item.name);
+      legend.append(entry);
+    }
     text.replaceChildren(...drawn.lines.map((l) => {
       const d = document.createElement("div");
       d.textContent = l;
       return d;
-    }));
+    }), ...(drawn.legend.length ? [legend] : []));
     this.viewport.setOverlay(drawn.layer, drawn.boxes);
   }
 

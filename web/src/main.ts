@@ -55,6 +55,12 @@ document.getElementById("zoom-in")?.addEventListener("click", () => app.viewport
 document.getElementById("zoom-out")?.addEventListener("click", () => app.viewport.zoomBy(0.8));
 document.getElementById("reset")?.addEventListener("click", () => app.viewport.reset());
 document.getElementById("clear-ai")?.addEventListener("click", () => app.clearRuns());
+const visible = document.getElementById("ai-visible") as HTMLInputElement;
+visible.addEventListener("change", () => {
+  if (visible.checked !== app.overlaysVisible) app.toggleOverlays();
+});
+const opacity = document.getElementById("ai-opacity") as HTMLInputElement;
+opacity.addEventListener("input", () => app.setOpacity(Number(opacity.value)));
 
 const pacs = document.getElementById("pacs-form") as HTMLFormElement;
 pacs.addEventListener("submit", (e) => {
@@ -62,11 +68,23 @@ pacs.addEventListener("submit", (e) => {
   const query = new URLSearchParams();
   for (const [k, v] of new FormData(pacs)) if (String(v).trim()) query.set(k, String(v).trim());
   app.say("");
+  app.lastQuery = query;
   void app.listStudies(query).catch((error) => app.fail(error));
 });
 document.getElementById("pacs-local")?.addEventListener("click", () => {
   app.progress("");
+  app.lastQuery = null;
   void app.listStudies().catch((error) => app.fail(error));
+});
+const hide = document.getElementById("hide-identity") as HTMLInputElement;
+hide.addEventListener("change", () => {
+  app.showIdentity = !hide.checked;
+  app.say("");
+  void app.listStudies(app.lastQuery ?? undefined).catch((error) => {
+    app.showIdentity = false; // the site locked it: hidden again, and the reason said
+    hide.checked = true;
+    app.fail(error);
+  });
 });
 
 installHooks(app, app.start());

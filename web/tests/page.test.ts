@@ -57,9 +57,15 @@ describe("a run on the service", () => {
     expect(px(0)).toEqual([0, 0, 0, 0]); // background stays clear
     expect(px(1)).toEqual([0x4f, 0xc3, 0xf7, 115]); // the manifest's colour, opacity 0.45
     expect(px(2)).toEqual([60, 180, 75, 115]); // no colour given: the desktop's palette
+    expect(shown.legend).toEqual([
+      { name: "lung", color: [0x4f, 0xc3, 0xf7] },
+      { name: "label 2", color: [60, 180, 75] },
+      { name: "label 4", color: [0, 130, 200] },
+    ]);
     expect(shown.boxes.map((b) => b.caption)).toEqual(["AI · CT body segmentation (demo) 1.1.0 · lesion 93%"]);
     expect(shown.boxes[0].color).toEqual([255, 179, 0]);
     expect(shown.lines).toEqual([
+      "AI · CT body segmentation (demo) 1.1.0 · 1 finding (best 93%)",
       "AI · CT body segmentation (demo) 1.1.0 · lesion 75%",
       "AI · CT body segmentation (demo) 1.1.0 · diameter 12.35 mm · volume — mL",
     ]);
@@ -70,6 +76,13 @@ describe("a run on the service", () => {
     expect(other.layer).toBeNull();
     expect(other.boxes).toEqual([]);
     expect(frameOverlay([{ run, labels: new Map() }], 0, "9.9.9", 2, 3).layer).toBeNull();
+  });
+  it("says why an image is unlike the model's training data", () => {
+    const odd = runResultOf({ ...answer, arrays: { volume: null, frames: [{
+      ...answer.arrays.frames[0],
+      domain: { psi: 0.4, level: "unlike", findings: ["pixel spacing 3 mm (trained on 0.4-1.5)"], notes: [] } }] } });
+    const shown = frameOverlay([{ run: odd, labels: new Map() }], 0, "1.2.3", 2, 3);
+    expect(shown.lines.at(-1)).toBe("⚠ Unlike the model's training data: pixel spacing 3 mm (trained on 0.4-1.5)");
   });
   it("refuses an answer without arrays", () => {
     expect(() => runResultOf({ ...answer, arrays: null })).toThrow(/arrays/);
@@ -93,5 +106,25 @@ describe("words", () => {
     expect(showDate("20240131")).toBe("2024-01-31");
     expect(showDate("")).toBe("");
     expect(showName("DOE^JANE")).toBe("DOE JANE");
+  });
+});
+
+describe("a frame's pixels", () => {
+  it("MONOCHROME1 is shown inverted (as the desktop's render_frame), RGB as is", async () => {
+    const { frameRgba } = await import("../src/display/canvas");
+    const { greyOf } = await import("../src/display/lut");
+    const values = Float32Array.of(-1000, 0, 40, 240, 3000, 12.5);
+    const window = { center: 40, width: 400 };
+    const frame = { index: 0, rows: 2, columns: 3, samples: 1 as const, values,
+                    pixel_spacing: null, sop_instance_uid: "" };
+    const plain = frameRgba(frame, window);
+    const inverted = frameRgba(frame, window, true);
+    values.forEach((v, i) => {
+      expect(Array.from(plain.slice(4 * i, 4 * i + 4))).toEqual([greyOf(v, window), greyOf(v, window), greyOf(v, window), 255]);
+      expect(inverted[4 * i]).toBe(255 - greyOf(v, window));
+    });
+    const rgb = Uint8Array.of(1, 2, 3, 250, 251, 252);
+    const colour = frameRgba({ ...frame, rows: 1, columns: 2, samples: 3, values: rgb }, window, true);
+    expect(Array.from(colour)).toEqual([1, 2, 3, 255, 250, 251, 252, 255]);
   });
 });
