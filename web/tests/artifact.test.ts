@@ -1,3 +1,4 @@
+/// <reference types="node" />
 // The browser's checks of an artifact, run in node on the bundled models: SHA-256 (plain
 // and crypto.subtle) against node's crypto, the canonical manifest digest, golden.npz
 // read by the .npy reader, the tolerance rule, and the golden replay itself (onnxruntime-
@@ -14,7 +15,7 @@ import { checkFiles, replayGolden, Refused } from "../src/inference/verify";
 import { createSession } from "../src/inference/ort";
 
 const MODELS = join(__dirname, "..", "..", "models");
-const ids = readdirSync(MODELS).filter((d) => existsSync(join(MODELS, d, "manifest.json")));
+const ids: string[] = readdirSync(MODELS).filter((d: string) => existsSync(join(MODELS, d, "manifest.json")));
 const read = (id: string, name: string) => new Uint8Array(readFileSync(join(MODELS, id, name)));
 
 describe("sha256", () => {
