@@ -257,6 +257,28 @@ def test_no_command_but_serve_loads_the_service(offline_env, tmp_path) -> None:
     assert attempts(offline_env) == "", "a network connection was attempted"
 
 
+def test_the_web_viewers_studies_load_no_network_code_without_nodes(demo, offline_env
+                                                                   ) -> None:
+    """``lightbox serve --demo`` (docs/web.md): the study list, a series and its frames
+    with no PACS node configured: nothing of viewer.net is imported, nothing attempted."""
+    probe = ("import sys\n"
+             "from pathlib import Path\n"
+             "from viewer.host.settings import load_settings\n"
+             "from viewer.service.app import create_app\n"
+             "from viewer.service.config import ServiceConfig\n"
+             "from viewer.service.engine import Engine\n"
+             "app = create_app(Engine(load_settings(), []),\n"
+             "                 ServiceConfig(studies_dirs=(Path(sys.argv[1]),)))\n"
+             "store = app.state.studies\n"
+             "series = [x for s in store.studies() for x in s.series if x.has_images]\n"
+             "assert len(series) > 1 and all(store.frame(x.uid, 0).rows for x in series)\n"
+             "net = [m for m in sys.modules if m.startswith('viewer.net')\n"
+             "       or m.split('.')[0] in ('pynetdicom', 'dicomweb_client', 'requests')]\n"
+             "assert net == [], net\n")
+    run([sys.executable, "-c", probe, str(demo)], offline_env)
+    assert attempts(offline_env) == "", "a network connection was attempted"
+
+
 def test_batch_on_the_process_pool_loads_no_network_code_and_attempts_nothing(
         offline_env, tmp_path) -> None:
     """`lightbox batch` (docs/batch.md) without --ray: its driver and its spawned workers

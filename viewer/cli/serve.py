@@ -1,6 +1,10 @@
 """``lightbox serve``: the verified models as an HTTP service (docs/service.md).
 
     lightbox serve [--host 127.0.0.1] [--port 8000] [--models-dir DIR ...]
+                   [--studies DIR ...] [--demo]
+                                            --studies: the studies in DIR for the web
+                                            viewer at /web/ (docs/web.md); --demo: the
+                                            demo study (built once in the cache folder)
     lightbox serve --ray local|ADDRESS [--replicas N] [--max-replicas M]
                                             the same service on Ray Serve
                                             (viewer.service.ray_serve)
@@ -49,6 +53,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--models-dir", action="append", metavar="DIR",
                    help="serve the model artifacts in DIR instead of the installed ones "
                    "(repeatable)")
+    p.add_argument("--studies", action="append", metavar="DIR",
+                   help="offer the studies in DIR (scanned as the viewer scans a folder) "
+                   "to the web viewer at /web/ (repeatable)")
+    p.add_argument("--demo", action="store_true",
+                   help="offer the demo study (a synthetic CT phantom and sample images, "
+                   "no patient data; written once into the cache folder) to the web viewer")
     p.add_argument("--ray", metavar="local|ADDRESS",
                    help="deploy with Ray Serve: 'local' starts a private Ray instance on "
                    "this machine, ADDRESS joins a running cluster (host:port)")
@@ -82,11 +92,20 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     if missing:
         print(f"lightbox serve: --models-dir {missing[0]}: no such folder", file=sys.stderr)
         return 2
+    studies = [Path(d) for d in ns.studies or []]
+    missing = [d for d in studies if not d.is_dir()]
+    if missing:
+        print(f"lightbox serve: --studies {missing[0]}: no such folder", file=sys.stderr)
+        return 2
     if settings.failed_closed:
         for problem in settings.problems:
             print(f"lightbox serve: {problem}", file=sys.stderr)
         return 1
-    config = ServiceConfig.of(settings, tuple(dirs) if dirs else None)
+    if ns.demo:
+        from viewer.io.demo import build_demo
+
+        studies.append(build_demo())
+    config = ServiceConfig.of(settings, tuple(dirs) if dirs else None, tuple(studies))
     refused = bind_problem(ns.host, config)
     if refused:
         print(f"lightbox serve: {refused}", file=sys.stderr)

@@ -5,6 +5,7 @@ replica."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI
@@ -12,13 +13,21 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from viewer import __version__
-from viewer.service import problems, routes_docs, routes_oip, routes_v1
+from viewer.service import (
+    problems,
+    routes_docs,
+    routes_oip,
+    routes_studies,
+    routes_v1,
+    routes_web,
+)
 from viewer.service.config import ServiceConfig
 from viewer.service.engine import Engine
 from viewer.service.limits import BodyLimit
 from viewer.service.metrics import Measure, Metrics
 from viewer.service.schemas import InferRequest
 from viewer.service.security import client
+from viewer.service.studies import StudyStore
 
 DESCRIPTION = """Lightbox's verified AI models over HTTP (docs/service.md).
 
@@ -33,11 +42,15 @@ def create_app(engine: Engine, config: ServiceConfig) -> FastAPI:
                   description=DESCRIPTION, docs_url=None, redoc_url=None)
     metrics = Metrics()
     app.state.engine, app.state.config, app.state.metrics = engine, config, metrics
+    app.state.studies = StudyStore(studies_roots(engine, config))  # the web viewer's
     engine.metrics = metrics  # batch sizes and per-request model latency
     problems.install(app)
     app.include_router(routes_v1.router)
     app.include_router(routes_oip.router)
+    app.include_router(routes_studies.router)
+    app.include_router(routes_web.files_router)
     app.include_router(routes_docs.router)
+    app.include_router(routes_web.router)
     app.mount("/static", StaticFiles(directory=routes_docs.STATIC), name="static")
 
     @app.get("/metrics", include_in_schema=True, tags=["operations"],
@@ -52,6 +65,15 @@ def create_app(engine: Engine, config: ServiceConfig) -> FastAPI:
     app.add_middleware(Measure, metrics=metrics)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def studies_roots(engine: Engine, config: ServiceConfig) -> list[Path]:
+    """``--studies`` / ``--demo``, and where the site configured PACS nodes, its local
+    store (what the service retrieved before, docs/web.md)."""
+    roots = list(config.studies_dirs)
+    if routes_studies.nodes_configured(engine.settings):
+        roots.append(engine.settings.pacs_store_dir)
+    return roots
 
 
 def _openapi(app: FastAPI) -> Any:

@@ -25,13 +25,17 @@ class ServiceConfig:
     max_request_bytes: int = 1024 * MB
     max_instances: int = 2000
     models_dirs: tuple[Path, ...] | None = None  # None: the registry's default folders
+    #: The folders whose studies the web viewer lists (``--studies``, ``--demo``).
+    studies_dirs: tuple[Path, ...] = ()
+    #: The built web viewer (None: the package's ``viewer/service/webapp``).
+    webapp_dir: Path | None = None
 
     @classmethod
-    def of(cls, settings: Settings, models_dirs: tuple[Path, ...] | None = None
-           ) -> ServiceConfig:
+    def of(cls, settings: Settings, models_dirs: tuple[Path, ...] | None = None,
+           studies_dirs: tuple[Path, ...] = ()) -> ServiceConfig:
         return cls(settings.service_api_keys, settings.service_mutual_tls,
                    settings.service_max_request_mb * MB, settings.service_max_instances,
-                   models_dirs)
+                   models_dirs, studies_dirs)
 
     @property
     def protected(self) -> bool:

@@ -39,6 +39,8 @@ from viewer.inference.registry import ModelEntry, ModelRegistry
 from viewer.inference.result_arrays import run_arrays
 from viewer.inference.result_json import result_summary
 from viewer.inference.verify import VerifiedModel
+from viewer.io.frames import FrameSource
+from viewer.io.model import Series
 from viewer.service.audit_client import ClientAuditLog
 from viewer.service.batching import Batcher, batch_limit
 from viewer.service.problems import ServiceError
@@ -100,11 +102,10 @@ class Engine:
 
     def run_dicom(self, model_id: str, folder: Path, *, accept_warnings: bool,
                   dicom: Sequence[str], client: str, arrays: bool = False) -> RunResponse:
-        from viewer.inference.runner import run_model
+        """A run on the instances uploaded into ``folder`` (one series)."""
         from viewer.io.scan import scan
 
-        entry = self.entry(model_id)
-        model = self.verified(model_id)
+        self.verified(model_id)
         found = scan([folder])
         series = [s for s in found.all_series() if s.has_images]
         if not series:
@@ -112,10 +113,24 @@ class Engine:
         if len(series) > 1:
             raise ServiceError("several_series", f"the upload holds {len(series)} series; "
                                "send the instances of one series per request")
+        return self.run_series(model_id, series[0], None, accept_warnings=accept_warnings,
+                               dicom=dicom, client=client, arrays=arrays, out=folder / "out")
+
+    def run_series(self, model_id: str, series: Series, frames: Sequence[int] | None, *,
+                   accept_warnings: bool, dicom: Sequence[str], client: str, arrays: bool,
+                   out: Path, source: FrameSource | None = None) -> RunResponse:
+        """The one run path of the service: an uploaded series (:meth:`run_dicom`) or one
+        the service holds (``/v1/series/{uid}/run``, its frames from the store's
+        ``source``): the same intended-use check, audit record, provenance and arrays."""
+        from viewer.inference.runner import run_model
+
+        entry = self.entry(model_id)
+        model = self.verified(model_id)
+        extra: dict[str, Any] = {} if source is None else {"source": source}
         try:
-            results = run_model(entry, series[0], None, accept_warnings=accept_warnings,
+            results = run_model(entry, series, frames, accept_warnings=accept_warnings,
                                 audit_log=self.audit(client),
-                                session_run=self._stacked(model_id, model))
+                                session_run=self._stacked(model_id, model), **extra)
         except IntendedUseError as exc:
             raise ServiceError("intended_use", f"model {exc.model} is not meant for this "
                                "series; send accept_warnings=true to run it anyway",
@@ -130,11 +145,11 @@ class Engine:
         except AuditError as exc:
             raise ServiceError("audit_unavailable", f"the run cannot be recorded, so it did "
                                f"not run: {exc}") from None
-        objects = self._dicom(results, series[0], folder / "out", dicom)
+        objects = self._dicom(results, series, out, dicom)
         return RunResponse(
             provenance=self.provenance(model),
-            series_uid=series[0].uid,
-            images=len(series[0].frames),
+            series_uid=series.uid,
+            images=len(series.frames),
             warnings_accepted=list(results[0].warnings) if results else [],
             results=[result_summary(r) for r in results],
             dicom=objects,

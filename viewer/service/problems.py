@@ -1,5 +1,6 @@
 """Every error the service answers: a JSON body with a machine-readable ``reason`` and a
-human ``message`` (and ``error``, the field the Open Inference Protocol names), never a
+human ``message`` (and ``error``, the field the Open Inference Protocol names, and
+``detail``, what the web viewer shows), never a
 traceback and never patient data."""
 
 from __future__ import annotations
@@ -17,6 +18,13 @@ STATUS = {
     "forbidden_bind": 403,
     "unknown_model": 404,
     "not_found": 404,
+    "unknown_study": 404,
+    "unknown_series": 404,
+    "unknown_frame": 404,
+    "unknown_node": 404,
+    "unknown_file": 404,
+    "pacs_failed": 502,
+    "web_not_built": 503,
     "model_unavailable": 503,
     "not_ready": 503,
     "too_large": 413,
@@ -50,7 +58,9 @@ class ServiceError(Exception):
 
 
 def body(reason: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"reason": reason, "message": message, "error": message, **extra}
+    """``detail`` repeats the message too: the web viewer shows it (docs/web.md)."""
+    return {"reason": reason, "message": message, "error": message, "detail": message,
+            **extra}
 
 
 def response(error: ServiceError) -> JSONResponse:

@@ -65,12 +65,7 @@ async def run(
 ) -> JSONResponse:
     """Run a model on the uploaded instances of one series (multipart/form-data)."""
     engine: Engine = request.app.state.engine
-    kinds = [k.strip().lower() for k in dicom.split(",") if k.strip()]
-    bad = [k for k in kinds if k not in DICOM_KINDS]
-    if bad:
-        raise ServiceError("bad_request", f"dicom={bad[0]!r}: ask for seg, sr or seg,sr")
-    if outputs not in ("json", "arrays"):
-        raise ServiceError("bad_request", f"outputs={outputs!r}: ask for json or arrays")
+    kinds = run_options(dicom, outputs)
     engine.verified(model_id)  # an unknown model: 404 before the upload is read
     metrics = request.app.state.metrics
     async with spooled(request, request.app.state.config.max_instances) as upload:
@@ -82,6 +77,21 @@ async def run(
             metrics.runs.labels(model_id, "dicom", exc.reason).inc()
             raise
     metrics.runs.labels(model_id, "dicom", "ok").inc()
+    return run_answer(answer)
+
+
+def run_options(dicom: str, outputs: str) -> list[str]:
+    """The DICOM kinds asked for; a 400 for an unknown kind or output form."""
+    kinds = [k.strip().lower() for k in dicom.split(",") if k.strip()]
+    bad = [k for k in kinds if k not in DICOM_KINDS]
+    if bad:
+        raise ServiceError("bad_request", f"dicom={bad[0]!r}: ask for seg, sr or seg,sr")
+    if outputs not in ("json", "arrays"):
+        raise ServiceError("bad_request", f"outputs={outputs!r}: ask for json or arrays")
+    return kinds
+
+
+def run_answer(answer: RunResponse) -> JSONResponse:
     if answer.arrays is None:  # the JSON default stays what it always was
         return JSONResponse(answer.model_dump(mode="json", exclude={"arrays"}))
     return JSONResponse(answer.model_dump(mode="json", by_alias=True))

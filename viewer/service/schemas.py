@@ -12,11 +12,12 @@ from pydantic import BaseModel, Field
 
 class Problem(BaseModel):
     """Every error: ``reason`` for programs, ``message`` for people (``error`` repeats it,
-    as the Open Inference Protocol names it)."""
+    as the Open Inference Protocol names it, and ``detail``, as the web viewer reads it)."""
 
     reason: str = Field(examples=["unknown_model"])
     message: str
     error: str
+    detail: str
     warnings: Annotated[list[str] | None, Field(
         description="intended_use: what differs from the model's intended use")] = None
     problems: list[str] | None = None

@@ -1,0 +1,88 @@
+"""The answers the web viewer reads (docs/web.md): studies, series, frame geometry, PACS.
+
+Pydantic models, so the OpenAPI document (``/openapi.json``) states exactly what
+``web/src/types.ts`` mirrors."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+
+class StudyInfo(BaseModel):
+    study_uid: str
+    patient: str = Field(description="the patient's name; empty where the site hides "
+                         "identity (hide_identity)")
+    patient_id: str = Field(description="empty where the site hides identity")
+    study_date: str = Field(description="DICOM DA (YYYYMMDD) or empty")
+    description: str
+    modalities: list[str]
+    series: int = Field(description="series with images")
+    source: str = Field(description="'local': on this service; else the PACS node's "
+                        "name (retrieve it to open it)")
+
+
+class StudyList(BaseModel):
+    studies: list[StudyInfo]
+    identity_hidden: bool = Field(description="the site hides patient identity: names and "
+                                  "IDs are empty")
+
+
+class SeriesSummary(BaseModel):
+    series_uid: str
+    modality: str
+    description: str
+    body_part: str
+    frames: int
+
+
+class SeriesList(BaseModel):
+    series: list[SeriesSummary]
+
+
+class Preset(BaseModel):
+    name: str
+    center: float
+    width: float
+
+
+class WindowValue(BaseModel):
+    center: float
+    width: float
+
+
+class FrameInfo(BaseModel):
+    index: int
+    sop_instance_uid: str
+    rows: int
+    columns: int
+    position: Annotated[list[float] | None, Field(
+        description="Image Position (Patient), mm; null: unknown")] = None
+    orientation: Annotated[list[float] | None, Field(
+        description="Image Orientation (Patient): row then column cosines")] = None
+    pixel_spacing: Annotated[list[float] | None, Field(
+        description="(row, column) spacing in mm")] = None
+    window: WindowValue | None = Field(None, description="the file's own window")
+
+
+class SeriesInfo(BaseModel):
+    series_uid: str
+    study_uid: str
+    modality: str
+    body_part: str
+    description: str
+    photometric: str
+    samples: int = Field(description="1: grey (frames are float32 modality values); "
+                         "3: RGB (frames are uint8)")
+    presets: list[Preset] = Field(description="the file's windows, then the site's "
+                                  "presets for the modality")
+    frames: list[FrameInfo] = Field(description="in the viewer's spatial order")
+
+
+class RetrieveAnswer(BaseModel):
+    study_uid: str
+    node: str
+    images: int = Field(description="images the node sent (already stored ones count)")
+    complete: bool
+    series: int = Field(description="series with images now on this service")

@@ -1,0 +1,331 @@
+// The page's controller: lists → series → frames on the viewport, window presets, the
+// models panel and the AI results, the message line. Every failure ends in #message and
+// leaves the page as it was (nothing half-drawn is shown as a result).
+import { Api, Problem, messageOf } from "./api";
+import { aiTitle, frameOverlay, ModelLabels, whereText, type ShownRun } from "./ai";
+import { runResultOf } from "./arrays";
+import { Viewport } from "./display/canvas";
+import { rangeWindow, type Window } from "./display/lut";
+import { t } from "./i18n";
+import { browserInference, type Backend, type BrowserInference } from "./inference/index";
+import { markChosen, renderSeries, renderStudies, type SeriesRow, type StudyRow } from "./lists";
+import { renderModels, type ModelRow, type Where } from "./models";
+import { SeriesFrames, type Preset, type SeriesInfo } from "./series";
+import type { RunResult } from "./types";
+
+export interface RunRequest {
+  where: Where;
+  backend?: Backend;
+  frames?: number[];
+  accept_warnings?: boolean;
+}
+
+function byId<T extends HTMLElement>(id: string): T {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`the page has no #${id}`);
+  return e as T;
+}
+
+export class App {
+  readonly api: Api;
+  readonly viewport: Viewport;
+  series: SeriesFrames | null = null;
+  frameIndex = 0;
+  fileWindow: Window | null = null;
+  runs: ShownRun[] = [];
+  models: ModelRow[] = [];
+  private readonly labels: ModelLabels;
+  private inferenceApi: BrowserInference | null = null;
+  private shown = 0; // bumps on every frame request: a late frame never replaces a newer one
+
+  constructor(api: Api) {
+    this.api = api;
+    this.labels = new ModelLabels(api);
+    this.viewport = new Viewport(byId<HTMLCanvasElement>("image"));
+  }
+
+  // --- the message line ----------------------------------------------------------------
+
+  say(text: string, actions: { label: string; run: () => void }[] = []): void {
+    const line = byId("message");
+    const span = document.createElement("span");
+    span.className = "text";
+    span.textContent = text;
+    line.replaceChildren(span);
+    for (const a of actions) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = a.label;
+      b.addEventListener("click", () => a.run());
+      line.append(" ", b);
+    }
+    line.hidden = !text;
+  }
+
+  message(): string {
+    return byId("message").querySelector(".text")?.textContent ?? "";
+  }
+
+  fail(error: unknown): void {
+    this.say(messageOf(error));
+  }
+
+  progress(text: string): void {
+    byId("progress").textContent = text;
+  }
+
+  // --- lists ---------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    const studies = this.api.json<{ studies: StudyRow[] }>("/v1/studies").then(async (answer) => {
+      renderStudies(byId("study-list"), answer.studies, (uid) => void this.openStudy(uid).catch((e) => this.fail(e)));
+      if (answer.studies.length) await this.openStudy(answer.studies[0].study_uid);
+    });
+    const models = this.api.json<{ models: ModelRow[] }>("/v1/models").then((answer) => {
+      this.models = answer.models;
+      renderModels(byId("models"), answer.models, (id, where) => void this.runModel(id, { where }).catch(() => undefined));
+    });
+    const outcomes = await Promise.allSettled([studies, models]);
+    const failed = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult | undefined;
+    if (failed) this.fail(failed.reason);
+  }
+
+  async openStudy(studyUid: string): Promise<void> {
+    markChosen(byId("study-list"), "study", studyUid);
+    const answer = await this.api.json<{ series: SeriesRow[] }>(`/v1/studies/${encodeURIComponent(studyUid)}/series`);
+    renderSeries(byId("series-list"), answer.series, (uid) => void this.openSeries(uid).catch(() => undefined));
+  }
+
+  // --- the series ----------------------------------------------------------------------
+
+  async openSeries(seriesUid: string): Promise<void> {
+    this.say("");
+    try {
+      const info = await this.api.json<SeriesInfo>(`/v1/series/${encodeURIComponent(seriesUid)}`);
+      if (!Array.isArray(info.frames) || !info.frames.length) {
+        throw new Problem(0, "empty_series", `Series ${seriesUid} has no images to show.`);
+      }
+      const frames = new SeriesFrames(this.api, info, (loaded, total, failed) => {
+        if (this.series !== frames) return;
+        this.progress(loaded < total - failed ? t("Loading {} / {} images", loaded, total)
+          : t("{} images loaded", loaded) + (failed ? ` (${failed} ✗)` : ""));
+        this.updateSlider();
+      });
+      const first = await frames.frame(0);
+      this.series?.close();
+      this.series = frames;
+      this.runs = [];
+      this.frameIndex = 0;
+      const meta = info.frames[0];
+      this.fileWindow = info.samples === 3 || first.samples === 3 ? { center: 128, width: 256 }
+        : meta.window ?? rangeWindow(first.values);
+      this.viewport.window = this.fileWindow;
+      this.viewport.zoom = 1;
+      this.viewport.pan = [0, 0];
+      this.viewport.show(first, meta.orientation, info.frames.length);
+      this.refreshOverlay();
+      this.renderPresets(info.presets ?? []);
+      this.updateSlider();
+      markChosen(byId("series-list"), "series", seriesUid);
+      frames.prefetch(0);
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    }
+  }
+
+  updateSlider(): void {
+    const slider = byId<HTMLInputElement>("frame-slider");
+    const count = this.series?.frame_count ?? 1;
+    slider.max = String(Math.max(0, count - 1));
+    slider.value = String(this.frameIndex);
+    slider.disabled = count <= 1;
+  }
+
+  async setFrame(index: number): Promise<void> {
+    const series = this.series;
+    if (!series) return;
+    const i = Math.min(Math.max(Math.round(index), 0), series.frame_count - 1);
+    this.frameIndex = i;
+    this.updateSlider();
+    const ticket = ++this.shown;
+    try {
+      const pixels = await series.frame(i);
+      if (ticket !== this.shown || this.series !== series) return;
+      this.viewport.show(pixels, series.info.frames[i]?.orientation ?? null, series.frame_count);
+      this.refreshOverlay();
+      series.prefetch(i);
+    } catch (error) {
+      if (ticket === this.shown) this.fail(error);
+      throw error;
+    }
+  }
+
+  step(delta: number): void {
+    void this.setFrame(this.frameIndex + delta).catch(() => undefined);
+  }
+
+  setWindow(center: number, width: number): void {
+    if (this.viewport.pixels?.samples === 3) return; // RGB is shown as is
+    this.viewport.setWindow({ center, width: Math.max(1, width) });
+  }
+
+  presets(): Preset[] {
+    return this.series?.info.presets ?? [];
+  }
+
+  preset(name: string): void {
+    const found = this.presets().find((p) => p.name.toLowerCase() === name.toLowerCase());
+    if (!found) throw new Error(`no window preset named ${name}`);
+    this.setWindow(found.center, found.width);
+  }
+
+  /** Keys 1..9: the preset with that key, else the n-th; 0: the file's own window. */
+  presetKey(n: number): void {
+    if (n === 0) {
+      if (this.fileWindow) this.setWindow(this.fileWindow.center, this.fileWindow.width);
+      return;
+    }
+    const list = this.presets();
+    const found = list.find((p) => p.key === n) ?? (list.some((p) => p.key != null) ? undefined : list[n - 1]);
+    if (found) this.setWindow(found.center, found.width);
+  }
+
+  private renderPresets(presets: Preset[]): void {
+    const bar = byId("presets");
+    bar.replaceChildren();
+    const add = (label: string, title: string, apply: () => void) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = label;
+      b.title = title;
+      b.dataset.preset = label;
+      b.addEventListener("click", apply);
+      bar.append(b);
+    };
+    add(t("File window"), "0", () => this.presetKey(0));
+    presets.forEach((p, i) => {
+      const key = p.key ?? (presets.some((q) => q.key != null) ? null : i + 1);
+      add(p.name, `${key != null && key <= 9 ? `${key}: ` : ""}W ${p.width} L ${p.center}`,
+          () => this.setWindow(p.center, p.width));
+    });
+  }
+
+  // --- AI ------------------------------------------------------------------------------
+
+  inference(): BrowserInference {
+    if (!this.inferenceApi) this.inferenceApi = browserInference();
+    return this.inferenceApi;
+  }
+
+  async runModel(modelId: string, request: RunRequest): Promise<RunResult> {
+    const series = this.series;
+    const model = this.models.find((m) => m.id === modelId);
+    const title = model ? `${model.name} ${model.version}` : modelId;
+    if (!series) {
+      const error = new Error("Open a series first, then run a model on it.");
+      this.fail(error);
+      throw error;
+    }
+    this.say("");
+    this.progress(t("Running AI · {}…", title));
+    try {
+      let run: RunResult;
+      if (request.where === "service") {
+        const query = new URLSearchParams({ model: modelId, accept_warnings: String(Boolean(request.accept_warnings)) });
+        if (request.frames) query.set("frames", request.frames.join(","));
+        const body = await this.api.json<unknown>(
+          `/v1/series/${encodeURIComponent(series.series_uid)}/run?${query}`, { method: "POST" });
+        run = runResultOf(body);
+      } else {
+        const frames = request.frames ?? Array.from({ length: series.frame_count }, (_, i) => i);
+        run = await this.inference().run(modelId, series, {
+          frames, backend: request.backend, accept_warnings: request.accept_warnings,
+        });
+      }
+      if (this.series !== series) throw new Error(`AI · ${title}: another series was opened meanwhile; its result is not shown.`);
+      const labels = await this.labels.of(modelId);
+      this.runs = [...this.runs.filter((r) => r.run.model.id !== run.model.id), { run, labels }];
+      this.refreshOverlay();
+      this.progress(`${aiTitle(run)} · ${whereText(run.where)}`);
+      return run;
+    } catch (error) {
+      this.progress("");
+      const warnings = error instanceof Problem ? error.warnings
+        : Array.isArray((error as { warnings?: unknown }).warnings) ? (error as { warnings: string[] }).warnings : [];
+      const text = t("AI · {} failed: {}", title, messageOf(error));
+      if (warnings.length && !request.accept_warnings) {
+        this.say(`${t("Outside the model's intended use")}: ${warnings.join("; ")}`, [
+          { label: t("Run anyway"), run: () => void this.runModel(modelId, { ...request, accept_warnings: true }).catch(() => undefined) },
+          { label: t("Don't run"), run: () => this.say("") },
+        ]);
+      } else {
+        this.say(text);
+      }
+      throw new Error(this.message());
+    }
+  }
+
+  clearRuns(): void {
+    this.runs = [];
+    this.refreshOverlay();
+  }
+
+  /** Redraw the AI layer, the marking and the demonstration banner for the frame shown. */
+  refreshOverlay(): void {
+    const p = this.viewport.pixels;
+    const label = byId("ai-label");
+    const banner = byId("demo-banner");
+    const text = byId("ai-text");
+    label.replaceChildren();
+    for (const { run } of this.runs) {
+      const line = document.createElement("div");
+      line.className = "ai-run";
+      line.dataset.model = run.model.id;
+      const name = document.createElement("span");
+      name.className = "ai-title";
+      name.textContent = aiTitle(run);
+      const where = document.createElement("span");
+      where.className = "ai-where";
+      where.textContent = whereText(run.where);
+      line.append(name, " · ", where);
+      if (run.warnings_accepted.length) {
+        const warn = document.createElement("span");
+        warn.className = "ai-warn";
+        warn.textContent = ` · ⚠ ${t("Outside the model's intended use")}: ${run.warnings_accepted.join("; ")}`;
+        line.append(warn);
+      }
+      label.append(line);
+    }
+    label.hidden = this.runs.length === 0;
+    banner.hidden = !this.runs.some((r) => r.run.model.not_for_clinical_use);
+    byId("clear-ai").hidden = this.runs.length === 0;
+    if (!p || !this.series) {
+      text.replaceChildren();
+      this.viewport.setOverlay(null, []);
+      return;
+    }
+    const drawn = frameOverlay(this.runs, this.frameIndex, p.sop_instance_uid, p.rows, p.columns);
+    text.replaceChildren(...drawn.lines.map((l) => {
+      const d = document.createElement("div");
+      d.textContent = l;
+      return d;
+    }));
+    this.viewport.setOverlay(drawn.layer, drawn.boxes);
+  }
+
+  /** The page's state as the test hooks report it. */
+  state() {
+    const v = this.viewport;
+    return {
+      series_uid: this.series?.series_uid ?? null,
+      frame_index: this.frameIndex,
+      frame_count: this.series?.frame_count ?? 0,
+      window: { center: v.window.center, width: v.window.width },
+      zoom: v.zoom,
+      pan: [v.pan[0], v.pan[1]] as [number, number],
+      overlays: this.runs.map(({ run }) => ({ model_id: run.model.id, label: aiTitle(run), where: whereText(run.where) })),
+      message: this.message(),
+    };
+  }
+}

@@ -1,0 +1,66 @@
+// The page's few words in English and Japanese (the desktop's terms, from
+// assets/translations/ja_glossary.py, where it has them). Japanese when the browser's
+// first language is ja.
+
+const JA: Record<string, string> = {
+  "Studies": "検査リスト",
+  "Series": "シリーズ",
+  "AI models": "AIモデル",
+  "Run in browser": "ブラウザで実行",
+  "Run on service": "サービスで実行",
+  "Run anyway": "それでも実行",
+  "Don't run": "実行しない",
+  "Outside the model's intended use": "モデルの使用目的外",
+  "Demonstration model — not for clinical use": "デモ用モデル — 臨床使用不可",
+  "in this browser ({})": "このブラウザで実行（{}）",
+  "on the service ({})": "サービスで実行（{}）",
+  "Reset view": "表示をリセット",
+  "Zoom in": "拡大",
+  "Zoom out": "縮小",
+  "Window presets": "ウィンドウプリセット",
+  "File window": "ファイルのウィンドウ",
+  "Frame {} / {}": "画像 {} / {}",
+  "W: {} L: {}": "WW: {} WL: {}",
+  "Zoom: {}%": "ズーム: {}%",
+  "Loading {} / {} images": "読み込み中 {} / {} 画像",
+  "{} images loaded": "{} 画像を読み込みました",
+  "No studies on the service.": "サービスに検査がありません。",
+  "No series in this study.": "この検査にシリーズがありません。",
+  "No AI models are installed.": "AIモデルがインストールされていません。",
+  "not verified: {}": "未検証: {}",
+  "Running AI · {}…": "AI · {} を実行中…",
+  "AI · {} failed: {}": "AI · {} が失敗しました: {}",
+  "The service asks for an API key: {}": "サービスがAPIキーを求めています: {}",
+  "API key": "APIキー",
+  "Send": "送信",
+  "Cancel": "キャンセル",
+  "images": "画像",
+  "Patient": "患者",
+  "Date": "日付",
+  "Description": "説明",
+  "Modalities": "モダリティ",
+  "Remove AI overlays": "AIオーバーレイを消去",
+};
+
+let japanese = false;
+
+/** Pick the language once from the browser's (tests may force it). */
+export function setLanguage(lang: string | undefined): void {
+  japanese = (lang ?? "").toLowerCase().startsWith("ja");
+}
+
+if (typeof navigator !== "undefined") setLanguage(navigator.language);
+
+export function isJapanese(): boolean {
+  return japanese;
+}
+
+/** The text in the page's language, each "{}" replaced by the next argument. */
+export function t(text: string, ...args: (string | number)[]): string {
+  let out = japanese ? (JA[text] ?? text) : text;
+  for (const a of args) out = out.replace("{}", String(a));
+  return out;
+}
+
+/** For a test: the dictionary's English keys and their Japanese. */
+export const dictionary: Readonly<Record<string, string>> = JA;

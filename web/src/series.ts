@@ -1,0 +1,139 @@
+// One open series: its description from the service and a cache of its frames. The first
+// frame the reader looks at is fetched at once; the rest follow in the background, a few
+// at a time, nearest the frame on screen first, so scrolling finds them ready.
+import { Api, Problem } from "./api";
+import type { FramePixels, FrameSource } from "./types";
+
+export interface Preset {
+  name: string;
+  center: number;
+  width: number;
+  key?: number | null;
+}
+
+export interface FrameInfo {
+  index: number;
+  sop_instance_uid: string;
+  rows: number;
+  columns: number;
+  position: [number, number, number] | null;
+  orientation: number[] | null;
+  pixel_spacing: [number, number] | null;
+  window: { center: number; width: number } | null;
+}
+
+export interface SeriesInfo {
+  series_uid: string;
+  study_uid: string;
+  modality: string;
+  body_part: string;
+  description: string;
+  photometric: string;
+  samples: 1 | 3;
+  presets: Preset[];
+  frames: FrameInfo[];
+}
+
+/** Frames fetched at once in the background. */
+export const CONCURRENCY = 4;
+
+export type Progress = (loaded: number, total: number, failed: number) => void;
+
+export class SeriesFrames implements FrameSource {
+  readonly series_uid: string;
+  readonly modality: string;
+  readonly body_part: string;
+  readonly frame_count: number;
+  private readonly cache = new Map<number, FramePixels>();
+  private readonly pending = new Map<number, Promise<FramePixels>>();
+  private readonly failed = new Map<number, Problem | Error>();
+  private focus = 0;
+  private running = 0;
+  private closed = false;
+
+  constructor(private readonly api: Api, readonly info: SeriesInfo, private readonly progress: Progress) {
+    this.series_uid = info.series_uid;
+    this.modality = info.modality;
+    this.body_part = info.body_part;
+    this.frame_count = info.frames.length;
+  }
+
+  get loaded(): number {
+    return this.cache.size;
+  }
+
+  cached(index: number): FramePixels | undefined {
+    return this.cache.get(index);
+  }
+
+  /** The frame (from the cache, or fetched now, ahead of the background queue). */
+  frame(index: number): Promise<FramePixels> {
+    const found = this.cache.get(index);
+    if (found) return Promise.resolve(found);
+    const waiting = this.pending.get(index);
+    if (waiting) return waiting;
+    if (!(index >= 0 && index < this.frame_count)) {
+      return Promise.reject(new Error(`frame ${index} is not in this series of ${this.frame_count}`));
+    }
+    const fetched = this.fetch(index);
+    this.pending.set(index, fetched);
+    return fetched;
+  }
+
+  private async fetch(index: number): Promise<FramePixels> {
+    const meta = this.info.frames[index];
+    try {
+      const raw = await this.api.frame(this.series_uid, meta?.index ?? index);
+      const pixels: FramePixels = {
+        index, rows: raw.rows, columns: raw.columns, samples: raw.samples, values: raw.values,
+        pixel_spacing: meta?.pixel_spacing ?? null, sop_instance_uid: meta?.sop_instance_uid ?? "",
+      };
+      this.cache.set(index, pixels);
+      this.failed.delete(index);
+      return pixels;
+    } catch (error) {
+      this.failed.set(index, error as Error);
+      throw error;
+    } finally {
+      this.pending.delete(index);
+      this.report();
+    }
+  }
+
+  private report(): void {
+    if (!this.closed) this.progress(this.cache.size, this.frame_count, this.failed.size);
+  }
+
+  /** Fetch the rest in the background, nearest ``index`` first. */
+  prefetch(index: number): void {
+    this.focus = index;
+    this.pump();
+  }
+
+  private next(): number | null {
+    for (let d = 0; d < this.frame_count; d++) {
+      for (const i of [this.focus + d, this.focus - d]) {
+        if (i >= 0 && i < this.frame_count && !this.cache.has(i) && !this.pending.has(i)
+            && !this.failed.has(i)) return i;
+      }
+    }
+    return null;
+  }
+
+  private pump(): void {
+    while (!this.closed && this.running < CONCURRENCY) {
+      const i = this.next();
+      if (i === null) return;
+      this.running++;
+      this.frame(i).catch(() => undefined).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  /** Stop the background fetches (another series was opened). */
+  close(): void {
+    this.closed = true;
+  }
+}
