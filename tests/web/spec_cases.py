@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from viewer.inference import bundled_models_dir
+from viewer.inference.domain import check_domain
 from viewer.inference.manifest import parse_manifest
 from viewer.inference.postprocess import postprocess, split_batch
 from viewer.inference.preprocess import prepare_slice
@@ -72,6 +73,15 @@ class CaseWriter:
             "inputs": doc["inputs"], "outputs": doc["outputs"], "tolerance": doc["tolerance"],
             "python": {"sample": self._npy("sample", sample), "box": _box(box)},
         }
+        if manifest.reference is not None:  # the check against the training data
+            spacing = (0.8, 0.8) if len(self.cases) % 2 else None
+            found = check_domain(manifest.reference, sample, box, spacing_mm=spacing,
+                                 size=box.source, attributes={"modality": "CT", "kvp": None})
+            case["spacing"] = spacing
+            case["reference"] = doc["reference"]
+            case["python"]["domain"] = {"psi": found.psi, "level": found.level,
+                                        "findings": list(found.findings),
+                                        "notes": list(found.notes)}
         if session is not None:
             names = [o.name for o in manifest.outputs]
             got = session.run(names, {spec.name: sample[None].astype(np.float32)})

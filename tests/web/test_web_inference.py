@@ -90,6 +90,13 @@ def _compare(frame: dict, want: dict, tol: Tolerance) -> None:
     assert frame["sop_instance_uid"] == want["sop_instance_uid"]
     assert frame["geometry"] == want["geometry"]
     assert [o["name"] for o in frame["outputs"]] == [o["name"] for o in want["outputs"]]
+    if want["domain"] is None:
+        assert frame["domain"] is None
+    else:  # the check against the training data, on the browser's own sample
+        mine, ref_ = frame["domain"], want["domain"]
+        assert abs(mine["psi"] - ref_["psi"]) <= 1e-9 * max(1.0, abs(ref_["psi"])), (mine, ref_)
+        assert (mine["level"], mine["findings"], mine["notes"]) == (
+            ref_["level"], ref_["findings"], ref_["notes"])
     for got, ref in zip(frame["outputs"], want["outputs"], strict=True):
         name = f"frame {want['frame_index']} {ref['name']}"
         if ref["kind"] == "mask":

@@ -5,7 +5,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { OutputResult } from "../src/types";
+import type { DomainResult, OutputResult } from "../src/types";
+import { checkDomain, parseReference } from "../src/inference/domain";
 import { decodeArray, type EncodedArray } from "../src/inference/arrays";
 import { parseManifest } from "../src/inference/manifest";
 import { asFloat64, readNpy, type NpyArray } from "../src/inference/npy";
@@ -20,7 +21,8 @@ interface Case {
   name: string; image: string; samples: 1 | 3; inputs: unknown[]; outputs: unknown[];
   tolerance: { atol: number; rtol: number; scale_rtol?: number }; run_model?: boolean;
   raw?: Record<string, string>;
-  python: { sample: string; box: unknown; outputs?: Record<string, unknown>[] };
+  spacing?: [number, number] | null; reference?: unknown;
+  python: { sample: string; box: unknown; outputs?: Record<string, unknown>[]; domain?: DomainResult };
 }
 
 const npy = (name: string): NpyArray => readNpy(new Uint8Array(readFileSync(join(DIR!, name))), name);
@@ -104,6 +106,15 @@ describe.skipIf(!DIR)("one specification with viewer.inference", () => {
       const ref = npy(c.python.sample);
       const found = agreement(sample, asFloat64(ref), ref.shape, tol);
       if (!found.agrees) problems.push(`sample differs by up to ${found.max_abs} at ${found.worst}`);
+      if (c.python.domain) {
+        const mine = checkDomain(parseReference(c.reference)!, sample, [...box.target], box, c.spacing ?? null, { modality: "CT", kvp: null });
+        const theirs = c.python.domain;
+        if (Math.abs(mine.psi! - theirs.psi!) > 1e-12 * Math.max(1, Math.abs(theirs.psi!))) problems.push(`PSI ${mine.psi}, Python ${theirs.psi}`);
+        const { psi: _a, ...restMine } = mine;
+        const { psi: _b, ...restTheirs } = theirs;
+        void _a; void _b;
+        if (JSON.stringify(restMine) !== JSON.stringify(restTheirs)) problems.push(`domain ${JSON.stringify(mine)}, Python ${JSON.stringify(theirs)}`);
+      }
       let post = 0, endToEnd: number | null = null;
       if (c.raw && c.python.outputs) {
         const raw = new Map(Object.entries(c.raw).map(([k, f]) => [k, rawOf(npy(f))]));

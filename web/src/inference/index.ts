@@ -2,7 +2,8 @@
 // (verify.ts: digests, then its golden vectors replayed on the backend) before it runs;
 // pre- and post-processing follow the manifest as viewer.inference does (preprocess.ts,
 // postprocess.ts), giving the FrameResult the service's ?outputs=arrays answer gives.
-import type { FramePixels, FrameResult, FrameSource, Letterbox, ModelIdentity, RunResult } from "../types";
+import type { DomainResult, FramePixels, FrameResult, FrameSource, Letterbox, ModelIdentity, RunResult } from "../types";
+import { checkDomain } from "./domain";
 import { checkIntendedUse } from "./intended_use";
 import { backendName, backends as offeredBackends, ort } from "./ort";
 import { postprocess, splitBatch, type Raw } from "./postprocess";
@@ -126,6 +127,7 @@ export function browserInference(options: ServiceOptions = {}): BrowserInference
       const chunk = indices.slice(start, start + BATCH);
       const samples: Float32Array[] = [];
       const boxes: Letterbox[] = [];
+      const domains: (DomainResult | null)[] = [];
       for (const i of chunk) {
         let prepared;
         if (stacked) {
@@ -139,6 +141,9 @@ export function browserInference(options: ServiceOptions = {}): BrowserInference
         }
         samples.push(prepared.sample);
         boxes.push(prepared.box);
+        domains.push(manifest.reference === null ? null : checkDomain(
+          manifest.reference, prepared.sample, [...prepared.box.target], prepared.box,
+          (await frame(i)).pixel_spacing, { modality: source.modality || null, kvp: null }));
       }
       const per = samples[0].length;
       const data = new Float32Array(per * samples.length);
@@ -159,7 +164,7 @@ export function browserInference(options: ServiceOptions = {}): BrowserInference
       }
       const perSample = splitBatch(manifest.outputs, raw, chunk.length);
       chunk.forEach((i, k) => {
-        frames.push({ frame_index: i, sop_instance_uid: "", geometry: boxes[k], outputs: postprocess(perSample[k], manifest.outputs, boxes[k]), domain: null });
+        frames.push({ frame_index: i, sop_instance_uid: "", geometry: boxes[k], outputs: postprocess(perSample[k], manifest.outputs, boxes[k]), domain: domains[k] });
       });
     }
     for (const f of frames) f.sop_instance_uid = (await frame(f.frame_index)).sop_instance_uid;

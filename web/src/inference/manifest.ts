@@ -1,6 +1,7 @@
 // The parts of manifest.json the browser needs to verify and run a model, read from the
 // same JSON the desktop parses (viewer/inference/manifest.py holds the full contract and
 // its checks; the service serves only models that passed them).
+import { type Reference, parseReference } from "./domain";
 
 export interface Label { name: string; value: number | null; color: string | null; unit: string }
 
@@ -57,6 +58,7 @@ export interface Manifest {
   tolerance: { atol: number; rtol: number; scale_rtol: number };
   files: Record<string, string>;
   volume: unknown | null;
+  reference: Reference | null;
 }
 
 type Obj = Record<string, unknown>;
@@ -130,6 +132,7 @@ export function parseManifest(raw: Obj): Manifest {
     tolerance: { atol: Number(tol.atol), rtol: Number(tol.rtol), scale_rtol: Number(tol.scale_rtol ?? 0) },
     files: (raw.files ?? {}) as Record<string, string>,
     volume: raw.volume ?? null,
+    reference: parseReference(raw.reference),
   };
 }
 
