@@ -428,3 +428,20 @@ def test_bench_batch_prints_the_pool_and_ray_against_a_plain_loop(tmp_path) -> N
         r"^outputs identical across engines: yes",
         r"^load average ",
     ])
+
+
+def test_bench_web_prints_the_page_against_a_plain_page_of_the_same_image(tmp_path) -> None:
+    from tests.web.browser import missing
+
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
+    out = run_bench("bench_web.py", "--quick", tmp_path=tmp_path)
+    assert_lines(out, [
+        rf"^lightbox web +first image +{MS} \(median of 1; page, lists, series, float32 "
+        r"frame 256x256\)",
+        rf"^plain page +first image +{MS} \(median of 1; HTML \+ PNG \d+ bytes\)",
+        r"^ratios +lightbox/plain first image \d+\.\d+x",
+        r"^requests off 127\.0\.0\.1: 0$",
+        r"^load average ",
+    ])

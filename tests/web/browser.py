@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -107,14 +108,18 @@ def chromium() -> Iterator[Browser]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    profile = tempfile.mkdtemp(prefix="lightbox-chromium-")
+    # Chromium puts its profile's lock socket in TMPDIR: a Unix socket's path must stay
+    # under 108 bytes, which a test's deep TMPDIR can pass (Chromium then quits at start)
+    short = "/tmp" if len(tempfile.gettempdir()) > 40 and Path("/tmp").is_dir() else None
+    profile = tempfile.mkdtemp(prefix="lightbox-chromium-", dir=short)
     options = webdriver.ChromeOptions()
     options.binary_location = _which(CHROMIUM) or CHROMIUM[0]
     for flag in (*FLAGS, f"--user-data-dir={profile}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(options=options,
-                              service=Service(_which(CHROMEDRIVER) or CHROMEDRIVER[0]))
+    env = dict(os.environ, TMPDIR=short) if short else None
+    driver = webdriver.Chrome(options=options, service=Service(
+        _which(CHROMEDRIVER) or CHROMEDRIVER[0], env=env))
     try:
         yield Browser(driver)
     finally:

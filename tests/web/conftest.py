@@ -39,7 +39,11 @@ def browser():
 @pytest.fixture
 def demo_page(web_service, browser):
     browser.driver.get(web_service.url + "/web/")
-    hooks = browser.script("return typeof window.lightbox")
+    hooks = browser.wait_for(  # the page sets window.lightbox once its module has run
+        "const done = arguments[arguments.length - 1];"
+        "const look = n => window.lightbox ? done('object') : n ? "
+        "  requestAnimationFrame(() => look(n - 1)) : done(typeof window.lightbox);"
+        "look(600);")
     if hooks != "object":
         pytest.skip("the page has no window.lightbox test hooks yet (webview's page)")
     error = browser.wait_for(

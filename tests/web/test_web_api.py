@@ -191,8 +191,8 @@ def test_the_page_is_served_isolated_and_same_origin_only(keyed):
     for asset in re.findall(rb'(?:src|href)="(/web/assets/[^"]+)"', page.body):
         got = keyed.get(asset.decode(), key=False)
         assert got.status == 200 and "immutable" in got.headers["cache-control"]
-        if asset.endswith(b".js"):
-            assert got.headers["content-type"].startswith("text/javascript")
+        media = {b"js": "text/javascript", b"css": "text/css"}[asset.rsplit(b".", 1)[1]]
+        assert got.headers["content-type"].startswith(media), asset
     assert keyed.get("/web/assets/..%2F..%2Fapp.py", key=False).status == 404
     assert keyed.get("/web/nothing-here.js", key=False).status == 404
 
