@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.service.server import ROOT, running_service
-from tests.web.browser import outside
+from tests.web.browser import WEBAPP, outside
 from viewer.audit.log import AuditLog
 from viewer.host.settings import load_settings
 from viewer.inference import ModelRegistry, run_model
@@ -56,6 +56,12 @@ def test_every_bundled_model_replays_its_golden_vectors_in_webassembly(demo_page
         assert found["files_checked"] == ["manifest.json", "model.onnx", "golden.npz"]
         assert 0 <= found["golden_worst"] <= 1
         assert found["model"]["id"] == model_id and found["backend"] == "wasm"
+    # onnxruntime-web's runtime came from the page's own bundle, not a CDN
+    runtime = [u for u in demo_page.requests() if "ort-wasm-simd-threaded" in u]
+    assert any(u.endswith(".wasm") and "/web/assets/" in u for u in runtime), runtime
+    assert outside(runtime) == []
+    built = {p.suffix for p in WEBAPP.glob("assets/ort-wasm-simd-threaded*")}
+    assert built == {".wasm", ".mjs"}, built
 
 
 def test_webgpu_replays_too_where_the_browser_offers_it(demo_page):

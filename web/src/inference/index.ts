@@ -35,6 +35,9 @@ export interface BrowserInference {
   backends(): Promise<{ available: Backend[]; notes: string[] }>;
   verify(modelId: string, backend?: Backend): Promise<Verification>;
   run(modelId: string, source: FrameSource, options: RunOptions): Promise<RunResult>;
+  /** Milliseconds of each of `runs` runs of the verified model on its first golden sample
+   * (after one untimed run): the model alone, for bench/bench_web_inference.py. */
+  timeModel?(modelId: string, backend: Backend, runs: number): Promise<{ ms: number[]; notes: string[] }>;
 }
 
 /** A run refused because the series is outside the model's intended use: run again with
@@ -172,7 +175,21 @@ export function browserInference(options: ServiceOptions = {}): BrowserInference
              warnings_accepted: check.warnings.length ? check.warnings : [] };
   }
 
-  return { backends: offeredBackends, verify, run };
+  async function timeModel(modelId: string, backend: Backend, runs: number) {
+    const b = await chosen(backend);
+    const m = await model(modelId, b);
+    if (!("verification" in m)) throw new InferenceRefused(m.reason ?? `${modelId} did not verify`);
+    await m.session.run(m.goldenFeed);
+    const ms: number[] = [];
+    for (let k = 0; k < runs; k++) {
+      const start = performance.now();
+      await m.session.run(m.goldenFeed);
+      ms.push(performance.now() - start);
+    }
+    return { ms, notes: (await offeredBackends()).notes };
+  }
+
+  return { backends: offeredBackends, verify, run, timeModel };
 }
 
 /** A symbolic axis of the input: rows and columns are the letterbox's target. */

@@ -23,6 +23,8 @@ export interface VerifiedModel {
   backend: Backend;
   session: ort.InferenceSession;
   verification: Verification;
+  /** The first golden sample, as a feed (what bench/bench_web_inference.py times). */
+  goldenFeed: Record<string, ort.Tensor>;
 }
 
 export interface ModelFiles {
@@ -193,7 +195,14 @@ export async function verifyModel(service: Service, modelId: string, backend: Ba
     const worst = await replayGolden(manifest, session, fetched.files.get("golden.npz")!);
     const identity = identityOf(manifest);
     const verification: Verification = { model: identity, ok: true, backend, reason: null, files_checked: checked, golden_worst: worst };
-    return { manifest, identity, backend, session, verification };
+    const golden = readNpz(fetched.files.get("golden.npz")!);
+    const goldenFeed: Record<string, ort.Tensor> = {};
+    for (const spec of manifest.inputs) {
+      const a = golden.get(`input:${spec.name}`)!;
+      const per = a.shape.slice(1).reduce((x, y) => x * y, 1);
+      goldenFeed[spec.name] = new ort.Tensor("float32", Float32Array.from(asFloat64(a).subarray(0, per)), [1, ...a.shape.slice(1)]);
+    }
+    return { manifest, identity, backend, session, verification, goldenFeed };
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     return {
