@@ -197,3 +197,31 @@ def test_a_changed_model_file_is_refused_in_the_page_naming_it(browser, changed_
     # the untouched model beside it still verifies and runs
     assert browser.wait_for(VERIFY, "ct-lesion-det", "wasm")["ok"] is True
     assert outside(browser.requests()) == [], "a request left 127.0.0.1"
+
+
+def test_outside_its_intended_use_nothing_runs_until_the_warnings_are_accepted(
+        demo_page, web_service):
+    """An MR series for a CT model: the browser gives the service's own warnings (its 409)
+    and runs only with accept_warnings, which the result then carries."""
+    found = None
+    for study in web_service.get("/v1/studies").json()["studies"]:
+        for s in web_service.get(f"/v1/studies/{study['study_uid']}/series").json()["series"]:
+            if s["modality"] == "MR" and s["frames"]:
+                found = s["series_uid"]
+    assert found, "the demo has no MR series"
+    refused = web_service.call("POST", f"/v1/series/{found}/run?model=ct-lesion-cls&frames=0")
+    assert refused.status == 409
+    warnings = refused.json()["warnings"]
+    assert any("modality is MR" in w for w in warnings), warnings
+    assert demo_page.wait_for(OPEN, found) == ""
+    run = demo_page.wait_for(RUN, "ct-lesion-cls", {"where": "browser", "backend": "wasm",
+                                                    "frames": [0]})
+    assert "intended use" in run.get("error", ""), run
+    for warning in warnings:
+        assert warning in run["error"]
+    assert not [o for o in demo_page.script("return window.lightbox.state()")["overlays"]
+                if o["model_id"] == "ct-lesion-cls"], "nothing is drawn before it is accepted"
+    accepted = demo_page.wait_for(RUN, "ct-lesion-cls", {"where": "browser", "backend": "wasm",
+                                                         "frames": [0], "accept_warnings": True})
+    assert "error" not in accepted, accepted
+    assert accepted["warnings_accepted"] == warnings

@@ -116,3 +116,12 @@ describe("golden replay (onnxruntime-web, WebAssembly)", () => {
     expect(String(error.message)).toMatch(/output 'probs' differs .*golden sample \d+, element \[\d+, 1\]/);
   }, 120_000);
 });
+
+describe("a model the runtime cannot load", () => {
+  it("is refused with a clear reason, not a crash", async () => {
+    const { createSession, SessionError } = await import("../src/inference/ort");
+    const error = await createSession(new TextEncoder().encode("not an onnx graph"), "wasm").catch((e) => e);
+    expect(error).toBeInstanceOf(SessionError);
+    expect(String(error.message)).toMatch(/^WebAssembly could not load the model \(/);
+  });
+});
