@@ -21,7 +21,7 @@ from viewer.inference import bundled_models_dir
 from viewer.inference.domain import check_domain
 from viewer.inference.manifest import parse_manifest
 from viewer.inference.postprocess import postprocess, split_batch
-from viewer.inference.preprocess import prepare_slice
+from viewer.inference.preprocess import neighbours, prepare_slice, prepare_volume
 from viewer.inference.result_arrays import _box, _output
 
 
@@ -94,6 +94,20 @@ class CaseWriter:
                                          postprocess(one, manifest.outputs, box)]
             case["run_model"] = session is not None
         self.cases.append(case)
+
+    def add_stack(self, name: str, series_frames: list[np.ndarray], center: int,
+                  doc: dict[str, Any]) -> None:
+        """An N-slice input (no volume section): the frames around ``center``, the ends
+        repeated past the series' edges (``neighbours``), through ``prepare_volume``."""
+        manifest = parse_manifest(doc, bundled_models_dir() / doc["id"])
+        spec = manifest.inputs[0]
+        which = neighbours(center, spec.slices or 1, len(series_frames))
+        sample, box = prepare_volume([series_frames[i] for i in which], spec)
+        self.cases.append({
+            "name": name, "stack": [self._npy(f"frame{i}", f) for i, f in enumerate(series_frames)],
+            "center": center, "neighbours": which, "samples": 1,
+            "inputs": doc["inputs"], "outputs": doc["outputs"], "tolerance": doc["tolerance"],
+            "python": {"sample": self._npy("sample", sample), "box": _box(box)}})
 
     def finish(self) -> None:
         (self.folder / "cases.json").write_text(json.dumps(self.cases), encoding="utf-8")

@@ -128,6 +128,18 @@ def _write_cases(folder: Path, demo: Path) -> int:
     many = np.concatenate([boxes] * 7)[:256][None]
     writer.add("fixed boxes, two classes", odd[0], fixed, raw={
         "boxes": many, "scores": rng.uniform(0, 1, (1, 256, 2)).astype(np.float32)})
+    # N neighbouring slices on the channel axis (4-D) and on a slice axis (5-D)
+    frames = [_frame(series, i) for i in range(4)]
+    for shape, interpolation in ((["batch", 3, 128, 128], "linear"),
+                                 (["batch", 1, 5, 96, 96], "nearest")):
+        inputs = input_variant("ct-body-seg", slices=shape[1] if len(shape) == 4 else shape[2],
+                               shape=shape, interpolation=interpolation,
+                               intensity={"kind": "minmax"})
+        inputs[0]["resize"]["size"] = shape[-2:]
+        doc = manifest_with("ct-body-seg", inputs=inputs)
+        doc["intended_use"]["input"] = "volume"
+        for center in (0, 3):
+            writer.add_stack(f"{len(shape)}-D stack around frame {center}", frames, center, doc)
     writer.finish()
     return len(writer.cases)
 

@@ -12,13 +12,13 @@ import { parseManifest } from "../src/inference/manifest";
 import { asFloat64, readNpy, type NpyArray } from "../src/inference/npy";
 import { createSession, ort } from "../src/inference/ort";
 import { postprocess, splitBatch, type Raw } from "../src/inference/postprocess";
-import { prepareSlice } from "../src/inference/preprocess";
+import { neighbours, prepareSlice, prepareStack } from "../src/inference/preprocess";
 import { agreement, type Tolerance } from "../src/inference/tolerance";
 
 const DIR = process.env.LIGHTBOX_SPEC_DIR;
 
 interface Case {
-  name: string; image: string; samples: 1 | 3; inputs: unknown[]; outputs: unknown[];
+  name: string; image: string; stack?: string[]; center?: number; neighbours?: number[]; samples: 1 | 3; inputs: unknown[]; outputs: unknown[];
   tolerance: { atol: number; rtol: number; scale_rtol?: number }; run_model?: boolean;
   raw?: Record<string, string>;
   spacing?: [number, number] | null; reference?: unknown;
@@ -98,10 +98,20 @@ describe.skipIf(!DIR)("one specification with viewer.inference", () => {
       const problems: string[] = [];
       const manifest = parseManifest({ id: "case", name: c.name, version: "0", digest: "", inputs: c.inputs, outputs: c.outputs, tolerance: c.tolerance });
       const tol = manifest.tolerance;
-      const image = npy(c.image);
-      const rows = image.shape[0], columns = image.shape[1];
-      const values = image.dtype === "uint8" ? image.data as Uint8Array : Float32Array.from(asFloat64(image));
-      const { sample, box } = prepareSlice({ rows, columns, samples: c.samples, values }, manifest.inputs[0]);
+      const imageOf = (file: string) => {
+        const image = npy(file);
+        const values = image.dtype === "uint8" ? image.data as Uint8Array : Float32Array.from(asFloat64(image));
+        return { rows: image.shape[0], columns: image.shape[1], samples: c.samples, values };
+      };
+      let prepared;
+      if (c.stack) {
+        const which = neighbours(c.center!, manifest.inputs[0].slices ?? 1, c.stack.length);
+        if (which.join() !== c.neighbours!.join()) problems.push(`neighbours ${which}, Python ${c.neighbours}`);
+        prepared = prepareStack(which.map((i) => imageOf(c.stack![i])), manifest.inputs[0]);
+      } else {
+        prepared = prepareSlice(imageOf(c.image), manifest.inputs[0]);
+      }
+      const { sample, box } = prepared;
       if (JSON.stringify(box) !== JSON.stringify(c.python.box)) problems.push(`letterbox ${JSON.stringify(box)}, Python ${JSON.stringify(c.python.box)}`);
       const ref = npy(c.python.sample);
       const found = agreement(sample, asFloat64(ref), ref.shape, tol);
