@@ -61,16 +61,36 @@ export function browserInference(options: ServiceOptions = {}): BrowserInference
   // reload the page to try again).
   const verified = new Map<string, Promise<VerifiedModel | Verification>>();
 
-  async function chosen(backend?: Backend): Promise<Backend> {
+  /** The backends to try, best first: the one asked for, or every one offered. */
+  async function candidates(backend?: Backend): Promise<Backend[]> {
     const { available } = await offeredBackends();
     if (backend) {
       if (!available.includes(backend)) {
         throw new InferenceRefused(`${backendName(backend)} is not offered by this browser`);
       }
-      return backend;
+      return [backend];
     }
     if (!available.length) throw new InferenceRefused("this browser offers neither WebGPU nor WebAssembly");
-    return available[0];
+    return available;
+  }
+
+  async function chosen(backend?: Backend): Promise<Backend> {
+    return (await candidates(backend))[0];
+  }
+
+  /** The model verified on `backend`, or (none asked for) on the first backend where it
+   * verifies: a model whose golden vectors do not replay on WebGPU (other kernels, other
+   * rounding) runs in WebAssembly, as the service keeps a model on the CPU when a GPU
+   * provider fails its replay. Every refusal is in the answer when none verifies. */
+  async function settled(modelId: string, backend?: Backend): Promise<VerifiedModel | Verification> {
+    const tried: Verification[] = [];
+    for (const b of await candidates(backend)) {
+      const m = await model(modelId, b);
+      if ("verification" in m) return m;
+      tried.push(m);
+    }
+    if (tried.length === 1) return tried[0];
+    return { ...tried[tried.length - 1], reason: tried.map((t) => t.reason).join("; ") };
   }
 
   function model(modelId: string, backend: Backend): Promise<VerifiedModel | Verification> {
@@ -84,21 +104,20 @@ export function browserInference(options: ServiceOptions = {}): BrowserInference
   }
 
   async function verify(modelId: string, backend?: Backend): Promise<Verification> {
-    let b: Backend;
+    let m: VerifiedModel | Verification;
     try {
-      b = await chosen(backend);
+      m = await settled(modelId, backend);
     } catch (e) {
       return { model: { id: modelId, name: modelId, version: "", digest: "", not_for_clinical_use: false },
                ok: false, backend: backend ?? "wasm", reason: (e as Error).message, files_checked: [], golden_worst: null };
     }
-    const m = await model(modelId, b);
     return "verification" in m ? m.verification : m;
   }
 
   async function run(modelId: string, source: FrameSource, opts: RunOptions): Promise<RunResult> {
-    const backend = await chosen(opts.backend);
-    const m = await model(modelId, backend);
+    const m = await settled(modelId, opts.backend);
     if (!("verification" in m)) throw new InferenceRefused(m.reason ?? `${modelId} did not verify`);
+    const backend = m.backend;
     const manifest = m.manifest;
     if (manifest.volume !== null) {
       throw new InferenceRefused(`${manifest.name} is a volume model (a sliding window over the whole ` +
@@ -176,8 +195,7 @@ export function browserInference(options: ServiceOptions = {}): BrowserInference
   }
 
   async function timeModel(modelId: string, backend: Backend, runs: number) {
-    const b = await chosen(backend);
-    const m = await model(modelId, b);
+    const m = await model(modelId, await chosen(backend));
     if (!("verification" in m)) throw new InferenceRefused(m.reason ?? `${modelId} did not verify`);
     await m.session.run(m.goldenFeed);
     const ms: number[] = [];
