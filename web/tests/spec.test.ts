@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DomainResult, OutputResult } from "../src/types";
 import { checkDomain, parseReference } from "../src/inference/domain";
-import { decodeArray, type EncodedArray } from "../src/inference/arrays";
+import { decodeArray } from "../src/arrays";
 import { parseManifest } from "../src/inference/manifest";
 import { asFloat64, readNpy, type NpyArray } from "../src/inference/npy";
 import { createSession, ort } from "../src/inference/ort";
@@ -39,7 +39,7 @@ function compareOutputs(got: OutputResult[], want: Record<string, unknown>[], to
     const where = `output ${g.name}`;
     if (g.kind !== w.kind) { problems.push(`${where}: kind ${g.kind}, Python ${w.kind}`); return; }
     if (g.kind === "mask") {
-      const ref = decodeArray(w.label_map as EncodedArray);
+      const ref = decodeArray(w.label_map);
       if (g.label_map.dtype !== ref.dtype || g.label_map.shape.join() !== ref.shape.join()) {
         problems.push(`${where}: ${g.label_map.dtype} ${g.label_map.shape}, Python ${ref.dtype} ${ref.shape}`); return;
       }
@@ -48,7 +48,7 @@ function compareOutputs(got: OutputResult[], want: Record<string, unknown>[], to
       if (differ && exact) problems.push(`${where}: ${differ} of ${ref.data.length} label pixels differ`);
       if (!exact && differ > ref.data.length * 0.002) problems.push(`${where}: ${differ} of ${ref.data.length} label pixels differ (end to end)`);
     } else if (g.kind === "heatmap") {
-      const ref = decodeArray(w.grid as EncodedArray);
+      const ref = decodeArray(w.grid);
       const found = agreement(g.grid!.data, ref.data, ref.shape, tol);
       worst = Math.max(worst, found.worst_ratio);
       if (!found.agrees) problems.push(`${where}: grid differs by ${found.max_abs}`);
