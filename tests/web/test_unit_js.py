@@ -4,6 +4,7 @@ fixture they compare against kept true to the desktop's code."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -49,3 +50,27 @@ def test_vitest_unit_tests_pass() -> None:
     done = subprocess.run([npm, "test", "--silent"], cwd=WEB, capture_output=True, text=True,
                           timeout=600, check=False)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+
+
+def _page_words() -> dict[str, str]:
+    """web/src/i18n.ts's dictionary (one "English": "Japanese" pair a line)."""
+    source = (WEB / "src" / "i18n.ts").read_text(encoding="utf-8")
+    block = source[source.index("const JA"):source.index("};", source.index("const JA"))]
+    return {m[0]: m[1] for m in re.findall(r'^\s*"((?:[^"\\]|\\.)*)":\s*"((?:[^"\\]|\\.)*)",?\s*$',
+                                            block, flags=re.M)}
+
+
+def test_the_page_says_what_the_desktop_says_in_japanese() -> None:
+    """A term the desktop translates is translated the same way on the page."""
+    from assets.translations.ja_glossary import JA
+
+    words = _page_words()
+    assert len(words) > 30
+    shared = {k: v for k, v in words.items() if k in JA}
+    assert len(shared) >= 10, sorted(shared)
+    assert {k: JA[k] for k in shared} == shared
+    # the demonstration banner is the first sentence of the desktop's model card warning
+    card = next(k for k in JA if k.startswith("Demonstration model — not for clinical use."))
+    banner = "Demonstration model — not for clinical use"
+    assert card.startswith(banner + ".")
+    assert JA[card].startswith(words[banner])

@@ -67,6 +67,11 @@ def test_studies_are_the_demo_with_identity_hidden(keyed, scanned):
     missing = keyed.get("/v1/studies/1.2.3.4/series")
     assert missing.status == 404 and missing.json()["reason"] == "unknown_study"
     assert missing.json()["detail"] == missing.json()["message"]
+    shown = keyed.get("/v1/studies?show_identity=true").json()  # not locked: as the
+    assert shown["identity_hidden"] is False  # desktop's View menu, a reader may show it
+    assert "Demo^Phantom" in {s["patient"] for s in shown["studies"]}
+    started = (keyed.home / "serve.log").read_text()
+    assert f"the web viewer at /web/ offers {len(studies)} studies from " in started
 
 
 def test_series_geometry_is_in_the_viewers_spatial_order(keyed, scanned):
@@ -193,6 +198,15 @@ def test_the_page_is_served_isolated_and_same_origin_only(keyed):
         assert got.status == 200 and "immutable" in got.headers["cache-control"]
         media = {b"js": "text/javascript", b"css": "text/css"}[asset.rsplit(b".", 1)[1]]
         assert got.headers["content-type"].startswith(media), asset
+    import gzip
+
+    (script,) = re.findall(rb'src="(/web/assets/[^"]+\.js)"', page.body)
+    plain = keyed.get(script.decode(), key=False)
+    packed = keyed.get(script.decode(), key=False, headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip" and len(packed.body) < len(plain.body)
+    assert gzip.decompress(packed.body) == plain.body
+    assert packed.headers["content-security-policy"] == csp
     assert keyed.get("/web/assets/..%2F..%2Fapp.py", key=False).status == 404
     assert keyed.get("/web/nothing-here.js", key=False).status == 404
 

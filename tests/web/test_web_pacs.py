@@ -19,6 +19,9 @@ def test_search_and_retrieve_through_the_service(orthanc, tmp_path):
         match = next(s for s in found.json()["studies"] if s["study_uid"] == phantom)
         assert match["source"] == "orthanc" and match["patient"] == ""
         assert "Demo^Phantom" not in found.body.decode()
+        assert found.json()["more"] is False
+        one = server.get("/v1/studies?source=orthanc&limit=1").json()
+        assert len(one["studies"]) == 1 and one["more"] is True
         unknown = server.get("/v1/studies?source=elsewhere")
         assert unknown.status == 404 and unknown.json()["reason"] == "unknown_node"
         assert "orthanc" in unknown.json()["detail"]
@@ -31,10 +34,21 @@ def test_search_and_retrieve_through_the_service(orthanc, tmp_path):
         assert series[0]["frames"] == 64
         frame = server.get(f"/v1/series/{series[0]['series_uid']}/frames/10")
         assert frame.status == 200 and len(frame.body) == 256 * 256 * 4
+        server.get("/v1/studies?source=orthanc&patient_name=Demo*&patient_id=PHANTOM-0")
+        logged = (tmp_path / "home" / "serve.log").read_text()  # the access log: no UID,
+        assert "GET /v1/series/…/frames/10 HTTP" in logged  # no search key
+        assert "GET /v1/studies?… HTTP" in logged
+        for secret in (phantom, series[0]["series_uid"], "Demo", "PHANTOM-0"):
+            assert secret not in logged, secret
 
 
-def test_without_nodes_a_pacs_source_is_refused(tmp_path):
-    with running_service(tmp_path / "home") as server:
+def test_without_nodes_a_pacs_source_is_refused_and_a_locked_identity_stays_hidden(tmp_path):
+    locked = 'hide_identity = true\nlocked = ["hide_identity"]\n'
+    with running_service(tmp_path / "home", site=locked) as server:
+        refused = server.get("/v1/studies?show_identity=true")
+        assert refused.status == 403 and refused.json()["reason"] == "identity_locked"
+        assert "show_identity is not allowed" in refused.json()["detail"]
+        assert server.get("/v1/studies").json()["identity_hidden"] is True
         refused = server.get("/v1/studies?source=orthanc")
         assert refused.status == 404 and refused.json()["reason"] == "unknown_node"
         assert "no PACS node is configured" in refused.json()["detail"]

@@ -32,8 +32,9 @@ def _node(settings: Settings, name: str) -> AnyNode:
 
 def search(settings: Settings, node_name: str, hidden: bool, *, limit: int,
            patient_name: str = "", patient_id: str = "", accession: str = "",
-           date: str = "", modality: str = "") -> list[StudyInfo]:
-    """A study-level C-FIND (or QIDO-RS) of ``node_name``."""
+           date: str = "", modality: str = "") -> tuple[list[StudyInfo], bool]:
+    """A study-level C-FIND (or QIDO-RS) of ``node_name``: the matches, and whether the
+    node had more than ``limit``."""
     node = _node(settings, node_name)
     try:
         query = Query(patient_name=patient_name, patient_id=patient_id, accession=accession,
@@ -49,7 +50,7 @@ def search(settings: Settings, node_name: str, hidden: bool, *, limit: int,
                       patient_id="" if hidden else m.patient_id, study_date=m.study_date,
                       description=m.description, modalities=list(m.modalities),
                       series=m.series_count or 0, source=node_name)
-            for m in result.matches if isinstance(m, StudyMatch)]
+            for m in result.matches if isinstance(m, StudyMatch)], result.more
 
 
 def fetch(settings: Settings, store: StudyStore, node_name: str,

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 STATUS = {
     "unauthorized": 401,
     "forbidden_bind": 403,
+    "identity_locked": 403,
     "unknown_model": 404,
     "not_found": 404,
     "unknown_study": 404,

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from viewer.errors import FileProblemError
-from viewer.host.identity import hides_identity
+from viewer.host.identity import IdentityLocked, hides_identity
 from viewer.host.settings import Settings
 from viewer.imaging.lut import file_windows
 from viewer.imaging.presets import file_presets, presets_for
@@ -79,10 +79,17 @@ async def studies(
     date: Annotated[str, Query(description="PACS search: YYYYMMDD or FROM-TO")] = "",
     modality: str = "",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    show_identity: Annotated[bool, Query(
+        description="names and IDs where the site hides identity but leaves it to the "
+        "reader (as the desktop's View menu); refused where the site locked it")] = False,
 ) -> StudyList:
     """The studies on this service, or a study-level search of a configured PACS node."""
     engine: Engine = request.app.state.engine
-    hidden = hides_identity(engine.settings, False)
+    try:
+        hidden = hides_identity(engine.settings, show_identity)
+    except IdentityLocked as exc:
+        raise ServiceError("identity_locked", str(exc).replace(
+            "--show-identity", "show_identity")) from None
     if source == "local":
         return StudyList(studies=[study_info(s, hidden) for s in store_of(request).studies()],
                          identity_hidden=hidden)
@@ -91,10 +98,10 @@ async def studies(
                            "on this service (IT lists them in the site configuration)")
     from viewer.service.pacs_bridge import search
 
-    found = await run_in_threadpool(
+    found, more = await run_in_threadpool(
         search, engine.settings, source, hidden, limit=limit, patient_name=patient_name,
         patient_id=patient_id, accession=accession, date=date, modality=modality)
-    return StudyList(studies=found, identity_hidden=hidden)
+    return StudyList(studies=found, identity_hidden=hidden, more=more)
 
 
 @router.post("/studies/{study_uid}/retrieve", response_model=RetrieveAnswer,

@@ -7,12 +7,14 @@ server extra; the workstation executable does not carry it) and calls :func:`ser
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import sys
 
 import uvicorn
 
 from viewer.host.settings import Settings
+from viewer.service import access_log
 from viewer.service.app import create_app
 from viewer.service.config import ServiceConfig
 from viewer.service.engine import Engine
@@ -35,6 +37,17 @@ def serve_http(host: str, port: int, settings: Settings, config: ServiceConfig) 
         tls = {"ssl_certfile": str(settings.tls_cert_file),
                "ssl_keyfile": str(settings.tls_key_file),
                "ssl_ca_certs": str(settings.tls_ca_file), "ssl_cert_reqs": ssl.CERT_REQUIRED}
-    uvicorn.run(create_app(engine, config), host=host, port=port, log_level="info",
-                server_header=False, **tls)  # type: ignore[arg-type]
+    app = create_app(engine, config)
+    if config.studies_dirs:
+        store = app.state.studies
+        print(f"lightbox serve: the web viewer at /web/ offers {len(store.studies())} "
+              f"studies from {', '.join(str(r) for r in store.roots)}", file=sys.stderr)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info",
+                                           server_header=False, **tls))  # type: ignore[arg-type]
+    access_log.install()  # after uvicorn's logging set-up: no UID or search key logged
+    with contextlib.suppress(KeyboardInterrupt):  # as uvicorn.run: Ctrl+C is the way out
+        server.run()
+    if not server.started:  # e.g. the port is taken (uvicorn said why)
+        print("lightbox serve: the service could not start", file=sys.stderr)
+        return 1
     return 0

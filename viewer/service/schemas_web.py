@@ -27,6 +27,8 @@ class StudyList(BaseModel):
     studies: list[StudyInfo]
     identity_hidden: bool = Field(description="the site hides patient identity: names and "
                                   "IDs are empty")
+    more: bool = Field(default=False, description="a PACS search: the node had more matches than "
+                       "`limit` (the first are listed; narrow the search)")
 
 
 class SeriesSummary(BaseModel):

@@ -34,6 +34,8 @@ export interface FrameBytes {
 }
 
 export class Api {
+  private asking: Promise<string | null> | null = null; // one prompt for requests at once
+
   constructor(private readonly base = "", private askKey: KeyPrompt | null = null) {}
 
   setKeyPrompt(prompt: KeyPrompt): void {
@@ -61,7 +63,10 @@ export class Api {
     if (response.ok) return response;
     const problem = await problemOf(response);
     if (response.status === 401 && !retried && this.askKey) {
-      const entered = await this.askKey(problem.detail);
+      if (!this.asking) {
+        this.asking = this.askKey(problem.detail).finally(() => { this.asking = null; });
+      }
+      const entered = await this.asking;
       if (entered) {
         try {
           sessionStorage.setItem(KEY_STORAGE, entered);

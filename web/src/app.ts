@@ -59,6 +59,7 @@ export class App {
       b.addEventListener("click", () => a.run());
       line.append(" ", b);
     }
+    line.title = text;
     line.hidden = !text;
   }
 
@@ -77,9 +78,8 @@ export class App {
   // --- lists ---------------------------------------------------------------------------
 
   async start(): Promise<void> {
-    const studies = this.api.json<{ studies: StudyRow[] }>("/v1/studies").then(async (answer) => {
-      renderStudies(byId("study-list"), answer.studies, (uid) => void this.openStudy(uid).catch((e) => this.fail(e)));
-      if (answer.studies.length) await this.openStudy(answer.studies[0].study_uid);
+    const studies = this.listStudies().then(async (rows) => {
+      if (rows.length) await this.openStudy(rows[0].study_uid);
     });
     const models = this.api.json<{ models: ModelRow[] }>("/v1/models").then((answer) => {
       this.models = answer.models;
@@ -90,7 +90,35 @@ export class App {
     if (failed) this.fail(failed.reason);
   }
 
-  async openStudy(studyUid: string): Promise<void> {
+  /** The studies on the service (no query), or a PACS node's answer to a search. */
+  async listStudies(query?: URLSearchParams): Promise<StudyRow[]> {
+    const answer = await this.api.json<{ studies: StudyRow[]; nodes?: string[] }>(
+      "/v1/studies" + (query ? `?${query}` : ""));
+    renderStudies(byId("study-list"), answer.studies,
+                  (uid, source) => void this.openStudy(uid, source).catch((e) => this.fail(e)));
+    if (query) this.progress(t("On {}: {} studies found", query.get("source") ?? "", answer.studies.length));
+    if (Array.isArray(answer.nodes)) { // the site's PACS nodes, where the service names them
+      byId("pacs").hidden = answer.nodes.length === 0;
+      byId("pacs-nodes").replaceChildren(...answer.nodes.map((n) => {
+        const option = document.createElement("option");
+        option.value = String(n);
+        return option;
+      }));
+    }
+    return answer.studies;
+  }
+
+  /** A local study's series; a PACS node's study is retrieved first (it is then local). */
+  async openStudy(studyUid: string, source = "local"): Promise<void> {
+    if (source !== "local") {
+      this.say("");
+      this.progress(t("Retrieving the study from {}…", source));
+      const got = await this.api.json<{ images: number }>(
+        `/v1/studies/${encodeURIComponent(studyUid)}/retrieve?node=${encodeURIComponent(source)}`,
+        { method: "POST" });
+      await this.listStudies();
+      this.progress(t("Study received from {}: {} images", source, got.images));
+    }
     markChosen(byId("study-list"), "study", studyUid);
     const answer = await this.api.json<{ series: SeriesRow[] }>(`/v1/studies/${encodeURIComponent(studyUid)}/series`);
     renderSeries(byId("series-list"), answer.series, (uid) => void this.openSeries(uid).catch(() => undefined));
@@ -105,10 +133,11 @@ export class App {
       if (!Array.isArray(info.frames) || !info.frames.length) {
         throw new Problem(0, "empty_series", `Series ${seriesUid} has no images to show.`);
       }
-      const frames = new SeriesFrames(this.api, info, (loaded, total, failed) => {
+      const frames = new SeriesFrames(this.api, info, (loaded, total, failed, idle) => {
         if (this.series !== frames) return;
-        this.progress(loaded < total - failed ? t("Loading {} / {} images", loaded, total)
-          : t("{} images loaded", loaded) + (failed ? ` (${failed} ✗)` : ""));
+        this.progress(!idle ? t("Loading {} / {} images", loaded, total)
+          : loaded + failed < total ? t("{} / {} images kept in memory (the nearest)", loaded, total)
+            : t("{} images loaded", loaded) + (failed ? ` (${failed} ✗)` : ""));
         this.updateSlider();
       });
       const first = await frames.frame(0);
@@ -156,7 +185,10 @@ export class App {
       this.refreshOverlay();
       series.prefetch(i);
     } catch (error) {
-      if (ticket === this.shown) this.fail(error);
+      if (ticket === this.shown && this.series === series) {
+        this.viewport.clear(); // the slider says frame i: never show another in its place
+        this.fail(error);
+      }
       throw error;
     }
   }
@@ -194,6 +226,7 @@ export class App {
   private renderPresets(presets: Preset[]): void {
     const bar = byId("presets");
     bar.replaceChildren();
+    if (this.viewport.pixels?.samples === 3) return; // RGB is shown as is: no window
     const add = (label: string, title: string, apply: () => void) => {
       const b = document.createElement("button");
       b.type = "button";

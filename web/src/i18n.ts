@@ -3,7 +3,7 @@
 // first language is ja.
 
 const JA: Record<string, string> = {
-  "Studies": "検査リスト",
+  "Studies": "検査",
   "Series": "シリーズ",
   "AI models": "AIモデル",
   "Run in browser": "ブラウザで実行",
@@ -24,6 +24,7 @@ const JA: Record<string, string> = {
   "Zoom: {}%": "ズーム: {}%",
   "Loading {} / {} images": "読み込み中 {} / {} 画像",
   "{} images loaded": "{} 画像を読み込みました",
+  "{} / {} images kept in memory (the nearest)": "{} / {} 画像をメモリに保持（近いものから）",
   "No studies on the service.": "サービスに検査がありません。",
   "No series in this study.": "この検査にシリーズがありません。",
   "No AI models are installed.": "AIモデルがインストールされていません。",
@@ -40,6 +41,18 @@ const JA: Record<string, string> = {
   "Description": "説明",
   "Modalities": "モダリティ",
   "Remove AI overlays": "AIオーバーレイを消去",
+  "PACS search": "PACS検索",
+  "Node": "ノード",
+  "Patient name": "患者名",
+  "Patient ID": "患者ID",
+  "Study date": "検査日",
+  "Modality": "モダリティ",
+  "Search": "検索",
+  "Local studies": "ローカルの検査",
+  "on {}: click to retrieve": "{} 上・クリックで取得",
+  "Retrieving the study from {}…": "{} から検査を取得中…",
+  "Study received from {}: {} images": "{} から検査を受信しました: {} 画像",
+  "On {}: {} studies found": "{} 上で {} 件の検査が見つかりました",
 };
 
 let japanese = false;

@@ -38,7 +38,8 @@ export function showName(value: string): string {
   return value.replace(/\^+/g, " ").trim();
 }
 
-export function renderStudies(list: HTMLElement, studies: StudyRow[], pick: (uid: string) => void): void {
+export function renderStudies(list: HTMLElement, studies: StudyRow[],
+                              pick: (uid: string, source: string) => void): void {
   list.replaceChildren();
   if (!studies.length) {
     list.append(el("li", "empty", t("No studies on the service.")));
@@ -48,13 +49,17 @@ export function renderStudies(list: HTMLElement, studies: StudyRow[], pick: (uid
     const button = el("button", "row");
     button.type = "button";
     button.dataset.study = s.study_uid;
+    button.dataset.source = s.source || "local";
     const who = [showName(s.patient), s.patient_id].filter(Boolean).join(" · ");
     button.append(
-      el("span", "title", s.description || s.study_uid),
+      el("span", "title", s.description || [s.modalities.join(" "), showDate(s.study_date)].filter(Boolean).join(" · ") || s.study_uid),
       el("span", "detail", [showDate(s.study_date), s.modalities.join(" "), who,
                             s.source && s.source !== "local" ? s.source : ""].filter(Boolean).join(" · ")),
     );
-    button.addEventListener("click", () => pick(s.study_uid));
+    if (s.source && s.source !== "local") {
+      button.append(el("span", "detail remote", t("on {}: click to retrieve", s.source)));
+    }
+    button.addEventListener("click", () => pick(s.study_uid, s.source || "local"));
     const item = el("li", "");
     item.append(button);
     list.append(item);

@@ -56,4 +56,17 @@ document.getElementById("zoom-out")?.addEventListener("click", () => app.viewpor
 document.getElementById("reset")?.addEventListener("click", () => app.viewport.reset());
 document.getElementById("clear-ai")?.addEventListener("click", () => app.clearRuns());
 
+const pacs = document.getElementById("pacs-form") as HTMLFormElement;
+pacs.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const query = new URLSearchParams();
+  for (const [k, v] of new FormData(pacs)) if (String(v).trim()) query.set(k, String(v).trim());
+  app.say("");
+  void app.listStudies(query).catch((error) => app.fail(error));
+});
+document.getElementById("pacs-local")?.addEventListener("click", () => {
+  app.progress("");
+  void app.listStudies().catch((error) => app.fail(error));
+});
+
 installHooks(app, app.start());

@@ -36,8 +36,13 @@ export interface SeriesInfo {
 
 /** Frames fetched at once in the background. */
 export const CONCURRENCY = 4;
+/** Pixels kept per series: a long thin-slice CT (1000 × 512² float32 = 1 GB) keeps the
+ * frames nearest the reader; those farthest away are dropped (and fetched again if the
+ * reader goes back there). */
+export const CACHE_BYTES = 512 * 1024 * 1024;
 
-export type Progress = (loaded: number, total: number, failed: number) => void;
+/** ``idle``: nothing more is being fetched (all loaded, or the memory budget reached). */
+export type Progress = (loaded: number, total: number, failed: number, idle: boolean) => void;
 
 export class SeriesFrames implements FrameSource {
   readonly series_uid: string;
@@ -48,6 +53,7 @@ export class SeriesFrames implements FrameSource {
   private readonly pending = new Map<number, Promise<FramePixels>>();
   private readonly failed = new Map<number, Problem | Error>();
   private focus = 0;
+  private bytes = 0;
   private running = 0;
   private closed = false;
 
@@ -88,6 +94,7 @@ export class SeriesFrames implements FrameSource {
         index, rows: raw.rows, columns: raw.columns, samples: raw.samples, values: raw.values,
         pixel_spacing: meta?.pixel_spacing ?? null, sop_instance_uid: meta?.sop_instance_uid ?? "",
       };
+      if (!this.cache.has(index)) this.bytes += pixels.values.byteLength;
       this.cache.set(index, pixels);
       this.failed.delete(index);
       return pixels;
@@ -101,7 +108,10 @@ export class SeriesFrames implements FrameSource {
   }
 
   private report(): void {
-    if (!this.closed) this.progress(this.cache.size, this.frame_count, this.failed.size);
+    if (!this.closed) {
+      this.progress(this.cache.size, this.frame_count, this.failed.size,
+                    this.idle());
+    }
   }
 
   /** Fetch the rest in the background, nearest ``index`` first. */
@@ -110,14 +120,46 @@ export class SeriesFrames implements FrameSource {
     this.pump();
   }
 
-  private next(): number | null {
+  /** The missing frame nearest the focus, and its distance (null: none is missing). */
+  private wanted(): [number, number] | null {
     for (let d = 0; d < this.frame_count; d++) {
       for (const i of [this.focus + d, this.focus - d]) {
         if (i >= 0 && i < this.frame_count && !this.cache.has(i) && !this.pending.has(i)
-            && !this.failed.has(i)) return i;
+            && !this.failed.has(i)) return [i, d];
       }
     }
     return null;
+  }
+
+  /** The next frame to fetch, room made for it; null when none is missing or the frames
+   * kept are all nearer than it. */
+  private next(): number | null {
+    const found = this.wanted();
+    return found && this.room(found[1]) ? found[0] : null;
+  }
+
+  /** Nothing more would be fetched now. */
+  private idle(): boolean {
+    if (this.pending.size) return false;
+    const found = this.wanted();
+    if (!found || this.bytes < CACHE_BYTES) return found === null;
+    for (const i of this.cache.keys()) if (Math.abs(i - this.focus) > found[1]) return false;
+    return true;
+  }
+
+  /** Room for one more frame at distance ``distance`` from the focus: frames farther
+   * away are dropped while the cache is over its budget; false when none is. */
+  private room(distance: number): boolean {
+    while (this.bytes >= CACHE_BYTES) {
+      let farthest = -1;
+      for (const i of this.cache.keys()) {
+        if (farthest < 0 || Math.abs(i - this.focus) > Math.abs(farthest - this.focus)) farthest = i;
+      }
+      if (farthest < 0 || Math.abs(farthest - this.focus) <= distance) return false;
+      this.bytes -= this.cache.get(farthest)?.values.byteLength ?? 0;
+      this.cache.delete(farthest);
+    }
+    return true;
   }
 
   private pump(): void {

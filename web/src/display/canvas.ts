@@ -80,6 +80,15 @@ export class Viewport {
     this.render();
   }
 
+  /** Show nothing (a frame that could not be read: never the previous one in its place). */
+  clear(): void {
+    this.pixels = null;
+    this.image = null;
+    this.layer = null;
+    this.boxes = [];
+    this.draw();
+  }
+
   setWindow(window: Window): void {
     this.window = window;
     this.render();
