@@ -161,6 +161,25 @@ def test_a_run_on_the_service_is_drawn_and_marked(opened):
             break
     assert min(checked.values()) >= 3, f"too few pixels checked: {checked}"
 
+    # A hides the overlays (the image's own grey again) and keeps the marking; A again
+    # shows them.
+    liver = next(i for i in range(cols + 1, rows * cols - cols - 1)
+                 if {mask[i], mask[i - 1], mask[i + 1], mask[i - cols], mask[i + cols]} == {2})
+    row, col = divmod(liver, cols)
+    x, y = browser.script(TO_CANVAS, col, row, rows, cols)
+    tinted = browser.script(CANVAS_POINT, x, y)[:3]
+    g = int(grey[row, col])
+    assert tinted != [g, g, g]
+    canvas = browser.driver.find_element("css selector", "canvas#image")
+    canvas.send_keys("a")  # (the marking gains a line: the canvas moves, so map again)
+    x, y = browser.script(TO_CANVAS, col, row, rows, cols)
+    assert browser.script(CANVAS_POINT, x, y)[:3] == [g, g, g]
+    assert label.is_displayed() and "AI results hidden · press A to show" in label.text
+    assert banner.is_displayed()
+    canvas.send_keys("a")
+    x, y = browser.script(TO_CANVAS, col, row, rows, cols)
+    assert browser.script(CANVAS_POINT, x, y)[:3] == tinted
+
     # The marking is on screen: a screenshot shows the AI banner's and the demonstration
     # banner's colours where the page puts them.
     from PIL import Image

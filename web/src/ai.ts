@@ -4,7 +4,9 @@
 // the demonstration banner; every score and value on screen names its model.
 import { Api } from "./api";
 import type { ScreenBox } from "./display/canvas";
-import { frameLayer, parseColor, stackRgba, type LabelSpec, type OutputLabels } from "./display/overlay";
+import {
+  frameLayer, HEATMAP_OPACITY, MASK_OPACITY, parseColor, stackRgba, type LabelSpec, type OutputLabels,
+} from "./display/overlay";
 import { t } from "./i18n";
 import type { BoxResult, ComputedWhere, FrameResult, RunResult } from "./types";
 
@@ -81,14 +83,14 @@ function shownBoxes(result: FrameResult): { box: BoxResult; output: string }[] {
 
 /** What one frame shows: the RGBA layer, the boxes with captions, the text lines. */
 export function frameOverlay(runs: ShownRun[], index: number, sopUid: string, rows: number,
-                             columns: number): { layer: Uint8ClampedArray | null; boxes: ScreenBox[]; lines: string[] } {
+                             columns: number, opacity = MASK_OPACITY, heatOpacity = HEATMAP_OPACITY): { layer: Uint8ClampedArray | null; boxes: ScreenBox[]; lines: string[] } {
   const layers: Uint8ClampedArray[] = [];
   const boxes: ScreenBox[] = [];
   const lines: string[] = [];
   for (const { run, labels } of runs) {
     const result = frameOf(run, index, sopUid);
     if (!result) continue;
-    const layer = frameLayer(result, rows, columns, labels);
+    const layer = frameLayer(result, rows, columns, labels, opacity, heatOpacity);
     if (layer) layers.push(layer);
     const title = aiTitle(run);
     if (result.geometry.source[0] === rows && result.geometry.source[1] === columns) {

@@ -6,6 +6,7 @@ import { aiTitle, frameOverlay, ModelLabels, whereText, type ShownRun } from "./
 import { runResultOf } from "./arrays";
 import { Viewport } from "./display/canvas";
 import { rangeWindow, type Window } from "./display/lut";
+import { MASK_OPACITY } from "./display/overlay";
 import { t } from "./i18n";
 import { browserInference, type Backend, type BrowserInference } from "./inference/index";
 import { markChosen, renderSeries, renderStudies, type SeriesRow, type StudyRow } from "./lists";
@@ -33,6 +34,10 @@ export class App {
   frameIndex = 0;
   fileWindow: Window | null = null;
   runs: ShownRun[] = [];
+  /** The AI layer's opacity (masks; heatmaps follow) and whether it is drawn (A toggles:
+   * the marking stays, as on the desktop). */
+  opacity = MASK_OPACITY;
+  overlaysVisible = true;
   models: ModelRow[] = [];
   private readonly labels: ModelLabels;
   private inferenceApi: BrowserInference | null = null;
@@ -149,6 +154,7 @@ export class App {
       this.fileWindow = info.samples === 3 || first.samples === 3 ? { center: 128, width: 256 }
         : meta.window ?? rangeWindow(first.values);
       this.viewport.window = this.fileWindow;
+      this.viewport.invert = String(info.photometric).toUpperCase() === "MONOCHROME1";
       this.viewport.zoom = 1;
       this.viewport.pan = [0, 0];
       this.viewport.show(first, meta.orientation, info.frames.length);
@@ -299,6 +305,16 @@ export class App {
     }
   }
 
+  toggleOverlays(): void {
+    this.overlaysVisible = !this.overlaysVisible;
+    this.refreshOverlay();
+  }
+
+  setOpacity(opacity: number): void {
+    this.opacity = Math.min(Math.max(opacity, 0), 1);
+    this.refreshOverlay();
+  }
+
   clearRuns(): void {
     this.runs = [];
     this.refreshOverlay();
@@ -330,15 +346,23 @@ export class App {
       }
       label.append(line);
     }
+    if (this.runs.length && !this.overlaysVisible) {
+      const hidden = document.createElement("div");
+      hidden.className = "ai-hidden";
+      hidden.textContent = t("AI results hidden · press A to show");
+      label.append(hidden);
+    }
     label.hidden = this.runs.length === 0;
+    byId("ai-controls").hidden = this.runs.length === 0;
     banner.hidden = !this.runs.some((r) => r.run.model.not_for_clinical_use);
-    byId("clear-ai").hidden = this.runs.length === 0;
     if (!p || !this.series) {
       text.replaceChildren();
       this.viewport.setOverlay(null, []);
       return;
     }
-    const drawn = frameOverlay(this.runs, this.frameIndex, p.sop_instance_uid, p.rows, p.columns);
+    const shown = this.overlaysVisible ? this.runs : [];
+    const drawn = frameOverlay(shown, this.frameIndex, p.sop_instance_uid, p.rows, p.columns,
+                               this.opacity, this.opacity);
     text.replaceChildren(...drawn.lines.map((l) => {
       const d = document.createElement("div");
       d.textContent = l;

@@ -2,7 +2,7 @@
 // drag (or a left drag with Shift or Ctrl) sets the window (right: wider, down: higher
 // level, as the desktop's drag); the wheel scrolls frames, Ctrl+wheel zooms; arrows,
 // PageUp/PageDown (a tenth of the stack), Home/End; 1..9 presets, 0 the file's window;
-// +/- zoom, R resets the view.
+// +/- zoom, R resets the view, A shows or hides the AI overlays (their marking stays).
 import type { App } from "./app";
 import { dragWindow } from "./display/lut";
 
@@ -53,6 +53,12 @@ export function bindInput(app: App, canvas: HTMLCanvasElement): void {
         case "+": case "=": app.viewport.zoomBy(1.25); return true;
         case "-": app.viewport.zoomBy(0.8); return true;
         case "r": case "R": app.viewport.reset(); return true;
+        case "a": case "A": {
+          app.toggleOverlays();
+          const box = document.getElementById("ai-visible") as HTMLInputElement | null;
+          if (box) box.checked = app.overlaysVisible;
+          return true;
+        }
         default:
           if (/^[0-9]$/.test(e.key) && !e.ctrlKey && !e.altKey && !e.metaKey) {
             app.presetKey(Number(e.key));

@@ -55,6 +55,12 @@ document.getElementById("zoom-in")?.addEventListener("click", () => app.viewport
 document.getElementById("zoom-out")?.addEventListener("click", () => app.viewport.zoomBy(0.8));
 document.getElementById("reset")?.addEventListener("click", () => app.viewport.reset());
 document.getElementById("clear-ai")?.addEventListener("click", () => app.clearRuns());
+const visible = document.getElementById("ai-visible") as HTMLInputElement;
+visible.addEventListener("change", () => {
+  if (visible.checked !== app.overlaysVisible) app.toggleOverlays();
+});
+const opacity = document.getElementById("ai-opacity") as HTMLInputElement;
+opacity.addEventListener("input", () => app.setOpacity(Number(opacity.value)));
 
 const pacs = document.getElementById("pacs-form") as HTMLFormElement;
 pacs.addEventListener("submit", (e) => {

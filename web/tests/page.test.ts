@@ -95,3 +95,23 @@ describe("words", () => {
     expect(showName("DOE^JANE")).toBe("DOE JANE");
   });
 });
+
+describe("a frame's pixels", () => {
+  it("MONOCHROME1 is shown inverted (as the desktop's render_frame), RGB as is", async () => {
+    const { frameRgba } = await import("../src/display/canvas");
+    const { greyOf } = await import("../src/display/lut");
+    const values = Float32Array.of(-1000, 0, 40, 240, 3000, 12.5);
+    const window = { center: 40, width: 400 };
+    const frame = { index: 0, rows: 2, columns: 3, samples: 1 as const, values,
+                    pixel_spacing: null, sop_instance_uid: "" };
+    const plain = frameRgba(frame, window);
+    const inverted = frameRgba(frame, window, true);
+    values.forEach((v, i) => {
+      expect(Array.from(plain.slice(4 * i, 4 * i + 4))).toEqual([greyOf(v, window), greyOf(v, window), greyOf(v, window), 255]);
+      expect(inverted[4 * i]).toBe(255 - greyOf(v, window));
+    });
+    const rgb = Uint8Array.of(1, 2, 3, 250, 251, 252);
+    const colour = frameRgba({ ...frame, rows: 1, columns: 2, samples: 3, values: rgb }, window, true);
+    expect(Array.from(colour)).toEqual([1, 2, 3, 255, 250, 251, 252, 255]);
+  });
+});

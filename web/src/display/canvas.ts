@@ -29,8 +29,10 @@ function rangeOf(values: Float32Array): ValueRange {
   return r;
 }
 
-/** Grey or RGB frame pixels → RGBA at the frame's size (RGB as is). */
-export function frameRgba(pixels: FramePixels, window: Window): Uint8ClampedArray {
+/** Grey or RGB frame pixels → RGBA at the frame's size (RGB as is). ``invert``: grey
+ * from dark to light reversed — MONOCHROME1 is shown so it looks like MONOCHROME2, as
+ * the desktop's render_frame does. */
+export function frameRgba(pixels: FramePixels, window: Window, invert = false): Uint8ClampedArray {
   const n = pixels.rows * pixels.columns;
   const rgba = new Uint8ClampedArray(n * 4);
   if (pixels.samples === 3) {
@@ -44,7 +46,7 @@ export function frameRgba(pixels: FramePixels, window: Window): Uint8ClampedArra
   const values = pixels.values as Float32Array;
   const grey = applyWindow(values, window, rangeOf(values));
   for (let i = 0; i < n; i++) {
-    const g = grey[i];
+    const g = invert ? 255 - grey[i] : grey[i];
     rgba[4 * i] = g; rgba[4 * i + 1] = g; rgba[4 * i + 2] = g; rgba[4 * i + 3] = 255;
   }
   return rgba;
@@ -63,6 +65,8 @@ export class Viewport {
   pixels: FramePixels | null = null;
   orientation: number[] | null = null;
   window: Window = { center: 128, width: 256 };
+  /** MONOCHROME1: low values bright (shown inverted, as the desktop does). */
+  invert = false;
   zoom = 1;
   pan: [number, number] = [0, 0];
   frameCount = 0;
@@ -104,7 +108,7 @@ export class Viewport {
 
   private render(): void {
     const p = this.pixels;
-    this.image = p ? surface(p.columns, p.rows, frameRgba(p, this.window)) : null;
+    this.image = p ? surface(p.columns, p.rows, frameRgba(p, this.window, this.invert)) : null;
     this.draw();
   }
 

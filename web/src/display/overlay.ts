@@ -203,7 +203,8 @@ export type OutputLabels = Map<string, { labels: LabelSpec[]; colormap?: string;
 /** One frame's heatmaps then masks as one RGBA layer of rows × columns; null when there
  * is nothing to draw. A result of another size is skipped, never stretched. */
 export function frameLayer(result: FrameResult, rows: number, columns: number,
-                           labels: OutputLabels): Uint8ClampedArray | null {
+                           labels: OutputLabels, opacity = MASK_OPACITY,
+                           heatOpacity = HEATMAP_OPACITY): Uint8ClampedArray | null {
   if (result.geometry.source[0] !== rows || result.geometry.source[1] !== columns) return null;
   const layers: Uint8ClampedArray[] = [];
   for (const o of result.outputs) {
@@ -211,11 +212,11 @@ export function frameLayer(result: FrameResult, rows: number, columns: number,
     let heat: Float32Array | null = null;
     if (o.given && o.given.data.length === rows * columns) heat = Float32Array.from(o.given.data);
     else if (o.grid && o.box) heat = placeHeatmap(o.grid, o.box, o.value_range);
-    if (heat) layers.push(heatmapRgba(heat, labels.get(o.name)?.colormap ?? DEFAULT_COLORMAP));
+    if (heat) layers.push(heatmapRgba(heat, labels.get(o.name)?.colormap ?? DEFAULT_COLORMAP, heatOpacity));
   }
   for (const o of result.outputs) {
     if (o.kind !== "mask" || o.label_map.data.length !== rows * columns) continue;
-    layers.push(maskRgba(o.label_map, labelColors(labels.get(o.name)?.labels ?? [])));
+    layers.push(maskRgba(o.label_map, labelColors(labels.get(o.name)?.labels ?? []), opacity));
   }
   return layers.length ? stackRgba(layers) : null;
 }
