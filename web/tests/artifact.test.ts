@@ -125,3 +125,13 @@ describe("a model the runtime cannot load", () => {
     expect(String(error.message)).toMatch(/^WebAssembly could not load the model \(/);
   });
 });
+
+describe("backends outside a browser", () => {
+  it("offers WebAssembly on one thread and says why WebGPU is missing", async () => {
+    const { backends } = await import("../src/inference/ort");
+    const found = await backends();
+    expect(found.available).toEqual(["wasm"]);
+    expect(found.notes[0]).toMatch(/^WebGPU: /);
+    expect(found.notes[1]).toMatch(/^WebAssembly: one thread/);
+  });
+});

@@ -44,6 +44,10 @@ async function listedDigest(service: Service, modelId: string): Promise<string> 
 }
 
 const NEEDED = ["model.onnx", "golden.npz"];
+/** The largest file the browser takes: a protobuf graph over 2 GiB cannot be parsed, and
+ * WebAssembly's 32-bit memory (4 GiB) must also hold the weights once more and the
+ * activations. */
+const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
 /** Download manifest.json, model.onnx and golden.npz, checking every digest. */
 export async function fetchChecked(service: Service, modelId: string): Promise<{ manifest: Manifest; files: Map<string, Uint8Array>; checked: string[] }> {
@@ -75,7 +79,17 @@ export async function checkFiles(
   for (const name of NEEDED) {
     const want = manifest.files[name];
     if (!want) throw new Refused(`${name} is not listed in the manifest's files`);
-    const data = await read(name);
+    let data: Uint8Array;
+    try {
+      data = await read(name);
+    } catch (e) {
+      if (e instanceof RangeError) throw new Refused(`${name} is too large for this browser's memory; ask the service to run the model`);
+      throw e;
+    }
+    if (data.length > MAX_MODEL_BYTES) {
+      throw new Refused(`${name} (${(data.length / 2 ** 30).toFixed(1)} GiB) is too large for the browser ` +
+        "(onnxruntime-web reads at most 2 GiB in its 32-bit WebAssembly memory); ask the service to run the model");
+    }
     if ((await sha256Hex(data)) !== want) throw new Refused(`${name} does not match its digest (modified or damaged)`);
     files.set(name, data);
     checked.push(name);
