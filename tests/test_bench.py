@@ -460,3 +460,20 @@ def test_bench_web_prints_the_page_against_a_plain_page_of_the_same_image(tmp_pa
         r"^requests off 127\.0\.0\.1: 0$",
         r"^load average ",
     ])
+
+
+def test_bench_web_inference_prints_browser_against_python_per_model(tmp_path) -> None:
+    from tests.web.browser import missing
+
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
+    out = run_bench("bench_web_inference.py", "--quick", tmp_path=tmp_path)
+    models = ("ct-body-seg", "ct-body-seg3d", "ct-lesion-cls", "ct-lesion-det",
+              "mr-brain-tissue")
+    assert_lines(out, [r"^backend note: WebGPU: ", r"^backend note: WebAssembly: "]
+                 + [rf"^{m} +python ORT +{MS} \(median of 2; CPU, \d+ threads\)" for m in models]
+                 + [rf"^{m} +WebAssembly +{MS} \(median of 2\) +ratio browser/python "
+                    r"\d+\.\d+x" for m in models]
+                 + [rf"^{m} +WebGPU +(not offered|{MS})" for m in models]
+                 + [r"^requests off 127\.0\.0\.1: 0$", r"^load average "])
