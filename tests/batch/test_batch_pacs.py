@@ -347,3 +347,23 @@ def test_a_job_over_the_pacs_runs_on_a_local_ray_instance_too(pacs, folder_resul
     for uid in studies:
         assert results_of(out / uid) == folder_results[uid]
     assert not (out / "batch-spool").exists()
+
+
+def test_ctrl_c_keeps_no_image_and_the_same_command_goes_on(pacs, tmp_path):
+    _, studies = pacs
+    env = {"LIGHTBOX_SITE_CONFIG": str(_site(tmp_path, pacs[0], "get"))}
+    out = tmp_path / "out"
+    args = ["batch", *_job(out)]
+    args[args.index("--workers") + 1] = "1"
+    job = _lightbox(env, *args)
+    _wait_for(lambda: _finished(out), "a study finished", job)
+    os.killpg(job.pid, signal.SIGINT)  # Ctrl+C in a terminal reaches the whole group
+    _, err = job.communicate(timeout=600)
+    assert job.returncode == 130, err
+    assert not (out / "batch-spool").exists()  # the retrieved, not yet run: gone too
+    resumed = _lightbox(env, *args)
+    _, err = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, err
+    assert _finished(out) == set(studies)
+    runs = audit_records()
+    assert len(runs) == STUDIES and len({r["series_hash"] for r in runs}) == STUDIES
