@@ -1,8 +1,8 @@
 """``lightbox batch --node`` (studies retrieved from the PACS as the job runs) against the
 plain way: retrieve every study first, then run the batch over the folder.
 
-    .venv/bin/python bench/bench_batch_pacs.py [--studies 200] [--slices 4] [--workers N]
-        [--rounds 1]
+    .venv/bin/python bench/bench_batch_pacs.py [--studies 100] [--slices 4] [--workers N]
+        [--retrieves 4] [--rounds 1]
 
 A local Orthanc (the tests' one, tests/pacs_server.py: 127.0.0.1, free ports, its own
 storage) is loaded with ``--studies`` phantom CT studies of ``--slices`` 32 × 32 slices;
@@ -16,12 +16,13 @@ round, interleaved:
                 bytes written to a file as it comes: no listing, no checks, no fsync),
                 then ``lightbox batch`` over that folder; the two processes' times summed
 * batch --node  ``lightbox batch --node orthanc``: C-GET, each study into the job's spool
-                just before it runs (overlapping the workers), removed after
+                just before it runs (overlapping the workers), removed after; one
+                retrieve at a time (the default), then ``--retrieves`` at once ("x4")
 * batch --node web  the same over DICOMweb (QIDO-RS, WADO-RS), where Orthanc's DICOMweb
                 plugin is installed
 
-Studies/s over the wall time, and the ratios of ``--node`` against "get, then run" (above 1
-``--node`` is faster) and against the folder (the price of the network). Every study's
+Studies/s over the wall time, and the ratios of each ``--node`` run against "get, then
+run" (above 1 ``--node`` is faster) and against the folder (the price of the network). Every study's
 JSON is checked identical across all. Load average printed: the ratios are what counts on
 a shared machine.
 """
@@ -94,9 +95,10 @@ def outputs(out: Path) -> dict[str, str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--studies", type=int, default=200)
+    ap.add_argument("--studies", type=int, default=100)
     ap.add_argument("--slices", type=int, default=4)
     ap.add_argument("--workers", type=int, default=None, help="pool workers (default: CPUs)")
+    ap.add_argument("--retrieves", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--plain-get", nargs=3, metavar=("PORT", "OUT", "STUDY_LIST"),
                     help=argparse.SUPPRESS)  # the plain retrieve's own process
@@ -139,8 +141,9 @@ def main() -> int:
         print(f"{ns.studies} studies of {ns.slices} 32x32 CT slices in a local Orthanc; "
               f"model threshold --all; pool workers {workers}; cpus {os.cpu_count()}; each "
               "run a whole process")
-        names = ["folder", "get, then run", "batch --node"] + (
-            ["batch --node web"] if web else [])
+        x = f" x{ns.retrieves}"
+        names = ["folder", "get, then run", "batch --node", "batch --node" + x] + (
+            ["batch --node web", "batch --node web" + x] if web else [])
         rates: dict[str, list[float]] = {name: [] for name in names}
         seen: dict[str, dict[str, str]] = {}
         for round_ in range(ns.rounds):
@@ -157,19 +160,21 @@ def main() -> int:
                                              str(fetched), str(listing)], env)
                     seconds += whole_process([*job, str(fetched)], env)
                 else:
-                    node = "web" if name.endswith("web") else "orthanc"
-                    seconds = whole_process([*job, "--node", node, "--modality", "CT", "--limit",
-                                             str(ns.studies + 10)], env)
+                    node = "web" if " web" in name else "orthanc"
+                    seconds = whole_process([
+                        *job, "--node", node, "--modality", "CT", "--limit",
+                        str(ns.studies + 10), "--retrieves",
+                        str(ns.retrieves if name.endswith(x) else 1)], env)
                 rates[name].append(ns.studies / seconds)
                 seen[name] = outputs(out)
-                print(f"{name:<17} round {round_ + 1}  {ns.studies / seconds:8.2f} "
+                print(f"{name:<20} round {round_ + 1}  {ns.studies / seconds:8.2f} "
                       f"studies/s  ({seconds:.2f} s)", flush=True)
     ratios = []
     for name in [n for n in names if n.startswith("batch --node")]:
         for peer in ("get, then run", "folder"):
             each = [a / b for a, b in zip(rates[name], rates[peer], strict=True)]
             ratios.append(f"{name}/{peer} {statistics.median(each):.2f}x")
-    print("ratios            " + "; ".join(ratios)
+    print("ratios               " + "; ".join(ratios)
           + (" (median of rounds)" if ns.rounds > 1 else ""))
     reference = seen["folder"]
     same = all(v == reference for v in seen.values()) and len(reference) == (

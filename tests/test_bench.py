@@ -432,13 +432,15 @@ def test_bench_batch_prints_the_pool_and_ray_against_a_plain_loop(tmp_path) -> N
 
 def test_bench_batch_pacs_prints_the_node_against_get_then_run(tmp_path) -> None:
     out = run_bench("bench_batch_pacs.py", "--studies", "3", "--slices", "1", "--workers",
-                    "1", tmp_path=tmp_path)
+                    "1", "--retrieves", "2", tmp_path=tmp_path)
     rate = r"\d+(\.\d+)? studies/s"
     assert_lines(out, [
         rf"^folder +round 1 +{rate}",
         rf"^get, then run +round 1 +{rate}",
         rf"^batch --node +round 1 +{rate}",
-        r"^ratios +batch --node/get, then run \d+\.\d+x; batch --node/folder \d+\.\d+x",
+        rf"^batch --node x2 +round 1 +{rate}",
+        r"^ratios +batch --node/get, then run \d+\.\d+x; batch --node/folder \d+\.\d+x; "
+        r"batch --node x2/get, then run \d+\.\d+x",
         r"^outputs identical across sources: yes",
         r"^load average ",
     ])

@@ -115,7 +115,8 @@ def test_a_job_over_the_pacs_writes_what_a_job_over_a_folder_writes(
     out = tmp_path / "out"
     before = len(audit_records())
     asked = RETRIEVES[kind](_log(server))
-    assert batch_main(_job(out)) == 0
+    # Two studies retrieved at once where the node allows (C-GET, DICOMweb).
+    assert batch_main(_job(out, *([] if kind == "move" else ["--retrieves", "2"]))) == 0
     err = capsys.readouterr().err
     assert f"batch: {STUDIES} studies found on node orthanc" in err
     assert f"{STUDIES}/{STUDIES} studies, 0 failed, {STUDIES} retrieved" in err
@@ -245,6 +246,11 @@ def test_an_unknown_node_a_bad_key_and_too_many_studies_are_refused_before_anyth
     args[args.index("--date") + 1] = "2024-01-01"
     assert batch_main(args) == 2
     assert "is not a date or range" in capsys.readouterr().err
+    move = _site(tmp_path, server, "move")
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(move))
+    assert batch_main(_job(out, "--retrieves", "2")) == 2
+    assert "retrieved by C-MOVE, through this workstation's one storage port" in (
+        capsys.readouterr().err)
     assert batch_main(_job(out, "--limit", "2")) == 1
     err = capsys.readouterr().err
     assert "more than 2 studies match on node orthanc; nothing ran: narrow" in err

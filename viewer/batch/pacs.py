@@ -6,16 +6,17 @@ The studies are listed by one study-level search of the node (C-FIND or QIDO-RS,
 is retrieved, with the advice to narrow it. The driver then skips the studies the ledger
 says are done, so **a finished study is never retrieved again**.
 
-Each other study is retrieved in the driver, by one thread, with the node's own retrieve
-(C-GET, C-MOVE through the Storage SCP where IT set ``retrieve = "move"``, or WADO-RS),
-into a spool folder under DIR (``batch-spool/<study UID>/``, the store's layout and
-checks, no study list, no cache), a few studies ahead of the engine: the engine's window
-plus one. The engine takes a study only once it is there, and runs it exactly as a study
-of a folder (its files are the spool's); when its outcome is recorded its spool folder is
-removed. So the spool never holds more than that many studies, the node sees one retrieve
-at a time (a C-MOVE's Storage SCP is opened by one process, on one port), the workers
-(pool or Ray) read local files and never talk to the network, and nothing is kept beyond
-the job: the spool is emptied at its end and at the start of the next one (a killed job's).
+Each other study is retrieved in the driver, by one thread (``--retrieves N``: N, for a
+C-GET or DICOMweb node), with the node's own retrieve (C-GET, C-MOVE through the Storage
+SCP where IT set ``retrieve = "move"``, or WADO-RS), into a spool folder under DIR
+(``batch-spool/<study UID>/``, the store's layout and checks, no study list, no cache), a
+few studies ahead of the engine: its window plus the retrieves. The engine takes a study
+only once it is there, and runs it exactly as a study of a folder (its files are the
+spool's); when its outcome is recorded its spool folder is removed. So the spool never
+holds more than that many studies, the node sees at most N retrieves at a time (a C-MOVE
+node one: its Storage SCP is one port), the workers (pool or Ray) read local files and
+never talk to the network, and nothing is kept beyond the job: the spool is emptied at
+its end and at the start of the next one (a killed job's).
 
 A retrieve that fails (the node refuses, goes away, sends part of the study) is the
 study's failure (``retrieve_failed``, "retrieve failed: ..."), recorded like any other,
@@ -57,13 +58,18 @@ SPOOL_DIR = "batch-spool"
 
 class PacsSource:
     def __init__(self, node: AnyNode, query: Query, settings: Settings, out: Path, *,
-                 limit: int | None = None, ahead: int = 2) -> None:
+                 limit: int | None = None, window: int = 1, retrieves: int = 1) -> None:
+        """``window``: the most studies the engine has in flight; ``retrieves``: studies
+        retrieved at once (1 for a C-MOVE node: one storage port)."""
         from viewer.net.nodes import protocol
 
         self.node, self.query, self.settings = node, query.checked(), settings
         self.limit = limit or settings.pacs_max_results
         self.spool = Path(out) / SPOOL_DIR
-        self.ahead = max(1, ahead)
+        self.retrieves = max(1, retrieves)
+        # In flight, being retrieved, and one ready: the engine never waits on a full
+        # spool while a study it runs could free a place (no deadlock).
+        self.ahead = max(1, window) + self.retrieves
         self.where = f"found on node {node.name} ({protocol(node)})"
         self._slots = threading.Semaphore(self.ahead)
 
@@ -111,44 +117,54 @@ class PacsSource:
 
 
 class _Retriever:
-    """One thread retrieving the studies in order, each once a spool slot is free; the
-    engine's thread takes them (and records the failed ones) from :meth:`ready`."""
+    """``retrieves`` threads retrieving the studies in order, each once a spool place is
+    free; the engine's thread takes them (and records the failed ones) from :meth:`ready`."""
 
     def __init__(self, source: PacsSource, tasks: list[StudyTask], record: OnOutcome,
                  progress: Progress) -> None:
         self.source, self.tasks, self.record, self.progress = source, tasks, record, progress
         self.items: queue.Queue[StudyTask | StudyOutcome | None] = queue.Queue()
         self.token = CancelToken()
-        self.thread: threading.Thread | None = None
+        self.pending = iter(tasks)
+        self.lock = threading.Lock()
+        self.threads: list[threading.Thread] = []
 
     def ready(self) -> Iterator[StudyTask]:
-        """The retrieved studies as the engine takes them; the thread starts with the
+        """The retrieved studies as the engine takes them; the threads start with the
         first (an engine that cannot start retrieves nothing)."""
-        self.thread = threading.Thread(target=self._retrieve_all, name="batch-retrieve",
-                                       daemon=True)
-        self.thread.start()
-        while (item := self.items.get()) is not None:
-            if isinstance(item, StudyOutcome):
+        self.threads = [threading.Thread(target=self._retrieve_all, daemon=True,
+                                         name=f"batch-retrieve-{n}")
+                        for n in range(self.source.retrieves)]
+        for thread in self.threads:
+            thread.start()
+        ended = 0
+        while ended < len(self.threads):
+            item = self.items.get()
+            if item is None:
+                ended += 1
+            elif isinstance(item, StudyOutcome):
                 self.record(item)  # counted by reason; the job goes on
-                continue
-            assert self.progress.retrieved is not None
-            self.progress.retrieved += 1
-            yield item
+            else:
+                assert self.progress.retrieved is not None
+                self.progress.retrieved += 1
+                yield item
 
     def stop(self) -> None:
-        """The job is over (or interrupted): a retrieve under way is cancelled, the
-        thread ends before the spool is removed."""
+        """The job is over (or interrupted): the retrieves under way are cancelled, the
+        threads end before the spool is removed."""
         self.token.cancel()
-        for _ in range(len(self.tasks) + 1):  # whatever it waits for, it wakes
+        for _ in range(len(self.tasks) + len(self.threads)):  # whatever they wait for
             self.source._slots.release()
-        if self.thread is not None:
-            self.thread.join()
+        for thread in self.threads:
+            thread.join()
 
     def _retrieve_all(self) -> None:
         try:
-            for task in self.tasks:
+            while True:
                 self.source._slots.acquire()
-                if self.token.cancelled:
+                with self.lock:
+                    task = None if self.token.cancelled else next(self.pending, None)
+                if task is None:
                     return
                 item = self._retrieve(task)
                 if item is None:

@@ -3,7 +3,8 @@
     lightbox batch SOURCE --model ID --out DIR [--models-dir DIR ...] [--all]
                    [--accept-warnings] [--dicom] [--workers N] [--ray local|ADDRESS]
     lightbox batch --node NAME [--date FROM-TO] [--modality MOD] [--patient-id ID]
-                   [--accession NUMBER] [--limit N] --model ID --out DIR [...]
+                   [--accession NUMBER] [--limit N] [--retrieves N] --model ID --out DIR
+                   [...]
 
 SOURCE is a folder tree of studies or a DICOMDIR; ``--node`` instead: the studies of a
 configured PACS node that match the keys (one study-level search), each retrieved into a
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 from viewer.cli.ai import EXIT_INTERRUPTED, _registry
 from viewer.cli.args import output_folder
 from viewer.errors import LightboxError
+from viewer.host.dicom_nodes import DicomNode
 from viewer.host.dicomweb_nodes import AnyNode
 from viewer.host.settings import Settings, load_settings
 
@@ -82,6 +84,9 @@ def parser() -> argparse.ArgumentParser:
     pacs.add_argument("--limit", type=_workers, metavar="N",
                       help="most studies the search may match (default: the site's "
                       "pacs_max_results); more is refused: narrow the query")
+    pacs.add_argument("--retrieves", type=_workers, metavar="N", default=1,
+                      help="studies retrieved at once, on N associations or requests "
+                      "(default 1; a C-MOVE node: 1)")
     return p
 
 
@@ -112,6 +117,13 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         except (NodeNotConfiguredError, QueryKeyError) as exc:
             print(f"lightbox batch: {exc}", file=sys.stderr)
             return 2
+        if ns.retrieves > 1 and isinstance(node, DicomNode) and node.retrieve == "move":
+            print(f"lightbox batch: node {node.name} is retrieved by C-MOVE, through this "
+                  "workstation's one storage port: one study at a time (leave --retrieves "
+                  "out)", file=sys.stderr)
+            return 2
+    elif ns.retrieves != 1:
+        p.error("--retrieves is for a PACS node: give --node NAME (or leave it out)")
     registry = _registry(ns.models_dir, settings)
     entry = registry.get(ns.model)
     if not entry.available or entry.manifest is None:
@@ -143,7 +155,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         from viewer.batch.pacs import PacsSource
 
         studies = PacsSource(node, _query(ns), settings, Path(spec.out), limit=ns.limit,
-                             ahead=engine.window + 1)
+                             window=engine.window, retrieves=ns.retrieves)
     try:
         summary = run_job(spec, studies, engine, AuditLog.of(settings))
     except KeyboardInterrupt:
