@@ -234,7 +234,7 @@ def test_a_study_the_node_cannot_send_is_a_retrieve_failure_and_the_job_goes_on(
     assert not (out / "batch-spool").exists()
 
 
-def test_an_unknown_node_a_bad_key_and_too_many_studies_are_refused_before_anything_runs(
+def test_an_unknown_or_unreachable_node_a_bad_key_or_too_many_studies_run_nothing(
         pacs, tmp_path, monkeypatch, capsys):
     server, _ = pacs
     monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(_site(tmp_path, server, "get")))
@@ -254,6 +254,12 @@ def test_an_unknown_node_a_bad_key_and_too_many_studies_are_refused_before_anyth
     assert batch_main(_job(out, "--limit", "2")) == 1
     err = capsys.readouterr().err
     assert "more than 2 studies match on node orthanc; nothing ran: narrow" in err
+    from tests.pacs_server import free_port
+
+    nobody = site_file(tmp_path / "nobody.toml", server, tmp_path / "store", port=free_port())
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(nobody))
+    assert batch_main(_job(out)) == 1  # the search cannot be made: nothing runs
+    assert "cannot be reached" in capsys.readouterr().err
     assert not (out / "batch-ledger").exists() and audit_records() == []
     with pytest.raises(SystemExit):
         batch_main([str(tmp_path), "--node", "orthanc", "--model", MODEL, "--out", str(out)])
