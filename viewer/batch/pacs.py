@@ -57,6 +57,8 @@ SPOOL_DIR = "batch-spool"
 
 
 class PacsSource:
+    """The studies of ``node`` that match ``query``, as a job's source (job.StudySource)."""
+
     def __init__(self, node: AnyNode, query: Query, settings: Settings, out: Path, *,
                  limit: int | None = None, window: int = 1, retrieves: int = 1) -> None:
         """``window``: the most studies the engine has in flight; ``retrieves``: studies
@@ -67,8 +69,9 @@ class PacsSource:
         self.limit = limit or settings.pacs_max_results
         self.spool = Path(out) / SPOOL_DIR
         self.retrieves = max(1, retrieves)
-        # In flight, being retrieved, and one ready: the engine never waits on a full
-        # spool while a study it runs could free a place (no deadlock).
+        # The engine's studies in flight, and one place per retrieve (being retrieved or
+        # ready): the engine never waits on a full spool while only a study it runs could
+        # free a place (no deadlock).
         self.ahead = max(1, window) + self.retrieves
         self.where = f"found on node {node.name} ({protocol(node)})"
         self._slots = threading.Semaphore(self.ahead)
