@@ -477,3 +477,19 @@ def test_bench_web_inference_prints_browser_against_python_per_model(tmp_path) -
                     r"\d+\.\d+x" for m in models]
                  + [rf"^{m} +WebGPU +(not offered|{MS})" for m in models]
                  + [r"^requests off 127\.0\.0\.1: 0$", r"^load average "])
+
+
+def test_bench_batch_pacs_prints_the_node_against_get_then_run(tmp_path) -> None:
+    out = run_bench("bench_batch_pacs.py", "--studies", "3", "--slices", "1", "--workers",
+                    "1", "--retrieves", "2", tmp_path=tmp_path)
+    rate = r"\d+(\.\d+)? studies/s"
+    assert_lines(out, [
+        rf"^folder +round 1 +{rate}",
+        rf"^get, then run +round 1 +{rate}",
+        rf"^batch --node +round 1 +{rate}",
+        rf"^batch --node x2 +round 1 +{rate}",
+        r"^ratios +batch --node/get, then run \d+\.\d+x; batch --node/folder \d+\.\d+x; "
+        r"batch --node x2/get, then run \d+\.\d+x",
+        r"^outputs identical across sources: yes",
+        r"^load average ",
+    ])

@@ -13,11 +13,12 @@ that counted.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -39,11 +40,35 @@ OnOutcome = Callable[[StudyOutcome], None]
 
 class Engine(Protocol):
     """Runs :func:`viewer.batch.worker.run_study` for each task somewhere, calling
-    ``on_outcome`` in this process as each study ends (in any order)."""
+    ``on_outcome`` in this process as each study ends (in any order). ``tasks`` is read
+    lazily (:class:`TaskQueue`): a PACS job retrieves each study only when it is taken."""
 
     name: str
+    window: int  # the most studies it has in flight at once
 
-    def run(self, spec: JobSpec, tasks: list[StudyTask], on_outcome: OnOutcome) -> None: ...
+    def run(self, spec: JobSpec, tasks: Iterable[StudyTask], on_outcome: OnOutcome) -> None: ...
+
+
+class TaskQueue:
+    """An engine's tasks, read from ``tasks`` one at a time as they are taken (taking
+    one may wait for its study's retrieve), and the tasks to run again, taken first."""
+
+    def __init__(self, tasks: Iterable[StudyTask]) -> None:
+        self._source: Iterator[StudyTask] = iter(tasks)
+        self._ready: list[StudyTask] = []
+
+    def more(self) -> bool:
+        if not self._ready:
+            task = next(self._source, None)
+            if task is not None:
+                self._ready.append(task)
+        return bool(self._ready)
+
+    def take(self) -> StudyTask | None:
+        return self._ready.pop(0) if self.more() else None
+
+    def again(self, task: StudyTask) -> None:
+        self._ready.insert(0, task)
 
 
 @dataclass
@@ -74,6 +99,44 @@ def discover(source: Path) -> Discovery:
     return found
 
 
+class StudySource(Protocol):
+    """Where a job's studies come from: a folder tree or DICOMDIR (:class:`FolderSource`)
+    or a PACS node (:class:`viewer.batch.pacs.PacsSource`)."""
+
+    where: str  # for the job's first line: "with images under archive/"
+
+    def discover(self) -> Discovery: ...
+
+    def feed(self, tasks: list[StudyTask], record: OnOutcome,
+             progress: Progress) -> contextlib.AbstractContextManager[Iterable[StudyTask]]:
+        """The tasks as the engine will take them (with their files), for the job's
+        duration; a study that cannot be made ready is a failure given to ``record``."""
+        ...
+
+    def release(self, outcome: StudyOutcome) -> None:
+        """The study's outcome is recorded: what it held for the run can go."""
+        ...
+
+
+class FolderSource:
+    """A folder tree or a DICOMDIR: the files are there already."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.where = f"with images under {path}"
+
+    def discover(self) -> Discovery:
+        return discover(self.path)
+
+    @contextlib.contextmanager
+    def feed(self, tasks: list[StudyTask], record: OnOutcome,
+             progress: Progress) -> Iterator[Iterable[StudyTask]]:
+        yield tasks
+
+    def release(self, outcome: StudyOutcome) -> None:
+        return None
+
+
 def _remove_leftovers(folder: Path) -> None:
     """The atomic writer's temporary files left by a job killed mid-write (never a result:
     those are renamed into place whole)."""
@@ -99,6 +162,7 @@ class Progress:
     def __init__(self, total: int, stream: TextIO | None = None) -> None:
         self.total, self.stream = total, stream or sys.stderr
         self.done = self.failed = 0
+        self.retrieved: int | None = None  # studies retrieved so far (a PACS job)
         self.started = self.shown = time.monotonic()
 
     def __call__(self, outcome: StudyOutcome) -> None:
@@ -112,26 +176,29 @@ class Progress:
         rate = self.done / elapsed
         left = (self.total - self.done) / rate if rate > 0 else 0.0
         eta = time.strftime("%H:%M:%S", time.gmtime(left))
-        print(f"batch: {self.done}/{self.total} studies, {self.failed} failed, "
+        fetched = "" if self.retrieved is None else f"{self.retrieved} retrieved, "
+        print(f"batch: {self.done}/{self.total} studies, {self.failed} failed, {fetched}"
               f"{rate:.2f} studies/s, ETA {eta}", file=self.stream, flush=True)
 
 
-def run_job(spec: JobSpec, source: Path, engine: Engine, audit: AuditLog,
+def run_job(spec: JobSpec, source: Path | StudySource, engine: Engine, audit: AuditLog,
             stream: TextIO | None = None) -> dict[str, Any]:
-    """Run the job; returns the summary (also written to DIR). The audit log is checked
-    before anything runs: a job whose runs cannot be recorded does not start."""
+    """Run the job over ``source`` (a folder or DICOMDIR path, or a study source); returns
+    the summary (also written to DIR). The audit log is checked before anything runs: a
+    job whose runs cannot be recorded does not start."""
     stream = stream or sys.stderr
+    studies = FolderSource(source) if isinstance(source, Path) else source
     audit.check()
     out = Path(spec.out)
     out.mkdir(parents=True, exist_ok=True)
     ledger = Ledger(out, spec.digest)
     ledger.recover(audit.records)  # a kill between a study's audit record and its ledger
-    found = discover(source)
+    found = studies.discover()  # before any retrieve: a finished study is never fetched
     todo = [t for t in found.tasks if not ledger.done(t.study_uid)]
     for folder in [ledger.folder, *(out / t.folder for t in todo)]:
         _remove_leftovers(folder)
     skipped = len(found.tasks) - len(todo)
-    print(f"batch: {len(found.tasks)} studies with images under {source}; {skipped} already "
+    print(f"batch: {len(found.tasks)} studies {studies.where}; {skipped} already "
           f"done (skipped), {len(todo)} to run on {engine.name}", file=stream, flush=True)
     outcomes: list[StudyOutcome] = list(found.failed)
     progress = Progress(len(todo), stream)
@@ -147,9 +214,11 @@ def run_job(spec: JobSpec, source: Path, engine: Engine, audit: AuditLog,
         if outcome.status == "done":
             ledger.mark(outcome.study_uid, spec.model_id, outcome.files, outcome.frames)
         outcomes.append(outcome)
+        studies.release(outcome)
         progress(outcome)
 
-    engine.run(spec, todo, record)
+    with studies.feed(todo, record, progress) as tasks:
+        engine.run(spec, tasks, record)
     summary = _summary(spec, engine.name, len(found.tasks), skipped, outcomes,
                        time.monotonic() - started)
     write_atomic(out / f"batch-summary-{spec.model_id}.json",

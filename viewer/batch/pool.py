@@ -15,11 +15,11 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from viewer.batch.job import OnOutcome
+from viewer.batch.job import OnOutcome, TaskQueue
 from viewer.batch.tasks import UNEXPECTED, WORKER_DIED, JobSpec, StudyOutcome, StudyTask
 from viewer.batch.worker import run_study
 
@@ -40,28 +40,30 @@ def default_workers() -> int:
 class PoolEngine:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or default_workers()
+        self.window = self.workers
         self.name = f"a local pool of {self.workers} worker process(es)"
 
-    def run(self, spec: JobSpec, tasks: list[StudyTask], on_outcome: OnOutcome) -> None:
+    def run(self, spec: JobSpec, tasks: Iterable[StudyTask], on_outcome: OnOutcome) -> None:
         with stop_on_ctrl_c() as stop:
-            self._run(spec, tasks, on_outcome, stop)
+            self._run(spec, TaskQueue(tasks), on_outcome, stop)
         if stop.is_set():
             raise KeyboardInterrupt
 
-    def _run(self, spec: JobSpec, tasks: list[StudyTask], on_outcome: OnOutcome,
+    def _run(self, spec: JobSpec, queue: TaskQueue, on_outcome: OnOutcome,
              stop: threading.Event) -> None:
-        queue = list(reversed(tasks))
         attempts: dict[str, int] = {}
         context = multiprocessing.get_context("spawn")
-        while queue and not stop.is_set():
+        while not stop.is_set() and queue.more():
             pool = ProcessPoolExecutor(self.workers, mp_context=context,
                                        initializer=_ignore_ctrl_c)
             running: dict[Future[StudyOutcome], StudyTask] = {}
             try:
-                while (queue and not stop.is_set()) or running:
-                    while queue and not stop.is_set() and len(running) < self.workers:
-                        task = queue.pop()
+                while True:
+                    while (not stop.is_set() and len(running) < self.workers
+                           and (task := queue.take()) is not None):
                         running[pool.submit(run_study, spec, task)] = task
+                    if not running:
+                        break
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
                     broken = False
                     for future in finished:
@@ -72,7 +74,7 @@ class PoolEngine:
                             broken = True
                             attempts[task.study_uid] = attempts.get(task.study_uid, 0) + 1
                             if attempts[task.study_uid] < MAX_ATTEMPTS:
-                                queue.append(task)  # retried in the next pool
+                                queue.again(task)  # retried in the next pool
                                 continue
                             outcome = StudyOutcome(
                                 task.study_uid, "failed", WORKER_DIED,
@@ -84,7 +86,7 @@ class PoolEngine:
                     if broken:
                         for future, task in running.items():  # in flight: retried too
                             future.cancel()
-                            queue.append(task)
+                            queue.again(task)
                         running.clear()
                         break
             except KeyboardInterrupt:  # Ctrl+C a second time: at once

@@ -19,9 +19,14 @@ MODEL_UNAVAILABLE = "model_unavailable"
 WORKER_DIED = "worker_died"
 WRITE_FAILED = "write_failed"
 UNEXPECTED = "unexpected_error"
+RETRIEVE_FAILED = "retrieve_failed"
 
 class EngineUnavailableError(LightboxError):
     """The engine cannot start (a Ray cluster that does not answer): nothing ran."""
+
+
+class TooManyStudiesError(LightboxError):
+    """A PACS query matched more studies than the job may take: nothing ran."""
 
 
 _SAFE_UID = re.compile(r"^[0-9][0-9.]{0,63}$")

@@ -2,8 +2,14 @@
 
     lightbox batch SOURCE --model ID --out DIR [--models-dir DIR ...] [--all]
                    [--accept-warnings] [--dicom] [--workers N] [--ray local|ADDRESS]
+    lightbox batch --node NAME [--date FROM-TO] [--modality MOD] [--patient-id ID]
+                   [--accession NUMBER] [--limit N] [--retrieves N] --model ID --out DIR
+                   [...]
 
-SOURCE is a folder tree of studies or a DICOMDIR. Each study is one task: the series
+SOURCE is a folder tree of studies or a DICOMDIR; ``--node`` instead: the studies of a
+configured PACS node that match the keys (one study-level search), each retrieved into a
+spool under DIR just before it runs and removed after (viewer.batch.pacs). Each study is
+one task: the series
 ``lightbox infer`` would choose, its JSON written as ``infer`` writes it into
 ``DIR/<study UID>/`` (with ``--dicom`` the SEG/SR too). Resumable: a study finished by
 this model (same digest) is never run again; run the same command to go on. Exit 0 when
@@ -17,11 +23,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from viewer.cli.ai import EXIT_INTERRUPTED, _registry
 from viewer.cli.args import output_folder
 from viewer.errors import LightboxError
+from viewer.host.dicom_nodes import DicomNode
+from viewer.host.dicomweb_nodes import AnyNode
 from viewer.host.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from viewer.net.query import Query
 
 
 def _workers(text: str) -> int:
@@ -39,7 +51,8 @@ def parser() -> argparse.ArgumentParser:
         prog="lightbox batch",
         description="Run a verified AI model over every study of a folder tree or DICOMDIR; "
         "resumable.")
-    p.add_argument("source", help="a folder of studies or a DICOMDIR")
+    p.add_argument("source", nargs="?",
+                   help="a folder of studies or a DICOMDIR (or --node: from the PACS)")
     p.add_argument("--model", required=True, metavar="ID", help="the model's id")
     p.add_argument("--out", required=True, metavar="DIR", type=output_folder,
                    help="folder for the results, the ledger and the summary")
@@ -59,16 +72,59 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--ray", metavar="local|ADDRESS",
                    help="run on Ray: 'local' starts a private instance on this machine, "
                    "an address joins a running cluster (shared storage for SOURCE and DIR)")
+    pacs = p.add_argument_group(
+        "from the PACS (instead of SOURCE)",
+        "the studies of a configured node matching these keys (C-FIND or QIDO-RS), each "
+        "retrieved (C-GET, C-MOVE or WADO-RS, as IT set the node) just before it runs")
+    pacs.add_argument("--node", metavar="NAME", help="a node of the site configuration")
+    pacs.add_argument("--date", default="", metavar="FROM-TO",
+                      help="study date: YYYYMMDD, YYYYMMDD-YYYYMMDD, YYYYMMDD- or -YYYYMMDD")
+    pacs.add_argument("--modality", default="", metavar="MOD", help="a modality in the study")
+    pacs.add_argument("--patient-id", default="", metavar="ID")
+    pacs.add_argument("--accession", default="", metavar="NUMBER")
+    pacs.add_argument("--limit", type=_workers, metavar="N",
+                      help="most studies the search may match (default: the site's "
+                      "pacs_max_results); more is refused: narrow the query")
+    pacs.add_argument("--retrieves", type=_workers, metavar="N", default=1,
+                      help="studies retrieved at once, on N associations or requests "
+                      "(default 1; a C-MOVE node: 1)")
     return p
 
 
+_QUERY_KEYS = ("date", "modality", "patient_id", "accession", "limit")
+
+
 def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
-    ns = parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    p = parser()
+    ns = p.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if (ns.source is None) == (ns.node is None):
+        p.error("give either SOURCE (a folder or a DICOMDIR) or --node NAME (a PACS node)")
+    if ns.node is None and any(getattr(ns, key) for key in _QUERY_KEYS):
+        p.error("--date, --modality, --patient-id, --accession and --limit select "
+                "studies on a PACS node: give --node NAME (or leave them out)")
     settings = settings if settings is not None else load_settings()
-    source = Path(ns.source)
-    if not source.exists():
+    source = Path(ns.source or ".")
+    if ns.node is None and not source.exists():
         print(f"lightbox batch: {source}: no such file or folder", file=sys.stderr)
         return 2
+    node: AnyNode | None = None
+    if ns.node is not None:  # only now is anything of the network loaded
+        from viewer.net.errors import NodeNotConfiguredError, QueryKeyError
+        from viewer.net.nodes import node_named
+
+        try:
+            _query(ns).checked()
+            node = node_named(settings, ns.node)
+        except (NodeNotConfiguredError, QueryKeyError) as exc:
+            print(f"lightbox batch: {exc}", file=sys.stderr)
+            return 2
+        if ns.retrieves > 1 and isinstance(node, DicomNode) and node.retrieve == "move":
+            print(f"lightbox batch: node {node.name} is retrieved by C-MOVE, through this "
+                  "workstation's one storage port: one study at a time (leave --retrieves "
+                  "out)", file=sys.stderr)
+            return 2
+    elif ns.retrieves != 1:
+        p.error("--retrieves is for a PACS node: give --node NAME (or leave it out)")
     registry = _registry(ns.models_dir, settings)
     entry = registry.get(ns.model)
     if not entry.available or entry.manifest is None:
@@ -76,7 +132,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
               file=sys.stderr)
         return 1
     from viewer.audit.log import AuditLog
-    from viewer.batch.job import Engine, run_job
+    from viewer.batch.job import Engine, StudySource, run_job
     from viewer.batch.tasks import JobSpec
 
     spec = JobSpec(entry.id, str(entry.folder.resolve()), entry.manifest.digest,
@@ -95,8 +151,14 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         from viewer.batch.pool import PoolEngine
 
         engine = PoolEngine(ns.workers)
+    studies: Path | StudySource = source.resolve()
+    if node is not None:
+        from viewer.batch.pacs import PacsSource
+
+        studies = PacsSource(node, _query(ns), settings, Path(spec.out), limit=ns.limit,
+                             window=engine.window, retrieves=ns.retrieves)
     try:
-        summary = run_job(spec, source.resolve(), engine, AuditLog.of(settings))
+        summary = run_job(spec, studies, engine, AuditLog.of(settings))
     except KeyboardInterrupt:
         print("lightbox batch: interrupted; run the same command again to go on (finished "
               "studies are not run again)", file=sys.stderr)
@@ -105,3 +167,11 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         print(f"lightbox batch: {exc}", file=sys.stderr)
         return 1
     return 0 if summary["failed"] == 0 else 1
+
+
+
+def _query(ns: argparse.Namespace) -> Query:
+    from viewer.net.query import Query
+
+    return Query(study_date=ns.date, modality=ns.modality, patient_id=ns.patient_id,
+                 accession=ns.accession)

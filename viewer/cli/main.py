@@ -11,6 +11,7 @@
     lightbox pacs nodes | echo | find | get | send            the site's DICOM nodes (IT)
     lightbox studies [--search TEXT] [--json] [--evict-to GB] the local study list
     lightbox batch SOURCE --model ID --out DIR [--ray local|ADDR]  a model over an archive
+    lightbox batch --node NAME [--date ...] --model ID --out DIR    ... or a PACS node's studies
     lightbox serve [--host H] [--port P] | --hash-key         the models over HTTP (IT)
     lightbox model build RECIPE_DIR --weights FILE --out DIR  (build time, needs torch)
     lightbox model sign ARTIFACT --key KEY.pem                sign a model (approving team)

@@ -20,11 +20,12 @@ import importlib.util
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import viewer
-from viewer.batch.job import OnOutcome
+from viewer.batch.job import OnOutcome, TaskQueue
 from viewer.batch.pool import stop_on_ctrl_c
 from viewer.batch.tasks import (
     UNEXPECTED,
@@ -164,41 +165,44 @@ class RayEngine:
         self.address = address
         self.limit = workers
         self.workers = workers or LOCAL_CPUS
+        self.window = max(2, 2 * self.workers)  # queued at Ray ahead of the free CPUs
         where = "a local Ray instance" if address == "local" else f"the Ray cluster {address}"
         self.name = f"{where} ({self.workers} task(s) at a time)" if address == "local" \
             else where
 
-    def run(self, spec: JobSpec, tasks: list[StudyTask], on_outcome: OnOutcome) -> None:
+    def run(self, spec: JobSpec, tasks: Iterable[StudyTask], on_outcome: OnOutcome) -> None:
         ray, scratch = connect(self.address, self.workers)
         try:
             if self.address != "local":
                 cpus = int(ray.cluster_resources().get("CPU", 1))
                 self.workers = self.limit or max(cpus, 1)
+                self.window = max(2, 2 * self.workers)
             self._run(ray, spec, tasks, on_outcome)
         finally:
             disconnect(ray, scratch)
 
-    def _run(self, ray: Any, spec: JobSpec, tasks: list[StudyTask],
+    def _run(self, ray: Any, spec: JobSpec, tasks: Iterable[StudyTask],
              on_outcome: OnOutcome) -> None:
         remote = ray.remote(num_cpus=1, max_retries=1, retry_exceptions=False)(_study)
-        window = max(2, 2 * self.workers)
-        queue = list(reversed(tasks))
         running: dict[Any, StudyTask] = {}
         with stop_on_ctrl_c() as stop:
-            self._loop(ray, remote, spec, queue, running, window, on_outcome, stop)
+            self._loop(ray, remote, spec, TaskQueue(tasks), running, self.window,
+                       on_outcome, stop)
         if stop.is_set():
             raise KeyboardInterrupt
 
-    def _loop(self, ray: Any, remote: Any, spec: JobSpec, queue: list[StudyTask],
+    def _loop(self, ray: Any, remote: Any, spec: JobSpec, queue: TaskQueue,
               running: dict[Any, StudyTask], window: int, on_outcome: OnOutcome,
               stop: Any) -> None:
         names: dict[str, str] = {}
         lost = (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError,
                 ray.exceptions.LocalRayletDiedError)
-        while (queue and not stop.is_set()) or running:
-            while queue and not stop.is_set() and len(running) < window:
-                task = queue.pop()
+        while True:
+            while (not stop.is_set() and len(running) < window
+                   and (task := queue.take()) is not None):
                 running[remote.remote(spec, task)] = task
+            if not running:
+                return
             ready, _ = ray.wait(list(running), num_returns=1)
             for ref in ready:
                 task = running.pop(ref)
