@@ -106,6 +106,36 @@ def test_the_demo_series_opens_scrolls_and_takes_a_preset(opened):
         assert browser.script(CANVAS_POINT, x, y)[:3] == [grey, grey, grey]
 
 
+def test_key_1_picks_the_desktops_preset_and_its_grey(opened):
+    """The series JSON carries the desktop's keys (assets/presets/window_presets.json:
+    1 = Brain for CT); the key 1 on the page sets that window and draws the desktop's
+    grey for it; the file's own windows have no key (0 goes back to them)."""
+    from viewer.imaging.presets import presets_for
+
+    browser, server, uid = opened
+    info = server.get(f"/v1/series/{uid}").json()
+    desktop = {p.key: p for p in presets_for(info["modality"])}
+    keyed = {p["key"]: p for p in info["presets"] if p["key"] is not None}
+    assert {k: (p.name, p.center, p.width) for k, p in desktop.items()} == \
+        {k: (p["name"], p["center"], p["width"]) for k, p in keyed.items()}
+    brain = desktop[1]
+    assert brain.name == "Brain"
+
+    frame = server.get(f"/v1/series/{uid}/frames/0")
+    rows, cols = int(frame.headers["x-lightbox-rows"]), int(frame.headers["x-lightbox-columns"])
+    values = np.frombuffer(frame.body, dtype="<f4").reshape(rows, cols)
+    canvas = browser.driver.find_element("css selector", "canvas#image")
+    canvas.click()
+    canvas.send_keys("1")
+    browser.wait_for("const [c, done] = arguments; (function poll() {"
+                     " if (window.lightbox.state().window.center === c) done(true);"
+                     " else setTimeout(poll, 20); })();", brain.center)
+    assert state(browser)["window"] == {"center": brain.center, "width": brain.width}
+    x, y = browser.script(TO_CANVAS, cols // 2, rows // 2, rows, cols)
+    grey = int(apply_window(values[rows // 2, cols // 2:cols // 2 + 1], brain.window)[0])
+    assert browser.script(CANVAS_POINT, x, y)[:3] == [grey, grey, grey]
+
+
 def test_a_run_on_the_service_is_drawn_and_marked(opened):
     browser, server, uid = opened
     frame_index = 40

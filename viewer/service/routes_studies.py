@@ -142,13 +142,26 @@ def series_info(request: Request, series_uid: str,
     pixel = first.pixel
     colour = pixel is not None and pixel.is_colour
     presets = [] if colour else [
-        Preset(name=p.name, center=p.center, width=p.width)
-        for p in [*file_presets(first, series.frames[0].frame), *presets_for(series.modality)]]
+        *(Preset(name=p.name, center=p.center, width=p.width)
+          for p in file_presets(first, series.frames[0].frame)),
+        *bundled_presets(series.modality)]
     return SeriesInfo(
         series_uid=series.uid, study_uid=study.uid, modality=series.modality,
         body_part=_body_part(series), description=series.description,
         photometric=pixel.photometric if pixel else "", samples=3 if colour else 1,
         presets=presets, frames=[_frame_info(i, ref) for i, ref in enumerate(series.frames)])
+
+
+def bundled_presets(modality: str) -> list[Preset]:
+    """The site's presets for ``modality`` with the key the desktop's viewport gives each
+    (viewer/ui/viewport/viewport.py ``apply_preset``): its own ``key`` from the presets
+    file; where none of them has one, its place (1, 2, ...), so a key picks the same
+    window on the page as at a workstation."""
+    found = presets_for(modality)
+    numbered = all(p.key is None for p in found)
+    return [Preset(name=p.name, center=p.center, width=p.width,
+                   key=number if numbered and number <= 9 else p.key)
+            for number, p in enumerate(found, start=1)]
 
 
 FRAME_HEADERS = {"X-Lightbox-Rows": "rows", "X-Lightbox-Columns": "columns",

@@ -47,6 +47,9 @@ class Preset(BaseModel):
     name: str
     center: float
     width: float
+    key: int | None = Field(default=None, description="the desktop's keyboard key (1-9) "
+                            "for this preset; null: none (the file's own windows: key 0 "
+                            "goes back to the first)")
 
 
 class WindowValue(BaseModel):

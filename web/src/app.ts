@@ -243,14 +243,15 @@ export class App {
     this.setWindow(found.center, found.width);
   }
 
-  /** Keys 1..9: the preset with that key, else the n-th; 0: the file's own window. */
+  /** Keys 1..9: the preset the service gives that key (the desktop's: the presets file's
+   * `key`, else the place among the site's presets; the file's own windows have none);
+   * 0: the file's own window. */
   presetKey(n: number): void {
     if (n === 0) {
       if (this.fileWindow) this.setWindow(this.fileWindow.center, this.fileWindow.width);
       return;
     }
-    const list = this.presets();
-    const found = list.find((p) => p.key === n) ?? (list.some((p) => p.key != null) ? undefined : list[n - 1]);
+    const found = this.presets().find((p) => p.key === n);
     if (found) this.setWindow(found.center, found.width);
   }
 
@@ -268,8 +269,8 @@ export class App {
       bar.append(b);
     };
     add(t("File window"), "0", () => this.presetKey(0));
-    presets.forEach((p, i) => {
-      const key = p.key ?? (presets.some((q) => q.key != null) ? null : i + 1);
+    presets.forEach((p) => {
+      const key = p.key ?? null;
       add(p.name, `${key != null && key <= 9 ? `${key}: ` : ""}W ${p.width} L ${p.center}`,
           () => this.setWindow(p.center, p.width));
     });
