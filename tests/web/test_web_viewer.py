@@ -80,6 +80,8 @@ def test_the_demo_series_opens_scrolls_and_takes_a_preset(opened):
     assert first["series_uid"] == uid and first["frame_index"] == 0
     assert first["frame_count"] == len(server.get(f"/v1/series/{uid}").json()["frames"])
     assert first["message"] == "" and first["overlays"] == []
+    # no PACS node on this service: no PACS search offered
+    assert not browser.driver.find_element("id", "pacs").is_displayed()
     assert browser.script("return document.querySelector('#series-list [aria-current]')"
                           ".dataset.series") == uid
 
@@ -324,7 +326,12 @@ def test_a_pacs_study_is_searched_retrieved_and_opened(orthanc, tmp_path, browse
         assert driver.find_elements(By.CSS_SELECTOR, "#study-list button[data-study]") == []
         driver.find_element(By.CSS_SELECTOR, "#pacs summary").click()
         form = driver.find_element(By.ID, "pacs-form")
-        form.find_element(By.NAME, "source").send_keys("orthanc")
+        # The service names the site's nodes: a choice of them, no name to type.
+        assert not driver.find_element(By.ID, "pacs-node-typed").is_displayed()
+        choice = driver.find_element(By.ID, "pacs-node")
+        assert choice.is_displayed()
+        assert [o.get_attribute("value") for o in choice.find_elements(By.TAG_NAME, "option")] \
+            == ["orthanc"]
         form.find_element(By.NAME, "modality").send_keys("CT\n")
         row = f"#study-list button[data-study='{phantom}'][data-source='orthanc']"
         browser.wait_for(POLL, row)

@@ -32,6 +32,8 @@ from viewer.service.routes_v1 import ERRORS, run_answer, run_options
 from viewer.service.schemas import RunResponse
 from viewer.service.schemas_web import (
     FrameInfo,
+    NodeInfo,
+    NodeList,
     Preset,
     RetrieveAnswer,
     SeriesInfo,
@@ -56,6 +58,14 @@ def nodes_configured(settings: Settings) -> bool:
     """Whether the site configured any PACS node (read from the settings alone: with
     none, nothing of viewer.net is imported)."""
     return bool(settings.dicom_nodes) or bool(settings.dicomweb_nodes)
+
+
+def site_nodes(settings: Settings) -> list[NodeInfo]:
+    """The site's PACS nodes by name and protocol, from the settings alone (nothing of
+    viewer.net imported; addresses, AE titles and credentials are not given out)."""
+    found = [NodeInfo(name=n, kind="dicom") for n in settings.dicom_nodes]
+    found += [NodeInfo(name=n, kind="dicomweb") for n in settings.dicomweb_nodes]
+    return sorted(found, key=lambda n: n.name)
 
 
 def study_info(study: Study, hidden: bool) -> StudyInfo:
@@ -90,9 +100,10 @@ async def studies(
     except IdentityLocked as exc:
         raise ServiceError("identity_locked", str(exc).replace(
             "--show-identity", "show_identity")) from None
+    nodes = [n.name for n in site_nodes(engine.settings)]
     if source == "local":
         return StudyList(studies=[study_info(s, hidden) for s in store_of(request).studies()],
-                         identity_hidden=hidden)
+                         identity_hidden=hidden, nodes=nodes)
     if not nodes_configured(engine.settings):
         raise ServiceError("unknown_node", f"source={source!r}: no PACS node is configured "
                            "on this service (IT lists them in the site configuration)")
@@ -101,7 +112,14 @@ async def studies(
     found, more = await run_in_threadpool(
         search, engine.settings, source, hidden, limit=limit, patient_name=patient_name,
         patient_id=patient_id, accession=accession, date=date, modality=modality)
-    return StudyList(studies=found, identity_hidden=hidden, more=more)
+    return StudyList(studies=found, identity_hidden=hidden, more=more, nodes=nodes)
+
+
+@router.get("/nodes", response_model=NodeList, responses=ERRORS)
+def nodes(request: Request, _who: Annotated[str, Depends(client)]) -> NodeList:
+    """The site's PACS nodes the page can search and retrieve from (names and kinds)."""
+    engine: Engine = request.app.state.engine
+    return NodeList(nodes=site_nodes(engine.settings))
 
 
 @router.post("/studies/{study_uid}/retrieve", response_model=RetrieveAnswer,

@@ -29,6 +29,21 @@ class StudyList(BaseModel):
                                   "IDs are empty")
     more: bool = Field(default=False, description="a PACS search: the node had more matches than "
                        "`limit` (the first are listed; narrow the search)")
+    nodes: list[str] = Field(default_factory=list, description="the names of the site's "
+                             "PACS nodes, to search (`source=`) and retrieve from; empty "
+                             "where none is configured")
+
+
+class NodeInfo(BaseModel):
+    name: str
+    kind: str = Field(description="'dicom' (DIMSE: C-FIND, C-GET/C-MOVE) or 'dicomweb' "
+                      "(QIDO-RS, WADO-RS)")
+
+
+class NodeList(BaseModel):
+    nodes: list[NodeInfo] = Field(description="the site's PACS nodes by name (addresses "
+                                  "and credentials stay on the service); empty where none "
+                                  "is configured")
 
 
 class SeriesSummary(BaseModel):

@@ -119,11 +119,20 @@ export class App {
     }
     if (Array.isArray(answer.nodes)) { // the site's PACS nodes, where the service names them
       byId("pacs").hidden = answer.nodes.length === 0;
-      byId("pacs-nodes").replaceChildren(...answer.nodes.map((n) => {
+      // A list of the node names to choose from instead of a name to type (the typed field
+      // stays for a service that does not name them).
+      const select = byId<HTMLSelectElement>("pacs-node");
+      const typed = byId<HTMLInputElement>("pacs-node-typed");
+      const chosen = select.value;
+      select.replaceChildren(...answer.nodes.map((n) => {
         const option = document.createElement("option");
-        option.value = String(n);
+        option.value = option.textContent = String(n);
         return option;
       }));
+      if (answer.nodes.includes(chosen)) select.value = chosen;
+      const offered = answer.nodes.length > 0;
+      select.hidden = select.disabled = !offered;
+      typed.hidden = typed.disabled = offered;
     }
     return answer.studies;
   }
