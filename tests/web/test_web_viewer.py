@@ -138,6 +138,57 @@ def test_key_1_picks_the_desktops_preset_and_its_grey(opened):
     assert browser.script(CANVAS_POINT, x, y)[:3] == [grey, grey, grey]
 
 
+def test_a_voi_lut_and_a_sigmoid_give_the_desktops_grey(tmp_path, browser):
+    """Slices with a VOI LUT, no window and the VOI LUT Function SIGMOID: the page opens
+    them through the LUT and, once the reader picks a window, through the sigmoid; the
+    grey at the centre is the desktop's render_frame for the same frame and window."""
+    import pydicom
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    from tests.service.server import running_service
+    from viewer.imaging.render import render_frame
+    from viewer.io.demo import write_phantom_series
+    from viewer.io.pixels import read_frame
+    from viewer.io.scan import scan
+
+    for path in write_phantom_series(tmp_path / "studies" / "p", slices=3, size=64):
+        ds = pydicom.dcmread(path)
+        del ds.WindowCenter, ds.WindowWidth
+        item = Dataset()
+        item.add_new(0x00283002, "US", [1024, 0, 12])  # LUT Descriptor: 1024 entries from 0
+        item.add_new(0x00283006, "US", [min(4095, (i * i) // 200) for i in range(1024)])
+        ds.VOILUTSequence = Sequence([item])
+        ds.VOILUTFunction = "SIGMOID"
+        ds.save_as(path)
+    (study,) = scan([tmp_path / "studies"]).studies
+    ref = study.series[0].frames[0]
+    with running_service(tmp_path / "home", args=["--studies", str(tmp_path / "studies")]
+                         ) as server:
+        browser.driver.get(server.url + "/web/")
+        assert browser.wait_for("const done = arguments[arguments.length - 1];"
+                                "window.lightbox.ready.then(() => done(''), e => done(String(e)));"
+                                ) == ""
+        uid = study.series[0].uid
+        assert call(browser, "await lb.openSeries(args[0]);", uid) == {"value": None}
+        frame = server.get(f"/v1/series/{uid}/frames/0")
+        rows, cols = int(frame.headers["x-lightbox-rows"]), int(frame.headers["x-lightbox-columns"])
+        x, y = browser.script(TO_CANVAS, cols // 2, rows // 2, rows, cols)
+        stored = read_frame(ref)
+        assert state(browser)["window"] == {"center": 512, "width": 1024}  # the LUT's own
+        values = np.frombuffer(frame.body, dtype="<f4").reshape(rows, cols)
+        for window in (None, Window(0.0, 100.0)):
+            if window is not None:
+                assert call(browser, "lb.setWindow(args[0], args[1]);", window.center,
+                            window.width) == {"value": None}
+            grey = int(render_frame(stored, ref.instance, ref.frame, window)[rows // 2, cols // 2])
+            plain = int(apply_window(values[rows // 2, cols // 2:cols // 2 + 1],
+                                     window or Window(512, 1024))[0])
+            assert grey != plain  # the LUT, the sigmoid: not what a LINEAR window gives
+            assert browser.script(CANVAS_POINT, x, y)[:3] == [grey, grey, grey], window
+        assert outside(browser.requests()) == []
+
+
 def test_a_run_on_the_service_is_drawn_and_marked(opened):
     browser, server, uid = opened
     frame_index = 40

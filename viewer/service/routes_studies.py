@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from viewer.errors import FileProblemError
 from viewer.host.identity import IdentityLocked, hides_identity
 from viewer.host.settings import Settings
-from viewer.imaging.lut import file_windows
+from viewer.imaging.lut import Lut, pixel_transform
 from viewer.imaging.presets import file_presets, presets_for
 from viewer.io.model import FrameRef, Series, Study
 from viewer.service.engine import Engine
@@ -41,6 +41,7 @@ from viewer.service.schemas_web import (
     SeriesSummary,
     StudyInfo,
     StudyList,
+    VoiLut,
     WindowValue,
 )
 from viewer.service.security import client
@@ -163,11 +164,13 @@ def series_info(request: Request, series_uid: str,
         *(Preset(name=p.name, center=p.center, width=p.width)
           for p in file_presets(first, series.frames[0].frame)),
         *bundled_presets(series.modality)]
+    luts: dict[Lut, int] = {}  # the series' VOI LUTs, each once, in the order frames meet them
     return SeriesInfo(
         series_uid=series.uid, study_uid=study.uid, modality=series.modality,
         body_part=_body_part(series), description=series.description,
         photometric=pixel.photometric if pixel else "", samples=3 if colour else 1,
-        presets=presets, frames=[_frame_info(i, ref) for i, ref in enumerate(series.frames)])
+        presets=presets, frames=[_frame_info(i, ref, luts) for i, ref in enumerate(series.frames)],
+        voi_luts=[VoiLut(first=lut.first, bits=lut.bits, data=lut.data.tolist()) for lut in luts])
 
 
 def bundled_presets(modality: str) -> list[Preset]:
@@ -279,10 +282,17 @@ def _floats(values: Any) -> list[float] | None:
     return None if values is None else [float(v) for v in values]
 
 
-def _frame_info(index: int, ref: FrameRef) -> FrameInfo:
+def _frame_info(index: int, ref: FrameRef, luts: dict[Lut, int]) -> FrameInfo:
+    """One frame's geometry and display transform (viewer.imaging.lut's reading: the
+    windows, the VOI LUT Function, the first VOI LUT), the LUT added to ``luts``."""
     inst, pixel, geometry = ref.instance, ref.instance.pixel, ref.geometry
-    windows = [] if pixel is None or pixel.is_colour else file_windows(inst, ref.frame)
+    grey = pixel is not None and not pixel.is_colour
+    transform = pixel_transform(inst, ref.frame) if grey else None
+    windows = transform.windows if transform else ()
+    lut = transform.voi_luts[0] if transform and transform.voi_luts else None
     return FrameInfo(
+        voi_function=transform.voi_function if transform else "LINEAR",
+        voi_lut=None if lut is None else luts.setdefault(lut, len(luts)),
         index=index, sop_instance_uid=inst.sop_instance_uid,
         rows=pixel.rows if pixel else 0, columns=pixel.columns if pixel else 0,
         position=_floats(geometry.position), orientation=_floats(geometry.orientation),

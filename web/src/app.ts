@@ -4,8 +4,8 @@
 import { Api, Problem, messageOf } from "./api";
 import { aiTitle, frameOverlay, ModelLabels, whereText, type ShownRun } from "./ai";
 import { runResultOf } from "./arrays";
-import { Viewport } from "./display/canvas";
-import { rangeWindow, type Window } from "./display/lut";
+import { Viewport, type FrameVoi } from "./display/canvas";
+import { rangeWindow, voiLutWindow, type Window } from "./display/lut";
 import { MASK_OPACITY } from "./display/overlay";
 import { t } from "./i18n";
 import { browserInference, type Backend, type BrowserInference } from "./inference/index";
@@ -19,6 +19,14 @@ export interface RunRequest {
   backend?: Backend;
   frames?: number[];
   accept_warnings?: boolean;
+}
+
+/** Frame ``i``'s display transform as the series JSON gives it (viewer.imaging.lut's
+ * PixelTransform: VOI function, the file's window, the first VOI LUT). */
+function frameVoi(info: SeriesInfo, i: number): FrameVoi {
+  const meta = info.frames[i];
+  const lut = meta?.voi_lut != null ? info.voi_luts?.[meta.voi_lut] ?? null : null;
+  return { fn: meta?.voi_function ?? "LINEAR", window: meta?.window ?? null, lut };
 }
 
 function byId<T extends HTMLElement>(id: string): T {
@@ -181,9 +189,11 @@ export class App {
       this.runs = [];
       this.frameIndex = 0;
       const meta = info.frames[0];
+      const voi = frameVoi(info, 0);
       this.fileWindow = info.samples === 3 || first.samples === 3 ? { center: 128, width: 256 }
-        : meta.window ?? rangeWindow(first.values);
+        : meta.window ?? (voi.lut ? voiLutWindow(voi.lut) : rangeWindow(first.values));
       this.viewport.window = this.fileWindow;
+      this.viewport.voi = voi;
       this.viewport.invert = String(info.photometric).toUpperCase() === "MONOCHROME1";
       this.viewport.zoom = 1;
       this.viewport.pan = [0, 0];
@@ -217,6 +227,7 @@ export class App {
     try {
       const pixels = await series.frame(i);
       if (ticket !== this.shown || this.series !== series) return;
+      this.viewport.voi = frameVoi(series.info, i);
       this.viewport.show(pixels, series.info.frames[i]?.orientation ?? null, series.frame_count);
       this.refreshOverlay();
       series.prefetch(i);
