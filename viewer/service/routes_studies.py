@@ -154,9 +154,24 @@ def study_series(request: Request, study_uid: str,
 
 @router.get("/series/{series_uid}", response_model=SeriesInfo, responses=ERRORS)
 def series_info(request: Request, series_uid: str,
-                _who: Annotated[str, Depends(client)]) -> SeriesInfo:
-    """A series' frames in the viewer's spatial order, with their geometry and windows."""
-    study, series = store_of(request).series(series_uid)
+                _who: Annotated[str, Depends(client)]) -> Response:
+    """A series' frames in the viewer's spatial order, with their geometry and windows.
+
+    Built from what the scan holds (the quick header values: rescale, windows, VOI
+    function; no file is opened again per frame) and then kept by the store, as JSON, until
+    it rescans: the page opens a series many times a session."""
+    body = store_of(request).described(series_uid, _described)
+    return Response(body, media_type="application/json",
+                    headers={"Cache-Control": "private, no-cache"})
+
+
+def _described(study: Study, series: Series) -> bytes:
+    return describe_series(study, series).model_dump_json().encode()
+
+
+def describe_series(study: Study, series: Series) -> SeriesInfo:
+    """The answer of ``GET /v1/series/{uid}`` (no patient identity in it, so one answer
+    serves every reader)."""
     first = series.frames[0].instance
     pixel = first.pixel
     colour = pixel is not None and pixel.is_colour
@@ -165,11 +180,12 @@ def series_info(request: Request, series_uid: str,
           for p in file_presets(first, series.frames[0].frame)),
         *bundled_presets(series.modality)]
     luts: dict[Lut, int] = {}  # the series' VOI LUTs, each once, in the order frames meet them
+    frames = [_frame_info(i, ref, luts) for i, ref in enumerate(series.frames)]
     return SeriesInfo(
         series_uid=series.uid, study_uid=study.uid, modality=series.modality,
         body_part=_body_part(series), description=series.description,
         photometric=pixel.photometric if pixel else "", samples=3 if colour else 1,
-        presets=presets, frames=[_frame_info(i, ref, luts) for i, ref in enumerate(series.frames)],
+        presets=presets, frames=frames,
         voi_luts=[VoiLut(first=lut.first, bits=lut.bits, data=lut.data.tolist()) for lut in luts])
 
 
