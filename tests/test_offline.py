@@ -259,8 +259,9 @@ def test_no_command_but_serve_loads_the_service(offline_env, tmp_path) -> None:
 
 def test_the_web_viewers_studies_load_no_network_code_without_nodes(demo, offline_env
                                                                    ) -> None:
-    """``lightbox serve --demo`` (docs/web.md): the study list, a series and its frames
-    with no PACS node configured: nothing of viewer.net is imported, nothing attempted."""
+    """``lightbox serve --demo`` (docs/web.md): the study list, a series and its frames,
+    the (empty) list of PACS nodes with no PACS node configured: nothing of viewer.net is
+    imported, nothing attempted."""
     probe = ("import sys\n"
              "from pathlib import Path\n"
              "from viewer.host.settings import load_settings\n"
@@ -272,6 +273,12 @@ def test_the_web_viewers_studies_load_no_network_code_without_nodes(demo, offlin
              "store = app.state.studies\n"
              "series = [x for s in store.studies() for x in s.series if x.has_images]\n"
              "assert len(series) > 1 and all(store.frame(x.uid, 0).rows for x in series)\n"
+             "import asyncio\n"
+             "from starlette.requests import Request\n"
+             "from viewer.service.routes_studies import nodes, studies\n"
+             "asked = Request({'type': 'http', 'app': app, 'headers': []})\n"
+             "assert nodes(asked, 'reader').nodes == []\n"
+             "assert asyncio.run(studies(asked, 'reader')).nodes == []\n"
              "net = [m for m in sys.modules if m.startswith('viewer.net')\n"
              "       or m.split('.')[0] in ('pynetdicom', 'dicomweb_client', 'requests')]\n"
              "assert net == [], net\n")

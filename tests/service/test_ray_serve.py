@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -80,6 +81,34 @@ def test_open_inference_protocol_equals_onnx_runtime_and_is_audited(ray_service)
         records += [r for log in logs_in(folder) for r in AuditLog(log).records()]
     runs = [r for r in records if r.get("model_id") == MODEL]
     assert len(runs) == sent and all(r["client"].startswith("key:") for r in runs)
+
+
+def _ray_logs(server) -> str:
+    """Every log Ray wrote for this service's private instance (its scratch folder, named
+    on its processes' command lines): the proxy's, the controller's, the replicas'."""
+    import re
+
+    found = {m.group(1) for cmd in _family(server.process.pid).values()
+             for m in re.finditer(r"(/\S*?/lb-ray-[^/\s]+)", cmd)}
+    assert found, "no lb-ray- scratch folder on the instance's command lines"
+    return "\n".join(path.read_text(errors="replace") for root in found
+                     for path in Path(root).glob("session_*/logs/serve/*.log"))
+
+
+def test_rays_own_request_logs_hold_no_uid_and_no_search_key(ray_service):
+    """Ray Serve logs each request in its proxy and in the replica (its access log, in the
+    session's logs/serve/): the route's shape only, as the plain service's redacted
+    access log (viewer/service/access_log.py), never a UID or a PACS search key."""
+    uid = "1.2.826.0.1.3680043.10.4242.77"
+    assert ray_service.get(f"/v1/series/{uid}/frames/0").status == 404
+    assert ray_service.get("/v1/studies?patient_name=Secretname*").status == 200
+    lines = ("GET /v1/series/{series_uid}/frames/{index} 404", "GET /v1/studies 200")
+    deadline = time.monotonic() + 60  # the replicas' and the proxy's files are flushed late
+    while not all(line in (text := _ray_logs(ray_service)) for line in lines) \
+            and time.monotonic() < deadline:
+        time.sleep(1)
+    assert all(line in text for line in lines), text[-2000:]  # the access lines: shapes
+    assert uid not in text and "Secretname" not in text
 
 
 def test_loopback_only_and_sigterm_stops_serve_and_the_local_instance(ray_service):

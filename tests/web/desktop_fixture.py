@@ -1,6 +1,7 @@
 """The desktop's answers on fixed inputs, for the web page's unit tests (web/tests/).
 
-The page re-implements a few pure pieces of viewer/ in TypeScript (the window LUT, the
+The page re-implements a few pure pieces of viewer/ in TypeScript (the window LUT with
+its VOI LUT Functions, the VOI LUTs, the
 orientation letters, the array decoding, heatmap placement and the overlay colours); its
 Vitest tests compare them with what THIS module computes with the desktop's own
 functions, written to web/tests/fixtures/desktop.json. ``test_unit_js`` checks that the
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from viewer.imaging.ai_layers import colormap_table, label_colors, mask_rgba
-from viewer.imaging.lut import apply_window
+from viewer.imaging.lut import Lut, apply_voi_lut, apply_window, voi_lut_window
 from viewer.imaging.orientation import orientation_labels
 from viewer.imaging.window import Window
 from viewer.inference.manifest import Label
@@ -47,6 +48,14 @@ ORIENTATIONS: list[list[float] | None] = [
     [0, 0, 0, 0, 1, 0],
     None,
 ]
+#: VOI LUTs (first input value, bits per entry, entries): 8-bit and 12-bit ramps, a
+#: 16-bit curve over negative inputs (a signed image's), a one-entry table.
+VOI_LUTS: list[tuple[int, int, list[int]]] = [
+    (-100, 8, list(range(256))),
+    (0, 12, [min(4095, (i * i) // 256) for i in range(1024)]),
+    (-1024, 16, [round(65535 * (1 - (1 - i / 2047) ** 3)) for i in range(2048)]),
+    (40, 8, [200]),
+]
 VIEWS = [(0, False, False), (90, False, False), (180, True, False), (270, False, True)]
 
 
@@ -68,6 +77,20 @@ def build() -> dict[str, Any]:
     lut_integers = [{"center": c, "width": w,
                      "grey": apply_window(integers, Window(c, w)).tolist()}
                     for c, w in WINDOWS[:4]]
+    with np.errstate(over="ignore"):  # SIGMOID far from the centre: exp → inf → grey 0
+        voi_functions = [{"center": c, "width": w, "function": fn,
+                          "grey": apply_window(values, Window(c, w), fn).tolist(),
+                          "grey_integers": apply_window(integers, Window(c, w), fn).tolist()
+                          if (c, w) in WINDOWS[:4] else None}
+                         for fn in ("LINEAR_EXACT", "SIGMOID") for c, w in WINDOWS]
+    voi_luts = []
+    for first, bits, entries in VOI_LUTS:
+        table = Lut.of(first, entries, bits)
+        window = voi_lut_window(table)
+        voi_luts.append({"first": first, "bits": bits, "data": table.data.tolist(),
+                         "window": {"center": window.center, "width": window.width},
+                         "grey": apply_voi_lut(values, table).tolist(),
+                         "grey_integers": apply_voi_lut(integers, table).tolist()})
     orientation = [{"orientation": o, "rotation": r, "flip_h": h, "flip_v": v,
                     "labels": orientation_labels(None if o is None else tuple(o), r, h, v)}
                    for o in ORIENTATIONS for r, h, v in VIEWS]
@@ -102,7 +125,8 @@ def build() -> dict[str, Any]:
     colormaps = {name: colormap_table(name).ravel().tolist()
                  for name in ("inferno", "viridis", "jet", "hot", "gray")}
     return {"values": values.tolist(), "lut": lut, "integers": integers.tolist(),
-            "lut_integers": lut_integers, "orientation": orientation, "arrays": arrays,
+            "lut_integers": lut_integers, "voi_functions": voi_functions,
+            "voi_luts": voi_luts, "orientation": orientation, "arrays": arrays,
             "heatmap": heatmap, "masks": masks, "colormaps": colormaps}
 
 

@@ -10,9 +10,17 @@ from tests.service.server import running_service
 
 def test_search_and_retrieve_through_the_service(orthanc, tmp_path):
     store = tmp_path / "store"
-    site = site_file(tmp_path / "site.toml", orthanc, store, top="hide_identity = true\n")
+    archive = "[dicomweb_nodes.archive]\nurl = \"http://127.0.0.1:9/dicom-web\"\n"
+    site = site_file(tmp_path / "site.toml", orthanc, store,
+                     top="hide_identity = true\n" + archive)
     phantom = orthanc.studies["phantom"]
     with running_service(tmp_path / "home", site=site.read_text()) as server:
+        listed = server.get("/v1/nodes")  # the names to choose from, nothing more
+        assert listed.json() == {"nodes": [{"name": "archive", "kind": "dicomweb"},
+                                           {"name": "orthanc", "kind": "dicom"}]}
+        for secret in ("dicom-web", str(orthanc.dicom_port), "127.0.0.1", "ORTHANC"):
+            assert secret not in listed.body.decode(), secret
+        assert server.get("/v1/studies").json()["nodes"] == ["archive", "orthanc"]
         assert server.get("/v1/studies").json()["studies"] == []  # nothing retrieved yet
         found = server.get("/v1/studies?source=orthanc&modality=CT")
         assert found.status == 200, found.body
@@ -49,6 +57,8 @@ def test_without_nodes_a_pacs_source_is_refused_and_a_locked_identity_stays_hidd
         assert refused.status == 403 and refused.json()["reason"] == "identity_locked"
         assert "show_identity is not allowed" in refused.json()["detail"]
         assert server.get("/v1/studies").json()["identity_hidden"] is True
+        assert server.get("/v1/nodes").json() == {"nodes": []}
+        assert server.get("/v1/studies").json()["nodes"] == []
         refused = server.get("/v1/studies?source=orthanc")
         assert refused.status == 404 and refused.json()["reason"] == "unknown_node"
         assert "no PACS node is configured" in refused.json()["detail"]

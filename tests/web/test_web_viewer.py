@@ -80,6 +80,8 @@ def test_the_demo_series_opens_scrolls_and_takes_a_preset(opened):
     assert first["series_uid"] == uid and first["frame_index"] == 0
     assert first["frame_count"] == len(server.get(f"/v1/series/{uid}").json()["frames"])
     assert first["message"] == "" and first["overlays"] == []
+    # no PACS node on this service: no PACS search offered
+    assert not browser.driver.find_element("id", "pacs").is_displayed()
     assert browser.script("return document.querySelector('#series-list [aria-current]')"
                           ".dataset.series") == uid
 
@@ -104,6 +106,87 @@ def test_the_demo_series_opens_scrolls_and_takes_a_preset(opened):
         grey = int(apply_window(values[rows // 2, cols // 2:cols // 2 + 1],
                                 Window(center, width))[0])
         assert browser.script(CANVAS_POINT, x, y)[:3] == [grey, grey, grey]
+
+
+def test_key_1_picks_the_desktops_preset_and_its_grey(opened):
+    """The series JSON carries the desktop's keys (assets/presets/window_presets.json:
+    1 = Brain for CT); the key 1 on the page sets that window and draws the desktop's
+    grey for it; the file's own windows have no key (0 goes back to them)."""
+    from viewer.imaging.presets import presets_for
+
+    browser, server, uid = opened
+    info = server.get(f"/v1/series/{uid}").json()
+    desktop = {p.key: p for p in presets_for(info["modality"])}
+    keyed = {p["key"]: p for p in info["presets"] if p["key"] is not None}
+    assert {k: (p.name, p.center, p.width) for k, p in desktop.items()} == \
+        {k: (p["name"], p["center"], p["width"]) for k, p in keyed.items()}
+    brain = desktop[1]
+    assert brain.name == "Brain"
+
+    frame = server.get(f"/v1/series/{uid}/frames/0")
+    rows, cols = int(frame.headers["x-lightbox-rows"]), int(frame.headers["x-lightbox-columns"])
+    values = np.frombuffer(frame.body, dtype="<f4").reshape(rows, cols)
+    canvas = browser.driver.find_element("css selector", "canvas#image")
+    canvas.click()
+    canvas.send_keys("1")
+    browser.wait_for("const [c, done] = arguments; (function poll() {"
+                     " if (window.lightbox.state().window.center === c) done(true);"
+                     " else setTimeout(poll, 20); })();", brain.center)
+    assert state(browser)["window"] == {"center": brain.center, "width": brain.width}
+    x, y = browser.script(TO_CANVAS, cols // 2, rows // 2, rows, cols)
+    grey = int(apply_window(values[rows // 2, cols // 2:cols // 2 + 1], brain.window)[0])
+    assert browser.script(CANVAS_POINT, x, y)[:3] == [grey, grey, grey]
+
+
+def test_a_voi_lut_and_a_sigmoid_give_the_desktops_grey(tmp_path, browser):
+    """Slices with a VOI LUT, no window and the VOI LUT Function SIGMOID: the page opens
+    them through the LUT and, once the reader picks a window, through the sigmoid; the
+    grey at the centre is the desktop's render_frame for the same frame and window."""
+    import pydicom
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    from tests.service.server import running_service
+    from viewer.imaging.render import render_frame
+    from viewer.io.demo import write_phantom_series
+    from viewer.io.pixels import read_frame
+    from viewer.io.scan import scan
+
+    for path in write_phantom_series(tmp_path / "studies" / "p", slices=3, size=64):
+        ds = pydicom.dcmread(path)
+        del ds.WindowCenter, ds.WindowWidth
+        item = Dataset()
+        item.add_new(0x00283002, "US", [1024, 0, 12])  # LUT Descriptor: 1024 entries from 0
+        item.add_new(0x00283006, "US", [min(4095, (i * i) // 200) for i in range(1024)])
+        ds.VOILUTSequence = Sequence([item])
+        ds.VOILUTFunction = "SIGMOID"
+        ds.save_as(path)
+    (study,) = scan([tmp_path / "studies"]).studies
+    ref = study.series[0].frames[0]
+    with running_service(tmp_path / "home", args=["--studies", str(tmp_path / "studies")]
+                         ) as server:
+        browser.driver.get(server.url + "/web/")
+        assert browser.wait_for("const done = arguments[arguments.length - 1];"
+                                "window.lightbox.ready.then(() => done(''), e => done(String(e)));"
+                                ) == ""
+        uid = study.series[0].uid
+        assert call(browser, "await lb.openSeries(args[0]);", uid) == {"value": None}
+        frame = server.get(f"/v1/series/{uid}/frames/0")
+        rows, cols = int(frame.headers["x-lightbox-rows"]), int(frame.headers["x-lightbox-columns"])
+        x, y = browser.script(TO_CANVAS, cols // 2, rows // 2, rows, cols)
+        stored = read_frame(ref)
+        assert state(browser)["window"] == {"center": 512, "width": 1024}  # the LUT's own
+        values = np.frombuffer(frame.body, dtype="<f4").reshape(rows, cols)
+        for window in (None, Window(0.0, 100.0)):
+            if window is not None:
+                assert call(browser, "lb.setWindow(args[0], args[1]);", window.center,
+                            window.width) == {"value": None}
+            grey = int(render_frame(stored, ref.instance, ref.frame, window)[rows // 2, cols // 2])
+            plain = int(apply_window(values[rows // 2, cols // 2:cols // 2 + 1],
+                                     window or Window(512, 1024))[0])
+            assert grey != plain  # the LUT, the sigmoid: not what a LINEAR window gives
+            assert browser.script(CANVAS_POINT, x, y)[:3] == [grey, grey, grey], window
+        assert outside(browser.requests()) == []
 
 
 def test_a_run_on_the_service_is_drawn_and_marked(opened):
@@ -294,7 +377,12 @@ def test_a_pacs_study_is_searched_retrieved_and_opened(orthanc, tmp_path, browse
         assert driver.find_elements(By.CSS_SELECTOR, "#study-list button[data-study]") == []
         driver.find_element(By.CSS_SELECTOR, "#pacs summary").click()
         form = driver.find_element(By.ID, "pacs-form")
-        form.find_element(By.NAME, "source").send_keys("orthanc")
+        # The service names the site's nodes: a choice of them, no name to type.
+        assert not driver.find_element(By.ID, "pacs-node-typed").is_displayed()
+        choice = driver.find_element(By.ID, "pacs-node")
+        assert choice.is_displayed()
+        assert [o.get_attribute("value") for o in choice.find_elements(By.TAG_NAME, "option")] \
+            == ["orthanc"]
         form.find_element(By.NAME, "modality").send_keys("CT\n")
         row = f"#study-list button[data-study='{phantom}'][data-source='orthanc']"
         browser.wait_for(POLL, row)

@@ -23,6 +23,12 @@ With ``--max-replicas`` Serve autoscales on the knobs of :class:`Scaling` (comma
 options); while it serves, the command says on stderr how many replicas run and on which
 node (:class:`Placement`), whenever that changes: a cluster's growth and Serve's scaling
 are visible in the service's own log.
+
+Requests are logged by Ray Serve (its proxy's and the replicas' access logs), not by
+uvicorn (viewer.service.access_log does not run here): Ray Serve 2.60 writes the
+route's shape (``GET /v1/series/{series_uid}/frames/{index} 200``), never the path or
+the query, so no UID or search key reaches those logs either; tests/service/
+test_ray_serve.py reads them to keep it so.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from viewer.errors import FileProblemError
 from viewer.host.identity import IdentityLocked, hides_identity
 from viewer.host.settings import Settings
-from viewer.imaging.lut import file_windows
+from viewer.imaging.lut import Lut, pixel_transform
 from viewer.imaging.presets import file_presets, presets_for
 from viewer.io.model import FrameRef, Series, Study
 from viewer.service.engine import Engine
@@ -32,6 +32,8 @@ from viewer.service.routes_v1 import ERRORS, run_answer, run_options
 from viewer.service.schemas import RunResponse
 from viewer.service.schemas_web import (
     FrameInfo,
+    NodeInfo,
+    NodeList,
     Preset,
     RetrieveAnswer,
     SeriesInfo,
@@ -39,6 +41,7 @@ from viewer.service.schemas_web import (
     SeriesSummary,
     StudyInfo,
     StudyList,
+    VoiLut,
     WindowValue,
 )
 from viewer.service.security import client
@@ -56,6 +59,14 @@ def nodes_configured(settings: Settings) -> bool:
     """Whether the site configured any PACS node (read from the settings alone: with
     none, nothing of viewer.net is imported)."""
     return bool(settings.dicom_nodes) or bool(settings.dicomweb_nodes)
+
+
+def site_nodes(settings: Settings) -> list[NodeInfo]:
+    """The site's PACS nodes by name and protocol, from the settings alone (nothing of
+    viewer.net imported; addresses, AE titles and credentials are not given out)."""
+    found = [NodeInfo(name=n, kind="dicom") for n in settings.dicom_nodes]
+    found += [NodeInfo(name=n, kind="dicomweb") for n in settings.dicomweb_nodes]
+    return sorted(found, key=lambda n: n.name)
 
 
 def study_info(study: Study, hidden: bool) -> StudyInfo:
@@ -90,9 +101,10 @@ async def studies(
     except IdentityLocked as exc:
         raise ServiceError("identity_locked", str(exc).replace(
             "--show-identity", "show_identity")) from None
+    nodes = [n.name for n in site_nodes(engine.settings)]
     if source == "local":
         return StudyList(studies=[study_info(s, hidden) for s in store_of(request).studies()],
-                         identity_hidden=hidden)
+                         identity_hidden=hidden, nodes=nodes)
     if not nodes_configured(engine.settings):
         raise ServiceError("unknown_node", f"source={source!r}: no PACS node is configured "
                            "on this service (IT lists them in the site configuration)")
@@ -101,7 +113,14 @@ async def studies(
     found, more = await run_in_threadpool(
         search, engine.settings, source, hidden, limit=limit, patient_name=patient_name,
         patient_id=patient_id, accession=accession, date=date, modality=modality)
-    return StudyList(studies=found, identity_hidden=hidden, more=more)
+    return StudyList(studies=found, identity_hidden=hidden, more=more, nodes=nodes)
+
+
+@router.get("/nodes", response_model=NodeList, responses=ERRORS)
+def nodes(request: Request, _who: Annotated[str, Depends(client)]) -> NodeList:
+    """The site's PACS nodes the page can search and retrieve from (names and kinds)."""
+    engine: Engine = request.app.state.engine
+    return NodeList(nodes=site_nodes(engine.settings))
 
 
 @router.post("/studies/{study_uid}/retrieve", response_model=RetrieveAnswer,
@@ -135,20 +154,51 @@ def study_series(request: Request, study_uid: str,
 
 @router.get("/series/{series_uid}", response_model=SeriesInfo, responses=ERRORS)
 def series_info(request: Request, series_uid: str,
-                _who: Annotated[str, Depends(client)]) -> SeriesInfo:
-    """A series' frames in the viewer's spatial order, with their geometry and windows."""
-    study, series = store_of(request).series(series_uid)
+                _who: Annotated[str, Depends(client)]) -> Response:
+    """A series' frames in the viewer's spatial order, with their geometry and windows.
+
+    Built from what the scan holds (the quick header values: rescale, windows, VOI
+    function; no file is opened again per frame) and then kept by the store, as JSON, until
+    it rescans: the page opens a series many times a session."""
+    body = store_of(request).described(series_uid, _described)
+    return Response(body, media_type="application/json",
+                    headers={"Cache-Control": "private, no-cache"})
+
+
+def _described(study: Study, series: Series) -> bytes:
+    return describe_series(study, series).model_dump_json().encode()
+
+
+def describe_series(study: Study, series: Series) -> SeriesInfo:
+    """The answer of ``GET /v1/series/{uid}`` (no patient identity in it, so one answer
+    serves every reader)."""
     first = series.frames[0].instance
     pixel = first.pixel
     colour = pixel is not None and pixel.is_colour
     presets = [] if colour else [
-        Preset(name=p.name, center=p.center, width=p.width)
-        for p in [*file_presets(first, series.frames[0].frame), *presets_for(series.modality)]]
+        *(Preset(name=p.name, center=p.center, width=p.width)
+          for p in file_presets(first, series.frames[0].frame)),
+        *bundled_presets(series.modality)]
+    luts: dict[Lut, int] = {}  # the series' VOI LUTs, each once, in the order frames meet them
+    frames = [_frame_info(i, ref, luts) for i, ref in enumerate(series.frames)]
     return SeriesInfo(
         series_uid=series.uid, study_uid=study.uid, modality=series.modality,
         body_part=_body_part(series), description=series.description,
         photometric=pixel.photometric if pixel else "", samples=3 if colour else 1,
-        presets=presets, frames=[_frame_info(i, ref) for i, ref in enumerate(series.frames)])
+        presets=presets, frames=frames,
+        voi_luts=[VoiLut(first=lut.first, bits=lut.bits, data=lut.data.tolist()) for lut in luts])
+
+
+def bundled_presets(modality: str) -> list[Preset]:
+    """The site's presets for ``modality`` with the key the desktop's viewport gives each
+    (viewer/ui/viewport/viewport.py ``apply_preset``): its own ``key`` from the presets
+    file; where none of them has one, its place (1, 2, ...), so a key picks the same
+    window on the page as at a workstation."""
+    found = presets_for(modality)
+    numbered = all(p.key is None for p in found)
+    return [Preset(name=p.name, center=p.center, width=p.width,
+                   key=number if numbered and number <= 9 else p.key)
+            for number, p in enumerate(found, start=1)]
 
 
 FRAME_HEADERS = {"X-Lightbox-Rows": "rows", "X-Lightbox-Columns": "columns",
@@ -248,10 +298,17 @@ def _floats(values: Any) -> list[float] | None:
     return None if values is None else [float(v) for v in values]
 
 
-def _frame_info(index: int, ref: FrameRef) -> FrameInfo:
+def _frame_info(index: int, ref: FrameRef, luts: dict[Lut, int]) -> FrameInfo:
+    """One frame's geometry and display transform (viewer.imaging.lut's reading: the
+    windows, the VOI LUT Function, the first VOI LUT), the LUT added to ``luts``."""
     inst, pixel, geometry = ref.instance, ref.instance.pixel, ref.geometry
-    windows = [] if pixel is None or pixel.is_colour else file_windows(inst, ref.frame)
+    grey = pixel is not None and not pixel.is_colour
+    transform = pixel_transform(inst, ref.frame) if grey else None
+    windows = transform.windows if transform else ()
+    lut = transform.voi_luts[0] if transform and transform.voi_luts else None
     return FrameInfo(
+        voi_function=transform.voi_function if transform else "LINEAR",
+        voi_lut=None if lut is None else luts.setdefault(lut, len(luts)),
         index=index, sop_instance_uid=inst.sop_instance_uid,
         rows=pixel.rows if pixel else 0, columns=pixel.columns if pixel else 0,
         position=_floats(geometry.position), orientation=_floats(geometry.orientation),

@@ -29,6 +29,21 @@ class StudyList(BaseModel):
                                   "IDs are empty")
     more: bool = Field(default=False, description="a PACS search: the node had more matches than "
                        "`limit` (the first are listed; narrow the search)")
+    nodes: list[str] = Field(default_factory=list, description="the names of the site's "
+                             "PACS nodes, to search (`source=`) and retrieve from; empty "
+                             "where none is configured")
+
+
+class NodeInfo(BaseModel):
+    name: str
+    kind: str = Field(description="'dicom' (DIMSE: C-FIND, C-GET/C-MOVE) or 'dicomweb' "
+                      "(QIDO-RS, WADO-RS)")
+
+
+class NodeList(BaseModel):
+    nodes: list[NodeInfo] = Field(description="the site's PACS nodes by name (addresses "
+                                  "and credentials stay on the service); empty where none "
+                                  "is configured")
 
 
 class SeriesSummary(BaseModel):
@@ -47,6 +62,9 @@ class Preset(BaseModel):
     name: str
     center: float
     width: float
+    key: int | None = Field(default=None, description="the desktop's keyboard key (1-9) "
+                            "for this preset; null: none (the file's own windows: key 0 "
+                            "goes back to the first)")
 
 
 class WindowValue(BaseModel):
@@ -66,6 +84,22 @@ class FrameInfo(BaseModel):
     pixel_spacing: Annotated[list[float] | None, Field(
         description="(row, column) spacing in mm")] = None
     window: WindowValue | None = Field(None, description="the file's own window")
+    voi_function: str = Field(default="LINEAR", description="VOI LUT Function the file "
+                              "gives its windows: LINEAR, LINEAR_EXACT or SIGMOID (PS3.3 "
+                              "C.11.2.1.2); applies to every window on this frame")
+    voi_lut: int | None = Field(default=None, description="index in the series' `voi_luts` "
+                                "of the frame's (first) VOI LUT; shown, as on the desktop, "
+                                "where the frame has no `window` and the window is the "
+                                "LUT's own (first + entries / 2, entries)")
+
+
+class VoiLut(BaseModel):
+    """A VOI LUT (VOI LUT Sequence item): modality value ``first`` maps to ``data[0]``,
+    values outside the table take the end entries; grey = entry × 255 / (2^bits − 1)."""
+
+    first: int
+    bits: int
+    data: list[float]
 
 
 class SeriesInfo(BaseModel):
@@ -80,6 +114,8 @@ class SeriesInfo(BaseModel):
     presets: list[Preset] = Field(description="the file's windows, then the site's "
                                   "presets for the modality")
     frames: list[FrameInfo] = Field(description="in the viewer's spatial order")
+    voi_luts: list[VoiLut] = Field(default_factory=list, description="the frames' VOI "
+                                   "LUTs, each once (frames name theirs by index)")
 
 
 class RetrieveAnswer(BaseModel):

@@ -15,7 +15,8 @@ by :mod:`viewer.io.pixels`, the memory the service holds bounded whatever the ar
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,9 @@ from viewer.service.problems import ServiceError
 
 #: Decoded frames the service keeps (stored values): about 500 CT slices of 512².
 CACHE_BYTES = 256 * 1024 * 1024
+#: Series descriptions (``GET /v1/series/{uid}`` answers) kept until the next scan, the
+#: most recently asked: a 1,000-frame series' is about 0.3 MB.
+DESCRIBED_SERIES = 64
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class StudyStore:
         self._lock = threading.Lock()
         self._studies: list[Study] = []
         self._series: dict[str, tuple[Study, Series]] = {}
+        self._described: OrderedDict[str, tuple[Series, bytes]] = OrderedDict()
         self.refresh()
 
     def add_root(self, root: Path) -> None:
@@ -81,6 +86,7 @@ class StudyStore:
         series = {x.uid: (s, x) for s in studies for x in s.series if x.has_images}
         with self._lock:
             self._studies, self._series = studies, series
+            self._described.clear()
 
     def studies(self) -> list[Study]:
         with self._lock:
@@ -99,6 +105,24 @@ class StudyStore:
         if found is None:
             raise ServiceError("unknown_series", f"no series {uid!r} on this service")
         return found
+
+    def described(self, uid: str, build: Callable[[Study, Series], bytes]) -> bytes:
+        """``build(study, series)`` for series ``uid``, made once per scan (the
+        :data:`DESCRIBED_SERIES` most recently asked are kept)."""
+        study, series = self.series(uid)
+        with self._lock:
+            found = self._described.get(uid)
+            if found is not None and found[0] is series:
+                self._described.move_to_end(uid)
+                return found[1]
+        answer = build(study, series)
+        with self._lock:
+            current = self._series.get(uid)
+            if current is not None and current[1] is series:  # not rescanned meanwhile
+                self._described[uid] = (series, answer)
+                while len(self._described) > DESCRIBED_SERIES:
+                    self._described.popitem(last=False)
+        return answer
 
     def frame_ref(self, series: Series, index: int) -> FrameRef:
         if not 0 <= index < len(series.frames):

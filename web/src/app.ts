@@ -4,8 +4,8 @@
 import { Api, Problem, messageOf } from "./api";
 import { aiTitle, frameOverlay, ModelLabels, whereText, type ShownRun } from "./ai";
 import { runResultOf } from "./arrays";
-import { Viewport } from "./display/canvas";
-import { rangeWindow, type Window } from "./display/lut";
+import { Viewport, type FrameVoi } from "./display/canvas";
+import { rangeWindow, voiLutWindow, type Window } from "./display/lut";
 import { MASK_OPACITY } from "./display/overlay";
 import { t } from "./i18n";
 import { browserInference, type Backend, type BrowserInference } from "./inference/index";
@@ -19,6 +19,14 @@ export interface RunRequest {
   backend?: Backend;
   frames?: number[];
   accept_warnings?: boolean;
+}
+
+/** Frame ``i``'s display transform as the series JSON gives it (viewer.imaging.lut's
+ * PixelTransform: VOI function, the file's window, the first VOI LUT). */
+function frameVoi(info: SeriesInfo, i: number): FrameVoi {
+  const meta = info.frames[i];
+  const lut = meta?.voi_lut != null ? info.voi_luts?.[meta.voi_lut] ?? null : null;
+  return { fn: meta?.voi_function ?? "LINEAR", window: meta?.window ?? null, lut };
 }
 
 function byId<T extends HTMLElement>(id: string): T {
@@ -119,11 +127,20 @@ export class App {
     }
     if (Array.isArray(answer.nodes)) { // the site's PACS nodes, where the service names them
       byId("pacs").hidden = answer.nodes.length === 0;
-      byId("pacs-nodes").replaceChildren(...answer.nodes.map((n) => {
+      // A list of the node names to choose from instead of a name to type (the typed field
+      // stays for a service that does not name them).
+      const select = byId<HTMLSelectElement>("pacs-node");
+      const typed = byId<HTMLInputElement>("pacs-node-typed");
+      const chosen = select.value;
+      select.replaceChildren(...answer.nodes.map((n) => {
         const option = document.createElement("option");
-        option.value = String(n);
+        option.value = option.textContent = String(n);
         return option;
       }));
+      if (answer.nodes.includes(chosen)) select.value = chosen;
+      const offered = answer.nodes.length > 0;
+      select.hidden = select.disabled = !offered;
+      typed.hidden = typed.disabled = offered;
     }
     return answer.studies;
   }
@@ -172,9 +189,11 @@ export class App {
       this.runs = [];
       this.frameIndex = 0;
       const meta = info.frames[0];
+      const voi = frameVoi(info, 0);
       this.fileWindow = info.samples === 3 || first.samples === 3 ? { center: 128, width: 256 }
-        : meta.window ?? rangeWindow(first.values);
+        : meta.window ?? (voi.lut ? voiLutWindow(voi.lut) : rangeWindow(first.values));
       this.viewport.window = this.fileWindow;
+      this.viewport.voi = voi;
       this.viewport.invert = String(info.photometric).toUpperCase() === "MONOCHROME1";
       this.viewport.zoom = 1;
       this.viewport.pan = [0, 0];
@@ -208,6 +227,7 @@ export class App {
     try {
       const pixels = await series.frame(i);
       if (ticket !== this.shown || this.series !== series) return;
+      this.viewport.voi = frameVoi(series.info, i);
       this.viewport.show(pixels, series.info.frames[i]?.orientation ?? null, series.frame_count);
       this.refreshOverlay();
       series.prefetch(i);
@@ -243,14 +263,15 @@ export class App {
     this.setWindow(found.center, found.width);
   }
 
-  /** Keys 1..9: the preset with that key, else the n-th; 0: the file's own window. */
+  /** Keys 1..9: the preset the service gives that key (the desktop's: the presets file's
+   * `key`, else the place among the site's presets; the file's own windows have none);
+   * 0: the file's own window. */
   presetKey(n: number): void {
     if (n === 0) {
       if (this.fileWindow) this.setWindow(this.fileWindow.center, this.fileWindow.width);
       return;
     }
-    const list = this.presets();
-    const found = list.find((p) => p.key === n) ?? (list.some((p) => p.key != null) ? undefined : list[n - 1]);
+    const found = this.presets().find((p) => p.key === n);
     if (found) this.setWindow(found.center, found.width);
   }
 
@@ -268,8 +289,8 @@ export class App {
       bar.append(b);
     };
     add(t("File window"), "0", () => this.presetKey(0));
-    presets.forEach((p, i) => {
-      const key = p.key ?? (presets.some((q) => q.key != null) ? null : i + 1);
+    presets.forEach((p) => {
+      const key = p.key ?? null;
       add(p.name, `${key != null && key <= 9 ? `${key}: ` : ""}W ${p.width} L ${p.center}`,
           () => this.setWindow(p.center, p.width));
     });

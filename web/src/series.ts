@@ -3,6 +3,7 @@
 // at a time, nearest the frame on screen first, so scrolling finds them ready.
 import { Api, Problem } from "./api";
 import type { FramePixels, FrameSource } from "./types";
+import type { VoiFunction, VoiLut } from "./display/lut";
 
 export interface Preset {
   name: string;
@@ -20,6 +21,10 @@ export interface FrameInfo {
   orientation: number[] | null;
   pixel_spacing: [number, number] | null;
   window: { center: number; width: number } | null;
+  /** VOI LUT Function (absent from an older service: LINEAR). */
+  voi_function?: VoiFunction;
+  /** Index of the frame's VOI LUT in the series' ``voi_luts``. */
+  voi_lut?: number | null;
 }
 
 export interface SeriesInfo {
@@ -32,6 +37,7 @@ export interface SeriesInfo {
   samples: 1 | 3;
   presets: Preset[];
   frames: FrameInfo[];
+  voi_luts?: VoiLut[];
 }
 
 /** Frames fetched at once in the background. */

@@ -2,7 +2,12 @@
 // (fixtures/desktop.json, written by tests/web/desktop_fixture.py from viewer/).
 import { describe, expect, it } from "vitest";
 import fixture from "./fixtures/desktop.json";
-import { applyWindow, greyOf, valueRange, windowTable } from "../src/display/lut";
+import {
+  applyVoiLut, applyWindow, displayVoiLut, greyOf, lutGreyOf, valueRange, voiLutWindow, windowTable,
+  type VoiFunction,
+} from "../src/display/lut";
+import { frameRgba } from "../src/display/canvas";
+import type { FramePixels } from "../src/types";
 import { orientationLabels } from "../src/display/orientation";
 import { decodeArray, ArrayFormatError } from "../src/arrays";
 import { colormapTable, labelColors, maskRgba, placeHeatmap } from "../src/display/overlay";
@@ -27,6 +32,55 @@ describe("window LUT = viewer.imaging.lut.apply_window", () => {
       expect(Array.from(applyWindow(integers, window, range))).toEqual(w.grey);
     });
   }
+});
+
+describe("VOI LUT Functions = apply_window(values, window, function)", () => {
+  const values = Float32Array.from(fixture.values);
+  const integers = Float32Array.from(fixture.integers);
+  for (const w of fixture.voi_functions) {
+    const fn = w.function as VoiFunction;
+    it(`${fn} C ${w.center} W ${w.width}`, () => {
+      const window = { center: w.center, width: w.width };
+      expect(Array.from(values, (v) => greyOf(v, window, fn))).toEqual(w.grey);
+      expect(Array.from(applyWindow(values, window, undefined, fn))).toEqual(w.grey);
+      if (w.grey_integers) {
+        const range = valueRange(integers);
+        expect(Array.from(windowTable(range, window, fn))).toEqual(w.grey_integers);
+        expect(Array.from(applyWindow(integers, window, range, fn))).toEqual(w.grey_integers);
+      }
+    });
+  }
+});
+
+describe("VOI LUTs = apply_voi_lut, voi_lut_window and display_voi_lut", () => {
+  const values = Float32Array.from(fixture.values);
+  const integers = Float32Array.from(fixture.integers);
+  for (const l of fixture.voi_luts) {
+    const lut = { first: l.first, bits: l.bits, data: l.data };
+    it(`${l.data.length} entries of ${l.bits} bits from ${l.first}`, () => {
+      expect(Array.from(values, (v) => lutGreyOf(v, lut))).toEqual(l.grey);
+      expect(Array.from(applyVoiLut(values, lut))).toEqual(l.grey);
+      expect(Array.from(applyVoiLut(integers, lut, valueRange(integers)))).toEqual(l.grey_integers);
+      expect(voiLutWindow(lut)).toEqual(l.window);
+    });
+  }
+  it("shows the LUT only while the file has no window and the window is the LUT's own", () => {
+    const l = fixture.voi_luts[0];
+    const lut = { first: l.first, bits: l.bits, data: l.data };
+    const own = voiLutWindow(lut);
+    expect(displayVoiLut(null, lut, own)).toBe(lut);
+    expect(displayVoiLut(null, lut, { center: own.center + 1, width: own.width })).toBeNull();
+    expect(displayVoiLut({ center: 40, width: 400 }, lut, own)).toBeNull();
+    expect(displayVoiLut(null, null, own)).toBeNull();
+    const pixels: FramePixels = { index: 0, rows: 1, columns: values.length, samples: 1, values,
+                                  pixel_spacing: null, sop_instance_uid: "" };
+    const drawn = frameRgba(pixels, own, false, { fn: "SIGMOID", window: null, lut });
+    expect(Array.from(drawn.filter((_, i) => i % 4 === 0))).toEqual(l.grey);
+    const chosen = { center: 40, width: 400 };
+    const sigmoid = frameRgba(pixels, chosen, false, { fn: "SIGMOID", window: null, lut });
+    expect(Array.from(sigmoid.filter((_, i) => i % 4 === 0)))
+      .toEqual(Array.from(values, (v) => greyOf(v, chosen, "SIGMOID")));
+  });
 });
 
 describe("orientation letters = viewer.imaging.orientation.orientation_labels", () => {

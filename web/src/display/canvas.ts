@@ -4,7 +4,10 @@
 // grid, boxes and text in screen space so they stay sharp; orientation letters at the
 // edges and the info corner (frame n/N, W/L, zoom).
 import type { FramePixels } from "../types";
-import { applyWindow, valueRange, type ValueRange, type Window } from "./lut";
+import {
+  applyVoiLut, applyWindow, displayVoiLut, valueRange, type ValueRange, type VoiFunction, type VoiLut,
+  type Window,
+} from "./lut";
 import { orientationLabels } from "./orientation";
 import type { RGB } from "./overlay";
 import { t } from "../i18n";
@@ -29,10 +32,23 @@ function rangeOf(values: Float32Array): ValueRange {
   return r;
 }
 
+/** A frame's own display transform from the series JSON (the desktop's PixelTransform):
+ * its VOI LUT Function, its window (null: none in the file) and its first VOI LUT. */
+export interface FrameVoi {
+  fn: VoiFunction;
+  window: Window | null;
+  lut: VoiLut | null;
+}
+
+export const PLAIN_VOI: FrameVoi = { fn: "LINEAR", window: null, lut: null };
+
 /** Grey or RGB frame pixels → RGBA at the frame's size (RGB as is). ``invert``: grey
  * from dark to light reversed — MONOCHROME1 is shown so it looks like MONOCHROME2, as
- * the desktop's render_frame does. */
-export function frameRgba(pixels: FramePixels, window: Window, invert = false): Uint8ClampedArray {
+ * the desktop's render_frame does. ``voi``: as render_frame, the frame's VOI LUT while
+ * the window is still the LUT's own and the file gives no window, else ``window``
+ * through the frame's VOI function. */
+export function frameRgba(pixels: FramePixels, window: Window, invert = false,
+                          voi: FrameVoi = PLAIN_VOI): Uint8ClampedArray {
   const n = pixels.rows * pixels.columns;
   const rgba = new Uint8ClampedArray(n * 4);
   if (pixels.samples === 3) {
@@ -44,7 +60,9 @@ export function frameRgba(pixels: FramePixels, window: Window, invert = false): 
     return rgba;
   }
   const values = pixels.values as Float32Array;
-  const grey = applyWindow(values, window, rangeOf(values));
+  const lut = displayVoiLut(voi.window, voi.lut, window);
+  const grey = lut ? applyVoiLut(values, lut, rangeOf(values))
+    : applyWindow(values, window, rangeOf(values), voi.fn);
   for (let i = 0; i < n; i++) {
     const g = invert ? 255 - grey[i] : grey[i];
     rgba[4 * i] = g; rgba[4 * i + 1] = g; rgba[4 * i + 2] = g; rgba[4 * i + 3] = 255;
@@ -67,6 +85,8 @@ export class Viewport {
   window: Window = { center: 128, width: 256 };
   /** MONOCHROME1: low values bright (shown inverted, as the desktop does). */
   invert = false;
+  /** The frame's VOI function and VOI LUT (set with the frame, before show()). */
+  voi: FrameVoi = PLAIN_VOI;
   zoom = 1;
   pan: [number, number] = [0, 0];
   frameCount = 0;
@@ -108,7 +128,7 @@ export class Viewport {
 
   private render(): void {
     const p = this.pixels;
-    this.image = p ? surface(p.columns, p.rows, frameRgba(p, this.window, this.invert)) : null;
+    this.image = p ? surface(p.columns, p.rows, frameRgba(p, this.window, this.invert, this.voi)) : null;
     this.draw();
   }
 
