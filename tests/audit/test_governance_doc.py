@@ -26,6 +26,7 @@ def test_the_documented_record_is_read_by_the_analysis():
     assert (total.runs, total.without_stats, total.frames) == (1, 0, 64)
     assert total.unlike_share == 1 / 64 and total.shift_share == 3 / 64
     assert total.psi(0.5) == 0.04 and sum(total.psi_hist) == 64
+    assert total.psi_thresholds == (0.1, 0.25)
     assert total.devices == {"ACME / Scan 64 / VB20": 1} and total.warned_runs == 1
     assert total.outputs["CLS"].top_share["lesion"] == 14 / 64
     assert total.outputs["SEG"].mean == {"liver": 1450.2}

@@ -42,6 +42,7 @@ def test_a_classifier_run_records_its_input_and_output_statistics(registry, phan
         "slice_mm": pytest.approx(item["slice_mm"])}
     assert item["device_model"] == "" and item["field_strength_t"] is None
     assert item["psi"] is None  # the test model has no reference statistics
+    assert item["psi_thresholds"] is None
     (name,) = [o.output for o in results[0].labels]
     out = stats["output"][name]
     assert out["kind"] == "labels" and sum(out["top"].values()) == 3
@@ -157,4 +158,6 @@ def test_a_marked_study_leaves_no_patient_data_in_its_record(tmp_path):
     item = stats["input"]
     assert (item["device_model"], item["software"]) == ("Scan 64", "VB20\\SP1")
     assert item["psi"]["n"] == 3 and sum(item["psi"]["hist"]) == 3
+    t = registry.get("ct-lesion-cls").manifest.reference.thresholds
+    assert item["psi_thresholds"] == [t.psi_shift, t.psi_unlike]
     assert sum(item["levels"].values()) == 3

@@ -237,6 +237,8 @@ class Aggregate:
     warned_runs: int = 0  # runs where the reader accepted an intended-use warning
     warnings: Counter[str] = field(default_factory=Counter)
     outputs: dict[str, OutputStats] = field(default_factory=dict)
+    #: The model's own (shift, unlike) PSI thresholds, as its latest record says.
+    psi_thresholds: tuple[float, float] | None = None
 
     @property
     def with_stats(self) -> int:
@@ -279,6 +281,10 @@ class Aggregate:
             if isinstance(levels, Mapping):
                 self.levels.update({str(k): int(v) for k, v in levels.items()
                                     if isinstance(v, int)})
+            limits = item.get("psi_thresholds")
+            if isinstance(limits, list) and len(limits) == 2 and all(
+                    _num(v) is not None for v in limits):
+                self.psi_thresholds = (float(limits[0]), float(limits[1]))
             psi = item.get("psi")
             if isinstance(psi, Mapping):
                 median = _num(psi.get("p50"))

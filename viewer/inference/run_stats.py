@@ -33,6 +33,7 @@ from viewer.inference.results import (
 )
 
 if TYPE_CHECKING:
+    from viewer.inference.manifest import Reference
     from viewer.io.model import Series
 
 STATS_VERSION = 1
@@ -76,7 +77,8 @@ def _tag(tags: Any, keyword: str) -> Any:
         return None
 
 
-def input_stats(series: Series, results: Sequence[Result]) -> dict[str, Any]:
+def input_stats(series: Series, results: Sequence[Result],
+                psi_thresholds: tuple[float, float] | None = None) -> dict[str, Any]:
     """The input's acquisition attributes (from the first image of the run) and its domain
     statistics over the run's results."""
     refs = [series.frames[r.provenance.frame_index] for r in results
@@ -100,6 +102,8 @@ def input_stats(series: Series, results: Sequence[Result]) -> dict[str, Any]:
         "slice_mm": _number(_tag(tags, "SliceThickness")),
         "levels": _levels(results),
         "psi": psi_summary(_psis(results)),
+        # the model's own (shift, unlike) PSI thresholds, for the report's plots
+        "psi_thresholds": list(psi_thresholds) if psi_thresholds is not None else None,
     }
 
 
@@ -211,11 +215,13 @@ def _values(outputs: Sequence[ValuesOutput]) -> dict[str, Any]:
 
 
 def run_stats(series: Series | None, results: Sequence[Result], *,
-              provider: str, warnings: Sequence[str] = ()) -> dict[str, Any]:
+              provider: str, warnings: Sequence[str] = (),
+              reference: Reference | None = None) -> dict[str, Any]:
     """The ``stats`` of a run's audit record (format :data:`STATS_VERSION`).
 
     ``series`` None: a run on raw tensors, which has no image to describe (the record
-    then says only the provider and the accepted warnings).
+    then says only the provider and the accepted warnings). ``reference``: the model's
+    reference statistics, whose PSI thresholds the record keeps beside the PSI.
     """
     stats: dict[str, Any] = {
         "v": STATS_VERSION,
@@ -223,6 +229,8 @@ def run_stats(series: Series | None, results: Sequence[Result], *,
         "warnings_accepted": [str(w)[:MAX_WARNING_TEXT] for w in warnings[:MAX_WARNINGS]],
     }
     if series is not None:
-        stats["input"] = input_stats(series, results)
+        t = reference.thresholds if reference is not None else None
+        stats["input"] = input_stats(series, results, None if t is None
+                                     else (t.psi_shift, t.psi_unlike))
         stats["output"] = output_stats(series, results)
     return stats
