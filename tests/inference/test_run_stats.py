@@ -161,3 +161,21 @@ def test_a_marked_study_leaves_no_patient_data_in_its_record(tmp_path):
     t = registry.get("ct-lesion-cls").manifest.reference.thresholds
     assert item["psi_thresholds"] == [t.psi_shift, t.psi_unlike]
     assert sum(item["levels"].values()) == 3
+
+
+def test_a_thousand_classes_keep_the_record_bounded(phantom):
+    from viewer.inference.manifest import Label
+    from viewer.inference.preprocess import Letterbox
+    from viewer.inference.results import LabelsOutput, Provenance, Result
+    from viewer.inference.run_stats import MAX_CLASSES, run_stats
+
+    labels = tuple(Label(f"class {i}") for i in range(1000))
+    probabilities = tuple([1 / 1000] * 1000)
+    provenance = Provenance("m", "m", "1", "d", True, "onnxruntime", phantom.uid,
+                            phantom.frames[0].instance.sop_instance_uid, 0, 0)
+    result = Result(provenance, (96, 96), Letterbox((96, 96), (96, 96), (1.0, 1.0), (0, 0)),
+                    (LabelsOutput("CLS", labels, probabilities),))
+    out = run_stats(phantom, [result], provider="CPUExecutionProvider")["output"]["CLS"]
+    assert len(out["mean"]) == len(out["top"]) == MAX_CLASSES
+    assert list(out["top"])[:2] == ["class 0", "class 1"]
+    assert len(json.dumps(out)) < 4096
