@@ -493,3 +493,15 @@ def test_bench_batch_pacs_prints_the_node_against_get_then_run(tmp_path) -> None
         r"^outputs identical across sources: yes",
         r"^load average ",
     ])
+
+
+def test_bench_drift_prints_the_cost_of_the_statistics_and_the_analysis(tmp_path) -> None:
+    out = run_bench("bench_drift.py", "--slices", "2", "--records", "50", "--rounds", "1",
+                    tmp_path=tmp_path)
+    assert_lines(out, [
+        r"^\[drift\] 2 images, 1 interleaved rounds, medians; load average",
+        rf"^  stats +{MS}/run +run_model +{MS}/run +\(\d+\.\d+% of the run\)$",
+        r"^  record +\d+ bytes \(the signed line\), of which stats \d+ bytes \(\d+%\)$",
+        rf"^  analysis +{MS} +reading the log +{MS} +\(\d+\.\d+x the read; 50 records, "
+        r"\d+ alert\(s\)\)$",
+    ])
