@@ -1,0 +1,124 @@
+"""``lightbox audit report``: the monthly drift / governance report (docs/governance.md).
+
+    lightbox audit report --from DATE --to DATE --out report.html
+        [--reference FROM:TO] [--log FILE|FOLDER ...] [--export FILE ...]
+
+Reads this workstation's audit folder (every account's log you can read, and the
+service's ``serve-*`` logs in it) unless ``--log`` / ``--export`` name the sources: the
+exports of many workstations (``lightbox audit export``) and logs, each verified before
+it counts. Writes ``report.html`` (self-contained, offline) and ``report.json`` (its
+figures). The PSI thresholds are each model's own where that version is installed here.
+Exit status: 0 written, 1 nothing written (no matplotlib, a file not writable) or a
+source failed verification (the report is written, naming it), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from viewer.audit.report.figures import PsiLimits
+from viewer.audit.report.make import figures, write
+from viewer.audit.report.sources import gather
+from viewer.audit.report.weeks import parse_time
+from viewer.audit.signing import AuditError
+from viewer.cli.args import output_file
+from viewer.host.settings import Settings
+from viewer.io.atomic import ExportError
+
+PROG = "lightbox audit report"
+
+
+def add_parser(commands: Any) -> None:
+    report = commands.add_parser("report", help="the drift / governance report (HTML)")
+    report.add_argument("--from", dest="start", required=True, help="ISO 8601 start (inclusive)")
+    report.add_argument("--to", dest="end", required=True, help="ISO 8601 end (exclusive)")
+    report.add_argument("--out", required=True, help="the HTML file to write (its figures "
+                        "go beside it as .json)")
+    report.add_argument("--reference", metavar="FROM:TO",
+                        help="the reference period the outputs are compared with "
+                        "(two ISO dates joined by ':', e.g. 2026-01-01:2026-02-01)")
+    report.add_argument("--log", type=Path, action="append", default=[],
+                        help="an audit log, or a folder of them (repeatable)")
+    report.add_argument("--export", type=Path, action="append", default=[],
+                        help="an export written by 'lightbox audit export' (repeatable)")
+
+
+def _usage(message: str) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return 2
+
+
+def _reference(text: str) -> tuple[datetime, datetime]:
+    # ISO times hold ':' themselves: split where both halves parse
+    for i, char in enumerate(text):
+        if char == ":":
+            try:
+                return parse_time(text[:i]), parse_time(text[i + 1:])
+            except ValueError:
+                continue
+    raise ValueError(text)
+
+
+def _limits(settings: Settings) -> Any:
+    """Each model's own PSI thresholds where that version is installed, else the defaults
+    (both from viewer.inference, which the audit room sits below)."""
+    from viewer.inference.manifest import DomainThresholds
+    from viewer.inference.registry import ModelRegistry
+
+    installed: dict[tuple[str, str], PsiLimits] = {}
+    for entry in ModelRegistry(settings=settings):
+        manifest = entry.manifest
+        if manifest is not None and manifest.reference is not None:
+            t = manifest.reference.thresholds
+            installed[(manifest.id, manifest.version)] = PsiLimits(
+                t.psi_shift, t.psi_unlike, "manifest")
+    default = DomainThresholds()
+    fallback = PsiLimits(default.psi_shift, default.psi_unlike, "defaults")
+
+    def limits(model_id: str, version: str) -> PsiLimits:
+        return installed.get((model_id, version), fallback)
+
+    return limits
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        start, end = parse_time(args.start), parse_time(args.end)
+    except ValueError:
+        return _usage("--from and --to must be ISO 8601 dates or times")
+    if end <= start:
+        return _usage("--to must come after --from")
+    try:
+        reference = _reference(args.reference) if args.reference else None
+    except ValueError:
+        return _usage(f"--reference {args.reference!r} is not FROM:TO (two ISO 8601 dates)")
+    if reference is not None and reference[1] <= reference[0]:
+        return _usage("the reference period must end after it starts")
+    try:
+        out = output_file(args.out)
+    except argparse.ArgumentTypeError as exc:
+        return _usage(f"argument --out: {exc}")
+    logs = list(args.log)
+    if not logs and not args.export:
+        logs = [settings.audit_dir]
+    gathered = gather(logs, args.export)
+    report = figures(gathered, start, end, reference, _limits(settings), _evaluate(settings))
+    try:
+        html_path, data_path = write(report, out)
+    except (AuditError, ExportError) as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 1
+    for source in gathered.rejected:
+        print(f"{source.path.name}: NOT COUNTED: {source.problem}", file=sys.stderr)
+    print(f"wrote {html_path} ({report['runs']} run(s) of {len(report['models'])} model "
+          f"series from {len(gathered.sources) - len(gathered.rejected)} verified source(s)) "
+          f"and its figures {data_path.name}")
+    return 1 if gathered.rejected else 0
+
+
+def _evaluate(settings: Settings) -> Any:
+    return None
