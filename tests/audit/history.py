@@ -158,7 +158,7 @@ def _liver(rng: random.Random, version: str, label: str, truth: Truth) -> dict[s
     }
 
 
-def generate(log: AuditLog, seed: int, user: str, runs_per_week: int = 60,
+def generate(log: AuditLog, seed: int, user: str, runs_per_week: int = 80,
              weeks: range = range(WEEKS)) -> Truth:
     """Write the history of one workstation to ``log``; its truth."""
     rng = random.Random(seed)

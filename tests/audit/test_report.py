@@ -1,0 +1,226 @@
+"""``lightbox audit report`` over a generated history (tests/audit/history.py): months of
+runs of three workstations written through the real audit log, exported with the real
+``lightbox audit export``; the report's figures (its JSON companion, drawn into the HTML)
+checked against what the generator wrote: per week, per device, the injected scanner
+change and output shift, the version change as two series, the downtime stated, a
+tampered export named and counted nowhere, overlapping exports counted once."""
+
+from __future__ import annotations
+
+import html
+import json
+import statistics
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.audit import history as h
+from viewer.audit.log import AuditLog
+from viewer.cli.audit import main
+
+ROOT = Path(__file__).resolve().parents[2]
+END = h.START + timedelta(weeks=h.WEEKS)
+REFERENCE = f"{(h.START + timedelta(weeks=2)).date()}:{(h.START + timedelta(weeks=8)).date()}"
+
+
+def _iso(weeks: int) -> str:
+    return (h.START + timedelta(weeks=weeks)).date().isoformat()
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """Workstation 1 exported twice (weeks 0-15 and 10-25: six weeks in both), the
+    service's own log (an audit folder with serve-0/), workstation 3's export tampered."""
+    base = tmp_path_factory.mktemp("history")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LIGHTBOX_CONFIG_DIR", str(base / "config"))
+        env.setenv("LIGHTBOX_AUDIT_DIR", str(base / "audit"))
+        ws1 = AuditLog(base / "ws1" / "ai-runs-1001-reader1.jsonl")
+        truth1 = h.generate(ws1, 1, "reader1")
+        service = AuditLog(base / "audit" / "serve-0" / "ai-runs-1002-lightbox.jsonl")
+        truth2 = h.generate(service, 2, "lightbox")
+        ws3 = AuditLog(base / "ws3" / "ai-runs-1003-reader3.jsonl")
+        h.generate(ws3, 3, "reader3", runs_per_week=5)
+        exports = [base / "ws1-a.export.jsonl", base / "ws1-b.export.jsonl",
+                   base / "ws3.export.jsonl"]
+        for log, out, start, end in ((ws1, exports[0], 0, 16), (ws1, exports[1], 10, h.WEEKS),
+                                     (ws3, exports[2], 0, h.WEEKS)):
+            assert main(["export", "--from", _iso(start), "--to", _iso(end), "--out", str(out),
+                         "--log", str(log.path)]) == 0
+        lines = exports[2].read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if '"stats"' in line:  # a reader's accepted warning quietly removed
+                lines[i] = line.replace('"unlike": 1', '"unlike": 0', 1)
+                if lines[i] != line:
+                    break
+        exports[2].write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out = base / "report" / "drift.html"
+        out.parent.mkdir()
+        args = ["report", "--from", _iso(0), "--to", _iso(h.WEEKS), "--out", str(out),
+                "--reference", REFERENCE, "--log", str(base / "audit")]
+        for export in exports:
+            args += ["--export", str(export)]
+        code = main(args)
+    truth = h.Truth()
+    truth.merge(truth1)
+    truth.merge(truth2)
+    report = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    return {"base": base, "out": out, "code": code, "report": report, "truth": truth,
+            "truth1": truth1, "html": html.unescape(out.read_text(encoding="utf-8"))}
+
+
+def _series(report, model_id, version):
+    (found,) = [m for m in report["models"] if (m["model_id"], m["version"]) ==
+                (model_id, version)]
+    return found
+
+
+def test_runs_per_week_and_the_input_figures_are_the_generators(made):
+    report, truth = made["report"], made["truth"]
+    assert report["runs"] == sum(truth.runs.values()) > 3000
+    for model_id, version, _ in (h.TRIAGE, h.LIVER_OLD, h.LIVER_NEW):
+        series = _series(report, model_id, version)
+        for i in range(h.WEEKS):
+            week = h.week_label(i)
+            figures = series["weeks"][week]
+            assert figures["runs"] == truth.runs[(model_id, version, week)], (model_id, week)
+            levels = truth.levels.get((model_id, version, week))
+            if not levels:
+                assert figures["runs_with_stats"] == 0
+                continue
+            frames = sum(levels.values())
+            assert figures["frames"] == frames
+            assert figures["share_unlike"] == pytest.approx(levels["unlike"] / frames)
+            assert figures["share_shift"] == pytest.approx(levels["shift"] / frames)
+            assert figures["psi_p90"] == pytest.approx(
+                statistics.median(truth.p90[(model_id, version, week)]))
+            assert figures["warnings_accepted"] == truth.accepted[(model_id, version, week)]
+    triage = _series(report, *h.TRIAGE[:2])
+    devices = {d["device"]: d for d in triage["devices"]}
+    assert {name: d["runs_with_stats"] for name, d in devices.items()} == {
+        k: v for k, v in truth.devices.items() if "Scan 64" not in k}
+    new = devices[" · ".join(h.NEW_DEVICE)]
+    assert new["first_week"] == h.week_label(h.SCANNER_WEEK)
+    assert new["psi_p90"] > triage["psi_limits"]["unlike"] > devices["ACME · Rad 500 · VA10"][
+        "psi_p90"]
+    assert triage["psi_limits"] == {"shift": 0.1, "unlike": 0.25, "source": "defaults"}
+    assert "Lightbox's defaults" in made["html"]
+
+
+def test_the_output_shift_against_the_reference_period(made):
+    report, truth = made["report"], made["truth"]
+    triage = _series(report, *h.TRIAGE[:2])
+    reference = triage["reference"]["outputs"]["OUTPUT"]["metrics"]["share:nodule"]
+    ref_top = sum((truth.top[(h.TRIAGE[1], h.week_label(i))] for i in range(2, 8)),
+                  start=h.Counter())
+    assert reference == pytest.approx(ref_top["nodule"] / sum(ref_top.values()))
+    assert abs(reference - h.P_BEFORE) < 0.05
+    for i in range(h.OLD_WEEKS, h.WEEKS):
+        week = h.week_label(i)
+        top = truth.top.get((h.TRIAGE[1], week))
+        if not top:
+            continue
+        share = triage["weeks"][week]["outputs"]["OUTPUT"]["metrics"]["share:nodule"]
+        assert share == pytest.approx(top["nodule"] / sum(top.values()))
+    after = [triage["weeks"][h.week_label(i)]["outputs"]["OUTPUT"]["metrics"]["share:nodule"]
+             for i in range(h.SHIFT_WEEK, h.WEEKS) if i not in h.GAP_WEEKS]
+    assert abs(statistics.fmean(after) - h.P_AFTER) < 0.05
+    liver = _series(report, *h.LIVER_NEW[:2])
+    for i in range(h.VERSION_WEEK, h.WEEKS):
+        values = truth.liver_ml.get((h.LIVER_NEW[1], h.week_label(i)))
+        if values:
+            assert liver["weeks"][h.week_label(i)]["outputs"]["LABELS"]["metrics"][
+                "ml:liver"] == pytest.approx(statistics.fmean(values))
+
+
+def test_a_version_change_is_two_series_never_mixed(made):
+    old, new = (_series(made["report"], *key[:2]) for key in (h.LIVER_OLD, h.LIVER_NEW))
+    assert (old["digest"], new["digest"]) == (h.LIVER_OLD[2], h.LIVER_NEW[2])
+    assert old["last_week"] == h.week_label(h.VERSION_WEEK - 1)
+    assert new["first_week"] == h.week_label(h.VERSION_WEEK)
+    assert all(old["weeks"][w]["runs"] == 0 or new["weeks"][w]["runs"] == 0
+               for w in made["report"]["weeks"])
+    statement = (f"liver-seg 1.1.0 took over from version 1.0.0 in week "
+                 f"{h.week_label(h.VERSION_WEEK)}: reported as two series, never mixed")
+    assert new["statements"] == [statement]
+    assert statement in made["html"]
+    assert new["reference"]["runs"] == 0  # the reference period saw only 1.0.0
+
+
+def test_the_downtime_and_the_older_records_are_stated(made):
+    report = made["report"]
+    gap = f"{h.week_label(h.GAP_WEEKS[0])} to {h.week_label(h.GAP_WEEKS[-1])}"
+    assert report["empty_weeks"] == [h.week_label(i) for i in h.GAP_WEEKS]
+    assert f"No AI run was recorded in {gap}" in report["statements"][0]
+    older = sum(made["truth"].older.values())
+    assert older > 0
+    assert f"{older} run(s) recorded by an older Lightbox carry no statistics" in made["html"]
+    triage = _series(report, *h.TRIAGE[:2])
+    assert triage["older_format"] == made["truth"].older["chest-triage"]
+
+
+def test_a_tampered_export_is_named_and_counted_nowhere(made):
+    report = made["report"]
+    assert made["code"] == 1  # the report is written, and says a source failed
+    (bad,) = [s for s in report["sources"] if s["problem"]]
+    assert bad["name"] == "ws3.export.jsonl" and bad["new"] == 0
+    assert "was edited" in bad["problem"]
+    assert f"ws3.export.jsonl was NOT counted: {bad['problem']}" in made["html"]
+    assert report["runs"] == sum(made["truth"].runs.values())  # nothing of ws3
+
+
+def test_overlapping_exports_are_counted_once(made):
+    both = sum(n for (_, _, week), n in made["truth1"].runs.items()
+               if week in {h.week_label(i) for i in range(10, 16)})
+    assert both > 0
+    assert made["report"]["duplicates"] == both
+    service = [s for s in made["report"]["sources"] if s["kind"] == "log"]
+    assert [s["name"] for s in service] == ["ai-runs-1002-lightbox.jsonl"]  # from serve-0/
+
+
+def test_no_patient_data_and_nothing_to_fetch_in_the_report(made):
+    page = made["out"].read_text(encoding="utf-8")
+    data = made["out"].with_suffix(".json").read_text(encoding="utf-8")
+    for text in (page, data):
+        assert h.MARKER not in text
+        assert "reader1" not in text and "series_hash" not in text
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+
+
+def test_an_empty_period_is_said(made, tmp_path):
+    out = tmp_path / "empty.html"
+    code = main(["report", "--from", "2030-01-01", "--to", "2030-02-01", "--out", str(out),
+                 "--export", str(made["base"] / "ws1-a.export.jsonl")])
+    assert code == 0
+    report = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert report["runs"] == 0 and report["models"] == []
+    assert "No AI run was recorded in the period in any verified source." in \
+        out.read_text(encoding="utf-8")
+
+
+def test_without_matplotlib_it_says_where_to_run_it(made, tmp_path):
+    """The desktop app never ships matplotlib: the command says what to do, writes nothing."""
+    out = tmp_path / "r.html"
+    code = ("import sys; sys.modules['matplotlib'] = None\n"
+            "from viewer.cli.audit import main\n"
+            f"sys.exit(main(['report', '--from', '2026-01-01', '--to', '2026-02-01', "
+            f"'--out', {str(out)!r}, '--export', {str(made['base'] / 'ws1-a.export.jsonl')!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 1
+    assert "lightbox[report]" in done.stderr and "service host" in done.stderr
+    assert not out.exists() and not out.with_suffix(".json").exists()
+
+
+def test_bad_usage_is_refused_with_the_reason(capsys, tmp_path):
+    out = str(tmp_path / "r.html")
+    assert main(["report", "--from", "2026-02-01", "--to", "2026-01-01", "--out", out]) == 2
+    assert "--to must come after --from" in capsys.readouterr().err
+    assert main(["report", "--from", "2026-01-01", "--to", "2026-02-01", "--out", out,
+                 "--reference", "last month"]) == 2
+    assert "is not FROM:TO" in capsys.readouterr().err
+    assert not Path(out).exists()
