@@ -31,6 +31,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 import re
 import secrets
@@ -247,18 +248,40 @@ class AuditRecord:
     #: Inputs read from other series of the study: input name → keyed hash of that
     #: series' UID (as ``series_hash``); left out of the record when there are none.
     input_series: Mapping[str, str] = field(default_factory=dict)
+    #: What the run saw and gave, for drift monitoring (``viewer.inference.run_stats``,
+    #: format in docs/governance.md): a plain JSON object, no patient data; left out of
+    #: the record when empty, so records of older versions read (and verify) unchanged.
+    stats: Mapping[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        # Every field is a plain value (input_series is copied below): no deep copy needed.
+        # Every field is a plain value (input_series and stats are copied below).
         record = {f.name: getattr(self, f.name) for f in fields(self)}
         if self.input_series:
             record["input_series"] = dict(self.input_series)
         else:
             del record["input_series"]
+        if self.stats:  # as the log will hold it (JSON): lists, not tuples; no NaN
+            record["stats"] = _plain(self.stats)
+        else:
+            del record["stats"]
         record["time"] = self.time or utc_now()
         record["user"] = self.user or os_user()
         record["duration_s"] = round(self.duration_s, 4)
         return record
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as the log's JSON will hold it: dicts with text keys, lists, finite
+    numbers (NaN and infinity become null), text, booleans and null."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    return _plain(float(value)) if hasattr(value, "__float__") else str(value)
 
 
 class Record(Protocol):

@@ -45,6 +45,7 @@ from viewer.inference.result_arrays import (
     volume_of,
 )
 from viewer.inference.results import Provenance, Result
+from viewer.inference.run_stats import run_stats
 from viewer.inference.series_match import extra_inputs
 from viewer.io.model import Series
 from viewer.net.errors import ServerModelMismatchError, ServerRefusedError
@@ -130,13 +131,18 @@ def run_remote(entry: ModelEntry, series: Series, *, server: str, settings: Sett
     check = check_intended_use(manifest, series)
     runtime = f"inference server {server}"  # until the server says what it runs
 
+    provider = ""  # the server's execution provider, once it says
+    done: list[Result] = []
+
     def record(outcome: str, frames: int = 0, message: str = "") -> None:
+        accepted = check.warnings if accept_warnings and outcome != "refused" else ()
         audit_log.append(AuditRecord(
             model_id=manifest.id, model_version=manifest.version,
             model_digest=manifest.digest, series_hash=series_hash(series.uid),
             runtime=runtime, duration_s=time.perf_counter() - started, frames=frames,
             outcome=outcome, message=message or f"run on inference server {server} "
-            f"({client.server.address})"))
+            f"({client.server.address})",
+            stats=run_stats(series, done, provider=provider, warnings=accepted)))
 
     # Refused here, recorded as a run here would be (nothing was sent).
     if check.problems:
@@ -155,6 +161,7 @@ def run_remote(entry: ModelEntry, series: Series, *, server: str, settings: Sett
                + ", ".join(d.split(":")[0] for d in exc.differences) + " differ")
         raise
     runtime = f"{found.runtime} ({found.provider}) on inference server {server}"
+    provider = found.provider
 
     files = list(dict.fromkeys(ref.instance.path for ref in series.frames))
     total = len(series.frames)
@@ -183,6 +190,7 @@ def run_remote(entry: ModelEntry, series: Series, *, server: str, settings: Sett
         raise
     if progress is not None:
         progress(total, total)
+    done = results
     record("ok", len(results), f"run on inference server {server} "
            f"({client.server.address}), provider {found.provider}")
     return results

@@ -26,6 +26,7 @@ from viewer.inference.intended_use import check_intended_use
 from viewer.inference.postprocess import postprocess, split_batch
 from viewer.inference.preprocess import Letterbox, neighbours, prepare_slice, prepare_volume
 from viewer.inference.results import InputSource, Provenance, Result
+from viewer.inference.run_stats import run_stats
 from viewer.inference.series_match import check_choice, extra_inputs, primary_input
 from viewer.inference.session import CPU
 from viewer.inference.verify import VerifiedModel, is_verified
@@ -103,10 +104,14 @@ def run_model(
     others = dict(inputs or {})
     hashes = {name: series_hash(s.uid) for name, s in others.items()}
 
+    accepted: tuple[str, ...] = ()  # the intended-use warnings the reader accepted
+    results: list[Result] = []  # filled as batches finish: a cancel records how far it got
+
     def record(outcome: str, message: str = "", done: int = 0, unlike: int = 0) -> None:
         """Append the run's record; for a run that ended otherwise, the failure is logged
         and the run's own error goes on (it did not complete either way)."""
         try:
+            stats = _stats(series, results, verified.provider, accepted)
             audit.append(
                 AuditRecord(
                     model_id=manifest.id,
@@ -120,6 +125,7 @@ def run_model(
                     message=message,
                     unlike_training=unlike,
                     input_series=hashes,
+                    stats=stats,
                 )
             )
         except AuditError as exc:
@@ -147,6 +153,7 @@ def run_model(
     if problem:
         record("refused", problem[1])
         raise ModelInputError(manifest.id, problem[0])
+    accepted = check.warnings
     volumes: list[OtherVolume] = []
     companions: list[Companion] = []
     try:
@@ -161,7 +168,6 @@ def run_model(
     except ModelInputError as exc:
         record("refused", exc.reason)
         raise
-    results: list[Result] = []  # filled as batches finish: a cancel records how far it got
     try:
         if manifest.volume is not None:  # a sliding-window volume model
             run_volume(verified, series, indices, check.warnings, progress, cancel, batch_size,
@@ -180,6 +186,17 @@ def run_model(
         raise
     record("ok", done=len(results), unlike=sum(1 for r in results if r.ood))
     return results
+
+
+def _stats(series: Series, results: Sequence[Result], provider: str,
+           accepted: Sequence[str]) -> dict[str, object]:
+    """The record's drift statistics; a fault in them costs the statistics, not the run's
+    record (the run counts either way)."""
+    try:
+        return run_stats(series, results, provider=provider, warnings=accepted)
+    except Exception:  # noqa: BLE001 - the record must be written; the fault is logged
+        log.exception("the run's statistics could not be computed")
+        return run_stats(None, (), provider=provider, warnings=accepted)
 
 
 def _check_inputs(manifest: Manifest, series: Series,
@@ -318,7 +335,7 @@ def _domain(
     if manifest.reference is None:
         return None
     ref = series.frames[index]
-    header = ref.instance.header
+    header = ref.instance.tags  # the quick scan's values: no file read
     kvp = None
     if header is not None:
         try:

@@ -39,12 +39,18 @@ HELD: dict[str, tuple[int, str]] = {
     "SOPInstanceUID": (0x00080018, "UI"),
     "StudyDate": (0x00080020, "DA"),
     "Modality": (0x00080060, "CS"),
+    "Manufacturer": (0x00080070, "LO"),  # the drift statistics (inference.run_stats)
     "StudyDescription": (0x00081030, "LO"),
     "SeriesDescription": (0x0008103E, "LO"),
+    "ManufacturerModelName": (0x00081090, "LO"),
     "PatientName": (0x00100010, "PN"),
     "PatientID": (0x00100020, "LO"),
     "PatientBirthDate": (0x00100030, "DA"),  # corner text (viewer.ui.viewport.corner_text)
+    "BodyPartExamined": (0x00180015, "CS"),  # the drift statistics, as Manufacturer…
     "SliceThickness": (0x00180050, "DS"),  # corner text
+    "KVP": (0x00180060, "DS"),  # the domain check and the drift statistics
+    "MagneticFieldStrength": (0x00180087, "DS"),
+    "SoftwareVersions": (0x00181020, "LO"),
     "ImagerPixelSpacing": (0x00181164, "DS"),
     "NominalScannedPixelSpacing": (0x00182010, "DS"),
     "StudyInstanceUID": (0x0020000D, "UI"),

@@ -38,6 +38,7 @@ from viewer.inference.errors import (
 from viewer.inference.registry import ModelEntry, ModelRegistry
 from viewer.inference.result_arrays import run_arrays
 from viewer.inference.result_json import result_summary
+from viewer.inference.run_stats import run_stats
 from viewer.inference.verify import VerifiedModel
 from viewer.io.frames import FrameSource
 from viewer.io.model import Series
@@ -249,7 +250,9 @@ class Engine:
                 model_id=m.id, model_version=m.version, model_digest=m.digest,
                 series_hash="", runtime=f"onnxruntime {model.runtime} {model.provider}",
                 duration_s=time.perf_counter() - started, frames=frames, outcome=outcome,
-                message=message or "open inference protocol: raw tensors"))
+                message=message or "open inference protocol: raw tensors",
+                # raw tensors: no image to describe, so the provider only (a run all the same)
+                stats=run_stats(None, (), provider=model.provider)))
         except AuditError as exc:
             raise ServiceError("audit_unavailable", f"the run cannot be recorded: {exc}"
                                ) from None
