@@ -3,8 +3,9 @@ several workstations, written through the REAL audit log (signed, chained; group
 records share one write, ``AuditLog.append_many``), with what happened in it injected on
 purpose and kept as the truth the report's figures are checked against:
 
-- a scanner change: from week ``SCANNER_WEEK`` a new CT device takes half the runs of
-  ``chest-triage``, its images far from the training data (PSI 0.28-0.45, frames unlike);
+- a scanner change: from week ``SCANNER_WEEK`` a new device takes half the runs of
+  ``chest-triage``, its images far from the training data (median PSI 0.3-0.48, frames
+  unlike or shifted);
 - an output shift: the share of frames classified "nodule" goes from ``P_BEFORE`` to
   ``P_AFTER`` from week ``SHIFT_WEEK``;
 - a version change: ``liver-seg`` 1.0 is replaced by 1.1 (another digest) from week
@@ -59,7 +60,7 @@ class Truth:
         default_factory=lambda: defaultdict(Counter))
     top: dict[tuple[str, str], Counter[str]] = field(
         default_factory=lambda: defaultdict(Counter))
-    p90: dict[tuple[str, str, str], list[float]] = field(default_factory=lambda: defaultdict(list))
+    p50: dict[tuple[str, str, str], list[float]] = field(default_factory=lambda: defaultdict(list))
     accepted: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     older: Counter[str] = field(default_factory=Counter)  # model id → runs without stats
     devices: Counter[str] = field(default_factory=Counter)  # device label → runs
@@ -74,8 +75,8 @@ class Truth:
             self.levels[key].update(counter)
         for key2, counter in other.top.items():
             self.top[key2].update(counter)
-        for key, values in other.p90.items():
-            self.p90[key] += values
+        for key, values in other.p50.items():
+            self.p50[key] += values
         for key2, values in other.liver_ml.items():
             self.liver_ml[key2] += values
 
@@ -110,7 +111,8 @@ def _triage(rng: random.Random, week: int, truth: Truth, label: str) -> dict[str
     new = week >= SCANNER_WEEK and rng.random() < 0.5
     device = NEW_DEVICE if new else OLD_DEVICES[rng.randrange(2)]
     frames = rng.randint(1, 3)
-    p90 = rng.uniform(0.28, 0.45) if new else rng.uniform(0.02, 0.09)
+    p90 = rng.uniform(0.5, 0.8) if new else rng.uniform(0.02, 0.09)
+    p50 = round(p90 * 0.6, 4)
     if new:
         unlike = rng.randint(1, frames)
         levels = {"like": 0, "shift": frames - unlike, "unlike": unlike}
@@ -123,9 +125,9 @@ def _triage(rng: random.Random, week: int, truth: Truth, label: str) -> dict[str
     key = (*TRIAGE[:2], label)
     truth.levels[key].update(levels)
     truth.top[(TRIAGE[1], label)].update(top)
-    truth.p90[key].append(round(p90, 4))
+    truth.p50[key].append(p50)
     truth.accepted[key] += bool(warnings)
-    truth.devices[" · ".join(device)] += 1
+    truth.devices[" / ".join(device)] += 1
     return {
         "v": 1, "provider": "CPUExecutionProvider", "warnings_accepted": warnings,
         "input": {"modality": "CR", "body_part": "CHEST", "manufacturer": device[0],
@@ -133,7 +135,7 @@ def _triage(rng: random.Random, week: int, truth: Truth, label: str) -> dict[str
                   110.0, "field_strength_t": None, "frames": frames, "rows": 2048,
                   "columns": 2048, "spacing_mm": [0.15, 0.15], "slice_mm": None,
                   "levels": levels,
-                  "psi": {"p50": round(p90 / 2, 4), "p90": round(p90, 4),
+                  "psi": {"p50": p50, "p90": round(p90, 4),
                           "max": round(p90 * 1.1, 4), "n": frames, "hist": _hist(p90, frames)}},
         "output": {"OUTPUT": {"kind": "labels", "mean": [1 - p, p], "top": top}},
     }
@@ -143,8 +145,8 @@ def _liver(rng: random.Random, version: str, label: str, truth: Truth) -> dict[s
     ml = round(rng.gauss(1500, 100), 1)
     truth.liver_ml[(version, label)].append(ml)
     truth.levels[("liver-seg", version, label)].update({"like": 64})
-    truth.p90[("liver-seg", version, label)].append(0.05)
-    truth.devices["ACME · Scan 64 · VB20"] += 1
+    truth.p50[("liver-seg", version, label)].append(0.03)
+    truth.devices["ACME / Scan 64 / VB20"] += 1
     return {
         "v": 1, "provider": "CPUExecutionProvider", "warnings_accepted": [],
         "input": {"modality": "CT", "body_part": "ABDOMEN", "manufacturer": "ACME",

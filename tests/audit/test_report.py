@@ -7,71 +7,19 @@ tampered export named and counted nowhere, overlapping exports counted once."""
 
 from __future__ import annotations
 
-import html
 import json
 import statistics
 import subprocess
 import sys
-from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.audit import history as h
-from viewer.audit.log import AuditLog
 from viewer.cli.audit import main
 
 ROOT = Path(__file__).resolve().parents[2]
-END = h.START + timedelta(weeks=h.WEEKS)
-REFERENCE = f"{(h.START + timedelta(weeks=2)).date()}:{(h.START + timedelta(weeks=8)).date()}"
-
-
-def _iso(weeks: int) -> str:
-    return (h.START + timedelta(weeks=weeks)).date().isoformat()
-
-
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    """Workstation 1 exported twice (weeks 0-15 and 10-25: six weeks in both), the
-    service's own log (an audit folder with serve-0/), workstation 3's export tampered."""
-    base = tmp_path_factory.mktemp("history")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("LIGHTBOX_CONFIG_DIR", str(base / "config"))
-        env.setenv("LIGHTBOX_AUDIT_DIR", str(base / "audit"))
-        ws1 = AuditLog(base / "ws1" / "ai-runs-1001-reader1.jsonl")
-        truth1 = h.generate(ws1, 1, "reader1")
-        service = AuditLog(base / "audit" / "serve-0" / "ai-runs-1002-lightbox.jsonl")
-        truth2 = h.generate(service, 2, "lightbox")
-        ws3 = AuditLog(base / "ws3" / "ai-runs-1003-reader3.jsonl")
-        h.generate(ws3, 3, "reader3", runs_per_week=5)
-        exports = [base / "ws1-a.export.jsonl", base / "ws1-b.export.jsonl",
-                   base / "ws3.export.jsonl"]
-        for log, out, start, end in ((ws1, exports[0], 0, 16), (ws1, exports[1], 10, h.WEEKS),
-                                     (ws3, exports[2], 0, h.WEEKS)):
-            assert main(["export", "--from", _iso(start), "--to", _iso(end), "--out", str(out),
-                         "--log", str(log.path)]) == 0
-        lines = exports[2].read_text(encoding="utf-8").splitlines()
-        for i, line in enumerate(lines):
-            if '"stats"' in line:  # a reader's accepted warning quietly removed
-                lines[i] = line.replace('"unlike": 1', '"unlike": 0', 1)
-                if lines[i] != line:
-                    break
-        exports[2].write_text("\n".join(lines) + "\n", encoding="utf-8")
-        out = base / "report" / "drift.html"
-        out.parent.mkdir()
-        args = ["report", "--from", _iso(0), "--to", _iso(h.WEEKS), "--out", str(out),
-                "--reference", REFERENCE, "--log", str(base / "audit")]
-        for export in exports:
-            args += ["--export", str(export)]
-        code = main(args)
-    truth = h.Truth()
-    truth.merge(truth1)
-    truth.merge(truth2)
-    report = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
-    return {"base": base, "out": out, "code": code, "report": report, "truth": truth,
-            "truth1": truth1, "html": html.unescape(out.read_text(encoding="utf-8"))}
-
-
 def _series(report, model_id, version):
     (found,) = [m for m in report["models"] if (m["model_id"], m["version"]) ==
                 (model_id, version)]
@@ -96,15 +44,15 @@ def test_runs_per_week_and_the_input_figures_are_the_generators(made):
             assert figures["share_unlike"] == pytest.approx(levels["unlike"] / frames)
             assert figures["share_shift"] == pytest.approx(levels["shift"] / frames)
             assert figures["psi_p90"] == pytest.approx(
-                statistics.median(truth.p90[(model_id, version, week)]))
+                np.quantile(truth.p50[(model_id, version, week)], 0.9))
             assert figures["warnings_accepted"] == truth.accepted[(model_id, version, week)]
     triage = _series(report, *h.TRIAGE[:2])
     devices = {d["device"]: d for d in triage["devices"]}
     assert {name: d["runs_with_stats"] for name, d in devices.items()} == {
         k: v for k, v in truth.devices.items() if "Scan 64" not in k}
-    new = devices[" · ".join(h.NEW_DEVICE)]
+    new = devices[" / ".join(h.NEW_DEVICE)]
     assert new["first_week"] == h.week_label(h.SCANNER_WEEK)
-    assert new["psi_p90"] > triage["psi_limits"]["unlike"] > devices["ACME · Rad 500 · VA10"][
+    assert new["psi_p90"] > triage["psi_limits"]["unlike"] > devices["ACME / Rad 500 / VA10"][
         "psi_p90"]
     assert triage["psi_limits"] == {"shift": 0.1, "unlike": 0.25, "source": "defaults"}
     assert "Lightbox's defaults" in made["html"]
@@ -113,7 +61,7 @@ def test_runs_per_week_and_the_input_figures_are_the_generators(made):
 def test_the_output_shift_against_the_reference_period(made):
     report, truth = made["report"], made["truth"]
     triage = _series(report, *h.TRIAGE[:2])
-    reference = triage["reference"]["outputs"]["OUTPUT"]["metrics"]["share:nodule"]
+    reference = triage["reference"]["outputs"]["OUTPUT"]["metrics"]["top:nodule"]
     ref_top = sum((truth.top[(h.TRIAGE[1], h.week_label(i))] for i in range(2, 8)),
                   start=h.Counter())
     assert reference == pytest.approx(ref_top["nodule"] / sum(ref_top.values()))
@@ -123,9 +71,9 @@ def test_the_output_shift_against_the_reference_period(made):
         top = truth.top.get((h.TRIAGE[1], week))
         if not top:
             continue
-        share = triage["weeks"][week]["outputs"]["OUTPUT"]["metrics"]["share:nodule"]
+        share = triage["weeks"][week]["outputs"]["OUTPUT"]["metrics"]["top:nodule"]
         assert share == pytest.approx(top["nodule"] / sum(top.values()))
-    after = [triage["weeks"][h.week_label(i)]["outputs"]["OUTPUT"]["metrics"]["share:nodule"]
+    after = [triage["weeks"][h.week_label(i)]["outputs"]["OUTPUT"]["metrics"]["top:nodule"]
              for i in range(h.SHIFT_WEEK, h.WEEKS) if i not in h.GAP_WEEKS]
     assert abs(statistics.fmean(after) - h.P_AFTER) < 0.05
     liver = _series(report, *h.LIVER_NEW[:2])
@@ -133,7 +81,7 @@ def test_the_output_shift_against_the_reference_period(made):
         values = truth.liver_ml.get((h.LIVER_NEW[1], h.week_label(i)))
         if values:
             assert liver["weeks"][h.week_label(i)]["outputs"]["LABELS"]["metrics"][
-                "ml:liver"] == pytest.approx(statistics.fmean(values))
+                "mean:liver"] == pytest.approx(statistics.fmean(values))
 
 
 def test_a_version_change_is_two_series_never_mixed(made):
@@ -224,3 +172,23 @@ def test_bad_usage_is_refused_with_the_reason(capsys, tmp_path):
                  "--reference", "last month"]) == 2
     assert "is not FROM:TO" in capsys.readouterr().err
     assert not Path(out).exists()
+
+
+def test_the_alerts_fire_in_the_weeks_the_history_changed(made):
+    """The site's thresholds (the defaults here), judged week by week: the scanner change
+    from its first week on, the output shift from its first week on, nothing before, and
+    nothing for the model whose inputs and outputs stayed put."""
+    triage = _series(made["report"], *h.TRIAGE[:2])
+    fired: dict[str, list[str]] = {}
+    for alert in triage["alerts"]:
+        fired.setdefault(alert["metric"], []).append(alert["week"])
+    running = [i for i in range(h.OLD_WEEKS, h.WEEKS) if i not in h.GAP_WEEKS]
+    for metric, first in (("unlike_share", h.SCANNER_WEEK), ("psi_p90", h.SCANNER_WEEK),
+                          ("output:OUTPUT:top:nodule", h.SHIFT_WEEK)):
+        assert fired[metric] == [h.week_label(i) for i in running if i >= first], metric
+    assert "shift_share" not in fired
+    assert min(w for weeks in fired.values() for w in weeks) == h.week_label(h.SCANNER_WEEK)
+    for key in (h.LIVER_OLD, h.LIVER_NEW):
+        assert _series(made["report"], *key[:2])["alerts"] == []
+    assert "output OUTPUT top:nodule moved from the reference: 20% → 4" in made["html"] or \
+        "output OUTPUT top:nodule moved from the reference" in made["html"]

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from viewer.audit.drift import DriftThresholds
 from viewer.audit.report.figures import PsiLimits
 from viewer.audit.report.make import figures, write
 from viewer.audit.report.sources import gather
-from viewer.audit.report.weeks import parse_time
 from viewer.audit.signing import AuditError
 from viewer.cli.args import output_file
 from viewer.host.settings import Settings
@@ -45,6 +45,12 @@ def add_parser(commands: Any) -> None:
                         help="an audit log, or a folder of them (repeatable)")
     report.add_argument("--export", type=Path, action="append", default=[],
                         help="an export written by 'lightbox audit export' (repeatable)")
+
+
+def parse_time(text: str) -> datetime:
+    """ISO 8601; a time without a zone is UTC, a bare date its midnight. ValueError if not."""
+    stamp = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def _usage(message: str) -> int:
@@ -106,7 +112,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not logs and not args.export:
         logs = [settings.audit_dir]
     gathered = gather(logs, args.export)
-    report = figures(gathered, start, end, reference, _limits(settings), _evaluate(settings))
+    report = figures(gathered, start, end, reference, _limits(settings),
+                     DriftThresholds.of(getattr(settings, "drift_alerts", None)))
     try:
         html_path, data_path = write(report, out)
     except (AuditError, ExportError) as exc:
@@ -119,6 +126,3 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
           f"and its figures {data_path.name}")
     return 1 if gathered.rejected else 0
 
-
-def _evaluate(settings: Settings) -> Any:
-    return None

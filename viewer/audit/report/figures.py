@@ -1,30 +1,24 @@
-"""The report's figures: per model series (id, version, digest: a version change is two
-series, never mixed) and ISO week, from verified AI-run records (``stats`` format 1,
-docs/governance.md). Plain data (the JSON written beside the HTML): the HTML is drawn
-from exactly these numbers, and the tests check them against a generated history's truth.
+"""The report's figures, counted by ``viewer.audit.drift`` (the one analysis the viewer's
+"drift under review" and the service's metric use too): per model series (id, version,
+digest: a version change is two series, never mixed) and ISO week, as plain data (the
+JSON written beside the HTML). The HTML is drawn from exactly these numbers, and the tests
+check them against a generated history's truth.
 
 Records without ``stats`` (an older Lightbox) count as runs and in nothing else; the
-report says how many. Runs that ended in error or were refused count as runs; their
-statistics (if any) count too, as what the model was given.
+report says how many. Alerts: ``drift.evaluate`` week by week with the site's thresholds,
+the outputs compared with the reference period the user chose (else each series' first
+``reference_days``, drift's default).
 """
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from viewer.audit.report.weeks import record_time, week_of, weeks_between
-
-SeriesKey = tuple[str, str, str]  # model id, version, digest
-LEVELS = ("like", "shift", "unlike")
-#: Alerts of one series in one week: (series records, week start, week end, reference
-#: records of the series) → plain dicts (model, version, metric, value, threshold, message).
-Evaluate = Callable[[list[dict[str, Any]], datetime, datetime, list[dict[str, Any]]],
-                    list[dict[str, Any]]]
+from viewer.audit import drift
+from viewer.audit.drift import Aggregate, DriftThresholds, SeriesKey
 
 
 @dataclass(frozen=True)
@@ -36,244 +30,127 @@ class PsiLimits:
     source: str  # "manifest" | "defaults"
 
 
-def series_key(record: Mapping[str, Any]) -> SeriesKey:
-    return (str(record.get("model_id", "")), str(record.get("model_version", "")),
-            str(record.get("model_digest", "")))
+def _outputs(agg: Aggregate) -> dict[str, dict[str, Any]]:
+    return {name: {"kind": out.kind, "unit": out.unit,
+                   "metrics": {k: v for k, (v, _) in out.metrics().items()}}
+            for name, out in agg.outputs.items()}
 
 
-def _quantile(values: Sequence[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return float(ordered[0])
-    return float(statistics.quantiles(ordered, n=100, method="inclusive")[round(q * 100) - 1]) \
-        if 0 < q < 1 else float(ordered[0] if q <= 0 else ordered[-1])
+def _input(agg: Aggregate) -> dict[str, Any]:
+    return {
+        "runs_with_stats": agg.with_stats, "frames": agg.frames,
+        **{level: agg.levels[level] for level in ("like", "shift", "unlike")},
+        "share_shift": agg.shift_share, "share_unlike": agg.unlike_share,
+        "psi_p50": agg.psi(0.5), "psi_p90": agg.psi(0.9),
+        "psi_runs": sorted(round(v, 4) for v in agg.run_psi),
+        "psi_hist": list(agg.psi_hist),
+        "warnings_accepted": agg.warned_runs,
+    }
 
 
-def _share(part: float, whole: float) -> float | None:
-    return part / whole if whole else None
+def _acquisition(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Modality, kVp, field strength, pixel and slice spacing of one device's runs
+    (medians): what a committee compares with the model's intended use."""
+    values: dict[str, list[float]] = {"kvp": [], "field_strength_t": [], "pixel_mm": [],
+                                      "slice_mm": []}
+    modalities: dict[str, int] = {}
+    for r in runs:
+        stats = r.get("stats")
+        item = stats.get("input") if isinstance(stats, Mapping) else None
+        if not isinstance(item, Mapping):
+            continue
+        if item.get("modality"):
+            modalities[str(item["modality"])] = modalities.get(str(item["modality"]), 0) + 1
+        spacing = item.get("spacing_mm")
+        given = {"kvp": item.get("kvp"), "field_strength_t": item.get("field_strength_t"),
+                 "slice_mm": item.get("slice_mm"),
+                 "pixel_mm": spacing[0] if isinstance(spacing, list) and spacing else None}
+        for key, value in given.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                values[key].append(float(value))
+    return {"modality": ", ".join(sorted(modalities, key=lambda m: -modalities[m])),
+            **{k: drift.quantile(v, 0.5) for k, v in values.items()}}
 
 
-def _stats(record: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    stats = record.get("stats")
-    return stats if isinstance(stats, dict) and stats.get("v") == 1 else None
-
-
-def device_of(stats: Mapping[str, Any]) -> str:
-    """manufacturer + model name + software version of the acquiring device."""
-    inp = stats.get("input") or {}
-    parts = [str(inp.get(k) or "").strip() for k in ("manufacturer", "device_model", "software")]
-    return " · ".join(p for p in parts if p) or "(not recorded)"
-
-
-class _Input:
-    """Input statistics summed over runs (a week, a device)."""
-
-    def __init__(self) -> None:
-        self.runs = 0
-        self.levels: Counter[str] = Counter()
-        self.p50: list[float] = []
-        self.p90: list[float] = []
-        self.kvp: list[float] = []
-        self.tesla: list[float] = []
-        self.pixel: list[float] = []
-        self.slice: list[float] = []
-        self.modalities: Counter[str] = Counter()
-
-    def add(self, stats: Mapping[str, Any]) -> None:
-        inp = stats.get("input") or {}
-        self.runs += 1
-        for level in LEVELS:
-            self.levels[level] += int((inp.get("levels") or {}).get(level, 0))
-        psi = inp.get("psi")
-        if isinstance(psi, dict):
-            for key, into in (("p50", self.p50), ("p90", self.p90)):
-                if isinstance(psi.get(key), (int, float)):
-                    into.append(float(psi[key]))
-        for key, into in (("kvp", self.kvp), ("field_strength_t", self.tesla),
-                          ("slice_mm", self.slice)):
-            if isinstance(inp.get(key), (int, float)):
-                into.append(float(inp[key]))
-        spacing = inp.get("spacing_mm")
-        if isinstance(spacing, list) and spacing and isinstance(spacing[0], (int, float)):
-            self.pixel.append(float(spacing[0]))
-        if inp.get("modality"):
-            self.modalities[str(inp["modality"])] += 1
-
-    def figures(self) -> dict[str, Any]:
-        frames = sum(self.levels.values())
-        return {
-            "runs_with_stats": self.runs, "frames": frames,
-            **{level: self.levels[level] for level in LEVELS},
-            "share_shift": _share(self.levels["shift"], frames),
-            "share_unlike": _share(self.levels["unlike"], frames),
-            "psi_p50": _median(self.p50), "psi_p90": _median(self.p90),
-            "psi_p90_runs": sorted(round(v, 4) for v in self.p90),
-        }
-
-    def acquisition(self) -> dict[str, Any]:
-        return {"modality": ", ".join(m for m, _ in self.modalities.most_common()),
-                "kvp": _median(self.kvp), "field_strength_t": _median(self.tesla),
-                "pixel_mm": _median(self.pixel), "slice_mm": _median(self.slice)}
-
-
-def _median(values: Sequence[float]) -> float | None:
-    return float(statistics.median(values)) if values else None
-
-
-class _Outputs:
-    """Output statistics summed over runs: per output, per metric."""
-
-    def __init__(self) -> None:
-        self.kind: dict[str, str] = {}
-        self.top: dict[str, Counter[str]] = defaultdict(Counter)
-        self.per_run: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-
-    def add(self, stats: Mapping[str, Any]) -> None:
-        for name, out in (stats.get("output") or {}).items():
-            if not isinstance(out, dict):
-                continue
-            kind = str(out.get("kind", ""))
-            self.kind.setdefault(name, kind)
-            runs = self.per_run[name]
-            if kind == "labels" and isinstance(out.get("top"), dict):
-                self.top[name].update({str(k): int(v) for k, v in out["top"].items()})
-            elif kind == "mask":
-                for unit in ("ml", "mm2", "pixels"):
-                    for label, value in (out.get(unit) or {}).items():
-                        runs[f"{unit}:{label}"].append(float(value))
-            elif kind == "boxes":
-                runs["boxes_per_run"].append(float(out.get("count", 0)))
-                scores = [float(s) for s in out.get("scores") or []]
-                if scores:
-                    runs["best_score"].append(max(scores))
-            elif kind == "values":
-                for i, value in enumerate(out.get("mean") or []):
-                    runs[f"mean:{i}"].append(float(value))
-
-    def figures(self) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for name, kind in self.kind.items():
-            metrics: dict[str, float | None] = {}
-            top = self.top.get(name)
-            if top:
-                total = sum(top.values())
-                metrics.update({f"share:{label}": _share(n, total) for label, n in top.items()})
-            metrics.update({m: statistics.fmean(v) for m, v in self.per_run[name].items() if v})
-            out[name] = {"kind": kind, "metrics": metrics}
-        return out
-
-
-def _within(records: Iterable[dict[str, Any]], start: datetime,
-            end: datetime) -> list[dict[str, Any]]:
-    found = []
-    for r in records:
-        when = record_time(r)
-        if when is not None and start <= when < end:
-            found.append(r)
-    return found
-
-
-def series_of(records: Iterable[dict[str, Any]]) -> dict[SeriesKey, list[dict[str, Any]]]:
-    found: dict[SeriesKey, list[dict[str, Any]]] = defaultdict(list)
-    for r in records:
-        found[series_key(r)].append(r)
-    return dict(found)
-
-
-def build(records: Sequence[dict[str, Any]], start: datetime, end: datetime,
+def build(records: Sequence[Mapping[str, Any]], start: datetime, end: datetime,
           reference: tuple[datetime, datetime] | None,
           limits: Callable[[str, str], PsiLimits],
-          evaluate: Evaluate | None = None) -> dict[str, Any]:
+          thresholds: DriftThresholds) -> dict[str, Any]:
     """Every figure of the report for ``[start, end)``; ``records`` may reach outside it
     (the reference period may lie before it)."""
-    weeks = weeks_between(start, end)
-    inside = _within(records, start, end)
-    ref_records = _within(records, *reference) if reference else []
-    by_week_all = Counter(week_of(t) for r in inside if (t := record_time(r)) is not None)
-    empty = [label for label, _, _ in weeks if not by_week_all[label]]
-    ref_series = series_of(ref_records)
-    models = []
-    for key, rows in sorted(series_of(inside).items(),
-                            key=lambda kv: (kv[0][0], min(str(r.get("time")) for r in kv[1]))):
-        models.append(_series(key, rows, weeks, ref_series.get(key, []), reference,
-                              limits(key[0], key[1]), evaluate))
+    weeks = drift.weeks_between(start, end)
+    inside = drift.within(records, start, end)
+    overall = drift.weekly(inside, start, end)
+    empty = [w for w, agg in overall.items() if not agg.runs]
+    alerts: dict[SeriesKey, list[dict[str, Any]]] = {}
+    for week in weeks:
+        monday = drift.week_start(week)
+        for alert in drift.evaluate(records, thresholds, max(monday, start),
+                                    min(monday + timedelta(days=7), end),
+                                    reference):
+            alerts.setdefault((alert.model_id, alert.model_version, alert.model_digest),
+                              []).append({
+                "week": week, "metric": alert.metric, "value": alert.value,
+                "threshold": alert.threshold, "runs": alert.runs,
+                "reference": alert.reference, "message": alert.message})
+    ref_runs = drift.within(records, *reference) if reference else []
+    ref_series = drift.series_of(ref_runs)
+    series = sorted(drift.series_of(inside).items(),
+                    key=lambda kv: (kv[0][0], drift.record_time(kv[1][0]) or start))
+    models = [_series(key, runs, start, end, ref_series.get(key, []), reference is not None,
+                      limits(key[0], key[1]), alerts.get(key, []))
+              for key, runs in series]
     _versions(models)
-    return {"weeks": [label for label, _, _ in weeks], "empty_weeks": empty,
-            "runs": len(inside), "models": models}
+    return {"weeks": weeks, "empty_weeks": empty, "runs": len(inside),
+            "thresholds": {k: getattr(thresholds, k) for k in (
+                "unlike_share", "shift_share", "psi_p90", "output_shift", "min_runs")},
+            "models": models}
 
 
-def _series(key: SeriesKey, rows: list[dict[str, Any]], weeks: Sequence[tuple[str, datetime,
-            datetime]], ref_rows: list[dict[str, Any]], reference: tuple[datetime,
-            datetime] | None, psi: PsiLimits, evaluate: Evaluate | None) -> dict[str, Any]:
+def _series(key: SeriesKey, runs: Sequence[Mapping[str, Any]], start: datetime,
+            end: datetime, ref_runs: Sequence[Mapping[str, Any]], chosen: bool,
+            psi: PsiLimits, alerts: list[dict[str, Any]]) -> dict[str, Any]:
     model_id, version, digest = key
-    per_week: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        when = record_time(r)
-        if when is not None:
-            per_week[week_of(when)].append(r)
-    devices: dict[str, _Input] = defaultdict(_Input)
-    device_weeks: dict[str, list[str]] = defaultdict(list)
-    warnings: Counter[str] = Counter()
-    week_figures: dict[str, Any] = {}
-    older = 0
-    for label, _, _ in weeks:
-        week_rows = per_week.get(label, [])
-        inp, outs = _Input(), _Outputs()
-        accepted = 0
-        for r in week_rows:
-            stats = _stats(r)
-            if stats is None:
-                older += 1
-                continue
-            inp.add(stats)
-            outs.add(stats)
-            device = device_of(stats)
-            devices[device].add(stats)
-            if label not in device_weeks[device]:
-                device_weeks[device].append(label)
-            texts = [str(w) for w in stats.get("warnings_accepted") or []]
-            accepted += bool(texts)
-            warnings.update(texts)
-        week_figures[label] = {"runs": len(week_rows), **inp.figures(),
-                               "warnings_accepted": accepted, "outputs": outs.figures()}
-    ref = _Outputs()
-    for r in ref_rows:
-        if (stats := _stats(r)) is not None:
-            ref.add(stats)
-    alerts: list[dict[str, Any]] = []
-    if evaluate is not None:
-        for label, monday, sunday in weeks:
-            for alert in evaluate(rows, monday, sunday, ref_rows):
-                alerts.append({**alert, "week": label})
-    first = next((w for w, _, _ in weeks if per_week.get(w)), None)
-    last = next((w for w, _, _ in reversed(weeks) if per_week.get(w)), None)
+    weeks = drift.weekly(runs, start, end)
+    total = drift.aggregate(runs)
+    per_device: dict[str, list[Mapping[str, Any]]] = {}
+    for r in runs:
+        if r.get("stats"):
+            per_device.setdefault(drift.device_of(r), []).append(r)
+    devices = []
+    for name, agg in drift.by_device(r for r in runs if r.get("stats")).items():
+        seen = [drift.iso_week(t) for r in per_device[name] if (t := drift.record_time(r))]
+        devices.append({"device": name, **_input(agg), **_acquisition(per_device[name]),
+                        "first_week": min(seen), "last_week": max(seen)})
+    devices.sort(key=lambda d: (d["first_week"], -d["runs_with_stats"]))
+    active = [w for w, agg in weeks.items() if agg.runs]
+    ref = drift.aggregate(ref_runs)
     return {
         "model_id": model_id, "version": version, "digest": digest,
-        "runs": len(rows), "older_format": older, "first_week": first, "last_week": last,
+        "runs": total.runs, "older_format": total.without_stats,
+        "first_week": active[0] if active else None,
+        "last_week": active[-1] if active else None,
         "psi_limits": {"shift": psi.shift, "unlike": psi.unlike, "source": psi.source},
-        "weeks": week_figures,
-        "devices": [{"device": name, **acc.figures(), **acc.acquisition(),
-                     "first_week": device_weeks[name][0], "last_week": device_weeks[name][-1]}
-                    for name, acc in sorted(devices.items(),
-                                            key=lambda kv: device_weeks[kv[0]][0])],
-        "reference": None if reference is None else {
-            "runs": len(ref_rows), "outputs": ref.figures()},
-        "warnings": dict(warnings.most_common()),
+        "weeks": {w: {"runs": agg.runs, **_input(agg), "outputs": _outputs(agg)}
+                  for w, agg in weeks.items()},
+        "devices": devices,
+        "reference": {"runs": ref.runs, "outputs": _outputs(ref)} if chosen else None,
+        "warnings": dict(total.warnings.most_common()),
         "alerts": alerts,
         "statements": [],
     }
 
 
 def _versions(models: list[dict[str, Any]]) -> None:
-    """Say where a model's version (or digest) changed within the period."""
-    by_id: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    """Say where a model's version (or its artifact) changed within the period."""
+    by_id: dict[str, list[dict[str, Any]]] = {}
     for m in models:
-        by_id[m["model_id"]].append(m)
+        by_id.setdefault(m["model_id"], []).append(m)
     for series in by_id.values():
         for before, after in zip(series, series[1:], strict=False):
+            what = (f"version {before['version']}" if before["version"] != after["version"]
+                    else f"another artifact of {before['version']} (digest "
+                    f"{before['digest'][:12]}…)")
             after["statements"].append(
-                f"{after['model_id']} {after['version']} took over from version "
-                f"{before['version']} in week {after['first_week']}: reported as two series, "
-                "never mixed")
+                f"{after['model_id']} {after['version']} took over from {what} in week "
+                f"{after['first_week']}: reported as two series, never mixed")

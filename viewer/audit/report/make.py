@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from viewer.audit.report.figures import Evaluate, PsiLimits, build
+from viewer.audit.drift import DriftThresholds
+from viewer.audit.report.figures import PsiLimits, build
 from viewer.audit.report.render import render
 from viewer.audit.report.sources import Gathered
 from viewer.io.atomic import write_text_atomic
@@ -40,9 +41,9 @@ def _gaps(weeks: Sequence[str], empty: Sequence[str]) -> list[str]:
 def figures(gathered: Gathered, start: datetime, end: datetime,
             reference: tuple[datetime, datetime] | None,
             limits: Callable[[str, str], PsiLimits],
-            evaluate: Evaluate | None = None) -> dict[str, Any]:
+            thresholds: DriftThresholds) -> dict[str, Any]:
     """The report's content (what :func:`write` draws and saves)."""
-    built = build(gathered.records, start, end, reference, limits, evaluate)
+    built = build(gathered.records, start, end, reference, limits, thresholds)
     statements = []
     if not built["runs"]:
         statements.append("No AI run was recorded in the period in any verified source.")

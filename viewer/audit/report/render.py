@@ -78,16 +78,26 @@ def _axes(plt: Any, weeks: Sequence[str], title: str) -> tuple[Any, Any]:
     return fig, ax
 
 
+def _mark(ax: Any, weeks: Sequence[str], alerted: set[str]) -> None:
+    """Shade the weeks where an alert fired."""
+    for i, week in enumerate(weeks):
+        if week in alerted:
+            ax.axvspan(i - 0.5, i + 0.5, color="#f4c7c3", alpha=0.5, lw=0)
+
+
 def _plots(plt: Any, weeks: Sequence[str], m: dict[str, Any]) -> list[str]:
     name = f"{m['model_id']} {m['version']}"
     wf = m["weeks"]
     xs = list(range(len(weeks)))
+    alerted = {a["week"] for a in m["alerts"]}
     out = []
     fig, ax = _axes(plt, weeks, f"{name}: runs per week")
     ax.bar(xs, [wf[w]["runs"] for w in weeks], color="#4a6fa5")
     out.append(_png(fig, plt, f"{name}: runs per week"))
 
-    fig, ax = _axes(plt, weeks, f"{name}: share of images flagged (per frame)")
+    fig, ax = _axes(plt, weeks, f"{name}: share of images flagged (shaded: weeks with "
+                    "an alert)")
+    _mark(ax, weeks, alerted)
     for key, color, label in (("share_shift", "#d9a400", "shift"),
                               ("share_unlike", "#c0392b", "unlike")):
         ys = [wf[w][key] for w in weeks]
@@ -97,12 +107,13 @@ def _plots(plt: Any, weeks: Sequence[str], m: dict[str, Any]) -> list[str]:
     ax.legend(fontsize=8)
     out.append(_png(fig, plt, f"{name}: share flagged"))
 
-    fig, ax = _axes(plt, weeks, f"{name}: PSI (each run's 90th percentile) against the "
-                    f"model's thresholds ({m['psi_limits']['source']})")
-    data = [(i, wf[w]["psi_p90_runs"]) for i, w in enumerate(weeks) if wf[w]["psi_p90_runs"]]
+    fig, ax = _axes(plt, weeks, f"{name}: PSI (each run's median) against the model's "
+                    f"thresholds ({m['psi_limits']['source']})")
+    data = [(i, wf[w]["psi_runs"]) for i, w in enumerate(weeks) if wf[w]["psi_runs"]]
     if data:
         ax.boxplot([d for _, d in data], positions=[i for i, _ in data], widths=0.6,
                    showfliers=False, manage_ticks=False)
+    _mark(ax, weeks, alerted)
     lim = m["psi_limits"]
     ax.axhline(lim["shift"], color="#d9a400", ls="--", label=f"shift {lim['shift']:g}")
     ax.axhline(lim["unlike"], color="#c0392b", ls="--", label=f"unlike {lim['unlike']:g}")
@@ -111,10 +122,12 @@ def _plots(plt: Any, weeks: Sequence[str], m: dict[str, Any]) -> list[str]:
 
     reference = (m.get("reference") or {}).get("outputs") or {}
     names = sorted({o for w in weeks for o in wf[w]["outputs"]})
+    units = {o: wf[w]["outputs"][o].get("unit") for w in weeks for o in wf[w]["outputs"]}
     for output in names:
         metrics = sorted({k for w in weeks for k in wf[w]["outputs"].get(output, {})
                           .get("metrics", {})})
-        fig, ax = _axes(plt, weeks, f"{name}: output {output} per week"
+        unit = f" ({units[output]} per run)" if units.get(output) else ""
+        fig, ax = _axes(plt, weeks, f"{name}: output {output}{unit} per week"
                         + (" (dashed: the reference period)" if reference else ""))
         for i, metric in enumerate(metrics):
             color = f"C{i % 10}"
@@ -173,6 +186,8 @@ def _model(plt: Any, weeks: Sequence[str], m: dict[str, Any]) -> str:
     parts += _plots(plt, weeks, m)
     parts.append("<h3>Per week</h3>")
     wf = m["weeks"]
+    parts.append("<p>PSI: over the week's runs, each run's median PSI (p50: their median, "
+                 "p90: their 90th percentile). Shift and unlike: shares of the images.</p>")
     parts.append(_table(("week", "runs", "with statistics", "frames", "shift", "unlike",
                          "PSI p50", "PSI p90", "warnings accepted"), [
         (w, str(wf[w]["runs"]), str(wf[w]["runs_with_stats"]), str(wf[w]["frames"]),
@@ -211,6 +226,13 @@ def render(report: dict[str, Any]) -> str:
                 "<p>No reference period was chosen (--reference): outputs are shown "
                 "without one.</p>")
     body += [_p(s) for s in report["statements"]]
+    t = report["thresholds"]
+    body.append(f"<p>The site's alert thresholds (drift_alerts): images unlike the training "
+                f"data above {t['unlike_share']:.0%}, shifted above {t['shift_share']:.0%}, "
+                f"PSI (90th percentile of the runs' medians) above {t['psi_p90']:g}, an output "
+                f"moved from the reference by more than {t['output_shift']:g} (absolute for "
+                f"shares, relative for means); judged per week with at least "
+                f"{t['min_runs']} runs.</p>")
     body += [_p(f"{s['name']} was NOT counted: {s['problem']}", "bad")
              for s in report["sources"] if s["problem"]]
     body.append("<h2>Sources</h2>")
