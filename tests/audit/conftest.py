@@ -17,10 +17,6 @@ from viewer.cli.audit import main
 REFERENCE = f"{(h.START + timedelta(weeks=2)).date()}:{(h.START + timedelta(weeks=8)).date()}"
 
 
-def _iso(weeks: int) -> str:
-    return (h.START + timedelta(weeks=weeks)).date().isoformat()
-
-
 @pytest.fixture(scope="session")
 def made(tmp_path_factory):
     """Workstation 1 exported twice (weeks 0-15 and 10-25: six weeks in both), the
@@ -39,7 +35,7 @@ def made(tmp_path_factory):
                    base / "ws3.export.jsonl"]
         for log, out, start, end in ((ws1, exports[0], 0, 16), (ws1, exports[1], 10, h.WEEKS),
                                      (ws3, exports[2], 0, h.WEEKS)):
-            assert main(["export", "--from", _iso(start), "--to", _iso(end), "--out", str(out),
+            assert main(["export", "--from", h.iso(start), "--to", h.iso(end), "--out", str(out),
                          "--log", str(log.path)]) == 0
         lines = exports[2].read_text(encoding="utf-8").splitlines()
         for i, line in enumerate(lines):
@@ -50,7 +46,7 @@ def made(tmp_path_factory):
         exports[2].write_text("\n".join(lines) + "\n", encoding="utf-8")
         out = base / "report" / "drift.html"
         out.parent.mkdir()
-        args = ["report", "--from", _iso(0), "--to", _iso(h.WEEKS), "--out", str(out),
+        args = ["report", "--from", h.iso(0), "--to", h.iso(h.WEEKS), "--out", str(out),
                 "--reference", REFERENCE, "--log", str(base / "audit")]
         for export in exports:
             args += ["--export", str(export)]

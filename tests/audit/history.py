@@ -46,6 +46,11 @@ NEW_DEVICE = ("Novum", "XR-9", "1.0")
 PSI_EDGES = (0, .05, .1, .15, .2, .25, .5, 1, float("inf"))
 
 
+def iso(weeks: int) -> str:
+    """The date ``weeks`` weeks after :data:`START` (a Monday), as a command takes it."""
+    return (START + timedelta(weeks=weeks)).date().isoformat()
+
+
 def week_label(i: int) -> str:
     year, week, _ = (START + timedelta(weeks=i)).isocalendar()
     return f"{year}-W{week:02d}"

@@ -7,16 +7,19 @@ tampered export named and counted nowhere, overlapping exports counted once."""
 
 from __future__ import annotations
 
+import html
 import json
 import statistics
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.audit import history as h
+from viewer.audit.log import AuditLog, AuditRecord
 from viewer.cli.audit import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -192,3 +195,39 @@ def test_the_alerts_fire_in_the_weeks_the_history_changed(made):
         assert _series(made["report"], *key[:2])["alerts"] == []
     assert "output OUTPUT top:nodule moved from the reference: 20% → 4" in made["html"] or \
         "output OUTPUT top:nodule moved from the reference" in made["html"]
+
+
+def test_an_installed_models_own_psi_thresholds_and_a_box_model(tmp_path, monkeypatch):
+    """The bundled ct-lesion-det 1.1.0 is installed here: its manifest's PSI thresholds are
+    the ones drawn; its version 1.0.0 is not: the defaults, said so. Boxes per run are its
+    output figure."""
+    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+    log = AuditLog(tmp_path / "ai-runs-1-r.jsonl")
+    records = []
+    for week in range(2):
+        for i in range(30):
+            version = "1.0.0" if week == 0 else "1.1.0"
+            stats = {"v": 1, "provider": "CPUExecutionProvider", "warnings_accepted": [],
+                     "input": {"modality": "CT", "manufacturer": "ACME", "device_model": "S",
+                               "software": "1", "frames": 1, "levels": {"like": 1},
+                               "psi": {"p50": 0.5, "p90": 0.6, "max": 0.7, "n": 1,
+                                       "hist": [0, 0, 0, 0, 0, 0, 1, 0]}},
+                     "output": {"BOXES": {"kind": "boxes", "count": i % 3,
+                                          "frames_with_boxes": min(1, i % 3),
+                                          "scores": [0.9, 0.5][:i % 3]}}}
+            when = (h.START + timedelta(weeks=week, hours=i)).isoformat().replace("+00:00", "Z")
+            records.append(h.RunRecord(AuditRecord(
+                "ct-lesion-det", version, "d" * 64, "0" * 32, "onnxruntime", 0.1, 1, "ok",
+                time=when), stats))
+    log.append_many(records)
+    out = tmp_path / "boxes.html"
+    assert main(["report", "--from", h.iso(0), "--to", h.iso(2), "--out", str(out),
+                 "--log", str(log.path)]) == 0
+    report = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    old, new = (_series(report, "ct-lesion-det", v) for v in ("1.0.0", "1.1.0"))
+    assert new["psi_limits"] == {"shift": 0.75, "unlike": 1.25, "source": "manifest"}
+    assert old["psi_limits"]["source"] == "defaults"
+    week = new["weeks"][h.week_label(1)]
+    assert week["outputs"]["BOXES"]["metrics"]["boxes_per_run"] == pytest.approx(1.0)
+    page = html.unescape(out.read_text(encoding="utf-8"))
+    assert "shift at 0.75, unlike above 1.25 — the model's own (its manifest)" in page
