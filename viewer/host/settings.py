@@ -50,6 +50,7 @@ from viewer.host.dicom_nodes import (
     DicomNode,
 )
 from viewer.host.dicomweb_nodes import DicomWebNode
+from viewer.host.drift_alerts import DEFAULTS as DRIFT_DEFAULTS
 from viewer.host.files import write_atomic
 from viewer.host.folders import (
     AUDIT_DIR_ENV,
@@ -158,6 +159,9 @@ class Settings:
     service_providers: tuple[str, ...] | None = None  # None: what is available, CPU last
     service_batch_window_ms: float = DEFAULT_BATCH_WINDOW_MS
     service_engine_cache_dir: Path | None = None  # None: the cache folder's
+    # Drift alert thresholds (host.drift_alerts; audit.drift.DriftThresholds). Site only.
+    drift_alerts: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType(dict(DRIFT_DEFAULTS)))
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()
     site_file: Path = field(default_factory=site_config_path)
@@ -307,6 +311,7 @@ def load_settings(site_file: str | Path | None = None,
                                                DEFAULT_BATCH_WINDOW_MS)),
         service_engine_cache_dir=(Path(site["service_engine_cache_dir"])
                                   if site.get("service_engine_cache_dir") else None),
+        drift_alerts=MappingProxyType(dict(site.get("drift_alerts", DRIFT_DEFAULTS))),
         sources=MappingProxyType(sources),
         problems=tuple(problems),
         site_file=site_path,

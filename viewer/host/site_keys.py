@@ -37,6 +37,8 @@ from viewer.host.dicom_nodes import (
     check_port,
 )
 from viewer.host.dicomweb_nodes import check_web_nodes
+from viewer.host.drift_alerts import DEFAULTS as DRIFT_DEFAULTS
+from viewer.host.drift_alerts import check_drift_alerts
 from viewer.host.hanging import check_protocols, protocols_json
 from viewer.host.inference_servers import check_servers
 
@@ -57,6 +59,7 @@ class Key:
     #            | corner_set | public_keys | key_refs | digests | dicom_nodes | ae_title
     #            | port | count | seconds | gigabytes | name | file | hanging_map
     #            | key_hashes | dicomweb_nodes | inference_servers | milliseconds
+    #            | drift_alerts
     user: bool  # a user preference may set it (unless the site locks it)
     doc: str
     #: Security-relevant: a mistake in the site configuration gives it its closed value
@@ -189,6 +192,11 @@ KEYS: Mapping[str, Key] = MappingProxyType({k.name: k for k in (
     Key("service_engine_cache_dir", "path", False,
         "folder of the TensorRT engines `lightbox serve` builds (default: the cache "
         "folder's tensorrt-engines)"),
+    Key("drift_alerts", "drift_alerts", False,
+        "thresholds of the drift alerts (\"drift under review\" in the viewer, a metric of "
+        "`lightbox serve`): " + ", ".join(f"{k} (default {v:g})" for k, v in
+                                          DRIFT_DEFAULTS.items())
+        + "; see docs/governance.md"),
 )})
 
 
@@ -205,7 +213,8 @@ KIND_TEXT: Mapping[str, str] = MappingProxyType({
     "name": "string", "file": "file path", "hanging_map": "table of tables",
     "key_hashes": "list of \"sha256:…\" hashes",
     "inference_servers": "tables (one per server)",
-    "milliseconds": "number (milliseconds, 0–1000)"})
+    "milliseconds": "number (milliseconds, 0–1000)",
+    "drift_alerts": "table of numbers"})
 
 
 def schema_table() -> str:
@@ -327,6 +336,8 @@ def check_value(spec: Key, value: Any, base: Path | None) -> tuple[Any, str]:
         if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1e6:
             return float(value), ""
         return None, f"must be a number of gigabytes above 0, e.g. 50 or 0.5, not {value!r}"
+    if spec.kind == "drift_alerts":
+        return check_drift_alerts(value)
     if spec.kind == "hanging_map":  # kept as JSON (the file's form), checked and normalised
         protocols, reason = check_protocols(value)
         return (protocols_json(protocols), "") if protocols is not None else (None, reason)
