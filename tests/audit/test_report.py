@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from tests.audit import history as h
+from tests.audit.conftest import REFERENCE
 from viewer.audit.log import AuditLog, AuditRecord
 from viewer.cli.audit import main
 
@@ -231,3 +232,22 @@ def test_an_installed_models_own_psi_thresholds_and_a_box_model(tmp_path, monkey
     assert week["outputs"]["BOXES"]["metrics"]["boxes_per_run"] == pytest.approx(1.0)
     page = html.unescape(out.read_text(encoding="utf-8"))
     assert "shift at 0.75, unlike above 1.25 — the model's own (its manifest)" in page
+
+
+def test_the_sites_thresholds_decide_the_alerts(made, tmp_path, monkeypatch):
+    """IT's drift_alerts in the site configuration: the unlike share and PSI allowed up
+    to what the new scanner brings, only the output shift still alerts."""
+    site = tmp_path / "lightbox.toml"
+    site.write_text("[drift_alerts]\nunlike_share = 0.9\npsi_p90 = 5.0\n", encoding="utf-8")
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+    out = tmp_path / "site.html"
+    assert main(["report", "--from", h.iso(0), "--to", h.iso(h.WEEKS), "--out", str(out),
+                 "--reference", REFERENCE, "--export", str(made["base"] / "ws1-a.export.jsonl"),
+                 "--export", str(made["base"] / "ws1-b.export.jsonl")]) == 0
+    report = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert report["thresholds"]["unlike_share"] == 0.9
+    triage = _series(report, *h.TRIAGE[:2])
+    metrics = {a["metric"] for a in triage["alerts"]}
+    assert "unlike_share" not in metrics and "psi_p90" not in metrics
+    assert {a["week"] for a in triage["alerts"] if a["metric"] == "output:OUTPUT:top:nodule"} \
+        == {h.week_label(i) for i in range(h.SHIFT_WEEK, h.WEEKS) if i not in h.GAP_WEEKS}

@@ -113,7 +113,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         logs = [settings.audit_dir]
     gathered = gather(logs, args.export)
     report = figures(gathered, start, end, reference, _limits(settings),
-                     DriftThresholds.of(getattr(settings, "drift_alerts", None)))
+                     DriftThresholds.of(settings.drift_alerts))
     try:
         html_path, data_path = write(report, out)
     except (AuditError, ExportError) as exc:
