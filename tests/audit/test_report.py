@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -251,3 +252,53 @@ def test_the_sites_thresholds_decide_the_alerts(made, tmp_path, monkeypatch):
     assert "unlike_share" not in metrics and "psi_p90" not in metrics
     assert {a["week"] for a in triage["alerts"] if a["metric"] == "output:OUTPUT:top:nodule"} \
         == {h.week_label(i) for i in range(h.SHIFT_WEEK, h.WEEKS) if i not in h.GAP_WEEKS}
+
+
+def _doc_block() -> list[str]:
+    doc = (ROOT / "docs" / "governance.md").read_text(encoding="utf-8")
+    part = doc[doc.index("## The monthly report"):]
+    (block,) = re.findall(r"```sh\n(.*?)```", part, re.S)[:1]
+    return block.strip().splitlines()
+
+
+def test_the_commands_of_docs_governance_run(tmp_path, monkeypatch):
+    """The two lines of docs/governance.md as written: this account's log exported, then
+    the report over the export and a service's audit folder (its serve-0/ log)."""
+    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
+    monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)
+    from viewer.host.settings import load_settings
+
+    h.generate(AuditLog.of(load_settings()), 5, "reader", runs_per_week=25)
+    service = tmp_path / "service-audit"
+    h.generate(AuditLog(service / "serve-0" / "ai-runs-2-lightbox.jsonl"), 6, "lightbox",
+               runs_per_week=25)
+    export, report = _doc_block()
+    assert export.startswith("lightbox audit export ") and report.startswith(
+        "lightbox audit report ")
+    assert main(export.split()[2:]) == 0
+    args = [str(service) if a == "/var/lib/lightbox/audit" else a
+            for a in report.split()[2:]]
+    assert main(args) == 0
+    figures = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert [s["name"] for s in figures["sources"]] == ["ai-runs-2-lightbox.jsonl",
+                                                       "ws1.export.jsonl"]
+    assert figures["runs"] == 2 * 25 * (h.WEEKS - len(h.GAP_WEEKS))
+    assert (tmp_path / "report.html").is_file()
+
+
+def test_the_readme_lists_the_report_command(tmp_path, monkeypatch):
+    """Its line, optional parts left out, runs as written (dates filled in) over an empty
+    audit folder: a report that says there were no runs."""
+    monkeypatch.setenv("LIGHTBOX_AUDIT_DIR", str(tmp_path / "audit"))
+    monkeypatch.chdir(tmp_path)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (line,) = [x for x in readme.splitlines() if x.startswith("lightbox audit report")]
+    required = re.sub(r"\[.*?\]", "", line).split()
+    dates = iter(["2026-01-01", "2026-02-01"])
+    args = [next(dates) if a == "DATE" else a for a in required[2:]]
+    assert args == ["report", "--from", "2026-01-01", "--to", "2026-02-01", "--out",
+                    "report.html"]
+    assert main(args) == 0
+    assert "No AI run was recorded in the period" in (tmp_path / "report.html").read_text(
+        encoding="utf-8")

@@ -109,8 +109,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except argparse.ArgumentTypeError as exc:
         return _usage(f"argument --out: {exc}")
     logs = list(args.log)
-    if not logs and not args.export:
-        logs = [settings.audit_dir]
+    if not logs and not args.export and settings.audit_dir.is_dir():
+        logs = [settings.audit_dir]  # none there yet: a report that says so
     gathered = gather(logs, args.export)
     report = figures(gathered, start, end, reference, _limits(settings),
                      DriftThresholds.of(settings.drift_alerts))

@@ -45,6 +45,8 @@ def figures(gathered: Gathered, start: datetime, end: datetime,
     """The report's content (what :func:`write` draws and saves)."""
     built = build(gathered.records, start, end, reference, limits, thresholds)
     statements = []
+    if not gathered.sources:
+        statements.append("No audit log or export was given or found.")
     if not built["runs"]:
         statements.append("No AI run was recorded in the period in any verified source.")
     elif built["empty_weeks"]:
