@@ -302,3 +302,42 @@ def test_the_readme_lists_the_report_command(tmp_path, monkeypatch):
     assert main(args) == 0
     assert "No AI run was recorded in the period" in (tmp_path / "report.html").read_text(
         encoding="utf-8")
+
+
+def test_a_real_run_of_a_marker_patient_leaves_no_patient_data_in_the_report(
+        tmp_path, monkeypatch):
+    """A phantom whose patient, institution, station and study date carry markers, run
+    through the real `lightbox infer` (which records the run's statistics), then the
+    report: none of the markers, UIDs or the study date anywhere in the HTML or its JSON,
+    while the run and its device are counted."""
+    import pydicom
+
+    from viewer.cli.ai import infer_main
+    from viewer.io.demo import write_phantom_series
+
+    for name in ("AUDIT_DIR", "CONFIG_DIR", "CACHE_DIR", "LOG_DIR"):
+        monkeypatch.setenv(f"LIGHTBOX_{name}", str(tmp_path / name.lower()))
+    marks = {"PatientName": "Zzqmarker^Patient", "PatientID": "MRK-98765",
+             "InstitutionName": "Zzqinstitute", "StationName": "ZZQSTATION",
+             "StudyDate": "19770707", "ReferringPhysicianName": "Zzqdoctor"}
+    study = tmp_path / "study"
+    uids = set()
+    for path in write_phantom_series(study, slices=2, size=128):
+        ds = pydicom.dcmread(path)
+        for key, value in marks.items():
+            setattr(ds, key, value)
+        ds.Manufacturer, ds.ManufacturerModelName = "ACME", "Scan 64"
+        uids |= {str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID), str(ds.SOPInstanceUID)}
+        ds.save_as(path)
+    assert infer_main([str(study), "--model", "ct-lesion-cls", "--all",
+                       "--out", str(tmp_path / "out")]) == 0
+    out = tmp_path / "report.html"
+    assert main(["report", "--from", "2000-01-01", "--to", "2100-01-01", "--out",
+                 str(out)]) == 0
+    figures = out.with_suffix(".json").read_text(encoding="utf-8")
+    (series,) = json.loads(figures)["models"]
+    assert series["runs"] == 1 and series["older_format"] == 0
+    assert series["devices"][0]["device"].startswith("ACME / Scan 64")
+    for text in (out.read_text(encoding="utf-8"), figures):
+        found = [m for m in (*marks.values(), "1977-07-07", *uids) if m in text]
+        assert found == []

@@ -126,6 +126,8 @@ def _plots(plt: Any, weeks: Sequence[str], m: dict[str, Any]) -> list[str]:
     for output in names:
         metrics = sorted({k for w in weeks for k in wf[w]["outputs"].get(output, {})
                           .get("metrics", {})})
+        if not metrics:  # a heatmap: nothing summed
+            continue
         unit = f" ({units[output]} per run)" if units.get(output) else ""
         fig, ax = _axes(plt, weeks, f"{name}: output {output}{unit} per week"
                         + (" (dashed: the reference period)" if reference else ""))
