@@ -477,3 +477,15 @@ def test_bench_web_inference_prints_browser_against_python_per_model(tmp_path) -
                     r"\d+\.\d+x" for m in models]
                  + [rf"^{m} +WebGPU +(not offered|{MS})" for m in models]
                  + [r"^requests off 127\.0\.0\.1: 0$", r"^load average "])
+
+
+def test_bench_drift_prints_the_cost_of_the_statistics_and_the_analysis(tmp_path) -> None:
+    out = run_bench("bench_drift.py", "--slices", "2", "--records", "50", "--rounds", "1",
+                    tmp_path=tmp_path)
+    assert_lines(out, [
+        r"^\[drift\] 2 images, 1 interleaved rounds, medians; load average",
+        rf"^  stats +{MS}/run +run_model +{MS}/run +\(\d+\.\d+% of the run\)$",
+        r"^  record +\d+ bytes \(the signed line\), of which stats \d+ bytes \(\d+%\)$",
+        rf"^  analysis +{MS} +reading the log +{MS} +\(\d+\.\d+x the read; 50 records, "
+        r"\d+ alert\(s\)\)$",
+    ])

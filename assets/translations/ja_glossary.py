@@ -755,4 +755,13 @@ JA.update({
 "⚠ Incomplete: {} images": "⚠ 未完了: {} 画像",
 "Receiving {} / {} images…": "受信中 {} / {} 画像…",
 "Receiving: {} images so far…": "受信中: これまでに {} 画像…",
+# The drift alerts (viewer.ui.ai.drift_marks)
+"DRIFT UNDER REVIEW": "ドリフト確認中",
+"Drift under review": "ドリフト確認中",
+"Recent runs of this model version crossed a threshold set by IT. Results remain available; the department reviews whether the model still fits its images.": "このモデルバージョンの最近の実行が、IT部門の設定した閾値を超えました。結果は引き続き利用できます。モデルが現在の画像に適合しているかを部門で確認します。",
+"images unlike the training data": "学習データと異なる画像",
+"images shifted from the training data": "学習データからずれた画像",
+"PSI (90th percentile of the runs' medians)": "PSI（各実行の中央値の90パーセンタイル）",
+"{}: {} (threshold {}), {}, {} runs": "{}: {}（閾値 {}）、{}、{} 回の実行",
+"output {} ({}) changed by {} from the reference period (threshold {}), {}, {} runs": "出力 {}（{}）が基準期間から {} 変化（閾値 {}）、{}、{} 回の実行",
 })

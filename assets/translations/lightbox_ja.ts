@@ -100,7 +100,7 @@
     </message>
     <message>
         <source>An AI run is going on another series.</source>
-        <extracomment>The status dot of a row: applies, outside intended use (may run on a yes), cannot run. The series of each input read from another series, as the reader confirmed them. The configured inference server it runs on ("": here). The registry is built (or failed to build). A run ended: "ok", "cancelled", "declined" (intended use) or "error". One line on how the run goes (also for the status bar). The effective configuration (allowed models, model folders, audit folder).</extracomment>
+        <extracomment>The status dot of a row: applies, outside intended use (may run on a yes), cannot run. The series of each input read from another series, as the reader confirmed them. The configured inference server it runs on ("": here). The registry is built (or failed to build). A run ended: "ok", "cancelled", "declined" (intended use) or "error". One line on how the run goes (also for the status bar). The effective configuration (allowed models, model folders, audit folder). The site's drift alerts over this workstation's audit logs (drift_marks).</extracomment>
         <translation>別のシリーズで AI を実行中です。</translation>
     </message>
     <message>
@@ -981,6 +981,41 @@
     </message>
 </context>
 <context>
+    <name>Drift</name>
+    <message>
+        <source>DRIFT UNDER REVIEW</source>
+        <translation>ドリフト確認中</translation>
+    </message>
+    <message>
+        <source>Drift under review</source>
+        <translation>ドリフト確認中</translation>
+    </message>
+    <message>
+        <source>Recent runs of this model version crossed a threshold set by IT. Results remain available; the department reviews whether the model still fits its images.</source>
+        <translation>このモデルバージョンの最近の実行が、IT部門の設定した閾値を超えました。結果は引き続き利用できます。モデルが現在の画像に適合しているかを部門で確認します。</translation>
+    </message>
+    <message>
+        <source>images unlike the training data</source>
+        <translation>学習データと異なる画像</translation>
+    </message>
+    <message>
+        <source>images shifted from the training data</source>
+        <translation>学習データからずれた画像</translation>
+    </message>
+    <message>
+        <source>PSI (90th percentile of the runs' medians)</source>
+        <translation>PSI（各実行の中央値の90パーセンタイル）</translation>
+    </message>
+    <message>
+        <source>{}: {} (threshold {}), {}, {} runs</source>
+        <translation>{}: {}（閾値 {}）、{}、{} 回の実行</translation>
+    </message>
+    <message>
+        <source>output {} ({}) changed by {} from the reference period (threshold {}), {}, {} runs</source>
+        <translation>出力 {}（{}）が基準期間から {} 変化（閾値 {}）、{}、{} 回の実行</translation>
+    </message>
+</context>
+<context>
     <name>Exports</name>
     <message>
         <source>Window/level</source>
@@ -1481,6 +1516,7 @@
     <name>ModelCard</name>
     <message>
         <source>Intended use</source>
+        <extracomment>The card's fixed words, written by the core; lupdate collects them here and they are translated when shown (the manifest's own lines stay as the model's authors wrote them).</extracomment>
         <translation>使用目的</translation>
     </message>
     <message>

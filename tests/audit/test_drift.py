@@ -14,6 +14,7 @@ from viewer.audit.drift import (
     series_of,
     under_review,
     weekly,
+    weekly_alerts,
 )
 
 T0 = datetime(2026, 9, 7, tzinfo=UTC)  # a Monday, 00:00: ISO week 2026-W37 starts
@@ -145,6 +146,8 @@ def test_an_injected_output_share_change_crosses_the_threshold_in_the_right_week
         fired[iso_week(start)] = sorted(a.metric for a in alerts)
     assert [w for w, metrics in fired.items() if metrics] == ["2026-W43", "2026-W44"]
     assert "output:CLS:top:lesion" in fired["2026-W43"]
+    by_week = weekly_alerts(records, thresholds, T0, T0 + timedelta(weeks=8))
+    assert {w: sorted(a.metric for a in alerts) for w, alerts in by_week.items()} == fired
     alert = next(a for a in evaluate(records, thresholds, T0 + timedelta(weeks=6),
                                      T0 + timedelta(weeks=7))
                  if a.metric == "output:CLS:top:lesion")

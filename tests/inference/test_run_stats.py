@@ -42,6 +42,7 @@ def test_a_classifier_run_records_its_input_and_output_statistics(registry, phan
         "slice_mm": pytest.approx(item["slice_mm"])}
     assert item["device_model"] == "" and item["field_strength_t"] is None
     assert item["psi"] is None  # the test model has no reference statistics
+    assert item["psi_thresholds"] is None
     (name,) = [o.output for o in results[0].labels]
     out = stats["output"][name]
     assert out["kind"] == "labels" and sum(out["top"].values()) == 3
@@ -157,4 +158,24 @@ def test_a_marked_study_leaves_no_patient_data_in_its_record(tmp_path):
     item = stats["input"]
     assert (item["device_model"], item["software"]) == ("Scan 64", "VB20\\SP1")
     assert item["psi"]["n"] == 3 and sum(item["psi"]["hist"]) == 3
+    t = registry.get("ct-lesion-cls").manifest.reference.thresholds
+    assert item["psi_thresholds"] == [t.psi_shift, t.psi_unlike]
     assert sum(item["levels"].values()) == 3
+
+
+def test_a_thousand_classes_keep_the_record_bounded(phantom):
+    from viewer.inference.manifest import Label
+    from viewer.inference.preprocess import Letterbox
+    from viewer.inference.results import LabelsOutput, Provenance, Result
+    from viewer.inference.run_stats import MAX_CLASSES, run_stats
+
+    labels = tuple(Label(f"class {i}") for i in range(1000))
+    probabilities = tuple([1 / 1000] * 1000)
+    provenance = Provenance("m", "m", "1", "d", True, "onnxruntime", phantom.uid,
+                            phantom.frames[0].instance.sop_instance_uid, 0, 0)
+    result = Result(provenance, (96, 96), Letterbox((96, 96), (96, 96), (1.0, 1.0), (0, 0)),
+                    (LabelsOutput("CLS", labels, probabilities),))
+    out = run_stats(phantom, [result], provider="CPUExecutionProvider")["output"]["CLS"]
+    assert len(out["mean"]) == len(out["top"]) == MAX_CLASSES
+    assert list(out["top"])[:2] == ["class 0", "class 1"]
+    assert len(json.dumps(out)) < 4096

@@ -80,6 +80,11 @@ def test_both_acquisitions_measure_the_box_in_ml(model, axial_phantom_dir, sagit
         assert summary.ml("top") == pytest.approx(shown)
         measured.append(summary.ml("bright") + summary.ml("top"))
         assert [v.label.name for v in summary.volumes] == ["bright", "top"]
+        # the run's audit record keeps the mL the reader sees (the drift statistics)
+        stats = AuditLog.of(load_settings()).records()[-1]["stats"]
+        assert stats["output"][results[0].masks[0].output] == {
+            "kind": "mask", "ml": {v.label.name: round(v.ml, 3) for v in summary.volumes}}
+        assert stats["input"]["frames"] == len(results)
     assert measured == pytest.approx([BOX_ML, BOX_ML], rel=0.05)
 
 

@@ -131,6 +131,11 @@ def test_remote_run_gives_the_local_results(service, phantom, registry, tmp_path
         here, series, tmp_path / model_id / "here")]
     records = [r for r in audit.records() if "gpu1" in r.get("runtime", "")]
     assert records and all("CPUExecutionProvider" in r["runtime"] for r in records)
+    # the drift statistics of the run there, recorded here, are those of the run here
+    local = next(r for r in reversed(audit.records()) if "gpu1" not in r["runtime"])
+    assert records[-1]["stats"]["provider"] == "CPUExecutionProvider"
+    assert records[-1]["stats"]["input"] == local["stats"]["input"]
+    assert records[-1]["stats"]["output"] == local["stats"]["output"]
 
 
 def test_the_json_default_is_unchanged_and_arrays_come_on_request(service, phantom):

@@ -14,7 +14,8 @@ under review" and the service's metric all count the same way:
   (UTC), every week of the period listed, weeks without runs included; :func:`by_device`
   per acquiring device (manufacturer / model name / software version).
 - :func:`evaluate`: the alerts (:class:`DriftAlert`) where a :class:`DriftThresholds`
-  threshold is crossed in a window, the outputs compared with a reference period.
+  threshold is crossed in a window, the outputs compared with a reference period;
+  :func:`weekly_alerts` per ISO week, :func:`under_review` over the last window.
 
 Records of an older format (no ``stats``) count as runs and in no statistic
 (``Aggregate.without_stats`` says how many). Records of sends to the PACS are not runs.
@@ -237,6 +238,8 @@ class Aggregate:
     warned_runs: int = 0  # runs where the reader accepted an intended-use warning
     warnings: Counter[str] = field(default_factory=Counter)
     outputs: dict[str, OutputStats] = field(default_factory=dict)
+    #: The model's own (shift, unlike) PSI thresholds, as its latest record says.
+    psi_thresholds: tuple[float, float] | None = None
 
     @property
     def with_stats(self) -> int:
@@ -279,6 +282,10 @@ class Aggregate:
             if isinstance(levels, Mapping):
                 self.levels.update({str(k): int(v) for k, v in levels.items()
                                     if isinstance(v, int)})
+            limits = item.get("psi_thresholds")
+            if isinstance(limits, list) and len(limits) == 2 and all(
+                    _num(v) is not None for v in limits):
+                self.psi_thresholds = (float(limits[0]), float(limits[1]))
             psi = item.get("psi")
             if isinstance(psi, Mapping):
                 median = _num(psi.get("p50"))
@@ -380,6 +387,15 @@ def reference_period(runs: Sequence[Mapping[str, Any]],
     return first, first + timedelta(days=thresholds.reference_days)
 
 
+Timed = list[tuple[datetime, Mapping[str, Any]]]  # a series' runs with their times, in order
+
+
+def _timed(runs: Iterable[Mapping[str, Any]]) -> Timed:
+    pairs = [(t, r) for r in runs if (t := record_time(r)) is not None]
+    pairs.sort(key=lambda pair: pair[0])
+    return pairs
+
+
 def evaluate(records: Iterable[Mapping[str, Any]], thresholds: DriftThresholds,
              start: datetime, end: datetime,
              reference: tuple[datetime, datetime] | None = None) -> list[DriftAlert]:
@@ -390,52 +406,73 @@ def evaluate(records: Iterable[Mapping[str, Any]], thresholds: DriftThresholds,
     in the reference, is not judged on them."""
     alerts: list[DriftAlert] = []
     for key, runs in series_of(records).items():
-        window = aggregate(within(runs, start, end))
-        if window.with_stats < thresholds.min_runs:
-            continue
-
-        def alert(metric: str, value: float, limit: float, message: str,
-                  ref: float | None = None, key: SeriesKey = key,
-                  window: Aggregate = window) -> DriftAlert:
-            return DriftAlert(*key, metric, value, limit, start, end, window.runs, message, ref)
-
-        for metric, value, limit, what in (
-                ("unlike_share", window.unlike_share, thresholds.unlike_share,
-                 "images unlike the training data"),
-                ("shift_share", window.shift_share, thresholds.shift_share,
-                 "images shifted from the training data"),
-                ("psi_p90", window.psi(0.9), thresholds.psi_p90,
-                 "PSI (90th percentile of the runs' medians)")):
-            if value is not None and value > limit:
-                shown = f"{value:.0%} > {limit:.0%}" if metric != "psi_p90" \
-                    else f"{value:.3f} > {limit:g}"
-                alerts.append(alert(metric, value, limit, f"{what}: {shown}"))
-        period = reference or reference_period(runs, thresholds)
-        if period is None:
-            continue
-        base = aggregate(r for r in within(runs, *period)
-                         if not start <= (record_time(r) or start) < end)
-        if base.with_stats < thresholds.min_runs:
-            continue
-        for name, out in window.outputs.items():
-            ref_out = base.outputs.get(name)
-            if ref_out is None or ref_out.kind != out.kind:
-                continue
-            ref_metrics = ref_out.metrics()
-            for stat, (value, is_share) in out.metrics().items():
-                if stat not in ref_metrics:
-                    continue
-                was = ref_metrics[stat][0]
-                change = abs(value - was) if is_share else (
-                    abs(value - was) / abs(was) if was else (math.inf if value else 0.0))
-                if change > thresholds.output_shift:
-                    how = f"{was:.0%} → {value:.0%}" if is_share \
-                        else f"{was:.4g} → {value:.4g} ({change:+.0%})"
-                    alerts.append(alert(f"output:{name}:{stat}", change,
-                                        thresholds.output_shift,
-                                        f"output {name} {stat} moved from the reference: "
-                                        f"{how}", was))
+        alerts.extend(_evaluate_series(key, _timed(runs), thresholds, start, end, reference))
     return alerts
+
+
+def _evaluate_series(key: SeriesKey, timed: Timed, thresholds: DriftThresholds,
+                     start: datetime, end: datetime,
+                     reference: tuple[datetime, datetime] | None) -> list[DriftAlert]:
+    alerts: list[DriftAlert] = []
+    window = aggregate(r for t, r in timed if start <= t < end)
+    if window.with_stats < thresholds.min_runs:
+        return alerts
+
+    def alert(metric: str, value: float, limit: float, message: str,
+              ref: float | None = None) -> DriftAlert:
+        return DriftAlert(*key, metric, value, limit, start, end, window.runs, message, ref)
+
+    for metric, value, limit, what in (
+            ("unlike_share", window.unlike_share, thresholds.unlike_share,
+             "images unlike the training data"),
+            ("shift_share", window.shift_share, thresholds.shift_share,
+             "images shifted from the training data"),
+            ("psi_p90", window.psi(0.9), thresholds.psi_p90,
+             "PSI (90th percentile of the runs' medians)")):
+        if value is not None and value > limit:
+            shown = f"{value:.0%} > {limit:.0%}" if metric != "psi_p90" \
+                else f"{value:.3f} > {limit:g}"
+            alerts.append(alert(metric, value, limit, f"{what}: {shown}"))
+    if not timed:
+        return alerts
+    first = timed[0][0]
+    ref_start, ref_end = reference or (first, first + timedelta(days=thresholds.reference_days))
+    base = aggregate(r for t, r in timed if ref_start <= t < ref_end and not start <= t < end)
+    if base.with_stats < thresholds.min_runs:
+        return alerts
+    for name, out in window.outputs.items():
+        ref_out = base.outputs.get(name)
+        if ref_out is None or ref_out.kind != out.kind:
+            continue
+        ref_metrics = ref_out.metrics()
+        for stat, (value, is_share) in out.metrics().items():
+            if stat not in ref_metrics:
+                continue
+            was = ref_metrics[stat][0]
+            change = abs(value - was) if is_share else (
+                abs(value - was) / abs(was) if was else (math.inf if value else 0.0))
+            if change > thresholds.output_shift:
+                how = f"{was:.0%} → {value:.0%}" if is_share \
+                    else f"{was:.4g} → {value:.4g} ({change:+.0%})"
+                alerts.append(alert(f"output:{name}:{stat}", change, thresholds.output_shift,
+                                    f"output {name} {stat} moved from the reference: {how}",
+                                    was))
+    return alerts
+
+
+def weekly_alerts(records: Iterable[Mapping[str, Any]], thresholds: DriftThresholds,
+                  start: datetime, end: datetime,
+                  reference: tuple[datetime, datetime] | None = None
+                  ) -> dict[str, list[DriftAlert]]:
+    """:func:`evaluate` for each ISO week overlapping ``[start, end)`` (the week whole),
+    every week listed, in order: where an injected change starts, its alerts start."""
+    series = {key: _timed(runs) for key, runs in series_of(records).items()}
+    found: dict[str, list[DriftAlert]] = {}
+    for week in weeks_between(start, end):
+        begin = week_start(week)
+        found[week] = [a for key, timed in series.items() for a in _evaluate_series(
+            key, timed, thresholds, begin, begin + timedelta(days=7), reference)]
+    return found
 
 
 def under_review(records: Iterable[Mapping[str, Any]], thresholds: DriftThresholds,

@@ -142,7 +142,8 @@ def run_remote(entry: ModelEntry, series: Series, *, server: str, settings: Sett
             runtime=runtime, duration_s=time.perf_counter() - started, frames=frames,
             outcome=outcome, message=message or f"run on inference server {server} "
             f"({client.server.address})",
-            stats=run_stats(series, done, provider=provider, warnings=accepted)))
+            stats=run_stats(series, done, provider=provider, warnings=accepted,
+                            reference=manifest.reference)))
 
     # Refused here, recorded as a run here would be (nothing was sent).
     if check.problems:

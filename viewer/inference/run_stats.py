@@ -33,12 +33,15 @@ from viewer.inference.results import (
 )
 
 if TYPE_CHECKING:
+    from viewer.inference.manifest import Reference
     from viewer.io.model import Series
 
 STATS_VERSION = 1
 #: Upper edges of the PSI histogram's bins: [0, .05), [.05, .1), … [1, inf).
 PSI_EDGES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.5, 1.0, math.inf)
 MAX_SCORES = 50  # box scores kept per output, highest first
+MAX_CLASSES = 64  # classes (labels) and values kept per output, the manifest's first
+MAX_MASK_LABELS = 128  # mask labels kept per output, the manifest's first
 MAX_WARNINGS = 10
 MAX_TEXT = 64  # acquisition attribute text
 MAX_WARNING_TEXT = 200
@@ -76,7 +79,8 @@ def _tag(tags: Any, keyword: str) -> Any:
         return None
 
 
-def input_stats(series: Series, results: Sequence[Result]) -> dict[str, Any]:
+def input_stats(series: Series, results: Sequence[Result],
+                psi_thresholds: tuple[float, float] | None = None) -> dict[str, Any]:
     """The input's acquisition attributes (from the first image of the run) and its domain
     statistics over the run's results."""
     refs = [series.frames[r.provenance.frame_index] for r in results
@@ -100,6 +104,8 @@ def input_stats(series: Series, results: Sequence[Result]) -> dict[str, Any]:
         "slice_mm": _number(_tag(tags, "SliceThickness")),
         "levels": _levels(results),
         "psi": psi_summary(_psis(results)),
+        # the model's own (shift, unlike) PSI thresholds, for the report's plots
+        "psi_thresholds": list(psi_thresholds) if psi_thresholds is not None else None,
     }
 
 
@@ -169,17 +175,18 @@ def _labels(outputs: Sequence[LabelsOutput]) -> dict[str, Any]:
     probabilities = np.asarray([o.probabilities for o in outputs], dtype=np.float64)
     mean = np.nanmean(probabilities, axis=0) if probabilities.size else []
     tops = Counter(o.top[0] for o in outputs)
-    return {"kind": "labels", "mean": [_finite(v) for v in mean],
-            "top": {label.name: tops.get(label.name, 0) for label in outputs[0].labels}}
+    return {"kind": "labels", "mean": [_finite(v) for v in mean[:MAX_CLASSES]],
+            "top": {label.name: tops.get(label.name, 0)
+                    for label in outputs[0].labels[:MAX_CLASSES]}}
 
 
 def _masks(name: str, items: Sequence[tuple[Result, MaskOutput]],
            series: Series) -> dict[str, Any]:
     summary = items[0][0].volume
     if summary is not None:  # a volume run: its mL per label, as shown
-        return {"kind": "mask", "ml": {v.label.name: round(v.ml, 3)
-                                       for v in summary.volumes if v.output == name}}
-    labels = [label for label in items[0][1].labels if label.value]
+        volumes = [v for v in summary.volumes if v.output == name][:MAX_MASK_LABELS]
+        return {"kind": "mask", "ml": {v.label.name: round(v.ml, 3) for v in volumes}}
+    labels = [label for label in items[0][1].labels if label.value][:MAX_MASK_LABELS]
     spacings = [spacing_of(series, r) for r, _ in items]
     known = all(s is not None for s in spacings)
     totals = dict.fromkeys((label.name for label in labels), 0.0)
@@ -207,15 +214,17 @@ def _values(outputs: Sequence[ValuesOutput]) -> dict[str, Any]:
     values = np.asarray([o.values for o in outputs], dtype=np.float64)
     with np.errstate(all="ignore"):
         mean = np.nanmean(values, axis=0) if values.size else []
-    return {"kind": "values", "mean": [_finite(v) for v in mean]}
+    return {"kind": "values", "mean": [_finite(v) for v in mean[:MAX_CLASSES]]}
 
 
 def run_stats(series: Series | None, results: Sequence[Result], *,
-              provider: str, warnings: Sequence[str] = ()) -> dict[str, Any]:
+              provider: str, warnings: Sequence[str] = (),
+              reference: Reference | None = None) -> dict[str, Any]:
     """The ``stats`` of a run's audit record (format :data:`STATS_VERSION`).
 
     ``series`` None: a run on raw tensors, which has no image to describe (the record
-    then says only the provider and the accepted warnings).
+    then says only the provider and the accepted warnings). ``reference``: the model's
+    reference statistics, whose PSI thresholds the record keeps beside the PSI.
     """
     stats: dict[str, Any] = {
         "v": STATS_VERSION,
@@ -223,6 +232,8 @@ def run_stats(series: Series | None, results: Sequence[Result], *,
         "warnings_accepted": [str(w)[:MAX_WARNING_TEXT] for w in warnings[:MAX_WARNINGS]],
     }
     if series is not None:
-        stats["input"] = input_stats(series, results)
+        t = reference.thresholds if reference is not None else None
+        stats["input"] = input_stats(series, results, None if t is None
+                                     else (t.psi_shift, t.psi_unlike))
         stats["output"] = output_stats(series, results)
     return stats

@@ -38,7 +38,7 @@ from viewer.io.model import FrameRef, Series
 from viewer.io.pixels import read_frame
 
 if TYPE_CHECKING:
-    from viewer.inference.manifest import Manifest
+    from viewer.inference.manifest import Manifest, Reference
     from viewer.inference.registry import ModelEntry
     from viewer.tasks.cancel import CancelToken
 
@@ -111,7 +111,7 @@ def run_model(
         """Append the run's record; for a run that ended otherwise, the failure is logged
         and the run's own error goes on (it did not complete either way)."""
         try:
-            stats = _stats(series, results, verified.provider, accepted)
+            stats = _stats(series, results, verified.provider, accepted, manifest.reference)
             audit.append(
                 AuditRecord(
                     model_id=manifest.id,
@@ -189,11 +189,12 @@ def run_model(
 
 
 def _stats(series: Series, results: Sequence[Result], provider: str,
-           accepted: Sequence[str]) -> dict[str, object]:
+           accepted: Sequence[str], reference: Reference | None) -> dict[str, object]:
     """The record's drift statistics; a fault in them costs the statistics, not the run's
     record (the run counts either way)."""
     try:
-        return run_stats(series, results, provider=provider, warnings=accepted)
+        return run_stats(series, results, provider=provider, warnings=accepted,
+                         reference=reference)
     except Exception:  # noqa: BLE001 - the record must be written; the fault is logged
         log.exception("the run's statistics could not be computed")
         return run_stats(None, (), provider=provider, warnings=accepted)

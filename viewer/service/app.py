@@ -22,6 +22,7 @@ from viewer.service import (
     routes_web,
 )
 from viewer.service.config import ServiceConfig
+from viewer.service.drift_watch import DriftWatch
 from viewer.service.engine import Engine
 from viewer.service.limits import BodyLimit
 from viewer.service.metrics import Measure, Metrics
@@ -44,6 +45,8 @@ def create_app(engine: Engine, config: ServiceConfig) -> FastAPI:
     app.state.engine, app.state.config, app.state.metrics = engine, config, metrics
     app.state.studies = StudyStore(studies_roots(engine, config))  # the web viewer's
     engine.metrics = metrics  # batch sizes and per-request model latency
+    engine.drift = DriftWatch(engine.settings, metrics)  # from the service's own audit log
+    engine.drift.start()
     problems.install(app)
     app.include_router(routes_v1.router)
     app.include_router(routes_oip.router)

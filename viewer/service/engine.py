@@ -58,6 +58,7 @@ class Engine:
         self.settings = settings
         self.registry = ModelRegistry(dirs, settings=settings)
         self.metrics: Any = None  # the app's Metrics (create_app sets it)
+        self.drift: Any = None  # the app's DriftWatch (create_app sets it)
         self.audit_group = GroupCommit()  # one fsync for the records finishing together
         self.batcher = Batcher(settings.service_batch_window_ms / 1000, self._observe)
         self.plan = plan(settings.service_providers,

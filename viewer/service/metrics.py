@@ -1,12 +1,12 @@
 """Prometheus metrics at ``/metrics``: requests by route and status, latency, model runs
-by outcome, failures by reason, rows per batched run and each raw-tensor request's model
-time. One registry per app (a test's second app starts at 0)."""
+by outcome, failures by reason, rows per batched run, each raw-tensor request's model
+time and the drift alerts (``viewer.service.drift_watch``). One registry per app (a test's second app starts at 0)."""
 
 from __future__ import annotations
 
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,6 +33,13 @@ class Metrics:
                                         "coming back (waiting for a batch included)",
                                         ["model"], buckets=LATENCY_BUCKETS,
                                         registry=self.registry)
+        self.drift_under_review = Gauge(
+            "lightbox_drift_under_review", "1 while a drift alert of the model version is "
+            "raised over the last window (site drift_alerts; docs/governance.md)",
+            ["model", "version", "metric"], registry=self.registry)
+        self.drift_value = Gauge(
+            "lightbox_drift_value", "the measured value of each raised drift alert",
+            ["model", "version", "metric"], registry=self.registry)
 
     def exposition(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

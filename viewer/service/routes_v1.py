@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from viewer.audit.drift import DriftAlert
 from viewer.inference.registry import ModelEntry
 from viewer.service.engine import DICOM_KINDS, Engine
 from viewer.service.problems import ServiceError
 from viewer.service.providers import Provider
-from viewer.service.schemas import IntendedUse, ModelInfo, ModelList, Problem, RunResponse
+from viewer.service.schemas import (
+    DriftNote,
+    IntendedUse,
+    ModelInfo,
+    ModelList,
+    Problem,
+    RunResponse,
+)
 from viewer.service.security import client
 from viewer.service.spool import spooled
 
@@ -21,7 +30,8 @@ ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": Problem} for code in (400, 401, 404, 409, 413, 415, 422, 503)}
 
 
-def model_info(entry: ModelEntry, provider: Provider) -> ModelInfo:
+def model_info(entry: ModelEntry, provider: Provider,
+               drift: Sequence[DriftAlert] = ()) -> ModelInfo:
     m = entry.manifest
     use = None if m is None else IntendedUse(
         modality=list(m.intended_use.modality), body_part=list(m.intended_use.body_part),
@@ -31,15 +41,21 @@ def model_info(entry: ModelEntry, provider: Provider) -> ModelInfo:
                      digest=m.digest if m else None, verified=entry.available,
                      status=entry.status, reason=entry.reason, unsigned=entry.unsigned,
                      intended_use=use, outputs=[o.kind for o in m.outputs] if m else [],
-                     provider=provider.name, provider_reason=provider.reason)
+                     provider=provider.name, provider_reason=provider.reason,
+                     drift=[DriftNote(metric=a.metric, value=a.value, threshold=a.threshold,
+                                      window=a.window, runs=a.runs, message=a.message)
+                            for a in drift])
 
 
 @router.get("/models", response_model=ModelList, responses=ERRORS)
 def list_models(request: Request, _who: Annotated[str, Depends(client)]) -> ModelList:
     """Every model with its verification status (and, when unavailable, why)."""
     engine: Engine = request.app.state.engine
-    return ModelList(models=[model_info(e, engine.provider(e.id))
-                             for e in engine.registry.entries])
+    return ModelList(models=[
+        model_info(e, engine.provider(e.id), engine.drift.of(e.id, e.manifest and
+                                                             e.manifest.digest)
+                   if engine.drift is not None else ())
+        for e in engine.registry.entries])
 
 
 RUN_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {

@@ -34,6 +34,18 @@ class IntendedUse(BaseModel):
     not_for_clinical_use: bool
 
 
+class DriftNote(BaseModel):
+    """A drift alert of the served model version over the last window (docs/governance.md)."""
+
+    metric: str = Field(description="unlike_share | shift_share | psi_p90 | "
+                        "output:<output>:<statistic>")
+    value: float
+    threshold: float
+    window: str = Field(description="the days the alert looked at (UTC)")
+    runs: int
+    message: str
+
+
 class ModelInfo(BaseModel):
     id: str
     name: str
@@ -48,6 +60,8 @@ class ModelInfo(BaseModel):
     runtime: str = "onnxruntime"
     provider: str = Field(description="the ONNX Runtime execution provider serving it")
     provider_reason: str
+    drift: list[DriftNote] = Field(default_factory=list, description="drift under review: "
+                                   "the alerts raised over the last window; empty: none")
 
 
 class ModelList(BaseModel):

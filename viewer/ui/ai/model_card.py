@@ -6,9 +6,12 @@ CARD.md is one tab further. A demonstration model's banner sits above both tabs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -23,7 +26,11 @@ from viewer.inference.errors import ManifestError
 from viewer.inference.manifest import Manifest, read_manifest
 from viewer.inference.model_card import ModelCard, model_card
 from viewer.ui.ai.dialogs import read_card
+from viewer.ui.ai.drift_marks import EXPLAINED, tooltip
 from viewer.ui.i18n import QT_TRANSLATE_NOOP, translate
+
+if TYPE_CHECKING:
+    from viewer.audit.drift import DriftAlert
 
 #: The card's fixed words, written by the core; lupdate collects them here and they are
 #: translated when shown (the manifest's own lines stay as the model's authors wrote them).
@@ -38,6 +45,7 @@ CARD_WORDS = (
                                    "validated on patient images and must not inform any "
                                    "diagnosis."),
 )
+DRIFT_STYLE = ("background: #4a3270; color: white; padding: 6px; border-radius: 3px;")
 BANNER_STYLE = ("background: #78480A; color: white; font-weight: bold; padding: 6px; "
                 "border-radius: 3px;")
 
@@ -55,7 +63,10 @@ class ModelCardDialog(QDialog):
     """The card of the model in ``folder`` (``manifest``: already parsed, if at hand)."""
 
     def __init__(self, title: str, folder: Path, parent: QWidget | None,
-                 manifest: Manifest | None = None) -> None:
+                 manifest: Manifest | None = None,
+                 drift: Sequence[DriftAlert] = ()) -> None:
+        """``drift``: the alerts of this model version over the last window: shown as
+        "drift under review" above the card, each with its metric and threshold."""
         super().__init__(parent)
         self.setWindowTitle(translate("ModelCard", "Model card — {}").format(title))
         self.resize(680, 600)
@@ -71,6 +82,14 @@ class ModelCardDialog(QDialog):
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(BANNER_STYLE)
         layout.addWidget(self.banner)
+        self.drift = QLabel()  # "drift under review" (viewer.ui.ai.drift_marks)
+        self.drift.setWordWrap(True)
+        self.drift.setStyleSheet(DRIFT_STYLE)
+        self.drift.setTextFormat(Qt.TextFormat.PlainText)
+        self.drift.setText("\n".join([tooltip(drift), translate("Drift", EXPLAINED)])
+                           if drift else "")
+        self.drift.setVisible(bool(drift))
+        layout.addWidget(self.drift)
         self.tabs = QTabWidget()
         self.view = QTextBrowser()
         self.view.setOpenExternalLinks(False)  # offline: nothing is ever fetched
@@ -94,6 +113,7 @@ class ModelCardDialog(QDialog):
         layout.addWidget(buttons)
 
     def text(self) -> str:
-        """Everything the card says, banner first (plain text)."""
+        """Everything the card says, banners first (plain text)."""
         banner = self.banner.text() + "\n" if self.banner.isVisible() else ""
+        banner += self.drift.text() + "\n" if self.drift.isVisible() else ""
         return banner + self.view.toPlainText() + "\n" + self.browser.toPlainText()

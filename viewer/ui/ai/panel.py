@@ -46,6 +46,8 @@ from viewer.state.runs import Status
 from viewer.state.series_choice import SeriesChoice
 from viewer.tasks.jobs import Job, Jobs
 from viewer.ui.ai.dialogs import IntendedUseDialog
+from viewer.ui.ai.drift_marks import UNDER_REVIEW, alerts_of, workstation_alerts
+from viewer.ui.ai.drift_marks import tooltip as drift_tooltip
 from viewer.ui.ai.findings import AIResults
 from viewer.ui.ai.model_card import ModelCardDialog
 from viewer.ui.ai.send_results import SendResults, SendResultsBox
@@ -56,6 +58,7 @@ from viewer.ui.problem_text import problem_text
 
 if TYPE_CHECKING:  # the registry, the runner and the audit load when first used, after
     # the first image is on screen (viewer/ui/first_paint.py; bench/bench_startup.py)
+    from viewer.audit.drift import DriftAlert
     from viewer.inference import Applicability, ModelEntry, ModelRegistry, Result
     from viewer.io.model import Series
     from viewer.state.session import Session
@@ -148,6 +151,8 @@ class AIPanel(QWidget):
         self.series_dialog: SeriesChoiceDialog | None = None
         self.card_dialog: ModelCardDialog | None = None
         self._applicability: dict[str, Applicability] = {}
+        #: The site's drift alerts over this workstation's audit logs (drift_marks).
+        self.drift_alerts: tuple[DriftAlert, ...] = ()
         self._send_results = send_results
         self._build()
         viewport.series_opened.connect(self._series_opened)
@@ -295,6 +300,19 @@ class AIPanel(QWidget):
 
         self._jobs.submit(lambda: ModelRegistry(wanted, settings=settings),
                           lambda outcome: self._registry_built(number, outcome))
+        # then, on the same worker, whether a model version's drift is under review
+        self._jobs.submit(lambda: workstation_alerts(settings), self._drift_found)
+
+    def _drift_found(self, outcome: Outcome[tuple[DriftAlert, ...]]) -> None:
+        if outcome.error is not None:  # the models run as before; the reason is logged
+            log.warning("the drift alerts could not be computed: %s", outcome.error)
+            return
+        self.drift_alerts = outcome.value or ()
+        self.refresh_models()
+
+    def _drift_of(self, entry: ModelEntry) -> list[DriftAlert]:
+        digest = entry.manifest.digest if entry.manifest is not None else None
+        return alerts_of(self.drift_alerts, entry.id, digest)
 
     @property
     def is_ready(self) -> bool:
@@ -379,12 +397,19 @@ class AIPanel(QWidget):
         if entry.unsigned:  # the site's developer mode: never mistaken for an approved model
             parts.append("<span style='background-color:#7a1010; color:#ffd0d0;"
                          f" font-size:small'>&nbsp;{html.escape(problem_text(UNSIGNED_MARK))}&nbsp;</span>")
+        drift = self._drift_of(entry)
+        if drift:  # the site's threshold crossed over the last window
+            mark = html.escape(translate("Drift", UNDER_REVIEW))
+            parts.append("<span style='background-color:#5a3a8a; color:#eadcff;"
+                         f" font-size:small'>&nbsp;{mark}&nbsp;</span>")
         if reason:
             parts.append(f"<span style='color:{'#c98a2b' if found.can_run else muted}'>"
                          f"{html.escape(reason)}</span>")
         item = QListWidgetItem()
         item.setData(ID_ROLE, entry.id)
-        item.setToolTip(reason or (manifest.description if manifest else entry.id))
+        item.setToolTip("\n\n".join(t for t in (
+            reason or (manifest.description if manifest else entry.id), drift_tooltip(drift))
+            if t))
         label = QLabel("<br>".join(parts))
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.RichText)
@@ -609,7 +634,7 @@ class AIPanel(QWidget):
             self.card_dialog.close()
             self.card_dialog.deleteLater()
         self.card_dialog = ModelCardDialog(found.entry.title, found.entry.folder, self.window(),
-                                           found.entry.manifest)
+                                           found.entry.manifest, self._drift_of(found.entry))
         self.card_dialog.show()
         self.card_dialog.raise_()
 
