@@ -201,8 +201,8 @@ def test_the_alerts_fire_in_the_weeks_the_history_changed(made):
 
 def test_an_installed_models_own_psi_thresholds_and_a_box_model(tmp_path, monkeypatch):
     """The bundled ct-lesion-det 1.1.0 is installed here: its manifest's PSI thresholds are
-    the ones drawn; its version 1.0.0 is not: the defaults, said so. Boxes per run are its
-    output figure."""
+    the ones drawn; its version 1.0.0 is not: the thresholds its runs recorded, said so.
+    Boxes per run are its output figure."""
     monkeypatch.setenv("LIGHTBOX_CONFIG_DIR", str(tmp_path / "config"))
     log = AuditLog(tmp_path / "ai-runs-1-r.jsonl")
     records = []
@@ -213,7 +213,8 @@ def test_an_installed_models_own_psi_thresholds_and_a_box_model(tmp_path, monkey
                      "input": {"modality": "CT", "manufacturer": "ACME", "device_model": "S",
                                "software": "1", "frames": 1, "levels": {"like": 1},
                                "psi": {"p50": 0.5, "p90": 0.6, "max": 0.7, "n": 1,
-                                       "hist": [0, 0, 0, 0, 0, 0, 1, 0]}},
+                                       "hist": [0, 0, 0, 0, 0, 0, 1, 0]},
+                               "psi_thresholds": [0.2, 0.4]},
                      "output": {"BOXES": {"kind": "boxes", "count": i % 3,
                                           "frames_with_boxes": min(1, i % 3),
                                           "scores": [0.9, 0.5][:i % 3]}}}
@@ -228,11 +229,12 @@ def test_an_installed_models_own_psi_thresholds_and_a_box_model(tmp_path, monkey
     report = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
     old, new = (_series(report, "ct-lesion-det", v) for v in ("1.0.0", "1.1.0"))
     assert new["psi_limits"] == {"shift": 0.75, "unlike": 1.25, "source": "manifest"}
-    assert old["psi_limits"]["source"] == "defaults"
+    assert old["psi_limits"] == {"shift": 0.2, "unlike": 0.4, "source": "recorded"}
     week = new["weeks"][h.week_label(1)]
     assert week["outputs"]["BOXES"]["metrics"]["boxes_per_run"] == pytest.approx(1.0)
     page = html.unescape(out.read_text(encoding="utf-8"))
     assert "shift at 0.75, unlike above 1.25 — the model's own (its manifest)" in page
+    assert "shift at 0.2, unlike above 0.4 — the model's own, as its runs recorded" in page
 
 
 def test_the_sites_thresholds_decide_the_alerts(made, tmp_path, monkeypatch):

@@ -5,7 +5,7 @@ JSON written beside the HTML). The HTML is drawn from exactly these numbers, and
 check them against a generated history's truth.
 
 Records without ``stats`` (an older Lightbox) count as runs and in nothing else; the
-report says how many. Alerts: ``drift.evaluate`` week by week with the site's thresholds,
+report says how many. Alerts: ``drift.weekly_alerts`` (``evaluate`` week by week) with the site's thresholds,
 the outputs compared with the reference period the user chose (else each series' first
 ``reference_days``, drift's default).
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from viewer.audit import drift
@@ -27,7 +27,7 @@ class PsiLimits:
 
     shift: float
     unlike: float
-    source: str  # "manifest" | "defaults"
+    source: str  # "manifest" | "recorded" (with the runs) | "defaults"
 
 
 def _outputs(agg: Aggregate) -> dict[str, dict[str, Any]]:
@@ -83,11 +83,8 @@ def build(records: Sequence[Mapping[str, Any]], start: datetime, end: datetime,
     overall = drift.weekly(inside, start, end)
     empty = [w for w, agg in overall.items() if not agg.runs]
     alerts: dict[SeriesKey, list[dict[str, Any]]] = {}
-    for week in weeks:
-        monday = drift.week_start(week)
-        for alert in drift.evaluate(records, thresholds, max(monday, start),
-                                    min(monday + timedelta(days=7), end),
-                                    reference):
+    for week, found in drift.weekly_alerts(records, thresholds, start, end, reference).items():
+        for alert in found:
             alerts.setdefault((alert.model_id, alert.model_version, alert.model_digest),
                               []).append({
                 "week": week, "metric": alert.metric, "value": alert.value,
@@ -98,13 +95,28 @@ def build(records: Sequence[Mapping[str, Any]], start: datetime, end: datetime,
     series = sorted(drift.series_of(inside).items(),
                     key=lambda kv: (kv[0][0], drift.record_time(kv[1][0]) or start))
     models = [_series(key, runs, start, end, ref_series.get(key, []), reference is not None,
-                      limits(key[0], key[1]), alerts.get(key, []))
+                      _psi_limits(limits(key[0], key[1]), runs), alerts.get(key, []))
               for key, runs in series]
     _versions(models)
     return {"weeks": weeks, "empty_weeks": empty, "runs": len(inside),
             "thresholds": {k: getattr(thresholds, k) for k in (
                 "unlike_share", "shift_share", "psi_p90", "output_shift", "min_runs")},
             "models": models}
+
+
+def _psi_limits(given: PsiLimits, runs: Sequence[Mapping[str, Any]]) -> PsiLimits:
+    """The installed model's thresholds; else those its runs recorded with their PSI
+    (``stats.input.psi_thresholds``, the manifest's when it ran); else the defaults."""
+    if given.source != "defaults":
+        return given
+    for r in reversed(runs):
+        stats = r.get("stats")
+        item = stats.get("input") if isinstance(stats, Mapping) else None
+        pair = item.get("psi_thresholds") if isinstance(item, Mapping) else None
+        if isinstance(pair, list) and len(pair) == 2 and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in pair):
+            return PsiLimits(float(pair[0]), float(pair[1]), "recorded")
+    return given
 
 
 def _series(key: SeriesKey, runs: Sequence[Mapping[str, Any]], start: datetime,

@@ -174,8 +174,10 @@ def _model(plt: Any, weeks: Sequence[str], m: dict[str, Any]) -> str:
     parts.append(_p(f"PSI thresholds: shift at {lim['shift']:g}, unlike above "
                     f"{lim['unlike']:g} — " + (
                         "the model's own (its manifest)" if lim["source"] == "manifest" else
-                        "Lightbox's defaults (this model version is not installed where the "
-                        "report was made)")))
+                        "the model's own, as its runs recorded them (this version is not "
+                        "installed where the report was made)" if lim["source"] == "recorded"
+                        else "Lightbox's defaults (this model version is not installed where "
+                        "the report was made, and its runs recorded none)")))
     alerts = m["alerts"]
     parts.append("<h3>Alerts (the site's thresholds)</h3>")
     if alerts:
