@@ -57,6 +57,9 @@ def test_runs_per_week_and_the_input_figures_are_the_generators(made):
         k: v for k, v in truth.devices.items() if "Scan 64" not in k}
     new = devices[" / ".join(h.NEW_DEVICE)]
     assert new["first_week"] == h.week_label(h.SCANNER_WEEK)
+    by_week = triage["device_weeks"][" / ".join(h.NEW_DEVICE)]
+    assert min(by_week) == h.week_label(h.SCANNER_WEEK)
+    assert sum(by_week.values()) == truth.devices[" / ".join(h.NEW_DEVICE)]
     assert new["psi_p90"] > triage["psi_limits"]["unlike"] > devices["ACME / Rad 500 / VA10"][
         "psi_p90"]
     assert triage["psi_limits"] == {"shift": 0.1, "unlike": 0.25, "source": "defaults"}
@@ -98,7 +101,9 @@ def test_a_version_change_is_two_series_never_mixed(made):
                for w in made["report"]["weeks"])
     statement = (f"liver-seg 1.1.0 took over from version 1.0.0 in week "
                  f"{h.week_label(h.VERSION_WEEK)}: reported as two series, never mixed")
-    assert new["statements"] == [statement]
+    assert new["statements"] == [
+        "liver-seg 1.1.0 has no run with statistics in the reference period: its outputs "
+        "are shown without a reference, and judged against none.", statement]
     assert statement in made["html"]
     assert new["reference"]["runs"] == 0  # the reference period saw only 1.0.0
 

@@ -137,6 +137,17 @@ def _series(key: SeriesKey, runs: Sequence[Mapping[str, Any]], start: datetime,
     devices.sort(key=lambda d: (d["first_week"], -d["runs_with_stats"]))
     active = [w for w, agg in weeks.items() if agg.runs]
     ref = drift.aggregate(ref_runs)
+    device_runs: dict[str, dict[str, int]] = {}
+    for r in runs:
+        when = drift.record_time(r)
+        if when is not None and r.get("stats"):
+            week = device_runs.setdefault(drift.device_of(r), {})
+            week[drift.iso_week(when)] = week.get(drift.iso_week(when), 0) + 1
+    statements = []
+    if chosen and ref.with_stats == 0:
+        statements.append(f"{model_id} {version} has no run with statistics in the reference "
+                          "period: its outputs are shown without a reference, and judged "
+                          "against none.")
     return {
         "model_id": model_id, "version": version, "digest": digest,
         "runs": total.runs, "older_format": total.without_stats,
@@ -146,10 +157,11 @@ def _series(key: SeriesKey, runs: Sequence[Mapping[str, Any]], start: datetime,
         "weeks": {w: {"runs": agg.runs, **_input(agg), "outputs": _outputs(agg)}
                   for w, agg in weeks.items()},
         "devices": devices,
+        "device_weeks": device_runs,
         "reference": {"runs": ref.runs, "outputs": _outputs(ref)} if chosen else None,
         "warnings": dict(total.warnings.most_common()),
         "alerts": alerts,
-        "statements": [],
+        "statements": statements,
     }
 
 

@@ -95,6 +95,16 @@ def _plots(plt: Any, weeks: Sequence[str], m: dict[str, Any]) -> list[str]:
     ax.bar(xs, [wf[w]["runs"] for w in weeks], color="#4a6fa5")
     out.append(_png(fig, plt, f"{name}: runs per week"))
 
+    if m["device_weeks"]:
+        fig, ax = _axes(plt, weeks, f"{name}: runs per week by acquiring device")
+        bottom = [0] * len(weeks)
+        for i, (device, counts) in enumerate(m["device_weeks"].items()):
+            ys = [counts.get(w, 0) for w in weeks]
+            ax.bar(xs, ys, bottom=bottom, color=f"C{i % 10}", label=device)
+            bottom = [b + y for b, y in zip(bottom, ys, strict=True)]
+        ax.legend(fontsize=7)
+        out.append(_png(fig, plt, f"{name}: runs by device"))
+
     fig, ax = _axes(plt, weeks, f"{name}: share of images flagged (shaded: weeks with "
                     "an alert)")
     _mark(ax, weeks, alerted)
