@@ -191,9 +191,17 @@ def _model(plt: Any, weeks: Sequence[str], m: dict[str, Any]) -> str:
     alerts = m["alerts"]
     parts.append("<h3>Alerts (the site's thresholds)</h3>")
     if alerts:
-        parts.append(_table(("week", "metric", "value", "threshold", "what"), [
-            (a["week"], str(a.get("metric", "")), _num(a.get("value")),
-             _num(a.get("threshold")), str(a.get("message", ""))) for a in alerts], left=2))
+        first: dict[str, list[dict[str, Any]]] = {}
+        for a in alerts:
+            first.setdefault(str(a["metric"]), []).append(a)
+        parts.append(_table(("metric", "latest", "first week", "last week", "weeks"), [
+            (metric, str(found[-1]["message"]), found[0]["week"], found[-1]["week"],
+             str(len(found))) for metric, found in first.items()], left=2))
+        parts.append(f"<details><summary>Every alert, week by week ({len(alerts)})</summary>")
+        parts.append(_table(("week", "metric", "what", "value", "threshold"), [
+            (a["week"], str(a.get("metric", "")), str(a.get("message", "")),
+             _num(a.get("value")), _num(a.get("threshold"))) for a in alerts], left=3))
+        parts.append("</details>")
     else:
         parts.append("<p>No threshold crossed in the period.</p>")
     parts.append("<h3>Plots</h3>")
