@@ -31,7 +31,8 @@ def run(when: datetime, *, version: str = "1.0", digest: str = "d1", unlike: int
               "time": when.isoformat().replace("+00:00", "Z"), "user": "u", "seq": 1}
     if not stats:
         return record
-    output: dict = {"CLS": {"kind": "labels", "mean": [0.7, 0.3] if top == "no lesion"
+    output: dict = {"CLS": {"kind": "labels", "names": ["no lesion", "lesion"],
+                            "mean": [0.7, 0.3] if top == "no lesion"
                             else [0.2, 0.8],
                             "top": {"no lesion": 1 if top == "no lesion" else 0,
                                     "lesion": 1 if top == "lesion" else 0}}}

@@ -51,6 +51,12 @@ def test_a_classifier_run_records_its_input_and_output_statistics(registry, phan
                           for label in results[0].labels[0].labels}
     mean0 = sum(r.labels[0].probabilities[0] for r in results) / 3
     assert out["mean"][0] == pytest.approx(mean0, abs=1e-4)
+    assert out["names"] == [label.name for label in results[0].labels[0].labels]
+    # read back from the log (whose keys are sorted), each mean lands on its class
+    read = aggregate(AuditLog.of(load_settings()).records()).outputs[name]
+    for i, label in enumerate(results[0].labels[0].labels):
+        expected = sum(r.labels[0].probabilities[i] for r in results) / 3
+        assert read.mean[f"{label.name}"] == pytest.approx(expected, abs=1e-4)
     heat = [o.output for o in results[0].heatmaps]
     assert all(stats["output"][h] == {"kind": "heatmap"} for h in heat)
 

@@ -147,8 +147,8 @@ class OutputStats:
     """One output over the runs of an aggregate. ``kind`` labels: ``top`` (times each
     class was the top one, summed over images), ``mean`` (mean probability per class,
     weighted by images); mask: ``mean`` per label of each run's volume (mL) or area
-    (mm², pixels: ``unit``); boxes: ``boxes_per_run``, ``scores`` (top-score quantiles);
-    values: ``mean`` per value, over runs."""
+    (mm², pixels: ``unit``); boxes: ``boxes_per_run``, ``best_scores`` (each run's best);
+    values: ``mean`` per value name, over runs."""
 
     kind: str
     runs: int = 0
@@ -193,7 +193,9 @@ class OutputStats:
             top: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
             n = sum(int(v) for v in top.values() if isinstance(v, int))
             self.top.update({str(k): int(v) for k, v in top.items() if isinstance(v, int)})
-            names = list(top)
+            given_names = item.get("names")  # the order of "mean" (top's keys are sorted)
+            names = [str(n) for n in given_names] if isinstance(given_names, list) \
+                else list(top)
             self.names = self.names or names
             for name, p in zip(names, item.get("mean") or [], strict=False):
                 self._add(name, _num(p), n)
@@ -212,8 +214,12 @@ class OutputStats:
             if scores and _num(scores[0]) is not None:
                 self.best_scores.append(float(scores[0]))
         elif self.kind == "values":
-            for i, v in enumerate(item.get("mean") or []):
-                self._add(str(i), _num(v), 1)
+            given_names = item.get("names")
+            values = item.get("mean") or []
+            names = [str(n) for n in given_names] if isinstance(given_names, list) \
+                else [str(i) for i in range(len(values))]
+            for name, v in zip(names, values, strict=False):
+                self._add(name, _num(v), 1)
 
     def _add(self, name: str, value: float | None, weight: int) -> None:
         if value is None or weight <= 0:

@@ -175,9 +175,11 @@ def _labels(outputs: Sequence[LabelsOutput]) -> dict[str, Any]:
     probabilities = np.asarray([o.probabilities for o in outputs], dtype=np.float64)
     mean = np.nanmean(probabilities, axis=0) if probabilities.size else []
     tops = Counter(o.top[0] for o in outputs)
-    return {"kind": "labels", "mean": [_finite(v) for v in mean[:MAX_CLASSES]],
-            "top": {label.name: tops.get(label.name, 0)
-                    for label in outputs[0].labels[:MAX_CLASSES]}}
+    labels = outputs[0].labels[:MAX_CLASSES]
+    # "names" gives the order of "mean": the log sorts the keys of "top"
+    return {"kind": "labels", "names": [label.name for label in labels],
+            "mean": [_finite(v) for v in mean[:MAX_CLASSES]],
+            "top": {label.name: tops.get(label.name, 0) for label in labels}}
 
 
 def _masks(name: str, items: Sequence[tuple[Result, MaskOutput]],
@@ -214,7 +216,8 @@ def _values(outputs: Sequence[ValuesOutput]) -> dict[str, Any]:
     values = np.asarray([o.values for o in outputs], dtype=np.float64)
     with np.errstate(all="ignore"):
         mean = np.nanmean(values, axis=0) if values.size else []
-    return {"kind": "values", "mean": [_finite(v) for v in mean[:MAX_CLASSES]]}
+    return {"kind": "values", "names": list(outputs[0].names[:MAX_CLASSES]),
+            "mean": [_finite(v) for v in mean[:MAX_CLASSES]]}
 
 
 def run_stats(series: Series | None, results: Sequence[Result], *,
