@@ -348,3 +348,26 @@ def test_a_real_run_of_a_marker_patient_leaves_no_patient_data_in_the_report(
     for text in (out.read_text(encoding="utf-8"), figures):
         found = [m for m in (*marks.values(), "1977-07-07", *uids) if m in text]
         assert found == []
+
+
+def test_sources_that_cannot_be_counted_are_named_with_the_reason(made, tmp_path):
+    """A file that is not there, a log given as an export, a log whose head was deleted:
+    each named, none counted; the good export beside them still counts."""
+    ws1 = made["base"] / "ws1" / "ai-runs-1001-reader1.jsonl"
+    headless = tmp_path / "ai-runs-7-cut.jsonl"
+    headless.write_bytes(ws1.read_bytes())  # its .head left behind
+    out = tmp_path / "r.html"
+    code = main(["report", "--from", h.iso(0), "--to", h.iso(h.WEEKS), "--out", str(out),
+                 "--export", str(made["base"] / "ws1-a.export.jsonl"),
+                 "--export", str(ws1), "--export", str(tmp_path / "gone.jsonl"),
+                 "--log", str(headless)])
+    assert code == 1
+    report = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    problems = {s["name"]: s["problem"] for s in report["sources"]}
+    assert problems["ws1-a.export.jsonl"] is None
+    assert "head file is missing" in problems["ai-runs-7-cut.jsonl"]
+    assert problems["ai-runs-1001-reader1.jsonl"] == (
+        "not an export written by 'lightbox audit export'")
+    assert problems["gone.jsonl"].startswith("cannot be read (No such file")
+    assert report["runs"] == sum(n for (_, _, w), n in made["truth1"].runs.items()
+                                 if w < h.week_label(16))
