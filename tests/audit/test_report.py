@@ -180,7 +180,10 @@ def test_bad_usage_is_refused_with_the_reason(capsys, tmp_path):
     assert "--to must come after --from" in capsys.readouterr().err
     assert main(["report", "--from", "2026-01-01", "--to", "2026-02-01", "--out", out,
                  "--reference", "last month"]) == 2
-    assert "is not FROM:TO" in capsys.readouterr().err
+    assert "not FROM:TO" in capsys.readouterr().err
+    assert main(["report", "--from", "2026-01-01", "--to", "2026-02-01", "--out", out,
+                 "--reference", "2026-01-01T00:00:00Z:2025-12-01"]) == 2
+    assert "the period must end after it starts" in capsys.readouterr().err
     assert not Path(out).exists()
 
 

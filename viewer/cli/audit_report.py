@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from viewer.audit.drift import DriftThresholds
-from viewer.audit.report.figures import PsiLimits
-from viewer.audit.report.make import figures, write
+from viewer.audit.report.figures import installed_limits
+from viewer.audit.report.make import figures, parse_period, parse_time, write
 from viewer.audit.report.sources import gather
 from viewer.audit.signing import AuditError
 from viewer.cli.args import output_file
@@ -47,26 +46,9 @@ def add_parser(commands: Any) -> None:
                         help="an export written by 'lightbox audit export' (repeatable)")
 
 
-def parse_time(text: str) -> datetime:
-    """ISO 8601; a time without a zone is UTC, a bare date its midnight. ValueError if not."""
-    stamp = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-
-
 def _usage(message: str) -> int:
     print(f"{PROG}: {message}", file=sys.stderr)
     return 2
-
-
-def _reference(text: str) -> tuple[datetime, datetime]:
-    # ISO times hold ':' themselves: split where both halves parse
-    for i, char in enumerate(text):
-        if char == ":":
-            try:
-                return parse_time(text[:i]), parse_time(text[i + 1:])
-            except ValueError:
-                continue
-    raise ValueError(text)
 
 
 def _limits(settings: Settings) -> Any:
@@ -75,20 +57,7 @@ def _limits(settings: Settings) -> Any:
     from viewer.inference.manifest import DomainThresholds
     from viewer.inference.registry import ModelRegistry
 
-    installed: dict[tuple[str, str], PsiLimits] = {}
-    for entry in ModelRegistry(settings=settings):
-        manifest = entry.manifest
-        if manifest is not None and manifest.reference is not None:
-            t = manifest.reference.thresholds
-            installed[(manifest.id, manifest.version)] = PsiLimits(
-                t.psi_shift, t.psi_unlike, "manifest")
-    default = DomainThresholds()
-    fallback = PsiLimits(default.psi_shift, default.psi_unlike, "defaults")
-
-    def limits(model_id: str, version: str) -> PsiLimits:
-        return installed.get((model_id, version), fallback)
-
-    return limits
+    return installed_limits(ModelRegistry(settings=settings), DomainThresholds())
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -99,11 +68,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if end <= start:
         return _usage("--to must come after --from")
     try:
-        reference = _reference(args.reference) if args.reference else None
-    except ValueError:
-        return _usage(f"--reference {args.reference!r} is not FROM:TO (two ISO 8601 dates)")
-    if reference is not None and reference[1] <= reference[0]:
-        return _usage("the reference period must end after it starts")
+        reference = parse_period(args.reference) if args.reference else None
+    except ValueError as exc:
+        return _usage(f"--reference {args.reference!r}: " + (
+            str(exc) if "must end" in str(exc) else "not FROM:TO (two ISO 8601 dates)"))
     try:
         out = output_file(args.out)
     except argparse.ArgumentTypeError as exc:

@@ -12,7 +12,7 @@ the outputs compared with the reference period the user chose (else each series'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +28,30 @@ class PsiLimits:
     shift: float
     unlike: float
     source: str  # "manifest" | "recorded" (with the runs) | "defaults"
+
+
+def limits_from(installed: Iterable[tuple[str, str, float, float]],
+                default: tuple[float, float]) -> Callable[[str, str], PsiLimits]:
+    """The PSI thresholds of each installed (model id, version, shift, unlike), else the
+    defaults (``viewer.inference`` has both; the audit room sits below it)."""
+    known = {(i, v): PsiLimits(shift, unlike, "manifest") for i, v, shift, unlike in installed}
+    fallback = PsiLimits(*default, "defaults")
+
+    def limits(model_id: str, version: str) -> PsiLimits:
+        return known.get((model_id, version), fallback)
+
+    return limits
+
+
+def installed_limits(entries: Iterable[Any], default: Any) -> Any:
+    """:func:`limits_from` of a model registry's entries (their manifests' reference
+    thresholds) and ``default`` (``DomainThresholds()``): duck-typed, as the audit room
+    sits below ``viewer.inference``."""
+    return limits_from(
+        ((m.id, m.version, m.reference.thresholds.psi_shift, m.reference.thresholds.psi_unlike)
+         for m in (e.manifest for e in entries)
+         if m is not None and m.reference is not None),
+        (default.psi_shift, default.psi_unlike))
 
 
 def _outputs(agg: Aggregate) -> dict[str, dict[str, Any]]:

@@ -20,6 +20,27 @@ from viewer.io.atomic import write_text_atomic
 FORMAT = "lightbox-drift-report"
 
 
+def parse_time(text: str) -> datetime:
+    """ISO 8601; a time without a zone is UTC, a bare date its midnight. ValueError if not."""
+    stamp = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def parse_period(text: str) -> tuple[datetime, datetime]:
+    """``FROM:TO`` (ISO times hold ':' themselves: split where both halves read).
+    ValueError if not, or if it ends before it starts."""
+    for i, char in enumerate(text):
+        if char == ":":
+            try:
+                start, end = parse_time(text[:i]), parse_time(text[i + 1:])
+            except ValueError:
+                continue
+            if end <= start:
+                raise ValueError("the period must end after it starts")
+            return start, end
+    raise ValueError(text)
+
+
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 

@@ -36,6 +36,12 @@ th{background:#eef}td.t,th.t{text-align:left}
 """
 
 
+#: The page's policy: its own style (by hash) and ``data:`` images, nothing else, no script.
+CSP = ("default-src 'none'; img-src data:; style-src 'sha256-"
+       + base64.b64encode(hashlib.sha256(STYLE.strip().encode()).digest()).decode()
+       + "'; base-uri 'none'; form-action 'none'")
+
+
 def _pyplot() -> Any:
     try:
         import matplotlib
@@ -262,10 +268,7 @@ def render(report: dict[str, Any]) -> str:
         (s["name"], s["kind"], "no: " + s["problem"] if s["problem"] else "yes",
          str(s["runs"]), str(s["new"])) for s in report["sources"]], left=3))
     body += [_model(plt, weeks, m) for m in report["models"]]
-    style = STYLE.strip()
-    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
-    csp = (f"default-src 'none'; img-src data:; style-src 'sha256-{digest}'; "
-           "base-uri 'none'; form-action 'none'")
+    style, csp = STYLE.strip(), CSP
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
             f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
             f"<title>AI drift report {html.escape(report['period']['from'])}</title>\n"
