@@ -335,6 +335,7 @@ FORBIDDEN_IN_BUILD = (
     "ray",
     "tests",
     "sympy",
+    "matplotlib",  # `lightbox audit report` only: the report extra, never the desktop app
     "PySide6/Qt/qml",
 )
 #: File-name fragments that must not appear anywhere in the build.

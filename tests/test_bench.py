@@ -505,3 +505,16 @@ def test_bench_drift_prints_the_cost_of_the_statistics_and_the_analysis(tmp_path
         rf"^  analysis +{MS} +reading the log +{MS} +\(\d+\.\d+x the read; 50 records, "
         r"\d+ alert\(s\)\)$",
     ])
+
+
+def test_bench_audit_report_prints_each_step_against_the_verify(tmp_path) -> None:
+    out = run_bench("bench_audit_report.py", "--runs-per-week", "10", "--rounds", "1",
+                    tmp_path=tmp_path)
+    assert_lines(out, [
+        r"^\[audit report\] 240 records, 1 interleaved rounds, medians; load average",
+        rf"^  verify +{MS} +\(lightbox audit verify --export, the peer\)$",
+        rf"^  gather +{MS} +\(\d+\.\d+x the verify\)$",
+        rf"^  figures +{MS} +\(\d+\.\d+x the verify; 26 weeks, 3 series, \d+ alert\(s\)\)$",
+        rf"^  render +{MS} +\(\d+\.\d+x the verify; \d+ plots, \d+ kB\)$",
+        rf"^  report +{MS} +\(\d+\.\d+x the verify; the whole command\)$",
+    ])

@@ -4,6 +4,8 @@
     lightbox audit verify --export FILE
     lightbox audit export --from ISO --to ISO --out FILE [--log FILE]
     lightbox audit export --from ISO --to ISO --all --out FOLDER
+    lightbox audit report --from DATE --to DATE --out report.html [--reference FROM:TO]
+        [--log FILE ...] [--export FILE ...]
 
 ``verify`` checks the log (default: this account's, with its head file, its key state and
 the site's ``audit_required_since``, and then every other account's log in the audit folder
@@ -11,6 +13,7 @@ that the caller can read: an administrator verifies them all) or an export writt
 ``export``, and names the first edited, deleted, reordered, forged or swapped record. ``export`` writes the records
 with ``from <= time < to`` (ISO 8601; a time without a zone is UTC; a bare date is its
 midnight) with the rest of the chain as signed stubs, so the export verifies on its own.
+``report`` (``viewer.cli.audit_report``) draws the drift report of verified logs and exports.
 Exit status: 0 intact / written, 1 a problem found or the log unreadable, 2 usage.
 """
 
@@ -36,6 +39,7 @@ from viewer.audit.chain import (
 )
 from viewer.audit.log import AuditLog, logs_in, os_user, owner_in_name
 from viewer.audit.signing import AuditError, load_state
+from viewer.cli import audit_report
 from viewer.cli.args import output_file, output_folder
 from viewer.host.settings import Settings, load_settings
 from viewer.io.atomic import ExportError, write_text_atomic
@@ -59,11 +63,14 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     export.add_argument("--log", type=Path, help="the log to read (default: this account's)")
     export.add_argument("--all", action="store_true",
                         help="every account's log in the audit folder that you can read")
+    audit_report.add_parser(commands)
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:
         return int(exc.code or 0)
     settings = settings if settings is not None else load_settings()
+    if args.command == "report":
+        return audit_report.run(args, settings)
     if args.command == "export":
         try:
             args.out = (output_folder if args.all else output_file)(str(args.out))

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from viewer import __version__
 from viewer.service import (
     problems,
+    routes_audit,
     routes_docs,
     routes_oip,
     routes_studies,
@@ -53,6 +54,7 @@ def create_app(engine: Engine, config: ServiceConfig) -> FastAPI:
     app.include_router(routes_studies.router)
     app.include_router(routes_web.files_router)
     app.include_router(routes_docs.router)
+    app.include_router(routes_audit.router)
     app.include_router(routes_web.router)
     app.mount("/static", StaticFiles(directory=routes_docs.STATIC), name="static")
 

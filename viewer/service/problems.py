@@ -28,6 +28,7 @@ STATUS = {
     "web_not_built": 503,
     "model_unavailable": 503,
     "not_ready": 503,
+    "report_unavailable": 503,
     "too_large": 413,
     "too_many_files": 413,
     "not_dicom": 415,
