@@ -305,6 +305,9 @@ export class App {
         const frames = request.frames ?? Array.from({ length: series.frame_count }, (_, i) => i);
         run = await this.inference().run(modelId, series, {
           frames, backend: request.backend, accept_warnings: request.accept_warnings,
+          progress: (done, total) => { // a volume model: frames read, then patches run
+            if (this.series === series) this.progress(`${t("Running AI · {}…", title)} ${Math.floor((100 * done) / Math.max(total, 1))} %`);
+          },
         });
       }
       if (this.series !== series) throw new Error(`AI · ${title}: another series was opened meanwhile; its result is not shown.`);
