@@ -6,14 +6,16 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { FrameGeometry } from "../src/types";
+import type { FrameGeometry, RunResult } from "../src/types";
+import { frameOverlay, outputLabels } from "../src/ai";
 import { parseManifest } from "../src/inference/manifest";
 import { asFloat64, readNpy, type NpyArray } from "../src/inference/npy";
 import { createSession, ort } from "../src/inference/ort";
 import { toNumbers, type Raw } from "../src/inference/postprocess";
 import { labelVolume, masksBack, positions, slide } from "../src/inference/sliding_window";
 import { agreement } from "../src/inference/tolerance";
-import { assemble, checkStack, modelShape, padInModelSpace, planGrid, stackGeometry, toModel } from "../src/inference/volume_grid";
+import { assemble, checkStack, modelShape, padInModelSpace, planGrid, stackGeometry, toModel, VolumeRefused } from "../src/inference/volume_grid";
+import { checkVolume, runVolume } from "../src/inference/volume_run";
 
 const DIR = process.env.LIGHTBOX_SPEC_DIR;
 const f32 = Math.fround;
@@ -140,4 +142,55 @@ describe.skipIf(!DIR)("the volume steps of viewer.inference", () => {
     for (const r of report) console.log(`${r.ok ? "ok  " : "FAIL"} ${r.name}: labels differ ${r.label_differ} ${(r.problems as string[]).join("; ")}`);
     expect(report.filter((r) => !r.ok)).toEqual([]);
   }, 900_000);
+});
+
+describe("a volume the browser will not run", () => {
+  const manifest = parseManifest({
+    id: "v", name: "v", version: "1", digest: "", intended_use: { input: "volume" },
+    inputs: [{ name: "image", shape: ["batch", 1, 32, 32, 32], channels: 1, intensity: { kind: "window", center: 40, width: 400 } }],
+    outputs: [{ name: "logits", kind: "mask", shape: ["batch", 5, 32, 32, 32], activation: "softmax",
+                labels: [0, 1, 2, 3, 4].map((value) => ({ value, name: `l${value}` })) }],
+    tolerance: { atol: 1e-4, rtol: 1e-3 },
+    volume: { spacing_mm: [0.5, 0.5, 0.5], axes: "SPL", patch_size: [32, 32, 32] },
+  });
+  const axial = (count: number, step = 1, rows = 512): FrameGeometry[] => Array.from({ length: count }, (_, k) => ({
+    rows, columns: rows, position: [0, 0, k * step + (k > 5 && step < 0 ? 7 : 0)], orientation: [1, 0, 0, 0, 1, 0], pixel_spacing: [0.5, 0.5],
+  }));
+  const source = (frames: FrameGeometry[]) => ({
+    series_uid: "1", modality: "CT", body_part: "CHEST", frame_count: frames.length,
+    frame: () => Promise.reject(new Error("no pixel is read before the checks")),
+    geometry: { description: "", samples: 1 as const, frames },
+  });
+
+  it("refuses a grid too large for the page's memory, with the figure, before a pixel is read", async () => {
+    // volume_run.plan_bytes gives the same 5.4 GiB for this grid and model
+    expect(() => checkVolume(manifest, source(axial(400)), 2 ** 30))
+      .toThrow(/this series at the model's spacing needs about 5\.4 GiB of memory \(grid 800 × 512 × 512\); a page in this browser can count on 1\.0 GiB\. Run it on the service\./);
+    await expect(runVolume(manifest, source(axial(400)), [0], async () => [], undefined, 2 ** 30)).rejects.toThrow(VolumeRefused);
+    expect(checkVolume(manifest, source(axial(40, 1, 64)), 2 ** 30).target).toEqual([80, 64, 64]);
+  });
+
+  it("refuses a stack with a gap or with mixed sizes with the desktop's reasons", () => {
+    const gap = axial(10, 1, 64);
+    gap.splice(4, 1);
+    expect(() => checkVolume(manifest, source(gap))).toThrow(
+      "volume inference refused for this series: slices are missing (a gap of 2.00 mm where 1.00 mm is typical)");
+    const mixed = axial(10, 1, 64);
+    mixed[3] = { ...mixed[3], rows: 32 };
+    expect(() => checkVolume(manifest, source(mixed))).toThrow("its images have different sizes");
+  });
+
+  it("shows the whole-series volumes beside the overlay, as the desktop prints them", () => {
+    const run: RunResult = {
+      model: { id: "v", name: "V", version: "1", digest: "", not_for_clinical_use: true },
+      where: { place: "browser", backend: "WebAssembly" }, warnings_accepted: [],
+      frames: [{ frame_index: 0, sop_instance_uid: "1.2", geometry: { source: [1, 2], target: [1, 2], scale: [1, 1], offset: [0, 0] }, domain: null,
+                 outputs: [{ name: "logits", kind: "mask", label_map: { dtype: "uint8", shape: [1, 2], data: Uint8Array.of(0, 2) } }] }],
+      volume: { voxel_mm3: 1, frames: 1, target_shape: [1, 1, 2], target_spacing_mm: [1, 1, 1], patches: 1, accumulator_bytes: 40,
+                volumes: [{ output: "logits", value: 2, voxels: 1234, ml: 1.234 }] },
+    };
+    const labels = outputLabels({ outputs: manifest.outputs.map((o) => ({ name: o.name, labels: o.labels })) });
+    const shown = frameOverlay([{ run, labels }], 0, "1.2", 1, 2);
+    expect(shown.lines).toContain("AI · V 1 · l2 1.2 mL");
+  });
 });
