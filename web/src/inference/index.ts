@@ -1,7 +1,8 @@
 // In-browser inference: the API the page calls. A model is verified in this browser
 // (verify.ts: digests, then its golden vectors replayed on the backend) before it runs;
 // pre- and post-processing follow the manifest as viewer.inference does (preprocess.ts,
-// postprocess.ts), giving the FrameResult the service's ?outputs=arrays answer gives.
+// postprocess.ts), giving the FrameResult the service's ?outputs=arrays answer gives. A
+// volume model runs over the whole series (volume_run.ts: grid, window, labels back, mL).
 import type { DomainResult, FramePixels, FrameResult, FrameSource, Letterbox, ModelIdentity, RunResult } from "../types";
 import { checkDomain } from "./domain";
 import { checkIntendedUse } from "./intended_use";
