@@ -8,6 +8,7 @@ per label. No request leaves 127.0.0.1."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,12 @@ def _python_run(folder: Path, description: str, model_id: str, frames: list[int]
     return [frame_arrays(r) for r in results], volume_arrays(results[0].volume)
 
 
+#: every text the progress line shows from now on
+WATCH = """window.__progress = [];
+const line = document.getElementById('progress');
+new MutationObserver(() => window.__progress.push(line.textContent))
+  .observe(line, {childList: true, characterData: true, subtree: true});"""
+
 CASES = {  # model → (modality, description, folder of the series, frames asked)
     "ct-body-seg3d": ("CT", "phantom", None, None),
     "mr-brain-tissue": ("MR", "", "brain", [0, 30, 49, 70, 98]),
@@ -94,6 +101,7 @@ def test_a_volume_model_runs_in_the_browser_as_the_viewer_runs_it(page, volume_s
         frames = [0, regions["lesion"].slice_index, regions["lung"].slice_index, 63]
     uid = _series_uid(volume_service, modality, description)
     assert page.wait_for(OPEN, uid) == ""
+    page.script(WATCH)
     run = page.wait_for(RUN, model_id, {"where": "browser", "backend": "wasm", "frames": frames,
                                         "accept_warnings": True}, timeout=600)
     assert "error" not in run, run
@@ -127,6 +135,10 @@ def test_a_volume_model_runs_in_the_browser_as_the_viewer_runs_it(page, volume_s
     assert " mL" in shown, shown
     state = page.script("return window.lightbox.state()")
     assert any(o["model_id"] == model_id and "browser" in o["where"] for o in state["overlays"])
+    # the progress line counted frames read, then patches run, up to 100 %
+    seen = [int(m.group(1)) for text in page.script("return window.__progress")
+            if (m := re.search(r"Running AI · .*… (\d+) %$", text))]
+    assert seen and seen == sorted(seen) and seen[-1] == 100 and len(set(seen)) > 3, seen
 
 
 def test_a_series_that_makes_no_volume_is_refused_with_the_reason(page, volume_service):
