@@ -94,6 +94,7 @@ export interface FrameGeometry {
   position: number[] | null;
   orientation: number[] | null;
   pixel_spacing: number[] | null;
+  sop_instance_uid?: string;
 }
 
 /** One frame's pixels as the service's frame endpoint gives them. */

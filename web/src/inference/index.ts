@@ -141,7 +141,14 @@ export function browserInference(options: ServiceOptions = {}): BrowserInference
       if (!f) { f = source.frame(i); cache.set(i, f); }
       return f;
     };
-    const asked = await Promise.all(indices.map(frame));
+    // A volume model reads every frame itself, one at a time (volume_run.ts): its check of
+    // intended use takes the spacing from the series description, so no frame is held here.
+    const described = manifest.volume !== null ? source.geometry?.frames : undefined;
+    const asked = described
+      ? indices.map((i): FramePixels => ({ index: i, rows: described[i].rows, columns: described[i].columns, samples: 1,
+                                           values: new Float32Array(0), sop_instance_uid: described[i].sop_instance_uid ?? "",
+                                           pixel_spacing: described[i].pixel_spacing as [number, number] | null }))
+      : await Promise.all(indices.map(frame));
     const check = checkIntendedUse(manifest, source, asked);
     if (check.problems.length) throw new InferenceRefused(`model ${modelId}: ${check.problems.join("; ")}`);
     if (manifest.volume !== null) { // a faithful volume that fits, before any warning is asked
@@ -174,7 +181,9 @@ export function browserInference(options: ServiceOptions = {}): BrowserInference
         if (e instanceof VolumeRefused) throw new InferenceRefused(`model ${modelId}: ${e.message}`);
         throw e;
       }
-      for (const f of done.frames) f.sop_instance_uid = (await frame(f.frame_index)).sop_instance_uid;
+      for (const f of done.frames) {
+        f.sop_instance_uid = described?.[f.frame_index].sop_instance_uid ?? (await frame(f.frame_index)).sop_instance_uid;
+      }
       return { model: m.identity, where: { place: "browser", backend: backendName(backend) }, frames: done.frames,
                warnings_accepted: check.warnings.length ? check.warnings : [], volume: done.volume };
     }
