@@ -155,3 +155,30 @@ def test_a_series_that_makes_no_volume_is_refused_with_the_reason(page, volume_s
     assert "the model reads the series as a volume of at least 3 slices" in run.get("error", "")
     state = page.script("return window.lightbox.state()")
     assert state["overlays"] == [] and "at least 3 slices" in state["message"]
+
+
+#: start a run, and once its progress shows, open another series: the run stops
+SWITCH = """const [id, other, done] = arguments;
+const running = window.lightbox.runModel(id, {where: "browser", backend: "wasm",
+                                              accept_warnings: true});
+const line = document.getElementById('progress');
+const wait = () => / \\d+ %$/.test(line.textContent)
+  ? window.lightbox.openSeries(other).then(() => running)
+      .then(() => done({ok: true}), e => done({error: String(e.message || e)}))
+  : setTimeout(wait, 20);
+wait();"""
+
+
+def test_opening_another_series_stops_a_volume_run(page, volume_service, brain):
+    """The desktop's cancel: the run stops between frames or batches, nothing is drawn.
+    mr-brain-tissue's run on the brain (210 patches) outlasts opening a series by far."""
+    if brain is None:
+        pytest.skip("nilearn (the MNI152 template) is not installed")
+    mr = _series_uid(volume_service, "MR", (scan([brain]).all_series()[0].description or "").lower())
+    phantom = _series_uid(volume_service, "CT", "phantom")
+    assert page.wait_for(OPEN, mr) == ""
+    found = page.wait_for(SWITCH, "mr-brain-tissue", phantom, timeout=300)
+    assert "the run was cancelled" in found.get("error", ""), found
+    state = page.script("return window.lightbox.state()")
+    assert state["series_uid"] == phantom and state["overlays"] == []
+    assert "cancelled" in state["message"]

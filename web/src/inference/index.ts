@@ -34,6 +34,9 @@ export interface RunOptions {
   accept_warnings?: boolean; // intended-use warnings, the same semantics as the desktop
   /** A volume model's progress: frames read, then patches run, of one total. */
   progress?: (done: number, total: number) => void;
+  /** Stops a volume model's run between frames and between batches of patches (the
+   * desktop's cancel): the run rejects and nothing is returned. */
+  signal?: AbortSignal;
 }
 
 export interface BrowserInference {
@@ -176,7 +179,7 @@ export function browserInference(options: ServiceOptions = {}): BrowserInference
       };
       let done: Awaited<ReturnType<typeof runVolume>>;
       try {
-        done = await runVolume(manifest, source, indices, batch, opts.progress);
+        done = await runVolume(manifest, source, indices, batch, opts.progress, undefined, opts.signal);
       } catch (e) {
         if (e instanceof VolumeRefused) throw new InferenceRefused(`model ${modelId}: ${e.message}`);
         throw e;

@@ -46,6 +46,20 @@ export function checkVolume(manifest: Manifest, source: FrameSource, memory = me
   return grid;
 }
 
+/** Let the page paint and answer between frames and batches: a cached frame and a session
+ * call resolve as microtasks, so without this the whole run would hold the page (no
+ * progress drawn, no click or cancel heard) until it ends. A new task (a message to
+ * ourselves: no timer clamping), so the tasks already waiting run first; not
+ * scheduler.yield(), whose continuation goes ahead of them. */
+export function yieldToPage(): Promise<void> {
+  if (typeof MessageChannel === "undefined") return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => { channel.port1.close(); resolve(); };
+    channel.port2.postMessage(null);
+  });
+}
+
 export interface VolumeRun { frames: FrameResult[]; volume: VolumeSummary }
 
 /** Read ahead this many frames while the earlier ones are resampled. */
@@ -53,7 +67,7 @@ const READ_AHEAD = 4;
 
 export async function runVolume(manifest: Manifest, source: FrameSource, indices: number[], run: RunBatch,
                                 progress?: (done: number, total: number) => void,
-                                memory?: number): Promise<VolumeRun> {
+                                memory?: number, signal?: AbortSignal): Promise<VolumeRun> {
   const plan = manifest.volume!;
   const spec = manifest.inputs[0];
   const grid = checkVolume(manifest, source, memory);
@@ -61,6 +75,9 @@ export async function runVolume(manifest: Manifest, source: FrameSource, indices
   const total = frames + positions(modelShape(grid), plan).length;
   progress?.(0, total);
   const pending = new Map<number, Promise<ArrayLike<number>>>();
+  const stop = () => {
+    if (signal?.aborted) throw new VolumeRefused("the run was cancelled; nothing is shown");
+  };
   const read = (k: number) => source.frame(k).then((f) => {
     if (f.samples !== 1 || f.rows !== grid.shape[1] || f.columns !== grid.shape[2]) {
       throw new VolumeRefused(`frame ${k} is not the ${grid.shape[1]} × ${grid.shape[2]} grey image the series description gives`);
@@ -68,15 +85,25 @@ export async function runVolume(manifest: Manifest, source: FrameSource, indices
     return f.values;
   });
   const frame = (k: number) => {
-    for (let j = k; j < Math.min(frames, k + READ_AHEAD); j++) if (!pending.has(j)) pending.set(j, read(j));
+    for (let j = k; j < Math.min(frames, k + READ_AHEAD); j++) {
+      if (pending.has(j)) continue;
+      const ahead = read(j);
+      ahead.catch(() => undefined); // one read ahead of a stopped run: nobody waits for it
+      pending.set(j, ahead);
+    }
     const got = pending.get(k)!;
     pending.delete(k);
-    return got;
+    return yieldToPage().then(() => { stop(); return got; });
   };
   const acquired = await assemble(frame, grid, spec.intensity, plan.interpolation, (done) => progress?.(done, total));
   const shape = modelShape(grid);
   const image = toModel(acquired, grid);
-  const blended = await slide(image, shape, plan, manifest.outputs, run, padInModelSpace(plan, spec.intensity),
+  const checked: RunBatch = async (batch, n) => {
+    await yieldToPage();
+    stop();
+    return run(batch, n);
+  };
+  const blended = await slide(image, shape, plan, manifest.outputs, checked, padInModelSpace(plan, spec.intensity),
                               (done) => progress?.(frames + done, total));
   const masks = blended.map((b) => masksBack(labelVolume(b), grid));
   const volumes: LabelVolume[] = [];
