@@ -187,10 +187,13 @@ def _write_volume_cases(folder: Path, demo: Path, brain: Path | None) -> int:
     labels3 = [{"value": 0, "name": "bg"}, {"value": 1, "name": "a"}, {"value": 5, "name": "b"}]
     cases.add("ct-body-seg3d on the demo phantom (onnxruntime-web against Python's ORT)",
               phantom, manifest_with("ct-body-seg3d"), session=_session("ct-body-seg3d"))
-    cases.add("demo phantom, gaussian, three classes", phantom, _volume_doc(
-        "ct-body-seg3d", outputs=[{"name": "m", "kind": "mask", "activation": "none",
-                                   "shape": ["batch", 3, 32, 32, 32], "labels": labels3}]),
-        model="mask3")
+    gaussian = _volume_doc("ct-body-seg3d", outputs=[
+        {"name": "m", "kind": "mask", "activation": "none", "shape": ["batch", 3, 32, 32, 32],
+         "labels": labels3}])
+    # the 2-D model's training data (same window): the volume's check against it
+    gaussian["reference"] = manifest_with("ct-body-seg")["reference"]
+    cases.add("demo phantom, gaussian, three classes, a reference", phantom, gaussian,
+              model="mask3")
     cases.add("demo phantom as RAI at 1.5 x 4 x 4 mm, patch larger than the grid, constant",
               phantom, _volume_doc(
                   "ct-body-seg3d", patch=[24, 96, 16], axes="RAI", spacing_mm=[4.0, 4.0, 1.5],
@@ -201,10 +204,12 @@ def _write_volume_cases(folder: Path, demo: Path, brain: Path | None) -> int:
               model="mask1")
     if brain is not None:
         mr = scan([brain]).all_series()[0]
-        cases.add("sagittal MR brain (SPL from a sagittal stack: axes permuted, a flip)", mr,
-                  _volume_doc("mr-brain-tissue", outputs=[
-                      {"name": "m", "kind": "mask", "activation": "none",
-                       "shape": ["batch", 3, 32, 32, 32], "labels": labels3}]), model="mask3")
+        sagittal = _volume_doc("mr-brain-tissue", outputs=[
+            {"name": "m", "kind": "mask", "activation": "none",
+             "shape": ["batch", 3, 32, 32, 32], "labels": labels3}])
+        sagittal["reference"] = manifest_with("ct-body-seg")["reference"]  # CT: unlike it
+        cases.add("sagittal MR brain (SPL from a sagittal stack: axes permuted, a flip), "
+                  "a CT reference", mr, sagittal, model="mask3")
         minmax = _volume_doc(
             "mr-brain-tissue", patch=[20, 40, 28], spacing_mm=[3.0, 2.5, 1.7],
             interpolation="nearest", overlap=0.6,

@@ -26,7 +26,7 @@ from viewer.inference import bundled_models_dir
 from viewer.inference.manifest import parse_manifest
 from viewer.inference.sliding_window import positions, slide
 from viewer.inference.volume_grid import assemble, geometry, pad_in_model_space, plan_grid
-from viewer.inference.volume_run import _masks_back
+from viewer.inference.volume_run import _domain, _masks_back
 from viewer.inference.volume_summary import label_volumes
 from viewer.io.model import Series
 from viewer.io.pixels import read_frame
@@ -88,6 +88,7 @@ class VolumeCases:
         acquired = assemble(series, grid, spec.intensity, plan.interpolation, source=read_frame)
         image = np.ascontiguousarray(grid.to_model(acquired))
         pad = pad_in_model_space(plan, spec.intensity)
+        domain = _domain(manifest, series, image)  # with a reference: the training-data check
         names = [o.name for o in manifest.outputs]
 
         def run(batch: np.ndarray) -> list[np.ndarray]:
@@ -108,6 +109,7 @@ class VolumeCases:
             "pixels": self._series_pixels(series), "inputs": doc["inputs"],
             "outputs": doc["outputs"], "volume": doc["volume"], "tolerance": doc["tolerance"],
             "model": model, "run_model": session is not None, "model_id": doc["id"],
+            "modality": series.modality or "", "reference": doc.get("reference"),
             "python": {
                 "grid": {"shape": list(grid.shape), "spacing": list(grid.spacing),
                          "target": list(grid.target), "axes": list(grid.axes),
@@ -120,6 +122,9 @@ class VolumeCases:
                 "volumes": [{"value": v.label.value, "voxels": v.voxels, "ml": v.ml}
                             for v in volumes],
                 "voxel_mm3": grid.voxel_mm3,
+                "domain": None if domain is None else {
+                    "psi": domain.psi, "level": domain.level, "findings": list(domain.findings),
+                    "notes": list(domain.notes)},
                 "accumulator_bytes": blended[0].accumulator_bytes,
             }})
 

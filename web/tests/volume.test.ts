@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { FrameGeometry, RunResult } from "../src/types";
+import type { DomainResult, FrameGeometry, RunResult } from "../src/types";
 import { frameOverlay, outputLabels } from "../src/ai";
 import { parseManifest } from "../src/inference/manifest";
 import { asFloat64, readNpy, type NpyArray } from "../src/inference/npy";
@@ -15,7 +15,7 @@ import { toNumbers, type Raw } from "../src/inference/postprocess";
 import { labelVolume, masksBack, positions, slide } from "../src/inference/sliding_window";
 import { agreement } from "../src/inference/tolerance";
 import { assemble, checkStack, modelShape, padInModelSpace, planGrid, stackGeometry, toModel, VolumeRefused } from "../src/inference/volume_grid";
-import { checkVolume, runVolume } from "../src/inference/volume_run";
+import { checkVolume, runVolume, volumeDomain } from "../src/inference/volume_run";
 
 const DIR = process.env.LIGHTBOX_SPEC_DIR;
 const f32 = Math.fround;
@@ -23,11 +23,11 @@ const f32 = Math.fround;
 interface Case {
   name: string; description: string; frames: FrameGeometry[]; pixels: string;
   inputs: unknown[]; outputs: unknown[]; volume: unknown; tolerance: unknown;
-  model: string | null; run_model: boolean; model_id: string;
+  model: string | null; run_model: boolean; model_id: string; modality: string; reference: unknown;
   python: {
     grid: unknown; model_shape: number[]; image: string; pad: number; positions: number[][];
     labels: string; masks: string; volumes: { value: number; voxels: number; ml: number }[];
-    voxel_mm3: number; accumulator_bytes: number;
+    voxel_mm3: number; accumulator_bytes: number; domain: DomainResult | null;
   };
 }
 
@@ -68,7 +68,7 @@ describe.skipIf(!DIR)("the volume steps of viewer.inference", () => {
       const problems: string[] = [];
       const manifest = parseManifest({ id: c.model_id, name: c.name, version: "0", digest: "", inputs: c.inputs,
                                        outputs: c.outputs, tolerance: c.tolerance, volume: c.volume,
-                                       intended_use: { input: "volume" } });
+                                       intended_use: { input: "volume" }, reference: c.reference });
       const plan = manifest.volume!;
       const spec = manifest.inputs[0];
       checkStack(c.frames, 1, c.description);
@@ -88,6 +88,15 @@ describe.skipIf(!DIR)("the volume steps of viewer.inference", () => {
       for (let k = 0; k < want.length; k++) if (!Object.is(want[k], image[k])) differ++;
       if (want.length !== image.length) problems.push(`image of ${image.length} voxels, Python ${want.length}`);
       else if (differ) problems.push(`${differ} of ${want.length} resampled voxels differ from Python's`);
+      const domain = volumeDomain(manifest, image, shape, c.frames[0], c.modality);
+      const theirs = c.python.domain;
+      if ((domain === null) !== (theirs === null)) problems.push(`domain ${JSON.stringify(domain)}, Python ${JSON.stringify(theirs)}`);
+      else if (domain && theirs) {
+        if (Math.abs(domain.psi! - theirs.psi!) > 1e-12 * Math.max(1, Math.abs(theirs.psi!))) problems.push(`PSI ${domain.psi}, Python ${theirs.psi}`);
+        if (JSON.stringify([domain.level, domain.findings, domain.notes]) !== JSON.stringify([theirs.level, theirs.findings, theirs.notes])) {
+          problems.push(`domain ${JSON.stringify(domain)}, Python ${JSON.stringify(theirs)}`);
+        }
+      }
       const pad = padInModelSpace(plan, spec.intensity);
       if (!Object.is(f32(c.python.pad), pad)) problems.push(`pad ${pad}, Python ${c.python.pad}`);
       const places = positions(shape, plan);

@@ -5,7 +5,8 @@
 // resampled (volume_grid.ts), windowed through the verified session (sliding_window.ts),
 // and the labels carried back to every ORIGINAL frame: one FrameResult per frame asked
 // for, each with a mask, and the run's summary (mL per label) as the service answers it.
-import type { FrameResult, FrameSource, LabelVolume, Letterbox, VolumeSummary } from "../types";
+import type { DomainResult, FrameGeometry, FrameResult, FrameSource, LabelVolume, Letterbox, VolumeSummary } from "../types";
+import { checkDomain } from "./domain";
 import type { Manifest } from "./manifest";
 import type { Raw } from "./postprocess";
 import { labelVolume, masksBack, planBytes, positions, type RunBatch, slide } from "./sliding_window";
@@ -60,6 +61,18 @@ export function yieldToPage(): Promise<void> {
   });
 }
 
+/** The whole resampled volume (model order) against the training data, once for the run
+ * (volume_run._domain): the first frame's pixel spacing and size, the modality. */
+export function volumeDomain(manifest: Manifest, image: Float32Array, shape: number[], first: FrameGeometry,
+                             modality: string): DomainResult | null {
+  if (manifest.reference === null) return null;
+  const [, r, c] = shape;
+  const whole: Letterbox = { source: [first.rows, first.columns], target: [r, c],
+                             scale: [r / first.rows, c / first.columns], offset: [0, 0] };
+  const spacing = first.pixel_spacing ? [first.pixel_spacing[0], first.pixel_spacing[1]] as [number, number] : null;
+  return checkDomain(manifest.reference, image, shape, whole, spacing, { modality: modality || null });
+}
+
 export interface VolumeRun { frames: FrameResult[]; volume: VolumeSummary }
 
 /** Read ahead this many frames while the earlier ones are resampled. */
@@ -103,6 +116,7 @@ export async function runVolume(manifest: Manifest, source: FrameSource, indices
     stop();
     return run(batch, n);
   };
+  const domain = volumeDomain(manifest, image, shape, source.geometry!.frames[0], source.modality);
   const blended = await slide(image, shape, plan, manifest.outputs, checked, padInModelSpace(plan, spec.intensity),
                               (done) => progress?.(frames + done, total));
   const masks = blended.map((b) => masksBack(labelVolume(b), grid));
@@ -126,7 +140,7 @@ export async function runVolume(manifest: Manifest, source: FrameSource, indices
   const box: Letterbox = { source: [rows, cols], target: [grid.target[1], grid.target[2]],
                            scale: [grid.target[1] / rows, grid.target[2] / cols], offset: [0, 0] };
   const results: FrameResult[] = indices.map((i) => ({
-    frame_index: i, sop_instance_uid: "", geometry: box, domain: null,
+    frame_index: i, sop_instance_uid: "", geometry: box, domain,
     outputs: blended.map((b, o) => ({ name: b.spec.name, kind: "mask" as const,
                                       label_map: { dtype: masks[o][i].mask instanceof Uint16Array ? "uint16" as const : "uint8" as const,
                                                    shape: [rows, cols], data: masks[o][i].mask } })),
