@@ -108,9 +108,11 @@ export async function runVolume(manifest: Manifest, source: FrameSource, indices
     pending.delete(k);
     return yieldToPage().then(() => { stop(); return got; });
   };
-  const acquired = await assemble(frame, grid, spec.intensity, plan.interpolation, (done) => progress?.(done, total));
+  let acquired: Float32Array | null = await assemble(frame, grid, spec.intensity, plan.interpolation,
+                                                     (done) => progress?.(done, total));
   const shape = modelShape(grid);
-  const image = toModel(acquired, grid);
+  const image = toModel(acquired, grid); // NumPy's is a view: here a copy, the original let go
+  acquired = null;
   const checked: RunBatch = async (batch, n) => {
     await yieldToPage();
     stop();
