@@ -13,6 +13,13 @@ the viewer's own session (``viewer.inference.session.create_session``: the same 
 optimisation level, its thread count) on the same sample, timed the same way in this
 process, interleaved model by model. Medians; ratio browser/Python (above 1: the browser
 is slower). Every request is checked to stay on 127.0.0.1. Load average printed.
+
+Then a volume model's whole run: ct-body-seg3d on the demo CT (64 slices of 256 × 256: the
+frames read through the page's frame cache, resampled, 48 patches windowed and blended,
+the masks back on every frame), ``window.lightbox.runModel`` in WebAssembly against
+``viewer.inference.run_model`` on the same series (files read from disk each run), one
+run each with ``--quick``, else the median of 3 (the page keeps the frames it fetched for
+the first, as the desktop's frame cache does).
 """
 
 from __future__ import annotations
@@ -34,6 +41,12 @@ MODELS = ("ct-body-seg", "ct-body-seg3d", "ct-lesion-cls", "ct-lesion-det", "mr-
 READY = """const done = arguments[arguments.length - 1];
 window.lightbox.ready.then(() => window.lightbox.inference.backends())
   .then(done, e => done({error: String(e)}));"""
+FULL = """const [uid, id, done] = arguments;
+window.lightbox.openSeries(uid).then(() => {
+  const start = performance.now();
+  return window.lightbox.runModel(id, {where: "browser", backend: "wasm", accept_warnings: true})
+    .then(r => done({ms: performance.now() - start, frames: r.frames.length}));
+}).catch(e => done({error: String(e.message || e)}));"""
 TIME = """const [id, backend, runs, done] = arguments;
 window.lightbox.inference.verify(id, backend).then(v => {
   if (!v.ok) { done({error: v.reason}); return; }
@@ -59,6 +72,34 @@ def python_ms(model_id: str, runs: int) -> tuple[list[float], int]:
         session.run(None, feed)
         took.append((time.perf_counter() - start) * 1000)
     return took, thread_count()
+
+
+def full_run(service, browser, runs: int) -> int:
+    """ct-body-seg3d's whole run on the demo CT, page against viewer; 1 when refused."""
+    from viewer.audit.log import AuditLog
+    from viewer.host.settings import load_settings
+    from viewer.inference import ModelRegistry, run_model
+    from viewer.io.scan import scan
+
+    model_id = "ct-body-seg3d"
+    series = next(s for s in scan([service.home / "cache" / "demo"]).all_series()
+                  if "phantom" in (s.description or "").lower())
+    entry = ModelRegistry([ROOT / "models"], settings=load_settings()).get(model_id)
+    py, web = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run_model(entry, series, accept_warnings=True, audit_log=AuditLog.of(load_settings()))
+        py.append(time.perf_counter() - start)
+        found = browser.driver.execute_async_script(FULL, series.uid, model_id)
+        if "error" in found:
+            print(f"{model_id:16s} full run in WebAssembly refused: {found['error']}")
+            return 1
+        web.append(found["ms"] / 1000)
+    py_s, web_s = statistics.median(py), statistics.median(web)
+    print(f"{model_id:16s} full run, demo CT {len(series.frames)} slices: python ORT "
+          f"{py_s:.2f} s, WebAssembly {web_s:.2f} s (median of {runs})  "
+          f"ratio browser/python {web_s / py_s:.2f}x")
+    return 0
 
 
 def main() -> int:
@@ -106,6 +147,7 @@ def main() -> int:
                 ms = statistics.median(found["ms"])
                 print(f"{model_id:16s} {name:11s} {ms:9.2f} ms (median of {runs})  "
                       f"ratio browser/python {ms / py_ms:.2f}x")
+        failed += full_run(service, browser, 1 if args.quick else 3)
         gone = outside(browser.requests())
     print(f"requests off 127.0.0.1: {len(gone)}")
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -476,6 +476,8 @@ def test_bench_web_inference_prints_browser_against_python_per_model(tmp_path) -
                  + [rf"^{m} +WebAssembly +{MS} \(median of 2\) +ratio browser/python "
                     r"\d+\.\d+x" for m in models]
                  + [rf"^{m} +WebGPU +(not offered|{MS})" for m in models]
+                 + [r"^ct-body-seg3d +full run, demo CT 64 slices: python ORT \d+\.\d+ s, "
+                    r"WebAssembly \d+\.\d+ s \(median of 1\) +ratio browser/python \d+\.\d+x"]
                  + [r"^requests off 127\.0\.0\.1: 0$", r"^load average "])
 
 

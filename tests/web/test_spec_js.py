@@ -161,3 +161,94 @@ def test_typescript_processing_equals_viewer_inference(tmp_path) -> None:
     found = json.loads(report.read_text(encoding="utf-8"))
     assert len(found) == count
     assert all(item["ok"] for item in found), [i for i in found if not i["ok"]]
+
+
+def _volume_doc(model_id: str, *, patch: list[int] | None = None,
+                outputs: list[dict] | None = None, **volume: object) -> dict:
+    """The bundled volume model's manifest with its volume section (and patch) changed."""
+    doc = manifest_with(model_id)
+    doc["volume"].update(volume)
+    if patch is not None:
+        doc["volume"]["patch_size"] = patch
+        doc["inputs"][0]["shape"] = ["batch", 1, *patch]
+        doc["inputs"][0]["resize"]["size"] = patch[-2:]
+        for out in doc["outputs"]:
+            out["shape"] = [*out["shape"][:-3], *patch]
+    if outputs is not None:
+        doc["outputs"] = outputs
+    return doc
+
+
+def _write_volume_cases(folder: Path, demo: Path, brain: Path | None) -> int:
+    from tests.web.volume_cases import VolumeCases
+
+    phantom = scan([demo]).all_series()[0]
+    cases = VolumeCases(folder)
+    labels3 = [{"value": 0, "name": "bg"}, {"value": 1, "name": "a"}, {"value": 5, "name": "b"}]
+    cases.add("ct-body-seg3d on the demo phantom (onnxruntime-web against Python's ORT)",
+              phantom, manifest_with("ct-body-seg3d"), session=_session("ct-body-seg3d"))
+    gaussian = _volume_doc("ct-body-seg3d", outputs=[
+        {"name": "m", "kind": "mask", "activation": "none", "shape": ["batch", 3, 32, 32, 32],
+         "labels": labels3}])
+    # the 2-D model's training data (same window): the volume's check against it
+    gaussian["reference"] = manifest_with("ct-body-seg")["reference"]
+    cases.add("demo phantom, gaussian, three classes, a reference", phantom, gaussian,
+              model="mask3")
+    cases.add("demo phantom as RAI at 1.5 x 4 x 4 mm, patch larger than the grid, constant",
+              phantom, _volume_doc(
+                  "ct-body-seg3d", patch=[24, 96, 16], axes="RAI", spacing_mm=[4.0, 4.0, 1.5],
+                  blending="constant", overlap=0.3, pad_value=-500.0,
+                  outputs=[{"name": "fg", "kind": "mask", "activation": "none",
+                            "shape": ["batch", 1, 24, 96, 16],
+                            "labels": [{"value": 0, "name": "bg"}, {"value": 2, "name": "fg"}]}]),
+              model="mask1")
+    if brain is not None:
+        mr = scan([brain]).all_series()[0]
+        sagittal = _volume_doc("mr-brain-tissue", outputs=[
+            {"name": "m", "kind": "mask", "activation": "none",
+             "shape": ["batch", 3, 32, 32, 32], "labels": labels3}])
+        sagittal["reference"] = manifest_with("ct-body-seg")["reference"]  # CT: unlike it
+        cases.add("sagittal MR brain (SPL from a sagittal stack: axes permuted, a flip), "
+                  "a CT reference", mr, sagittal, model="mask3")
+        minmax = _volume_doc(
+            "mr-brain-tissue", patch=[20, 40, 28], spacing_mm=[3.0, 2.5, 1.7],
+            interpolation="nearest", overlap=0.6,
+            outputs=[{"name": "lm", "kind": "label_map", "shape": ["batch", 20, 40, 28],
+                      "labels": [{"value": i, "name": f"l{i}"} for i in range(4)]}])
+        minmax["inputs"][0]["intensity"] = {"kind": "minmax"}
+        cases.add("sagittal MR brain, minmax, nearest, 3 x 2.5 x 1.7 mm, label map", mr, minmax,
+                  model="label_map")
+    cases.finish()
+    return len(cases.cases)
+
+
+def test_typescript_volume_steps_equal_viewer_inference(tmp_path) -> None:
+    """A volume model's steps (docs/web.md): the grid, the resampled image (bit-equal), the
+    patch starts, the blended labels (exact with a made-up model both sides compute alike;
+    the bundled ct-body-seg3d in onnxruntime-web within a few voxels), the masks back on
+    every original frame and the mL."""
+    npx = _npx()
+    demo = tmp_path / "demo"
+    write_phantom_series(demo)
+    brain = None
+    try:
+        import nilearn  # noqa: F401  (the MNI152 template: a test dependency)
+    except ImportError:
+        pass
+    else:
+        from tests.anatomy import write_mni152_series
+
+        brain = write_mni152_series(tmp_path / "brain", "sagittal")
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    count = _write_volume_cases(cases, demo, brain)
+    env = dict(os.environ, LIGHTBOX_SPEC_DIR=str(cases))
+    done = subprocess.run([npx, "vitest", "run", "tests/volume.test.ts"], cwd=WEB, env=env,
+                          capture_output=True, text=True, timeout=900)
+    report = cases / "volume_report.json"
+    assert done.returncode == 0, f"{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
+    import json
+
+    found = json.loads(report.read_text(encoding="utf-8"))
+    assert len(found) == count
+    assert all(item["ok"] for item in found), [i for i in found if not i["ok"]]

@@ -4,7 +4,7 @@ golden vectors replayed in WebAssembly (and WebGPU where the browser offers it);
 models' results on the demo study's frames equal the viewer's own run (viewer.inference
 with Python's ONNX Runtime) within the manifest's tolerance; a model file changed on the
 server after the service verified it is refused in the page, the file named, nothing
-drawn; a volume model is sent to the service. No request leaves 127.0.0.1."""
+drawn. The volume models' runs: tests/web/test_web_volume.py. No request leaves 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -149,15 +149,6 @@ def test_a_run_in_the_browser_equals_the_viewers_own(demo_page, web_service, mod
     state = demo_page.script("return window.lightbox.state()")
     assert any(o["model_id"] == model_id and "browser" in o["where"]
                for o in state["overlays"]), state
-
-
-def test_a_volume_model_is_sent_to_the_service(demo_page, web_service):
-    assert demo_page.wait_for(OPEN, phantom_series(web_service)) == ""
-    run = demo_page.wait_for(RUN, "ct-body-seg3d", {"where": "browser", "backend": "wasm",
-                                                    "frames": [0], "accept_warnings": True})
-    assert "this model runs on the service" in run.get("error", ""), run
-    message = demo_page.script("return window.lightbox.state().message")
-    assert "this model runs on the service" in message
 
 
 @pytest.fixture(scope="module")

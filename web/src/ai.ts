@@ -145,6 +145,14 @@ export function frameOverlay(runs: ShownRun[], index: number, sopUid: string, ro
         if (parts.length) lines.push(`${title} · ${parts.join(" · ")}`);
       }
     }
+    if (run.volume?.volumes.length) {
+      // a volume model's whole-series volumes, "name 12.3 mL" as the desktop prints them
+      const parts = run.volume.volumes.map((v) => {
+        const spec = labels.get(v.output)?.labels.find((l, i) => (l.value ?? i) === v.value);
+        return `${spec?.name ?? `label ${v.value}`} ${v.ml.toFixed(1)} mL`;
+      });
+      lines.push(`${title} · ${parts.join(" · ")}`);
+    }
   }
   // Why the image is unlike a model's training data (the desktop's banner says it too).
   const unlike: string[] = [];

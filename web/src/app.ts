@@ -42,6 +42,8 @@ export class App {
   frameIndex = 0;
   fileWindow: Window | null = null;
   runs: ShownRun[] = [];
+  /** The volume run in progress (opening another series stops it). */
+  volumeRun: AbortController | null = null;
   /** The AI layer's opacity (masks; heatmaps follow) and whether it is drawn (A toggles:
    * the marking stays, as on the desktop). */
   opacity = MASK_OPACITY;
@@ -173,7 +175,7 @@ export class App {
         throw new Problem(0, "empty_series", `Series ${seriesUid} has no images to show.`);
       }
       const frames = new SeriesFrames(this.api, info, (loaded, total, failed, idle) => {
-        if (this.series !== frames) return;
+        if (this.series !== frames || this.volumeRun) return; // a volume run says its own
         this.progress(!idle ? t("Loading {} / {} images", loaded, total)
           : loaded + failed < total ? t("{} / {} images kept in memory (the nearest)", loaded, total)
             : t("{} images loaded", loaded) + (failed ? ` (${failed} ✗)` : ""));
@@ -185,6 +187,7 @@ export class App {
         return;
       }
       this.series?.close();
+      this.volumeRun?.abort(); // a volume run on the series left behind stops there
       this.series = frames;
       this.runs = [];
       this.frameIndex = 0;
@@ -324,9 +327,18 @@ export class App {
         run = runResultOf(body);
       } else {
         const frames = request.frames ?? Array.from({ length: series.frame_count }, (_, i) => i);
-        run = await this.inference().run(modelId, series, {
-          frames, backend: request.backend, accept_warnings: request.accept_warnings,
-        });
+        const stop = new AbortController();
+        try {
+          run = await this.inference().run(modelId, series, {
+            frames, backend: request.backend, accept_warnings: request.accept_warnings, signal: stop.signal,
+            progress: (done, total) => { // a volume model: frames read, then patches run
+              this.volumeRun = stop;
+              if (this.series === series) this.progress(`${t("Running AI · {}…", title)} ${Math.floor((100 * done) / Math.max(total, 1))} %`);
+            },
+          });
+        } finally {
+          if (this.volumeRun === stop) this.volumeRun = null;
+        }
       }
       if (this.series !== series) throw new Error(`AI · ${title}: another series was opened meanwhile; its result is not shown.`);
       const labels = await this.labels.of(modelId);

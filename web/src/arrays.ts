@@ -3,7 +3,7 @@
 // (RunResponse with ?outputs=arrays) turned into the RunResult the overlays draw.
 import { unzlibSync } from "fflate";
 import type {
-  ArrayData, BoxResult, ComputedWhere, DType, FrameResult, Letterbox, OutputResult, RunResult,
+  ArrayData, BoxResult, ComputedWhere, DType, FrameResult, Letterbox, OutputResult, RunResult, VolumeSummary,
 } from "./types";
 
 export const ENCODING = "zlib+base64";
@@ -159,5 +159,6 @@ export function runResultOf(body: unknown): RunResult {
     where,
     frames: (arrays.frames as Record<string, unknown>[]).map(frame),
     warnings_accepted: (r.warnings_accepted as string[]) ?? [],
+    volume: (arrays.volume as VolumeSummary | null | undefined) ?? null,
   };
 }

@@ -55,6 +55,7 @@ export class SeriesFrames implements FrameSource {
   readonly modality: string;
   readonly body_part: string;
   readonly frame_count: number;
+  readonly geometry: NonNullable<FrameSource["geometry"]>;
   private readonly cache = new Map<number, FramePixels>();
   private readonly pending = new Map<number, Promise<FramePixels>>();
   private readonly failed = new Map<number, Problem | Error>();
@@ -68,6 +69,7 @@ export class SeriesFrames implements FrameSource {
     this.modality = info.modality;
     this.body_part = info.body_part;
     this.frame_count = info.frames.length;
+    this.geometry = { description: info.description, samples: info.samples, frames: info.frames };
   }
 
   get loaded(): number {

@@ -71,6 +71,30 @@ export interface RunResult {
   where: ComputedWhere;
   frames: FrameResult[];
   warnings_accepted: string[];
+  /** A volume model's run as a whole (result_arrays.volume_arrays): per-label mL. */
+  volume?: VolumeSummary | null;
+}
+
+export interface LabelVolume { output: string; value: number; voxels: number; ml: number }
+
+export interface VolumeSummary {
+  voxel_mm3: number; // one acquired voxel
+  frames: number; // acquired slices the volumes count over (the whole series)
+  target_shape: [number, number, number]; // the model's grid (depth, rows, columns)
+  target_spacing_mm: [number, number, number];
+  patches: number;
+  accumulator_bytes: number;
+  volumes: LabelVolume[]; // foreground labels, manifest order
+}
+
+/** One frame's place in the patient, as the service's series description gives it. */
+export interface FrameGeometry {
+  rows: number;
+  columns: number;
+  position: number[] | null;
+  orientation: number[] | null;
+  pixel_spacing: number[] | null;
+  sop_instance_uid?: string;
 }
 
 /** One frame's pixels as the service's frame endpoint gives them. */
@@ -91,4 +115,6 @@ export interface FrameSource {
   body_part: string;
   frame_count: number;
   frame(index: number): Promise<FramePixels>;
+  /** Every frame's geometry (a volume model needs it; absent, such a model is refused). */
+  geometry?: { description: string; samples: 1 | 3; frames: FrameGeometry[] };
 }

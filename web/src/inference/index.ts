@@ -1,12 +1,16 @@
 // In-browser inference: the API the page calls. A model is verified in this browser
 // (verify.ts: digests, then its golden vectors replayed on the backend) before it runs;
 // pre- and post-processing follow the manifest as viewer.inference does (preprocess.ts,
-// postprocess.ts), giving the FrameResult the service's ?outputs=arrays answer gives.
+// postprocess.ts), giving the FrameResult the service's ?outputs=arrays answer gives. A
+// volume model runs over the whole series (volume_run.ts: grid, window, labels back, mL).
 import type { DomainResult, FramePixels, FrameResult, FrameSource, Letterbox, ModelIdentity, RunResult } from "../types";
 import { checkDomain } from "./domain";
 import { checkIntendedUse } from "./intended_use";
 import { backendName, backends as offeredBackends, ort } from "./ort";
-import { postprocess, splitBatch, type Raw } from "./postprocess";
+import { postprocess, splitBatch, toNumbers, type Raw } from "./postprocess";
+import type { RunBatch } from "./sliding_window";
+import { VolumeRefused } from "./volume_grid";
+import { checkVolume, runVolume } from "./volume_run";
 import { neighbours, prepareSlice, prepareStack } from "./preprocess";
 import { Service, type ServiceOptions } from "./service";
 import { type VerifiedModel, verifyModel } from "./verify";
@@ -28,6 +32,11 @@ export interface RunOptions {
   frames: number[]; // frame indices to run on (a 2-D model: each; neighbours read as needed)
   backend?: Backend; // default: WebGPU when the browser offers it, else WebAssembly
   accept_warnings?: boolean; // intended-use warnings, the same semantics as the desktop
+  /** A volume model's progress: frames read, then patches run, of one total. */
+  progress?: (done: number, total: number) => void;
+  /** Stops a volume model's run between frames and between batches of patches (the
+   * desktop's cancel): the run rejects and nothing is returned. */
+  signal?: AbortSignal;
 }
 
 export interface BrowserInference {
@@ -119,10 +128,6 @@ export function browserInference(options: ServiceOptions = {}): BrowserInference
     if (!("verification" in m)) throw new InferenceRefused(m.reason ?? `${modelId} did not verify`);
     const backend = m.backend;
     const manifest = m.manifest;
-    if (manifest.volume !== null) {
-      throw new InferenceRefused(`${manifest.name} is a volume model (a sliding window over the whole ` +
-        "series): this model runs on the service");
-    }
     if (manifest.inputs.length !== 1 || manifest.inputs[0].from_other_series) {
       throw new InferenceRefused(`${manifest.name} reads more than one input: this model runs on the service`);
     }
@@ -139,10 +144,52 @@ export function browserInference(options: ServiceOptions = {}): BrowserInference
       if (!f) { f = source.frame(i); cache.set(i, f); }
       return f;
     };
-    const asked = await Promise.all(indices.map(frame));
+    // A volume model reads every frame itself, one at a time (volume_run.ts): its check of
+    // intended use takes the spacing from the series description, so no frame is held here.
+    const described = manifest.volume !== null ? source.geometry?.frames : undefined;
+    const asked = described
+      ? indices.map((i): FramePixels => ({ index: i, rows: described[i].rows, columns: described[i].columns, samples: 1,
+                                           values: new Float32Array(0), sop_instance_uid: described[i].sop_instance_uid ?? "",
+                                           pixel_spacing: described[i].pixel_spacing as [number, number] | null }))
+      : await Promise.all(indices.map(frame));
     const check = checkIntendedUse(manifest, source, asked);
     if (check.problems.length) throw new InferenceRefused(`model ${modelId}: ${check.problems.join("; ")}`);
+    if (manifest.volume !== null) { // a faithful volume that fits, before any warning is asked
+      try {
+        checkVolume(manifest, source);
+      } catch (e) {
+        throw new InferenceRefused(`model ${modelId}: ${(e as Error).message}`);
+      }
+    }
     if (check.warnings.length && !opts.accept_warnings) throw new IntendedUseWarning(modelId, check.warnings);
+    if (manifest.volume !== null) {
+      const outputs = manifest.outputs.map((o) => o.name);
+      const batch: RunBatch = async (data, size) => {
+        const tensor = new ort.Tensor("float32", data, [size, 1, ...manifest.volume!.patch_size]);
+        let got: ort.InferenceSession.OnnxValueMapType;
+        try {
+          got = await m.session.run({ [spec.name]: tensor });
+        } catch (e) {
+          throw new InferenceRefused(`model ${modelId} failed in ${backendName(backend)}: ${(e as Error).message}`);
+        }
+        return outputs.map((name) => {
+          const t = got[name] as ort.Tensor;
+          return { data: toNumbers(t.data as Float32Array), dims: Array.from(t.dims) };
+        });
+      };
+      let done: Awaited<ReturnType<typeof runVolume>>;
+      try {
+        done = await runVolume(manifest, source, indices, batch, opts.progress, undefined, opts.signal);
+      } catch (e) {
+        if (e instanceof VolumeRefused) throw new InferenceRefused(`model ${modelId}: ${e.message}`);
+        throw e;
+      }
+      for (const f of done.frames) {
+        f.sop_instance_uid = described?.[f.frame_index].sop_instance_uid ?? (await frame(f.frame_index)).sop_instance_uid;
+      }
+      return { model: m.identity, where: { place: "browser", backend: backendName(backend) }, frames: done.frames,
+               warnings_accepted: check.warnings.length ? check.warnings : [], volume: done.volume };
+    }
     const stacked = manifest.intended_use.input === "volume"; // N neighbouring slices
     const frames: FrameResult[] = [];
     for (let start = 0; start < indices.length; start += BATCH) {

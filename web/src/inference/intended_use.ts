@@ -36,7 +36,9 @@ export function checkIntendedUse(manifest: Manifest, source: FrameSource, frames
     }
   }
   const problems: string[] = [];
-  if (use.input === "volume" && manifest.volume === null) {
+  if (manifest.volume !== null && source.frame_count < 3) {
+    problems.push(`the model reads the series as a volume of at least 3 slices; the series has ${source.frame_count}`);
+  } else if (use.input === "volume") {
     const needed = Math.max(...manifest.inputs.map((s) => s.slices ?? 1));
     if (source.frame_count < needed) {
       problems.push(`the model reads ${needed} consecutive slices; the series has ${source.frame_count}`);

@@ -2,6 +2,7 @@
 // same JSON the desktop parses (viewer/inference/manifest.py holds the full contract and
 // its checks; the service serves only models that passed them).
 import { type Reference, parseReference } from "./domain";
+import { parseVolume, type VolumePlan } from "./volume_grid";
 
 export interface Label { name: string; value: number | null; color: string | null; unit: string }
 
@@ -57,7 +58,7 @@ export interface Manifest {
   outputs: OutputSpec[];
   tolerance: { atol: number; rtol: number; scale_rtol: number };
   files: Record<string, string>;
-  volume: unknown | null;
+  volume: VolumePlan | null;
   reference: Reference | null;
 }
 
@@ -131,7 +132,7 @@ export function parseManifest(raw: Obj): Manifest {
     inputs, outputs,
     tolerance: { atol: Number(tol.atol), rtol: Number(tol.rtol), scale_rtol: Number(tol.scale_rtol ?? 0) },
     files: (raw.files ?? {}) as Record<string, string>,
-    volume: raw.volume ?? null,
+    volume: parseVolume(raw.volume),
     reference: parseReference(raw.reference),
   };
 }
