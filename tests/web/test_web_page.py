@@ -33,6 +33,10 @@ def test_the_page_loads_isolated_and_asks_nothing_of_another_host(web_service, b
 def test_the_demo_study_shows_its_first_image(web_service, demo_page):
     """End to end (needs webview's page): the phantom series opened, its first image
     drawn (the canvas is not blank) and the page's frame count is the series'."""
+    # before a series is chosen the empty image area says what to do
+    hint = "return document.getElementById('hint').checkVisibility()"
+    assert demo_page.script(hint) is True
+    assert "Choose a series" in demo_page.script("return document.getElementById('hint').textContent")
     studies = web_service.get("/v1/studies").json()["studies"]
     study = next(s for s in studies if s["description"] == "Lightbox demo phantom")
     series = web_service.get(f"/v1/studies/{study['study_uid']}/series").json()["series"][0]
@@ -50,3 +54,4 @@ def test_the_demo_study_shows_its_first_image(web_service, demo_page):
         "const seen = new Set(); for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i]);"
         "return seen.size;")
     assert distinct > 4, "the canvas is blank"
+    assert demo_page.script(hint) is False  # the image replaces the hint

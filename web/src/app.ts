@@ -189,6 +189,7 @@ export class App {
       this.series?.close();
       this.volumeRun?.abort(); // a volume run on the series left behind stops there
       this.series = frames;
+      byId("hint").hidden = true;
       this.runs = [];
       this.frameIndex = 0;
       const meta = info.frames[0];

@@ -15,6 +15,7 @@ const JA: Record<string, string> = {
   "in this browser ({})": "このブラウザで実行（{}）",
   "on the service ({})": "サービスで実行（{}）",
   "Reset view": "表示をリセット",
+  "Choose a series on the left to view it.": "左のシリーズを選ぶと画像を表示します。",
   "Zoom in": "拡大",
   "Zoom out": "縮小",
   "Window presets": "ウィンドウプリセット",
