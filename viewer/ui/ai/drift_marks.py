@@ -3,7 +3,8 @@ AI panel's model rows and the model card show them.
 
 The alerts are computed on the panel's worker when the models are loaded
 (:func:`workstation_alerts`: every audit log of the configured folder, the analysis of
-``viewer.audit.drift``, the site's ``drift_alerts`` thresholds), never on the GUI thread;
+``viewer.audit.drift``, the site's ``drift_alerts`` thresholds) and again after each run
+the panel records, never on the GUI thread;
 here too are the translated words that name each alert's metric, value and threshold.
 """
 

@@ -153,6 +153,9 @@ class AIPanel(QWidget):
         self._applicability: dict[str, Applicability] = {}
         #: The site's drift alerts over this workstation's audit logs (drift_marks).
         self.drift_alerts: tuple[DriftAlert, ...] = ()
+        self._drift_number = 0
+        #: How many computations of the alerts have been shown (at load, after each run).
+        self.drift_checks = 0
         self._send_results = send_results
         self._build()
         viewport.series_opened.connect(self._series_opened)
@@ -301,13 +304,25 @@ class AIPanel(QWidget):
         self._jobs.submit(lambda: ModelRegistry(wanted, settings=settings),
                           lambda outcome: self._registry_built(number, outcome))
         # then, on the same worker, whether a model version's drift is under review
-        self._jobs.submit(lambda: workstation_alerts(settings), self._drift_found)
+        self.refresh_drift()
 
-    def _drift_found(self, outcome: Outcome[tuple[DriftAlert, ...]]) -> None:
+    def refresh_drift(self) -> None:
+        """Compute the drift alerts again on the worker (at load and after each recorded
+        run, so a model version that crosses a threshold during the day is marked without
+        a restart); an older computation's outcome is dropped."""
+        self._drift_number += 1
+        number, settings = self._drift_number, self.settings
+        self._jobs.submit(lambda: workstation_alerts(settings),
+                          lambda outcome: self._drift_found(number, outcome))
+
+    def _drift_found(self, number: int, outcome: Outcome[tuple[DriftAlert, ...]]) -> None:
+        if number != self._drift_number:
+            return  # a later computation (a later run's record) is on its way
         if outcome.error is not None:  # the models run as before; the reason is logged
             log.warning("the drift alerts could not be computed: %s", outcome.error)
             return
         self.drift_alerts = outcome.value or ()
+        self.drift_checks += 1
         self.refresh_models()
 
     def _drift_of(self, entry: ModelEntry) -> list[DriftAlert]:
@@ -590,11 +605,13 @@ class AIPanel(QWidget):
             self._boundary.report(error, f"running {title}")
             if request.server and self.remote is not None:
                 self.remote.forget(request.server, request.entry.id)  # why, on its button
+            self.refresh_drift()  # recorded as failed: still one of the version's runs
         else:
             results = outcome.value or []
             self.session.results.add_results(results)
             self._end(job, "ok", _summary(results))
             self.sender_box.send_automatically(results, request.series)
+            self.refresh_drift()  # its record may have crossed a drift threshold
 
     def _end(self, job: Job[RunRequest], status: Status, text: str, emit: bool = True) -> None:
         self.session.runs.finish(job.number, status, text)
