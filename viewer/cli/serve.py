@@ -23,6 +23,7 @@ when stopped, 1 when the service cannot start (what to fix on stderr), 2 on bad 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,6 +52,16 @@ def _seconds(text: str) -> float:
         value = -1.0
     if not 0 <= value <= 3600:
         raise argparse.ArgumentTypeError(f"must be seconds from 0 to 3600, not {text!r}")
+    return value
+
+
+def _refresh(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 1 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"must be seconds from 1 to 86400, not {text!r}")
     return value
 
 
@@ -103,6 +114,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--downscale-delay", type=_seconds, metavar="S",
                    help="with --max-replicas: seconds below the target before a replica "
                    "is removed, down to --replicas (default 60)")
+    p.add_argument("--drift-refresh", type=_refresh, default=900.0, metavar="S",
+                   help="seconds between two computations of the drift alerts from the "
+                   "service's audit log (default 900: every 15 minutes)")
     p.add_argument("--hash-key", nargs="?", const="", metavar="KEY",
                    help="print the hash of KEY ('-': read it from stdin; none: a new "
                    "random key) for service_api_keys, and exit")
@@ -140,7 +154,9 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         from viewer.io.demo import build_demo
 
         studies.append(build_demo())
-    config = ServiceConfig.of(settings, tuple(dirs) if dirs else None, tuple(studies))
+    config = dataclasses.replace(
+        ServiceConfig.of(settings, tuple(dirs) if dirs else None, tuple(studies)),
+        drift_refresh_s=ns.drift_refresh)
     refused = bind_problem(ns.host, config)
     if refused:
         print(f"lightbox serve: {refused}", file=sys.stderr)

@@ -47,7 +47,7 @@ def create_app(engine: Engine, config: ServiceConfig) -> FastAPI:
     app.state.studies = StudyStore(studies_roots(engine, config))  # the web viewer's
     engine.metrics = metrics  # batch sizes and per-request model latency
     engine.drift = DriftWatch(engine.settings, metrics)  # from the service's own audit log
-    engine.drift.start()
+    engine.drift.start(config.drift_refresh_s)
     problems.install(app)
     app.include_router(routes_v1.router)
     app.include_router(routes_oip.router)

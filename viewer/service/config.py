@@ -29,6 +29,8 @@ class ServiceConfig:
     studies_dirs: tuple[Path, ...] = ()
     #: The built web viewer (None: the package's ``viewer/service/webapp``).
     webapp_dir: Path | None = None
+    #: Seconds between two computations of the drift alerts (``--drift-refresh``).
+    drift_refresh_s: float = 900.0
 
     @classmethod
     def of(cls, settings: Settings, models_dirs: tuple[Path, ...] | None = None,

@@ -1,5 +1,5 @@
 """The service's drift alerts: computed from its own audit log at start and every
-:data:`REFRESH_S` after, exposed as the Prometheus gauge
+:data:`REFRESH_S` after (``lightbox serve --drift-refresh S``), exposed as the Prometheus gauge
 ``lightbox_drift_under_review{model,version,metric}`` (1 while under review; the measured
 value in ``lightbox_drift_value``) and in ``/v1/models`` (each model's ``drift``).
 
