@@ -374,3 +374,29 @@ def test_sources_that_cannot_be_counted_are_named_with_the_reason(made, tmp_path
     assert problems["gone.jsonl"].startswith("cannot be read (No such file")
     assert report["runs"] == sum(n for (_, _, w), n in made["truth1"].runs.items()
                                  if w < h.week_label(16))
+
+
+def test_the_report_in_japanese_uses_the_desktops_terms(made, tmp_path):
+    out = tmp_path / "ja.html"
+    assert main(["report", "--from", h.iso(0), "--to", h.iso(4), "--out", str(out),
+                 "--language", "ja", "--export", str(made["base"] / "ws1-a.export.jsonl")]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert '<html lang="ja">' in page
+    assert "<h1>AI ドリフト報告書: " in page and "<h2>監査ログの出典</h2>" in page
+    for heading in ("アラート（施設の閾値）", "週ごと", "撮影装置ごとの入力統計",
+                    "読影者が承認した警告"):
+        assert f"<h3>{heading}</h3>" in page
+    assert "<th>モダリティ</th>" in page and "<th>画像数</th>" in page  # the desktop's words
+    assert "Per week" not in page and "<h2>Sources</h2>" not in page
+    empty = tmp_path / "empty-ja.html"
+    assert main(["report", "--from", "2030-01-01", "--to", "2030-02-01", "--out", str(empty),
+                 "--language", "ja", "--export", str(made["base"] / "ws1-a.export.jsonl")]) == 0
+    assert "検証済みのどの出典にも、期間中の AI 実行は記録されていません。" in \
+        empty.read_text(encoding="utf-8")
+
+
+def test_an_unknown_language_is_refused(made, tmp_path, capsys):
+    assert main(["report", "--from", h.iso(0), "--to", h.iso(4), "--out",
+                 str(tmp_path / "x.html"), "--language", "fr"]) == 2
+    assert not (tmp_path / "x.html").exists()
+    assert "invalid choice: 'fr'" in capsys.readouterr().err

@@ -1,7 +1,7 @@
 """``lightbox audit report``: the monthly drift / governance report (docs/governance.md).
 
     lightbox audit report --from DATE --to DATE --out report.html
-        [--reference FROM:TO] [--log FILE|FOLDER ...] [--export FILE ...]
+        [--reference FROM:TO] [--language en|ja] [--log FILE|FOLDER ...] [--export FILE ...]
 
 Reads this workstation's audit folder (every account's log you can read, and the
 service's ``serve-*`` logs in it) unless ``--log`` / ``--export`` name the sources: the
@@ -23,6 +23,7 @@ from viewer.audit.drift import DriftThresholds
 from viewer.audit.report.figures import installed_limits
 from viewer.audit.report.make import figures, parse_period, parse_time, write
 from viewer.audit.report.sources import gather
+from viewer.audit.report.words import LANGUAGES
 from viewer.audit.signing import AuditError
 from viewer.cli.args import output_file
 from viewer.host.settings import Settings
@@ -40,6 +41,9 @@ def add_parser(commands: Any) -> None:
     report.add_argument("--reference", metavar="FROM:TO",
                         help="the reference period the outputs are compared with "
                         "(two ISO dates joined by ':', e.g. 2026-01-01:2026-02-01)")
+    report.add_argument("--language", choices=LANGUAGES, default="en",
+                        help="the language of the page's headings and statements (ja: "
+                        "Japanese, with the desktop's terms; the plots stay English)")
     report.add_argument("--log", type=Path, action="append", default=[],
                         help="an audit log, or a folder of them (repeatable)")
     report.add_argument("--export", type=Path, action="append", default=[],
@@ -83,7 +87,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     report = figures(gathered, start, end, reference, _limits(settings),
                      DriftThresholds.of(settings.drift_alerts))
     try:
-        html_path, data_path = write(report, out)
+        html_path, data_path = write(report, out, args.language)
     except (AuditError, ExportError) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1

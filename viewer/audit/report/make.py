@@ -100,10 +100,10 @@ def companion(out: Path) -> Path:
         out.with_name(out.name + ".figures.json")
 
 
-def write(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
+def write(report: dict[str, Any], out: Path, language: str = "en") -> tuple[Path, Path]:
     """Draw (may raise AuditError: no matplotlib) before writing anything, then the
-    figures, then the HTML, each whole or not at all."""
-    page = render(report)
+    figures, then the HTML (in ``language``), each whole or not at all."""
+    page = render(report, language)
     data = companion(out)
     write_text_atomic(data, json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     write_text_atomic(out, page)

@@ -17,6 +17,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from viewer.audit.report.words import say
 from viewer.audit.signing import AuditError
 
 NO_MATPLOTLIB = ("the report's plots need matplotlib, which this installation lacks (the "
@@ -172,16 +173,22 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) ->
     return "\n".join(lines) + "</table>"
 
 
-def _p(text: str, cls: str = "statement") -> str:
-    return f'<p class="{cls}">{html.escape(text)}</p>'
+def _p(text: str, cls: str = "statement", lang: str = "en") -> str:
+    return f'<p class="{cls}">{html.escape(say(text, lang))}</p>'
 
 
-def _model(plt: Any, weeks: Sequence[str], m: dict[str, Any]) -> str:
+def _model(plt: Any, weeks: Sequence[str], m: dict[str, Any], lang: str = "en") -> str:
+    def w(text: str) -> str:
+        return say(text, lang)
+
+    def heads(*names: str) -> tuple[str, ...]:
+        return tuple(w(n) for n in names)
+
     parts = [f"<h2>{html.escape(m['model_id'])} {html.escape(m['version'])}</h2>",
              f"<p>Artifact digest {html.escape(m['digest'][:16])}…; {m['runs']} run(s) "
              f"in the period, weeks {html.escape(str(m['first_week']))} to "
              f"{html.escape(str(m['last_week']))}.</p>"]
-    parts += [_p(s) for s in m["statements"]]
+    parts += [_p(s, lang=lang) for s in m["statements"]]
     if m["older_format"]:
         parts.append(_p(f"{m['older_format']} run(s) were recorded by an older Lightbox "
                         "without statistics: counted as runs only, in no input or output "
@@ -195,65 +202,73 @@ def _model(plt: Any, weeks: Sequence[str], m: dict[str, Any]) -> str:
                         else "Lightbox's defaults (this model version is not installed where "
                         "the report was made, and its runs recorded none)")))
     alerts = m["alerts"]
-    parts.append("<h3>Alerts (the site's thresholds)</h3>")
+    parts.append("<h3>" + w("Alerts (the site's thresholds)") + "</h3>")
     if alerts:
         first: dict[str, list[dict[str, Any]]] = {}
         for a in alerts:
             first.setdefault(str(a["metric"]), []).append(a)
-        parts.append(_table(("metric", "latest", "first week", "last week", "weeks"), [
+        parts.append(_table(heads("metric", "latest", "first week", "last week", "weeks"), [
             (metric, str(found[-1]["message"]), found[0]["week"], found[-1]["week"],
              str(len(found))) for metric, found in first.items()], left=2))
         parts.append(f"<details><summary>Every alert, week by week ({len(alerts)})</summary>")
-        parts.append(_table(("week", "metric", "what", "value", "threshold"), [
+        parts.append(_table(heads("week", "metric", "what", "value", "threshold"), [
             (a["week"], str(a.get("metric", "")), str(a.get("message", "")),
              _num(a.get("value")), _num(a.get("threshold"))) for a in alerts], left=3))
         parts.append("</details>")
     else:
-        parts.append("<p>No threshold crossed in the period.</p>")
-    parts.append("<h3>Plots</h3>")
+        parts.append("<p>" + w('No threshold crossed in the period.') + "</p>")
+    parts.append("<h3>" + w('Plots') + "</h3>")
     parts += _plots(plt, weeks, m)
-    parts.append("<h3>Per week</h3>")
+    parts.append("<h3>" + w('Per week') + "</h3>")
     wf = m["weeks"]
     parts.append("<p>PSI: over the week's runs, each run's median PSI (p50: their median, "
                  "p90: their 90th percentile). Shift and unlike: shares of the images.</p>")
-    parts.append(_table(("week", "runs", "with statistics", "frames", "shift", "unlike",
+    parts.append(_table(heads("week", "runs", "with statistics", "frames", "shift", "unlike",
                          "PSI p50", "PSI p90", "warnings accepted"), [
         (w, str(wf[w]["runs"]), str(wf[w]["runs_with_stats"]), str(wf[w]["frames"]),
          _pct(wf[w]["share_shift"]), _pct(wf[w]["share_unlike"]), _num(wf[w]["psi_p50"]),
          _num(wf[w]["psi_p90"]), str(wf[w]["warnings_accepted"])) for w in weeks]))
-    parts.append("<h3>Input statistics per acquiring device</h3>")
-    parts.append(_table(("device", "weeks", "runs", "frames", "shift", "unlike", "PSI p90",
+    parts.append("<h3>" + w('Input statistics per acquiring device') + "</h3>")
+    parts.append(_table(heads("device", "weeks", "runs", "frames", "shift", "unlike", "PSI p90",
                          "modality", "kVp", "T", "pixel mm", "slice mm"), [
         (d["device"], f"{d['first_week']} – {d['last_week']}", str(d["runs_with_stats"]),
          str(d["frames"]), _pct(d["share_shift"]), _pct(d["share_unlike"]),
          _num(d["psi_p90"]), d["modality"], _num(d["kvp"]), _num(d["field_strength_t"]),
          _num(d["pixel_mm"]), _num(d["slice_mm"])) for d in m["devices"]], left=2))
-    parts.append("<h3>Warnings accepted by readers</h3>")
+    parts.append("<h3>" + w('Warnings accepted by readers') + "</h3>")
     if m["warnings"]:
-        parts.append(_table(("warning", "runs"), [(t, str(n)) for t, n in
+        parts.append(_table(heads("warning", "runs"), [(t, str(n)) for t, n in
                                                    m["warnings"].items()]))
     else:
-        parts.append("<p>No warning was accepted in the period.</p>")
+        parts.append("<p>" + w('No warning was accepted in the period.') + "</p>")
     return "\n".join(parts)
 
 
-def render(report: dict[str, Any]) -> str:
+def render(report: dict[str, Any], language: str = "en") -> str:
     """The HTML of ``report`` (the figures of :func:`viewer.audit.report.figures.build`
-    with the period, the sources and the statements)."""
+    with the period, the sources and the statements), its headings, tables' heads and
+    fixed statements in ``language`` (:mod:`.words`; the plots stay English)."""
     plt = _pyplot()
+
+    def w(text: str) -> str:
+        return say(text, language)
+
     weeks = report["weeks"]
-    body = [f"<h1>AI drift report: {html.escape(report['period']['from'])} to "
-            f"{html.escape(report['period']['to'])}</h1>",
-            f"<p>Made {html.escape(report['generated'])} by Lightbox from "
-            f"{len(report['sources'])} audit source(s); {report['runs']} AI run(s) counted"
-            + (f", {report['duplicates']} record(s) found in more than one source counted "
-               "once" if report["duplicates"] else "") + ".</p>"]
+    made = w("Made {} by Lightbox from {} audit source(s); {} AI run(s) counted."
+             if not report["duplicates"] else
+             "Made {} by Lightbox from {} audit source(s); {} AI run(s) counted, {} "
+             "record(s) found in more than one source counted once.").format(
+        html.escape(report["generated"]), len(report["sources"]), report["runs"],
+        report["duplicates"])
+    body = ["<h1>" + w("AI drift report: {} to {}").format(
+                html.escape(report["period"]["from"]), html.escape(report["period"]["to"]))
+            + "</h1>", f"<p>{made}</p>"]
     ref = report.get("reference")
-    body.append(f"<p>Reference period for the outputs: {html.escape(ref['from'])} to "
-                f"{html.escape(ref['to'])}.</p>" if ref else
-                "<p>No reference period was chosen (--reference): outputs are shown "
-                "without one.</p>")
-    body += [_p(s) for s in report["statements"]]
+    body.append("<p>" + w("Reference period for the outputs: {} to {}.").format(
+        html.escape(ref["from"]), html.escape(ref["to"])) + "</p>" if ref else
+                "<p>" + html.escape(w("No reference period was chosen (--reference): "
+                                      "outputs are shown without one.")) + "</p>")
+    body += [_p(s, lang=language) for s in report["statements"]]
     t = report["thresholds"]
     body.append(f"<p>The site's alert thresholds (drift_alerts): images unlike the training "
                 f"data above {t['unlike_share']:.0%}, shifted above {t['shift_share']:.0%}, "
@@ -263,13 +278,14 @@ def render(report: dict[str, Any]) -> str:
                 f"{t['min_runs']} runs.</p>")
     body += [_p(f"{s['name']} was NOT counted: {s['problem']}", "bad")
              for s in report["sources"] if s["problem"]]
-    body.append("<h2>Sources</h2>")
-    body.append(_table(("file", "kind", "verified", "runs", "counted"), [
-        (s["name"], s["kind"], "no: " + s["problem"] if s["problem"] else "yes",
+    body.append(f"<h2>{w('Sources')}</h2>")
+    body.append(_table(tuple(w(n) for n in ("file", "kind", "verified", "runs", "counted")), [
+        (s["name"], s["kind"], "no: " + s["problem"] if s["problem"] else w("yes"),
          str(s["runs"]), str(s["new"])) for s in report["sources"]], left=3))
-    body += [_model(plt, weeks, m) for m in report["models"]]
+    body += [_model(plt, weeks, m, language) for m in report["models"]]
     style, csp = STYLE.strip(), CSP
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+    return (f"<!DOCTYPE html>\n<html lang=\"{language}\"><head><meta charset=\"utf-8\">\n"
             f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
-            f"<title>AI drift report {html.escape(report['period']['from'])}</title>\n"
+            "<title>" + w("AI drift report {}").format(html.escape(report["period"]["from"]))
+            + "</title>\n"
             f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
