@@ -388,6 +388,7 @@ def test_the_report_in_japanese_uses_the_desktops_terms(made, tmp_path):
         assert f"<h3>{heading}</h3>" in page
     assert "<th>モダリティ</th>" in page and "<th>画像数</th>" in page  # the desktop's words
     assert "Per week" not in page and "<h2>Sources</h2>" not in page
+    assert "<p>PSI: その週の各実行の PSI 中央値" in page
     empty = tmp_path / "empty-ja.html"
     assert main(["report", "--from", "2030-01-01", "--to", "2030-02-01", "--out", str(empty),
                  "--language", "ja", "--export", str(made["base"] / "ws1-a.export.jsonl")]) == 0

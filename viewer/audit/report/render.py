@@ -190,9 +190,9 @@ def _model(plt: Any, weeks: Sequence[str], m: dict[str, Any], lang: str = "en") 
              f"{html.escape(str(m['last_week']))}.</p>"]
     parts += [_p(s, lang=lang) for s in m["statements"]]
     if m["older_format"]:
-        parts.append(_p(f"{m['older_format']} run(s) were recorded by an older Lightbox "
-                        "without statistics: counted as runs only, in no input or output "
-                        "figure."))
+        parts.append(_p(w("{} run(s) were recorded by an older Lightbox without "
+                          "statistics: counted as runs only, in no input or output "
+                          "figure.").format(m["older_format"])))
     lim = m["psi_limits"]
     parts.append(_p(f"PSI thresholds: shift at {lim['shift']:g}, unlike above "
                     f"{lim['unlike']:g} — " + (
@@ -221,8 +221,9 @@ def _model(plt: Any, weeks: Sequence[str], m: dict[str, Any], lang: str = "en") 
     parts += _plots(plt, weeks, m)
     parts.append("<h3>" + w('Per week') + "</h3>")
     wf = m["weeks"]
-    parts.append("<p>PSI: over the week's runs, each run's median PSI (p50: their median, "
-                 "p90: their 90th percentile). Shift and unlike: shares of the images.</p>")
+    parts.append("<p>" + w("PSI: over the week's runs, each run's median PSI (p50: their "
+                           "median, p90: their 90th percentile). Shift and unlike: shares "
+                           "of the images.") + "</p>")
     parts.append(_table(heads("week", "runs", "with statistics", "frames", "shift", "unlike",
                          "PSI p50", "PSI p90", "warnings accepted"), [
         (w, str(wf[w]["runs"]), str(wf[w]["runs_with_stats"]), str(wf[w]["frames"]),

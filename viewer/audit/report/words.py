@@ -36,6 +36,14 @@ JA = {
     "in more than one source counted once.":
         "Lightbox が {} に作成、監査ログの出典 {} 件、AI 実行 {} 回を集計（複数の出典にあった "
         "{} 件の記録は一度だけ集計）。",
+    "{} run(s) were recorded by an older Lightbox without statistics: counted as runs "
+    "only, in no input or output figure.":
+        "{} 回の実行は統計を持たない旧版の Lightbox が記録したもの: 実行回数にのみ数え、"
+        "入力・出力の統計には含めません。",
+    "PSI: over the week's runs, each run's median PSI (p50: their median, p90: their 90th "
+    "percentile). Shift and unlike: shares of the images.":
+        "PSI: その週の各実行の PSI 中央値（p50: その中央値、p90: その90パーセンタイル）。"
+        "ずれ・学習データと異なる: 画像に占める割合。",
     "file": "ファイル", "kind": "種類", "verified": "検証", "runs": "実行回数",
     "counted": "集計", "yes": "済み", "metric": "指標", "latest": "最新",
     "first week": "最初の週", "last week": "最後の週", "weeks": "週", "week": "週",
