@@ -355,6 +355,35 @@ def test_the_page_asks_for_the_key_once_and_keeps_it_for_the_tab(keyed_service, 
     assert outside(browser.requests()) == []
 
 
+
+def test_a_pasted_key_with_a_character_no_key_has_is_asked_again(keyed_service, browser):
+    """A key pasted with a typographic quote (as mail and word processors turn ' into ’)
+    cannot go into an HTTP header: the page must not keep it for the tab (every request
+    then failed in the browser, no 401 came back, the form never reappeared until the
+    tab was closed); it asks again, saying why, and the right key then opens the page."""
+    from selenium.webdriver.common.by import By
+
+    from tests.service.server import KEY
+
+    driver = browser.driver
+    driver.get(keyed_service.url + "/web/")
+    browser.script("sessionStorage.clear()")  # the tab may hold the key of a test before
+    driver.get(keyed_service.url + "/web/")
+    shown = ("const done = arguments[0]; (function poll() {"
+             " if (!document.getElementById('key-form').hidden) done(true);"
+             " else setTimeout(poll, 20); })();")
+    browser.wait_for(shown)
+    driver.find_element(By.ID, "api-key").send_keys(KEY + "\u2019\n")
+    browser.wait_for(shown)  # asked again
+    assert "’" in driver.find_element(By.ID, "key-reason").text
+    assert browser.script("return sessionStorage.getItem('lightbox.api_key')") is None
+    driver.find_element(By.ID, "api-key").send_keys(KEY + "\n")
+    assert browser.wait_for("const done = arguments[arguments.length - 1];"
+                            "window.lightbox.ready.then(() => done(''), e => done(String(e)));") == ""
+    assert state(browser)["message"] == ""
+    assert browser.script("return sessionStorage.getItem('lightbox.api_key')") == KEY
+
+
 POLL = """const [selector, done] = arguments; (function poll() {
   if (document.querySelector(selector)) done(true); else setTimeout(poll, 50); })();"""
 
