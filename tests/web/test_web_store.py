@@ -37,3 +37,22 @@ def test_refresh_reads_a_folder_added_later(tmp_path):
     store.add_root(tmp_path / "later")
     store.refresh()
     assert [len(s.series[0].frames) for s in store.studies()] == [2]
+
+
+def test_an_unknown_uid_is_named_shortly_in_the_problem(tmp_path):
+    """A UID is at most 64 characters (DICOM PS3.5 9.1): a request with a far longer one
+    gets a Problem that names it cut short, not a message as long as what was sent."""
+    import pytest
+
+    from viewer.service.problems import ServiceError
+    from viewer.service.studies import StudyStore
+
+    store = StudyStore([tmp_path])
+    for ask in (store.series, store.study):
+        with pytest.raises(ServiceError) as caught:
+            ask("1.2" * 3000)
+        assert len(str(caught.value)) < 200
+        assert "1.21.21.2" in str(caught.value) and "…" in str(caught.value)
+    with pytest.raises(ServiceError) as caught:
+        store.series("1.2.3")
+    assert "'1.2.3'" in str(caught.value)

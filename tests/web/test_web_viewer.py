@@ -355,6 +355,35 @@ def test_the_page_asks_for_the_key_once_and_keeps_it_for_the_tab(keyed_service, 
     assert outside(browser.requests()) == []
 
 
+
+def test_a_pasted_key_with_a_character_no_key_has_is_asked_again(keyed_service, browser):
+    """A key pasted with a typographic quote (as mail and word processors turn ' into ’)
+    cannot go into an HTTP header: the page must not keep it for the tab (every request
+    then failed in the browser, no 401 came back, the form never reappeared until the
+    tab was closed); it asks again, saying why, and the right key then opens the page."""
+    from selenium.webdriver.common.by import By
+
+    from tests.service.server import KEY
+
+    driver = browser.driver
+    driver.get(keyed_service.url + "/web/")
+    browser.script("sessionStorage.clear()")  # the tab may hold the key of a test before
+    driver.get(keyed_service.url + "/web/")
+    shown = ("const done = arguments[0]; (function poll() {"
+             " if (!document.getElementById('key-form').hidden) done(true);"
+             " else setTimeout(poll, 20); })();")
+    browser.wait_for(shown)
+    driver.find_element(By.ID, "api-key").send_keys(KEY + "\u2019\n")
+    browser.wait_for(shown)  # asked again
+    assert "’" in driver.find_element(By.ID, "key-reason").text
+    assert browser.script("return sessionStorage.getItem('lightbox.api_key')") is None
+    driver.find_element(By.ID, "api-key").send_keys(KEY + "\n")
+    assert browser.wait_for("const done = arguments[arguments.length - 1];"
+                            "window.lightbox.ready.then(() => done(''), e => done(String(e)));") == ""
+    assert state(browser)["message"] == ""
+    assert browser.script("return sessionStorage.getItem('lightbox.api_key')") == KEY
+
+
 POLL = """const [selector, done] = arguments; (function poll() {
   if (document.querySelector(selector)) done(true); else setTimeout(poll, 50); })();"""
 
@@ -501,3 +530,55 @@ def test_names_hidden_by_the_site_are_shown_only_as_its_rule_allows(tmp_path, br
             assert not box.is_selected() and state(browser)["message"] == ""
             assert "PHANTOM-0" in driver.find_element(By.ID, "study-list").text
         assert outside(browser.requests()) == []
+
+
+def test_a_series_whose_first_image_is_damaged_opens_without_the_last_ones_image(
+        tmp_path, browser):
+    """A series whose first image cannot be decoded (found on pydicom's damaged JPEG
+    samples): the page must not leave the previously opened series' image on screen
+    under "the image cannot be read"; it switches to the chosen series with an empty
+    image and the reason, and its readable images are still reached by scrolling, as the
+    desktop shows a series with one unreadable file."""
+    import pydicom
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import RLELossless
+
+    from tests.service.server import running_service
+    from viewer.io.demo import write_phantom_series
+    from viewer.io.scan import scan
+
+    write_phantom_series(tmp_path / "studies" / "good", slices=2, size=32)
+    series_uid = pydicom.uid.generate_uid()
+    for path in write_phantom_series(tmp_path / "studies" / "bad", slices=3, size=32,
+                                     transfer_syntax=RLELossless):
+        ds = pydicom.dcmread(path)  # the same phantom as another series of the study
+        ds.SeriesInstanceUID, ds.SeriesNumber = series_uid, 2
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = pydicom.uid.generate_uid()
+        ds.save_as(path)
+    (study,) = scan([tmp_path / "studies"]).studies
+    good, bad = sorted(study.series, key=lambda s: len(s.frames))
+    ds = pydicom.dcmread(bad.frames[0].instance.path)
+    # an RLE header whose second segment starts past the data: a damaged compressed frame
+    ds.PixelData = encapsulate([b"\x02\0\0\0" + b"\x40\0\0\0" + b"\xff\0\0\0" + bytes(52)
+                                + b"\0\x01" * 8])
+    ds.save_as(bad.frames[0].instance.path)
+    with running_service(tmp_path / "home", args=["--studies", str(tmp_path / "studies")]
+                         ) as server:
+        browser.driver.get(server.url + "/web/")
+        assert browser.wait_for("const done = arguments[arguments.length - 1];"
+                                "window.lightbox.ready.then(() => done(''), e => done(String(e)));"
+                                ) == ""
+        assert call(browser, "await lb.openSeries(args[0]);", good.uid) == {"value": None}
+        x, y = browser.script(TO_CANVAS, 16, 16, 32, 32)
+        assert browser.script(CANVAS_POINT, x, y) != browser.script(CANVAS_POINT, 1, 1)
+        answer = call(browser, "await lb.openSeries(args[0]);", bad.uid)
+        assert "cannot be read" in answer.get("error", ""), answer
+        now = state(browser)
+        assert (now["series_uid"], now["frame_count"]) == (bad.uid, 3)
+        assert "cannot be read" in now["message"]
+        x, y = browser.script(TO_CANVAS, 16, 16, 32, 32)
+        background = browser.script(CANVAS_POINT, 1, 1)
+        assert browser.script(CANVAS_POINT, x, y) == background  # no image drawn
+        assert call(browser, "await lb.setFrame(1);", None) == {"value": None}
+        assert state(browser)["frame_index"] == 1
+        assert browser.script(CANVAS_POINT, x, y) != background  # the readable image

@@ -60,6 +60,12 @@ class Frame:
         return np.ascontiguousarray(self.data, dtype=wanted).tobytes()
 
 
+def named(uid: str) -> str:
+    """``uid`` quoted for a Problem, cut short past the 64 characters a UID may have
+    (DICOM PS3.5 9.1): a request with a huge one gets a short answer, not an echo."""
+    return repr(uid) if len(uid) <= 64 else repr(uid[:64]) + "…"
+
+
 class StudyStore:
     """The studies under ``roots`` (rescanned by :meth:`refresh`), and their frames."""
 
@@ -97,13 +103,13 @@ class StudyStore:
             for study in self._studies:
                 if study.uid == uid:
                     return study
-        raise ServiceError("unknown_study", f"no study {uid!r} on this service")
+        raise ServiceError("unknown_study", f"no study {named(uid)} on this service")
 
     def series(self, uid: str) -> tuple[Study, Series]:
         with self._lock:
             found = self._series.get(uid)
         if found is None:
-            raise ServiceError("unknown_series", f"no series {uid!r} on this service")
+            raise ServiceError("unknown_series", f"no series {named(uid)} on this service")
         return found
 
     def described(self, uid: str, build: Callable[[Study, Series], bytes]) -> bytes:

@@ -2,6 +2,8 @@
 // key in sessionStorage (asked for on a 401), every failure as a Problem whose `detail`
 // the message line shows, network failures included.
 
+import { t } from "./i18n";
+
 /** A failed request: the service's Problem JSON, or one made here for a network failure. */
 export class Problem extends Error {
   constructor(
@@ -22,6 +24,10 @@ export class Problem extends Error {
 }
 
 const KEY_STORAGE = "lightbox.api_key";
+/** What a key may hold: visible ASCII (an HTTP header takes no other; a key kept with a
+ * pasted ’ or a non-breaking space made every request fail in the browser, no 401 came
+ * back and the page never asked again while the tab lived). */
+const KEY_CHARACTERS = /^[\x21-\x7e]+$/;
 
 /** Asks the reader for a key; resolves null when they decline. */
 export type KeyPrompt = (why: string) => Promise<string | null>;
@@ -44,7 +50,8 @@ export class Api {
 
   private key(): string | null {
     try {
-      return sessionStorage.getItem(KEY_STORAGE);
+      const key = sessionStorage.getItem(KEY_STORAGE);
+      return key && KEY_CHARACTERS.test(key) ? key : null;
     } catch {
       return null;
     }
@@ -64,7 +71,7 @@ export class Api {
     const problem = await problemOf(response);
     if (response.status === 401 && !retried && this.askKey) {
       if (!this.asking) {
-        this.asking = this.askKey(problem.detail).finally(() => { this.asking = null; });
+        this.asking = this.promptKey(this.askKey, problem.detail).finally(() => { this.asking = null; });
       }
       const entered = await this.asking;
       if (entered) {
@@ -77,6 +84,18 @@ export class Api {
       }
     }
     throw problem;
+  }
+
+  /** The reader's key, asked again (saying why) while it holds a character no key has. */
+  private async promptKey(ask: KeyPrompt, why: string): Promise<string | null> {
+    let reason = why;
+    for (;;) {
+      const entered = await ask(reason);
+      if (!entered || KEY_CHARACTERS.test(entered)) return entered;
+      const odd = [...new Set([...entered].filter((c) => !KEY_CHARACTERS.test(c)))];
+      reason = t("the key has characters no key has ({}): type or paste it again",
+        odd.map((c) => (c.trim() ? c : `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, "0")}`)).join(" "));
+    }
   }
 
   async json<T>(path: string, init: RequestInit = {}): Promise<T> {

@@ -41,6 +41,7 @@ export class App {
   series: SeriesFrames | null = null;
   frameIndex = 0;
   fileWindow: Window | null = null;
+  private windowFromFrame = false; // no window yet: the next frame shown gives its range
   runs: ShownRun[] = [];
   /** The volume run in progress (opening another series stops it). */
   volumeRun: AbortController | null = null;
@@ -181,7 +182,19 @@ export class App {
             : t("{} images loaded", loaded) + (failed ? ` (${failed} ✗)` : ""));
         this.updateSlider();
       });
-      const first = await frames.frame(0);
+      let first: Awaited<ReturnType<SeriesFrames["frame"]>> | null = null;
+      let unreadable: unknown = null;
+      try {
+        first = await frames.frame(0);
+      } catch (error) {
+        // a damaged first image: the series opens empty with the reason (its other images
+        // are reached by scrolling), never under the last series' image
+        if (!(error instanceof Problem) || error.reason !== "unreadable_image") {
+          frames.close();
+          throw error;
+        }
+        unreadable = error;
+      }
       if (ticket !== this.opening) {
         frames.close();
         return;
@@ -194,19 +207,22 @@ export class App {
       this.frameIndex = 0;
       const meta = info.frames[0];
       const voi = frameVoi(info, 0);
-      this.fileWindow = info.samples === 3 || first.samples === 3 ? { center: 128, width: 256 }
-        : meta.window ?? (voi.lut ? voiLutWindow(voi.lut) : rangeWindow(first.values));
-      this.viewport.window = this.fileWindow;
+      this.fileWindow = info.samples === 3 || first?.samples === 3 ? { center: 128, width: 256 }
+        : meta.window ?? (voi.lut ? voiLutWindow(voi.lut) : first ? rangeWindow(first.values) : null);
+      this.windowFromFrame = this.fileWindow === null; // the first readable frame gives it
+      if (this.fileWindow) this.viewport.window = this.fileWindow;
       this.viewport.voi = voi;
       this.viewport.invert = String(info.photometric).toUpperCase() === "MONOCHROME1";
       this.viewport.zoom = 1;
       this.viewport.pan = [0, 0];
-      this.viewport.show(first, meta.orientation, info.frames.length);
+      if (first) this.viewport.show(first, meta.orientation, info.frames.length);
+      else this.viewport.clear();
       this.refreshOverlay();
       this.renderPresets(info.presets ?? []);
       this.updateSlider();
       markChosen(byId("series-list"), "series", seriesUid);
       frames.prefetch(0);
+      if (unreadable) throw unreadable;
     } catch (error) {
       if (ticket === this.opening) this.fail(error);
       throw error;
@@ -232,6 +248,11 @@ export class App {
       const pixels = await series.frame(i);
       if (ticket !== this.shown || this.series !== series) return;
       this.viewport.voi = frameVoi(series.info, i);
+      if (this.windowFromFrame && pixels.samples === 1) {
+        this.windowFromFrame = false; // the series' first image was unreadable
+        this.fileWindow = rangeWindow(pixels.values);
+        this.viewport.window = this.fileWindow;
+      }
       this.viewport.show(pixels, series.info.frames[i]?.orientation ?? null, series.frame_count);
       this.refreshOverlay();
       series.prefetch(i);

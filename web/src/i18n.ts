@@ -33,6 +33,8 @@ const JA: Record<string, string> = {
   "Running AI · {}…": "AI · {} を実行中…",
   "AI · {} failed: {}": "AI · {} が失敗しました: {}",
   "The service asks for an API key: {}": "サービスがAPIキーを求めています: {}",
+  "the key has characters no key has ({}): type or paste it again":
+    "キーに使えない文字が含まれています（{}）: もう一度入力するか貼り付けてください",
   "API key": "APIキー",
   "Send": "送信",
   "Cancel": "キャンセル",
