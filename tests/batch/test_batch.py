@@ -272,3 +272,15 @@ def test_ctrl_c_stops_the_job_and_the_same_command_goes_on(models_dir, tmp_path)
     assert resumed.returncode == 0, err
     ok = [r for r in audit_records() if r["outcome"] == "ok"]
     assert len(ok) == 8 and len({r["series_hash"] for r in ok}) == 8
+
+
+def test_a_model_that_is_not_installed_is_said_not_a_crash(models_dir, tmp_path, capsys):
+    """``--model`` with a typo once ended in 'unexpected error (ModelError)', exit 70:
+    the documented exit 1 (the model is unavailable), the model named, nothing written."""
+    (tmp_path / "archive").mkdir()
+    out = tmp_path / "out"
+    assert batch_main([str(tmp_path / "archive"), "--model", "threshhold", "--out", str(out),
+                       "--models-dir", str(models_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "model threshhold: no such model" in err and "threshold" in err
+    assert not out.exists()

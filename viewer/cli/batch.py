@@ -126,7 +126,12 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     elif ns.retrieves != 1:
         p.error("--retrieves is for a PACS node: give --node NAME (or leave it out)")
     registry = _registry(ns.models_dir, settings)
-    entry = registry.get(ns.model)
+    try:
+        entry = registry.get(ns.model)
+    except LightboxError as exc:  # a model id not installed (a typo): not a crash
+        print(f"lightbox batch: {exc}; 'lightbox models' lists the installed ones",
+              file=sys.stderr)
+        return 1
     if not entry.available or entry.manifest is None:
         print(f"lightbox batch: model {entry.id} is unavailable: {entry.reason}",
               file=sys.stderr)
