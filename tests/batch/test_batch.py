@@ -284,3 +284,16 @@ def test_a_model_that_is_not_installed_is_said_not_a_crash(models_dir, tmp_path,
     err = capsys.readouterr().err
     assert "model threshhold: no such model" in err and "threshold" in err
     assert not out.exists()
+
+
+def test_an_out_folder_inside_the_source_is_refused(models_dir, tmp_path, capsys):
+    """``--out`` inside SOURCE once worked, then the same command (the documented way to go
+    on) read its own results as studies: every JSON 'not a DICOM file', exit 1."""
+    write_archive(tmp_path / "archive", 1)
+    out = tmp_path / "archive" / "results"
+    assert batch_main([str(tmp_path / "archive"), "--model", "threshold", "--out", str(out),
+                       "--models-dir", str(models_dir), "--workers", "1"]) == 2
+    assert "is inside" in capsys.readouterr().err
+    assert not out.exists()
+    assert batch_main([str(tmp_path / "archive"), "--model", "threshold", "--out",
+                       str(tmp_path / "archive"), "--models-dir", str(models_dir)]) == 2

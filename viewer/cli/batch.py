@@ -107,6 +107,13 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     if ns.node is None and not source.exists():
         print(f"lightbox batch: {source}: no such file or folder", file=sys.stderr)
         return 2
+    if ns.node is None and source.is_dir():  # a DICOMDIR reads only what it lists
+        inside, out = source.resolve(), Path(ns.out).resolve()
+        if out == inside or inside in out.parents:
+            print(f"lightbox batch: --out {ns.out} is inside {source}: the next run would "
+                  "read its results as studies; choose a folder outside it",
+                  file=sys.stderr)
+            return 2
     node: AnyNode | None = None
     if ns.node is not None:  # only now is anything of the network loaded
         from viewer.net.errors import NodeNotConfiguredError, QueryKeyError
