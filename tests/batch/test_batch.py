@@ -297,3 +297,17 @@ def test_an_out_folder_inside_the_source_is_refused(models_dir, tmp_path, capsys
     assert not out.exists()
     assert batch_main([str(tmp_path / "archive"), "--model", "threshold", "--out",
                        str(tmp_path / "archive"), "--models-dir", str(models_dir)]) == 2
+
+
+@pytest.mark.parametrize(("option", "said"), [
+    ("--limit", "a number of studies, 1 or more, not '0'"),
+    ("--retrieves", "a number of studies retrieved at once, 1 or more, not '0'"),
+    ("--workers", "a number of workers, 1 or more, not '0'"),
+])
+def test_a_count_of_zero_is_refused_naming_what_it_counts(tmp_path, capsys, option, said):
+    """``--limit 0`` was refused as 'a number of workers': the wrong thing to fix."""
+    with pytest.raises(SystemExit) as exited:
+        batch_main(["--node", "pacs", option, "0", "--model", "m", "--out",
+                    str(tmp_path / "out")])
+    assert exited.value.code == 2
+    assert said in capsys.readouterr().err

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,14 +36,23 @@ if TYPE_CHECKING:
     from viewer.net.query import Query
 
 
-def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expects a number of workers of 1 or more, not {text!r}")
-    return value
+def _count(what: str) -> Callable[[str], int]:
+    """A whole number from 1 of ``what`` (workers, studies, retrievals at once)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise argparse.ArgumentTypeError(
+                f"expects a number of {what}, 1 or more, not {text!r}")
+        return value
+
+    return parse
+
+
+_workers = _count("workers")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -82,10 +91,10 @@ def parser() -> argparse.ArgumentParser:
     pacs.add_argument("--modality", default="", metavar="MOD", help="a modality in the study")
     pacs.add_argument("--patient-id", default="", metavar="ID")
     pacs.add_argument("--accession", default="", metavar="NUMBER")
-    pacs.add_argument("--limit", type=_workers, metavar="N",
+    pacs.add_argument("--limit", type=_count("studies"), metavar="N",
                       help="most studies the search may match (default: the site's "
                       "pacs_max_results); more is refused: narrow the query")
-    pacs.add_argument("--retrieves", type=_workers, metavar="N", default=1,
+    pacs.add_argument("--retrieves", type=_count("studies retrieved at once"), metavar="N", default=1,
                       help="studies retrieved at once, on N associations or requests "
                       "(default 1; a C-MOVE node: 1)")
     return p
