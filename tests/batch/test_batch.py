@@ -311,3 +311,18 @@ def test_a_count_of_zero_is_refused_naming_what_it_counts(tmp_path, capsys, opti
                     str(tmp_path / "out")])
     assert exited.value.code == 2
     assert said in capsys.readouterr().err
+
+
+def test_a_node_that_cannot_be_searched_leaves_no_empty_out_folder(models_dir, tmp_path,
+                                                                    monkeypatch, capsys):
+    """The search fails before anything runs (exit 1): the --out folder it had made for
+    the job is not left behind empty (nothing half-written)."""
+    site = tmp_path / "site.toml"
+    site.write_text('[dicom_nodes.pacs]\nae_title = "P"\nhost = "127.0.0.1"\nport = 1\n',
+                    encoding="utf-8")
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+    out = tmp_path / "out"
+    assert batch_main(["--node", "pacs", "--model", "threshold", "--out", str(out),
+                       "--models-dir", str(models_dir)]) == 1
+    assert "cannot be reached" in capsys.readouterr().err
+    assert not out.exists()
