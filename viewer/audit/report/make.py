@@ -42,9 +42,9 @@ def parse_period(text: str) -> tuple[datetime, datetime]:
     raise ValueError(text)
 
 
-#: The longest period a report covers (ten years of ISO weeks): a report is drawn week by
-#: week, and ``--from 0001-01-01`` once ran for ever while ``--to 9999-12-31`` crashed.
-MAX_YEARS = 10
+#: The longest period a report covers (a hundred years of ISO weeks): it is drawn week
+#: by week, and ``--from 0001-01-01`` once ran for ever while ``--to 9999-12-31`` crashed.
+MAX_YEARS = 100
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
@@ -55,8 +55,8 @@ def check_span(start: datetime, end: datetime, what: str = "the period") -> None
     if start < EARLIEST or end > LATEST:
         raise ValueError(f"{what} must lie between 1970-01-01 and 9000-01-01")
     if end - start > timedelta(days=366 * MAX_YEARS):
-        raise ValueError(f"{what} is longer than {MAX_YEARS} years: make one report per "
-                         "year or month")
+        raise ValueError(f"{what} is longer than {MAX_YEARS} years: choose a shorter "
+                         "period")
 
 
 def _iso(when: datetime) -> str:
