@@ -401,3 +401,20 @@ def test_an_unknown_language_is_refused(made, tmp_path, capsys):
                  str(tmp_path / "x.html"), "--language", "fr"]) == 2
     assert not (tmp_path / "x.html").exists()
     assert "invalid choice: 'fr'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("start", "end", "reference", "said"), [
+    ("2026-01-01", "9999-12-31T23:59:59", None, "between 1970-01-01 and 9000-01-01"),
+    ("0001-01-01", "2026-01-01", None, "between 1970-01-01 and 9000-01-01"),
+    ("1970-01-01", "2100-01-01", None, "longer than 100 years"),
+    ("2026-01-01", "2026-02-01", "1900-01-01:2026-01-01", "the reference period must lie"),
+])
+def test_a_period_out_of_reach_is_refused_not_drawn_for_ever(capsys, tmp_path, start, end,
+                                                             reference, said):
+    """``--to 9999-12-31`` once crashed (OverflowError) and ``--from 0001-01-01`` ran for
+    ever (a report is drawn week by week): refused as usage, nothing written."""
+    out = tmp_path / "r.html"
+    args = ["report", "--from", start, "--to", end, "--out", str(out)]
+    assert main(args + (["--reference", reference] if reference else [])) == 2
+    assert said in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -272,3 +272,57 @@ def test_ctrl_c_stops_the_job_and_the_same_command_goes_on(models_dir, tmp_path)
     assert resumed.returncode == 0, err
     ok = [r for r in audit_records() if r["outcome"] == "ok"]
     assert len(ok) == 8 and len({r["series_hash"] for r in ok}) == 8
+
+
+def test_a_model_that_is_not_installed_is_said_not_a_crash(models_dir, tmp_path, capsys):
+    """``--model`` with a typo once ended in 'unexpected error (ModelError)', exit 70:
+    the documented exit 1 (the model is unavailable), the model named, nothing written."""
+    (tmp_path / "archive").mkdir()
+    out = tmp_path / "out"
+    assert batch_main([str(tmp_path / "archive"), "--model", "threshhold", "--out", str(out),
+                       "--models-dir", str(models_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "model threshhold: no such model" in err and "threshold" in err
+    assert not out.exists()
+
+
+def test_an_out_folder_inside_the_source_is_refused(models_dir, tmp_path, capsys):
+    """``--out`` inside SOURCE once worked, then the same command (the documented way to go
+    on) read its own results as studies: every JSON 'not a DICOM file', exit 1."""
+    write_archive(tmp_path / "archive", 1)
+    out = tmp_path / "archive" / "results"
+    assert batch_main([str(tmp_path / "archive"), "--model", "threshold", "--out", str(out),
+                       "--models-dir", str(models_dir), "--workers", "1"]) == 2
+    assert "is inside" in capsys.readouterr().err
+    assert not out.exists()
+    assert batch_main([str(tmp_path / "archive"), "--model", "threshold", "--out",
+                       str(tmp_path / "archive"), "--models-dir", str(models_dir)]) == 2
+
+
+@pytest.mark.parametrize(("option", "said"), [
+    ("--limit", "a number of studies, 1 or more, not '0'"),
+    ("--retrieves", "a number of studies retrieved at once, 1 or more, not '0'"),
+    ("--workers", "a number of workers, 1 or more, not '0'"),
+])
+def test_a_count_of_zero_is_refused_naming_what_it_counts(tmp_path, capsys, option, said):
+    """``--limit 0`` was refused as 'a number of workers': the wrong thing to fix."""
+    with pytest.raises(SystemExit) as exited:
+        batch_main(["--node", "pacs", option, "0", "--model", "m", "--out",
+                    str(tmp_path / "out")])
+    assert exited.value.code == 2
+    assert said in capsys.readouterr().err
+
+
+def test_a_node_that_cannot_be_searched_leaves_no_empty_out_folder(models_dir, tmp_path,
+                                                                    monkeypatch, capsys):
+    """The search fails before anything runs (exit 1): the --out folder it had made for
+    the job is not left behind empty (nothing half-written)."""
+    site = tmp_path / "site.toml"
+    site.write_text('[dicom_nodes.pacs]\nae_title = "P"\nhost = "127.0.0.1"\nport = 1\n',
+                    encoding="utf-8")
+    monkeypatch.setenv("LIGHTBOX_SITE_CONFIG", str(site))
+    out = tmp_path / "out"
+    assert batch_main(["--node", "pacs", "--model", "threshold", "--out", str(out),
+                       "--models-dir", str(models_dir)]) == 1
+    assert "cannot be reached" in capsys.readouterr().err
+    assert not out.exists()

@@ -53,3 +53,8 @@ def test_the_report_needs_a_key_and_good_dates(service):
     assert reply.status == 400 and "ISO 8601" in reply.json()["message"]
     reply = service.get("/v1/audit/report?from=2026-02-01&to=2026-01-01")
     assert reply.status == 400 and reply.json()["reason"] == "bad_request"
+    # a period out of reach once crashed the worker (9999) or drew for ever (0001)
+    for start, end in (("2026-01-01", "9999-12-31"), ("0001-01-01", "2026-01-01")):
+        reply = service.get(f"/v1/audit/report?from={start}&to={end}")
+        assert reply.status == 400 and "between 1970-01-01 and 9000-01-01" in \
+            reply.json()["message"]

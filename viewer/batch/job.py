@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -181,6 +182,13 @@ class Progress:
               f"{rate:.2f} studies/s, ETA {eta}", file=self.stream, flush=True)
 
 
+def _remove_empty(folder: Path) -> None:
+    """Remove ``folder`` and the folders under it, only those that hold nothing."""
+    for below, _dirs, _files in sorted(os.walk(folder), key=lambda w: -len(w[0])):
+        with contextlib.suppress(OSError):
+            os.rmdir(below)
+
+
 def run_job(spec: JobSpec, source: Path | StudySource, engine: Engine, audit: AuditLog,
             stream: TextIO | None = None) -> dict[str, Any]:
     """Run the job over ``source`` (a folder or DICOMDIR path, or a study source); returns
@@ -190,10 +198,16 @@ def run_job(spec: JobSpec, source: Path | StudySource, engine: Engine, audit: Au
     studies = FolderSource(source) if isinstance(source, Path) else source
     audit.check()
     out = Path(spec.out)
+    created = not os.path.lexists(out)
     out.mkdir(parents=True, exist_ok=True)
     ledger = Ledger(out, spec.digest)
-    ledger.recover(audit.records)  # a kill between a study's audit record and its ledger
-    found = studies.discover()  # before any retrieve: a finished study is never fetched
+    try:
+        ledger.recover(audit.records)  # a kill between a study's audit record and its ledger
+        found = studies.discover()  # before any retrieve: a finished study is never fetched
+    except BaseException:  # the PACS cannot be searched: no empty DIR left behind
+        if created:
+            _remove_empty(out)
+        raise
     todo = [t for t in found.tasks if not ledger.done(t.study_uid)]
     for folder in [ledger.folder, *(out / t.folder for t in todo)]:
         _remove_leftovers(folder)

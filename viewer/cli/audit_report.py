@@ -21,7 +21,7 @@ from typing import Any
 
 from viewer.audit.drift import DriftThresholds
 from viewer.audit.report.figures import installed_limits
-from viewer.audit.report.make import figures, parse_period, parse_time, write
+from viewer.audit.report.make import check_span, figures, parse_period, parse_time, write
 from viewer.audit.report.sources import gather
 from viewer.audit.report.words import LANGUAGES
 from viewer.audit.signing import AuditError
@@ -72,10 +72,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if end <= start:
         return _usage("--to must come after --from")
     try:
+        check_span(start, end, "the period from --from to --to")
+    except ValueError as exc:
+        return _usage(str(exc))
+    try:
         reference = parse_period(args.reference) if args.reference else None
     except ValueError as exc:
         return _usage(f"--reference {args.reference!r}: " + (
-            str(exc) if "must end" in str(exc) else "not FROM:TO (two ISO 8601 dates)"))
+            str(exc) if "must" in str(exc) or "longer" in str(exc) else "not FROM:TO (two ISO 8601 dates)"))
     try:
         out = output_file(args.out)
     except argparse.ArgumentTypeError as exc:

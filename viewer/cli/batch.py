@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,14 +36,23 @@ if TYPE_CHECKING:
     from viewer.net.query import Query
 
 
-def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expects a number of workers of 1 or more, not {text!r}")
-    return value
+def _count(what: str) -> Callable[[str], int]:
+    """A whole number from 1 of ``what`` (workers, studies, retrievals at once)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise argparse.ArgumentTypeError(
+                f"expects a number of {what}, 1 or more, not {text!r}")
+        return value
+
+    return parse
+
+
+_workers = _count("workers")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -82,10 +91,10 @@ def parser() -> argparse.ArgumentParser:
     pacs.add_argument("--modality", default="", metavar="MOD", help="a modality in the study")
     pacs.add_argument("--patient-id", default="", metavar="ID")
     pacs.add_argument("--accession", default="", metavar="NUMBER")
-    pacs.add_argument("--limit", type=_workers, metavar="N",
+    pacs.add_argument("--limit", type=_count("studies"), metavar="N",
                       help="most studies the search may match (default: the site's "
                       "pacs_max_results); more is refused: narrow the query")
-    pacs.add_argument("--retrieves", type=_workers, metavar="N", default=1,
+    pacs.add_argument("--retrieves", type=_count("studies retrieved at once"), metavar="N", default=1,
                       help="studies retrieved at once, on N associations or requests "
                       "(default 1; a C-MOVE node: 1)")
     return p
@@ -107,6 +116,13 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     if ns.node is None and not source.exists():
         print(f"lightbox batch: {source}: no such file or folder", file=sys.stderr)
         return 2
+    if ns.node is None and source.is_dir():  # a DICOMDIR reads only what it lists
+        inside, out = source.resolve(), Path(ns.out).resolve()
+        if out == inside or inside in out.parents:
+            print(f"lightbox batch: --out {ns.out} is inside {source}: the next run would "
+                  "read its results as studies; choose a folder outside it",
+                  file=sys.stderr)
+            return 2
     node: AnyNode | None = None
     if ns.node is not None:  # only now is anything of the network loaded
         from viewer.net.errors import NodeNotConfiguredError, QueryKeyError
@@ -126,7 +142,12 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     elif ns.retrieves != 1:
         p.error("--retrieves is for a PACS node: give --node NAME (or leave it out)")
     registry = _registry(ns.models_dir, settings)
-    entry = registry.get(ns.model)
+    try:
+        entry = registry.get(ns.model)
+    except LightboxError as exc:  # a model id not installed (a typo): not a crash
+        print(f"lightbox batch: {exc}; 'lightbox models' lists the installed ones",
+              file=sys.stderr)
+        return 1
     if not entry.available or entry.manifest is None:
         print(f"lightbox batch: model {entry.id} is unavailable: {entry.reason}",
               file=sys.stderr)

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from viewer.audit.drift import DriftThresholds
 from viewer.audit.report.figures import installed_limits
-from viewer.audit.report.make import figures, parse_period, parse_time
+from viewer.audit.report.make import check_span, figures, parse_period, parse_time
 from viewer.audit.report.render import CSP, render
 from viewer.audit.report.sources import gather
 from viewer.audit.signing import AuditError
@@ -46,6 +46,10 @@ async def audit_report(
                            "FROM:TO (e.g. 2026-01-01:2026-02-01)") from None
     if period[1] <= period[0]:
         raise ServiceError("bad_request", "'to' must come after 'from'")
+    try:
+        check_span(*period, "the period from 'from' to 'to'")
+    except ValueError as exc:
+        raise ServiceError("bad_request", str(exc)) from None
     engine: Engine = request.app.state.engine
 
     def make() -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,26 @@ def parse_period(text: str) -> tuple[datetime, datetime]:
                 continue
             if end <= start:
                 raise ValueError("the period must end after it starts")
+            check_span(start, end, "the reference period")
             return start, end
     raise ValueError(text)
+
+
+#: The longest period a report covers (a hundred years of ISO weeks): it is drawn week
+#: by week, and ``--from 0001-01-01`` once ran for ever while ``--to 9999-12-31`` crashed.
+MAX_YEARS = 100
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def check_span(start: datetime, end: datetime, what: str = "the period") -> None:
+    """ValueError (a sentence saying what to type instead) unless ``[start, end)`` lies
+    between 1970 and 9000 and is at most :data:`MAX_YEARS` long."""
+    if start < EARLIEST or end > LATEST:
+        raise ValueError(f"{what} must lie between 1970-01-01 and 9000-01-01")
+    if end - start > timedelta(days=366 * MAX_YEARS):
+        raise ValueError(f"{what} is longer than {MAX_YEARS} years: choose a shorter "
+                         "period")
 
 
 def _iso(when: datetime) -> str:
