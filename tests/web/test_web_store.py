@@ -56,3 +56,35 @@ def test_an_unknown_uid_is_named_shortly_in_the_problem(tmp_path):
     with pytest.raises(ServiceError) as caught:
         store.series("1.2.3")
     assert "'1.2.3'" in str(caught.value)
+
+
+def test_a_series_without_images_is_named_as_such_not_as_unknown(tmp_path):
+    """A structured report beside the images is not listed (nothing to show), and asking
+    for it says so rather than that the service has no such series."""
+    import pydicom
+    import pytest
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    from viewer.service.problems import STATUS, ServiceError
+    from viewer.service.studies import StudyStore
+
+    write_phantom_series(tmp_path / "phantom", slices=2, size=16)
+    image = pydicom.dcmread(next((tmp_path / "phantom").glob("*.dcm")))
+    report = pydicom.Dataset()
+    report.file_meta = FileMetaDataset()
+    report.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.88.11"
+    report.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    report.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    report.SOPClassUID = report.file_meta.MediaStorageSOPClassUID
+    report.SOPInstanceUID = report.file_meta.MediaStorageSOPInstanceUID
+    report.StudyInstanceUID, report.PatientID = image.StudyInstanceUID, image.PatientID
+    report.SeriesInstanceUID, report.Modality = generate_uid(), "SR"
+    report.save_as(tmp_path / "phantom" / "report.dcm", enforce_file_format=True)
+    store = StudyStore([tmp_path])
+    (study,) = store.studies()
+    assert [s.modality for s in study.series if s.has_images] == ["CT"]
+    with pytest.raises(ServiceError) as caught:
+        store.series(report.SeriesInstanceUID)
+    assert caught.value.reason == "no_images" and STATUS["no_images"] == 422
+    assert "holds no images to show" in str(caught.value)

@@ -41,6 +41,7 @@ STATUS = {
     "intended_use": 409,
     "model_input": 422,
     "unreadable_image": 422,
+    "no_images": 422,
     "audit_unavailable": 503,
     "method_not_allowed": 405,
     "internal": 500,

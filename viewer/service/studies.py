@@ -76,6 +76,7 @@ class StudyStore:
         self._lock = threading.Lock()
         self._studies: list[Study] = []
         self._series: dict[str, tuple[Study, Series]] = {}
+        self._imageless: frozenset[str] = frozenset()  # series found with nothing to show
         self._described: OrderedDict[str, tuple[Series, bytes]] = OrderedDict()
         self.refresh()
 
@@ -90,8 +91,10 @@ class StudyStore:
             s for s in found.studies if any(x.has_images for x in s.series)]
         studies.sort(key=lambda s: (s.date, s.uid), reverse=True)
         series = {x.uid: (s, x) for s in studies for x in s.series if x.has_images}
+        imageless = frozenset() if found is None else frozenset(
+            x.uid for s in found.studies for x in s.series if not x.has_images)
         with self._lock:
-            self._studies, self._series = studies, series
+            self._studies, self._series, self._imageless = studies, series, imageless
             self._described.clear()
 
     def studies(self) -> list[Study]:
@@ -108,6 +111,10 @@ class StudyStore:
     def series(self, uid: str) -> tuple[Study, Series]:
         with self._lock:
             found = self._series.get(uid)
+        if found is None and uid in self._imageless:
+            raise ServiceError("no_images", f"series {named(uid)} holds no images to show (a "
+                               "report, a segmentation or another object without pixels): "
+                               "open the image series it belongs with")
         if found is None:
             raise ServiceError("unknown_series", f"no series {named(uid)} on this service")
         return found
