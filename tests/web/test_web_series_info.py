@@ -119,12 +119,22 @@ def test_the_series_answer_reads_no_file_per_frame_and_is_kept(tmp_path):
 
 
 def test_a_rescan_describes_the_series_again(tmp_path):
-    """The kept answer lasts until the store reads its folders again (a retrieve)."""
-    write_phantom_series(tmp_path / "p", slices=3, size=16)
+    """The kept answer lasts until the store reads its folders again (a retrieve): a
+    window changed on disk shows only after the rescan."""
+    paths = write_phantom_series(tmp_path / "p", slices=3, size=16)
     opens = _Opens(tmp_path)
     store, ask = _answer(tmp_path)
     first, _ = opens.during(ask)
     assert opens.during(ask) == (first, 0)
+
+    def window(ds: Dataset) -> None:
+        ds.WindowCenter, ds.WindowWidth = 123, 456
+
+    changed = _edit(paths[1], window)
+    assert ask() == first  # kept: the folders were not read again
     store.refresh()
-    again, opened = opens.during(ask)
-    assert again == first and opened > 0  # built again from the new scan: the same
+    again = ask()
+    by_uid = {f["sop_instance_uid"]: f for f in again["frames"]}
+    assert by_uid[changed]["window"] == {"center": 123, "width": 456}
+    assert [f for f in again["frames"] if f["sop_instance_uid"] != changed] == \
+        [f for f in first["frames"] if f["sop_instance_uid"] != changed]
