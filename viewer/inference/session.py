@@ -8,6 +8,7 @@ checking a file and loading it).
 from __future__ import annotations
 
 import os
+import threading
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,13 @@ def thread_count() -> int:
 
 CPU = "CPUExecutionProvider"
 
+#: One session is built at a time in this process. Runs stay concurrent; building is rare
+#: (verification at start, a provider's placement). ONNX Runtime 1.32 crashed (a
+#: segmentation fault in ``initialize_session``) while three threads verified models at
+#: once: the AI panels of windows closed a moment before, whose verification finishes on
+#: its own, beside the next window's.
+_BUILDING = threading.Lock()
+
 
 def create_session(model_bytes: bytes, *, optimize: bool = True, spin: bool = False,
                    provider: str = CPU, options: dict[str, str] | None = None,
@@ -70,4 +78,5 @@ def create_session(model_bytes: bytes, *, optimize: bool = True, spin: bool = Fa
     # long with it on the 2-core machine (``bench/bench_spinning.py``).
     settings.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
     chosen: list[Any] = [CPU] if provider == CPU else [(provider, dict(options or {})), CPU]
-    return ort.InferenceSession(model_bytes, sess_options=settings, providers=chosen)
+    with _BUILDING:
+        return ort.InferenceSession(model_bytes, sess_options=settings, providers=chosen)
