@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from viewer.host.settings import Settings, load_settings
@@ -45,34 +45,23 @@ def _count(text: str) -> int:
     return int(text)
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 3600:
-        raise argparse.ArgumentTypeError(f"must be seconds from 0 to 3600, not {text!r}")
-    return value
+def _number(low: float, high: float, said: str, *, above: bool = False
+            ) -> Callable[[str], float]:
+    """An argparse type: a number from ``low`` (or above it) to ``high``, else ``said``."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")  # fails every comparison below
+        if not ((low < value) if above else (low <= value)) or not value <= high:
+            raise argparse.ArgumentTypeError(f"must be {said}, not {text!r}")
+        return value
+    return parse
 
 
-def _refresh(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 1 <= value <= 86400:
-        raise argparse.ArgumentTypeError(f"must be seconds from 1 to 86400, not {text!r}")
-    return value
-
-
-def _target(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value <= 1000:
-        raise argparse.ArgumentTypeError(f"must be a number above 0 (at most 1000), not {text!r}")
-    return value
+_seconds = _number(0, 3600, "seconds from 0 to 3600")
+_refresh = _number(1, 86400, "seconds from 1 to 86400")
+_target = _number(0, 1000, "a number above 0 (at most 1000)", above=True)
 
 
 #: The autoscaling knobs (viewer.service.ray_serve.Scaling has their defaults).
